@@ -1,0 +1,34 @@
+import { proxy, transfer } from 'comlink';
+import type { EmbedApi, LoadProgress, ModelInfo } from '../../../workers/embed.worker';
+import type { ModelSource } from '../core/model-source';
+import { handle, type WorkerHandle } from './worker-handle';
+
+export type { LoadProgress, ModelInfo };
+
+/** The page's door to the CLIP worker: model loading and text queries. */
+export class Embedder {
+  #w: WorkerHandle<EmbedApi>;
+
+  constructor(signal?: AbortSignal) {
+    this.#w = handle<EmbedApi>(new Worker(new URL('../../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }), signal);
+  }
+
+  load(source: ModelSource, onProgress: (p: LoadProgress) => void): Promise<ModelInfo> {
+    return this.#w.api.init(source, proxy(onProgress));
+  }
+
+  embedText(query: string): Promise<Float32Array> {
+    return this.#w.api.embedText(query);
+  }
+
+  /** A port another worker uses to call the model directly. */
+  connectPort(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    void this.#w.api.connect(transfer(port2, [port2]));
+    return port1;
+  }
+
+  terminate(): void {
+    this.#w.terminate();
+  }
+}

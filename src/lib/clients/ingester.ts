@@ -1,0 +1,30 @@
+import { proxy, transfer } from 'comlink';
+import type { IngestApi, IngestEvent } from '../../../workers/ingest.worker';
+import { handle, type WorkerHandle } from './worker-handle';
+
+export type { IngestEvent };
+
+/** Hands dropped files to the ingest worker and relays its progress. */
+export class Ingester {
+  #w: WorkerHandle<IngestApi>;
+
+  constructor(signal?: AbortSignal) {
+    this.#w = handle<IngestApi>(new Worker(new URL('../../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ingest' }), signal);
+  }
+
+  start(embedPort: MessagePort, modelKey: string, onEvent: (e: IngestEvent) => void): Promise<{ resumed: number }> {
+    return this.#w.api.init(transfer(embedPort, [embedPort]), modelKey, proxy(onEvent));
+  }
+
+  enqueue(files: File[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
+    return this.#w.api.enqueue(files);
+  }
+
+  resume(): Promise<void> {
+    return this.#w.api.resume();
+  }
+
+  terminate(): void {
+    this.#w.terminate();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Tells what a file is from its first bytes ("magic numbers"), not from its name or the
+ * browser's guessed MIME type, which both lie (a text file renamed .jpg, a .JPG that is a PNG).
+ * Signatures: JPEG FF D8 FF; PNG 89 50 4E 47 0D 0A 1A 0A; GIF "GIF8"; WebP "RIFF"…"WEBP";
+ * BMP "BM"; ISO-BMFF "ftyp" brands at offset 4 (AVIF, HEIC/HEIF, MP4/MOV); Matroska/WebM 1A 45 DF A3;
+ * AVI "RIFF"…"AVI ".
+ */
+export type FileKind =
+  | { kind: 'image'; format: 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' }
+  | { kind: 'unsupported-image'; format: 'heic' | 'tiff' | 'svg' }
+  | { kind: 'video'; format: 'mp4' | 'mov' | 'webm' | 'avi' }
+  | { kind: 'unknown' };
+
+/** Bytes needed by {@link sniffFileKind}. */
+export const SNIFF_BYTES = 512;
+
+function ascii(b: Uint8Array, start: number, length: number): string {
+  let s = '';
+  for (let i = start; i < Math.min(b.length, start + length); i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+export function sniffFileKind(head: Uint8Array): FileKind {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { kind: 'image', format: 'jpeg' };
+  if (head.length >= 8 && head[0] === 0x89 && ascii(head, 1, 3) === 'PNG' && head[4] === 0x0d && head[5] === 0x0a)
+    return { kind: 'image', format: 'png' };
+  if (ascii(head, 0, 4) === 'GIF8') return { kind: 'image', format: 'gif' };
+  if (ascii(head, 0, 4) === 'RIFF') {
+    const type = ascii(head, 8, 4);
+    if (type === 'WEBP') return { kind: 'image', format: 'webp' };
+    if (type === 'AVI ') return { kind: 'video', format: 'avi' };
+  }
+  if (head.length >= 2 && ascii(head, 0, 2) === 'BM') return { kind: 'image', format: 'bmp' };
+  if ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a) || (head[0] === 0x4d && head[1] === 0x4d && head[3] === 0x2a))
+    return { kind: 'unsupported-image', format: 'tiff' };
+  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { kind: 'video', format: 'webm' };
+  if (ascii(head, 4, 4) === 'ftyp') {
+    const brand = ascii(head, 8, 4);
+    if (brand === 'avif' || brand === 'avis') return { kind: 'image', format: 'avif' };
+    if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return { kind: 'unsupported-image', format: 'heic' };
+    if (brand === 'qt  ') return { kind: 'video', format: 'mov' };
+    return { kind: 'video', format: 'mp4' };
+  }
+  const text = ascii(head, 0, Math.min(head.length, 256)).trimStart().toLowerCase();
+  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'))) return { kind: 'unsupported-image', format: 'svg' };
+  return { kind: 'unknown' };
+}
+
+/** The sentence shown next to a file Shoebox cannot add, or null when it can try. */
+export function rejectionReason(kind: FileKind, sizeBytes: number): string | null {
+  if (sizeBytes === 0) return 'the file is empty (0 bytes)';
+  switch (kind.kind) {
+    case 'image':
+      return null;
+    case 'unsupported-image':
+      return kind.format === 'heic'
+        ? 'HEIC/HEIF photos cannot be decoded by this browser; export them as JPEG first'
+        : `${kind.format.toUpperCase()} images are not supported`;
+    case 'video':
+      return 'videos cannot be added yet; only photos are indexed in this version';
+    case 'unknown':
+      return 'not a photo or video Shoebox can read';
+  }
+}

@@ -1,0 +1,55 @@
+import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { ShoeboxDB } from './schema';
+
+export const DB_NAME = 'shoebox';
+
+type UpgradeTx = IDBPTransaction<ShoeboxDB, StoreNames<ShoeboxDB>[], 'versionchange'>;
+
+/**
+ * One entry per schema version: `MIGRATIONS[n - 1]` upgrades a database from version n-1 to n.
+ * Entries are never edited once released; a change of schema is a new entry, so a library
+ * created by any earlier version walks forward step by step and keeps its data.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: UpgradeTx) => void> = [
+  // v1: the first library layout.
+  (db) => {
+    const assets = db.createObjectStore('assets', { keyPath: 'id' });
+    assets.createIndex('bySha256', 'sha256', { unique: true });
+    assets.createIndex('byAddedAt', 'addedAt');
+    assets.createIndex('byName', 'name');
+    db.createObjectStore('blobs');
+    db.createObjectStore('thumbnails', { keyPath: 'id' });
+    const embeddings = db.createObjectStore('embeddings', { keyPath: 'id' });
+    embeddings.createIndex('byModelId', 'modelId');
+    const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
+    jobs.createIndex('byStatus', 'status');
+    jobs.createIndex('byCreatedAt', 'createdAt');
+    const lineage = db.createObjectStore('lineage', { keyPath: 'id' });
+    lineage.createIndex('bySourceAssetId', 'sourceAssetId');
+    db.createObjectStore('meta');
+    const timings = db.createObjectStore('queryTimings', { keyPath: 'id', autoIncrement: true });
+    timings.createIndex('byAt', 'at');
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export type Db = IDBPDatabase<ShoeboxDB>;
+
+/**
+ * Opens (and if needed migrates) the library. Each open connection closes itself when another
+ * tab or worker needs a newer version, so an upgrade never deadlocks on an old tab.
+ */
+export async function openLibraryDb(name = DB_NAME, version = SCHEMA_VERSION): Promise<Db> {
+  const db = await openDB<ShoeboxDB>(name, version, {
+    upgrade(database, oldVersion, newVersion, tx) {
+      for (let v = oldVersion; v < (newVersion ?? version); v++) MIGRATIONS[v](database, tx);
+      void tx.objectStore('meta').put({ from: oldVersion, to: newVersion, at: Date.now() }, `migration:${newVersion}`);
+      void tx.objectStore('meta').put(newVersion, 'schemaVersion');
+    },
+    blocking() {
+      db.close();
+    },
+  });
+  return db;
+}

@@ -1,0 +1,108 @@
+import type { Db } from './db';
+import type {
+  AssetRecord,
+  EmbeddingRecord,
+  JobRecord,
+  JobStatus,
+  LineageRecord,
+  QueryTimingRecord,
+  ThumbnailRecord,
+} from './schema';
+
+export const UNFINISHED: readonly JobStatus[] = ['queued', 'processing'];
+
+export async function putJobs(db: Db, jobs: JobRecord[]): Promise<void> {
+  const tx = db.transaction('jobs', 'readwrite');
+  await Promise.all([...jobs.map((j) => tx.store.put(j)), tx.done]);
+}
+
+export async function updateJob(db: Db, id: string, patch: Partial<JobRecord>): Promise<JobRecord | undefined> {
+  const tx = db.transaction('jobs', 'readwrite');
+  const job = await tx.store.get(id);
+  if (!job) return undefined;
+  const next = { ...job, ...patch, updatedAt: Date.now() };
+  await tx.store.put(next);
+  await tx.done;
+  return next;
+}
+
+/** Jobs a previous session left unfinished, oldest first. */
+export async function unfinishedJobs(db: Db): Promise<JobRecord[]> {
+  const lists = await Promise.all(UNFINISHED.map((s) => db.getAllFromIndex('jobs', 'byStatus', s)));
+  return lists.flat().sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}
+
+export async function jobsOfBatch(db: Db, batchId: string): Promise<JobRecord[]> {
+  return (await db.getAll('jobs')).filter((j) => j.batchId === batchId);
+}
+
+export async function assetBySha256(db: Db, sha256: string): Promise<AssetRecord | undefined> {
+  return db.getFromIndex('assets', 'bySha256', sha256);
+}
+
+export interface StoredAsset {
+  asset: AssetRecord;
+  thumbnail: ThumbnailRecord;
+  embedding: EmbeddingRecord;
+  lineage: LineageRecord[];
+}
+
+/**
+ * Writes everything an asset consists of and marks its job stored, in one transaction:
+ * a crash leaves either the whole asset or none of it (the job then runs again).
+ * A concurrent copy of the same file loses on the unique sha256 index and is reported
+ * as a duplicate by the caller.
+ */
+export async function commitAsset(db: Db, jobId: string, stored: StoredAsset): Promise<void> {
+  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs'], 'readwrite');
+  const job = await tx.objectStore('jobs').get(jobId);
+  await tx.objectStore('assets').add(stored.asset);
+  await tx.objectStore('thumbnails').put(stored.thumbnail);
+  await tx.objectStore('embeddings').put(stored.embedding);
+  for (const l of stored.lineage) await tx.objectStore('lineage').put(l);
+  if (job) await tx.objectStore('jobs').put({ ...job, status: 'stored', assetId: stored.asset.id, updatedAt: Date.now() });
+  await tx.done;
+}
+
+export async function listAssets(db: Db): Promise<AssetRecord[]> {
+  return (await db.getAllFromIndex('assets', 'byAddedAt')).reverse();
+}
+
+export async function countAssets(db: Db): Promise<number> {
+  return db.count('assets');
+}
+
+export async function getThumbnail(db: Db, id: string): Promise<ThumbnailRecord | undefined> {
+  return db.get('thumbnails', id);
+}
+
+export async function embeddingsForModel(db: Db, modelId: string): Promise<EmbeddingRecord[]> {
+  return db.getAllFromIndex('embeddings', 'byModelId', modelId);
+}
+
+/** Asset ids and names, for file-name matches and the pHash index; avoids loading whole records twice. */
+export async function assetSummaries(db: Db): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'type'>>> {
+  return (await db.getAll('assets')).map(({ id, name, pHash, type }) => ({ id, name, pHash, type }));
+}
+
+export async function addQueryTiming(db: Db, t: QueryTimingRecord): Promise<void> {
+  await db.add('queryTimings', t);
+}
+
+export async function recentQueryTimings(db: Db, limit: number): Promise<QueryTimingRecord[]> {
+  const out: QueryTimingRecord[] = [];
+  let cursor = await db.transaction('queryTimings').store.index('byAt').openCursor(null, 'prev');
+  while (cursor && out.length < limit) {
+    out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+export async function getMeta<T>(db: Db, key: string): Promise<T | undefined> {
+  return (await db.get('meta', key)) as T | undefined;
+}
+
+export async function setMeta(db: Db, key: string, value: unknown): Promise<void> {
+  await db.put('meta', value, key);
+}

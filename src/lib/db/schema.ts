@@ -1,0 +1,97 @@
+import type { DBSchema } from 'idb';
+
+/** Where an original file's bytes live. OPFS is preferred: large blobs in IndexedDB are slow to write. */
+export type BlobLocation = 'opfs' | 'idb';
+
+export type AssetType = 'image' | 'video';
+
+export interface AssetRecord {
+  id: string;
+  name: string;
+  type: AssetType;
+  mime: string;
+  sizeBytes: number;
+  sha256: string;
+  /** 64-bit DCT perceptual hash, 16 lowercase hex digits. */
+  pHash: string;
+  width: number;
+  height: number;
+  addedAt: number;
+  status: 'ready';
+  blobLocation: BlobLocation;
+  /** Set when the pHash is within the near-duplicate threshold of an asset already stored. */
+  nearDuplicateOf?: { id: string; name: string; distance: number };
+}
+
+export interface ThumbnailRecord {
+  id: string;
+  blob: Blob;
+  width: number;
+  height: number;
+}
+
+export interface EmbeddingRecord {
+  /** Asset id. */
+  id: string;
+  modelId: string;
+  dim: number;
+  /** L2-normalized. */
+  vector: Float32Array;
+}
+
+export type JobStatus = 'queued' | 'processing' | 'stored' | 'duplicate' | 'failed';
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  mime: string;
+  sizeBytes: number;
+  status: JobStatus;
+  /** Batch the job came in with, so progress counts "N of this drop". */
+  batchId: string;
+  createdAt: number;
+  updatedAt: number;
+  blobLocation: BlobLocation;
+  /** Human-readable reason for duplicate/failed, shown to the user. */
+  message?: string;
+  /** Asset this job produced, or the existing asset it duplicates. */
+  assetId?: string;
+}
+
+export interface LineageRecord {
+  /** `${store}:${recordId}` */
+  id: string;
+  store: 'embeddings' | 'thumbnails' | 'assets';
+  recordId: string;
+  sourceAssetId: string;
+  producer: string;
+  producerVersion: string;
+  modelId?: string;
+  params: Record<string, string | number | boolean>;
+  createdAt: number;
+}
+
+export interface QueryTimingRecord {
+  id?: number;
+  at: number;
+  query: string;
+  modelId: string;
+  encodeMs: number;
+  rankMs: number;
+  renderMs: number;
+  resultCount: number;
+  libraryCount: number;
+}
+
+export interface ShoeboxDB extends DBSchema {
+  assets: { key: string; value: AssetRecord; indexes: { bySha256: string; byAddedAt: number; byName: string } };
+  blobs: { key: string; value: Blob };
+  thumbnails: { key: string; value: ThumbnailRecord };
+  embeddings: { key: string; value: EmbeddingRecord; indexes: { byModelId: string } };
+  jobs: { key: string; value: JobRecord; indexes: { byStatus: JobStatus; byCreatedAt: number } };
+  lineage: { key: string; value: LineageRecord; indexes: { bySourceAssetId: string } };
+  meta: { key: string; value: unknown };
+  queryTimings: { key: number; value: QueryTimingRecord; indexes: { byAt: number } };
+}
+
+export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings';

@@ -1,0 +1,297 @@
+import { tick } from 'svelte';
+import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder';
+import { Ingester, type IngestEvent } from '../clients/ingester';
+import { Indexer } from '../clients/indexer';
+import { openLibraryDb, type Db } from '../db/db';
+import { getOriginal } from '../db/blob-store';
+import { addQueryTiming, countAssets, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
+import type { AssetRecord, QueryTimingRecord } from '../db/schema';
+import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
+
+export interface ResultItem {
+  id: string;
+  name: string;
+  score: number | null;
+  nameMatch: boolean;
+  thumbUrl: string;
+  nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
+}
+
+export interface Notice {
+  key: number;
+  name: string;
+  status: 'stored' | 'duplicate' | 'failed' | 'info';
+  message: string;
+}
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+  stored: number;
+  imagesPerSecond: number;
+}
+
+export interface StorageInfo {
+  usageBytes: number;
+  quotaBytes: number;
+  persisted: boolean;
+}
+
+const SETTINGS_KEY = 'settings:modelSource';
+const RESULTS_PER_PAGE = 60;
+const MAX_NOTICES = 100;
+
+/** Reads a model override from the address (`?model=<id>&modelBase=/models/`), for self-hosted deployments. */
+function sourceFromUrl(): ModelSource | null {
+  const params = new URLSearchParams(location.search);
+  const id = params.get('model');
+  if (!id) return null;
+  return { kind: 'self-hosted', modelId: id, baseUrl: params.get('modelBase') ?? '/models/', dtype: params.get('dtype') === 'fp32' ? 'fp32' : 'q8' };
+}
+
+/**
+ * Everything the page shows about the library. Components read these fields and call the
+ * methods; only this class talks to the workers and the database.
+ */
+export class Library {
+  modelStatus = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+  modelProgress = $state<LoadProgress | null>(null);
+  modelInfo = $state<ModelInfo | null>(null);
+  modelError = $state('');
+  source = $state<ModelSource>(DEFAULT_SOURCE);
+
+  assetCount = $state(0);
+  importProgress = $state<ImportProgress | null>(null);
+  importPaused = $state('');
+  notices = $state<Notice[]>([]);
+  /** Text of the polite live region: import progress and per-file outcomes. */
+  announcement = $state('');
+
+  query = $state('');
+  results = $state.raw<ResultItem[]>([]);
+  recent = $state.raw<ResultItem[]>([]);
+  searching = $state(false);
+  searchError = $state('');
+  timings = $state.raw<QueryTimingRecord[]>([]);
+  storage = $state<StorageInfo | null>(null);
+
+  #db: Db | null = null;
+  #embedder: Embedder | null = null;
+  #ingester: Ingester | null = null;
+  #indexer: Indexer | null = null;
+  #thumbUrls = new Map<string, string>();
+  #assets = new Map<string, AssetRecord>();
+  #noticeKey = 0;
+  #searchSeq = 0;
+  /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
+  #ingesterReady = Promise.withResolvers<Ingester>();
+
+  get ready(): boolean {
+    return this.modelStatus === 'ready';
+  }
+
+  async start(): Promise<void> {
+    this.#db = await openLibraryDb();
+    const fromUrl = sourceFromUrl();
+    if (fromUrl) await setMeta(this.#db, SETTINGS_KEY, fromUrl);
+    this.source = fromUrl ?? (await getMeta<ModelSource>(this.#db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
+    await this.#reloadAssets();
+    void this.refreshStorage();
+    await this.#loadModel();
+  }
+
+  async setSource(source: ModelSource): Promise<void> {
+    if (!this.#db) return;
+    await setMeta(this.#db, SETTINGS_KEY, $state.snapshot(source));
+    this.source = source;
+    this.#embedder?.terminate();
+    this.#ingester?.terminate();
+    this.#indexer?.terminate();
+    this.#embedder = this.#ingester = this.#indexer = null;
+    this.#ingesterReady = Promise.withResolvers<Ingester>();
+    await this.#loadModel();
+  }
+
+  /**
+   * Starts the three workers. Files can be dropped while the model is still loading: they are
+   * staged and queued at once, and embedding starts when the model is ready.
+   */
+  async #loadModel(): Promise<void> {
+    this.modelStatus = 'loading';
+    this.modelError = '';
+    this.modelProgress = null;
+    const key = modelKey(this.source);
+    this.#embedder = new Embedder();
+    const loading = this.#embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.modelProgress = p));
+    loading.catch(() => undefined);
+    this.#indexer = new Indexer();
+    void this.#indexer.open(key);
+    this.#ingester = new Ingester();
+    this.#ingesterReady.resolve(this.#ingester);
+    const started = this.#ingester.start(this.#embedder.connectPort(), key, (e) => this.#onIngest(e));
+    try {
+      this.modelInfo = await loading;
+      this.modelStatus = 'ready';
+    } catch (err) {
+      this.modelStatus = 'error';
+      this.modelError = err instanceof Error ? err.message : String(err);
+      this.#say(`Model failed to load: ${this.modelError}`);
+    }
+    const { resumed } = await started;
+    if (resumed) this.#say(`Resuming an unfinished import: ${resumed} file${resumed === 1 ? '' : 's'} left`);
+    void this.refreshTimings();
+  }
+
+  async addFiles(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    const ingester = await this.#ingesterReady.promise;
+    this.#requestPersistence();
+    const { rejected } = await ingester.enqueue(files);
+    if (rejected.length) this.#say(`${rejected.length} file${rejected.length === 1 ? '' : 's'} could not be added`);
+  }
+
+  async resumeImport(): Promise<void> {
+    this.importPaused = '';
+    await this.#ingester?.resume();
+  }
+
+  #onIngest(e: IngestEvent): void {
+    switch (e.type) {
+      case 'progress': {
+        this.importProgress = { done: e.done, total: e.total, stored: e.stored, imagesPerSecond: e.imagesPerSecond };
+        const rate = e.imagesPerSecond > 0 ? ` · ${e.imagesPerSecond.toFixed(1)} img/s` : '';
+        this.announcement = `Indexed ${e.done} of ${e.total}${rate}`;
+        break;
+      }
+      case 'job':
+        this.#notice(e.name, e.status === 'stored' ? 'stored' : e.status === 'duplicate' ? 'duplicate' : 'failed', e.message);
+        break;
+      case 'stored':
+        void this.#afterStored();
+        break;
+      case 'paused':
+        this.importPaused = e.reason;
+        this.#say(e.reason);
+        break;
+      case 'idle':
+        void this.#afterStored();
+        void this.refreshStorage();
+        break;
+    }
+  }
+
+  async #afterStored(): Promise<void> {
+    await this.#indexer?.refresh();
+    await this.#reloadAssets();
+    if (this.query.trim()) void this.search(this.query);
+  }
+
+  async #reloadAssets(): Promise<void> {
+    if (!this.#db) return;
+    const assets = await listAssets(this.#db);
+    this.#assets = new Map(assets.map((a) => [a.id, a]));
+    this.assetCount = await countAssets(this.#db);
+    this.recent = await Promise.all(assets.slice(0, RESULTS_PER_PAGE).map((a) => this.#item(a.id, null, false)));
+  }
+
+  async #thumbUrl(id: string): Promise<string> {
+    let url = this.#thumbUrls.get(id);
+    if (!url && this.#db) {
+      const t = await getThumbnail(this.#db, id);
+      url = t ? URL.createObjectURL(t.blob) : '';
+      this.#thumbUrls.set(id, url);
+    }
+    return url ?? '';
+  }
+
+  async #item(id: string, score: number | null, nameMatch: boolean): Promise<ResultItem> {
+    const a = this.#assets.get(id);
+    return { id, name: a?.name ?? id, score, nameMatch, thumbUrl: await this.#thumbUrl(id), nearDuplicateOf: a?.nearDuplicateOf };
+  }
+
+  /** Text → vector in the CLIP worker → exact ranking in the index worker → grid; each step timed and stored. */
+  async search(text: string): Promise<void> {
+    this.query = text;
+    const seq = ++this.#searchSeq;
+    if (!text.trim()) {
+      this.results = [];
+      this.searchError = '';
+      return;
+    }
+    if (!this.#embedder || !this.#indexer || this.modelStatus !== 'ready') {
+      this.searchError = 'Search is available once the model has loaded.';
+      return;
+    }
+    this.searching = true;
+    this.searchError = '';
+    try {
+      const t0 = performance.now();
+      const vector = await this.#embedder.embedText(text);
+      const t1 = performance.now();
+      const hits = await this.#indexer.search(vector, text, RESULTS_PER_PAGE);
+      const t2 = performance.now();
+      if (seq !== this.#searchSeq) return;
+      this.results = await Promise.all(hits.map((h) => this.#item(h.id, h.score, h.nameMatch)));
+      await tick();
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      const t3 = performance.now();
+      if (this.#db) {
+        await addQueryTiming(this.#db, {
+          at: Date.now(),
+          query: text,
+          modelId: modelKey(this.source),
+          encodeMs: t1 - t0,
+          rankMs: t2 - t1,
+          renderMs: t3 - t2,
+          resultCount: hits.length,
+          libraryCount: this.assetCount,
+        });
+        void this.refreshTimings();
+      }
+    } catch (err) {
+      this.searchError = `Search failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      if (seq === this.#searchSeq) this.searching = false;
+    }
+  }
+
+  async originalUrl(id: string): Promise<string | null> {
+    const a = this.#assets.get(id);
+    if (!a || !this.#db) return null;
+    const blob = await getOriginal(this.#db, id, a.blobLocation);
+    return blob ? URL.createObjectURL(blob) : null;
+  }
+
+  asset(id: string): AssetRecord | undefined {
+    return this.#assets.get(id);
+  }
+
+  async refreshTimings(): Promise<void> {
+    if (this.#db) this.timings = await recentQueryTimings(this.#db, 20);
+  }
+
+  async refreshStorage(): Promise<void> {
+    if (!navigator.storage?.estimate) return;
+    const [est, persisted] = await Promise.all([navigator.storage.estimate(), navigator.storage.persisted?.() ?? false]);
+    this.storage = { usageBytes: est.usage ?? 0, quotaBytes: est.quota ?? 0, persisted };
+  }
+
+  /** Asked on the first import, when the user has shown they mean to keep things here. */
+  #requestPersistence(): void {
+    if (this.storage?.persisted || !navigator.storage?.persist) return;
+    void navigator.storage.persist().then(() => this.refreshStorage());
+  }
+
+  dismissNotices(): void {
+    this.notices = [];
+  }
+
+  #notice(name: string, status: Notice['status'], message: string): void {
+    this.notices = [{ key: ++this.#noticeKey, name, status, message }, ...this.notices].slice(0, MAX_NOTICES);
+    this.announcement = `${name}: ${message}`;
+  }
+
+  #say(message: string): void {
+    this.#notice('Shoebox', 'info', message);
+  }
+}

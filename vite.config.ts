@@ -1,0 +1,97 @@
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+
+/**
+ * Cross-origin isolation gives ONNX Runtime its WASM threads (SharedArrayBuffer).
+ * The CSP allows wasm compilation but no eval and no inline script; the only remote
+ * hosts are the model hub (first model download) and the VLM endpoint the user opts into.
+ */
+const securityHeaders: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval' blob:",
+    "worker-src 'self' blob:",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co https://generativelanguage.googleapis.com",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** `vite preview` has no per-file header hook for the service worker; this adds one. */
+function securityHeadersPlugin(): Plugin {
+  const apply = (_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+    for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
+    next();
+  };
+  return {
+    name: 'shoebox-security-headers',
+    configureServer(server) {
+      // The dev server injects component CSS at run time, which a strict style-src forbids;
+      // it keeps isolation (threads) but not the CSP. `npm start` serves the real build.
+      server.middlewares.use((req, res, next) => {
+        for (const [k, v] of Object.entries(securityHeaders)) if (k !== 'Content-Security-Policy') res.setHeader(k, v);
+        next();
+      });
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(apply);
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    svelte(),
+    securityHeadersPlugin(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: false,
+      manifest: {
+        name: 'Shoebox',
+        short_name: 'Shoebox',
+        description: 'Your photos and videos, searchable by meaning, private to this device.',
+        theme_color: '#1f2933',
+        background_color: '#f5f3ef',
+        display: 'standalone',
+        start_url: '.',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        // The ONNX Runtime wasm is ~27 MB; it must be precached for offline use.
+        maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
+        globPatterns: ['**/*.{js,css,html,wasm,png,svg,webmanifest}'],
+        globIgnores: ['models/**'],
+        navigateFallbackDenylist: [/^\/models\//],
+        runtimeCaching: [
+          {
+            // Self-hosted model files: cached on first use, never precached (they are large and optional).
+            urlPattern: ({ url }) => url.pathname.includes('/models/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'shoebox-models', cacheableResponse: { statuses: [200] } },
+          },
+        ],
+      },
+    }),
+  ],
+  // No SPA fallback: a missing model file must be a 404, not index.html parsed as JSON.
+  appType: 'mpa',
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+  preview: { headers: securityHeaders },
+});

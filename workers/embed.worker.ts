@@ -1,0 +1,212 @@
+/// <reference lib="webworker" />
+import { expose, transfer } from 'comlink';
+import {
+  AutoProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  RawImage,
+  env,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Processor,
+} from '@huggingface/transformers';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { chooseBackend, modelKey, type AdapterFacts, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
+import { l2Normalize } from '../src/lib/core/vector';
+
+/** Pixels the ingest worker already decoded, oriented and cut to the model's 224×224 input. */
+export interface PixelImage {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export interface LoadProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface ModelInfo extends BackendChoice {
+  modelKey: string;
+  dim: number;
+  loadMs: number;
+}
+
+interface Loaded {
+  info: ModelInfo;
+  processor: Processor;
+  tokenizer: PreTrainedTokenizer;
+  vision: PreTrainedModel;
+  text: PreTrainedModel;
+}
+
+let loading: Promise<Loaded> | null = null;
+
+// Self-hosted runtime: without this, onnxruntime-web fetches its wasm from a CDN.
+env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
+env.backends.onnx.wasm!.proxy = false;
+
+async function adapterFacts(): Promise<AdapterFacts> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return { hasGpuApi: false, adapterFound: false, isFallbackAdapter: false };
+  try {
+    const adapter = (await gpu.requestAdapter()) as
+      | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } }
+      | null;
+    if (!adapter) return { hasGpuApi: true, adapterFound: false, isFallbackAdapter: false };
+    const info = adapter.info ?? {};
+    return {
+      hasGpuApi: true,
+      adapterFound: true,
+      isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+      vendor: info.vendor,
+      architecture: info.architecture,
+      description: info.description,
+    };
+  } catch {
+    return { hasGpuApi: true, adapterFound: false, isFallbackAdapter: false };
+  }
+}
+
+/** Serves model files from a folder the user picked, through transformers.js's cache hook. */
+function folderCache(dir: FileSystemDirectoryHandle, modelId: string) {
+  const modelName = modelId.split('/').pop()!;
+  return {
+    async match(key: string): Promise<Response | undefined> {
+      const rel = String(key).split(`${modelName}/`).pop();
+      if (!rel) return undefined;
+      try {
+        let handle: FileSystemDirectoryHandle = dir;
+        const parts = rel.split('/').filter((p) => p && p !== '..');
+        for (const part of parts.slice(0, -1)) handle = await handle.getDirectoryHandle(part);
+        const file = await (await handle.getFileHandle(parts[parts.length - 1])).getFile();
+        return new Response(file, { headers: { 'content-length': String(file.size) } });
+      } catch {
+        return undefined;
+      }
+    },
+    async put(): Promise<void> {},
+  };
+}
+
+function configureSource(source: ModelSource): void {
+  env.useCustomCache = false;
+  env.customCache = null;
+  if (source.kind === 'hub') {
+    env.allowRemoteModels = true;
+    env.allowLocalModels = false;
+    env.useBrowserCache = true;
+  } else if (source.kind === 'self-hosted') {
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.useBrowserCache = true;
+    // transformers.js only probes "local" files by path; a full URL is mistaken for a remote one.
+    const url = new URL(source.baseUrl ?? '/models/', self.location.href);
+    const base = url.origin === self.location.origin ? url.pathname : url.href;
+    env.localModelPath = base.endsWith('/') ? base : `${base}/`;
+  } else {
+    if (!source.dirHandle) throw new Error('No model folder chosen');
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.useBrowserCache = false;
+    env.localModelPath = 'https://model-folder.invalid/';
+    env.useCustomCache = true;
+    env.customCache = folderCache(source.dirHandle, source.modelId);
+  }
+}
+
+async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
+  const started = performance.now();
+  configureSource(source);
+  const choice = chooseBackend(await adapterFacts(), self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
+  env.backends.onnx.wasm!.numThreads = choice.threads;
+
+  const files = new Map<string, { loaded: number; total: number }>();
+  let currentFile = 'config.json';
+  const progress_callback = (e: { status: string; file?: string; loaded?: number; total?: number }) => {
+    if (e.file) currentFile = e.file;
+    if (e.status === 'progress' && e.file) {
+      files.set(e.file, { loaded: e.loaded ?? 0, total: e.total ?? 0 });
+      let loadedBytes = 0;
+      let totalBytes = 0;
+      for (const f of files.values()) {
+        loadedBytes += f.loaded;
+        totalBytes += f.total;
+      }
+      onProgress?.({ file: e.file, loadedBytes, totalBytes });
+    }
+  };
+  const opts = { device: choice.backend, dtype: source.dtype, progress_callback } as const;
+  try {
+    const [processor, tokenizer, vision, text] = await Promise.all([
+      AutoProcessor.from_pretrained(source.modelId, { progress_callback }),
+      AutoTokenizer.from_pretrained(source.modelId, { progress_callback }),
+      CLIPVisionModelWithProjection.from_pretrained(source.modelId, opts),
+      CLIPTextModelWithProjection.from_pretrained(source.modelId, opts),
+    ]);
+    const info: ModelInfo = { ...choice, modelKey: modelKey(source), dim: 0, loadMs: 0 };
+    const loaded = { info, processor, tokenizer, vision, text };
+    info.dim = (await embedTextWith(loaded, 'a photo')).length;
+    info.loadMs = performance.now() - started;
+    return loaded;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`Could not load the model ${source.modelId} (${currentFile}): ${why}`);
+  }
+}
+
+async function embedTextWith(m: Loaded, query: string): Promise<Float32Array> {
+  const inputs = m.tokenizer([query], { padding: true, truncation: true });
+  const { text_embeds } = await m.text(inputs);
+  return l2Normalize(new Float32Array(text_embeds.data as Float32Array));
+}
+
+function model(): Promise<Loaded> {
+  if (!loading) throw new Error('the search model is not loaded; check Settings');
+  return loading;
+}
+
+const api = {
+  /** Loads the model once per source; a failed load is forgotten so the next call retries. */
+  async init(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    loading = load(source, onProgress);
+    loading.catch(() => {
+      loading = null;
+    });
+    return (await loading).info;
+  },
+
+  async info(): Promise<ModelInfo | null> {
+    return loading ? (await loading).info : null;
+  },
+
+  /** One batched forward pass; returns one L2-normalized vector per image, in order. */
+  async embedImages(images: PixelImage[]): Promise<Float32Array[]> {
+    const m = await model();
+    if (images.length === 0) return [];
+    const raws = images.map((img) => new RawImage(img.data, img.width, img.height, 4).rgb());
+    const { pixel_values } = await m.processor(raws);
+    const { image_embeds } = await m.vision({ pixel_values });
+    const data = image_embeds.data as Float32Array;
+    const dim = data.length / images.length;
+    const out: Float32Array[] = [];
+    for (let i = 0; i < images.length; i++) out.push(l2Normalize(data.subarray(i * dim, (i + 1) * dim)));
+    return transfer(out, out.map((v) => v.buffer as ArrayBuffer));
+  },
+
+  async embedText(query: string): Promise<Float32Array> {
+    const v = await embedTextWith(await model(), query);
+    return transfer(v, [v.buffer as ArrayBuffer]);
+  },
+
+  /** Lets another worker (ingest) call this API directly, without a hop through the page. */
+  connect(port: MessagePort): void {
+    expose(api, port);
+  },
+};
+
+export type EmbedApi = typeof api;
+expose(api);

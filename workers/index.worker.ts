@@ -1,0 +1,79 @@
+/// <reference lib="webworker" />
+import { expose } from 'comlink';
+import { openLibraryDb, type Db } from '../src/lib/db/db';
+import { assetSummaries, embeddingsForModel } from '../src/lib/db/repo';
+import { VectorMatrix } from '../src/lib/core/vector';
+import { looksLikeFileName, nameMatchScore } from '../src/lib/core/name-match';
+
+export interface SearchHit {
+  id: string;
+  /** Cosine similarity of the query and the asset, or null for a pure file-name match. */
+  score: number | null;
+  nameMatch: boolean;
+}
+
+let db: Db;
+let modelKey = '';
+let matrix: VectorMatrix | null = null;
+const names = new Map<string, string>();
+
+/** Reads vectors stored since the last call; the exact scan below is fast enough at library sizes of this version. */
+async function refresh(): Promise<number> {
+  db ??= await openLibraryDb();
+  for (const a of await assetSummaries(db)) names.set(a.id, a.name);
+  const records = await embeddingsForModel(db, modelKey);
+  for (const r of records) {
+    matrix ??= new VectorMatrix(r.dim, Math.max(256, records.length));
+    if (!matrix.has(r.id)) matrix.add(r.id, r.vector);
+  }
+  return matrix?.size ?? 0;
+}
+
+const api = {
+  async init(currentModelKey: string): Promise<number> {
+    if (currentModelKey !== modelKey) {
+      modelKey = currentModelKey;
+      matrix = null;
+    }
+    return refresh();
+  },
+
+  refresh,
+
+  /**
+   * Ranks the library against a query vector. Queries that look like file names
+   * ("IMG_2041", "beach.jpg") also return name matches, first.
+   */
+  search(query: Float32Array | null, text: string, k: number): SearchHit[] {
+    const hits: SearchHit[] = [];
+    const seen = new Set<string>();
+    if (looksLikeFileName(text)) {
+      const byName = [...names]
+        .map(([id, name]) => ({ id, s: nameMatchScore(text, name) }))
+        .filter((m) => m.s > 0)
+        .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id))
+        .slice(0, k);
+      for (const m of byName) {
+        seen.add(m.id);
+        hits.push({ id: m.id, score: null, nameMatch: true });
+      }
+    }
+    if (query && matrix) {
+      for (const r of matrix.topK(query, k)) {
+        if (seen.has(r.id)) {
+          const h = hits.find((x) => x.id === r.id)!;
+          h.score = r.score;
+        } else if (hits.length < k) hits.push({ id: r.id, score: r.score, nameMatch: false });
+      }
+    }
+    return hits;
+  },
+
+  remove(id: string): void {
+    matrix?.remove(id);
+    names.delete(id);
+  },
+};
+
+export type IndexApi = typeof api;
+expose(api);

@@ -1,0 +1,360 @@
+/// <reference lib="webworker" />
+import { expose, transfer, wrap, type Remote } from 'comlink';
+import type { EmbedApi, PixelImage } from './embed.worker';
+import { openLibraryDb, type Db } from '../src/lib/db/db';
+import { deleteOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
+import { assetBySha256, assetSummaries, commitAsset, putJobs, unfinishedJobs, updateJob } from '../src/lib/db/repo';
+import type { AssetRecord, JobRecord, LineageRecord } from '../src/lib/db/schema';
+import { SNIFF_BYTES, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
+import { sha256Hex } from '../src/lib/core/sha256';
+import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashToHex } from '../src/lib/core/phash';
+import { HammingIndex } from '../src/lib/core/hamming-index';
+import { centerSquare, fitWithin } from '../src/lib/core/geometry';
+import { NEAR_DUPLICATE_MAX_DISTANCE } from '../src/lib/core/near-duplicate';
+
+const MODEL_INPUT_PX = 224;
+const THUMBNAIL_MAX_EDGE_PX = 320;
+/** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
+const BATCH_SIZE = 8;
+const PRODUCER_VERSION = '1';
+
+export type IngestEvent =
+  | { type: 'progress'; done: number; total: number; stored: number; imagesPerSecond: number }
+  | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
+  | { type: 'stored'; ids: string[] }
+  | { type: 'paused'; reason: string }
+  | { type: 'idle' };
+
+interface Prepared {
+  job: JobRecord;
+  sha256: string;
+  pHash: bigint;
+  width: number;
+  height: number;
+  thumbnail: { blob: Blob; width: number; height: number };
+  pixels: PixelImage;
+  nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
+}
+
+const dbReady: Promise<Db> = openLibraryDb();
+let db: Db;
+let embed: Remote<EmbedApi>;
+let modelKey = '';
+let emit: (e: IngestEvent) => void = () => undefined;
+const pHashes = new HammingIndex<string>();
+const namesById = new Map<string, string>();
+/** Jobs taken by the running loop, so the prefetch of the next batch never takes them twice. */
+const inFlight = new Set<string>();
+/** sha256 → job id of files being processed now, to catch the same file twice in one drop. */
+const inFlightSha = new Map<string, string>();
+let running: Promise<void> | null = null;
+let paused = '';
+const counters = { total: 0, done: 0, stored: 0, startedAt: 0, storedAt: 0 };
+
+function progress(): void {
+  const seconds = (counters.storedAt - counters.startedAt) / 1000;
+  emit({
+    type: 'progress',
+    done: counters.done,
+    total: counters.total,
+    stored: counters.stored,
+    imagesPerSecond: seconds > 0 ? counters.stored / seconds : 0,
+  });
+}
+
+function isQuotaError(err: unknown): boolean {
+  return err instanceof DOMException && (err.name === 'QuotaExceededError' || err.code === 22);
+}
+
+async function finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, keepBlob = false): Promise<void> {
+  if (!keepBlob) await deleteOriginal(db, job.id, job.blobLocation);
+  await updateJob(db, job.id, { status, message });
+  counters.done++;
+  emit({ type: 'job', id: job.id, name: job.name, status, message });
+}
+
+function context2d(width: number, height: number): OffscreenCanvasRenderingContext2D {
+  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('2D canvas is not available in this browser');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  return ctx;
+}
+
+/** Decodes once and derives everything the library keeps from the pixels. */
+async function prepare(job: JobRecord): Promise<Prepared | null> {
+  const blob = await getOriginal(db, job.id, job.blobLocation);
+  if (!blob) {
+    await finish(job, 'failed', 'the file data was lost before it could be indexed; add it again', true);
+    return null;
+  }
+  const head = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer());
+  const reason = rejectionReason(sniffFileKind(head), blob.size);
+  if (reason) {
+    await finish(job, 'failed', reason);
+    return null;
+  }
+  const sha256 = await sha256Hex(blob);
+  const existing = await assetBySha256(db, sha256);
+  if (existing) {
+    await finish(job, 'duplicate', `already in your library as "${existing.name}"`);
+    return null;
+  }
+  const twin = inFlightSha.get(sha256);
+  if (twin && twin !== job.id) {
+    await finish(job, 'duplicate', 'the same file is already being added in this import');
+    return null;
+  }
+  inFlightSha.set(sha256, job.id);
+
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    inFlightSha.delete(sha256);
+    await finish(job, 'failed', 'could not be decoded: the image is damaged or in a format this browser cannot read');
+    return null;
+  }
+  try {
+    const { width, height } = bitmap;
+    const thumbSize = fitWithin(width, height, THUMBNAIL_MAX_EDGE_PX);
+    const thumbCtx = context2d(thumbSize.width, thumbSize.height);
+    thumbCtx.drawImage(bitmap, 0, 0, thumbSize.width, thumbSize.height);
+    const thumbBlob = await thumbCtx.canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+
+    // pHash reads the thumbnail rather than the original: same result within a bit or two,
+    // and a 32×32 draw from a 320 px image is far cheaper than from a 24 MP one.
+    const hashCtx = context2d(PHASH_SIZE, PHASH_SIZE);
+    hashCtx.drawImage(thumbCtx.canvas, 0, 0, PHASH_SIZE, PHASH_SIZE);
+    const gray = grayscaleFromRgba(hashCtx.getImageData(0, 0, PHASH_SIZE, PHASH_SIZE).data, PHASH_SIZE, PHASH_SIZE);
+    const pHash = phashFromGray32(gray);
+
+    const crop = centerSquare(width, height);
+    const modelCtx = context2d(MODEL_INPUT_PX, MODEL_INPUT_PX);
+    modelCtx.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX);
+    const pixels = { data: modelCtx.getImageData(0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX).data, width: MODEL_INPUT_PX, height: MODEL_INPUT_PX };
+
+    const nearest = pHashes.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE)[0];
+    const nearDuplicateOf = nearest ? { id: nearest.id, name: namesById.get(nearest.id) ?? '', distance: nearest.distance } : undefined;
+    return {
+      job,
+      sha256,
+      pHash,
+      width,
+      height,
+      thumbnail: { blob: thumbBlob, ...thumbSize },
+      pixels,
+      nearDuplicateOf,
+    };
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function takeBatch(): Promise<Prepared[] | null> {
+  const jobs = (await unfinishedJobs(db)).filter((j) => !inFlight.has(j.id)).slice(0, BATCH_SIZE);
+  if (jobs.length === 0) return null;
+  const prepared: Prepared[] = [];
+  for (const job of jobs) {
+    inFlight.add(job.id);
+    try {
+      await updateJob(db, job.id, { status: 'processing' });
+      const p = await prepare(job);
+      if (p) prepared.push(p);
+      else inFlight.delete(job.id);
+    } catch (err) {
+      inFlight.delete(job.id);
+      if (isQuotaError(err)) throw err;
+      await finish(job, 'failed', `could not be processed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  progress();
+  return prepared;
+}
+
+async function store(p: Prepared, vector: Float32Array): Promise<boolean> {
+  const now = Date.now();
+  const id = p.job.id;
+  const asset: AssetRecord = {
+    id,
+    name: p.job.name,
+    type: 'image',
+    mime: p.job.mime,
+    sizeBytes: p.job.sizeBytes,
+    sha256: p.sha256,
+    pHash: phashToHex(p.pHash),
+    width: p.width,
+    height: p.height,
+    addedAt: now,
+    status: 'ready',
+    blobLocation: p.job.blobLocation,
+    ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),
+  };
+  const lineage = (store: LineageRecord['store'], params: LineageRecord['params'], producer: string, model?: string): LineageRecord => ({
+    id: `${store}:${id}`,
+    store,
+    recordId: id,
+    sourceAssetId: id,
+    producer,
+    producerVersion: PRODUCER_VERSION,
+    ...(model ? { modelId: model } : {}),
+    params,
+    createdAt: now,
+  });
+  try {
+    await commitAsset(db, id, {
+      asset,
+      thumbnail: { id, ...p.thumbnail },
+      embedding: { id, modelId: modelKey, dim: vector.length, vector },
+      lineage: [
+        lineage('embeddings', { input: 'center-square', inputPx: MODEL_INPUT_PX, exifOrientation: true, normalized: 'l2' }, 'clip-image', modelKey),
+        lineage('thumbnails', { maxEdgePx: THUMBNAIL_MAX_EDGE_PX, format: 'image/jpeg', quality: 0.85 }, 'thumbnail'),
+        lineage('assets', { pHash: 'dct-64', sha256: true }, 'ingest'),
+      ],
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'ConstraintError') {
+      const existing = await assetBySha256(db, p.sha256);
+      await finish(p.job, 'duplicate', `already in your library as "${existing?.name ?? 'another file'}"`);
+      return false;
+    }
+    throw err;
+  }
+  pHashes.add(id, p.pHash);
+  namesById.set(id, asset.name);
+  counters.done++;
+  counters.stored++;
+  counters.storedAt = performance.now();
+  if (p.nearDuplicateOf) {
+    emit({
+      type: 'job',
+      id,
+      name: asset.name,
+      status: 'stored',
+      message: `looks like a near-duplicate of "${p.nearDuplicateOf.name}" (kept, marked in the library)`,
+    });
+  }
+  return true;
+}
+
+async function embedAndStore(batch: Prepared[]): Promise<void> {
+  if (batch.length === 0) return;
+  const images = batch.map((p) => p.pixels);
+  const vectors = await embed.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)));
+  const ids: string[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    if (await store(batch[i], vectors[i])) ids.push(batch[i].job.id);
+  }
+  for (const p of batch) {
+    inFlight.delete(p.job.id);
+    inFlightSha.delete(p.sha256);
+  }
+  if (ids.length) emit({ type: 'stored', ids });
+  progress();
+}
+
+/** Prepares batch n+1 (decode, hash, resize) while the model runs on batch n. */
+async function runQueue(): Promise<void> {
+  counters.startedAt = counters.storedAt = performance.now();
+  let next = takeBatch();
+  for (;;) {
+    const batch = await next;
+    if (!batch) break;
+    next = takeBatch();
+    next.catch(() => undefined);
+    try {
+      await embedAndStore(batch);
+    } catch (err) {
+      for (const p of batch) {
+        inFlight.delete(p.job.id);
+        inFlightSha.delete(p.sha256);
+      }
+      await next.catch(() => undefined);
+      inFlight.clear();
+      inFlightSha.clear();
+      throw err;
+    }
+  }
+}
+
+function kick(): void {
+  if (running || paused) return;
+  running = runQueue()
+    .catch(async (err: unknown) => {
+      paused = isQuotaError(err)
+        ? 'Your browser storage is full. Import stopped; files already added are safe. Free some space or delete items, then resume.'
+        : `Import paused: ${err instanceof Error ? err.message : String(err)}`;
+      // Jobs left "processing" go back to the queue so a resume picks them up again.
+      for (const j of await unfinishedJobs(db)) if (j.status === 'processing') await updateJob(db, j.id, { status: 'queued' });
+      emit({ type: 'paused', reason: paused });
+    })
+    .finally(() => {
+      running = null;
+      if (!paused) {
+        counters.total = counters.done = counters.stored = 0;
+        emit({ type: 'idle' });
+      }
+    });
+}
+
+const api = {
+  async init(embedPort: MessagePort, currentModelKey: string, onEvent: (e: IngestEvent) => void): Promise<{ resumed: number }> {
+    db = await dbReady;
+    embed = wrap<EmbedApi>(embedPort);
+    modelKey = currentModelKey;
+    emit = onEvent;
+    for (const a of await assetSummaries(db)) {
+      pHashes.add(a.id, BigInt(`0x${a.pHash}`));
+      namesById.set(a.id, a.name);
+    }
+    const pending = await unfinishedJobs(db);
+    counters.total += pending.length;
+    if (pending.length) kick();
+    return { resumed: pending.length };
+  },
+
+  /**
+   * Stages every file (original bytes + a queued job) before any processing, so closing the
+   * tab mid-import loses nothing: the next start resumes from the queue.
+   */
+  async enqueue(files: File[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
+    db = await dbReady;
+    const batchId = crypto.randomUUID();
+    const rejected: string[] = [];
+    let queued = 0;
+    for (const file of files) {
+      const id = crypto.randomUUID();
+      const now = Date.now();
+      try {
+        const blobLocation = await putOriginal(db, id, file);
+        const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'queued', batchId, createdAt: now, updatedAt: now, blobLocation };
+        await putJobs(db, [job]);
+        queued++;
+        counters.total++;
+      } catch (err) {
+        const message = isQuotaError(err)
+          ? 'not added: your browser storage is full'
+          : `not added: ${err instanceof Error ? err.message : String(err)}`;
+        rejected.push(file.name);
+        emit({ type: 'job', id, name: file.name, status: 'failed', message });
+      }
+    }
+    progress();
+    paused = '';
+    kick();
+    return { batchId, queued, rejected };
+  },
+
+  /** Called after the model (re)loads or space was freed. */
+  resume(): void {
+    paused = '';
+    kick();
+  },
+
+  async whenIdle(): Promise<void> {
+    while (running) await running;
+  },
+};
+
+export type IngestApi = typeof api;
+expose(api);
