@@ -17,14 +17,28 @@ let modelKey = '';
 let matrix: VectorMatrix | null = null;
 const names = new Map<string, string>();
 
-/** Reads vectors stored since the last call; the exact scan below is fast enough at library sizes of this version. */
-async function refresh(): Promise<number> {
+/** Loads every vector of the current model; done once per start or model change. */
+async function loadAll(): Promise<number> {
   db ??= await openLibraryDb();
   for (const a of await assetSummaries(db)) names.set(a.id, a.name);
   const records = await embeddingsForModel(db, modelKey);
   for (const r of records) {
     matrix ??= new VectorMatrix(r.dim, Math.max(256, records.length));
-    if (!matrix.has(r.id)) matrix.add(r.id, r.vector);
+    matrix.add(r.id, r.vector);
+  }
+  return matrix?.size ?? 0;
+}
+
+/** Adds just the assets an import stored, so a 10,000-photo import does not re-read the library per batch. */
+async function addStored(ids: string[]): Promise<number> {
+  db ??= await openLibraryDb();
+  const tx = db.transaction(['assets', 'embeddings']);
+  const rows = await Promise.all(ids.map(async (id) => [await tx.objectStore('assets').get(id), await tx.objectStore('embeddings').get(id)] as const));
+  for (const [asset, embedding] of rows) {
+    if (!asset || !embedding || embedding.modelId !== modelKey) continue;
+    names.set(asset.id, asset.name);
+    matrix ??= new VectorMatrix(embedding.dim);
+    matrix.add(asset.id, embedding.vector);
   }
   return matrix?.size ?? 0;
 }
@@ -34,11 +48,12 @@ const api = {
     if (currentModelKey !== modelKey) {
       modelKey = currentModelKey;
       matrix = null;
+      names.clear();
     }
-    return refresh();
+    return loadAll();
   },
 
-  refresh,
+  addStored,
 
   /**
    * Ranks the library against a query vector. Queries that look like file names

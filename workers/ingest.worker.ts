@@ -3,7 +3,7 @@ import { expose, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, PixelImage } from './embed.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
 import { deleteOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
-import { assetBySha256, assetSummaries, commitAsset, putJobs, unfinishedJobs, updateJob } from '../src/lib/db/repo';
+import { assetBySha256, assetSummaries, commitAsset, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob } from '../src/lib/db/repo';
 import type { AssetRecord, JobRecord, LineageRecord } from '../src/lib/db/schema';
 import { SNIFF_BYTES, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
 import { sha256Hex } from '../src/lib/core/sha256';
@@ -152,7 +152,7 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
 }
 
 async function takeBatch(): Promise<Prepared[] | null> {
-  const jobs = (await unfinishedJobs(db)).filter((j) => !inFlight.has(j.id)).slice(0, BATCH_SIZE);
+  const jobs = await nextQueuedJobs(db, BATCH_SIZE, inFlight);
   if (jobs.length === 0) return null;
   const prepared: Prepared[] = [];
   for (const job of jobs) {
@@ -285,7 +285,7 @@ function kick(): void {
         ? 'Your browser storage is full. Import stopped; files already added are safe. Free some space or delete items, then resume.'
         : `Import paused: ${err instanceof Error ? err.message : String(err)}`;
       // Jobs left "processing" go back to the queue so a resume picks them up again.
-      for (const j of await unfinishedJobs(db)) if (j.status === 'processing') await updateJob(db, j.id, { status: 'queued' });
+      await requeueInterrupted(db);
       emit({ type: 'paused', reason: paused });
     })
     .finally(() => {
@@ -307,6 +307,7 @@ const api = {
       pHashes.add(a.id, BigInt(`0x${a.pHash}`));
       namesById.set(a.id, a.name);
     }
+    await requeueInterrupted(db);
     const pending = await unfinishedJobs(db);
     counters.total += pending.length;
     if (pending.length) kick();

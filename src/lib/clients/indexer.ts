@@ -15,8 +15,8 @@ export class Indexer {
     return this.#w.api.init(modelKey);
   }
 
-  refresh(): Promise<number> {
-    return this.#w.api.refresh();
+  addStored(ids: string[]): Promise<number> {
+    return this.#w.api.addStored(ids);
   }
 
   search(query: Float32Array | null, text: string, k: number): Promise<SearchHit[]> {

@@ -23,6 +23,7 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     embeddings.createIndex('byModelId', 'modelId');
     const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
     jobs.createIndex('byStatus', 'status');
+    jobs.createIndex('byStatusCreatedAt', ['status', 'createdAt']);
     jobs.createIndex('byCreatedAt', 'createdAt');
     const lineage = db.createObjectStore('lineage', { keyPath: 'id' });
     lineage.createIndex('bySourceAssetId', 'sourceAssetId');

@@ -32,8 +32,25 @@ export async function unfinishedJobs(db: Db): Promise<JobRecord[]> {
   return lists.flat().sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
-export async function jobsOfBatch(db: Db, batchId: string): Promise<JobRecord[]> {
-  return (await db.getAll('jobs')).filter((j) => j.batchId === batchId);
+/** The oldest queued jobs not already taken, read through an index so a long queue costs O(limit). */
+export async function nextQueuedJobs(db: Db, limit: number, skip: ReadonlySet<string>): Promise<JobRecord[]> {
+  const out: JobRecord[] = [];
+  const range = IDBKeyRange.bound(['queued', -Infinity], ['queued', Infinity]);
+  let cursor = await db.transaction('jobs').store.index('byStatusCreatedAt').openCursor(range);
+  while (cursor && out.length < limit) {
+    if (!skip.has(cursor.value.id)) out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+/** Jobs a crash or reload interrupted mid-way go back to the queue. */
+export async function requeueInterrupted(db: Db): Promise<number> {
+  const tx = db.transaction('jobs', 'readwrite');
+  const stuck = await tx.store.index('byStatus').getAll('processing');
+  for (const j of stuck) await tx.store.put({ ...j, status: 'queued', updatedAt: Date.now() });
+  await tx.done;
+  return stuck.length;
 }
 
 export async function assetBySha256(db: Db, sha256: string): Promise<AssetRecord | undefined> {

@@ -88,7 +88,7 @@ export interface ShoeboxDB extends DBSchema {
   blobs: { key: string; value: Blob };
   thumbnails: { key: string; value: ThumbnailRecord };
   embeddings: { key: string; value: EmbeddingRecord; indexes: { byModelId: string } };
-  jobs: { key: string; value: JobRecord; indexes: { byStatus: JobStatus; byCreatedAt: number } };
+  jobs: { key: string; value: JobRecord; indexes: { byStatus: JobStatus; byStatusCreatedAt: [JobStatus, number]; byCreatedAt: number } };
   lineage: { key: string; value: LineageRecord; indexes: { bySourceAssetId: string } };
   meta: { key: string; value: unknown };
   queryTimings: { key: number; value: QueryTimingRecord; indexes: { byAt: number } };

@@ -83,6 +83,7 @@ export class Library {
   #assets = new Map<string, AssetRecord>();
   #noticeKey = 0;
   #searchSeq = 0;
+  #storedChain: Promise<void> = Promise.resolve();
   /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
   #ingesterReady = Promise.withResolvers<Ingester>();
 
@@ -166,24 +167,35 @@ export class Library {
       case 'job':
         this.#notice(e.name, e.status === 'stored' ? 'stored' : e.status === 'duplicate' ? 'duplicate' : 'failed', e.message);
         break;
-      case 'stored':
-        void this.#afterStored();
+      case 'stored': {
+        const ids = e.ids;
+        this.#storedChain = this.#storedChain.then(() => this.#onStored(ids)).catch(() => undefined);
         break;
+      }
       case 'paused':
         this.importPaused = e.reason;
         this.#say(e.reason);
         break;
       case 'idle':
-        void this.#afterStored();
+        // Results refresh once the import settles rather than after every batch.
+        void this.#storedChain.then(() => {
+          if (this.query.trim()) void this.search(this.query);
+        });
         void this.refreshStorage();
         break;
     }
   }
 
-  async #afterStored(): Promise<void> {
-    await this.#indexer?.refresh();
-    await this.#reloadAssets();
-    if (this.query.trim()) void this.search(this.query);
+  /** Adds just-stored assets to the index and the page without re-reading the whole library. */
+  async #onStored(ids: string[]): Promise<void> {
+    if (!this.#db) return;
+    await this.#indexer?.addStored(ids);
+    const tx = this.#db.transaction('assets');
+    const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
+    for (const a of added) this.#assets.set(a.id, a);
+    this.assetCount = this.#assets.size;
+    const items = await Promise.all(added.reverse().map((a) => this.#item(a.id, null, false)));
+    this.recent = [...items, ...this.recent].slice(0, RESULTS_PER_PAGE);
   }
 
   async #reloadAssets(): Promise<void> {
