@@ -30,19 +30,24 @@ export function sniffFileKind(head: Uint8Array): FileKind {
     if (type === 'WEBP') return { kind: 'image', format: 'webp' };
     if (type === 'AVI ') return { kind: 'video', format: 'avi' };
   }
-  if (head.length >= 2 && ascii(head, 0, 2) === 'BM') return { kind: 'image', format: 'bmp' };
+  // "BM" alone matches text such as "BMW notes": also require a known DIB header size.
+  if (ascii(head, 0, 2) === 'BM' && head.length >= 18 && [12, 40, 52, 56, 64, 108, 124].includes(head[14] | (head[15] << 8)))
+    return { kind: 'image', format: 'bmp' };
   if ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a) || (head[0] === 0x4d && head[1] === 0x4d && head[3] === 0x2a))
     return { kind: 'unsupported-image', format: 'tiff' };
   if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { kind: 'video', format: 'webm' };
   if (ascii(head, 4, 4) === 'ftyp') {
     const brand = ascii(head, 8, 4);
-    if (brand === 'avif' || brand === 'avis') return { kind: 'image', format: 'avif' };
+    const boxBytes = (head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3];
+    const compatible = ascii(head, 16, Math.max(0, Math.min(boxBytes, head.length) - 16));
+    if (brand === 'avif' || brand === 'avis' || (brand === 'mif1' && compatible.includes('avif'))) return { kind: 'image', format: 'avif' };
     if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return { kind: 'unsupported-image', format: 'heic' };
     if (brand === 'qt  ') return { kind: 'video', format: 'mov' };
     return { kind: 'video', format: 'mp4' };
   }
-  const text = ascii(head, 0, Math.min(head.length, 256)).trimStart().toLowerCase();
-  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'))) return { kind: 'unsupported-image', format: 'svg' };
+  const text = ascii(head, 0, Math.min(head.length, 256)).replace(/^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
+  if (text.startsWith('<svg') || ((text.startsWith('<?xml') || text.startsWith('<!doctype svg')) && text.includes('<svg')))
+    return { kind: 'unsupported-image', format: 'svg' };
   return { kind: 'unknown' };
 }
 

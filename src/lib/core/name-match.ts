@@ -6,7 +6,7 @@
 export function looksLikeFileName(query: string): boolean {
   const q = query.trim();
   if (q.length < 2) return false;
-  return /[._\-\d]/.test(q) || /^(img|dsc|dscn|pxl|mvi|vid|screenshot)/i.test(q);
+  return /[._\-\d]/.test(q) || /^(img|dsc|dscn|pxl|mvi|vid|screenshot)([_\-\d ]|$)/i.test(q);
 }
 
 /**

@@ -40,11 +40,12 @@ export type Db = IDBPDatabase<ShoeboxDB>;
 /**
  * Opens (and if needed migrates) the library. Each open connection closes itself when another
  * tab or worker needs a newer version, so an upgrade never deadlocks on an old tab.
+ * `migrations` is a parameter only so tests can rehearse a future upgrade step on real data.
  */
-export async function openLibraryDb(name = DB_NAME, version = SCHEMA_VERSION): Promise<Db> {
+export async function openLibraryDb(name = DB_NAME, version = SCHEMA_VERSION, migrations = MIGRATIONS): Promise<Db> {
   const db = await openDB<ShoeboxDB>(name, version, {
     upgrade(database, oldVersion, newVersion, tx) {
-      for (let v = oldVersion; v < (newVersion ?? version); v++) MIGRATIONS[v](database, tx);
+      for (let v = oldVersion; v < (newVersion ?? version); v++) migrations[v](database, tx);
       void tx.objectStore('meta').put({ from: oldVersion, to: newVersion, at: Date.now() }, `migration:${newVersion}`);
       void tx.objectStore('meta').put(newVersion, 'schemaVersion');
     },

@@ -72,13 +72,25 @@ export interface StoredAsset {
  */
 export async function commitAsset(db: Db, jobId: string, stored: StoredAsset): Promise<void> {
   const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs'], 'readwrite');
-  const job = await tx.objectStore('jobs').get(jobId);
-  await tx.objectStore('assets').add(stored.asset);
-  await tx.objectStore('thumbnails').put(stored.thumbnail);
-  await tx.objectStore('embeddings').put(stored.embedding);
-  for (const l of stored.lineage) await tx.objectStore('lineage').put(l);
-  if (job) await tx.objectStore('jobs').put({ ...job, status: 'stored', assetId: stored.asset.id, updatedAt: Date.now() });
-  await tx.done;
+  try {
+    const job = await tx.objectStore('jobs').get(jobId);
+    await tx.objectStore('assets').add(stored.asset);
+    await tx.objectStore('thumbnails').put(stored.thumbnail);
+    await tx.objectStore('embeddings').put(stored.embedding);
+    for (const l of stored.lineage) await tx.objectStore('lineage').put(l);
+    if (job) await tx.objectStore('jobs').put({ ...job, status: 'stored', assetId: stored.asset.id, updatedAt: Date.now() });
+    await tx.done;
+  } catch (err) {
+    // Errors thrown outside a request (e.g. DataCloneError) do not abort by themselves;
+    // abort explicitly so nothing of this asset is committed, and settle `done` quietly.
+    try {
+      tx.abort();
+    } catch {
+      /* already aborted by the failed request */
+    }
+    await tx.done.catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function listAssets(db: Db): Promise<AssetRecord[]> {

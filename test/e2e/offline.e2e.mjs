@@ -1,0 +1,120 @@
+// Offline use with the model read from "A folder on this device" (Settings → Model and device).
+// The folder picker is replaced by an Origin Private File System folder holding the fixture model,
+// so the whole folder-source path (handle kept in IndexedDB, files read through transformers.js's
+// custom cache hook) runs for real. The library.e2e.mjs offline test covers the self-hosted source.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expectText, fixtureImage, FIXTURE_MODEL_ID, ROOT, test } from './harness.mjs';
+
+const MODEL_FILES = [
+  'config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/text_model_quantized.onnx',
+  'onnx/vision_model_quantized.onnx',
+];
+
+/** Every file of the build's assets/ folder, as site paths ("/assets/x.js"). */
+function builtAssets() {
+  const dir = join(resolve(ROOT, process.env.E2E_OUT_DIR || 'dist'), 'assets');
+  return readdirSync(dir).map((f) => `/assets/${f}`);
+}
+
+/** Site paths (query stripped) in the service worker's precache. */
+function precachedPaths(page) {
+  return page.evaluate(async () => {
+    const out = [];
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('workbox-precache')) continue;
+      for (const req of await (await caches.open(name)).keys()) out.push(new URL(req.url).pathname);
+    }
+    return out;
+  });
+}
+
+test('offline: a model from a folder on this device still loads and searches offline', async ({ page, context, url, log }) => {
+  const failed = [];
+  page.on('requestfailed', (req) => {
+    if (!req.url().startsWith('blob:')) failed.push(`${req.method()} ${req.url()} — ${req.failure()?.errorText}`);
+  });
+  // "Choose a folder" returns an OPFS folder with the model files (written below).
+  await context.addInitScript(() => {
+    window.showDirectoryPicker = async () => {
+      const root = await navigator.storage.getDirectory();
+      return (await root.getDirectoryHandle('e2e-model-folder')).getDirectoryHandle('shoebox-fixture-clip');
+    };
+  });
+
+  await page.goto(`${url}?model=${FIXTURE_MODEL_ID}`);
+  await page.evaluate(
+    async ({ id, files }) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('e2e-model-folder', { create: true });
+      const dir = await root.getDirectoryHandle(id, { create: true });
+      for (const f of files) {
+        const parts = f.split('/');
+        let d = dir;
+        for (const p of parts.slice(0, -1)) d = await d.getDirectoryHandle(p, { create: true });
+        const res = await fetch(`/models/${id}/${f}`);
+        if (!res.ok) throw new Error(`fixture model file ${f}: HTTP ${res.status}`);
+        const w = await (await d.getFileHandle(parts[parts.length - 1], { create: true })).createWritable();
+        await w.write(await res.blob());
+        await w.close();
+      }
+    },
+    { id: FIXTURE_MODEL_ID, files: MODEL_FILES },
+  );
+
+  const settings = page.getByRole('button', { name: 'Settings', exact: true });
+  await settings.click();
+  await page.getByRole('radio', { name: 'A folder on this device' }).check();
+  await page.getByRole('button', { name: 'Use this model' }).click();
+  await expectText(page.getByRole('region', { name: 'Model and device' }), `${FIXTURE_MODEL_ID} (a folder on this device)`);
+  await expectText(page.getByTestId('model-status'), /Ready in/, 20_000);
+  await settings.click();
+
+  await page.getByLabel('Add photos and videos').setInputFiles(['green-field.png', 'green-leaf.jpg', 'red-ball.jpg'].map(fixtureImage));
+  await expectText(page.getByRole('status'), /^\s*Indexed 3 of 3\b/, 30_000);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  const precached = new Set(await precachedPaths(page));
+  const notPrecached = builtAssets().filter((p) => !precached.has(p));
+  log('built assets not precached by the service worker:', notPrecached);
+
+  await context.setOffline(true);
+  try {
+    // the plain address: the folder source is remembered in IndexedDB
+    const resp = await page.goto(url);
+    assert.equal(resp?.fromServiceWorker(), true, 'offline navigation must be answered by the service worker');
+    failed.length = 0;
+    await settings.click();
+    await expectText(page.getByRole('region', { name: 'Model and device' }), `${FIXTURE_MODEL_ID} (a folder on this device)`);
+    try {
+      // stop waiting as soon as the load settles either way
+      const settled = await expectText(page.getByTestId('model-status'), /Ready in|Could not|failed|error/i, 20_000);
+      if (!/Ready in/.test(settled)) throw new Error('model load failed');
+    } catch (err) {
+      const status = ((await page.getByTestId('model-status').textContent().catch(() => '')) ?? '').trim();
+      throw new Error(
+        `folder model did not load offline: ${status}\n` +
+          `failed requests:\n  ${failed.join('\n  ') || '(none)'}\n` +
+          `built assets missing from the service-worker precache: ${notPrecached.join(', ') || '(none)'}\n${err.message}`,
+      );
+    }
+    await settings.click();
+    await expectText(page.locator('p.count'), /^\s*3 items in your library/);
+
+    const searchbox = page.getByRole('searchbox', { name: 'Search' });
+    await searchbox.fill('green');
+    await searchbox.press('Enter');
+    const list = page.getByRole('list', { name: 'Search results' });
+    await list.getByRole('listitem').nth(2).waitFor();
+    const deadline = Date.now() + 10_000;
+    while ((await searchbox.getAttribute('aria-busy')) !== 'false' && Date.now() < deadline) await page.waitForTimeout(50);
+    const names = (await list.locator('.name').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(names.slice(0, 2).sort(), ['green-field.png', 'green-leaf.jpg'], `"green" offline: ${names.join(', ')}`);
+    assert.deepEqual(failed, [], 'no request should fail offline');
+  } finally {
+    await context.setOffline(false);
+  }
+}, { timeoutMs: 60_000 });

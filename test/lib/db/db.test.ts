@@ -1,0 +1,443 @@
+import 'fake-indexeddb/auto';
+import { unwrap, wrap } from 'idb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MIGRATIONS, SCHEMA_VERSION, openLibraryDb, type Db } from '../../../src/lib/db/db';
+import {
+  addQueryTiming,
+  assetBySha256,
+  commitAsset,
+  embeddingsForModel,
+  getMeta,
+  listAssets,
+  nextQueuedJobs,
+  putJobs,
+  recentQueryTimings,
+  requeueInterrupted,
+  setMeta,
+  unfinishedJobs,
+  updateJob,
+  type StoredAsset,
+} from '../../../src/lib/db/repo';
+import type { AssetRecord, JobRecord, JobStatus, QueryTimingRecord } from '../../../src/lib/db/schema';
+import { modelKey } from '../../../src/lib/core/model-source';
+
+let seq = 0;
+/** fake-indexeddb is one global factory for the whole file, so every test gets its own library. */
+const uniqueName = (label: string) => `shoebox-test-${label}-${++seq}-${Math.random().toString(36).slice(2)}`;
+
+const opened: Db[] = [];
+async function open(name: string, version?: number, migrations?: typeof MIGRATIONS): Promise<Db> {
+  const db = await openLibraryDb(name, version, migrations);
+  opened.push(db);
+  return db;
+}
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+  vi.restoreAllMocks();
+});
+
+function job(id: string, createdAt: number, status: JobStatus = 'queued', batchId = 'b1'): JobRecord {
+  return { id, name: `${id}.jpg`, mime: 'image/jpeg', sizeBytes: 100, status, batchId, createdAt, updatedAt: createdAt, blobLocation: 'idb' };
+}
+
+function asset(id: string, sha256: string, addedAt = 1_000): AssetRecord {
+  return {
+    id,
+    name: `${id}.jpg`,
+    type: 'image',
+    mime: 'image/jpeg',
+    sizeBytes: 100,
+    sha256,
+    pHash: '0123456789abcdef',
+    width: 4,
+    height: 3,
+    addedAt,
+    status: 'ready',
+    blobLocation: 'idb',
+  };
+}
+
+function stored(id: string, sha256: string, modelId = 'm@q8', addedAt = 1_000): StoredAsset {
+  return {
+    asset: asset(id, sha256, addedAt),
+    thumbnail: { id, blob: new Blob([new Uint8Array([1, 2, 3])], { type: 'image/webp' }), width: 4, height: 3 },
+    embedding: { id, modelId, dim: 2, vector: new Float32Array([0.6, 0.8]) },
+    lineage: [
+      { id: `thumbnails:${id}`, store: 'thumbnails', recordId: id, sourceAssetId: id, producer: 'thumb', producerVersion: '1', params: {}, createdAt: addedAt },
+      { id: `embeddings:${id}`, store: 'embeddings', recordId: id, sourceAssetId: id, producer: 'clip', producerVersion: '1', modelId, params: { crop: 'center' }, createdAt: addedAt },
+    ],
+  };
+}
+
+/** Hands commitAsset a view of `db` that collects its transactions' `done` promises, so a test can assert the abort itself. */
+function observingDone(db: Db): { db: Db; done: Promise<void>[] } {
+  const done: Promise<void>[] = [];
+  const view = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'transaction') {
+        return (...args: unknown[]) => {
+          const tx = (target.transaction as (...a: unknown[]) => { done: Promise<void> })(...args);
+          tx.done.catch(() => {});
+          done.push(tx.done);
+          return tx;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db: view, done };
+}
+
+function timing(at: number, query = `q${at}`): QueryTimingRecord {
+  return { at, query, modelId: 'm@q8', encodeMs: 1, rankMs: 2, renderMs: 3, resultCount: 4, libraryCount: 5 };
+}
+
+/** Every store and index of `src/lib/db/schema.ts`, as the v1 migration must create them. */
+const V1_LAYOUT: Record<string, { keyPath: string | null; autoIncrement: boolean; indexes: Record<string, { keyPath: string | string[]; unique: boolean }> }> = {
+  assets: {
+    keyPath: 'id',
+    autoIncrement: false,
+    indexes: {
+      bySha256: { keyPath: 'sha256', unique: true },
+      byAddedAt: { keyPath: 'addedAt', unique: false },
+      byName: { keyPath: 'name', unique: false },
+    },
+  },
+  blobs: { keyPath: null, autoIncrement: false, indexes: {} },
+  thumbnails: { keyPath: 'id', autoIncrement: false, indexes: {} },
+  embeddings: { keyPath: 'id', autoIncrement: false, indexes: { byModelId: { keyPath: 'modelId', unique: false } } },
+  jobs: {
+    keyPath: 'id',
+    autoIncrement: false,
+    indexes: {
+      byStatus: { keyPath: 'status', unique: false },
+      byStatusCreatedAt: { keyPath: ['status', 'createdAt'], unique: false },
+      byCreatedAt: { keyPath: 'createdAt', unique: false },
+    },
+  },
+  lineage: { keyPath: 'id', autoIncrement: false, indexes: { bySourceAssetId: { keyPath: 'sourceAssetId', unique: false } } },
+  meta: { keyPath: null, autoIncrement: false, indexes: {} },
+  queryTimings: { keyPath: 'id', autoIncrement: true, indexes: { byAt: { keyPath: 'at', unique: false } } },
+};
+
+/** Reads the layout back through the raw IndexedDB API, independent of idb's typings. */
+function layoutOf(db: Db): typeof V1_LAYOUT {
+  const raw = unwrap(db);
+  const names = [...raw.objectStoreNames];
+  const tx = raw.transaction(names, 'readonly');
+  const out: typeof V1_LAYOUT = {};
+  for (const name of names) {
+    const store = tx.objectStore(name);
+    const indexes: (typeof V1_LAYOUT)[string]['indexes'] = {};
+    for (const ix of [...store.indexNames]) {
+      const index = store.index(ix);
+      const keyPath = index.keyPath;
+      indexes[ix] = { keyPath: Array.isArray(keyPath) ? [...keyPath] : keyPath, unique: index.unique };
+    }
+    out[name] = { keyPath: store.keyPath as string | null, autoIncrement: store.autoIncrement, indexes };
+  }
+  return out;
+}
+
+describe('openLibraryDb: schema and migrations', () => {
+  it('SCHEMA_VERSION is the number of migrations', () => {
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    expect(SCHEMA_VERSION).toBe(1);
+  });
+
+  it('a fresh database gets every store and index of the schema', async () => {
+    const db = await open(uniqueName('fresh'));
+    expect(db.version).toBe(SCHEMA_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V1_LAYOUT).sort());
+    expect(layoutOf(db)).toEqual(V1_LAYOUT);
+  });
+
+  it('a nonexistent (v0) database migrates to v1 and records schemaVersion and migration:1', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const db = await open(uniqueName('v0'), 1);
+    expect(await getMeta(db, 'schemaVersion')).toBe(1);
+    expect(await getMeta(db, 'migration:1')).toEqual({ from: 0, to: 1, at: 1_700_000_000_000 });
+  });
+
+  it('reopening at the same version runs no migration and keeps data', async () => {
+    const name = uniqueName('reopen');
+    const first = await open(name);
+    await putJobs(first, [job('j1', 10)]);
+    await commitAsset(first, 'j1', stored('a1', 'sha-a1'));
+    await setMeta(first, 'migration:1', 'sentinel');
+    first.close();
+
+    const again = await open(name);
+    expect(again.version).toBe(1);
+    // A re-run of the upgrade would have overwritten this.
+    expect(await getMeta(again, 'migration:1')).toBe('sentinel');
+    expect((await listAssets(again)).map((a) => a.id)).toEqual(['a1']);
+    expect(await again.get('jobs', 'j1')).toMatchObject({ status: 'stored', assetId: 'a1' });
+    expect(await again.get('embeddings', 'a1')).toMatchObject({ modelId: 'm@q8', vector: new Float32Array([0.6, 0.8]) });
+  });
+
+  describe('a future v1 → v2 step', () => {
+    // Stand-in for a later release: index assets by MIME type. Uses the raw store because the
+    // index is deliberately not part of the typed schema.
+    const addByMime: (typeof MIGRATIONS)[number] = (_db, tx) => {
+      unwrap(tx.objectStore('assets')).createIndex('byMime', 'mime');
+    };
+    const V2 = [...MIGRATIONS, addByMime];
+
+    async function byMime(db: Db, mime: string): Promise<string[]> {
+      const index = wrap(unwrap(db).transaction('assets').objectStore('assets').index('byMime'));
+      return ((await index.getAll(mime)) as AssetRecord[]).map((a) => a.id).sort();
+    }
+
+    it('upgrades a v1 library with data, keeping the data and indexing it', async () => {
+      const name = uniqueName('v2');
+      const v1 = await open(name, 1);
+      await commitAsset(v1, 'none', stored('a1', 'sha-a1'));
+      await commitAsset(v1, 'none', { ...stored('a2', 'sha-a2'), asset: { ...asset('a2', 'sha-a2'), mime: 'image/png' } });
+      await setMeta(v1, 'user-setting', { dtype: 'q8' });
+      v1.close();
+
+      const v2 = await open(name, 2, V2);
+      expect(v2.version).toBe(2);
+      expect(layoutOf(v2).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
+      expect(await byMime(v2, 'image/jpeg')).toEqual(['a1']);
+      expect(await byMime(v2, 'image/png')).toEqual(['a2']);
+      expect((await listAssets(v2)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+      expect(await v2.count('thumbnails')).toBe(2);
+      expect(await getMeta(v2, 'user-setting')).toEqual({ dtype: 'q8' });
+      expect(await getMeta(v2, 'schemaVersion')).toBe(2);
+      expect(await getMeta(v2, 'migration:2')).toMatchObject({ from: 1, to: 2 });
+      expect(await getMeta(v2, 'migration:1')).toMatchObject({ from: 0, to: 1 });
+    });
+
+    it('a fresh database walks v0 → v1 → v2 in one upgrade', async () => {
+      const db = await open(uniqueName('v0v2'), 2, V2);
+      expect(layoutOf(db)).toEqual({
+        ...V1_LAYOUT,
+        assets: { ...V1_LAYOUT.assets, indexes: { ...V1_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
+      });
+      expect(await getMeta(db, 'migration:2')).toMatchObject({ from: 0, to: 2 });
+    });
+
+    it('an open v1 connection closes itself so the upgrade is not blocked', async () => {
+      const name = uniqueName('blocking');
+      const v1 = await open(name, 1);
+      const v2 = await open(name, 2, V2);
+      expect(v2.version).toBe(2);
+      // The old connection is closed: using it throws instead of hanging.
+      expect(() => v1.transaction('meta')).toThrow();
+    });
+
+    it('an older build cannot open a newer library (VersionError), and the data is untouched', async () => {
+      const name = uniqueName('downgrade');
+      const v2 = await open(name, 2, V2);
+      await setMeta(v2, 'k', 'v');
+      v2.close();
+      await expect(openLibraryDb(name)).rejects.toMatchObject({ name: 'VersionError' });
+      const again = await open(name, 2, V2);
+      expect(await getMeta(again, 'k')).toBe('v');
+    });
+  });
+});
+
+describe('repo: jobs', () => {
+  it('unfinishedJobs returns queued and processing jobs, oldest first, ties by id', async () => {
+    const db = await open(uniqueName('jobs'));
+    await putJobs(db, [
+      job('c', 30, 'queued'),
+      job('stored', 5, 'stored'),
+      job('b', 20, 'processing'),
+      job('dup', 6, 'duplicate'),
+      job('a2', 10, 'queued'),
+      job('failed', 7, 'failed'),
+      job('a1', 10, 'processing'),
+    ]);
+    expect((await unfinishedJobs(db)).map((j) => j.id)).toEqual(['a1', 'a2', 'b', 'c']);
+  });
+
+  it.each([
+    { limit: 10, skip: [], want: ['q1', 'q2a', 'q2b', 'q3'] },
+    { limit: 2, skip: [], want: ['q1', 'q2a'] },
+    { limit: 2, skip: ['q1'], want: ['q2a', 'q2b'] },
+    { limit: 0, skip: [], want: [] },
+    { limit: 10, skip: ['q1', 'q2a', 'q2b', 'q3'], want: [] },
+  ])('nextQueuedJobs(limit $limit, skip $skip) → only queued, oldest first', async ({ limit, skip, want }) => {
+    const db = await open(uniqueName('next'));
+    await putJobs(db, [
+      job('q3', 30),
+      job('p0', 0, 'processing'),
+      job('q2b', 20),
+      job('s0', 0, 'stored'),
+      job('q1', 10),
+      job('q2a', 20),
+      job('f0', 0, 'failed'),
+    ]);
+    expect((await nextQueuedJobs(db, limit, new Set(skip))).map((j) => j.id)).toEqual(want);
+  });
+
+  it('requeueInterrupted puts processing jobs back in the queue and counts them', async () => {
+    const db = await open(uniqueName('requeue'));
+    await putJobs(db, [job('p1', 1, 'processing'), job('p2', 2, 'processing'), job('q', 3), job('s', 4, 'stored')]);
+    vi.spyOn(Date, 'now').mockReturnValue(7_000);
+    expect(await requeueInterrupted(db)).toBe(2);
+    expect(await db.get('jobs', 'p1')).toEqual({ ...job('p1', 1), updatedAt: 7_000 });
+    expect((await nextQueuedJobs(db, 10, new Set())).map((j) => j.id)).toEqual(['p1', 'p2', 'q']);
+    expect(await db.get('jobs', 's')).toMatchObject({ status: 'stored' });
+    expect(await requeueInterrupted(db)).toBe(0);
+  });
+
+  it('putJobs overwrites a job with the same id', async () => {
+    const db = await open(uniqueName('put'));
+    await putJobs(db, [job('j', 1, 'queued')]);
+    await putJobs(db, [job('j', 1, 'failed')]);
+    expect(await db.count('jobs')).toBe(1);
+    expect(await unfinishedJobs(db)).toEqual([]);
+  });
+
+  it('updateJob merges the patch and stamps updatedAt', async () => {
+    const db = await open(uniqueName('update'));
+    await putJobs(db, [job('j', 1, 'queued')]);
+    vi.spyOn(Date, 'now').mockReturnValue(5_000);
+    const next = await updateJob(db, 'j', { status: 'failed', message: 'corrupt' });
+    const want = { ...job('j', 1, 'queued'), status: 'failed', message: 'corrupt', updatedAt: 5_000 };
+    expect(next).toEqual(want);
+    expect(await db.get('jobs', 'j')).toEqual(want);
+    expect(await unfinishedJobs(db)).toEqual([]);
+  });
+
+  it('updateJob of an unknown id returns undefined and creates nothing', async () => {
+    const db = await open(uniqueName('update-missing'));
+    expect(await updateJob(db, 'nope', { status: 'failed' })).toBeUndefined();
+    expect(await db.count('jobs')).toBe(0);
+  });
+});
+
+describe('repo: commitAsset', () => {
+  it('writes asset, thumbnail, embedding and lineage, and marks the job stored', async () => {
+    const db = await open(uniqueName('commit'));
+    await putJobs(db, [job('j1', 1, 'processing')]);
+    vi.spyOn(Date, 'now').mockReturnValue(9_000);
+    await commitAsset(db, 'j1', stored('a1', 'sha-a1'));
+    expect(await assetBySha256(db, 'sha-a1')).toEqual(asset('a1', 'sha-a1'));
+    expect(await db.get('thumbnails', 'a1')).toMatchObject({ width: 4, height: 3 });
+    expect((await db.get('thumbnails', 'a1'))?.blob.size).toBe(3);
+    expect(await db.get('embeddings', 'a1')).toMatchObject({ modelId: 'm@q8', dim: 2 });
+    expect((await db.getAllFromIndex('lineage', 'bySourceAssetId', 'a1')).map((l) => l.id).sort()).toEqual([
+      'embeddings:a1',
+      'thumbnails:a1',
+    ]);
+    expect(await db.get('jobs', 'j1')).toEqual({ ...job('j1', 1, 'processing'), status: 'stored', assetId: 'a1', updatedAt: 9_000 });
+  });
+
+  it('a duplicate sha256 throws ConstraintError and leaves nothing of the second asset behind', async () => {
+    const db = await open(uniqueName('commit-dup'));
+    await putJobs(db, [job('j1', 1, 'processing'), job('j2', 2, 'processing')]);
+    await commitAsset(db, 'j1', stored('a1', 'same-sha'));
+
+    const watched = observingDone(db);
+    await expect(commitAsset(watched.db, 'j2', stored('a2', 'same-sha', 'other@fp32'))).rejects.toMatchObject({
+      name: 'ConstraintError',
+    });
+    expect(watched.done).toHaveLength(1);
+    await expect(watched.done[0]).rejects.toMatchObject({ name: 'AbortError' });
+
+    expect(await db.get('assets', 'a2')).toBeUndefined();
+    expect(await db.get('thumbnails', 'a2')).toBeUndefined();
+    expect(await db.get('embeddings', 'a2')).toBeUndefined();
+    expect(await db.getAllFromIndex('lineage', 'bySourceAssetId', 'a2')).toEqual([]);
+    expect(await db.get('jobs', 'j2')).toMatchObject({ status: 'processing' });
+    expect(await db.get('jobs', 'j2')).not.toHaveProperty('assetId');
+    // The first copy is intact.
+    expect((await assetBySha256(db, 'same-sha'))?.id).toBe('a1');
+    expect(await db.count('thumbnails')).toBe(1);
+    expect(await db.count('embeddings')).toBe(1);
+    expect(await db.count('lineage')).toBe(2);
+  });
+
+  it('a duplicate asset id is rejected the same way (add, not put)', async () => {
+    const db = await open(uniqueName('commit-dup-id'));
+    await commitAsset(db, 'none', stored('a1', 'sha-1'));
+    const watched = observingDone(db);
+    await expect(commitAsset(watched.db, 'none', stored('a1', 'sha-2', 'other@fp32'))).rejects.toMatchObject({
+      name: 'ConstraintError',
+    });
+    await expect(watched.done[0]).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await assetBySha256(db, 'sha-2')).toBeUndefined();
+    expect((await db.get('embeddings', 'a1'))?.modelId).toBe('m@q8');
+  });
+
+  // Known bug, pinned so the fix is noticed: a *synchronous* throw inside the transaction (here
+  // DataCloneError from a lineage param that cannot be cloned) does not abort it, so the writes
+  // already queued commit and the library keeps a half-stored asset. Flip to `it` once fixed.
+  it('a non-request error mid-commit leaves nothing behind', async () => {
+    const db = await open(uniqueName('commit-clone'));
+    await putJobs(db, [job('j1', 1, 'processing')]);
+    const bad = stored('a1', 'sha-1');
+    bad.lineage[1].params = { notCloneable: (() => 1) as unknown as string };
+    await expect(commitAsset(db, 'j1', bad)).rejects.toMatchObject({ name: 'DataCloneError' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await db.count('assets')).toBe(0);
+    expect(await db.count('thumbnails')).toBe(0);
+    expect(await db.count('embeddings')).toBe(0);
+  });
+
+  it('a missing job still stores the asset and creates no job', async () => {
+    const db = await open(uniqueName('commit-nojob'));
+    await commitAsset(db, 'ghost', stored('a1', 'sha-1'));
+    expect(await db.count('assets')).toBe(1);
+    expect(await db.count('jobs')).toBe(0);
+  });
+});
+
+describe('repo: queries', () => {
+  it('listAssets is newest first by addedAt, not by insertion or id', async () => {
+    const db = await open(uniqueName('list'));
+    for (const [id, addedAt] of [['m', 200], ['z', 100], ['a', 300]] as const) {
+      await commitAsset(db, 'none', stored(id, `sha-${id}`, 'm@q8', addedAt));
+    }
+    expect((await listAssets(db)).map((a) => a.id)).toEqual(['a', 'm', 'z']);
+  });
+
+  it('listAssets of an empty library is empty', async () => {
+    expect(await listAssets(await open(uniqueName('list-empty')))).toEqual([]);
+  });
+
+  it.each([
+    { key: modelKey({ modelId: 'Xenova/clip-vit-base-patch32', dtype: 'q8' }), want: ['a', 'c'] },
+    { key: modelKey({ modelId: 'Xenova/clip-vit-base-patch32', dtype: 'fp32' }), want: ['b'] },
+    { key: 'Xenova/clip-vit-base-patch32', want: [] },
+  ])('embeddingsForModel($key) → $want', async ({ key, want }) => {
+    const db = await open(uniqueName('emb'));
+    const q8 = 'Xenova/clip-vit-base-patch32@q8';
+    const fp32 = 'Xenova/clip-vit-base-patch32@fp32';
+    await commitAsset(db, 'none', stored('a', 'sha-a', q8));
+    await commitAsset(db, 'none', stored('b', 'sha-b', fp32));
+    await commitAsset(db, 'none', stored('c', 'sha-c', q8));
+    expect((await embeddingsForModel(db, key)).map((e) => e.id).sort()).toEqual(want);
+  });
+
+  it.each([
+    { limit: 0, want: [] },
+    { limit: 2, want: [400, 300] },
+    { limit: 4, want: [400, 300, 200, 100] },
+    { limit: 10, want: [400, 300, 200, 100] },
+  ])('recentQueryTimings(limit $limit) is newest first by `at`', async ({ limit, want }) => {
+    const db = await open(uniqueName('timings'));
+    for (const at of [200, 400, 100, 300]) await addQueryTiming(db, timing(at));
+    const got = await recentQueryTimings(db, limit);
+    expect(got.map((t) => t.at)).toEqual(want);
+    for (const t of got) expect(t).toMatchObject({ ...timing(t.at), id: expect.any(Number) });
+  });
+
+  it('getMeta/setMeta round-trip, overwrite, and miss', async () => {
+    const db = await open(uniqueName('meta'));
+    expect(await getMeta(db, 'absent')).toBeUndefined();
+    await setMeta(db, 'source', { kind: 'hub', modelId: 'x', dtype: 'q8' });
+    expect(await getMeta(db, 'source')).toEqual({ kind: 'hub', modelId: 'x', dtype: 'q8' });
+    await setMeta(db, 'source', 0);
+    expect(await getMeta<number>(db, 'source')).toBe(0);
+    await setMeta(db, 'flag', false);
+    expect(await getMeta(db, 'flag')).toBe(false);
+  });
+});
