@@ -74,7 +74,10 @@ export default defineConfig({
       workbox: {
         // The ONNX Runtime wasm is ~27 MB; it must be precached for offline use.
         maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
-        globPatterns: ['**/*.{js,css,html,wasm,png,svg,webmanifest}'],
+        globPatterns: ['**/*.{js,mjs,css,html,wasm,png,svg,webmanifest}'],
+        // A new version takes over open tabs at once instead of waiting for every tab to close.
+        skipWaiting: true,
+        clientsClaim: true,
         globIgnores: ['models/**'],
         navigateFallbackDenylist: [/^\/models\//],
         runtimeCaching: [

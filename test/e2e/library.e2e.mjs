@@ -16,7 +16,6 @@ const colourOf = (name) => {
 };
 
 const appUrl = (url) => `${url}?model=${FIXTURE_MODEL_ID}`;
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // ---------------------------------------------------------------- helpers
 

@@ -58,6 +58,7 @@ export class Library {
   modelProgress = $state<LoadProgress | null>(null);
   modelInfo = $state<ModelInfo | null>(null);
   modelError = $state('');
+  needsFolderAccess = $state(false);
   source = $state<ModelSource>(DEFAULT_SOURCE);
 
   assetCount = $state(0);
@@ -98,6 +99,28 @@ export class Library {
     this.source = fromUrl ?? (await getMeta<ModelSource>(this.#db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
     await this.#reloadAssets();
     void this.refreshStorage();
+    if (!(await this.#folderReadable())) {
+      this.modelStatus = 'error';
+      this.modelError = 'Shoebox needs your permission again to read the model folder on this device.';
+      this.needsFolderAccess = true;
+      return;
+    }
+    await this.#loadModel();
+  }
+
+  /** A picked folder keeps its handle across visits, but the browser asks again for read access. */
+  async #folderReadable(): Promise<boolean> {
+    const dir = this.source.kind === 'folder' ? this.source.dirHandle : undefined;
+    const query = (dir as unknown as { queryPermission?(o: object): Promise<PermissionState> } | undefined)?.queryPermission;
+    if (!dir || !query) return true;
+    return (await query.call(dir, { mode: 'read' })) === 'granted';
+  }
+
+  /** Must run from a click: the permission prompt needs a user gesture. */
+  async grantFolderAccess(): Promise<void> {
+    const dir = this.source.dirHandle as unknown as { requestPermission?(o: object): Promise<PermissionState> } | undefined;
+    if ((await dir?.requestPermission?.({ mode: 'read' })) !== 'granted') return;
+    this.needsFolderAccess = false;
     await this.#loadModel();
   }
 
@@ -145,6 +168,10 @@ export class Library {
 
   async addFiles(files: File[]): Promise<void> {
     if (files.length === 0) return;
+    if (this.needsFolderAccess) {
+      this.#say('Allow access to the model folder first; nothing was added.');
+      return;
+    }
     const ingester = await this.#ingesterReady.promise;
     this.#requestPersistence();
     const { rejected } = await ingester.enqueue(files);
