@@ -31,6 +31,13 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     const timings = db.createObjectStore('queryTimings', { keyPath: 'id', autoIncrement: true });
     timings.createIndex('byAt', 'at');
   },
+  // v2: video frame vectors (search returns moments) and persisted vector indexes.
+  (db) => {
+    const frames = db.createObjectStore('frameEmbeddings', { keyPath: 'id' });
+    frames.createIndex('byAssetId', 'assetId');
+    frames.createIndex('byModelId', 'modelId');
+    db.createObjectStore('indexSnapshots', { keyPath: 'name' });
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

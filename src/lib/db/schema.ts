@@ -21,6 +21,12 @@ export interface AssetRecord {
   blobLocation: BlobLocation;
   /** Set when the pHash is within the near-duplicate threshold of an asset already stored. */
   nearDuplicateOf?: { id: string; name: string; distance: number };
+  /** Videos only. */
+  durationSec?: number;
+  /** Videos only: which decoder read the frames. */
+  decoder?: 'webcodecs' | 'ffmpeg';
+  /** Videos only: timestamps of the kept keyframes, in order (their vectors are in `frameEmbeddings`). */
+  frameTimestampsSec?: number[];
 }
 
 export interface ThumbnailRecord {
@@ -37,6 +43,30 @@ export interface EmbeddingRecord {
   dim: number;
   /** L2-normalized. */
   vector: Float32Array;
+}
+
+/** One kept video frame's vector, so search can return the moment inside a video. */
+export interface FrameEmbeddingRecord {
+  /** `${assetId}#${frameIndex}` */
+  id: string;
+  assetId: string;
+  frameIndex: number;
+  timestampSec: number;
+  modelId: string;
+  dim: number;
+  /** L2-normalized. */
+  vector: Float32Array;
+}
+
+/** A persisted vector index, so a restart does not rebuild it. */
+export interface IndexSnapshotRecord {
+  /** Which index: whole assets or video frames. */
+  name: 'assets' | 'frames';
+  modelKey: string;
+  kind: 'exact' | 'hnsw';
+  count: number;
+  bytes: Uint8Array;
+  savedAt: number;
 }
 
 export type JobStatus = 'queued' | 'processing' | 'stored' | 'duplicate' | 'failed';
@@ -61,7 +91,7 @@ export interface JobRecord {
 export interface LineageRecord {
   /** `${store}:${recordId}` */
   id: string;
-  store: 'embeddings' | 'thumbnails' | 'assets';
+  store: 'embeddings' | 'thumbnails' | 'assets' | 'frameEmbeddings';
   recordId: string;
   sourceAssetId: string;
   producer: string;
@@ -92,6 +122,8 @@ export interface ShoeboxDB extends DBSchema {
   lineage: { key: string; value: LineageRecord; indexes: { bySourceAssetId: string } };
   meta: { key: string; value: unknown };
   queryTimings: { key: number; value: QueryTimingRecord; indexes: { byAt: number } };
+  frameEmbeddings: { key: string; value: FrameEmbeddingRecord; indexes: { byAssetId: string; byModelId: string } };
+  indexSnapshots: { key: string; value: IndexSnapshotRecord };
 }
 
-export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings';
+export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings' | 'frameEmbeddings' | 'indexSnapshots';

@@ -121,6 +121,16 @@ const V1_LAYOUT: Record<string, { keyPath: string | null; autoIncrement: boolean
   queryTimings: { keyPath: 'id', autoIncrement: true, indexes: { byAt: { keyPath: 'at', unique: false } } },
 };
 
+const V2_LAYOUT: typeof V1_LAYOUT = {
+  ...V1_LAYOUT,
+  frameEmbeddings: {
+    keyPath: 'id',
+    autoIncrement: false,
+    indexes: { byAssetId: { keyPath: 'assetId', unique: false }, byModelId: { keyPath: 'modelId', unique: false } },
+  },
+  indexSnapshots: { keyPath: 'name', autoIncrement: false, indexes: {} },
+};
+
 /** Reads the layout back through the raw IndexedDB API, independent of idb's typings. */
 function layoutOf(db: Db): typeof V1_LAYOUT {
   const raw = unwrap(db);
@@ -143,14 +153,27 @@ function layoutOf(db: Db): typeof V1_LAYOUT {
 describe('openLibraryDb: schema and migrations', () => {
   it('SCHEMA_VERSION is the number of migrations', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
   });
 
   it('a fresh database gets every store and index of the schema', async () => {
     const db = await open(uniqueName('fresh'));
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V1_LAYOUT).sort());
-    expect(layoutOf(db)).toEqual(V1_LAYOUT);
+    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V2_LAYOUT).sort());
+    expect(layoutOf(db)).toEqual(V2_LAYOUT);
+  });
+
+  it('a v1 library upgrades to v2: new stores for frames and index snapshots, data kept', async () => {
+    const name = uniqueName('v1v2');
+    const v1 = await open(name, 1);
+    expect(layoutOf(v1)).toEqual(V1_LAYOUT);
+    await commitAsset(v1, 'none', stored('a1', 'sha-a1'));
+    v1.close();
+    const v2 = await open(name, 2);
+    expect(layoutOf(v2)).toEqual(V2_LAYOUT);
+    expect((await listAssets(v2)).map((a) => a.id)).toEqual(['a1']);
+    expect(await v2.get('embeddings', 'a1')).toMatchObject({ vector: new Float32Array([0.6, 0.8]) });
+    expect(await getMeta(v2, 'migration:2')).toMatchObject({ from: 1, to: 2 });
   });
 
   it('a nonexistent (v0) database migrates to v1 and records schemaVersion and migration:1', async () => {
@@ -165,77 +188,77 @@ describe('openLibraryDb: schema and migrations', () => {
     const first = await open(name);
     await putJobs(first, [job('j1', 10)]);
     await commitAsset(first, 'j1', stored('a1', 'sha-a1'));
-    await setMeta(first, 'migration:1', 'sentinel');
+    await setMeta(first, `migration:${SCHEMA_VERSION}`, 'sentinel');
     first.close();
 
     const again = await open(name);
-    expect(again.version).toBe(1);
+    expect(again.version).toBe(SCHEMA_VERSION);
     // A re-run of the upgrade would have overwritten this.
-    expect(await getMeta(again, 'migration:1')).toBe('sentinel');
+    expect(await getMeta(again, `migration:${SCHEMA_VERSION}`)).toBe('sentinel');
     expect((await listAssets(again)).map((a) => a.id)).toEqual(['a1']);
     expect(await again.get('jobs', 'j1')).toMatchObject({ status: 'stored', assetId: 'a1' });
     expect(await again.get('embeddings', 'a1')).toMatchObject({ modelId: 'm@q8', vector: new Float32Array([0.6, 0.8]) });
   });
 
-  describe('a future v1 → v2 step', () => {
+  describe('a future v2 → v3 step', () => {
     // Stand-in for a later release: index assets by MIME type. Uses the raw store because the
     // index is deliberately not part of the typed schema.
     const addByMime: (typeof MIGRATIONS)[number] = (_db, tx) => {
       unwrap(tx.objectStore('assets')).createIndex('byMime', 'mime');
     };
-    const V2 = [...MIGRATIONS, addByMime];
+    const V3 = [...MIGRATIONS, addByMime];
 
     async function byMime(db: Db, mime: string): Promise<string[]> {
       const index = wrap(unwrap(db).transaction('assets').objectStore('assets').index('byMime'));
       return ((await index.getAll(mime)) as AssetRecord[]).map((a) => a.id).sort();
     }
 
-    it('upgrades a v1 library with data, keeping the data and indexing it', async () => {
-      const name = uniqueName('v2');
-      const v1 = await open(name, 1);
-      await commitAsset(v1, 'none', stored('a1', 'sha-a1'));
-      await commitAsset(v1, 'none', { ...stored('a2', 'sha-a2'), asset: { ...asset('a2', 'sha-a2'), mime: 'image/png' } });
-      await setMeta(v1, 'user-setting', { dtype: 'q8' });
-      v1.close();
+    it('upgrades a v2 library with data, keeping the data and indexing it', async () => {
+      const name = uniqueName('v3');
+      const before = await open(name, 2);
+      await commitAsset(before, 'none', stored('a1', 'sha-a1'));
+      await commitAsset(before, 'none', { ...stored('a2', 'sha-a2'), asset: { ...asset('a2', 'sha-a2'), mime: 'image/png' } });
+      await setMeta(before, 'user-setting', { dtype: 'q8' });
+      before.close();
 
-      const v2 = await open(name, 2, V2);
-      expect(v2.version).toBe(2);
-      expect(layoutOf(v2).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
-      expect(await byMime(v2, 'image/jpeg')).toEqual(['a1']);
-      expect(await byMime(v2, 'image/png')).toEqual(['a2']);
-      expect((await listAssets(v2)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
-      expect(await v2.count('thumbnails')).toBe(2);
-      expect(await getMeta(v2, 'user-setting')).toEqual({ dtype: 'q8' });
-      expect(await getMeta(v2, 'schemaVersion')).toBe(2);
-      expect(await getMeta(v2, 'migration:2')).toMatchObject({ from: 1, to: 2 });
-      expect(await getMeta(v2, 'migration:1')).toMatchObject({ from: 0, to: 1 });
+      const v3 = await open(name, 3, V3);
+      expect(v3.version).toBe(3);
+      expect(layoutOf(v3).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
+      expect(await byMime(v3, 'image/jpeg')).toEqual(['a1']);
+      expect(await byMime(v3, 'image/png')).toEqual(['a2']);
+      expect((await listAssets(v3)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+      expect(await v3.count('thumbnails')).toBe(2);
+      expect(await getMeta(v3, 'user-setting')).toEqual({ dtype: 'q8' });
+      expect(await getMeta(v3, 'schemaVersion')).toBe(3);
+      expect(await getMeta(v3, 'migration:3')).toMatchObject({ from: 2, to: 3 });
+      expect(await getMeta(v3, 'migration:2')).toMatchObject({ from: 0, to: 2 });
     });
 
-    it('a fresh database walks v0 → v1 → v2 in one upgrade', async () => {
-      const db = await open(uniqueName('v0v2'), 2, V2);
+    it('a fresh database walks v0 → v3 in one upgrade', async () => {
+      const db = await open(uniqueName('v0v3'), 3, V3);
       expect(layoutOf(db)).toEqual({
-        ...V1_LAYOUT,
-        assets: { ...V1_LAYOUT.assets, indexes: { ...V1_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
+        ...V2_LAYOUT,
+        assets: { ...V2_LAYOUT.assets, indexes: { ...V2_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
       });
-      expect(await getMeta(db, 'migration:2')).toMatchObject({ from: 0, to: 2 });
+      expect(await getMeta(db, 'migration:3')).toMatchObject({ from: 0, to: 3 });
     });
 
-    it('an open v1 connection closes itself so the upgrade is not blocked', async () => {
+    it('an open older connection closes itself so the upgrade is not blocked', async () => {
       const name = uniqueName('blocking');
-      const v1 = await open(name, 1);
-      const v2 = await open(name, 2, V2);
-      expect(v2.version).toBe(2);
+      const older = await open(name, 2);
+      const v3 = await open(name, 3, V3);
+      expect(v3.version).toBe(3);
       // The old connection is closed: using it throws instead of hanging.
-      expect(() => v1.transaction('meta')).toThrow();
+      expect(() => older.transaction('meta')).toThrow();
     });
 
     it('an older build cannot open a newer library (VersionError), and the data is untouched', async () => {
       const name = uniqueName('downgrade');
-      const v2 = await open(name, 2, V2);
-      await setMeta(v2, 'k', 'v');
-      v2.close();
+      const v3 = await open(name, 3, V3);
+      await setMeta(v3, 'k', 'v');
+      v3.close();
       await expect(openLibraryDb(name)).rejects.toMatchObject({ name: 'VersionError' });
-      const again = await open(name, 2, V2);
+      const again = await open(name, 3, V3);
       expect(await getMeta(again, 'k')).toBe('v');
     });
   });
