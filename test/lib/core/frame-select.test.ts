@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BLANK_MAX_MEAN_LUMA,
+  BLANK_MAX_STD_LUMA,
+  FRAME_DIVERSITY_THRESHOLD,
+  MAX_CANDIDATES,
+  MAX_FRAMES,
+  MIN_SECONDS_BETWEEN_FRAMES,
+  candidateTimestamps,
+  frameLumaStats,
+  isNearBlank,
+  selectDiverseFrames,
+  type FrameCandidate,
+} from '../../../src/lib/core/frame-select';
+import { bhattacharyyaDistance } from '../../../src/lib/core/hsv-histogram';
+
+it('exports the notebook parameters', () => {
+  expect(MIN_SECONDS_BETWEEN_FRAMES).toBe(0.4);
+  expect(MAX_FRAMES).toBe(24);
+  expect(FRAME_DIVERSITY_THRESHOLD).toBe(0.15);
+  expect(MAX_CANDIDATES).toBe(72);
+  expect(BLANK_MAX_MEAN_LUMA).toBe(16);
+  expect(BLANK_MAX_STD_LUMA).toBe(4);
+});
+
+describe('candidateTimestamps', () => {
+  it.each([
+    { durationSec: 0, expected: [0] },
+    // Shorter than the minimum gap: one frame in the middle.
+    { durationSec: 0.1, expected: [0.05] },
+    { durationSec: 0.5, expected: [0.25] },
+    // ⌊1/0.4⌋ = 2 segments of 0.5 s → midpoints.
+    { durationSec: 1, expected: [0.25, 0.75] },
+    // 1.2/0.4 = 2.9999999999999996 in float64 → 2 segments.
+    { durationSec: 1.2, expected: [0.3, 0.9] },
+    // ⌊3/0.4⌋ = 7 segments of 3/7 s.
+    { durationSec: 3, expected: Array.from({ length: 7 }, (_, i) => ((i + 0.5) * 3) / 7) },
+    // 10/0.4 = 25 segments of exactly 0.4 s, but the float midpoints 0.2, 0.6 differ by 0.39999999999999997 → 24.
+    { durationSec: 10, expected: Array.from({ length: 24 }, (_, i) => ((i + 0.5) * 10) / 24) },
+    // Capped at 72: 7200/72 = 100 s segments.
+    { durationSec: 7200, expected: Array.from({ length: 72 }, (_, i) => 50 + 100 * i) },
+  ])('$durationSec s → $expected.length candidates', ({ durationSec, expected }) => {
+    const t = candidateTimestamps(durationSec);
+    expect(t).toHaveLength(expected.length);
+    for (let i = 0; i < t.length; i++) expect(t[i]).toBeCloseTo(expected[i]!, 9);
+  });
+
+  it.each([
+    { durationSec: 100, options: { maxCandidates: 5 }, expected: [10, 30, 50, 70, 90] },
+    { durationSec: 3, options: { minSecondsBetween: 1 }, expected: [0.5, 1.5, 2.5] },
+    { durationSec: 3, options: { minSecondsBetween: 5 }, expected: [1.5] },
+    { durationSec: 2, options: { minSecondsBetween: 0.5, maxCandidates: 1 }, expected: [1] },
+  ])('$durationSec s with $options → $expected', ({ durationSec, options, expected }) => {
+    expect(candidateTimestamps(durationSec, options)).toEqual(expected);
+  });
+
+  it('keeps every pair ≥ minSecondsBetween apart, inside (0, duration), at most maxCandidates, for many durations', () => {
+    const durations = [0.1, 0.39, 0.4, 0.41, 0.8, 1.2, 2, 2.4, 5, 9.6, 10, 12, 28.8, 28.80001, 29, 60, 3599.9, 7200];
+    for (let k = 1; k <= 500; k++) durations.push(k * 0.4, k * 0.123, k * 0.4 + 1e-12);
+    for (const min of [MIN_SECONDS_BETWEEN_FRAMES, 0.1, 1, 1 / 3]) {
+      for (const d of durations) {
+        const t = candidateTimestamps(d, { minSecondsBetween: min });
+        const ideal = Math.min(MAX_CANDIDATES, Math.max(1, Math.floor(d / min)));
+        let minGapSec = Infinity;
+        for (let i = 1; i < t.length; i++) minGapSec = Math.min(minGapSec, t[i]! - t[i - 1]!);
+        // One expect per duration (not per pair) keeps this fast; the label says which case failed.
+        // Float rounding at an exact multiple can cost at most one candidate.
+        expect({ d, min, ok: t.length <= ideal && t.length >= ideal - 1 && t[0]! > 0 && t.at(-1)! < d && minGapSec >= min }).toEqual({
+          d,
+          min,
+          ok: true,
+        });
+      }
+    }
+  });
+
+  it('rejects bad input', () => {
+    for (const d of [-1, Number.NaN, Infinity]) expect(() => candidateTimestamps(d)).toThrow(RangeError);
+    expect(() => candidateTimestamps(10, { minSecondsBetween: 0 })).toThrow(RangeError);
+    expect(() => candidateTimestamps(10, { maxCandidates: 0 })).toThrow(RangeError);
+    expect(() => candidateTimestamps(10, { maxCandidates: 2.5 })).toThrow(RangeError);
+  });
+});
+
+function solid(width: number, height: number, rgb: [number, number, number]): Uint8ClampedArray {
+  const a = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) a.set([...rgb, 255], i * 4);
+  return a;
+}
+
+describe('frameLumaStats', () => {
+  it.each([
+    { name: 'black', rgba: solid(4, 4, [0, 0, 0]), w: 4, h: 4, step: 1, mean: 0, std: 0 },
+    { name: 'grey 100', rgba: solid(4, 4, [100, 100, 100]), w: 4, h: 4, step: 2, mean: 100, std: 0 },
+    // 0.299·255 = 76.245
+    { name: 'red', rgba: solid(3, 2, [255, 0, 0]), w: 3, h: 2, step: 1, mean: 76.245, std: 0 },
+    // Two pixels, 0 and 255: mean 127.5, population std 127.5.
+    { name: 'black | white', rgba: new Uint8ClampedArray([0, 0, 0, 255, 255, 255, 255, 255]), w: 2, h: 1, step: 1, mean: 127.5, std: 127.5 },
+    // Luma 0, 10, 20, 30: mean 15, std √125 = 11.1803.
+    {
+      name: 'four greys',
+      rgba: new Uint8ClampedArray([0, 0, 0, 0, 10, 10, 10, 0, 20, 20, 20, 0, 30, 30, 30, 0]),
+      w: 4,
+      h: 1,
+      step: 1,
+      mean: 15,
+      std: Math.sqrt(125),
+    },
+  ])('$name (step $step): mean $mean, std $std', ({ rgba, w, h, step, mean, std }) => {
+    const s = frameLumaStats(rgba, w, h, step);
+    expect(s.meanLuma).toBeCloseTo(mean, 9);
+    expect(s.stdLuma).toBeCloseTo(std, 9);
+  });
+
+  it('samples only pixels whose x and y are multiples of step', () => {
+    // 4×4, white only at (0,0), (2,0), (0,2), (2,2): step 2 sees all-white, step 1 sees 4/16 white.
+    const rgba = solid(4, 4, [0, 0, 0]);
+    for (const [x, y] of [[0, 0], [2, 0], [0, 2], [2, 2]] as const) rgba.set([255, 255, 255], (y * 4 + x) * 4);
+    expect(frameLumaStats(rgba, 4, 4, 2)).toEqual({ meanLuma: 255, stdLuma: 0 });
+    expect(frameLumaStats(rgba, 4, 4, 1).meanLuma).toBeCloseTo(63.75, 9);
+    // step 3 on 4×4 samples x, y ∈ {0, 3}: only (0,0) is white → mean 63.75.
+    expect(frameLumaStats(rgba, 4, 4, 3).meanLuma).toBeCloseTo(63.75, 9);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => frameLumaStats(new Uint8ClampedArray(15), 2, 2)).toThrow(RangeError);
+    expect(() => frameLumaStats(new Uint8ClampedArray(16), 2, 2, 0)).toThrow(RangeError);
+  });
+});
+
+describe('isNearBlank', () => {
+  it.each([
+    { meanLuma: 0, stdLuma: 0, blank: true },
+    { meanLuma: 15.99, stdLuma: 60, blank: true },
+    { meanLuma: 16, stdLuma: 60, blank: false },
+    { meanLuma: 128, stdLuma: 3.99, blank: true },
+    { meanLuma: 128, stdLuma: 4, blank: false },
+    { meanLuma: 250, stdLuma: 1, blank: true },
+    { meanLuma: 110, stdLuma: 45, blank: false },
+  ])('mean $meanLuma, std $stdLuma → $blank', ({ meanLuma, stdLuma, blank }) => {
+    expect(isNearBlank({ meanLuma, stdLuma })).toBe(blank);
+  });
+
+  it('flags solid frames and passes a textured one', () => {
+    expect(isNearBlank(frameLumaStats(solid(8, 8, [5, 5, 5]), 8, 8))).toBe(true);
+    expect(isNearBlank(frameLumaStats(solid(8, 8, [200, 180, 90]), 8, 8))).toBe(true);
+    const stripes = solid(8, 8, [40, 40, 40]);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x += 2) stripes.set([220, 220, 220], (y * 8 + x) * 4);
+    expect(isNearBlank(frameLumaStats(stripes, 8, 8, 1))).toBe(false);
+  });
+});
+
+/** One-hot histogram: all mass in `bin` — distance 0 to the same bin, exactly 1 to any other. */
+function oneHot(bin: number, length = 64): Float32Array {
+  const h = new Float32Array(length);
+  h[bin] = 1;
+  return h;
+}
+
+/**
+ * Mass `1 − u` in a shared bin plus `u` in a private bin: two such histograms with
+ * the same shared bin have BC = 1 − u, so d = √u (e.g. u = 0.09 → d = 0.3).
+ */
+function sharedPlusPrivate(sharedBin: number, privateBin: number, u: number, length = 128): Float32Array {
+  const h = new Float32Array(length);
+  h[sharedBin] = 1 - u;
+  h[privateBin] = u;
+  return h;
+}
+
+const cand = (timestampSec: number, histogram: Float32Array, blank = false): FrameCandidate => ({ timestampSec, histogram, blank });
+
+describe('selectDiverseFrames', () => {
+  it('returns [] for no candidates', () => {
+    expect(selectDiverseFrames([])).toEqual([]);
+  });
+
+  it('keeps one frame of a static shot', () => {
+    const frames = Array.from({ length: 20 }, (_, i) => cand(i * 0.5, oneHot(3)));
+    expect(selectDiverseFrames(frames)).toEqual([0]);
+  });
+
+  it('keeps exactly one (the middle) frame when all are blank, even if they differ', () => {
+    expect(selectDiverseFrames(Array.from({ length: 5 }, (_, i) => cand(i, oneHot(0), true)))).toEqual([2]);
+    expect(selectDiverseFrames(Array.from({ length: 4 }, (_, i) => cand(i, oneHot(i), true)))).toEqual([1]);
+    expect(selectDiverseFrames([cand(1, oneHot(0), true)])).toEqual([0]);
+  });
+
+  it('skips blank frames, however distinct, when others exist', () => {
+    const frames = [cand(0, oneHot(0), true), cand(1, oneHot(1)), cand(2, oneHot(2), true), cand(3, oneHot(3)), cand(4, oneHot(4), true)];
+    expect(selectDiverseFrames(frames)).toEqual([1, 3]);
+  });
+
+  it('is greedy in time order against every kept frame', () => {
+    // A at 0 s; A' (d(A, A') = √0.01 = 0.1 < 0.15) dropped; B kept; A'' (d = 0.1 to A, 1 to B) dropped; C kept.
+    const a = sharedPlusPrivate(0, 10, 0.01);
+    const a1 = sharedPlusPrivate(0, 11, 0.01);
+    const a2 = sharedPlusPrivate(0, 12, 0.01);
+    expect(bhattacharyyaDistance(a, a1)).toBeCloseTo(0.1, 6);
+    const frames = [cand(0, a), cand(1, a1), cand(2, oneHot(50, 128)), cand(3, a2), cand(4, oneHot(60, 128))];
+    expect(selectDiverseFrames(frames)).toEqual([0, 2, 4]);
+    // d = √0.04 = 0.2 ≥ 0.15 → all three variants of A are kept.
+    const b = [10, 11, 12].map((p, i) => cand(i, sharedPlusPrivate(0, p, 0.04)));
+    expect(selectDiverseFrames(b)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps a frame whose distance is exactly the threshold, drops it just above', () => {
+    const h1 = Float32Array.from([1, 0, 0]);
+    const h2 = Float32Array.from([1, 0.3, 0]);
+    const d = bhattacharyyaDistance(h1, h2);
+    const frames = [cand(0, h1), cand(1, h2)];
+    expect(selectDiverseFrames(frames, { threshold: d })).toEqual([0, 1]);
+    const justAbove = d + Number.EPSILON * d;
+    expect(justAbove).toBeGreaterThan(d);
+    expect(selectDiverseFrames(frames, { threshold: justAbove })).toEqual([0]);
+  });
+
+  it('returns indices in time order for unsorted input', () => {
+    const frames = [cand(3, oneHot(3)), cand(1, oneHot(1)), cand(2, oneHot(1)), cand(0, oneHot(0))];
+    // Time order: idx 3 (0 s), idx 1 (1 s), idx 2 (2 s, same look as idx 1 → dropped), idx 0 (3 s).
+    expect(selectDiverseFrames(frames)).toEqual([3, 1, 0]);
+  });
+
+  it('caps at maxFrames, spreading equally distinct frames over the whole video', () => {
+    // 30 mutually disjoint looks (all distances 1): not the first 24, but an even spread incl. both ends.
+    const frames = Array.from({ length: 30 }, (_, i) => cand(i, oneHot(i)));
+    const kept = selectDiverseFrames(frames);
+    expect(kept).toHaveLength(MAX_FRAMES);
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    expect(kept[0]).toBe(0);
+    expect(kept.at(-1)).toBe(29);
+    for (let i = 1; i < kept.length; i++) expect(kept[i]! - kept[i - 1]!).toBeLessThanOrEqual(2);
+  });
+
+  it('caps by farthest point: a short distinct scene at the end survives', () => {
+    // 40 frames of look X (pairwise d = 0.3) then 10 of look Y (pairwise d = 0.3, d(X, Y) = 1).
+    const frames = [
+      ...Array.from({ length: 40 }, (_, i) => cand(i, sharedPlusPrivate(0, 2 + i, 0.09))),
+      ...Array.from({ length: 10 }, (_, i) => cand(40 + i, sharedPlusPrivate(1, 60 + i, 0.09))),
+    ];
+    expect(bhattacharyyaDistance(frames[0]!.histogram, frames[1]!.histogram)).toBeCloseTo(0.3, 6);
+    const kept = selectDiverseFrames(frames, { maxFrames: 10 });
+    expect(kept).toHaveLength(10);
+    expect(kept.some((i) => i >= 40)).toBe(true);
+    // Medoid seed: an X frame (X is the majority look).
+    expect(kept.some((i) => i < 40)).toBe(true);
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+  });
+
+  it('maxFrames = 1 keeps the most typical frame (medoid)', () => {
+    // Looks: A, B, and A+B blended; the blend is closest to both → medoid.
+    const a = Float32Array.from([1, 0]);
+    const b = Float32Array.from([0, 1]);
+    const ab = Float32Array.from([1, 1]);
+    expect(selectDiverseFrames([cand(0, a), cand(1, ab), cand(2, b)], { maxFrames: 1 })).toEqual([1]);
+  });
+
+  it('threshold 0 keeps every non-blank frame up to the cap', () => {
+    const frames = Array.from({ length: 10 }, (_, i) => cand(i, oneHot(0), i % 3 === 0));
+    expect(selectDiverseFrames(frames, { threshold: 0 })).toEqual([1, 2, 4, 5, 7, 8]);
+  });
+
+  it('rejects bad options and mismatched histograms', () => {
+    const frames = [cand(0, oneHot(0)), cand(1, oneHot(1))];
+    expect(() => selectDiverseFrames(frames, { threshold: -0.1 })).toThrow(RangeError);
+    expect(() => selectDiverseFrames(frames, { threshold: Number.NaN })).toThrow(RangeError);
+    expect(() => selectDiverseFrames(frames, { maxFrames: 0 })).toThrow(RangeError);
+    expect(() => selectDiverseFrames([cand(0, oneHot(0, 8)), cand(1, oneHot(1, 9))])).toThrow(RangeError);
+  });
+});
