@@ -94,7 +94,8 @@ export default defineConfig({
   // No SPA fallback: a missing model file must be a 404, not index.html parsed as JSON.
   appType: 'mpa',
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
+  // @ffmpeg/ffmpeg starts its own worker from new URL('./worker.js', import.meta.url): pre-bundling breaks that URL.
+  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web', '@ffmpeg/ffmpeg', '@ffmpeg/util'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   preview: { headers: securityHeaders },
 });

@@ -140,6 +140,12 @@ else
   have_browser=0
 fi
 
+# Test videos are encoded in the browser (no system ffmpeg on a fresh machine).
+if ((have_browser)); then
+  run_limited "$(time_left 180)" node scripts/make-fixture-videos.mjs --if-missing ||
+    problem "fixture videos: node scripts/make-fixture-videos.mjs --if-missing failed"
+fi
+
 # ------------------------------------------------------------- build
 log "build (vite build)"
 build_ok=0

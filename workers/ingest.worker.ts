@@ -1,19 +1,23 @@
 /// <reference lib="webworker" />
 import { expose, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, PixelImage } from './embed.worker';
+import type { ExtractedVideo, VideoApi } from './video.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
 import { deleteOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
 import { assetBySha256, assetSummaries, commitAsset, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob } from '../src/lib/db/repo';
-import type { AssetRecord, JobRecord, LineageRecord } from '../src/lib/db/schema';
+import type { AssetRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
 import { SNIFF_BYTES, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
 import { sha256Hex } from '../src/lib/core/sha256';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashToHex } from '../src/lib/core/phash';
 import { HammingIndex } from '../src/lib/core/hamming-index';
 import { centerSquare, fitWithin } from '../src/lib/core/geometry';
 import { NEAR_DUPLICATE_MAX_DISTANCE } from '../src/lib/core/near-duplicate';
+import { attentionPool, meanPool } from '../src/lib/core/pooling';
+import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../src/lib/core/video-settings';
 
 const MODEL_INPUT_PX = 224;
 const THUMBNAIL_MAX_EDGE_PX = 320;
+const FRAME_THUMBNAIL_MAX_EDGE_PX = 160;
 /** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
 const BATCH_SIZE = 8;
 const PRODUCER_VERSION = '1';
@@ -25,20 +29,33 @@ export type IngestEvent =
   | { type: 'paused'; reason: string }
   | { type: 'idle' };
 
-interface Prepared {
+interface PreparedBase {
   job: JobRecord;
   sha256: string;
   pHash: bigint;
   width: number;
   height: number;
   thumbnail: { blob: Blob; width: number; height: number };
-  pixels: PixelImage;
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
 }
+
+interface PreparedImage extends PreparedBase {
+  kind: 'image';
+  pixels: PixelImage;
+}
+
+interface PreparedVideo extends PreparedBase {
+  kind: 'video';
+  video: ExtractedVideo;
+}
+
+type Prepared = PreparedImage | PreparedVideo;
 
 const dbReady: Promise<Db> = openLibraryDb();
 let db: Db;
 let embed: Remote<EmbedApi>;
+let video: Remote<VideoApi>;
+let videoSettings: VideoSettings = DEFAULT_VIDEO_SETTINGS;
 let modelKey = '';
 let emit: (e: IngestEvent) => void = () => undefined;
 const pHashes = new HammingIndex<string>();
@@ -107,6 +124,32 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
   }
   inFlightSha.set(sha256, job.id);
 
+  const kind = sniffFileKind(head).kind;
+  try {
+    return kind === 'video' ? await prepareVideo(job, blob, sha256) : await prepareImage(job, blob, sha256);
+  } catch (err) {
+    inFlightSha.delete(sha256);
+    throw err;
+  }
+}
+
+/** Thumbnail and pHash from one decoded still (a photo, or a video's poster frame). */
+async function deriveStill(source: CanvasImageSource, width: number, height: number) {
+  const thumbSize = fitWithin(width, height, THUMBNAIL_MAX_EDGE_PX);
+  const thumbCtx = context2d(thumbSize.width, thumbSize.height);
+  thumbCtx.drawImage(source, 0, 0, thumbSize.width, thumbSize.height);
+  const blob = await thumbCtx.canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+  // pHash reads the thumbnail rather than the original: same result within a bit or two,
+  // and a 32×32 draw from a 320 px image is far cheaper than from a 24 MP one.
+  const hashCtx = context2d(PHASH_SIZE, PHASH_SIZE);
+  hashCtx.drawImage(thumbCtx.canvas, 0, 0, PHASH_SIZE, PHASH_SIZE);
+  const pHash = phashFromGray32(grayscaleFromRgba(hashCtx.getImageData(0, 0, PHASH_SIZE, PHASH_SIZE).data, PHASH_SIZE, PHASH_SIZE));
+  const nearest = pHashes.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE)[0];
+  const nearDuplicateOf = nearest ? { id: nearest.id, name: namesById.get(nearest.id) ?? '', distance: nearest.distance } : undefined;
+  return { thumbnail: { blob, ...thumbSize }, pHash, nearDuplicateOf };
+}
+
+async function prepareImage(job: JobRecord, blob: Blob, sha256: string): Promise<PreparedImage | null> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
@@ -117,37 +160,39 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
   }
   try {
     const { width, height } = bitmap;
-    const thumbSize = fitWithin(width, height, THUMBNAIL_MAX_EDGE_PX);
-    const thumbCtx = context2d(thumbSize.width, thumbSize.height);
-    thumbCtx.drawImage(bitmap, 0, 0, thumbSize.width, thumbSize.height);
-    const thumbBlob = await thumbCtx.canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-
-    // pHash reads the thumbnail rather than the original: same result within a bit or two,
-    // and a 32×32 draw from a 320 px image is far cheaper than from a 24 MP one.
-    const hashCtx = context2d(PHASH_SIZE, PHASH_SIZE);
-    hashCtx.drawImage(thumbCtx.canvas, 0, 0, PHASH_SIZE, PHASH_SIZE);
-    const gray = grayscaleFromRgba(hashCtx.getImageData(0, 0, PHASH_SIZE, PHASH_SIZE).data, PHASH_SIZE, PHASH_SIZE);
-    const pHash = phashFromGray32(gray);
-
+    const still = await deriveStill(bitmap, width, height);
     const crop = centerSquare(width, height);
     const modelCtx = context2d(MODEL_INPUT_PX, MODEL_INPUT_PX);
     modelCtx.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX);
     const pixels = { data: modelCtx.getImageData(0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX).data, width: MODEL_INPUT_PX, height: MODEL_INPUT_PX };
-
-    const nearest = pHashes.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE)[0];
-    const nearDuplicateOf = nearest ? { id: nearest.id, name: namesById.get(nearest.id) ?? '', distance: nearest.distance } : undefined;
-    return {
-      job,
-      sha256,
-      pHash,
-      width,
-      height,
-      thumbnail: { blob: thumbBlob, ...thumbSize },
-      pixels,
-      nearDuplicateOf,
-    };
+    return { kind: 'image', job, sha256, width, height, pixels, ...still };
   } finally {
     bitmap.close();
+  }
+}
+
+async function prepareVideo(job: JobRecord, blob: Blob, sha256: string): Promise<PreparedVideo | null> {
+  let extracted: ExtractedVideo;
+  try {
+    extracted = await video.extract(blob, {
+      maxFrames: videoSettings.maxFrames,
+      minSecondsBetween: videoSettings.minSecondsBetween,
+      diversityThreshold: videoSettings.diversityThreshold,
+      modelInputPx: MODEL_INPUT_PX,
+      thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
+      frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
+    });
+  } catch (err) {
+    inFlightSha.delete(sha256);
+    await finish(job, 'failed', err instanceof Error ? err.message : String(err));
+    return null;
+  }
+  const poster = await createImageBitmap(extracted.poster.blob);
+  try {
+    const still = await deriveStill(poster, poster.width, poster.height);
+    return { kind: 'video', job, sha256, width: extracted.width, height: extracted.height, video: extracted, ...still };
+  } finally {
+    poster.close();
   }
 }
 
@@ -172,13 +217,18 @@ async function takeBatch(): Promise<Prepared[] | null> {
   return prepared;
 }
 
-async function store(p: Prepared, vector: Float32Array): Promise<boolean> {
+interface Vectors {
+  asset: Float32Array;
+  frames?: Float32Array[];
+}
+
+async function store(p: Prepared, vectors: Vectors): Promise<boolean> {
   const now = Date.now();
   const id = p.job.id;
   const asset: AssetRecord = {
     id,
     name: p.job.name,
-    type: 'image',
+    type: p.kind,
     mime: p.job.mime,
     sizeBytes: p.job.sizeBytes,
     sha256: p.sha256,
@@ -189,6 +239,9 @@ async function store(p: Prepared, vector: Float32Array): Promise<boolean> {
     status: 'ready',
     blobLocation: p.job.blobLocation,
     ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),
+    ...(p.kind === 'video'
+      ? { durationSec: p.video.durationSec, decoder: p.video.decoder, frameTimestampsSec: p.video.frames.map((f) => f.timestampSec) }
+      : {}),
   };
   const lineage = (store: LineageRecord['store'], params: LineageRecord['params'], producer: string, model?: string): LineageRecord => ({
     id: `${store}:${id}`,
@@ -201,16 +254,43 @@ async function store(p: Prepared, vector: Float32Array): Promise<boolean> {
     params,
     createdAt: now,
   });
+  const frames: FrameEmbeddingRecord[] = [];
+  const frameThumbnails: ThumbnailRecord[] = [];
+  const records: LineageRecord[] = [
+    lineage('thumbnails', { maxEdgePx: THUMBNAIL_MAX_EDGE_PX, format: 'image/jpeg', quality: 0.85 }, 'thumbnail'),
+    lineage('assets', { pHash: 'dct-64', sha256: true }, 'ingest'),
+  ];
+  if (p.kind === 'video') {
+    p.video.frames.forEach((f, i) => {
+      const frameId = `${id}#${i}`;
+      frames.push({ id: frameId, assetId: id, frameIndex: i, timestampSec: f.timestampSec, modelId: modelKey, dim: vectors.frames![i].length, vector: vectors.frames![i] });
+      frameThumbnails.push({ id: frameId, blob: f.thumbnail, width: 0, height: 0 });
+    });
+    const s = videoSettings;
+    records.push(
+      lineage('embeddings', { pooling: s.pooling, temperature: s.temperature, frames: frames.length, normalized: 'l2' }, 'clip-video', modelKey),
+      lineage('frameEmbeddings', {
+        decoder: p.video.decoder,
+        maxFrames: s.maxFrames,
+        minSecondsBetween: s.minSecondsBetween,
+        diversityThreshold: s.diversityThreshold,
+        histogram: 'hsv-8x8x8-bhattacharyya',
+        candidates: p.video.candidateCount,
+        skippedBlank: p.video.skippedBlank,
+        inputPx: MODEL_INPUT_PX,
+      }, 'clip-video-frames', modelKey),
+    );
+  } else {
+    records.push(lineage('embeddings', { input: 'center-square', inputPx: MODEL_INPUT_PX, exifOrientation: true, normalized: 'l2' }, 'clip-image', modelKey));
+  }
   try {
     await commitAsset(db, id, {
       asset,
       thumbnail: { id, ...p.thumbnail },
-      embedding: { id, modelId: modelKey, dim: vector.length, vector },
-      lineage: [
-        lineage('embeddings', { input: 'center-square', inputPx: MODEL_INPUT_PX, exifOrientation: true, normalized: 'l2' }, 'clip-image', modelKey),
-        lineage('thumbnails', { maxEdgePx: THUMBNAIL_MAX_EDGE_PX, format: 'image/jpeg', quality: 0.85 }, 'thumbnail'),
-        lineage('assets', { pHash: 'dct-64', sha256: true }, 'ingest'),
-      ],
+      embedding: { id, modelId: modelKey, dim: vectors.asset.length, vector: vectors.asset },
+      lineage: records,
+      frames,
+      frameThumbnails,
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'ConstraintError') {
@@ -237,13 +317,28 @@ async function store(p: Prepared, vector: Float32Array): Promise<boolean> {
   return true;
 }
 
+function pool(frames: Float32Array[]): Float32Array {
+  const dim = frames[0].length;
+  return videoSettings.pooling === 'mean' ? meanPool(frames, dim) : attentionPool(frames, dim, videoSettings.temperature).vector;
+}
+
+/** Photos and video keyframes share forward passes, BATCH_SIZE images at a time. */
 async function embedAndStore(batch: Prepared[]): Promise<void> {
   if (batch.length === 0) return;
-  const images = batch.map((p) => p.pixels);
-  const vectors = await embed.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)));
+  const images = batch.flatMap((p) => (p.kind === 'image' ? [p.pixels] : p.video.frames.map((f) => f.pixels)));
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < images.length; i += BATCH_SIZE) {
+    const chunk = images.slice(i, i + BATCH_SIZE);
+    vectors.push(...(await embed.embedImages(transfer(chunk, chunk.map((c) => c.data.buffer as ArrayBuffer)))));
+  }
   const ids: string[] = [];
-  for (let i = 0; i < batch.length; i++) {
-    if (await store(batch[i], vectors[i])) ids.push(batch[i].job.id);
+  let at = 0;
+  for (const p of batch) {
+    const n = p.kind === 'image' ? 1 : p.video.frames.length;
+    const mine = vectors.slice(at, at + n);
+    at += n;
+    const v: Vectors = p.kind === 'image' ? { asset: mine[0] } : { asset: pool(mine), frames: mine };
+    if (await store(p, v)) ids.push(p.job.id);
   }
   for (const p of batch) {
     inFlight.delete(p.job.id);
@@ -298,9 +393,17 @@ function kick(): void {
 }
 
 const api = {
-  async init(embedPort: MessagePort, currentModelKey: string, onEvent: (e: IngestEvent) => void): Promise<{ resumed: number }> {
+  async init(
+    embedPort: MessagePort,
+    videoPort: MessagePort,
+    currentModelKey: string,
+    settings: VideoSettings,
+    onEvent: (e: IngestEvent) => void,
+  ): Promise<{ resumed: number }> {
     db = await dbReady;
     embed = wrap<EmbedApi>(embedPort);
+    video = wrap<VideoApi>(videoPort);
+    videoSettings = settings;
     modelKey = currentModelKey;
     emit = onEvent;
     for (const a of await assetSummaries(db)) {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { expectText, fixtureImage, fixtureManifest, FIXTURE_MODEL_ID, test } from './harness.mjs';
+import { appUrl, closeSettings, expectCount, importFiles, messageTexts, openApp, readTiles, search, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
 const manifest = fixtureManifest();
 /** The 12 good top-level colour photos (rotated/ and near-dup/ live in sub-folders). */
@@ -14,108 +15,6 @@ const colourOf = (name) => {
   const key = Object.keys(manifest).find((k) => base(k) === name);
   return key ? manifest[key].colour : undefined;
 };
-
-const appUrl = (url) => `${url}?model=${FIXTURE_MODEL_ID}`;
-
-// ---------------------------------------------------------------- helpers
-
-/** @param {import('playwright-core').Page} page */
-const ui = (page) => ({
-  fileInput: page.getByLabel('Add photos and videos'),
-  status: page.getByRole('status'),
-  messages: page.getByRole('list', { name: 'Import messages' }),
-  count: page.locator('p.count'),
-  searchbox: page.getByRole('searchbox', { name: 'Search' }),
-  results: page.getByRole('list', { name: 'Search results' }),
-  library: page.getByRole('list', { name: 'Library' }),
-  settings: page.getByRole('button', { name: 'Settings', exact: true }),
-});
-
-async function openApp(page, url) {
-  await page.goto(appUrl(url));
-  await ui(page).searchbox.waitFor();
-}
-
-/** Opens Settings, waits for "Ready in …", returns { status, backend } texts; leaves Settings open. */
-async function waitModelReady(page, timeoutMs = 30_000) {
-  const { settings } = ui(page);
-  if ((await settings.getAttribute('aria-expanded')) !== 'true') await settings.click();
-  const status = await expectText(page.getByTestId('model-status'), /Ready in/, timeoutMs);
-  const backend = ((await page.getByTestId('backend').textContent()) ?? '').trim();
-  return { status: status.trim(), backend };
-}
-
-async function closeSettings(page) {
-  const { settings } = ui(page);
-  if ((await settings.getAttribute('aria-expanded')) === 'true') await settings.click();
-}
-
-/** setInputFiles, then wait until the live region reads "Indexed N of N". */
-async function importFiles(page, files, expectedTotal = files.length, timeoutMs = 30_000) {
-  await ui(page).fileInput.setInputFiles(files);
-  await expectText(ui(page).status, new RegExp(`^\\s*Indexed ${expectedTotal} of ${expectedTotal}\\b`), timeoutMs);
-}
-
-async function expectCount(page, n, timeoutMs = 10_000) {
-  await expectText(ui(page).count, new RegExp(`^\\s*${n} items? in your library`), timeoutMs);
-}
-
-/** Texts of the import messages list. */
-async function messageTexts(page) {
-  const items = ui(page).messages.getByRole('listitem');
-  return (await items.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
-}
-
-async function waitMessage(page, re, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = [];
-  while (Date.now() < deadline) {
-    last = await messageTexts(page).catch(() => []);
-    if (last.some((t) => re.test(t))) return last;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`no import message matching ${re}; messages: ${JSON.stringify(last)}`);
-}
-
-/** Reads the result tiles of a list: [{ name, score, nearDup }] in display order. */
-async function readTiles(list) {
-  return list.getByRole('listitem').evaluateAll((lis) =>
-    lis.map((li) => {
-      const scoreEl = li.querySelector('.score');
-      const raw = scoreEl ? [...scoreEl.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim() : '';
-      return {
-        name: li.querySelector('.name')?.textContent?.trim() ?? '',
-        scoreText: raw,
-        score: raw === '' ? null : Number(raw),
-        nearDup: !!li.querySelector('.badge.near'),
-      };
-    }),
-  );
-}
-
-/**
- * Types a query, presses Enter, waits until the search for THIS query finished
- * (heading shows it, searchbox no longer busy, results rendered) and returns the tiles.
- */
-async function search(page, query, { minResults = 1, timeoutMs = 15_000 } = {}) {
-  const { searchbox, results } = ui(page);
-  await searchbox.fill(query);
-  await searchbox.press('Enter');
-  await page.getByRole('heading', { name: `Results for “${query}”` }).waitFor({ timeout: timeoutMs });
-  const deadline = Date.now() + timeoutMs;
-  let tiles = [];
-  while (Date.now() < deadline) {
-    const busy = await searchbox.getAttribute('aria-busy');
-    const err = await page.locator('main p.error').first().textContent({ timeout: 50 }).catch(() => null);
-    if (err) throw new Error(`search "${query}" failed: ${err}`);
-    if (busy === 'false') {
-      tiles = await readTiles(results).catch(() => []);
-      if (tiles.length >= minResults) return tiles;
-    }
-    await page.waitForTimeout(50);
-  }
-  throw new Error(`search "${query}" did not finish with ≥${minResults} result(s); last tiles: ${JSON.stringify(tiles)}`);
-}
 
 function assertScoresShownAndSorted(tiles, query) {
   for (const t of tiles) {

@@ -1,5 +1,6 @@
 import { proxy, transfer } from 'comlink';
 import type { IngestApi, IngestEvent } from '../../../workers/ingest.worker';
+import type { VideoSettings } from '../core/video-settings';
 import { handle, type WorkerHandle } from './worker-handle';
 
 export type { IngestEvent };
@@ -12,8 +13,13 @@ export class Ingester {
     this.#w = handle<IngestApi>(new Worker(new URL('../../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ingest' }), signal);
   }
 
-  start(embedPort: MessagePort, modelKey: string, onEvent: (e: IngestEvent) => void): Promise<{ resumed: number }> {
-    return this.#w.api.init(transfer(embedPort, [embedPort]), modelKey, proxy(onEvent));
+  start(
+    ports: { embed: MessagePort; video: MessagePort },
+    modelKey: string,
+    videoSettings: VideoSettings,
+    onEvent: (e: IngestEvent) => void,
+  ): Promise<{ resumed: number }> {
+    return this.#w.api.init(transfer(ports.embed, [ports.embed]), transfer(ports.video, [ports.video]), modelKey, videoSettings, proxy(onEvent));
   }
 
   enqueue(files: File[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {

@@ -62,7 +62,7 @@ export function rejectionReason(kind: FileKind, sizeBytes: number): string | nul
         ? 'HEIC/HEIF photos cannot be decoded by this browser; export them as JPEG first'
         : `${kind.format.toUpperCase()} images are not supported`;
     case 'video':
-      return 'videos cannot be added yet; only photos are indexed in this version';
+      return null;
     case 'unknown':
       return 'not a photo or video Shoebox can read';
   }

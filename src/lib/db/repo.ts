@@ -2,6 +2,7 @@ import type { Db } from './db';
 import type {
   AssetRecord,
   EmbeddingRecord,
+  FrameEmbeddingRecord,
   JobRecord,
   JobStatus,
   LineageRecord,
@@ -62,6 +63,10 @@ export interface StoredAsset {
   thumbnail: ThumbnailRecord;
   embedding: EmbeddingRecord;
   lineage: LineageRecord[];
+  /** Videos: one vector per kept keyframe. */
+  frames?: FrameEmbeddingRecord[];
+  /** Videos: the keyframe strip, ids `${assetId}#${frameIndex}`. */
+  frameThumbnails?: ThumbnailRecord[];
 }
 
 /**
@@ -71,13 +76,15 @@ export interface StoredAsset {
  * as a duplicate by the caller.
  */
 export async function commitAsset(db: Db, jobId: string, stored: StoredAsset): Promise<void> {
-  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs'], 'readwrite');
+  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs', 'frameEmbeddings'], 'readwrite');
   try {
     const job = await tx.objectStore('jobs').get(jobId);
     await tx.objectStore('assets').add(stored.asset);
     await tx.objectStore('thumbnails').put(stored.thumbnail);
     await tx.objectStore('embeddings').put(stored.embedding);
     for (const l of stored.lineage) await tx.objectStore('lineage').put(l);
+    for (const f of stored.frames ?? []) await tx.objectStore('frameEmbeddings').put(f);
+    for (const t of stored.frameThumbnails ?? []) await tx.objectStore('thumbnails').put(t);
     if (job) await tx.objectStore('jobs').put({ ...job, status: 'stored', assetId: stored.asset.id, updatedAt: Date.now() });
     await tx.done;
   } catch (err) {
@@ -103,6 +110,10 @@ export async function countAssets(db: Db): Promise<number> {
 
 export async function getThumbnail(db: Db, id: string): Promise<ThumbnailRecord | undefined> {
   return db.get('thumbnails', id);
+}
+
+export async function frameEmbeddingsForModel(db: Db, modelId: string): Promise<FrameEmbeddingRecord[]> {
+  return db.getAllFromIndex('frameEmbeddings', 'byModelId', modelId);
 }
 
 export async function embeddingsForModel(db: Db, modelId: string): Promise<EmbeddingRecord[]> {

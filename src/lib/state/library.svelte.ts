@@ -2,19 +2,31 @@ import { tick } from 'svelte';
 import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder';
 import { Ingester, type IngestEvent } from '../clients/ingester';
 import { Indexer } from '../clients/indexer';
+import { VideoFrames } from '../clients/video';
 import { openLibraryDb, type Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
 import { addQueryTiming, countAssets, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
-import type { AssetRecord, QueryTimingRecord } from '../db/schema';
+import type { AssetRecord, AssetType, QueryTimingRecord } from '../db/schema';
+import type { Moment } from '../core/moments';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
+import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
 
 export interface ResultItem {
   id: string;
   name: string;
+  type: AssetType;
   score: number | null;
   nameMatch: boolean;
   thumbUrl: string;
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
+  durationSec?: number;
+  /** Videos: the best-matching moments for the current query, best first. */
+  moments?: Moment[];
+}
+
+export interface StripFrame {
+  timestampSec: number;
+  url: string;
 }
 
 export interface Notice {
@@ -38,6 +50,7 @@ export interface StorageInfo {
 }
 
 const SETTINGS_KEY = 'settings:modelSource';
+const VIDEO_SETTINGS_KEY = 'settings:video';
 const RESULTS_PER_PAGE = 60;
 const MAX_NOTICES = 100;
 
@@ -60,6 +73,7 @@ export class Library {
   modelError = $state('');
   needsFolderAccess = $state(false);
   source = $state<ModelSource>(DEFAULT_SOURCE);
+  videoSettings = $state<VideoSettings>(DEFAULT_VIDEO_SETTINGS);
 
   assetCount = $state(0);
   importProgress = $state<ImportProgress | null>(null);
@@ -80,6 +94,7 @@ export class Library {
   #embedder: Embedder | null = null;
   #ingester: Ingester | null = null;
   #indexer: Indexer | null = null;
+  #video: VideoFrames | null = null;
   #thumbUrls = new Map<string, string>();
   #assets = new Map<string, AssetRecord>();
   #noticeKey = 0;
@@ -97,6 +112,7 @@ export class Library {
     const fromUrl = sourceFromUrl();
     if (fromUrl) await setMeta(this.#db, SETTINGS_KEY, fromUrl);
     this.source = fromUrl ?? (await getMeta<ModelSource>(this.#db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
+    this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(this.#db, VIDEO_SETTINGS_KEY)) ?? {});
     await this.#reloadAssets();
     void this.refreshStorage();
     if (!(await this.#folderReadable())) {
@@ -128,10 +144,23 @@ export class Library {
     if (!this.#db) return;
     await setMeta(this.#db, SETTINGS_KEY, $state.snapshot(source));
     this.source = source;
+    await this.#restartWorkers();
+  }
+
+  /** Video settings apply to videos added from now on; each video's lineage records the ones it used. */
+  async setVideoSettings(settings: Partial<VideoSettings>): Promise<void> {
+    if (!this.#db) return;
+    this.videoSettings = clampVideoSettings({ ...$state.snapshot(this.videoSettings), ...settings });
+    await setMeta(this.#db, VIDEO_SETTINGS_KEY, $state.snapshot(this.videoSettings));
+    await this.#restartWorkers();
+  }
+
+  async #restartWorkers(): Promise<void> {
     this.#embedder?.terminate();
     this.#ingester?.terminate();
     this.#indexer?.terminate();
-    this.#embedder = this.#ingester = this.#indexer = null;
+    this.#video?.terminate();
+    this.#embedder = this.#ingester = this.#indexer = this.#video = null;
     this.#ingesterReady = Promise.withResolvers<Ingester>();
     await this.#loadModel();
   }
@@ -150,9 +179,15 @@ export class Library {
     loading.catch(() => undefined);
     this.#indexer = new Indexer();
     void this.#indexer.open(key);
+    this.#video = new VideoFrames();
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
-    const started = this.#ingester.start(this.#embedder.connectPort(), key, (e) => this.#onIngest(e));
+    const started = this.#ingester.start(
+      { embed: this.#embedder.connectPort(), video: this.#video.connectPort() },
+      key,
+      $state.snapshot(this.videoSettings),
+      (e) => this.#onIngest(e),
+    );
     try {
       this.modelInfo = await loading;
       this.modelStatus = 'ready';
@@ -243,9 +278,26 @@ export class Library {
     return url ?? '';
   }
 
-  async #item(id: string, score: number | null, nameMatch: boolean): Promise<ResultItem> {
+  async #item(id: string, score: number | null, nameMatch: boolean, moments?: Moment[]): Promise<ResultItem> {
     const a = this.#assets.get(id);
-    return { id, name: a?.name ?? id, score, nameMatch, thumbUrl: await this.#thumbUrl(id), nearDuplicateOf: a?.nearDuplicateOf };
+    return {
+      id,
+      name: a?.name ?? id,
+      type: a?.type ?? 'image',
+      score,
+      nameMatch,
+      thumbUrl: await this.#thumbUrl(id),
+      nearDuplicateOf: a?.nearDuplicateOf,
+      durationSec: a?.durationSec,
+      moments,
+    };
+  }
+
+  /** The kept keyframes of a video, for the strip under the player. */
+  async frameStrip(id: string): Promise<StripFrame[]> {
+    const a = this.#assets.get(id);
+    if (!a?.frameTimestampsSec) return [];
+    return Promise.all(a.frameTimestampsSec.map(async (timestampSec, i) => ({ timestampSec, url: await this.#thumbUrl(`${id}#${i}`) })));
   }
 
   /** Text → vector in the CLIP worker → exact ranking in the index worker → grid; each step timed and stored. */
@@ -270,7 +322,7 @@ export class Library {
       const hits = await this.#indexer.search(vector, text, RESULTS_PER_PAGE);
       const t2 = performance.now();
       if (seq !== this.#searchSeq) return;
-      this.results = await Promise.all(hits.map((h) => this.#item(h.id, h.score, h.nameMatch)));
+      this.results = await Promise.all(hits.map((h) => this.#item(h.id, h.score, h.nameMatch, h.moments)));
       await tick();
       await new Promise((r) => requestAnimationFrame(() => r(null)));
       const t3 = performance.now();

@@ -112,8 +112,9 @@ describe('rejectionReason', () => {
     { name: 'HEIC', kind: { kind: 'unsupported-image', format: 'heic' }, size: 10, want: /HEIC.*JPEG/ },
     { name: 'TIFF', kind: { kind: 'unsupported-image', format: 'tiff' }, size: 10, want: /^TIFF images are not supported$/ },
     { name: 'SVG', kind: { kind: 'unsupported-image', format: 'svg' }, size: 10, want: /^SVG images are not supported$/ },
-    { name: 'MP4', kind: { kind: 'video', format: 'mp4' }, size: 10, want: /videos? cannot be added/ },
-    { name: 'WebM', kind: { kind: 'video', format: 'webm' }, size: 10, want: /videos? cannot be added/ },
+    { name: 'MP4', kind: { kind: 'video', format: 'mp4' }, size: 10, want: null },
+    { name: 'WebM', kind: { kind: 'video', format: 'webm' }, size: 10, want: null },
+    { name: 'an empty video', kind: { kind: 'video', format: 'mp4' }, size: 0, want: /\b0 bytes\b/ },
     { name: 'unknown', kind: { kind: 'unknown' }, size: 10, want: /^not a photo or video Shoebox can read$/ },
   ])('$name', ({ kind, size, want }) => {
     const got = rejectionReason(kind, size);
@@ -121,8 +122,8 @@ describe('rejectionReason', () => {
     else expect(got).toMatch(want);
   });
 
-  it.each(HEADERS.filter((h) => h.head.length > 0))('$name: accepted exactly when sniffed as an image', ({ head }) => {
+  it.each(HEADERS.filter((h) => h.head.length > 0))('$name: accepted exactly when sniffed as an image or a video', ({ head }) => {
     const kind = sniffFileKind(head);
-    expect(rejectionReason(kind, head.length) === null).toBe(kind.kind === 'image');
+    expect(rejectionReason(kind, head.length) === null).toBe(kind.kind === 'image' || kind.kind === 'video');
   });
 });
