@@ -18,6 +18,8 @@
 //                              keyframe every 10 s; MJPEG with still scenes): bounded work on long files
 //   colour-segments-mpeg4.mp4  MPEG-4 Part 2 in MP4, 6 s (from the AVI): the container opens, the codec has no WebCodecs decoder
 //   truncated.webm             first 55 % of colour-segments.webm
+//   truncated.mp4              first half of red-blue-red.mp4 (fast start: the index survives, the frames do not)
+//   header-only.mp4            red-blue-red.mp4 cut 64 bytes into its moov box (damaged beyond reading)
 //   audio-only.webm            Opus, 2 s tone, no video track
 //   no-frames.webm             colour-segments.webm reduced to its header and VP9 track: no frames, no duration
 //   empty.mp4                  0 bytes
@@ -84,6 +86,8 @@ const ALL_FILES = [
   LONG_AVI.name,
   'colour-segments-mpeg4.mp4',
   'truncated.webm',
+  'truncated.mp4',
+  'header-only.mp4',
   'audio-only.webm',
   'no-frames.webm',
   'empty.mp4',
@@ -273,6 +277,9 @@ export async function makeFixtureVideos({ ifMissing = false, browser, log = cons
   const full = bytes['colour-segments.webm'];
   bytes['truncated.webm'] = full.subarray(0, Math.floor(full.length * TRUNCATE_FRACTION));
   bytes['no-frames.webm'] = webmWithoutFrames(full);
+  const mp4 = zeroMp4Times(bytes['red-blue-red.mp4']);
+  bytes['truncated.mp4'] = mp4.subarray(0, Math.floor(mp4.length / 2));
+  bytes['header-only.mp4'] = mp4.subarray(0, mp4.indexOf('moov') + 64);
   for (const [name, b] of Object.entries(bytes)) if (name.endsWith('.mp4')) zeroMp4Times(b);
   bytes['empty.mp4'] = Buffer.alloc(0);
 
@@ -284,6 +291,8 @@ export async function makeFixtureVideos({ ifMissing = false, browser, log = cons
   manifest[LONG_AVI.name] = { kind: 'fallback', container: 'avi', codec: 'mjpeg', fps: LONG_AVI.fps, durationSec: LONG_SEC, width: LONG_AVI.width, height: LONG_AVI.height, segments: describeSegments(LONG_SEGMENTS) };
   manifest['colour-segments-mpeg4.mp4'] = { kind: 'fallback', container: 'mp4', codec: 'mpeg4-part2', fps: AVI.fps, durationSec: AVI.durationSec, width: W, height: H, segments: describeSegments(AVI.segments) };
   manifest['truncated.webm'] = { kind: 'truncated', of: 'colour-segments.webm', keptFraction: TRUNCATE_FRACTION };
+  manifest['truncated.mp4'] = { kind: 'truncated', of: 'red-blue-red.mp4', keptFraction: 0.5, note: 'index (moov) intact, media data cut' };
+  manifest['header-only.mp4'] = { kind: 'bad', of: 'red-blue-red.mp4', reason: 'cut inside the moov box' };
   manifest['audio-only.webm'] = { kind: 'bad', container: 'webm', codec: 'opus', reason: 'no video track' };
   manifest['no-frames.webm'] = { kind: 'bad', container: 'webm', codec: 'vp9', reason: 'video track without frames' };
   manifest['empty.mp4'] = { kind: 'bad', reason: 'zero bytes' };

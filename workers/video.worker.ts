@@ -81,6 +81,12 @@ const DEFAULT_FPS = 30;
 const FFMPEG_RUN_TIMEOUT_MS = 5 * 60_000;
 /** A header duration this much longer than the last frame (and 5 % of it) means the file was cut short. */
 const TRUNCATED_MIN_GAP_SEC = 1;
+/**
+ * `main` calls one ffmpeg.wasm instance may serve before it is replaced (~0.3–0.6 s to load): its
+ * heap degrades with every call, and here the 103rd run (keyframe seeks in a 432p H.264 file)
+ * trapped with "memory access out of bounds".
+ */
+const FFMPEG_MAX_RUNS = 40;
 /** ffmpeg.wasm (~32 MB of wasm) is dropped after this long without work. */
 const FFMPEG_IDLE_MS = 60_000;
 
@@ -91,7 +97,7 @@ const MESSAGES = {
   empty: 'the video is empty (0 seconds)',
   emptyFile: 'the file is empty (0 bytes)',
   unsupported: (what: string) => `could not be decoded: ${what} is not supported by this browser`,
-  damaged: (detail: string) => `the video file is damaged (${detail}); nothing could be read from it`,
+  damaged: (detail: string) => `the video file is damaged (${detail.length > 90 ? `${detail.slice(0, 89)}…` : detail}); nothing could be read from it`,
   tooSlow: 'could not be decoded: the fallback decoder stopped responding',
 };
 
@@ -244,10 +250,11 @@ function describeError(err: unknown): string {
 /**
  * True when keyframes are so sparse that most candidates share a GOP with another one (at most
  * one distinct keyframe per two candidates). Then every frame up to the last candidate has to be
- * decoded anyway, and one sequential pass beats seeking: measured in Chromium 156 on a 3 s VP8
- * clip with a single keyframe, samplesAtTimestamps took 80–1,600 ms against 90 ms sequentially,
- * while on a 139 s H.264 file with a keyframe every second seeking took 365–430 ms against
- * 960–1,050 ms. Only packet metadata is read (binary search in the index; Cues in WebM).
+ * decoded anyway, and one sequential pass does it without the seeks' decoder resets; with denser
+ * keyframes samplesAtTimestamps skips whole GOPs. Measured in Chromium 156 (main thread, two
+ * runs): 139 s H.264 with a keyframe every second, seeking 365–430 ms vs sequential 960–1,050 ms;
+ * 5–40 s clips with 2–7 keyframes, both within noise of each other (145–420 ms).
+ * Reads packet metadata only (binary search in the MP4 index, Cues in WebM).
  */
 async function keyframesAreSparse(track: InputVideoTrack, times: number[]): Promise<boolean> {
   const packets = new EncodedPacketSink(track);
@@ -361,22 +368,33 @@ async function decodeWithWebCodecs(blob: Blob, o: ExtractOptions): Promise<Decod
 
 // ------------------------------------------------------------------ ffmpeg.wasm fallback
 
-let ffmpegLoading: Promise<FFmpeg> | null = null;
+interface FfmpegInstance {
+  ff: FFmpeg;
+  /** `main` calls so far; see FFMPEG_MAX_RUNS */
+  runs: number;
+  /** the Blob mounted at INPUT_DIR */
+  mounted: Blob | null;
+}
+
+let ffmpegLoading: Promise<FfmpegInstance> | null = null;
 let ffmpegQueue: Promise<unknown> = Promise.resolve();
 let ffmpegIdleTimer: ReturnType<typeof setTimeout> | undefined;
+
+const INPUT_DIR = '/input';
+const INPUT = `${INPUT_DIR}/video`;
 
 function dropFfmpeg(): void {
   const loading = ffmpegLoading;
   ffmpegLoading = null;
-  void loading?.then((ff) => ff.terminate()).catch(() => undefined);
+  void loading?.then((inst) => inst.ff.terminate()).catch(() => undefined);
 }
 
-function ffmpeg(): Promise<FFmpeg> {
+function ffmpeg(): Promise<FfmpegInstance> {
   ffmpegLoading ??= (async () => {
     const ff = new FFmpeg();
     // Self-hosted core: without coreURL/wasmURL @ffmpeg/ffmpeg fetches it from unpkg.
     await ff.load({ coreURL: new URL(ffmpegCoreUrl, self.location.href).href, wasmURL: new URL(ffmpegWasmUrl, self.location.href).href });
-    return ff;
+    return { ff, runs: 0, mounted: null };
   })();
   ffmpegLoading.catch(() => {
     ffmpegLoading = null;
@@ -384,27 +402,101 @@ function ffmpeg(): Promise<FFmpeg> {
   return ffmpegLoading;
 }
 
-/**
- * ffmpeg.wasm has one file system and one `main`: runs are queued, and the core (~32 MB of wasm)
- * is dropped when idle. `why` says what WebCodecs could not do, for the message if ffmpeg cannot start.
- */
-function withFfmpeg<T>(why: string, fn: (ff: FFmpeg) => Promise<T>): Promise<T> {
-  const job = ffmpegQueue.then(async () => {
-    clearTimeout(ffmpegIdleTimer);
+/** One video's use of ffmpeg.wasm: runs against the mounted file, on a fresh instance when needed. */
+class FfmpegJob {
+  constructor(
+    readonly blob: Blob,
+    /** what WebCodecs could not do, for the message when ffmpeg cannot start either */
+    readonly why: string,
+  ) {}
+
+  async #instance(): Promise<FfmpegInstance> {
+    let inst: FfmpegInstance;
     try {
-      let ff: FFmpeg;
-      try {
-        ff = await ffmpeg();
-      } catch (err) {
-        throw new VideoError(`could not be decoded: ${why} is not supported by this browser, and the ffmpeg.wasm fallback did not start (${describeError(err)})`);
+      inst = await ffmpeg();
+      if (inst.runs >= FFMPEG_MAX_RUNS) {
+        dropFfmpeg();
+        inst = await ffmpeg();
       }
-      return await fn(ff);
+    } catch (err) {
+      throw new VideoError(`could not be decoded: ${this.why} is not supported by this browser, and the ffmpeg.wasm fallback did not start (${describeError(err)})`);
+    }
+    if (inst.mounted !== this.blob) {
+      if (inst.mounted) await inst.ff.unmount(INPUT_DIR).catch(() => undefined);
+      await inst.ff.createDir(INPUT_DIR).catch(() => undefined);
+      // WORKERFS reads the Blob in slices on demand (FileReaderSync) instead of copying it into
+      // wasm memory, so file size is bounded by time, not by the 2–4 GB wasm heap.
+      await inst.ff.mount(FFFSType.WORKERFS, { blobs: [{ name: 'video', data: this.blob }] }, INPUT_DIR);
+      inst.mounted = this.blob;
+    }
+    return inst;
+  }
+
+  /**
+   * Runs ffmpeg/ffprobe and returns its exit code, log and the output file (then deleted; empty if
+   * none). ffmpeg stops itself after FFMPEG_RUN_TIMEOUT_MS (exit code 1); if its worker dies
+   * instead, a watchdog a little later drops the instance. A wasm trap ("memory access out of
+   * bounds") leaves the instance unusable: it is dropped and the run retried once on a new one.
+   */
+  async run(tool: 'exec' | 'ffprobe', args: string[], outputPath: string, retry = true): Promise<{ code: number; log: string[]; output: Uint8Array }> {
+    const inst = await this.#instance();
+    inst.runs++;
+    const log: string[] = [];
+    const onLog = ({ message }: { message: string }) => log.push(message);
+    inst.ff.on('log', onLog);
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const code = await Promise.race([
+        inst.ff[tool](args, FFMPEG_RUN_TIMEOUT_MS),
+        new Promise<never>((_, reject) => {
+          watchdog = setTimeout(() => {
+            dropFfmpeg();
+            reject(new VideoError(MESSAGES.tooSlow));
+          }, FFMPEG_RUN_TIMEOUT_MS + 15_000);
+        }),
+      ]);
+      let output: Uint8Array = new Uint8Array();
+      try {
+        output = (await inst.ff.readFile(outputPath)) as Uint8Array;
+        await inst.ff.deleteFile(outputPath);
+      } catch {
+        /* no output */
+      }
+      return { code, log, output };
+    } catch (err) {
+      if (err instanceof VideoError) throw err;
+      dropFfmpeg();
+      if (retry) return this.run(tool, args, outputPath, false);
+      throw err;
     } finally {
+      clearTimeout(watchdog);
+      inst.ff.off('log', onLog);
+    }
+  }
+
+  async close(): Promise<void> {
+    const inst = await ffmpegLoading?.catch(() => null);
+    if (inst?.mounted === this.blob) {
+      inst.mounted = null;
+      await inst.ff.unmount(INPUT_DIR).catch(() => undefined);
+    }
+  }
+}
+
+/** ffmpeg.wasm has one file system and one `main`: jobs are queued, and the core is dropped when idle. */
+function withFfmpeg<T>(blob: Blob, why: string, fn: (job: FfmpegJob) => Promise<T>): Promise<T> {
+  const queued = ffmpegQueue.then(async () => {
+    clearTimeout(ffmpegIdleTimer);
+    const job = new FfmpegJob(blob, why);
+    try {
+      return await fn(job);
+    } finally {
+      await job.close();
       ffmpegIdleTimer = setTimeout(dropFfmpeg, FFMPEG_IDLE_MS);
     }
   });
-  ffmpegQueue = job.catch(() => undefined);
-  return job;
+  ffmpegQueue = queued.catch(() => undefined);
+  return queued;
 }
 
 interface Probe {
@@ -431,36 +523,6 @@ interface ProbeJson {
   }[];
 }
 
-const INPUT_DIR = '/input';
-const INPUT = `${INPUT_DIR}/video`;
-
-/**
- * Runs ffmpeg/ffprobe, returning its exit code and log. ffmpeg stops itself after
- * FFMPEG_RUN_TIMEOUT_MS (exit code 1); if its worker dies instead (out of memory), the call would
- * never settle, so a watchdog a little later terminates the instance and rejects.
- */
-async function run(ff: FFmpeg, tool: 'exec' | 'ffprobe', args: string[]): Promise<{ code: number; log: string[] }> {
-  const log: string[] = [];
-  const onLog = ({ message }: { message: string }) => log.push(message);
-  ff.on('log', onLog);
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const code = await Promise.race([
-      ff[tool](args, FFMPEG_RUN_TIMEOUT_MS),
-      new Promise<never>((_, reject) => {
-        watchdog = setTimeout(() => {
-          dropFfmpeg();
-          reject(new VideoError(MESSAGES.tooSlow));
-        }, FFMPEG_RUN_TIMEOUT_MS + 15_000);
-      }),
-    ]);
-    return { code, log };
-  } finally {
-    clearTimeout(watchdog);
-    ff.off('log', onLog);
-  }
-}
-
 /** The first ffmpeg error line that says something ("Invalid data found…", "moov atom not found"). */
 function ffmpegReason(log: string[]): string {
   const line = log.find((l) => /invalid data|not found|error|corrupt|truncat|could not|unsupported|no such/i.test(l)) ?? log[log.length - 1] ?? 'no output';
@@ -473,20 +535,19 @@ function parseRate(rate: string | undefined): number {
   return fps > 0 && fps <= 1000 && Number.isFinite(fps) ? fps : 0;
 }
 
-async function probe(ff: FFmpeg, why: FallbackReason): Promise<Probe> {
+async function probe(job: FfmpegJob, why: FallbackReason): Promise<Probe> {
   const out = '/probe.json';
-  const { code, log } = await run(ff, 'ffprobe', [
+  const { code, log, output } = await job.run('ffprobe', [
     '-v', 'error',
     '-show_entries',
     'format=duration,start_time:stream=codec_type,width,height,duration,avg_frame_rate:stream_side_data=rotation:stream_tags=rotate',
     '-of', 'json',
     INPUT,
     '-o', out,
-  ]);
+  ], out);
   let parsed: ProbeJson = {};
   try {
-    parsed = JSON.parse(new TextDecoder().decode((await ff.readFile(out)) as Uint8Array)) as ProbeJson;
-    await ff.deleteFile(out);
+    parsed = JSON.parse(new TextDecoder().decode(output)) as ProbeJson;
   } catch {
     /* no output: handled below */
   }
@@ -521,43 +582,24 @@ function showinfoTimes(log: string[]): number[] {
   return times;
 }
 
-/** Reads and deletes ffmpeg's output file; empty when there is none. */
-async function takeOutput(ff: FFmpeg, path: string): Promise<Uint8Array> {
-  try {
-    return (await ff.readFile(path)) as Uint8Array;
-  } catch {
-    return new Uint8Array();
-  } finally {
-    await ff.deleteFile(path).catch(() => undefined);
-  }
-}
-
 async function decodeWithFfmpeg(blob: Blob, o: ExtractOptions, why: FallbackReason): Promise<Decoded> {
-  return withFfmpeg(why.what, async (ff) => {
-    await ff.createDir(INPUT_DIR).catch(() => undefined);
-    // WORKERFS reads the Blob in slices on demand (FileReaderSync) instead of copying it into
-    // wasm memory, so file size is bounded by time, not by the 2–4 GB wasm heap.
-    await ff.mount(FFFSType.WORKERFS, { blobs: [{ name: 'video', data: blob }] }, INPUT_DIR);
+  return withFfmpeg(blob, why.what, async (job) => {
+    const p = await probe(job, why);
+    if (!(p.durationSec > 0) || !(p.width > 0 && p.height > 0)) throw new VideoError(MESSAGES.empty);
+    const quarterTurn = Math.abs(p.rotation) % 180 === 90;
+    const width = quarterTurn ? p.height : p.width;
+    const height = quarterTurn ? p.width : p.height;
+    const size = workSize(width, height, o);
+    const collector = new FrameCollector(size.width, size.height);
     try {
-      const p = await probe(ff, why);
-      if (!(p.durationSec > 0) || !(p.width > 0 && p.height > 0)) throw new VideoError(MESSAGES.empty);
-      const quarterTurn = Math.abs(p.rotation) % 180 === 90;
-      const width = quarterTurn ? p.height : p.width;
-      const height = quarterTurn ? p.width : p.height;
-      const size = workSize(width, height, o);
-      const collector = new FrameCollector(size.width, size.height);
-      try {
-        const decoded = { decoder: 'ffmpeg' as const, durationSec: p.durationSec, width, height, collector };
-        const work = p.durationSec * (p.frameSec > 0 ? 1 / p.frameSec : DEFAULT_FPS) * ((p.width * p.height) / (640 * 360));
-        const readableSec =
-          work <= FFMPEG_SEQUENTIAL_MAX_WORK ? await ffmpegSequential(ff, p, size, o, collector) : await ffmpegSeeking(ff, p, size, o, collector);
-        return readableSec === undefined ? decoded : { ...decoded, readableSec };
-      } catch (err) {
-        collector.close();
-        throw err;
-      }
-    } finally {
-      await ff.unmount(INPUT_DIR).catch(() => undefined);
+      const decoded = { decoder: 'ffmpeg' as const, durationSec: p.durationSec, width, height, collector };
+      const work = p.durationSec * (p.frameSec > 0 ? 1 / p.frameSec : DEFAULT_FPS) * ((p.width * p.height) / (640 * 360));
+      const readableSec =
+        work <= FFMPEG_SEQUENTIAL_MAX_WORK ? await ffmpegSequential(job, p, size, o, collector) : await ffmpegSeeking(job, p, size, o, collector);
+      return readableSec === undefined ? decoded : { ...decoded, readableSec };
+    } catch (err) {
+      collector.close();
+      throw err;
     }
   });
 }
@@ -574,7 +616,7 @@ function scaleFilter(size: { width: number; height: number }): string {
  * f it keeps the first frame starting at or after T − f + 1 ms, which is that frame for a constant
  * frame rate. Returns the readable length when the file ends early.
  */
-async function ffmpegSequential(ff: FFmpeg, p: Probe, size: { width: number; height: number }, o: ExtractOptions, collector: FrameCollector): Promise<number | undefined> {
+async function ffmpegSequential(job: FfmpegJob, p: Probe, size: { width: number; height: number }, o: ExtractOptions, collector: FrameCollector): Promise<number | undefined> {
   const times = candidateTimestamps(p.durationSec, { minSecondsBetween: o.minSecondsBetween });
   const step = times.length > 1 ? times[1]! - times[0]! : p.durationSec;
   const lead = p.frameSec > 0.001 ? p.frameSec - 0.001 : 0;
@@ -582,7 +624,7 @@ async function ffmpegSequential(ff: FFmpeg, p: Probe, size: { width: number; hei
   const s = step.toFixed(6);
   // Candidate k's window is [b0 + k·step, b0 + (k+1)·step): the first frame in each window passes.
   const select = `select='if(isnan(prev_selected_t),gte(t,${b0}),gt(floor((t-${b0})/${s}),floor((prev_selected_t-${b0})/${s})))'`;
-  const { code, log } = await run(ff, 'exec', [
+  const { code, log, output: data } = await job.run('exec', [
     '-v', 'info', '-nostats', '-an', '-sn', '-dn',
     '-i', INPUT,
     '-vf', `${select},showinfo,${scaleFilter(size)}`,
@@ -590,8 +632,7 @@ async function ffmpegSequential(ff: FFmpeg, p: Probe, size: { width: number; hei
     // Without passthrough the rawvideo muxer repeats frames to fill a constant frame rate.
     '-fps_mode', 'passthrough',
     '-f', 'rawvideo', FRAMES_OUT,
-  ]);
-  const data = await takeOutput(ff, FRAMES_OUT);
+  ], FRAMES_OUT);
   const frameBytes = size.width * size.height * 4;
   const count = Math.floor(data.length / frameBytes);
   if (count === 0) throw new VideoError(MESSAGES.damaged(code !== 0 ? ffmpegReason(log) : 'no frame could be decoded'));
@@ -611,22 +652,21 @@ async function ffmpegSequential(ff: FFmpeg, p: Probe, size: { width: number; hei
  * Long videos: per candidate, jump to the keyframe at or before it and keep that keyframe only
  * (no decoding up to the exact instant), so the work is bounded by the number of candidates.
  */
-async function ffmpegSeeking(ff: FFmpeg, p: Probe, size: { width: number; height: number }, o: ExtractOptions, collector: FrameCollector): Promise<undefined> {
+async function ffmpegSeeking(job: FfmpegJob, p: Probe, size: { width: number; height: number }, o: ExtractOptions, collector: FrameCollector): Promise<undefined> {
   const times = candidateTimestamps(p.durationSec, { minSecondsBetween: o.minSecondsBetween });
   const frameBytes = size.width * size.height * 4;
   let lastSec = -Infinity;
   let lastLog: string[] = [];
   for (const t of times) {
-    const { log } = await run(ff, 'exec', [
+    const { log, output: data } = await job.run('exec', [
       '-v', 'info', '-nostats', '-an', '-sn', '-dn',
       '-noaccurate_seek', '-ss', t.toFixed(3), '-copyts',
       '-i', INPUT,
       '-vf', `showinfo,${scaleFilter(size)}`,
       '-frames:v', '1',
       '-f', 'rawvideo', FRAMES_OUT,
-    ]);
+    ], FRAMES_OUT);
     lastLog = log;
-    const data = await takeOutput(ff, FRAMES_OUT);
     if (data.length < frameBytes) continue;
     const frameSec = (showinfoTimes(log)[0] ?? t + p.startSec) - p.startSec;
     // Keyframes further apart than the candidates come back more than once.

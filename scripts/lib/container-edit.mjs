@@ -85,8 +85,8 @@ export function zeroMp4Times(mp4, start = 0, end = mp4.length) {
       size = end - pos;
     }
     if (size < header) break;
-    if (CONTAINERS.has(type)) zeroMp4Times(mp4, pos + header, pos + size);
-    if (TIMED.has(type)) {
+    if (CONTAINERS.has(type)) zeroMp4Times(mp4, pos + header, Math.min(pos + size, end));
+    if (TIMED.has(type) && pos + header + 4 + 16 <= end) {
       const version = mp4[pos + header];
       mp4.fill(0, pos + header + 4, pos + header + 4 + (version === 1 ? 16 : 8));
     }

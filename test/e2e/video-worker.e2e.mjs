@@ -181,16 +181,18 @@ test(
   { timeoutMs: 120_000 },
 );
 
-test('video worker: a truncated WebM yields its readable part', async (ctx) => {
+test('video worker: truncated files yield their readable part (WebM, fast-start MP4)', async (ctx) => {
   const { extract } = await openPage(ctx);
-  const r = ok(await extract('fixtures/truncated.webm'), 'truncated.webm');
-  ctx.log(describe(r), 'readableSec', r.readableSec);
-  assert.equal(r.decoder, 'webcodecs');
-  assertShapes(r);
-  assert.ok(Math.abs(r.durationSec - 6) < 0.1, `the stated duration (6 s) is kept, got ${r.durationSec}`);
-  assert.ok(r.readableSec > 1 && r.readableSec < 5, `readableSec marks the cut, got ${r.readableSec}`);
-  assert.ok(r.frames.every((f) => f.timestampSec <= r.readableSec), 'no frame past the readable part');
-  assert.equal(colourName(r.frames[0].meanRgb), 'red');
+  for (const [name, statedSec, colours] of [['truncated.webm', 6, ['red', 'green']], ['truncated.mp4', 9, ['red', 'blue']]]) {
+    const r = ok(await extract(`fixtures/${name}`), name);
+    ctx.log(name, describe(r), 'readableSec', r.readableSec);
+    assert.equal(r.decoder, 'webcodecs', name);
+    assertShapes(r);
+    assert.ok(Math.abs(r.durationSec - statedSec) < 0.1, `${name}: the stated duration (${statedSec} s) is kept, got ${r.durationSec}`);
+    assert.ok(r.readableSec > 1 && r.readableSec < statedSec - 1, `${name}: readableSec marks the cut, got ${r.readableSec}`);
+    assert.ok(r.frames.every((f) => f.timestampSec <= r.readableSec), `${name}: no frame past the readable part`);
+    assert.deepEqual(r.frames.map((f) => colourName(f.meanRgb)), colours, `${name}: ${describe(r)}`);
+  }
 });
 
 test(
@@ -214,17 +216,19 @@ test(
   { timeoutMs: 120_000 },
 );
 
-test('video worker: audio-only, frameless and empty files are refused with a clear message', async (ctx) => {
+test('video worker: audio-only, frameless, empty and damaged files are refused with a clear message', async (ctx) => {
   const { extract } = await openPage(ctx);
   const cases = [
     ['audio-only.webm', /^has no video track \(audio only\?\)$/],
     ['no-frames.webm', /^the video is empty \(0 seconds\)$/],
     ['empty.mp4', /^the file is empty \(0 bytes\)$/],
+    ['header-only.mp4', /^the video file is damaged \(.+\); nothing could be read from it$/],
   ];
   for (const [name, message] of cases) {
     const outcome = await extract(`fixtures/${name}`);
     assert.equal(outcome.ok, false, `${name} should be refused`);
     assert.match(outcome.error, message, name);
+    ctx.log(name, outcome.error);
   }
 });
 
