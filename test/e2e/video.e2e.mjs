@@ -55,6 +55,19 @@ if (!haveVideos) {
     await dialog.getByText(/decoded with WebCodecs/).waitFor();
   }, { timeoutMs: 120_000 });
 
+  test('video: red, blue, red again: "blue" finds the blue middle and the repeated red is not kept twice', async ({ page, url }) => {
+    await openApp(page, url);
+    await importFiles(page, [video('red-blue-red.mp4'), fixtureImage('red-ball.jpg'), fixtureImage('green-leaf.jpg')], 3, 60_000);
+    const blue = await search(page, 'blue');
+    assert.equal(blue[0].name, 'red-blue-red.mp4', `"blue" ranks the video first: ${JSON.stringify(blue)}`);
+    const segment = manifest['red-blue-red.mp4'].segments.find((s) => s.label === 'blue');
+    const at = seconds(blue[0].moments[0]);
+    assert.ok(at >= segment.fromSec && at < segment.untilSec, `moment ${blue[0].moments[0]} is inside the blue ${segment.fromSec}–${segment.untilSec} s`);
+    const dialog = await openTileDialog(page, 'red-blue-red.mp4');
+    const labels = (await dialog.getByRole('list', { name: 'Keyframes' }).getByRole('listitem').allTextContents()).map((l) => seconds(l.trim()));
+    assert.equal(labels.length, 2, `one red and one blue keyframe, the second red dropped as a repeat: ${labels}`);
+  }, { timeoutMs: 90_000 });
+
   test('video: a black opening is skipped; the keyframes start after it', async ({ page, url }) => {
     await openApp(page, url);
     await importFiles(page, [video('black-open.mp4')], 1, 60_000);
@@ -79,11 +92,12 @@ if (!haveVideos) {
 
   test('video: bad videos get a clear message and the rest of the batch is stored', async ({ page, url }) => {
     await openApp(page, url);
-    await importFiles(page, [video('audio-only.webm'), video('empty.mp4'), video('no-frames.webm'), fixtureImage('green-leaf.jpg')], 4, 60_000);
+    await importFiles(page, [video('audio-only.webm'), video('empty.mp4'), video('no-frames.webm'), video('header-only.mp4'), fixtureImage('green-leaf.jpg')], 5, 60_000);
     await expectCount(page, 1);
     await waitMessage(page, /^audio-only\.webm: .*no video track/);
     await waitMessage(page, /^empty\.mp4: .*0 bytes/);
     await waitMessage(page, /^no-frames\.webm: /);
+    await waitMessage(page, /^header-only\.mp4: .*damaged/);
     assert.equal(await ui(page).messages.getByRole('listitem').filter({ hasText: 'green-leaf.jpg' }).count(), 0);
   }, { timeoutMs: 90_000 });
 }
