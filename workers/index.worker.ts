@@ -1,9 +1,10 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
-import { assetSummaries, embeddingsForModel, frameEmbeddingsForModel } from '../src/lib/db/repo';
-import type { FrameEmbeddingRecord } from '../src/lib/db/schema';
-import { VectorMatrix } from '../src/lib/core/vector';
+import { assetSummaries, frameEmbeddingsForModel } from '../src/lib/db/repo';
+import type { AssetType, FrameEmbeddingRecord } from '../src/lib/db/schema';
+import type { VectorIndex } from '../src/lib/core/vector-index';
+import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF } from '../src/lib/index/choose-index';
 import { looksLikeFileName, nameMatchScore } from '../src/lib/core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../src/lib/core/moments';
 
@@ -16,12 +17,51 @@ export interface SearchHit {
   moments?: Moment[];
 }
 
+export interface SearchFilter {
+  type?: AssetType;
+  /** Inclusive range of `addedAt`, ms since epoch. */
+  addedFromMs?: number;
+  addedToMs?: number;
+  /** Ids to leave out (e.g. the photo a "More like this" started from). */
+  excludeIds?: string[];
+}
+
+export interface IndexStatus {
+  kind: 'exact' | 'hnsw';
+  size: number;
+  /** How the index came to be on this start. */
+  origin: 'restored' | 'rebuilt' | 'empty';
+  reason: string;
+  tookMs: number;
+}
+
+export interface RebuildProgress {
+  done: number;
+  total: number;
+}
+
+interface AssetInfo {
+  name: string;
+  type: AssetType;
+  addedAt: number;
+}
+
 const MOMENTS_PER_VIDEO = 3;
+const SNAPSHOT = 'assets';
+/** Saving an HNSW snapshot costs ~1 s per 100k items, so bursts of changes are saved once. */
+const SAVE_DELAY_MS = 3000;
+const REBUILD_CHUNK = 1000;
+const SAMPLE_SIZE = 256;
 
 let db: Db;
 let modelKey = '';
-let matrix: VectorMatrix | null = null;
-const names = new Map<string, string>();
+let index: VectorIndex | null = null;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+let sample: Float32Array[] = [];
+/** Settles when init has restored or rebuilt the index; queries wait for it rather than see an empty library. */
+let ready: Promise<unknown> = Promise.resolve();
+let sampledAtSize = 0;
+const assets = new Map<string, AssetInfo>();
 /** Video id → its kept frames, scanned per video hit to find the moment. */
 const framesByVideo = new Map<string, FrameVector[]>();
 
@@ -33,75 +73,200 @@ function addFrames(records: FrameEmbeddingRecord[]): void {
   }
 }
 
-/** Loads every vector of the current model; done once per start or model change. */
-async function loadAll(): Promise<number> {
-  db ??= await openLibraryDb();
-  for (const a of await assetSummaries(db)) names.set(a.id, a.name);
-  const records = await embeddingsForModel(db, modelKey);
-  for (const r of records) {
-    matrix ??= new VectorMatrix(r.dim, Math.max(256, records.length));
-    matrix.add(r.id, r.vector);
+/** Streams the stored vectors of this model into a new index, in chunks, reporting progress. */
+async function rebuild(onProgress?: (p: RebuildProgress) => void): Promise<VectorIndex | null> {
+  const total = await db.countFromIndex('embeddings', 'byModelId', modelKey);
+  const first = total > 0 ? await db.getFromIndex('embeddings', 'byModelId', modelKey) : undefined;
+  if (!first) return null;
+  // Created before the cursor opens: awaiting anything but IndexedDB inside it would end the transaction.
+  const built = await createIndex(chooseIndexKind(total), first.vector.length, modelKey);
+  let done = 0;
+  let chunk: Array<{ id: string; vector: Float32Array }> = [];
+  const flush = () => {
+    built.addMany(chunk);
+    done += chunk.length;
+    chunk = [];
+    onProgress?.({ done, total });
+  };
+  let cursor = await db.transaction('embeddings').store.index('byModelId').openCursor(IDBKeyRange.only(modelKey));
+  while (cursor) {
+    chunk.push({ id: cursor.value.id, vector: cursor.value.vector });
+    if (chunk.length >= REBUILD_CHUNK) flush();
+    cursor = await cursor.continue();
   }
-  addFrames(await frameEmbeddingsForModel(db, modelKey));
-  return matrix?.size ?? 0;
+  if (chunk.length) flush();
+  return built;
 }
 
-/** Adds just the assets an import stored, so a 10,000-photo import does not re-read the library per batch. */
-async function addStored(ids: string[]): Promise<number> {
+/** Asset ids are random UUIDs, so the first vectors by key are a fair random sample of the library. */
+async function loadSample(): Promise<void> {
+  sample = (await db.getAll('embeddings', undefined, SAMPLE_SIZE)).filter((e) => e.modelId === modelKey).map((e) => e.vector);
+  sampledAtSize = index?.size ?? 0;
+}
+
+async function save(): Promise<void> {
+  clearTimeout(saveTimer);
+  if (!index) {
+    await db.delete('indexSnapshots', SNAPSHOT);
+    return;
+  }
+  if (index.kind === 'exact') {
+    // An exact index is the stored vectors themselves: rebuilding it costs what restoring would.
+    await db.delete('indexSnapshots', SNAPSHOT);
+    return;
+  }
+  const bytes = await index.serialize();
+  await db.put('indexSnapshots', { name: SNAPSHOT, modelKey, kind: index.kind, count: index.size, bytes, savedAt: Date.now() });
+}
+
+function scheduleSave(): void {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => void save(), SAVE_DELAY_MS);
+}
+
+function passes(id: string, f: SearchFilter | undefined, exclude: Set<string>): boolean {
+  if (exclude.has(id)) return false;
+  if (!f) return true;
+  const a = assets.get(id);
+  if (!a) return false;
+  if (f.type && a.type !== f.type) return false;
+  if (f.addedFromMs !== undefined && a.addedAt < f.addedFromMs) return false;
+  if (f.addedToMs !== undefined && a.addedAt > f.addedToMs) return false;
+  return true;
+}
+
+
+/**
+ * Restores the persisted index when it matches this model and the stored vectors;
+ * otherwise (missing, corrupt, another model, out of date) rebuilds it from the vectors.
+ */
+async function initIndex(currentModelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
+  const started = performance.now();
   db ??= await openLibraryDb();
+  modelKey = currentModelKey;
+  index = null;
+  sample = [];
+  assets.clear();
+  framesByVideo.clear();
+  for (const a of await assetSummaries(db)) assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt });
+  addFrames(await frameEmbeddingsForModel(db, modelKey));
+  const stored = await db.countFromIndex('embeddings', 'byModelId', modelKey);
+
+  let reason = 'no saved index';
+  const snapshot = await db.get('indexSnapshots', SNAPSHOT);
+  if (snapshot) {
+    if (snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
+    else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
+    else {
+      try {
+        index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+        return { kind: index.kind, size: index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
+      } catch (err) {
+        reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
+      }
+    }
+  }
+  index = await rebuild(onProgress);
+  if (index) await save();
+  return {
+    kind: index?.kind ?? 'exact',
+    size: index?.size ?? 0,
+    origin: index ? 'rebuilt' : 'empty',
+    reason,
+    tookMs: performance.now() - started,
+  };
+}
+
+/** Adds just the assets an import stored, so a large import does not re-read the library per batch. */
+async function addStoredNow(ids: string[]): Promise<number> {
   const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings']);
   const rows = await Promise.all(ids.map(async (id) => [await tx.objectStore('assets').get(id), await tx.objectStore('embeddings').get(id)] as const));
   const frames = await Promise.all(ids.map((id) => tx.objectStore('frameEmbeddings').index('byAssetId').getAll(id)));
   addFrames(frames.flat().filter((f) => f.modelId === modelKey));
+  const items: Array<{ id: string; vector: Float32Array }> = [];
   for (const [asset, embedding] of rows) {
     if (!asset || !embedding || embedding.modelId !== modelKey) continue;
-    names.set(asset.id, asset.name);
-    matrix ??= new VectorMatrix(embedding.dim);
-    matrix.add(asset.id, embedding.vector);
+    assets.set(asset.id, { name: asset.name, type: asset.type, addedAt: asset.addedAt });
+    items.push({ id: asset.id, vector: embedding.vector });
   }
-  return matrix?.size ?? 0;
+  if (items.length === 0) return index?.size ?? 0;
+  index ??= await createIndex('exact', items[0].vector.length, modelKey);
+  index.addMany(items);
+  if (chooseIndexKind(index.size, index.kind) !== index.kind) index = await rebuild();
+  scheduleSave();
+  return index?.size ?? 0;
 }
 
 const api = {
-  async init(currentModelKey: string): Promise<number> {
-    if (currentModelKey !== modelKey) {
-      modelKey = currentModelKey;
-      matrix = null;
-      names.clear();
-      framesByVideo.clear();
-    }
-    return loadAll();
+  /** Opens the index for a model; queries and adds wait until it is there. */
+  init(currentModelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
+    const run = initIndex(currentModelKey, onProgress);
+    ready = run.catch(() => undefined);
+    return run;
   },
 
-  addStored,
+  async addStored(ids: string[]): Promise<number> {
+    await ready;
+    return addStoredNow(ids);
+  },
+
+  /** Takes assets out of search at once (their records are deleted by the caller). */
+  async remove(ids: string[]): Promise<number> {
+    for (const id of ids) {
+      index?.remove(id);
+      assets.delete(id);
+      framesByVideo.delete(id);
+    }
+    scheduleSave();
+    return index?.size ?? 0;
+  },
+
+  /** Puts assets back after an undone delete. */
+  async restore(ids: string[]): Promise<number> {
+    await ready;
+    return addStoredNow(ids);
+  },
+
+  /** The stored vector of an asset, the query of "More like this". */
+  async vectorOf(id: string): Promise<Float32Array | null> {
+    const e = await db.get('embeddings', id);
+    return e && e.modelId === modelKey ? e.vector : null;
+  },
 
   /**
    * Ranks the library against a query vector. Queries that look like file names
    * ("IMG_2041", "beach.jpg") also return name matches, first.
    */
-  search(query: Float32Array | null, text: string, k: number): SearchHit[] {
+  async search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
+    await ready;
+    const exclude = new Set(filter?.excludeIds ?? []);
     const hits: SearchHit[] = [];
-    const seen = new Set<string>();
-    if (looksLikeFileName(text)) {
-      const byName = [...names]
-        .map(([id, name]) => ({ id, s: nameMatchScore(text, name) }))
+    const seen = new Map<string, SearchHit>();
+    if (text && looksLikeFileName(text)) {
+      const byName = [...assets]
+        .filter(([id]) => passes(id, filter, exclude))
+        .map(([id, a]) => ({ id, s: nameMatchScore(text, a.name) }))
         .filter((m) => m.s > 0)
         .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id))
         .slice(0, k);
       for (const m of byName) {
-        seen.add(m.id);
-        hits.push({ id: m.id, score: null, nameMatch: true });
+        const hit: SearchHit = { id: m.id, score: null, nameMatch: true };
+        seen.set(m.id, hit);
+        hits.push(hit);
       }
     }
-    if (query && matrix) {
-      for (const r of matrix.topK(query, k)) {
-        if (seen.has(r.id)) {
-          const h = hits.find((x) => x.id === r.id)!;
-          h.score = r.score;
-        } else if (hits.length < k) hits.push({ id: r.id, score: r.score, nameMatch: false });
+    if (query && index && index.size > 0) {
+      const needsFilter = !!filter && (filter.type || filter.addedFromMs !== undefined || filter.addedToMs !== undefined || exclude.size > 0);
+      const ranked = index.search(query, {
+        k,
+        ef: Math.max(k, SEARCH_EF[kind]),
+        ...(needsFilter ? { filter: (id: string) => passes(id, filter, exclude) } : {}),
+      });
+      for (const r of ranked) {
+        const named = seen.get(r.id);
+        if (named) named.score = r.score;
+        else if (hits.length < k) hits.push({ id: r.id, score: r.score, nameMatch: false });
       }
-    }
-    if (query) {
       for (const h of hits) {
         const frames = framesByVideo.get(h.id);
         if (frames?.length) h.moments = bestMoments(query, frames, MOMENTS_PER_VIDEO);
@@ -110,10 +275,23 @@ const api = {
     return hits;
   },
 
-  remove(id: string): void {
-    matrix?.remove(id);
-    names.delete(id);
-    framesByVideo.delete(id);
+  /** Scores of a random sample of the library against the query, for the relevance cut-off. */
+  async sampleScores(query: Float32Array): Promise<number[]> {
+    const size = index?.size ?? 0;
+    if (sample.length < Math.min(SAMPLE_SIZE, size) || size > sampledAtSize * 1.25) await loadSample();
+    return sample.map((v) => {
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += v[i] * query[i];
+      return s;
+    });
+  },
+
+  async flush(): Promise<void> {
+    await save();
+  },
+
+  status(): { kind: string; size: number } {
+    return { kind: index?.kind ?? 'exact', size: index?.size ?? 0 };
   },
 };
 

@@ -449,6 +449,14 @@ const api = {
     return { batchId, queued, rejected };
   },
 
+  /** Deleted assets no longer count as near-duplicate originals. */
+  forget(ids: string[]): void {
+    for (const id of ids) {
+      pHashes.remove(id);
+      namesById.delete(id);
+    }
+  },
+
   /** Called after the model (re)loads or space was freed. */
   resume(): void {
     paused = '';

@@ -65,7 +65,7 @@ export async function waitMessage(page, re, timeoutMs = 15_000) {
 
 /** Reads the result tiles of a list: [{ name, score, nearDup }] in display order. */
 export async function readTiles(list) {
-  return list.getByRole('listitem').evaluateAll((lis) =>
+  return list.locator(':scope > li').evaluateAll((lis) =>
     lis.map((li) => {
       const scoreEl = li.querySelector('.score');
       const raw = scoreEl ? [...scoreEl.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim() : '';
@@ -97,7 +97,10 @@ export async function search(page, query, { minResults = 1, timeoutMs = 15_000 }
     const err = await page.locator('main p.error').first().textContent({ timeout: 50 }).catch(() => null);
     if (err) throw new Error(`search "${query}" failed: ${err}`);
     if (busy === 'false') {
-      tiles = await readTiles(results).catch(() => []);
+      // Strong matches first, then the folded "Weaker matches" (hidden until opened, so read by CSS).
+      const strong = (await readTiles(results).catch(() => [])).map((t) => ({ ...t, weak: false }));
+      const weak = (await readTiles(page.locator('ul[aria-label="Weaker matches"]')).catch(() => [])).map((t) => ({ ...t, weak: true }));
+      tiles = [...strong, ...weak];
       if (tiles.length >= minResults) return tiles;
     }
     await page.waitForTimeout(50);

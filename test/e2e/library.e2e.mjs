@@ -66,6 +66,9 @@ test('library: import 12 photos + 4 bad files, per-file messages, search ranking
   assert.deepEqual(red.slice(0, 2).map((t) => t.name).sort(), ['red-ball.jpg', 'red-square.png'], `"red" top 2: ${fmt(red)}`);
   assert.ok(red[1].score > red[2].score, `red images must score above the third result: ${fmt(red)}`);
   assertScoresShownAndSorted(red, 'red');
+  // Only the red ones are good matches; the rest fold under "Weaker matches".
+  assert.deepEqual(red.filter((t) => !t.weak).map((t) => t.name).sort(), ['red-ball.jpg', 'red-square.png'], `strong "red" matches: ${fmt(red)}`);
+  await page.getByText(/^Weaker matches \(10\)$/).waitFor();
 
   for (const q of ['blue sky', 'ocean']) {
     const r = await search(page, q, { minResults: 2 });

@@ -1,7 +1,8 @@
-import type { IndexApi, SearchHit } from '../../../workers/index.worker';
+import { proxy } from 'comlink';
+import type { IndexApi, IndexStatus, RebuildProgress, SearchFilter, SearchHit } from '../../../workers/index.worker';
 import { handle, type WorkerHandle } from './worker-handle';
 
-export type { SearchHit };
+export type { IndexStatus, RebuildProgress, SearchFilter, SearchHit };
 
 /** Vector search off the page's thread. */
 export class Indexer {
@@ -11,16 +12,36 @@ export class Indexer {
     this.#w = handle<IndexApi>(new Worker(new URL('../../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }), signal);
   }
 
-  open(modelKey: string): Promise<number> {
-    return this.#w.api.init(modelKey);
+  open(modelKey: string, onProgress: (p: RebuildProgress) => void): Promise<IndexStatus> {
+    return this.#w.api.init(modelKey, proxy(onProgress));
   }
 
   addStored(ids: string[]): Promise<number> {
     return this.#w.api.addStored(ids);
   }
 
-  search(query: Float32Array | null, text: string, k: number): Promise<SearchHit[]> {
-    return this.#w.api.search(query, text, k);
+  remove(ids: string[]): Promise<number> {
+    return this.#w.api.remove(ids);
+  }
+
+  restore(ids: string[]): Promise<number> {
+    return this.#w.api.restore(ids);
+  }
+
+  vectorOf(id: string): Promise<Float32Array | null> {
+    return this.#w.api.vectorOf(id);
+  }
+
+  search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
+    return this.#w.api.search(query, text, k, filter, kind);
+  }
+
+  sampleScores(query: Float32Array): Promise<number[]> {
+    return this.#w.api.sampleScores(query);
+  }
+
+  flush(): Promise<void> {
+    return this.#w.api.flush();
   }
 
   terminate(): void {

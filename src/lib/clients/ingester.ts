@@ -26,6 +26,10 @@ export class Ingester {
     return this.#w.api.enqueue(files);
   }
 
+  forget(ids: string[]): Promise<void> {
+    return this.#w.api.forget(ids);
+  }
+
   resume(): Promise<void> {
     return this.#w.api.resume();
   }

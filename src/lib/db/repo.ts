@@ -121,8 +121,8 @@ export async function embeddingsForModel(db: Db, modelId: string): Promise<Embed
 }
 
 /** Asset ids and names, for file-name matches and the pHash index; avoids loading whole records twice. */
-export async function assetSummaries(db: Db): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'type'>>> {
-  return (await db.getAll('assets')).map(({ id, name, pHash, type }) => ({ id, name, pHash, type }));
+export async function assetSummaries(db: Db): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'type' | 'addedAt'>>> {
+  return (await db.getAll('assets')).map(({ id, name, pHash, type, addedAt }) => ({ id, name, pHash, type, addedAt }));
 }
 
 export async function addQueryTiming(db: Db, t: QueryTimingRecord): Promise<void> {
@@ -145,4 +145,55 @@ export async function getMeta<T>(db: Db, key: string): Promise<T | undefined> {
 
 export async function setMeta(db: Db, key: string, value: unknown): Promise<void> {
   await db.put('meta', value, key);
+}
+
+/** Everything stored for one asset except its original bytes: what an undo puts back. */
+export interface AssetBundle {
+  asset: AssetRecord;
+  thumbnails: ThumbnailRecord[];
+  embedding?: EmbeddingRecord;
+  frames: FrameEmbeddingRecord[];
+  lineage: LineageRecord[];
+}
+
+const ASSET_STORES = ['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'] as const;
+
+/**
+ * Deletes the records of assets in one transaction (all or none) and returns them, so the
+ * page can offer an undo. The original files are left for the caller to delete once the
+ * undo window has passed.
+ */
+export async function deleteAssetRecords(db: Db, ids: string[]): Promise<AssetBundle[]> {
+  const tx = db.transaction([...ASSET_STORES], 'readwrite');
+  const bundles: AssetBundle[] = [];
+  for (const id of ids) {
+    const asset = await tx.objectStore('assets').get(id);
+    if (!asset) continue;
+    const frames = await tx.objectStore('frameEmbeddings').index('byAssetId').getAll(id);
+    const thumbIds = [id, ...frames.map((f) => f.id)];
+    const thumbnails = (await Promise.all(thumbIds.map((t) => tx.objectStore('thumbnails').get(t)))).filter((t): t is ThumbnailRecord => !!t);
+    const embedding = await tx.objectStore('embeddings').get(id);
+    const lineage = await tx.objectStore('lineage').index('bySourceAssetId').getAll(id);
+    await tx.objectStore('assets').delete(id);
+    for (const t of thumbIds) await tx.objectStore('thumbnails').delete(t);
+    await tx.objectStore('embeddings').delete(id);
+    for (const f of frames) await tx.objectStore('frameEmbeddings').delete(f.id);
+    for (const l of lineage) await tx.objectStore('lineage').delete(l.id);
+    bundles.push({ asset, thumbnails, embedding, frames, lineage });
+  }
+  await tx.done;
+  return bundles;
+}
+
+/** Puts deleted assets back exactly as they were, in one transaction. */
+export async function restoreAssetRecords(db: Db, bundles: AssetBundle[]): Promise<void> {
+  const tx = db.transaction([...ASSET_STORES], 'readwrite');
+  for (const b of bundles) {
+    await tx.objectStore('assets').put(b.asset);
+    for (const t of b.thumbnails) await tx.objectStore('thumbnails').put(t);
+    if (b.embedding) await tx.objectStore('embeddings').put(b.embedding);
+    for (const f of b.frames) await tx.objectStore('frameEmbeddings').put(f);
+    for (const l of b.lineage) await tx.objectStore('lineage').put(l);
+  }
+  await tx.done;
 }

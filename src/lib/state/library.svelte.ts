@@ -1,13 +1,14 @@
 import { tick } from 'svelte';
 import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder';
 import { Ingester, type IngestEvent } from '../clients/ingester';
-import { Indexer } from '../clients/indexer';
+import { Indexer, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../clients/indexer';
 import { VideoFrames } from '../clients/video';
 import { openLibraryDb, type Db } from '../db/db';
-import { getOriginal } from '../db/blob-store';
-import { addQueryTiming, countAssets, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
+import { deleteOriginal, getOriginal } from '../db/blob-store';
+import { addQueryTiming, deleteAssetRecords, restoreAssetRecords, type AssetBundle, countAssets, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
 import type { AssetRecord, AssetType, QueryTimingRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
+import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
 
@@ -22,6 +23,19 @@ export interface ResultItem {
   durationSec?: number;
   /** Videos: the best-matching moments for the current query, best first. */
   moments?: Moment[];
+}
+
+export interface ResultFilter {
+  type: 'all' | AssetType;
+  /** yyyy-mm-dd from a date input, or '' */
+  addedFrom: string;
+  addedTo: string;
+}
+
+interface PendingDelete {
+  label: string;
+  bundles: AssetBundle[];
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export interface StripFrame {
@@ -52,6 +66,7 @@ export interface StorageInfo {
 const SETTINGS_KEY = 'settings:modelSource';
 const VIDEO_SETTINGS_KEY = 'settings:video';
 const RESULTS_PER_PAGE = 60;
+const UNDO_MS = 8000;
 const MAX_NOTICES = 100;
 
 /** Reads a model override from the address (`?model=<id>&modelBase=/models/`), for self-hosted deployments. */
@@ -84,6 +99,15 @@ export class Library {
 
   query = $state('');
   results = $state.raw<ResultItem[]>([]);
+  /** Results below the relevance bar, shown folded. */
+  weakResults = $state.raw<ResultItem[]>([]);
+  noGoodMatch = $state(false);
+  canShowMore = $state(false);
+  similarTo = $state<{ id: string; name: string } | null>(null);
+  filter = $state<ResultFilter>({ type: 'all', addedFrom: '', addedTo: '' });
+  pendingDelete = $state.raw<PendingDelete | null>(null);
+  indexStatus = $state<IndexStatus | null>(null);
+  indexProgress = $state<RebuildProgress | null>(null);
   recent = $state.raw<ResultItem[]>([]);
   searching = $state(false);
   searchError = $state('');
@@ -99,7 +123,9 @@ export class Library {
   #assets = new Map<string, AssetRecord>();
   #noticeKey = 0;
   #searchSeq = 0;
+  #limit = RESULTS_PER_PAGE;
   #storedChain: Promise<void> = Promise.resolve();
+  #modelLoad: Promise<unknown> = Promise.resolve();
   /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
   #ingesterReady = Promise.withResolvers<Ingester>();
 
@@ -176,9 +202,13 @@ export class Library {
     const key = modelKey(this.source);
     this.#embedder = new Embedder();
     const loading = this.#embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.modelProgress = p));
-    loading.catch(() => undefined);
+    this.#modelLoad = loading.catch(() => undefined);
     this.#indexer = new Indexer();
-    void this.#indexer.open(key);
+    this.indexProgress = null;
+    void this.#indexer.open(key, (p) => (this.indexProgress = p)).then((status) => {
+      this.indexStatus = status;
+      this.indexProgress = null;
+    });
     this.#video = new VideoFrames();
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
@@ -240,9 +270,7 @@ export class Library {
         break;
       case 'idle':
         // Results refresh once the import settles rather than after every batch.
-        void this.#storedChain.then(() => {
-          if (this.query.trim()) void this.search(this.query);
-        });
+        void this.#storedChain.then(() => this.rerun());
         void this.refreshStorage();
         break;
     }
@@ -300,31 +328,73 @@ export class Library {
     return Promise.all(a.frameTimestampsSec.map(async (timestampSec, i) => ({ timestampSec, url: await this.#thumbUrl(`${id}#${i}`) })));
   }
 
-  /** Text → vector in the CLIP worker → exact ranking in the index worker → grid; each step timed and stored. */
-  async search(text: string): Promise<void> {
+  /** Re-runs the current query or "More like this" (after filters change, or to show more). */
+  async rerun(): Promise<void> {
+    if (this.similarTo) await this.moreLikeThis(this.similarTo.id, this.#limit);
+    else if (this.query.trim()) await this.search(this.query, this.#limit);
+  }
+
+  async showMore(): Promise<void> {
+    this.#limit += RESULTS_PER_PAGE;
+    await this.rerun();
+  }
+
+  setFilter(filter: Partial<ResultFilter>): void {
+    this.filter = { ...this.filter, ...filter };
+    this.#limit = RESULTS_PER_PAGE;
+    void this.rerun();
+  }
+
+  #searchFilter(excludeIds: string[] = []): SearchFilter {
+    const f = this.filter;
+    const day = (s: string, end: boolean) => (s ? new Date(`${s}T${end ? '23:59:59.999' : '00:00:00'}`).getTime() : undefined);
+    return {
+      ...(f.type !== 'all' ? { type: f.type } : {}),
+      ...(f.addedFrom ? { addedFromMs: day(f.addedFrom, false) } : {}),
+      ...(f.addedTo ? { addedToMs: day(f.addedTo, true) } : {}),
+      excludeIds,
+    };
+  }
+
+  /**
+   * Text → vector in the CLIP worker (minus any "-term" vectors) → ranking in the index worker
+   * → grid; results below the relevance bar fold under "weaker matches". Each step is timed and stored.
+   */
+  async search(text: string, limit = RESULTS_PER_PAGE): Promise<void> {
     this.query = text;
+    this.similarTo = null;
+    this.#limit = limit;
     const seq = ++this.#searchSeq;
     if (!text.trim()) {
-      this.results = [];
+      this.results = this.weakResults = [];
       this.searchError = '';
-      return;
-    }
-    if (!this.#embedder || !this.#indexer || this.modelStatus !== 'ready') {
-      this.searchError = 'Search is available once the model has loaded.';
+      this.noGoodMatch = false;
       return;
     }
     this.searching = true;
     this.searchError = '';
+    // A query typed while the model loads waits for it instead of failing.
+    if (this.modelStatus === 'loading') await this.#modelLoad;
+    if (seq !== this.#searchSeq) return;
+    if (!this.#embedder || !this.#indexer || this.modelStatus !== 'ready') {
+      this.searchError = 'Search is available once the model has loaded.';
+      this.searching = false;
+      return;
+    }
     try {
       const t0 = performance.now();
-      const vector = await this.#embedder.embedText(text);
+      const { positive, negatives } = parseQuery(text);
+      const embedder = this.#embedder;
+      const [pos, ...negs] = await Promise.all([positive || text, ...negatives].map((t) => embedder.embedText(t)));
+      const vector = combineQuery(pos, negs);
       const t1 = performance.now();
-      const hits = await this.#indexer.search(vector, text, RESULTS_PER_PAGE);
+      const [hits, sample] = await Promise.all([
+        this.#indexer.search(vector, positive, limit, this.#searchFilter()),
+        this.#indexer.sampleScores(vector),
+      ]);
       const t2 = performance.now();
       if (seq !== this.#searchSeq) return;
-      this.results = await Promise.all(hits.map((h) => this.#item(h.id, h.score, h.nameMatch, h.moments)));
-      await tick();
-      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      await this.#show(hits, relevanceThreshold(sample));
       const t3 = performance.now();
       if (this.#db) {
         await addQueryTiming(this.#db, {
@@ -344,6 +414,88 @@ export class Library {
     } finally {
       if (seq === this.#searchSeq) this.searching = false;
     }
+  }
+
+  /** Neighbours of one photo or video by its own stored vector. */
+  async moreLikeThis(id: string, limit = RESULTS_PER_PAGE): Promise<void> {
+    if (!this.#indexer) return;
+    const seq = ++this.#searchSeq;
+    const a = this.#assets.get(id);
+    this.query = '';
+    this.similarTo = { id, name: a?.name ?? id };
+    this.#limit = limit;
+    this.searchError = '';
+    this.results = this.weakResults = [];
+    const vector = await this.#indexer.vectorOf(id);
+    if (!vector) {
+      this.searchError = 'This item has no vector for the current model yet.';
+      return;
+    }
+    const [hits, sample] = await Promise.all([
+      this.#indexer.search(vector, '', limit, this.#searchFilter([id]), 'image'),
+      this.#indexer.sampleScores(vector),
+    ]);
+    if (seq !== this.#searchSeq) return;
+    await this.#show(hits, relevanceThreshold(sample));
+  }
+
+  async #show(hits: SearchHit[], threshold: number): Promise<void> {
+    const items = await Promise.all(hits.map((h) => this.#item(h.id, h.score, h.nameMatch, h.moments)));
+    const strong = items.filter((r) => r.nameMatch || (r.score ?? -1) >= threshold);
+    this.results = strong;
+    this.weakResults = items.filter((r) => !strong.includes(r));
+    this.noGoodMatch = strong.length === 0 && items.length > 0;
+    this.canShowMore = hits.length >= this.#limit;
+    await tick();
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+  }
+
+  /**
+   * Deletes at once from the library and from search, in one consistent step; the records are
+   * kept in memory and the original files on disk for UNDO_MS, so "Undo" puts everything back.
+   */
+  async deleteAssets(ids: string[]): Promise<void> {
+    if (!this.#db || ids.length === 0) return;
+    await this.#finishPendingDelete();
+    const bundles = await deleteAssetRecords(this.#db, ids);
+    await this.#indexer?.remove(ids);
+    await this.#ingester?.forget(ids);
+    const gone = new Set(bundles.map((b) => b.asset.id));
+    for (const id of gone) this.#assets.delete(id);
+    this.assetCount = this.#assets.size;
+    this.results = this.results.filter((r) => !gone.has(r.id));
+    this.weakResults = this.weakResults.filter((r) => !gone.has(r.id));
+    this.recent = this.recent.filter((r) => !gone.has(r.id));
+    const names = bundles.map((b) => b.asset.name);
+    this.pendingDelete = {
+      label: names.length === 1 ? `Deleted ${names[0]}` : `Deleted ${names.length} items`,
+      bundles,
+      timer: setTimeout(() => void this.#finishPendingDelete(), UNDO_MS),
+    };
+    this.announcement = this.pendingDelete.label;
+  }
+
+  async undoDelete(): Promise<void> {
+    const pending = this.pendingDelete;
+    if (!pending || !this.#db) return;
+    clearTimeout(pending.timer);
+    this.pendingDelete = null;
+    await restoreAssetRecords(this.#db, pending.bundles);
+    const ids = pending.bundles.map((b) => b.asset.id);
+    await this.#indexer?.restore(ids);
+    await this.#reloadAssets();
+    this.announcement = `Restored ${pending.bundles.length === 1 ? pending.bundles[0].asset.name : `${ids.length} items`}`;
+    await this.rerun();
+  }
+
+  /** After the undo window the original files go too. */
+  async #finishPendingDelete(): Promise<void> {
+    const pending = this.pendingDelete;
+    if (!pending || !this.#db) return;
+    clearTimeout(pending.timer);
+    this.pendingDelete = null;
+    for (const b of pending.bundles) await deleteOriginal(this.#db, b.asset.id, b.asset.blobLocation);
+    void this.refreshStorage();
   }
 
   async originalUrl(id: string): Promise<string | null> {

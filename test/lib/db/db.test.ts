@@ -16,8 +16,7 @@ import {
   setMeta,
   unfinishedJobs,
   updateJob,
-  type StoredAsset,
-} from '../../../src/lib/db/repo';
+  type StoredAsset, deleteAssetRecords, restoreAssetRecords } from '../../../src/lib/db/repo';
 import type { AssetRecord, JobRecord, JobStatus, QueryTimingRecord } from '../../../src/lib/db/schema';
 import { modelKey } from '../../../src/lib/core/model-source';
 
@@ -465,5 +464,34 @@ describe('repo: queries', () => {
     expect(await getMeta<number>(db, 'source')).toBe(0);
     await setMeta(db, 'flag', false);
     expect(await getMeta(db, 'flag')).toBe(false);
+  });
+});
+
+describe('repo: delete and undo', () => {
+  it('deletes every record of an asset in one step and puts them all back on undo', async () => {
+    const db = await open(uniqueName('delete'));
+    await commitAsset(db, 'none', {
+      ...stored('v1', 'sha-v1'),
+      frames: [
+        { id: 'v1#0', assetId: 'v1', frameIndex: 0, timestampSec: 0.5, modelId: 'm@q8', dim: 2, vector: new Float32Array([1, 0]) },
+        { id: 'v1#1', assetId: 'v1', frameIndex: 1, timestampSec: 2.5, modelId: 'm@q8', dim: 2, vector: new Float32Array([0, 1]) },
+      ],
+      frameThumbnails: [
+        { id: 'v1#0', blob: new Blob([new Uint8Array([1])]), width: 1, height: 1 },
+        { id: 'v1#1', blob: new Blob([new Uint8Array([2])]), width: 1, height: 1 },
+      ],
+    });
+    await commitAsset(db, 'none', stored('keep', 'sha-keep'));
+    const counts = async () => Promise.all(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'].map((s) => db.count(s as 'assets')));
+    expect(await counts()).toEqual([2, 4, 2, 2, 4]);
+
+    const bundles = await deleteAssetRecords(db, ['v1', 'missing']);
+    expect(bundles.map((b) => b.asset.id)).toEqual(['v1']);
+    expect(await counts()).toEqual([1, 1, 1, 0, 2]);
+    expect((await listAssets(db)).map((a) => a.id)).toEqual(['keep']);
+
+    await restoreAssetRecords(db, bundles);
+    expect(await counts()).toEqual([2, 4, 2, 2, 4]);
+    expect(await db.get('frameEmbeddings', 'v1#1')).toMatchObject({ timestampSec: 2.5 });
   });
 });

@@ -1,0 +1,950 @@
+/**
+ * Approximate nearest-neighbour search on a Hierarchical Navigable Small World
+ * graph, in pure TypeScript over flat typed arrays.
+ *
+ * Algorithm: Yu. A. Malkov, D. A. Yashunin, "Efficient and robust approximate
+ * nearest neighbor search using Hierarchical Navigable Small World graphs",
+ * arXiv:1603.09320 (2016); IEEE TPAMI 42(4):824–836 (online 2018).
+ * Implemented: Algorithm 1 INSERT (level ~ ⌊−ln U · mL⌋, mL = 1/ln M),
+ * Algorithm 2 SEARCH-LAYER, Algorithm 4 SELECT-NEIGHBORS-HEURISTIC (without
+ * extendCandidates / keepPrunedConnections, the variant hnswlib ships) for the
+ * new node's links and for shrinking a neighbour's overflowing list,
+ * Algorithm 5 K-NN-SEARCH (greedy descent, then a beam of ef at layer 0).
+ * Layer 0 keeps up to 2·M links per node, upper layers M (the paper's
+ * Mmax0 = 2·M). Routing details follow hnswlib (github.com/nmslib/hnswlib):
+ * the closest result of one layer is the entry point of the next, and a
+ * filtered search stops only once it holds ef accepted results.
+ *
+ * Why not hnswlib-wasm (src/lib/index/hnsw-index.ts): its Emscripten glue
+ * needs 'unsafe-eval' (the app's CSP forbids it) and it persists only through
+ * IDBFS (1.6 s restore at 100k). Here, serialising is a copy of the typed
+ * arrays into one SBVX buffer and restoring is views/copies of them.
+ *
+ * Scores are inner products; with L2-normalised vectors (what the app stores)
+ * they are cosine similarities in [−1, 1]. Scores are summed exactly as
+ * `VectorMatrix.topK` does (same four accumulators, same order), so a hit's
+ * score equals the exact index's score for the same vector, bit for bit.
+ *
+ * Storage, per node (a node is one inserted vector; ids map to live nodes):
+ * - vectors: Float32Array, node n at [n·dim, (n+1)·dim)
+ * - layer-0 links: Int32Array, 1 + 2M slots per node: [count, ids…]
+ * - upper links: one Int32Array of blocks, 1 + M slots per layer 1..level of
+ *   each node with level ≥ 1, allocated in node order (so the offsets are a
+ *   prefix sum of the levels and need not be stored)
+ * - levels: Uint8Array; deleted: bitset (Uint32Array)
+ * Removing (or replacing) an id marks its node deleted: still routed through,
+ * never returned. Deleted nodes keep their memory until the index is rebuilt
+ * (see {@link Hnsw.deletedCount}).
+ *
+ * Payload (inside the SBVX container of core/vector-index.ts, kind 'hnsw'),
+ * u32/i32/f32 little-endian, every section 4-byte aligned, N = node count:
+ *
+ * | words / bytes              | content                                              |
+ * |----------------------------|------------------------------------------------------|
+ * | 12 u32                     | magic 'SBHN', payload version 1, M, efConstruction,  |
+ * |                            | efSearch, seed, PRNG state, N, entry point (i32, −1  |
+ * |                            | when empty), max level (i32), upper-links length in  |
+ * |                            | i32 words, deleted count                             |
+ * | N·dim f32                  | vectors                                              |
+ * | N·(1 + 2M) i32             | layer-0 links                                        |
+ * | upper-links length i32     | upper links                                          |
+ * | ⌈N/32⌉ u32                 | deleted bitset                                       |
+ * | count u32                  | node of each id of the container's ids section       |
+ * | N u8, zero-padded to 4     | levels                                               |
+ *
+ * Pure and synchronous: no DOM, idb, wasm or worker globals.
+ */
+
+import {
+  compareHits,
+  decodeIndex,
+  encodeIndex,
+  IndexFormatError,
+  IndexMismatchError,
+  readIndexHeader,
+  type DecodedIndex,
+  type SearchOptions,
+  type VectorIndex,
+} from './vector-index';
+import type { ScoredId } from './vector';
+
+/** HNSW build/search parameters. */
+export interface HnswParams {
+  /** Links per node on upper layers (2·m on layer 0), 2…128. */
+  m: number;
+  /** Beam width while inserting, ≥ 1; higher = better graph, slower build. */
+  efConstruction: number;
+  /** Default beam width while searching (`SearchOptions.ef` overrides); max(k, ef) is used. */
+  efSearch: number;
+  /** Seed of the level generator: the same seed and insertion order give the same graph. */
+  seed: number;
+  /** Nodes to allocate up front; capacity then doubles (×1.5 beyond 65 536 nodes). */
+  initialCapacity: number;
+}
+
+/**
+ * Defaults chosen by measurement on CLIP-like 512-d vectors (bench/search.mjs,
+ * numbers in bench/results/search.md).
+ */
+export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
+  m: 16,
+  efConstruction: 100,
+  efSearch: 128,
+  seed: 100,
+  initialCapacity: 1024,
+});
+
+const PAYLOAD_MAGIC = 0x4e484253; // 'SBHN' read as a little-endian u32
+const PAYLOAD_VERSION = 1;
+const PAYLOAD_HEADER_WORDS = 12;
+/** Level cap (u8 storage; with M ≥ 2 reaching even 20 has probability ≈ 2⁻²⁰ per node). */
+const MAX_LEVEL = 31;
+const MAX_M = 128;
+/** Filter pass rate is estimated from this many live nodes before a filtered search. */
+const FILTER_SAMPLE = 128;
+/**
+ * Nodes a layer-0 beam of width ef evaluates, per unit of ef (≈ 20–30 measured
+ * at 10k–100k × 512-d, M = 16); used to predict the cost of a filtered search.
+ */
+const VISITS_PER_EF = 24;
+/** Growth: doubling while small, ×1.5 beyond this many nodes (N·dim·4 bytes per copy). */
+const DOUBLING_LIMIT = 65_536;
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * Σ a[ao+j]·b[bo+j] for j < dim, in float64 with four accumulators (the same
+ * summation as VectorMatrix.topK, so scores match the exact scan exactly).
+ */
+function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const dim4 = dim & ~3;
+  let j = 0;
+  for (; j < dim4; j += 4) {
+    s0 += b[bo + j]! * a[ao + j]!;
+    s1 += b[bo + j + 1]! * a[ao + j + 1]!;
+    s2 += b[bo + j + 2]! * a[ao + j + 2]!;
+    s3 += b[bo + j + 3]! * a[ao + j + 3]!;
+  }
+  for (; j < dim; j++) s0 += b[bo + j]! * a[ao + j]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Binary min-heap of (key, node) on typed arrays; grows by doubling, never shrinks. */
+class MinHeap {
+  keys: Float64Array;
+  vals: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.keys = new Float64Array(capacity);
+    this.vals = new Int32Array(capacity);
+  }
+
+  push(key: number, val: number): void {
+    if (this.size === this.keys.length) {
+      const keys = new Float64Array(this.size * 2);
+      const vals = new Int32Array(this.size * 2);
+      keys.set(this.keys);
+      vals.set(this.vals);
+      this.keys = keys;
+      this.vals = vals;
+    }
+    const keys = this.keys;
+    const vals = this.vals;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pk = keys[parent]!;
+      if (pk <= key) break;
+      keys[i] = pk;
+      vals[i] = vals[parent]!;
+      i = parent;
+    }
+    keys[i] = key;
+    vals[i] = val;
+  }
+
+  /** Removes the smallest key (read it first from keys[0] / vals[0]). */
+  pop(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    const keys = this.keys;
+    const vals = this.vals;
+    const key = keys[n]!;
+    const val = vals[n]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && keys[child + 1]! < keys[child]!) child++;
+      if (keys[child]! >= key) break;
+      keys[i] = keys[child]!;
+      vals[i] = vals[child]!;
+      i = child;
+    }
+    keys[i] = key;
+    vals[i] = val;
+  }
+}
+
+/** Per-search working memory, reused across calls (no per-query allocation but the result). */
+class Scratch {
+  /** visited[n] === gen ⇔ node n was visited in the current search. */
+  visited = new Uint32Array(0);
+  gen = 0;
+  /** Candidates to expand, keyed by −score (best first). */
+  readonly candidates = new MinHeap(256);
+  /** Best ef results so far, keyed by score (worst on top). */
+  readonly results = new MinHeap(256);
+  /** Sorted candidate lists for the neighbour heuristic. */
+  listNodes = new Int32Array(256);
+  listScores = new Float64Array(256);
+  selected = new Int32Array(256);
+  /** For shrinking an overflowing neighbour list (≤ 2M + 1 entries). */
+  readonly shrinkNodes: Int32Array;
+  readonly shrinkScores: Float64Array;
+  readonly shrinkOut: Int32Array;
+
+  constructor(m0: number) {
+    this.shrinkNodes = new Int32Array(m0 + 1);
+    this.shrinkScores = new Float64Array(m0 + 1);
+    this.shrinkOut = new Int32Array(m0 + 1);
+  }
+
+  /** A fresh visit stamp, with the visited array covering `capacity` nodes. */
+  next(capacity: number): number {
+    if (this.visited.length < capacity) {
+      const grown = new Uint32Array(capacity);
+      grown.set(this.visited);
+      this.visited = grown;
+    }
+    this.gen = (this.gen + 1) >>> 0;
+    if (this.gen === 0) {
+      this.visited.fill(0);
+      this.gen = 1;
+    }
+    return this.gen;
+  }
+
+  /** List buffers of at least n entries. */
+  ensureList(n: number): void {
+    if (this.listNodes.length >= n) return;
+    const size = Math.max(n, this.listNodes.length * 2);
+    this.listNodes = new Int32Array(size);
+    this.listScores = new Float64Array(size);
+    this.selected = new Int32Array(size);
+  }
+}
+
+/** mulberry32 step: next state and a uniform number in [0, 1). */
+function mulberry32(state: number): { state: number; u: number } {
+  const a = (state + 0x6d2b79f5) >>> 0;
+  let t = a;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return { state: a, u: ((t ^ (t >>> 14)) >>> 0) / 4294967296 };
+}
+
+function checkParams(p: HnswParams): void {
+  const int = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+  if (!int(p.m, 2, MAX_M)) throw new RangeError(`Hnsw: m must be an integer in 2…${MAX_M}, got ${p.m}`);
+  if (!int(p.efConstruction, 1, 1 << 16)) throw new RangeError(`Hnsw: bad efConstruction ${p.efConstruction}`);
+  if (!int(p.efSearch, 1, 1 << 16)) throw new RangeError(`Hnsw: bad efSearch ${p.efSearch}`);
+  if (!int(p.seed, 0, 0xffffffff)) throw new RangeError(`Hnsw: seed must be a u32, got ${p.seed}`);
+}
+
+/** HNSW index over unit vectors with string ids. */
+export class Hnsw implements VectorIndex {
+  readonly kind = 'hnsw' as const;
+  readonly dim: number;
+  readonly modelKey: string;
+  readonly params: Readonly<HnswParams>;
+  readonly #m: number;
+  readonly #m0: number;
+  /** Int32 slots per node on layer 0 (count + 2M links) and per upper layer (count + M). */
+  readonly #stride0: number;
+  readonly #strideUp: number;
+  readonly #levelMult: number;
+
+  #capacity = 0;
+  #nodeCount = 0;
+  #vectors: Float32Array = new Float32Array(0);
+  #levels = new Uint8Array(0);
+  #links0 = new Int32Array(0);
+  /** Start of each node's upper-layer blocks in #upper, −1 for level-0 nodes. */
+  #upperOffset = new Int32Array(0);
+  #upper = new Int32Array(0);
+  #upperLength = 0;
+  #deleted = new Uint32Array(0);
+  #deletedCount = 0;
+  #nodeToId: Array<string | undefined> = [];
+  #idToNode = new Map<string, number>();
+  #entry = -1;
+  #maxLevel = -1;
+  #rngState: number;
+  #scratch: Scratch;
+  #searching = false;
+
+  /**
+   * An empty index.
+   *
+   * @param dim      vector length, ≥ 1
+   * @param modelKey embedding model identifier, stored in the serialised header
+   * @throws RangeError on a bad dim or parameter
+   */
+  constructor(dim: number, modelKey: string, params: Partial<HnswParams> = {}) {
+    if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`Hnsw: bad dim ${dim}`);
+    const p: HnswParams = { ...DEFAULT_HNSW_PARAMS, ...params };
+    checkParams(p);
+    this.dim = dim;
+    this.modelKey = modelKey;
+    this.params = Object.freeze(p);
+    this.#m = p.m;
+    this.#m0 = 2 * p.m;
+    this.#stride0 = 1 + this.#m0;
+    this.#strideUp = 1 + p.m;
+    this.#levelMult = 1 / Math.log(p.m);
+    this.#rngState = p.seed >>> 0;
+    this.#scratch = new Scratch(this.#m0);
+    this.#grow(Math.max(1, Math.floor(p.initialCapacity) || 1));
+  }
+
+  /** Number of live (searchable) ids. */
+  get size(): number {
+    return this.#idToNode.size;
+  }
+
+  /** Allocated nodes (live + deleted + free). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Nodes in the graph (live + deleted). */
+  get nodeCount(): number {
+    return this.#nodeCount;
+  }
+
+  /** Removed or replaced nodes still in the graph (routed through, never returned); rebuild when this grows large. */
+  get deletedCount(): number {
+    return this.#deletedCount;
+  }
+
+  has(id: string): boolean {
+    return this.#idToNode.has(id);
+  }
+
+  /** @returns a copy of the stored vector of `id`, or undefined */
+  get(id: string): Float32Array | undefined {
+    const node = this.#idToNode.get(id);
+    return node === undefined ? undefined : this.#vectors.slice(node * this.dim, (node + 1) * this.dim);
+  }
+
+  /** Live ids in node (insertion) order. */
+  ids(): string[] {
+    const out: string[] = [];
+    for (const id of this.#nodeToId) if (id !== undefined) out.push(id);
+    return out;
+  }
+
+  #checkDim(v: Float32Array, what: string): void {
+    if (v.length !== this.dim) throw new RangeError(`Hnsw.${what}: expected length ${this.dim}, got ${v.length}`);
+  }
+
+  /** Reallocates every per-node array to `capacity` nodes, keeping the contents. */
+  #grow(capacity: number): void {
+    const copy = <T extends Float32Array | Int32Array | Uint8Array | Uint32Array>(old: T, make: (n: number) => T, n: number): T => {
+      const next = make(n);
+      next.set(old.subarray(0, Math.min(old.length, n)));
+      return next;
+    };
+    const n = this.#nodeCount;
+    this.#vectors = copy(this.#vectors.subarray(0, n * this.dim), (s) => new Float32Array(s), capacity * this.dim);
+    this.#levels = copy(this.#levels.subarray(0, n), (s) => new Uint8Array(s), capacity);
+    this.#links0 = copy(this.#links0.subarray(0, n * this.#stride0), (s) => new Int32Array(s), capacity * this.#stride0);
+    this.#upperOffset = copy(this.#upperOffset.subarray(0, n), (s) => new Int32Array(s), capacity);
+    this.#deleted = copy(this.#deleted, (s) => new Uint32Array(s), (capacity + 31) >>> 5);
+    this.#capacity = capacity;
+  }
+
+  #ensureCapacity(needed: number): void {
+    if (needed <= this.#capacity) return;
+    let next = this.#capacity;
+    while (next < needed) next = next < DOUBLING_LIMIT ? next * 2 : Math.ceil(next * 1.5);
+    this.#grow(next);
+  }
+
+  #isDeleted(node: number): boolean {
+    return ((this.#deleted[node >>> 5]! >>> (node & 31)) & 1) === 1;
+  }
+
+  /** Marks the node of `id` (if any) deleted. */
+  #retire(id: string): void {
+    const node = this.#idToNode.get(id);
+    if (node === undefined) return;
+    this.#deleted[node >>> 5]! |= 1 << (node & 31);
+    this.#deletedCount++;
+    this.#nodeToId[node] = undefined;
+    this.#idToNode.delete(id);
+  }
+
+  #randomLevel(): number {
+    const { state, u } = mulberry32(this.#rngState);
+    this.#rngState = state;
+    return Math.min(MAX_LEVEL, Math.floor(-Math.log(1 - u) * this.#levelMult));
+  }
+
+  /** Start of node's link block on `level` in #links0 (level 0) or #upper. */
+  #linkBase(node: number, level: number): number {
+    return level === 0 ? node * this.#stride0 : this.#upperOffset[node]! + (level - 1) * this.#strideUp;
+  }
+
+  /**
+   * Stores `vector` under `id` (a copy; a vector with a non-finite element is
+   * stored as zeros, scoring 0 against everything). Replacing an id marks its
+   * old node deleted and inserts a new one.
+   *
+   * @throws RangeError when vector.length ≠ dim
+   */
+  add(id: string, vector: Float32Array): void {
+    this.#checkDim(vector, 'add');
+    this.#retire(id);
+    this.#ensureCapacity(this.#nodeCount + 1);
+    this.#insert(id, vector);
+  }
+
+  /** {@link add} for many items (later duplicates win); allocates once for the batch. */
+  addMany(items: Iterable<{ id: string; vector: Float32Array }>): void {
+    const latest = new Map<string, Float32Array>();
+    for (const { id, vector } of items) {
+      this.#checkDim(vector, 'addMany');
+      latest.delete(id); // re-insert so the order follows the last occurrence
+      latest.set(id, vector);
+    }
+    for (const id of latest.keys()) this.#retire(id);
+    this.#ensureCapacity(this.#nodeCount + latest.size);
+    for (const [id, vector] of latest) this.#insert(id, vector);
+  }
+
+  remove(id: string): boolean {
+    if (!this.#idToNode.has(id)) return false;
+    this.#retire(id);
+    return true;
+  }
+
+  /** Algorithm 1 (INSERT). Capacity for one more node must be ensured by the caller. */
+  #insert(id: string, vector: Float32Array): void {
+    const dim = this.dim;
+    const node = this.#nodeCount++;
+    const vo = node * dim;
+    const vectors = this.#vectors;
+    vectors.set(vector, vo);
+    for (let j = 0; j < dim; j++) {
+      if (!Number.isFinite(vectors[vo + j]!)) {
+        vectors.fill(0, vo, vo + dim);
+        break;
+      }
+    }
+    this.#nodeToId[node] = id;
+    this.#idToNode.set(id, node);
+
+    const level = this.#randomLevel();
+    this.#levels[node] = level;
+    this.#links0[node * this.#stride0] = 0;
+    if (level > 0) {
+      const words = level * this.#strideUp;
+      if (this.#upperLength + words > this.#upper.length) {
+        const grown = new Int32Array(Math.max(this.#upperLength + words, this.#upper.length * 2, 1024));
+        grown.set(this.#upper.subarray(0, this.#upperLength));
+        this.#upper = grown;
+      }
+      this.#upperOffset[node] = this.#upperLength;
+      for (let l = 0; l < level; l++) this.#upper[this.#upperLength + l * this.#strideUp] = 0;
+      this.#upperLength += words;
+    } else {
+      this.#upperOffset[node] = -1;
+    }
+
+    if (this.#entry < 0) {
+      this.#entry = node;
+      this.#maxLevel = level;
+      return;
+    }
+
+    let ep = this.#entry;
+    let epScore = dotAt(vectors, vo, vectors, ep * dim, dim);
+    for (let l = this.#maxLevel; l > level; l--) {
+      ep = this.#greedy(vectors, vo, ep, epScore, l);
+      epScore = this.#greedyScore;
+    }
+    const s = this.#scratch;
+    for (let l = Math.min(level, this.#maxLevel); l >= 0; l--) {
+      this.#searchLayer(vectors, vo, ep, epScore, l, this.params.efConstruction, null, false, s);
+      // Results → list sorted by score descending.
+      const res = s.results;
+      const n = res.size;
+      s.ensureList(n);
+      const listNodes = s.listNodes;
+      const listScores = s.listScores;
+      for (let i = n - 1; i >= 0; i--) {
+        listScores[i] = res.keys[0]!;
+        listNodes[i] = res.vals[0]!;
+        res.pop();
+      }
+      const count = this.#selectNeighbors(listNodes, listScores, n, this.#m, s.selected);
+      const links = l === 0 ? this.#links0 : this.#upper;
+      const base = this.#linkBase(node, l);
+      links[base] = count;
+      for (let i = 0; i < count; i++) links[base + 1 + i] = s.selected[i]!;
+      for (let i = 0; i < count; i++) {
+        const other = s.selected[i]!;
+        // score(node, other) is in the sorted list; find it rather than recompute.
+        let score = 0;
+        for (let j = 0; j < n; j++) {
+          if (listNodes[j] === other) {
+            score = listScores[j]!;
+            break;
+          }
+        }
+        this.#link(other, node, score, l);
+      }
+      ep = listNodes[0]!;
+      epScore = listScores[0]!;
+    }
+    if (level > this.#maxLevel) {
+      this.#entry = node;
+      this.#maxLevel = level;
+    }
+  }
+
+  /**
+   * Algorithm 4 (heuristic): walks candidates best first and keeps one only if
+   * it is closer to the base point than to every kept neighbour, up to m.
+   *
+   * @param nodes  candidates, sorted by score to the base point descending
+   * @param scores their scores to the base point
+   * @returns number of neighbours written to `out`
+   */
+  #selectNeighbors(nodes: Int32Array, scores: Float64Array, n: number, m: number, out: Int32Array): number {
+    if (n < m) {
+      for (let i = 0; i < n; i++) out[i] = nodes[i]!;
+      return n;
+    }
+    const vectors = this.#vectors;
+    const dim = this.dim;
+    let kept = 0;
+    for (let i = 0; i < n && kept < m; i++) {
+      const e = nodes[i]!;
+      const eo = e * dim;
+      const toBase = scores[i]!;
+      let good = true;
+      for (let j = 0; j < kept; j++) {
+        if (dotAt(vectors, eo, vectors, out[j]! * dim, dim) > toBase) {
+          good = false;
+          break;
+        }
+      }
+      if (good) out[kept++] = e;
+    }
+    return kept;
+  }
+
+  /** Adds the link from → to on `level`, shrinking from's list with the heuristic when full. */
+  #link(from: number, to: number, score: number, level: number): void {
+    const max = level === 0 ? this.#m0 : this.#m;
+    const links = level === 0 ? this.#links0 : this.#upper;
+    const base = this.#linkBase(from, level);
+    const count = links[base]!;
+    if (count < max) {
+      links[base + 1 + count] = to;
+      links[base] = count + 1;
+      return;
+    }
+    const s = this.#scratch;
+    const nodes = s.shrinkNodes;
+    const scores = s.shrinkScores;
+    const vectors = this.#vectors;
+    const dim = this.dim;
+    const fo = from * dim;
+    // Insertion sort by score descending: at most 2M + 1 entries.
+    for (let i = 0; i <= count; i++) {
+      const node = i < count ? links[base + 1 + i]! : to;
+      const sc = i < count ? dotAt(vectors, fo, vectors, node * dim, dim) : score;
+      let j = i;
+      while (j > 0 && scores[j - 1]! < sc) {
+        scores[j] = scores[j - 1]!;
+        nodes[j] = nodes[j - 1]!;
+        j--;
+      }
+      scores[j] = sc;
+      nodes[j] = node;
+    }
+    const n = count + 1;
+    const kept = this.#selectNeighbors(nodes, scores, n, max, s.shrinkOut);
+    links[base] = kept;
+    for (let i = 0; i < kept; i++) links[base + 1 + i] = s.shrinkOut[i]!;
+  }
+
+  /** Score of the node #greedy returned (kept in a field to avoid a tuple allocation). */
+  #greedyScore = 0;
+
+  /** Greedy walk on one upper layer (ef = 1): moves to a better neighbour until none is. */
+  #greedy(q: Float32Array, qo: number, ep: number, epScore: number, level: number): number {
+    const vectors = this.#vectors;
+    const dim = this.dim;
+    const upper = this.#upper;
+    const upperOffset = this.#upperOffset;
+    const strideOff = (level - 1) * this.#strideUp;
+    let cur = ep;
+    let curScore = epScore;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const base = upperOffset[cur]! + strideOff;
+      const count = upper[base]!;
+      for (let i = 1; i <= count; i++) {
+        const n = upper[base + i]!;
+        const d = dotAt(q, qo, vectors, n * dim, dim);
+        if (d > curScore) {
+          curScore = d;
+          cur = n;
+          changed = true;
+        }
+      }
+    }
+    this.#greedyScore = curScore;
+    return cur;
+  }
+
+  /**
+   * Algorithm 2 (SEARCH-LAYER) from one entry point; leaves the best ≤ ef
+   * results in s.results (a min-heap by score).
+   *
+   * @param exclude drop deleted nodes (and those `filter` rejects) from the results;
+   *                they are still expanded, so the graph stays connected
+   */
+  #searchLayer(
+    q: Float32Array,
+    qo: number,
+    ep: number,
+    epScore: number,
+    level: number,
+    ef: number,
+    filter: ((id: string) => boolean) | null,
+    exclude: boolean,
+    s: Scratch,
+  ): void {
+    const gen = s.next(this.#capacity);
+    const visited = s.visited;
+    const candidates = s.candidates;
+    const results = s.results;
+    candidates.size = 0;
+    results.size = 0;
+    const vectors = this.#vectors;
+    const dim = this.dim;
+    const links = level === 0 ? this.#links0 : this.#upper;
+    const stride0 = this.#stride0;
+    const upperOffset = this.#upperOffset;
+    const strideOff = (level - 1) * this.#strideUp;
+    const deleted = this.#deleted;
+    const nodeToId = this.#nodeToId;
+    const checking = exclude && (filter !== null || this.#deletedCount > 0);
+
+    visited[ep] = gen;
+    candidates.push(-epScore, ep);
+    let lower = -Infinity;
+    if (!checking || (((deleted[ep >>> 5]! >>> (ep & 31)) & 1) === 0 && (filter === null || filter(nodeToId[ep]!)))) {
+      results.push(epScore, ep);
+      lower = epScore;
+    }
+    while (candidates.size > 0) {
+      const cScore = -candidates.keys[0]!;
+      // Stop once the best unexpanded candidate is worse than the ef-th result. With
+      // deletions or a filter the beam must first hold ef accepted results (hnswlib's rule):
+      // the bound then sits as far out as an unfiltered beam of ef / (pass rate).
+      if (results.size >= ef && cScore < lower) break;
+      const c = candidates.vals[0]!;
+      candidates.pop();
+      const base = level === 0 ? c * stride0 : upperOffset[c]! + strideOff;
+      const count = links[base]!;
+      for (let i = 1; i <= count; i++) {
+        const n = links[base + i]!;
+        if (visited[n] === gen) continue;
+        visited[n] = gen;
+        const d = dotAt(q, qo, vectors, n * dim, dim);
+        if (results.size < ef || d > lower) {
+          candidates.push(-d, n);
+          if (!checking || (((deleted[n >>> 5]! >>> (n & 31)) & 1) === 0 && (filter === null || filter(nodeToId[n]!)))) {
+            results.push(d, n);
+            if (results.size > ef) results.pop();
+            lower = results.keys[0]!;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Top-k by inner product (cosine for unit vectors), score descending, ties by id.
+   * `opts.ef` (default params.efSearch) is the layer-0 beam, at least k.
+   * With a filter: rejected nodes are routed through but not collected, and the
+   * search goes on until it holds ef accepted results; when the filter is so
+   * selective that the beam would sweep most of the graph (estimated from a
+   * sample of live ids), it scans the accepted ids exactly instead.
+   *
+   * @throws RangeError when query.length ≠ dim
+   */
+  search(query: Float32Array, opts: SearchOptions): ScoredId[] {
+    this.#checkDim(query, 'search');
+    const k = Math.floor(opts.k);
+    if (!(k > 0) || this.size === 0) return [];
+    for (let j = 0; j < query.length; j++) if (!Number.isFinite(query[j]!)) return [];
+    const ef = Math.max(k, Math.floor(opts.ef ?? this.params.efSearch) || 0);
+    const filter = opts.filter ?? null;
+    // A beam as wide as the graph visits everything anyway: scan (exact, cheaper).
+    if (this.#nodeCount <= ef) return this.#scan(query, k, filter);
+    if (filter && this.#tooSelective(filter, ef)) return this.#scan(query, k, filter);
+
+    // A filter that calls back into search() must not share the scratch buffers.
+    const reentrant = this.#searching;
+    const s = reentrant ? new Scratch(this.#m0) : this.#scratch;
+    this.#searching = true;
+    let out: ScoredId[];
+    try {
+      let ep = this.#entry;
+      let epScore = dotAt(query, 0, this.#vectors, ep * this.dim, this.dim);
+      for (let l = this.#maxLevel; l > 0; l--) {
+        ep = this.#greedy(query, 0, ep, epScore, l);
+        epScore = this.#greedyScore;
+      }
+      this.#searchLayer(query, 0, ep, epScore, 0, ef, filter, true, s);
+      const res = s.results;
+      while (res.size > k) res.pop();
+      out = new Array<ScoredId>(res.size);
+      for (let i = res.size - 1; i >= 0; i--) {
+        out[i] = { id: this.#nodeToId[res.vals[0]!]!, score: res.keys[0]! };
+        res.pop();
+      }
+    } finally {
+      if (!reentrant) this.#searching = false;
+    }
+    // Fewer than k although more may exist: the beam ran out of reachable accepted
+    // nodes (a very selective filter, or nodes cut off by deletions). Scan to be sure.
+    if (out.length < k && out.length < this.size) return this.#scan(query, k, filter);
+    return out.sort(compareHits);
+  }
+
+  /** Would a beam of ef, with `filter`, visit most of the graph? Estimated from a fixed sample of live nodes. */
+  #tooSelective(filter: (id: string) => boolean, ef: number): boolean {
+    const n = this.#nodeCount;
+    const step = Math.max(1, n / FILTER_SAMPLE);
+    let seen = 0;
+    let passed = 0;
+    for (let x = step / 2; x < n; x += step) {
+      const node = Math.floor(x);
+      const id = this.#nodeToId[node];
+      if (id === undefined) continue;
+      seen++;
+      if (filter(id)) passed++;
+    }
+    if (seen === 0) return true;
+    // A beam of ef accepted results expands ≈ VISITS_PER_EF·ef / passRate nodes.
+    return (VISITS_PER_EF * ef * seen) / Math.max(passed, 0.5) >= n / 2;
+  }
+
+  /** Exact top-k over live (and accepted) nodes. */
+  #scan(query: Float32Array, k: number, filter: ((id: string) => boolean) | null): ScoredId[] {
+    const heap = new MinHeap(k + 1);
+    const vectors = this.#vectors;
+    const dim = this.dim;
+    const nodeToId = this.#nodeToId;
+    for (let node = 0; node < this.#nodeCount; node++) {
+      const id = nodeToId[node];
+      if (id === undefined || (filter !== null && !filter(id))) continue;
+      const d = dotAt(query, 0, vectors, node * dim, dim);
+      if (heap.size < k) heap.push(d, node);
+      else if (d > heap.keys[0]!) {
+        heap.pop();
+        heap.push(d, node);
+      }
+    }
+    const out: ScoredId[] = [];
+    for (let i = 0; i < heap.size; i++) out.push({ id: nodeToId[heap.vals[i]!]!, score: heap.keys[i]! });
+    return out.sort(compareHits);
+  }
+
+  /**
+   * SBVX bytes (core/vector-index.ts) with the payload described at the top of
+   * this file: header, then the typed arrays copied as they are.
+   */
+  serialize(): Uint8Array {
+    const n = this.#nodeCount;
+    const dim = this.dim;
+    const ids: string[] = [];
+    const nodeOfId = new Uint32Array(this.size);
+    for (let node = 0; node < n; node++) {
+      const id = this.#nodeToId[node];
+      if (id !== undefined) {
+        nodeOfId[ids.length] = node;
+        ids.push(id);
+      }
+    }
+    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length);
+    const p = this.params;
+    return encodeIndex({ kind: 'hnsw', dim, modelKey: this.modelKey, ids }, layout.total, (out) => {
+      const buf = out.buffer;
+      const at = out.byteOffset;
+      new Uint32Array(buf, at, PAYLOAD_HEADER_WORDS).set([
+        PAYLOAD_MAGIC,
+        PAYLOAD_VERSION,
+        p.m,
+        p.efConstruction,
+        p.efSearch,
+        p.seed,
+        this.#rngState,
+        n,
+        this.#entry >>> 0,
+        this.#maxLevel >>> 0,
+        this.#upperLength,
+        this.#deletedCount,
+      ]);
+      new Float32Array(buf, at + layout.vectors, n * dim).set(this.#vectors.subarray(0, n * dim));
+      new Int32Array(buf, at + layout.links0, n * this.#stride0).set(this.#links0.subarray(0, n * this.#stride0));
+      new Int32Array(buf, at + layout.upper, this.#upperLength).set(this.#upper.subarray(0, this.#upperLength));
+      new Uint32Array(buf, at + layout.deleted, (n + 31) >>> 5).set(this.#deleted.subarray(0, (n + 31) >>> 5));
+      new Uint32Array(buf, at + layout.nodeOfId, ids.length).set(nodeOfId);
+      new Uint8Array(buf, at + layout.levels, n).set(this.#levels.subarray(0, n));
+    });
+  }
+
+  /**
+   * Restores serialised bytes of kind 'hnsw' (this implementation's payload).
+   *
+   * @throws IndexFormatError (corrupt / truncated / wrong kind / hnswlib-wasm payload), IndexMismatchError (expectedModelKey)
+   */
+  static restore(bytes: Uint8Array, expectedModelKey?: string): Hnsw {
+    const header = readIndexHeader(bytes);
+    if (header.kind !== 'hnsw') throw new IndexFormatError('kind', `expected an hnsw index, got '${header.kind}'`);
+    if (expectedModelKey !== undefined && header.modelKey !== expectedModelKey) {
+      throw new IndexMismatchError('modelKey', expectedModelKey, header.modelKey);
+    }
+    return Hnsw.fromDecoded(decodeIndex(bytes));
+  }
+
+  /**
+   * Restorer for core's restoreIndex (`restorers: { hnsw: Hnsw.fromDecoded }`).
+   * The graph, levels and bitsets are copied (they change on insert); the
+   * vectors stay a view into `d.payload` when it is 4-byte aligned (no copy of
+   * the N·dim floats) until the index grows, so do not reuse those bytes.
+   * Every link is bounds-checked, so even bytes with a valid checksum cannot
+   * make search read outside the arrays.
+   *
+   * @throws IndexFormatError
+   */
+  static fromDecoded(this: void, d: DecodedIndex): Hnsw {
+    if (d.kind !== 'hnsw') throw new IndexFormatError('kind', `expected an hnsw index, got '${d.kind}'`);
+    const bad = (why: string): never => {
+      throw new IndexFormatError('payload', `hnsw payload: ${why}`);
+    };
+    const payload = d.payload.byteOffset % 4 === 0 ? d.payload : d.payload.slice();
+    if (payload.byteLength < 4 * PAYLOAD_HEADER_WORDS) bad('shorter than its header');
+    const buf = payload.buffer;
+    const at = payload.byteOffset;
+    const head = new Uint32Array(buf, at, PAYLOAD_HEADER_WORDS);
+    if (head[0] !== PAYLOAD_MAGIC) bad('not written by core/hnsw.ts (an hnswlib-wasm index?); rebuild it');
+    if (head[1] !== PAYLOAD_VERSION) bad(`unsupported payload version ${head[1]}`);
+    const [m, efConstruction, efSearch, seed, rngState, n, entryU, maxLevelU, upperLength, deletedCount] = Array.from(head.subarray(2)) as [
+      number, number, number, number, number, number, number, number, number, number,
+    ];
+    // initialCapacity 1: the constructor must not allocate N nodes that the restored arrays replace.
+    const params: HnswParams = { m, efConstruction, efSearch, seed, initialCapacity: 1 };
+    try {
+      checkParams(params);
+    } catch (e) {
+      bad((e as Error).message);
+    }
+    const entry = entryU | 0;
+    const maxLevel = maxLevelU | 0;
+    const dim = d.dim;
+    const stride0 = 1 + 2 * m;
+    const strideUp = 1 + m;
+    if (n < d.count || n - d.count !== deletedCount) bad(`${n} nodes, ${d.count} ids and ${deletedCount} deleted do not add up`);
+    if (n > 0x7fffffff / Math.max(dim, stride0)) bad(`absurd node count ${n}`);
+    const layout = payloadLayout(n, dim, stride0, upperLength, d.count);
+    if (layout.total !== payload.byteLength) bad(`${payload.byteLength} bytes, expected ${layout.total}`);
+    if (n === 0 ? entry !== -1 || maxLevel !== -1 : entry < 0 || entry >= n || maxLevel < 0 || maxLevel > MAX_LEVEL) {
+      bad(`bad entry point ${entry} / max level ${maxLevel} for ${n} nodes`);
+    }
+
+    const index = new Hnsw(dim, d.modelKey, params);
+    const levels = new Uint8Array(buf, at + layout.levels, n).slice();
+    const upperOffset = new Int32Array(n);
+    let upperUsed = 0;
+    for (let node = 0; node < n; node++) {
+      const level = levels[node]!;
+      if (level > maxLevel) bad(`node ${node} has level ${level} > max level ${maxLevel}`);
+      upperOffset[node] = level > 0 ? upperUsed : -1;
+      upperUsed += level * strideUp;
+    }
+    if (upperUsed !== upperLength) bad(`upper links hold ${upperLength} words, levels need ${upperUsed}`);
+    if (n > 0 && levels[entry] !== maxLevel) bad('entry point is not on the top level');
+    const links0 = new Int32Array(buf, at + layout.links0, n * stride0).slice();
+    const upper = new Int32Array(buf, at + layout.upper, upperLength).slice();
+    const checkBlock = (links: Int32Array, base: number, max: number, level: number, node: number) => {
+      const count = links[base]!;
+      if (count < 0 || count > max) bad(`node ${node} has ${count} links on level ${level}`);
+      for (let i = 1; i <= count; i++) {
+        const other = links[base + i]!;
+        if (other < 0 || other >= n || levels[other]! < level) bad(`node ${node} links to invalid node ${other} on level ${level}`);
+      }
+    };
+    for (let node = 0; node < n; node++) {
+      checkBlock(links0, node * stride0, 2 * m, 0, node);
+      for (let l = 1; l <= levels[node]!; l++) checkBlock(upper, upperOffset[node]! + (l - 1) * strideUp, m, l, node);
+    }
+    const deleted = new Uint32Array(buf, at + layout.deleted, (n + 31) >>> 5).slice();
+    let marked = 0;
+    for (let node = 0; node < n; node++) marked += (deleted[node >>> 5]! >>> (node & 31)) & 1;
+    if (marked !== deletedCount) bad(`deleted bitset marks ${marked} nodes, header says ${deletedCount}`);
+    const nodeOfId = new Uint32Array(buf, at + layout.nodeOfId, d.count);
+    const nodeToId = new Array<string | undefined>(n).fill(undefined);
+    const idToNode = new Map<string, number>();
+    for (let i = 0; i < d.count; i++) {
+      const node = nodeOfId[i]!;
+      if (node >= n || nodeToId[node] !== undefined || ((deleted[node >>> 5]! >>> (node & 31)) & 1) === 1) bad(`id ${i} maps to bad node ${node}`);
+      nodeToId[node] = d.ids[i];
+      idToNode.set(d.ids[i]!, node);
+    }
+
+    index.#capacity = n;
+    index.#nodeCount = n;
+    index.#vectors = new Float32Array(buf, at + layout.vectors, n * dim);
+    index.#levels = levels;
+    index.#links0 = links0;
+    index.#upperOffset = upperOffset;
+    index.#upper = upper;
+    index.#upperLength = upperLength;
+    index.#deleted = deleted;
+    index.#deletedCount = deletedCount;
+    index.#nodeToId = nodeToId;
+    index.#idToNode = idToNode;
+    index.#entry = entry;
+    index.#maxLevel = maxLevel;
+    index.#rngState = rngState;
+    return index;
+  }
+}
+
+/** Byte offsets of the payload sections (see the table at the top). */
+function payloadLayout(n: number, dim: number, stride0: number, upperLength: number, idCount: number) {
+  const vectors = 4 * PAYLOAD_HEADER_WORDS;
+  const links0 = vectors + 4 * n * dim;
+  const upper = links0 + 4 * n * stride0;
+  const deleted = upper + 4 * upperLength;
+  const nodeOfId = deleted + 4 * ((n + 31) >>> 5);
+  const levels = nodeOfId + 4 * idCount;
+  return { vectors, links0, upper, deleted, nodeOfId, levels, total: levels + pad4(n) };
+}
