@@ -30,7 +30,7 @@ export interface IndexStatus {
   kind: 'exact' | 'hnsw';
   size: number;
   /** How the index came to be on this start. */
-  origin: 'restored' | 'rebuilt' | 'empty';
+  origin: 'restored' | 'rebuilt' | 'loaded' | 'empty';
   reason: string;
   tookMs: number;
 }
@@ -171,7 +171,8 @@ async function initIndex(currentModelKey: string, onProgress?: (p: RebuildProgre
   return {
     kind: index?.kind ?? 'exact',
     size: index?.size ?? 0,
-    origin: index ? 'rebuilt' : 'empty',
+    // An exact index is never saved: reading the stored vectors is all it takes.
+    origin: !index ? 'empty' : index.kind === 'exact' ? 'loaded' : 'rebuilt',
     reason,
     tookMs: performance.now() - started,
   };

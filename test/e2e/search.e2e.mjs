@@ -1,7 +1,7 @@
 // End-to-end tests of search features beyond plain text: "More like this", deletion with undo,
 // negative terms, filters, and the relevance cut-off. Fixture model: colour words ↔ colours.
 import assert from 'node:assert/strict';
-import { fixtureImage, fixtureManifest, test } from './harness.mjs';
+import { expectText, fixtureImage, fixtureManifest, test } from './harness.mjs';
 import { expectCount, importFiles, openApp, search, ui } from './app-helpers.mjs';
 
 const manifest = fixtureManifest();
@@ -54,6 +54,9 @@ test('search: delete removes at once and stays deleted after reload; undo puts i
   red = await search(page, 'red');
   assert.ok(!names(red).includes('red-square.png'), `deleted photo stays gone after reload: ${names(red)}`);
   assert.equal(red[0].name, 'red-ball.jpg');
+  // The index the reload built holds exactly what the library holds.
+  await ui(page).settings.click();
+  await expectText(page.getByTestId('index-status'), /exact scan, 2 items,\s+read from the stored vectors/);
 });
 
 test('search: a minus term pushes results away; the type filter keeps photos or videos', async ({ page, url }) => {
