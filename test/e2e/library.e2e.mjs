@@ -2,7 +2,9 @@
 // EXIF orientation, backend fallback, lightbox and offline use.
 // Uses the self-hosted fixture model (colour words ↔ colours) so rankings are meaningful.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expectText, fixtureImage, fixtureManifest, FIXTURE_MODEL_ID, test } from './harness.mjs';
 import { appUrl, closeSettings, expectCount, importFiles, messageTexts, openApp, readTiles, search, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
@@ -280,3 +282,25 @@ test('library: works offline after the first visit (service worker)', async ({ p
     await context.setOffline(false);
   }
 }, { timeoutMs: 60_000 });
+
+test('library: a file name with markup, emoji and RTL text shows as text and runs nothing', async ({ page, url }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-names-'));
+  const hostile = '<img src=x onerror=alert(1)>😀 שלום.jpg';
+  const path = join(dir, hostile);
+  copyFileSync(fixtureImage('red-ball.jpg'), path);
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  await openApp(page, url);
+  await importFiles(page, [path], 1);
+  await expectText(ui(page).library, hostile);
+  const tiles = await search(page, 'red');
+  assert.equal(tiles[0].name, hostile, 'the name is shown exactly, as text');
+  assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was created from the name');
+  await page.getByRole('button', { name: `Open ${hostile}` }).click();
+  await page.getByRole('dialog', { name: hostile }).waitFor();
+  assert.equal(dialogs, 0, 'no script ran');
+  rmSync(dir, { recursive: true, force: true });
+});
