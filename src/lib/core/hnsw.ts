@@ -333,6 +333,27 @@ export class Hnsw implements VectorIndex {
     return this.#deletedCount;
   }
 
+  /**
+   * Bytes of the typed arrays the index holds (vectors and links at the current
+   * capacity, levels, bitsets, search scratch); the id strings and their map
+   * come on top. For a restored index the vectors are a view of the restored
+   * bytes, which stay alive as a whole.
+   */
+  get memoryBytes(): number {
+    const s = this.#scratch;
+    return (
+      this.#vectors.byteLength +
+      this.#levels.byteLength +
+      this.#links0.byteLength +
+      this.#upperOffset.byteLength +
+      this.#upper.byteLength +
+      this.#deleted.byteLength +
+      s.visited.byteLength +
+      s.candidates.keys.byteLength * 1.5 +
+      s.results.keys.byteLength * 1.5
+    );
+  }
+
   has(id: string): boolean {
     return this.#idToNode.has(id);
   }
@@ -372,7 +393,7 @@ export class Hnsw implements VectorIndex {
 
   #ensureCapacity(needed: number): void {
     if (needed <= this.#capacity) return;
-    let next = this.#capacity;
+    let next = Math.max(1, this.#capacity); // a restored empty index has capacity 0
     while (next < needed) next = next < DOUBLING_LIMIT ? next * 2 : Math.ceil(next * 1.5);
     this.#grow(next);
   }

@@ -30,7 +30,7 @@ import { ExactIndex, restoreIndex, type IndexKind, type RestoreOptions, type Vec
 import { Hnsw, type HnswParams } from '../core/hnsw';
 
 /** Use HNSW from this many live items on (see the measured table above). */
-export const HNSW_MIN_ITEMS = 2000;
+export const HNSW_MIN_ITEMS = 7500;
 
 /** Once on HNSW, stay there until the library shrinks below this (hysteresis). */
 export const EXACT_BELOW_ITEMS = Math.floor(HNSW_MIN_ITEMS / 2);
@@ -44,7 +44,7 @@ export const EXACT_BELOW_ITEMS = Math.floor(HNSW_MIN_ITEMS / 2);
  *       (at ef 384 every miss scores within 0.005 of the true 10th hit);
  * image ef 96: 0.980, 0.9 ms · ef 128: 0.983, 1.1 ms.
  */
-export const SEARCH_EF = Object.freeze({ text: 384, image: 128 });
+export const SEARCH_EF = Object.freeze({ text: 768, image: 192 });
 
 /**
  * @param size    live items in the library

@@ -1,0 +1,731 @@
+#!/usr/bin/env node
+// Ingest throughput of the production build in headless Chromium (WASM), `npm run bench:ingest`.
+//
+//   node bench/ingest.mjs [--no-build] [--fixture-n 200] [--vit-n 200] [--warmup 20] [--repeat 3]
+//                         [--skip-fixture] [--skip-vit] [--skip-ort-web] [--skip-node]
+//                         [--budget-s 570] [--quiet-wait-s 30] [--name ingest]
+//
+// Runs, each in a fresh Chromium profile on disk (IndexedDB/OPFS written like a real user's):
+//  1. app + fixture model (shoebox-fixture-clip, ~free inference) on N shared photos: measures the
+//     pipeline (staging to OPFS, decode, SHA-256, pHash, thumbnail, IndexedDB writes, comlink hops);
+//  2. app + clip-vit-b32-random (full-size ViT-B/32, q8, random weights) on N shared photos;
+//  3. baselines in the same run: raw onnxruntime-web inference of the same model in the same browser
+//     (no app), and onnxruntime-node + sharp on the same images (batch 8, 2 threads).
+// Each app run opens /?model=<id>, waits for the model, then sets the N files on the "Add photos and
+// videos" input and records every text of the live region (role=status) with a MutationObserver.
+// This machine may be shared: before each measurement it waits (bounded) for other processes to go
+// quiet, records how much CPU they took during it (/proc), repeats each app run --repeat times and
+// reports the best repetition (interference only ever slows a run down) next to the median.
+// Writes bench/results/ingest.json and bench/results/ingest.md (--name changes the stem).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { FIXTURE_IMAGES_DIR, startServer } from '../test/e2e/harness.mjs';
+import { generateFixtureModel } from '../scripts/make-fixture-model.mjs';
+import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBenchModel } from '../scripts/make-bench-model.mjs';
+import { nodeBaseline } from './lib/node-baseline.mjs';
+import { startCpuInterval, startCpuSeries, waitForQuiet } from './lib/cpu-monitor.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(ROOT, '.cache', 'bench-dist');
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const SHARED_IMAGES = process.env.SHOEBOX_SHARED_IMAGES || resolve(ROOT, '..', 'shared', 'data', 'images', 'imagenet-sample-1000');
+const FIXTURE_MODEL_ID = 'shoebox-fixture-clip';
+const CHROME_ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'];
+/** Other processes above this many cores during a measurement mark it as contended. */
+const CONTENDED_CORES = 0.25;
+const STATUS_RE = /Indexed (\d+) of (\d+)(?: · ([\d.]+) img\/s)?/;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Installed package folder; some packages (onnxruntime-web) do not export ./package.json. */
+const pkgDir = (name) => join(ROOT, 'node_modules', name);
+const pkgVersion = (name) => {
+  try {
+    return JSON.parse(readFileSync(join(pkgDir(name), 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+};
+
+function parseArgs(argv) {
+  const o = { build: true, fixtureN: 200, vitN: 200, warmup: 20, fixture: true, vit: true, ortWeb: true, node: true, budgetS: 570, quietWaitS: 30, repeat: 3, name: 'ingest' };
+  const num = (i) => {
+    const v = Number(argv[i]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i - 1]} needs a positive number`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-build') o.build = false;
+    else if (a === '--fixture-n') o.fixtureN = num(++i);
+    else if (a === '--vit-n') o.vitN = num(++i);
+    else if (a === '--warmup') o.warmup = num(++i);
+    else if (a === '--budget-s') o.budgetS = num(++i);
+    else if (a === '--quiet-wait-s') o.quietWaitS = num(++i);
+    else if (a === '--repeat') o.repeat = num(++i);
+    else if (a === '--name') {
+      o.name = argv[++i] ?? '';
+      if (!/^[\w.-]+$/.test(o.name)) throw new Error('--name needs a file name stem, e.g. ingest-1000');
+    }
+    else if (a === '--skip-fixture') o.fixture = false;
+    else if (a === '--skip-vit') o.vit = false;
+    else if (a === '--skip-ort-web') o.ortWeb = false;
+    else if (a === '--skip-node') o.node = false;
+    else if (a === '-h' || a === '--help') o.help = true;
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  return o;
+}
+
+const log = (...a) => console.log('[bench]', ...a);
+const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
+
+// ------------------------------------------------------------------ preparation
+
+function build() {
+  log('building the app into .cache/bench-dist (vite build)');
+  const viteBin = join(pkgDir('vite'), 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [viteBin, 'build', '--outDir', OUT_DIR, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status})`);
+}
+
+/** Builds; when the working tree does not build (others mid-edit), falls back to the previous build. */
+function buildOrReuse(wanted) {
+  const have = existsSync(join(OUT_DIR, 'index.html'));
+  if (!wanted && have) return { fresh: false, note: 'reused the previous build (--no-build)' };
+  try {
+    build();
+    return { fresh: true, note: 'built from the working tree for this run' };
+  } catch (err) {
+    if (!have) throw err;
+    const at = statSync(join(OUT_DIR, 'index.html')).mtime.toISOString();
+    log(`WARNING: ${err.message}; reusing the previous build in .cache/bench-dist (built ${at})`);
+    return { fresh: false, note: `the working tree did not build (${err.message}); reused the previous build from ${at}` };
+  }
+}
+
+/** Hard link when possible (same filesystem, no 150 MB copy), copy otherwise. */
+function place(src, dest) {
+  mkdirSync(dirname(dest), { recursive: true });
+  rmSync(dest, { force: true });
+  try {
+    linkSync(src, dest);
+  } catch {
+    copyFileSync(src, dest);
+  }
+}
+
+function installBenchFiles(haveVit) {
+  if (haveVit) {
+    for (const f of [...JSON_FILES, 'onnx/vision_model_quantized.onnx', 'onnx/text_model_quantized.onnx']) {
+      place(join(BENCH_MODEL_DIR, f), join(OUT_DIR, 'models', BENCH_MODEL_ID, f));
+    }
+  }
+  const ortDist = join(pkgDir('onnxruntime-web'), 'dist');
+  const dest = join(OUT_DIR, '__bench');
+  for (const f of ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) place(join(ortDist, f), join(dest, f));
+  for (const f of ['ort-bench.html', 'ort-bench.mjs']) place(join(ROOT, 'bench', 'web', f), join(dest, f));
+}
+
+function listImages(dir, n) {
+  return readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+    .sort()
+    .slice(0, n)
+    .map((f) => join(dir, f));
+}
+
+function ensureFixtureImages() {
+  if (existsSync(join(FIXTURE_IMAGES_DIR, 'manifest.json'))) return;
+  log('generating fixture images (scripts/make-fixture-images.mjs)');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'make-fixture-images.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('make-fixture-images failed');
+}
+
+// ------------------------------------------------------------------ browser runs
+
+async function launch() {
+  const userDataDir = mkdtempSync(join(os.tmpdir(), 'shoebox-bench-'));
+  // A persistent profile on disk: an incognito-like context (browser.newContext) keeps IndexedDB and
+  // OPFS in memory with a small quota, which would flatter the storage writes.
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: CHROME_ARGS,
+    // The service worker would precache the 27 MB ORT wasm in the background of the first import.
+    serviceWorkers: 'block',
+  });
+  const close = async () => {
+    await context.close().catch(() => {});
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { context, close };
+}
+
+function watch(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e?.message || e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return errors;
+}
+
+/**
+ * One bench:ingest at a time: two would share .cache/bench-dist (a rebuild empties it under the other's
+ * server) and, on a 2-core machine, skew each other's figures. Waits for a live holder, up to `untilMs`.
+ */
+const LOCK = join(ROOT, '.cache', 'bench-ingest.lock');
+async function acquireLock(untilMs) {
+  mkdirSync(dirname(LOCK), { recursive: true });
+  let said = false;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(LOCK, 'utf8')) || 0;
+      let alive = false;
+      try {
+        process.kill(holder, 0); // signal 0: only asks whether the process exists
+        alive = holder > 0;
+      } catch {
+        /* gone: stale lock */
+      }
+      if (!alive) {
+        rmSync(LOCK, { force: true });
+        continue;
+      }
+      if (Date.now() > untilMs) throw new Error(`another bench/ingest.mjs (pid ${holder}) is still running; run again when it has finished`);
+      if (!said) log(`another bench/ingest.mjs (pid ${holder}) is running; waiting for it to finish`);
+      said = true;
+      await sleep(5000);
+    }
+  }
+  const release = () => {
+    try {
+      if (readFileSync(LOCK, 'utf8') === String(process.pid)) rmSync(LOCK, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on('exit', release);
+  return release;
+}
+
+let QUIET_WAIT_S = 60;
+/** Other sessions share this machine: wait (bounded) for them to go quiet, and say what was seen. */
+async function quietGate(deadline, maxWaitS = QUIET_WAIT_S) {
+  const maxWaitMs = Math.max(0, Math.min(maxWaitS * 1000, (deadline - Date.now()) / 4));
+  const q = await waitForQuiet({ maxWaitMs, log });
+  if (!q.quiet) log(`  WARNING: machine still busy (others use ${q.sample.othersCores} cores); measuring anyway, flagged in the results`);
+  return { quiet: q.quiet, othersCoresBefore: q.sample.othersCores };
+}
+
+async function waitFor(what, deadline, fn, everyMs = 250) {
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** One import of `files` with model `modelId`; returns the timeline and derived rates. */
+async function runIngest({ url, label, modelId, files, warmup, deadline }) {
+  const n = files.length;
+  log(`${label}: ${n} images, model ${modelId}`);
+  const { context, close } = await launch();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = watch(page);
+    const t0 = Date.now();
+    await page.goto(`${url}?model=${encodeURIComponent(modelId)}`);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const modelStatus = await waitFor('the model to load', deadline, async () => {
+      const t = (await page.getByTestId('model-status').textContent().catch(() => '')) ?? '';
+      if (/Ready in/.test(t)) return t.trim();
+      const alert = await page.getByRole('alert').first().textContent({ timeout: 50 }).catch(() => '');
+      if (alert) throw new Error(`model failed to load: ${alert}`);
+      return null;
+    });
+    const modelReadyWallS = (Date.now() - t0) / 1000;
+    const backend = ((await page.getByTestId('backend').textContent()) ?? '').trim();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const env = await page.evaluate(() => ({
+      crossOriginIsolated: self.crossOriginIsolated,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      userAgent: navigator.userAgent,
+    }));
+    log(`  model: ${modelStatus} — ${backend}`);
+
+    await page.evaluate(() => {
+      const el = document.querySelector('[role="status"]');
+      const entries = [];
+      window.__bench = { entries, start: null };
+      new MutationObserver(() => entries.push([performance.now(), el.textContent ?? ''])).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+      const input = document.querySelector('input[type="file"][aria-label="Add photos and videos"]');
+      input.addEventListener('change', () => (window.__bench.start ??= performance.now()), { capture: true });
+    });
+
+    const gate = await quietGate(deadline);
+    const cpu = startCpuInterval();
+    const cpuSeries = startCpuSeries(2000);
+    const wall0 = Date.now();
+    await page.getByLabel('Add photos and videos').setInputFiles(files);
+    const doneRe = new RegExp(`Indexed ${n} of ${n}(?!\\d)`);
+    let lastShown = 0;
+    await waitFor(`"Indexed ${n} of ${n}"`, deadline, async () => {
+      const { last, done, paused } = await page.evaluate(
+        ([src]) => {
+          const re = new RegExp(src);
+          const e = window.__bench.entries;
+          return { last: e.length ? e[e.length - 1][1] : '', done: e.some(([, t]) => re.test(t)), paused: e.some(([, t]) => /Import paused|storage is full/.test(t)) };
+        },
+        [doneRe.source],
+      );
+      if (paused) throw new Error(`import paused: ${last}`);
+      if (Date.now() - lastShown > 10_000) {
+        lastShown = Date.now();
+        log(`  … ${last}`);
+      }
+      return done;
+    }, 500);
+    const wallNodeS = (Date.now() - wall0) / 1000;
+    const cpuUse = { ...cpu.stop(), ...gate };
+    const series = cpuSeries.stop();
+    const { entries, start } = await page.evaluate(() => window.__bench);
+    // Let the final 'idle' refresh land, then read what the page shows.
+    await sleep(1000);
+    const countText = ((await page.locator('p.count').textContent().catch(() => '')) ?? '').trim();
+    const failed = await page.locator('ul[aria-label="Import messages"] li.failed').count();
+    const duplicates = await page.locator('ul[aria-label="Import messages"] li.duplicate').count();
+    const storage = await page.evaluate(async () => {
+      const e = await navigator.storage.estimate();
+      return { usageBytes: e.usage, quotaBytes: e.quota };
+    });
+
+    const timeline = entries
+      .map(([t, text]) => {
+        const m = STATUS_RE.exec(text);
+        return m ? { tS: (t - start) / 1000, done: Number(m[1]), total: Number(m[2]), rate: m[3] ? Number(m[3]) : null } : null;
+      })
+      .filter((p) => p && p.total === n);
+    const first = (pred) => timeline.find(pred) ?? null;
+    const staged = first(() => true);
+    const firstBatch = first((p) => p.done > 0);
+    const warm = warmup < n ? first((p) => p.done >= warmup) : null;
+    const half = first((p) => p.done >= n / 2);
+    const done = first((p) => p.done === n);
+    const rate = (a, b) => (a && b && b.tS > a.tS ? (b.done - a.done) / (b.tS - a.tS) : null);
+    // Steady rate over only the 2-s windows in which other processes stayed quiet (a shared machine).
+    const doneAt = (t) => {
+      let d = 0;
+      for (const p of timeline) {
+        if (p.tS > t) break;
+        d = p.done;
+      }
+      return d;
+    };
+    let quietImages = 0;
+    let quietSeconds = 0;
+    for (const w of series) {
+      const from = w.tS - w.seconds;
+      if (!warm || from < warm.tS || w.tS > done.tS || w.othersCores == null || w.othersCores > CONTENDED_CORES) continue;
+      quietImages += doneAt(w.tS) - doneAt(from);
+      quietSeconds += w.seconds;
+    }
+    const result = {
+      label,
+      modelId,
+      images: n,
+      modelStatus,
+      modelReadyWallS: round(modelReadyWallS, 2),
+      backend,
+      env,
+      wallS: round(done.tS, 2),
+      wallNodeS: round(wallNodeS, 2),
+      stagingS: round(staged?.tS, 2),
+      firstBatchS: round(firstBatch?.tS, 2),
+      wallImagesPerSecond: round(n / done.tS, 2),
+      afterStagingImagesPerSecond: round(n / (done.tS - staged.tS), 2),
+      warmup: warm ? { untilDone: warm.done, atS: round(warm.tS, 2), imagesPerSecond: round(warm.done / (warm.tS - staged.tS), 2) } : null,
+      steadyImagesPerSecond: round(rate(warm, done), 2),
+      quietWindows: { seconds: round(quietSeconds, 1), imagesPerSecond: quietSeconds >= 6 ? round(quietImages / quietSeconds, 2) : null },
+      secondHalfImagesPerSecond: round(rate(half, done), 2),
+      appReportedImagesPerSecond: done.rate,
+      libraryCountText: countText,
+      failed,
+      duplicates,
+      storage,
+      cpu: cpuUse,
+      contended: cpuUse.othersCores != null && cpuUse.othersCores > CONTENDED_CORES,
+      // Contention-robust secondary figure: images per CPU-second our processes got (spin-waits included).
+      imagesPerOurCoreSecond: cpuUse.oursCores ? round(n / (cpuUse.oursCores * cpuUse.seconds), 2) : null,
+      pageErrors: errors.slice(0, 10),
+      timeline: timeline.map((p) => ({ tS: round(p.tS, 3), done: p.done, rate: p.rate })),
+      cpuSeries: series.map((w) => ({ tS: w.tS, oursCores: w.oursCores, othersCores: w.othersCores })),
+    };
+    log(
+      `  done: ${n} in ${result.wallS} s (${result.wallImagesPerSecond} img/s wall; staging ${result.stagingS} s; ` +
+        `steady ${result.steadyImagesPerSecond} img/s; app says ${result.appReportedImagesPerSecond} img/s; CPU ours ${cpuUse.oursCores}, others ${cpuUse.othersCores} cores)`,
+    );
+    return result;
+  } finally {
+    await close();
+  }
+}
+
+/** Best by `key`, among the runs other processes did not disturb when there are any. */
+function bestClean(list, key, cpuOf = (x) => x.cpu) {
+  const clean = list.filter((x) => !(cpuOf(x)?.othersCores > CONTENDED_CORES));
+  return best(clean.length ? clean : list, key);
+}
+
+async function runOrtWeb({ url, modelPath, deadline, rounds = 3, seconds = 4, batches = [1, 8], threads }) {
+  log(`raw onnxruntime-web inference in Chromium (no app), batches ${batches.join(' and ')}, ${threads ?? "the app's number of"} threads`);
+  const { context, close } = await launch();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = watch(page);
+    await page.goto(`${url}__bench/ort-bench.html`);
+    await page.waitForFunction(() => window.__ortBench);
+    await quietGate(deadline);
+    const info = await page.evaluate(([m, t]) => window.__ortBench.load(m, t ?? undefined), [modelPath, threads ?? null]);
+    const warmupCurve = await page.evaluate(() => window.__ortBench.warmup(8, 60));
+    log(
+      `  warm-up: session ${Math.round(info.loadMs)} ms; first batch-8 run ${Math.round(warmupCurve[0].ms)} ms, ` +
+        `stable after ${warmupCurve.length} runs at ~${Math.round(warmupCurve.at(-1).ms)} ms per batch`,
+    );
+    // Timed segments, batch sizes interleaved over rounds, CPU accounted per segment.
+    const segments = [];
+    for (let r = 1; r <= rounds; r++) {
+      for (const batch of batches) {
+        if (r > 1 && Date.now() + 20_000 > deadline) break;
+        const gate = await quietGate(deadline, 10);
+        const cpu = startCpuInterval();
+        const seg = await page.evaluate(([b, sec]) => window.__ortBench.segment(b, sec), [batch, seconds]);
+        segments.push({ round: r, ...seg, cpu: { ...cpu.stop(), ...gate } });
+      }
+    }
+    const runs = batches.map((batch) => {
+      const mine = segments.filter((x) => x.batch === batch);
+      const b = bestClean(mine, 'imagesPerSecond');
+      return { batch, bestImagesPerSecond: b.imagesPerSecond, bestCpu: b.cpu, imagesPerSecond: median(mine.map((x) => x.imagesPerSecond)), segments: mine };
+    });
+    for (const x of runs) {
+      log(`  batch ${x.batch}: best ${x.bestImagesPerSecond.toFixed(2)} img/s (CPU others ${x.bestCpu.othersCores}), median ${x.imagesPerSecond.toFixed(2)} over ${x.segments.length} segments`);
+    }
+    return { ok: true, ...info, warmupCurve, runs, pageErrors: errors.slice(0, 10) };
+  } finally {
+    await close();
+  }
+}
+
+// ------------------------------------------------------------------ report
+
+/** Full Chromium version: the user agent string is reduced to "156.0.0.0". */
+function chromiumVersion() {
+  const r = spawnSync(process.env.CHROME_PATH || '/usr/bin/chromium', ['--version'], { encoding: 'utf8' });
+  return /(?:Chromium|Chrome) ([\d.]+)/.exec(`${r.stdout ?? ''}`)?.[1] ?? null;
+}
+
+function versions(chromiumUa) {
+  const v = pkgVersion;
+  const git = (args) => {
+    const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    node: process.version,
+    chromium: chromiumVersion() ?? /(?:Headless)?Chrome\/([\d.]+)/.exec(chromiumUa ?? '')?.[1] ?? null,
+    transformers: v('@huggingface/transformers'),
+    onnxruntimeWeb: v('onnxruntime-web'),
+    onnxruntimeNode: v('onnxruntime-node'),
+    vite: v('vite'),
+    playwrightCore: v('playwright-core'),
+    gitCommit: git(['rev-parse', '--short', 'HEAD']),
+    gitDirty: dirty === null ? null : dirty.length > 0,
+  };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: os.availableParallelism?.() ?? cpus.length,
+    ramGiB: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+const f = (x, d = 1) => (x == null ? '—' : Number(x).toFixed(d));
+const cpuCell = (c) => (c?.oursCores == null ? '—' : `${f(c.oursCores, 2)} / ${f(c.othersCores, 2)}${c.othersCores > CONTENDED_CORES ? ' ⚠' : ''}`);
+
+const median = (xs) => {
+  const v = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!v.length) return null;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const best = (list, key) => list.reduce((a, b) => ((b?.[key] ?? -1) > (a?.[key] ?? -1) ? b : a), null);
+
+function markdown(r) {
+  const lines = [];
+  const v = r.versions;
+  lines.push('# Ingest throughput (headless Chromium, WASM)', '');
+  lines.push(`Generated by \`npm run bench:ingest\` (bench/ingest.mjs) on ${r.date}.`, '');
+  lines.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB RAM, ${r.machine.os}`);
+  lines.push(
+    `- Node ${v.node}, Chromium ${v.chromium} (headless=new, --disable-gpu), @huggingface/transformers ${v.transformers}, ` +
+      `onnxruntime-web ${v.onnxruntimeWeb}, onnxruntime-node ${v.onnxruntimeNode}, vite ${v.vite}`,
+  );
+  lines.push(`- App: commit ${v.gitCommit}${v.gitDirty ? ' with local changes' : ''}; ${r.build}`);
+  const anyRun = r.runs[0];
+  if (anyRun) lines.push(`- Backend chosen by the app: ${anyRun.backend}; crossOriginIsolated ${anyRun.env.crossOriginIsolated}, hardwareConcurrency ${anyRun.env.hardwareConcurrency}`);
+  lines.push(`- Images: the first N files (sorted by name) of \`${r.options.imagesDir.split('/').pop()}\`${r.options.imagesDir.includes('imagenet') ? ' (ImageNet JPEGs, ~500 px)' : ''}; a fresh on-disk browser profile per run; service worker blocked.`);
+  lines.push(
+    `- \`${BENCH_MODEL_ID}\`: full-size CLIP ViT-B/32 with **random weights**, quantized like the real \`Xenova/clip-vit-base-patch32\` q8 export ` +
+      '(DynamicQuantizeLinear + MatMulInteger/ConvInteger, 88.5 MB vision + 63.9 MB text; scripts/make-bench-model.mjs): same cost as the real model, meaningless vectors. ' +
+      '`shoebox-fixture-clip`: the tiny test model, so that run measures the pipeline (staging, decode, SHA-256, pHash, thumbnail, IndexedDB/OPFS, worker hops).',
+  );
+  lines.push('');
+  lines.push(`## App ingest: best of ${r.options.repeat} runs (setInputFiles → live region reads "Indexed N of N")`, '');
+  lines.push('Best = the run with the highest steady rate among those other processes did not disturb (all runs if none was undisturbed); every run is listed at the end.', '');
+  lines.push('| Model | N | Model ready | Staging | First batch stored | Wall | Wall img/s | Warm-up img/s | **Steady img/s** | Steady, median of runs | 2nd half img/s | App shows | CPU ours / others |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [modelId, sum] of Object.entries(r.summary.app)) {
+    const x = sum.best;
+    const w = x.warmup;
+    lines.push(
+      `| ${modelId} | ${x.images} | ${f(x.modelReadyWallS)} s | ${f(x.stagingS, 2)} s | ${f(x.firstBatchS, 2)} s | ${f(x.wallS)} s | ${f(x.wallImagesPerSecond, 2)} | ` +
+        `${w ? `${f(w.imagesPerSecond, 2)} (first ${w.untilDone})` : '—'} | **${f(x.steadyImagesPerSecond, 2)}** | ${f(sum.medianSteady, 2)} (${sum.reps} runs) | ${f(x.secondHalfImagesPerSecond, 2)} | ${f(x.appReportedImagesPerSecond)} | ${cpuCell(x.cpu)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    '*Model ready*: page load to Settings reading "Ready" (downloads from localhost, session creation, one text embedding). *Staging*: files copied into the library (OPFS/IndexedDB) and queued. ' +
+      `*Warm-up img/s*: end of staging to the first status ≥ ${r.options.warmup} indexed (statuses come per batch of 8, so the boundary is the next multiple of 8). ` +
+      '*Steady*: from that status to "N of N". *App shows*: the rate in the final status text (stored ÷ time since processing started, warm-up included).',
+  );
+  lines.push('');
+  lines.push('## Baselines (same run, same model file)', '');
+  lines.push('| Baseline | best img/s | median img/s | CPU ours / others |');
+  lines.push('|---|---:|---:|---:|');
+  if (r.ortWeb?.ok) {
+    for (const x of r.ortWeb.runs) {
+      lines.push(`| onnxruntime-web in Chromium, no app, inference only, batch ${x.batch}, ${r.ortWeb.threads} threads (${x.segments.length} segments after warm-up) | ${f(x.bestImagesPerSecond, 2)} | ${f(x.imagesPerSecond, 2)} | ${cpuCell(x.bestCpu)} |`);
+    }
+  }
+  if (r.ortWebFewerThreads?.ok) {
+    for (const x of r.ortWebFewerThreads.runs) {
+      lines.push(`| same, batch ${x.batch}, **${r.ortWebFewerThreads.threads} thread${r.ortWebFewerThreads.threads === 1 ? '' : 's'}** (${x.segments.length} segments after warm-up) | ${f(x.bestImagesPerSecond, 2)} | ${f(x.imagesPerSecond, 2)} | ${cpuCell(x.bestCpu)} |`);
+    }
+  }
+  if (r.summary.node) {
+    const n = r.summary.node;
+    const c = cpuCell(n.best.cpu); // the best run's contention
+    lines.push(`| onnxruntime-node, inference only, batch ${n.best.batch}, ${n.best.threads} threads (${n.reps} runs) | ${f(n.best.inferImagesPerSecond, 2)} | ${f(n.medianInfer, 2)} | ${c} |`);
+    lines.push(`| sharp decode + crop + resize + normalise only (Node) | ${f(n.best.prepImagesPerSecond, 2)} | — | ${c} |`);
+    lines.push(`| onnxruntime-node + sharp, end to end, sequential | ${f(n.best.endToEndImagesPerSecond, 2)} | ${f(n.medianEndToEnd, 2)} | ${c} |`);
+  }
+  lines.push('');
+  if (r.ortWeb?.ok) {
+    const c = r.ortWeb.warmupCurve;
+    lines.push(
+      `Raw onnxruntime-web warm-up (fresh browser profile, batch 8): session ready in ${f(r.ortWeb.loadMs / 1000, 1)} s; first run ${f(c[0].ms / 1000, 2)} s, then ` +
+        `${c.slice(1, 8).map((x) => f(x.ms / 1000, 2)).join(', ')}${c.length > 8 ? ', …' : ''} s; stable after ${c.length} runs (${f(c.at(-1).atS + c.at(-1).ms / 1000, 1)} s). ` +
+        'Best = fastest segment among those other processes did not disturb (if any); CPU column = that segment.',
+    );
+    lines.push('');
+  }
+  if (r.ratios.length) {
+    lines.push('## Ratios (best figures)', '');
+    for (const q of r.ratios) lines.push(`- ${q.what}: **${f(q.value, 2)}**`);
+    lines.push('');
+  }
+  lines.push('## Every app run', '');
+  lines.push('| Model | Run | Wall img/s | Steady img/s | Steady in quiet windows | 2nd half img/s | App shows | CPU ours / others | img per our core-s |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of r.runs) {
+    const qw = x.quietWindows?.imagesPerSecond != null ? `${f(x.quietWindows.imagesPerSecond, 2)} (${f(x.quietWindows.seconds, 0)} s)` : '—';
+    lines.push(`| ${x.modelId} | ${x.rep} | ${f(x.wallImagesPerSecond, 2)} | ${f(x.steadyImagesPerSecond, 2)} | ${qw} | ${f(x.secondHalfImagesPerSecond, 2)} | ${f(x.appReportedImagesPerSecond)} | ${cpuCell(x.cpu)} | ${f(x.imagesPerOurCoreSecond, 2)} |`);
+  }
+  lines.push('');
+  lines.push(
+    `*CPU ours / others*: average cores used during the measurement by this benchmark's processes (Chromium, vite preview, Node) and by everything else on the machine; ` +
+      `⚠ = others used more than ${CONTENDED_CORES} core, so that figure is depressed by contention. *img per our core-s*: images ÷ CPU-seconds our processes got ` +
+      "(ONNX Runtime's spin-waiting counts as use), a rough contention-independent figure. *Steady in quiet windows*: the steady rate counted only over the 2-s windows " +
+      'in which other processes used ≤ that threshold (and how many seconds that was).',
+  );
+  lines.push('');
+  if (r.skipped.length) {
+    lines.push('## Skipped', '');
+    for (const s of r.skipped) lines.push(`- ${s}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    console.log(
+      'usage: node bench/ingest.mjs [--no-build] [--fixture-n N] [--vit-n N] [--warmup N] [--repeat K] [--skip-fixture] [--skip-vit] [--skip-ort-web] [--skip-node] [--budget-s S] [--quiet-wait-s S] [--name STEM]',
+    );
+    return;
+  }
+  const startedAt = Date.now();
+  const releaseLock = await acquireLock(startedAt + (opts.budgetS * 1000) / 2);
+  // Time spent waiting for the lock counts against the budget: the whole run stays within --budget-s.
+  const deadline = startedAt + opts.budgetS * 1000;
+  QUIET_WAIT_S = opts.quietWaitS;
+  try {
+    await measure(opts, deadline);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function measure(opts, deadline) {
+  const skipped = [];
+  const skip = (msg) => {
+    skipped.push(msg);
+    log(`WARNING: ${msg}`);
+  };
+  const haveShared = existsSync(SHARED_IMAGES) && listImages(SHARED_IMAGES, 1).length > 0;
+
+  generateFixtureModel({ ifMissing: true, log });
+  let haveVit = opts.vit || opts.ortWeb || opts.node;
+  if (!haveShared) {
+    skip(`random ViT-B/32 runs and baselines: ${SHARED_IMAGES} not found (set SHOEBOX_SHARED_IMAGES)`);
+    haveVit = false;
+  }
+  if (haveVit) {
+    try {
+      await generateBenchModel({ ifMissing: true, log });
+    } catch (err) {
+      skip(`random ViT-B/32 runs and baselines: ${err.message}`);
+      haveVit = false;
+    }
+  }
+  const built = buildOrReuse(opts.build);
+  installBenchFiles(haveVit);
+
+  const fixtureFiles = haveShared ? listImages(SHARED_IMAGES, opts.fixtureN) : (ensureFixtureImages(), listImages(FIXTURE_IMAGES_DIR, opts.fixtureN));
+  if (!haveShared) skipped.push(`the fixture run used the ${fixtureFiles.length} generated fixture images instead of shared photos`);
+  const vitFiles = haveShared ? listImages(SHARED_IMAGES, opts.vitN) : [];
+
+  // Each repetition runs every configuration once (fixture, ViT, Node baseline), so a burst of load
+  // from other processes spoils one repetition rather than every run of one configuration.
+  const plan = [];
+  for (let rep = 1; rep <= opts.repeat; rep++) {
+    if (opts.fixture) plan.push({ kind: 'app', label: 'fixture', modelId: FIXTURE_MODEL_ID, files: fixtureFiles, rep, needS: 30 + fixtureFiles.length / 10 });
+    if (opts.vit && haveVit) plan.push({ kind: 'app', label: 'vit-b32-random', modelId: BENCH_MODEL_ID, files: vitFiles, rep, needS: 40 + vitFiles.length / 3 });
+    if (opts.node && haveVit) plan.push({ kind: 'node', label: 'onnxruntime-node', rep, needS: 20 + vitFiles.length / 20 });
+  }
+  const server = await startServer({ outDir: OUT_DIR });
+  const runs = [];
+  let ortWeb = null;
+  let ortWebFewer = null;
+  const nodeRuns = [];
+  const runNodeBaseline = async (rep) => {
+    log(`onnxruntime-node + sharp on the same ${vitFiles.length} images (batch 8, 2 threads), run ${rep}`);
+    const gate = await quietGate(deadline);
+    const cpu = startCpuInterval();
+    const node = await nodeBaseline({ root: ROOT, modelPath: join(BENCH_MODEL_DIR, 'onnx', 'vision_model_quantized.onnx'), files: vitFiles, batch: 8, threads: 2 });
+    node.cpu = { ...cpu.stop(), ...gate };
+    node.rep = rep;
+    log(
+      `  inference ${node.inferImagesPerSecond.toFixed(2)} img/s, prep ${node.prepImagesPerSecond.toFixed(2)} img/s, end to end ${node.endToEndImagesPerSecond.toFixed(2)} img/s; ` +
+        `CPU ours ${node.cpu.oursCores}, others ${node.cpu.othersCores}`,
+    );
+    return node;
+  };
+  try {
+    log(`serving ${OUT_DIR} at ${server.url}`);
+    for (const item of plan) {
+      const leftS = (deadline - Date.now()) / 1000 - (opts.ortWeb && haveVit && !ortWeb ? 90 : 0);
+      if (item.rep > 1 && leftS < item.needS) {
+        skip(`${item.label} run ${item.rep}: not enough time left in the ${opts.budgetS} s budget`);
+        continue;
+      }
+      if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(item.rep));
+      else runs.push({ rep: item.rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+    }
+    if (opts.ortWeb && haveVit) {
+      const modelPath = `/models/${BENCH_MODEL_ID}/onnx/vision_model_quantized.onnx`;
+      ortWeb = await runOrtWeb({ url: server.url, modelPath, deadline });
+      // One thread fewer than cores leaves a core to the ingest pipeline: is the 2nd thread worth it?
+      if (ortWeb.threads > 1 && (deadline - Date.now()) / 1000 > 60) {
+        ortWebFewer = await runOrtWeb({ url: server.url, modelPath, deadline, rounds: 2, batches: [8], threads: ortWeb.threads - 1 });
+      } else if (ortWeb.threads > 1) skip('onnxruntime-web with fewer threads: not enough time left');
+    }
+  } finally {
+    await server.stop();
+  }
+
+  const app = {};
+  for (const id of [...new Set(runs.map((x) => x.modelId))]) {
+    const mine = runs.filter((x) => x.modelId === id);
+    app[id] = { reps: mine.length, best: bestClean(mine, 'steadyImagesPerSecond'), medianSteady: round(median(mine.map((x) => x.steadyImagesPerSecond)), 2) };
+  }
+  const nodeSummary = nodeRuns.length
+    ? {
+        reps: nodeRuns.length,
+        best: bestClean(nodeRuns, 'inferImagesPerSecond'),
+        medianInfer: round(median(nodeRuns.map((x) => x.inferImagesPerSecond)), 2),
+        medianEndToEnd: round(median(nodeRuns.map((x) => x.endToEndImagesPerSecond)), 2),
+      }
+    : null;
+  const vit = app[BENCH_MODEL_ID]?.best;
+  const fixture = app[FIXTURE_MODEL_ID]?.best;
+  const ortB8 = ortWeb?.runs?.find((x) => x.batch === 8);
+  const ortB1 = ortWeb?.runs?.find((x) => x.batch === 1);
+  const nodeBest = nodeSummary?.best;
+  const ratios = [];
+  if (vit && ortB8) ratios.push({ what: 'app steady ÷ raw onnxruntime-web inference, batch 8 (same browser, same model) — the app pipeline overhead', value: vit.steadyImagesPerSecond / ortB8.bestImagesPerSecond });
+  if (vit && ortB1) ratios.push({ what: 'app steady ÷ raw onnxruntime-web inference, batch 1', value: vit.steadyImagesPerSecond / ortB1.bestImagesPerSecond });
+  if (vit && nodeBest) {
+    ratios.push({ what: 'app steady ÷ onnxruntime-node + sharp, end to end (the baseline)', value: vit.steadyImagesPerSecond / bestClean(nodeRuns, 'endToEndImagesPerSecond').endToEndImagesPerSecond });
+    ratios.push({ what: 'app steady ÷ onnxruntime-node, inference only', value: vit.steadyImagesPerSecond / nodeBest.inferImagesPerSecond });
+  }
+  const fewer8 = ortWebFewer?.runs?.find((x) => x.batch === 8);
+  if (ortB8 && fewer8) ratios.push({ what: `raw onnxruntime-web batch 8, ${ortWeb.threads} threads ÷ ${ortWebFewer.threads} thread(s)`, value: ortB8.bestImagesPerSecond / fewer8.bestImagesPerSecond });
+  if (ortB8 && nodeBest) ratios.push({ what: 'raw onnxruntime-web ÷ onnxruntime-node, inference only, batch 8 — the WASM penalty', value: ortB8.bestImagesPerSecond / nodeBest.inferImagesPerSecond });
+  if (vit && fixture) ratios.push({ what: 'app steady with ViT-B/32 ÷ app steady with the fixture model (pipeline only)', value: vit.steadyImagesPerSecond / fixture.steadyImagesPerSecond });
+
+  const result = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    versions: versions(runs[0]?.env.userAgent),
+    build: built.note,
+    options: { warmup: opts.warmup, repeat: opts.repeat, fixtureN: fixtureFiles.length, vitN: vitFiles.length, imagesDir: haveShared ? SHARED_IMAGES : FIXTURE_IMAGES_DIR, chromeArgs: CHROME_ARGS },
+    summary: { app, node: nodeSummary },
+    ratios: ratios.map((q) => ({ ...q, value: round(q.value, 3) })),
+    runs,
+    ortWeb,
+    ortWebFewerThreads: ortWebFewer,
+    node: nodeRuns,
+    skipped,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${opts.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${opts.name}.md`), markdown(result));
+  log(`wrote bench/results/${opts.name}.json and bench/results/${opts.name}.md`);
+  for (const [id, x] of Object.entries(app)) log(`  ${id}: steady best ${x.best.steadyImagesPerSecond} img/s, median ${x.medianSteady} (${x.reps} runs)`);
+  for (const q of result.ratios) log(`  ${q.what}: ${q.value}`);
+}
+
+main().catch((err) => {
+  console.error(`bench:ingest failed: ${err?.stack || err}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,342 @@
+import { describe, expect, it } from 'vitest';
+import { l2Normalize } from '../../../src/lib/core/vector';
+import {
+  decodeIndex,
+  encodeIndex,
+  ExactIndex,
+  IndexFormatError,
+  IndexMismatchError,
+  readIndexHeader,
+  restoreIndex,
+  type VectorIndex,
+} from '../../../src/lib/core/vector-index';
+import { DEFAULT_HNSW_PARAMS, Hnsw } from '../../../src/lib/core/hnsw';
+import { createIndex, restoreAnyIndex } from '../../../src/lib/index/choose-index';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomUnit(r: () => number, dim: number): Float32Array {
+  return l2Normalize(Float32Array.from({ length: dim }, () => r() * 2 - 1));
+}
+
+/** n unit vectors around `clusters` random centres (cosine to the centre ≈ 0.7–0.9), ids "p0".."p{n−1}". */
+function clustered(n: number, dim: number, clusters: number, seed: number): Array<{ id: string; vector: Float32Array }> {
+  const r = rng(seed);
+  const centres = Array.from({ length: clusters }, () => randomUnit(r, dim));
+  return Array.from({ length: n }, (_, i) => {
+    const c = centres[Math.floor(r() * clusters)]!;
+    const noise = randomUnit(r, dim);
+    const spread = 0.4 + 0.5 * r();
+    return { id: `p${i}`, vector: l2Normalize(c.map((x, j) => x + spread * noise[j]!)) };
+  });
+}
+
+const ids = (hits: Array<{ id: string }>) => hits.map((h) => h.id);
+
+function build(items: Array<{ id: string; vector: Float32Array }>, dim: number, params: ConstructorParameters<typeof Hnsw>[2] = {}): { hnsw: Hnsw; exact: ExactIndex } {
+  const hnsw = new Hnsw(dim, 'clip-vit-b32', params);
+  const exact = new ExactIndex(dim, 'clip-vit-b32');
+  hnsw.addMany(items);
+  exact.addMany(items);
+  return { hnsw, exact };
+}
+
+function recallAt10(index: VectorIndex, exact: ExactIndex, queries: Float32Array[], ef: number): number {
+  let hit = 0;
+  for (const q of queries) {
+    const want = new Set(ids(exact.search(q, { k: 10 })));
+    hit += index.search(q, { k: 10, ef }).filter((h) => want.has(h.id)).length;
+  }
+  return hit / (10 * queries.length);
+}
+
+const DIM = 48;
+const ITEMS = clustered(2000, DIM, 40, 1);
+const { hnsw: BIG, exact: BIG_EXACT } = build(ITEMS, DIM, { m: 12, efConstruction: 80 });
+const QUERIES = [...clustered(60, DIM, 40, 1).map((x, i) => l2Normalize(x.vector.map((v, j) => v + 0.3 * randomUnit(rng(i + 500), DIM)[j]!))), ...Array.from({ length: 40 }, (_, i) => randomUnit(rng(900 + i), DIM))];
+
+describe('Hnsw search', () => {
+  it('recall@10 ≥ 0.99 against the exact scan on 2k clustered vectors at high ef, with exact scores', () => {
+    expect(BIG.size).toBe(2000);
+    expect(BIG.kind).toBe('hnsw');
+    expect(recallAt10(BIG, BIG_EXACT, QUERIES, 200)).toBeGreaterThanOrEqual(0.99);
+    // Scores are summed like VectorMatrix.topK: identical to the exact scan's, not just close.
+    for (const q of QUERIES.slice(0, 20)) {
+      const want = new Map(BIG_EXACT.search(q, { k: 50 }).map((h) => [h.id, h.score]));
+      for (const h of BIG.search(q, { k: 10, ef: 200 })) if (want.has(h.id)) expect(h.score).toBe(want.get(h.id));
+    }
+  });
+
+  it('results are sorted by score descending, recall grows with ef, ef defaults to params.efSearch', () => {
+    for (const q of QUERIES.slice(0, 10)) {
+      const hits = BIG.search(q, { k: 10, ef: 64 });
+      for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+    }
+    const low = recallAt10(BIG, BIG_EXACT, QUERIES, 10);
+    const high = recallAt10(BIG, BIG_EXACT, QUERIES, 200);
+    expect(low).toBeLessThanOrEqual(high);
+    const q = QUERIES[3]!;
+    expect(BIG.search(q, { k: 10 })).toEqual(BIG.search(q, { k: 10, ef: DEFAULT_HNSW_PARAMS.efSearch }));
+  });
+
+  it('filter: only accepted ids, k of them, also when the filter is very selective', () => {
+    const tenth = (id: string) => Number(id.slice(1)) % 10 === 3;
+    const one = (id: string) => id === 'p1234';
+    let hit = 0;
+    for (const q of QUERIES.slice(0, 30)) {
+      const got = BIG.search(q, { k: 5, filter: tenth, ef: 100 });
+      expect(got).toHaveLength(5);
+      expect(got.every((h) => tenth(h.id))).toBe(true);
+      const want = new Set(ids(BIG_EXACT.search(q, { k: 5, filter: tenth })));
+      hit += got.filter((h) => want.has(h.id)).length;
+      // Selective enough to scan: exact.
+      expect(BIG.search(q, { k: 5, filter: one })).toEqual(BIG_EXACT.search(q, { k: 5, filter: one }));
+    }
+    expect(hit / (5 * 30)).toBeGreaterThanOrEqual(0.99);
+    expect(BIG.search(QUERIES[0]!, { k: 5, filter: () => false })).toEqual([]);
+  });
+
+  it('a filter that itself searches the index does not disturb the outer search', () => {
+    const q = QUERIES[1]!;
+    const plain = BIG.search(q, { k: 5, ef: 50 });
+    let inner = 0;
+    const got = BIG.search(q, {
+      k: 5,
+      ef: 50,
+      filter: () => {
+        if (inner++ < 3) BIG.search(QUERIES[2]!, { k: 3, ef: 20 });
+        return true;
+      },
+    });
+    expect(got).toEqual(plain);
+  });
+
+  it('k larger than the index, k ≤ 0, empty index, wrong dimension, non-finite input', () => {
+    const empty = new Hnsw(4, 'm');
+    const q = randomUnit(rng(1), 4);
+    expect(empty.search(q, { k: 5 })).toEqual([]);
+    const small = new Hnsw(4, 'm');
+    small.addMany([0, 1, 2].map((i) => ({ id: `s${i}`, vector: randomUnit(rng(i + 10), 4) })));
+    expect(small.search(q, { k: 10 })).toHaveLength(3);
+    expect(small.search(q, { k: 0 })).toEqual([]);
+    expect(() => small.add('x', new Float32Array(5))).toThrow(RangeError);
+    expect(() => small.search(new Float32Array(3), { k: 1 })).toThrow(RangeError);
+    expect(small.search(new Float32Array([NaN, 0, 0, 0]), { k: 1 })).toEqual([]);
+    small.add('bad', new Float32Array([NaN, 1, 0, 0])); // stored as zeros: score 0
+    expect(small.search(q, { k: 4 }).find((h) => h.id === 'bad')?.score).toBe(0);
+    expect(() => new Hnsw(0, 'm')).toThrow(RangeError);
+    expect(() => new Hnsw(4, 'm', { m: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('Hnsw updates', () => {
+  it('removed ids are never returned; remove reports presence; deletedCount counts them', () => {
+    const items = clustered(600, DIM, 10, 8);
+    const { hnsw } = build(items, DIM, { m: 8, efConstruction: 40 });
+    const removed = new Set<string>();
+    for (let i = 0; i < 600; i += 3) {
+      expect(hnsw.remove(`p${i}`)).toBe(true);
+      removed.add(`p${i}`);
+    }
+    expect(hnsw.remove('p0')).toBe(false);
+    expect(hnsw.remove('nope')).toBe(false);
+    expect(hnsw.size).toBe(600 - removed.size);
+    expect(hnsw.deletedCount).toBe(removed.size);
+    expect(hnsw.nodeCount).toBe(600);
+    for (const { id, vector } of items) {
+      if (!removed.has(id)) continue;
+      expect(hnsw.has(id)).toBe(false);
+      // Even the removed vector itself as the query must not find it.
+      expect(ids(hnsw.search(vector, { k: 20, ef: 60 }))).not.toContain(id);
+    }
+    const all = hnsw.search(randomUnit(rng(1), DIM), { k: 1000, ef: 1000 });
+    expect(all).toHaveLength(hnsw.size);
+    expect(all.some((h) => removed.has(h.id))).toBe(false);
+  });
+
+  it('recall holds after removing half the items (deleted nodes still route)', () => {
+    const items = clustered(1500, DIM, 30, 9);
+    const { hnsw, exact } = build(items, DIM, { m: 12, efConstruction: 80 });
+    for (let i = 0; i < 1500; i += 2) {
+      hnsw.remove(`p${i}`);
+      exact.remove(`p${i}`);
+    }
+    expect(recallAt10(hnsw, exact, QUERIES, 200)).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('re-adding an id (after remove, or as a replacement) inserts a new node with the new vector', () => {
+    const items = clustered(200, DIM, 5, 10);
+    const { hnsw } = build(items, DIM);
+    const fresh = randomUnit(rng(123), DIM);
+    hnsw.remove('p5');
+    hnsw.add('p5', fresh);
+    hnsw.add('p6', fresh); // replacement without remove
+    expect(hnsw.size).toBe(200);
+    expect(hnsw.nodeCount).toBe(202);
+    expect(hnsw.deletedCount).toBe(2);
+    const top = hnsw.search(fresh, { k: 2, ef: 100 });
+    expect(ids(top).sort()).toEqual(['p5', 'p6']);
+    expect(top[0]!.score).toBeCloseTo(1, 6);
+    expect(hnsw.get('p6')).toEqual(fresh);
+    expect(ids(hnsw.search(items[6]!.vector, { k: 200, ef: 200 }))[0]).not.toBe('p6');
+  });
+
+  it('addMany: later duplicates win, and it builds the same graph as a loop of add', () => {
+    const items = clustered(300, DIM, 6, 4);
+    const dup = randomUnit(rng(99), DIM);
+    const a = new Hnsw(DIM, 'm', { seed: 7 });
+    for (const { id, vector } of items.filter((x) => x.id !== 'p7')) a.add(id, vector);
+    a.add('p7', dup);
+    const b = new Hnsw(DIM, 'm', { seed: 7 });
+    b.addMany([...items, { id: 'p7', vector: dup }]);
+    expect(b.size).toBe(300);
+    expect(b.nodeCount).toBe(300); // the duplicate was folded before insertion
+    expect(b.search(dup, { k: 1 })[0]).toMatchObject({ id: 'p7' });
+    expect(b.serialize()).toEqual(a.serialize());
+  });
+
+  it('builds are deterministic for a seed, and differ for another seed', () => {
+    const items = clustered(400, DIM, 8, 5);
+    const one = build(items, DIM, { seed: 42 }).hnsw.serialize();
+    const two = build(items, DIM, { seed: 42 }).hnsw.serialize();
+    const other = build(items, DIM, { seed: 43 }).hnsw.serialize();
+    expect(two).toEqual(one);
+    expect(other).not.toEqual(one);
+  });
+
+  it('grows capacity by doubling and keeps working', () => {
+    const items = clustered(300, DIM, 6, 12);
+    const hnsw = new Hnsw(DIM, 'm', { initialCapacity: 16 });
+    expect(hnsw.capacity).toBe(16);
+    for (const { id, vector } of items.slice(0, 100)) hnsw.add(id, vector);
+    expect(hnsw.capacity).toBe(128);
+    hnsw.addMany(items.slice(100));
+    expect(hnsw.capacity).toBe(512);
+    expect(hnsw.size).toBe(300);
+    // Vectors (512 × 48 floats) + layer-0 links (512 × (1 + 2M) ints) at least.
+    expect(hnsw.memoryBytes).toBeGreaterThanOrEqual(512 * DIM * 4 + 512 * 33 * 4);
+    const exact = new ExactIndex(DIM, 'm');
+    exact.addMany(items);
+    expect(recallAt10(hnsw, exact, QUERIES.slice(0, 30), 100)).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('Hnsw serialisation', () => {
+  it('serialize → restore gives identical results, header, counts and parameters', async () => {
+    const items = clustered(800, DIM, 12, 20);
+    const { hnsw } = build(items, DIM, { m: 10, efConstruction: 60, efSearch: 48 });
+    hnsw.remove('p1');
+    hnsw.add('p2', randomUnit(rng(5), DIM));
+    hnsw.add('фото/IMG_0001.jpg', randomUnit(rng(6), DIM));
+    const bytes = hnsw.serialize();
+    expect(bytes.byteLength % 4).toBe(0);
+    expect(readIndexHeader(bytes)).toMatchObject({ kind: 'hnsw', dim: DIM, count: 800, modelKey: 'clip-vit-b32', version: 1 });
+
+    const back = (await restoreIndex(bytes, { restorers: { hnsw: Hnsw.fromDecoded } })) as Hnsw;
+    expect(back).toBeInstanceOf(Hnsw);
+    expect(back.size).toBe(800);
+    expect(back.nodeCount).toBe(hnsw.nodeCount);
+    expect(back.deletedCount).toBe(2);
+    expect(back.params).toMatchObject({ m: 10, efConstruction: 60, efSearch: 48, seed: DEFAULT_HNSW_PARAMS.seed });
+    expect(back.has('p1')).toBe(false);
+    expect(back.has('фото/IMG_0001.jpg')).toBe(true);
+    expect(back.get('p3')).toEqual(hnsw.get('p3'));
+    for (const q of QUERIES.slice(0, 30)) {
+      for (const ef of [10, 48, 200]) expect(back.search(q, { k: 10, ef })).toEqual(hnsw.search(q, { k: 10, ef }));
+      const keep = (id: string) => id.endsWith('7');
+      expect(back.search(q, { k: 5, filter: keep })).toEqual(hnsw.search(q, { k: 5, filter: keep }));
+    }
+    expect(back.serialize()).toEqual(bytes);
+  });
+
+  it('a restored index keeps building exactly as if it had never been saved (graph and PRNG state)', () => {
+    const items = clustered(700, DIM, 10, 21);
+    const straight = build(items, DIM).hnsw;
+    const first = build(items.slice(0, 500), DIM).hnsw;
+    const resumed = Hnsw.restore(first.serialize());
+    resumed.addMany(items.slice(500));
+    expect(resumed.serialize()).toEqual(straight.serialize());
+    // The restored vectors are a view of the input bytes; growing copies them out.
+    expect(resumed.capacity).toBeGreaterThanOrEqual(700);
+  });
+
+  it('restores from an unaligned view, and an empty index round-trips', async () => {
+    const bytes = build(clustered(50, DIM, 3, 22), DIM).hnsw.serialize();
+    const host = new Uint8Array(bytes.byteLength + 3);
+    host.set(bytes, 3);
+    const back = await restoreIndex(host.subarray(3), { restorers: { hnsw: Hnsw.fromDecoded } });
+    expect(back.size).toBe(50);
+    expect(back.search(QUERIES[0]!.subarray(0, DIM), { k: 3 })).toHaveLength(3);
+
+    const empty = Hnsw.restore(new Hnsw(DIM, 'm').serialize());
+    expect(empty.size).toBe(0);
+    expect(empty.search(QUERIES[0]!, { k: 3 })).toEqual([]);
+    empty.add('a', QUERIES[0]!);
+    expect(empty.search(QUERIES[0]!, { k: 3 })).toEqual([{ id: 'a', score: expect.closeTo(1, 6) as number }]);
+  });
+
+  const good = (): Uint8Array => build(clustered(120, DIM, 4, 30), DIM, { m: 6 }).hnsw.serialize();
+  /** Re-encodes `bytes` with the payload changed by `edit` (a valid checksum around bad content). */
+  const tamper = (bytes: Uint8Array, edit: (words: Int32Array) => void): Uint8Array => {
+    const d = decodeIndex(bytes);
+    const payload = d.payload.slice();
+    edit(new Int32Array(payload.buffer, 0, payload.byteLength >> 2));
+    return encodeIndex({ kind: 'hnsw', dim: d.dim, modelKey: d.modelKey, ids: d.ids }, payload.byteLength, (out) => out.set(payload));
+  };
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(IndexFormatError);
+      return (e as IndexFormatError).code;
+    }
+    throw new Error('did not throw');
+  };
+
+  it.each([
+    { name: 'truncated', mutate: (b: Uint8Array) => b.slice(0, b.byteLength - 4), want: 'truncated' },
+    { name: 'header only', mutate: (b: Uint8Array) => b.slice(0, 32), want: 'truncated' },
+    { name: 'flipped bit in a vector', mutate: (b: Uint8Array) => ((b[Math.floor(b.byteLength * 0.4)]! ^= 0x40), b), want: 'checksum' },
+    { name: 'flipped bit in the graph', mutate: (b: Uint8Array) => ((b[b.byteLength - 200]! ^= 0x01), b), want: 'checksum' },
+    { name: 'exact bytes', mutate: () => new ExactIndex(DIM, 'm').serialize(), want: 'kind' },
+    { name: 'foreign payload (hnswlib-wasm)', mutate: (b: Uint8Array) => tamper(b, (w) => (w[0] = 120)), want: 'payload' },
+    { name: 'future payload version', mutate: (b: Uint8Array) => tamper(b, (w) => (w[1] = 2)), want: 'payload' },
+    { name: 'link out of range', mutate: (b: Uint8Array) => tamper(b, (w) => (w[12 + 120 * DIM + 1] = 5000)), want: 'payload' },
+    { name: 'too many links', mutate: (b: Uint8Array) => tamper(b, (w) => (w[12 + 120 * DIM] = 13)), want: 'payload' },
+    { name: 'deleted count off', mutate: (b: Uint8Array) => tamper(b, (w) => (w[11] = 1)), want: 'payload' },
+    { name: 'entry point out of range', mutate: (b: Uint8Array) => tamper(b, (w) => (w[8] = 120)), want: 'payload' },
+    { name: 'bad M', mutate: (b: Uint8Array) => tamper(b, (w) => (w[2] = 0)), want: 'payload' },
+  ])('rejects bad bytes: $name', async ({ mutate, want }) => {
+    const bytes = mutate(good());
+    expect(code(() => Hnsw.restore(bytes))).toBe(want);
+    // (Exact bytes are fine for restoreAnyIndex: only Hnsw.restore insists on kind 'hnsw'.)
+    if (want !== 'kind') await expect(restoreAnyIndex(bytes)).rejects.toBeInstanceOf(IndexFormatError);
+  });
+
+  it('model-key mismatch is rejected on request', async () => {
+    const bytes = good();
+    expect(() => Hnsw.restore(bytes, 'siglip2-b16')).toThrow(IndexMismatchError);
+    await expect(restoreAnyIndex(bytes, { expectedModelKey: 'siglip2-b16' })).rejects.toBeInstanceOf(IndexMismatchError);
+  });
+});
+
+describe('choose-index uses this HNSW', () => {
+  it('createIndex("hnsw") makes an Hnsw, restoreAnyIndex restores it', async () => {
+    const index = await createIndex('hnsw', DIM, 'clip-vit-b32', { m: 8 });
+    expect(index).toBeInstanceOf(Hnsw);
+    index.addMany(ITEMS.slice(0, 300));
+    const back = await restoreAnyIndex(await index.serialize(), { expectedModelKey: 'clip-vit-b32', expectedDim: DIM });
+    expect(back).toBeInstanceOf(Hnsw);
+    expect(back.search(QUERIES[0]!, { k: 10, ef: 64 })).toEqual(index.search(QUERIES[0]!, { k: 10, ef: 64 }));
+  });
+});
