@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Ingest throughput of the production build in headless Chromium (WASM), `npm run bench:ingest`.
 //
-//   node bench/ingest.mjs [--no-build] [--fixture-n 200] [--vit-n 200] [--warmup 20] [--repeat 3]
+//   node bench/ingest.mjs [--no-build] [--fixture-n 200] [--vit-n 200] [--warmup 20] [--repeat 2]
 //                         [--skip-fixture] [--skip-vit] [--skip-ort-web] [--skip-node]
 //                         [--budget-s 570] [--quiet-wait-s 30] [--name ingest]
 //
@@ -14,8 +14,9 @@
 // Each app run opens /?model=<id>, waits for the model, then sets the N files on the "Add photos and
 // videos" input and records every text of the live region (role=status) with a MutationObserver.
 // This machine may be shared: before each measurement it waits (bounded) for other processes to go
-// quiet, records how much CPU they took during it (/proc), repeats each app run --repeat times and
-// reports the best repetition (interference only ever slows a run down) next to the median.
+// quiet, records how much CPU they took during it (/proc), repeats each configuration --repeat times,
+// retries (budget permitting) any configuration none of whose runs was undisturbed, and reports the
+// best undisturbed run (interference only ever slows a run down) next to the median.
 // Writes bench/results/ingest.json and bench/results/ingest.md (--name changes the stem).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ const pkgVersion = (name) => {
 };
 
 function parseArgs(argv) {
-  const o = { build: true, fixtureN: 200, vitN: 200, warmup: 20, fixture: true, vit: true, ortWeb: true, node: true, budgetS: 570, quietWaitS: 30, repeat: 3, name: 'ingest' };
+  const o = { build: true, fixtureN: 200, vitN: 200, warmup: 20, fixture: true, vit: true, ortWeb: true, node: true, budgetS: 570, quietWaitS: 30, repeat: 2, name: 'ingest' };
   const num = (i) => {
     const v = Number(argv[i]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i - 1]} needs a positive number`);
@@ -496,8 +497,12 @@ function markdown(r) {
       '`shoebox-fixture-clip`: the tiny test model, so that run measures the pipeline (staging, decode, SHA-256, pHash, thumbnail, IndexedDB/OPFS, worker hops).',
   );
   lines.push('');
-  lines.push(`## App ingest: best of ${r.options.repeat} runs (setInputFiles → live region reads "Indexed N of N")`, '');
-  lines.push('Best = the run with the highest steady rate among those other processes did not disturb (all runs if none was undisturbed); every run is listed at the end.', '');
+  lines.push('## App ingest, best run (setInputFiles → live region reads "Indexed N of N")', '');
+  lines.push(
+    `Each configuration ran ${r.options.repeat} time(s), plus retries when no run was free of interference. Best = the highest steady rate among the runs ` +
+      'other processes did not disturb (among all runs if none was undisturbed); every run is listed at the end.',
+    '',
+  );
   lines.push('| Model | N | Model ready | Staging | First batch stored | Wall | Wall img/s | Warm-up img/s | **Steady img/s** | Steady, median of runs | 2nd half img/s | App shows | CPU ours / others |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [modelId, sum] of Object.entries(r.summary.app)) {
@@ -558,6 +563,9 @@ function markdown(r) {
     lines.push(`| ${x.modelId} | ${x.rep} | ${f(x.wallImagesPerSecond, 2)} | ${f(x.steadyImagesPerSecond, 2)} | ${qw} | ${f(x.secondHalfImagesPerSecond, 2)} | ${f(x.appReportedImagesPerSecond)} | ${cpuCell(x.cpu)} | ${f(x.imagesPerOurCoreSecond, 2)} |`);
   }
   lines.push('');
+  if (r.node?.length) {
+    lines.push(`onnxruntime-node runs (inference img/s, CPU ours / others): ${r.node.map((x) => `${x.rep}: ${f(x.inferImagesPerSecond, 1)} (${cpuCell(x.cpu)})`).join('; ')}.`, '');
+  }
   lines.push(
     `*CPU ours / others*: average cores used during the measurement by this benchmark's processes (Chromium, vite preview, Node) and by everything else on the machine; ` +
       `⚠ = others used more than ${CONTENDED_CORES} core, so that figure is depressed by contention. *img per our core-s*: images ÷ CPU-seconds our processes got ` +
@@ -653,21 +661,56 @@ async function measure(opts, deadline) {
   try {
     log(`serving ${OUT_DIR} at ${server.url}`);
     for (const item of plan) {
-      const leftS = (deadline - Date.now()) / 1000 - (opts.ortWeb && haveVit && !ortWeb ? 90 : 0);
-      if (item.rep > 1 && leftS < item.needS) {
+      const reserveS = opts.ortWeb && haveVit ? 100 : 0; // for the onnxruntime-web baseline after the plan
+      if (item.rep > 1 && (deadline - Date.now()) / 1000 - reserveS < item.needS) {
         skip(`${item.label} run ${item.rep}: not enough time left in the ${opts.budgetS} s budget`);
         continue;
       }
       if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(item.rep));
       else runs.push({ rep: item.rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
     }
-    if (opts.ortWeb && haveVit) {
-      const modelPath = `/models/${BENCH_MODEL_ID}/onnx/vision_model_quantized.onnx`;
-      ortWeb = await runOrtWeb({ url: server.url, modelPath, deadline });
-      // One thread fewer than cores leaves a core to the ingest pipeline: is the 2nd thread worth it?
-      if (ortWeb.threads > 1 && (deadline - Date.now()) / 1000 > 60) {
-        ortWebFewer = await runOrtWeb({ url: server.url, modelPath, deadline, rounds: 2, batches: [8], threads: ortWeb.threads - 1 });
-      } else if (ortWeb.threads > 1) skip('onnxruntime-web with fewer threads: not enough time left');
+    const modelPath = `/models/${BENCH_MODEL_ID}/onnx/vision_model_quantized.onnx`;
+    const ortClean = (r) => r?.ok && r.runs.some((x) => x.batch === 8 && !(x.bestCpu?.othersCores > CONTENDED_CORES));
+    if (opts.ortWeb && haveVit) ortWeb = await runOrtWeb({ url: server.url, modelPath, deadline });
+
+    // Retry pass: a configuration none of whose runs was undisturbed gets another run while the budget
+    // lasts, after a longer wait for the machine to go quiet (most important first).
+    const clean = (list) => list.some((x) => !(x.cpu?.othersCores > CONTENDED_CORES));
+    const leftS = () => (deadline - Date.now()) / 1000;
+    for (let pass = 1; pass <= 3; pass++) {
+      const todo = [];
+      if (opts.vit && haveVit && !clean(runs.filter((x) => x.modelId === BENCH_MODEL_ID))) todo.push(plan.find((x) => x.modelId === BENCH_MODEL_ID));
+      if (opts.ortWeb && haveVit && !ortClean(ortWeb)) todo.push({ kind: 'ort-web', label: 'onnxruntime-web', needS: 100 });
+      if (opts.node && haveVit && !clean(nodeRuns)) todo.push(plan.find((x) => x.kind === 'node'));
+      if (opts.fixture && !clean(runs.filter((x) => x.modelId === FIXTURE_MODEL_ID))) todo.push(plan.find((x) => x.modelId === FIXTURE_MODEL_ID));
+      let ran = false;
+      for (const item of todo) {
+        if (leftS() < item.needS + 60) continue;
+        log(`retry (${pass}): ${item.label} had no undisturbed run`);
+        await quietGate(deadline, 60);
+        const rep = `retry ${pass}`;
+        if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(rep));
+        else if (item.kind === 'ort-web') {
+          const again = await runOrtWeb({ url: server.url, modelPath, deadline });
+          if (ortClean(again) || !ortWeb?.ok) ortWeb = again;
+        } else runs.push({ rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+        ran = true;
+      }
+      if (!ran) break;
+    }
+    for (const [what, ok] of [
+      ['random ViT-B/32 app run', !(opts.vit && haveVit) || clean(runs.filter((x) => x.modelId === BENCH_MODEL_ID))],
+      ['fixture app run', !opts.fixture || clean(runs.filter((x) => x.modelId === FIXTURE_MODEL_ID))],
+      ['onnxruntime-web batch 8', !(opts.ortWeb && haveVit) || ortClean(ortWeb)],
+      ['onnxruntime-node run', !(opts.node && haveVit) || clean(nodeRuns)],
+    ]) {
+      if (!ok) skip(`no ${what} was free of interference from other processes: its figure is depressed (see the CPU columns)`);
+    }
+
+    // One thread fewer than cores leaves a core to the ingest pipeline: is the 2nd thread worth it?
+    if (opts.ortWeb && haveVit && ortWeb?.threads > 1) {
+      if (leftS() > 60) ortWebFewer = await runOrtWeb({ url: server.url, modelPath, deadline, rounds: 2, batches: [8], threads: ortWeb.threads - 1 });
+      else skip('onnxruntime-web with fewer threads: not enough time left');
     }
   } finally {
     await server.stop();
