@@ -12,22 +12,9 @@ import {
 } from '../../../src/lib/core/vector-index';
 import { DEFAULT_HNSW_PARAMS, Hnsw } from '../../../src/lib/core/hnsw';
 import { createIndex, restoreAnyIndex } from '../../../src/lib/index/choose-index';
+import { rng, randomUnit } from '../../helpers/random';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function randomUnit(r: () => number, dim: number): Float32Array {
-  return l2Normalize(Float32Array.from({ length: dim }, () => r() * 2 - 1));
-}
 
 /** n unit vectors around `clusters` random centres (cosine to the centre ≈ 0.7–0.9), ids "p0".."p{n−1}". */
 function clustered(n: number, dim: number, clusters: number, seed: number): Array<{ id: string; vector: Float32Array }> {

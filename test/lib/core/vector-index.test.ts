@@ -12,22 +12,9 @@ import {
   type DecodedIndex,
   type VectorIndex,
 } from '../../../src/lib/core/vector-index';
+import { rng, randomUnit } from '../../helpers/random';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function randomUnit(r: () => number, dim: number): Float32Array {
-  return l2Normalize(Float32Array.from({ length: dim }, () => r() * 2 - 1));
-}
 
 function filled(n: number, dim: number, seed = 1, modelKey = 'clip-vit-b32'): { index: ExactIndex; items: Map<string, Float32Array> } {
   const r = rng(seed);

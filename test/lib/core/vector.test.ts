@@ -7,24 +7,11 @@ import {
   rankByCosine,
   type ScoredId,
 } from '../../../src/lib/core/vector';
+import { rng, randomUnit } from '../../helpers/random';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const f32 = (...v: number[]) => new Float32Array(v);
 
-function randomUnit(r: () => number, dim: number): Float32Array {
-  return l2Normalize(Float32Array.from({ length: dim }, () => r() * 2 - 1));
-}
 
 /** Reference ranking: score everything, full sort (score desc, id asc), slice. */
 function fullSort(query: Float32Array, items: Array<{ id: string; vector: Float32Array }>, k: number): ScoredId[] {

@@ -7,25 +7,12 @@ import { l2Normalize } from '../../../src/lib/core/vector';
 import { ExactIndex, IndexFormatError, IndexMismatchError, readIndexHeader, restoreIndex, type VectorIndex } from '../../../src/lib/core/vector-index';
 import { HnswIndex, loadHnswLibrary } from '../../../src/lib/index/hnsw-index';
 import { chooseIndexKind, createIndex, EXACT_BELOW_ITEMS, HNSW_MIN_ITEMS, restoreAnyIndex } from '../../../src/lib/index/choose-index';
+import { rng, randomUnit } from '../../helpers/random';
 
 (globalThis as { window?: unknown }).window ??= globalThis;
 vi.mock('hnswlib-wasm', () => import('hnswlib-wasm/dist/hnswlib.js'));
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function randomUnit(r: () => number, dim: number): Float32Array {
-  return l2Normalize(Float32Array.from({ length: dim }, () => r() * 2 - 1));
-}
 
 const DIM = 24;
 const made: HnswIndex[] = [];
