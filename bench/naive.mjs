@@ -83,7 +83,7 @@ async function runVariant({ url, model, name, urls, deadline }) {
       const c = startCpuInterval();
       const part = await runChunk(urls.slice(i, Math.min(i + CHUNK, urls.length)));
       const cpu = c.stop();
-      chunks.push({ ms: part, othersCores: cpu.othersCores, quiet: cpu.othersCores == null || cpu.othersCores <= CONTENDED_CORES });
+      chunks.push({ ms: part, othersCores: cpu.othersCores, oursCpuS: cpu.oursCores == null ? null : cpu.oursCores * cpu.seconds, quiet: cpu.othersCores == null || cpu.othersCores <= CONTENDED_CORES });
     }
     const cpuUse = cpuAll.stop();
     const warm = ms.slice(0, WARMUP);
@@ -92,6 +92,8 @@ async function runVariant({ url, model, name, urls, deadline }) {
     const sum = (a) => a.reduce((x, y) => x + y, 0);
     const useQuiet = quiet.length >= MIN_QUIET_IMAGES;
     const basis = useQuiet ? quiet : steady;
+    const basisChunks = useQuiet ? chunks.filter((c) => c.quiet) : chunks;
+    const oursCpuS = basisChunks.every((c) => c.oursCpuS != null) ? basisChunks.reduce((a, c) => a + c.oursCpuS, 0) : null;
     const memory = await cdpMemory(context, page);
     const result = {
       variant: name,
@@ -107,6 +109,8 @@ async function runVariant({ url, model, name, urls, deadline }) {
         imagesPerSecond: basis.length ? round((basis.length * 1000) / sum(basis), 2) : null,
         allImagesPerSecond: steady.length ? round((steady.length * 1000) / sum(steady), 2) : null,
         allImages: steady.length,
+        // Contention-robust secondary figure: images per CPU-second our processes got (ORT spin-waits included).
+        imagesPerOurCoreSecond: oursCpuS ? round(basis.length / oursCpuS, 2) : null,
         p50Ms: round(pct(basis, 50), 1),
         p99Ms: round(pct(basis, 99), 1),
         wallS: round((Date.now() - steadyStartedAt) / 1000, 1),

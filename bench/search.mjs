@@ -717,7 +717,11 @@ L.push(
     ` (goal ≤ 1000 ms); serializing takes ${main.ts.serializeMs} ms` +
     (w100 ? ` instead of ${w100.serializeMs} ms` : '') +
     `. ` +
-    (w100 ? `Build cost and size are the same (${fmtN(maxN)}: ${round(main.ts.buildMs / 1000, 0)} s vs ${round(w100.buildMs / 1000, 0)} s, ${main.ts.serializedMB} vs ${w100.serializedMB} MB). ` : '') +
+    (w100
+      ? `Build cost and size are close (${fmtN(maxN)}: ${round(main.ts.buildMs / 1000, 0)} s vs ${round(w100.buildMs / 1000, 0)} s, ${main.ts.serializedMB} vs ${w100.serializedMB} MB` +
+        (sameRun ? `; ${fmtN(sameRun.n)} in this run: ${round(sameRun.ts.buildMs / 1000, 1)} s vs ${round(sameRun.wasm.buildMs / 1000, 1)} s` : '') +
+        '). '
+      : '') +
     (oSame && !oSame.wasm.text.missing
       ? `Recall at a given ef is the same (same algorithm and parameters); per query the TS HNSW is slower by a factor of ${ratio(oSame.ts.text.p50, oSame.wasm.text.p50)} (text, ef ${SEARCH_EF.text}) and ${ratio(oSame.ts.image.p50, oSame.wasm.image.p50)} (image, ef ${SEARCH_EF.image}) at ${fmtN(sameRun.n)} in this run (p50 ${oSame.ts.text.p50} vs ${oSame.wasm.text.p50} ms and ${oSame.ts.image.p50} vs ${oSame.wasm.image.p50} ms)` +
         (w100 && o100.wasm.text.ef === SEARCH_EF.text && o100.wasm.image.ef === SEARCH_EF.image
