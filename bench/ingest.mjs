@@ -126,7 +126,9 @@ function installBenchFiles(haveVit) {
   }
   const ortDist = join(pkgDir('onnxruntime-web'), 'dist');
   const dest = join(OUT_DIR, '__bench');
-  for (const f of ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) place(join(ortDist, f), join(dest, f));
+  const ortFiles = ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+  ortFiles.push('ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'); // 'plain' variant
+  for (const f of ortFiles) place(join(ortDist, f), join(dest, f));
   for (const f of ['ort-bench.html', 'ort-bench.mjs']) place(join(ROOT, 'bench', 'web', f), join(dest, f));
 }
 

@@ -3,11 +3,13 @@
 // ort-wasm-simd-threaded.asyncify), same thread rule (min(4, cores) when cross-origin isolated).
 //
 // Driven by bench/ingest.mjs through window.__ortBench (so it can account CPU per segment):
-//   await __ortBench.load(modelUrl, threads?) -> { threads, crossOriginIsolated, hardwareConcurrency, loadMs }
-//     (threads defaults to the app's rule; it can only be set once per page: ORT starts its pthreads once)
+//   await __ortBench.load(modelUrl, threads?, variant?) -> { variant, threads, crossOriginIsolated, hardwareConcurrency, loadMs }
+//     threads defaults to the app's rule and can only be set once per page (ORT starts its pthreads once);
+//     variant 'asyncify' (default) is the app's build, 'plain' the wasm-only bundle with
+//     ort-wasm-simd-threaded.{mjs,wasm}, to see what the WebGPU-capable build costs on the CPU.
 //   await __ortBench.warmup(batch, maxS)     -> [{ atS, ms }] runs until the last 3 agree within 10 %
 //   await __ortBench.segment(batch, seconds) -> { batch, runs, msPerBatch, imagesPerSecond }
-import * as ort from './ort.webgpu.bundle.min.mjs';
+let ort = null;
 
 const status = document.getElementById('status');
 const say = (t) => (status.textContent = t);
@@ -28,12 +30,15 @@ function feed(batch) {
 }
 
 window.__ortBench = {
-  async load(modelUrl, threadsWanted) {
+  async load(modelUrl, threadsWanted, variant = 'asyncify') {
+    const plain = variant === 'plain';
+    ort = await import(plain ? './ort.wasm.bundle.min.mjs' : './ort.webgpu.bundle.min.mjs');
     const appRule = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
     const threads = threadsWanted ?? appRule;
+    const base = plain ? 'ort-wasm-simd-threaded' : 'ort-wasm-simd-threaded.asyncify';
     ort.env.wasm.wasmPaths = {
-      wasm: new URL('./ort-wasm-simd-threaded.asyncify.wasm', import.meta.url).href,
-      mjs: new URL('./ort-wasm-simd-threaded.asyncify.mjs', import.meta.url).href,
+      wasm: new URL(`./${base}.wasm`, import.meta.url).href,
+      mjs: new URL(`./${base}.mjs`, import.meta.url).href,
     };
     ort.env.wasm.numThreads = threads;
     ort.env.wasm.proxy = false;
@@ -41,7 +46,7 @@ window.__ortBench = {
     const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     say('loaded');
-    return { threads, crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, loadMs: performance.now() - t0 };
+    return { variant: plain ? 'plain' : 'asyncify', threads, crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, loadMs: performance.now() - t0 };
   },
 
   // V8 first runs the wasm as baseline (Liftoff) code and swaps in optimised (TurboFan) code as
