@@ -303,29 +303,32 @@ function latencyStats(ms) {
   return { p50: round(pct(s, 50), 3), p99: round(pct(s, 99), 3), mean: round(s.reduce((a, b) => a + b, 0) / s.length, 3) };
 }
 /**
- * Runs the query list 3 times after a warm-up; a query's latency is the median of its 3 timings
- * (one sample per query), results come from the first pass. The passes are ~a second apart, so a
- * burst of other work on this shared VM inflates one timing of a query, not its median. A full GC
- * first (when node runs with --expose-gc) keeps the bench's own garbage — 100k generated vectors —
- * out of the timed loop.
+ * Times `fns` (one per index) on the same queries: a warm-up, then 3 passes, each pass running
+ * every fn over the whole list in turn. A query's latency is the median of its 3 timings (one
+ * sample per query); results come from the first pass. Passes of different indexes alternate, so
+ * a burst of other work on this shared VM lands on one pass of each index — and the median drops
+ * it — rather than on all passes of one index. A full GC first (when node runs with --expose-gc)
+ * keeps the bench's own garbage — 100k generated vectors — out of the timed loop.
  */
 const PASSES = 3;
-function timeQueries(queries, fn) {
+function timeQueriesMany(queries, fns) {
   globalThis.gc?.();
-  for (let i = 0; i < Math.min(20, queries.length); i++) fn(queries[i]); // warm-up
-  const timings = queries.map(() => []);
-  const results = [];
+  for (const fn of fns) for (let i = 0; i < Math.min(20, queries.length); i++) fn(queries[i]); // warm-up
+  const timings = fns.map(() => queries.map(() => []));
+  const results = fns.map(() => []);
   for (let pass = 0; pass < PASSES; pass++) {
-    queries.forEach((q, i) => {
-      const t = performance.now();
-      const r = fn(q);
-      timings[i].push(performance.now() - t);
-      if (pass === 0) results.push(r);
+    fns.forEach((fn, f) => {
+      queries.forEach((q, i) => {
+        const t = performance.now();
+        const r = fn(q);
+        timings[f][i].push(performance.now() - t);
+        if (pass === 0) results[f].push(r);
+      });
     });
   }
-  const ms = timings.map((t) => t.sort((a, b) => a - b)[t.length >> 1]);
-  return { ms, results };
+  return fns.map((_, f) => ({ ms: timings[f].map((t) => t.sort((a, b) => a - b)[t.length >> 1]), results: results[f] }));
 }
+const timeQueries = (queries, fn) => timeQueriesMany(queries, [fn])[0];
 function recallAt(results, truth) {
   let hit = 0;
   let total = 0;
@@ -351,23 +354,25 @@ async function liveBytes() {
 }
 
 // ---------------------------------------------------------------- scenarios
-/** One ef of the sweep: recall and latency per query kind. */
-function sweepRow(index, all, kinds, truth, ef) {
-  const run = timeQueries(all, (q) => index.search(q, { k: K, ef }));
-  const row = { ef };
-  for (const kind of ['text', 'image', 'all']) {
-    const idx = kinds.map((k, i) => (kind === 'all' || k === kind ? i : -1)).filter((i) => i >= 0);
-    const r = recallAt(idx.map((i) => run.results[i]), idx.map((i) => truth[i]));
-    row[kind] = { recall: round(r.strict, 3), recallWithin0005: round(r.within0005, 3), ...latencyStats(idx.map((i) => run.ms[i])) };
-  }
-  return row;
+/** One ef of the sweep, every index on the same queries: recall and latency per query kind. */
+function sweepRows(indexes, all, kinds, truth, ef) {
+  const runs = timeQueriesMany(all, indexes.map((index) => (q) => index.search(q, { k: K, ef })));
+  return runs.map((run) => {
+    const row = { ef };
+    for (const kind of ['text', 'image', 'all']) {
+      const idx = kinds.map((k, i) => (kind === 'all' || k === kind ? i : -1)).filter((i) => i >= 0);
+      const r = recallAt(idx.map((i) => run.results[i]), idx.map((i) => truth[i]));
+      row[kind] = { recall: round(r.strict, 3), recallWithin0005: round(r.within0005, 3), ...latencyStats(idx.map((i) => run.ms[i])) };
+    }
+    return row;
+  });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Builds each HNSW implementation from `items`; sweeps ef with the implementations interleaved
- * per ef (a burst of other work on this shared VM then hits both alike); serialises and restores
+ * Builds each HNSW implementation from `items`; sweeps ef with the implementations' timing passes
+ * interleaved (see timeQueriesMany); serialises and restores
  * each 3 times. memoryMB: for the TS HNSW its typed arrays (Hnsw.memoryBytes); for hnswlib-wasm
  * the growth of the wasm heap (a high-water mark: it never shrinks).
  */
@@ -394,11 +399,12 @@ async function measureHnsws(impls, items, all, kinds, truth, efs) {
     built[label] = index;
   }
   for (const ef of efs) {
-    for (const [label] of impls) {
-      const row = sweepRow(built[label], all, kinds, truth, ef);
+    const rows = sweepRows(impls.map(([label]) => built[label]), all, kinds, truth, ef);
+    impls.forEach(([label], i) => {
+      const row = rows[i];
       out[label].sweep.push(row);
       log(`  ${label} ef ${ef}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms`);
-    }
+    });
   }
   for (const [label, impl] of impls) {
     const index = built[label];
@@ -523,11 +529,15 @@ async function crossover(lib, queries, params, efText, efImage) {
     hnsw.addMany(items);
     exact.addMany(items);
     have = n;
-    const ex = timeQueries([...queries.text, ...queries.image], (q) => exact.search(q, { k: K }));
-    const truthText = ex.results.slice(0, queries.text.length);
-    const truthImage = ex.results.slice(queries.text.length);
-    const ht = timeQueries(queries.text, (q) => hnsw.search(q, { k: K, ef: efText }));
-    const hi = timeQueries(queries.image, (q) => hnsw.search(q, { k: K, ef: efImage }));
+    // Exact and HNSW passes alternate (timeQueriesMany); HNSW uses each kind's ef.
+    const all = [...queries.text, ...queries.image];
+    const textQueries = new Set(queries.text);
+    const [ex, hn] = timeQueriesMany(all, [(q) => exact.search(q, { k: K }), (q) => hnsw.search(q, { k: K, ef: textQueries.has(q) ? efText : efImage })]);
+    const nText = queries.text.length;
+    const truthText = ex.results.slice(0, nText);
+    const truthImage = ex.results.slice(nText);
+    const ht = { ms: hn.ms.slice(0, nText), results: hn.results.slice(0, nText) };
+    const hi = { ms: hn.ms.slice(nText), results: hn.results.slice(nText) };
     const row = {
       n,
       exactP50: latencyStats(ex.ms).p50,
@@ -736,6 +746,6 @@ L.push(
   `Settings from these numbers: SEARCH_EF = text ${SEARCH_EF.text}, image ${SEARCH_EF.image} (smallest ef with recall@10 ≥ ${RECALL_GOAL} at ${fmtN(maxN)} in this run: text ${recommended.searchEf.text ?? 'none'}, image ${recommended.searchEf.image ?? 'none'}); HNSW_MIN_ITEMS = ${HNSW_MIN_ITEMS} (measured crossover at these ef: ${recommended.hnswMinItems ?? 'none'}). ` +
     `Text queries (a text embedding against photo embeddings, outside the photo cloud) stay the hard case for any graph index: at ${fmtN(maxN)} no ef meets recall ≥ ${RECALL_GOAL} and p50 ≤ 2 ms together, for either implementation. SEARCH_EF.text favours recall (p50 ${o100.ts.text.p50} ms, p99 ${o100.ts.text.p99} ms, still ${round(main.exact.latencyMsByKind.text.p50 / o100.ts.text.p50, 0)}× under the scan); a smaller ef trades recall for time along the sweep above, and the misses are near-ties (the ±0.005 column).`,
 );
-L.push('', `Caveats: Node main thread, not a browser worker; each query set is timed after a warm-up and a full GC, per query the median of ${PASSES} passes; the VM is a shared 2-core machine (other sessions ran browsers and benches meanwhile), so p99 stays noisy. hnswlib-wasm latency includes the JS→wasm copy of the query (embind, per element) and its id mapping; its wasm heap never shrinks, so its size is a high-water mark. Its serialize/restore go through fake-indexeddb here (in-memory); in a browser through real IndexedDB (disk). The TS HNSW restore keeps the vectors as a view of the restored bytes (no copy).`);
+L.push('', `Caveats: Node main thread, not a browser worker; each query set is timed after a warm-up and a full GC, per query the median of ${PASSES} passes, the passes of the indexes compared alternating; the VM is a shared 2-core machine (other sessions ran browsers and benches meanwhile), so p99 stays noisy. hnswlib-wasm latency includes the JS→wasm copy of the query (embind, per element) and its id mapping; its wasm heap never shrinks, so its size is a high-water mark. Its serialize/restore go through fake-indexeddb here (in-memory); in a browser through real IndexedDB (disk). The TS HNSW restore keeps the vectors as a view of the restored bytes (no copy).`);
 writeFileSync(join(outDir, 'search.md'), L.join('\n') + '\n');
 log(`wrote bench/results/search.json and search.md (${meta.elapsedSeconds} s)`);
