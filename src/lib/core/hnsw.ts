@@ -84,7 +84,9 @@ export interface HnswParams {
 
 /**
  * Defaults chosen by measurement on CLIP-like 512-d vectors (bench/search.mjs,
- * numbers in bench/results/search.md).
+ * numbers in bench/results/search.md). At 100k, M = 24 or efConstruction = 200
+ * built 1.3× / 2.3× slower without more recall per millisecond of query time.
+ * efSearch = the image-query beam of choose-index.ts (SEARCH_EF.image).
  */
 export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
   m: 16,

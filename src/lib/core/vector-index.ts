@@ -4,7 +4,7 @@
  *
  * Two implementations share {@link VectorIndex}: {@link ExactIndex} here
  * (a scan of a {@link VectorMatrix}: exact, O(N·dim) per query) and
- * `HnswIndex` in `src/lib/index/hnsw-index.ts` (approximate, graph search:
+ * `Hnsw` in `src/lib/core/hnsw.ts` (approximate, graph search:
  * Yu. A. Malkov, D. A. Yashunin, "Efficient and robust approximate nearest
  * neighbor search using Hierarchical Navigable Small World graphs",
  * IEEE TPAMI 2020). Which one to use for a given library size is decided in
@@ -289,7 +289,7 @@ export interface RestoreOptions {
   expectedModelKey?: string;
   /** Reject (IndexMismatchError) bytes of another dimension. */
   expectedDim?: number;
-  /** Restorers for kinds that need more than core (e.g. `{ hnsw: HnswIndex.fromDecoded }`); exact is built in. */
+  /** Restorers for kinds that need more than core (e.g. `{ hnsw: Hnsw.fromDecoded }`); exact is built in. */
   restorers?: Partial<Record<IndexKind, IndexRestorer>>;
 }
 
