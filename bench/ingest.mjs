@@ -668,12 +668,24 @@ async function measure(opts, deadline) {
         skip(`${item.label} run ${item.rep}: not enough time left in the ${opts.budgetS} s budget`);
         continue;
       }
-      if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(item.rep));
-      else runs.push({ rep: item.rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+      try {
+        if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(item.rep));
+        else runs.push({ rep: item.rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+      } catch (err) {
+        skip(`${item.label} run ${item.rep} failed: ${err.message.split('\n')[0]}`);
+      }
     }
     const modelPath = `/models/${BENCH_MODEL_ID}/onnx/vision_model_quantized.onnx`;
     const ortClean = (r) => r?.ok && r.runs.some((x) => x.batch === 8 && !(x.bestCpu?.othersCores > CONTENDED_CORES));
-    if (opts.ortWeb && haveVit) ortWeb = await runOrtWeb({ url: server.url, modelPath, deadline });
+    const tryOrtWeb = async (o) => {
+      try {
+        return await runOrtWeb({ url: server.url, modelPath, deadline, ...o });
+      } catch (err) {
+        skip(`onnxruntime-web run failed: ${err.message.split('\n')[0]}`);
+        return null;
+      }
+    };
+    if (opts.ortWeb && haveVit) ortWeb = await tryOrtWeb({});
 
     // Retry pass: a configuration none of whose runs was undisturbed gets another run while the budget
     // lasts, after a longer wait for the machine to go quiet (most important first).
@@ -691,11 +703,15 @@ async function measure(opts, deadline) {
         log(`retry (${pass}): ${item.label} had no undisturbed run`);
         await quietGate(deadline, 60);
         const rep = `retry ${pass}`;
-        if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(rep));
-        else if (item.kind === 'ort-web') {
-          const again = await runOrtWeb({ url: server.url, modelPath, deadline });
-          if (ortClean(again) || !ortWeb?.ok) ortWeb = again;
-        } else runs.push({ rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+        try {
+          if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(rep));
+          else if (item.kind === 'ort-web') {
+            const again = await tryOrtWeb({});
+            if (again && (ortClean(again) || !ortWeb?.ok)) ortWeb = again;
+          } else runs.push({ rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+        } catch (err) {
+          skip(`${item.label} ${rep} failed: ${err.message.split('\n')[0]}`);
+        }
         ran = true;
       }
       if (!ran) break;
@@ -711,7 +727,7 @@ async function measure(opts, deadline) {
 
     // One thread fewer than cores leaves a core to the ingest pipeline: is the 2nd thread worth it?
     if (opts.ortWeb && haveVit && ortWeb?.threads > 1) {
-      if (leftS() > 60) ortWebFewer = await runOrtWeb({ url: server.url, modelPath, deadline, rounds: 2, batches: [8], threads: ortWeb.threads - 1 });
+      if (leftS() > 60) ortWebFewer = await tryOrtWeb({ rounds: 2, batches: [8], threads: ortWeb.threads - 1 });
       else skip('onnxruntime-web with fewer threads: not enough time left');
     }
   } finally {

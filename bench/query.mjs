@@ -52,6 +52,7 @@ async function main() {
       warmupMs: warm.map((x) => round(x, 1)),
       queries: ms.length,
       encodeMs: { p50: round(pct(ms, 50), 1), p99: round(pct(ms, 99), 1), min: round(Math.min(...ms), 1), max: round(Math.max(...ms), 1) },
+      msPerQuery: ms.map((x) => round(x, 2)),
       examples: qs.slice(WARMUP, WARMUP + 3),
       cpu: c,
       quietGate: { quiet: gate.quiet, othersCoresBefore: gate.sample?.othersCores ?? null },
