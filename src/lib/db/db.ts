@@ -38,6 +38,11 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     frames.createIndex('byModelId', 'modelId');
     db.createObjectStore('indexSnapshots', { keyPath: 'name' });
   },
+  // v3: clusters of similar media with their names.
+  (db) => {
+    const clusters = db.createObjectStore('clusters', { keyPath: 'id' });
+    clusters.createIndex('byModelKey', 'modelKey');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

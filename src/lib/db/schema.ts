@@ -113,6 +113,36 @@ export interface QueryTimingRecord {
   libraryCount: number;
 }
 
+/** Who gave a cluster its name. A user's name is never overwritten by the VLM or the zero-shot namer. */
+export type ClusterNameSource = 'user' | 'vlm' | 'zero-shot';
+
+/** A group of photos and videos close in meaning (cosine on the stored L2-normalized vectors). */
+export interface ClusterRecord {
+  /** Stable across incremental updates and, by best overlap, across a full re-cluster. */
+  id: string;
+  /** Model the vectors came from; clusters of another model are rebuilt. */
+  modelKey: string;
+  memberIds: string[];
+  /** L2-normalized mean of the members' vectors. */
+  centroid: Float32Array;
+  /** 4–6 members that show the cluster (medoid first, then diverse picks): the cover mosaic and what the VLM sees. */
+  representativeIds: string[];
+  name: string;
+  nameSource: ClusterNameSource;
+  /** Optional one-line description from the VLM. */
+  description?: string;
+  /** Hash of the sorted member ids now. */
+  membershipHash: string;
+  /** Membership hash and members when the name was given, so naming is repeated only after a material change. */
+  namedMembershipHash?: string;
+  namedMemberIds?: string[];
+  /** Items the user moved here by hand: a re-cluster keeps them here. */
+  pinnedIds?: string[];
+  hidden: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface ShoeboxDB extends DBSchema {
   assets: { key: string; value: AssetRecord; indexes: { bySha256: string; byAddedAt: number; byName: string } };
   blobs: { key: string; value: Blob };
@@ -124,6 +154,7 @@ export interface ShoeboxDB extends DBSchema {
   queryTimings: { key: number; value: QueryTimingRecord; indexes: { byAt: number } };
   frameEmbeddings: { key: string; value: FrameEmbeddingRecord; indexes: { byAssetId: string; byModelId: string } };
   indexSnapshots: { key: string; value: IndexSnapshotRecord };
+  clusters: { key: string; value: ClusterRecord; indexes: { byModelKey: string } };
 }
 
-export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings' | 'frameEmbeddings' | 'indexSnapshots';
+export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings' | 'frameEmbeddings' | 'indexSnapshots' | 'clusters';

@@ -130,6 +130,11 @@ const V2_LAYOUT: typeof V1_LAYOUT = {
   indexSnapshots: { keyPath: 'name', autoIncrement: false, indexes: {} },
 };
 
+const V3_LAYOUT: typeof V1_LAYOUT = {
+  ...V2_LAYOUT,
+  clusters: { keyPath: 'id', autoIncrement: false, indexes: { byModelKey: { keyPath: 'modelKey', unique: false } } },
+};
+
 /** Reads the layout back through the raw IndexedDB API, independent of idb's typings. */
 function layoutOf(db: Db): typeof V1_LAYOUT {
   const raw = unwrap(db);
@@ -152,14 +157,14 @@ function layoutOf(db: Db): typeof V1_LAYOUT {
 describe('openLibraryDb: schema and migrations', () => {
   it('SCHEMA_VERSION is the number of migrations', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
   });
 
   it('a fresh database gets every store and index of the schema', async () => {
     const db = await open(uniqueName('fresh'));
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V2_LAYOUT).sort());
-    expect(layoutOf(db)).toEqual(V2_LAYOUT);
+    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V3_LAYOUT).sort());
+    expect(layoutOf(db)).toEqual(V3_LAYOUT);
   });
 
   it('a v1 library upgrades to v2: new stores for frames and index snapshots, data kept', async () => {
@@ -176,6 +181,21 @@ describe('openLibraryDb: schema and migrations', () => {
     expect((await listAssets(v2)).map((a) => a.id)).toEqual(['a1']);
     expect(await v2.get('embeddings', 'a1')).toMatchObject({ vector: new Float32Array([0.6, 0.8]) });
     expect(await getMeta(v2, 'migration:2')).toMatchObject({ from: 1, to: 2 });
+  });
+
+  it('a v2 library upgrades to v3: a clusters store, assets and vectors kept', async () => {
+    const name = uniqueName('v2v3');
+    const v2 = await open(name, 2);
+    const { asset: a1, embedding } = stored('a1', 'sha-a1');
+    await v2.put('assets', a1);
+    await v2.put('embeddings', embedding);
+    v2.close();
+    const v3 = await open(name, 3);
+    expect(layoutOf(v3)).toEqual(V3_LAYOUT);
+    expect((await listAssets(v3)).map((a) => a.id)).toEqual(['a1']);
+    expect(await v3.get('embeddings', 'a1')).toMatchObject({ vector: new Float32Array([0.6, 0.8]) });
+    expect(await v3.count('clusters')).toBe(0);
+    expect(await getMeta(v3, 'migration:3')).toMatchObject({ from: 2, to: 3 });
   });
 
   it('a nonexistent (v0) database migrates to v1 and records schemaVersion and migration:1', async () => {
@@ -202,65 +222,65 @@ describe('openLibraryDb: schema and migrations', () => {
     expect(await again.get('embeddings', 'a1')).toMatchObject({ modelId: 'm@q8', vector: new Float32Array([0.6, 0.8]) });
   });
 
-  describe('a future v2 → v3 step', () => {
+  describe('a future step (v3 → v4)', () => {
     // Stand-in for a later release: index assets by MIME type. Uses the raw store because the
     // index is deliberately not part of the typed schema.
     const addByMime: (typeof MIGRATIONS)[number] = (_db, tx) => {
       unwrap(tx.objectStore('assets')).createIndex('byMime', 'mime');
     };
-    const V3 = [...MIGRATIONS, addByMime];
+    const NEXT = [...MIGRATIONS, addByMime];
 
     async function byMime(db: Db, mime: string): Promise<string[]> {
       const index = wrap(unwrap(db).transaction('assets').objectStore('assets').index('byMime'));
       return ((await index.getAll(mime)) as AssetRecord[]).map((a) => a.id).sort();
     }
 
-    it('upgrades a v2 library with data, keeping the data and indexing it', async () => {
-      const name = uniqueName('v3');
-      const before = await open(name, 2);
+    it('upgrades a v3 library with data, keeping the data and indexing it', async () => {
+      const name = uniqueName('v4');
+      const before = await open(name, 3);
       await commitAsset(before, 'none', stored('a1', 'sha-a1'));
       await commitAsset(before, 'none', { ...stored('a2', 'sha-a2'), asset: { ...asset('a2', 'sha-a2'), mime: 'image/png' } });
       await setMeta(before, 'user-setting', { dtype: 'q8' });
       before.close();
 
-      const v3 = await open(name, 3, V3);
-      expect(v3.version).toBe(3);
-      expect(layoutOf(v3).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
-      expect(await byMime(v3, 'image/jpeg')).toEqual(['a1']);
-      expect(await byMime(v3, 'image/png')).toEqual(['a2']);
-      expect((await listAssets(v3)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
-      expect(await v3.count('thumbnails')).toBe(2);
-      expect(await getMeta(v3, 'user-setting')).toEqual({ dtype: 'q8' });
-      expect(await getMeta(v3, 'schemaVersion')).toBe(3);
-      expect(await getMeta(v3, 'migration:3')).toMatchObject({ from: 2, to: 3 });
-      expect(await getMeta(v3, 'migration:2')).toMatchObject({ from: 0, to: 2 });
+      const v4 = await open(name, 4, NEXT);
+      expect(v4.version).toBe(4);
+      expect(layoutOf(v4).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
+      expect(await byMime(v4, 'image/jpeg')).toEqual(['a1']);
+      expect(await byMime(v4, 'image/png')).toEqual(['a2']);
+      expect((await listAssets(v4)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+      expect(await v4.count('thumbnails')).toBe(2);
+      expect(await getMeta(v4, 'user-setting')).toEqual({ dtype: 'q8' });
+      expect(await getMeta(v4, 'schemaVersion')).toBe(4);
+      expect(await getMeta(v4, 'migration:4')).toMatchObject({ from: 3, to: 4 });
+      expect(await getMeta(v4, 'migration:3')).toMatchObject({ from: 0, to: 3 });
     });
 
-    it('a fresh database walks v0 → v3 in one upgrade', async () => {
-      const db = await open(uniqueName('v0v3'), 3, V3);
+    it('a fresh database walks v0 → v4 in one upgrade', async () => {
+      const db = await open(uniqueName('v0v4'), 4, NEXT);
       expect(layoutOf(db)).toEqual({
-        ...V2_LAYOUT,
-        assets: { ...V2_LAYOUT.assets, indexes: { ...V2_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
+        ...V3_LAYOUT,
+        assets: { ...V3_LAYOUT.assets, indexes: { ...V3_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
       });
-      expect(await getMeta(db, 'migration:3')).toMatchObject({ from: 0, to: 3 });
+      expect(await getMeta(db, 'migration:4')).toMatchObject({ from: 0, to: 4 });
     });
 
     it('an open older connection closes itself so the upgrade is not blocked', async () => {
       const name = uniqueName('blocking');
-      const older = await open(name, 2);
-      const v3 = await open(name, 3, V3);
-      expect(v3.version).toBe(3);
+      const older = await open(name, 3);
+      const v4 = await open(name, 4, NEXT);
+      expect(v4.version).toBe(4);
       // The old connection is closed: using it throws instead of hanging.
       expect(() => older.transaction('meta')).toThrow();
     });
 
     it('an older build cannot open a newer library (VersionError), and the data is untouched', async () => {
       const name = uniqueName('downgrade');
-      const v3 = await open(name, 3, V3);
-      await setMeta(v3, 'k', 'v');
-      v3.close();
+      const v4 = await open(name, 4, NEXT);
+      await setMeta(v4, 'k', 'v');
+      v4.close();
       await expect(openLibraryDb(name)).rejects.toMatchObject({ name: 'VersionError' });
-      const again = await open(name, 3, V3);
+      const again = await open(name, 4, NEXT);
       expect(await getMeta(again, 'k')).toBe('v');
     });
   });
