@@ -3,6 +3,22 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 
 /**
+ * Extra origins the page may call as its VLM endpoint (a self-hosted Gemini proxy), from
+ * SHOEBOX_VLM_ORIGINS: space- or comma-separated origins such as "https://gemini-proxy.example.com".
+ * Each is reduced to its origin, so nothing else can be slipped into the policy.
+ */
+function extraVlmOrigins(raw = process.env.SHOEBOX_VLM_ORIGINS ?? ''): string[] {
+  return raw
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const url = URL.canParse(entry) ? new URL(entry) : null;
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new Error(`SHOEBOX_VLM_ORIGINS: not an http(s) origin: ${entry}`);
+      return url.origin;
+    });
+}
+
+/**
  * Cross-origin isolation gives ONNX Runtime its WASM threads (SharedArrayBuffer).
  * The CSP allows wasm compilation but no eval and no inline script; the only remote
  * hosts are the model hub (first model download) and the VLM endpoint the user opts into.
@@ -18,7 +34,7 @@ const securityHeaders: Record<string, string> = {
     "style-src 'self'",
     "img-src 'self' blob: data:",
     "media-src 'self' blob:",
-    "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co https://generativelanguage.googleapis.com",
+    "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co https://generativelanguage.googleapis.com" + extraVlmOrigins().map((o) => ` ${o}`).join(''),
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

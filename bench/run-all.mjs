@@ -12,6 +12,7 @@
 //   video   bench/video.mjs: decode+filter (WebCodecs, ffmpeg.wasm) vs embed of the kept frames
 //   phash   scripts/measure-phash.mjs: near-duplicate precision/recall
 //   webgpu  bench/webgpu.mjs: WebGPU attempt ("no adapter" / "software adapter" is a result, not a failure)
+//   cluster bench/cluster.mjs: clustering ARI/NMI against a known truth, 10k and 100k timings
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
@@ -213,7 +214,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 640, naive: 530, search: 200, query: 170, video: 50, phash: 20, webgpu: 5 };
+const RESERVE = { ingest: 760, naive: 650, search: 320, query: 290, video: 170, phash: 140, webgpu: 125, cluster: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -361,6 +362,14 @@ await part('webgpu', async () => {
   return { status: 'ok', file: 'bench/results/webgpu.json', data: out };
 });
 
+await part('cluster', async () => {
+  const r = await runNode('cluster', [join(ROOT, 'bench', 'cluster.mjs')], limit(240, RESERVE.cluster), { nodeArgs: ['--expose-gc'] });
+  const out = readJson(join(RESULTS, 'cluster.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  for (const n of out.notes ?? []) note(`cluster: ${n}`);
+  return { status: 'ok', file: 'bench/results/cluster.json', data: out };
+});
+
 // ---------------------------------------------------------------- figures
 
 const ingest = parts.ingest?.data ?? null;
@@ -370,6 +379,7 @@ const query = parts.query?.data ?? null;
 const video = parts.video?.data ?? null;
 const phash = parts.phash?.data ?? null;
 const webgpu = parts.webgpu?.data ?? null;
+const cluster = parts.cluster?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -415,8 +425,8 @@ const summary = {
   search_100k_exact_p50_ms: s100?.exact?.latencyMs?.p50 ?? null,
   query_e2e_100k_p50_ms: encodeP50 != null && text100?.p50 != null ? round(encodeP50 + text100.p50, 1) : null,
   video_decode_filter_over_embed: wc?.ratioOfSums ?? null,
-  cluster_ari: null,
-  cluster_nmi: null,
+  cluster_ari: cluster?.summary?.cluster_ari ?? null,
+  cluster_nmi: cluster?.summary?.cluster_nmi ?? null,
   phash_precision: ph10 ? round(ph10.precision, 4) : null,
   phash_recall: ph10 ? round(ph10.recall, 4) : null,
   memory_100k_mb: mem100.mb != null ? round(mem100.mb, 1) : null,
@@ -445,7 +455,9 @@ nullWhy('video_decode_filter_over_embed', `the video part ${parts.video?.status 
 nullWhy('phash_precision', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('phash_recall', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('memory_100k_mb', `no 100k index memory figure in the search results (${parts.search?.status ?? 'not run'})`);
-notes.push('cluster_ari and cluster_nmi are null: clustering is not built yet.');
+nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
+nullWhy('cluster_nmi', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
+if (cluster?.summary?.cluster_ari != null) notes.push(`cluster_ari / cluster_nmi: ${cluster.summary.set} (bench/cluster.mjs); the well-separated and fixture-model figures are in the table.`);
 if (summary.query_e2e_100k_p50_ms != null) {
   notes.push(
     `query_e2e_100k_p50_ms = text encode p50 in Chromium (${encodeP50} ms, app embed worker, random-weight text tower, bench/query.mjs) + HNSW text-query search p50 at 100k (${text100.p50} ms, ef ${text100.ef}, ` +
@@ -548,7 +560,12 @@ row('pHash recall at t = 10 (`phash_recall`)', summary.phash_recall, '', '—', 
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
 const vm = video?.memory;
 row('Browser memory at the end of the video run: renderer PSS (page + embed and video workers)', vm?.process?.rendererMB ?? null, 'MB', '—', null, null, '—', vm ? `all Chromium processes ${vm.process?.chromiumTotalMB ?? '—'} MB PSS; page main-thread JS heap (CDP JSHeapUsedSize) ${vm.cdp?.jsHeapUsedMB ?? '—'} MB; measureUserAgentSpecificMemory: ${vm.userAgentSpecific?.bytes ? `${round(vm.userAgentSpecific.bytes / 2 ** 20, 1)} MB` : 'no answer once ONNX Runtime threads run'}` : '—');
-row('Cluster ARI / NMI (`cluster_ari`, `cluster_nmi`)', null, '', '—', null, null, '—', 'clustering not built yet');
+const sep = cluster?.separated?.cone?.['average-linkage'];
+const c10k = cluster?.realistic?.scale?.find((s) => s.n === 10_000);
+const c100k = cluster?.realistic?.scale?.find((s) => s.n === 100_000);
+row('Cluster ARI / NMI, realistic set, 10k (`cluster_ari`, `cluster_nmi`)' + busy(parts.cluster?.cpu), summary.cluster_ari != null ? `${summary.cluster_ari} / ${summary.cluster_nmi}` : null, '', 'leader alternative at 3k (ARI)', cluster?.realistic?.methods?.leader?.ari ?? null, null, '—', c10k ? `29 CLIP ImageNet classes; ${c10k.clustersOf2Plus} clusters of ≥ 2; ${c10k.ms} ms at 10k, ${c100k ? `${c100k.ms} ms at 100k` : '100k not run'}; well separated (cone) ARI ${sep?.ari ?? '—'}; fixture model ARI ${cluster?.fixture?.['average-linkage']?.ari ?? '—'}` : '—');
+const cn = cluster?.realistic?.naming;
+row('VLM naming calls per 1,000 photos', cn?.requestsAtOpen ?? null, '', 'clusters of ≥ 2', cn?.clustersAtOpen ?? null, ratio(cn?.requestsAtOpen, cn?.clustersAtOpen), '= clusters', cn ? `arriving ${cn.batch} at a time and named after every batch: ${cn.vlmCalls} calls` : '—');
 row('WebGPU attempt', webgpu ? webgpu.status : null, '', '—', null, null, '—', webgpu?.detail ?? '—');
 
 // ---------------------------------------------------------------- write
@@ -575,6 +592,7 @@ const result = {
     video: video ? { summary: video.summary, videos: video.videos, memory: video.memory } : null,
     phashAt10: ph10,
     webgpu,
+    cluster: cluster ? { choice: cluster.choice, summary: cluster.summary, separated: cluster.separated, realistic: cluster.realistic ? { methods: cluster.realistic.methods, scale: cluster.realistic.scale, naming: cluster.realistic.naming } : null, fixture: cluster.fixture } : null,
   },
 };
 mkdirSync(RESULTS, { recursive: true });

@@ -145,6 +145,8 @@ if ((have_browser)); then
   run_limited "$(time_left 180)" node scripts/make-fixture-videos.mjs --if-missing ||
     problem "fixture videos: node scripts/make-fixture-videos.mjs --if-missing failed"
 fi
+# Hostile-input corpus; its video cases are cut from the fixture videos above.
+run_limited "$(time_left 60)" node scripts/make-bad-inputs.mjs || problem "bad-input corpus: node scripts/make-bad-inputs.mjs failed"
 
 # ------------------------------------------------------------- build
 log "build (vite build)"

@@ -7,6 +7,17 @@ import type { VectorIndex } from '../src/lib/core/vector-index';
 import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF } from '../src/lib/index/choose-index';
 import { looksLikeFileName, nameMatchScore } from '../src/lib/core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../src/lib/core/moments';
+import {
+  SIMILAR_MIN_COSINE,
+  SIMILAR_NEIGHBOURS,
+  VIDEO_CANDIDATE_MIN_COSINE,
+  allPairsAtLeast,
+  buildDuplicateReport,
+  neighbourPairs,
+  type DuplicateReport,
+} from '../src/lib/core/duplicates';
+
+export type { DuplicateReport };
 
 export interface SearchHit {
   id: string;
@@ -47,6 +58,12 @@ interface AssetInfo {
 }
 
 const MOMENTS_PER_VIDEO = 3;
+/**
+ * HNSW beam of the duplicate scan. The pairs it looks for (cosine ≥ 0.8) are each item's very
+ * nearest neighbours, which the greedy search reaches first, so it needs far less beam than a
+ * search for the 10th-best match (SEARCH_EF.image): 4 × k.
+ */
+const DUPLICATE_SCAN_EF = 4 * SIMILAR_NEIGHBOURS;
 const SNAPSHOT = 'assets';
 /** Saving an HNSW snapshot costs ~1 s per 100k items, so bursts of changes are saved once. */
 const SAVE_DELAY_MS = 3000;
@@ -284,6 +301,39 @@ const api = {
       let s = 0;
       for (let i = 0; i < v.length; i++) s += v[i] * query[i];
       return s;
+    });
+  },
+
+  /**
+   * Duplicate groups of the library in three tiers (core/duplicates.ts). Candidate pairs come
+   * from all pairs while the index is exact (below HNSW_MIN_ITEMS) and from each item's HNSW
+   * neighbours beyond.
+   */
+  async duplicateGroups(similarMinCosine = SIMILAR_MIN_COSINE, onProgress?: (p: RebuildProgress) => void): Promise<DuplicateReport> {
+    await ready;
+    const [records, refused] = await Promise.all([db.getAll('assets'), db.getAllFromIndex('jobs', 'byStatus', 'duplicate')]);
+    const stored = index as (VectorIndex & { get?(id: string): Float32Array | undefined }) | null;
+    const vectorOf = (id: string) => stored?.get?.(id);
+    const bar = Math.min(similarMinCosine, VIDEO_CANDIDATE_MIN_COSINE);
+    const report = (done: number, total: number) => onProgress?.({ done, total });
+    const live = records.filter((a) => stored?.has(a.id));
+    let pairs: ReturnType<typeof allPairsAtLeast> = [];
+    if (stored?.kind === 'exact') {
+      const items = live.flatMap((a) => {
+        const vector = vectorOf(a.id);
+        return vector ? [{ id: a.id, type: a.type, vector }] : [];
+      });
+      pairs = allPairsAtLeast(items, bar, report);
+    } else if (stored) {
+      pairs = neighbourPairs(live, vectorOf, (v, k, filter) => stored.search(v, { k, ef: DUPLICATE_SCAN_EF, filter }), bar, SIMILAR_NEIGHBOURS, report);
+    }
+    return buildDuplicateReport({
+      assets: records,
+      refused: refused.map((j) => ({ jobId: j.id, name: j.name, sizeBytes: j.sizeBytes, refusedAt: j.updatedAt, assetId: j.assetId, message: j.message })),
+      pairs,
+      framesOf: (id) => framesByVideo.get(id)?.map((f) => f.vector),
+      vectorOf,
+      similarMinCosine,
     });
   },
 

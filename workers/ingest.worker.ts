@@ -4,9 +4,9 @@ import type { EmbedApi, PixelImage } from './embed.worker';
 import type { ExtractedVideo, VideoApi } from './video.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
 import { deleteOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
-import { assetBySha256, assetSummaries, commitAsset, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob } from '../src/lib/db/repo';
+import { assetBySha256, assetSummaries, commitAsset, deleteJobs, getJob, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob } from '../src/lib/db/repo';
 import type { AssetRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
-import { SNIFF_BYTES, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
+import { DIMENSION_BYTES, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
 import { sha256Hex } from '../src/lib/core/sha256';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashToHex } from '../src/lib/core/phash';
 import { HammingIndex } from '../src/lib/core/hamming-index';
@@ -21,12 +21,13 @@ const FRAME_THUMBNAIL_MAX_EDGE_PX = 160;
 /** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
 const BATCH_SIZE = 8;
 const PRODUCER_VERSION = '1';
+const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
 
 export type IngestEvent =
   | { type: 'progress'; done: number; total: number; stored: number; imagesPerSecond: number }
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
   | { type: 'stored'; ids: string[] }
-  | { type: 'paused'; reason: string }
+  | { type: 'paused'; reason: string; notImported: number }
   | { type: 'idle' };
 
 interface PreparedBase {
@@ -59,6 +60,11 @@ let videoSettings: VideoSettings = DEFAULT_VIDEO_SETTINGS;
 let modelKey = '';
 let emit: (e: IngestEvent) => void = () => undefined;
 const pHashes = new HammingIndex<string>();
+/**
+ * pHashes of photos prepared but not yet committed: a resized copy in the same drop as its
+ * original is flagged although the original is not stored yet.
+ */
+const pendingPHashes = new HammingIndex<string>();
 const namesById = new Map<string, string>();
 /** Jobs taken by the running loop, so the prefetch of the next batch never takes them twice. */
 const inFlight = new Set<string>();
@@ -66,6 +72,8 @@ const inFlight = new Set<string>();
 const inFlightSha = new Map<string, string>();
 let running: Promise<void> | null = null;
 let paused = '';
+/** Last createdAt handed out, so jobs staged within one millisecond still run in drop order. */
+let lastCreatedAt = 0;
 const counters = { total: 0, done: 0, stored: 0, startedAt: 0, storedAt: 0 };
 
 function progress(): void {
@@ -83,9 +91,11 @@ function isQuotaError(err: unknown): boolean {
   return err instanceof DOMException && (err.name === 'QuotaExceededError' || err.code === 22);
 }
 
-async function finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, keepBlob = false): Promise<void> {
-  if (!keepBlob) await deleteOriginal(db, job.id, job.blobLocation);
-  await updateJob(db, job.id, { status, message });
+/** A failed job keeps its staged bytes, so "Retry" can run it again until the user dismisses it. */
+async function finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, assetId?: string): Promise<void> {
+  if (status === 'duplicate') await deleteOriginal(db, job.id, job.blobLocation);
+  // A duplicate names the asset it repeats, for the Duplicates view.
+  await updateJob(db, job.id, { status, message, ...(assetId ? { assetId } : {}) });
   counters.done++;
   emit({ type: 'job', id: job.id, name: job.name, status, message });
 }
@@ -102,11 +112,12 @@ function context2d(width: number, height: number): OffscreenCanvasRenderingConte
 async function prepare(job: JobRecord): Promise<Prepared | null> {
   const blob = await getOriginal(db, job.id, job.blobLocation);
   if (!blob) {
-    await finish(job, 'failed', 'the file data was lost before it could be indexed; add it again', true);
+    await finish(job, 'failed', BYTES_GONE);
     return null;
   }
-  const head = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer());
-  const reason = rejectionReason(sniffFileKind(head), blob.size);
+  const head = new Uint8Array(await blob.slice(0, DIMENSION_BYTES).arrayBuffer());
+  const fileKind = sniffFileKind(head.subarray(0, SNIFF_BYTES));
+  const reason = rejectionReason(fileKind, blob.size, imageDimensions(head, fileKind));
   if (reason) {
     await finish(job, 'failed', reason);
     return null;
@@ -114,17 +125,17 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
   const sha256 = await sha256Hex(blob);
   const existing = await assetBySha256(db, sha256);
   if (existing) {
-    await finish(job, 'duplicate', `already in your library as "${existing.name}"`);
+    await finish(job, 'duplicate', `already in your library as "${existing.name}"`, existing.id);
     return null;
   }
   const twin = inFlightSha.get(sha256);
   if (twin && twin !== job.id) {
-    await finish(job, 'duplicate', 'the same file is already being added in this import');
+    await finish(job, 'duplicate', 'the same file is already being added in this import', twin);
     return null;
   }
   inFlightSha.set(sha256, job.id);
 
-  const kind = sniffFileKind(head).kind;
+  const kind = fileKind.kind;
   try {
     return kind === 'video' ? await prepareVideo(job, blob, sha256) : await prepareImage(job, blob, sha256);
   } catch (err) {
@@ -144,7 +155,9 @@ async function deriveStill(source: CanvasImageSource, width: number, height: num
   const hashCtx = context2d(PHASH_SIZE, PHASH_SIZE);
   hashCtx.drawImage(thumbCtx.canvas, 0, 0, PHASH_SIZE, PHASH_SIZE);
   const pHash = phashFromGray32(grayscaleFromRgba(hashCtx.getImageData(0, 0, PHASH_SIZE, PHASH_SIZE).data, PHASH_SIZE, PHASH_SIZE));
-  const nearest = pHashes.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE)[0];
+  const nearest = [...pHashes.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE), ...pendingPHashes.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE)].sort(
+    (a, b) => a.distance - b.distance,
+  )[0];
   const nearDuplicateOf = nearest ? { id: nearest.id, name: namesById.get(nearest.id) ?? '', distance: nearest.distance } : undefined;
   return { thumbnail: { blob, ...thumbSize }, pHash, nearDuplicateOf };
 }
@@ -165,6 +178,7 @@ async function prepareImage(job: JobRecord, blob: Blob, sha256: string): Promise
     const modelCtx = context2d(MODEL_INPUT_PX, MODEL_INPUT_PX);
     modelCtx.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX);
     const pixels = { data: modelCtx.getImageData(0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX).data, width: MODEL_INPUT_PX, height: MODEL_INPUT_PX };
+    pending(job, still.pHash);
     return { kind: 'image', job, sha256, width, height, pixels, ...still };
   } finally {
     bitmap.close();
@@ -190,10 +204,23 @@ async function prepareVideo(job: JobRecord, blob: Blob, sha256: string): Promise
   const poster = await createImageBitmap(extracted.poster.blob);
   try {
     const still = await deriveStill(poster, poster.width, poster.height);
+    pending(job, still.pHash);
     return { kind: 'video', job, sha256, width: extracted.width, height: extracted.height, video: extracted, ...still };
   } finally {
     poster.close();
   }
+}
+
+function pending(job: JobRecord, pHash: bigint): void {
+  pendingPHashes.add(job.id, pHash);
+  namesById.set(job.id, job.name);
+}
+
+/** Forgets what the loop holds for a job it has finished with (stored or not). */
+function release(jobId: string, sha256?: string): void {
+  inFlight.delete(jobId);
+  if (sha256 && inFlightSha.get(sha256) === jobId) inFlightSha.delete(sha256);
+  if (pendingPHashes.remove(jobId) && !pHashes.has(jobId)) namesById.delete(jobId);
 }
 
 async function takeBatch(): Promise<Prepared[] | null> {
@@ -211,6 +238,7 @@ async function takeBatch(): Promise<Prepared[] | null> {
       inFlight.delete(job.id);
       if (isQuotaError(err)) throw err;
       await finish(job, 'failed', `could not be processed: ${err instanceof Error ? err.message : String(err)}`);
+      release(job.id);
     }
   }
   progress();
@@ -295,25 +323,22 @@ async function store(p: Prepared, vectors: Vectors): Promise<boolean> {
   } catch (err) {
     if (err instanceof DOMException && err.name === 'ConstraintError') {
       const existing = await assetBySha256(db, p.sha256);
-      await finish(p.job, 'duplicate', `already in your library as "${existing?.name ?? 'another file'}"`);
+      await finish(p.job, 'duplicate', `already in your library as "${existing?.name ?? 'another file'}"`, existing?.id);
       return false;
     }
     throw err;
   }
+  pendingPHashes.remove(id);
   pHashes.add(id, p.pHash);
   namesById.set(id, asset.name);
   counters.done++;
   counters.stored++;
   counters.storedAt = performance.now();
-  if (p.nearDuplicateOf) {
-    emit({
-      type: 'job',
-      id,
-      name: asset.name,
-      status: 'stored',
-      message: `looks like a near-duplicate of "${p.nearDuplicateOf.name}" (kept, marked in the library)`,
-    });
-  }
+  const notes: string[] = [];
+  if (p.kind === 'video' && p.video.readableSec !== undefined)
+    notes.push(`the file is cut short: only the first ${p.video.readableSec.toFixed(1)} s could be read (kept)`);
+  if (p.nearDuplicateOf) notes.push(`looks like a near-duplicate of "${p.nearDuplicateOf.name}" (kept, marked in the library)`);
+  if (notes.length) emit({ type: 'job', id, name: asset.name, status: 'stored', message: notes.join('; ') });
   return true;
 }
 
@@ -333,18 +358,19 @@ async function embedAndStore(batch: Prepared[]): Promise<void> {
   }
   const ids: string[] = [];
   let at = 0;
-  for (const p of batch) {
-    const n = p.kind === 'image' ? 1 : p.video.frames.length;
-    const mine = vectors.slice(at, at + n);
-    at += n;
-    const v: Vectors = p.kind === 'image' ? { asset: mine[0] } : { asset: pool(mine), frames: mine };
-    if (await store(p, v)) ids.push(p.job.id);
+  try {
+    for (const p of batch) {
+      const n = p.kind === 'image' ? 1 : p.video.frames.length;
+      const mine = vectors.slice(at, at + n);
+      at += n;
+      const v: Vectors = p.kind === 'image' ? { asset: mine[0] } : { asset: pool(mine), frames: mine };
+      if (await store(p, v)) ids.push(p.job.id);
+    }
+  } finally {
+    // Items of the batch stored before a failure (a full disk) are in the library: the page must know.
+    if (ids.length) emit({ type: 'stored', ids });
   }
-  for (const p of batch) {
-    inFlight.delete(p.job.id);
-    inFlightSha.delete(p.sha256);
-  }
-  if (ids.length) emit({ type: 'stored', ids });
+  for (const p of batch) release(p.job.id, p.sha256);
   progress();
 }
 
@@ -360,28 +386,37 @@ async function runQueue(): Promise<void> {
     try {
       await embedAndStore(batch);
     } catch (err) {
-      for (const p of batch) {
-        inFlight.delete(p.job.id);
-        inFlightSha.delete(p.sha256);
-      }
+      for (const p of batch) release(p.job.id, p.sha256);
       await next.catch(() => undefined);
       inFlight.clear();
       inFlightSha.clear();
+      pendingPHashes.clear();
       throw err;
     }
   }
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+function storageFullMessage(notImported: number): string {
+  return `Storage is full — free up space or export your library, then resume. ${plural(notImported, 'file')} not imported yet; everything already in your library is safe.`;
+}
+
+/** Jobs a stopped run left "processing" go back to the queue; a full disk may refuse even that, so init and resume repeat it. */
+async function requeueQuietly(): Promise<void> {
+  await requeueInterrupted(db).catch(() => undefined);
 }
 
 function kick(): void {
   if (running || paused) return;
   running = runQueue()
     .catch(async (err: unknown) => {
+      await requeueQuietly();
+      const notImported = (await unfinishedJobs(db).catch(() => [])).length;
       paused = isQuotaError(err)
-        ? 'Your browser storage is full. Import stopped; files already added are safe. Free some space or delete items, then resume.'
+        ? storageFullMessage(notImported)
         : `Import paused: ${err instanceof Error ? err.message : String(err)}`;
-      // Jobs left "processing" go back to the queue so a resume picks them up again.
-      await requeueInterrupted(db);
-      emit({ type: 'paused', reason: paused });
+      emit({ type: 'paused', reason: paused, notImported });
     })
     .finally(() => {
       running = null;
@@ -410,7 +445,7 @@ const api = {
       pHashes.add(a.id, BigInt(`0x${a.pHash}`));
       namesById.set(a.id, a.name);
     }
-    await requeueInterrupted(db);
+    await requeueQuietly();
     const pending = await unfinishedJobs(db);
     counters.total += pending.length;
     if (pending.length) kick();
@@ -426,24 +461,39 @@ const api = {
     const batchId = crypto.randomUUID();
     const rejected: string[] = [];
     let queued = 0;
+    let full = false;
     for (const file of files) {
       const id = crypto.randomUUID();
-      const now = Date.now();
+      const now = (lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1));
       try {
+        // Once the disk is full every further write fails too: stop writing, say so per file.
+        if (full) throw new DOMException('storage is full', 'QuotaExceededError');
         const blobLocation = await putOriginal(db, id, file);
         const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'queued', batchId, createdAt: now, updatedAt: now, blobLocation };
-        await putJobs(db, [job]);
+        try {
+          await putJobs(db, [job]);
+        } catch (err) {
+          await deleteOriginal(db, id, blobLocation).catch(() => undefined);
+          throw err;
+        }
         queued++;
         counters.total++;
       } catch (err) {
+        full ||= isQuotaError(err);
         const message = isQuotaError(err)
-          ? 'not added: your browser storage is full'
+          ? 'not added: your browser storage is full; free up space, then drop the file again'
           : `not added: ${err instanceof Error ? err.message : String(err)}`;
         rejected.push(file.name);
         emit({ type: 'job', id, name: file.name, status: 'failed', message });
       }
     }
     progress();
+    if (full) {
+      const notImported = rejected.length + (await unfinishedJobs(db)).length;
+      paused = storageFullMessage(notImported);
+      emit({ type: 'paused', reason: paused, notImported });
+      return { batchId, queued, rejected };
+    }
     paused = '';
     kick();
     return { batchId, queued, rejected };
@@ -458,9 +508,48 @@ const api = {
   },
 
   /** Called after the model (re)loads or space was freed. */
-  resume(): void {
+  async resume(): Promise<void> {
     paused = '';
+    if (!running) await requeueQuietly();
     kick();
+  },
+
+  /**
+   * Runs failed jobs again from their staged bytes. Returns the ids whose bytes are gone
+   * (dismissed, or never staged because storage was full): those files must be dropped again.
+   */
+  async retry(ids: string[]): Promise<{ requeued: string[]; gone: string[] }> {
+    db = await dbReady;
+    const requeued: string[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const job = await getJob(db, id);
+      if (!job || job.status !== 'failed' || !(await getOriginal(db, id, job.blobLocation))) {
+        gone.push(id);
+        continue;
+      }
+      await updateJob(db, id, { status: 'queued', message: undefined });
+      requeued.push(id);
+    }
+    if (requeued.length) {
+      counters.total += requeued.length;
+      progress();
+      paused = '';
+      kick();
+    }
+    return { requeued, gone };
+  },
+
+  /** Forgets failed jobs: their records and their staged bytes. Jobs still running are left alone. */
+  async dismiss(ids: string[]): Promise<void> {
+    db = await dbReady;
+    const failed: JobRecord[] = [];
+    for (const id of ids) {
+      const job = await getJob(db, id);
+      if (job?.status === 'failed') failed.push(job);
+    }
+    for (const job of failed) await deleteOriginal(db, job.id, job.blobLocation);
+    await deleteJobs(db, failed.map((j) => j.id));
   },
 
   async whenIdle(): Promise<void> {

@@ -529,6 +529,12 @@ function ffmpegReason(log: string[]): string {
   return line.replace(/^\[[^\]]*\]\s*/, '').replace(`${INPUT}: `, '').trim();
 }
 
+/** A codec neither decoder knows is not damage: say which codec, so the user knows to convert the file. */
+function damagedOrUnsupported(reason: string): string {
+  const codec = /unsupported AVCodecID (\S+?)\.?$|Decoder \((\S+)\) not found|codec (\S+) not (?:found|supported)/i.exec(reason);
+  return codec ? MESSAGES.unsupported(`the video codec ${codec[1] ?? codec[2] ?? codec[3]}`) : MESSAGES.damaged(reason);
+}
+
 function parseRate(rate: string | undefined): number {
   const [num, den] = (rate ?? '').split('/').map(Number);
   const fps = den ? num! / den : Number(num);
@@ -557,7 +563,7 @@ async function probe(job: FfmpegJob, why: FallbackReason): Promise<Probe> {
     if (/moov atom not found|end of file|truncat|corrupt/i.test(reason)) throw new VideoError(MESSAGES.damaged(reason));
     // "Invalid data found when processing input": damaged if mediabunny knew the container, else a
     // format neither decoder reads.
-    throw new VideoError(why.recognised ? MESSAGES.damaged(reason) : MESSAGES.unsupported(why.what));
+    throw new VideoError(why.recognised ? damagedOrUnsupported(reason) : MESSAGES.unsupported(why.what));
   }
   const video = streams.find((s) => s.codec_type === 'video');
   if (!video) throw new VideoError(MESSAGES.noVideo);
@@ -635,7 +641,7 @@ async function ffmpegSequential(job: FfmpegJob, p: Probe, size: { width: number;
   ], FRAMES_OUT);
   const frameBytes = size.width * size.height * 4;
   const count = Math.floor(data.length / frameBytes);
-  if (count === 0) throw new VideoError(MESSAGES.damaged(code !== 0 ? ffmpegReason(log) : 'no frame could be decoded'));
+  if (count === 0) throw new VideoError(code !== 0 ? damagedOrUnsupported(ffmpegReason(log)) : MESSAGES.damaged('no frame could be decoded'));
   const pts = showinfoTimes(log);
   let lastIndex = -1;
   for (let i = 0; i < count; i++) {
@@ -674,7 +680,7 @@ async function ffmpegSeeking(job: FfmpegJob, p: Probe, size: { width: number; he
     lastSec = frameSec;
     collector.addRgba(frameSec, new Uint8ClampedArray(data.buffer as ArrayBuffer, data.byteOffset, frameBytes));
   }
-  if (collector.candidates.length === 0) throw new VideoError(MESSAGES.damaged(ffmpegReason(lastLog)));
+  if (collector.candidates.length === 0) throw new VideoError(damagedOrUnsupported(ffmpegReason(lastLog)));
   return undefined;
 }
 

@@ -48,8 +48,9 @@ export async function expectCount(page, n, timeoutMs = 10_000) {
 
 /** Texts of the import messages list. */
 export async function messageTexts(page) {
-  const items = ui(page).messages.getByRole('listitem');
-  return (await items.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+  // The text only: failed files also carry Retry / Dismiss buttons.
+  const texts = await ui(page).messages.getByRole('listitem').evaluateAll((lis) => lis.map((li) => (li.querySelector('.notice-text') ?? li).textContent ?? ''));
+  return texts.map((t) => t.replace(/\s+/g, ' ').trim());
 }
 
 export async function waitMessage(page, re, timeoutMs = 15_000) {
@@ -106,4 +107,51 @@ export async function search(page, query, { minResults = 1, timeoutMs = 15_000 }
     await page.waitForTimeout(50);
   }
   throw new Error(`search "${query}" did not finish with ≥${minResults} result(s); last tiles: ${JSON.stringify(tiles)}`);
+}
+
+/**
+ * What a reload would find, read straight from storage: counts of assets, embeddings and asset
+ * thumbnails (not video keyframes); assets lacking a vector, thumbnail or original file and vectors
+ * lacking an asset; distinct sha256 values; jobs by status; the sorted asset ids.
+ */
+export async function storeCounts(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('shoebox');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => resolve(open.result);
+    });
+    const all = (store, keysOnly) =>
+      new Promise((resolve, reject) => {
+        const r = keysOnly ? db.transaction(store).objectStore(store).getAllKeys() : db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const [assets, vectorIds, thumbIds, jobs] = [await all('assets'), await all('embeddings', true), await all('thumbnails', true), await all('jobs')];
+    db.close();
+    const originals = new Set();
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals');
+      for await (const name of dir.keys()) originals.add(name);
+    } catch {
+      /* no originals folder yet */
+    }
+    const assetIds = new Set(assets.map((a) => a.id));
+    const vectors = new Set(vectorIds);
+    const thumbs = new Set(thumbIds);
+    const byStatus = {};
+    for (const j of jobs) byStatus[j.status] = (byStatus[j.status] ?? 0) + 1;
+    return {
+      assets: assets.length,
+      embeddings: vectorIds.length,
+      assetThumbnails: assets.filter((a) => thumbs.has(a.id)).length,
+      withoutVector: assets.filter((a) => !vectors.has(a.id)).map((a) => a.name),
+      withoutThumbnail: assets.filter((a) => !thumbs.has(a.id)).map((a) => a.name),
+      withoutOriginal: assets.filter((a) => a.blobLocation === 'opfs' && !originals.has(a.id)).map((a) => a.name),
+      vectorsWithoutAsset: vectorIds.filter((id) => !assetIds.has(id)).length,
+      distinctSha256: new Set(assets.map((a) => a.sha256)).size,
+      jobs: byStatus,
+      assetIdsSorted: [...assetIds].sort(),
+    };
+  });
 }

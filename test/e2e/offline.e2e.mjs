@@ -118,3 +118,22 @@ test('offline: a model from a folder on this device still loads and searches off
     await context.setOffline(false);
   }
 }, { timeoutMs: 60_000 });
+
+test('offline: a hub model never downloaded says it is not saved on this device yet, and the library stays usable', async ({ page, context, url }) => {
+  await page.goto(`${url}?model=${FIXTURE_MODEL_ID}`);
+  await page.getByLabel('Add photos and videos').setInputFiles([fixtureImage('red-ball.jpg')]);
+  await expectText(page.getByRole('status'), /Indexed 1 of 1/, 30_000);
+
+  await context.setOffline(true);
+  const settings = page.getByRole('button', { name: 'Settings', exact: true });
+  await settings.click();
+  await page.getByRole('radio', { name: /Hugging Face hub/ }).check();
+  await page.getByLabel('Model id').fill('Xenova/clip-vit-base-patch32');
+  await page.getByRole('button', { name: 'Use this model' }).click();
+  const alert = page.getByRole('alert');
+  const text = await expectText(alert, /offline and the search model is not saved on this device yet/, 30_000);
+  assert.match(text, /Connect once to download it/);
+  // What is already stored stays: the photo is still listed.
+  await expectText(page.locator('p.count'), /^\s*1 item in your library/);
+  await page.getByRole('list', { name: 'Library' }).getByText('red-ball.jpg').waitFor();
+});

@@ -1,8 +1,8 @@
 import { proxy } from 'comlink';
-import type { IndexApi, IndexStatus, RebuildProgress, SearchFilter, SearchHit } from '../../../workers/index.worker';
+import type { DuplicateReport, IndexApi, IndexStatus, RebuildProgress, SearchFilter, SearchHit } from '../../../workers/index.worker';
 import { handle, type WorkerHandle } from './worker-handle';
 
-export type { IndexStatus, RebuildProgress, SearchFilter, SearchHit };
+export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, SearchHit };
 
 /** Vector search off the page's thread. */
 export class Indexer {
@@ -38,6 +38,11 @@ export class Indexer {
 
   sampleScores(query: Float32Array): Promise<number[]> {
     return this.#w.api.sampleScores(query);
+  }
+
+  /** Duplicate groups in three tiers, scanned in the index worker; `onProgress` counts items compared. */
+  duplicateGroups(similarMinCosine?: number, onProgress?: (p: RebuildProgress) => void): Promise<DuplicateReport> {
+    return this.#w.api.duplicateGroups(similarMinCosine, onProgress ? proxy(onProgress) : undefined);
   }
 
   flush(): Promise<void> {

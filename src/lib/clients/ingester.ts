@@ -34,6 +34,16 @@ export class Ingester {
     return this.#w.api.resume();
   }
 
+  /** Runs failed files again from their stored bytes; `gone` lists those that must be dropped again. */
+  retry(jobIds: string[]): Promise<{ requeued: string[]; gone: string[] }> {
+    return this.#w.api.retry(jobIds);
+  }
+
+  /** Forgets failed files and deletes their stored bytes. */
+  dismiss(jobIds: string[]): Promise<void> {
+    return this.#w.api.dismiss(jobIds);
+  }
+
   terminate(): void {
     this.#w.terminate();
   }

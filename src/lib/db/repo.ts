@@ -27,6 +27,20 @@ export async function updateJob(db: Db, id: string, patch: Partial<JobRecord>): 
   return next;
 }
 
+export async function getJob(db: Db, id: string): Promise<JobRecord | undefined> {
+  return db.get('jobs', id);
+}
+
+export async function deleteJobs(db: Db, ids: string[]): Promise<void> {
+  const tx = db.transaction('jobs', 'readwrite');
+  await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
+}
+
+/** Files that could not be added and were not dismissed yet, oldest first: the page lists them until then. */
+export async function failedJobs(db: Db): Promise<JobRecord[]> {
+  return (await db.getAllFromIndex('jobs', 'byStatus', 'failed')).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}
+
 /** Jobs a previous session left unfinished, oldest first. */
 export async function unfinishedJobs(db: Db): Promise<JobRecord[]> {
   const lists = await Promise.all(UNFINISHED.map((s) => db.getAllFromIndex('jobs', 'byStatus', s)));

@@ -3,9 +3,13 @@ import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder
 import { Ingester, type IngestEvent } from '../clients/ingester';
 import { Indexer, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../clients/indexer';
 import { VideoFrames } from '../clients/video';
+import { Clusterer } from '../clients/clusterer';
+import { Labeler } from '../clients/labeler';
+import { ClusterState } from './clusters.svelte';
+import { DuplicatesState } from './duplicates.svelte';
 import { openLibraryDb, type Db } from '../db/db';
 import { deleteOriginal, getOriginal } from '../db/blob-store';
-import { addQueryTiming, deleteAssetRecords, restoreAssetRecords, type AssetBundle, countAssets, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
+import { addQueryTiming, deleteAssetRecords, restoreAssetRecords, type AssetBundle, countAssets, failedJobs, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
 import type { AssetRecord, AssetType, QueryTimingRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
 import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
@@ -48,6 +52,8 @@ export interface Notice {
   name: string;
   status: 'stored' | 'duplicate' | 'failed' | 'info';
   message: string;
+  /** Failed files: the job "Retry" runs again and "Dismiss" forgets. */
+  jobId?: string;
 }
 
 export interface ImportProgress {
@@ -113,12 +119,26 @@ export class Library {
   searchError = $state('');
   timings = $state.raw<QueryTimingRecord[]>([]);
   storage = $state<StorageInfo | null>(null);
+  /** Groups of similar media and their names. */
+  readonly clusters = new ClusterState({
+    thumbUrl: (id) => this.#thumbUrl(id),
+    member: (id) => this.#assets.get(id),
+    announce: (text) => (this.announcement = text),
+  });
+  /** Duplicate groups in three tiers; deletes go through deleteAssets, so undo works. */
+  readonly duplicates = new DuplicatesState({
+    thumbUrl: (id) => this.#thumbUrl(id),
+    asset: (id) => this.#assets.get(id),
+    deleteAssets: (ids) => this.deleteAssets(ids),
+    announce: (text) => (this.announcement = text),
+  });
 
   #db: Db | null = null;
   #embedder: Embedder | null = null;
   #ingester: Ingester | null = null;
   #indexer: Indexer | null = null;
   #video: VideoFrames | null = null;
+  #clusterer: Clusterer | null = null;
   #thumbUrls = new Map<string, string>();
   #assets = new Map<string, AssetRecord>();
   #noticeKey = 0;
@@ -140,6 +160,7 @@ export class Library {
     this.source = fromUrl ?? (await getMeta<ModelSource>(this.#db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(this.#db, VIDEO_SETTINGS_KEY)) ?? {});
     await this.#reloadAssets();
+    await this.#loadFailedJobs();
     void this.refreshStorage();
     if (!(await this.#folderReadable())) {
       this.modelStatus = 'error';
@@ -186,7 +207,9 @@ export class Library {
     this.#ingester?.terminate();
     this.#indexer?.terminate();
     this.#video?.terminate();
-    this.#embedder = this.#ingester = this.#indexer = this.#video = null;
+    this.clusters.detach();
+    this.#clusterer?.terminate();
+    this.#embedder = this.#ingester = this.#indexer = this.#video = this.#clusterer = null;
     this.#ingesterReady = Promise.withResolvers<Ingester>();
     await this.#loadModel();
   }
@@ -204,6 +227,7 @@ export class Library {
     const loading = this.#embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.modelProgress = p));
     this.#modelLoad = loading.catch(() => undefined);
     this.#indexer = new Indexer();
+    if (this.#db) this.duplicates.attach(this.#db, this.#indexer);
     this.indexProgress = null;
     void this.#indexer.open(key, (p) => (this.indexProgress = p)).then((status) => {
       this.indexStatus = status;
@@ -221,14 +245,27 @@ export class Library {
     try {
       this.modelInfo = await loading;
       this.modelStatus = 'ready';
+      this.#startClusters(key);
     } catch (err) {
       this.modelStatus = 'error';
       this.modelError = err instanceof Error ? err.message : String(err);
+      // Offline, a model that was never downloaded cannot load: say that rather than a network error.
+      if (!navigator.onLine && this.source.kind !== 'folder') {
+        this.modelError = `You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline. (${this.modelError})`;
+      }
       this.#say(`Model failed to load: ${this.modelError}`);
     }
     const { resumed } = await started;
     if (resumed) this.#say(`Resuming an unfinished import: ${resumed} file${resumed === 1 ? '' : 's'} left`);
     void this.refreshTimings();
+  }
+
+  /** Clustering needs the model only for automatic names, but starts with it so they come with the groups. */
+  #startClusters(key: string): void {
+    if (!this.#db || !this.#embedder) return;
+    this.#clusterer = new Clusterer();
+    this.#clusterer.connectEmbed(this.#embedder.connectPort());
+    void this.clusters.attach(this.#db, this.#clusterer, () => new Labeler(), key);
   }
 
   async addFiles(files: File[]): Promise<void> {
@@ -257,7 +294,8 @@ export class Library {
         break;
       }
       case 'job':
-        this.#notice(e.name, e.status === 'stored' ? 'stored' : e.status === 'duplicate' ? 'duplicate' : 'failed', e.message);
+        if (e.status === 'failed') this.#failedNotice(e.id, e.name, e.message);
+        else this.#notice(e.name, e.status === 'stored' ? 'stored' : 'duplicate', e.message);
         break;
       case 'stored': {
         const ids = e.ids;
@@ -280,6 +318,7 @@ export class Library {
   async #onStored(ids: string[]): Promise<void> {
     if (!this.#db) return;
     await this.#indexer?.addStored(ids);
+    this.clusters.added(ids);
     const tx = this.#db.transaction('assets');
     const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
     for (const a of added) this.#assets.set(a.id, a);
@@ -460,6 +499,7 @@ export class Library {
     const bundles = await deleteAssetRecords(this.#db, ids);
     await this.#indexer?.remove(ids);
     await this.#ingester?.forget(ids);
+    this.clusters.removed(ids);
     const gone = new Set(bundles.map((b) => b.asset.id));
     for (const id of gone) this.#assets.delete(id);
     this.assetCount = this.#assets.size;
@@ -483,9 +523,19 @@ export class Library {
     await restoreAssetRecords(this.#db, pending.bundles);
     const ids = pending.bundles.map((b) => b.asset.id);
     await this.#indexer?.restore(ids);
+    this.clusters.added(ids);
     await this.#reloadAssets();
     this.announcement = `Restored ${pending.bundles.length === 1 ? pending.bundles[0].asset.name : `${ids.length} items`}`;
     await this.rerun();
+  }
+
+  /** After a library archive was merged in: the new items join search, clusters and the page. */
+  async reloadAfterImport(ids: string[]): Promise<void> {
+    await this.#indexer?.addStored(ids);
+    this.clusters.added(ids);
+    await this.#reloadAssets();
+    await this.rerun();
+    void this.refreshStorage();
   }
 
   /** After the undo window the original files go too. */
@@ -525,12 +575,43 @@ export class Library {
     void navigator.storage.persist().then(() => this.refreshStorage());
   }
 
-  dismissNotices(): void {
+  /** Clears the list; failed files in it are dismissed for good (their stored bytes deleted). */
+  async dismissNotices(): Promise<void> {
+    const jobIds = this.notices.flatMap((n) => (n.jobId ? [n.jobId] : []));
     this.notices = [];
+    if (jobIds.length) await (await this.#ingesterReady.promise).dismiss(jobIds);
   }
 
-  #notice(name: string, status: Notice['status'], message: string): void {
-    this.notices = [{ key: ++this.#noticeKey, name, status, message }, ...this.notices].slice(0, MAX_NOTICES);
+  // ---- failed imports: listed until dismissed, across reloads
+  async #loadFailedJobs(): Promise<void> {
+    if (!this.#db) return;
+    for (const j of await failedJobs(this.#db)) this.#failedNotice(j.id, j.name, j.message ?? 'could not be added');
+  }
+
+  #failedNotice(jobId: string, name: string, message: string): void {
+    this.notices = this.notices.filter((n) => n.jobId !== jobId);
+    this.#notice(name, 'failed', message, jobId);
+  }
+
+  async retryJob(jobId: string): Promise<void> {
+    const notice = this.notices.find((n) => n.jobId === jobId);
+    const { gone } = await (await this.#ingesterReady.promise).retry([jobId]);
+    if (gone.length) {
+      this.notices = this.notices.map((n) => (n.jobId === jobId ? { ...n, message: "the file's data is no longer stored here; drop the file again" } : n));
+      this.announcement = `${notice?.name ?? 'The file'}: drop the file again`;
+      return;
+    }
+    this.notices = this.notices.filter((n) => n.jobId !== jobId);
+    this.announcement = `Retrying ${notice?.name ?? 'the file'}`;
+  }
+
+  async dismissJob(jobId: string): Promise<void> {
+    this.notices = this.notices.filter((n) => n.jobId !== jobId);
+    await (await this.#ingesterReady.promise).dismiss([jobId]);
+  }
+
+  #notice(name: string, status: Notice['status'], message: string, jobId?: string): void {
+    this.notices = [{ key: ++this.#noticeKey, name, status, message, ...(jobId ? { jobId } : {}) }, ...this.notices].slice(0, MAX_NOTICES);
     this.announcement = `${name}: ${message}`;
   }
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SNIFF_BYTES, rejectionReason, sniffFileKind, type FileKind } from '../../../src/lib/core/file-kind';
+import { MAX_IMAGE_PIXELS, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind, type FileKind } from '../../../src/lib/core/file-kind';
 
 /** Builds a header from byte values and ASCII strings, in order. */
 function bytes(...parts: Array<number | string | number[]>): Uint8Array {
@@ -57,8 +57,9 @@ const HEADERS: Array<{ name: string; head: Uint8Array; want: FileKind }> = [
   { name: 'XML that is not SVG', head: utf8('<?xml version="1.0"?><rss version="2.0"></rss>'), want: { kind: 'unknown' } },
   { name: 'plain text', head: utf8('These are my holiday notes.\nDay 1: beach.\n'), want: { kind: 'unknown' } },
   { name: 'HTML', head: utf8('<!doctype html><html><body>hi</body></html>'), want: { kind: 'unknown' } },
-  { name: 'PDF', head: utf8('%PDF-1.7\n%\u00e2\u00e3'), want: { kind: 'unknown' } },
-  { name: 'ZIP', head: bytes('PK', 0x03, 0x04, 0x14, 0, 0, 0), want: { kind: 'unknown' } },
+  { name: 'PDF', head: utf8('%PDF-1.7\n%\u00e2\u00e3'), want: { kind: 'not-media', format: 'pdf' } },
+  { name: 'ZIP', head: bytes('PK', 0x03, 0x04, 0x14, 0, 0, 0), want: { kind: 'not-media', format: 'zip' } },
+  { name: 'text starting with PK', head: utf8('PKG notes: photos to sort\n'), want: { kind: 'unknown' } },
   { name: 'RIFF that is neither WebP nor AVI (WAV)', head: bytes('RIFF', u32le(36), 'WAVE', 'fmt '), want: { kind: 'unknown' } },
   { name: 'empty', head: new Uint8Array(0), want: { kind: 'unknown' } },
   { name: 'truncated JPEG magic (2 bytes)', head: bytes(0xff, 0xd8), want: { kind: 'unknown' } },
@@ -110,8 +111,10 @@ describe('rejectionReason', () => {
     { name: 'an empty file', kind: { kind: 'unknown' }, size: 0, want: /\b0 bytes\b/ },
     { name: 'an empty file even if the name said JPEG', kind: jpeg, size: 0, want: /empty.*0 bytes/ },
     { name: 'HEIC', kind: { kind: 'unsupported-image', format: 'heic' }, size: 10, want: /HEIC.*JPEG/ },
-    { name: 'TIFF', kind: { kind: 'unsupported-image', format: 'tiff' }, size: 10, want: /^TIFF images are not supported$/ },
-    { name: 'SVG', kind: { kind: 'unsupported-image', format: 'svg' }, size: 10, want: /^SVG images are not supported$/ },
+    { name: 'TIFF', kind: { kind: 'unsupported-image', format: 'tiff' }, size: 10, want: /^TIFF images cannot be decoded by this browser; export them as JPEG or PNG first$/ },
+    { name: 'SVG', kind: { kind: 'unsupported-image', format: 'svg' }, size: 10, want: /^SVG drawings are not added/ },
+    { name: 'PDF', kind: { kind: 'not-media', format: 'pdf' }, size: 10, want: /^this is a PDF document, not a photo or video$/ },
+    { name: 'ZIP', kind: { kind: 'not-media', format: 'zip' }, size: 10, want: /^this is a ZIP archive: unzip it/ },
     { name: 'MP4', kind: { kind: 'video', format: 'mp4' }, size: 10, want: null },
     { name: 'WebM', kind: { kind: 'video', format: 'webm' }, size: 10, want: null },
     { name: 'an empty video', kind: { kind: 'video', format: 'mp4' }, size: 0, want: /\b0 bytes\b/ },
@@ -125,5 +128,46 @@ describe('rejectionReason', () => {
   it.each(HEADERS.filter((h) => h.head.length > 0))('$name: accepted exactly when sniffed as an image or a video', ({ head }) => {
     const kind = sniffFileKind(head);
     expect(rejectionReason(kind, head.length) === null).toBe(kind.kind === 'image' || kind.kind === 'video');
+  });
+});
+
+describe('imageDimensions', () => {
+  const jpegKind: FileKind = { kind: 'image', format: 'jpeg' };
+  // SOF0 after an APP0 segment and a 300-byte APP1 (EXIF) segment: the walk must skip both.
+  const sof = (marker: number, width: number, height: number) => [0xff, marker, 0x00, 0x11, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3];
+  const app1 = [0xff, 0xe1, 0x01, 0x2c, ...new Array<number>(298).fill(0x45)];
+  it.each<{ name: string; head: Uint8Array; kind: FileKind; want: { width: number; height: number } | null }>([
+    { name: 'JPEG baseline after APP0 + EXIF', head: bytes(0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'JFIF', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, app1, sof(0xc0, 10000, 7500)), kind: jpegKind, want: { width: 10000, height: 7500 } },
+    { name: 'JPEG progressive (SOF2)', head: bytes(0xff, 0xd8, sof(0xc2, 640, 480)), kind: jpegKind, want: { width: 640, height: 480 } },
+    { name: 'JPEG: DHT (C4) is not a frame header', head: bytes(0xff, 0xd8, 0xff, 0xc4, 0x00, 0x04, 0, 0, sof(0xc0, 32, 16)), kind: jpegKind, want: { width: 32, height: 16 } },
+    { name: 'JPEG cut before the frame header', head: bytes(0xff, 0xd8, app1.slice(0, 40)), kind: jpegKind, want: null },
+    { name: 'PNG IHDR', head: bytes(0x89, 'PNG', 0x0d, 0x0a, 0x1a, 0x0a, u32be(13), 'IHDR', u32be(30000), u32be(20000), 1, 0, 0, 0, 0), kind: { kind: 'image', format: 'png' }, want: { width: 30000, height: 20000 } },
+    { name: 'GIF logical screen', head: bytes('GIF89a', 0x40, 0x01, 0xf0, 0x00, 0xf7, 0, 0), kind: { kind: 'image', format: 'gif' }, want: { width: 320, height: 240 } },
+    { name: 'WebP VP8L (sizes minus one, 14 bits each)', head: bytes('RIFF', u32le(100), 'WEBP', 'VP8L', u32le(90), 0x2f, u32le((319 & 0x3fff) | ((239 & 0x3fff) << 14))), kind: { kind: 'image', format: 'webp' }, want: { width: 320, height: 240 } },
+    { name: 'WebP VP8X canvas (24 bits minus one)', head: bytes('RIFF', u32le(100), 'WEBP', 'VP8X', u32le(10), u32le(0), [0x0f, 0x27, 0x00], [0x0f, 0x27, 0x00]), kind: { kind: 'image', format: 'webp' }, want: { width: 10000, height: 10000 } },
+    { name: 'BMP bottom-up (negative height is top-down)', head: bytes('BM', u32le(0), u32le(0), u32le(54), u32le(40), u32le(320), u32le(-240 >>> 0), 1, 0, 24, 0), kind: { kind: 'image', format: 'bmp' }, want: { width: 320, height: 240 } },
+    { name: 'AVIF keeps its size elsewhere', head: bytes(u32be(0x20), 'ftyp', 'avif'), kind: { kind: 'image', format: 'avif' }, want: null },
+    { name: 'not an image', head: bytes(0x1a, 0x45, 0xdf, 0xa3), kind: { kind: 'video', format: 'webm' }, want: null },
+  ])('$name', ({ head, kind, want }) => {
+    expect(imageDimensions(head, kind)).toEqual(want);
+  });
+});
+
+describe('rejectionReason for the pixel size', () => {
+  const png: FileKind = { kind: 'image', format: 'png' };
+  it('refuses a decompression bomb before decoding, naming its size', () => {
+    expect(rejectionReason(png, 109_445, { width: 30000, height: 30000 })).toBe(
+      'the photo is too large to open: 30000 × 30000 px is 900 megapixels (up to 150 megapixels can be added)',
+    );
+  });
+  it('accepts a 100-megapixel photo', () => {
+    expect(rejectionReason(png, 800_000, { width: 10000, height: 10000 })).toBeNull();
+  });
+  it('the limit is inclusive', () => {
+    expect(rejectionReason(png, 1, { width: MAX_IMAGE_PIXELS, height: 1 })).toBeNull();
+    expect(rejectionReason(png, 1, { width: MAX_IMAGE_PIXELS + 1, height: 1 })).toMatch(/too large/);
+  });
+  it('a header that declares no pixels cannot be decoded', () => {
+    expect(rejectionReason(png, 100, { width: 0, height: 240 })).toMatch(/no pixels/);
   });
 });

@@ -1,0 +1,17 @@
+/**
+ * Runs `task` over `items` with at most `limit` running at once, starting items in order.
+ * Once `stopped()` returns true no further item starts; running ones finish on their own terms.
+ * Resolves with the number of items that were started.
+ */
+export async function runPool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>, stopped: () => boolean = () => false): Promise<number> {
+  let next = 0;
+  const lane = async () => {
+    while (!stopped() && next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  };
+  const lanes = Math.max(1, Math.min(Math.floor(limit), items.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return next;
+}

@@ -1,0 +1,410 @@
+/**
+ * Duplicate groups of the library, in three tiers from strictest to loosest:
+ *
+ * 1. Exact copies — identical SHA-256. The importer never stores the same bytes twice, so this
+ *    tier lists the files it refused (jobs in status 'duplicate'), grouped under the stored asset
+ *    they repeat. Those files are not in the library; the stored original still takes part in
+ *    tiers 2 and 3.
+ * 2. Visually identical — 64-bit DCT pHash within {@link NEAR_DUPLICATE_MAX_DISTANCE} bits
+ *    (phash.ts), found with the multi-index Hamming lookup (hamming-index.ts, Norouzi et al.,
+ *    CVPR 2012) and joined into connected components. A video's pHash is its poster frame only,
+ *    so two videos also need the same length and matching keyframe sets (below).
+ * 3. Similar shots / bursts — CLIP cosine ≥ {@link SIMILAR_MIN_COSINE} between items of the same
+ *    media type, connected components again (a burst that drifts frame to frame stays one group).
+ *    Videos compare their keyframe sets ({@link keyframeSetSimilarity}), not one pooled vector.
+ *
+ * An item grouped in a stricter tier is left out of the looser ones. Within a group the item to
+ * keep ("best") is the one with the most pixels, then the larger file, then the one added first
+ * ({@link compareForKeeping}).
+ *
+ * Candidate pairs for tier 3 come from the caller: all pairs for a small library
+ * ({@link allPairsAtLeast}), the vector index's neighbours for a large one ({@link neighbourPairs}).
+ *
+ * Pure and synchronous: safe in workers and in Node.
+ */
+
+import type { AssetType } from '../db/schema';
+import { HammingIndex } from './hamming-index';
+import { NEAR_DUPLICATE_MAX_DISTANCE } from './near-duplicate';
+import { phashFromHex, popcount32 } from './phash';
+
+/**
+ * Cosine between two photos' CLIP vectors (or two videos' keyframe sets) from which they count as
+ * similar shots. Real CLIP ViT-B/32 burst pairs (same scene, a moment apart, slight reframing)
+ * typically score ≥ 0.9, and different photos of one place or event 0.8–0.9, so 0.92 keeps bursts
+ * and leaves the merely related apart. Measured on the fixture model (test/fixtures/models, which
+ * maps colours to concepts): same-colour photos 0.952–0.9999 (red-ball/red-square 0.952,
+ * green-leaf/green-field 0.997, yellow-sun/yellow-banana 0.9999), a resized copy 0.9998,
+ * blue-sky/blue-ocean 0.826, everything else ≤ 0.52; the same video in VP9 and MPEG-4 (3 and 5 kept
+ * keyframes) 0.9986 by keyframe sets; red-blue-red against red-green-blue 0.74–0.84 (its red and
+ * blue frames match, the green ones do not).
+ */
+export const SIMILAR_MIN_COSINE = 0.92;
+
+/**
+ * Pooled video vectors this close are compared by keyframes. Pooling weighs frames differently
+ * when the decoders keep different frames: the VP9 and MPEG-4 copies of one fixture video pool to
+ * 0.90 although their keyframe sets match at 0.999, so the pre-filter sits well below
+ * {@link SIMILAR_MIN_COSINE}.
+ */
+export const VIDEO_CANDIDATE_MIN_COSINE = 0.8;
+
+/** Neighbours asked of the vector index per item; groups larger than this still join through chains. */
+export const SIMILAR_NEIGHBOURS = 16;
+
+/**
+ * Hashes with fewer bits set come from (nearly) flat images: the DCT coefficients tie at the
+ * median (phash.ts) and unrelated flat pictures share the hash, so it says nothing about identity.
+ */
+const MIN_PHASH_BITS = 8;
+
+/** Two videos are the same footage only if their lengths differ by at most this, seconds… */
+const SAME_VIDEO_MAX_DURATION_DIFF_SEC = 0.5;
+/** …or this fraction of the longer one (re-encoding can add or drop a frame or two). */
+const SAME_VIDEO_MAX_DURATION_DIFF_RATIO = 0.02;
+
+/** What the grouping needs to know of a stored asset. */
+export interface DuplicateCandidate {
+  id: string;
+  name: string;
+  type: AssetType;
+  /** 16 lowercase hex digits. */
+  pHash: string;
+  width: number;
+  height: number;
+  sizeBytes: number;
+  /** ms since epoch */
+  addedAt: number;
+  durationSec?: number;
+}
+
+/** A file the importer refused because its bytes are already stored. */
+export interface RefusedFile {
+  jobId: string;
+  name: string;
+  sizeBytes: number;
+  /** ms since epoch */
+  refusedAt: number;
+  /** The stored asset it repeats, when the importer recorded it. */
+  assetId?: string;
+  /** The importer's message, `already in your library as "<name>"`: names the asset for older records. */
+  message?: string;
+}
+
+export interface ExactCopyGroup {
+  assetId: string;
+  /** Oldest refusal first. */
+  copies: RefusedFile[];
+}
+
+export interface DuplicateGroup {
+  /** Best first, then in keeping order. */
+  ids: string[];
+}
+
+export interface DuplicateReport {
+  exact: ExactCopyGroup[];
+  visual: DuplicateGroup[];
+  similar: DuplicateGroup[];
+}
+
+/** Cosine of two stored items, a ≠ b. */
+export interface ScoredPair {
+  a: string;
+  b: string;
+  score: number;
+}
+
+/**
+ * Keeping order: negative when `a` is the better one to keep. Most pixels first (the sharper or
+ * uncropped version), then the larger file (less compression), then the one added first (the
+ * original the others were copied from), then id so the order is total.
+ */
+export function compareForKeeping(a: DuplicateCandidate, b: DuplicateCandidate): number {
+  return (
+    b.width * b.height - a.width * a.height ||
+    b.sizeBytes - a.sizeBytes ||
+    a.addedAt - b.addedAt ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+const QUOTED_NAME = /already in your library as "(.*)"$/;
+
+/**
+ * Tier 1: refused files grouped under the stored asset they repeat. Files whose asset was deleted
+ * since (or cannot be told) are left out: there is nothing left to compare them with.
+ */
+export function exactCopyGroups(refused: readonly RefusedFile[], assets: readonly DuplicateCandidate[]): ExactCopyGroup[] {
+  const byId = new Map(assets.map((a) => [a.id, a]));
+  const idsByName = new Map<string, string[]>();
+  for (const a of assets) idsByName.set(a.name, [...(idsByName.get(a.name) ?? []), a.id]);
+  const groups = new Map<string, RefusedFile[]>();
+  for (const r of refused) {
+    let assetId = r.assetId && byId.has(r.assetId) ? r.assetId : undefined;
+    if (!assetId && !r.assetId) {
+      const named = idsByName.get(QUOTED_NAME.exec(r.message ?? '')?.[1] ?? '');
+      if (named?.length === 1) assetId = named[0];
+    }
+    if (!assetId) continue;
+    groups.set(assetId, [...(groups.get(assetId) ?? []), r]);
+  }
+  return [...groups]
+    .map(([assetId, copies]) => ({ assetId, copies: copies.sort((x, y) => x.refusedAt - y.refusedAt || (x.jobId < y.jobId ? -1 : 1)) }))
+    .sort((x, y) => byId.get(x.assetId)!.name.localeCompare(byId.get(y.assetId)!.name) || (x.assetId < y.assetId ? -1 : 1));
+}
+
+/** Union–find over string ids, with path halving. */
+class Components {
+  #parent = new Map<string, string>();
+
+  find(id: string): string {
+    let p = this.#parent.get(id) ?? id;
+    let x = id;
+    while (p !== x) {
+      const gp = this.#parent.get(p) ?? p;
+      this.#parent.set(x, gp);
+      x = p;
+      p = gp;
+    }
+    return x;
+  }
+
+  union(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.#parent.set(ra, rb);
+  }
+
+  /** Components of two or more of `ids`. */
+  groups(ids: Iterable<string>): string[][] {
+    const out = new Map<string, string[]>();
+    for (const id of ids) {
+      const r = this.find(id);
+      out.set(r, [...(out.get(r) ?? []), id]);
+    }
+    return [...out.values()].filter((g) => g.length > 1);
+  }
+}
+
+/** Members best first; groups largest first, then by their best item's name. */
+function ordered(groups: string[][], byId: ReadonlyMap<string, DuplicateCandidate>): DuplicateGroup[] {
+  return groups
+    .map((ids) => ids.map((id) => byId.get(id)!).sort(compareForKeeping))
+    .sort((x, y) => y.length - x.length || x[0]!.name.localeCompare(y[0]!.name) || (x[0]!.id < y[0]!.id ? -1 : 1))
+    .map((items) => ({ ids: items.map((a) => a.id) }));
+}
+
+/**
+ * Keyframe-set similarity of two videos, in [−1, 1]: for each frame of one video the cosine of its
+ * best match in the other, averaged, taken both ways, and the smaller of the two averages. Taking
+ * the smaller (not the mean) keeps a video from matching one that merely contains its scenes:
+ * red-blue-red finds every frame in red-green-blue (0.9996) but not the reverse (0.84: the green
+ * frame has no match), and the mean of the two would pass at 0.92.
+ *
+ * @param a,b L2-normalised frame vectors, each set non-empty and of one length
+ */
+export function keyframeSetSimilarity(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  if (a.length === 0 || b.length === 0) return -1;
+  const directed = (from: readonly Float32Array[], to: readonly Float32Array[]) => {
+    let total = 0;
+    for (const f of from) {
+      let best = -Infinity;
+      for (const t of to) best = Math.max(best, dot(f, t));
+      total += best;
+    }
+    return total / from.length;
+  };
+  return Math.min(directed(a, b), directed(b, a));
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = a.length - (a.length % 4);
+  let i = 0;
+  for (; i < n; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (; i < a.length; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/**
+ * Every pair of same-type items with cosine ≥ minCosine, by one pass over the upper triangle
+ * (n²/2 dot products: 0.29–0.43 µs each at 512-d in V8 on a shared 2-core machine, so 7,500 items
+ * take 8–12 s; larger libraries use {@link neighbourPairs}).
+ *
+ * @param items      L2-normalised vectors of one length
+ * @param onProgress called every few rows with (rows done, rows total)
+ */
+export function allPairsAtLeast(
+  items: ReadonlyArray<{ id: string; type: AssetType; vector: Float32Array }>,
+  minCosine: number,
+  onProgress?: (done: number, total: number) => void,
+): ScoredPair[] {
+  const out: ScoredPair[] = [];
+  const n = items.length;
+  if (n < 2) return out;
+  const dim = items[0]!.vector.length;
+  const flat = new Float32Array(n * dim);
+  items.forEach((it, i) => flat.set(it.vector, i * dim));
+  const tail = dim - (dim % 4);
+  for (let i = 0; i < n; i++) {
+    const a = i * dim;
+    const type = items[i]!.type;
+    for (let j = i + 1; j < n; j++) {
+      if (items[j]!.type !== type) continue;
+      const b = j * dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let d = 0;
+      for (; d < tail; d += 4) {
+        s0 += flat[a + d]! * flat[b + d]!;
+        s1 += flat[a + d + 1]! * flat[b + d + 1]!;
+        s2 += flat[a + d + 2]! * flat[b + d + 2]!;
+        s3 += flat[a + d + 3]! * flat[b + d + 3]!;
+      }
+      for (; d < dim; d++) s0 += flat[a + d]! * flat[b + d]!;
+      const score = s0 + s1 + s2 + s3;
+      if (score >= minCosine) out.push({ a: items[i]!.id, b: items[j]!.id, score });
+    }
+    if (onProgress && (i % 256 === 255 || i === n - 1)) onProgress(i + 1, n);
+  }
+  return out;
+}
+
+/**
+ * Pairs from each item's nearest neighbours of its own type, as a vector index returns them;
+ * each pair once. A dense group yields only k pairs per member, but those still join it into one
+ * component: on 10,100 synthetic 512-d vectors (groups of up to 50 at cosine ≈ 0.99) the groups
+ * from the HNSW neighbours (ef 64, k 16; 6–8 s) were exactly those from all pairs (21 s).
+ * Vectors are read one at a time, so a large library is not copied whole.
+ *
+ * @param vectorOf an item's L2-normalised vector, or undefined to skip it
+ * @param search   k nearest by cosine among ids the filter accepts, best first
+ */
+export function neighbourPairs(
+  items: ReadonlyArray<{ id: string; type: AssetType }>,
+  vectorOf: (id: string) => Float32Array | undefined,
+  search: (vector: Float32Array, k: number, filter: (id: string) => boolean) => ReadonlyArray<{ id: string; score: number }>,
+  minCosine: number,
+  k = SIMILAR_NEIGHBOURS,
+  onProgress?: (done: number, total: number) => void,
+): ScoredPair[] {
+  const typeOf = new Map(items.map((it) => [it.id, it.type]));
+  const seen = new Set<string>();
+  const out: ScoredPair[] = [];
+  items.forEach((it, i) => {
+    const vector = vectorOf(it.id);
+    const hits = vector ? search(vector, k, (id) => id !== it.id && typeOf.get(id) === it.type) : [];
+    for (const h of hits) {
+      if (h.score < minCosine || h.id === it.id) continue;
+      const [a, b] = it.id < h.id ? [it.id, h.id] : [h.id, it.id];
+      const key = `${a}\n${b}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ a, b, score: h.score });
+    }
+    if (onProgress && (i % 256 === 255 || i === items.length - 1)) onProgress(i + 1, items.length);
+  });
+  return out;
+}
+
+export interface DuplicateInput {
+  assets: readonly DuplicateCandidate[];
+  refused: readonly RefusedFile[];
+  /**
+   * Same-type pairs by whole-item vector, at least {@link VIDEO_CANDIDATE_MIN_COSINE} (or whatever
+   * lower bound covers both bars); pairs below the image bar are used for videos only.
+   */
+  pairs: Iterable<ScoredPair>;
+  /** A video's kept keyframe vectors (L2-normalised), or undefined when it has none. */
+  framesOf(id: string): readonly Float32Array[] | undefined;
+  /** Its whole-item vector, the one keyframe set of a video without frames. */
+  vectorOf(id: string): Float32Array | undefined;
+  similarMinCosine?: number;
+}
+
+/** All three tiers; see the top of this file. */
+export function buildDuplicateReport(input: DuplicateInput): DuplicateReport {
+  const min = input.similarMinCosine ?? SIMILAR_MIN_COSINE;
+  const byId = new Map(input.assets.map((a) => [a.id, a]));
+  const frameMemo = new Map<string, number>();
+  const framesMatch = (a: string, b: string): boolean => {
+    const key = a < b ? `${a}\n${b}` : `${b}\n${a}`;
+    let s = frameMemo.get(key);
+    if (s === undefined) {
+      const fa = framesOrVector(input, a);
+      const fb = framesOrVector(input, b);
+      s = fa && fb ? keyframeSetSimilarity(fa, fb) : -1;
+      frameMemo.set(key, s);
+    }
+    return s >= min;
+  };
+
+  // Tier 2.
+  const visualSets = new Components();
+  const hashes = new HammingIndex<string>();
+  const hashable = input.assets.filter((a) => {
+    const h = parseHash(a.pHash);
+    if (h === null || bitCount(h) < MIN_PHASH_BITS) return false;
+    hashes.add(a.id, h);
+    return true;
+  });
+  for (const a of hashable) {
+    for (const m of hashes.query(phashFromHex(a.pHash), NEAR_DUPLICATE_MAX_DISTANCE)) {
+      if (m.id === a.id) continue;
+      const b = byId.get(m.id)!;
+      if (b.type !== a.type) continue;
+      if (a.type === 'video' && !(sameLength(a, b) && framesMatch(a.id, b.id))) continue;
+      visualSets.union(a.id, b.id);
+    }
+  }
+  const visual = visualSets.groups(hashable.map((a) => a.id));
+  const taken = new Set(visual.flat());
+
+  // Tier 3.
+  const similarSets = new Components();
+  for (const p of input.pairs) {
+    const a = byId.get(p.a);
+    const b = byId.get(p.b);
+    if (!a || !b || a.type !== b.type || taken.has(a.id) || taken.has(b.id)) continue;
+    if (a.type === 'image' ? p.score >= min : p.score >= VIDEO_CANDIDATE_MIN_COSINE && framesMatch(a.id, b.id)) similarSets.union(a.id, b.id);
+  }
+  const similar = similarSets.groups(input.assets.map((a) => a.id).filter((id) => !taken.has(id)));
+
+  return { exact: exactCopyGroups(input.refused, input.assets), visual: ordered(visual, byId), similar: ordered(similar, byId) };
+}
+
+function framesOrVector(input: DuplicateInput, id: string): readonly Float32Array[] | undefined {
+  const frames = input.framesOf(id);
+  if (frames?.length) return frames;
+  const v = input.vectorOf(id);
+  return v ? [v] : undefined;
+}
+
+function sameLength(a: DuplicateCandidate, b: DuplicateCandidate): boolean {
+  if (a.durationSec === undefined || b.durationSec === undefined) return false;
+  const diff = Math.abs(a.durationSec - b.durationSec);
+  return diff <= Math.max(SAME_VIDEO_MAX_DURATION_DIFF_SEC, SAME_VIDEO_MAX_DURATION_DIFF_RATIO * Math.max(a.durationSec, b.durationSec));
+}
+
+function parseHash(hex: string): bigint | null {
+  try {
+    return phashFromHex(hex);
+  } catch {
+    return null;
+  }
+}
+
+function bitCount(h: bigint): number {
+  return popcount32(Number(h >> 32n)) + popcount32(Number(h & 0xffffffffn));
+}

@@ -1,0 +1,223 @@
+import type { Db } from './db';
+import { deleteOriginal, getOriginal, putOriginal } from './blob-store';
+import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, ShoeboxDB, ThumbnailRecord } from './schema';
+import type { StoreNames } from 'idb';
+import { SECRET_META_KEYS } from './vlm-settings';
+import { RECORDS_PER_CHUNK, chunkName, encodeRecords, encodeVectors, isExportableMetaKey, type RecordStore, type SourceEntry, type ThumbnailMeta } from '../core/archive';
+
+/**
+ * Reads a store in key order, `size` records at a time, each chunk in its own short transaction:
+ * a long export never holds a transaction open across the work done between chunks.
+ */
+export async function* readChunks<S extends 'assets' | 'thumbnails' | 'embeddings' | 'frameEmbeddings' | 'lineage' | 'clusters'>(
+  db: Db,
+  store: S,
+  size = RECORDS_PER_CHUNK,
+): AsyncGenerator<Array<ShoeboxDB[S]['value']>> {
+  let after: IDBValidKey | undefined;
+  for (;;) {
+    const range = after === undefined ? undefined : IDBKeyRange.lowerBound(after, true);
+    const tx = db.transaction(store as StoreNames<ShoeboxDB>);
+    const [values, keys] = await Promise.all([tx.store.getAll(range, size), tx.store.getAllKeys(range, size)]);
+    if (values.length === 0) return;
+    after = keys[keys.length - 1];
+    yield values as Array<ShoeboxDB[S]['value']>;
+    if (values.length < size) return;
+  }
+}
+
+
+export interface ExportOptions {
+  modelKey: string;
+  dim: number;
+  includeOriginals: boolean;
+}
+
+/** How many records of each kind an export holds; filled in while the entries are read. */
+export type ExportCounts = Record<RecordStore | 'originals', number>;
+
+export const emptyCounts = (): ExportCounts => ({ assets: 0, thumbnails: 0, embeddings: 0, frameEmbeddings: 0, lineage: 0, clusters: 0, meta: 0, originals: 0 });
+
+const isPlainJson = (v: unknown): boolean => {
+  try {
+    return JSON.stringify(JSON.parse(JSON.stringify(v))) === JSON.stringify(v) && v !== undefined;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Every entry of an archive of this library, in archive order. Deterministic for an unchanged
+ * library, so a writer can read it once for the manifest's digests and again to write it.
+ * Only what belongs to a stored asset and to the current model is included; the VLM key and
+ * other device settings never are.
+ */
+export async function* exportEntries(db: Db, opts: ExportOptions, counts: ExportCounts = emptyCounts()): AsyncGenerator<SourceEntry> {
+  const assets = new Map<string, Pick<AssetRecord, 'sha256' | 'sizeBytes' | 'blobLocation'>>();
+  let chunk = 0;
+  for await (const list of readChunks(db, 'assets')) {
+    for (const a of list) assets.set(a.id, { sha256: a.sha256, sizeBytes: a.sizeBytes, blobLocation: a.blobLocation });
+    // Where the file lives is this device's business; the importing library decides its own.
+    const records = list.map(({ blobLocation: _, ...rest }) => rest);
+    counts.assets += list.length;
+    yield { name: chunkName('records', 'assets', chunk++), bytes: encodeRecords('assets', records) };
+  }
+  const owned = (assetId: string) => assets.has(assetId);
+
+  chunk = 0;
+  for await (const list of readChunks(db, 'thumbnails')) {
+    const kept = list.filter((t) => owned(t.id.split('#')[0]));
+    if (!kept.length) continue;
+    const metas: ThumbnailMeta[] = kept.map((t) => ({ id: t.id, width: t.width, height: t.height, mime: t.blob.type }));
+    counts.thumbnails += kept.length;
+    yield { name: chunkName('records', 'thumbnails', chunk++), bytes: encodeRecords('thumbnails', metas) };
+    for (const t of kept) yield { name: `thumbnails/${t.id}`, bytes: new Uint8Array(await t.blob.arrayBuffer()) };
+  }
+
+  for (const store of ['embeddings', 'frameEmbeddings'] as const) {
+    chunk = 0;
+    for await (const list of readChunks(db, store)) {
+      const kept = (list as Array<EmbeddingRecord | FrameEmbeddingRecord>).filter(
+        (e) => e.modelId === opts.modelKey && e.vector.length === opts.dim && owned('assetId' in e ? e.assetId : e.id),
+      );
+      if (!kept.length) continue;
+      counts[store] += kept.length;
+      yield { name: chunkName('records', store, chunk), bytes: encodeRecords(store, kept) };
+      yield { name: chunkName('vectors', store, chunk++), bytes: encodeVectors(store, kept, opts.dim) };
+    }
+  }
+
+  chunk = 0;
+  for await (const list of readChunks(db, 'lineage')) {
+    const kept = list.filter((l) => owned(l.sourceAssetId));
+    if (!kept.length) continue;
+    counts.lineage += kept.length;
+    yield { name: chunkName('records', 'lineage', chunk++), bytes: encodeRecords('lineage', kept) };
+  }
+
+  chunk = 0;
+  for await (const list of readChunks(db, 'clusters')) {
+    // A cluster naming a deleted item is stale; the importing library clusters again instead.
+    const kept = list.filter(
+      (c) =>
+        c.modelKey === opts.modelKey &&
+        c.centroid.length === opts.dim &&
+        [...c.memberIds, ...c.representativeIds, ...(c.namedMemberIds ?? []), ...(c.pinnedIds ?? [])].every(owned),
+    );
+    if (!kept.length) continue;
+    counts.clusters += kept.length;
+    yield { name: chunkName('records', 'clusters', chunk), bytes: encodeRecords('clusters', kept) };
+    yield { name: chunkName('vectors', 'clusters', chunk++), bytes: encodeVectors('clusters', kept, opts.dim) };
+  }
+
+  const keys = (await db.getAllKeys('meta')).filter((k): k is string => typeof k === 'string' && isExportableMetaKey(k) && !SECRET_META_KEYS.includes(k)).sort();
+  const meta: Array<[string, unknown]> = [];
+  for (const k of keys) {
+    const v = await db.get('meta', k);
+    if (isPlainJson(v)) meta.push([k, v]);
+  }
+  if (meta.length) {
+    counts.meta = meta.length;
+    yield { name: chunkName('records', 'meta', 0), bytes: encodeRecords('meta', meta) };
+  }
+
+  if (!opts.includeOriginals) return;
+  for (const [id, a] of [...assets].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+    const blob = await getOriginal(db, id, a.blobLocation);
+    // A missing or altered original is left out rather than making the archive unreadable.
+    if (!blob || blob.size !== a.sizeBytes) continue;
+    counts.originals++;
+    yield { name: `originals/${id}`, blob, sha256: a.sha256 };
+  }
+}
+
+// ------------------------------------------------------------------ import
+
+/** One asset of an archive with its bytes in hand. */
+export interface ImportBundle {
+  asset: AssetRecord;
+  thumbnails: ThumbnailRecord[];
+  embedding?: EmbeddingRecord;
+  frames: FrameEmbeddingRecord[];
+  lineage: LineageRecord[];
+  original?: Blob;
+}
+
+export type ImportOutcome = { status: 'added' } | { status: 'present'; existingId: string } | { status: 'failed'; message: string };
+
+/**
+ * Adds one asset with everything it consists of, all or nothing. An asset whose file the library
+ * already has (same SHA-256) is left as it is: an import merges and never overwrites.
+ */
+export async function importAsset(db: Db, b: ImportBundle): Promise<ImportOutcome> {
+  const existing = await db.getKeyFromIndex('assets', 'bySha256', b.asset.sha256);
+  if (typeof existing === 'string') return { status: 'present', existingId: existing };
+  if (await db.getKey('assets', b.asset.id)) return { status: 'failed', message: `another item already uses the id ${b.asset.id}` };
+
+  let blobLocation = b.asset.blobLocation;
+  if (b.original) blobLocation = await putOriginal(db, b.asset.id, b.original);
+  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'], 'readwrite');
+  try {
+    await tx.objectStore('assets').add({ ...b.asset, blobLocation });
+    for (const t of b.thumbnails) await tx.objectStore('thumbnails').add(t);
+    if (b.embedding) await tx.objectStore('embeddings').add(b.embedding);
+    for (const f of b.frames) await tx.objectStore('frameEmbeddings').add(f);
+    for (const l of b.lineage) await tx.objectStore('lineage').put(l);
+    await tx.done;
+    return { status: 'added' };
+  } catch (err) {
+    try {
+      tx.abort();
+    } catch {
+      /* already aborted by the failed request */
+    }
+    await tx.done.catch(() => undefined);
+    if (b.original) await deleteOriginal(db, b.asset.id, blobLocation);
+    // The same file may have arrived meanwhile through a normal import: that is "already here".
+    const raced = await db.getKeyFromIndex('assets', 'bySha256', b.asset.sha256);
+    if (typeof raced === 'string') return { status: 'present', existingId: raced };
+    return { status: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Clusters come along only into a library without clusters of that model: merged into existing
+ * ones they would overlap, and the library's own clustering places the new items instead.
+ * Member ids are mapped to the library's ids (an item already here keeps its id).
+ */
+export async function importClusters(db: Db, clusters: readonly ClusterRecord[], idMap: ReadonlyMap<string, string>): Promise<number> {
+  if (clusters.length === 0) return 0;
+  const tx = db.transaction('clusters', 'readwrite');
+  const modelKeys = new Set(clusters.map((c) => c.modelKey));
+  for (const k of modelKeys) {
+    if ((await tx.store.index('byModelKey').count(k)) > 0) {
+      await tx.done;
+      return 0;
+    }
+  }
+  const map = (ids: string[] | undefined) => ids?.map((id) => idMap.get(id) ?? id);
+  for (const c of clusters) {
+    await tx.store.add({
+      ...c,
+      memberIds: map(c.memberIds)!,
+      representativeIds: map(c.representativeIds)!,
+      ...(c.namedMemberIds ? { namedMemberIds: map(c.namedMemberIds) } : {}),
+      ...(c.pinnedIds ? { pinnedIds: map(c.pinnedIds) } : {}),
+    });
+  }
+  await tx.done;
+  return clusters.length;
+}
+
+/** Settings the library does not have yet; existing ones win. */
+export async function importMeta(db: Db, entries: ReadonlyArray<[string, unknown]>): Promise<number> {
+  const tx = db.transaction('meta', 'readwrite');
+  let added = 0;
+  for (const [k, v] of entries) {
+    if (!isExportableMetaKey(k) || (await tx.store.getKey(k)) !== undefined) continue;
+    await tx.store.put(v, k);
+    added++;
+  }
+  await tx.done;
+  return added;
+}

@@ -1,0 +1,273 @@
+import type { Clusterer, ClusterSummary } from '../clients/clusterer';
+import type { Labeler, LabelEvent } from '../clients/labeler';
+import type { Db } from '../db/db';
+import { forgetVlmKey, loadVlmSettings, saveVlmSettings, type VlmSettings } from '../db/vlm-settings';
+import type { ClusterNameSource } from '../db/schema';
+
+export interface ClusterCard {
+  id: string;
+  name: string;
+  nameSource: ClusterNameSource;
+  description?: string;
+  count: number;
+  imageCount: number;
+  videoCount: number;
+  hidden: boolean;
+  needsNaming: boolean;
+  /** Thumbnails of the representatives, for the cover mosaic. */
+  coverUrls: string[];
+}
+
+export interface MemberItem {
+  id: string;
+  name: string;
+  type: 'image' | 'video';
+  thumbUrl: string;
+}
+
+export interface NamingState {
+  running: boolean;
+  /** Requests sent to the VLM in this run, retries included. */
+  requests: number;
+  named: number;
+  failed: number;
+  message: string;
+}
+
+/** What the cluster views need from the rest of the library. */
+export interface ClusterHost {
+  thumbUrl(id: string): Promise<string>;
+  member(id: string): { name: string; type: 'image' | 'video' } | undefined;
+  announce(text: string): void;
+}
+
+/** The smallest group the Clusters view shows: a lone photo is not a group. */
+export const MIN_SHOWN_CLUSTER_SIZE = 2;
+
+/**
+ * Clusters and their names. Clustering runs in its worker; naming with the user's Gemini key in
+ * the label worker, one request per cluster; this class keeps what the views show.
+ */
+export class ClusterState {
+  cards = $state.raw<ClusterCard[]>([]);
+  status = $state<'idle' | 'working' | 'ready' | 'error'>('idle');
+  error = $state('');
+  progress = $state<{ done: number; total: number; phase: string } | null>(null);
+  openId = $state<string | null>(null);
+  members = $state.raw<MemberItem[]>([]);
+  naming = $state<NamingState>({ running: false, requests: 0, named: 0, failed: 0, message: '' });
+  vlm = $state<{ hasKey: boolean; model: string; baseUrl: string }>({ hasKey: false, model: 'gemini-2.5-flash', baseUrl: '' });
+
+  #db: Db | null = null;
+  #clusterer: Clusterer | null = null;
+  #labeler: Labeler | null = null;
+  /** The naming worker carries the Gemini SDK: started on the first "Name clusters", not before. */
+  #makeLabeler: (() => Labeler) | null = null;
+  #host: ClusterHost;
+  #seq = 0;
+  /** Ids stored while clustering was busy: assigned together when it is free, not one batch at a time. */
+  #pending = new Set<string>();
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(host: ClusterHost) {
+    this.#host = host;
+  }
+
+  get visible(): ClusterCard[] {
+    return this.cards.filter((c) => !c.hidden && c.count >= MIN_SHOWN_CLUSTER_SIZE);
+  }
+
+  get hiddenCards(): ClusterCard[] {
+    return this.cards.filter((c) => c.hidden);
+  }
+
+  get open(): ClusterCard | undefined {
+    return this.cards.find((c) => c.id === this.openId);
+  }
+
+  async attach(db: Db, clusterer: Clusterer, makeLabeler: () => Labeler, modelKey: string): Promise<void> {
+    this.#db = db;
+    this.#clusterer = clusterer;
+    this.#makeLabeler = makeLabeler;
+    const s = await loadVlmSettings(db);
+    this.vlm = { hasKey: !!s.apiKey, model: s.model, baseUrl: s.baseUrl ?? '' };
+    await this.#run(async () => {
+      await this.#show(await clusterer.init(modelKey));
+      await this.#show(await clusterer.nameAutomatically());
+    });
+  }
+
+  detach(): void {
+    this.#labeler?.terminate();
+    this.#clusterer = this.#labeler = this.#makeLabeler = null;
+    this.#pending.clear();
+  }
+
+  /** New photos and videos join clusters (or open new ones); existing names and ids stay. */
+  added(ids: string[]): void {
+    for (const id of ids) this.#pending.add(id);
+    this.#chain = this.#chain.then(async () => {
+      if (!this.#pending.size || !this.#clusterer) return;
+      const batch = [...this.#pending];
+      this.#pending.clear();
+      await this.#run(async () => this.#show(await this.#clusterer!.assign(batch)));
+    });
+  }
+
+  removed(ids: string[]): void {
+    for (const id of ids) this.#pending.delete(id);
+    this.#chain = this.#chain.then(async () => {
+      const clusterer = this.#clusterer;
+      if (clusterer) await this.#run(async () => this.#show(await clusterer.removeAssets(ids)));
+    });
+  }
+
+  async recluster(): Promise<void> {
+    if (!this.#clusterer) return;
+    await this.#run(async () => {
+      await this.#show(await this.#clusterer!.recluster((p) => (this.progress = p)));
+      await this.#show(await this.#clusterer!.nameAutomatically());
+    });
+    this.progress = null;
+    this.#host.announce(`Regrouped into ${this.visible.length} clusters`);
+  }
+
+  async openCluster(id: string | null): Promise<void> {
+    this.openId = id;
+    this.members = [];
+    if (!id || !this.#clusterer) return;
+    const seq = ++this.#seq;
+    const ids = await this.#clusterer.members(id);
+    const items = await Promise.all(ids.map((m) => this.#member(m)));
+    if (seq === this.#seq) this.members = items.filter((m): m is MemberItem => !!m);
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    await this.#edit(() => this.#clusterer!.rename(id, name));
+    const c = this.cards.find((x) => x.id === id);
+    if (c) this.#host.announce(c.nameSource === 'user' ? `Renamed to ${c.name}` : `Name set back to automatic: ${c.name}`);
+  }
+
+  async merge(intoId: string, otherId: string): Promise<void> {
+    await this.#edit(() => this.#clusterer!.merge([intoId, otherId]));
+    const kept = this.cards.find((c) => c.id === intoId) ?? this.cards.find((c) => c.id === otherId);
+    if (kept && this.openId) await this.openCluster(kept.id);
+    if (kept) this.#host.announce(`Merged into ${kept.name}`);
+  }
+
+  async move(assetId: string, toId: string): Promise<void> {
+    await this.#edit(() => this.#clusterer!.move(assetId, toId));
+    const to = this.cards.find((c) => c.id === toId);
+    this.#host.announce(`Moved ${this.#host.member(assetId)?.name ?? 'item'} to ${to?.name ?? 'another cluster'}`);
+    if (this.openId) await this.openCluster(this.cards.some((c) => c.id === this.openId) ? this.openId : null);
+  }
+
+  async setHidden(id: string, hidden: boolean): Promise<void> {
+    await this.#edit(() => this.#clusterer!.setHidden(id, hidden));
+    if (hidden && this.openId === id) await this.openCluster(null);
+  }
+
+  async saveVlm(settings: Partial<VlmSettings>): Promise<void> {
+    if (!this.#db) return;
+    try {
+      const next = await saveVlmSettings(this.#db, settings);
+      this.vlm = { hasKey: !!next.apiKey, model: next.model, baseUrl: next.baseUrl ?? '' };
+      this.#host.announce('Cluster naming settings saved');
+    } catch (err) {
+      this.#host.announce(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async forgetKey(): Promise<void> {
+    if (!this.#db) return;
+    this.#labeler?.cancel();
+    await forgetVlmKey(this.#db);
+    this.vlm = { ...this.vlm, hasKey: false };
+    this.#host.announce('Gemini API key removed from this device');
+  }
+
+  /** One request per cluster that needs a name; names appear as they arrive. */
+  async nameWithGemini(force = false): Promise<void> {
+    if (!this.#db || !this.#clusterer || !this.#makeLabeler || this.naming.running) return;
+    const settings = await loadVlmSettings(this.#db);
+    if (!settings.apiKey) {
+      this.naming = { ...this.naming, message: 'Add your Gemini API key in Settings first.' };
+      return;
+    }
+    const requests = await this.#clusterer.namingRequests(force);
+    if (!requests.length) {
+      this.naming = { running: false, requests: 0, named: 0, failed: 0, message: 'Every cluster already has a name.' };
+      return;
+    }
+    this.naming = { running: true, requests: 0, named: 0, failed: 0, message: `Naming ${requests.length} clusters…` };
+    const clusterer = this.#clusterer;
+    this.#labeler ??= this.#makeLabeler();
+    let applying: Promise<unknown> = Promise.resolve();
+    const onEvent = (e: LabelEvent) => {
+      if (e.type === 'request') this.naming = { ...this.naming, requests: e.count };
+      else if (e.type === 'named') {
+        applying = applying.then(async () => {
+          const next = await clusterer.applyName({ clusterId: e.clusterId, membershipHash: e.membershipHash, name: e.name, description: e.description });
+          if (next) await this.#show(next);
+          this.naming = { ...this.naming, named: this.naming.named + 1 };
+          this.#host.announce(`Named “${e.name}”`);
+        });
+      } else if (e.type === 'failed') this.naming = { ...this.naming, failed: this.naming.failed + 1 };
+      else if (e.type === 'stopped') this.naming = { ...this.naming, message: e.message };
+    };
+    try {
+      const summary = await this.#labeler.nameClusters(
+        { apiKey: settings.apiKey, model: settings.model, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) },
+        requests,
+        onEvent,
+      );
+      await applying;
+      const message = summary.message ?? `Named ${summary.named} of ${requests.length} clusters with ${summary.requests} request${summary.requests === 1 ? '' : 's'}`;
+      this.naming = { running: false, requests: summary.requests, named: summary.named, failed: summary.failed, message };
+    } catch (err) {
+      await applying;
+      this.naming = { ...this.naming, running: false, message: `Naming stopped: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    this.#host.announce(this.naming.message);
+  }
+
+  async #edit(fn: () => Promise<ClusterSummary[]>): Promise<void> {
+    if (!this.#clusterer) return;
+    await this.#run(async () => this.#show(await fn()));
+  }
+
+  async #run(fn: () => Promise<void>): Promise<void> {
+    this.status = 'working';
+    try {
+      await fn();
+      this.status = 'ready';
+      this.error = '';
+    } catch (err) {
+      this.status = 'error';
+      this.error = `Clustering failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  async #show(summaries: ClusterSummary[]): Promise<void> {
+    this.cards = await Promise.all(
+      summaries.map(async (s) => ({
+        id: s.id,
+        name: s.name,
+        nameSource: s.nameSource,
+        description: s.description,
+        count: s.count,
+        imageCount: s.imageCount,
+        videoCount: s.videoCount,
+        hidden: s.hidden,
+        needsNaming: s.needsNaming,
+        coverUrls: (await Promise.all(s.representativeIds.slice(0, 4).map((id) => this.#host.thumbUrl(id)))).filter(Boolean),
+      })),
+    );
+  }
+
+  async #member(id: string): Promise<MemberItem | null> {
+    const a = this.#host.member(id);
+    if (!a) return null;
+    return { id, name: a.name, type: a.type, thumbUrl: await this.#host.thumbUrl(id) };
+  }
+}

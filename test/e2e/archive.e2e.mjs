@@ -1,0 +1,197 @@
+// End-to-end tests of the library archive: export, import into a fresh profile, hostile files.
+// Fixture model: colour words ↔ colours, so "red" ranks the red photos first.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectText, fixtureImage, fixtureManifest, test } from './harness.mjs';
+import { closeSettings, expectCount, importFiles, openApp, search, waitModelReady } from './app-helpers.mjs';
+
+const manifest = fixtureManifest();
+const GOOD = Object.keys(manifest).filter((k) => manifest[k].kind === 'good' && !k.includes('/'));
+const ranked = (tiles) => tiles.map((t) => `${t.name} ${t.scoreText}`);
+const SECRET = 'AIzaSy-e2e-secret-that-never-leaves';
+
+/** The download path stands in for the save picker, which a headless test cannot answer. */
+async function withoutSavePicker(page) {
+  await page.addInitScript(() => {
+    delete window.showSaveFilePicker;
+  });
+}
+
+async function exportArchive(page, { originals }) {
+  await waitModelReady(page);
+  const box = page.getByLabel('Include original files');
+  if ((await box.isChecked()) !== originals) await box.click();
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export library' }).click()]);
+  const dir = await mkdtemp(join(tmpdir(), 'shoebox-archive-'));
+  const file = join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  await expectText(page.getByTestId('backup-status'), /^Exported \d+ photos and videos/, 30_000);
+  return file;
+}
+
+async function importArchive(page, file) {
+  await waitModelReady(page);
+  await page.getByLabel('Import a Shoebox archive').setInputFiles(file);
+}
+
+/** Thumbnails in a result list that actually decoded. */
+async function decodedThumbnails(page) {
+  return page.locator('ul[aria-label="Search results"] img').evaluateAll((imgs) => imgs.filter((i) => i.complete && i.naturalWidth > 0).length);
+}
+
+async function openTile(page, name) {
+  await page.getByRole('button', { name: `Open ${name}` }).first().click();
+  const dialog = page.getByRole('dialog', { name });
+  await dialog.waitFor();
+  return dialog;
+}
+
+/** A minimal ustar writer, independent of the app's, to build hostile archives. */
+function tarEntry(name, data) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h[156] = 0x30;
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+test('archive: export with originals, import into a fresh profile: same ranking, thumbnails, originals; no API key inside', async ({ page, browser, url }) => {
+  await withoutSavePicker(page);
+  await openApp(page, url);
+  await importFiles(page, GOOD.map(fixtureImage), GOOD.length);
+  const before = await search(page, 'red');
+  assert.ok(before[0].name.startsWith('red'), `red first: ${ranked(before)}`);
+  // A Gemini key stored the way the naming settings store it.
+  await page.evaluate(async (key) => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    await new Promise((res, rej) => {
+      const tx = db.transaction('meta', 'readwrite');
+      tx.objectStore('meta').put(key, 'vlm:apiKey');
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+    });
+    db.close();
+  }, SECRET);
+
+  const file = await exportArchive(page, { originals: true });
+  await expectText(page.getByTestId('backup-status'), new RegExp(`Exported ${GOOD.length} photos and videos, ${GOOD.length} original files`));
+  const bytes = await readFile(file);
+  assert.ok(!bytes.includes(Buffer.from(SECRET)), 'the API key is not in the archive');
+  assert.ok(!bytes.includes(Buffer.from('vlm:')), 'no VLM setting is in the archive');
+  assert.equal(bytes.subarray(0, 13).toString(), 'manifest.json', 'the manifest comes first');
+
+  // A new browser context is a fresh profile: nothing of the first library is there.
+  const fresh = await browser.newContext();
+  try {
+    const page2 = await fresh.newPage();
+    await withoutSavePicker(page2);
+    await openApp(page2, url);
+    await expectCount(page2, 0);
+    await importArchive(page2, file);
+    await expectText(page2.getByTestId('backup-status'), new RegExp(`Imported ${GOOD.length} photos and videos \\(0 already here\\)`), 60_000);
+    await expectCount(page2, GOOD.length);
+    const after = await search(page2, 'red');
+    assert.deepEqual(ranked(after), ranked(before), 'the same ranked names and scores');
+    await page2.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Search results"] img')].every((i) => i.complete));
+    assert.equal(await decodedThumbnails(page2), after.filter((t) => !t.weak).length, 'every thumbnail shows');
+    const dialog = await openTile(page2, after[0].name);
+    const img = dialog.getByRole('img', { name: after[0].name });
+    await img.waitFor();
+    await page2.waitForFunction((name) => {
+      const i = document.querySelector(`dialog img[alt="${name}"]`);
+      return i && i.complete && i.naturalWidth > 0;
+    }, after[0].name);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Importing the same archive again is a merge: nothing is added twice.
+    await importArchive(page2, file);
+    await expectText(page2.getByTestId('backup-status'), new RegExp(`Imported 0 photos and videos \\(${GOOD.length} already here\\)`), 60_000);
+    await expectCount(page2, GOOD.length);
+  } finally {
+    await fresh.close();
+  }
+}, { timeoutMs: 180_000 });
+
+test('archive: a hostile archive (path traversal) is refused and the library is untouched', async ({ page, url }) => {
+  await openApp(page, url);
+  await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
+  const before = await search(page, 'blue');
+
+  const evil = Buffer.from('overwrite your files');
+  const entries = [{ name: '../../.bashrc', data: evil }];
+  const m = Buffer.from(
+    JSON.stringify({
+      format: 'shoebox-archive',
+      formatVersion: 1,
+      schemaVersion: 1,
+      createdAt: Date.now(),
+      modelKey: 'shoebox-fixture-clip@q8',
+      dim: 512,
+      includesOriginals: false,
+      counts: { assets: 0, thumbnails: 0, embeddings: 0, frameEmbeddings: 0, lineage: 0, clusters: 0, meta: 0, originals: 0 },
+      entries: entries.map((e) => ({ name: e.name, sizeBytes: e.data.length, sha256: createHash('sha256').update(e.data).digest('hex') })),
+    }),
+  );
+  const file = join(await mkdtemp(join(tmpdir(), 'shoebox-hostile-')), 'hostile.tar');
+  await writeFile(file, Buffer.concat([tarEntry('manifest.json', m), ...entries.map((e) => tarEntry(e.name, e.data)), Buffer.alloc(1024)]));
+
+  await importArchive(page, file);
+  await expectText(page.getByTestId('backup-error'), /Nothing was imported\. .*leaves its folder \("\.\.\/"\): "\.\.\/\.\.\/\.bashrc"/, 30_000);
+  await expectCount(page, 2);
+  // The search helper reads any error on the page as a failed search.
+  await closeSettings(page);
+  assert.deepEqual(ranked(await search(page, 'blue')), ranked(before), 'search is as before');
+}, { timeoutMs: 90_000 });
+
+test('archive: export without originals imports searchable items whose original is not here', async ({ page, browser, url }) => {
+  await withoutSavePicker(page);
+  await openApp(page, url);
+  await importFiles(page, ['red-ball.jpg', 'red-square.png', 'green-leaf.jpg'].map(fixtureImage), 3);
+  const before = await search(page, 'red');
+  const file = await exportArchive(page, { originals: false });
+  await expectText(page.getByTestId('backup-status'), /Exported 3 photos and videos, without original files/);
+
+  const fresh = await browser.newContext();
+  try {
+    const page2 = await fresh.newPage();
+    await openApp(page2, url);
+    await importArchive(page2, file);
+    await expectText(page2.getByTestId('backup-status'), /Imported 3 photos and videos \(0 already here\)/, 60_000);
+    const after = await search(page2, 'red');
+    assert.deepEqual(ranked(after), ranked(before), 'search works as before');
+    const dialog = await openTile(page2, after[0].name);
+    await dialog.getByText('The original file is not available on this device.').waitFor();
+  } finally {
+    await fresh.close();
+  }
+}, { timeoutMs: 120_000 });
+
+test('archive: storage shows usage and asks the browser to keep the library', async ({ page, url }) => {
+  await openApp(page, url);
+  await waitModelReady(page);
+  await expectText(page.getByTestId('storage-usage'), /^Using \d+\.\d MB of \d+\.\d MB$/);
+  const keep = page.getByRole('button', { name: 'Keep my library on this device' });
+  if (await keep.isVisible()) {
+    await keep.click();
+    await expectText(page.getByTestId('storage-outcome'), /^(Persisted: |The browser declined\.)/);
+  } else {
+    await expectText(page.getByTestId('storage-persisted'), /Persisted/);
+  }
+});

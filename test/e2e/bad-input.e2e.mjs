@@ -1,0 +1,192 @@
+// End-to-end tests of hostile input: the corpus of scripts/make-bad-inputs.mjs (damaged,
+// mislabelled, exotic, oversized and oddly named files, duplicates) dropped at once among good
+// photos; every file gets the outcome expected.json names, nothing hangs, nothing half-stored.
+// Then Retry and Dismiss of failed files, which outlive a reload until dismissed.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { expectText, fixtureImage, ROOT, skip, test } from './harness.mjs';
+import { closeSettings, expectCount, messageTexts, openApp, search, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
+
+const CORPUS = join(ROOT, 'test/fixtures/generated/bad-inputs');
+const haveCorpus = existsSync(join(CORPUS, 'expected.json'));
+const expected = haveCorpus ? JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) : {};
+const GOOD = ['red-ball.jpg', 'blue-sky.jpg', 'green-leaf.jpg', 'yellow-sun.jpg'];
+
+const MIME = {
+  '.jpg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif', '.avif': 'image/avif',
+  '.bmp': 'image/bmp', '.tiff': 'image/tiff', '.heic': 'image/heic', '.svg': 'image/svg+xml', '.zip': 'application/zip',
+  '.mp4': 'video/mp4', '.webm': 'video/webm',
+};
+/** A file as the browser would hand it over, under the case's (possibly hostile) name. */
+const payload = (c) => ({ name: c.name, mimeType: MIME[extname(c.name).toLowerCase()] ?? 'application/octet-stream', buffer: readFileSync(join(CORPUS, c.file)) });
+const goodPayload = (name) => ({ name, mimeType: MIME[extname(name)], buffer: readFileSync(fixtureImage(name)) });
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+if (!haveCorpus) {
+  skip('bad input: the whole corpus in one drop', 'corpus missing: run node scripts/make-bad-inputs.mjs');
+} else {
+  test('bad input: the whole corpus in one drop among good photos; every file gets its outcome, nothing half-stored', async ({ page, url, log }) => {
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    const cases = Object.entries(expected);
+    const twice = cases.filter(([, c]) => c.droppedTwice).map(([, c]) => c);
+    const storedNames = [...GOOD, ...cases.filter(([, c]) => c.expect === 'stored' || c.expect === 'near-duplicate').map(([, c]) => c.name)];
+
+    await openApp(page, url);
+    const started = Date.now();
+    await ui(page).fileInput.setInputFiles([...cases.map(([, c]) => payload(c)), ...GOOD.map(goodPayload)]);
+    // The same file again while the first drop is still being staged.
+    await ui(page).fileInput.setInputFiles(twice.map(payload));
+
+    await expectCount(page, storedNames.length, 150_000);
+    const failedOrDup = cases.filter(([, c]) => c.messageMatches);
+    for (const [, c] of failedOrDup) await waitMessage(page, new RegExp(`^${escapeRe(c.name)}: `), 60_000);
+    await expectText(ui(page).status, /^\s*Indexed (\d+) of \1\b/, 30_000);
+    const elapsedMs = Date.now() - started;
+    log(`corpus of ${cases.length} cases + ${GOOD.length} good photos settled in ${elapsedMs} ms`);
+
+    const msgs = await messageTexts(page);
+    const mine = (name) => msgs.filter((m) => m.startsWith(`${name}: `)).map((m) => m.slice(name.length + 2));
+    const table = [];
+    for (const [key, c] of cases) {
+      const got = mine(c.name);
+      table.push(`${key}: ${c.expect}${got.length ? ` — ${got.join(' | ')}` : ''}`);
+      if (c.droppedTwice) {
+        assert.equal(got.length, 1, `${key}: one message for the second copy: ${JSON.stringify(got)}`);
+        assert.match(got[0], /already/, key);
+        continue;
+      }
+      if (!c.messageMatches) {
+        assert.deepEqual(got, [], `${key} (${c.name}) should be added without a message`);
+        continue;
+      }
+      assert.equal(got.length, 1, `${key}: exactly one message for ${c.name}: ${JSON.stringify(msgs)}`);
+      assert.match(got[0], new RegExp(c.messageMatches), `${key}: message for ${c.name}`);
+      const retry = page.getByRole('button', { name: `Retry ${c.name}`, exact: true });
+      const dismiss = page.getByRole('button', { name: `Dismiss ${c.name}`, exact: true });
+      assert.equal(await retry.count(), c.expect === 'failed' ? 1 : 0, `${key}: Retry button only for a failed file`);
+      assert.equal(await dismiss.count(), c.expect === 'failed' ? 1 : 0, `${key}: Dismiss button only for a failed file`);
+    }
+    log(`outcomes:\n  ${table.join('\n  ')}`);
+    for (const g of GOOD) assert.deepEqual(mine(g), [], `${g} should be added without a message`);
+
+    // Every stored name is in the library exactly once; names show literally and ran nothing.
+    const hostile = cases.find(([, c]) => c.name.includes('<img'))[1].name;
+    await expectText(ui(page).library, hostile);
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was created from a file name');
+    assert.equal(dialogs, 0, 'no script ran (file names, SVG)');
+    const counts = await storeCounts(page);
+    assert.equal(counts.assets, storedNames.length, `assets: ${JSON.stringify(counts)}`);
+    assert.deepEqual(counts.withoutVector, [], 'every asset has a vector');
+    assert.deepEqual(counts.withoutThumbnail, [], 'every asset has a thumbnail');
+    assert.deepEqual(counts.withoutOriginal, [], 'every asset has its original file');
+    assert.equal(counts.vectorsWithoutAsset, 0, 'no vector without an asset');
+    assert.equal(counts.distinctSha256, counts.assets, 'no file stored twice');
+    assert.equal(counts.jobs.queued ?? 0, 0, 'nothing left queued');
+    assert.equal(counts.jobs.processing ?? 0, 0, 'nothing left processing');
+
+    // Search still works, over the good photos and the exotic ones alike.
+    await waitModelReady(page);
+    await closeSettings(page);
+    const yellow = await search(page, 'yellow', { minResults: storedNames.length });
+    assert.equal(yellow.length, storedNames.length, 'every stored file is searchable');
+    assert.ok(yellow.slice(0, 3).some((t) => t.name === 'yellow-sun.jpg'), `yellow-sun.jpg in the top 3: ${yellow.map((t) => t.name).join(', ')}`);
+
+    // A reload finds the same library, and the failed files still listed.
+    await page.reload();
+    await expectCount(page, storedNames.length);
+    const failed = cases.filter(([, c]) => c.expect === 'failed').map(([, c]) => c.name);
+    for (const name of failed) await page.getByRole('button', { name: `Retry ${name}`, exact: true }).waitFor();
+    const after = await storeCounts(page);
+    assert.deepEqual(after.assetIdsSorted, counts.assetIdsSorted, 'the same assets after a reload');
+    assert.equal(dialogs, 0, 'no script ran after the reload');
+  }, { timeoutMs: 240_000 });
+}
+
+test('bad input: a failed file can be retried, dismissed, and stays listed across a reload until dismissed', async ({ page, url }) => {
+  const good = readFileSync(fixtureImage('green-leaf.jpg'));
+  await openApp(page, url);
+  await ui(page).fileInput.setInputFiles([
+    { name: 'cut-off.jpg', mimeType: 'image/jpeg', buffer: good.subarray(0, Math.floor(good.length * 0.4)) },
+    { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo\n') },
+    { name: 'green-leaf.jpg', mimeType: 'image/jpeg', buffer: good },
+  ]);
+  await expectText(ui(page).status, /^\s*Indexed 3 of 3\b/, 30_000);
+  await expectCount(page, 1);
+  await waitMessage(page, /^cut-off\.jpg: could not be decoded/);
+  await waitMessage(page, /^notes\.jpg: not a photo or video/);
+
+  // Persisted: the failed files are still listed after a reload, with their buttons.
+  await page.reload();
+  await expectCount(page, 1);
+  await waitMessage(page, /^cut-off\.jpg: could not be decoded/);
+  await waitMessage(page, /^notes\.jpg: not a photo or video/);
+
+  // Retry runs the file again from its stored bytes: the same outcome, still one message.
+  await waitModelReady(page);
+  await closeSettings(page);
+  await page.getByRole('button', { name: 'Retry notes.jpg', exact: true }).click();
+  await expectText(ui(page).status, /Retrying notes\.jpg|Indexed 1 of 1/);
+  await waitMessage(page, /^notes\.jpg: not a photo or video/);
+  assert.equal((await messageTexts(page)).filter((m) => m.startsWith('notes.jpg:')).length, 1, 'one message for notes.jpg after the retry');
+
+  // Dismiss removes it from the list and for good: a reload does not bring it back.
+  await page.getByRole('button', { name: 'Dismiss notes.jpg', exact: true }).click();
+  await page.getByRole('button', { name: 'Dismiss notes.jpg', exact: true }).waitFor({ state: 'detached' });
+  await page.reload();
+  await waitMessage(page, /^cut-off\.jpg: could not be decoded/);
+  assert.equal((await messageTexts(page)).filter((m) => m.startsWith('notes.jpg:')).length, 0, 'notes.jpg stays dismissed');
+
+  // Dismiss all clears the list; nothing comes back after a reload; the library is untouched.
+  await page.getByRole('button', { name: 'Dismiss all' }).click();
+  await ui(page).messages.waitFor({ state: 'detached' });
+  await page.reload();
+  await expectCount(page, 1);
+  await ui(page).searchbox.waitFor();
+  await page.waitForTimeout(500);
+  assert.equal(await ui(page).messages.count(), 0, 'no messages after Dismiss all and a reload');
+  const jobs = await storeCounts(page);
+  assert.equal(jobs.jobs.failed ?? 0, 0, 'no failed job records left');
+}, { timeoutMs: 90_000 });
+
+test('bad input: Retry runs the file again from its stored bytes, or asks for it again when they are gone', async ({ page, url }) => {
+  await openApp(page, url);
+  const good = readFileSync(fixtureImage('red-square.png'));
+  await ui(page).fileInput.setInputFiles([
+    { name: 'broken.png', mimeType: 'image/png', buffer: good.subarray(0, 300) },
+    { name: 'lost.png', mimeType: 'image/png', buffer: readFileSync(fixtureImage('blue-ocean.png')).subarray(0, 300) },
+  ]);
+  await waitMessage(page, /^broken\.png: could not be decoded/, 30_000);
+  await waitMessage(page, /^lost\.png: could not be decoded/, 30_000);
+  await expectCount(page, 0);
+  // Retry reads what is stored for the job, so what it stores shows it ran again: the stored
+  // bytes of broken.png are replaced by the whole photo, those of lost.png are deleted.
+  await page.evaluate(async (bytes) => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals');
+    const files = [];
+    for await (const [name, handle] of dir.entries()) files.push({ name, size: (await handle.getFile()).size, handle });
+    for (const f of files) {
+      const head = new Uint8Array(await (await f.handle.getFile()).slice(0, 300).arrayBuffer());
+      if (head.every((b, i) => b === bytes[i])) {
+        const w = await f.handle.createWritable();
+        await w.write(new Uint8Array(bytes));
+        await w.close();
+      } else {
+        await dir.removeEntry(f.name);
+      }
+    }
+  }, [...good]);
+  await page.getByRole('button', { name: 'Retry broken.png', exact: true }).click();
+  await expectCount(page, 1, 30_000);
+  await page.getByRole('button', { name: 'Retry broken.png', exact: true }).waitFor({ state: 'detached' });
+  assert.equal((await messageTexts(page)).filter((m) => m.startsWith('broken.png:')).length, 0, 'the stale failure is gone');
+
+  await page.getByRole('button', { name: 'Retry lost.png', exact: true }).click();
+  await waitMessage(page, /^lost\.png: .*drop the file again/);
+  await expectCount(page, 1);
+}, { timeoutMs: 60_000 });

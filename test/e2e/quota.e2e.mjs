@@ -1,0 +1,137 @@
+// End-to-end tests of a full disk. Staging the dropped files (OPFS) meets the browser's real
+// quota, lowered through the DevTools protocol (Storage.overrideQuotaForOrigin). That override
+// does not reach IndexedDB in this Chromium (measured: puts still succeed), so for the indexing
+// writes the test itself makes every IndexedDB put/add in the ingest worker throw the browser's
+// QuotaExceededError from a chosen moment, through the page's worker handle — nothing in the app.
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { expectText, test } from './harness.mjs';
+import { expectCount, openApp, storeCounts, ui, waitMessage } from './app-helpers.mjs';
+
+const FILES = 120;
+
+async function distinctPhotos(n) {
+  let seed = 777;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const grid = Buffer.from(Array.from({ length: 4 * 4 * 3 }, next));
+      const buffer = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(96, 72, { kernel: 'nearest' }).jpeg({ quality: 80 }).toBuffer();
+      return { name: `shot-${String(i + 1).padStart(3, '0')}.jpg`, mimeType: 'image/jpeg', buffer };
+    }),
+  );
+}
+
+const usageBytes = (page) => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+
+function assertConsistent(counts, what) {
+  assert.deepEqual(counts.withoutVector, [], `${what}: every asset has a vector`);
+  assert.deepEqual(counts.withoutThumbnail, [], `${what}: every asset has a thumbnail`);
+  assert.deepEqual(counts.withoutOriginal, [], `${what}: every asset has its original file`);
+  assert.equal(counts.vectorsWithoutAsset, 0, `${what}: no vector without an asset`);
+  assert.equal(counts.distinctSha256, counts.assets, `${what}: no file stored twice`);
+}
+
+/** Makes every IndexedDB write of the ingest worker fail as on a full disk while `self.__disk.full`. */
+const FULL_DISK = `(() => {
+  if (self.__disk) return;
+  self.__disk = { full: false, refused: 0 };
+  for (const m of ['put', 'add']) {
+    const write = IDBObjectStore.prototype[m];
+    IDBObjectStore.prototype[m] = function (...args) {
+      if (self.__disk.full) {
+        self.__disk.refused++;
+        throw new DOMException('The operation failed because it would cause the application to exceed its storage quota.', 'QuotaExceededError');
+      }
+      return write.apply(this, args);
+    };
+  }
+})()`;
+
+async function ingestWorker(page) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const w = page.workers().find((x) => /ingest/.test(x.url()));
+    if (w) return w;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`no ingest worker among ${page.workers().map((w) => w.url())}`);
+}
+
+async function waitIndexedAtLeast(page, min, total) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const m = /Indexed (\d+) of (\d+)/.exec((await ui(page).status.textContent()) ?? '');
+    if (m && Number(m[2]) === total && Number(m[1]) >= min) return Number(m[1]);
+    await page.waitForTimeout(10);
+  }
+  throw new Error(`never reached "Indexed ${min} of ${total}"`);
+}
+
+test('quota: the disk fills up while indexing: the import stops cleanly, what is stored stays whole, the rest stays queued and finishes on resume', async ({ page, url, log }) => {
+  const photos = await distinctPhotos(FILES);
+  await openApp(page, url);
+  const worker = await ingestWorker(page);
+  await worker.evaluate(FULL_DISK);
+
+  await ui(page).fileInput.setInputFiles(photos);
+  const indexed = await waitIndexedAtLeast(page, 8, FILES);
+  await worker.evaluate(() => (self.__disk.full = true));
+  log(`disk full from "Indexed ${indexed} of ${FILES}"`);
+
+  const texts = await waitMessage(page, /^Shoebox: Storage is full — .* \d+ files? not imported yet/, 60_000);
+  const notice = texts.find((t) => t.includes('Storage is full'));
+  const notImported = Number(/(\d+) files? not imported yet/.exec(notice)[1]);
+  await page.getByRole('button', { name: 'Resume import' }).waitFor();
+  const stopped = await storeCounts(page);
+  log(`stopped: ${JSON.stringify({ ...stopped, assetIdsSorted: undefined })}; refused writes: ${await worker.evaluate(() => self.__disk.refused)}; message: ${notice}`);
+  assert.ok(stopped.assets < FILES, `the import stopped before the end (${stopped.assets} stored)`);
+  assert.equal(notImported, FILES - stopped.assets, 'the message counts exactly the files not imported');
+  assert.equal((stopped.jobs.queued ?? 0) + (stopped.jobs.processing ?? 0), notImported, `the rest stays queued: ${JSON.stringify(stopped.jobs)}`);
+  assert.equal(stopped.jobs.failed ?? 0, 0, 'no file was marked failed because the disk was full');
+  assertConsistent(stopped, 'after the stop');
+  await expectCount(page, stopped.assets);
+
+  // Space is freed: Resume finishes the rest, nothing stored is lost.
+  await worker.evaluate(() => (self.__disk.full = false));
+  await page.getByRole('button', { name: 'Resume import' }).click();
+  await expectCount(page, FILES, 90_000);
+  await expectText(ui(page).status, /^\s*Indexed (\d+) of \1\b/, 30_000);
+  const done = await storeCounts(page);
+  assertConsistent(done, 'after resuming');
+  assert.deepEqual(done.jobs, { stored: FILES }, 'every job ended stored');
+  for (const id of stopped.assetIdsSorted) assert.ok(done.assetIdsSorted.includes(id), 'nothing stored before the stop was lost');
+}, { timeoutMs: 180_000 });
+
+test('quota: a drop larger than the space left: the files that fit are queued, the rest are named and counted', async ({ page, context, url, log }) => {
+  const photos = (await distinctPhotos(30)).map((p) => ({ ...p, name: p.name.replace('shot', 'drop') }));
+  await openApp(page, url);
+  const origin = new URL(url).origin;
+  const cdp = await context.newCDPSession(page);
+  const usage = await usageBytes(page);
+  const fitBytes = photos.slice(0, 10).reduce((n, p) => n + p.buffer.length, 0);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + fitBytes });
+  try {
+    await ui(page).fileInput.setInputFiles(photos);
+    const texts = await waitMessage(page, /^Shoebox: Storage is full — .* \d+ files? not imported yet/, 30_000);
+    const notice = texts.find((t) => t.includes('Storage is full'));
+    const refused = texts.filter((t) => /^drop-\d+\.jpg: not added: your browser storage is full/.test(t)).map((t) => t.split(':')[0]);
+    const staged = await storeCounts(page);
+    log(`quota ${usage} + ${fitBytes} bytes: ${refused.length} refused, jobs ${JSON.stringify(staged.jobs)}; ${notice}`);
+    assert.ok(refused.length > 0 && refused.length < photos.length, `some files fit, some did not (${refused.length} refused)`);
+    assert.equal(Number(/(\d+) files? not imported yet/.exec(notice)[1]), photos.length - staged.assets, 'the message counts every file not imported');
+    assert.equal(staged.jobs.failed ?? 0, 0, 'no job marked failed');
+
+    // Space is freed: Resume indexes the staged files; the refused ones are dropped again.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await page.getByRole('button', { name: 'Resume import' }).click();
+    await expectCount(page, photos.length - refused.length, 60_000);
+    await ui(page).fileInput.setInputFiles(photos.filter((p) => refused.includes(p.name)));
+    await expectCount(page, photos.length, 60_000);
+    const done = await storeCounts(page);
+    assertConsistent(done, 'after dropping the refused files again');
+    assert.deepEqual(done.jobs, { stored: photos.length });
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined);
+  }
+}, { timeoutMs: 120_000 });

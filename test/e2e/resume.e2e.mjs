@@ -1,0 +1,59 @@
+// End-to-end test of an import interrupted by a reload: the queue is persistent, so the next
+// visit carries on by itself and ends with every file stored exactly once, each with its vector.
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { expectText, test } from './harness.mjs';
+import { expectCount, messageTexts, openApp, storeCounts, ui, waitMessage } from './app-helpers.mjs';
+
+const FILES = 200;
+
+/** Seeded 4×4 grids of colours, 96×72 px: every file has different bytes. */
+async function distinctPhotos(n) {
+  let seed = 12345;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const grid = Buffer.from(Array.from({ length: 4 * 4 * 3 }, next));
+      const buffer = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(96, 72, { kernel: 'nearest' }).jpeg({ quality: 80 }).toBuffer();
+      return { name: `photo-${String(i + 1).padStart(3, '0')}.jpg`, mimeType: 'image/jpeg', buffer };
+    }),
+  );
+}
+
+test('resume: a reload in the middle of a 200-file import carries on by itself; 200 stored, no duplicates, every one with a vector', async ({ page, url, log }) => {
+  const photos = await distinctPhotos(FILES);
+  await openApp(page, url);
+  await ui(page).fileInput.setInputFiles(photos);
+
+  // Reload as soon as some, not all, are indexed.
+  let doneAtReload = -1;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const m = /Indexed (\d+) of (\d+)/.exec((await ui(page).status.textContent()) ?? '');
+    if (m && Number(m[2]) === FILES && Number(m[1]) >= 10) {
+      doneAtReload = Number(m[1]);
+      break;
+    }
+    await page.waitForTimeout(20);
+  }
+  assert.ok(doneAtReload >= 10, 'the import started');
+  await page.reload();
+
+  // The first thing the next visit says: how much is left, which proves the reload came mid-way.
+  const resumed = await waitMessage(page, /^Shoebox: Resuming an unfinished import: \d+ files? left$/, 30_000);
+  const left = Number(/(\d+) files? left/.exec(resumed.find((t) => t.includes('Resuming')))[1]);
+  log(`reloaded at "Indexed ${doneAtReload} of ${FILES}"; ${left} left after the reload`);
+  assert.ok(left > 0 && left < FILES, `some files were left for after the reload (${left})`);
+
+  await expectCount(page, FILES, 90_000);
+  await expectText(ui(page).status, new RegExp(`^\\s*Indexed ${left} of ${left}\\b`), 30_000);
+  const counts = await storeCounts(page);
+  assert.equal(counts.assets, FILES, JSON.stringify({ ...counts, assetIdsSorted: undefined }));
+  assert.equal(counts.distinctSha256, FILES, 'no file stored twice');
+  assert.deepEqual(counts.withoutVector, [], 'every asset has a vector');
+  assert.deepEqual(counts.withoutThumbnail, [], 'every asset has a thumbnail');
+  assert.deepEqual(counts.withoutOriginal, [], 'every asset has its original file');
+  assert.deepEqual(counts.jobs, { stored: FILES }, 'every job ended stored');
+  const msgs = await messageTexts(page);
+  assert.deepEqual(msgs.filter((m) => /^photo-\d+\.jpg: /.test(m) && !/near-duplicate/.test(m)), [], 'no file failed or was reported twice');
+}, { timeoutMs: 180_000 });

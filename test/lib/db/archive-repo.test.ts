@@ -1,0 +1,194 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLibraryDb, SCHEMA_VERSION, type Db } from '../../../src/lib/db/db';
+import { commitAsset, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
+import { putOriginal } from '../../../src/lib/db/blob-store';
+import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, readChunks, type ExportOptions } from '../../../src/lib/db/archive-repo';
+import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, bytesSource, readArchive, writeArchive, type ArchiveContents } from '../../../src/lib/core/archive';
+import { sha256Hex } from '../../../src/lib/core/sha256';
+import type { ClusterRecord } from '../../../src/lib/db/schema';
+import { randomUnit, rng } from '../../helpers/random';
+
+const MODEL = 'fixture-clip@q8';
+const DIM = 8;
+const r = rng(11);
+let seq = 0;
+const opened: Db[] = [];
+async function fresh(): Promise<Db> {
+  const db = await openLibraryDb(`shoebox-archive-${++seq}-${Math.random().toString(36).slice(2)}`);
+  opened.push(db);
+  return db;
+}
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+});
+
+async function addPhoto(db: Db, id: string, content: string, modelId = MODEL): Promise<StoredAsset> {
+  const bytes = new TextEncoder().encode(content);
+  const stored: StoredAsset = {
+    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: await sha256Hex(bytes), pHash: '00ff00ff00ff00ff', width: 4, height: 3, addedAt: 1000 + seq, status: 'ready', blobLocation: 'idb' },
+    thumbnail: { id, blob: new Blob([bytes.slice(0, 4)], { type: 'image/jpeg' }), width: 4, height: 3 },
+    embedding: { id, modelId, dim: DIM, vector: randomUnit(r, DIM) },
+    lineage: [{ id: `embeddings:${id}`, store: 'embeddings', recordId: id, sourceAssetId: id, producer: 'clip-image', producerVersion: '1', modelId, params: { normalized: 'l2' }, createdAt: 1 }],
+  };
+  await putOriginal(db, id, new Blob([bytes], { type: 'image/jpeg' }));
+  await commitAsset(db, 'no-job', stored);
+  return stored;
+}
+
+/** Exports a library to bytes the way the archive worker does. */
+async function exportBytes(db: Db, opts: Partial<ExportOptions> = {}): Promise<Uint8Array> {
+  const o: ExportOptions = { modelKey: MODEL, dim: DIM, includeOriginals: true, ...opts };
+  const counts = emptyCounts();
+  const parts: Array<Uint8Array | Blob> = [];
+  let pass = 0;
+  await writeArchive(
+    { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, schemaVersion: SCHEMA_VERSION, createdAt: 5000, modelKey: o.modelKey, dim: o.dim, includesOriginals: o.includeOriginals },
+    counts,
+    () => exportEntries(db, o, pass++ === 0 ? counts : emptyCounts()),
+    { write: async (p) => void parts.push(p) },
+  );
+  return new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+}
+
+/** Imports read contents the way the archive worker does. */
+async function importInto(db: Db, bytes: Uint8Array, c: ArchiveContents) {
+  const slice = (ref: { offset: number; sizeBytes: number }, type: string) => new Blob([bytes.slice(ref.offset, ref.offset + ref.sizeBytes)], { type });
+  const idMap = new Map<string, string>();
+  const outcomes = [];
+  for (const a of c.assets) {
+    const outcome = await importAsset(db, {
+      asset: a.asset,
+      thumbnails: a.thumbnails.map((t) => ({ id: t.id, width: t.width, height: t.height, blob: slice(t, t.mime) })),
+      embedding: a.embedding,
+      frames: a.frames,
+      lineage: a.lineage,
+      original: a.original ? slice(a.original, a.asset.mime) : undefined,
+    });
+    if (outcome.status === 'present') idMap.set(a.asset.id, outcome.existingId);
+    outcomes.push(outcome.status);
+  }
+  return { outcomes, clusters: await importClusters(db, c.clusters, idMap), settings: await importMeta(db, c.meta) };
+}
+
+const read = (bytes: Uint8Array) => readArchive(bytesSource(bytes), { schemaVersion: SCHEMA_VERSION, modelKey: MODEL, dim: DIM });
+const text = async (b: Blob | undefined) => (b ? new TextDecoder().decode(await b.arrayBuffer()) : undefined);
+
+describe('archive-repo', () => {
+  it('reads a store in key order, chunk by chunk', async () => {
+    const db = await fresh();
+    for (const id of ['c', 'a', 'e', 'b', 'd']) await addPhoto(db, id, `photo ${id}`);
+    const chunks: string[][] = [];
+    for await (const list of readChunks(db, 'assets', 2)) chunks.push(list.map((a) => a.id));
+    expect(chunks).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  it('a library exported and imported into an empty one has the same items, vectors, thumbnails and originals', async () => {
+    const src = await fresh();
+    const a = await addPhoto(src, 'a1', 'a red ball');
+    const b = await addPhoto(src, 'b2', 'a blue sky');
+    const cluster: ClusterRecord = { id: 'k1', modelKey: MODEL, memberIds: ['a1', 'b2'], centroid: randomUnit(r, DIM), representativeIds: ['a1'], name: 'Mine', nameSource: 'user', membershipHash: 'x', hidden: false, createdAt: 1, updatedAt: 1 };
+    await src.put('clusters', cluster);
+    await setMeta(src, 'settings:video', { maxFrames: 9 });
+
+    const bytes = await exportBytes(src);
+    const dst = await fresh();
+    const result = await importInto(dst, bytes, await read(bytes));
+    expect(result).toEqual({ outcomes: ['added', 'added'], clusters: 1, settings: 1 });
+    for (const s of [a, b]) {
+      expect(await dst.get('assets', s.asset.id)).toEqual(s.asset);
+      expect((await dst.get('embeddings', s.asset.id))?.vector).toEqual(s.embedding.vector);
+      expect(await dst.get('lineage', `embeddings:${s.asset.id}`)).toEqual(s.lineage[0]);
+      expect(await text((await dst.get('thumbnails', s.asset.id))?.blob)).toBe(await text(s.thumbnail.blob));
+    }
+    expect(await text(await dst.get('blobs', 'a1'))).toBe('a red ball');
+    expect((await dst.get('clusters', 'k1'))?.memberIds).toEqual(['a1', 'b2']);
+    expect(await dst.get('meta', 'settings:video')).toEqual({ maxFrames: 9 });
+  });
+
+  it('import merges: items already here (same file) are skipped and keep their own records', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    await addPhoto(src, 'b2', 'a blue sky');
+    const bytes = await exportBytes(src);
+    const dst = await fresh();
+    const mine = await addPhoto(dst, 'own-id', 'a red ball');
+    await dst.put('clusters', { id: 'mine', modelKey: MODEL, memberIds: ['own-id'], centroid: randomUnit(r, DIM), representativeIds: ['own-id'], name: 'Kept', nameSource: 'user', membershipHash: 'y', hidden: false, createdAt: 1, updatedAt: 1 });
+    const result = await importInto(dst, bytes, await read(bytes));
+    expect(result.outcomes).toEqual(['present', 'added']);
+    expect(await dst.count('assets')).toBe(2);
+    expect(await dst.get('assets', 'a1')).toBeUndefined();
+    expect((await dst.get('embeddings', 'own-id'))?.vector).toEqual(mine.embedding.vector);
+    // Importing the same archive again adds nothing.
+    expect((await importInto(dst, bytes, await read(bytes))).outcomes).toEqual(['present', 'present']);
+    expect(await dst.count('assets')).toBe(2);
+  });
+
+  it('an asset is added whole or not at all', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    const bytes = await exportBytes(src);
+    const c = await read(bytes);
+    const dst = await fresh();
+    // A thumbnail with the id already taken makes the asset's transaction fail part-way.
+    await dst.put('thumbnails', { id: 'a1', blob: new Blob(['x']), width: 1, height: 1 });
+    const result = await importInto(dst, bytes, c);
+    expect(result.outcomes).toEqual(['failed']);
+    expect(await dst.get('assets', 'a1')).toBeUndefined();
+    expect(await dst.get('embeddings', 'a1')).toBeUndefined();
+    expect(await dst.get('blobs', 'a1')).toBeUndefined();
+  });
+
+  it('never exports the VLM key or device settings, and only the current model’s vectors', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    await addPhoto(src, 'b2', 'old model photo', 'other-model@q8');
+    await setMeta(src, 'vlm:apiKey', 'AIzaSECRET-never-exported');
+    await setMeta(src, 'vlm:options', { model: 'gemini-2.5-flash', baseUrl: 'https://proxy.example' });
+    await setMeta(src, 'settings:modelSource', { kind: 'hub', modelId: 'x' });
+    const bytes = await exportBytes(src);
+    const asText = new TextDecoder('latin1').decode(bytes);
+    expect(asText).not.toContain('AIzaSECRET');
+    expect(asText).not.toContain('vlm:');
+    expect(asText).not.toContain('proxy.example');
+    const c = await read(bytes);
+    expect(c.meta.map(([k]) => k)).toEqual([]);
+    expect(c.assets.map((a) => [a.asset.id, !!a.embedding])).toEqual([
+      ['a1', true],
+      ['b2', false],
+    ]);
+  });
+
+  it('an export without originals imports items whose original is not here', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    const bytes = await exportBytes(src, { includeOriginals: false });
+    const c = await read(bytes);
+    expect(c.manifest.includesOriginals).toBe(false);
+    const dst = await fresh();
+    expect((await importInto(dst, bytes, c)).outcomes).toEqual(['added']);
+    expect(await dst.get('blobs', 'a1')).toBeUndefined();
+    expect(await dst.get('embeddings', 'a1')).toBeDefined();
+  });
+
+  it('an export refuses to finish when the library changes between its two passes', async () => {
+    const db = await fresh();
+    await addPhoto(db, 'a1', 'a red ball');
+    const o: ExportOptions = { modelKey: MODEL, dim: DIM, includeOriginals: false };
+    let pass = 0;
+    const written = writeArchive(
+      { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, schemaVersion: SCHEMA_VERSION, createdAt: 1, modelKey: MODEL, dim: DIM, includesOriginals: false },
+      emptyCounts(),
+      () => {
+        if (pass++ === 1) return (async function* () {
+          await addPhoto(db, 'b2', 'arrived meanwhile');
+          yield* exportEntries(db, o);
+        })();
+        return exportEntries(db, o);
+      },
+      { write: async () => undefined },
+    );
+    await expect(written).rejects.toThrow(ArchiveError);
+    await expect(written).rejects.toThrow(/changed while it was being exported/);
+  });
+});

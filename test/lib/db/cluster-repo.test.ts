@@ -1,0 +1,277 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLibraryDb, type Db } from '../../../src/lib/db/db';
+import { ClusterStore, clustersForModel } from '../../../src/lib/db/cluster-repo';
+import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
+import { l2Normalize } from '../../../src/lib/core/vector';
+import { randomUnit, rng } from '../../helpers/random';
+
+const DIM = 32;
+const MODEL = 'fixture@q8';
+let seq = 0;
+const opened: Db[] = [];
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+});
+
+async function freshDb(): Promise<{ db: Db; name: string }> {
+  const name = `shoebox-clusters-${++seq}-${Math.random().toString(36).slice(2)}`;
+  const db = await openLibraryDb(name);
+  opened.push(db);
+  return { db, name };
+}
+
+const r = rng(42);
+const directions = Array.from({ length: 4 }, () => randomUnit(r, DIM));
+const [sunsetDir, oceanDir, forestDir, otherDir] = directions as [Float32Array, Float32Array, Float32Array, Float32Array];
+
+function near(dir: Float32Array, noise = 0.35): Float32Array {
+  const n = randomUnit(r, DIM);
+  return l2Normalize(Float32Array.from(dir, (x, i) => x + noise * n[i]!));
+}
+
+async function addAssets(db: Db, items: Array<{ id: string; vector: Float32Array; type?: AssetType; model?: string }>): Promise<void> {
+  const tx = db.transaction(['assets', 'embeddings'], 'readwrite');
+  for (const { id, vector, type = 'image', model = MODEL } of items) {
+    const asset: AssetRecord = { id, name: `${id}.jpg`, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: seq, status: 'ready', blobLocation: 'idb' };
+    void tx.objectStore('assets').put(asset);
+    void tx.objectStore('embeddings').put({ id, modelId: model, dim: DIM, vector });
+  }
+  await tx.done;
+}
+
+/** 12 sunset photos (2 of them videos) and 8 ocean photos. */
+async function library(db: Db): Promise<void> {
+  await addAssets(db, [
+    ...Array.from({ length: 12 }, (_, i) => ({ id: `sun${i}`, vector: near(sunsetDir), type: (i < 2 ? 'video' : 'image') as AssetType })),
+    ...Array.from({ length: 8 }, (_, i) => ({ id: `sea${i}`, vector: near(oceanDir) })),
+  ]);
+}
+
+/** A text model that knows three subjects; every other prompt lands in an unrelated direction. */
+function fakeEmbedder() {
+  const calls: string[] = [];
+  const embed = async (text: string) => {
+    calls.push(text);
+    if (text.includes('sunset')) return sunsetDir;
+    if (text.includes('ocean')) return oceanDir;
+    if (text.includes('forest')) return forestDir;
+    return near(otherDir, 1);
+  };
+  return { embed, calls };
+}
+
+const byName = (list: Array<{ id: string; name: string; count: number }>) => Object.fromEntries(list.map((c) => [c.name, c]));
+
+describe('ClusterStore', () => {
+  it('refuses work before init with a clear error', async () => {
+    const { db } = await freshDb();
+    const store = new ClusterStore(db);
+    await expect(store.assign(['x'])).rejects.toThrow(/init/);
+    await expect(store.list()).rejects.toThrow(/init/);
+  });
+
+  it('clusters a library on first open, largest first, images and videos together, and keeps it across a reload', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const list = await store.init(MODEL);
+    expect(list.map((c) => c.count)).toEqual([12, 8]);
+    expect(list[0]).toMatchObject({ imageCount: 10, videoCount: 2, hidden: false, needsNaming: true });
+    expect(list[0]!.representativeIds).toHaveLength(6);
+    expect(list[0]!.membershipHash).toMatch(/^[0-9a-f]{16}$/);
+    const members = await store.members(list[1]!.id);
+    expect(members.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `sea${i}`));
+
+    const again = await new ClusterStore(db).init(MODEL);
+    expect(again).toEqual(list);
+  });
+
+  it('lists members closest to the centroid first', async () => {
+    const { db } = await freshDb();
+    await addAssets(db, [
+      { id: 'a', vector: near(sunsetDir, 0.05) },
+      { id: 'b', vector: near(sunsetDir, 0.3) },
+      { id: 'c', vector: sunsetDir },
+    ]);
+    const store = new ClusterStore(db);
+    const [only] = await store.init(MODEL);
+    expect((await store.members(only!.id))[0]).toBe('c');
+  });
+
+  it('adds new photos to the nearest cluster without changing ids or names, and opens a new one for a new subject', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const before = await store.init(MODEL);
+    await store.rename(before[1]!.id, 'Holiday sea');
+    await addAssets(db, [{ id: 'sun-new', vector: near(sunsetDir) }, { id: 'sea-new', vector: near(oceanDir) }, { id: 'tree1', vector: near(forestDir) }]);
+    const after = await store.assign(['sun-new', 'sea-new', 'tree1']);
+    expect(after.map((c) => [c.id, c.count])).toEqual([[before[0]!.id, 13], [before[1]!.id, 9], [expect.any(String), 1]]);
+    expect(after[1]!.name).toBe('Holiday sea');
+    await addAssets(db, [{ id: 'tree2', vector: near(forestDir) }]);
+    const third = await store.assign(['tree2']);
+    expect(third.find((c) => c.id === after[2]!.id)?.count).toBe(2);
+    expect(third).toHaveLength(3);
+  });
+
+  it('photos arriving a few at a time end up in the same groups as a full run, with stable ids and names', async () => {
+    const { db } = await freshDb();
+    const store = new ClusterStore(db);
+    await store.init(MODEL);
+    const arrivals = Array.from({ length: 48 }, (_, i) => ({ id: `p${String(i).padStart(2, '0')}`, vector: near(i % 2 ? oceanDir : sunsetDir) }));
+    let firstId = '';
+    for (let s = 0; s < arrivals.length; s += 4) {
+      await addAssets(db, arrivals.slice(s, s + 4));
+      const list = await store.assign(arrivals.slice(s, s + 4).map((a) => a.id));
+      if (s === 8) {
+        firstId = list[0]!.id;
+        await store.rename(firstId, 'First');
+      }
+    }
+    const list = (await store.list()).filter((c) => c.count >= 2);
+    expect(list.map((c) => c.count)).toEqual([24, 24]);
+    expect(list.find((c) => c.id === firstId)?.name).toBe('First');
+  });
+
+  it('drops deleted photos and clusters left empty', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    await addAssets(db, [{ id: 'tree1', vector: near(forestDir) }]);
+    const store = new ClusterStore(db);
+    const list = await store.init(MODEL);
+    expect(list).toHaveLength(3);
+    const after = await store.removeAssets(['tree1', 'sea0']);
+    expect(after.map((c) => c.count)).toEqual([12, 7]);
+    expect((await clustersForModel(db, MODEL)).map((c) => c.memberIds.length).sort()).toEqual([12, 7].sort());
+  });
+
+  it('a re-cluster keeps ids by overlap, names, hidden flags and hand-moved photos', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const [sun, sea] = await store.init(MODEL);
+    await store.setHidden(sea!.id, true);
+    await store.move('sun0', sea!.id);
+    const again = await store.recluster();
+    const seaAfter = again.find((c) => c.id === sea!.id)!;
+    expect(seaAfter).toMatchObject({ count: 9, hidden: true });
+    expect(await store.members(sea!.id)).toContain('sun0');
+    expect(again.find((c) => c.id === sun!.id)?.count).toBe(11);
+  });
+
+  it('a re-cluster does not split a cluster the user merged and named', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const [sun, sea] = await store.init(MODEL);
+    const merged = await store.merge([sea!.id, sun!.id]);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]).toMatchObject({ id: sun!.id, count: 20 });
+    await store.rename(sun!.id, '  Summer  ');
+    const again = await store.recluster();
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ id: sun!.id, name: 'Summer', nameSource: 'user', count: 20 });
+  });
+
+  it('a merge keeps the user name of a smaller cluster', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const [sun, sea] = await store.init(MODEL);
+    await store.rename(sea!.id, 'Sea');
+    const [only] = await store.merge([sun!.id, sea!.id]);
+    expect(only).toMatchObject({ id: sun!.id, name: 'Sea', nameSource: 'user', needsNaming: false });
+  });
+
+  it('names clusters zero-shot, caches the prompt vectors, and an empty rename goes back to that name', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const { embed, calls } = fakeEmbedder();
+    const store = new ClusterStore(db);
+    store.setTextEmbedder(embed);
+    await store.init(MODEL);
+    const named = await store.nameAutomatically();
+    expect(named.map((c) => [c.name, c.nameSource])).toEqual([['Sunsets', 'zero-shot'], ['Oceans', 'zero-shot']]);
+    expect(named[0]!.needsNaming).toBe(true);
+    const embedded = calls.length;
+    expect(embedded).toBeGreaterThan(80);
+
+    const reloaded = new ClusterStore(db);
+    reloaded.setTextEmbedder(embed);
+    await reloaded.init(MODEL);
+    await reloaded.rename(named[0]!.id, 'Evenings');
+    expect(byName(await reloaded.list()).Evenings?.id).toBe(named[0]!.id);
+    const reverted = await reloaded.rename(named[0]!.id, '   ');
+    expect(reverted[0]).toMatchObject({ name: 'Sunsets', nameSource: 'zero-shot' });
+    expect(calls.length).toBe(embedded);
+  });
+
+  it('asks for VLM names once per cluster and again only after a material change', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    await addAssets(db, [{ id: 'tree1', vector: near(forestDir) }]);
+    const store = new ClusterStore(db);
+    const [sun, sea] = await store.init(MODEL);
+    const requests = await store.namingRequests();
+    expect(requests.map((q) => [q.clusterId, q.count])).toEqual([[sun!.id, 12], [sea!.id, 8]]); // not the singleton
+    for (const q of requests) expect(await store.applyName({ ...q, name: ` Name ${q.count} `, description: 'd' })).not.toBeNull();
+    const listed = await store.list();
+    expect(listed[0]).toMatchObject({ name: 'Name 12', nameSource: 'vlm', description: 'd', needsNaming: false });
+    expect(await store.namingRequests()).toEqual([]);
+    expect(await store.namingRequests(true)).toHaveLength(2);
+
+    // One more sunset: not material (J = 12/13). Four more: +33 %, material.
+    await addAssets(db, Array.from({ length: 4 }, (_, i) => ({ id: `sun-more${i}`, vector: near(sunsetDir) })));
+    await store.assign(['sun-more0']);
+    expect(await store.namingRequests()).toEqual([]);
+    await store.assign(['sun-more1', 'sun-more2', 'sun-more3']);
+    expect((await store.namingRequests()).map((q) => q.clusterId)).toEqual([sun!.id]);
+  });
+
+  it('rejects a late VLM name when the members changed materially or the user named the cluster', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const [sun, sea] = await store.init(MODEL);
+    const [qSun, qSea] = await store.namingRequests();
+    await store.removeAssets(['sun0']); // small change: the answer still fits
+    expect(await store.applyName({ ...qSun!, name: 'Sunsets at the lake' })).not.toBeNull();
+    await store.removeAssets(['sea0', 'sea1', 'sea2']); // 8 → 5: material
+    expect(await store.applyName({ ...qSea!, name: 'Waves' })).toBeNull();
+    await store.rename(sun!.id, 'Mine');
+    const [q2] = await store.namingRequests(true);
+    expect(q2!.clusterId).toBe(sea!.id);
+    expect(await store.applyName({ clusterId: sun!.id, membershipHash: (await store.list())[0]!.membershipHash, name: 'VLM' })).toBeNull();
+    expect((await store.list()).find((c) => c.id === sun!.id)?.name).toBe('Mine');
+  });
+
+  it('hidden clusters are not sent for naming', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterStore(db);
+    const [sun] = await store.init(MODEL);
+    await store.setHidden(sun!.id, true);
+    expect((await store.namingRequests(true)).map((q) => q.clusterId)).not.toContain(sun!.id);
+  });
+
+  it('replaces the clusters of another model', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const old = new ClusterStore(db);
+    await old.init(MODEL);
+    await addAssets(db, [{ id: 'sun0', vector: near(sunsetDir), model: 'other@fp32' }]);
+    const other = await new ClusterStore(db).init('other@fp32');
+    expect(other.map((c) => c.count)).toEqual([1]);
+    expect(await clustersForModel(db, MODEL)).toEqual([]);
+  });
+
+  it('puts photos that arrived while it was closed into clusters on open', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    await new ClusterStore(db).init(MODEL);
+    await addAssets(db, [{ id: 'sea-late', vector: near(oceanDir) }]);
+    const list = await new ClusterStore(db).init(MODEL);
+    expect(list.map((c) => c.count)).toEqual([12, 9]);
+  });
+});
