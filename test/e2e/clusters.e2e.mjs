@@ -3,7 +3,7 @@
 // so the true groups are the colour pairs of the fixture photos.
 import assert from 'node:assert/strict';
 import { expectText, fixtureImage, fixtureManifest, startServer, test } from './harness.mjs';
-import { importFiles, openApp } from './app-helpers.mjs';
+import { importFiles, openApp, ui } from './app-helpers.mjs';
 import { startGeminiStub } from './gemini-stub.mjs';
 
 const manifest = fixtureManifest();
@@ -230,10 +230,35 @@ test('clusters: "Name clusters" sends one request per cluster with several thumb
   await expectText(status, /Every cluster already has a name/);
   assert.equal(stub.requests.length, 4);
 
-  // Names persist.
+  // Names persist, also through a full regrouping.
   await page.reload();
   await showClusters(page);
   assert.deepEqual((await waitClusterCount(page, 4)).map((c) => c.name).sort(), names);
+  await page.getByRole('button', { name: 'Regroup everything' }).click();
+  await expectText(ui(page).status, /Regrouped into 4 clusters/);
+  assert.deepEqual((await waitClusterCount(page, 4)).map((c) => c.name).sort(), names);
+  assert.equal(stub.requests.length, 4, 'regrouping the same members asks for no new names');
+
+  // Forget the key: naming is no longer offered, the names stay.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByRole('region', { name: 'Cluster names' }).getByRole('button', { name: 'Forget key' }).click();
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  assert.equal(await page.getByRole('button', { name: 'Name clusters' }).isDisabled(), true);
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const keys = await new Promise((res) => {
+      const r = db.transaction('meta').objectStore('meta').getAllKeys();
+      r.onsuccess = () => res(r.result);
+    });
+    db.close();
+    return keys;
+  });
+  assert.ok(!stored.includes('vlm:apiKey'), `the key is gone from this device: ${stored}`);
+  assert.deepEqual((await readClusters(clusterList(page))).map((c) => c.name).sort(), names);
 });
 
 test('clusters: a rejected key says "API key rejected" and keeps the automatic names', async ({ page }) => {

@@ -65,6 +65,7 @@ export class ClusterState {
   #makeLabeler: (() => Labeler) | null = null;
   #host: ClusterHost;
   #seq = 0;
+  #showSeq = 0;
   /** Ids stored while clustering was busy: assigned together when it is free, not one batch at a time. */
   #pending = new Set<string>();
   #chain: Promise<unknown> = Promise.resolve();
@@ -91,6 +92,10 @@ export class ClusterState {
     this.#makeLabeler = makeLabeler;
     const s = await loadVlmSettings(db);
     this.vlm = { hasKey: !!s.apiKey, model: s.model, baseUrl: s.baseUrl ?? '' };
+    // Automatic names computed in the background (after new photos arrive) reach the view this way.
+    await clusterer.watch((list) => {
+      if (this.#clusterer === clusterer) void this.#show(list);
+    });
     await this.#run(async () => {
       await this.#show(await clusterer.init(modelKey));
       await this.#show(await clusterer.nameAutomatically());
@@ -249,10 +254,12 @@ export class ClusterState {
   }
 
   async #show(summaries: ClusterSummary[]): Promise<void> {
-    this.cards = await Promise.all(
+    // Thumbnail lookups are async: a newer list must not be overwritten by an older one finishing late.
+    const seq = ++this.#showSeq;
+    const cards = await Promise.all(
       summaries.map(async (s) => ({
         id: s.id,
-        name: s.name,
+        name: s.name || 'Unnamed group',
         nameSource: s.nameSource,
         description: s.description,
         count: s.count,
@@ -263,6 +270,7 @@ export class ClusterState {
         coverUrls: (await Promise.all(s.representativeIds.slice(0, 4).map((id) => this.#host.thumbUrl(id)))).filter(Boolean),
       })),
     );
+    if (seq === this.#showSeq) this.cards = cards;
   }
 
   async #member(id: string): Promise<MemberItem | null> {
