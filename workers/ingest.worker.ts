@@ -14,6 +14,7 @@ import { centerSquare, fitWithin } from '../src/lib/core/geometry';
 import { NEAR_DUPLICATE_MAX_DISTANCE } from '../src/lib/core/near-duplicate';
 import { attentionPool, meanPool } from '../src/lib/core/pooling';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../src/lib/core/video-settings';
+import { StageClock, type Stage, type StageTimings } from '../src/lib/core/stage-timings';
 
 const MODEL_INPUT_PX = 224;
 const THUMBNAIL_MAX_EDGE_PX = 320;
@@ -24,7 +25,7 @@ const PRODUCER_VERSION = '1';
 const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
 
 export type IngestEvent =
-  | { type: 'progress'; done: number; total: number; stored: number; imagesPerSecond: number }
+  | { type: 'progress'; done: number; total: number; stored: number; imagesPerSecond: number; stages?: StageTimings }
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
   | { type: 'stored'; ids: string[] }
   | { type: 'paused'; reason: string; notImported: number }
@@ -75,6 +76,18 @@ let paused = '';
 /** Last createdAt handed out, so jobs staged within one millisecond still run in drop order. */
 let lastCreatedAt = 0;
 const counters = { total: 0, done: 0, stored: 0, startedAt: 0, storedAt: 0 };
+/** Per-stage elapsed time of the current run, for Diagnostics and the ingest benchmark. */
+const clock = new StageClock();
+
+/** Books the elapsed time of one awaited step (failed or not) to `stage`. */
+async function timed<T>(stage: Stage, step: () => Promise<T> | T, count = 1): Promise<T> {
+  const startMs = performance.now();
+  try {
+    return await step();
+  } finally {
+    clock.add(stage, startMs, performance.now(), count);
+  }
+}
 
 function progress(): void {
   const seconds = (counters.storedAt - counters.startedAt) / 1000;
@@ -84,6 +97,7 @@ function progress(): void {
     total: counters.total,
     stored: counters.stored,
     imagesPerSecond: seconds > 0 ? counters.stored / seconds : 0,
+    ...(clock.empty ? {} : { stages: clock.snapshot() }),
   });
 }
 
@@ -110,6 +124,7 @@ function context2d(width: number, height: number): OffscreenCanvasRenderingConte
 
 /** Decodes once and derives everything the library keeps from the pixels. */
 async function prepare(job: JobRecord): Promise<Prepared | null> {
+  const readStartMs = performance.now();
   const blob = await getOriginal(db, job.id, job.blobLocation);
   if (!blob) {
     await finish(job, 'failed', BYTES_GONE);
@@ -118,11 +133,12 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
   const head = new Uint8Array(await blob.slice(0, DIMENSION_BYTES).arrayBuffer());
   const fileKind = sniffFileKind(head.subarray(0, SNIFF_BYTES));
   const reason = rejectionReason(fileKind, blob.size, imageDimensions(head, fileKind));
+  clock.add('read', readStartMs, performance.now());
   if (reason) {
     await finish(job, 'failed', reason);
     return null;
   }
-  const sha256 = await sha256Hex(blob);
+  const sha256 = await timed('sha256', () => sha256Hex(blob));
   const existing = await assetBySha256(db, sha256);
   if (existing) {
     await finish(job, 'duplicate', `already in your library as "${existing.name}"`, existing.id);
@@ -146,10 +162,13 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
 
 /** Thumbnail and pHash from one decoded still (a photo, or a video's poster frame). */
 async function deriveStill(source: CanvasImageSource, width: number, height: number) {
+  const resizeStartMs = performance.now();
   const thumbSize = fitWithin(width, height, THUMBNAIL_MAX_EDGE_PX);
   const thumbCtx = context2d(thumbSize.width, thumbSize.height);
   thumbCtx.drawImage(source, 0, 0, thumbSize.width, thumbSize.height);
   const blob = await thumbCtx.canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+  const phashStartMs = performance.now();
+  clock.add('resize', resizeStartMs, phashStartMs);
   // pHash reads the thumbnail rather than the original: same result within a bit or two,
   // and a 32×32 draw from a 320 px image is far cheaper than from a 24 MP one.
   const hashCtx = context2d(PHASH_SIZE, PHASH_SIZE);
@@ -159,13 +178,14 @@ async function deriveStill(source: CanvasImageSource, width: number, height: num
     (a, b) => a.distance - b.distance,
   )[0];
   const nearDuplicateOf = nearest ? { id: nearest.id, name: namesById.get(nearest.id) ?? '', distance: nearest.distance } : undefined;
+  clock.add('phash', phashStartMs, performance.now());
   return { thumbnail: { blob, ...thumbSize }, pHash, nearDuplicateOf };
 }
 
 async function prepareImage(job: JobRecord, blob: Blob, sha256: string): Promise<PreparedImage | null> {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    bitmap = await timed('decode', () => createImageBitmap(blob, { imageOrientation: 'from-image' }));
   } catch {
     inFlightSha.delete(sha256);
     await finish(job, 'failed', 'could not be decoded: the image is damaged or in a format this browser cannot read');
@@ -174,10 +194,13 @@ async function prepareImage(job: JobRecord, blob: Blob, sha256: string): Promise
   try {
     const { width, height } = bitmap;
     const still = await deriveStill(bitmap, width, height);
+    const cropStartMs = performance.now();
     const crop = centerSquare(width, height);
     const modelCtx = context2d(MODEL_INPUT_PX, MODEL_INPUT_PX);
     modelCtx.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX);
     const pixels = { data: modelCtx.getImageData(0, 0, MODEL_INPUT_PX, MODEL_INPUT_PX).data, width: MODEL_INPUT_PX, height: MODEL_INPUT_PX };
+    // Thumbnail and model crop together are "resize": two spans for one item.
+    clock.add('resize', cropStartMs, performance.now(), 0);
     pending(job, still.pHash);
     return { kind: 'image', job, sha256, width, height, pixels, ...still };
   } finally {
@@ -188,20 +211,21 @@ async function prepareImage(job: JobRecord, blob: Blob, sha256: string): Promise
 async function prepareVideo(job: JobRecord, blob: Blob, sha256: string): Promise<PreparedVideo | null> {
   let extracted: ExtractedVideo;
   try {
-    extracted = await video.extract(blob, {
+    // A video's decode is the whole video-worker round trip: demux, decode, frame choice, crops.
+    extracted = await timed('decode', () => video.extract(blob, {
       maxFrames: videoSettings.maxFrames,
       minSecondsBetween: videoSettings.minSecondsBetween,
       diversityThreshold: videoSettings.diversityThreshold,
       modelInputPx: MODEL_INPUT_PX,
       thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
       frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
-    });
+    }));
   } catch (err) {
     inFlightSha.delete(sha256);
     await finish(job, 'failed', err instanceof Error ? err.message : String(err));
     return null;
   }
-  const poster = await createImageBitmap(extracted.poster.blob);
+  const poster = await timed('decode', () => createImageBitmap(extracted.poster.blob), 0);
   try {
     const still = await deriveStill(poster, poster.width, poster.height);
     pending(job, still.pHash);
@@ -354,7 +378,8 @@ async function embedAndStore(batch: Prepared[]): Promise<void> {
   const vectors: Float32Array[] = [];
   for (let i = 0; i < images.length; i += BATCH_SIZE) {
     const chunk = images.slice(i, i + BATCH_SIZE);
-    vectors.push(...(await embed.embedImages(transfer(chunk, chunk.map((c) => c.data.buffer as ArrayBuffer)))));
+    // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
+    vectors.push(...(await timed('model', () => embed.embedImages(transfer(chunk, chunk.map((c) => c.data.buffer as ArrayBuffer))), chunk.length)));
   }
   const ids: string[] = [];
   let at = 0;
@@ -364,7 +389,7 @@ async function embedAndStore(batch: Prepared[]): Promise<void> {
       const mine = vectors.slice(at, at + n);
       at += n;
       const v: Vectors = p.kind === 'image' ? { asset: mine[0] } : { asset: pool(mine), frames: mine };
-      if (await store(p, v)) ids.push(p.job.id);
+      if (await timed('store', () => store(p, v))) ids.push(p.job.id);
     }
   } finally {
     // Items of the batch stored before a failure (a full disk) are in the library: the page must know.
@@ -377,6 +402,7 @@ async function embedAndStore(batch: Prepared[]): Promise<void> {
 /** Prepares batch n+1 (decode, hash, resize) while the model runs on batch n. */
 async function runQueue(): Promise<void> {
   counters.startedAt = counters.storedAt = performance.now();
+  clock.reset();
   let next = takeBatch();
   for (;;) {
     const batch = await next;
@@ -422,6 +448,7 @@ function kick(): void {
       running = null;
       if (!paused) {
         counters.total = counters.done = counters.stored = 0;
+        clock.reset();
         emit({ type: 'idle' });
       }
     });

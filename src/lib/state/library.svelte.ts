@@ -12,6 +12,7 @@ import { deleteOriginal, getOriginal } from '../db/blob-store';
 import { addQueryTiming, deleteAssetRecords, restoreAssetRecords, type AssetBundle, countAssets, failedJobs, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
 import type { AssetRecord, AssetType, QueryTimingRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
+import type { StageTimings } from '../core/stage-timings';
 import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
@@ -61,6 +62,8 @@ export interface ImportProgress {
   total: number;
   stored: number;
   imagesPerSecond: number;
+  /** Where the current import's time goes, once anything was measured. */
+  stages?: StageTimings;
 }
 
 export interface StorageInfo {
@@ -288,7 +291,7 @@ export class Library {
   #onIngest(e: IngestEvent): void {
     switch (e.type) {
       case 'progress': {
-        this.importProgress = { done: e.done, total: e.total, stored: e.stored, imagesPerSecond: e.imagesPerSecond };
+        this.importProgress = { done: e.done, total: e.total, stored: e.stored, imagesPerSecond: e.imagesPerSecond, stages: e.stages };
         const rate = e.imagesPerSecond > 0 ? ` · ${e.imagesPerSecond.toFixed(1)} img/s` : '';
         this.announcement = `Indexed ${e.done} of ${e.total}${rate}`;
         break;
