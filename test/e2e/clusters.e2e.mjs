@@ -2,7 +2,8 @@
 // user's edits (rename, merge, move, hide) kept across reloads. Fixture model: colours ↔ colour words,
 // so the true groups are the colour pairs of the fixture photos.
 import assert from 'node:assert/strict';
-import { expectText, fixtureImage, fixtureManifest, startServer, test } from './harness.mjs';
+import { join } from 'node:path';
+import { expectText, fixtureImage, fixtureManifest, ROOT, startServer, test } from './harness.mjs';
 import { importFiles, openApp, ui } from './app-helpers.mjs';
 import { startGeminiStub } from './gemini-stub.mjs';
 
@@ -145,6 +146,18 @@ test('clusters: rename, merge, move and hide are kept after a reload; a new phot
     await page.waitForTimeout(200);
   }
   assert.deepEqual(members, ['red-ball.jpg', 'red-square.png', 'tall-red-exif6.jpg', 'yellow-banana.png']);
+});
+
+test('clusters: a video whose frames show yellow joins the yellow photos; the card counts photos and videos', async ({ page, url }) => {
+  await openApp(page, url);
+  const video = join(ROOT, 'test/fixtures/generated/videos/black-open.mp4');
+  await importFiles(page, [...PAIRS.yellow, ...PAIRS.red].map(fixtureImage).concat(video), 5, 60_000);
+  await showClusters(page);
+  await waitClusterCount(page, 2);
+  const map = await clusterMap(page);
+  const yellow = nameOfGroup(map, 'yellow-sun.jpg');
+  assert.deepEqual(map[yellow], ['black-open.mp4', ...PAIRS.yellow].sort());
+  assert.match(await clusterList(page).getByRole('listitem', { name: new RegExp(`^${yellow}, 3 items`) }).textContent(), /2 photos · 1 video/);
 });
 
 // ---------------------------------------------------------------- naming with Gemini (stub server)
