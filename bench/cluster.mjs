@@ -30,6 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'vite';
+import { gaussian, mulberry32, normalizeInPlace, randomUnit, readPrototypes } from './lib/vectors.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROTO_PATH = resolve(ROOT, '../shared/data/embeddings/clip_vitb32_imagenet_zeroshot/zeroshot_weights_512x1000_fp16.npy');
@@ -56,62 +57,13 @@ const { clusterVectors, DEFAULT_TAU } = await vite.ssrLoadModule('/src/lib/core/
 const { adjustedRandIndex, normalizedMutualInfo } = await vite.ssrLoadModule('/src/lib/core/cluster-metrics.ts');
 
 // ---------------------------------------------------------------- data
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(rand) {
-  return () => {
-    let u = 0;
-    while (u === 0) u = rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-  };
-}
-function normalizeInPlace(v) {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  s = 1 / Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i] *= s;
-  return v;
-}
-function randomUnit(g, dim = DIM) {
-  const v = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) v[i] = g();
-  return normalizeInPlace(v);
-}
 function mix(parts) {
   const v = new Float32Array(DIM);
   for (const [w, u] of parts) for (let d = 0; d < DIM; d++) v[d] += w * u[d];
   return v;
 }
-function halfToFloat(h) {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-/** Class column `c` of the (512, 1000) float16 prototype matrix (C order), L2-normalised. */
-function loadPrototypes(classes) {
-  const buf = readFileSync(PROTO_PATH);
-  const headerLen = buf[6] === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = buf[6] === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + headerLen);
-  if (!/'descr':\s*'<f2'/.test(header) || /True/.test(header) || !/\(512,\s*1000\)/.test(header)) throw new Error(`unexpected prototype array: ${header}`);
-  const off = start + headerLen;
-  return classes.map((c) => {
-    const v = new Float32Array(DIM);
-    for (let d = 0; d < DIM; d++) v[d] = halfToFloat(buf.readUInt16LE(off + 2 * (d * 1000 + c)));
-    return normalizeInPlace(v);
-  });
-}
+/** Class columns `classes` of the (512, 1000) float16 prototype matrix, L2-normalised. */
+const loadPrototypes = (classes) => readPrototypes(PROTO_PATH, classes).protos;
 
 /** (a): `groups` centres; `cone` puts them in a narrow cone. */
 function separatedSet(n, groups, cone, seed) {

@@ -17,6 +17,8 @@
 // quiet, records how much CPU they took during it (/proc), repeats each configuration --repeat times,
 // retries (budget permitting) any configuration none of whose runs was undisturbed, and reports the
 // best undisturbed run (interference only ever slows a run down) next to the median.
+// After each app run it opens Settings and reads the "Where import time goes" table (per-stage time
+// measured in the ingest worker: read, decode, resize, hash, model, store, other/waiting).
 // Writes bench/results/ingest.json and bench/results/ingest.md (--name changes the stem).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -313,6 +315,10 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
       const e = await navigator.storage.estimate();
       return { usageBytes: e.usage, quotaBytes: e.quota };
     });
+    const stages = await readStages(page, n).catch((err) => {
+      errors.push(`stage table: ${err.message.split('\n')[0]}`);
+      return null;
+    });
 
     const timeline = entries
       .map(([t, text]) => {
@@ -367,6 +373,7 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
       failed,
       duplicates,
       storage,
+      stages,
       cpu: cpuUse,
       contended: cpuUse.othersCores != null && cpuUse.othersCores > CONTENDED_CORES,
       // Contention-robust secondary figure: images per CPU-second our processes got (spin-waits included).
@@ -379,10 +386,51 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
       `  done: ${n} in ${result.wallS} s (${result.wallImagesPerSecond} img/s wall; staging ${result.stagingS} s; ` +
         `steady ${result.steadyImagesPerSecond} img/s; app says ${result.appReportedImagesPerSecond} img/s; CPU ours ${cpuUse.oursCores}, others ${cpuUse.othersCores} cores)`,
     );
+    if (stages) log(`  stages, ms per item: ${stages.groups.map((g) => `${g.key} ${g.msPerItem}`).join(', ')}; bottleneck: ${stages.bottleneck}`);
     return result;
   } finally {
     await close();
   }
+}
+
+/** The app's Diagnostics table, grouped as bench stages, with ms per stored image. */
+const STAGE_GROUPS = [
+  ['read', 'read file (storage → worker, file-kind sniff)', ['read']],
+  ['decode', 'decode', ['decode']],
+  ['resize', 'resize (thumbnail + model crop)', ['resize']],
+  ['hash', 'hash (SHA-256 + pHash)', ['sha256', 'phash']],
+  ['model', 'model (embed worker round trip, transfer included)', ['model']],
+  ['store', 'store (IndexedDB/OPFS commit)', ['store']],
+];
+
+/** Opens Settings and reads "Where import time goes" as the page shows it (ms to 0.1). */
+async function readStages(page, images) {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const table = page.getByRole('table', { name: 'Where import time goes' });
+  await table.waitFor({ timeout: 5000 });
+  const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => ({ stage: tr.dataset.stage, cells: [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()) })),
+  );
+  const summary = ((await page.getByTestId('import-bottleneck').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const totalOf = (stage) => Number(rows.find((r) => r.stage === stage)?.cells[0] ?? NaN);
+  const perItemOf = (stage) => Number(rows.find((r) => r.stage === stage)?.cells[1] ?? NaN);
+  const busyMs = rows.filter((r) => r.stage !== 'other').reduce((a, r) => a + Number(r.cells[0]), 0);
+  const wallMs = Number(/Wall time ([\d.]+) ms/.exec(summary)?.[1] ?? NaN);
+  const groups = STAGE_GROUPS.map(([key, label, parts]) => {
+    const totalMs = parts.reduce((a, p) => a + totalOf(p), 0);
+    return { key, label, totalMs: round(totalMs, 1), msPerItem: round(parts.reduce((a, p) => a + perItemOf(p), 0), 2), share: round(busyMs > 0 ? totalMs / busyMs : null, 3) };
+  });
+  const otherMs = totalOf('other');
+  groups.push({ key: 'other', label: 'other / waiting (wall time the slower lane stood idle)', totalMs: round(otherMs, 1), msPerItem: round(otherMs / images, 2), share: null });
+  return {
+    groups,
+    busyMs: round(busyMs, 1),
+    wallMs: round(wallMs, 1),
+    bottleneck: /bottleneck: ([^.]+)\./.exec(summary)?.[1] ?? null,
+    summary,
+    raw: rows.map((r) => ({ stage: r.stage, totalMs: Number(r.cells[0]), msPerItem: r.cells[1] === '—' ? null : Number(r.cells[1]) })),
+  };
 }
 
 /** Best by `key`, among the runs other processes did not disturb when there are any. */
@@ -522,6 +570,28 @@ function markdown(r) {
       '*Steady*: from that status to "N of N". *App shows*: the rate in the final status text (stored ÷ time since processing started, warm-up included).',
   );
   lines.push('');
+  const staged = Object.entries(r.summary.app).filter(([, sum]) => sum.best?.stages);
+  if (staged.length) {
+    lines.push('## Where import time goes (the app\'s Settings → Diagnostics table, best run)', '');
+    lines.push(
+      'Elapsed time around each awaited step in the ingest worker. Reading, hashing, decoding and resizing of batch n+1 run while the model embeds batch n, ' +
+        'so the stage totals add up to more than the wall time; *share* is of that sum (worker-busy time). *Other / waiting* is wall time minus the slower ' +
+        "lane's busy time. *ms per item*: per file, except model: per image sent to the model.",
+      '',
+    );
+    lines.push(`| Stage | ${staged.map(([id]) => `${id}: total ms | ms per item | share`).join(' | ')} |`);
+    lines.push(`|---|${staged.map(() => '---:|---:|---:').join('|')}|`);
+    for (const [i, g] of staged[0][1].best.stages.groups.entries()) {
+      const cells = staged.map(([, sum]) => {
+        const x = sum.best.stages.groups[i];
+        return `${f(x.totalMs, 0)} | ${f(x.msPerItem, 2)} | ${x.share == null ? '—' : `${f(x.share * 100, 0)} %`}`;
+      });
+      lines.push(`| ${g.label} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+    for (const [id, sum] of staged) lines.push(`- ${id}: ${sum.best.stages.summary}`);
+    lines.push('');
+  }
   lines.push('## Baselines (same run, same model file)', '');
   lines.push('| Baseline | best img/s | median img/s | CPU ours / others |');
   lines.push('|---|---:|---:|---:|');

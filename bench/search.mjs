@@ -42,6 +42,7 @@ import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
+import { dot, gaussian, mulberry32, normalizeInPlace, randomUnit, readPrototypes } from './lib/vectors.mjs';
 
 // hnswlib-wasm's Emscripten glue refuses to start without `window` (bench/test-only shim).
 globalThis.window ??= globalThis;
@@ -90,88 +91,9 @@ async function loadWasm() {
 }
 
 // ---------------------------------------------------------------- data
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(rand) {
-  let spare = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    const th = 2 * Math.PI * rand();
-    spare = r * Math.sin(th);
-    return r * Math.cos(th);
-  };
-}
-function normalizeInPlace(v) {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  s = 1 / Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i] *= s;
-  return v;
-}
-function randomUnit(g) {
-  const v = new Float32Array(DIM);
-  for (let i = 0; i < DIM; i++) v[i] = g();
-  return normalizeInPlace(v);
-}
-function dot(a, b) {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-function halfToFloat(h) {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-/** Reads a little-endian float16 .npy (format 1.x/2.x, C order). */
-function readNpyFp16(path) {
-  const buf = readFileSync(path);
-  if (buf.readUInt32BE(0) !== 0x934e554d || buf[4] !== 0x50 || buf[5] !== 0x59) throw new Error(`${path}: not a .npy file`);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1] === 'True';
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (descr !== '<f2') throw new Error(`${path}: dtype ${descr}, expected <f2`);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  const off = start + headerLen;
-  for (let i = 0; i < n; i++) data[i] = halfToFloat(buf.readUInt16LE(off + 2 * i));
-  return { shape, fortran, data };
-}
-
 function loadPrototypes(g) {
   if (existsSync(PROTO_PATH)) {
-    const { shape, fortran, data } = readNpyFp16(PROTO_PATH);
-    // SOURCES.md: shape (512, 1000), column j = class j → element [d, j] at d·1000 + j (C order).
-    if (fortran || shape.length !== 2 || shape[0] !== DIM) throw new Error(`unexpected prototype array: shape ${shape}, fortran ${fortran}`);
-    const classes = shape[1];
-    const protos = [];
-    for (let c = 0; c < classes; c++) {
-      const v = new Float32Array(DIM);
-      for (let d = 0; d < DIM; d++) v[d] = data[d * classes + c];
-      protos.push(normalizeInPlace(v));
-    }
+    const { protos, shape } = readPrototypes(PROTO_PATH);
     return { protos, source: `CLIP ViT-B/32 ImageNet zero-shot text prototypes (${PROTO_PATH}, shape ${shape.join('×')})` };
   }
   log(`WARNING: ${PROTO_PATH} not found: falling back to 1000 random prototypes in a cone (mean off-diagonal cosine ≈ 0.62), NOT real CLIP geometry`);
@@ -189,7 +111,7 @@ function loadPrototypes(g) {
 /** A generator of photos/queries over fixed prototypes; `typical` links text score and neighbourhood (see header). */
 function makeWorld(protos, seed, typical) {
   const rand = mulberry32(seed);
-  const g = gaussian(rand);
+  const g = gaussian(rand, { pairs: true });
   const modality = randomUnit(g);
   const classImage = protos.map(() => randomUnit(g));
   const perm = protos.map((_, i) => i);
@@ -553,7 +475,7 @@ async function crossover(lib, queries, params, efText, efImage) {
 }
 
 // ---------------------------------------------------------------- run
-const g0 = gaussian(mulberry32(1));
+const g0 = gaussian(mulberry32(1), { pairs: true });
 const { protos, source } = loadPrototypes(g0);
 // Same parameters for both HNSW implementations (the TS defaults equal hnswlib-wasm's).
 const params = { m: DEFAULT_HNSW_PARAMS.m, efConstruction: DEFAULT_HNSW_PARAMS.efConstruction, seed: DEFAULT_HNSW_PARAMS.seed };

@@ -243,12 +243,17 @@ function workerTracker(cdp) {
       const out = [];
       await Promise.all(
         [...targets.values()].map(async (t) => {
+          const name = workerName(t.url);
+          // ONNX Runtime's thread workers sit in Atomics.wait inside wasm and never answer the
+          // debugger; asking once is enough, asking every sample would stall the curve.
+          if (t.unresponsive) return out.push({ name, depth: t.chain.length, error: 'does not answer the debugger' });
           try {
-            if (gc) await send(t.chain, 'HeapProfiler.collectGarbage', {}, 10_000);
-            const h = await send(t.chain, 'Runtime.getHeapUsage');
-            out.push({ name: workerName(t.url), depth: t.chain.length, usedMB: round(h.usedSize / MB, 2), totalMB: round(h.totalSize / MB, 2) });
+            if (gc) await send(t.chain, 'HeapProfiler.collectGarbage', {}, 3000);
+            const h = await send(t.chain, 'Runtime.getHeapUsage', {}, 3000);
+            out.push({ name, depth: t.chain.length, usedMB: round(h.usedSize / MB, 2), totalMB: round(h.totalSize / MB, 2) });
           } catch (err) {
-            out.push({ name: workerName(t.url), depth: t.chain.length, error: String(err.message || err).slice(0, 120) });
+            if (/no answer/.test(err.message)) t.unresponsive = true;
+            out.push({ name, depth: t.chain.length, error: String(err.message || err).slice(0, 120) });
           }
         }),
       );
@@ -330,7 +335,8 @@ async function soak(opts, server, files) {
       const tS = (Date.now() - t0) / 1000;
       const live = await page.evaluate(async () => {
         const e = await navigator.storage.estimate();
-        return { status: document.querySelector('[role="status"]')?.textContent?.trim() ?? '', usageBytes: e.usage ?? null };
+        const texts = [...document.querySelectorAll('[role="status"]')].map((el) => el.textContent?.trim() ?? '');
+        return { status: texts.find((t) => /Indexed \d+ of/.test(t)) ?? texts.filter(Boolean).join(' | '), usageBytes: e.usage ?? null };
       });
       const m = STATUS_RE.exec(live.status);
       if (opts.gc) await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
@@ -394,7 +400,7 @@ async function soak(opts, server, files) {
       const next = Date.now() + opts.everyS * 1000;
       while (Date.now() < next) {
         await sleep(1000);
-        const txt = (await page.locator('[role="status"]').first().textContent().catch(() => '')) ?? '';
+        const txt = await page.evaluate(() => [...document.querySelectorAll('[role="status"]')].map((el) => el.textContent).join(' | ')).catch(() => '');
         if (doneRe.test(txt)) break;
       }
     }

@@ -17,7 +17,7 @@
 // On failure a screenshot and a log go to test-results/<name>.png|.log.
 import { spawn } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -75,7 +75,8 @@ export function fixtureManifest() {
 
 // ---------------------------------------------------------------- server
 
-function freePort() {
+/** A TCP port nothing listens on at the moment of asking (127.0.0.1). */
+export function freePort() {
   return new Promise((res, rej) => {
     const srv = net.createServer();
     srv.unref();
@@ -102,13 +103,15 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 /**
  * Start `vite preview` (same as `npx vite preview --host 127.0.0.1 --port <free> --strictPort`)
  * serving the build output. Copies the fixture model into <outDir>/models/ first.
- * Options (or env): outDir (E2E_OUT_DIR, default "dist"), configFile (E2E_VITE_CONFIG).
+ * Options (or env): outDir (E2E_OUT_DIR, default "dist"), configFile (E2E_VITE_CONFIG); env: extra
+ * environment variables for this server alone (vite.config.ts reads e.g. SHOEBOX_VLM_ORIGINS at start).
  * @returns {Promise<{url: string, port: number, outDir: string, stop: () => Promise<void>}>}
  */
 export async function startServer({
   outDir = process.env.E2E_OUT_DIR || 'dist',
   configFile = process.env.E2E_VITE_CONFIG || '',
   timeoutMs = 30_000,
+  env = {},
 } = {}) {
   const outAbs = resolve(ROOT, outDir);
   if (!existsSync(join(outAbs, 'index.html'))) {
@@ -131,7 +134,7 @@ export async function startServer({
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      const server = await spawnPreview({ port, outAbs, configFile, timeoutMs });
+      const server = await spawnPreview({ port, outAbs, configFile, timeoutMs, env });
       const stopServer = server.stop;
       server.stop = async () => {
         await stopServer();
@@ -148,14 +151,14 @@ export async function startServer({
   throw lastErr;
 }
 
-async function spawnPreview({ port, outAbs, configFile, timeoutMs }) {
+async function spawnPreview({ port, outAbs, configFile, timeoutMs, env }) {
   const args = [viteBin(), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', outAbs];
   if (configFile) args.push('--config', resolve(ROOT, configFile));
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: process.platform !== 'win32', // own process group → stop() kills all of it
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -204,6 +207,30 @@ async function spawnPreview({ port, outAbs, configFile, timeoutMs }) {
   }
   await stop();
   throw new Error(`vite preview did not answer within ${timeoutMs} ms:\n${stripAnsi(output).trim()}`);
+}
+
+/**
+ * Builds the test-only page test/e2e/pages/<name>/ (never shipped) with Vite's JS API into
+ * test-results/<name>-page/ and serves it like the app (startServer: the app's vite.config.ts, so
+ * its COOP/COEP and CSP). `beforeServe(outDir)` may add files next to the page first; `env` goes to
+ * this preview server only. The build is removed when the process exits.
+ * @param {string} name
+ * @param {{ env?: Record<string, string>, beforeServe?: (outDir: string) => Promise<void> }} [opts]
+ */
+export async function serveTestPage(name, { env = {}, beforeServe } = {}) {
+  const outDir = join(RESULTS_DIR, `${name}-page`);
+  const { build } = await import('vite');
+  await build({
+    configFile: false,
+    root: join(ROOT, 'test/e2e/pages', name),
+    base: './',
+    logLevel: 'warn',
+    worker: { format: 'es' },
+    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
+  });
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  await beforeServe?.(outDir);
+  return startServer({ outDir, env });
 }
 
 // ---------------------------------------------------------------- browser

@@ -8,14 +8,9 @@
 // the CSP allows only through SHOEBOX_VLM_ORIGINS, set for the preview server this file starts.
 // A second allowed origin has nothing listening: the "endpoint unreachable" case.
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, startServer, test } from './harness.mjs';
+import { freePort, serveTestPage, test } from './harness.mjs';
 import { startGeminiStub } from './gemini-stub.mjs';
 
-const PAGE_ROOT = join(ROOT, 'test/e2e/pages/label-worker');
-const PAGE_OUT = join(ROOT, 'test-results/label-worker-page');
 const KEY = 'AIzaSyE2E-not-a-real-key-4242';
 const MODEL = 'gemini-2.5-flash';
 const KEY_REJECTED = 'API key rejected — check it in Settings';
@@ -24,41 +19,11 @@ const OFFLINE = 'You are offline — names will be asked for when you are back o
 /** @type {Promise<{ url: string, stub: Awaited<ReturnType<typeof startGeminiStub>>, deadOrigin: string }> | null} */
 let serving = null;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function pageServer() {
   serving ??= (async () => {
-    const { build } = await import('vite');
-    await build({
-      configFile: false,
-      root: PAGE_ROOT,
-      base: './',
-      logLevel: 'warn',
-      worker: { format: 'es' },
-      build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
-    });
     const stub = await startGeminiStub();
     const deadOrigin = `http://127.0.0.1:${await freePort()}`;
-    // The preview server reads the variable when it starts; other servers of this run keep the default CSP.
-    const before = process.env.SHOEBOX_VLM_ORIGINS;
-    process.env.SHOEBOX_VLM_ORIGINS = `${stub.origin} ${deadOrigin}`;
-    let server;
-    try {
-      server = await startServer({ outDir: PAGE_OUT });
-    } finally {
-      if (before === undefined) delete process.env.SHOEBOX_VLM_ORIGINS;
-      else process.env.SHOEBOX_VLM_ORIGINS = before;
-    }
-    process.once('exit', () => rmSync(PAGE_OUT, { recursive: true, force: true }));
+    const server = await serveTestPage('label-worker', { env: { SHOEBOX_VLM_ORIGINS: `${stub.origin} ${deadOrigin}` } });
     return { url: server.url, stub, deadOrigin };
   })();
   serving.catch(() => {

@@ -8,14 +8,12 @@
 // the app's COOP/COEP and CSP headers (a CSP violation fails the test). Fixture videos come from
 // scripts/make-fixture-videos.mjs (generated on first use with the harness's browser).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { ROOT, skip, startServer, test } from './harness.mjs';
+import { ROOT, serveTestPage, skip, test } from './harness.mjs';
 import { FIXTURE_VIDEOS_DIR, makeFixtureVideos } from '../../scripts/make-fixture-videos.mjs';
 
-const PAGE_ROOT = join(ROOT, 'test/e2e/pages/video-worker');
-const PAGE_OUT = join(ROOT, 'test-results/video-worker-page');
 /** Real-world clips for the timing report (H.264 and VP8/VP9, 3–140 s); optional. */
 const SAMPLE_VIDEOS_DIR = resolve(process.env.SAMPLE_VIDEOS_DIR || join(ROOT, '../shared/data/videos'));
 
@@ -28,20 +26,12 @@ let serving = null;
 function pageServer(browser) {
   serving ??= (async () => {
     await makeFixtureVideos({ ifMissing: true, browser, log: () => {} });
-    const { build } = await import('vite');
-    await build({
-      configFile: false,
-      root: PAGE_ROOT,
-      base: './',
-      logLevel: 'warn',
-      worker: { format: 'es' },
-      build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
+    return serveTestPage('video-worker', {
+      beforeServe: async (outDir) => {
+        await cp(FIXTURE_VIDEOS_DIR, join(outDir, 'fixtures'), { recursive: true });
+        if (existsSync(SAMPLE_VIDEOS_DIR)) await cp(SAMPLE_VIDEOS_DIR, join(outDir, 'samples'), { recursive: true });
+      },
     });
-    await cp(FIXTURE_VIDEOS_DIR, join(PAGE_OUT, 'fixtures'), { recursive: true });
-    if (existsSync(SAMPLE_VIDEOS_DIR)) await cp(SAMPLE_VIDEOS_DIR, join(PAGE_OUT, 'samples'), { recursive: true });
-    const server = await startServer({ outDir: PAGE_OUT });
-    process.once('exit', () => rmSync(PAGE_OUT, { recursive: true, force: true }));
-    return server;
   })();
   serving.catch(() => {
     serving = null;

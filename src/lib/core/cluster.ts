@@ -118,17 +118,6 @@ export function thresholdFor(background: number, tau = DEFAULT_TAU): number {
   return background + (1 - background) * tau;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Max-heap of candidate merges with lazy invalidation (a stale entry's version no longer matches). */
 class MergeHeap {
   sim: number[] = [];
