@@ -29,7 +29,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'vite';
+import { createSsrLoader } from './lib/ssr-loader.mjs';
 import { gaussian, mulberry32, normalizeInPlace, randomUnit, readPrototypes } from './lib/vectors.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,14 +45,7 @@ const t0 = performance.now();
 const log = (...a) => console.error(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s]`, ...a);
 const round = (x, d = 3) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
 
-const vite = await createServer({
-  configFile: false,
-  root: ROOT,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false },
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
+const vite = await createSsrLoader(ROOT);
 const { clusterVectors, DEFAULT_TAU } = await vite.ssrLoadModule('/src/lib/core/cluster.ts');
 const { adjustedRandIndex, normalizedMutualInfo } = await vite.ssrLoadModule('/src/lib/core/cluster-metrics.ts');
 

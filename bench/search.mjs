@@ -41,7 +41,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
+import { createSsrLoader } from './lib/ssr-loader.mjs';
 import { dot, gaussian, mulberry32, normalizeInPlace, randomUnit, readPrototypes } from './lib/vectors.mjs';
 
 // hnswlib-wasm's Emscripten glue refuses to start without `window` (bench/test-only shim).
@@ -68,15 +68,7 @@ const log = (...a) => console.error(`[${((performance.now() - t0) / 1000).toFixe
 // ---------------------------------------------------------------- modules under test
 // The app code is TypeScript with a bare 'hnswlib-wasm' import (no Node entry in that package):
 // load it through Vite's SSR loader with an alias to the dist file, as the unit tests do.
-const vite = await createServer({
-  configFile: false,
-  root: ROOT,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false },
-  optimizeDeps: { noDiscovery: true, include: [] },
-  resolve: { alias: { 'hnswlib-wasm': join(ROOT, 'node_modules/hnswlib-wasm/dist/hnswlib.js') } },
-});
+const vite = await createSsrLoader(ROOT, { 'hnswlib-wasm': join(ROOT, 'node_modules/hnswlib-wasm/dist/hnswlib.js') });
 const { ExactIndex, restoreIndex, decodeIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 const { Hnsw, DEFAULT_HNSW_PARAMS } = await vite.ssrLoadModule('/src/lib/core/hnsw.ts');
 const { SEARCH_EF, HNSW_MIN_ITEMS, EXACT_BELOW_ITEMS } = await vite.ssrLoadModule('/src/lib/index/choose-index.ts');

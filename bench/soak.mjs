@@ -336,9 +336,17 @@ async function soak(opts, server, files) {
       const live = await page.evaluate(async () => {
         const e = await navigator.storage.estimate();
         const texts = [...document.querySelectorAll('[role="status"]')].map((el) => el.textContent?.trim() ?? '');
-        return { status: texts.find((t) => /Indexed \d+ of/.test(t)) ?? texts.filter(Boolean).join(' | '), usageBytes: e.usage ?? null };
+        // Per-file messages take over the live region for a moment; the progress bar always shows the count.
+        const bar = document.querySelector('progress[aria-label="Import progress"]');
+        return {
+          status: texts.find((t) => /Indexed \d+ of/.test(t)) ?? texts.filter(Boolean).join(' | '),
+          bar: bar ? { done: Number(bar.getAttribute('value') ?? bar.value), total: Number(bar.getAttribute('max') ?? bar.max) } : null,
+          usageBytes: e.usage ?? null,
+        };
       });
       const m = STATUS_RE.exec(live.status);
+      const done = m ? Number(m[1]) : (live.bar?.done ?? null);
+      const total = m ? Number(m[2]) : (live.bar?.total ?? null);
       if (opts.gc) await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
       const { metrics } = await cdp.send('Performance.getMetrics');
       const pm = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
@@ -347,8 +355,8 @@ async function soak(opts, server, files) {
       const s = {
         tS: round(tS, 1),
         label,
-        done: m ? Number(m[1]) : null,
-        total: m ? Number(m[2]) : null,
+        done,
+        total,
         status: live.status.slice(0, 120),
         storageMB: live.usageBytes == null ? null : round(live.usageBytes / MB, 2),
         pageHeapUsedMB: round(pm.JSHeapUsedSize / MB, 2),
@@ -381,7 +389,7 @@ async function soak(opts, server, files) {
     let lastLog = 0;
     while (!finished) {
       const s = await sample('import');
-      finished = doneRe.test(s.status);
+      finished = doneRe.test(s.status) || (s.done === n && s.total === n);
       if (/Import paused|storage is full/.test(s.status)) {
         stopReason = `import paused: ${s.status}`;
         break;
@@ -400,7 +408,13 @@ async function soak(opts, server, files) {
       const next = Date.now() + opts.everyS * 1000;
       while (Date.now() < next) {
         await sleep(1000);
-        const txt = await page.evaluate(() => [...document.querySelectorAll('[role="status"]')].map((el) => el.textContent).join(' | ')).catch(() => '');
+        const txt = await page
+          .evaluate(() => {
+            const bar = document.querySelector('progress[aria-label="Import progress"]');
+            const texts = [...document.querySelectorAll('[role="status"]')].map((el) => el.textContent);
+            return [...texts, bar ? `Indexed ${bar.value} of ${bar.max}` : ''].join(' | ');
+          })
+          .catch(() => '');
         if (doneRe.test(txt)) break;
       }
     }

@@ -34,6 +34,8 @@
  * Pure and synchronous: no DOM, idb, wasm or worker globals.
  */
 
+import { mulberry32 } from './random';
+
 export type ClusterMethod = 'average-linkage' | 'leader';
 
 export interface ClusterOptions {
