@@ -15,6 +15,7 @@ import {
   RawImage,
   env,
 } from '@huggingface/transformers';
+import { rng } from './helpers/random';
 
 const MODEL_ID = 'shoebox-fixture-clip';
 const SCRIPT = fileURLToPath(new URL('../scripts/make-fixture-model.mjs', import.meta.url));
@@ -29,17 +30,6 @@ function generate(outDir: string, ...extra: string[]): string {
 // ---------------------------------------------------------------------------
 // Synthetic photos: solid-ish colour + noise + a couple of off-colour shapes.
 // ---------------------------------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type RGB = [number, number, number];
 

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HammingIndex, type HammingMatch } from '../../../src/lib/core/hamming-index';
 import { hammingDistance64 } from '../../../src/lib/core/phash';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/random';
 
 const random64 = (r: () => number) =>
   (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32));

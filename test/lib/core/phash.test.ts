@@ -8,6 +8,7 @@ import {
   phashToHex,
   popcount32,
 } from '../../../src/lib/core/phash';
+import { rng } from '../../helpers/random';
 
 const N = PHASH_SIZE;
 
@@ -15,18 +16,6 @@ function image32(f: (x: number, y: number) => number): Float32Array {
   const g = new Float32Array(N * N);
   for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) g[y * N + x] = f(x, y);
   return g;
-}
-
-/** Deterministic PRNG (mulberry32) so the synthetic images are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

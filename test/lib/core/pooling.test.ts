@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ATTENTION_TEMPERATURE, attentionPool, meanPool } from '../../../src/lib/core/pooling';
+import { rng } from '../../helpers/random';
 
 const f32 = (...v: number[]) => Float32Array.from(v);
 const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
@@ -12,18 +13,6 @@ const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, digits = 6): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, digits);
-}
-
-/** Deterministic PRNG (mulberry32) for the synthetic frame sets. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function unit(v: number[]): Float32Array {
