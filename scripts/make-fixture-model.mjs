@@ -26,6 +26,7 @@ import { mkdirSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DataType, tensor, node, valueInfo, graph, model } from './lib/onnx-writer.mjs';
+import { mulberry32 } from './lib/random.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..');
@@ -94,15 +95,8 @@ const SPECIAL_TOKENS = [UNK_TOKEN, BOS_TOKEN, EOS_TOKEN]; // ids 0, 1, 2
 
 /** mulberry32 PRNG, returns uniform floats in [-1, 1). */
 function makeRng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u32 = (t ^ (t >>> 14)) >>> 0;
-    return (u32 / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 /** count orthonormal vectors of length dim (Gram-Schmidt on random vectors). */

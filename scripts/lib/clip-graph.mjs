@@ -19,18 +19,10 @@
 // With { quantized: false } the same weights (dequantized) are written as fp32 MatMul/Conv/Gather.
 
 import { DataType, tensor, node, valueInfo, graph, model } from './onnx-writer.mjs';
+import { mulberry32Uint32 } from './random.mjs';
 
 /** mulberry32: fast, seedable, identical on every platform. Returns uint32. */
-export function makeUint32Rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+export const makeUint32Rng = mulberry32Uint32;
 
 /** Std of a uniform integer on [-64, 63]: the 7-bit range of reduce_range weights. */
 const INT7_STD = Math.sqrt((128 * 128 - 1) / 12);
