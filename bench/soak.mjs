@@ -309,6 +309,23 @@ async function soak(opts, server, files) {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text().slice(0, 300));
     });
+    // Counts the page's object URLs: each live one pins its blob in the renderer and the browser process.
+    await page.addInitScript(() => {
+      const create = URL.createObjectURL.bind(URL);
+      const revoke = URL.revokeObjectURL.bind(URL);
+      const live = new Set();
+      window.__soakUrls = { created: 0, live };
+      URL.createObjectURL = (obj) => {
+        const url = create(obj);
+        window.__soakUrls.created++;
+        live.add(url);
+        return url;
+      };
+      URL.revokeObjectURL = (url) => {
+        live.delete(url);
+        revoke(url);
+      };
+    });
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const workers = workerTracker(cdp);
@@ -342,6 +359,7 @@ async function soak(opts, server, files) {
           status: texts.find((t) => /Indexed \d+ of/.test(t)) ?? texts.filter(Boolean).join(' | '),
           bar: bar ? { done: Number(bar.getAttribute('value') ?? bar.value), total: Number(bar.getAttribute('max') ?? bar.max) } : null,
           usageBytes: e.usage ?? null,
+          objectUrls: window.__soakUrls ? { created: window.__soakUrls.created, live: window.__soakUrls.live.size } : null,
         };
       });
       const m = STATUS_RE.exec(live.status);
@@ -362,6 +380,8 @@ async function soak(opts, server, files) {
         pageHeapUsedMB: round(pm.JSHeapUsedSize / MB, 2),
         pageHeapTotalMB: round(pm.JSHeapTotalSize / MB, 2),
         domNodes: pm.Nodes ?? null,
+        pageObjectUrlsLive: live.objectUrls?.live ?? null,
+        pageObjectUrlsCreated: live.objectUrls?.created ?? null,
         workers: workerHeaps,
         rendererMB: proc.rendererMB ?? null,
         chromiumTotalMB: proc.chromiumTotalMB ?? null,

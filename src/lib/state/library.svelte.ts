@@ -15,6 +15,7 @@ import type { Moment } from '../core/moments';
 import type { StageTimings } from '../core/stage-timings';
 import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
+import { LruCache } from '../core/lru';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
 
 export interface ResultItem {
@@ -77,6 +78,17 @@ const VIDEO_SETTINGS_KEY = 'settings:video';
 const RESULTS_PER_PAGE = 60;
 const UNDO_MS = 8000;
 const MAX_NOTICES = 100;
+/** Enough for every thumbnail on screen (results pages, clusters, duplicates) several times over. */
+const THUMB_URL_CACHE = 2000;
+
+function dataUrl(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as string);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
 
 /** Reads a model override from the address (`?model=<id>&modelBase=/models/`), for self-hosted deployments. */
 function sourceFromUrl(): ModelSource | null {
@@ -142,7 +154,13 @@ export class Library {
   #indexer: Indexer | null = null;
   #video: VideoFrames | null = null;
   #clusterer: Clusterer | null = null;
-  #thumbUrls = new Map<string, string>();
+  /**
+   * Thumbnails as data: URLs, a bounded number of them. Object URLs would pin every thumbnail
+   * blob in the browser until revoked (a 10,000-photo import grew by ~27 MB per 1,000), and
+   * revoking one an <img> still shows breaks it; a data: URL dropped from here lives exactly as
+   * long as something displays it.
+   */
+  #thumbUrls = new LruCache<string, string>(THUMB_URL_CACHE);
   #assets = new Map<string, AssetRecord>();
   #noticeKey = 0;
   #searchSeq = 0;
@@ -326,7 +344,7 @@ export class Library {
     const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
     for (const a of added) this.#assets.set(a.id, a);
     this.assetCount = this.#assets.size;
-    const items = await Promise.all(added.reverse().map((a) => this.#item(a.id, null, false)));
+    const items = await Promise.all(added.reverse().slice(0, RESULTS_PER_PAGE).map((a) => this.#item(a.id, null, false)));
     this.recent = [...items, ...this.recent].slice(0, RESULTS_PER_PAGE);
   }
 
@@ -340,9 +358,9 @@ export class Library {
 
   async #thumbUrl(id: string): Promise<string> {
     let url = this.#thumbUrls.get(id);
-    if (!url && this.#db) {
+    if (url === undefined && this.#db) {
       const t = await getThumbnail(this.#db, id);
-      url = t ? URL.createObjectURL(t.blob) : '';
+      url = t ? await dataUrl(t.blob) : '';
       this.#thumbUrls.set(id, url);
     }
     return url ?? '';
