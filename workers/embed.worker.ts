@@ -6,6 +6,7 @@ import {
   CLIPTextModelWithProjection,
   CLIPVisionModelWithProjection,
   RawImage,
+  Tensor,
   env,
   type PreTrainedModel,
   type PreTrainedTokenizer,
@@ -15,6 +16,7 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { chooseBackend, modelKey, type AdapterFacts, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
 import { l2Normalize } from '../src/lib/core/vector';
+import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
 
 /** Pixels the ingest worker already decoded, oriented and cut to the model's 224×224 input. */
 export interface PixelImage {
@@ -169,6 +171,15 @@ function model(): Promise<Loaded> {
   return loading;
 }
 
+async function embedPixelValues(m: Loaded, pixel_values: Tensor, n: number): Promise<Float32Array[]> {
+  const { image_embeds } = await m.vision({ pixel_values });
+  const data = image_embeds.data as Float32Array;
+  const dim = data.length / n;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < n; i++) out.push(l2Normalize(data.subarray(i * dim, (i + 1) * dim)));
+  return transfer(out, out.map((v) => v.buffer as ArrayBuffer));
+}
+
 const api = {
   /** Loads the model once per source; a failed load is forgotten so the next call retries. */
   async init(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
@@ -189,12 +200,27 @@ const api = {
     if (images.length === 0) return [];
     const raws = images.map((img) => new RawImage(img.data, img.width, img.height, 4).rgb());
     const { pixel_values } = await m.processor(raws);
-    const { image_embeds } = await m.vision({ pixel_values });
-    const data = image_embeds.data as Float32Array;
-    const dim = data.length / images.length;
-    const out: Float32Array[] = [];
-    for (let i = 0; i < images.length; i++) out.push(l2Normalize(data.subarray(i * dim, (i + 1) * dim)));
-    return transfer(out, out.map((v) => v.buffer as ArrayBuffer));
+    return embedPixelValues(m, pixel_values as Tensor, images.length);
+  },
+
+  /**
+   * How to prepare model input elsewhere (see core/model-input.ts), or null when this model's
+   * processor does more than the shortcut reproduces; then `embedImages` is the way.
+   */
+  async modelInputSpec(size: number): Promise<ModelInputSpec | null> {
+    const m = await model();
+    const config = (m.processor as unknown as { image_processor?: { config?: Record<string, unknown> } }).image_processor?.config;
+    return config ? modelInputSpec(config, size) : null;
+  },
+
+  /** Images already turned into model input (float32 CHW, `size`²), batched into one forward pass. */
+  async embedModelInputs(inputs: Float32Array[], size: number): Promise<Float32Array[]> {
+    const m = await model();
+    if (inputs.length === 0) return [];
+    const plane = 3 * size * size;
+    const batch = new Float32Array(plane * inputs.length);
+    inputs.forEach((x, i) => batch.set(x, i * plane));
+    return embedPixelValues(m, new Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
   },
 
   async embedText(query: string): Promise<Float32Array> {

@@ -15,6 +15,7 @@ import { NEAR_DUPLICATE_MAX_DISTANCE } from '../src/lib/core/near-duplicate';
 import { attentionPool, meanPool } from '../src/lib/core/pooling';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../src/lib/core/video-settings';
 import { StageClock, type Stage, type StageTimings } from '../src/lib/core/stage-timings';
+import { toModelInput, type ModelInputSpec } from '../src/lib/core/model-input';
 
 const MODEL_INPUT_PX = 224;
 const THUMBNAIL_MAX_EDGE_PX = 320;
@@ -67,6 +68,8 @@ const pHashes = new HammingIndex<string>();
  */
 const pendingPHashes = new HammingIndex<string>();
 const namesById = new Map<string, string>();
+/** The model's input recipe, asked once: pixels become model input here rather than in the model worker. */
+let inputSpec: Promise<ModelInputSpec | null> | null = null;
 /** Jobs taken by the running loop, so the prefetch of the next batch never takes them twice. */
 const inFlight = new Set<string>();
 /** sha256 → job id of files being processed now, to catch the same file twice in one drop. */
@@ -375,11 +378,20 @@ function pool(frames: Float32Array[]): Float32Array {
 async function embedAndStore(batch: Prepared[]): Promise<void> {
   if (batch.length === 0) return;
   const images = batch.flatMap((p) => (p.kind === 'image' ? [p.pixels] : p.video.frames.map((f) => f.pixels)));
+  inputSpec ??= embed.modelInputSpec(MODEL_INPUT_PX).catch(() => null);
+  const spec = await inputSpec;
   const vectors: Float32Array[] = [];
   for (let i = 0; i < images.length; i += BATCH_SIZE) {
     const chunk = images.slice(i, i + BATCH_SIZE);
-    // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
-    vectors.push(...(await timed('model', () => embed.embedImages(transfer(chunk, chunk.map((c) => c.data.buffer as ArrayBuffer))), chunk.length)));
+    if (spec) {
+      // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
+      const inputs = await timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0);
+      // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
+      const sent = transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer));
+      vectors.push(...(await timed('model', () => embed.embedModelInputs(sent, MODEL_INPUT_PX), chunk.length)));
+    } else {
+      vectors.push(...(await timed('model', () => embed.embedImages(transfer(chunk, chunk.map((c) => c.data.buffer as ArrayBuffer))), chunk.length)));
+    }
   }
   const ids: string[] = [];
   let at = 0;
