@@ -22,7 +22,7 @@
 //  - navigator.storage.estimate() usage, and how many items are indexed.
 // Writes bench/results/<name>.json (machine, versions, samples, summary) and <name>.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -250,9 +250,11 @@ function workerTracker(cdp) {
           try {
             if (gc) await send(t.chain, 'HeapProfiler.collectGarbage', {}, 3000);
             const h = await send(t.chain, 'Runtime.getHeapUsage', {}, 3000);
-            out.push({ name, depth: t.chain.length, usedMB: round(h.usedSize / MB, 2), totalMB: round(h.totalSize / MB, 2) });
+            t.answered = true;
+            out.push({ name, depth: t.chain.length, ...heapUsage(h) });
           } catch (err) {
-            if (/no answer/.test(err.message)) t.unresponsive = true;
+            // A worker that answered before is busy (a long clustering run), not parked: ask again next time.
+            if (/no answer/.test(err.message) && !t.answered) t.unresponsive = true;
             out.push({ name, depth: t.chain.length, error: String(err.message || err).slice(0, 120) });
           }
         }),
@@ -260,6 +262,71 @@ function workerTracker(cdp) {
       return out.sort((a, b) => a.name.localeCompare(b.name));
     },
   };
+}
+
+/**
+ * Runtime.getHeapUsage in MB. backingStorageSize is the ArrayBuffer memory the isolate holds outside
+ * its JS heap (typed-array stores, wasm memories); embedderHeapUsedSize is Blink's Oilpan heap.
+ */
+function heapUsage(h) {
+  const mb = (x) => (Number.isFinite(x) ? round(x / MB, 2) : null);
+  return { usedMB: mb(h.usedSize), totalMB: mb(h.totalSize), arrayBuffersMB: mb(h.backingStorageSize), embedderMB: mb(h.embedderHeapUsedSize) };
+}
+
+/**
+ * Renderer PSS split by mapping kind (/proc/<pid>/smaps): anonymous memory (V8 heaps, PartitionAlloc,
+ * ArrayBuffers, wasm memories), memfd shared memory (Blink's discardable decoded-image cache, blob
+ * transfers), the native heap, files. Shows where growth outside the JS heaps lives.
+ */
+function rendererMappings() {
+  const out = {};
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(name, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      /* gone */
+    }
+  }
+  // Only this run's browser: other Chromium instances may run on the same machine.
+  const ours = (pid) => {
+    for (let p = pid, hops = 0; p && p !== '0' && hops < 10; p = parent.get(p), hops++) if (p === String(process.pid)) return true;
+    return false;
+  };
+  for (const name of parent.keys()) {
+    if (!ours(name)) continue;
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/chrom/i.test(cmd.split('\0')[0]) || !cmd.includes('--type=renderer')) continue;
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${name}/smaps`, 'utf8');
+    } catch {
+      continue;
+    }
+    let label = '';
+    for (const line of text.split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        const path = head[1].trim();
+        // Blink's discardable memory (decoded-image caches) and blob transfers live in memfd regions.
+        if (!path) label = '[anon]';
+        else if (/^\/(memfd:|dev\/shm\/)/.test(path)) label = 'shared memory';
+        else if (path.startsWith('/')) label = /\.so|chromium|chrome/.test(path) ? 'code and data files' : 'other files';
+        else label = path.replace(/^\[anon:([^\]:]+).*$/, '[anon:$1]');
+        continue;
+      }
+      const pss = /^Pss:\s+(\d+)/.exec(line);
+      if (pss) out[label] = (out[label] ?? 0) + Number(pss[1]) / 1024;
+    }
+  }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v >= 1).map(([k, v]) => [k, round(v, 1)]));
 }
 
 /** "embed.worker", "index.worker", … from a hashed asset URL; blob: workers (ONNX Runtime threads) by kind. */
@@ -360,6 +427,7 @@ async function soak(opts, server, files) {
           bar: bar ? { done: Number(bar.getAttribute('value') ?? bar.value), total: Number(bar.getAttribute('max') ?? bar.max) } : null,
           usageBytes: e.usage ?? null,
           objectUrls: window.__soakUrls ? { created: window.__soakUrls.created, live: window.__soakUrls.live.size } : null,
+          importMessages: document.querySelectorAll('ul[aria-label="Import messages"] li').length,
         };
       });
       const m = STATUS_RE.exec(live.status);
@@ -368,8 +436,11 @@ async function soak(opts, server, files) {
       if (opts.gc) await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
       const { metrics } = await cdp.send('Performance.getMetrics');
       const pm = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+      const pageHeap = heapUsage(await cdp.send('Runtime.getHeapUsage').catch(() => ({})));
+      const dom = await cdp.send('Memory.getDOMCounters').catch(() => null);
       const workerHeaps = await workers.heaps(opts.gc);
       const proc = processMemory();
+      const mappingsMB = rendererMappings();
       const s = {
         tS: round(tS, 1),
         label,
@@ -379,7 +450,12 @@ async function soak(opts, server, files) {
         storageMB: live.usageBytes == null ? null : round(live.usageBytes / MB, 2),
         pageHeapUsedMB: round(pm.JSHeapUsedSize / MB, 2),
         pageHeapTotalMB: round(pm.JSHeapTotalSize / MB, 2),
-        domNodes: pm.Nodes ?? null,
+        pageArrayBuffersMB: pageHeap.arrayBuffersMB,
+        pageEmbedderMB: pageHeap.embedderMB,
+        domNodes: dom?.nodes ?? pm.Nodes ?? null,
+        jsEventListeners: dom?.jsEventListeners ?? null,
+        rendererMappingsMB: mappingsMB,
+        importMessages: live.importMessages,
         pageObjectUrlsLive: live.objectUrls?.live ?? null,
         pageObjectUrlsCreated: live.objectUrls?.created ?? null,
         workers: workerHeaps,
@@ -418,6 +494,9 @@ async function soak(opts, server, files) {
         lastLog = Date.now();
         const w = s.workers.filter((x) => x.usedMB != null).map((x) => `${x.name} ${x.usedMB}`).join(', ');
         log(`  t=${s.tS}s ${s.done ?? '?'}/${n} · renderer ${s.rendererMB} MB · page heap ${s.pageHeapUsedMB} MB · workers [${w}] · storage ${s.storageMB} MB`);
+        const ab = [['page', s.pageArrayBuffersMB], ...s.workers.filter((x) => x.arrayBuffersMB != null).map((x) => [x.name, x.arrayBuffersMB])].map(([k, v]) => `${k} ${v}`).join(', ');
+        const maps = Object.entries(s.rendererMappingsMB ?? {}).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ');
+        log(`    ArrayBuffers [${ab}] · DOM nodes ${s.domNodes} · renderer mappings [${maps}]`);
       }
       if (finished) break;
       if (Date.now() > deadline) {
@@ -447,6 +526,11 @@ async function soak(opts, server, files) {
     const failed = await page.locator('ul[aria-label="Import messages"] li.failed').count();
     const duplicates = await page.locator('ul[aria-label="Import messages"] li.duplicate').count();
     await sample('after import, 3 s at rest');
+    // What a critical memory-pressure signal gives back is cache (decoded images, discardable memory,
+    // V8 free pages) that Chromium bounds on its own; what stays is what the library holds.
+    await cdp.send('Memory.simulatePressureNotification', { level: 'critical' }).catch(() => {});
+    await sleep(3000);
+    await sample('after a critical memory-pressure signal');
     return { samples, errors, modelStatus, backend, env, setInputFilesS, importS, finished, stopReason, countText, failed, duplicates, cpu: cpuUse, cpuSeries: series };
   } finally {
     await context.close().catch(() => {});
@@ -472,10 +556,33 @@ function summarise(run, n) {
   };
   const names = [...new Set(run.samples.flatMap((s) => s.workers.map((w) => w.name)))].sort();
   // Several workers may share a name (ONNX Runtime threads): their heaps add up.
-  const workerSum = (s, name) => {
-    const ws = s.workers.filter((w) => w.name === name && w.usedMB != null);
-    return ws.length ? ws.reduce((a, w) => a + w.usedMB, 0) : null;
+  const workerSum = (s, name, field = 'usedMB') => {
+    const ws = s.workers.filter((w) => w.name === name && w[field] != null);
+    return ws.length ? ws.reduce((a, w) => a + w[field], 0) : null;
   };
+  // A worker busy past the debugger timeout (a long clustering run) misses a sample: carry its last value.
+  const lastAb = new Map();
+  const carried = new Map(
+    run.samples.map((s) => [
+      s,
+      Object.fromEntries(
+        names.map((nm) => {
+          const v = workerSum(s, nm, 'arrayBuffersMB');
+          if (v != null) lastAb.set(nm, v);
+          return [nm, v ?? lastAb.get(nm) ?? null];
+        }),
+      ),
+    ]),
+  );
+  const abOf = (s, name) => carried.get(s)?.[name] ?? null;
+  const allArrayBuffers = (s) => (s.pageArrayBuffersMB ?? 0) + names.reduce((a, nm) => a + (abOf(s, nm) ?? 0), 0);
+  // The vectors search and clustering need: one copy in the index worker, one in the cluster worker.
+  const vectorCopies = (s) => (abOf(s, 'index.worker') ?? 0) + (abOf(s, 'cluster.worker') ?? 0);
+  const arrayBuffers = [{ name: 'page (main thread)', get: (s) => s.pageArrayBuffersMB }, ...names.map((name) => ({ name, get: (s) => abOf(s, name) }))]
+    .map(({ name, get }) => ({ name, atEndMB: round(get(during.at(-1) ?? {}), 2), fit: fitOf(get) }))
+    .filter((x) => x.atEndMB != null);
+  const mappingNames = [...new Set(run.samples.flatMap((s) => Object.keys(s.rendererMappingsMB ?? {})))].sort();
+  const mappings = mappingNames.map((name) => ({ name, atEndMB: during.at(-1)?.rendererMappingsMB?.[name] ?? null, fit: fitOf((s) => s.rendererMappingsMB?.[name] ?? 0) }));
   const heaps = [{ name: 'page (main thread)', get: (s) => s.pageHeapUsedMB }, ...names.map((name) => ({ name, get: (s) => workerSum(s, name) }))].map(({ name, get }) => {
     const first = at(Math.round(0.1 * n));
     const last = during.at(-1);
@@ -495,7 +602,11 @@ function summarise(run, n) {
   const rateWindow = (a, b) => (a && b && b.tS > a.tS ? (b.done - a.done) / (b.tS - a.tS) : null);
   const countMatch = /^([\d,]+) items? in your library/.exec(run.countText);
   const libraryCount = countMatch ? Number(countMatch[1].replace(/,/g, '')) : null;
+  const vectors = fitOf(vectorCopies);
   const excess = renderer && storage ? renderer.mbPer1kItems - storage.mbPer1kItems : null;
+  const expected = storage && vectors ? storage.mbPer1kItems + vectors.mbPer1kItems : null;
+  const rest = run.samples.find((s) => s.label.startsWith('after import'));
+  const pressed = run.samples.find((s) => s.label.startsWith('after a critical'));
   return {
     items: n,
     finished: run.finished,
@@ -517,9 +628,26 @@ function summarise(run, n) {
       chromiumTotalMB: s?.chromiumTotalMB ?? null,
       pageHeapUsedMB: s?.pageHeapUsedMB ?? null,
       workersMB: s ? Object.fromEntries(names.map((nm) => [nm, round(workerSum(s, nm), 2)])) : null,
+      arrayBuffersMB: s ? round(allArrayBuffers(s), 1) : null,
+      vectorCopiesMB: s ? round(vectorCopies(s), 1) : null,
+      sharedMemoryMB: s?.rendererMappingsMB?.['shared memory'] ?? null,
+      domNodes: s?.domNodes ?? null,
       storageMB: s?.storageMB ?? null,
     })),
-    slopesSecondHalf: { renderer, chromiumTotal: chromium, storage, rendererMinusStorageMbPer1k: round(excess, 3) },
+    slopesSecondHalf: {
+      renderer,
+      chromiumTotal: chromium,
+      storage,
+      vectorCopies: vectors,
+      allArrayBuffers: fitOf(allArrayBuffers),
+      domNodesPer1k: fitOf((s) => s.domNodes),
+      storedPlusVectorsMbPer1k: round(expected, 3),
+      rendererMinusStorageMbPer1k: round(excess, 3),
+      rendererMinusStoredPlusVectorsMbPer1k: round(renderer && expected != null ? renderer.mbPer1kItems - expected : null, 3),
+    },
+    arrayBuffers,
+    mappings,
+    memoryPressure: rest && pressed ? { beforeMB: rest.rendererMB, afterMB: pressed.rendererMB, sharedMemoryBeforeMB: rest.rendererMappingsMB?.['shared memory'] ?? null, sharedMemoryAfterMB: pressed.rendererMappingsMB?.['shared memory'] ?? null } : null,
     heaps,
     leakSuspects: heaps.filter((h) => h.growsLinearly).map((h) => h.name),
     peakRendererMB: round(Math.max(...during.map((s) => s.rendererMB ?? 0)), 1),
@@ -557,9 +685,9 @@ function verdict(s) {
   const r = s.slopesSecondHalf;
   if (!s.finished) return `**Not finished**: ${s.stopReason}.`;
   const parts = [];
-  const bounded = r.renderer && r.storage && r.rendererMinusStorageMbPer1k <= LEAK_MB_PER_1K;
+  const bounded = r.renderer && r.storedPlusVectorsMbPer1k != null && r.rendererMinusStoredPlusVectorsMbPer1k <= LEAK_MB_PER_1K;
   parts.push(
-    `renderer memory grew ${f(r.renderer?.mbPer1kItems, 2)} MB per 1,000 items over the second half (r² ${f(r.renderer?.r2, 2)}) against ${f(r.storage?.mbPer1kItems, 2)} MB per 1,000 items of stored data`,
+    `renderer memory grew ${f(r.renderer?.mbPer1kItems, 2)} MB per 1,000 items over the second half (r² ${f(r.renderer?.r2, 2)}) against ${f(r.storedPlusVectorsMbPer1k, 2)} MB of stored data plus in-memory vectors (${f(r.storage?.mbPer1kItems, 2)} stored + ${f(r.vectorCopies?.mbPer1kItems, 2)} vector copies in the index and cluster workers)`,
   );
   parts.push(s.leakSuspects.length ? `heaps growing linearly with the items: ${s.leakSuspects.join(', ')}` : 'no JS heap grows linearly with the items');
   parts.push(s.libraryCountExact ? `the library shows exactly ${s.items}` : `the library shows "${s.libraryCountText}", not ${s.items}`);
@@ -583,13 +711,13 @@ function markdown(r) {
   L.push(`Import: ${f(s.importS)} s, **${f(s.itemsPerSecond, 1)} items/s** overall, ${f(s.secondHalfItemsPerSecond, 1)} items/s in the second half. Library count: "${s.libraryCountText}"; ${s.failed} failed, ${s.duplicates} duplicate messages. Peak renderer PSS ${f(s.peakRendererMB)} MB.`, '');
   const wnames = Object.keys(s.checkpoints.find((c) => c.workersMB)?.workersMB ?? {});
   L.push('## Memory at checkpoints', '');
-  L.push(`| Items indexed | Time | Renderer PSS | All Chromium PSS | Page heap | ${wnames.map((w) => `${w} heap`).join(' | ')} | Stored (estimate) |`);
-  L.push(`|---:|---:|---:|---:|---:|${wnames.map(() => '---:|').join('')}---:|`);
+  L.push(`| Items indexed | Time | Renderer PSS | All Chromium PSS | Page heap | ${wnames.map((w) => `${w} heap`).join(' | ')} | ArrayBuffers (all) | Vector copies | Shared memory | DOM nodes | Stored (estimate) |`);
+  L.push(`|---:|---:|---:|---:|---:|${wnames.map(() => '---:|').join('')}---:|---:|---:|---:|---:|`);
   for (const c of s.checkpoints) {
-    L.push(`| ${c.done ?? `— (${c.target})`} | ${f(c.tS, 0)} s | ${f(c.rendererMB)} MB | ${f(c.chromiumTotalMB)} MB | ${f(c.pageHeapUsedMB)} MB | ${wnames.map((w) => `${f(c.workersMB?.[w])} MB`).join(' | ')} | ${f(c.storageMB)} MB |`);
+    L.push(`| ${c.done ?? `— (${c.target})`} | ${f(c.tS, 0)} s | ${f(c.rendererMB)} MB | ${f(c.chromiumTotalMB)} MB | ${f(c.pageHeapUsedMB)} MB | ${wnames.map((w) => `${f(c.workersMB?.[w])} MB`).join(' | ')} | ${f(c.arrayBuffersMB)} MB | ${f(c.vectorCopiesMB)} MB | ${f(c.sharedMemoryMB)} MB | ${c.domNodes ?? '—'} | ${f(c.storageMB)} MB |`);
   }
   L.push('');
-  L.push('Each row is the first sample at or past the target. PSS from /proc/<pid>/smaps_rollup; dedicated workers live in the renderer process, so "Renderer" = page + workers (JS heaps, wasm memories, decoded images, blobs). Heaps are used JS heap after GC.', '');
+  L.push('Each row is the first sample at or past the target. PSS from /proc/<pid>/smaps_rollup; dedicated workers live in the renderer process, so "Renderer" = page + workers (JS heaps, wasm memories, decoded images, blobs). Heaps are used JS heap after GC. "ArrayBuffers" is what each isolate holds outside its JS heap (Runtime.getHeapUsage backingStorageSize: typed arrays, wasm memories, external strings such as the data: URLs of thumbnails); "Vector copies" is that of the index and cluster workers, which keep every item\'s vector; "Shared memory" is the renderer\'s memfd mappings (Blink\'s discardable decoded-image cache, blob transfers).', '');
   L.push('## Growth over the second half (linear fit, MB per 1,000 items)', '');
   L.push('| Series | MB per 1,000 items | r² | Samples |');
   L.push('|---|---:|---:|---:|');
@@ -597,9 +725,17 @@ function markdown(r) {
   row('Renderer PSS', s.slopesSecondHalf.renderer);
   row('All Chromium PSS', s.slopesSecondHalf.chromiumTotal);
   row('Stored data (storage.estimate usage)', s.slopesSecondHalf.storage);
+  row('In-memory vector copies (index + cluster worker ArrayBuffers)', s.slopesSecondHalf.vectorCopies);
   for (const h of s.heaps) row(`${h.name} JS heap`, h.fit);
+  for (const a of s.arrayBuffers ?? []) row(`${a.name} ArrayBuffers`, a.fit);
+  for (const m of s.mappings ?? []) row(`renderer mappings: ${m.name}`, m.fit);
   L.push('');
-  L.push(`Renderer growth minus stored-data growth: **${f(s.slopesSecondHalf.rendererMinusStorageMbPer1k, 3)} MB per 1,000 items**.`, '');
+  const sl = s.slopesSecondHalf;
+  L.push(`Renderer growth ${f(sl.renderer?.mbPer1kItems, 3)} against stored data + in-memory vectors ${f(sl.storedPlusVectorsMbPer1k, 3)} (${f(sl.storage?.mbPer1kItems, 3)} + ${f(sl.vectorCopies?.mbPer1kItems, 3)}): **${f(sl.rendererMinusStoredPlusVectorsMbPer1k, 3)} MB per 1,000 items unaccounted for** (minus stored data alone: ${f(sl.rendererMinusStorageMbPer1k, 3)}).`, '');
+  if (s.memoryPressure) {
+    const mp = s.memoryPressure;
+    L.push(`After the import, a critical memory-pressure signal took the renderer from ${f(mp.beforeMB)} MB to ${f(mp.afterMB)} MB (shared memory ${f(mp.sharedMemoryBeforeMB)} → ${f(mp.sharedMemoryAfterMB)} MB): that part is cache Chromium gives back on its own.`, '');
+  }
   L.push('## JS heaps: at the first checkpoint vs at the end', '');
   L.push('| Heap | At first checkpoint | At end | Grows linearly? |');
   L.push('|---|---:|---:|---|');
