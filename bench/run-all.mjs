@@ -471,7 +471,12 @@ if (summary.ingest_e2e_img_per_s != null) {
     'ingest_e2e_img_per_s: the app steady rate (after the first 20 images) with the random-weight ViT-B/32, 200 photos, best of the runs (bench/ingest.mjs prefers runs other processes did not disturb); ingest_raw_img_per_s: onnxruntime-web alone on pre-made tensors in the same browser, best batch size; ' +
       'ingest_native_img_per_s: onnxruntime-node inference only, same model file, batch 8, 2 threads; ingest_naive_img_per_s: transformers.js pipeline one image at a time, same file, dtype q8 and thread count as the app.',
   );
-  notes.push("Per-stage breakdown (decode, resize, model, hash, store) is not reported by bench/ingest.mjs; the split available is pipeline-only (fixture model) vs full model, in the table.");
+  const stages = vit?.stages;
+  notes.push(
+    stages
+      ? `Per-stage breakdown (ViT-B/32 run, ms per item; the table is in bench/results/run-all-ingest.md): ${stages.groups.map((g) => `${g.key} ${g.msPerItem}`).join(', ')}. ${stages.summary}`
+      : 'Per-stage breakdown: not in this run (the app run with ViT-B/32 did not report its stage table).',
+  );
 }
 if (ingest?.skipped?.length) for (const s of ingest.skipped) notes.push(`ingest: ${s}`);
 if (naive?.notes?.length) for (const s of naive.notes) notes.push(`naive: ${s}`);
