@@ -80,6 +80,7 @@ const UNDO_MS = 8000;
 const MAX_NOTICES = 100;
 /** Enough for every thumbnail on screen (results pages, clusters, duplicates) several times over. */
 const THUMB_URL_CACHE = 2000;
+const RECENT_REFRESH_MS = 10_000;
 
 function dataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -166,6 +167,9 @@ export class Library {
   #searchSeq = 0;
   #limit = RESULTS_PER_PAGE;
   #storedChain: Promise<void> = Promise.resolve();
+  #recentPending: string[] = [];
+  #recentShownAt = -Infinity;
+  #recentTimer: ReturnType<typeof setTimeout> | undefined;
   #modelLoad: Promise<unknown> = Promise.resolve();
   /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
   #ingesterReady = Promise.withResolvers<Ingester>();
@@ -329,7 +333,10 @@ export class Library {
         break;
       case 'idle':
         // Results refresh once the import settles rather than after every batch.
-        void this.#storedChain.then(() => this.rerun());
+        void this.#storedChain.then(async () => {
+          if (this.#recentPending.length) await this.#showRecent();
+          await this.rerun();
+        });
         void this.refreshStorage();
         break;
     }
@@ -344,7 +351,22 @@ export class Library {
     const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
     for (const a of added) this.#assets.set(a.id, a);
     this.assetCount = this.#assets.size;
-    const items = await Promise.all(added.reverse().slice(0, RESULTS_PER_PAGE).map((a) => this.#item(a.id, null, false)));
+    this.#recentPending.push(...added.map((a) => a.id));
+    // During a long import the grid shows a new set at most every RECENT_REFRESH_MS: the browser
+    // keeps some memory for every distinct picture it has displayed, so showing each of 10,000
+    // thumbnails in passing costs memory nobody looks at. The first batch shows at once.
+    if (this.#recentTimer) return;
+    if (performance.now() - this.#recentShownAt >= RECENT_REFRESH_MS) await this.#showRecent();
+    else this.#recentTimer = setTimeout(() => void this.#showRecent(), RECENT_REFRESH_MS - (performance.now() - this.#recentShownAt));
+  }
+
+  async #showRecent(): Promise<void> {
+    clearTimeout(this.#recentTimer);
+    this.#recentTimer = undefined;
+    this.#recentShownAt = performance.now();
+    const ids = this.#recentPending.reverse().slice(0, RESULTS_PER_PAGE);
+    this.#recentPending = [];
+    const items = await Promise.all(ids.filter((id) => this.#assets.has(id)).map((id) => this.#item(id, null, false)));
     this.recent = [...items, ...this.recent].slice(0, RESULTS_PER_PAGE);
   }
 
