@@ -30,6 +30,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { startServer, FIXTURE_MODEL_ID } from '../test/e2e/harness.mjs';
 import { generateFixtureModel } from '../scripts/make-fixture-model.mjs';
+import { mulberry32 } from '../scripts/lib/random.mjs';
 import { CHROME_ARGS, RESULTS_DIR, ROOT, chromiumVersion, log, pkgVersion, processMemory, round, sleep, writeResult } from './lib/bench-page.mjs';
 import { startCpuInterval, startCpuSeries } from './lib/cpu-monitor.mjs';
 
@@ -68,17 +69,6 @@ function parseArgs(argv) {
 }
 
 // ------------------------------------------------------------------ images
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Raw RGB pixels of image `i`: the same every run (seeded by i). */
 function pixels(i) {
