@@ -21,7 +21,7 @@
 // measured in the ingest worker: read, decode, resize, hash, model, store, other/waiting).
 // Writes bench/results/ingest.json and bench/results/ingest.md (--name changes the stem).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ import { generateFixtureModel } from '../scripts/make-fixture-model.mjs';
 import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBenchModel } from '../scripts/make-bench-model.mjs';
 import { nodeBaseline } from './lib/node-baseline.mjs';
 import { startCpuInterval, startCpuSeries, waitForQuiet } from './lib/cpu-monitor.mjs';
+import { place } from './lib/files.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, '.cache', 'bench-dist');
@@ -106,17 +107,6 @@ function buildOrReuse(wanted) {
     const at = statSync(join(OUT_DIR, 'index.html')).mtime.toISOString();
     log(`WARNING: ${err.message}; reusing the previous build in .cache/bench-dist (built ${at})`);
     return { fresh: false, note: `the working tree did not build (${err.message}); reused the previous build from ${at}` };
-  }
-}
-
-/** Hard link when possible (same filesystem, no 150 MB copy), copy otherwise. */
-function place(src, dest) {
-  mkdirSync(dirname(dest), { recursive: true });
-  rmSync(dest, { force: true });
-  try {
-    linkSync(src, dest);
-  } catch {
-    copyFileSync(src, dest);
   }
 }
 

@@ -18,11 +18,12 @@
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
 // are kept as bench/results/run-all-<part>.{json,md}.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTreeCpu } from './lib/cpu-tree.mjs';
+import { newestMtimeMs } from './lib/files.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -284,24 +285,12 @@ await part('naive', async () => {
 });
 
 const SEARCH_CODE = ['bench/search.mjs', 'src/lib/index', 'src/lib/core/vector-index.ts', 'src/lib/core/hnsw.ts', 'src/lib/core/vector.ts'];
-function newestCodeMs(paths) {
-  let newest = 0;
-  const walk = (p) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of paths) walk(join(ROOT, p));
-  return newest;
-}
-
 await part('search', async () => {
   const guard = protectOutputs(['search.json', 'search.md']);
   const previous = readJson(join(RESULTS, 'search.json'));
   const reuse = (why) => {
     guard.keepAs('run-all-search');
-    const codeAt = newestCodeMs(SEARCH_CODE);
+    const codeAt = newestMtimeMs(SEARCH_CODE.map((p) => join(ROOT, p)));
     const at = previous?.meta?.date ? Date.parse(previous.meta.date) : 0;
     if (previous && at > codeAt) {
       note(`search: ${why}; reused bench/results/search.json of ${previous.meta.date}, newer than the code it measured (${SEARCH_CODE.join(', ')}; newest change ${new Date(codeAt).toISOString()})`);

@@ -33,6 +33,7 @@ import { generateFixtureModel } from '../scripts/make-fixture-model.mjs';
 import { mulberry32 } from '../scripts/lib/random.mjs';
 import { CHROME_ARGS, RESULTS_DIR, ROOT, chromiumVersion, log, pkgVersion, processMemory, round, sleep, writeResult } from './lib/bench-page.mjs';
 import { startCpuInterval, startCpuSeries } from './lib/cpu-monitor.mjs';
+import { newestMtimeMs } from './lib/files.mjs';
 
 const OUT_DIR = join(ROOT, '.cache', 'soak-dist');
 const IMAGE_W = 160;
@@ -138,24 +139,12 @@ async function ensureImages(n) {
 
 // ------------------------------------------------------------------ build
 
-function newestMtime(paths) {
-  let newest = 0;
-  const walk = (p) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of paths) walk(p);
-  return newest;
-}
-
 function buildOrReuse(wanted) {
   const index = join(OUT_DIR, 'index.html');
   const have = existsSync(index);
   const builtAt = have ? statSync(index).mtimeMs : 0;
   if (have && !wanted) return { fresh: false, note: `reused the build in .cache/soak-dist from ${new Date(builtAt).toISOString()} (--no-build)` };
-  const sourcesAt = newestMtime(['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(ROOT, p)));
+  const sourcesAt = newestMtimeMs(['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(ROOT, p)));
   if (have && builtAt > sourcesAt) return { fresh: false, note: `reused the build in .cache/soak-dist (${new Date(builtAt).toISOString()}, newer than every source)` };
   log('building the app into .cache/soak-dist (vite build)');
   const viteBin = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');

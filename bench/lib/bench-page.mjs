@@ -5,13 +5,16 @@
 // harness's `vite preview` (the app's vite.config.ts → the app's COOP/COEP and CSP headers), and
 // launches Chromium with a fresh on-disk profile.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../test/e2e/harness.mjs';
 import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBenchModel, isComplete } from '../../scripts/make-bench-model.mjs';
+import { newestMtimeMs, place } from './files.mjs';
+
+export { place };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PAGES_SRC = join(ROOT, 'bench', 'pages');
@@ -58,20 +61,9 @@ export async function resolveModel({ generate = true } = {}) {
   return { id: BENCH_MODEL_ID, dir: BENCH_MODEL_DIR, real: false, note: `no real CLIP weights (looked in ${REAL_MODEL_DIRS.map((d) => relative(ROOT, d)).join(', ')}): random-weight ViT-B/32 ${BENCH_MODEL_ID}` };
 }
 
-function newestMtime(dirs) {
-  let newest = 0;
-  const walk = (p) => {
-    const st = statSync(p);
-    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d);
-  return newest;
-}
-
 /** Builds the bench page unless the build is newer than its sources (the page, workers/, src/lib/). */
 export function ensureBenchPage({ force = false } = {}) {
-  const sourcesAt = newestMtime([PAGES_SRC, join(ROOT, 'workers'), join(ROOT, 'src', 'lib')]);
+  const sourcesAt = newestMtimeMs([PAGES_SRC, join(ROOT, 'workers'), join(ROOT, 'src', 'lib')]);
   if (!force && existsSync(STAMP) && existsSync(join(PAGES_OUT, 'index.html'))) {
     const stamp = JSON.parse(readFileSync(STAMP, 'utf8'));
     if (stamp.sourcesAt >= sourcesAt) return { built: false, note: `reused the bench page build of ${stamp.builtAt}` };
@@ -90,17 +82,6 @@ export function ensureBenchPage({ force = false } = {}) {
   if (r.status !== 0) throw new Error(`bench page build failed (exit ${r.status})`);
   writeFileSync(STAMP, JSON.stringify({ sourcesAt, builtAt: new Date().toISOString() }));
   return { built: true, note: `bench page built from the working tree in ${((Date.now() - t0) / 1000).toFixed(0)} s` };
-}
-
-/** Hard link when possible (same filesystem), copy otherwise. */
-export function place(src, dest) {
-  mkdirSync(dirname(dest), { recursive: true });
-  rmSync(dest, { force: true });
-  try {
-    linkSync(src, dest);
-  } catch {
-    copyFileSync(src, dest);
-  }
 }
 
 export function installModel(model) {

@@ -4,9 +4,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 
-const TICK_HZ = 100; // USER_HZ, 100 on every Linux this runs on
+export const TICK_HZ = 100; // USER_HZ, 100 on every Linux this runs on
 
-function systemTicks() {
+export function systemTicks() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
   return { busy: user + nice + system + irq + softirq + (steal || 0), total: f.reduce((a, b) => a + b, 0) };
@@ -29,7 +29,7 @@ function processTable() {
 }
 
 /** pid → cpu ticks for `root` and all its descendants. */
-function treeTicks(root = process.pid) {
+export function treeTicks(root = process.pid) {
   const table = processTable();
   const children = new Map();
   for (const [pid, p] of table) {

@@ -6,43 +6,9 @@
 // reading once at the start and once at the end (bench/lib/cpu-monitor.mjs, right for one
 // measurement while its processes live) would lose everything a part's browsers used.
 // Linux /proc only; elsewhere every figure is null.
-import { readFileSync, readdirSync } from 'node:fs';
+import { TICK_HZ, systemTicks, treeTicks } from './cpu-monitor.mjs';
 
-const TICK_HZ = 100;
-
-function systemBusyTicks() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = f;
-  return user + nice + system + irq + softirq + (steal || 0);
-}
-
-/** pid → utime + stime (ticks) of `root` and its live descendants. */
-function treeTicks(root = process.pid) {
-  const table = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(name), { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const children = new Map();
-  for (const [pid, p] of table) {
-    if (!children.has(p.ppid)) children.set(p.ppid, []);
-    children.get(p.ppid).push(pid);
-  }
-  const out = new Map();
-  const stack = [root];
-  while (stack.length) {
-    const pid = stack.pop();
-    if (table.has(pid)) out.set(pid, table.get(pid).ticks);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
-}
+const systemBusyTicks = () => systemTicks().busy;
 
 export function startTreeCpu({ everyMs = 1000 } = {}) {
   let ok = true;
