@@ -13,6 +13,7 @@ import {
 import { DEFAULT_HNSW_PARAMS, Hnsw } from '../../../src/lib/core/hnsw';
 import { createIndex, restoreAnyIndex } from '../../../src/lib/index/choose-index';
 import { rng, randomUnit } from '../../helpers/random';
+import { formatErrorCode } from '../../helpers/index-format';
 
 
 
@@ -291,15 +292,7 @@ describe('Hnsw serialisation', () => {
     edit(new Int32Array(payload.buffer, 0, payload.byteLength >> 2));
     return encodeIndex({ kind: 'hnsw', dim: d.dim, modelKey: d.modelKey, ids: d.ids }, payload.byteLength, (out) => out.set(payload));
   };
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(IndexFormatError);
-      return (e as IndexFormatError).code;
-    }
-    throw new Error('did not throw');
-  };
+  const code = formatErrorCode;
 
   it.each([
     { name: 'truncated', mutate: (b: Uint8Array) => b.slice(0, b.byteLength - 4), want: 'truncated' },

@@ -13,6 +13,7 @@ import {
   type VectorIndex,
 } from '../../../src/lib/core/vector-index';
 import { rng, randomUnit } from '../../helpers/random';
+import { formatErrorCode } from '../../helpers/index-format';
 
 
 
@@ -124,15 +125,7 @@ describe('serialisation', () => {
   });
 
   const good = (): Uint8Array => filled(20, 6).index.serialize();
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(IndexFormatError);
-      return (e as IndexFormatError).code;
-    }
-    throw new Error('did not throw');
-  };
+  const code = formatErrorCode;
 
   it.each([
     { name: 'empty', mutate: () => new Uint8Array(0), want: 'truncated' },
