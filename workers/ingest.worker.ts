@@ -416,21 +416,27 @@ async function runQueue(): Promise<void> {
   counters.startedAt = counters.storedAt = performance.now();
   clock.reset();
   let next = takeBatch();
-  for (;;) {
-    const batch = await next;
-    if (!batch) break;
-    next = takeBatch();
-    next.catch(() => undefined);
-    try {
-      await embedAndStore(batch);
-    } catch (err) {
-      for (const p of batch) release(p.job.id, p.sha256);
-      await next.catch(() => undefined);
-      inFlight.clear();
-      inFlightSha.clear();
-      pendingPHashes.clear();
-      throw err;
+  try {
+    for (;;) {
+      const batch = await next;
+      if (!batch) break;
+      next = takeBatch();
+      next.catch(() => undefined);
+      try {
+        await embedAndStore(batch);
+      } catch (err) {
+        for (const p of batch) release(p.job.id, p.sha256);
+        throw err;
+      }
     }
+  } catch (err) {
+    // Whichever step failed (storing batch n or preparing n+1), no job may stay marked in flight:
+    // a resume would skip it forever and the import would end short.
+    await next.catch(() => undefined);
+    inFlight.clear();
+    inFlightSha.clear();
+    pendingPHashes.clear();
+    throw err;
   }
 }
 

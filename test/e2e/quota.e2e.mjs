@@ -10,19 +10,41 @@ import { expectCount, openApp, storeCounts, ui, waitMessage } from './app-helper
 
 const FILES = 120;
 
-async function distinctPhotos(n) {
+/**
+ * Distinct photos: a random 4 × 4 colour grid each, scaled up; `grain` adds per-pixel noise so
+ * each file weighs hundreds of kilobytes instead of one or two.
+ */
+async function distinctPhotos(n, { width = 96, height = 72, grain = 0 } = {}) {
   let seed = 777;
   const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const grid = Buffer.from(Array.from({ length: 4 * 4 * 3 }, next));
-      const buffer = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(96, 72, { kernel: 'nearest' }).jpeg({ quality: 80 }).toBuffer();
+      const pixels = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(width, height, { kernel: 'nearest' }).raw().toBuffer();
+      for (let j = 0; j < pixels.length && grain > 0; j++) pixels[j] = Math.max(0, Math.min(255, pixels[j] + ((next() * grain) >> 8) - (grain >> 1)));
+      const buffer = await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
       return { name: `shot-${String(i + 1).padStart(3, '0')}.jpg`, mimeType: 'image/jpeg', buffer };
     }),
   );
 }
 
 const usageBytes = (page) => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+
+/**
+ * The usage once the service worker has precached the app (tens of megabytes written in the
+ * background of a first visit) and nothing else is writing: two readings 500 ms apart agree.
+ */
+async function settledUsageBytes(page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  let last = await usageBytes(page);
+  for (let i = 0; i < 60; i++) {
+    await page.waitForTimeout(500);
+    const now = await usageBytes(page);
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`storage usage never settled (last ${last} bytes)`);
+}
 
 function assertConsistent(counts, what) {
   assert.deepEqual(counts.withoutVector, [], `${what}: every asset has a vector`);
@@ -104,11 +126,13 @@ test('quota: the disk fills up while indexing: the import stops cleanly, what is
 }, { timeoutMs: 180_000 });
 
 test('quota: a drop larger than the space left: the files that fit are queued, the rest are named and counted', async ({ page, context, url, log }) => {
-  const photos = (await distinctPhotos(30)).map((p) => ({ ...p, name: p.name.replace('shot', 'drop') }));
+  // Files of a few hundred kilobytes, so the room left for ten of them is far larger than the
+  // browser's own small writes (job records, metadata) that happen meanwhile.
+  const photos = (await distinctPhotos(30, { width: 480, height: 360, grain: 96 })).map((p) => ({ ...p, name: p.name.replace('shot', 'drop') }));
   await openApp(page, url);
   const origin = new URL(url).origin;
   const cdp = await context.newCDPSession(page);
-  const usage = await usageBytes(page);
+  const usage = await settledUsageBytes(page);
   const fitBytes = photos.slice(0, 10).reduce((n, p) => n + p.buffer.length, 0);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + fitBytes });
   try {
@@ -117,7 +141,7 @@ test('quota: a drop larger than the space left: the files that fit are queued, t
     const notice = texts.find((t) => t.includes('Storage is full'));
     const refused = texts.filter((t) => /^drop-\d+\.jpg: not added: your browser storage is full/.test(t)).map((t) => t.split(':')[0]);
     const staged = await storeCounts(page);
-    log(`quota ${usage} + ${fitBytes} bytes: ${refused.length} refused, jobs ${JSON.stringify(staged.jobs)}; ${notice}`);
+    log(`quota ${usage} + ${fitBytes} bytes (files ${photos[0].buffer.length}–${Math.max(...photos.map((p) => p.buffer.length))} bytes): ${refused.length} refused, jobs ${JSON.stringify(staged.jobs)}; ${notice}`);
     assert.ok(refused.length > 0 && refused.length < photos.length, `some files fit, some did not (${refused.length} refused)`);
     assert.equal(Number(/(\d+) files? not imported yet/.exec(notice)[1]), photos.length - staged.assets, 'the message counts every file not imported');
     assert.equal(staged.jobs.failed ?? 0, 0, 'no job marked failed');
