@@ -11,11 +11,14 @@ import {
   SIMILAR_MIN_COSINE,
   SIMILAR_NEIGHBOURS,
   VIDEO_CANDIDATE_MIN_COSINE,
-  allPairsAtLeast,
+  allPairSteps,
   buildDuplicateReport,
-  neighbourPairs,
+  neighbourPairSteps,
   type DuplicateReport,
+  type ScanProgress,
+  type ScoredPair,
 } from '../src/lib/core/duplicates';
+import { runInSlices } from '../src/lib/core/slices';
 
 export type { DuplicateReport };
 
@@ -64,6 +67,8 @@ const MOMENTS_PER_VIDEO = 3;
  * search for the 10th-best match (SEARCH_EF.image): 4 × k.
  */
 const DUPLICATE_SCAN_EF = 4 * SIMILAR_NEIGHBOURS;
+/** A search arriving during a duplicate scan waits at most about this long for it. */
+const SCAN_SLICE_MS = 20;
 const SNAPSHOT = 'assets';
 /** Saving an HNSW snapshot costs ~1 s per 100k items, so bursts of changes are saved once. */
 const SAVE_DELAY_MS = 3000;
@@ -315,18 +320,20 @@ const api = {
     const stored = index as (VectorIndex & { get?(id: string): Float32Array | undefined }) | null;
     const vectorOf = (id: string) => stored?.get?.(id);
     const bar = Math.min(similarMinCosine, VIDEO_CANDIDATE_MIN_COSINE);
-    const report = (done: number, total: number) => onProgress?.({ done, total });
     const live = records.filter((a) => stored?.has(a.id));
-    let pairs: ReturnType<typeof allPairsAtLeast> = [];
+    // Seconds of work on a large library: in slices, so searches arriving meanwhile are answered.
+    const sliced = <R>(steps: Generator<ScanProgress, R>) => runInSlices(steps, { sliceMs: SCAN_SLICE_MS, onSlice: (p) => onProgress?.(p) });
+    let pairs: ScoredPair[] = [];
     if (stored?.kind === 'exact') {
       const items = live.flatMap((a) => {
         const vector = vectorOf(a.id);
         return vector ? [{ id: a.id, type: a.type, vector }] : [];
       });
-      pairs = allPairsAtLeast(items, bar, report);
+      pairs = await sliced(allPairSteps(items, bar));
     } else if (stored) {
-      pairs = neighbourPairs(live, vectorOf, (v, k, filter) => stored.search(v, { k, ef: DUPLICATE_SCAN_EF, filter }), bar, SIMILAR_NEIGHBOURS, report);
+      pairs = await sliced(neighbourPairSteps(live, vectorOf, (v, k, filter) => stored.search(v, { k, ef: DUPLICATE_SCAN_EF, filter }), bar, SIMILAR_NEIGHBOURS));
     }
+    onProgress?.({ done: live.length, total: live.length });
     return buildDuplicateReport({
       assets: records,
       refused: refused.map((j) => ({ jobId: j.id, name: j.name, sizeBytes: j.sizeBytes, refusedAt: j.updatedAt, assetId: j.assetId, message: j.message })),

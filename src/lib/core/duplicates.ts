@@ -235,19 +235,33 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s0 + s1 + s2 + s3;
 }
 
+/** Progress of a long scan: rows (or items) done of the total. */
+export interface ScanProgress {
+  done: number;
+  total: number;
+}
+
+/** Runs a scan's steps to the end in one go (tests, small inputs); see core/slices for the sliced way. */
+export function drainScan<R>(steps: Generator<ScanProgress, R>, onProgress?: (done: number, total: number) => void): R {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    onProgress?.(step.value.done, step.value.total);
+  }
+}
+
 /**
  * Every pair of same-type items with cosine ≥ minCosine, by one pass over the upper triangle
  * (n²/2 dot products: 0.29–0.43 µs each at 512-d in V8 on a shared 2-core machine, so 7,500 items
- * take 8–12 s; larger libraries use {@link neighbourPairs}).
+ * take 8–12 s; larger libraries use {@link neighbourPairSteps}). A step per 64 rows, so a worker
+ * can answer searches between them.
  *
- * @param items      L2-normalised vectors of one length
- * @param onProgress called every few rows with (rows done, rows total)
+ * @param items L2-normalised vectors of one length
  */
-export function allPairsAtLeast(
+export function* allPairSteps(
   items: ReadonlyArray<{ id: string; type: AssetType; vector: Float32Array }>,
   minCosine: number,
-  onProgress?: (done: number, total: number) => void,
-): ScoredPair[] {
+): Generator<ScanProgress, ScoredPair[]> {
   const out: ScoredPair[] = [];
   const n = items.length;
   if (n < 2) return out;
@@ -276,9 +290,17 @@ export function allPairsAtLeast(
       const score = s0 + s1 + s2 + s3;
       if (score >= minCosine) out.push({ a: items[i]!.id, b: items[j]!.id, score });
     }
-    if (onProgress && (i % 256 === 255 || i === n - 1)) onProgress(i + 1, n);
+    if (i % 64 === 63 || i === n - 1) yield { done: i + 1, total: n };
   }
   return out;
+}
+
+export function allPairsAtLeast(
+  items: ReadonlyArray<{ id: string; type: AssetType; vector: Float32Array }>,
+  minCosine: number,
+  onProgress?: (done: number, total: number) => void,
+): ScoredPair[] {
+  return drainScan(allPairSteps(items, minCosine), onProgress);
 }
 
 /**
@@ -286,23 +308,23 @@ export function allPairsAtLeast(
  * each pair once. A dense group yields only k pairs per member, but those still join it into one
  * component: on 10,100 synthetic 512-d vectors (groups of up to 50 at cosine ≈ 0.99) the groups
  * from the HNSW neighbours (ef 64, k 16; 6–8 s) were exactly those from all pairs (21 s).
- * Vectors are read one at a time, so a large library is not copied whole.
+ * Vectors are read one at a time, so a large library is not copied whole. A step per 32 items.
  *
- * @param vectorOf an item's L2-normalised vector, or undefined to skip it
+ * @param vectorOf an item's L2-normalised vector, or undefined to skip it (e.g. deleted meanwhile)
  * @param search   k nearest by cosine among ids the filter accepts, best first
  */
-export function neighbourPairs(
+export function* neighbourPairSteps(
   items: ReadonlyArray<{ id: string; type: AssetType }>,
   vectorOf: (id: string) => Float32Array | undefined,
   search: (vector: Float32Array, k: number, filter: (id: string) => boolean) => ReadonlyArray<{ id: string; score: number }>,
   minCosine: number,
   k = SIMILAR_NEIGHBOURS,
-  onProgress?: (done: number, total: number) => void,
-): ScoredPair[] {
+): Generator<ScanProgress, ScoredPair[]> {
   const typeOf = new Map(items.map((it) => [it.id, it.type]));
   const seen = new Set<string>();
   const out: ScoredPair[] = [];
-  items.forEach((it, i) => {
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
     const vector = vectorOf(it.id);
     const hits = vector ? search(vector, k, (id) => id !== it.id && typeOf.get(id) === it.type) : [];
     for (const h of hits) {
@@ -313,9 +335,20 @@ export function neighbourPairs(
       seen.add(key);
       out.push({ a, b, score: h.score });
     }
-    if (onProgress && (i % 256 === 255 || i === items.length - 1)) onProgress(i + 1, items.length);
-  });
+    if (i % 32 === 31 || i === items.length - 1) yield { done: i + 1, total: items.length };
+  }
   return out;
+}
+
+export function neighbourPairs(
+  items: ReadonlyArray<{ id: string; type: AssetType }>,
+  vectorOf: (id: string) => Float32Array | undefined,
+  search: (vector: Float32Array, k: number, filter: (id: string) => boolean) => ReadonlyArray<{ id: string; score: number }>,
+  minCosine: number,
+  k = SIMILAR_NEIGHBOURS,
+  onProgress?: (done: number, total: number) => void,
+): ScoredPair[] {
+  return drainScan(neighbourPairSteps(items, vectorOf, search, minCosine, k), onProgress);
 }
 
 export interface DuplicateInput {
