@@ -4,8 +4,9 @@ import type { EmbedApi, PixelImage } from './embed.worker';
 import type { ExtractedVideo, VideoApi } from './video.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
 import { deleteOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
-import { assetBySha256, assetSummaries, commitAsset, deleteJobs, getJob, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob } from '../src/lib/db/repo';
+import { assetBySha256, assetSummaries, commitAsset, commitAssets, deleteJobs, getJob, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob } from '../src/lib/db/repo';
 import type { AssetRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
+import type { StoredAsset } from '../src/lib/db/repo';
 import { DIMENSION_BYTES, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
 import { sha256Hex } from '../src/lib/core/sha256';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashToHex } from '../src/lib/core/phash';
@@ -78,6 +79,8 @@ let running: Promise<void> | null = null;
 let paused = '';
 /** Last createdAt handed out, so jobs staged within one millisecond still run in drop order. */
 let lastCreatedAt = 0;
+/** Last addedAt handed out, for the same reason. */
+let lastAddedAt = 0;
 const counters = { total: 0, done: 0, stored: 0, startedAt: 0, storedAt: 0 };
 /** Per-stage elapsed time of the current run, for Diagnostics and the ingest benchmark. */
 const clock = new StageClock();
@@ -277,8 +280,10 @@ interface Vectors {
   frames?: Float32Array[];
 }
 
-async function store(p: Prepared, vectors: Vectors): Promise<boolean> {
-  const now = Date.now();
+/** Everything one prepared item stores, in the shape commitAsset(s) writes. */
+function recordsOf(p: Prepared, vectors: Vectors): StoredAsset {
+  // Distinct times, so "Recently added" keeps the order of a batch written in one go.
+  const now = (lastAddedAt = Math.max(Date.now(), lastAddedAt + 1));
   const id = p.job.id;
   const asset: AssetRecord = {
     id,
@@ -338,15 +343,20 @@ async function store(p: Prepared, vectors: Vectors): Promise<boolean> {
   } else {
     records.push(lineage('embeddings', { input: 'center-square', inputPx: MODEL_INPUT_PX, exifOrientation: true, normalized: 'l2' }, 'clip-image', modelKey));
   }
+  return {
+    asset,
+    thumbnail: { id, ...p.thumbnail },
+    embedding: { id, modelId: modelKey, dim: vectors.asset.length, vector: vectors.asset },
+    lineage: records,
+    frames,
+    frameThumbnails,
+  };
+}
+
+/** One item, alone in its transaction: false when the same file was stored meanwhile. */
+async function storeOne(p: Prepared, record: StoredAsset): Promise<boolean> {
   try {
-    await commitAsset(db, id, {
-      asset,
-      thumbnail: { id, ...p.thumbnail },
-      embedding: { id, modelId: modelKey, dim: vectors.asset.length, vector: vectors.asset },
-      lineage: records,
-      frames,
-      frameThumbnails,
-    });
+    await commitAsset(db, p.job.id, record);
   } catch (err) {
     if (err instanceof DOMException && err.name === 'ConstraintError') {
       const existing = await assetBySha256(db, p.sha256);
@@ -355,9 +365,15 @@ async function store(p: Prepared, vectors: Vectors): Promise<boolean> {
     }
     throw err;
   }
+  return true;
+}
+
+/** The library's view of an item once its records are committed. */
+function afterStored(p: Prepared): void {
+  const id = p.job.id;
   pendingPHashes.remove(id);
   pHashes.add(id, p.pHash);
-  namesById.set(id, asset.name);
+  namesById.set(id, p.job.name);
   counters.done++;
   counters.stored++;
   counters.storedAt = performance.now();
@@ -365,8 +381,7 @@ async function store(p: Prepared, vectors: Vectors): Promise<boolean> {
   if (p.kind === 'video' && p.video.readableSec !== undefined)
     notes.push(`the file is cut short: only the first ${p.video.readableSec.toFixed(1)} s could be read (kept)`);
   if (p.nearDuplicateOf) notes.push(`looks like a near-duplicate of "${p.nearDuplicateOf.name}" (kept, marked in the library)`);
-  if (notes.length) emit({ type: 'job', id, name: asset.name, status: 'stored', message: notes.join('; ') });
-  return true;
+  if (notes.length) emit({ type: 'job', id, name: p.job.name, status: 'stored', message: notes.join('; ') });
 }
 
 function pool(frames: Float32Array[]): Float32Array {
@@ -393,16 +408,34 @@ async function embedAndStore(batch: Prepared[]): Promise<void> {
       vectors.push(...(await timed('model', () => embed.embedImages(transfer(chunk, chunk.map((c) => c.data.buffer as ArrayBuffer))), chunk.length)));
     }
   }
-  const ids: string[] = [];
   let at = 0;
+  const records = batch.map((p) => {
+    const n = p.kind === 'image' ? 1 : p.video.frames.length;
+    const mine = vectors.slice(at, at + n);
+    at += n;
+    return recordsOf(p, p.kind === 'image' ? { asset: mine[0] } : { asset: pool(mine), frames: mine });
+  });
+  const ids: string[] = [];
   try {
-    for (const p of batch) {
-      const n = p.kind === 'image' ? 1 : p.video.frames.length;
-      const mine = vectors.slice(at, at + n);
-      at += n;
-      const v: Vectors = p.kind === 'image' ? { asset: mine[0] } : { asset: pool(mine), frames: mine };
-      if (await timed('store', () => store(p, v))) ids.push(p.job.id);
-    }
+    await timed('store', async () => {
+      // One transaction for the whole batch: a commit per item cost more than the writes. If it
+      // fails (the same file stored meanwhile, a record the store refuses), each item is tried
+      // alone so one bad item cannot take the others down; a full disk stops both ways.
+      let together = false;
+      try {
+        await commitAssets(db, batch.map((p, i) => ({ jobId: p.job.id, record: records[i]! })));
+        together = true;
+      } catch (err) {
+        if (isQuotaError(err)) throw err;
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i]!;
+        if (together || (await storeOne(p, records[i]!))) {
+          afterStored(p);
+          ids.push(p.job.id);
+        }
+      }
+    }, batch.length);
   } finally {
     // Items of the batch stored before a failure (a full disk) are in the library: the page must know.
     if (ids.length) emit({ type: 'stored', ids });

@@ -37,7 +37,8 @@ async function waitClusterCount(page, n, timeoutMs = 30_000) {
   let last = [];
   while (Date.now() < deadline) {
     last = await readClusters(clusterList(page)).catch(() => []);
-    if (last.length === n && last.every((c) => c.name)) return last;
+    // "Unnamed group" is the placeholder shown until the automatic name arrives.
+    if (last.length === n && last.every((c) => c.name && c.name !== 'Unnamed group')) return last;
     await page.waitForTimeout(100);
   }
   throw new Error(`expected ${n} clusters, saw ${JSON.stringify(last)}`);

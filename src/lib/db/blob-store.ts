@@ -3,7 +3,7 @@ import type { BlobLocation } from './schema';
 
 const OPFS_DIR = 'originals';
 
-async function opfsDir(): Promise<FileSystemDirectoryHandle | null> {
+async function openOpfsDir(): Promise<FileSystemDirectoryHandle | null> {
   try {
     if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) return null;
     const root = await navigator.storage.getDirectory();
@@ -14,14 +14,38 @@ async function opfsDir(): Promise<FileSystemDirectoryHandle | null> {
 }
 
 /**
+ * The folder of originals, looked up once per thread: every lookup is two round trips to the
+ * browser's storage process, paid per file otherwise. `fresh` looks again (the folder was removed
+ * from outside, e.g. site data cleared in the browser's settings).
+ */
+let opfsDirHandle: Promise<FileSystemDirectoryHandle | null> | null = null;
+function opfsDir(fresh = false): Promise<FileSystemDirectoryHandle | null> {
+  if (fresh || !opfsDirHandle) opfsDirHandle = openOpfsDir();
+  return opfsDirHandle;
+}
+
+const isNotFound = (err: unknown) => err instanceof DOMException && err.name === 'NotFoundError';
+
+/** A new file in the originals folder; looks the folder up again once if it was removed. */
+async function createOpfsFile(dir: FileSystemDirectoryHandle, id: string): Promise<{ dir: FileSystemDirectoryHandle; handle: FileSystemFileHandle }> {
+  try {
+    return { dir, handle: await dir.getFileHandle(id, { create: true }) };
+  } catch (err) {
+    const again = isNotFound(err) ? await opfsDir(true) : null;
+    if (!again) throw err;
+    return { dir: again, handle: await again.getFileHandle(id, { create: true }) };
+  }
+}
+
+/**
  * Stores an original file's bytes, in OPFS when the browser has it (large blobs are much
  * cheaper there than in IndexedDB), otherwise in the `blobs` store. Quota errors propagate
  * so the caller can stop the import cleanly.
  */
 export async function putOriginal(db: Db, id: string, blob: Blob): Promise<BlobLocation> {
-  const dir = await opfsDir();
-  if (dir && 'createWritable' in FileSystemFileHandle.prototype) {
-    const handle = await dir.getFileHandle(id, { create: true });
+  const cached = await opfsDir();
+  if (cached && 'createWritable' in FileSystemFileHandle.prototype) {
+    const { dir, handle } = await createOpfsFile(cached, id);
     const writable = await handle.createWritable();
     try {
       await writable.write(blob);

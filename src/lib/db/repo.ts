@@ -90,20 +90,39 @@ export interface StoredAsset {
  * as a duplicate by the caller.
  */
 export async function commitAsset(db: Db, jobId: string, stored: StoredAsset): Promise<void> {
+  await commitAssets(db, [{ jobId, record: stored }]);
+}
+
+/**
+ * Several assets in one transaction, all or none: each with its thumbnail, vector(s), lineage,
+ * and its job marked stored. The requests are issued together and awaited once.
+ */
+export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string; record: StoredAsset }>): Promise<void> {
   const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs', 'frameEmbeddings'], 'readwrite');
   try {
-    const job = await tx.objectStore('jobs').get(jobId);
-    await tx.objectStore('assets').add(stored.asset);
-    await tx.objectStore('thumbnails').put(stored.thumbnail);
-    await tx.objectStore('embeddings').put(stored.embedding);
-    for (const l of stored.lineage) await tx.objectStore('lineage').put(l);
-    for (const f of stored.frames ?? []) await tx.objectStore('frameEmbeddings').put(f);
-    for (const t of stored.frameThumbnails ?? []) await tx.objectStore('thumbnails').put(t);
-    if (job) await tx.objectStore('jobs').put({ ...job, status: 'stored', assetId: stored.asset.id, updatedAt: Date.now() });
-    await tx.done;
+    const jobs = tx.objectStore('jobs');
+    const found = await Promise.all(items.map((i) => jobs.get(i.jobId)));
+    const writes: Promise<unknown>[] = [];
+    // Every request fails with AbortError once one fails; each is awaited below, or, if a record
+    // cannot even be queued (DataCloneError), never: so none may be left without a handler.
+    const write = (request: Promise<unknown>) => {
+      request.catch(() => undefined);
+      writes.push(request);
+    };
+    items.forEach(({ record }, k) => {
+      write(tx.objectStore('assets').add(record.asset));
+      write(tx.objectStore('thumbnails').put(record.thumbnail));
+      write(tx.objectStore('embeddings').put(record.embedding));
+      for (const l of record.lineage) write(tx.objectStore('lineage').put(l));
+      for (const f of record.frames ?? []) write(tx.objectStore('frameEmbeddings').put(f));
+      for (const t of record.frameThumbnails ?? []) write(tx.objectStore('thumbnails').put(t));
+      const job = found[k];
+      if (job) write(jobs.put({ ...job, status: 'stored', assetId: record.asset.id, updatedAt: Date.now() }));
+    });
+    await Promise.all([...writes, tx.done]);
   } catch (err) {
     // Errors thrown outside a request (e.g. DataCloneError) do not abort by themselves;
-    // abort explicitly so nothing of this asset is committed, and settle `done` quietly.
+    // abort explicitly so nothing of these assets is committed, and settle `done` quietly.
     try {
       tx.abort();
     } catch {

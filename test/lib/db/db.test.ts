@@ -6,6 +6,7 @@ import {
   addQueryTiming,
   assetBySha256,
   commitAsset,
+  commitAssets,
   embeddingsForModel,
   getMeta,
   listAssets,
@@ -432,6 +433,46 @@ describe('repo: commitAsset', () => {
     await commitAsset(db, 'ghost', stored('a1', 'sha-1'));
     expect(await db.count('assets')).toBe(1);
     expect(await db.count('jobs')).toBe(0);
+  });
+});
+
+describe('repo: commitAssets (a batch in one transaction)', () => {
+  it('stores every asset of the batch with its records and marks each job stored', async () => {
+    const db = await open(uniqueName('commit-batch'));
+    await putJobs(db, [job('j1', 1, 'processing'), job('j2', 2, 'processing'), job('j3', 3, 'processing')]);
+    await commitAssets(db, [
+      { jobId: 'j1', record: stored('a1', 'sha-1') },
+      { jobId: 'j2', record: stored('a2', 'sha-2') },
+      { jobId: 'j3', record: stored('a3', 'sha-3') },
+    ]);
+    expect((await db.getAll('assets')).map((a) => a.id).sort()).toEqual(['a1', 'a2', 'a3']);
+    expect(await db.count('thumbnails')).toBe(3);
+    expect(await db.count('embeddings')).toBe(3);
+    expect(await db.count('lineage')).toBe(6);
+    for (const [j, a] of [['j1', 'a1'], ['j2', 'a2'], ['j3', 'a3']]) expect(await db.get('jobs', j)).toMatchObject({ status: 'stored', assetId: a });
+  });
+
+  it('one asset the store refuses (a file already stored) leaves nothing of the batch behind', async () => {
+    const db = await open(uniqueName('commit-batch-dup'));
+    await putJobs(db, [job('j1', 1, 'processing'), job('j2', 2, 'processing'), job('j3', 3, 'processing')]);
+    await commitAsset(db, 'j1', stored('a1', 'same-sha'));
+    await expect(
+      commitAssets(db, [
+        { jobId: 'j2', record: stored('a2', 'sha-2') },
+        { jobId: 'j3', record: stored('a3', 'same-sha') },
+      ]),
+    ).rejects.toMatchObject({ name: 'ConstraintError' });
+    expect((await db.getAll('assets')).map((a) => a.id)).toEqual(['a1']);
+    expect(await db.count('thumbnails')).toBe(1);
+    expect(await db.count('embeddings')).toBe(1);
+    expect(await db.get('jobs', 'j2')).toMatchObject({ status: 'processing' });
+    expect(await db.get('jobs', 'j3')).toMatchObject({ status: 'processing' });
+  });
+
+  it('an empty batch writes nothing', async () => {
+    const db = await open(uniqueName('commit-batch-empty'));
+    await commitAssets(db, []);
+    expect(await db.count('assets')).toBe(0);
   });
 });
 
