@@ -27,7 +27,16 @@ const PRODUCER_VERSION = '1';
 const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
 
 export type IngestEvent =
-  | { type: 'progress'; done: number; total: number; stored: number; imagesPerSecond: number; stages?: StageTimings }
+  | {
+      type: 'progress';
+      done: number;
+      total: number;
+      stored: number;
+      imagesPerSecond: number;
+      stages?: StageTimings;
+      /** Files of the current drops taken in so far (copied into the library and queued), while that lasts. */
+      adding?: { done: number; total: number };
+    }
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
   | { type: 'stored'; ids: string[] }
   | { type: 'paused'; reason: string; notImported: number }
@@ -82,6 +91,20 @@ let lastCreatedAt = 0;
 /** Last addedAt handed out, for the same reason. */
 let lastAddedAt = 0;
 const counters = { total: 0, done: 0, stored: 0, startedAt: 0, storedAt: 0 };
+/** Files of the drops being taken in; indexing starts with the first one rather than after the last. */
+const adding = { done: 0, total: 0 };
+const stillAdding = () => adding.done < adding.total;
+/** A run that has caught up with the files taken in so far waits here for the next ones. */
+let addWaiters: (() => void)[] = [];
+function wakeAddWaiters(): void {
+  const waiters = addWaiters;
+  addWaiters = [];
+  for (const wake of waiters) wake();
+}
+/** Thrown inside a run to stop it when something else paused the import and says why. */
+class PausedStop extends Error {}
+/** Progress events while files are taken in: often enough to look alive, not one per file. */
+const ADDING_PROGRESS_EVERY_MS = 250;
 /** Per-stage elapsed time of the current run, for Diagnostics and the ingest benchmark. */
 const clock = new StageClock();
 
@@ -104,6 +127,7 @@ function progress(): void {
     stored: counters.stored,
     imagesPerSecond: seconds > 0 ? counters.stored / seconds : 0,
     ...(clock.empty ? {} : { stages: clock.snapshot() }),
+    ...(stillAdding() ? { adding: { ...adding } } : {}),
   });
 }
 
@@ -254,7 +278,12 @@ function release(jobId: string, sha256?: string): void {
 }
 
 async function takeBatch(): Promise<Prepared[] | null> {
-  const jobs = await nextQueuedJobs(db, BATCH_SIZE, inFlight);
+  let jobs = await nextQueuedJobs(db, BATCH_SIZE, inFlight);
+  // Files still being taken in: wait for a full batch rather than end the run or send a thin one.
+  while (jobs.length < BATCH_SIZE && stillAdding() && !paused) {
+    await new Promise<void>((wake) => addWaiters.push(wake));
+    jobs = await nextQueuedJobs(db, BATCH_SIZE, inFlight);
+  }
   if (jobs.length === 0) return null;
   const prepared: Prepared[] = [];
   for (const job of jobs) {
@@ -453,6 +482,7 @@ async function runQueue(): Promise<void> {
     for (;;) {
       const batch = await next;
       if (!batch) break;
+      if (paused) throw new PausedStop();
       next = takeBatch();
       next.catch(() => undefined);
       try {
@@ -489,6 +519,7 @@ function kick(): void {
   running = runQueue()
     .catch(async (err: unknown) => {
       await requeueQuietly();
+      if (err instanceof PausedStop) return;
       const notImported = (await unfinishedJobs(db).catch(() => [])).length;
       paused = isQuotaError(err)
         ? storageFullMessage(notImported)
@@ -497,7 +528,8 @@ function kick(): void {
     })
     .finally(() => {
       running = null;
-      if (!paused) {
+      // While a drop is still being taken in, its next file starts a new run with the same counts.
+      if (!paused && !stillAdding()) {
         counters.total = counters.done = counters.stored = 0;
         clock.reset();
         emit({ type: 'idle' });
@@ -540,40 +572,64 @@ const api = {
     const rejected: string[] = [];
     let queued = 0;
     let full = false;
-    for (const file of files) {
-      const id = crypto.randomUUID();
-      const now = (lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1));
-      try {
-        // Once the disk is full every further write fails too: stop writing, say so per file.
-        if (full) throw new DOMException('storage is full', 'QuotaExceededError');
-        const blobLocation = await putOriginal(db, id, file);
-        const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'queued', batchId, createdAt: now, updatedAt: now, blobLocation };
+    // A new drop is the user asking to go on.
+    paused = '';
+    adding.total += files.length;
+    counters.total += files.length;
+    let progressAtMs = 0;
+    let taken = 0;
+    try {
+      for (const file of files) {
+        const id = crypto.randomUUID();
+        const now = (lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1));
         try {
-          await putJobs(db, [job]);
+          // Once the disk is full every further write fails too: stop writing, say so per file.
+          if (full) throw new DOMException('storage is full', 'QuotaExceededError');
+          const blobLocation = await putOriginal(db, id, file);
+          const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'queued', batchId, createdAt: now, updatedAt: now, blobLocation };
+          try {
+            await putJobs(db, [job]);
+          } catch (err) {
+            await deleteOriginal(db, id, blobLocation).catch(() => undefined);
+            throw err;
+          }
+          queued++;
         } catch (err) {
-          await deleteOriginal(db, id, blobLocation).catch(() => undefined);
-          throw err;
+          if (isQuotaError(err) && !full) {
+            full = true;
+            // Stop indexing too: what is queued waits for space, and for the count below.
+            paused = storageFullMessage(0);
+          }
+          const message = isQuotaError(err)
+            ? 'not added: your browser storage is full; free up space, then drop the file again'
+            : `not added: ${err instanceof Error ? err.message : String(err)}`;
+          rejected.push(file.name);
+          counters.total--;
+          emit({ type: 'job', id, name: file.name, status: 'failed', message });
+        } finally {
+          adding.done++;
+          taken++;
         }
-        queued++;
-        counters.total++;
-      } catch (err) {
-        full ||= isQuotaError(err);
-        const message = isQuotaError(err)
-          ? 'not added: your browser storage is full; free up space, then drop the file again'
-          : `not added: ${err instanceof Error ? err.message : String(err)}`;
-        rejected.push(file.name);
-        emit({ type: 'job', id, name: file.name, status: 'failed', message });
+        wakeAddWaiters();
+        if (!full) kick();
+        if (performance.now() - progressAtMs >= ADDING_PROGRESS_EVERY_MS) {
+          progressAtMs = performance.now();
+          progress();
+        }
       }
+    } finally {
+      adding.done -= taken;
+      adding.total -= files.length;
+      wakeAddWaiters();
     }
     progress();
     if (full) {
+      // The run stops at its next batch; count what is left once it has.
+      while (running) await running;
       const notImported = rejected.length + (await unfinishedJobs(db)).length;
       paused = storageFullMessage(notImported);
       emit({ type: 'paused', reason: paused, notImported });
-      return { batchId, queued, rejected };
     }
-    paused = '';
-    kick();
     return { batchId, queued, rejected };
   },
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { expectText, test } from './harness.mjs';
-import { expectCount, messageTexts, openApp, storeCounts, ui, waitMessage } from './app-helpers.mjs';
+import { closeSettings, expectCount, messageTexts, openApp, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
 const FILES = 200;
 
@@ -25,12 +25,14 @@ test('resume: a reload in the middle of a 200-file import carries on by itself; 
   await openApp(page, url);
   await ui(page).fileInput.setInputFiles(photos);
 
-  // Reload as soon as some, not all, are indexed.
+  // Reload as soon as some, not all, are indexed, once every file is taken in (until then the
+  // status asks to keep the tab open: files not yet copied in cannot survive a reload).
   let doneAtReload = -1;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const m = /Indexed (\d+) of (\d+)/.exec((await ui(page).status.textContent()) ?? '');
-    if (m && Number(m[2]) === FILES && Number(m[1]) >= 10) {
+    const status = (await ui(page).status.textContent()) ?? '';
+    const m = /Indexed (\d+) of (\d+)/.exec(status);
+    if (m && Number(m[2]) === FILES && Number(m[1]) >= 10 && !/adding files/.test(status)) {
       doneAtReload = Number(m[1]);
       break;
     }
@@ -57,3 +59,34 @@ test('resume: a reload in the middle of a 200-file import carries on by itself; 
   const msgs = await messageTexts(page);
   assert.deepEqual(msgs.filter((m) => /^photo-\d+\.jpg: /.test(m) && !/near-duplicate/.test(m)), [], 'no file failed or was reported twice');
 }, { timeoutMs: 180_000 });
+
+test('import: a large drop is indexed while it is still being taken in, and the status asks to keep the tab open until every file is in', async ({ page, url, log }) => {
+  const photos = await distinctPhotos(FILES);
+  await openApp(page, url);
+  // The model first: indexing cannot start before it is loaded, whatever the queue does.
+  await waitModelReady(page);
+  await closeSettings(page);
+  await page.evaluate(() => {
+    const status = document.querySelector('[role="status"]');
+    window.__statusTexts = [];
+    new MutationObserver(() => window.__statusTexts.push((status.textContent ?? '').trim())).observe(status, { subtree: true, childList: true, characterData: true });
+  });
+  await ui(page).fileInput.setInputFiles(photos);
+  await expectText(ui(page).status, new RegExp(`^\\s*Indexed ${FILES} of ${FILES}\\b`), 90_000);
+  const texts = await page.evaluate(() => window.__statusTexts);
+  const adding = texts.map((t) => /^Indexed (\d+) of (\d+)\b.* adding files (\d+) of (\d+), keep this tab open$/.exec(t)).filter(Boolean);
+  const early = adding.find((m) => Number(m[1]) > 0);
+  log(`${texts.length} status texts; ${adding.length} while adding; first indexed while adding: ${early?.[0]}`);
+  assert.ok(adding.length > 0, `the status said files were being added: ${JSON.stringify(texts.slice(0, 5))}`);
+  for (const m of adding) {
+    assert.equal(Number(m[2]), FILES, 'the total is the whole drop from the start');
+    assert.equal(Number(m[4]), FILES);
+    assert.ok(Number(m[3]) < FILES, 'adding is shown only until the last file is in');
+  }
+  assert.ok(early, `photos were indexed before the last file was taken in: ${JSON.stringify(adding.map((m) => m[0]).slice(-3))}`);
+  assert.doesNotMatch(await ui(page).status.textContent(), /adding files/, 'the final status no longer asks to keep the tab open');
+  await expectCount(page, FILES);
+  const counts = await storeCounts(page);
+  assert.deepEqual(counts.jobs, { stored: FILES }, 'every job ended stored');
+  assert.equal(counts.distinctSha256, FILES, 'no file stored twice');
+}, { timeoutMs: 120_000 });

@@ -315,7 +315,9 @@ export class Library {
       case 'progress': {
         this.importProgress = { done: e.done, total: e.total, stored: e.stored, imagesPerSecond: e.imagesPerSecond, stages: e.stages };
         const rate = e.imagesPerSecond > 0 ? ` · ${e.imagesPerSecond.toFixed(1)} img/s` : '';
-        this.announcement = `Indexed ${e.done} of ${e.total}${rate}`;
+        // Until every dropped file is copied in, closing the tab would lose the rest: say so.
+        const adding = e.adding ? ` · adding files ${e.adding.done} of ${e.adding.total}, keep this tab open` : '';
+        this.announcement = `Indexed ${e.done} of ${e.total}${rate}${adding}`;
         break;
       }
       case 'job':
