@@ -21,7 +21,7 @@ async function distinctPhotos(n, { width = 96, height = 72, grain = 0 } = {}) {
     Array.from({ length: n }, async (_, i) => {
       const grid = Buffer.from(Array.from({ length: 4 * 4 * 3 }, next));
       const pixels = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(width, height, { kernel: 'nearest' }).raw().toBuffer();
-      for (let j = 0; j < pixels.length && grain > 0; j++) pixels[j] = Math.max(0, Math.min(255, pixels[j] + ((next() * grain) >> 8) - (grain >> 1)));
+      if (grain > 0) for (let j = 0; j < pixels.length; j++) pixels[j] = Math.max(0, Math.min(255, pixels[j] + ((next() * grain) >> 8) - (grain >> 1)));
       const buffer = await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
       return { name: `shot-${String(i + 1).padStart(3, '0')}.jpg`, mimeType: 'image/jpeg', buffer };
     }),

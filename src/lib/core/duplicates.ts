@@ -18,7 +18,7 @@
  * ({@link compareForKeeping}).
  *
  * Candidate pairs for tier 3 come from the caller: all pairs for a small library
- * ({@link allPairsAtLeast}), the vector index's neighbours for a large one ({@link neighbourPairs}).
+ * ({@link allPairSteps}), the vector index's neighbours for a large one ({@link neighbourPairSteps}).
  *
  * Pure and synchronous: safe in workers and in Node.
  */
@@ -241,12 +241,11 @@ export interface ScanProgress {
   total: number;
 }
 
-/** Runs a scan's steps to the end in one go (tests, small inputs); see core/slices for the sliced way. */
-export function drainScan<R>(steps: Generator<ScanProgress, R>, onProgress?: (done: number, total: number) => void): R {
+/** Runs a scan's steps to the end in one go; core/slices runs them with breaks for other work. */
+export function drainScan<R>(steps: Generator<ScanProgress, R>): R {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    onProgress?.(step.value.done, step.value.total);
   }
 }
 
@@ -295,14 +294,6 @@ export function* allPairSteps(
   return out;
 }
 
-export function allPairsAtLeast(
-  items: ReadonlyArray<{ id: string; type: AssetType; vector: Float32Array }>,
-  minCosine: number,
-  onProgress?: (done: number, total: number) => void,
-): ScoredPair[] {
-  return drainScan(allPairSteps(items, minCosine), onProgress);
-}
-
 /**
  * Pairs from each item's nearest neighbours of its own type, as a vector index returns them;
  * each pair once. A dense group yields only k pairs per member, but those still join it into one
@@ -338,17 +329,6 @@ export function* neighbourPairSteps(
     if (i % 32 === 31 || i === items.length - 1) yield { done: i + 1, total: items.length };
   }
   return out;
-}
-
-export function neighbourPairs(
-  items: ReadonlyArray<{ id: string; type: AssetType }>,
-  vectorOf: (id: string) => Float32Array | undefined,
-  search: (vector: Float32Array, k: number, filter: (id: string) => boolean) => ReadonlyArray<{ id: string; score: number }>,
-  minCosine: number,
-  k = SIMILAR_NEIGHBOURS,
-  onProgress?: (done: number, total: number) => void,
-): ScoredPair[] {
-  return drainScan(neighbourPairSteps(items, vectorOf, search, minCosine, k), onProgress);
 }
 
 export interface DuplicateInput {

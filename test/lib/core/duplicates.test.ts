@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   SIMILAR_MIN_COSINE,
-  allPairsAtLeast,
+  allPairSteps,
   buildDuplicateReport,
   compareForKeeping,
+  drainScan,
   exactCopyGroups,
   keyframeSetSimilarity,
-  neighbourPairs,
+  neighbourPairSteps,
   type DuplicateCandidate,
   type DuplicateInput,
   type RefusedFile,
@@ -50,7 +51,7 @@ function report(assets: DuplicateCandidate[], vectors: Record<string, Float32Arr
   return buildDuplicateReport({
     assets,
     refused: [],
-    pairs: allPairsAtLeast(items, 0.5),
+    pairs: drainScan(allPairSteps(items, 0.5)),
     framesOf: () => undefined,
     vectorOf: (id) => vectors[id],
     ...extra,
@@ -224,13 +225,13 @@ describe('candidate pairs', () => {
         .sort((x, y) => y.score - x.score)
         .slice(0, k);
     const key = (p: { a: string; b: string }) => [p.a, p.b].sort().join('|');
-    const all = allPairsAtLeast(items, 0.95).map(key).sort();
+    const all = drainScan(allPairSteps(items, 0.95)).map(key).sort();
     const vectors = new Map(items.map((it) => [it.id, it.vector]));
-    const viaIndex = neighbourPairs(items, (id) => vectors.get(id), exactSearch, 0.95, 200).map(key).sort();
+    const viaIndex = drainScan(neighbourPairSteps(items, (id) => vectors.get(id), exactSearch, 0.95, 200)).map(key).sort();
     expect(all.length).toBeGreaterThan(10);
     expect(viaIndex).toEqual(all);
     // every pair is of one media type
     const typeOf = new Map(items.map((it) => [it.id, it.type]));
-    for (const p of allPairsAtLeast(items, 0.95)) expect(typeOf.get(p.a)).toBe(typeOf.get(p.b));
+    for (const p of drainScan(allPairSteps(items, 0.95))) expect(typeOf.get(p.a)).toBe(typeOf.get(p.b));
   });
 });

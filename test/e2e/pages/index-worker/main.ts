@@ -69,7 +69,7 @@ async function scanWhileSearching(everyMs: number): Promise<ScanWhileSearching> 
   const searches: Promise<ScanWhileSearching['searches'][number]>[] = [];
   while (scanning) {
     const sentMs = performance.now() - t0;
-    searches.push(ix.search(query.slice(), '', 5, undefined, 'image').then((hits) => ({ sentMs, answeredMs: performance.now() - t0, top: hits[0]?.id ?? '' })));
+    searches.push(ix.search(query, '', 5, undefined, 'image').then((hits) => ({ sentMs, answeredMs: performance.now() - t0, top: hits[0]?.id ?? '' })));
     await new Promise((r) => setTimeout(r, everyMs));
   }
   const report = await scan;
