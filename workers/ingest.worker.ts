@@ -3,7 +3,7 @@ import { expose, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, PixelImage } from './embed.worker';
 import type { ExtractedVideo, VideoApi } from './video.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
-import { deleteOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
+import { deleteOriginal, deleteUnownedOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
 import { assetBySha256, assetSummaries, commitAsset, commitAssets, deleteJobs, getJob, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob, type StoredAsset } from '../src/lib/db/repo';
 import type { AssetRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
 import { DIMENSION_BYTES, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
@@ -136,7 +136,8 @@ function isQuotaError(err: unknown): boolean {
 
 /** A failed job keeps its staged bytes, so "Retry" can run it again until the user dismisses it. */
 async function finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, assetId?: string): Promise<void> {
-  if (status === 'duplicate') await deleteOriginal(db, job.id, job.blobLocation);
+  // The job's id is also the id its item would have: never delete bytes an item already owns.
+  if (status === 'duplicate') await deleteUnownedOriginal(db, job.id, job.blobLocation);
   // A duplicate names the asset it repeats, for the Duplicates view.
   await updateJob(db, job.id, { status, message, ...(assetId ? { assetId } : {}) });
   counters.done++;
@@ -681,7 +682,7 @@ const api = {
       const job = await getJob(db, id);
       if (job?.status === 'failed') failed.push(job);
     }
-    for (const job of failed) await deleteOriginal(db, job.id, job.blobLocation);
+    for (const job of failed) await deleteUnownedOriginal(db, job.id, job.blobLocation);
     await deleteJobs(db, failed.map((j) => j.id));
   },
 

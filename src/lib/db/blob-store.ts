@@ -74,6 +74,17 @@ export async function getOriginal(db: Db, id: string, location: BlobLocation): P
   return db.get('blobs', id);
 }
 
+/**
+ * Deletes a stored original only when no asset record refers to it: whatever path asks (a
+ * duplicate found late, a dismissed job, a cleanup), a file that belongs to an item in the
+ * library is never removed. Returns whether it was deleted.
+ */
+export async function deleteUnownedOriginal(db: Db, id: string, location: BlobLocation): Promise<boolean> {
+  if (await db.getKey('assets', id)) return false;
+  await deleteOriginal(db, id, location);
+  return true;
+}
+
 export async function deleteOriginal(db: Db, id: string, location: BlobLocation): Promise<void> {
   if (location === 'opfs') {
     const dir = await opfsDir();
