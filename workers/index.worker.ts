@@ -77,6 +77,11 @@ const SAMPLE_SIZE = 256;
 
 let db: Db;
 let modelKey = '';
+/**
+ * Only the tab that runs the import saves the index snapshot: a tab that missed another's changes
+ * must not overwrite a newer snapshot with its own view.
+ */
+let writer = false;
 let index: VectorIndex | null = null;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 let sample: Float32Array[] = [];
@@ -128,6 +133,7 @@ async function loadSample(): Promise<void> {
 
 async function save(): Promise<void> {
   clearTimeout(saveTimer);
+  if (!writer) return;
   if (!index) {
     await db.delete('indexSnapshots', SNAPSHOT);
     return;
@@ -143,7 +149,8 @@ async function save(): Promise<void> {
 
 function scheduleSave(): void {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => void save(), SAVE_DELAY_MS);
+  // After the index is open: a save in the middle of a rebuild would see no index and drop the snapshot.
+  saveTimer = setTimeout(() => void ready.then(save), SAVE_DELAY_MS);
 }
 
 function passes(id: string, f: SearchFilter | undefined, exclude: Set<string>): boolean {
@@ -346,6 +353,12 @@ const api = {
 
   async flush(): Promise<void> {
     await save();
+  },
+
+  /** This tab runs the import (and so keeps the saved index); a new writer saves what it has. */
+  setWriter(isWriter: boolean): void {
+    writer = isWriter;
+    if (writer) scheduleSave();
   },
 
   status(): { kind: string; size: number } {

@@ -3,9 +3,31 @@ import { expose, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, PixelImage } from './embed.worker';
 import type { ExtractedVideo, VideoApi } from './video.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
-import { deleteOriginal, deleteUnownedOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
-import { assetBySha256, assetSummaries, commitAsset, commitAssets, deleteJobs, getJob, nextQueuedJobs, putJobs, requeueInterrupted, unfinishedJobs, updateJob, type StoredAsset } from '../src/lib/db/repo';
-import type { AssetRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
+import { deleteUnownedOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
+import {
+  assetBySha256,
+  assetSummaries,
+  claimQueuedJobs,
+  commitAsset,
+  commitAssets,
+  deleteDrop,
+  deleteJobs,
+  getDrop,
+  getFolder,
+  listFolders,
+  putFolder,
+  getJob,
+  jobsOfDrop,
+  listDrops,
+  putDrop,
+  putJobs,
+  requeueInterrupted,
+  unfinishedJobs,
+  updateJob,
+  type StoredAsset,
+} from '../src/lib/db/repo';
+import type { AssetRecord, DropEntry, DropRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
+import { fileKey, matchMissing, missingEntries, newSinceLastScan, type Candidate } from '../src/lib/core/drop-manifest';
 import { DIMENSION_BYTES, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
 import { sha256Hex } from '../src/lib/core/sha256';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashToHex } from '../src/lib/core/phash';
@@ -39,7 +61,50 @@ export type IngestEvent =
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
   | { type: 'stored'; ids: string[] }
   | { type: 'paused'; reason: string; notImported: number }
-  | { type: 'idle' };
+  | { type: 'idle' }
+  /** This tab took over the import queue and found files a closed tab or a reload left waiting. */
+  | { type: 'resumed'; left: number }
+  /** Whether this tab runs the import queue (one tab at a time does) or hands its files to the one that does. */
+  | { type: 'role'; writer: boolean }
+  /** Drops a reload or a closed tab cut off while their files were being copied in. */
+  | { type: 'interrupted'; drops: InterruptedDrop[] };
+
+export interface InterruptedDrop {
+  id: string;
+  createdAtMs: number;
+  /** Files of the drop that never made it in. */
+  missing: DropEntry[];
+  /** The dropped or picked files and folders, where their handles were kept: the copy can continue from them. */
+  roots: FileSystemHandle[];
+}
+
+/** A file handed to the import with where it came from. */
+export interface DroppedFile {
+  file: File;
+  /** Path inside a dropped or picked folder; the file name for a loose file. */
+  path?: string;
+  /** Index into the drop's root handles, when the browser gave handles. */
+  root?: number;
+}
+
+/**
+ * One tab at a time runs the import queue and writes the library's derived data: two tabs
+ * working through one queue each stored the other's files a second time. The tab holding this
+ * lock is the writer; the others copy their files in and hand them over on the channel below.
+ */
+const WRITER_LOCK = 'shoebox:import-writer';
+const CHANNEL = 'shoebox:import';
+/** Held while a drop's files are copied in: a drop whose lock is free and whose manifest remains was cut off. */
+const dropLock = (dropId: string) => `shoebox:drop:${dropId}`;
+/** A tab copying files says so at least this often; the writer forgets a tab silent for longer (closed mid-copy). */
+const REMOTE_ADDING_STALE_MS = 2000;
+
+type ChannelMessage =
+  | { kind: 'event'; from: string; event: IngestEvent }
+  | { kind: 'queued'; from: string; count: number }
+  | { kind: 'adding'; from: string; done: number; total: number }
+  | { kind: 'resume'; from: string }
+  | { kind: 'forget'; from: string; ids: string[] };
 
 interface PreparedBase {
   job: JobRecord;
@@ -69,7 +134,21 @@ let embed: Remote<EmbedApi>;
 let video: Remote<VideoApi>;
 let videoSettings: VideoSettings = DEFAULT_VIDEO_SETTINGS;
 let modelKey = '';
-let emit: (e: IngestEvent) => void = () => undefined;
+let toPage: (e: IngestEvent) => void = () => undefined;
+/** This worker's tab, on the channel and as the owner of the jobs it claims. */
+const tabId = crypto.randomUUID();
+let writer = false;
+const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(CHANNEL);
+const post = (m: ChannelMessage) => channel?.postMessage(m);
+/** Files other tabs are copying in, by tab: shown in every tab's progress. */
+const remoteAdding = new Map<string, { done: number; total: number; atMs: number }>();
+let idleCheck: ReturnType<typeof setTimeout> | undefined;
+
+/** What the writer says goes to every tab, so all of them show the same counts and messages. */
+function emit(e: IngestEvent): void {
+  toPage(e);
+  if (writer) post({ kind: 'event', from: tabId, event: e });
+}
 const pHashes = new HammingIndex<string>();
 /**
  * pHashes of photos prepared but not yet committed: a resized copy in the same drop as its
@@ -93,6 +172,18 @@ const counters = { total: 0, done: 0, stored: 0, startedAt: 0, storedAt: 0 };
 /** Files of the drops being taken in; indexing starts with the first one rather than after the last. */
 const adding = { done: 0, total: 0 };
 const stillAdding = () => adding.done < adding.total;
+function freshRemoteAdding(): { done: number; total: number } {
+  const sum = { done: 0, total: 0 };
+  const now = performance.now();
+  for (const [tab, a] of remoteAdding) {
+    if (now - a.atMs > REMOTE_ADDING_STALE_MS || a.done >= a.total) remoteAdding.delete(tab);
+    else {
+      sum.done += a.done;
+      sum.total += a.total;
+    }
+  }
+  return sum;
+}
 /** A run that has caught up with the files taken in so far waits here for the next ones. */
 let addWaiters: (() => void)[] = [];
 function wakeAddWaiters(): void {
@@ -119,14 +210,17 @@ async function timed<T>(stage: Stage, step: () => Promise<T> | T, count = 1): Pr
 
 function progress(): void {
   const seconds = (counters.storedAt - counters.startedAt) / 1000;
+  const remote = freshRemoteAdding();
+  const addingNow = { done: adding.done + remote.done, total: adding.total + remote.total };
   emit({
     type: 'progress',
     done: counters.done,
-    total: counters.total,
+    // Files other tabs have yet to copy in count from the start, as this tab's own drops do.
+    total: counters.total + (remote.total - remote.done),
     stored: counters.stored,
     imagesPerSecond: seconds > 0 ? counters.stored / seconds : 0,
     ...(clock.empty ? {} : { stages: clock.snapshot() }),
-    ...(stillAdding() ? { adding: { ...adding } } : {}),
+    ...(addingNow.done < addingNow.total ? { adding: addingNow } : {}),
   });
 }
 
@@ -278,18 +372,17 @@ function release(jobId: string, sha256?: string): void {
 }
 
 async function takeBatch(): Promise<Prepared[] | null> {
-  let jobs = await nextQueuedJobs(db, BATCH_SIZE, inFlight);
+  let jobs = await claimQueuedJobs(db, BATCH_SIZE, inFlight, tabId);
   // Files still being taken in: wait for a full batch rather than end the run or send a thin one.
   while (jobs.length < BATCH_SIZE && stillAdding() && !paused) {
     await new Promise<void>((wake) => addWaiters.push(wake));
-    jobs = await nextQueuedJobs(db, BATCH_SIZE, inFlight);
+    jobs.push(...(await claimQueuedJobs(db, BATCH_SIZE - jobs.length, new Set([...inFlight, ...jobs.map((j) => j.id)]), tabId)));
   }
   if (jobs.length === 0) return null;
   const prepared: Prepared[] = [];
   for (const job of jobs) {
     inFlight.add(job.id);
     try {
-      await updateJob(db, job.id, { status: 'processing' });
       const p = await prepare(job);
       if (p) prepared.push(p);
       else inFlight.delete(job.id);
@@ -515,7 +608,7 @@ async function requeueQuietly(): Promise<void> {
 }
 
 function kick(): void {
-  if (running || paused) return;
+  if (running || paused || !writer) return;
   running = runQueue()
     .catch(async (err: unknown) => {
       await requeueQuietly();
@@ -528,13 +621,246 @@ function kick(): void {
     })
     .finally(() => {
       running = null;
-      // While a drop is still being taken in, its next file starts a new run with the same counts.
-      if (!paused && !stillAdding()) {
-        counters.total = counters.done = counters.stored = 0;
-        clock.reset();
-        emit({ type: 'idle' });
-      }
+      settle();
     });
+}
+
+/**
+ * Ends an import once nothing runs and no tab is still copying files in: counts reset and every
+ * tab refreshes. While a drop is still being taken in, its next file starts a new run with the same counts.
+ */
+function settle(): void {
+  clearTimeout(idleCheck);
+  if (running || paused || stillAdding()) return;
+  if (freshRemoteAdding().total > 0) {
+    // Another tab is copying: look again once it has said more, or has gone silent (closed).
+    idleCheck = setTimeout(settle, REMOTE_ADDING_STALE_MS);
+    return;
+  }
+  counters.total = counters.done = counters.stored = 0;
+  clock.reset();
+  emit({ type: 'idle' });
+}
+
+/** Settles once this tab knows whether it runs the queue: files dropped meanwhile wait for it, so none is left unrun. */
+let roleKnown = Promise.withResolvers<void>();
+const forever = () => new Promise<never>(() => undefined);
+
+/**
+ * Takes the writer lock if it is free; otherwise this tab hands its files over and waits in line,
+ * taking over (and resuming what the old writer left) when that tab closes.
+ */
+function claimWriter(): void {
+  roleKnown = Promise.withResolvers<void>();
+  const known = roleKnown;
+  const takeOver = async () => {
+    await becomeWriter().catch((err: unknown) => emit({ type: 'paused', reason: `Import paused: ${err instanceof Error ? err.message : String(err)}`, notImported: 0 }));
+    known.resolve();
+    await forever();
+  };
+  void navigator.locks.request(WRITER_LOCK, { ifAvailable: true }, async (lock) => {
+    if (lock) return takeOver();
+    known.resolve();
+    void navigator.locks.request(WRITER_LOCK, takeOver);
+  });
+}
+
+/** Files another tab copied in (or queued again) are waiting: count them and run. */
+function onQueuedElsewhere(count: number): void {
+  counters.total += count;
+  kick();
+}
+
+/** Called when this tab gets the writer lock: the previous writer is gone, so what it left in flight runs here. */
+async function becomeWriter(): Promise<void> {
+  writer = true;
+  toPage({ type: 'role', writer: true });
+  pHashes.clear();
+  namesById.clear();
+  for (const a of await assetSummaries(db)) {
+    pHashes.add(a.id, BigInt(`0x${a.pHash}`));
+    namesById.set(a.id, a.name);
+  }
+  await requeueQuietly();
+  const pending = await unfinishedJobs(db);
+  counters.total += pending.length;
+  if (pending.length) {
+    emit({ type: 'resumed', left: pending.length });
+    kick();
+  }
+}
+
+channel?.addEventListener('message', (e: MessageEvent<ChannelMessage>) => {
+  const m = e.data;
+  if (m.from === tabId) return;
+  if (m.kind === 'event') {
+    if (!writer) toPage(m.event);
+    return;
+  }
+  if (!writer) return;
+  if (m.kind === 'queued') onQueuedElsewhere(m.count);
+  else if (m.kind === 'adding') {
+    remoteAdding.set(m.from, { done: m.done, total: m.total, atMs: performance.now() });
+    progress();
+    if (m.done >= m.total) settle();
+  } else if (m.kind === 'resume') void api.resume();
+  else if (m.kind === 'forget') api.forget(m.ids);
+});
+
+/**
+ * Drops whose manifest remains while no tab holds their lock were cut off mid-copy (a reload, a
+ * closed tab or browser). Files whose bytes were being written are discarded (partial), and each
+ * file that never made it in is listed so the user can add it again.
+ */
+async function interruptedDrops(): Promise<InterruptedDrop[]> {
+  const out: InterruptedDrop[] = [];
+  for (const drop of await listDrops(db)) {
+    await navigator.locks.request(dropLock(drop.id), { ifAvailable: true }, async (lock) => {
+      if (!lock) return; // still being copied by a tab that is open
+      const jobs = await jobsOfDrop(db, drop.id);
+      const partial = jobs.filter((j) => j.status === 'staging');
+      for (const j of partial) await deleteUnownedOriginal(db, j.id, j.blobLocation);
+      if (partial.length) await deleteJobs(db, partial.map((j) => j.id));
+      const missing = missingEntries(drop.entries, jobs);
+      if (missing.length === 0) {
+        await deleteDrop(db, drop.id);
+        return;
+      }
+      out.push({ id: drop.id, createdAtMs: drop.createdAtMs, missing: missing.map(({ index: _, ...e }) => e), roots: drop.roots ?? [] });
+    });
+  }
+  return out.sort((a, b) => a.createdAtMs - b.createdAtMs);
+}
+
+interface StageItem {
+  file: File;
+  entryIndex: number;
+}
+
+/**
+ * Copies files into the library under one drop: each file's job is written first (status
+ * staging, so its bytes always have an owner), then its bytes, then it is queued. The drop's lock is
+ * held meanwhile, so a reload mid-copy is recognised on the next start.
+ */
+async function stage(drop: DropRecord, items: StageItem[]): Promise<{ queued: number; rejected: string[] }> {
+  await roleKnown.promise;
+  const rejected: string[] = [];
+  let queued = 0;
+  let full = false;
+  // A new drop is the user asking to go on.
+  paused = '';
+  adding.total += items.length;
+  if (writer) counters.total += items.length;
+  let progressAtMs = 0;
+  let taken = 0;
+  const tell = () => {
+    if (writer) progress();
+    else post({ kind: 'adding', from: tabId, done: adding.done, total: adding.total });
+  };
+  await navigator.locks.request(dropLock(drop.id), async () => {
+    try {
+      for (const { file, entryIndex } of items) {
+        const id = crypto.randomUUID();
+        const now = (lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1));
+        const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
+        let jobWritten = false;
+        try {
+          // Once the disk is full every further write fails too: stop writing, say so per file.
+          if (full) throw new DOMException('storage is full', 'QuotaExceededError');
+          await putJobs(db, [job]);
+          jobWritten = true;
+          const blobLocation = await putOriginal(db, id, file);
+          await updateJob(db, id, { status: 'queued', blobLocation });
+          queued++;
+          if (writer) kick();
+          else post({ kind: 'queued', from: tabId, count: 1 });
+        } catch (err) {
+          if (jobWritten) {
+            await deleteUnownedOriginal(db, id, job.blobLocation).catch(() => undefined);
+            await deleteJobs(db, [id]).catch(() => undefined);
+          }
+          if (isQuotaError(err) && !full) {
+            full = true;
+            // Stop indexing too: what is queued waits for space, and for the count below.
+            if (writer) paused = storageFullMessage(0);
+          }
+          const message = isQuotaError(err)
+            ? 'not added: your browser storage is full; free up space, then drop the file again'
+            : `not added: ${err instanceof Error ? err.message : String(err)}`;
+          rejected.push(file.name);
+          if (writer) counters.total--;
+          emit({ type: 'job', id, name: file.name, status: 'failed', message });
+        } finally {
+          adding.done++;
+          taken++;
+        }
+        wakeAddWaiters();
+        if (performance.now() - progressAtMs >= ADDING_PROGRESS_EVERY_MS) {
+          progressAtMs = performance.now();
+          tell();
+        }
+      }
+      // Every file is either in or was named as not added: the manifest has done its job.
+      await deleteDrop(db, drop.id).catch(() => undefined);
+    } finally {
+      adding.done -= taken;
+      adding.total -= items.length;
+      wakeAddWaiters();
+    }
+  });
+  if (writer) progress();
+  else post({ kind: 'adding', from: tabId, done: 0, total: 0 });
+  if (full && writer) {
+    // The run stops at its next batch; count what is left once it has.
+    while (running) await running;
+    const notImported = rejected.length + (await unfinishedJobs(db)).length;
+    paused = storageFullMessage(notImported);
+    emit({ type: 'paused', reason: paused, notImported });
+  }
+  if (writer) settle();
+  return { queued, rejected };
+}
+
+/** Lists every file of a directory handle with its path, for continuing an interrupted drop. */
+async function walkHandle(handle: FileSystemHandle, prefix: string, out: Array<{ file: File; path: string }>): Promise<void> {
+  const path = prefix ? `${prefix}/${handle.name}` : handle.name;
+  if (handle.kind === 'file') {
+    out.push({ file: await (handle as FileSystemFileHandle).getFile(), path });
+    return;
+  }
+  for await (const child of (handle as FileSystemDirectoryHandle).values()) await walkHandle(child, path, out);
+}
+
+const candidateOf = ({ file, path }: { file: File; path: string }): Candidate => ({ name: file.name, sizeBytes: file.size, lastModifiedMs: file.lastModified, path });
+
+/** Keeps a dropped or picked folder with every file it holds now: a later scan adds only what is new. */
+async function rememberFolder(handle: FileSystemDirectoryHandle, found: Array<{ file: File; path: string }>): Promise<void> {
+  let folder = null;
+  for (const f of await listFolders(db)) if (await f.handle.isSameEntry(handle)) folder = f;
+  const now = Date.now();
+  const seen = new Set(folder?.seen ?? []);
+  for (const f of found) seen.add(fileKey(candidateOf(f)));
+  await putFolder(db, {
+    id: folder?.id ?? crypto.randomUUID(),
+    name: handle.name,
+    handle,
+    addedAtMs: folder?.addedAtMs ?? now,
+    lastScanAtMs: now,
+    seen: [...seen],
+  });
+}
+
+/** Files picked or found again, matched to what a cut-off drop is missing, then copied in under that drop. */
+async function addToDrop(dropId: string, found: Array<{ file: File; path: string }>): Promise<{ added: number; stillMissing: number }> {
+  const drop = await getDrop(db, dropId);
+  if (!drop) return { added: 0, stillMissing: 0 };
+  const missing = missingEntries(drop.entries, await jobsOfDrop(db, dropId));
+  const pairs = matchMissing(missing, found.map(candidateOf));
+  const { queued } = await stage(drop, pairs.map(([entryIndex, c]) => ({ file: found[c].file, entryIndex })));
+  const stillMissing = missing.length - queued;
+  // stage() removed the manifest; keep it while files are still missing, so they stay listed.
+  if (stillMissing > 0) await putDrop(db, drop);
+  return { added: queued, stillMissing };
 }
 
 const api = {
@@ -544,105 +870,108 @@ const api = {
     currentModelKey: string,
     settings: VideoSettings,
     onEvent: (e: IngestEvent) => void,
-  ): Promise<{ resumed: number }> {
+  ): Promise<void> {
     db = await dbReady;
     embed = wrap<EmbedApi>(embedPort);
     video = wrap<VideoApi>(videoPort);
     videoSettings = settings;
     modelKey = currentModelKey;
-    emit = onEvent;
-    for (const a of await assetSummaries(db)) {
-      pHashes.add(a.id, BigInt(`0x${a.pHash}`));
-      namesById.set(a.id, a.name);
-    }
-    await requeueQuietly();
-    const pending = await unfinishedJobs(db);
-    counters.total += pending.length;
-    if (pending.length) kick();
-    return { resumed: pending.length };
+    toPage = onEvent;
+    toPage({ type: 'role', writer: false });
+    const cutOff = await interruptedDrops();
+    if (cutOff.length) toPage({ type: 'interrupted', drops: cutOff });
+    claimWriter();
   },
 
   /**
-   * Stages every file (original bytes + a queued job) before any processing, so closing the
-   * tab mid-import loses nothing: the next start resumes from the queue.
+   * Copies every dropped file into the library (original bytes + a queued job) under a manifest
+   * written first, so a reload mid-copy can name what never made it in. Indexing starts with the first file.
    */
-  async enqueue(files: File[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
+  async enqueue(files: DroppedFile[], roots: FileSystemHandle[] = []): Promise<{ batchId: string; queued: number; rejected: string[] }> {
     db = await dbReady;
-    const batchId = crypto.randomUUID();
-    const rejected: string[] = [];
-    let queued = 0;
-    let full = false;
-    // A new drop is the user asking to go on.
-    paused = '';
-    adding.total += files.length;
-    counters.total += files.length;
-    let progressAtMs = 0;
-    let taken = 0;
-    try {
-      for (const file of files) {
-        const id = crypto.randomUUID();
-        const now = (lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1));
-        try {
-          // Once the disk is full every further write fails too: stop writing, say so per file.
-          if (full) throw new DOMException('storage is full', 'QuotaExceededError');
-          const blobLocation = await putOriginal(db, id, file);
-          const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'queued', batchId, createdAt: now, updatedAt: now, blobLocation };
-          try {
-            await putJobs(db, [job]);
-          } catch (err) {
-            await deleteOriginal(db, id, blobLocation).catch(() => undefined);
-            throw err;
-          }
-          queued++;
-        } catch (err) {
-          if (isQuotaError(err) && !full) {
-            full = true;
-            // Stop indexing too: what is queued waits for space, and for the count below.
-            paused = storageFullMessage(0);
-          }
-          const message = isQuotaError(err)
-            ? 'not added: your browser storage is full; free up space, then drop the file again'
-            : `not added: ${err instanceof Error ? err.message : String(err)}`;
-          rejected.push(file.name);
-          counters.total--;
-          emit({ type: 'job', id, name: file.name, status: 'failed', message });
-        } finally {
-          adding.done++;
-          taken++;
-        }
-        wakeAddWaiters();
-        if (!full) kick();
-        if (performance.now() - progressAtMs >= ADDING_PROGRESS_EVERY_MS) {
-          progressAtMs = performance.now();
-          progress();
-        }
-      }
-    } finally {
-      adding.done -= taken;
-      adding.total -= files.length;
-      wakeAddWaiters();
-    }
-    progress();
-    if (full) {
-      // The run stops at its next batch; count what is left once it has.
-      while (running) await running;
-      const notImported = rejected.length + (await unfinishedJobs(db)).length;
-      paused = storageFullMessage(notImported);
-      emit({ type: 'paused', reason: paused, notImported });
-    }
-    return { batchId, queued, rejected };
+    const drop: DropRecord = {
+      id: crypto.randomUUID(),
+      createdAtMs: Date.now(),
+      entries: files.map(({ file, path, root }) => ({
+        name: file.name,
+        sizeBytes: file.size,
+        lastModifiedMs: file.lastModified,
+        path: path || file.webkitRelativePath || file.name,
+        ...(root !== undefined && roots[root] ? { root } : {}),
+      })),
+      ...(roots.length ? { roots } : {}),
+    };
+    await putDrop(db, drop);
+    const { queued, rejected } = await stage(drop, files.map(({ file }, entryIndex) => ({ file, entryIndex })));
+    return { batchId: drop.id, queued, rejected };
   },
 
-  /** Deleted assets no longer count as near-duplicate originals. */
+  /**
+   * Dropped or picked files and folders as handles: every file under them, kept with the drop's
+   * manifest. Folders are remembered, so they can be scanned again for what is new.
+   */
+  async enqueueHandles(roots: FileSystemHandle[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
+    db = await dbReady;
+    const files: DroppedFile[] = [];
+    for (const [root, handle] of roots.entries()) {
+      const found: Array<{ file: File; path: string }> = [];
+      await walkHandle(handle, '', found);
+      for (const f of found) files.push({ ...f, root });
+      if (handle.kind === 'directory') await rememberFolder(handle as FileSystemDirectoryHandle, found);
+    }
+    return api.enqueue(files, roots);
+  },
+
+  /** Adds the files of a remembered folder that are new since it was last scanned (the page has asked for permission). */
+  async scanFolder(folderId: string): Promise<{ found: number; queued: number; rejected: string[] }> {
+    db = await dbReady;
+    const folder = await getFolder(db, folderId);
+    if (!folder) return { found: 0, queued: 0, rejected: [] };
+    const found: Array<{ file: File; path: string }> = [];
+    await walkHandle(folder.handle, '', found);
+    const fresh = newSinceLastScan(folder.seen, found.map(candidateOf)).map((i) => ({ ...found[i], root: 0 }));
+    await rememberFolder(folder.handle, found);
+    if (fresh.length === 0) return { found: 0, queued: 0, rejected: [] };
+    const { queued, rejected } = await api.enqueue(fresh, [folder.handle]);
+    return { found: fresh.length, queued, rejected };
+  },
+
+  /** Files picked again for a cut-off drop: only those it is missing are added. */
+  async addMissing(dropId: string, files: DroppedFile[]): Promise<{ added: number; stillMissing: number }> {
+    db = await dbReady;
+    return addToDrop(dropId, files.map(({ file, path }) => ({ file, path: path || file.webkitRelativePath || '' })));
+  },
+
+  /** Continues a cut-off drop from its kept handles (the page has asked for read permission again). */
+  async continueDrop(dropId: string): Promise<{ added: number; stillMissing: number }> {
+    db = await dbReady;
+    const drop = await getDrop(db, dropId);
+    const found: Array<{ file: File; path: string }> = [];
+    for (const root of drop?.roots ?? []) await walkHandle(root, '', found);
+    return addToDrop(dropId, found);
+  },
+
+  /** The user lets a cut-off drop go: its missing files are no longer listed. */
+  async dismissDrop(dropId: string): Promise<void> {
+    db = await dbReady;
+    await deleteDrop(db, dropId);
+  },
+
+  /** Deleted assets no longer count as near-duplicate originals, in whichever tab runs the queue. */
   forget(ids: string[]): void {
     for (const id of ids) {
       pHashes.remove(id);
       namesById.delete(id);
     }
+    if (!writer) post({ kind: 'forget', from: tabId, ids });
   },
 
   /** Called after the model (re)loads or space was freed. */
   async resume(): Promise<void> {
+    if (!writer) {
+      post({ kind: 'resume', from: tabId });
+      return;
+    }
     paused = '';
     if (!running) await requeueQuietly();
     kick();
@@ -666,10 +995,12 @@ const api = {
       requeued.push(id);
     }
     if (requeued.length) {
-      counters.total += requeued.length;
-      progress();
-      paused = '';
-      kick();
+      if (writer) {
+        counters.total += requeued.length;
+        progress();
+        paused = '';
+        kick();
+      } else post({ kind: 'queued', from: tabId, count: requeued.length });
     }
     return { requeued, gone };
   },

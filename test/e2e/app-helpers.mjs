@@ -152,6 +152,21 @@ export async function storeCounts(page) {
       distinctSha256: new Set(assets.map((a) => a.sha256)).size,
       jobs: byStatus,
       assetIdsSorted: [...assetIds].sort(),
+      assetNames: assets.map((a) => a.name).sort(),
     };
+  });
+}
+
+/** Names of the original files kept in the origin private file system, sorted (they are the item ids). */
+export async function storedOriginals(page) {
+  return page.evaluate(async () => {
+    const names = [];
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals');
+      for await (const name of dir.keys()) names.push(name);
+    } catch {
+      /* no originals yet */
+    }
+    return names.sort();
   });
 }

@@ -235,19 +235,29 @@ export async function serveTestPage(name, { env = {}, beforeServe } = {}) {
 
 // ---------------------------------------------------------------- browser
 
+const BROWSER_OPTIONS = {
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  args: [
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-gpu',
+  ],
+};
+
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-gpu',
-    ],
-  });
+  return chromium.launch(BROWSER_OPTIONS);
+}
+
+/**
+ * A browser whose profile lives in `userDataDir`, as a user's does: closing it and launching it
+ * again on the same folder keeps IndexedDB and OPFS, like quitting and reopening the browser.
+ */
+export async function launchProfile(userDataDir) {
+  return chromium.launchPersistentContext(userDataDir, BROWSER_OPTIONS);
 }
 
 // ---------------------------------------------------------------- runner

@@ -4,29 +4,11 @@
 // writes the test itself makes every IndexedDB put/add in the ingest worker throw the browser's
 // QuotaExceededError from a chosen moment, through the page's worker handle — nothing in the app.
 import assert from 'node:assert/strict';
-import sharp from 'sharp';
+import { distinctPhotos } from './photos.mjs';
 import { expectText, test } from './harness.mjs';
 import { expectCount, openApp, storeCounts, ui, waitMessage } from './app-helpers.mjs';
 
 const FILES = 120;
-
-/**
- * Distinct photos: a random 4 × 4 colour grid each, scaled up; `grain` adds per-pixel noise so
- * each file weighs hundreds of kilobytes instead of one or two.
- */
-async function distinctPhotos(n, { width = 96, height = 72, grain = 0 } = {}) {
-  let seed = 777;
-  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
-  return Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const grid = Buffer.from(Array.from({ length: 4 * 4 * 3 }, next));
-      const pixels = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(width, height, { kernel: 'nearest' }).raw().toBuffer();
-      if (grain > 0) for (let j = 0; j < pixels.length; j++) pixels[j] = Math.max(0, Math.min(255, pixels[j] + ((next() * grain) >> 8) - (grain >> 1)));
-      const buffer = await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
-      return { name: `shot-${String(i + 1).padStart(3, '0')}.jpg`, mimeType: 'image/jpeg', buffer };
-    }),
-  );
-}
 
 const usageBytes = (page) => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 

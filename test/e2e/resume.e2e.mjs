@@ -1,24 +1,14 @@
 // End-to-end test of an import interrupted by a reload: the queue is persistent, so the next
 // visit carries on by itself and ends with every file stored exactly once, each with its vector.
 import assert from 'node:assert/strict';
-import sharp from 'sharp';
+import { distinctPhotos as makePhotos } from './photos.mjs';
 import { expectText, test } from './harness.mjs';
 import { closeSettings, expectCount, messageTexts, openApp, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
 const FILES = 200;
 
 /** Seeded 4×4 grids of colours, 96×72 px: every file has different bytes. */
-async function distinctPhotos(n) {
-  let seed = 12345;
-  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
-  return Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const grid = Buffer.from(Array.from({ length: 4 * 4 * 3 }, next));
-      const buffer = await sharp(grid, { raw: { width: 4, height: 4, channels: 3 } }).resize(96, 72, { kernel: 'nearest' }).jpeg({ quality: 80 }).toBuffer();
-      return { name: `photo-${String(i + 1).padStart(3, '0')}.jpg`, mimeType: 'image/jpeg', buffer };
-    }),
-  );
-}
+const distinctPhotos = (n) => makePhotos(n, { seed: 12345, prefix: 'photo' });
 
 test('resume: a reload in the middle of a 200-file import carries on by itself; 200 stored, no duplicates, every one with a vector', async ({ page, url, log }) => {
   const photos = await distinctPhotos(FILES);

@@ -49,6 +49,11 @@ export class Indexer {
     return this.#w.api.flush();
   }
 
+  /** Whether this tab runs the import and so keeps the saved index. */
+  setWriter(isWriter: boolean): Promise<void> {
+    return this.#w.api.setWriter(isWriter);
+  }
+
   terminate(): void {
     this.#w.terminate();
   }

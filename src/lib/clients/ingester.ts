@@ -1,9 +1,9 @@
 import { proxy, transfer } from 'comlink';
-import type { IngestApi, IngestEvent } from '../../../workers/ingest.worker';
+import type { DroppedFile, IngestApi, IngestEvent, InterruptedDrop } from '../../../workers/ingest.worker';
 import type { VideoSettings } from '../core/video-settings';
 import { handle, type WorkerHandle } from './worker-handle';
 
-export type { IngestEvent };
+export type { DroppedFile, IngestEvent, InterruptedDrop };
 
 /** Hands dropped files to the ingest worker and relays its progress. */
 export class Ingester {
@@ -18,12 +18,36 @@ export class Ingester {
     modelKey: string,
     videoSettings: VideoSettings,
     onEvent: (e: IngestEvent) => void,
-  ): Promise<{ resumed: number }> {
+  ): Promise<void> {
     return this.#w.api.init(transfer(ports.embed, [ports.embed]), transfer(ports.video, [ports.video]), modelKey, videoSettings, proxy(onEvent));
   }
 
-  enqueue(files: File[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
+  enqueue(files: DroppedFile[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
     return this.#w.api.enqueue(files);
+  }
+
+  /** Dropped or picked files and folders as handles: walked in the worker and kept with the drop. */
+  enqueueHandles(roots: FileSystemHandle[]): Promise<{ batchId: string; queued: number; rejected: string[] }> {
+    return this.#w.api.enqueueHandles(roots);
+  }
+
+  /** Files picked again for a drop a reload cut off: only the ones it is missing are added. */
+  addMissing(dropId: string, files: DroppedFile[]): Promise<{ added: number; stillMissing: number }> {
+    return this.#w.api.addMissing(dropId, files);
+  }
+
+  /** Continues a cut-off drop from its kept file and folder handles. */
+  continueDrop(dropId: string): Promise<{ added: number; stillMissing: number }> {
+    return this.#w.api.continueDrop(dropId);
+  }
+
+  /** Adds what is new in a remembered folder since its last scan. */
+  scanFolder(folderId: string): Promise<{ found: number; queued: number; rejected: string[] }> {
+    return this.#w.api.scanFolder(folderId);
+  }
+
+  dismissDrop(dropId: string): Promise<void> {
+    return this.#w.api.dismissDrop(dropId);
   }
 
   forget(ids: string[]): Promise<void> {

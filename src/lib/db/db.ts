@@ -43,6 +43,13 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     const clusters = db.createObjectStore('clusters', { keyPath: 'id' });
     clusters.createIndex('byModelKey', 'modelKey');
   },
+  // v4: drop manifests (a drop interrupted mid-copy names what never made it in), jobs by drop,
+  // and remembered folders (scanned again for what is new).
+  (db, tx) => {
+    db.createObjectStore('drops', { keyPath: 'id' });
+    db.createObjectStore('folders', { keyPath: 'id' });
+    tx.objectStore('jobs').createIndex('byBatchId', 'batchId');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,8 @@ import type {
   AssetRecord,
   EmbeddingRecord,
   FrameEmbeddingRecord,
+  DropRecord,
+  FolderRecord,
   JobRecord,
   JobStatus,
   LineageRecord,
@@ -56,6 +58,28 @@ export async function nextQueuedJobs(db: Db, limit: number, skip: ReadonlySet<st
     if (!skip.has(cursor.value.id)) out.push(cursor.value);
     cursor = await cursor.continue();
   }
+  return out;
+}
+
+/**
+ * Takes the oldest queued jobs not already taken and marks them processing for `owner`, in one
+ * transaction: a job is claimed once, whoever asks.
+ */
+export async function claimQueuedJobs(db: Db, limit: number, skip: ReadonlySet<string>, owner: string): Promise<JobRecord[]> {
+  const out: JobRecord[] = [];
+  const tx = db.transaction('jobs', 'readwrite');
+  const range = IDBKeyRange.bound(['queued', -Infinity], ['queued', Infinity]);
+  let cursor = await tx.store.index('byStatusCreatedAt').openCursor(range);
+  const now = Date.now();
+  while (cursor && out.length < limit) {
+    if (!skip.has(cursor.value.id)) {
+      const claimed: JobRecord = { ...cursor.value, status: 'processing', claimedBy: owner, updatedAt: now };
+      await cursor.update(claimed);
+      out.push(claimed);
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
   return out;
 }
 
@@ -229,4 +253,44 @@ export async function restoreAssetRecords(db: Db, bundles: AssetBundle[]): Promi
     for (const l of b.lineage) await tx.objectStore('lineage').put(l);
   }
   await tx.done;
+}
+
+// ---- drop manifests
+
+export async function putDrop(db: Db, drop: DropRecord): Promise<void> {
+  await db.put('drops', drop);
+}
+
+export async function getDrop(db: Db, id: string): Promise<DropRecord | undefined> {
+  return db.get('drops', id);
+}
+
+export async function listDrops(db: Db): Promise<DropRecord[]> {
+  return db.getAll('drops');
+}
+
+export async function deleteDrop(db: Db, id: string): Promise<void> {
+  await db.delete('drops', id);
+}
+
+export async function jobsOfDrop(db: Db, dropId: string): Promise<JobRecord[]> {
+  return db.getAllFromIndex('jobs', 'byBatchId', dropId);
+}
+
+// ---- remembered folders
+
+export async function listFolders(db: Db): Promise<FolderRecord[]> {
+  return (await db.getAll('folders')).sort((a, b) => a.addedAtMs - b.addedAtMs);
+}
+
+export async function getFolder(db: Db, id: string): Promise<FolderRecord | undefined> {
+  return db.get('folders', id);
+}
+
+export async function putFolder(db: Db, folder: FolderRecord): Promise<void> {
+  await db.put('folders', folder);
+}
+
+export async function deleteFolder(db: Db, id: string): Promise<void> {
+  await db.delete('folders', id);
 }

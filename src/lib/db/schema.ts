@@ -1,4 +1,7 @@
 import type { DBSchema } from 'idb';
+import type { DropEntry } from '../core/drop-manifest';
+
+export type { DropEntry };
 
 /** Where an original file's bytes live. OPFS is preferred: large blobs in IndexedDB are slow to write. */
 export type BlobLocation = 'opfs' | 'idb';
@@ -69,7 +72,11 @@ export interface IndexSnapshotRecord {
   savedAt: number;
 }
 
-export type JobStatus = 'queued' | 'processing' | 'stored' | 'duplicate' | 'failed';
+/**
+ * `staging`: the job is written before its file's bytes, so stored bytes always have an owner; a
+ * staging job whose drop was interrupted (tab closed) holds partial bytes and is discarded.
+ */
+export type JobStatus = 'staging' | 'queued' | 'processing' | 'stored' | 'duplicate' | 'failed';
 
 export interface JobRecord {
   id: string;
@@ -86,6 +93,26 @@ export interface JobRecord {
   message?: string;
   /** Asset this job produced, or the existing asset it duplicates. */
   assetId?: string;
+  /** Position of the file in its drop's manifest (`DropRecord.entries`). */
+  entryIndex?: number;
+  /** The import writer that claimed the job (status `processing`). */
+  claimedBy?: string;
+}
+
+/**
+ * The manifest of a drop, written before copying starts and removed once every file is in, so a
+ * reload or a closed tab mid-copy can tell the user exactly which files never made it in.
+ */
+export interface DropRecord {
+  /** Also the `batchId` of its jobs. */
+  id: string;
+  createdAtMs: number;
+  entries: DropEntry[];
+  /**
+   * File and folder handles from drag-and-drop or the pickers, where the browser gives them: after
+   * a reload the copy can continue from them once the user allows reading again.
+   */
+  roots?: FileSystemHandle[];
 }
 
 export interface LineageRecord {
@@ -143,18 +170,31 @@ export interface ClusterRecord {
   updatedAt: number;
 }
 
+/** A folder the user picked or dropped, remembered so it can be scanned again for what is new. */
+export interface FolderRecord {
+  id: string;
+  name: string;
+  handle: FileSystemDirectoryHandle;
+  addedAtMs: number;
+  lastScanAtMs: number;
+  /** `fileKey()` of every file already taken from it (core/drop-manifest.ts). */
+  seen: string[];
+}
+
 export interface ShoeboxDB extends DBSchema {
   assets: { key: string; value: AssetRecord; indexes: { bySha256: string; byAddedAt: number; byName: string } };
   blobs: { key: string; value: Blob };
   thumbnails: { key: string; value: ThumbnailRecord };
   embeddings: { key: string; value: EmbeddingRecord; indexes: { byModelId: string } };
-  jobs: { key: string; value: JobRecord; indexes: { byStatus: JobStatus; byStatusCreatedAt: [JobStatus, number]; byCreatedAt: number } };
+  jobs: { key: string; value: JobRecord; indexes: { byStatus: JobStatus; byStatusCreatedAt: [JobStatus, number]; byCreatedAt: number; byBatchId: string } };
   lineage: { key: string; value: LineageRecord; indexes: { bySourceAssetId: string } };
   meta: { key: string; value: unknown };
   queryTimings: { key: number; value: QueryTimingRecord; indexes: { byAt: number } };
   frameEmbeddings: { key: string; value: FrameEmbeddingRecord; indexes: { byAssetId: string; byModelId: string } };
   indexSnapshots: { key: string; value: IndexSnapshotRecord };
   clusters: { key: string; value: ClusterRecord; indexes: { byModelKey: string } };
+  drops: { key: string; value: DropRecord };
+  folders: { key: string; value: FolderRecord };
 }
 
-export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings' | 'frameEmbeddings' | 'indexSnapshots' | 'clusters';
+export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings' | 'frameEmbeddings' | 'indexSnapshots' | 'clusters' | 'drops' | 'folders';

@@ -39,6 +39,8 @@ export interface ClusterHost {
   thumbUrl(id: string): Promise<string>;
   member(id: string): { name: string; type: 'image' | 'video' } | undefined;
   announce(text: string): void;
+  /** Called after this tab changed the stored clusters, so other open tabs can read them again. */
+  changed?(): void;
 }
 
 /** The smallest group the Clusters view shows: a lone photo is not a group. */
@@ -69,6 +71,7 @@ export class ClusterState {
   /** Ids stored while clustering was busy: assigned together when it is free, not one batch at a time. */
   #pending = new Set<string>();
   #chain: Promise<unknown> = Promise.resolve();
+  #modelKey = '';
 
   constructor(host: ClusterHost) {
     this.#host = host;
@@ -90,6 +93,7 @@ export class ClusterState {
     this.#db = db;
     this.#clusterer = clusterer;
     this.#makeLabeler = makeLabeler;
+    this.#modelKey = modelKey;
     const s = await loadVlmSettings(db);
     this.vlm = { hasKey: !!s.apiKey, model: s.model, baseUrl: s.baseUrl ?? '' };
     // Automatic names computed in the background (after new photos arrive) reach the view this way.
@@ -99,6 +103,14 @@ export class ClusterState {
     await this.#run(async () => {
       await this.#show(await clusterer.init(modelKey));
       await this.#show(await clusterer.nameAutomatically());
+    }, false);
+  }
+
+  /** Reads the stored clusters again after another tab changed them. */
+  reload(): void {
+    this.#chain = this.#chain.then(async () => {
+      const clusterer = this.#clusterer;
+      if (clusterer) await this.#run(async () => this.#show(await clusterer.init(this.#modelKey)), false);
     });
   }
 
@@ -241,12 +253,14 @@ export class ClusterState {
     await this.#run(async () => this.#show(await fn()));
   }
 
-  async #run(fn: () => Promise<void>): Promise<void> {
+  /** `writes`: whether `fn` changes the stored clusters (other tabs are then told to read them again). */
+  async #run(fn: () => Promise<void>, writes = true): Promise<void> {
     this.status = 'working';
     try {
       await fn();
       this.status = 'ready';
       this.error = '';
+      if (writes) this.#host.changed?.();
     } catch (err) {
       this.status = 'error';
       this.error = `Clustering failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -1,6 +1,6 @@
 import { tick } from 'svelte';
 import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder';
-import { Ingester, type IngestEvent } from '../clients/ingester';
+import { Ingester, type IngestEvent, type InterruptedDrop } from '../clients/ingester';
 import { Indexer, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../clients/indexer';
 import { VideoFrames } from '../clients/video';
 import { Clusterer } from '../clients/clusterer';
@@ -9,6 +9,7 @@ import { ClusterState } from './clusters.svelte';
 import { DuplicatesState } from './duplicates.svelte';
 import { openLibraryDb, type Db } from '../db/db';
 import { deleteOriginal, getOriginal } from '../db/blob-store';
+import { deleteFolder, listFolders } from '../db/repo';
 import { addQueryTiming, deleteAssetRecords, restoreAssetRecords, type AssetBundle, countAssets, failedJobs, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
 import type { AssetRecord, AssetType, QueryTimingRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
@@ -81,6 +82,16 @@ const MAX_NOTICES = 100;
 /** Enough for every thumbnail on screen (results pages, clusters, duplicates) several times over. */
 const THUMB_URL_CACHE = 2000;
 const RECENT_REFRESH_MS = 10_000;
+/** What one tab tells the others about changes made outside the import (which has its own channel). */
+const LIBRARY_CHANNEL = 'shoebox:library';
+type LibraryMessage = { kind: 'deleted'; ids: string[] } | { kind: 'restored'; ids: string[] } | { kind: 'clusters' };
+
+/** Asks the browser to let Shoebox read kept files and folders again (a prompt needs a click). */
+async function mayRead(handles: FileSystemHandle[]): Promise<boolean> {
+  type Permitting = FileSystemHandle & { requestPermission?(o: { mode: 'read' }): Promise<PermissionState> };
+  const answers = await Promise.all(handles.map((h) => (h as Permitting).requestPermission?.({ mode: 'read' }) ?? 'granted'));
+  return answers.every((a) => a === 'granted');
+}
 
 function dataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -135,11 +146,20 @@ export class Library {
   searchError = $state('');
   timings = $state.raw<QueryTimingRecord[]>([]);
   storage = $state<StorageInfo | null>(null);
+  /** Whether this tab runs the import queue; other open tabs hand their files to it. */
+  isWriter = $state(false);
+  /** Drops a reload or a closed tab cut off mid-copy, with the files that never made it in. */
+  interruptedDrops = $state.raw<InterruptedDrop[]>([]);
+  /** Folders the user dropped or picked, which can be scanned again for what is new. */
+  folders = $state.raw<Array<{ id: string; name: string; lastScanAtMs: number }>>([]);
+  /** Files of this tab still being copied into the library: leaving the page now would lose them. */
+  copying = $state(0);
   /** Groups of similar media and their names. */
   readonly clusters = new ClusterState({
     thumbUrl: (id) => this.#thumbUrl(id),
     member: (id) => this.#assets.get(id),
     announce: (text) => (this.announcement = text),
+    changed: () => this.#tell({ kind: 'clusters' }),
   });
   /** Duplicate groups in three tiers; deletes go through deleteAssets, so undo works. */
   readonly duplicates = new DuplicatesState({
@@ -173,6 +193,8 @@ export class Library {
   #modelLoad: Promise<unknown> = Promise.resolve();
   /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
   #ingesterReady = Promise.withResolvers<Ingester>();
+  #channel: BroadcastChannel | null = null;
+  #folderHandles = new Map<string, FileSystemDirectoryHandle>();
 
   get ready(): boolean {
     return this.modelStatus === 'ready';
@@ -180,12 +202,14 @@ export class Library {
 
   async start(): Promise<void> {
     this.#db = await openLibraryDb();
+    this.#listen();
     const fromUrl = sourceFromUrl();
     if (fromUrl) await setMeta(this.#db, SETTINGS_KEY, fromUrl);
     this.source = fromUrl ?? (await getMeta<ModelSource>(this.#db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(this.#db, VIDEO_SETTINGS_KEY)) ?? {});
     await this.#reloadAssets();
     await this.#loadFailedJobs();
+    await this.#loadFolders();
     void this.refreshStorage();
     if (!(await this.#folderReadable())) {
       this.modelStatus = 'error';
@@ -261,6 +285,8 @@ export class Library {
     this.#video = new VideoFrames();
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
+    // Ids a previous writer's channel may still mention: this tab starts as a follower until told otherwise.
+    this.isWriter = false;
     const started = this.#ingester.start(
       { embed: this.#embedder.connectPort(), video: this.#video.connectPort() },
       key,
@@ -280,8 +306,7 @@ export class Library {
       }
       this.#say(`Model failed to load: ${this.modelError}`);
     }
-    const { resumed } = await started;
-    if (resumed) this.#say(`Resuming an unfinished import: ${resumed} file${resumed === 1 ? '' : 's'} left`);
+    await started;
     void this.refreshTimings();
   }
 
@@ -294,15 +319,140 @@ export class Library {
   }
 
   async addFiles(files: File[]): Promise<void> {
+    if (files.length === 0 || !this.#mayAdd()) return;
+    const { rejected } = await this.#copyIn(files.length, (ingester) => ingester.enqueue(files.map((file) => ({ file }))));
+    this.#sayRejected(rejected.length);
+  }
+
+  /** Dropped or picked files and folders as handles: read in the import worker and kept for an interrupted copy. */
+  async addHandles(roots: FileSystemHandle[]): Promise<void> {
+    if (roots.length === 0 || !this.#mayAdd()) return;
+    // The number of files is known only once the worker has walked the folders: count the drop as one until then.
+    const { rejected } = await this.#copyIn(1, (ingester) => ingester.enqueueHandles(roots));
+    this.#sayRejected(rejected.length);
+    await this.#loadFolders();
+  }
+
+  #mayAdd(): boolean {
+    if (this.needsFolderAccess) this.#say('Allow access to the model folder first; nothing was added.');
+    return !this.needsFolderAccess;
+  }
+
+  #sayRejected(count: number): void {
+    if (count) this.#say(`${count} file${count === 1 ? '' : 's'} could not be added`);
+  }
+
+  /** Runs a copy into the library while the page asks before it is left (the files are not all in yet). */
+  async #copyIn<T>(count: number, copy: (ingester: Ingester) => Promise<T>): Promise<T> {
+    this.copying += count;
+    try {
+      const ingester = await this.#ingesterReady.promise;
+      this.#requestPersistence();
+      return await copy(ingester);
+    } finally {
+      this.copying -= count;
+    }
+  }
+
+  /** Files picked again for a cut-off drop: the ones it is missing are added, the rest ignored. */
+  async addMissingFiles(dropId: string, files: File[]): Promise<void> {
     if (files.length === 0) return;
-    if (this.needsFolderAccess) {
-      this.#say('Allow access to the model folder first; nothing was added.');
+    const { added, stillMissing } = await this.#copyIn(files.length, (ingester) => ingester.addMissing(dropId, files.map((file) => ({ file }))));
+    this.#afterDropAdded(dropId, added, stillMissing);
+  }
+
+  /** Must run from a click: reading the kept handles again needs the user's permission. */
+  async continueDrop(dropId: string): Promise<void> {
+    const drop = this.interruptedDrops.find((d) => d.id === dropId);
+    if (!drop) return;
+    if (!(await mayRead(drop.roots))) {
+      this.#say('Shoebox was not allowed to read those files again; pick them with "Add them again" instead.');
       return;
     }
-    const ingester = await this.#ingesterReady.promise;
-    this.#requestPersistence();
-    const { rejected } = await ingester.enqueue(files);
-    if (rejected.length) this.#say(`${rejected.length} file${rejected.length === 1 ? '' : 's'} could not be added`);
+    const { added, stillMissing } = await this.#copyIn(drop.missing.length, (ingester) => ingester.continueDrop(dropId));
+    this.#afterDropAdded(dropId, added, stillMissing);
+  }
+
+  #afterDropAdded(dropId: string, added: number, stillMissing: number): void {
+    const drop = this.interruptedDrops.find((d) => d.id === dropId);
+    if (stillMissing === 0) this.interruptedDrops = this.interruptedDrops.filter((d) => d.id !== dropId);
+    else if (drop) {
+      // The worker knows which ones arrived; the list is read again on the next start. Keep the count honest now.
+      this.interruptedDrops = this.interruptedDrops.map((d) => (d.id === dropId ? { ...d, missing: d.missing.slice(d.missing.length - stillMissing) } : d));
+    }
+    this.#say(
+      stillMissing === 0
+        ? `Added ${added} missing file${added === 1 ? '' : 's'} again`
+        : `Added ${added} missing file${added === 1 ? '' : 's'}; ${stillMissing} still missing (pick the folder or the files themselves)`,
+    );
+  }
+
+  /** Must run from a click: adds what is new in a remembered folder since it was last scanned. */
+  async scanFolder(folderId: string): Promise<void> {
+    const handle = this.#folderHandles.get(folderId);
+    if (!handle) return;
+    if (!(await mayRead([handle]))) {
+      this.#say(`Shoebox was not allowed to read ${handle.name} again.`);
+      return;
+    }
+    const { found, rejected } = await this.#copyIn(1, (ingester) => ingester.scanFolder(folderId));
+    this.#say(found === 0 ? `Nothing new in ${handle.name}` : `${found} new file${found === 1 ? '' : 's'} in ${handle.name}`);
+    this.#sayRejected(rejected.length);
+    await this.#loadFolders();
+  }
+
+  async forgetFolder(folderId: string): Promise<void> {
+    if (!this.#db) return;
+    await deleteFolder(this.#db, folderId);
+    await this.#loadFolders();
+  }
+
+  async #loadFolders(): Promise<void> {
+    if (!this.#db) return;
+    const folders = await listFolders(this.#db);
+    this.#folderHandles = new Map(folders.map((f) => [f.id, f.handle]));
+    this.folders = folders.map(({ id, name, lastScanAtMs }) => ({ id, name, lastScanAtMs }));
+  }
+
+  async dismissDrop(dropId: string): Promise<void> {
+    this.interruptedDrops = this.interruptedDrops.filter((d) => d.id !== dropId);
+    await (await this.#ingesterReady.promise).dismissDrop(dropId);
+  }
+
+  // ---- other open tabs
+  #listen(): void {
+    if (typeof BroadcastChannel === 'undefined') return;
+    this.#channel = new BroadcastChannel(LIBRARY_CHANNEL);
+    this.#channel.onmessage = (e: MessageEvent<LibraryMessage>) => void this.#onOtherTab(e.data);
+  }
+
+  #tell(m: LibraryMessage): void {
+    this.#channel?.postMessage(m);
+  }
+
+  /** Another tab deleted, restored or regrouped: this tab's index, counts and views follow. */
+  async #onOtherTab(m: LibraryMessage): Promise<void> {
+    if (m.kind === 'clusters') {
+      this.clusters.reload();
+      return;
+    }
+    if (m.kind === 'deleted') {
+      await this.#indexer?.remove(m.ids);
+      this.#dropFromView(new Set(m.ids));
+    } else {
+      await this.#indexer?.restore(m.ids);
+      await this.#reloadAssets();
+      await this.rerun();
+    }
+  }
+
+  /** Items gone from the library leave the counts and every list at once. */
+  #dropFromView(gone: Set<string>): void {
+    for (const id of gone) this.#assets.delete(id);
+    this.assetCount = this.#assets.size;
+    this.results = this.results.filter((r) => !gone.has(r.id));
+    this.weakResults = this.weakResults.filter((r) => !gone.has(r.id));
+    this.recent = this.recent.filter((r) => !gone.has(r.id));
   }
 
   async resumeImport(): Promise<void> {
@@ -333,6 +483,17 @@ export class Library {
         this.importPaused = e.reason;
         this.#say(e.reason);
         break;
+      case 'resumed':
+        this.#say(`Resuming an unfinished import: ${e.left} file${e.left === 1 ? '' : 's'} left`);
+        break;
+      case 'role':
+        this.isWriter = e.writer;
+        void this.#indexer?.setWriter(e.writer);
+        break;
+      case 'interrupted':
+        this.interruptedDrops = e.drops;
+        this.#say(`${e.drops.reduce((n, d) => n + d.missing.length, 0)} files were not added: the page was closed or reloaded while they were being copied in`);
+        break;
       case 'idle':
         // Results refresh once the import settles rather than after every batch.
         void this.#storedChain.then(async () => {
@@ -348,7 +509,8 @@ export class Library {
   async #onStored(ids: string[]): Promise<void> {
     if (!this.#db) return;
     await this.#indexer?.addStored(ids);
-    this.clusters.added(ids);
+    // The writer tab groups new items; the others read its clusters when it says they changed.
+    if (this.isWriter) this.clusters.added(ids);
     const tx = this.#db.transaction('assets');
     const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
     for (const a of added) this.#assets.set(a.id, a);
@@ -545,6 +707,7 @@ export class Library {
     await this.#indexer?.remove(ids);
     await this.#ingester?.forget(ids);
     this.clusters.removed(ids);
+    this.#tell({ kind: 'deleted', ids: bundles.map((b) => b.asset.id) });
     const gone = new Set(bundles.map((b) => b.asset.id));
     for (const id of gone) this.#assets.delete(id);
     this.assetCount = this.#assets.size;
@@ -569,6 +732,7 @@ export class Library {
     const ids = pending.bundles.map((b) => b.asset.id);
     await this.#indexer?.restore(ids);
     this.clusters.added(ids);
+    this.#tell({ kind: 'restored', ids });
     await this.#reloadAssets();
     this.announcement = `Restored ${pending.bundles.length === 1 ? pending.bundles[0].asset.name : `${ids.length} items`}`;
     await this.rerun();
@@ -576,6 +740,7 @@ export class Library {
 
   /** After a library archive was merged in: the new items join search, clusters and the page. */
   async reloadAfterImport(ids: string[]): Promise<void> {
+    this.#tell({ kind: 'restored', ids });
     await this.#indexer?.addStored(ids);
     this.clusters.added(ids);
     await this.#reloadAssets();
