@@ -73,6 +73,9 @@ const RIGHT_TO_LEFT =
  */
 const EXTENSION = /(?<=.)\.[^.\s]{1,24}\s*$/su;
 
+/** A marker as {@link safeName} writes it, for the UI to draw it apart from the letters of the name. */
+export const MARKER = /⟪(?:[A-Z]{2,6}|U\+[0-9A-F]{4,6})⟫/gu;
+
 const FIRST_STRONG_ISOLATE = '\u2068';
 const POP_DIRECTIONAL_ISOLATE = '\u2069';
 

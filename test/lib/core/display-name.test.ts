@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayName, nameInText, safeName } from '../../../src/lib/core/display-name';
+import { MARKER, displayName, nameInText, safeName } from '../../../src/lib/core/display-name';
 
 /** Every bidirectional control of UAX #9 (embeddings, overrides, isolates, marks). */
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
@@ -58,6 +58,12 @@ describe('displayName', () => {
         expect(safeName(name)).not.toMatch(BIDI_CONTROLS);
       }
     }
+  });
+
+  it('writes every marker in the form the UI draws apart from the letters', () => {
+    const text = safeName('a\u202Eb\u0085c\u200Bd\u{E0041}e\u2029.jpg');
+    expect([...text.matchAll(MARKER)].map((m) => m[0])).toEqual(['⟪RLO⟫', '⟪U+0085⟫', '⟪ZWSP⟫', '⟪U+E0041⟫', '⟪PSEP⟫']);
+    expect(text.replace(MARKER, '')).toBe('abcde.jpg');
   });
 
   it('keeps names with different hidden characters apart', () => {
