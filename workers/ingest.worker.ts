@@ -38,6 +38,7 @@ import { attentionPool, meanPool } from '../src/lib/core/pooling';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../src/lib/core/video-settings';
 import { StageClock, type Stage, type StageTimings } from '../src/lib/core/stage-timings';
 import { toModelInput, type ModelInputSpec } from '../src/lib/core/model-input';
+import { nameInText } from '../src/lib/core/display-name';
 
 const MODEL_INPUT_PX = 224;
 const THUMBNAIL_MAX_EDGE_PX = 320;
@@ -265,7 +266,7 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
   const sha256 = await timed('sha256', () => sha256Hex(blob));
   const existing = await assetBySha256(db, sha256);
   if (existing) {
-    await finish(job, 'duplicate', `already in your library as "${existing.name}"`, existing.id);
+    await finish(job, 'duplicate', `already in your library as "${nameInText(existing.name)}"`, existing.id);
     return null;
   }
   const twin = inFlightSha.get(sha256);
@@ -482,7 +483,7 @@ async function storeOne(p: Prepared, record: StoredAsset): Promise<boolean> {
   } catch (err) {
     if (err instanceof DOMException && err.name === 'ConstraintError') {
       const existing = await assetBySha256(db, p.sha256);
-      await finish(p.job, 'duplicate', `already in your library as "${existing?.name ?? 'another file'}"`, existing?.id);
+      await finish(p.job, 'duplicate', `already in your library as "${existing ? nameInText(existing.name) : 'another file'}"`, existing?.id);
       return false;
     }
     throw err;
@@ -502,7 +503,7 @@ function afterStored(p: Prepared): void {
   const notes: string[] = [];
   if (p.kind === 'video' && p.video.readableSec !== undefined)
     notes.push(`the file is cut short: only the first ${p.video.readableSec.toFixed(1)} s could be read (kept)`);
-  if (p.nearDuplicateOf) notes.push(`looks like a near-duplicate of "${p.nearDuplicateOf.name}" (kept, marked in the library)`);
+  if (p.nearDuplicateOf) notes.push(`looks like a near-duplicate of "${nameInText(p.nearDuplicateOf.name)}" (kept, marked in the library)`);
   if (notes.length) emit({ type: 'job', id, name: p.job.name, status: 'stored', message: notes.join('; ') });
 }
 

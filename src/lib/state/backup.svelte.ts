@@ -1,4 +1,5 @@
 import { Archiver, download, pickSaveTarget, type ArchiveProgress } from '../clients/archiver';
+import { nameInText } from '../core/display-name';
 
 /** What backup needs from the library: which model's vectors to write, and a way to show an import. */
 export interface BackupHost {
@@ -89,7 +90,7 @@ export class Backup {
       let text = `Imported ${plural(result.added, 'photo or video', 'photos and videos')} (${result.present} already here).`;
       if (result.failed.length) {
         const first = result.failed[0];
-        text += ` ${plural(result.failed.length, 'item', 'items')} could not be added, e.g. ${first.name}: ${first.message}.`;
+        text += ` ${plural(result.failed.length, 'item', 'items')} could not be added, e.g. ${nameInText(first.name)}: ${first.message}.`;
       }
       this.message = text;
     } catch (err) {

@@ -3,6 +3,7 @@ import type { Labeler, LabelEvent } from '../clients/labeler';
 import type { Db } from '../db/db';
 import { forgetVlmKey, loadVlmSettings, saveVlmSettings, type VlmSettings } from '../db/vlm-settings';
 import type { ClusterNameSource } from '../db/schema';
+import { nameInText } from '../core/display-name';
 
 export interface ClusterCard {
   id: string;
@@ -162,20 +163,20 @@ export class ClusterState {
   async rename(id: string, name: string): Promise<void> {
     await this.#edit(() => this.#clusterer!.rename(id, name));
     const c = this.cards.find((x) => x.id === id);
-    if (c) this.#host.announce(c.nameSource === 'user' ? `Renamed to ${c.name}` : `Name set back to automatic: ${c.name}`);
+    if (c) this.#host.announce(c.nameSource === 'user' ? `Renamed to ${nameInText(c.name)}` : `Name set back to automatic: ${nameInText(c.name)}`);
   }
 
   async merge(intoId: string, otherId: string): Promise<void> {
     await this.#edit(() => this.#clusterer!.merge([intoId, otherId]));
     const kept = this.cards.find((c) => c.id === intoId) ?? this.cards.find((c) => c.id === otherId);
     if (kept && this.openId) await this.openCluster(kept.id);
-    if (kept) this.#host.announce(`Merged into ${kept.name}`);
+    if (kept) this.#host.announce(`Merged into ${nameInText(kept.name)}`);
   }
 
   async move(assetId: string, toId: string): Promise<void> {
     await this.#edit(() => this.#clusterer!.move(assetId, toId));
     const to = this.cards.find((c) => c.id === toId);
-    this.#host.announce(`Moved ${this.#host.member(assetId)?.name ?? 'item'} to ${to?.name ?? 'another cluster'}`);
+    this.#host.announce(`Moved ${nameInText(this.#host.member(assetId)?.name ?? 'item')} to ${to ? nameInText(to.name) : 'another cluster'}`);
     if (this.openId) await this.openCluster(this.cards.some((c) => c.id === this.openId) ? this.openId : null);
   }
 
@@ -227,7 +228,7 @@ export class ClusterState {
           const next = await clusterer.applyName({ clusterId: e.clusterId, membershipHash: e.membershipHash, name: e.name, description: e.description });
           if (next) await this.#show(next);
           this.naming = { ...this.naming, named: this.naming.named + 1 };
-          this.#host.announce(`Named “${e.name}”`);
+          this.#host.announce(`Named “${nameInText(e.name)}”`);
         });
       } else if (e.type === 'failed') this.naming = { ...this.naming, failed: this.naming.failed + 1 };
       else if (e.type === 'stopped') this.naming = { ...this.naming, message: e.message };

@@ -2,6 +2,7 @@ import type { DuplicateReport, Indexer } from '../clients/indexer';
 import type { Db } from '../db/db';
 import { deleteJobs } from '../db/repo';
 import type { AssetRecord, AssetType } from '../db/schema';
+import { nameInText } from '../core/display-name';
 
 export interface DuplicateItem {
   id: string;
@@ -141,7 +142,7 @@ export class DuplicatesState {
     if (!this.#db) return;
     await deleteJobs(this.#db, group.copies.map((c) => c.jobId));
     this.exact = this.exact.filter((g) => g.key !== group.key);
-    this.#host.announce(`Cleared ${plural(group.copies.length, 'refused copy', 'refused copies')} of ${group.original.name}`);
+    this.#host.announce(`Cleared ${plural(group.copies.length, 'refused copy', 'refused copies')} of ${nameInText(group.original.name)}`);
   }
 
   /** Takes deleted items off the page at once; the next scan confirms. */

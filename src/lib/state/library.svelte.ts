@@ -18,6 +18,7 @@ import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
 import { LruCache } from '../core/lru';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
+import { nameInText } from '../core/display-name';
 
 export interface ResultItem {
   id: string;
@@ -41,6 +42,8 @@ export interface ResultFilter {
 
 interface PendingDelete {
   label: string;
+  /** The deleted item's file name when there was one item, for the toast to show isolated. */
+  name: string | null;
   bundles: AssetBundle[];
   timer: ReturnType<typeof setTimeout>;
 }
@@ -716,7 +719,8 @@ export class Library {
     this.recent = this.recent.filter((r) => !gone.has(r.id));
     const names = bundles.map((b) => b.asset.name);
     this.pendingDelete = {
-      label: names.length === 1 ? `Deleted ${names[0]}` : `Deleted ${names.length} items`,
+      label: names.length === 1 ? `Deleted ${nameInText(names[0])}` : `Deleted ${names.length} items`,
+      name: names.length === 1 ? names[0] : null,
       bundles,
       timer: setTimeout(() => void this.#finishPendingDelete(), UNDO_MS),
     };
@@ -734,7 +738,7 @@ export class Library {
     this.clusters.added(ids);
     this.#tell({ kind: 'restored', ids });
     await this.#reloadAssets();
-    this.announcement = `Restored ${pending.bundles.length === 1 ? pending.bundles[0].asset.name : `${ids.length} items`}`;
+    this.announcement = `Restored ${pending.bundles.length === 1 ? nameInText(pending.bundles[0].asset.name) : `${ids.length} items`}`;
     await this.rerun();
   }
 
@@ -808,11 +812,11 @@ export class Library {
     const { gone } = await (await this.#ingesterReady.promise).retry([jobId]);
     if (gone.length) {
       this.notices = this.notices.map((n) => (n.jobId === jobId ? { ...n, message: "the file's data is no longer stored here; drop the file again" } : n));
-      this.announcement = `${notice?.name ?? 'The file'}: drop the file again`;
+      this.announcement = `${notice ? nameInText(notice.name) : 'The file'}: drop the file again`;
       return;
     }
     this.notices = this.notices.filter((n) => n.jobId !== jobId);
-    this.announcement = `Retrying ${notice?.name ?? 'the file'}`;
+    this.announcement = `Retrying ${notice ? nameInText(notice.name) : 'the file'}`;
   }
 
   async dismissJob(jobId: string): Promise<void> {
@@ -822,7 +826,7 @@ export class Library {
 
   #notice(name: string, status: Notice['status'], message: string, jobId?: string): void {
     this.notices = [{ key: ++this.#noticeKey, name, status, message, ...(jobId ? { jobId } : {}) }, ...this.notices].slice(0, MAX_NOTICES);
-    this.announcement = `${name}: ${message}`;
+    this.announcement = `${nameInText(name)}: ${message}`;
   }
 
   #say(message: string): void {
