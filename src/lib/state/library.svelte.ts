@@ -395,11 +395,11 @@ export class Library {
     const handle = this.#folderHandles.get(folderId);
     if (!handle) return;
     if (!(await mayRead([handle]))) {
-      this.#say(`Shoebox was not allowed to read ${handle.name} again.`);
+      this.#say(`Shoebox was not allowed to read ${nameInText(handle.name)} again.`);
       return;
     }
     const { found, rejected } = await this.#copyIn(1, (ingester) => ingester.scanFolder(folderId));
-    this.#say(found === 0 ? `Nothing new in ${handle.name}` : `${found} new file${found === 1 ? '' : 's'} in ${handle.name}`);
+    this.#say(found === 0 ? `Nothing new in ${nameInText(handle.name)}` : `${found} new file${found === 1 ? '' : 's'} in ${nameInText(handle.name)}`);
     this.#sayRejected(rejected.length);
     await this.#loadFolders();
   }
