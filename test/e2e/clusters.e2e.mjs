@@ -288,3 +288,24 @@ test('clusters: a rejected key says "API key rejected" and keeps the automatic n
   assert.deepEqual(after, before, 'automatic names kept');
   assert.ok(after.every((c) => c.automatic));
 });
+
+test('clusters: two open tabs show the same clusters; a rename in one reaches the other without a reload', async ({ page, context, url }) => {
+  const other = await context.newPage();
+  await openApp(page, url);
+  await openApp(other, url);
+  const files = [...PAIRS.red, ...PAIRS.blue];
+  // Added in the second tab: the first one, which runs the import, groups them.
+  await importFiles(other, files.map(fixtureImage), files.length);
+  for (const p of [page, other]) await showClusters(p);
+  await waitClusterCount(page, 2);
+  await waitClusterCount(other, 2);
+  const map = await clusterMap(page);
+  assert.deepEqual(await clusterMap(other), map, 'both tabs show the same groups with the same names');
+
+  const red = nameOfGroup(map, 'red-ball.jpg');
+  await membersOf(other, red);
+  await other.getByLabel('Cluster name').fill('Red Things');
+  await other.getByRole('button', { name: 'Rename' }).click();
+  await clusterList(page).getByRole('button', { name: 'Open cluster Red Things', exact: true }).waitFor({ timeout: 15_000 });
+  assert.deepEqual((await clusterMap(page))['Red Things'], map[red]);
+});

@@ -44,6 +44,9 @@ export interface ClusterHost {
   changed?(): void;
 }
 
+/** Another tab's cluster changes are read at most this often. */
+const RELOAD_DELAY_MS = 1500;
+
 /** The smallest group the Clusters view shows: a lone photo is not a group. */
 export const MIN_SHOWN_CLUSTER_SIZE = 2;
 
@@ -73,6 +76,7 @@ export class ClusterState {
   #pending = new Set<string>();
   #chain: Promise<unknown> = Promise.resolve();
   #modelKey = '';
+  #reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: ClusterHost) {
     this.#host = host;
@@ -107,12 +111,19 @@ export class ClusterState {
     }, false);
   }
 
-  /** Reads the stored clusters again after another tab changed them. */
+  /**
+   * Reads the stored clusters again after another tab changed them. Reading them is a pass over
+   * every vector, and a tab importing changes them after each batch: at most once per RELOAD_DELAY_MS.
+   */
   reload(): void {
-    this.#chain = this.#chain.then(async () => {
-      const clusterer = this.#clusterer;
-      if (clusterer) await this.#run(async () => this.#show(await clusterer.init(this.#modelKey)), false);
-    });
+    if (this.#reloadTimer) return;
+    this.#reloadTimer = setTimeout(() => {
+      this.#reloadTimer = undefined;
+      this.#chain = this.#chain.then(async () => {
+        const clusterer = this.#clusterer;
+        if (clusterer) await this.#run(async () => this.#show(await clusterer.init(this.#modelKey)), false);
+      });
+    }, RELOAD_DELAY_MS);
   }
 
   detach(): void {
