@@ -14,12 +14,12 @@ import {
   deleteJobs,
   getDrop,
   getFolder,
-  listFolders,
-  putFolder,
   getJob,
   jobsOfDrop,
   listDrops,
+  listFolders,
   putDrop,
+  putFolder,
   putJobs,
   requeueInterrupted,
   unfinishedJobs,
@@ -28,7 +28,8 @@ import {
 } from '../src/lib/db/repo';
 import type { AssetRecord, DropEntry, DropRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../src/lib/db/schema';
 import { fileKey, matchMissing, missingEntries, newSinceLastScan, type Candidate } from '../src/lib/core/drop-manifest';
-import { DIMENSION_BYTES, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
+import { SNIFF_BYTES, pixelLimitReason, rejectionReason, sniffFileKind } from '../src/lib/core/file-kind';
+import { scanImageDimensions } from '../src/lib/core/image-dimensions';
 import { sha256Hex } from '../src/lib/core/sha256';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashToHex } from '../src/lib/core/phash';
 import { HammingIndex } from '../src/lib/core/hamming-index';
@@ -255,9 +256,9 @@ async function prepare(job: JobRecord): Promise<Prepared | null> {
     await finish(job, 'failed', BYTES_GONE);
     return null;
   }
-  const head = new Uint8Array(await blob.slice(0, DIMENSION_BYTES).arrayBuffer());
-  const fileKind = sniffFileKind(head.subarray(0, SNIFF_BYTES));
-  const reason = rejectionReason(fileKind, blob.size, imageDimensions(head, fileKind));
+  const fileKind = sniffFileKind(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  const readBytes = async (offsetBytes: number, lengthBytes: number) => new Uint8Array(await blob.slice(offsetBytes, offsetBytes + lengthBytes).arrayBuffer());
+  const reason = rejectionReason(fileKind, blob.size, await scanImageDimensions(readBytes, blob.size, fileKind));
   clock.add('read', readStartMs, performance.now());
   if (reason) {
     await finish(job, 'failed', reason);
@@ -318,6 +319,13 @@ async function prepareImage(job: JobRecord, blob: Blob, sha256: string): Promise
   }
   try {
     const { width, height } = bitmap;
+    // Backstop for a header that understated the size: too late to spare the decode, not too late to stop the rest.
+    const tooLarge = pixelLimitReason({ width, height });
+    if (tooLarge) {
+      inFlightSha.delete(sha256);
+      await finish(job, 'failed', tooLarge);
+      return null;
+    }
     const still = await deriveStill(bitmap, width, height);
     const cropStartMs = performance.now();
     const crop = centerSquare(width, height);

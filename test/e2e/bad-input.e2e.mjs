@@ -22,6 +22,43 @@ const MIME = {
 const payload = (c) => ({ name: c.name, mimeType: MIME[extname(c.name).toLowerCase()] ?? 'application/octet-stream', buffer: readFileSync(join(CORPUS, c.file)) });
 const goodPayload = (name) => ({ name, mimeType: MIME[extname(name)], buffer: readFileSync(fixtureImage(name)) });
 
+/**
+ * A real baseline JPEG of flat mid-grey, written directly: one component, and Huffman tables of a
+ * single one-bit code, so each 8 × 8 block is "DC unchanged, end of block" in two zero bits.
+ * 160 megapixels take under a millisecond and 625 KB, where encoding pixels took 1.4–11 s here.
+ */
+function flatGreyJpeg(width, height) {
+  const segment = (marker, payload) => Buffer.from([0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff, ...payload]);
+  const oneCodeTable = (classAndId) => [classAndId, 1, ...new Array(15).fill(0), 0];
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    segment(0xe0, [...Buffer.from('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0]),
+    segment(0xdb, [0, ...new Array(64).fill(1)]),
+    segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
+    segment(0xc4, [...oneCodeTable(0x00), ...oneCodeTable(0x10)]),
+    segment(0xda, [1, 1, 0x00, 0, 63, 0]),
+    Buffer.alloc(Math.ceil((blocks * 2) / 8)),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
+
+/**
+ * The JPEG with about `paddingBytes` of APP11–APP15 segments (which decoders skip) inserted
+ * after its JFIF segment, so its frame header lies that far into the file.
+ */
+function padBeforeFrameHeader(jpeg, paddingBytes) {
+  assert.equal(jpeg.readUInt16BE(0), 0xffd8, 'starts with SOI');
+  const afterJfif = jpeg.readUInt16BE(2) === 0xffe0 ? 4 + jpeg.readUInt16BE(4) : 2;
+  const segments = [];
+  for (let left = paddingBytes, i = 0; left > 0; i++) {
+    const payload = Buffer.alloc(Math.min(65533, Math.max(left - 4, 0)), 0x41 + (i % 26));
+    segments.push(Buffer.from([0xff, 0xeb + (i % 5), (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload);
+    left -= payload.length + 4;
+  }
+  return Buffer.concat([jpeg.subarray(0, afterJfif), ...segments, jpeg.subarray(afterJfif)]);
+}
+
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 if (!haveCorpus) {
@@ -189,4 +226,49 @@ test('bad input: Retry runs the file again from its stored bytes, or asks for it
   await page.getByRole('button', { name: 'Retry lost.png', exact: true }).click();
   await waitMessage(page, /^lost\.png: .*drop the file again/);
   await expectCount(page, 1);
+}, { timeoutMs: 60_000 });
+
+test('bad input: a 160-megapixel JPEG with its frame header 320 KB in is refused, naming its size; the rest of the drop is stored', async ({ page, url, log }) => {
+  const madeStartMs = Date.now();
+  const padded = padBeforeFrameHeader(flatGreyJpeg(16000, 10000), 320 * 1024);
+  log(`160 MP JPEG made in ${Date.now() - madeStartMs} ms: ${padded.length} bytes with its padding`);
+  assert.ok(padded.indexOf(Buffer.from([0xff, 0xc0])) > 320 * 1024, 'the frame header lies past the first 320 KiB');
+  const goodPadded = padBeforeFrameHeader(readFileSync(fixtureImage('blue-sky.jpg')), 320 * 1024);
+  // Its size is not readable: the last padding segment claims more bytes than the file has.
+  const cut = padded.subarray(0, 200 * 1024);
+
+  await openApp(page, url);
+  // The same writer's output is a photo this browser decodes: the giant would be decoded if let through.
+  const decoded = await page.evaluate(async (bytes) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }));
+    const ctx = new OffscreenCanvas(1, 1).getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    return { width: bitmap.width, height: bitmap.height, grey: [...ctx.getImageData(0, 0, 1, 1).data] };
+  }, [...flatGreyJpeg(640, 480)]);
+  assert.deepEqual(decoded, { width: 640, height: 480, grey: [128, 128, 128, 255] });
+
+  const droppedMs = Date.now();
+  await ui(page).fileInput.setInputFiles([
+    { name: 'giant-16000x10000.jpg', mimeType: 'image/jpeg', buffer: padded },
+    { name: 'cut-in-its-metadata.jpg', mimeType: 'image/jpeg', buffer: cut },
+    { name: 'blue-sky-padded.jpg', mimeType: 'image/jpeg', buffer: goodPadded },
+    goodPayload('red-ball.jpg'),
+  ]);
+  await waitMessage(page, /^giant-16000x10000\.jpg: /, 30_000);
+  log(`refused ${Date.now() - droppedMs} ms after the drop`);
+  await expectText(ui(page).status, /^\s*Indexed 4 of 4\b/, 30_000);
+  await expectCount(page, 2);
+  const msgs = await messageTexts(page);
+  assert.deepEqual(msgs.filter((m) => m.startsWith('giant-')), [
+    'giant-16000x10000.jpg: the photo is too large to open: 16000 × 10000 px is 160 megapixels (up to 150 megapixels can be added)',
+  ]);
+  assert.deepEqual(msgs.filter((m) => m.startsWith('cut-')), [
+    'cut-in-its-metadata.jpg: could not be decoded: a JPEG segment runs past the end of the file, so its pixel size is unknown',
+  ]);
+  assert.deepEqual(msgs.filter((m) => m.startsWith('blue-sky') || m.startsWith('red-ball')), [], 'the good photos are added without a message');
+  await expectText(ui(page).library, 'blue-sky-padded.jpg');
+  await expectText(ui(page).library, 'red-ball.jpg');
+  const counts = await storeCounts(page);
+  assert.equal(counts.assets, 2, `assets: ${JSON.stringify(counts)}`);
+  assert.equal(counts.jobs.failed, 2, 'both refused files are listed as failed');
 }, { timeoutMs: 60_000 });

@@ -1,3 +1,5 @@
+import type { DimensionScan, PixelSize } from './image-dimensions';
+
 /**
  * Tells what a file is from its first bytes ("magic numbers"), not from its name or the
  * browser's guessed MIME type, which both lie (a text file renamed .jpg, a .JPG that is a PNG).
@@ -62,92 +64,29 @@ export function sniffFileKind(head: Uint8Array): FileKind {
  */
 export const MAX_IMAGE_PIXELS = 150_000_000;
 
-/** Bytes needed by {@link imageDimensions}: JPEG metadata (EXIF, ICC, XMP) may precede the frame header. */
-export const DIMENSION_BYTES = 256 * 1024;
-
-export interface PixelSize {
-  width: number;
-  height: number;
-}
-
-const u16be = (b: Uint8Array, i: number) => (b[i] << 8) | b[i + 1];
-const u16le = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8);
-const u32be = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-const u24le = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
-
-/** JPEG: walks the marker segments to the first SOFn (C0–CF except C4 DHT, C8 JPG, CC DAC). */
-function jpegSize(b: Uint8Array): PixelSize | null {
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return null;
-    const marker = b[i + 1];
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      i += 2;
-      continue;
-    }
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
-      return { width: u16be(b, i + 7), height: u16be(b, i + 5) };
-    if (marker === 0xd9 || marker === 0xda) return null;
-    i += 2 + u16be(b, i + 2);
-  }
-  return null;
-}
-
-/** WebP: VP8 key frame (14-bit sizes), VP8L (14-bit sizes minus one), VP8X canvas (24-bit minus one). */
-function webpSize(b: Uint8Array): PixelSize | null {
-  const chunk = ascii(b, 12, 4);
-  if (chunk === 'VP8 ' && b.length >= 30) return { width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
-  if (chunk === 'VP8L' && b.length >= 25) {
-    const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
-    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
-  }
-  if (chunk === 'VP8X' && b.length >= 30) return { width: u24le(b, 24) + 1, height: u24le(b, 27) + 1 };
-  return null;
-}
-
-/**
- * Pixel size a photo declares in its header, read without decoding it; null when the format
- * keeps it elsewhere (AVIF) or the header is cut short. Stored orientation (before EXIF rotation).
- */
-export function imageDimensions(head: Uint8Array, kind: FileKind): PixelSize | null {
-  if (kind.kind !== 'image') return null;
-  switch (kind.format) {
-    case 'jpeg':
-      return jpegSize(head);
-    case 'png':
-      return head.length >= 24 && ascii(head, 12, 4) === 'IHDR' ? { width: u32be(head, 16), height: u32be(head, 20) } : null;
-    case 'gif':
-      return head.length >= 10 ? { width: u16le(head, 6), height: u16le(head, 8) } : null;
-    case 'webp':
-      return webpSize(head);
-    case 'bmp': {
-      if (head.length < 26 || u16le(head, 14) === 12) return null;
-      const signed = (i: number) => head[i] | (head[i + 1] << 8) | (head[i + 2] << 16) | (head[i + 3] << 24);
-      return { width: Math.abs(signed(18)), height: Math.abs(signed(22)) };
-    }
-    default:
-      return null;
-  }
-}
-
 const megapixels = (pixels: number) => `${Math.round(pixels / 1e6)} megapixels`;
+
+/** Why a photo of this many pixels is not opened, or null when it can be. */
+export function pixelLimitReason(size: PixelSize): string | null {
+  const pixels = size.width * size.height;
+  if (pixels > MAX_IMAGE_PIXELS)
+    return `the photo is too large to open: ${size.width} × ${size.height} px is ${megapixels(pixels)} (up to ${megapixels(MAX_IMAGE_PIXELS)} can be added)`;
+  if (pixels === 0) return 'could not be decoded: the image header says it has no pixels';
+  return null;
+}
 
 /**
  * The sentence shown next to a file Shoebox cannot add, or null when it can try.
- * `size` is what {@link imageDimensions} read from the header, when it could.
+ * `header` is what `scanImageDimensions` found in the file's headers, when it was asked.
  */
-export function rejectionReason(kind: FileKind, sizeBytes: number, size?: PixelSize | null): string | null {
+export function rejectionReason(kind: FileKind, sizeBytes: number, header?: DimensionScan | null): string | null {
   if (sizeBytes === 0) return 'the file is empty (0 bytes)';
   switch (kind.kind) {
     case 'image':
-      if (size && size.width * size.height > MAX_IMAGE_PIXELS)
-        return `the photo is too large to open: ${size.width} × ${size.height} px is ${megapixels(size.width * size.height)} (up to ${megapixels(MAX_IMAGE_PIXELS)} can be added)`;
-      if (size && (size.width === 0 || size.height === 0)) return 'could not be decoded: the image header says it has no pixels';
-      return null;
+      if (!header) return null;
+      // Without a size it can trust, Shoebox does not decode: the decoder would find out the hard way.
+      if ('problem' in header) return `could not be decoded: ${header.problem}, so its pixel size is unknown`;
+      return pixelLimitReason(header.size);
     case 'unsupported-image':
       switch (kind.format) {
         case 'heic':

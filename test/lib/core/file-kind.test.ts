@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAX_IMAGE_PIXELS, SNIFF_BYTES, imageDimensions, rejectionReason, sniffFileKind, type FileKind } from '../../../src/lib/core/file-kind';
+import { MAX_IMAGE_PIXELS, SNIFF_BYTES, pixelLimitReason, rejectionReason, sniffFileKind, type FileKind } from '../../../src/lib/core/file-kind';
 
 /** Builds a header from byte values and ASCII strings, in order. */
 function bytes(...parts: Array<number | string | number[]>): Uint8Array {
@@ -131,43 +131,47 @@ describe('rejectionReason', () => {
   });
 });
 
-describe('imageDimensions', () => {
-  const jpegKind: FileKind = { kind: 'image', format: 'jpeg' };
-  // SOF0 after an APP0 segment and a 300-byte APP1 (EXIF) segment: the walk must skip both.
-  const sof = (marker: number, width: number, height: number) => [0xff, marker, 0x00, 0x11, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3];
-  const app1 = [0xff, 0xe1, 0x01, 0x2c, ...new Array<number>(298).fill(0x45)];
-  it.each<{ name: string; head: Uint8Array; kind: FileKind; want: { width: number; height: number } | null }>([
-    { name: 'JPEG baseline after APP0 + EXIF', head: bytes(0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'JFIF', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, app1, sof(0xc0, 10000, 7500)), kind: jpegKind, want: { width: 10000, height: 7500 } },
-    { name: 'JPEG progressive (SOF2)', head: bytes(0xff, 0xd8, sof(0xc2, 640, 480)), kind: jpegKind, want: { width: 640, height: 480 } },
-    { name: 'JPEG: DHT (C4) is not a frame header', head: bytes(0xff, 0xd8, 0xff, 0xc4, 0x00, 0x04, 0, 0, sof(0xc0, 32, 16)), kind: jpegKind, want: { width: 32, height: 16 } },
-    { name: 'JPEG cut before the frame header', head: bytes(0xff, 0xd8, app1.slice(0, 40)), kind: jpegKind, want: null },
-    { name: 'PNG IHDR', head: bytes(0x89, 'PNG', 0x0d, 0x0a, 0x1a, 0x0a, u32be(13), 'IHDR', u32be(30000), u32be(20000), 1, 0, 0, 0, 0), kind: { kind: 'image', format: 'png' }, want: { width: 30000, height: 20000 } },
-    { name: 'GIF logical screen', head: bytes('GIF89a', 0x40, 0x01, 0xf0, 0x00, 0xf7, 0, 0), kind: { kind: 'image', format: 'gif' }, want: { width: 320, height: 240 } },
-    { name: 'WebP VP8L (sizes minus one, 14 bits each)', head: bytes('RIFF', u32le(100), 'WEBP', 'VP8L', u32le(90), 0x2f, u32le((319 & 0x3fff) | ((239 & 0x3fff) << 14))), kind: { kind: 'image', format: 'webp' }, want: { width: 320, height: 240 } },
-    { name: 'WebP VP8X canvas (24 bits minus one)', head: bytes('RIFF', u32le(100), 'WEBP', 'VP8X', u32le(10), u32le(0), [0x0f, 0x27, 0x00], [0x0f, 0x27, 0x00]), kind: { kind: 'image', format: 'webp' }, want: { width: 10000, height: 10000 } },
-    { name: 'BMP bottom-up (negative height is top-down)', head: bytes('BM', u32le(0), u32le(0), u32le(54), u32le(40), u32le(320), u32le(-240 >>> 0), 1, 0, 24, 0), kind: { kind: 'image', format: 'bmp' }, want: { width: 320, height: 240 } },
-    { name: 'AVIF keeps its size elsewhere', head: bytes(u32be(0x20), 'ftyp', 'avif'), kind: { kind: 'image', format: 'avif' }, want: null },
-    { name: 'not an image', head: bytes(0x1a, 0x45, 0xdf, 0xa3), kind: { kind: 'video', format: 'webm' }, want: null },
-  ])('$name', ({ head, kind, want }) => {
-    expect(imageDimensions(head, kind)).toEqual(want);
-  });
-});
-
 describe('rejectionReason for the pixel size', () => {
   const png: FileKind = { kind: 'image', format: 'png' };
+  const size = (width: number, height: number) => ({ size: { width, height } });
   it('refuses a decompression bomb before decoding, naming its size', () => {
-    expect(rejectionReason(png, 109_445, { width: 30000, height: 30000 })).toBe(
+    expect(rejectionReason(png, 109_445, size(30000, 30000))).toBe(
       'the photo is too large to open: 30000 × 30000 px is 900 megapixels (up to 150 megapixels can be added)',
     );
   });
+  it('names a 160-megapixel photo just over the limit', () => {
+    expect(rejectionReason(png, 937_767, size(16000, 10000))).toBe(
+      'the photo is too large to open: 16000 × 10000 px is 160 megapixels (up to 150 megapixels can be added)',
+    );
+  });
   it('accepts a 100-megapixel photo', () => {
-    expect(rejectionReason(png, 800_000, { width: 10000, height: 10000 })).toBeNull();
+    expect(rejectionReason(png, 800_000, size(10000, 10000))).toBeNull();
   });
   it('the limit is inclusive', () => {
-    expect(rejectionReason(png, 1, { width: MAX_IMAGE_PIXELS, height: 1 })).toBeNull();
-    expect(rejectionReason(png, 1, { width: MAX_IMAGE_PIXELS + 1, height: 1 })).toMatch(/too large/);
+    expect(rejectionReason(png, 1, size(MAX_IMAGE_PIXELS, 1))).toBeNull();
+    expect(rejectionReason(png, 1, size(MAX_IMAGE_PIXELS + 1, 1))).toMatch(/too large/);
   });
   it('a header that declares no pixels cannot be decoded', () => {
-    expect(rejectionReason(png, 100, { width: 0, height: 240 })).toMatch(/no pixels/);
+    expect(rejectionReason(png, 100, size(0, 240))).toMatch(/no pixels/);
+  });
+  it('a photo whose size cannot be read is refused, saying why', () => {
+    expect(rejectionReason(png, 100, { problem: 'the JPEG ends before its frame header' })).toBe(
+      'could not be decoded: the JPEG ends before its frame header, so its pixel size is unknown',
+    );
+  });
+  it('a video is not judged by an image header', () => {
+    expect(rejectionReason({ kind: 'video', format: 'mp4' }, 100, null)).toBeNull();
+  });
+});
+
+describe('pixelLimitReason (the check after decoding)', () => {
+  it.each([
+    { width: 12000, height: 12500, want: null },
+    { width: 12500, height: 12001, want: /12500 × 12001 px is 150 megapixels/ },
+    { width: 16000, height: 10000, want: /16000 × 10000 px is 160 megapixels/ },
+  ])('$width × $height', ({ width, height, want }) => {
+    const got = pixelLimitReason({ width, height });
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toMatch(want);
   });
 });
