@@ -93,3 +93,40 @@ export async function deleteOriginal(db: Db, id: string, location: BlobLocation)
   }
   await db.delete('blobs', id);
 }
+
+/** Ids of every file in the originals folder (empty without OPFS). Names only: no file is opened. */
+export async function listOpfsOriginals(): Promise<string[]> {
+  const dir = await opfsDir();
+  if (!dir) return [];
+  const ids: string[] = [];
+  try {
+    // TypeScript's DOM types lack the directory iterator every OPFS browser has.
+    const entries = (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
+    for await (const [name, handle] of entries) if (handle.kind === 'file') ids.push(name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  return ids;
+}
+
+export interface OpfsFileInfo {
+  id: string;
+  lastModifiedMs: number;
+  sizeBytes: number;
+}
+
+/** Time and size of the given files in the originals folder; files gone meanwhile are left out. */
+export async function statOpfsOriginals(ids: readonly string[]): Promise<OpfsFileInfo[]> {
+  const dir = await opfsDir();
+  if (!dir) return [];
+  const out: OpfsFileInfo[] = [];
+  for (const id of ids) {
+    try {
+      const file = await (await dir.getFileHandle(id)).getFile();
+      out.push({ id, lastModifiedMs: file.lastModified, sizeBytes: file.size });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  return out;
+}

@@ -43,6 +43,12 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     const clusters = db.createObjectStore('clusters', { keyPath: 'id' });
     clusters.createIndex('byModelKey', 'modelKey');
   },
+  // v4: deletes waiting out their undo window, kept in storage so a reload neither loses the
+  // undo nor leaves the deleted original behind.
+  (db) => {
+    const tombstones = db.createObjectStore('tombstones', { keyPath: 'id' });
+    tombstones.createIndex('byExpiresAt', 'expiresAtMs');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -136,6 +136,11 @@ const V3_LAYOUT: typeof V1_LAYOUT = {
   clusters: { keyPath: 'id', autoIncrement: false, indexes: { byModelKey: { keyPath: 'modelKey', unique: false } } },
 };
 
+const V4_LAYOUT: typeof V1_LAYOUT = {
+  ...V3_LAYOUT,
+  tombstones: { keyPath: 'id', autoIncrement: false, indexes: { byExpiresAt: { keyPath: 'expiresAtMs', unique: false } } },
+};
+
 /** Reads the layout back through the raw IndexedDB API, independent of idb's typings. */
 function layoutOf(db: Db): typeof V1_LAYOUT {
   const raw = unwrap(db);
@@ -158,14 +163,14 @@ function layoutOf(db: Db): typeof V1_LAYOUT {
 describe('openLibraryDb: schema and migrations', () => {
   it('SCHEMA_VERSION is the number of migrations', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it('a fresh database gets every store and index of the schema', async () => {
     const db = await open(uniqueName('fresh'));
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V3_LAYOUT).sort());
-    expect(layoutOf(db)).toEqual(V3_LAYOUT);
+    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V4_LAYOUT).sort());
+    expect(layoutOf(db)).toEqual(V4_LAYOUT);
   });
 
   it('a v1 library upgrades to v2: new stores for frames and index snapshots, data kept', async () => {
@@ -199,6 +204,18 @@ describe('openLibraryDb: schema and migrations', () => {
     expect(await getMeta(v3, 'migration:3')).toMatchObject({ from: 2, to: 3 });
   });
 
+  it('a v3 library upgrades to v4: a tombstones store for deletes in their undo window, data kept', async () => {
+    const name = uniqueName('v3v4');
+    const v3 = await open(name, 3);
+    await commitAsset(v3, 'none', stored('a1', 'sha-a1'));
+    v3.close();
+    const v4 = await open(name, 4);
+    expect(layoutOf(v4)).toEqual(V4_LAYOUT);
+    expect((await listAssets(v4)).map((a) => a.id)).toEqual(['a1']);
+    expect(await v4.count('tombstones')).toBe(0);
+    expect(await getMeta(v4, 'migration:4')).toMatchObject({ from: 3, to: 4 });
+  });
+
   it('a nonexistent (v0) database migrates to v1 and records schemaVersion and migration:1', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     const db = await open(uniqueName('v0'), 1);
@@ -223,7 +240,7 @@ describe('openLibraryDb: schema and migrations', () => {
     expect(await again.get('embeddings', 'a1')).toMatchObject({ modelId: 'm@q8', vector: new Float32Array([0.6, 0.8]) });
   });
 
-  describe('a future step (v3 → v4)', () => {
+  describe('a future step (v4 → v5)', () => {
     // Stand-in for a later release: index assets by MIME type. Uses the raw store because the
     // index is deliberately not part of the typed schema.
     const addByMime: (typeof MIGRATIONS)[number] = (_db, tx) => {
@@ -236,52 +253,52 @@ describe('openLibraryDb: schema and migrations', () => {
       return ((await index.getAll(mime)) as AssetRecord[]).map((a) => a.id).sort();
     }
 
-    it('upgrades a v3 library with data, keeping the data and indexing it', async () => {
-      const name = uniqueName('v4');
-      const before = await open(name, 3);
+    it('upgrades a v4 library with data, keeping the data and indexing it', async () => {
+      const name = uniqueName('v5');
+      const before = await open(name, 4);
       await commitAsset(before, 'none', stored('a1', 'sha-a1'));
       await commitAsset(before, 'none', { ...stored('a2', 'sha-a2'), asset: { ...asset('a2', 'sha-a2'), mime: 'image/png' } });
       await setMeta(before, 'user-setting', { dtype: 'q8' });
       before.close();
 
-      const v4 = await open(name, 4, NEXT);
-      expect(v4.version).toBe(4);
-      expect(layoutOf(v4).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
-      expect(await byMime(v4, 'image/jpeg')).toEqual(['a1']);
-      expect(await byMime(v4, 'image/png')).toEqual(['a2']);
-      expect((await listAssets(v4)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
-      expect(await v4.count('thumbnails')).toBe(2);
-      expect(await getMeta(v4, 'user-setting')).toEqual({ dtype: 'q8' });
-      expect(await getMeta(v4, 'schemaVersion')).toBe(4);
-      expect(await getMeta(v4, 'migration:4')).toMatchObject({ from: 3, to: 4 });
-      expect(await getMeta(v4, 'migration:3')).toMatchObject({ from: 0, to: 3 });
+      const v5 = await open(name, 5, NEXT);
+      expect(v5.version).toBe(5);
+      expect(layoutOf(v5).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
+      expect(await byMime(v5, 'image/jpeg')).toEqual(['a1']);
+      expect(await byMime(v5, 'image/png')).toEqual(['a2']);
+      expect((await listAssets(v5)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+      expect(await v5.count('thumbnails')).toBe(2);
+      expect(await getMeta(v5, 'user-setting')).toEqual({ dtype: 'q8' });
+      expect(await getMeta(v5, 'schemaVersion')).toBe(5);
+      expect(await getMeta(v5, 'migration:5')).toMatchObject({ from: 4, to: 5 });
+      expect(await getMeta(v5, 'migration:4')).toMatchObject({ from: 0, to: 4 });
     });
 
-    it('a fresh database walks v0 → v4 in one upgrade', async () => {
-      const db = await open(uniqueName('v0v4'), 4, NEXT);
+    it('a fresh database walks v0 → v5 in one upgrade', async () => {
+      const db = await open(uniqueName('v0v5'), 5, NEXT);
       expect(layoutOf(db)).toEqual({
-        ...V3_LAYOUT,
-        assets: { ...V3_LAYOUT.assets, indexes: { ...V3_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
+        ...V4_LAYOUT,
+        assets: { ...V4_LAYOUT.assets, indexes: { ...V4_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
       });
-      expect(await getMeta(db, 'migration:4')).toMatchObject({ from: 0, to: 4 });
+      expect(await getMeta(db, 'migration:5')).toMatchObject({ from: 0, to: 5 });
     });
 
     it('an open older connection closes itself so the upgrade is not blocked', async () => {
       const name = uniqueName('blocking');
-      const older = await open(name, 3);
-      const v4 = await open(name, 4, NEXT);
-      expect(v4.version).toBe(4);
+      const older = await open(name, 4);
+      const v5 = await open(name, 5, NEXT);
+      expect(v5.version).toBe(5);
       // The old connection is closed: using it throws instead of hanging.
       expect(() => older.transaction('meta')).toThrow();
     });
 
     it('an older build cannot open a newer library (VersionError), and the data is untouched', async () => {
       const name = uniqueName('downgrade');
-      const v4 = await open(name, 4, NEXT);
-      await setMeta(v4, 'k', 'v');
-      v4.close();
+      const v5 = await open(name, 5, NEXT);
+      await setMeta(v5, 'k', 'v');
+      v5.close();
       await expect(openLibraryDb(name)).rejects.toMatchObject({ name: 'VersionError' });
-      const again = await open(name, 4, NEXT);
+      const again = await open(name, 5, NEXT);
       expect(await getMeta(again, 'k')).toBe('v');
     });
   });
@@ -546,13 +563,14 @@ describe('repo: delete and undo', () => {
     const counts = async () => Promise.all(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'].map((s) => db.count(s as 'assets')));
     expect(await counts()).toEqual([2, 4, 2, 2, 4]);
 
-    const bundles = await deleteAssetRecords(db, ['v1', 'missing']);
-    expect(bundles.map((b) => b.asset.id)).toEqual(['v1']);
+    const tombstones = await deleteAssetRecords(db, ['v1', 'missing'], 5_000, 8_000);
+    expect(tombstones.map((t) => [t.id, t.name, t.deletedAtMs, t.expiresAtMs])).toEqual([['v1', 'v1.jpg', 5_000, 13_000]]);
     expect(await counts()).toEqual([1, 1, 1, 0, 2]);
     expect((await listAssets(db)).map((a) => a.id)).toEqual(['keep']);
 
-    await restoreAssetRecords(db, bundles);
+    expect(await restoreAssetRecords(db, ['v1'], () => 12_999)).toMatchObject({ final: [] });
     expect(await counts()).toEqual([2, 4, 2, 2, 4]);
+    expect(await db.count('tombstones')).toBe(0);
     expect(await db.get('frameEmbeddings', 'v1#1')).toMatchObject({ timestampSec: 2.5 });
   });
 });

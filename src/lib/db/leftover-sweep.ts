@@ -1,0 +1,95 @@
+import type { Db } from './db';
+import { deleteOriginal, listOpfsOriginals, statOpfsOriginals } from './blob-store';
+import { ownerId, planSweep, unownedIds, updateFirstSeen, type StoredFile } from '../core/leftover-sweep';
+
+/** Where IndexedDB entries without an owner were first seen: they carry no time of their own. */
+export const FIRST_SEEN_KEY = 'sweep:firstSeenUnowned';
+const IDB_STORES = ['blobs', 'thumbnails'] as const;
+type IdbStore = (typeof IDB_STORES)[number];
+type FirstSeen = Record<IdbStore, Record<string, number>>;
+
+export interface SweepResult {
+  removedCount: number;
+  removedBytes: number;
+  /** How many stored entries were looked at: OPFS files, `blobs` and `thumbnails` entries. */
+  scanned: { opfs: number; blobs: number; thumbnails: number };
+}
+
+/**
+ * Ids that own stored files: every asset, every job whatever its status (a job owns its bytes
+ * from the moment it is written), every tombstone (its delete may still be undone). Read in one
+ * transaction, so a delete moving an id from assets to tombstones is seen on one side or the other.
+ */
+export async function ownerIds(db: Db): Promise<Set<string>> {
+  const tx = db.transaction(['assets', 'jobs', 'tombstones']);
+  const keys = await Promise.all([tx.objectStore('assets').getAllKeys(), tx.objectStore('jobs').getAllKeys(), tx.objectStore('tombstones').getAllKeys()]);
+  return new Set(keys.flat());
+}
+
+async function hasOwner(db: Db, id: string): Promise<boolean> {
+  const tx = db.transaction(['assets', 'jobs', 'tombstones']);
+  const found = await Promise.all([tx.objectStore('assets').getKey(id), tx.objectStore('jobs').getKey(id), tx.objectStore('tombstones').getKey(id)]);
+  return found.some((k) => k !== undefined);
+}
+
+/**
+ * Removes stored originals (OPFS `originals` folder, `blobs` store) and thumbnails that no record
+ * owns and that are older than `graceMs` (see core/leftover-sweep for how IndexedDB entries are
+ * aged). Only names and keys are listed; files are opened only when unowned, so a library of
+ * 10,000 items costs three key lists and one directory listing.
+ */
+export async function sweepLeftovers(db: Db, nowMs: number, graceMs: number): Promise<SweepResult> {
+  const owned = await ownerIds(db);
+  const result: SweepResult = { removedCount: 0, removedBytes: 0, scanned: { opfs: 0, blobs: 0, thumbnails: 0 } };
+
+  const opfsIds = await listOpfsOriginals();
+  result.scanned.opfs = opfsIds.length;
+  const opfsPlan = planSweep(await statOpfsOriginals(unownedIds(opfsIds, owned)), owned, nowMs, graceMs);
+  for (const file of opfsPlan.remove) {
+    // Checked again just before: a record may have been written since the owners were read.
+    if (await hasOwner(db, file.id)) continue;
+    const [now] = await statOpfsOriginals([file.id]);
+    if (!now || now.lastModifiedMs !== file.lastModifiedMs) continue;
+    await deleteOriginal(db, file.id, 'opfs');
+    result.removedCount++;
+    result.removedBytes += file.sizeBytes;
+  }
+
+  const read = db.transaction([...IDB_STORES, 'meta']);
+  const [blobKeys, thumbKeys, seenBefore] = await Promise.all([
+    read.objectStore('blobs').getAllKeys(),
+    read.objectStore('thumbnails').getAllKeys(),
+    read.objectStore('meta').get(FIRST_SEEN_KEY) as Promise<Partial<FirstSeen> | undefined>,
+  ]);
+  result.scanned.blobs = blobKeys.length;
+  result.scanned.thumbnails = thumbKeys.length;
+  const unowned: FirstSeen = { blobs: {}, thumbnails: {} };
+  const plans = {} as Record<IdbStore, StoredFile[]>;
+  for (const [store, keys] of [['blobs', blobKeys], ['thumbnails', thumbKeys]] as const) {
+    const seen = updateFirstSeen(seenBefore?.[store] ?? {}, unownedIds(keys, owned), nowMs);
+    unowned[store] = seen;
+    const aged = Object.entries(seen).map(([id, lastModifiedMs]) => ({ id, lastModifiedMs, sizeBytes: 0 }));
+    plans[store] = planSweep(aged, owned, nowMs, graceMs).remove;
+  }
+  const anyUnowned = IDB_STORES.some((s) => Object.keys(unowned[s]).length > 0);
+  const anySeenBefore = IDB_STORES.some((s) => Object.keys(seenBefore?.[s] ?? {}).length > 0);
+  if (!anyUnowned && !anySeenBefore) return result;
+
+  // Removal and the new first-seen times in one transaction that checks the owners again.
+  const tx = db.transaction([...IDB_STORES, 'assets', 'jobs', 'tombstones', 'meta'], 'readwrite');
+  for (const store of IDB_STORES) {
+    for (const { id } of plans[store]) {
+      const owner = ownerId(id);
+      const claimed = await Promise.all([tx.objectStore('assets').getKey(owner), tx.objectStore('jobs').getKey(owner), tx.objectStore('tombstones').getKey(owner)]);
+      if (claimed.some((k) => k !== undefined)) continue;
+      const value = store === 'blobs' ? await tx.objectStore('blobs').get(id) : (await tx.objectStore('thumbnails').get(id))?.blob;
+      await tx.objectStore(store).delete(id);
+      delete unowned[store][id];
+      result.removedCount++;
+      result.removedBytes += value?.size ?? 0;
+    }
+  }
+  await tx.objectStore('meta').put(unowned, FIRST_SEEN_KEY);
+  await tx.done;
+  return result;
+}
