@@ -90,7 +90,7 @@ const toast = (page) => page.locator('p.toast');
 
 test('delete: a reload inside the undo window offers Undo again; when the window ends the original file is gone', async ({ page, url, log }) => {
   await openApp(page, url);
-  await setSetting(page, 'settings:undoWindowMs', 6000);
+  await setSetting(page, 'settings:undoWindowMs', 5000);
   await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
   const id = await assetId(page, 'red-ball.jpg');
   await deleteFromLibrary(page, 'red-ball.jpg');
@@ -115,7 +115,7 @@ test('delete: a reload inside the undo window offers Undo again; when the window
 
 test('delete: a page closed inside the undo window and opened after it leaves no file of the deleted item', async ({ page, url }) => {
   await openApp(page, url);
-  await setSetting(page, 'settings:undoWindowMs', 3000);
+  await setSetting(page, 'settings:undoWindowMs', 2000);
   await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
   const id = await assetId(page, 'red-ball.jpg');
   await deleteFromLibrary(page, 'red-ball.jpg');

@@ -100,9 +100,9 @@ export async function listOpfsOriginals(): Promise<string[]> {
   if (!dir) return [];
   const ids: string[] = [];
   try {
-    // TypeScript's DOM types lack the directory iterator every OPFS browser has.
-    const entries = (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
-    for await (const [name, handle] of entries) if (handle.kind === 'file') ids.push(name);
+    // Names only (no handle per entry); the folder holds only files. TypeScript's DOM types lack
+    // the directory iterator every OPFS browser has.
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) ids.push(name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -119,14 +119,17 @@ export interface OpfsFileInfo {
 export async function statOpfsOriginals(ids: readonly string[]): Promise<OpfsFileInfo[]> {
   const dir = await opfsDir();
   if (!dir) return [];
-  const out: OpfsFileInfo[] = [];
-  for (const id of ids) {
-    try {
-      const file = await (await dir.getFileHandle(id)).getFile();
-      out.push({ id, lastModifiedMs: file.lastModified, sizeBytes: file.size });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  return out;
+  // Asked together: each is a round trip to the browser's storage process.
+  const found = await Promise.all(
+    ids.map(async (id): Promise<OpfsFileInfo | null> => {
+      try {
+        const file = await (await dir.getFileHandle(id)).getFile();
+        return { id, lastModifiedMs: file.lastModified, sizeBytes: file.size };
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return null;
+      }
+    }),
+  );
+  return found.filter((f): f is OpfsFileInfo => f !== null);
 }

@@ -26,10 +26,12 @@ export async function ownerIds(db: Db): Promise<Set<string>> {
   return new Set(keys.flat());
 }
 
-async function hasOwner(db: Db, id: string): Promise<boolean> {
+/** Which of `ids` have an owner now, read in one transaction. */
+async function withOwner(db: Db, ids: readonly string[]): Promise<Set<string>> {
   const tx = db.transaction(['assets', 'jobs', 'tombstones']);
-  const found = await Promise.all([tx.objectStore('assets').getKey(id), tx.objectStore('jobs').getKey(id), tx.objectStore('tombstones').getKey(id)]);
-  return found.some((k) => k !== undefined);
+  const stores = [tx.objectStore('assets'), tx.objectStore('jobs'), tx.objectStore('tombstones')];
+  const found = await Promise.all(ids.map(async (id) => ((await Promise.all(stores.map((s) => s.getKey(id)))).some((k) => k !== undefined) ? id : null)));
+  return new Set(found.filter((id): id is string => id !== null));
 }
 
 /**
@@ -45,14 +47,16 @@ export async function sweepLeftovers(db: Db, nowMs: number, graceMs: number): Pr
   const opfsIds = await listOpfsOriginals();
   result.scanned.opfs = opfsIds.length;
   const opfsPlan = planSweep(await statOpfsOriginals(unownedIds(opfsIds, owned)), owned, nowMs, graceMs);
-  for (const file of opfsPlan.remove) {
-    // Checked again just before: a record may have been written since the owners were read.
-    if (await hasOwner(db, file.id)) continue;
-    const [now] = await statOpfsOriginals([file.id]);
-    if (!now || now.lastModifiedMs !== file.lastModifiedMs) continue;
-    await deleteOriginal(db, file.id, 'opfs');
-    result.removedCount++;
-    result.removedBytes += file.sizeBytes;
+  if (opfsPlan.remove.length) {
+    // Checked again just before removing: a record may have been written, or the file rewritten,
+    // since the owners were read.
+    const ids = opfsPlan.remove.map((f) => f.id);
+    const [claimed, again] = await Promise.all([withOwner(db, ids), statOpfsOriginals(ids)]);
+    const unchanged = new Map(again.map((f) => [f.id, f.lastModifiedMs]));
+    const removable = opfsPlan.remove.filter((f) => !claimed.has(f.id) && unchanged.get(f.id) === f.lastModifiedMs);
+    await Promise.all(removable.map((f) => deleteOriginal(db, f.id, 'opfs')));
+    result.removedCount += removable.length;
+    result.removedBytes += removable.reduce((sum, f) => sum + f.sizeBytes, 0);
   }
 
   const read = db.transaction([...IDB_STORES, 'meta']);

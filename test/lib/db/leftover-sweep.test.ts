@@ -25,8 +25,8 @@ const originalsDir = {
   async removeEntry(name: string) {
     if (!opfs.delete(name)) throw notFound();
   },
-  async *entries() {
-    for (const name of [...opfs.keys()]) yield [name, { kind: 'file', name }];
+  async *keys() {
+    for (const name of [...opfs.keys()]) yield name;
   },
 };
 beforeAll(() => {
