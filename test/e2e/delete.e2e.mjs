@@ -88,12 +88,18 @@ async function deleteFromLibrary(page, name) {
 
 const toast = (page) => page.locator('p.toast');
 
-test('delete: a reload inside the undo window offers Undo again; when the window ends the original file is gone', async ({ page, url, log }) => {
+/** A library of `files` with the given undo window, and red-ball.jpg just deleted; returns its id. */
+async function deleteRedBall(page, url, undoWindowMs, files = ['red-ball.jpg', 'blue-sky.jpg']) {
   await openApp(page, url);
-  await setSetting(page, 'settings:undoWindowMs', 5000);
-  await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
+  await setSetting(page, 'settings:undoWindowMs', undoWindowMs);
+  await importFiles(page, files.map(fixtureImage), files.length);
   const id = await assetId(page, 'red-ball.jpg');
   await deleteFromLibrary(page, 'red-ball.jpg');
+  return id;
+}
+
+test('delete: a reload inside the undo window offers Undo again; when the window ends the original file is gone', async ({ page, url, log }) => {
+  const id = await deleteRedBall(page, url, 5000);
   await page.reload();
 
   // The page offers the same undo again, and nothing of the file has gone yet.
@@ -114,11 +120,7 @@ test('delete: a reload inside the undo window offers Undo again; when the window
 }, { timeoutMs: 60_000 });
 
 test('delete: a page closed inside the undo window and opened after it leaves no file of the deleted item', async ({ page, url }) => {
-  await openApp(page, url);
-  await setSetting(page, 'settings:undoWindowMs', 2000);
-  await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
-  const id = await assetId(page, 'red-ball.jpg');
-  await deleteFromLibrary(page, 'red-ball.jpg');
+  const id = await deleteRedBall(page, url, 2000);
   const { expiresAtMs } = (await tombstones(page))['red-ball.jpg'];
   await page.goto('about:blank');
   // No page of the library is open when the window ends.
@@ -133,9 +135,9 @@ test('delete: a page closed inside the undo window and opened after it leaves no
 
 test('delete: Undo after a reload within the window restores the item with its thumbnail, vector and original; search finds it', async ({ page, url }) => {
   await openApp(page, url);
-  await setSetting(page, 'settings:undoWindowMs', 30_000);
   await importFiles(page, ['red-ball.jpg', 'red-square.png', 'blue-sky.jpg'].map(fixtureImage), 3);
   const before = await storeCounts(page);
+  await setSetting(page, 'settings:undoWindowMs', 30_000);
   await deleteFromLibrary(page, 'red-ball.jpg');
   await page.reload();
   await expectCount(page, 2);
@@ -179,4 +181,22 @@ test('sweep: on start, a stored file no item owns and older than the grace perio
   assert.ok(left.includes('leftover-young'), 'a file younger than the grace period (an import in flight) is kept');
   assert.ok(left.includes(await assetId(page, 'blue-sky.jpg')), "the item's own file is kept");
   await expectCount(page, 1);
+}, { timeoutMs: 60_000 });
+
+test('delete: a second tab opened inside the undo window keeps the file, offers the Undo, and its Undo brings the item back', async ({ page, context, url }) => {
+  const id = await deleteRedBall(page, url, 30_000);
+
+  const second = await context.newPage();
+  await openApp(second, url);
+  await expectCount(second, 1);
+  await toast(second).getByText('Deleted red-ball.jpg.').waitFor();
+  assert.ok((await originals(second)).includes(id), 'the second tab leaves the first tab’s pending delete alone');
+  await toast(second).getByRole('button', { name: 'Undo' }).click();
+  await expectCount(second, 2);
+  const counts = await storeCounts(second);
+  assert.deepEqual([counts.assets, counts.withoutOriginal, counts.withoutThumbnail, counts.withoutVector], [2, [], [], []]);
+  // The first tab's Undo finds the item already back and shows it again.
+  await toast(page).getByRole('button', { name: 'Undo' }).click();
+  await expectCount(page, 2);
+  assert.deepEqual(await tombstones(page), {});
 }, { timeoutMs: 60_000 });

@@ -40,6 +40,19 @@ export function ownerId(storedId: string): string {
   return hash < 0 ? storedId : storedId.slice(0, hash);
 }
 
+/**
+ * Ids that own stored files: every asset, every tombstone (its delete may still be undone), and
+ * every job except a stored one. A job owns its bytes from the moment it is written until its item
+ * is stored (queued, processing, failed, a duplicate not yet cleared, or any state a later version
+ * adds); from then on the item owns them (its asset record, or its tombstone once deleted), so a
+ * stored job whose item is gone for good owns nothing: that is a file a delete left behind.
+ */
+export function fileOwners(assetIds: readonly string[], tombstoneIds: readonly string[], jobs: ReadonlyArray<{ id: string; stored: boolean }>): Set<string> {
+  const owners = new Set([...assetIds, ...tombstoneIds]);
+  for (const j of jobs) if (!j.stored) owners.add(j.id);
+  return owners;
+}
+
 /** Ids of stored entries whose owner is not among the owned ids. */
 export function unownedIds(storedIds: readonly string[], owned: ReadonlySet<string>): string[] {
   return storedIds.filter((id) => !owned.has(ownerId(id)));

@@ -1,6 +1,8 @@
+import type { IDBPTransaction } from 'idb';
 import type { Db } from './db';
+import type { ShoeboxDB } from './schema';
 import { deleteOriginal, listOpfsOriginals, statOpfsOriginals } from './blob-store';
-import { ownerId, planSweep, unownedIds, updateFirstSeen, type StoredFile } from '../core/leftover-sweep';
+import { fileOwners, ownerId, planSweep, unownedIds, updateFirstSeen, type StoredFile } from '../core/leftover-sweep';
 
 /** Where IndexedDB entries without an owner were first seen: they carry no time of their own. */
 export const FIRST_SEEN_KEY = 'sweep:firstSeenUnowned';
@@ -15,22 +17,31 @@ export interface SweepResult {
   scanned: { opfs: number; blobs: number; thumbnails: number };
 }
 
-/**
- * Ids that own stored files: every asset, every job whatever its status (a job owns its bytes
- * from the moment it is written), every tombstone (its delete may still be undone). Read in one
- * transaction, so a delete moving an id from assets to tombstones is seen on one side or the other.
- */
+/** The owners of stored files (see `fileOwners`), read in one transaction: a delete moving an id from assets to tombstones is seen on one side or the other. */
 export async function ownerIds(db: Db): Promise<Set<string>> {
   const tx = db.transaction(['assets', 'jobs', 'tombstones']);
-  const keys = await Promise.all([tx.objectStore('assets').getAllKeys(), tx.objectStore('jobs').getAllKeys(), tx.objectStore('tombstones').getAllKeys()]);
-  return new Set(keys.flat());
+  const [assetIds, tombstoneIds, jobIds, storedJobIds] = await Promise.all([
+    tx.objectStore('assets').getAllKeys(),
+    tx.objectStore('tombstones').getAllKeys(),
+    tx.objectStore('jobs').getAllKeys(),
+    tx.objectStore('jobs').index('byStatus').getAllKeys('stored'),
+  ]);
+  const stored = new Set(storedJobIds);
+  return fileOwners(assetIds, tombstoneIds, jobIds.map((id) => ({ id, stored: stored.has(id) })));
+}
+
+type OwnerStores = Pick<IDBPTransaction<ShoeboxDB, ('assets' | 'jobs' | 'tombstones')[], IDBTransactionMode>, 'objectStore'>;
+
+/** Whether `id` has an owner now, by the rule of `fileOwners`. */
+async function hasOwnerIn(tx: OwnerStores, id: string): Promise<boolean> {
+  const [asset, tombstone, job] = await Promise.all([tx.objectStore('assets').getKey(id), tx.objectStore('tombstones').getKey(id), tx.objectStore('jobs').get(id)]);
+  return fileOwners(asset === undefined ? [] : [id], tombstone === undefined ? [] : [id], job ? [{ id, stored: job.status === 'stored' }] : []).has(id);
 }
 
 /** Which of `ids` have an owner now, read in one transaction. */
 async function withOwner(db: Db, ids: readonly string[]): Promise<Set<string>> {
   const tx = db.transaction(['assets', 'jobs', 'tombstones']);
-  const stores = [tx.objectStore('assets'), tx.objectStore('jobs'), tx.objectStore('tombstones')];
-  const found = await Promise.all(ids.map(async (id) => ((await Promise.all(stores.map((s) => s.getKey(id)))).some((k) => k !== undefined) ? id : null)));
+  const found = await Promise.all(ids.map(async (id) => ((await hasOwnerIn(tx, id)) ? id : null)));
   return new Set(found.filter((id): id is string => id !== null));
 }
 
@@ -83,9 +94,7 @@ export async function sweepLeftovers(db: Db, nowMs: number, graceMs: number): Pr
   const tx = db.transaction([...IDB_STORES, 'assets', 'jobs', 'tombstones', 'meta'], 'readwrite');
   for (const store of IDB_STORES) {
     for (const { id } of plans[store]) {
-      const owner = ownerId(id);
-      const claimed = await Promise.all([tx.objectStore('assets').getKey(owner), tx.objectStore('jobs').getKey(owner), tx.objectStore('tombstones').getKey(owner)]);
-      if (claimed.some((k) => k !== undefined)) continue;
+      if (await hasOwnerIn(tx, ownerId(id))) continue;
       const value = store === 'blobs' ? await tx.objectStore('blobs').get(id) : (await tx.objectStore('thumbnails').get(id))?.blob;
       await tx.objectStore(store).delete(id);
       delete unowned[store][id];

@@ -227,7 +227,9 @@ export async function deleteAssetRecords(db: Db, ids: string[], nowMs: number, u
 export interface RestoreOutcome {
   /** Put back exactly as they were. */
   restored: AssetBundle[];
-  /** Ids whose undo time had passed (or whose tombstone is gone): their delete is final. */
+  /** Ids already back in the library (undone in another tab): nothing to do here. */
+  alreadyBack: string[];
+  /** Ids whose undo time had passed: their delete is final. */
   final: string[];
 }
 
@@ -239,9 +241,13 @@ export interface RestoreOutcome {
  */
 export async function restoreAssetRecords(db: Db, ids: string[], clock: () => number = Date.now): Promise<RestoreOutcome> {
   const tx = db.transaction([...ASSET_STORES, 'tombstones'], 'readwrite');
-  const outcome: RestoreOutcome = { restored: [], final: [] };
+  const outcome: RestoreOutcome = { restored: [], alreadyBack: [], final: [] };
   for (const id of ids) {
     const tombstone = await tx.objectStore('tombstones').get(id);
+    if (!tombstone && (await tx.objectStore('assets').getKey(id)) !== undefined) {
+      outcome.alreadyBack.push(id);
+      continue;
+    }
     if (!tombstone || !undoAllowed(tombstone, clock())) {
       outcome.final.push(id);
       continue;

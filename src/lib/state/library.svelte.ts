@@ -578,18 +578,19 @@ export class Library {
     const pending = this.pendingDelete;
     if (!pending || !this.#db) return;
     this.pendingDelete = null;
-    const { restored, final } = await restoreAssetRecords(this.#db, pending.ids);
-    for (const b of restored) this.#tombstoneExpiries.delete(b.asset.id);
+    const { restored, alreadyBack, final } = await restoreAssetRecords(this.#db, pending.ids);
+    // Undone here, or in another tab meanwhile: either way the items are back and this page shows them again.
+    const ids = [...restored.map((b) => b.asset.id), ...alreadyBack];
+    for (const id of ids) this.#tombstoneExpiries.delete(id);
     if (final.length) {
       this.#say(`Too late to undo “${pending.label}”: the time to undo has passed and the delete is final`);
       void this.#finishPendingDelete();
     }
-    if (restored.length === 0) return;
-    const ids = restored.map((b) => b.asset.id);
+    if (ids.length === 0) return;
     await this.#indexer?.restore(ids);
     this.clusters.added(ids);
     await this.#reloadAssets();
-    this.announcement = `Restored ${restored.length === 1 ? restored[0].asset.name : `${ids.length} items`}`;
+    this.announcement = `Restored ${ids.length === 1 ? (this.#assets.get(ids[0])?.name ?? '1 item') : `${ids.length} items`}`;
     await this.rerun();
   }
 

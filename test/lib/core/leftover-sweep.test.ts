@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SWEEP_GRACE_MS,
+  fileOwners,
   ownerId,
   planSweep,
   sweepGraceMs,
@@ -29,6 +30,18 @@ describe('leftover sweep: what no record owns and is older than the grace period
     const plan = planSweep(files, owned, NOW, GRACE);
     expect(plan.remove.map((f) => f.id)).toEqual(['orphan-old', 'orphan-exact']);
     expect(plan.removeBytes).toBe(2_500_000);
+  });
+
+  it('owners: every asset and tombstone; every job until its item is stored, then the item alone', () => {
+    const owners = fileOwners(['a1'], ['t1'], [
+      { id: 'queued', stored: false },
+      { id: 'staging', stored: false },
+      { id: 'a1', stored: true },
+      { id: 't1', stored: true },
+      { id: 'deleted-long-ago', stored: true },
+    ]);
+    expect([...owners].sort()).toEqual(['a1', 'queued', 'staging', 't1']);
+    expect(fileOwners([], [], [])).toEqual(new Set());
   });
 
   it('a keyframe thumbnail belongs to its asset: `${assetId}#${frameIndex}`', () => {

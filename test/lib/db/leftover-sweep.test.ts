@@ -65,15 +65,19 @@ describe('leftover sweep over OPFS and IndexedDB', () => {
     await commitAsset(db, 'none', stored('asset'));
     await commitAsset(db, 'none', stored('deleted'));
     await deleteAssetRecords(db, ['deleted'], NOW - 1000, 8000);
-    const statuses: JobStatus[] = ['queued', 'processing', 'stored', 'duplicate', 'failed'];
-    await putJobs(db, statuses.map((s) => job(`job-${s}`, s)));
+    // Jobs own their bytes until their item is stored; after that the item does.
+    const statuses: JobStatus[] = ['queued', 'processing', 'duplicate', 'failed'];
+    await putJobs(db, [...statuses.map((s) => job(`job-${s}`, s)), job('asset', 'stored'), job('deleted', 'stored')]);
     for (const id of ['asset', 'deleted', ...statuses.map((s) => `job-${s}`)]) opfs.set(id, { sizeBytes: 1000, lastModifiedMs: OLD - 1e9 });
     opfs.set('orphan-1', { sizeBytes: 2_000_000, lastModifiedMs: OLD });
     opfs.set('orphan-2', { sizeBytes: 500, lastModifiedMs: NOW - GRACE });
     opfs.set('in-flight', { sizeBytes: 700, lastModifiedMs: NOW - GRACE + 1 });
+    // Deleted for good before deletes were durable: its stored job is all that is left.
+    await putJobs(db, [job('leaked', 'stored')]);
+    opfs.set('leaked', { sizeBytes: 30_000, lastModifiedMs: OLD });
 
     const result = await sweepLeftovers(db, NOW, GRACE);
-    expect(result).toMatchObject({ removedCount: 2, removedBytes: 2_000_500, scanned: { opfs: 10 } });
+    expect(result).toMatchObject({ removedCount: 3, removedBytes: 2_030_500, scanned: { opfs: 10 } });
     expect([...opfs.keys()].sort()).toEqual(['asset', 'deleted', 'in-flight', ...statuses.map((s) => `job-${s}`)].sort());
     // Swept again at once: nothing more. Once the young file is as old as the grace period and still unowned, it goes.
     expect(await sweepLeftovers(db, NOW, GRACE)).toMatchObject({ removedCount: 0, removedBytes: 0 });
@@ -105,6 +109,18 @@ describe('leftover sweep over OPFS and IndexedDB', () => {
     expect((await db.getAllKeys('blobs')).sort()).toEqual(['late', 'queued-job', 'video']);
     expect((await db.getAllKeys('thumbnails')).sort()).toEqual(['video', 'video#0']);
     expect(await db.get('meta', FIRST_SEEN_KEY)).toEqual({ blobs: {}, thumbnails: {} });
+  });
+
+  it('a blob of a stored job whose item is gone is a leftover; one whose item is in the library or in its undo window is not', async () => {
+    const db = await fresh();
+    await commitAsset(db, 'none', stored('kept'));
+    await commitAsset(db, 'none', stored('undoable'));
+    await deleteAssetRecords(db, ['undoable'], NOW, 8000);
+    await putJobs(db, [job('kept', 'stored'), job('undoable', 'stored'), job('gone', 'stored')]);
+    for (const id of ['kept', 'undoable', 'gone']) await db.put('blobs', new Blob([new Uint8Array(6)]), id);
+    await sweepLeftovers(db, NOW, GRACE);
+    expect(await sweepLeftovers(db, NOW + GRACE, GRACE)).toMatchObject({ removedCount: 1, removedBytes: 6 });
+    expect((await db.getAllKeys('blobs')).sort()).toEqual(['kept', 'undoable']);
   });
 
   it('an IndexedDB entry that gains an owner between two sweeps starts over if orphaned again', async () => {

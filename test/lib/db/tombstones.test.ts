@@ -77,6 +77,8 @@ describe('tombstones: durable deletes with undo from storage', () => {
     expect(await restoreAssetRecords(otherTab, ['a'], () => EXPIRES - 1)).toMatchObject({ final: [], restored: [{ asset: { id: 'a' } }] });
     expect(await everything(db, 'a')).toEqual(before);
     expect(await db.count('tombstones')).toBe(0);
+    // The first tab's Undo finds the item already back, not a final delete.
+    expect(await restoreAssetRecords(db, ['a'], () => EXPIRES - 1)).toEqual({ restored: [], alreadyBack: ['a'], final: [] });
     // Carrying out afterwards finds nothing: the original stays with its item.
     expect(await carryOutTombstone(db, 'a', () => EXPIRES + 1)).toBe(false);
     expect(await hasOriginal(db, 'a')).toBe(true);
@@ -85,11 +87,11 @@ describe('tombstones: durable deletes with undo from storage', () => {
   it('undo at or after the expiry is refused: the delete is final and nothing comes back', async () => {
     const db = await library(['a']);
     await deleteAssetRecords(db, ['a'], DELETED_AT, WINDOW_MS);
-    expect(await restoreAssetRecords(db, ['a'], () => EXPIRES)).toEqual({ restored: [], final: ['a'] });
+    expect(await restoreAssetRecords(db, ['a'], () => EXPIRES)).toEqual({ restored: [], alreadyBack: [], final: ['a'] });
     expect((await everything(db, 'a')).asset).toBe(false);
     expect(await db.count('tombstones')).toBe(1);
     // An id with no tombstone at all is final too.
-    expect(await restoreAssetRecords(db, ['never'], () => 0)).toEqual({ restored: [], final: ['never'] });
+    expect(await restoreAssetRecords(db, ['never'], () => 0)).toEqual({ restored: [], alreadyBack: [], final: ['never'] });
   });
 
   it('carrying out waits for the expiry, then removes the original and the tombstone', async () => {
