@@ -4,6 +4,7 @@ import { openLibraryDb, type Db } from '../../../src/lib/db/db';
 import { commitAsset, deleteAssetRecords, putJobs, type StoredAsset } from '../../../src/lib/db/repo';
 import { FIRST_SEEN_KEY, sweepLeftovers } from '../../../src/lib/db/leftover-sweep';
 import type { JobStatus } from '../../../src/lib/db/schema';
+import { isExportableMetaKey } from '../../../src/lib/core/archive';
 
 /** An in-memory stand-in for the OPFS `originals` folder: names, sizes and lastModified, as the sweep reads them. */
 const opfs = new Map<string, { sizeBytes: number; lastModifiedMs: number }>();
@@ -132,6 +133,11 @@ describe('leftover sweep over OPFS and IndexedDB', () => {
     await db.delete('jobs', 'x');
     expect(await sweepLeftovers(db, NOW + GRACE, GRACE)).toMatchObject({ removedCount: 0 });
     expect(await sweepLeftovers(db, NOW + 1 + 2 * GRACE, GRACE)).toMatchObject({ removedCount: 1, removedBytes: 4 });
+  });
+
+  it('the first-seen times stay on this device: never written to a library archive', () => {
+    expect(FIRST_SEEN_KEY.startsWith('sweep:')).toBe(true);
+    expect(isExportableMetaKey(FIRST_SEEN_KEY)).toBe(false);
   });
 
   it('an empty library: nothing scanned, nothing removed, nothing written', async () => {
