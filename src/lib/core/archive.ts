@@ -36,9 +36,12 @@ export const RECORD_STORES: readonly RecordStore[] = ['assets', 'thumbnails', 'e
 /** Stores whose records carry a Float32Array, kept in a `vectors/` entry instead of the JSON. */
 export const VECTOR_FIELD: Partial<Record<RecordStore, 'vector' | 'centroid'>> = { embeddings: 'vector', frameEmbeddings: 'vector', clusters: 'centroid' };
 
-/** Meta keys never written to an archive: the VLM key stays on this device; versions and the model choice are the device's own. */
+/**
+ * Meta keys never written to an archive: the VLM key stays on this device; versions, the model
+ * choice and the leftover sweep's bookkeeping (ids of this device's stored files) are the device's own.
+ */
 export function isExportableMetaKey(key: string): boolean {
-  return !key.startsWith('vlm:') && !key.startsWith('migration:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
+  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
 }
 
 export interface ManifestEntry {

@@ -153,6 +153,9 @@ export async function importAsset(db: Db, b: ImportBundle): Promise<ImportOutcom
   const existing = await db.getKeyFromIndex('assets', 'bySha256', b.asset.sha256);
   if (typeof existing === 'string') return { status: 'present', existingId: existing };
   if (await db.getKey('assets', b.asset.id)) return { status: 'failed', message: `another item already uses the id ${b.asset.id}` };
+  // A delete still within its undo time owns this id and its original file: importing it now would
+  // have Undo overwrite the imported item, or the delete's end remove its file.
+  if (await db.getKey('tombstones', b.asset.id)) return { status: 'failed', message: 'this item was deleted a moment ago; import the archive again once the delete is final' };
 
   let blobLocation = b.asset.blobLocation;
   if (b.original) blobLocation = await putOriginal(db, b.asset.id, b.original);

@@ -93,3 +93,43 @@ export async function deleteOriginal(db: Db, id: string, location: BlobLocation)
   }
   await db.delete('blobs', id);
 }
+
+/** Ids of every file in the originals folder (empty without OPFS). Names only: no file is opened. */
+export async function listOpfsOriginals(): Promise<string[]> {
+  const dir = await opfsDir();
+  if (!dir) return [];
+  const ids: string[] = [];
+  try {
+    // Names only (no handle per entry); the folder holds only files. TypeScript's DOM types lack
+    // the directory iterator every OPFS browser has.
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) ids.push(name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  return ids;
+}
+
+export interface OpfsFileInfo {
+  id: string;
+  lastModifiedMs: number;
+  sizeBytes: number;
+}
+
+/** Time and size of the given files in the originals folder; files gone meanwhile are left out. */
+export async function statOpfsOriginals(ids: readonly string[]): Promise<OpfsFileInfo[]> {
+  const dir = await opfsDir();
+  if (!dir) return [];
+  // Asked together: each is a round trip to the browser's storage process.
+  const found = await Promise.all(
+    ids.map(async (id): Promise<OpfsFileInfo | null> => {
+      try {
+        const file = await (await dir.getFileHandle(id)).getFile();
+        return { id, lastModifiedMs: file.lastModified, sizeBytes: file.size };
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return null;
+      }
+    }),
+  );
+  return found.filter((f): f is OpfsFileInfo => f !== null);
+}

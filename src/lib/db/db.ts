@@ -44,11 +44,14 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     clusters.createIndex('byModelKey', 'modelKey');
   },
   // v4: drop manifests (a drop interrupted mid-copy names what never made it in), jobs by drop,
-  // and remembered folders (scanned again for what is new).
+  // remembered folders (scanned again for what is new), and deletes waiting out their undo window,
+  // kept in storage so a reload neither loses the undo nor leaves the deleted original behind.
   (db, tx) => {
     db.createObjectStore('drops', { keyPath: 'id' });
     db.createObjectStore('folders', { keyPath: 'id' });
     tx.objectStore('jobs').createIndex('byBatchId', 'batchId');
+    const tombstones = db.createObjectStore('tombstones', { keyPath: 'id' });
+    tombstones.createIndex('byExpiresAt', 'expiresAtMs');
   },
 ];
 

@@ -10,7 +10,12 @@ import type {
   LineageRecord,
   QueryTimingRecord,
   ThumbnailRecord,
+  TombstoneRecord,
+  AssetBundle,
 } from './schema';
+import { undoAllowed } from '../core/tombstones';
+
+export type { AssetBundle } from './schema';
 
 export const UNFINISHED: readonly JobStatus[] = ['queued', 'processing'];
 
@@ -204,25 +209,17 @@ export async function setMeta(db: Db, key: string, value: unknown): Promise<void
   await db.put('meta', value, key);
 }
 
-/** Everything stored for one asset except its original bytes: what an undo puts back. */
-export interface AssetBundle {
-  asset: AssetRecord;
-  thumbnails: ThumbnailRecord[];
-  embedding?: EmbeddingRecord;
-  frames: FrameEmbeddingRecord[];
-  lineage: LineageRecord[];
-}
-
 const ASSET_STORES = ['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'] as const;
 
 /**
- * Deletes the records of assets in one transaction (all or none) and returns them, so the
- * page can offer an undo. The original files are left for the caller to delete once the
- * undo window has passed.
+ * Deletes the records of assets and writes their tombstones, in one transaction (all or none):
+ * from then on a reload, a crash or another tab finds either the asset or its tombstone, never
+ * neither. Each tombstone carries the asset's records, so Undo works from storage until
+ * `nowMs + undoWindowMs`; the original files stay until the tombstone is carried out.
  */
-export async function deleteAssetRecords(db: Db, ids: string[]): Promise<AssetBundle[]> {
-  const tx = db.transaction([...ASSET_STORES], 'readwrite');
-  const bundles: AssetBundle[] = [];
+export async function deleteAssetRecords(db: Db, ids: string[], nowMs: number, undoWindowMs: number): Promise<TombstoneRecord[]> {
+  const tx = db.transaction([...ASSET_STORES, 'tombstones'], 'readwrite');
+  const tombstones: TombstoneRecord[] = [];
   for (const id of ids) {
     const asset = await tx.objectStore('assets').get(id);
     if (!asset) continue;
@@ -236,23 +233,60 @@ export async function deleteAssetRecords(db: Db, ids: string[]): Promise<AssetBu
     await tx.objectStore('embeddings').delete(id);
     for (const f of frames) await tx.objectStore('frameEmbeddings').delete(f.id);
     for (const l of lineage) await tx.objectStore('lineage').delete(l.id);
-    bundles.push({ asset, thumbnails, embedding, frames, lineage });
+    const tombstone: TombstoneRecord = {
+      id,
+      name: asset.name,
+      blobLocation: asset.blobLocation,
+      deletedAtMs: nowMs,
+      expiresAtMs: nowMs + undoWindowMs,
+      bundle: { asset, thumbnails, embedding, frames, lineage },
+    };
+    await tx.objectStore('tombstones').put(tombstone);
+    tombstones.push(tombstone);
   }
   await tx.done;
-  return bundles;
+  return tombstones;
 }
 
-/** Puts deleted assets back exactly as they were, in one transaction. */
-export async function restoreAssetRecords(db: Db, bundles: AssetBundle[]): Promise<void> {
-  const tx = db.transaction([...ASSET_STORES], 'readwrite');
-  for (const b of bundles) {
+export interface RestoreOutcome {
+  /** Put back exactly as they were. */
+  restored: AssetBundle[];
+  /** Ids already back in the library (undone in another tab): nothing to do here. */
+  alreadyBack: string[];
+  /** Ids whose undo time had passed: their delete is final. */
+  final: string[];
+}
+
+/**
+ * Undo: puts deleted assets back and removes their tombstones, in one transaction, for each
+ * tombstone whose undo window is still open. The time is read inside the transaction, after the
+ * tombstone: transactions on the tombstones store run one after another, so an undo and the
+ * carrying out of the same delete (`carryOutTombstone`) can never both succeed.
+ */
+export async function restoreAssetRecords(db: Db, ids: string[], clock: () => number = Date.now): Promise<RestoreOutcome> {
+  const tx = db.transaction([...ASSET_STORES, 'tombstones'], 'readwrite');
+  const outcome: RestoreOutcome = { restored: [], alreadyBack: [], final: [] };
+  for (const id of ids) {
+    const tombstone = await tx.objectStore('tombstones').get(id);
+    if (!tombstone && (await tx.objectStore('assets').getKey(id)) !== undefined) {
+      outcome.alreadyBack.push(id);
+      continue;
+    }
+    if (!tombstone || !undoAllowed(tombstone, clock())) {
+      outcome.final.push(id);
+      continue;
+    }
+    const b = tombstone.bundle;
     await tx.objectStore('assets').put(b.asset);
     for (const t of b.thumbnails) await tx.objectStore('thumbnails').put(t);
     if (b.embedding) await tx.objectStore('embeddings').put(b.embedding);
     for (const f of b.frames) await tx.objectStore('frameEmbeddings').put(f);
     for (const l of b.lineage) await tx.objectStore('lineage').put(l);
+    await tx.objectStore('tombstones').delete(id);
+    outcome.restored.push(b);
   }
   await tx.done;
+  return outcome;
 }
 
 // ---- drop manifests

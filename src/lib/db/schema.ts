@@ -181,6 +181,32 @@ export interface FolderRecord {
   seen: string[];
 }
 
+/**
+ * A deleted asset while its delete can still be undone, and until its original file is gone.
+ * Written in the same transaction that removes the asset's records, so a reload, a crash or a
+ * second tab can neither lose the undo nor leave the original behind.
+ */
+export interface TombstoneRecord {
+  /** The asset id, which is also the original file's id. */
+  id: string;
+  name: string;
+  blobLocation: BlobLocation;
+  deletedAtMs: number;
+  /** Undo is allowed while now < expiresAtMs; from then on the original may be deleted. */
+  expiresAtMs: number;
+  /** Everything the delete removed except the original bytes: what Undo puts back. */
+  bundle: AssetBundle;
+}
+
+/** Everything stored for one asset except its original bytes: what an undo puts back. */
+export interface AssetBundle {
+  asset: AssetRecord;
+  thumbnails: ThumbnailRecord[];
+  embedding?: EmbeddingRecord;
+  frames: FrameEmbeddingRecord[];
+  lineage: LineageRecord[];
+}
+
 export interface ShoeboxDB extends DBSchema {
   assets: { key: string; value: AssetRecord; indexes: { bySha256: string; byAddedAt: number; byName: string } };
   blobs: { key: string; value: Blob };
@@ -195,6 +221,21 @@ export interface ShoeboxDB extends DBSchema {
   clusters: { key: string; value: ClusterRecord; indexes: { byModelKey: string } };
   drops: { key: string; value: DropRecord };
   folders: { key: string; value: FolderRecord };
+  tombstones: { key: string; value: TombstoneRecord; indexes: { byExpiresAt: number } };
 }
 
-export type StoreName = 'assets' | 'blobs' | 'thumbnails' | 'embeddings' | 'jobs' | 'lineage' | 'meta' | 'queryTimings' | 'frameEmbeddings' | 'indexSnapshots' | 'clusters' | 'drops' | 'folders';
+export type StoreName =
+  | 'assets'
+  | 'blobs'
+  | 'thumbnails'
+  | 'embeddings'
+  | 'jobs'
+  | 'lineage'
+  | 'meta'
+  | 'queryTimings'
+  | 'frameEmbeddings'
+  | 'indexSnapshots'
+  | 'clusters'
+  | 'drops'
+  | 'folders'
+  | 'tombstones';

@@ -5,12 +5,26 @@ import { Indexer, type IndexStatus, type RebuildProgress, type SearchFilter, typ
 import { VideoFrames } from '../clients/video';
 import { Clusterer } from '../clients/clusterer';
 import { Labeler } from '../clients/labeler';
+import { sweepInWorker } from '../clients/sweeper';
 import { ClusterState } from './clusters.svelte';
 import { DuplicatesState } from './duplicates.svelte';
 import { openLibraryDb, type Db } from '../db/db';
-import { deleteOriginal, getOriginal } from '../db/blob-store';
-import { deleteFolder, listFolders } from '../db/repo';
-import { addQueryTiming, deleteAssetRecords, restoreAssetRecords, type AssetBundle, countAssets, failedJobs, getMeta, getThumbnail, listAssets, recentQueryTimings, setMeta } from '../db/repo';
+import { getOriginal } from '../db/blob-store';
+import { carryOutDueTombstones, getTombstones, tombstoneTimings } from '../db/tombstones';
+import {
+  addQueryTiming,
+  countAssets,
+  deleteAssetRecords,
+  deleteFolder,
+  failedJobs,
+  getMeta,
+  getThumbnail,
+  listAssets,
+  listFolders,
+  recentQueryTimings,
+  restoreAssetRecords,
+  setMeta,
+} from '../db/repo';
 import type { AssetRecord, AssetType, QueryTimingRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
 import type { StageTimings } from '../core/stage-timings';
@@ -19,6 +33,8 @@ import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source
 import { LruCache } from '../core/lru';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
 import { nameInText } from '../core/display-name';
+import { DEFAULT_UNDO_WINDOW_MS, deletedLabel, nextExpiryMs, undoAllowed, undoWindowMs } from '../core/tombstones';
+import { sweepGraceMs, sweepMessage } from '../core/leftover-sweep';
 
 export interface ResultItem {
   id: string;
@@ -40,12 +56,14 @@ export interface ResultFilter {
   addedTo: string;
 }
 
+/** The delete the toast offers to undo; its tombstones in storage are what Undo restores. */
 interface PendingDelete {
   label: string;
   /** The deleted item's file name when there was one item, for the toast to show isolated. */
   name: string | null;
-  bundles: AssetBundle[];
-  timer: ReturnType<typeof setTimeout>;
+  ids: string[];
+  /** Epoch ms; the toast goes at this instant. */
+  expiresAtMs: number;
 }
 
 export interface StripFrame {
@@ -80,7 +98,9 @@ export interface StorageInfo {
 const SETTINGS_KEY = 'settings:modelSource';
 const VIDEO_SETTINGS_KEY = 'settings:video';
 const RESULTS_PER_PAGE = 60;
-const UNDO_MS = 8000;
+/** Stored settings without a control in the page (tests shorten them): the undo window and the leftover sweep's grace period. */
+const UNDO_WINDOW_KEY = 'settings:undoWindowMs';
+const SWEEP_GRACE_KEY = 'settings:sweepGraceMs';
 const MAX_NOTICES = 100;
 /** Enough for every thumbnail on screen (results pages, clusters, duplicates) several times over. */
 const THUMB_URL_CACHE = 2000;
@@ -198,6 +218,10 @@ export class Library {
   #ingesterReady = Promise.withResolvers<Ingester>();
   #channel: BroadcastChannel | null = null;
   #folderHandles = new Map<string, FileSystemDirectoryHandle>();
+  #undoWindowMs = DEFAULT_UNDO_WINDOW_MS;
+  /** Tombstones this page knows of (its own deletes and those found at start), by id: expiry in epoch ms. */
+  #tombstoneExpiries = new Map<string, number>();
+  #carryOutTimer: ReturnType<typeof setTimeout> | undefined;
 
   get ready(): boolean {
     return this.modelStatus === 'ready';
@@ -210,9 +234,12 @@ export class Library {
     if (fromUrl) await setMeta(this.#db, SETTINGS_KEY, fromUrl);
     this.source = fromUrl ?? (await getMeta<ModelSource>(this.#db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(this.#db, VIDEO_SETTINGS_KEY)) ?? {});
+    this.#undoWindowMs = undoWindowMs(await getMeta(this.#db, UNDO_WINDOW_KEY));
     await this.#reloadAssets();
     await this.#loadFailedJobs();
     await this.#loadFolders();
+    // After the library is on screen: nothing of it waits for storage to be tidied.
+    void this.#tidyStorage(this.#db);
     void this.refreshStorage();
     if (!(await this.#folderReadable())) {
       this.modelStatus = 'error';
@@ -700,45 +727,50 @@ export class Library {
   }
 
   /**
-   * Deletes at once from the library and from search, in one consistent step; the records are
-   * kept in memory and the original files on disk for UNDO_MS, so "Undo" puts everything back.
+   * Deletes at once from the library and from search, in one consistent step: the records go and
+   * their tombstones are written in one transaction, so Undo works from storage (after a reload,
+   * from another tab) until the undo window ends; then the original files go too.
    */
   async deleteAssets(ids: string[]): Promise<void> {
     if (!this.#db || ids.length === 0) return;
-    await this.#finishPendingDelete();
-    const bundles = await deleteAssetRecords(this.#db, ids);
+    const tombstones = await deleteAssetRecords(this.#db, ids, Date.now(), this.#undoWindowMs);
     await this.#indexer?.remove(ids);
     await this.#ingester?.forget(ids);
     this.clusters.removed(ids);
-    this.#tell({ kind: 'deleted', ids: bundles.map((b) => b.asset.id) });
-    const gone = new Set(bundles.map((b) => b.asset.id));
-    for (const id of gone) this.#assets.delete(id);
-    this.assetCount = this.#assets.size;
-    this.results = this.results.filter((r) => !gone.has(r.id));
-    this.weakResults = this.weakResults.filter((r) => !gone.has(r.id));
-    this.recent = this.recent.filter((r) => !gone.has(r.id));
-    const names = bundles.map((b) => b.asset.name);
+    this.#tell({ kind: 'deleted', ids: tombstones.map((t) => t.id) });
+    const gone = new Set(tombstones.map((t) => t.id));
+    this.#dropFromView(gone);
+    if (tombstones.length === 0) return;
+    for (const t of tombstones) this.#tombstoneExpiries.set(t.id, t.expiresAtMs);
     this.pendingDelete = {
-      label: names.length === 1 ? `Deleted ${nameInText(names[0])}` : `Deleted ${names.length} items`,
-      name: names.length === 1 ? names[0] : null,
-      bundles,
-      timer: setTimeout(() => void this.#finishPendingDelete(), UNDO_MS),
+      label: deletedLabel(tombstones.map((t) => nameInText(t.name))),
+      name: tombstones.length === 1 ? tombstones[0].name : null,
+      ids: [...gone],
+      expiresAtMs: tombstones[0].expiresAtMs,
     };
     this.announcement = this.pendingDelete.label;
+    this.#scheduleCarryOut();
   }
 
+  /** Restores from the tombstones while their undo window is open; after that the delete is final and says so. */
   async undoDelete(): Promise<void> {
     const pending = this.pendingDelete;
     if (!pending || !this.#db) return;
-    clearTimeout(pending.timer);
     this.pendingDelete = null;
-    await restoreAssetRecords(this.#db, pending.bundles);
-    const ids = pending.bundles.map((b) => b.asset.id);
+    const { restored, alreadyBack, final } = await restoreAssetRecords(this.#db, pending.ids);
+    // Undone here, or in another tab meanwhile: either way the items are back and this page shows them again.
+    const ids = [...restored.map((b) => b.asset.id), ...alreadyBack];
+    for (const id of ids) this.#tombstoneExpiries.delete(id);
+    if (final.length) {
+      this.#say(`Too late to undo “${pending.label}”: the time to undo has passed and the delete is final`);
+      void this.#finishPendingDelete();
+    }
+    if (ids.length === 0) return;
     await this.#indexer?.restore(ids);
     this.clusters.added(ids);
     this.#tell({ kind: 'restored', ids });
     await this.#reloadAssets();
-    this.announcement = `Restored ${pending.bundles.length === 1 ? nameInText(pending.bundles[0].asset.name) : `${ids.length} items`}`;
+    this.announcement = `Restored ${ids.length === 1 ? nameInText(this.#assets.get(ids[0])?.name ?? '1 item') : `${ids.length} items`}`;
     await this.rerun();
   }
 
@@ -752,14 +784,68 @@ export class Library {
     void this.refreshStorage();
   }
 
-  /** After the undo window the original files go too. */
+  /**
+   * At each expiry: the toast goes once its window has ended, and every due tombstone (this
+   * tab's or one a closed tab left) is carried out. Tombstones not yet due are never touched:
+   * another tab may still undo them.
+   */
   async #finishPendingDelete(): Promise<void> {
-    const pending = this.pendingDelete;
-    if (!pending || !this.#db) return;
-    clearTimeout(pending.timer);
-    this.pendingDelete = null;
-    for (const b of pending.bundles) await deleteOriginal(this.#db, b.asset.id, b.asset.blobLocation);
-    void this.refreshStorage();
+    clearTimeout(this.#carryOutTimer);
+    const db = this.#db;
+    if (!db) return;
+    if (this.pendingDelete && !undoAllowed(this.pendingDelete, Date.now())) this.pendingDelete = null;
+    try {
+      const done = await carryOutDueTombstones(db);
+      if (done.length) void this.refreshStorage();
+    } finally {
+      const nowMs = Date.now();
+      for (const [id, expiresAtMs] of this.#tombstoneExpiries) if (!undoAllowed({ expiresAtMs }, nowMs)) this.#tombstoneExpiries.delete(id);
+      this.#scheduleCarryOut();
+    }
+  }
+
+  #scheduleCarryOut(): void {
+    clearTimeout(this.#carryOutTimer);
+    const timings = [...this.#tombstoneExpiries].map(([id, expiresAtMs]) => ({ id, expiresAtMs }));
+    if (this.pendingDelete) timings.push({ id: '', expiresAtMs: this.pendingDelete.expiresAtMs });
+    const next = nextExpiryMs(timings, Date.now());
+    // A timer may fire a moment before the wall clock reaches the expiry: then nothing is due yet and it is set again.
+    if (next !== null) this.#carryOutTimer = setTimeout(() => void this.#finishPendingDelete(), Math.max(1, next - Date.now()));
+  }
+
+  /**
+   * Once per start, after the library shows: carries out deletes whose undo time passed while
+   * no page was open, offers Undo again for the others, then removes stored files no record owns.
+   */
+  async #tidyStorage(db: Db): Promise<void> {
+    try {
+      await carryOutDueTombstones(db);
+      const waiting = await getTombstones(db, (await tombstoneTimings(db)).map((t) => t.id));
+      const open = waiting.filter((t) => undoAllowed(t, Date.now()));
+      for (const t of open) this.#tombstoneExpiries.set(t.id, t.expiresAtMs);
+      if (open.length && !this.pendingDelete) {
+        this.pendingDelete = {
+          label: deletedLabel(open.map((t) => nameInText(t.name))),
+          name: open.length === 1 ? open[0].name : null,
+          ids: open.map((t) => t.id),
+          expiresAtMs: Math.max(...open.map((t) => t.expiresAtMs)),
+        };
+      }
+      this.#scheduleCarryOut();
+      const graceMs = sweepGraceMs(await getMeta(db, SWEEP_GRACE_KEY));
+      // A User Timing entry, so the sweep's cost shows in the browser's performance tools (and bench/sweep.mjs).
+      const startMark = performance.mark('shoebox:sweep-start');
+      const swept = await sweepInWorker(Date.now(), graceMs);
+      performance.measure('shoebox:sweep', { start: startMark.startTime, detail: swept });
+      const message = sweepMessage(swept.removedCount, swept.removedBytes);
+      if (message) {
+        this.#say(message);
+        void this.refreshStorage();
+      }
+    } catch (err) {
+      // Tidying is retried at the next start; the library works without it.
+      console.warn('Shoebox: tidying storage failed', err);
+    }
   }
 
   async originalUrl(id: string): Promise<string | null> {

@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLibraryDb, SCHEMA_VERSION, type Db } from '../../../src/lib/db/db';
-import { commitAsset, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
-import { putOriginal } from '../../../src/lib/db/blob-store';
+import { commitAsset, deleteAssetRecords, restoreAssetRecords, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
+import { getOriginal, putOriginal } from '../../../src/lib/db/blob-store';
 import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, readChunks, type ExportOptions } from '../../../src/lib/db/archive-repo';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, bytesSource, readArchive, writeArchive, type ArchiveContents } from '../../../src/lib/core/archive';
 import { sha256Hex } from '../../../src/lib/core/sha256';
@@ -122,6 +122,18 @@ describe('archive-repo', () => {
     // Importing the same archive again adds nothing.
     expect((await importInto(dst, bytes, await read(bytes))).outcomes).toEqual(['present', 'present']);
     expect(await dst.count('assets')).toBe(2);
+  });
+
+  it('an item deleted here moments ago (its undo still open) is not imported over its pending delete', async () => {
+    const lib = await fresh();
+    await addPhoto(lib, 'a1', 'a red ball');
+    const bytes = await exportBytes(lib);
+    await deleteAssetRecords(lib, ['a1'], Date.now(), 8000);
+    const result = await importInto(lib, bytes, await read(bytes));
+    expect(result.outcomes).toEqual(['failed']);
+    expect(await lib.count('assets')).toBe(0);
+    expect(await restoreAssetRecords(lib, ['a1'])).toMatchObject({ final: [], restored: [{ asset: { id: 'a1' } }] });
+    expect(await text(await getOriginal(lib, 'a1', 'idb'))).toBe('a red ball');
   });
 
   it('an asset is added whole or not at all', async () => {

@@ -141,6 +141,7 @@ const V4_LAYOUT: typeof V1_LAYOUT = {
   jobs: { ...V3_LAYOUT.jobs, indexes: { ...V3_LAYOUT.jobs.indexes, byBatchId: { keyPath: 'batchId', unique: false } } },
   drops: { keyPath: 'id', autoIncrement: false, indexes: {} },
   folders: { keyPath: 'id', autoIncrement: false, indexes: {} },
+  tombstones: { keyPath: 'id', autoIncrement: false, indexes: { byExpiresAt: { keyPath: 'expiresAtMs', unique: false } } },
 };
 
 /** Reads the layout back through the raw IndexedDB API, independent of idb's typings. */
@@ -206,15 +207,18 @@ describe('openLibraryDb: schema and migrations', () => {
     expect(await getMeta(v3, 'migration:3')).toMatchObject({ from: 2, to: 3 });
   });
 
-  it('a v3 library upgrades to v4: drop manifests and jobs by drop, queued jobs kept and found by drop', async () => {
+  it('a v3 library upgrades to v4: drop manifests, jobs by drop, remembered folders and tombstones; data kept', async () => {
     const name = uniqueName('v3v4');
     const v3 = await open(name, 3);
     await putJobs(v3, [job('j1', 10, 'queued')]);
+    await commitAsset(v3, 'none', stored('a1', 'sha-a1'));
     v3.close();
     const v4 = await open(name, 4);
     expect(layoutOf(v4)).toEqual(V4_LAYOUT);
+    expect((await listAssets(v4)).map((a) => a.id)).toEqual(['a1']);
     expect((await v4.getAllFromIndex('jobs', 'byBatchId', job('x', 0).batchId)).map((j) => j.id)).toEqual(['j1']);
     expect(await v4.count('drops')).toBe(0);
+    expect(await v4.count('tombstones')).toBe(0);
     expect(await getMeta(v4, 'migration:4')).toMatchObject({ from: 3, to: 4 });
   });
 
@@ -565,13 +569,14 @@ describe('repo: delete and undo', () => {
     const counts = async () => Promise.all(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'].map((s) => db.count(s as 'assets')));
     expect(await counts()).toEqual([2, 4, 2, 2, 4]);
 
-    const bundles = await deleteAssetRecords(db, ['v1', 'missing']);
-    expect(bundles.map((b) => b.asset.id)).toEqual(['v1']);
+    const tombstones = await deleteAssetRecords(db, ['v1', 'missing'], 5_000, 8_000);
+    expect(tombstones.map((t) => [t.id, t.name, t.deletedAtMs, t.expiresAtMs])).toEqual([['v1', 'v1.jpg', 5_000, 13_000]]);
     expect(await counts()).toEqual([1, 1, 1, 0, 2]);
     expect((await listAssets(db)).map((a) => a.id)).toEqual(['keep']);
 
-    await restoreAssetRecords(db, bundles);
+    expect(await restoreAssetRecords(db, ['v1'], () => 12_999)).toMatchObject({ final: [] });
     expect(await counts()).toEqual([2, 4, 2, 2, 4]);
+    expect(await db.count('tombstones')).toBe(0);
     expect(await db.get('frameEmbeddings', 'v1#1')).toMatchObject({ timestampSec: 2.5 });
   });
 });
