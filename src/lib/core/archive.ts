@@ -507,7 +507,7 @@ export async function checkHeaders(src: ByteSource, entries: readonly ManifestEn
     at += entrySpan(e.sizeBytes);
   }
   headerAt.push(at); // the end marker
-  let window = new Uint8Array(0);
+  let window: Uint8Array = new Uint8Array(0);
   let windowStart = 0;
   let reach = 0;
   const blockAt = async (i: number): Promise<Uint8Array> => {

@@ -577,7 +577,7 @@ export class Library {
   /** After a library archive was merged in: the new items join search, clusters and the page. */
   async reloadAfterImport(ids: string[]): Promise<void> {
     await this.#indexer?.addStored(ids);
-    this.clusters.added(ids);
+    this.clusters.imported(ids);
     await this.#reloadAssets();
     await this.rerun();
     void this.refreshStorage();
