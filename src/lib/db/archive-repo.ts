@@ -97,13 +97,19 @@ export async function* exportEntries(db: Db, opts: ExportOptions, counts: Export
 
   chunk = 0;
   for await (const list of readChunks(db, 'clusters')) {
-    // A cluster naming a deleted item is stale; the importing library clusters again instead.
-    const kept = list.filter(
-      (c) =>
-        c.modelKey === opts.modelKey &&
-        c.centroid.length === opts.dim &&
-        [...c.memberIds, ...c.representativeIds, ...(c.namedMemberIds ?? []), ...(c.pinnedIds ?? [])].every(owned),
-    );
+    // Ids of deleted items are left out (a cluster keeps the members it was named for as history,
+    // deleted ones included) rather than the cluster, so a renamed cluster is never lost; the
+    // importing library recomputes what the missing members changed. A cluster with no member left goes.
+    const only = (ids: string[]) => ids.filter(owned);
+    const kept = list
+      .filter((c) => c.modelKey === opts.modelKey && c.centroid.length === opts.dim && c.memberIds.some(owned))
+      .map((c) => ({
+        ...c,
+        memberIds: only(c.memberIds),
+        representativeIds: only(c.representativeIds),
+        ...(c.namedMemberIds ? { namedMemberIds: only(c.namedMemberIds) } : {}),
+        ...(c.pinnedIds ? { pinnedIds: only(c.pinnedIds) } : {}),
+      }));
     if (!kept.length) continue;
     counts.clusters += kept.length;
     yield { name: chunkName('records', 'clusters', chunk), bytes: encodeRecords('clusters', kept) };

@@ -160,6 +160,19 @@ describe('archive-repo', () => {
     expect(await dst.count('clusters')).toBe(4);
   });
 
+  it('a renamed cluster that held a since deleted item is exported without that item, not left out', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    await addPhoto(src, 'b2', 'a blue sky');
+    const named: ClusterRecord = { id: 'k1', modelKey: MODEL, memberIds: ['a1', 'b2', 'gone'], centroid: randomUnit(r, DIM), representativeIds: ['gone', 'a1'], name: 'Trip', nameSource: 'user', namedMemberIds: ['a1', 'gone'], pinnedIds: ['gone'], membershipHash: 'x', hidden: true, createdAt: 1, updatedAt: 1 };
+    await src.put('clusters', named);
+    await src.put('clusters', { ...named, id: 'k2', name: 'Only gone', memberIds: ['gone'], representativeIds: ['gone'] });
+    const bytes = await exportBytes(src);
+    const dst = await fresh();
+    expect((await importInto(dst, bytes, await read(bytes))).clusters).toBe(1);
+    expect(await dst.get('clusters', 'k1')).toMatchObject({ name: 'Trip', nameSource: 'user', hidden: true, memberIds: ['a1', 'b2'], representativeIds: ['a1'], namedMemberIds: ['a1'], pinnedIds: [] });
+  });
+
   it('an asset is added whole or not at all', async () => {
     const src = await fresh();
     await addPhoto(src, 'a1', 'a red ball');
