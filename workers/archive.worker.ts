@@ -131,7 +131,7 @@ const api = {
       }
       onProgress?.({ phase: 'importing', done: ++done, total: contents.assets.length });
     }
-    result.clusters = await importClusters(db, contents.clusters, idMap);
+    result.clusters = (await importClusters(db, contents.clusters, idMap, expect.modelKey)).added;
     result.settings = await importMeta(db, contents.meta);
     return result;
   },

@@ -30,6 +30,11 @@ const api = {
     return store.assign(ids);
   },
 
+  /** After an archive import: its stored clusters as they are, its other items by the incremental rule. */
+  adoptImported(ids: string[]): Promise<ClusterSummary[] | null> {
+    return store.adoptImported(ids);
+  },
+
   removeAssets(ids: string[]): Promise<ClusterSummary[]> {
     return store.removeAssets(ids);
   },

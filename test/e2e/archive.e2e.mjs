@@ -129,6 +129,109 @@ test('archive: export with originals, import into a fresh profile: same ranking,
   }
 }, { timeoutMs: 180_000 });
 
+/** The clusters a reload would find, read from storage: [name, items, hidden] sorted. */
+async function storedClusters(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const all = await new Promise((res, rej) => {
+      const r = db.transaction('clusters').objectStore('clusters').getAll();
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    db.close();
+    return all.map((c) => [c.name, c.memberIds.length, c.hidden]).sort();
+  });
+}
+
+async function showClusters(page) {
+  await closeSettings(page);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Clusters' }).click();
+  await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+}
+
+/** Names on the shown and the hidden cluster cards, sorted. */
+const cardNames = (page) =>
+  page.evaluate(() => {
+    const names = (label) => [...document.querySelectorAll(`ul[aria-label="${label}"] > li .cluster-name`)].map((n) => n.textContent.trim()).sort();
+    return { shown: names('Clusters'), hidden: names('Hidden clusters') };
+  });
+
+/** Waits until the cards read `want` exactly; a doubled or missing cluster times out with what was shown. */
+async function expectCards(page, want, timeoutMs = 15_000) {
+  try {
+    await page.waitForFunction(
+      (w) => {
+        const names = (label) => [...document.querySelectorAll(`ul[aria-label="${label}"] > li .cluster-name`)].map((n) => n.textContent.trim()).sort();
+        return JSON.stringify({ shown: names('Clusters'), hidden: names('Hidden clusters') }) === JSON.stringify(w);
+      },
+      want,
+      { timeout: timeoutMs },
+    );
+  } catch {
+    assert.deepEqual(await cardNames(page), want, 'the cluster cards');
+  }
+}
+
+test('archive: clusters come along: a renamed and a hidden cluster show at once after import into a fresh profile, nothing doubled, and after a reload', async ({ page, browser, url }) => {
+  await withoutSavePicker(page);
+  await openApp(page, url);
+  const files = ['red-ball.jpg', 'red-square.png', 'yellow-sun.jpg', 'yellow-banana.png', 'blue-sky.jpg', 'blue-ocean.png', 'green-leaf.jpg', 'green-field.png'].filter((f) => GOOD.includes(f));
+  assert.equal(files.length, 8, `the fixture has four colour pairs: ${files}`);
+  await importFiles(page, files.map(fixtureImage), files.length);
+  await showClusters(page);
+  const list = page.getByRole('list', { name: 'Clusters', exact: true });
+  await page.waitForFunction(() => {
+    const names = [...document.querySelectorAll('ul[aria-label="Clusters"] > li .cluster-name')].map((n) => n.textContent.trim());
+    return names.length === 4 && names.every((n) => n && n !== 'Unnamed group');
+  });
+  const cardOf = async (file) => {
+    for (const name of (await cardNames(page)).shown) {
+      await list.getByRole('button', { name: `Open cluster ${name}`, exact: true }).click();
+      const members = page.getByRole('list', { name: 'Cluster members' });
+      await members.getByRole('listitem').first().waitFor();
+      const has = (await members.locator('.name').allTextContents()).some((t) => t.trim() === file);
+      if (has) return name;
+      await page.getByRole('button', { name: 'All clusters' }).click();
+    }
+    throw new Error(`no cluster holds ${file}`);
+  };
+  await cardOf('red-ball.jpg');
+  await page.getByLabel('Cluster name').fill('Our red things');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.getByRole('heading', { name: 'Our red things', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'All clusters' }).click();
+  await cardOf('green-leaf.jpg');
+  await page.getByRole('button', { name: 'Hide cluster' }).click();
+  await list.waitFor();
+  const exported = await cardNames(page);
+  assert.equal(exported.shown.length, 3);
+  assert.ok(exported.shown.includes('Our red things'), JSON.stringify(exported));
+  assert.equal(exported.hidden.length, 1);
+  const stored = await storedClusters(page);
+  const file = await exportArchive(page, { originals: false });
+
+  const fresh = await browser.newContext();
+  try {
+    const page2 = await fresh.newPage();
+    await openApp(page2, url);
+    await importArchive(page2, file);
+    await expectText(page2.getByTestId('backup-status'), /Imported 8 photos and videos \(0 already here\)/, 60_000);
+    await showClusters(page2);
+    await expectCards(page2, exported);
+    assert.deepEqual(await storedClusters(page2), stored, 'the same clusters are stored, none twice');
+    await page2.reload();
+    await showClusters(page2);
+    await expectCards(page2, exported);
+    assert.deepEqual(await storedClusters(page2), stored, 'still the same after a reload');
+  } finally {
+    await fresh.close();
+  }
+}, { timeoutMs: 120_000 });
+
 test('archive: a hostile archive (path traversal) is refused and the library is untouched', async ({ page, url }) => {
   await openApp(page, url);
   await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);

@@ -30,6 +30,11 @@ export class Clusterer {
     return this.#w.api.assign(ids);
   }
 
+  /** Null when the clusters are not open yet (init then reads what the import stored). */
+  adoptImported(ids: string[]): Promise<ClusterSummary[] | null> {
+    return this.#w.api.adoptImported(ids);
+  }
+
   removeAssets(ids: string[]): Promise<ClusterSummary[]> {
     return this.#w.api.removeAssets(ids);
   }

@@ -434,6 +434,109 @@ export interface ReadProgress {
   totalBytes: number;
 }
 
+/** Bytes an entry takes in the tar: its header, its data and the padding to a whole block. */
+const entrySpan = (sizeBytes: number): number => BLOCK + sizeBytes + tarPadding(sizeBytes).length;
+
+/** How many headers one read of the header walk may cover: small entries are read in runs, large ones skipped. */
+const HEADER_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * What the manifest says about itself and the file's size, checked without reading any entry:
+ * the number of entries the file can hold, the bytes the declared sizes need, the entry counts per
+ * kind against `counts`, and the vector bytes against counts × dim. `entriesOffset` is where the
+ * first entry after the manifest starts.
+ */
+export function checkDeclaredShape(manifest: ArchiveManifest, entriesOffset: number, fileSizeBytes: number): void {
+  const room = fileSizeBytes - entriesOffset - 2 * BLOCK;
+  // Every entry takes at least its header block: this bounds all later work by the file's size.
+  const maxEntries = Math.max(0, Math.floor(room / BLOCK));
+  if (manifest.entries.length > maxEntries)
+    throw new ArchiveError(`The archive is truncated or its manifest is wrong: the manifest lists ${manifest.entries.length} entries; a file of ${fileSizeBytes} bytes holds at most ${maxEntries}.`);
+  let declaredBytes = 0;
+  for (const e of manifest.entries) declaredBytes += entrySpan(e.sizeBytes);
+  if (declaredBytes > room) throw new ArchiveError(`The archive is truncated: its manifest declares ${declaredBytes} bytes of entries, the file has room for ${Math.max(0, room)}.`);
+
+  const seen = new Set<string>();
+  const chunks = (): Record<RecordStore, Map<number, ManifestEntry>> => Object.fromEntries(RECORD_STORES.map((s) => [s, new Map()])) as Record<RecordStore, Map<number, ManifestEntry>>;
+  const recordChunks = chunks();
+  const vectorChunks = chunks();
+  let thumbnails = 0;
+  let originals = 0;
+  for (const e of manifest.entries) {
+    const info = checkEntryName(e.name);
+    if (info.kind === 'manifest') throw new ArchiveError('The archive holds a second manifest.');
+    if (seen.has(e.name)) throw new ArchiveError(`The archive lists ${e.name} twice.`);
+    seen.add(e.name);
+    if (info.kind === 'records') recordChunks[info.store!].set(info.chunk!, e);
+    else if (info.kind === 'vectors') vectorChunks[info.store!].set(info.chunk!, e);
+    else if (info.kind === 'thumbnail') thumbnails++;
+    else originals++;
+  }
+  const { counts } = manifest;
+  if (thumbnails !== counts.thumbnails) throw new ArchiveError(`The archive manifest counts ${counts.thumbnails} thumbnails but lists ${thumbnails} thumbnail images.`);
+  if (originals !== counts.originals) throw new ArchiveError(`The archive manifest counts ${counts.originals} original files but lists ${originals}.`);
+  for (const store of RECORD_STORES) {
+    const list = recordChunks[store];
+    // Writers never write an empty records entry, so each holds at least one record.
+    if (list.size > counts[store]) throw new ArchiveError(`The archive manifest counts ${counts[store]} ${store} but lists ${list.size} entries of them.`);
+    if (counts[store] > 0 && list.size === 0) throw new ArchiveError(`The archive manifest counts ${counts[store]} ${store} but lists no entry of them.`);
+    if (!VECTOR_FIELD[store]) continue;
+    const vectorsOf = vectorChunks[store];
+    for (const chunk of list.keys()) if (!vectorsOf.has(chunk)) throw new ArchiveError(`${chunkName('records', store, chunk)} has no vectors entry.`);
+    let vectorBytes = 0;
+    for (const [chunk, e] of vectorsOf) {
+      if (!list.has(chunk)) throw new ArchiveError(`${e.name} belongs to no records entry.`);
+      vectorBytes += e.sizeBytes;
+    }
+    const needBytes = counts[store] * manifest.dim * 4;
+    if (vectorBytes !== needBytes) {
+      const where = vectorsOf.size === 1 ? `${[...vectorsOf.values()][0]!.name} holds` : `The ${store} vectors entries hold`;
+      throw new ArchiveError(`${where} ${vectorBytes} bytes; ${counts[store]} vectors of ${manifest.dim} dimensions need ${needBytes}.`);
+    }
+  }
+}
+
+/**
+ * Walks the tar headers the manifest's sizes lead to, without reading the data between them (runs
+ * of small entries are read together, up to HEADER_WINDOW_BYTES): each header must name the listed
+ * entry with the listed size, and the end marker must follow the last one. Returns where each
+ * entry's data starts. Call after checkDeclaredShape, which makes every position lie in the file.
+ */
+export async function checkHeaders(src: ByteSource, entries: readonly ManifestEntry[], entriesOffset: number): Promise<number[]> {
+  const headerAt: number[] = [];
+  let at = entriesOffset;
+  for (const e of entries) {
+    headerAt.push(at);
+    at += entrySpan(e.sizeBytes);
+  }
+  headerAt.push(at); // the end marker
+  let window: Uint8Array = new Uint8Array(0);
+  let windowStart = 0;
+  let reach = 0;
+  const blockAt = async (i: number): Promise<Uint8Array> => {
+    const offset = headerAt[i]!;
+    if (offset < windowStart || offset + BLOCK > windowStart + window.length) {
+      reach = Math.max(reach, i);
+      while (reach + 1 < headerAt.length && headerAt[reach + 1]! + BLOCK - offset <= HEADER_WINDOW_BYTES) reach++;
+      const end = Math.min(headerAt[reach]! + BLOCK, src.sizeBytes);
+      if (end < offset + BLOCK) throw new ArchiveError('The archive is truncated: it ends inside a tar header.');
+      window = await src.read(offset, end - offset);
+      windowStart = offset;
+    }
+    return window.subarray(offset - windowStart, offset - windowStart + BLOCK);
+  };
+  for (const [i, declared] of entries.entries()) {
+    const header = parseTarHeader(await blockAt(i));
+    if (!header) throw new ArchiveError(`The archive ends before ${declared.name}, which its manifest lists.`);
+    checkEntryName(header.name);
+    if (header.name !== declared.name) throw new ArchiveError(`The archive holds ${JSON.stringify(header.name.slice(0, 120))} where its manifest lists ${declared.name}.`);
+    if (header.sizeBytes > declared.sizeBytes) throw new ArchiveError(`${declared.name} is larger than the manifest declares (${header.sizeBytes} > ${declared.sizeBytes} bytes).`);
+    if (header.sizeBytes !== declared.sizeBytes) throw new ArchiveError(`${declared.name} is smaller than the manifest declares (${header.sizeBytes} < ${declared.sizeBytes} bytes).`);
+  }
+  if (parseTarHeader(await blockAt(entries.length)) !== null) throw new ArchiveError('The archive holds entries its manifest does not list.');
+  return headerAt.slice(0, -1).map((offset) => offset + BLOCK);
+}
+
 /** What the library opening the archive uses, to refuse what it cannot take. */
 export interface ReadExpectations {
   schemaVersion: number;
@@ -475,38 +578,28 @@ export async function readArchive(src: ByteSource, expect: ReadExpectations, onP
   if (expect.dim !== undefined && manifest.dim !== expect.dim) throw new ArchiveError(`This archive's vectors have ${manifest.dim} dimensions; the model here makes ${expect.dim}.`);
   offset += first.sizeBytes + tarPadding(first.sizeBytes).length;
 
+  // Everything the manifest and the tar headers alone can contradict is checked before the
+  // first digest: a hostile archive of many entries costs a header walk, not a hash of each one.
+  checkDeclaredShape(manifest, offset, src.sizeBytes);
+  const dataOffsets = await checkHeaders(src, manifest.entries, offset);
+
   const records: Record<RecordStore, Map<number, unknown[]>> = Object.fromEntries(RECORD_STORES.map((s) => [s, new Map()])) as Record<RecordStore, Map<number, unknown[]>>;
   const vectors = new Map<string, { bytes: Uint8Array; name: string }>();
   const thumbBlobs = new Map<string, BlobRef>();
   const originals = new Map<string, BlobRef & { sha256: string }>();
-  const seen = new Set<string>();
 
-  for (const declared of manifest.entries) {
+  for (const [i, declared] of manifest.entries.entries()) {
     const info = checkEntryName(declared.name);
-    if (info.kind === 'manifest') throw new ArchiveError('The archive holds a second manifest.');
-    if (seen.has(declared.name)) throw new ArchiveError(`The archive lists ${declared.name} twice.`);
-    seen.add(declared.name);
-    const header = parseTarHeader(await readBlock(offset, `the header of ${declared.name}`));
-    if (!header) throw new ArchiveError(`The archive ends before ${declared.name}, which its manifest lists.`);
-    checkEntryName(header.name);
-    if (header.name !== declared.name) throw new ArchiveError(`The archive holds ${JSON.stringify(header.name.slice(0, 120))} where its manifest lists ${declared.name}.`);
-    if (header.sizeBytes > declared.sizeBytes) throw new ArchiveError(`${declared.name} is larger than the manifest declares (${header.sizeBytes} > ${declared.sizeBytes} bytes).`);
-    if (header.sizeBytes !== declared.sizeBytes) throw new ArchiveError(`${declared.name} is smaller than the manifest declares (${header.sizeBytes} < ${declared.sizeBytes} bytes).`);
-    const dataOffset = offset + BLOCK;
-    if (dataOffset + header.sizeBytes > src.sizeBytes) throw truncated(declared.name);
-    const bytes = await src.read(dataOffset, header.sizeBytes);
+    const dataOffset = dataOffsets[i]!;
+    const bytes = await src.read(dataOffset, declared.sizeBytes);
     if ((await sha256Hex(bytes)) !== declared.sha256) throw new ArchiveError(`${declared.name} is damaged: its SHA-256 does not match the manifest.`);
-    offset = dataOffset + header.sizeBytes + tarPadding(header.sizeBytes).length;
-    onProgress?.({ doneBytes: offset, totalBytes: src.sizeBytes });
+    onProgress?.({ doneBytes: dataOffset + declared.sizeBytes, totalBytes: src.sizeBytes });
 
     if (info.kind === 'records') records[info.store!].set(info.chunk!, decodeLines(declared.name, bytes));
     else if (info.kind === 'vectors') vectors.set(`${info.store}/${info.chunk}`, { bytes, name: declared.name });
-    else if (info.kind === 'thumbnail') thumbBlobs.set(info.id!, { offset: dataOffset, sizeBytes: header.sizeBytes });
-    else originals.set(info.id!, { offset: dataOffset, sizeBytes: header.sizeBytes, sha256: declared.sha256 });
+    else if (info.kind === 'thumbnail') thumbBlobs.set(info.id!, { offset: dataOffset, sizeBytes: declared.sizeBytes });
+    else originals.set(info.id!, { offset: dataOffset, sizeBytes: declared.sizeBytes, sha256: declared.sha256 });
   }
-  if (offset + BLOCK <= src.sizeBytes) {
-    if (parseTarHeader(await src.read(offset, BLOCK)) !== null) throw new ArchiveError('The archive holds entries its manifest does not list.');
-  } else throw truncated('the end marker');
 
   // Records, with each vector chunk matched to its record chunk.
   const all = <T>(store: RecordStore, check: (r: unknown, where: string) => T): Array<{ rec: T; chunk: number; index: number }> => {

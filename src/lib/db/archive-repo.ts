@@ -97,13 +97,19 @@ export async function* exportEntries(db: Db, opts: ExportOptions, counts: Export
 
   chunk = 0;
   for await (const list of readChunks(db, 'clusters')) {
-    // A cluster naming a deleted item is stale; the importing library clusters again instead.
-    const kept = list.filter(
-      (c) =>
-        c.modelKey === opts.modelKey &&
-        c.centroid.length === opts.dim &&
-        [...c.memberIds, ...c.representativeIds, ...(c.namedMemberIds ?? []), ...(c.pinnedIds ?? [])].every(owned),
-    );
+    // Ids of deleted items are left out (a cluster keeps the members it was named for as history,
+    // deleted ones included) rather than the cluster, so a renamed cluster is never lost; the
+    // importing library recomputes what the missing members changed. A cluster with no member left goes.
+    const only = (ids: string[]) => ids.filter(owned);
+    const kept = list
+      .filter((c) => c.modelKey === opts.modelKey && c.centroid.length === opts.dim && c.memberIds.some(owned))
+      .map((c) => ({
+        ...c,
+        memberIds: only(c.memberIds),
+        representativeIds: only(c.representativeIds),
+        ...(c.namedMemberIds ? { namedMemberIds: only(c.namedMemberIds) } : {}),
+        ...(c.pinnedIds ? { pinnedIds: only(c.pinnedIds) } : {}),
+      }));
     if (!kept.length) continue;
     counts.clusters += kept.length;
     yield { name: chunkName('records', 'clusters', chunk), bytes: encodeRecords('clusters', kept) };
@@ -183,33 +189,71 @@ export async function importAsset(db: Db, b: ImportBundle): Promise<ImportOutcom
   }
 }
 
+export interface ClusterImport {
+  /** Archive clusters stored, under the ids they have in this library. */
+  added: number;
+  /** Archive clusters left out: of another model, or every member already in a cluster here. */
+  skipped: number;
+}
+
 /**
- * Clusters come along only into a library without clusters of that model: merged into existing
- * ones they would overlap, and the library's own clustering places the new items instead.
- * Member ids are mapped to the library's ids (an item already here keeps its id).
+ * Stores the archive's clusters of the library's model as they are (names, name source, the
+ * user's renames, descriptions, pins, hidden flags, representatives), merged with the clusters the
+ * library already has, in one transaction:
+ *
+ * - Member ids are mapped to the library's ids (an item the library already had keeps its id).
+ * - An item that is already in a cluster here stays there: the library's own grouping and the
+ *   user's edits to it win, as existing settings and items win elsewhere in an import. It is
+ *   taken out of the archive's cluster, and a cluster left with no member is not imported; so
+ *   importing the same archive twice adds no cluster.
+ * - An archive cluster whose id the library already uses gets a new id. Equal ids mean a shared
+ *   history (an archive of this very library), but merging into that cluster would rewrite a
+ *   cluster the clustering worker holds while it may be editing it; a new record never races with
+ *   it, and the user can merge the two in the Clusters view.
+ * - Clusters of another model are not imported: the library clusters those items itself.
+ *
+ * A cluster whose members changed keeps a stale centroid, representatives and membership hash;
+ * the clustering worker recomputes those when it takes the clusters in (ClusterStore.adoptImported
+ * or its next init), and places the archive's items no imported cluster holds by its incremental
+ * rule.
  */
-export async function importClusters(db: Db, clusters: readonly ClusterRecord[], idMap: ReadonlyMap<string, string>): Promise<number> {
-  if (clusters.length === 0) return 0;
+export async function importClusters(
+  db: Db,
+  clusters: readonly ClusterRecord[],
+  idMap: ReadonlyMap<string, string>,
+  modelKey: string,
+  newId: () => string = () => crypto.randomUUID(),
+): Promise<ClusterImport> {
+  const result: ClusterImport = { added: 0, skipped: 0 };
+  if (clusters.length === 0) return result;
   const tx = db.transaction('clusters', 'readwrite');
-  const modelKeys = new Set(clusters.map((c) => c.modelKey));
-  for (const k of modelKeys) {
-    if ((await tx.store.index('byModelKey').count(k)) > 0) {
-      await tx.done;
-      return 0;
-    }
-  }
-  const map = (ids: string[] | undefined) => ids?.map((id) => idMap.get(id) ?? id);
+  const [existing, usedIds] = await Promise.all([tx.store.index('byModelKey').getAll(modelKey), tx.store.getAllKeys()]);
+  const taken = new Set<string>(existing.flatMap((c) => c.memberIds));
+  const ids = new Set<string>(usedIds as string[]);
+  const map = (list: readonly string[]) => list.map((id) => idMap.get(id) ?? id);
   for (const c of clusters) {
-    await tx.store.add({
-      ...c,
-      memberIds: map(c.memberIds)!,
-      representativeIds: map(c.representativeIds)!,
-      ...(c.namedMemberIds ? { namedMemberIds: map(c.namedMemberIds) } : {}),
-      ...(c.pinnedIds ? { pinnedIds: map(c.pinnedIds) } : {}),
-    });
+    if (c.modelKey !== modelKey) {
+      result.skipped++;
+      continue;
+    }
+    const memberIds = [...new Set(map(c.memberIds))].filter((id) => !taken.has(id));
+    if (memberIds.length === 0) {
+      result.skipped++;
+      continue;
+    }
+    const members = new Set(memberIds);
+    for (const id of memberIds) taken.add(id);
+    const id = ids.has(c.id) ? newId() : c.id;
+    ids.add(id);
+    const record: ClusterRecord = { ...c, id, memberIds, representativeIds: map(c.representativeIds).filter((m) => members.has(m)) };
+    // The members the name was given for are history, not membership: mapped, never filtered.
+    if (c.namedMemberIds) record.namedMemberIds = map(c.namedMemberIds);
+    if (c.pinnedIds) record.pinnedIds = map(c.pinnedIds).filter((m) => members.has(m));
+    await tx.store.add(record);
+    result.added++;
   }
   await tx.done;
-  return clusters.length;
+  return result;
 }
 
 /** Settings the library does not have yet; existing ones win. */

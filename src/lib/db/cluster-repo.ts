@@ -187,18 +187,7 @@ export class ClusterStore {
         // Repair what happened while no clusterer ran: members deleted, photos added.
         const touched = new Set<string>();
         const removed = [...stale];
-        for (const c of mine) {
-          const members = c.memberIds.filter((id) => this.#vectors.has(id) && !this.#memberOf.has(id));
-          if (members.length !== c.memberIds.length) touched.add(c.id);
-          if (members.length === 0) {
-            removed.push(c.id);
-            continue;
-          }
-          const record = { ...c, memberIds: members, pinnedIds: c.pinnedIds?.filter((id) => members.includes(id)) };
-          this.#clusters.set(c.id, record);
-          this.#sums.set(c.id, sumVectors(members.map((id) => this.#vectors.get(id)!), this.#dim()));
-          for (const id of members) this.#memberOf.set(id, c.id);
-        }
+        this.#takeIn(mine, touched, removed);
         this.#ensureParams();
         for (const id of this.#assignNow([...this.#vectors.keys()].filter((id) => !this.#memberOf.has(id)).sort())) touched.add(id);
         await this.#save(touched, removed);
@@ -234,6 +223,48 @@ export class ClusterStore {
       await this.#nameAll();
       return this.#list();
     });
+  }
+
+  /**
+   * After an archive import: takes in the clusters the import stored (ClusterStore keeps them as
+   * they are, recomputing centroid and representatives only where members were left out), then
+   * places the imported items no cluster holds by the incremental rule. Never a full re-cluster:
+   * the archive's clusters are the grouping the user had. Null when the clusters are not open yet;
+   * init will read everything the import stored.
+   */
+  adoptImported(ids: string[]): Promise<ClusterSummary[] | null> {
+    return this.#run(async () => {
+      if (!this.#ready) return null;
+      const db = this.#database;
+      const tx = db.transaction(['assets', 'embeddings', 'clusters', 'meta']);
+      const [stored, params, rows] = await Promise.all([
+        tx.objectStore('clusters').index('byModelKey').getAll(this.#modelKey),
+        tx.objectStore('meta').get(paramsKey(this.#modelKey)) as Promise<ClusterParams | undefined>,
+        Promise.all(ids.map(async (id) => [await tx.objectStore('assets').get(id), await tx.objectStore('embeddings').get(id)] as const)),
+      ]);
+      for (const [asset, embedding] of rows) {
+        if (!asset || !embedding || embedding.modelId !== this.#modelKey) continue;
+        this.#types.set(asset.id, asset.type);
+        this.#vectors.set(asset.id, embedding.vector);
+      }
+      // An import into a library that had no clusters brings the exporting library's threshold.
+      this.#params ??= params ?? null;
+      const touched = new Set<string>();
+      const removed: string[] = [];
+      this.#takeIn(
+        stored.filter((c) => !this.#clusters.has(c.id)),
+        touched,
+        removed,
+      );
+      this.#ensureParams();
+      for (const id of this.#assignNow(ids.filter((id) => this.#vectors.has(id) && !this.#memberOf.has(id)))) touched.add(id);
+      // The archive's clusters stand for a full run over its items: the "re-cluster when the
+      // library doubled" rule of assign() counts from here, not from an empty library.
+      if (this.#params && !this.#params.fullRunCount) this.#params.fullRunCount = this.#vectors.size;
+      await this.#save(touched, removed);
+      await this.#nameAll();
+      return this.#list();
+    }, false);
   }
 
   /** Takes deleted assets out of their clusters; clusters left empty disappear. */
@@ -456,6 +487,27 @@ export class ClusterStore {
     if (this.#params && this.#params.count >= SETTLED_LIBRARY_ITEMS) return;
     const background = backgroundSimilarity([...this.#vectors.values()]);
     this.#params = { tau: DEFAULT_TAU, background, threshold: thresholdFor(background, DEFAULT_TAU), count: this.#vectors.size, fullRunCount: this.#params?.fullRunCount, at: this.#now() };
+  }
+
+  /**
+   * Takes stored clusters into memory. Members without a vector here, or already in a cluster, are
+   * left out; a cluster left empty goes to `removed`, one whose members changed (or whose stored
+   * hash does not match them) to `touched`, so #save recomputes its centroid and representatives.
+   */
+  #takeIn(stored: readonly ClusterRecord[], touched: Set<string>, removed: string[]): void {
+    for (const c of stored) {
+      const members = c.memberIds.filter((id) => this.#vectors.has(id) && !this.#memberOf.has(id));
+      if (members.length !== c.memberIds.length || membershipHash(members) !== c.membershipHash) touched.add(c.id);
+      if (members.length === 0) {
+        touched.delete(c.id);
+        removed.push(c.id);
+        continue;
+      }
+      const record = { ...c, memberIds: members, pinnedIds: c.pinnedIds?.filter((id) => members.includes(id)) };
+      this.#clusters.set(c.id, record);
+      this.#sums.set(c.id, sumVectors(members.map((id) => this.#vectors.get(id)!), this.#dim()));
+      for (const id of members) this.#memberOf.set(id, c.id);
+    }
   }
 
   #newCluster(memberIds: string[]): ClusterRecord {

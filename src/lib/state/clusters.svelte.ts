@@ -143,6 +143,23 @@ export class ClusterState {
     });
   }
 
+  /**
+   * After an archive import: the clusters it brought are shown as they were exported, and its
+   * items no such cluster holds join by the incremental rule. Not `added`, whose growth rule may
+   * re-cluster the whole library.
+   */
+  imported(ids: string[]): void {
+    for (const id of ids) this.#pending.delete(id);
+    this.#chain = this.#chain.then(async () => {
+      const clusterer = this.#clusterer;
+      if (!clusterer) return;
+      await this.#run(async () => {
+        const list = await clusterer.adoptImported(ids);
+        if (list) await this.#show(list);
+      });
+    });
+  }
+
   removed(ids: string[]): void {
     for (const id of ids) this.#pending.delete(id);
     this.#chain = this.#chain.then(async () => {

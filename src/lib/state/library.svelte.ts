@@ -778,7 +778,7 @@ export class Library {
   async reloadAfterImport(ids: string[]): Promise<void> {
     this.#tell({ kind: 'restored', ids });
     await this.#indexer?.addStored(ids);
-    this.clusters.added(ids);
+    this.clusters.imported(ids);
     await this.#reloadAssets();
     await this.rerun();
     void this.refreshStorage();

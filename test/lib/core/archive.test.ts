@@ -16,11 +16,13 @@ import {
   tarPadding,
   type ArchiveContents,
   type ArchiveManifest,
+  type ManifestEntry,
   type PackEntry,
 } from '../../../src/lib/core/archive';
 import { sha256Hex } from '../../../src/lib/core/sha256';
 import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from '../../../src/lib/db/schema';
 import { randomUnit, rng } from '../../helpers/random';
+import { craftTar, type CraftEntry } from '../../helpers/hostile-tar';
 
 const MODEL = 'fixture-clip@q8';
 const DIM = 8;
@@ -90,28 +92,8 @@ const baseManifest = (originals = true): Omit<ArchiveManifest, 'entries'> => ({
 const expectations = { schemaVersion: SCHEMA, modelKey: MODEL, dim: DIM };
 const read = (bytes: Uint8Array) => readArchive(bytesSource(bytes), expectations);
 
-/**
- * Writes a tar with no checks at all, the way a hostile or broken tool would: names, sizes and
- * the manifest are taken as given.
- */
-async function craft(
-  entries: Array<PackEntry & { tarSize?: number }>,
-  manifest: Record<string, unknown> = baseManifest(),
-  listed?: Array<{ name: string; sizeBytes: number; sha256: string }>,
-): Promise<Uint8Array> {
-  const declared = listed ?? (await Promise.all(entries.map(async (e) => ({ name: e.name, sizeBytes: e.bytes.length, sha256: await sha256Hex(e.bytes) }))));
-  const m = enc.encode(JSON.stringify({ ...manifest, entries: declared }));
-  const parts: Uint8Array[] = [tarHeader(MANIFEST_NAME, m.length), m, tarPadding(m.length)];
-  for (const e of entries) parts.push(tarHeader(e.name, e.tarSize ?? e.bytes.length), e.bytes, tarPadding(e.bytes.length));
-  parts.push(tarEnd());
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** A tar written without checks (see craftTar), with the fixture's manifest unless given. */
+const craft = async (entries: CraftEntry[], manifest: Record<string, unknown> = baseManifest(), listed?: ManifestEntry[]): Promise<Uint8Array> => craftTar(entries, manifest, listed);
 
 async function rejects(bytes: Uint8Array, message: RegExp): Promise<void> {
   const err = await read(bytes).then(

@@ -68,7 +68,7 @@ async function importInto(db: Db, bytes: Uint8Array, c: ArchiveContents) {
     if (outcome.status === 'present') idMap.set(a.asset.id, outcome.existingId);
     outcomes.push(outcome.status);
   }
-  return { outcomes, clusters: await importClusters(db, c.clusters, idMap), settings: await importMeta(db, c.meta) };
+  return { outcomes, clusters: (await importClusters(db, c.clusters, idMap, MODEL)).added, settings: await importMeta(db, c.meta) };
 }
 
 const read = (bytes: Uint8Array) => readArchive(bytesSource(bytes), { schemaVersion: SCHEMA_VERSION, modelKey: MODEL, dim: DIM });
@@ -134,6 +134,55 @@ describe('archive-repo', () => {
     expect(await lib.count('assets')).toBe(0);
     expect(await restoreAssetRecords(lib, ['a1'])).toMatchObject({ final: [], restored: [{ asset: { id: 'a1' } }] });
     expect(await text(await getOriginal(lib, 'a1', 'idb'))).toBe('a red ball');
+  });
+
+  it('archive clusters merge into a library: its clusters keep their items, colliding ids are renewed, other models stay out', async () => {
+    const dst = await fresh();
+    const base = { centroid: randomUnit(r, DIM), membershipHash: 'h', createdAt: 1, updatedAt: 1 };
+    const kept: ClusterRecord = { ...base, id: 'k1', modelKey: MODEL, memberIds: ['own-id', 'z9'], representativeIds: ['own-id'], name: 'Kept', nameSource: 'user', hidden: false };
+    const stale: ClusterRecord = { ...base, id: 'old', modelKey: 'other@q8', memberIds: ['q'], representativeIds: ['q'], name: 'Old', nameSource: 'zero-shot', hidden: false };
+    await dst.put('clusters', kept);
+    await dst.put('clusters', stale);
+    const archive: ClusterRecord[] = [
+      // Its a1 is the library's own-id (same file), already in "Kept".
+      { ...base, id: 'k1', modelKey: MODEL, memberIds: ['a1', 'b2', 'c3'], representativeIds: ['a1', 'b2'], name: 'Beach', nameSource: 'user', namedMemberIds: ['a1', 'b2', 'c3'], pinnedIds: ['a1', 'c3'], description: 'Sand', hidden: true },
+      { ...base, id: 'k2', modelKey: MODEL, memberIds: ['a1'], representativeIds: ['a1'], name: 'Only a1', nameSource: 'vlm', hidden: false },
+      { ...base, id: 'old', modelKey: MODEL, memberIds: ['d4', 'e5'], representativeIds: ['d4', 'e5'], name: 'Dogs', nameSource: 'vlm', description: 'Two dogs', hidden: false },
+      { ...base, id: 'k3', modelKey: 'other@q8', memberIds: ['f6'], representativeIds: ['f6'], name: 'Elsewhere', nameSource: 'user', hidden: false },
+    ];
+    let n = 0;
+    const newId = () => `new-${n++}`;
+    const idMap = new Map([['a1', 'own-id']]);
+    expect(await importClusters(dst, archive, idMap, MODEL, newId)).toEqual({ added: 2, skipped: 2 });
+    expect(await dst.get('clusters', 'k1')).toEqual(kept);
+    expect(await dst.get('clusters', 'old')).toEqual(stale);
+    // "Beach" keeps its name, source, description, hidden flag and history, without the item that stayed in "Kept".
+    expect(await dst.get('clusters', 'new-0')).toEqual({
+      ...archive[0],
+      id: 'new-0',
+      memberIds: ['b2', 'c3'],
+      representativeIds: ['b2'],
+      namedMemberIds: ['own-id', 'b2', 'c3'],
+      pinnedIds: ['c3'],
+    });
+    expect(await dst.get('clusters', 'new-1')).toMatchObject({ memberIds: ['d4', 'e5'], name: 'Dogs', nameSource: 'vlm', description: 'Two dogs' });
+    expect(await dst.count('clusters')).toBe(4);
+    // The same archive again: every item is in a cluster now, so nothing is added.
+    expect(await importClusters(dst, archive, idMap, MODEL, newId)).toEqual({ added: 0, skipped: 4 });
+    expect(await dst.count('clusters')).toBe(4);
+  });
+
+  it('a renamed cluster that held a since deleted item is exported without that item, not left out', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    await addPhoto(src, 'b2', 'a blue sky');
+    const named: ClusterRecord = { id: 'k1', modelKey: MODEL, memberIds: ['a1', 'b2', 'gone'], centroid: randomUnit(r, DIM), representativeIds: ['gone', 'a1'], name: 'Trip', nameSource: 'user', namedMemberIds: ['a1', 'gone'], pinnedIds: ['gone'], membershipHash: 'x', hidden: true, createdAt: 1, updatedAt: 1 };
+    await src.put('clusters', named);
+    await src.put('clusters', { ...named, id: 'k2', name: 'Only gone', memberIds: ['gone'], representativeIds: ['gone'] });
+    const bytes = await exportBytes(src);
+    const dst = await fresh();
+    expect((await importInto(dst, bytes, await read(bytes))).clusters).toBe(1);
+    expect(await dst.get('clusters', 'k1')).toMatchObject({ name: 'Trip', nameSource: 'user', hidden: true, memberIds: ['a1', 'b2'], representativeIds: ['a1'], namedMemberIds: ['a1'], pinnedIds: [] });
   });
 
   it('an asset is added whole or not at all', async () => {

@@ -2,7 +2,9 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLibraryDb, type Db } from '../../../src/lib/db/db';
 import { ClusterStore, clustersForModel } from '../../../src/lib/db/cluster-repo';
-import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
+import { importClusters } from '../../../src/lib/db/archive-repo';
+import { membershipHash } from '../../../src/lib/core/membership';
+import type { AssetRecord, AssetType, ClusterRecord } from '../../../src/lib/db/schema';
 import { l2Normalize } from '../../../src/lib/core/vector';
 import { randomUnit, rng } from '../../helpers/random';
 
@@ -273,5 +275,92 @@ describe('ClusterStore', () => {
     await addAssets(db, [{ id: 'sea-late', vector: near(oceanDir) }]);
     const list = await new ClusterStore(db).init(MODEL);
     expect(list.map((c) => c.count)).toEqual([12, 9]);
+  });
+});
+
+describe('ClusterStore after an archive import', () => {
+  const paramsOf = async (db: Db) => (await db.get('meta', `clusters:params:${MODEL}`)) as { fullRunCount?: number } | undefined;
+  /** What the Clusters view shows of a list, ids included. */
+  const shown = (list: Array<{ id: string; name: string; nameSource: string; count: number; hidden: boolean; representativeIds: string[] }>) =>
+    list.map(({ id, name, nameSource, count, hidden, representativeIds }) => ({ id, name, nameSource, count, hidden, representativeIds }));
+
+  it('an empty library shows the archive’s clusters as they were, renamed and hidden ones included, and clusters nothing twice', async () => {
+    const { db: src } = await freshDb();
+    await library(src);
+    const exporting = new ClusterStore(src);
+    const [sun, sea] = await exporting.init(MODEL);
+    await exporting.rename(sun!.id, 'Our sunsets');
+    const before = await exporting.setHidden(sea!.id, true);
+
+    const { db: dst } = await freshDb();
+    const store = new ClusterStore(dst, { newId: () => 'fresh-id' });
+    expect(await store.init(MODEL)).toEqual([]);
+    // What the archive worker writes: the items, then the clusters.
+    const items = [...(await src.getAll('embeddings'))];
+    await addAssets(dst, items.map((e) => ({ id: e.id, vector: e.vector, type: (e.id === 'sun0' || e.id === 'sun1' ? 'video' : 'image') as AssetType })));
+    expect(await importClusters(dst, await clustersForModel(src, MODEL), new Map(), MODEL)).toEqual({ added: 2, skipped: 0 });
+
+    const after = await store.adoptImported(items.map((e) => e.id));
+    expect(shown(after!)).toEqual(shown(before));
+    expect(after!.find((c) => c.name === 'Our sunsets')).toMatchObject({ nameSource: 'user', count: 12, needsNaming: false });
+    expect(await clustersForModel(dst, MODEL)).toHaveLength(2);
+    // The same after a reload.
+    expect(shown(await new ClusterStore(dst).init(MODEL))).toEqual(shown(before));
+  });
+
+  it('a library with clusters keeps them; the archive’s come in for its items; other items join by the incremental rule; no full re-cluster', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    let n = 0;
+    const store = new ClusterStore(db, { newId: () => `new-${n++}` });
+    const [sun, sea] = await store.init(MODEL);
+    await store.rename(sun!.id, 'My sunsets');
+    expect((await paramsOf(db))?.fullRunCount).toBe(20);
+
+    const forest = Array.from({ length: 10 }, (_, i) => ({ id: `forest${i}`, vector: near(forestDir) }));
+    const forestLate = Array.from({ length: 10 }, (_, i) => ({ id: `forest-late${i}`, vector: near(forestDir) }));
+    const other = Array.from({ length: 5 }, (_, i) => ({ id: `other${i}`, vector: near(otherDir) }));
+    await addAssets(db, [...forest, ...forestLate, ...other]);
+    const record = (id: string, memberIds: string[], extra: Partial<ClusterRecord>): ClusterRecord => ({
+      id,
+      modelKey: MODEL,
+      memberIds,
+      centroid: near(otherDir, 0),
+      representativeIds: memberIds.slice(0, 3),
+      name: '',
+      nameSource: 'zero-shot',
+      membershipHash: membershipHash(memberIds),
+      hidden: false,
+      createdAt: 1,
+      updatedAt: 1,
+      ...extra,
+    });
+    const archive = [
+      // sun0 is already in a cluster here: it stays in "My sunsets".
+      record('x-forest', [...forest.map((f) => f.id), 'sun0'], { name: 'Forest walk', nameSource: 'user' }),
+      // Same id as the library's sea cluster: comes in under a new id.
+      record(sea!.id, other.map((o) => o.id), { name: 'Misc', nameSource: 'vlm', description: 'Odds and ends', hidden: true }),
+    ];
+    expect(await importClusters(db, archive, new Map(), MODEL, () => 'renewed')).toEqual({ added: 2, skipped: 0 });
+    const list = await store.adoptImported([...forest, ...forestLate, ...other].map((x) => x.id));
+    const byId = Object.fromEntries(list!.map((c) => [c.id, c]));
+
+    expect(byId[sun!.id]).toMatchObject({ name: 'My sunsets', count: 12 });
+    expect(byId[sea!.id]).toMatchObject({ name: sea!.name, count: 8, hidden: false });
+    expect(byId['x-forest']).toMatchObject({ name: 'Forest walk', nameSource: 'user', count: 20 });
+    // Untouched by the merge: the archive's representatives stay as they were.
+    expect(byId['renewed']).toMatchObject({ name: 'Misc', nameSource: 'vlm', description: 'Odds and ends', hidden: true, count: 5, representativeIds: archive[1]!.representativeIds });
+    expect(list).toHaveLength(4);
+    expect(await store.members('x-forest')).toEqual(expect.arrayContaining(forestLate.map((f) => f.id)));
+    expect(await clustersForModel(db, MODEL)).toHaveLength(4);
+    // 45 items, more than twice the 20 of the last full run: an ordinary assign would have re-clustered.
+    expect((await paramsOf(db))?.fullRunCount).toBe(20);
+    expect(shown(await new ClusterStore(db).init(MODEL))).toEqual(shown(list!));
+  });
+
+  it('before init it leaves the import to init, which reads it without clustering again', async () => {
+    const { db } = await freshDb();
+    const store = new ClusterStore(db);
+    expect(await store.adoptImported(['a'])).toBeNull();
   });
 });
