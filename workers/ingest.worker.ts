@@ -3,7 +3,7 @@ import { expose, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, PixelImage } from './embed.worker';
 import type { ExtractedVideo, VideoApi } from './video.worker';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
-import { deleteUnownedOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
+import { deletePartialOriginal, deleteUnownedOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
 import {
   assetBySha256,
   assetSummaries,
@@ -728,7 +728,7 @@ async function interruptedDrops(): Promise<InterruptedDrop[]> {
       if (!lock) return; // still being copied by a tab that is open
       const jobs = await jobsOfDrop(db, drop.id);
       const partial = jobs.filter((j) => j.status === 'staging');
-      for (const j of partial) await deleteUnownedOriginal(db, j.id, j.blobLocation);
+      for (const j of partial) await deletePartialOriginal(db, j.id, j.blobLocation);
       if (partial.length) await deleteJobs(db, partial.map((j) => j.id));
       const missing = missingEntries(drop.entries, jobs);
       if (missing.length === 0) {
@@ -785,7 +785,7 @@ async function stage(drop: DropRecord, items: StageItem[]): Promise<{ queued: nu
           else post({ kind: 'queued', from: tabId, count: 1 });
         } catch (err) {
           if (jobWritten) {
-            await deleteUnownedOriginal(db, id, job.blobLocation).catch(() => undefined);
+            await deletePartialOriginal(db, id, job.blobLocation).catch(() => undefined);
             await deleteJobs(db, [id]).catch(() => undefined);
           }
           if (isQuotaError(err) && !full) {

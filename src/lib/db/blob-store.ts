@@ -85,6 +85,17 @@ export async function deleteUnownedOriginal(db: Db, id: string, location: BlobLo
   return true;
 }
 
+/**
+ * Deletes the bytes of a copy that was cut off (the tab or browser closed mid-write): the file
+ * itself, and the swap file Chromium writes beside it until the write is closed, which a closed
+ * browser leaves behind.
+ */
+export async function deletePartialOriginal(db: Db, id: string, location: BlobLocation): Promise<void> {
+  if (!(await deleteUnownedOriginal(db, id, location)) || location !== 'opfs') return;
+  const dir = await opfsDir();
+  await dir?.removeEntry(`${id}.crswap`).catch(() => undefined);
+}
+
 export async function deleteOriginal(db: Db, id: string, location: BlobLocation): Promise<void> {
   if (location === 'opfs') {
     const dir = await opfsDir();
