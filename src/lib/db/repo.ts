@@ -54,18 +54,6 @@ export async function unfinishedJobs(db: Db): Promise<JobRecord[]> {
   return lists.flat().sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
-/** The oldest queued jobs not already taken, read through an index so a long queue costs O(limit). */
-export async function nextQueuedJobs(db: Db, limit: number, skip: ReadonlySet<string>): Promise<JobRecord[]> {
-  const out: JobRecord[] = [];
-  const range = IDBKeyRange.bound(['queued', -Infinity], ['queued', Infinity]);
-  let cursor = await db.transaction('jobs').store.index('byStatusCreatedAt').openCursor(range);
-  while (cursor && out.length < limit) {
-    if (!skip.has(cursor.value.id)) out.push(cursor.value);
-    cursor = await cursor.continue();
-  }
-  return out;
-}
-
 /**
  * Takes the oldest queued jobs not already taken and marks them processing for `owner`, in one
  * transaction: a job is claimed once, whoever asks.

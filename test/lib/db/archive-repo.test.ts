@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openLibraryDb, SCHEMA_VERSION, type Db } from '../../../src/lib/db/db';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import { SCHEMA_VERSION, type Db } from '../../../src/lib/db/db';
 import { commitAsset, deleteAssetRecords, restoreAssetRecords, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
 import { getOriginal, putOriginal } from '../../../src/lib/db/blob-store';
 import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, readChunks, type ExportOptions } from '../../../src/lib/db/archive-repo';
@@ -12,21 +13,12 @@ import { randomUnit, rng } from '../../helpers/random';
 const MODEL = 'fixture-clip@q8';
 const DIM = 8;
 const r = rng(11);
-let seq = 0;
-const opened: Db[] = [];
-async function fresh(): Promise<Db> {
-  const db = await openLibraryDb(`shoebox-archive-${++seq}-${Math.random().toString(36).slice(2)}`);
-  opened.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
-});
+const { open: fresh } = libraryDbs('archive');
 
 async function addPhoto(db: Db, id: string, content: string, modelId = MODEL): Promise<StoredAsset> {
   const bytes = new TextEncoder().encode(content);
   const stored: StoredAsset = {
-    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: await sha256Hex(bytes), pHash: '00ff00ff00ff00ff', width: 4, height: 3, addedAt: 1000 + seq, status: 'ready', blobLocation: 'idb' },
+    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: await sha256Hex(bytes), pHash: '00ff00ff00ff00ff', width: 4, height: 3, addedAt: 1000, status: 'ready', blobLocation: 'idb' },
     thumbnail: { id, blob: new Blob([bytes.slice(0, 4)], { type: 'image/jpeg' }), width: 4, height: 3 },
     embedding: { id, modelId, dim: DIM, vector: randomUnit(r, DIM) },
     lineage: [{ id: `embeddings:${id}`, store: 'embeddings', recordId: id, sourceAssetId: id, producer: 'clip-image', producerVersion: '1', modelId, params: { normalized: 'l2' }, createdAt: 1 }],

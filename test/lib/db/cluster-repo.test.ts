@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openLibraryDb, type Db } from '../../../src/lib/db/db';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import type { Db } from '../../../src/lib/db/db';
 import { ClusterStore, clustersForModel } from '../../../src/lib/db/cluster-repo';
 import { importClusters } from '../../../src/lib/db/archive-repo';
 import { membershipHash } from '../../../src/lib/core/membership';
@@ -10,17 +11,11 @@ import { randomUnit, rng } from '../../helpers/random';
 
 const DIM = 32;
 const MODEL = 'fixture@q8';
-let seq = 0;
-const opened: Db[] = [];
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
-});
+const dbs = libraryDbs('clusters');
 
 async function freshDb(): Promise<{ db: Db; name: string }> {
-  const name = `shoebox-clusters-${++seq}-${Math.random().toString(36).slice(2)}`;
-  const db = await openLibraryDb(name);
-  opened.push(db);
-  return { db, name };
+  const name = dbs.uniqueName();
+  return { db: await dbs.open(name), name };
 }
 
 const r = rng(42);
@@ -35,7 +30,7 @@ function near(dir: Float32Array, noise = 0.35): Float32Array {
 async function addAssets(db: Db, items: Array<{ id: string; vector: Float32Array; type?: AssetType; model?: string }>): Promise<void> {
   const tx = db.transaction(['assets', 'embeddings'], 'readwrite');
   for (const { id, vector, type = 'image', model = MODEL } of items) {
-    const asset: AssetRecord = { id, name: `${id}.jpg`, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: seq, status: 'ready', blobLocation: 'idb' };
+    const asset: AssetRecord = { id, name: `${id}.jpg`, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: 1, status: 'ready', blobLocation: 'idb' };
     void tx.objectStore('assets').put(asset);
     void tx.objectStore('embeddings').put({ id, modelId: model, dim: DIM, vector });
   }

@@ -5,12 +5,12 @@ import { MIGRATIONS, SCHEMA_VERSION, openLibraryDb, type Db } from '../../../src
 import {
   addQueryTiming,
   assetBySha256,
+  claimQueuedJobs,
   commitAsset,
   commitAssets,
   embeddingsForModel,
   getMeta,
   listAssets,
-  nextQueuedJobs,
   putJobs,
   recentQueryTimings,
   requeueInterrupted,
@@ -331,7 +331,7 @@ describe('repo: jobs', () => {
     { limit: 2, skip: ['q1'], want: ['q2a', 'q2b'] },
     { limit: 0, skip: [], want: [] },
     { limit: 10, skip: ['q1', 'q2a', 'q2b', 'q3'], want: [] },
-  ])('nextQueuedJobs(limit $limit, skip $skip) → only queued, oldest first', async ({ limit, skip, want }) => {
+  ])('claimQueuedJobs(limit $limit, skip $skip) → only queued, oldest first', async ({ limit, skip, want }) => {
     const db = await open(uniqueName('next'));
     await putJobs(db, [
       job('q3', 30),
@@ -342,7 +342,7 @@ describe('repo: jobs', () => {
       job('q2a', 20),
       job('f0', 0, 'failed'),
     ]);
-    expect((await nextQueuedJobs(db, limit, new Set(skip))).map((j) => j.id)).toEqual(want);
+    expect((await claimQueuedJobs(db, limit, new Set(skip), 'tab')).map((j) => j.id)).toEqual(want);
   });
 
   it('requeueInterrupted puts processing jobs back in the queue and counts them', async () => {
@@ -351,9 +351,9 @@ describe('repo: jobs', () => {
     vi.spyOn(Date, 'now').mockReturnValue(7_000);
     expect(await requeueInterrupted(db)).toBe(2);
     expect(await db.get('jobs', 'p1')).toEqual({ ...job('p1', 1), updatedAt: 7_000 });
-    expect((await nextQueuedJobs(db, 10, new Set())).map((j) => j.id)).toEqual(['p1', 'p2', 'q']);
     expect(await db.get('jobs', 's')).toMatchObject({ status: 'stored' });
     expect(await requeueInterrupted(db)).toBe(0);
+    expect((await claimQueuedJobs(db, 10, new Set(), 'tab')).map((j) => j.id)).toEqual(['p1', 'p2', 'q']);
   });
 
   it('putJobs overwrites a job with the same id', async () => {

@@ -1,19 +1,10 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openLibraryDb, type Db } from '../../../src/lib/db/db';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
 import { claimQueuedJobs, deleteDrop, getDrop, jobsOfDrop, listDrops, putDrop, putJobs, requeueInterrupted } from '../../../src/lib/db/repo';
 import type { JobRecord, JobStatus } from '../../../src/lib/db/schema';
 
-let seq = 0;
-const opened: Db[] = [];
-async function fresh(): Promise<Db> {
-  const db = await openLibraryDb(`shoebox-drops-${++seq}-${Math.random().toString(36).slice(2)}`);
-  opened.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
-});
+const { open: fresh } = libraryDbs('drops');
 
 const job = (id: string, createdAt: number, status: JobStatus = 'queued', batchId = 'drop-1'): JobRecord => ({
   id,

@@ -1,19 +1,10 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openLibraryDb, type Db } from '../../../src/lib/db/db';
-import { deleteJobs, failedJobs, getJob, nextQueuedJobs, putJobs, updateJob } from '../../../src/lib/db/repo';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import { claimQueuedJobs, deleteJobs, failedJobs, getJob, putJobs, updateJob } from '../../../src/lib/db/repo';
 import type { JobRecord, JobStatus } from '../../../src/lib/db/schema';
 
-let seq = 0;
-const opened: Db[] = [];
-async function fresh(): Promise<Db> {
-  const db = await openLibraryDb(`shoebox-failed-jobs-${++seq}-${Math.random().toString(36).slice(2)}`);
-  opened.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
-});
+const { open: fresh } = libraryDbs('failed-jobs');
 
 function job(id: string, createdAt: number, status: JobStatus, message?: string): JobRecord {
   return { id, name: `${id}.jpg`, mime: 'image/jpeg', sizeBytes: 10, status, batchId: 'b', createdAt, updatedAt: createdAt, blobLocation: 'opfs', ...(message ? { message } : {}) };
@@ -41,7 +32,7 @@ describe('repo: failed jobs (listed until dismissed, retried by re-queueing)', (
     await putJobs(db, [job('old', 10, 'failed', 'could not be decoded'), job('new', 20, 'queued')]);
     await updateJob(db, 'old', { status: 'queued', message: undefined });
     expect(await failedJobs(db)).toEqual([]);
-    expect((await nextQueuedJobs(db, 10, new Set())).map((j) => j.id)).toEqual(['old', 'new']);
+    expect((await claimQueuedJobs(db, 10, new Set(), 'tab')).map((j) => j.id)).toEqual(['old', 'new']);
     expect((await getJob(db, 'old'))?.message).toBeUndefined();
   });
 

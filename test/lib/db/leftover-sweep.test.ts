@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openLibraryDb, type Db } from '../../../src/lib/db/db';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import type { Db } from '../../../src/lib/db/db';
 import { commitAsset, deleteAssetRecords, putJobs, type StoredAsset } from '../../../src/lib/db/repo';
 import { FIRST_SEEN_KEY, sweepLeftovers } from '../../../src/lib/db/leftover-sweep';
 import type { JobStatus } from '../../../src/lib/db/schema';
@@ -34,17 +35,11 @@ beforeAll(() => {
   vi.stubGlobal('navigator', { storage: { getDirectory: async () => ({ getDirectoryHandle: async () => originalsDir }) } });
 });
 
-let seq = 0;
-const opened: Db[] = [];
+const dbs = libraryDbs('sweep');
 async function fresh(): Promise<Db> {
   opfs.clear();
-  const db = await openLibraryDb(`shoebox-sweep-${++seq}-${Math.random().toString(36).slice(2)}`);
-  opened.push(db);
-  return db;
+  return dbs.open();
 }
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
-});
 
 const NOW = 1_800_000_000_000;
 const GRACE = 10 * 60_000;

@@ -1,22 +1,13 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openLibraryDb, type Db } from '../../../src/lib/db/db';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import type { Db } from '../../../src/lib/db/db';
 import { putOriginal } from '../../../src/lib/db/blob-store';
 import { commitAsset, deleteAssetRecords, restoreAssetRecords, type StoredAsset } from '../../../src/lib/db/repo';
 import { carryOutDueTombstones, carryOutTombstone, getTombstones, tombstoneTimings } from '../../../src/lib/db/tombstones';
 
 // Without OPFS (Node), originals go to the `blobs` store: the IndexedDB fallback path.
-let seq = 0;
-const opened: Db[] = [];
-const uniqueName = () => `shoebox-tombstones-${++seq}-${Math.random().toString(36).slice(2)}`;
-async function open(name = uniqueName()): Promise<Db> {
-  const db = await openLibraryDb(name);
-  opened.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
-});
+const { open, uniqueName } = libraryDbs('tombstones');
 
 const WINDOW_MS = 8_000;
 const DELETED_AT = 1_000_000;

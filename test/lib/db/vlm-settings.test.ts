@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openLibraryDb, type Db } from '../../../src/lib/db/db';
+import { libraryDbs } from '../../helpers/library-db';
+import { openLibraryDb } from '../../../src/lib/db/db';
 import {
   DEFAULT_VLM_MODEL,
   SECRET_META_KEYS,
@@ -13,15 +14,8 @@ import {
 } from '../../../src/lib/db/vlm-settings';
 import { isExportableMetaKey } from '../../../src/lib/core/archive';
 
-let seq = 0;
-const opened: Db[] = [];
-async function freshDb(): Promise<Db> {
-  const db = await openLibraryDb(`shoebox-vlm-${++seq}-${Math.random().toString(36).slice(2)}`);
-  opened.push(db);
-  return db;
-}
+const { open: freshDb } = libraryDbs('vlm');
 afterEach(() => {
-  for (const db of opened.splice(0)) db.close();
   vi.restoreAllMocks();
 });
 
@@ -40,8 +34,7 @@ describe('VLM settings', () => {
     const saved = await saveVlmSettings(db, { apiKey: `  ${KEY} `, model: 'gemini-2.5-flash-lite', baseUrl: 'https://proxy.example.com/gemini/' });
     expect(saved).toEqual({ apiKey: KEY, model: 'gemini-2.5-flash-lite', baseUrl: 'https://proxy.example.com/gemini' });
     db.close();
-    const again = await openLibraryDb(name);
-    opened.push(again);
+    const again = await freshDb(name);
     expect(await loadVlmSettings(again)).toEqual(saved);
     expect(await hasVlmKey(again)).toBe(true);
   });
