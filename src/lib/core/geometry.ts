@@ -21,3 +21,14 @@ export function fitWithin(width: number, height: number, maxEdgePx: number): { w
   const scale = Math.min(1, maxEdgePx / Math.max(width, height));
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
+
+/**
+ * The smallest downscale of width×height whose short edge is still at least `minShortEdgePx` and
+ * whose long edge is still at least `minLongEdgePx`, keeping aspect ratio; never upscales. A video
+ * frame scaled to it once can feed both a centre square of minShortEdgePx and a thumbnail of
+ * minLongEdgePx without a second resample.
+ */
+export function shrinkNoSmallerThan(width: number, height: number, minShortEdgePx: number, minLongEdgePx: number): { width: number; height: number } {
+  const scale = Math.min(1, Math.max(minShortEdgePx / Math.min(width, height), minLongEdgePx / Math.max(width, height)));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}

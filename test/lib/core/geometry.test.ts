@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centerSquare, fitWithin } from '../../../src/lib/core/geometry';
+import { centerSquare, fitWithin, shrinkNoSmallerThan } from '../../../src/lib/core/geometry';
 
 describe('centerSquare', () => {
   it.each([
@@ -65,5 +65,20 @@ describe('fitWithin', () => {
     const r = fitWithin(w, h, max);
     expect(Math.max(r.width, r.height)).toBe(max);
     expect(Math.abs(r.width / r.height - w / h)).toBeLessThan(w / h / Math.min(r.width, r.height));
+  });
+});
+
+describe('shrinkNoSmallerThan', () => {
+  it.each([
+    // 1080p for a 224 px model square and a 320 px poster: the short edge decides (1080 → 224).
+    { w: 1920, h: 1080, short: 224, long: 320, want: { width: 398, height: 224 } },
+    { w: 1080, h: 1920, short: 224, long: 320, want: { width: 224, height: 398 } },
+    // A wide strip: the long edge decides (the poster needs 320 px; the short edge could go to 45).
+    { w: 3200, h: 450, short: 40, long: 320, want: { width: 320, height: 45 } },
+    // Already small: unchanged (never upscales).
+    { w: 320, h: 180, short: 224, long: 320, want: { width: 320, height: 180 } },
+    { w: 100, h: 50, short: 224, long: 320, want: { width: 100, height: 50 } },
+  ])('$w×$h, short ≥ $short, long ≥ $long → $want', ({ w, h, short, long, want }) => {
+    expect(shrinkNoSmallerThan(w, h, short, long)).toEqual(want);
   });
 });
