@@ -111,7 +111,7 @@ export default defineConfig({
   appType: 'mpa',
   worker: { format: 'es' },
   // @ffmpeg/ffmpeg starts its own worker from new URL('./worker.js', import.meta.url): pre-bundling breaks that URL.
-  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web', '@ffmpeg/ffmpeg', '@ffmpeg/util'] },
+  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web', '@ffmpeg/ffmpeg'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   preview: { headers: securityHeaders },
 });

@@ -128,7 +128,6 @@ const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'ap
 const SERVED = new Map([
   ['/mediabunny.mjs', 'node_modules/mediabunny/dist/bundles/mediabunny.mjs'],
   ['/ffmpeg/', 'node_modules/@ffmpeg/ffmpeg/dist/esm/'],
-  ['/ffmpeg-util/', 'node_modules/@ffmpeg/util/dist/esm/'],
   ['/ffmpeg-core/', 'node_modules/@ffmpeg/core/dist/esm/'],
 ]);
 
