@@ -1,4 +1,3 @@
-import type { DimensionScan, PixelSize } from './image-dimensions';
 
 /**
  * Tells what a file is from its first bytes ("magic numbers"), not from its name or the
@@ -7,6 +6,17 @@ import type { DimensionScan, PixelSize } from './image-dimensions';
  * BMP "BM"; ISO-BMFF "ftyp" brands at offset 4 (AVIF, HEIC/HEIF, MP4/MOV); Matroska/WebM 1A 45 DF A3;
  * AVI "RIFF"…"AVI ". Documents and archives people drop by mistake: PDF "%PDF-", ZIP "PK" 03 04.
  */
+export interface PixelSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * What a photo's header says (core/image-dimensions.ts reads it): a size, or why none can be
+ * trusted (a phrase, e.g. "the JPEG ends before its frame header").
+ */
+export type DimensionScan = { size: PixelSize } | { problem: string };
+
 export type FileKind =
   | { kind: 'image'; format: 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' }
   | { kind: 'unsupported-image'; format: 'heic' | 'tiff' | 'svg' }

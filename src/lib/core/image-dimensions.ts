@@ -21,18 +21,12 @@
  * A file whose size cannot be found, or whose structure lies (lengths past the end of the file,
  * zero-length segments), gets a `problem` instead of a size: it is refused rather than decoded.
  */
-import type { FileKind } from './file-kind';
+import type { DimensionScan, FileKind, PixelSize } from './file-kind';
 
 /** Bytes `[offsetBytes, offsetBytes + lengthBytes)` of the file (fewer only past its end). */
 export type ByteReader = (offsetBytes: number, lengthBytes: number) => Promise<Uint8Array>;
 
-export interface PixelSize {
-  width: number;
-  height: number;
-}
-
-/** What the header says: a size, or why none can be trusted (a phrase, e.g. "the JPEG ends before its frame header"). */
-export type DimensionScan = { size: PixelSize } | { problem: string };
+export type { DimensionScan, PixelSize };
 
 /**
  * Most segments, boxes or GIF blocks walked before giving up. Real photos have tens (a JPEG with
