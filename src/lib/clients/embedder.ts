@@ -9,8 +9,8 @@ export type { LoadProgress, ModelInfo };
 export class Embedder {
   #w: WorkerHandle<EmbedApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<EmbedApi>(new Worker(new URL('../../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }), signal);
+  constructor() {
+    this.#w = handle<EmbedApi>(new Worker(new URL('../../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
   }
 
   load(source: ModelSource, onProgress: (p: LoadProgress) => void): Promise<ModelInfo> {

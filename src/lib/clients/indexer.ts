@@ -8,8 +8,8 @@ export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, Searc
 export class Indexer {
   #w: WorkerHandle<IndexApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<IndexApi>(new Worker(new URL('../../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }), signal);
+  constructor() {
+    this.#w = handle<IndexApi>(new Worker(new URL('../../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }));
   }
 
   open(modelKey: string, onProgress: (p: RebuildProgress) => void): Promise<IndexStatus> {
@@ -52,6 +52,11 @@ export class Indexer {
   /** Whether this tab runs the import and so keeps the saved index. */
   setWriter(isWriter: boolean): Promise<void> {
     return this.#w.api.setWriter(isWriter);
+  }
+
+  /** The index as it is now: its kind and how many items it holds. */
+  status(): Promise<Pick<IndexStatus, 'kind' | 'size'>> {
+    return this.#w.api.status() as Promise<Pick<IndexStatus, 'kind' | 'size'>>;
   }
 
   terminate(): void {

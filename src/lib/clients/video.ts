@@ -6,8 +6,8 @@ import { handle, type WorkerHandle } from './worker-handle';
 export class VideoFrames {
   #w: WorkerHandle<VideoApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<VideoApi>(new Worker(new URL('../../../workers/video.worker.ts', import.meta.url), { type: 'module', name: 'video' }), signal);
+  constructor() {
+    this.#w = handle<VideoApi>(new Worker(new URL('../../../workers/video.worker.ts', import.meta.url), { type: 'module', name: 'video' }));
   }
 
   connectPort(): MessagePort {

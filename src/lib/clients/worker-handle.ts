@@ -6,9 +6,10 @@ export interface WorkerHandle<T> {
   terminate(): void;
 }
 
-/** Wraps a module worker; aborting the signal terminates it (and rejects its pending calls). */
-export function handle<T>(worker: Worker, signal?: AbortSignal): WorkerHandle<T> {
-  const terminate = () => worker.terminate();
-  signal?.addEventListener('abort', terminate, { once: true });
-  return { api: wrap<T>(worker), worker, terminate };
+/**
+ * Wraps a module worker. Long work stops by the worker's own means (the naming worker's
+ * `cancel()`) or by `terminate()`, which rejects its pending calls.
+ */
+export function handle<T>(worker: Worker): WorkerHandle<T> {
+  return { api: wrap<T>(worker), worker, terminate: () => worker.terminate() };
 }
