@@ -45,6 +45,11 @@ export class Indexer {
     return this.#w.api.duplicateGroups(similarMinCosine, onProgress ? proxy(onProgress) : undefined);
   }
 
+  /** Stops the running duplicate scan; its duplicateGroups call rejects. */
+  cancelScan(): Promise<void> {
+    return this.#w.api.cancelScan();
+  }
+
   flush(): Promise<void> {
     return this.#w.api.flush();
   }
