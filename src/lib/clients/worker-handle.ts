@@ -1,4 +1,4 @@
-import { wrap, type Remote } from 'comlink';
+import { transfer, wrap, type Remote } from 'comlink';
 
 export interface WorkerHandle<T> {
   api: Remote<T>;
@@ -12,4 +12,11 @@ export interface WorkerHandle<T> {
  */
 export function handle<T>(worker: Worker): WorkerHandle<T> {
   return { api: wrap<T>(worker), worker, terminate: () => worker.terminate() };
+}
+
+/** A new channel whose far end goes to a worker's `connect`: another worker calls that one directly through the port returned. */
+export function portTo(connect: (port: MessagePort) => Promise<void>): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  void connect(transfer(port2, [port2]));
+  return port1;
 }
