@@ -7,8 +7,9 @@ export interface WorkerHandle<T> {
 }
 
 /**
- * Wraps a module worker. Long work stops by the worker's own means (the naming worker's
- * `cancel()`) or by `terminate()`, which rejects its pending calls.
+ * Wraps a module worker. Long work stops by the worker's own means (the index worker's
+ * `cancelScan()`, the naming worker's `cancel()`), which keeps the worker and what it holds,
+ * or by `terminate()`, which rejects its pending calls.
  */
 export function handle<T>(worker: Worker): WorkerHandle<T> {
   return { api: wrap<T>(worker), worker, terminate: () => worker.terminate() };
