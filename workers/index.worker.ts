@@ -88,6 +88,9 @@ let sample: Float32Array[] = [];
 /** Settles when init has restored or rebuilt the index; queries wait for it rather than see an empty library. */
 let ready: Promise<unknown> = Promise.resolve();
 let sampledAtSize = 0;
+/** Duplicate scans started, and the last one cancelScan() stopped. */
+let scansStarted = 0;
+let scansStopped = 0;
 const assets = new Map<string, AssetInfo>();
 /** Video id → its kept frames, scanned per video hit to find the moment. */
 const framesByVideo = new Map<string, FrameVector[]>();
@@ -322,6 +325,7 @@ const api = {
    * neighbours beyond.
    */
   async duplicateGroups(similarMinCosine = SIMILAR_MIN_COSINE, onProgress?: (p: RebuildProgress) => void): Promise<DuplicateReport> {
+    const scan = ++scansStarted;
     await ready;
     const [records, refused] = await Promise.all([db.getAll('assets'), db.getAllFromIndex('jobs', 'byStatus', 'duplicate')]);
     const stored = index as (VectorIndex & { get?(id: string): Float32Array | undefined }) | null;
@@ -329,7 +333,7 @@ const api = {
     const bar = Math.min(similarMinCosine, VIDEO_CANDIDATE_MIN_COSINE);
     const live = records.filter((a) => stored?.has(a.id));
     // Seconds of work on a large library: in slices, so searches arriving meanwhile are answered.
-    const sliced = <R>(steps: Generator<ScanProgress, R>) => runInSlices(steps, { sliceMs: SCAN_SLICE_MS, onSlice: (p) => onProgress?.(p) });
+    const sliced = <R>(steps: Generator<ScanProgress, R>) => runInSlices(steps, { sliceMs: SCAN_SLICE_MS, onSlice: (p) => onProgress?.(p), stopped: () => scansStopped >= scan });
     let pairs: ScoredPair[] = [];
     if (stored?.kind === 'exact') {
       const items = live.flatMap((a) => {
@@ -349,6 +353,11 @@ const api = {
       vectorOf,
       similarMinCosine,
     });
+  },
+
+  /** Stops the running duplicate scan at its next slice: its call rejects with a StoppedError. */
+  cancelScan(): void {
+    scansStopped = scansStarted;
   },
 
   async flush(): Promise<void> {

@@ -1,6 +1,6 @@
 // Settings → Diagnostics: after an import, the page says where the import's time went, stage by stage.
 import assert from 'node:assert/strict';
-import { fixtureImage, fixtureManifest, test } from './harness.mjs';
+import { expectText, fixtureImage, fixtureManifest, test } from './harness.mjs';
 import { closeSettings, expectCount, importFiles, openApp, ui, waitModelReady } from './app-helpers.mjs';
 
 const manifest = fixtureManifest();
@@ -26,6 +26,8 @@ test('diagnostics: after an import, Settings shows where import time goes per st
   await expectCount(page, GOOD.length);
 
   await ui(page).settings.click();
+  // The index status follows the import: it was read at start, when the library was empty.
+  await expectText(page.getByTestId('index-status'), new RegExp(`exact scan, ${GOOD.length} items,\\s+started empty`));
   const rows = await readStageTable(page);
   const row = (re) => {
     const r = rows.find((x) => re.test(x.stage));

@@ -120,3 +120,61 @@ test('duplicates: three tiers, keep best with undo, groups after reload', async 
   await expectTiers(page, afterClear, 30_000);
   await expectText(page.getByRole('region', { name: 'Exact copies', exact: true }), 'No exact copies found.');
 }, { timeoutMs: 150_000 });
+
+/** Writes `n` photos with vectors of the fixture model straight into the library, as an import of a large library would leave them. */
+async function seedLargeLibrary(page, n) {
+  await page.evaluate(async (count) => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('shoebox');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const tx = db.transaction(['assets', 'embeddings'], 'readwrite');
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < count; i++) {
+      // Random directions: no two are near copies, so a full scan finds no group.
+      const v = Float32Array.from({ length: 512 }, () => rand() - 0.5);
+      const norm = Math.hypot(...v);
+      const id = `seed-${i}`;
+      tx.objectStore('assets').put({ id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1000, sha256: i.toString(16).padStart(64, '0'), pHash: (i * 2654435761).toString(16).padStart(16, '0').slice(-16), width: 64, height: 48, addedAt: i, status: 'ready', blobLocation: 'idb' });
+      tx.objectStore('embeddings').put({ id, modelId: 'shoebox-fixture-clip@q8', dim: 512, vector: v.map((x) => x / norm) });
+    }
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, n);
+}
+
+test('duplicates: Cancel stops a long scan, the page says the list may be incomplete, and Look again scans to the end', async ({ page, url }) => {
+  const PHOTOS = 4000;
+  await openApp(page, url);
+  await expectCount(page, 0);
+  await seedLargeLibrary(page, PHOTOS);
+  await page.reload();
+  await expectCount(page, PHOTOS, 30_000);
+
+  await openDuplicates(page);
+  const view = page.locator('section.duplicates-view');
+  const cancel = view.getByRole('button', { name: 'Cancel' });
+  await cancel.waitFor({ timeout: 20_000 });
+  const before = ((await view.locator('p.model-loading').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  const clickedAt = Date.now();
+  await cancel.click();
+  await expectText(view.getByRole('status'), /Stopped before the end: some duplicates may not be listed/);
+  const stoppedMs = Date.now() - clickedAt;
+  assert.equal(await view.getAttribute('aria-busy'), 'false');
+  // A stopped scan does not claim that nothing was found.
+  assert.equal(await view.getByText('No similar shots found.').count(), 0, 'no "none found" after a stopped scan');
+
+  // Look again: the scan runs to its end and finds no group among random photos.
+  const lookAgainAt = Date.now();
+  await view.getByRole('button', { name: 'Look again' }).click();
+  await view.getByText('No similar shots found.').waitFor({ timeout: 60_000 });
+  const fullScanMs = Date.now() - lookAgainAt;
+  assert.equal(await view.getByRole('status').count(), 0, 'the "stopped" note is gone after a full scan');
+  console.log(`  ${PHOTOS} photos: "${before}"; stopped ${stoppedMs} ms after Cancel; a full scan took ${fullScanMs} ms`);
+  assert.ok(stoppedMs < fullScanMs, `Cancel stopped the scan (${stoppedMs} ms) sooner than a full scan takes (${fullScanMs} ms)`);
+}, { timeoutMs: 120_000 });

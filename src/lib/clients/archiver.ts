@@ -36,8 +36,8 @@ export function download(blob: Blob, fileName: string): void {
 export class Archiver {
   #w: WorkerHandle<ArchiveApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<ArchiveApi>(new Worker(new URL('../../../workers/archive.worker.ts', import.meta.url), { type: 'module', name: 'archive' }), signal);
+  constructor() {
+    this.#w = handle<ArchiveApi>(new Worker(new URL('../../../workers/archive.worker.ts', import.meta.url), { type: 'module', name: 'archive' }));
   }
 
   exportLibrary(opts: ExportOptions, target: FileSystemFileHandle | null, onProgress: (p: ArchiveProgress) => void): Promise<ExportResult> {

@@ -8,8 +8,8 @@ export type { ClusterProgress, ClusterSummary, NameResult, NamingRequest };
 export class Clusterer {
   #w: WorkerHandle<ClusterApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<ClusterApi>(new Worker(new URL('../../../workers/cluster.worker.ts', import.meta.url), { type: 'module', name: 'cluster' }), signal);
+  constructor() {
+    this.#w = handle<ClusterApi>(new Worker(new URL('../../../workers/cluster.worker.ts', import.meta.url), { type: 'module', name: 'cluster' }));
   }
 
   init(modelKey: string, onProgress?: (p: ClusterProgress) => void): Promise<ClusterSummary[]> {

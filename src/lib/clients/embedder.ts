@@ -1,7 +1,7 @@
-import { proxy, transfer } from 'comlink';
+import { proxy } from 'comlink';
 import type { EmbedApi, LoadProgress, ModelInfo } from '../../../workers/embed.worker';
 import type { ModelSource } from '../core/model-source';
-import { handle, type WorkerHandle } from './worker-handle';
+import { handle, portTo, type WorkerHandle } from './worker-handle';
 
 export type { LoadProgress, ModelInfo };
 
@@ -9,8 +9,8 @@ export type { LoadProgress, ModelInfo };
 export class Embedder {
   #w: WorkerHandle<EmbedApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<EmbedApi>(new Worker(new URL('../../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }), signal);
+  constructor() {
+    this.#w = handle<EmbedApi>(new Worker(new URL('../../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
   }
 
   load(source: ModelSource, onProgress: (p: LoadProgress) => void): Promise<ModelInfo> {
@@ -23,9 +23,7 @@ export class Embedder {
 
   /** A port another worker uses to call the model directly. */
   connectPort(): MessagePort {
-    const { port1, port2 } = new MessageChannel();
-    void this.#w.api.connect(transfer(port2, [port2]));
-    return port1;
+    return portTo((port) => this.#w.api.connect(port));
   }
 
   terminate(): void {

@@ -8,8 +8,8 @@ export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, Searc
 export class Indexer {
   #w: WorkerHandle<IndexApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<IndexApi>(new Worker(new URL('../../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }), signal);
+  constructor() {
+    this.#w = handle<IndexApi>(new Worker(new URL('../../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }));
   }
 
   open(modelKey: string, onProgress: (p: RebuildProgress) => void): Promise<IndexStatus> {
@@ -45,6 +45,11 @@ export class Indexer {
     return this.#w.api.duplicateGroups(similarMinCosine, onProgress ? proxy(onProgress) : undefined);
   }
 
+  /** Stops the running duplicate scan; its duplicateGroups call rejects. */
+  cancelScan(): Promise<void> {
+    return this.#w.api.cancelScan();
+  }
+
   flush(): Promise<void> {
     return this.#w.api.flush();
   }
@@ -52,6 +57,11 @@ export class Indexer {
   /** Whether this tab runs the import and so keeps the saved index. */
   setWriter(isWriter: boolean): Promise<void> {
     return this.#w.api.setWriter(isWriter);
+  }
+
+  /** The index as it is now: its kind and how many items it holds. */
+  status(): Promise<Pick<IndexStatus, 'kind' | 'size'>> {
+    return this.#w.api.status() as Promise<Pick<IndexStatus, 'kind' | 'size'>>;
   }
 
   terminate(): void {

@@ -9,8 +9,8 @@ export type { DroppedFile, IngestEvent, InterruptedDrop };
 export class Ingester {
   #w: WorkerHandle<IngestApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<IngestApi>(new Worker(new URL('../../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ingest' }), signal);
+  constructor() {
+    this.#w = handle<IngestApi>(new Worker(new URL('../../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ingest' }));
   }
 
   start(

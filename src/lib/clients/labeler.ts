@@ -9,8 +9,8 @@ export type LabelEvent = NamingEvent;
 export class Labeler {
   #w: WorkerHandle<LabelApi>;
 
-  constructor(signal?: AbortSignal) {
-    this.#w = handle<LabelApi>(new Worker(new URL('../../../workers/label.worker.ts', import.meta.url), { type: 'module', name: 'label' }), signal);
+  constructor() {
+    this.#w = handle<LabelApi>(new Worker(new URL('../../../workers/label.worker.ts', import.meta.url), { type: 'module', name: 'label' }));
   }
 
   /**

@@ -21,6 +21,16 @@ export interface SliceOptions<P> {
   onSlice?: (last: P) => void;
   yieldNow?: () => Promise<void>;
   now?: () => number;
+  /** Asked between slices: true ends the run with a `StoppedError` (the user cancelled it). */
+  stopped?: () => boolean;
+}
+
+/** A run in slices ended early because `stopped()` said so. */
+export class StoppedError extends Error {
+  constructor() {
+    super('stopped before the end');
+    this.name = 'StoppedError';
+  }
 }
 
 /**
@@ -29,7 +39,9 @@ export interface SliceOptions<P> {
  * arrive meanwhile (a search waits one slice, not the whole scan).
  */
 export async function runInSlices<P, R>(steps: Generator<P, R>, options: SliceOptions<P> = {}): Promise<R> {
-  const { sliceMs = 16, onSlice, yieldNow = nextTask, now = () => performance.now() } = options;
+  const { sliceMs = 16, onSlice, yieldNow = nextTask, now = () => performance.now(), stopped = () => false } = options;
+  // A stop can arrive only while the event loop is given back: asked then, not at every step.
+  if (stopped()) throw new StoppedError();
   let sliceStart = now();
   for (;;) {
     const step = steps.next();
@@ -37,6 +49,7 @@ export async function runInSlices<P, R>(steps: Generator<P, R>, options: SliceOp
     if (now() - sliceStart >= sliceMs) {
       onSlice?.(step.value);
       await yieldNow();
+      if (stopped()) throw new StoppedError();
       sliceStart = now();
     }
   }

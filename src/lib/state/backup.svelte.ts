@@ -102,32 +102,3 @@ export class Backup {
     }
   }
 }
-
-/** How much this site stores, and whether the browser has promised to keep it. */
-export class DeviceStorage {
-  usageBytes = $state<number | null>(null);
-  quotaBytes = $state<number | null>(null);
-  persisted = $state<boolean | null>(null);
-  /** Outcome of the last "keep" request, shown under the button. */
-  outcome = $state('');
-  readonly supported = typeof navigator !== 'undefined' && !!navigator.storage?.estimate;
-
-  async refresh(): Promise<void> {
-    if (!this.supported) return;
-    const [est, persisted] = await Promise.all([navigator.storage.estimate(), navigator.storage.persisted?.() ?? Promise.resolve(false)]);
-    this.usageBytes = est.usage ?? 0;
-    this.quotaBytes = est.quota ?? 0;
-    this.persisted = persisted;
-  }
-
-  async persist(): Promise<void> {
-    if (!navigator.storage?.persist) {
-      this.outcome = 'This browser cannot promise to keep the library.';
-      return;
-    }
-    const granted = await navigator.storage.persist();
-    this.persisted = granted;
-    this.outcome = granted ? 'Persisted: the browser will keep your library unless you clear it yourself.' : 'The browser declined. It may agree once Shoebox is installed or used more often.';
-    await this.refresh();
-  }
-}

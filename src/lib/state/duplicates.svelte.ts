@@ -58,7 +58,8 @@ export class DuplicatesState {
   exact = $state.raw<ExactGroupView[]>([]);
   visual = $state.raw<DuplicateGroupView[]>([]);
   similar = $state.raw<DuplicateGroupView[]>([]);
-  status = $state<'idle' | 'working' | 'ready' | 'error'>('idle');
+  /** 'stopped': the user cancelled the scan; the groups shown are from before it. */
+  status = $state<'idle' | 'working' | 'ready' | 'error' | 'stopped'>('idle');
   error = $state('');
   /** Items compared so far in a long scan. */
   progress = $state<{ done: number; total: number } | null>(null);
@@ -70,6 +71,8 @@ export class DuplicatesState {
   /** A change arrived during a scan: scan once more when it ends, not once per change. */
   #again = false;
   #wanted = false;
+  /** Cancel was pressed during the running scan. */
+  #stopping = false;
 
   constructor(host: DuplicatesHost) {
     this.#host = host;
@@ -94,15 +97,24 @@ export class DuplicatesState {
       this.#again = true;
       return this.#running;
     }
+    this.#stopping = false;
     this.#running = this.#scanUntilSettled().finally(() => (this.#running = null));
     return this.#running;
+  }
+
+  /** Stops the running scan in the index worker; the groups the page showed before it stay. */
+  cancel(): void {
+    if (!this.#running || !this.#indexer) return;
+    this.#stopping = true;
+    this.#again = false;
+    void this.#indexer.cancelScan();
   }
 
   async #scanUntilSettled(): Promise<void> {
     do {
       this.#again = false;
       await this.#scan();
-    } while (this.#again);
+    } while (this.#again && !this.#stopping);
   }
 
   async #scan(): Promise<void> {
@@ -115,6 +127,11 @@ export class DuplicatesState {
       this.status = 'ready';
       this.error = '';
     } catch (err) {
+      if (this.#stopping) {
+        this.status = 'stopped';
+        this.error = '';
+        return;
+      }
       this.status = 'error';
       this.error = `Looking for duplicates failed: ${err instanceof Error ? err.message : String(err)}`;
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextTask, runInSlices } from '../../../src/lib/core/slices';
+import { nextTask, runInSlices, StoppedError } from '../../../src/lib/core/slices';
 import { allPairSteps, drainScan } from '../../../src/lib/core/duplicates';
 
 function* counted(steps: number, onStep: (i: number) => void = () => undefined): Generator<number, string> {
@@ -54,6 +54,34 @@ describe('runInSlices', () => {
     for (const _ of counted(60, (i) => (step = i)));
     await task;
     expect(answeredAtStep).toBe(60);
+  });
+});
+
+describe('runInSlices stopped', () => {
+  it('ends at the first slice boundary after a stop, without running the remaining steps', async () => {
+    let ran = 0;
+    let stop = false;
+    // 5 ms per clock read and 16 ms slices: 4 steps a slice; the stop comes during the 2nd yield.
+    const run = runInSlices(counted(100, () => ran++), {
+      sliceMs: 16,
+      now: steppingClock(5),
+      yieldNow: async () => {
+        if (ran === 8) stop = true;
+      },
+      stopped: () => stop,
+    });
+    await expect(run).rejects.toBeInstanceOf(StoppedError);
+    expect(ran).toBe(8);
+  });
+
+  it('does not start when already stopped', async () => {
+    let ran = 0;
+    await expect(runInSlices(counted(10, () => ran++), { stopped: () => true })).rejects.toThrow('stopped before the end');
+    expect(ran).toBe(0);
+  });
+
+  it('runs to the end when never stopped', async () => {
+    expect(await runInSlices(counted(20), { sliceMs: 16, now: steppingClock(5), yieldNow: async () => undefined, stopped: () => false })).toBe('done after 20');
   });
 });
 

@@ -1,0 +1,161 @@
+import { tick } from 'svelte';
+import type { SearchFilter, SearchHit } from '../clients/indexer';
+import type { AssetType } from '../db/schema';
+import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
+import { ITEMS_PER_PAGE, type LibraryItems, type ResultItem } from './items.svelte';
+import type { Session } from './session.svelte';
+
+export interface ResultFilter {
+  type: 'all' | AssetType;
+  /** yyyy-mm-dd from a date input, or '' */
+  addedFrom: string;
+  addedTo: string;
+}
+
+/** A text query or "More like this", its results and filters. */
+export class SearchState {
+  query = $state('');
+  results = $state.raw<ResultItem[]>([]);
+  /** Results below the relevance bar, shown folded. */
+  weakResults = $state.raw<ResultItem[]>([]);
+  noGoodMatch = $state(false);
+  canShowMore = $state(false);
+  similarTo = $state<{ id: string; name: string } | null>(null);
+  filter = $state<ResultFilter>({ type: 'all', addedFrom: '', addedTo: '' });
+  searching = $state(false);
+  error = $state('');
+
+  #session: Session;
+  #items: LibraryItems;
+  #seq = 0;
+  #limit = ITEMS_PER_PAGE;
+
+  constructor(session: Session, items: LibraryItems) {
+    this.#session = session;
+    this.#items = items;
+  }
+
+  /** Whether the page shows results (of a query or of "More like this") rather than the library. */
+  get active(): boolean {
+    return this.query.trim().length > 0 || this.similarTo !== null;
+  }
+
+  #searchFilter(excludeIds: string[] = []): SearchFilter {
+    const f = this.filter;
+    const day = (s: string, end: boolean) => (s ? new Date(`${s}T${end ? '23:59:59.999' : '00:00:00'}`).getTime() : undefined);
+    return {
+      ...(f.type !== 'all' ? { type: f.type } : {}),
+      ...(f.addedFrom ? { addedFromMs: day(f.addedFrom, false) } : {}),
+      ...(f.addedTo ? { addedToMs: day(f.addedTo, true) } : {}),
+      excludeIds,
+    };
+  }
+
+  /**
+   * Text → vector in the CLIP worker (minus any "-term" vectors) → ranking in the index worker
+   * → grid; results below the relevance bar fold under "weaker matches". Each step is timed and stored.
+   */
+  async search(text: string, limit = ITEMS_PER_PAGE): Promise<void> {
+    this.query = text;
+    this.similarTo = null;
+    this.#limit = limit;
+    const seq = ++this.#seq;
+    if (!text.trim()) {
+      this.results = this.weakResults = [];
+      this.error = '';
+      this.noGoodMatch = false;
+      return;
+    }
+    this.searching = true;
+    this.error = '';
+    // A query typed while the model loads waits for it instead of failing.
+    if (this.#session.status === 'loading') await this.#session.modelSettled();
+    if (seq !== this.#seq) return;
+    const embedder = this.#session.embedder;
+    const indexer = this.#session.indexer;
+    if (!embedder || !indexer || !this.#session.ready) {
+      this.error = 'Search is available once the model has loaded.';
+      this.searching = false;
+      return;
+    }
+    try {
+      const t0 = performance.now();
+      const { positive, negatives } = parseQuery(text);
+      const [pos, ...negs] = await Promise.all([positive || text, ...negatives].map((t) => embedder.embedText(t)));
+      const vector = combineQuery(pos, negs);
+      const t1 = performance.now();
+      const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter()), indexer.sampleScores(vector)]);
+      const t2 = performance.now();
+      if (seq !== this.#seq) return;
+      await this.#show(hits, relevanceThreshold(sample));
+      const t3 = performance.now();
+      await this.#session.addTiming({
+        at: Date.now(),
+        query: text,
+        encodeMs: t1 - t0,
+        rankMs: t2 - t1,
+        renderMs: t3 - t2,
+        resultCount: hits.length,
+        libraryCount: this.#items.count,
+      });
+    } catch (err) {
+      this.error = `Search failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      if (seq === this.#seq) this.searching = false;
+    }
+  }
+
+  /** Neighbours of one photo or video by its own stored vector. */
+  async moreLikeThis(id: string, limit = ITEMS_PER_PAGE): Promise<void> {
+    const indexer = this.#session.indexer;
+    if (!indexer) return;
+    const seq = ++this.#seq;
+    this.query = '';
+    this.similarTo = { id, name: this.#items.get(id)?.name ?? id };
+    this.#limit = limit;
+    this.error = '';
+    this.results = this.weakResults = [];
+    const vector = await indexer.vectorOf(id);
+    if (!vector) {
+      this.error = 'This item has no vector for the current model yet.';
+      return;
+    }
+    const [hits, sample] = await Promise.all([indexer.search(vector, '', limit, this.#searchFilter([id]), 'image'), indexer.sampleScores(vector)]);
+    if (seq !== this.#seq) return;
+    await this.#show(hits, relevanceThreshold(sample));
+  }
+
+  async #show(hits: SearchHit[], threshold: number): Promise<void> {
+    const items = await Promise.all(hits.map((h) => this.#items.tile(h.id, h.score, h.nameMatch, h.moments)));
+    const strong = items.filter((r) => r.nameMatch || (r.score ?? -1) >= threshold);
+    this.results = strong;
+    this.weakResults = items.filter((r) => !strong.includes(r));
+    this.noGoodMatch = strong.length === 0 && items.length > 0;
+    this.canShowMore = hits.length >= this.#limit;
+    await tick();
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+  }
+
+  /** Re-runs the current query or "More like this" (after filters change, or to show more). */
+  async rerun(): Promise<void> {
+    if (this.similarTo) await this.moreLikeThis(this.similarTo.id, this.#limit);
+    else if (this.query.trim()) await this.search(this.query, this.#limit);
+  }
+
+  async showMore(): Promise<void> {
+    this.#limit += ITEMS_PER_PAGE;
+    await this.rerun();
+  }
+
+  setFilter(filter: Partial<ResultFilter>): void {
+    this.filter = { ...this.filter, ...filter };
+    this.#limit = ITEMS_PER_PAGE;
+    void this.rerun();
+  }
+
+  /** Deleted items leave the results at once. */
+  dropped(gone: Set<string>): void {
+    this.results = this.results.filter((r) => !gone.has(r.id));
+    this.weakResults = this.weakResults.filter((r) => !gone.has(r.id));
+  }
+}

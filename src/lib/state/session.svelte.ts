@@ -1,0 +1,232 @@
+import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder';
+import { Ingester, type IngestEvent } from '../clients/ingester';
+import { Indexer, type IndexStatus, type RebuildProgress } from '../clients/indexer';
+import { VideoFrames } from '../clients/video';
+import { Clusterer } from '../clients/clusterer';
+import { Labeler } from '../clients/labeler';
+import type { Db } from '../db/db';
+import { addQueryTiming, getMeta, recentQueryTimings, setMeta } from '../db/repo';
+import type { QueryTimingRecord } from '../db/schema';
+import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
+import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
+import type { ClusterState } from './clusters.svelte';
+import type { DuplicatesState } from './duplicates.svelte';
+
+const SETTINGS_KEY = 'settings:modelSource';
+const VIDEO_SETTINGS_KEY = 'settings:video';
+
+/** What the session starts for the rest of the library. */
+export interface SessionHost {
+  clusters: ClusterState;
+  duplicates: DuplicatesState;
+  /** A new ingest worker is about to start: it runs the queue only once it says so. */
+  ingestStarting(): void;
+  onIngest(e: IngestEvent): void;
+  say(message: string): void;
+}
+
+/** Reads a model override from the address (`?model=<id>&modelBase=/models/`), for self-hosted deployments. */
+function sourceFromUrl(): ModelSource | null {
+  const params = new URLSearchParams(location.search);
+  const id = params.get('model');
+  if (!id) return null;
+  return { kind: 'self-hosted', modelId: id, baseUrl: params.get('modelBase') ?? '/models/', dtype: params.get('dtype') === 'fp32' ? 'fp32' : 'q8' };
+}
+
+/**
+ * The model, its settings and the workers that use it: started once the library is on screen,
+ * and started again when the model or the video settings change. Also keeps the diagnostics
+ * figures (search index, query timings).
+ */
+export class Session {
+  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+  progress = $state<LoadProgress | null>(null);
+  info = $state<ModelInfo | null>(null);
+  error = $state('');
+  needsFolderAccess = $state(false);
+  source = $state<ModelSource>(DEFAULT_SOURCE);
+  videoSettings = $state<VideoSettings>(DEFAULT_VIDEO_SETTINGS);
+  indexStatus = $state<IndexStatus | null>(null);
+  indexProgress = $state<RebuildProgress | null>(null);
+  timings = $state.raw<QueryTimingRecord[]>([]);
+
+  #host: SessionHost;
+  #db: Db | null = null;
+  #embedder: Embedder | null = null;
+  #ingester: Ingester | null = null;
+  #indexer: Indexer | null = null;
+  #video: VideoFrames | null = null;
+  #clusterer: Clusterer | null = null;
+  #modelLoad: Promise<unknown> = Promise.resolve();
+  /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
+  #ingesterReady = Promise.withResolvers<Ingester>();
+
+  constructor(host: SessionHost) {
+    this.#host = host;
+  }
+
+  get ready(): boolean {
+    return this.status === 'ready';
+  }
+
+  get modelKey(): string {
+    return modelKey(this.source);
+  }
+
+  get embedder(): Embedder | null {
+    return this.#embedder;
+  }
+
+  get indexer(): Indexer | null {
+    return this.#indexer;
+  }
+
+  get ingester(): Ingester | null {
+    return this.#ingester;
+  }
+
+  /** The ingest worker, once it exists. */
+  ingesterReady(): Promise<Ingester> {
+    return this.#ingesterReady.promise;
+  }
+
+  /** Settles when the model has loaded or failed to. */
+  modelSettled(): Promise<unknown> {
+    return this.#modelLoad;
+  }
+
+  /** Reads the stored settings (an address's `?model=` wins and is kept). */
+  async readSettings(db: Db): Promise<void> {
+    this.#db = db;
+    const fromUrl = sourceFromUrl();
+    if (fromUrl) await setMeta(db, SETTINGS_KEY, fromUrl);
+    this.source = fromUrl ?? (await getMeta<ModelSource>(db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
+    this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(db, VIDEO_SETTINGS_KEY)) ?? {});
+  }
+
+  /** Starts the model and the workers, unless the model's folder must be allowed again first. */
+  async start(): Promise<void> {
+    if (!(await this.#folderReadable())) {
+      this.status = 'error';
+      this.error = 'Shoebox needs your permission again to read the model folder on this device.';
+      this.needsFolderAccess = true;
+      return;
+    }
+    await this.#loadModel();
+  }
+
+  /** A picked folder keeps its handle across visits, but the browser asks again for read access. */
+  async #folderReadable(): Promise<boolean> {
+    const dir = this.source.kind === 'folder' ? this.source.dirHandle : undefined;
+    const query = (dir as unknown as { queryPermission?(o: object): Promise<PermissionState> } | undefined)?.queryPermission;
+    if (!dir || !query) return true;
+    return (await query.call(dir, { mode: 'read' })) === 'granted';
+  }
+
+  /** Must run from a click: the permission prompt needs a user gesture. */
+  async grantFolderAccess(): Promise<void> {
+    const dir = this.source.dirHandle as unknown as { requestPermission?(o: object): Promise<PermissionState> } | undefined;
+    if ((await dir?.requestPermission?.({ mode: 'read' })) !== 'granted') return;
+    this.needsFolderAccess = false;
+    await this.#loadModel();
+  }
+
+  async setSource(source: ModelSource): Promise<void> {
+    if (!this.#db) return;
+    await setMeta(this.#db, SETTINGS_KEY, $state.snapshot(source));
+    this.source = source;
+    await this.#restartWorkers();
+  }
+
+  /** Video settings apply to videos added from now on; each video's lineage records the ones it used. */
+  async setVideoSettings(settings: Partial<VideoSettings>): Promise<void> {
+    if (!this.#db) return;
+    this.videoSettings = clampVideoSettings({ ...$state.snapshot(this.videoSettings), ...settings });
+    await setMeta(this.#db, VIDEO_SETTINGS_KEY, $state.snapshot(this.videoSettings));
+    await this.#restartWorkers();
+  }
+
+  async #restartWorkers(): Promise<void> {
+    this.#embedder?.terminate();
+    this.#ingester?.terminate();
+    this.#indexer?.terminate();
+    this.#video?.terminate();
+    this.#host.clusters.detach();
+    this.#clusterer?.terminate();
+    this.#embedder = this.#ingester = this.#indexer = this.#video = this.#clusterer = null;
+    this.#ingesterReady = Promise.withResolvers<Ingester>();
+    await this.#loadModel();
+  }
+
+  /**
+   * Starts the three workers. Files can be dropped while the model is still loading: they are
+   * staged and queued at once, and embedding starts when the model is ready.
+   */
+  async #loadModel(): Promise<void> {
+    this.status = 'loading';
+    this.error = '';
+    this.progress = null;
+    const key = this.modelKey;
+    this.#embedder = new Embedder();
+    const loading = this.#embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
+    this.#modelLoad = loading.catch(() => undefined);
+    this.#indexer = new Indexer();
+    if (this.#db) this.#host.duplicates.attach(this.#db, this.#indexer);
+    this.indexProgress = null;
+    void this.#indexer.open(key, (p) => (this.indexProgress = p)).then((status) => {
+      this.indexStatus = status;
+      this.indexProgress = null;
+    });
+    this.#video = new VideoFrames();
+    this.#ingester = new Ingester();
+    this.#ingesterReady.resolve(this.#ingester);
+    this.#host.ingestStarting();
+    const started = this.#ingester.start(
+      { embed: this.#embedder.connectPort(), video: this.#video.connectPort() },
+      key,
+      $state.snapshot(this.videoSettings),
+      (e) => this.#host.onIngest(e),
+    );
+    try {
+      this.info = await loading;
+      this.status = 'ready';
+      this.#startClusters(key);
+    } catch (err) {
+      this.status = 'error';
+      this.error = err instanceof Error ? err.message : String(err);
+      // Offline, a model that was never downloaded cannot load: say that rather than a network error.
+      if (!navigator.onLine && this.source.kind !== 'folder') {
+        this.error = `You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline. (${this.error})`;
+      }
+      this.#host.say(`Model failed to load: ${this.error}`);
+    }
+    await started;
+    void this.refreshTimings();
+  }
+
+  /** Clustering needs the model only for automatic names, but starts with it so they come with the groups. */
+  #startClusters(key: string): void {
+    if (!this.#db || !this.#embedder) return;
+    this.#clusterer = new Clusterer();
+    this.#clusterer.connectEmbed(this.#embedder.connectPort());
+    void this.#host.clusters.attach(this.#db, this.#clusterer, () => new Labeler(), key);
+  }
+
+  async refreshTimings(): Promise<void> {
+    if (this.#db) this.timings = await recentQueryTimings(this.#db, 20);
+  }
+
+  async addTiming(timing: Omit<QueryTimingRecord, 'id' | 'modelId'>): Promise<void> {
+    if (!this.#db) return;
+    await addQueryTiming(this.#db, { ...timing, modelId: this.modelKey });
+    void this.refreshTimings();
+  }
+
+  /** The index grew or shrank (an import, a delete, an undo): the diagnostics show its size now. */
+  async refreshIndexStatus(): Promise<void> {
+    const indexer = this.#indexer;
+    if (!indexer || !this.indexStatus) return;
+    const { kind, size } = await indexer.status();
+    if (indexer === this.#indexer && this.indexStatus) this.indexStatus = { ...this.indexStatus, kind, size };
+  }
+}
