@@ -6,10 +6,10 @@ import { expose, transfer, wrap } from 'comlink';
 import type { EmbedApi } from './embed.worker';
 import type { VideoApi } from './video.worker';
 import { openLibraryDb } from '../src/lib/db/db';
-import { deletePartialOriginal, deleteUnownedOriginal, getOriginal, putOriginal } from '../src/lib/db/blob-store';
 import type { VideoSettings } from '../src/lib/core/video-settings';
 import { Importer } from '../src/lib/ingest/importer';
 import { canvasStills } from '../src/lib/ingest/canvas-stills';
+import { libraryStorage } from '../src/lib/ingest/library-storage';
 import { IMPORT_CHANNEL, type TabMessage } from '../src/lib/ingest/tab-roles';
 import type { DroppedFile, ImageEmbedder, IngestEvent, InterruptedDrop, TabChannel } from '../src/lib/ingest/ports';
 
@@ -37,15 +37,7 @@ function embedderOn(port: MessagePort): ImageEmbedder {
 const importerReady: Promise<Importer> = openLibraryDb().then(
   (db) =>
     new Importer({
-      storage: {
-        db,
-        originals: {
-          put: (id, blob) => putOriginal(db, id, blob),
-          get: (id, location) => getOriginal(db, id, location),
-          deleteUnowned: (id, location) => deleteUnownedOriginal(db, id, location),
-          deletePartial: (id, location) => deletePartialOriginal(db, id, location),
-        },
-      },
+      storage: libraryStorage(db),
       stills: canvasStills,
       locks: navigator.locks,
       channel: broadcastChannel(),

@@ -4,6 +4,7 @@
  * writer lock is the writer; the others copy their files in and hand them over on the channel,
  * and the writer's events reach every tab so all of them show the same counts and messages.
  */
+import { deferred } from '../core/concurrency';
 import type { IngestEvent, LockManagerPort, TabChannel } from './ports';
 
 export const WRITER_LOCK = 'shoebox:import-writer';
@@ -43,8 +44,8 @@ export class TabRoles {
   /** Files other tabs are copying in, by tab: shown in every tab's progress. */
   readonly #remoteAdding = new Map<string, { done: number; total: number; atMs: number }>();
   /** Settles once this tab knows whether it runs the queue: files dropped meanwhile wait for it, so none is left unrun. */
-  readonly #roleKnown = Promise.withResolvers<void>();
-  readonly #closed = Promise.withResolvers<void>();
+  readonly #roleKnown = deferred();
+  readonly #closed = deferred();
 
   constructor(options: TabRolesOptions, duties: WriterDuties) {
     this.#o = options;
