@@ -20,7 +20,7 @@ import {
 import type { JobRecord } from '../db/schema';
 import { nameInText } from '../core/display-name';
 import { toModelInput, type ModelInputSpec } from '../core/model-input';
-import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../core/video-settings';
+import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, assetRecords, modelImagesOf, vectorsByItem, type Prepared } from './asset-records';
 import { DuplicateChecks } from './duplicate-checks';
 import { StageTimer, prepareItem, type PrepareContext } from './prepare-item';
@@ -70,7 +70,7 @@ export interface IngestQueueOptions {
 export class IngestQueue {
   readonly duplicates = new DuplicateChecks();
   readonly #o: IngestQueueOptions;
-  #model: QueueModel = { embedder: null!, video: null!, modelKey: '', videoSettings: DEFAULT_VIDEO_SETTINGS };
+  #connected: QueueModel | null = null;
   readonly #timer: StageTimer;
   /** The model's input recipe, asked once: pixels become model input here rather than in the model worker. */
   #inputSpec: Promise<ModelInputSpec | null> | null = null;
@@ -93,7 +93,13 @@ export class IngestQueue {
   }
 
   connect(model: QueueModel): void {
-    this.#model = model;
+    this.#connected = model;
+  }
+
+  /** Only the writer runs batches, and a tab claims that role once it has started (connected). */
+  get #model(): QueueModel {
+    if (!this.#connected) throw new Error('the import has not been started');
+    return this.#connected;
   }
 
   get running(): Promise<void> | null {

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
-import { FakeBroadcast, FakeEmbedder, FakeLocks, failingWrites, jobStatuses, openTab, pngFile, statusCounts, textFile, type PageEvents } from '../../helpers/ingest-fakes';
+import { FakeBroadcast, FakeEmbedder, FakeLocks, failingWrites, jobStatuses, openTab, pngFile, statusCounts, textFile, type FakeTab, type PageEvents } from '../../helpers/ingest-fakes';
 import type { Db } from '../../../src/lib/db/db';
 import { getDrop, listAssets, putDrop, putJobs } from '../../../src/lib/db/repo';
 import type { JobRecord, JobStatus } from '../../../src/lib/db/schema';
@@ -45,6 +45,20 @@ async function expectWholeLibrary(db: Db, count: number): Promise<void> {
   }
 }
 
+/** The run stopped and said why; every file is back in the queue (none left processing) and counted. */
+async function expectStoppedWithAllQueued(tab: FakeTab, db: Db, reason: string, count: number): Promise<void> {
+  expect(tab.page.ofType('paused')).toEqual([{ type: 'paused', reason, notImported: count }]);
+  expect(await statusCounts(db)).toEqual({ queued: count });
+}
+
+/** Resume stores every file of the queue. */
+async function resumeToTheEnd(tab: FakeTab, db: Db, count: number): Promise<void> {
+  await tab.importer.resume();
+  await tab.importer.whenIdle();
+  expect(await statusCounts(db)).toEqual({ stored: count });
+  await expectWholeLibrary(db, count);
+}
+
 describe('importer: a drop in one tab', () => {
   it('copies every file in, embeds it in batches and stores it whole; progress ends in idle', async () => {
     const db = await dbs.open();
@@ -84,13 +98,8 @@ describe('importer: resume after a failure', () => {
     };
     const tab = await openTab(db, shared(), { embedder });
     await tab.importer.whenIdle();
-    expect(tab.page.ofType('paused')).toEqual([{ type: 'paused', reason: 'Import paused: the model crashed', notImported: 12 }]);
-    expect(await statusCounts(db)).toEqual({ queued: 12 });
-
-    await tab.importer.resume();
-    await tab.importer.whenIdle();
-    expect(await statusCounts(db)).toEqual({ stored: 12 });
-    await expectWholeLibrary(db, 12);
+    await expectStoppedWithAllQueued(tab, db, 'Import paused: the model crashed', 12);
+    await resumeToTheEnd(tab, db, 12);
   });
 });
 
@@ -102,16 +111,11 @@ describe('importer: in-flight cleanup', () => {
     disk.failing = (store) => store === 'assets';
     const tab = await openTab(db, shared());
     await tab.importer.whenIdle();
-    const paused = tab.page.ofType('paused');
-    expect(paused).toEqual([{ type: 'paused', reason: 'Import paused: the disk could not be written', notImported: 12 }]);
-    expect(await statusCounts(db)).toEqual({ queued: 12 });
+    await expectStoppedWithAllQueued(tab, db, 'Import paused: the disk could not be written', 12);
     expect(await listAssets(db)).toEqual([]);
 
     disk.failing = null;
-    await tab.importer.resume();
-    await tab.importer.whenIdle();
-    expect(await statusCounts(db)).toEqual({ stored: 12 });
-    await expectWholeLibrary(db, 12);
+    await resumeToTheEnd(tab, db, 12);
   });
 });
 
@@ -256,6 +260,6 @@ describe('importer: an interrupted drop', () => {
 });
 
 /** The user picks the drop's files again, plus one it never had. */
-function addMissingNow(importer: Awaited<ReturnType<typeof openTab>>['importer'], files: File[]) {
+function addMissingNow(importer: FakeTab['importer'], files: File[]) {
   return importer.addMissing('cut-off', [...files, pngFile('unrelated.png')].map((file) => ({ file })));
 }
