@@ -15,3 +15,20 @@ export async function runPool<T>(items: readonly T[], limit: number, task: (item
   await Promise.all(Array.from({ length: lanes }, lane));
   return next;
 }
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+/** A promise with its resolve and reject at hand (Promise.withResolvers, which Node 20 lacks). */
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,50 @@
+/// <reference lib="webworker" />
+/**
+ * The pixel work of an import in the browser: createImageBitmap decodes (EXIF orientation
+ * applied), OffscreenCanvas scales. Browser-only; the rest of the import reaches it through the
+ * StillDecoder port.
+ */
+import { centerSquare, fitWithin } from '../core/geometry';
+import { THUMBNAIL_JPEG_QUALITY } from './asset-records';
+import type { DecodedStill, StillDecoder } from './ports';
+
+/** A 2D context for scaling with high-quality smoothing and pixels read back often. */
+export function context2d(width: number, height: number): OffscreenCanvasRenderingContext2D {
+  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('2D canvas is not available in this browser');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  return ctx;
+}
+
+function stillOf(bitmap: ImageBitmap): DecodedStill {
+  let thumb: OffscreenCanvas | null = null;
+  return {
+    width: bitmap.width,
+    height: bitmap.height,
+    async thumbnail(maxEdgePx) {
+      const size = fitWithin(bitmap.width, bitmap.height, maxEdgePx);
+      const ctx = context2d(size.width, size.height);
+      ctx.drawImage(bitmap, 0, 0, size.width, size.height);
+      thumb = ctx.canvas;
+      return { blob: await ctx.canvas.convertToBlob({ type: 'image/jpeg', quality: THUMBNAIL_JPEG_QUALITY }), ...size };
+    },
+    thumbnailRgba(sizePx) {
+      const ctx = context2d(sizePx, sizePx);
+      ctx.drawImage(thumb ?? bitmap, 0, 0, sizePx, sizePx);
+      return ctx.getImageData(0, 0, sizePx, sizePx).data;
+    },
+    centerCrop(sizePx) {
+      const crop = centerSquare(bitmap.width, bitmap.height);
+      const ctx = context2d(sizePx, sizePx);
+      ctx.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, sizePx, sizePx);
+      return { data: ctx.getImageData(0, 0, sizePx, sizePx).data, width: sizePx, height: sizePx };
+    },
+    close: () => bitmap.close(),
+  };
+}
+
+export const canvasStills: StillDecoder = {
+  decodeImage: async (blob) => stillOf(await createImageBitmap(blob, { imageOrientation: 'from-image' })),
+  decodePoster: async (blob) => stillOf(await createImageBitmap(blob)),
+};

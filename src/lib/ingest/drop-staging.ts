@@ -1,0 +1,228 @@
+/**
+ * Copying dropped files into the library under a drop manifest: each file's job is written
+ * first (status staging, so its bytes always have an owner), then its bytes, then it is queued.
+ * The drop's lock is held meanwhile, so a drop cut off by a reload or a closed tab is recognised
+ * on the next start: its partial copies are discarded and the files that never made it in are listed.
+ */
+import { deleteDrop, deleteJobs, getDrop, getFolder, jobsOfDrop, listDrops, putDrop, putJobs, updateJob } from '../db/repo';
+import type { DropRecord, JobRecord } from '../db/schema';
+import { matchMissing, missingEntries, newSinceLastScan } from '../core/drop-manifest';
+import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropped-folders';
+import { isQuotaError, type IngestQueue } from './ingest-queue';
+import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
+import type { TabRoles } from './tab-roles';
+
+/** Held while a drop's files are copied in: a drop whose lock is free and whose manifest remains was cut off. */
+export const dropLock = (dropId: string) => `shoebox:drop:${dropId}`;
+/** Progress events while files are taken in: often enough to look alive, not one per file. */
+const ADDING_PROGRESS_EVERY_MS = 250;
+const STORAGE_FULL_NOT_ADDED = 'not added: your browser storage is full; free up space, then drop the file again';
+
+export type Enqueued = { batchId: string; queued: number; rejected: string[] };
+export type AddedToDrop = { added: number; stillMissing: number };
+
+interface StageItem {
+  file: File;
+  entryIndex: number;
+}
+
+export interface DropStagingOptions {
+  storage: IngestStorage;
+  locks: LockManagerPort;
+  clock: Clock;
+  queue: IngestQueue;
+  tabs: TabRoles;
+}
+
+export class DropStaging {
+  readonly #o: DropStagingOptions;
+  /** Last createdAt handed out, so jobs staged within one millisecond still run in drop order. */
+  #lastCreatedAtMs = 0;
+
+  constructor(options: DropStagingOptions) {
+    this.#o = options;
+  }
+
+  get #db() {
+    return this.#o.storage.db;
+  }
+
+  /**
+   * Drops whose manifest remains while no tab holds their lock were cut off mid-copy (a reload, a
+   * closed tab or browser). Files whose bytes were being written are discarded (partial), and each
+   * file that never made it in is listed so the user can add it again.
+   */
+  async interruptedDrops(): Promise<InterruptedDrop[]> {
+    const db = this.#db;
+    const out: InterruptedDrop[] = [];
+    for (const drop of await listDrops(db)) {
+      await this.#o.locks.request(dropLock(drop.id), { ifAvailable: true }, async (lock) => {
+        if (!lock) return; // still being copied by a tab that is open
+        const jobs = await jobsOfDrop(db, drop.id);
+        const partial = jobs.filter((j) => j.status === 'staging');
+        for (const j of partial) await this.#o.storage.originals.deletePartial(j.id, j.blobLocation);
+        if (partial.length) await deleteJobs(db, partial.map((j) => j.id));
+        const missing = missingEntries(drop.entries, jobs);
+        if (missing.length === 0) {
+          await deleteDrop(db, drop.id);
+          return;
+        }
+        out.push({ id: drop.id, createdAtMs: drop.createdAtMs, missing: missing.map(({ index: _, ...e }) => e), roots: drop.roots ?? [] });
+      });
+    }
+    return out.sort((a, b) => a.createdAtMs - b.createdAtMs);
+  }
+
+  /** Copies one file in under its drop; throws (after cleaning up) when it could not be. */
+  async #stageOne(drop: DropRecord, { file, entryIndex }: StageItem, id: string, full: boolean): Promise<void> {
+    const db = this.#db;
+    const now = (this.#lastCreatedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastCreatedAtMs + 1));
+    const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
+    let jobWritten = false;
+    try {
+      // Once the disk is full every further write fails too: stop writing, say so per file.
+      if (full) throw new DOMException('storage is full', 'QuotaExceededError');
+      await putJobs(db, [job]);
+      jobWritten = true;
+      const blobLocation = await this.#o.storage.originals.put(id, file);
+      await updateJob(db, id, { status: 'queued', blobLocation });
+    } catch (err) {
+      if (jobWritten) {
+        await this.#o.storage.originals.deletePartial(id, job.blobLocation).catch(() => undefined);
+        await deleteJobs(db, [id]).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  /** Copies files into the library under one drop, holding the drop's lock meanwhile. */
+  async #stage(drop: DropRecord, items: StageItem[]): Promise<{ queued: number; rejected: string[] }> {
+    const { queue, tabs, clock } = this.#o;
+    await tabs.roleKnown;
+    const rejected: string[] = [];
+    let queued = 0;
+    let full = false;
+    queue.addingStarted(items.length);
+    let progressAtMs = 0;
+    let taken = 0;
+    const tell = () => {
+      if (tabs.writer) queue.progress();
+      else tabs.post({ kind: 'adding', from: tabs.tabId, ...queue.adding });
+    };
+    await this.#o.locks.request(dropLock(drop.id), {}, async () => {
+      try {
+        for (const item of items) {
+          const id = crypto.randomUUID();
+          try {
+            await this.#stageOne(drop, item, id, full);
+            queued++;
+            if (tabs.writer) queue.kick();
+            else tabs.post({ kind: 'queued', from: tabs.tabId, count: 1 });
+          } catch (err) {
+            if (isQuotaError(err) && !full) {
+              full = true;
+              queue.stopForFullDisk();
+            }
+            const message = isQuotaError(err) ? STORAGE_FULL_NOT_ADDED : `not added: ${err instanceof Error ? err.message : String(err)}`;
+            rejected.push(item.file.name);
+            queue.fileRefused();
+            tabs.emit({ type: 'job', id, name: item.file.name, status: 'failed', message });
+          } finally {
+            taken++;
+            queue.fileTaken();
+          }
+          if (clock.monotonicMs() - progressAtMs >= ADDING_PROGRESS_EVERY_MS) {
+            progressAtMs = clock.monotonicMs();
+            tell();
+          }
+        }
+        // Every file is either in or was named as not added: the manifest has done its job.
+        await deleteDrop(this.#db, drop.id).catch(() => undefined);
+      } finally {
+        queue.addingEnded(taken, items.length);
+      }
+    });
+    if (tabs.writer) queue.progress();
+    else tabs.post({ kind: 'adding', from: tabs.tabId, done: 0, total: 0 });
+    // The run stops at its next batch; count what is left once it has.
+    if (full && tabs.writer) await queue.reportFullDisk(rejected.length);
+    if (tabs.writer) queue.settle();
+    return { queued, rejected };
+  }
+
+  /**
+   * Copies every dropped file into the library (original bytes + a queued job) under a manifest
+   * written first, so a reload mid-copy can name what never made it in. Indexing starts with the first file.
+   */
+  async enqueue(files: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
+    const drop: DropRecord = {
+      id: crypto.randomUUID(),
+      createdAtMs: this.#o.clock.nowMs(),
+      entries: files.map(({ file, path, root }) => ({
+        name: file.name,
+        sizeBytes: file.size,
+        lastModifiedMs: file.lastModified,
+        path: path || file.webkitRelativePath || file.name,
+        ...(root !== undefined && roots[root] ? { root } : {}),
+      })),
+      ...(roots.length ? { roots } : {}),
+    };
+    await putDrop(this.#db, drop);
+    const { queued, rejected } = await this.#stage(drop, files.map(({ file }, entryIndex) => ({ file, entryIndex })));
+    return { batchId: drop.id, queued, rejected };
+  }
+
+  /**
+   * Dropped or picked files and folders as handles: every file under them, kept with the drop's
+   * manifest. Folders are remembered, so they can be scanned again for what is new.
+   */
+  async enqueueHandles(roots: FileSystemHandle[]): Promise<Enqueued> {
+    const files: DroppedFile[] = [];
+    for (const [root, handle] of roots.entries()) {
+      const found: FoundFile[] = [];
+      await walkHandle(handle, '', found);
+      for (const f of found) files.push({ ...f, root });
+      if (handle.kind === 'directory') await rememberFolder(this.#db, handle as FileSystemDirectoryHandle, found, this.#o.clock.nowMs());
+    }
+    return this.enqueue(files, roots);
+  }
+
+  /** Adds the files of a remembered folder that are new since it was last scanned (the page has asked for permission). */
+  async scanFolder(folderId: string): Promise<{ found: number; queued: number; rejected: string[] }> {
+    const folder = await getFolder(this.#db, folderId);
+    if (!folder) return { found: 0, queued: 0, rejected: [] };
+    const found: FoundFile[] = [];
+    await walkHandle(folder.handle, '', found);
+    const fresh = newSinceLastScan(folder.seen, found.map(candidateOf)).map((i) => ({ ...found[i], root: 0 }));
+    await rememberFolder(this.#db, folder.handle, found, this.#o.clock.nowMs());
+    if (fresh.length === 0) return { found: 0, queued: 0, rejected: [] };
+    const { queued, rejected } = await this.enqueue(fresh, [folder.handle]);
+    return { found: fresh.length, queued, rejected };
+  }
+
+  /** Files picked or found again, matched to what a cut-off drop is missing, then copied in under that drop. */
+  async addToDrop(dropId: string, found: FoundFile[]): Promise<AddedToDrop> {
+    const drop = await getDrop(this.#db, dropId);
+    if (!drop) return { added: 0, stillMissing: 0 };
+    const missing = missingEntries(drop.entries, await jobsOfDrop(this.#db, dropId));
+    const pairs = matchMissing(missing, found.map(candidateOf));
+    const { queued } = await this.#stage(drop, pairs.map(([entryIndex, c]) => ({ file: found[c].file, entryIndex })));
+    const stillMissing = missing.length - queued;
+    // Staging removed the manifest; keep it while files are still missing, so they stay listed.
+    if (stillMissing > 0) await putDrop(this.#db, drop);
+    return { added: queued, stillMissing };
+  }
+
+  /** Continues a cut-off drop from its kept handles (the page has asked for read permission again). */
+  async continueDrop(dropId: string): Promise<AddedToDrop> {
+    const drop = await getDrop(this.#db, dropId);
+    const found: FoundFile[] = [];
+    for (const root of drop?.roots ?? []) await walkHandle(root, '', found);
+    return this.addToDrop(dropId, found);
+  }
+
+  /** The user lets a cut-off drop go: its missing files are no longer listed. */
+  async dismissDrop(dropId: string): Promise<void> {
+    await deleteDrop(this.#db, dropId);
+  }
+}

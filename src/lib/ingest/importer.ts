@@ -1,0 +1,137 @@
+/**
+ * The import stage of one tab, put together: the queue (ingest-queue.ts), the copying-in of
+ * drops (drop-staging.ts) and the single-writer role across tabs (tab-roles.ts), over ports the
+ * caller supplies. The ingest worker is a thin shell over this class; unit tests drive it with fakes.
+ */
+import type { VideoSettings } from '../core/video-settings';
+import { DropStaging, type AddedToDrop, type Enqueued } from './drop-staging';
+import { IngestQueue } from './ingest-queue';
+import type { Clock, DroppedFile, ImageEmbedder, IngestEvent, IngestStorage, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from './ports';
+import { REMOTE_ADDING_STALE_MS, TabRoles, type TabMessage } from './tab-roles';
+
+export interface ImporterPorts {
+  storage: IngestStorage;
+  stills: StillDecoder;
+  locks: LockManagerPort;
+  /** Null where the browser has no BroadcastChannel: this tab then works alone. */
+  channel: TabChannel<TabMessage> | null;
+  clock: Clock;
+  /** This tab, on the channel and as the owner of the jobs it claims. */
+  tabId?: string;
+}
+
+export interface ImporterStart {
+  embedder: ImageEmbedder;
+  video: VideoDecoder;
+  modelKey: string;
+  videoSettings: VideoSettings;
+  onEvent(e: IngestEvent): void;
+}
+
+export class Importer {
+  readonly tabs: TabRoles;
+  readonly queue: IngestQueue;
+  readonly drops: DropStaging;
+  #toPage: (e: IngestEvent) => void = () => undefined;
+
+  constructor({ storage, stills, locks, channel, clock, tabId = crypto.randomUUID() }: ImporterPorts) {
+    this.tabs = new TabRoles(
+      { tabId, locks, channel, monotonicMs: () => clock.monotonicMs(), toPage: (e) => this.#toPage(e) },
+      {
+        queued: (count) => this.queue.queuedElsewhere(count),
+        adding: (done, total) => {
+          this.queue.progress();
+          if (done >= total) this.queue.settle();
+        },
+        resume: () => void this.resume(),
+        forget: (ids) => this.forget(ids),
+      },
+    );
+    this.queue = new IngestQueue({
+      storage,
+      stills,
+      clock,
+      ownerId: tabId,
+      isWriter: () => this.tabs.writer,
+      othersAdding: () => this.tabs.othersAdding(),
+      othersSilentMs: REMOTE_ADDING_STALE_MS,
+      emit: (e) => this.tabs.emit(e),
+    });
+    this.drops = new DropStaging({ storage, locks, clock, queue: this.queue, tabs: this.tabs });
+  }
+
+  /** Lists drops a reload cut off, then runs the queue here or hands files to the tab that does. */
+  async start({ embedder, video, modelKey, videoSettings, onEvent }: ImporterStart): Promise<void> {
+    this.queue.connect({ embedder, video, modelKey, videoSettings });
+    this.#toPage = onEvent;
+    onEvent({ type: 'role', writer: false });
+    const cutOff = await this.drops.interruptedDrops();
+    if (cutOff.length) onEvent({ type: 'interrupted', drops: cutOff });
+    this.tabs.claimWriter(() =>
+      this.queue.takeOver().catch((err: unknown) => {
+        this.tabs.emit({ type: 'paused', reason: `Import paused: ${err instanceof Error ? err.message : String(err)}`, notImported: 0 });
+      }),
+    );
+  }
+
+  enqueue(files: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
+    return this.drops.enqueue(files, roots);
+  }
+
+  enqueueHandles(roots: FileSystemHandle[]): Promise<Enqueued> {
+    return this.drops.enqueueHandles(roots);
+  }
+
+  scanFolder(folderId: string): Promise<{ found: number; queued: number; rejected: string[] }> {
+    return this.drops.scanFolder(folderId);
+  }
+
+  /** Files picked again for a cut-off drop: only those it is missing are added. */
+  addMissing(dropId: string, files: DroppedFile[]): Promise<AddedToDrop> {
+    return this.drops.addToDrop(dropId, files.map(({ file, path }) => ({ file, path: path || file.webkitRelativePath || '' })));
+  }
+
+  continueDrop(dropId: string): Promise<AddedToDrop> {
+    return this.drops.continueDrop(dropId);
+  }
+
+  dismissDrop(dropId: string): Promise<void> {
+    return this.drops.dismissDrop(dropId);
+  }
+
+  /** Deleted assets no longer count as near-duplicate originals, in whichever tab runs the queue. */
+  forget(ids: string[]): void {
+    this.queue.duplicates.forget(ids);
+    if (!this.tabs.writer) this.tabs.post({ kind: 'forget', from: this.tabs.tabId, ids });
+  }
+
+  /** Called after the model (re)loads or space was freed. */
+  async resume(): Promise<void> {
+    if (!this.tabs.writer) {
+      this.tabs.post({ kind: 'resume', from: this.tabs.tabId });
+      return;
+    }
+    await this.queue.resume();
+  }
+
+  /**
+   * Runs failed jobs again from their staged bytes. Returns the ids whose bytes are gone
+   * (dismissed, or never staged because storage was full): those files must be dropped again.
+   */
+  async retry(ids: string[]): Promise<{ requeued: string[]; gone: string[] }> {
+    const outcome = await this.queue.requeueFailed(ids);
+    const count = outcome.requeued.length;
+    if (count && this.tabs.writer) this.queue.retried(count);
+    else if (count) this.tabs.post({ kind: 'queued', from: this.tabs.tabId, count });
+    return outcome;
+  }
+
+  /** Forgets failed jobs: their records and their staged bytes. Jobs still running are left alone. */
+  dismiss(ids: string[]): Promise<void> {
+    return this.queue.dismiss(ids);
+  }
+
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * The import queue of the tab that runs it: claims queued jobs in batches, prepares batch n+1
+ * (decode, hash, resize) while the model embeds batch n, stores each batch in one transaction,
+ * and reports progress. A stopped run (a full disk, an error) leaves no job marked in flight, so
+ * a resume runs every file that is left.
+ */
+import {
+  assetBySha256,
+  assetSummaries,
+  claimQueuedJobs,
+  commitAsset,
+  commitAssets,
+  deleteJobs,
+  getJob,
+  requeueInterrupted,
+  unfinishedJobs,
+  updateJob,
+  type StoredAsset,
+} from '../db/repo';
+import type { JobRecord } from '../db/schema';
+import { nameInText } from '../core/display-name';
+import { toModelInput, type ModelInputSpec } from '../core/model-input';
+import type { VideoSettings } from '../core/video-settings';
+import { MODEL_INPUT_PX, assetRecords, modelImagesOf, vectorsByItem, type Prepared } from './asset-records';
+import { DuplicateChecks } from './duplicate-checks';
+import { StageTimer, prepareItem, type PrepareContext } from './prepare-item';
+import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, StillDecoder, VideoDecoder } from './ports';
+
+/** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
+export const BATCH_SIZE = 8;
+
+export function isQuotaError(err: unknown): boolean {
+  return err instanceof DOMException && (err.name === 'QuotaExceededError' || err.code === 22);
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+export function storageFullMessage(notImported: number): string {
+  return `Storage is full — free up space or export your library, then resume. ${plural(notImported, 'file')} not imported yet; everything already in your library is safe.`;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Thrown inside a run to stop it when something else paused the import and says why. */
+class PausedStop extends Error {}
+
+/** The model and video decoder the queue works with, known once the page has started the import. */
+export interface QueueModel {
+  embedder: ImageEmbedder;
+  video: VideoDecoder;
+  modelKey: string;
+  videoSettings: VideoSettings;
+}
+
+export interface IngestQueueOptions {
+  storage: IngestStorage;
+  stills: StillDecoder;
+  clock: Clock;
+  /** This tab, as the owner of the jobs it claims. */
+  ownerId: string;
+  /** Whether this tab runs the queue; only that tab's queue runs. */
+  isWriter(): boolean;
+  /** Files other tabs are copying in now, as long as they say so. */
+  othersAdding(): { done: number; total: number };
+  /** How long a copying tab may stay silent before it counts as closed, ms. */
+  othersSilentMs: number;
+  emit(e: IngestEvent): void;
+}
+
+export class IngestQueue {
+  readonly duplicates = new DuplicateChecks();
+  readonly #o: IngestQueueOptions;
+  #connected: QueueModel | null = null;
+  readonly #timer: StageTimer;
+  /** The model's input recipe, asked once: pixels become model input here rather than in the model worker. */
+  #inputSpec: Promise<ModelInputSpec | null> | null = null;
+  /** Jobs taken by the running loop, so the prefetch of the next batch never takes them twice. */
+  readonly #inFlight = new Set<string>();
+  #running: Promise<void> | null = null;
+  #paused = '';
+  /** Last addedAt handed out, so "Recently added" keeps the order of a batch written in one go. */
+  #lastAddedAtMs = 0;
+  readonly #counters = { total: 0, done: 0, stored: 0, startedAtMs: 0, storedAtMs: 0 };
+  /** Files of the drops being taken in; indexing starts with the first one rather than after the last. */
+  readonly #adding = { done: 0, total: 0 };
+  /** A run that has caught up with the files taken in so far waits here for the next ones. */
+  #addWaiters: (() => void)[] = [];
+  #idleCheck: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: IngestQueueOptions) {
+    this.#o = options;
+    this.#timer = new StageTimer(() => options.clock.monotonicMs());
+  }
+
+  connect(model: QueueModel): void {
+    this.#connected = model;
+  }
+
+  /** Only the writer runs batches, and a tab claims that role once it has started (connected). */
+  get #model(): QueueModel {
+    if (!this.#connected) throw new Error('the import has not been started');
+    return this.#connected;
+  }
+
+  get running(): Promise<void> | null {
+    return this.#running;
+  }
+
+  get #db() {
+    return this.#o.storage.db;
+  }
+
+  #stillAdding(): boolean {
+    return this.#adding.done < this.#adding.total;
+  }
+
+  #wakeAddWaiters(): void {
+    const waiters = this.#addWaiters;
+    this.#addWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  progress(): void {
+    const c = this.#counters;
+    const seconds = (c.storedAtMs - c.startedAtMs) / 1000;
+    const remote = this.#o.othersAdding();
+    const addingNow = { done: this.#adding.done + remote.done, total: this.#adding.total + remote.total };
+    const clock = this.#timer.clock;
+    this.#o.emit({
+      type: 'progress',
+      done: c.done,
+      // Files other tabs have yet to copy in count from the start, as this tab's own drops do.
+      total: c.total + (remote.total - remote.done),
+      stored: c.stored,
+      imagesPerSecond: seconds > 0 ? c.stored / seconds : 0,
+      ...(clock.empty ? {} : { stages: clock.snapshot() }),
+      ...(addingNow.done < addingNow.total ? { adding: addingNow } : {}),
+    });
+  }
+
+  /** A failed job keeps its staged bytes, so "Retry" can run it again until the user dismisses it. */
+  async #finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, assetId?: string): Promise<void> {
+    // The job's id is also the id its item would have: never delete bytes an item already owns.
+    if (status === 'duplicate') await this.#o.storage.originals.deleteUnowned(job.id, job.blobLocation);
+    // A duplicate names the asset it repeats, for the Duplicates view.
+    await updateJob(this.#db, job.id, { status, message, ...(assetId ? { assetId } : {}) });
+    this.#counters.done++;
+    this.#o.emit({ type: 'job', id: job.id, name: job.name, status, message });
+  }
+
+  #prepareContext(): PrepareContext {
+    return {
+      storage: this.#o.storage,
+      stills: this.#o.stills,
+      video: this.#model.video,
+      videoSettings: this.#model.videoSettings,
+      duplicates: this.duplicates,
+      timer: this.#timer,
+      finish: (job, status, message, assetId) => this.#finish(job, status, message, assetId),
+    };
+  }
+
+  /** Forgets what the loop holds for a job it has finished with (stored or not). */
+  #release(jobId: string, sha256?: string): void {
+    this.#inFlight.delete(jobId);
+    this.duplicates.release(jobId, sha256);
+  }
+
+  async #takeBatch(): Promise<Prepared[] | null> {
+    const { ownerId } = this.#o;
+    const jobs = await claimQueuedJobs(this.#db, BATCH_SIZE, this.#inFlight, ownerId);
+    // Files still being taken in: wait for a full batch rather than end the run or send a thin one.
+    while (jobs.length < BATCH_SIZE && this.#stillAdding() && !this.#paused) {
+      await new Promise<void>((wake) => this.#addWaiters.push(wake));
+      jobs.push(...(await claimQueuedJobs(this.#db, BATCH_SIZE - jobs.length, new Set([...this.#inFlight, ...jobs.map((j) => j.id)]), ownerId)));
+    }
+    if (jobs.length === 0) return null;
+    const ctx = this.#prepareContext();
+    const prepared: Prepared[] = [];
+    for (const job of jobs) {
+      this.#inFlight.add(job.id);
+      try {
+        const p = await prepareItem(ctx, job);
+        if (p) prepared.push(p);
+        else this.#inFlight.delete(job.id);
+      } catch (err) {
+        this.#inFlight.delete(job.id);
+        if (isQuotaError(err)) throw err;
+        await this.#finish(job, 'failed', `could not be processed: ${errorText(err)}`);
+        this.#release(job.id);
+      }
+    }
+    this.progress();
+    return prepared;
+  }
+
+  /** The model's vectors for every image of a batch, BATCH_SIZE images per forward pass. */
+  async #embed(batch: Prepared[]): Promise<Float32Array[]> {
+    const { embedder } = this.#model;
+    const images = modelImagesOf(batch);
+    this.#inputSpec ??= embedder.modelInputSpec(MODEL_INPUT_PX).catch(() => null);
+    const spec = await this.#inputSpec;
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < images.length; i += BATCH_SIZE) {
+      const chunk = images.slice(i, i + BATCH_SIZE);
+      if (spec) {
+        // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
+        const inputs = await this.#timer.timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0);
+        // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
+        vectors.push(...(await this.#timer.timed('model', () => embedder.embedModelInputs(inputs, MODEL_INPUT_PX), chunk.length)));
+      } else {
+        vectors.push(...(await this.#timer.timed('model', () => embedder.embedImages(chunk), chunk.length)));
+      }
+    }
+    return vectors;
+  }
+
+  /** One item, alone in its transaction: false when the same file was stored meanwhile. */
+  async #storeOne(p: Prepared, record: StoredAsset): Promise<boolean> {
+    try {
+      await commitAsset(this.#db, p.job.id, record);
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'ConstraintError') {
+        const existing = await assetBySha256(this.#db, p.sha256);
+        await this.#finish(p.job, 'duplicate', `already in your library as "${existing ? nameInText(existing.name) : 'another file'}"`, existing?.id);
+        return false;
+      }
+      throw err;
+    }
+    return true;
+  }
+
+  /** The library's view of an item once its records are committed. */
+  #afterStored(p: Prepared): void {
+    const id = p.job.id;
+    this.duplicates.addStored(id, p.job.name, p.pHash);
+    const c = this.#counters;
+    c.done++;
+    c.stored++;
+    c.storedAtMs = this.#o.clock.monotonicMs();
+    const notes: string[] = [];
+    if (p.kind === 'video' && p.video.readableSec !== undefined)
+      notes.push(`the file is cut short: only the first ${p.video.readableSec.toFixed(1)} s could be read (kept)`);
+    if (p.nearDuplicateOf) notes.push(`looks like a near-duplicate of "${nameInText(p.nearDuplicateOf.name)}" (kept, marked in the library)`);
+    if (notes.length) this.#o.emit({ type: 'job', id, name: p.job.name, status: 'stored', message: notes.join('; ') });
+  }
+
+  /** Photos and video keyframes share forward passes, BATCH_SIZE images at a time. */
+  async #embedAndStore(batch: Prepared[]): Promise<void> {
+    if (batch.length === 0) return;
+    const { modelKey, videoSettings } = this.#model;
+    const vectors = vectorsByItem(batch, await this.#embed(batch), videoSettings);
+    const records = batch.map((p, i) => {
+      // Distinct times, so "Recently added" keeps the order of a batch written in one go.
+      const addedAtMs = (this.#lastAddedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastAddedAtMs + 1));
+      return assetRecords(p, vectors[i], { addedAtMs, modelKey, videoSettings });
+    });
+    const ids: string[] = [];
+    try {
+      await this.#timer.timed('store', async () => {
+        // One transaction for the whole batch: a commit per item cost more than the writes. If it
+        // fails (the same file stored meanwhile, a record the store refuses), each item is tried
+        // alone so one bad item cannot take the others down; a full disk stops both ways.
+        let together = false;
+        try {
+          await commitAssets(this.#db, batch.map((p, i) => ({ jobId: p.job.id, record: records[i] })));
+          together = true;
+        } catch (err) {
+          if (isQuotaError(err)) throw err;
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const p = batch[i];
+          if (together || (await this.#storeOne(p, records[i]))) {
+            this.#afterStored(p);
+            ids.push(p.job.id);
+          }
+        }
+      }, batch.length);
+    } finally {
+      // Items of the batch stored before a failure (a full disk) are in the library: the page must know.
+      if (ids.length) this.#o.emit({ type: 'stored', ids });
+    }
+    for (const p of batch) this.#release(p.job.id, p.sha256);
+    this.progress();
+  }
+
+  /** Prepares batch n+1 (decode, hash, resize) while the model runs on batch n. */
+  async #run(): Promise<void> {
+    const c = this.#counters;
+    c.startedAtMs = c.storedAtMs = this.#o.clock.monotonicMs();
+    this.#timer.clock.reset();
+    let next = this.#takeBatch();
+    try {
+      for (;;) {
+        const batch = await next;
+        if (!batch) break;
+        if (this.#paused) throw new PausedStop();
+        next = this.#takeBatch();
+        next.catch(() => undefined);
+        try {
+          await this.#embedAndStore(batch);
+        } catch (err) {
+          for (const p of batch) this.#release(p.job.id, p.sha256);
+          throw err;
+        }
+      }
+    } catch (err) {
+      // Whichever step failed (storing batch n or preparing n+1), no job may stay marked in flight:
+      // a resume would skip it forever and the import would end short.
+      await next.catch(() => undefined);
+      this.#inFlight.clear();
+      this.duplicates.clearInFlight();
+      throw err;
+    }
+  }
+
+  /** Jobs a stopped run left "processing" go back to the queue; a full disk may refuse even that, so init and resume repeat it. */
+  async #requeueQuietly(): Promise<void> {
+    await requeueInterrupted(this.#db).catch(() => undefined);
+  }
+
+  /** Starts a run unless one runs, the import is paused, or another tab runs the queue. */
+  kick(): void {
+    if (this.#running || this.#paused || !this.#o.isWriter()) return;
+    this.#running = this.#run()
+      .catch(async (err: unknown) => {
+        await this.#requeueQuietly();
+        if (err instanceof PausedStop) return;
+        const notImported = (await unfinishedJobs(this.#db).catch(() => [])).length;
+        this.#paused = isQuotaError(err) ? storageFullMessage(notImported) : `Import paused: ${errorText(err)}`;
+        this.#o.emit({ type: 'paused', reason: this.#paused, notImported });
+      })
+      .finally(() => {
+        this.#running = null;
+        this.settle();
+      });
+  }
+
+  /**
+   * Ends an import once nothing runs and no tab is still copying files in: counts reset and every
+   * tab refreshes. While a drop is still being taken in, its next file starts a new run with the same counts.
+   */
+  settle(): void {
+    clearTimeout(this.#idleCheck);
+    if (this.#running || this.#paused || this.#stillAdding()) return;
+    if (this.#o.othersAdding().total > 0) {
+      // Another tab is copying: look again once it has said more, or has gone silent (closed).
+      this.#idleCheck = setTimeout(() => this.settle(), this.#o.othersSilentMs);
+      return;
+    }
+    const c = this.#counters;
+    c.total = c.done = c.stored = 0;
+    this.#timer.clock.reset();
+    this.#o.emit({ type: 'idle' });
+  }
+
+  /** This tab now runs the queue: what a previous writer left in flight runs here. */
+  async takeOver(): Promise<void> {
+    this.duplicates.load(await assetSummaries(this.#db));
+    await this.#requeueQuietly();
+    const pending = await unfinishedJobs(this.#db);
+    this.#counters.total += pending.length;
+    if (pending.length) {
+      this.#o.emit({ type: 'resumed', left: pending.length });
+      this.kick();
+    }
+  }
+
+  /** Files another tab copied in (or queued again) are waiting: count them and run. */
+  queuedElsewhere(count: number): void {
+    this.#counters.total += count;
+    this.kick();
+  }
+
+  /** Called after the model (re)loads or space was freed. */
+  async resume(): Promise<void> {
+    this.#paused = '';
+    if (!this.#running) await this.#requeueQuietly();
+    this.kick();
+  }
+
+  /**
+   * Marks failed jobs queued again when their staged bytes are still here. Returns the ids whose
+   * bytes are gone (dismissed, or never staged because storage was full): those files must be dropped again.
+   */
+  async requeueFailed(ids: readonly string[]): Promise<{ requeued: string[]; gone: string[] }> {
+    const requeued: string[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const job = await getJob(this.#db, id);
+      if (!job || job.status !== 'failed' || !(await this.#o.storage.originals.get(id, job.blobLocation))) {
+        gone.push(id);
+        continue;
+      }
+      await updateJob(this.#db, id, { status: 'queued', message: undefined });
+      requeued.push(id);
+    }
+    return { requeued, gone };
+  }
+
+  /** Jobs queued again in this tab (the writer's) count and run. */
+  retried(count: number): void {
+    this.#counters.total += count;
+    this.progress();
+    this.#paused = '';
+    this.kick();
+  }
+
+  /** Forgets failed jobs: their records and their staged bytes. Jobs still running are left alone. */
+  async dismiss(ids: readonly string[]): Promise<void> {
+    const failed: JobRecord[] = [];
+    for (const id of ids) {
+      const job = await getJob(this.#db, id);
+      if (job?.status === 'failed') failed.push(job);
+    }
+    for (const job of failed) await this.#o.storage.originals.deleteUnowned(job.id, job.blobLocation);
+    await deleteJobs(this.#db, failed.map((j) => j.id));
+  }
+
+  async whenIdle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  // ---- files being copied in (see drop-staging.ts)
+
+  /** A drop starts copying `count` files: a new drop is the user asking to go on. */
+  addingStarted(count: number): void {
+    this.#paused = '';
+    this.#adding.total += count;
+    if (this.#o.isWriter()) this.#counters.total += count;
+  }
+
+  /** One file of a drop is in, or was named as not added. */
+  fileTaken(): void {
+    this.#adding.done++;
+    this.#wakeAddWaiters();
+  }
+
+  /** A file could not be copied in: it no longer counts toward this import. */
+  fileRefused(): void {
+    if (this.#o.isWriter()) this.#counters.total--;
+  }
+
+  /** A drop finished copying (`taken` of its `count` files went through). */
+  addingEnded(taken: number, count: number): void {
+    this.#adding.done -= taken;
+    this.#adding.total -= count;
+    this.#wakeAddWaiters();
+  }
+
+  /** This tab's own copying, as other tabs are told. */
+  get adding(): { done: number; total: number } {
+    return { ...this.#adding };
+  }
+
+  /** The disk filled up while copying files in: indexing stops too, and what is queued waits for space. */
+  stopForFullDisk(): void {
+    if (this.#o.isWriter()) this.#paused = storageFullMessage(0);
+  }
+
+  /** Once the run has stopped at its next batch, says how many files are not imported. */
+  async reportFullDisk(refused: number): Promise<void> {
+    while (this.#running) await this.#running;
+    const notImported = refused + (await unfinishedJobs(this.#db)).length;
+    this.#paused = storageFullMessage(notImported);
+    this.#o.emit({ type: 'paused', reason: this.#paused, notImported });
+  }
+}

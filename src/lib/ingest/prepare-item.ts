@@ -1,0 +1,159 @@
+/**
+ * The first half of importing one file: read, check, decode once and derive everything the
+ * library keeps from the pixels. Runs for batch n+1 while the model works on batch n.
+ */
+import { assetBySha256 } from '../db/repo';
+import type { JobRecord } from '../db/schema';
+import { nameInText } from '../core/display-name';
+import { SNIFF_BYTES, pixelLimitReason, rejectionReason, sniffFileKind } from '../core/file-kind';
+import { scanImageDimensions } from '../core/image-dimensions';
+import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32 } from '../core/phash';
+import { sha256Hex } from '../core/sha256';
+import { StageClock, type Stage } from '../core/stage-timings';
+import type { VideoSettings } from '../core/video-settings';
+import { FRAME_THUMBNAIL_MAX_EDGE_PX, MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
+import type { DuplicateChecks } from './duplicate-checks';
+import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
+
+export const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
+const UNDECODABLE = 'could not be decoded: the image is damaged or in a format this browser cannot read';
+
+/** Per-stage elapsed time of a run, for Diagnostics and the ingest benchmark. */
+export class StageTimer {
+  readonly clock = new StageClock();
+  constructor(readonly nowMs: () => number) {}
+
+  add(stage: Stage, startMs: number, count = 1): void {
+    this.clock.add(stage, startMs, this.nowMs(), count);
+  }
+
+  /** Books the elapsed time of one awaited step (failed or not) to `stage`. */
+  async timed<T>(stage: Stage, step: () => Promise<T> | T, count = 1): Promise<T> {
+    const startMs = this.nowMs();
+    try {
+      return await step();
+    } finally {
+      this.add(stage, startMs, count);
+    }
+  }
+}
+
+export interface PrepareContext {
+  storage: IngestStorage;
+  stills: StillDecoder;
+  video: VideoDecoder;
+  videoSettings: VideoSettings;
+  duplicates: DuplicateChecks;
+  timer: StageTimer;
+  /** Ends a job that will not be stored: its status and message are saved and shown. */
+  finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, assetId?: string): Promise<void>;
+}
+
+/** Decodes once and derives everything the library keeps; null when the job ended here (failed or duplicate). */
+export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<Prepared | null> {
+  const { storage, timer } = ctx;
+  const readStartMs = timer.nowMs();
+  const blob = await storage.originals.get(job.id, job.blobLocation);
+  if (!blob) {
+    await ctx.finish(job, 'failed', BYTES_GONE);
+    return null;
+  }
+  const fileKind = sniffFileKind(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  const readBytes = async (offsetBytes: number, lengthBytes: number) => new Uint8Array(await blob.slice(offsetBytes, offsetBytes + lengthBytes).arrayBuffer());
+  const reason = rejectionReason(fileKind, blob.size, await scanImageDimensions(readBytes, blob.size, fileKind));
+  timer.add('read', readStartMs);
+  if (reason) {
+    await ctx.finish(job, 'failed', reason);
+    return null;
+  }
+  const sha256 = await timer.timed('sha256', () => sha256Hex(blob));
+  const existing = await assetBySha256(storage.db, sha256);
+  if (existing) {
+    await ctx.finish(job, 'duplicate', `already in your library as "${nameInText(existing.name)}"`, existing.id);
+    return null;
+  }
+  const twin = ctx.duplicates.claimSha256(sha256, job.id);
+  if (twin) {
+    await ctx.finish(job, 'duplicate', 'the same file is already being added in this import', twin);
+    return null;
+  }
+  try {
+    const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256);
+    if (!prepared) return null;
+    ctx.duplicates.addPending(job.id, job.name, prepared.pHash);
+    return prepared;
+  } catch (err) {
+    ctx.duplicates.releaseSha256(sha256, job.id);
+    throw err;
+  }
+}
+
+/** Thumbnail and pHash from one decoded still (a photo, or a video's poster frame). */
+async function deriveStill(ctx: PrepareContext, still: DecodedStill) {
+  const { timer } = ctx;
+  const resizeStartMs = timer.nowMs();
+  const thumbnail = await still.thumbnail(THUMBNAIL_MAX_EDGE_PX);
+  const phashStartMs = timer.nowMs();
+  timer.clock.add('resize', resizeStartMs, phashStartMs);
+  // pHash reads the thumbnail rather than the original: same result within a bit or two,
+  // and a 32×32 draw from a 320 px image is far cheaper than from a 24 MP one.
+  const pHash = phashFromGray32(grayscaleFromRgba(still.thumbnailRgba(PHASH_SIZE), PHASH_SIZE, PHASH_SIZE));
+  const nearDuplicateOf = ctx.duplicates.nearest(pHash);
+  timer.add('phash', phashStartMs);
+  return { thumbnail, pHash, nearDuplicateOf };
+}
+
+/** Ends a job after its sha256 was claimed: the claim goes with it. */
+async function fail(ctx: PrepareContext, job: JobRecord, sha256: string, message: string): Promise<null> {
+  ctx.duplicates.releaseSha256(sha256, job.id);
+  await ctx.finish(job, 'failed', message);
+  return null;
+}
+
+async function prepareImage(ctx: PrepareContext, job: JobRecord, blob: Blob, sha256: string): Promise<PreparedImage | null> {
+  let decoded: DecodedStill;
+  try {
+    decoded = await ctx.timer.timed('decode', () => ctx.stills.decodeImage(blob));
+  } catch {
+    return fail(ctx, job, sha256, UNDECODABLE);
+  }
+  try {
+    const { width, height } = decoded;
+    // Backstop for a header that understated the size: too late to spare the decode, not too late to stop the rest.
+    const tooLarge = pixelLimitReason({ width, height });
+    if (tooLarge) return await fail(ctx, job, sha256, tooLarge);
+    const still = await deriveStill(ctx, decoded);
+    const cropStartMs = ctx.timer.nowMs();
+    const pixels = decoded.centerCrop(MODEL_INPUT_PX);
+    // Thumbnail and model crop together are "resize": two spans for one item.
+    ctx.timer.add('resize', cropStartMs, 0);
+    return { kind: 'image', job, sha256, width, height, pixels, ...still };
+  } finally {
+    decoded.close();
+  }
+}
+
+async function prepareVideo(ctx: PrepareContext, job: JobRecord, blob: Blob, sha256: string): Promise<PreparedVideo | null> {
+  const s = ctx.videoSettings;
+  let extracted: ExtractedVideo;
+  try {
+    // A video's decode is the whole video-worker round trip: demux, decode, frame choice, crops.
+    extracted = await ctx.timer.timed('decode', () => ctx.video.extract(blob, {
+      maxFrames: s.maxFrames,
+      minSecondsBetween: s.minSecondsBetween,
+      diversityThreshold: s.diversityThreshold,
+      modelInputPx: MODEL_INPUT_PX,
+      thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
+      frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
+    }));
+  } catch (err) {
+    return fail(ctx, job, sha256, err instanceof Error ? err.message : String(err));
+  }
+  const poster = await ctx.timer.timed('decode', () => ctx.stills.decodePoster(extracted.poster.blob), 0);
+  try {
+    const still = await deriveStill(ctx, poster);
+    return { kind: 'video', job, sha256, width: extracted.width, height: extracted.height, video: extracted, ...still };
+  } finally {
+    poster.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { assetRecords, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
+import type { JobRecord } from '../../../src/lib/db/schema';
+import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../../../src/lib/core/video-settings';
+
+const job = (id: string, name: string): JobRecord => ({ id, name, mime: 'image/jpeg', sizeBytes: 1234, status: 'processing', batchId: 'drop', createdAt: 1, updatedAt: 1, blobLocation: 'opfs' });
+const pixels = (value: number) => ({ data: new Uint8ClampedArray(4).fill(value), width: 1, height: 1 });
+const thumbnail = { blob: new Blob(['jpeg']), width: 320, height: 240 };
+
+const photo: PreparedImage = { kind: 'image', job: job('p1', 'beach.jpg'), sha256: 'ab'.repeat(32), pHash: 0x0123456789abcdefn, width: 4000, height: 3000, thumbnail, pixels: pixels(1) };
+const clip: PreparedVideo = {
+  kind: 'video',
+  job: { ...job('v1', 'walk.mp4'), mime: 'video/mp4' },
+  sha256: 'cd'.repeat(32),
+  pHash: 0xffn,
+  width: 1920,
+  height: 1080,
+  thumbnail,
+  nearDuplicateOf: { id: 'p1', name: 'beach.jpg', distance: 3 },
+  video: {
+    durationSec: 12.5,
+    width: 1920,
+    height: 1080,
+    decoder: 'webcodecs',
+    poster: thumbnail,
+    frames: [
+      { timestampSec: 0.5, pixels: pixels(2), thumbnail: new Blob(['f0']) },
+      { timestampSec: 6, pixels: pixels(3), thumbnail: new Blob(['f1']) },
+    ],
+    candidateCount: 9,
+    skippedBlank: 1,
+    decodeMs: 0,
+    filterMs: 0,
+  },
+};
+const meanSettings: VideoSettings = { ...DEFAULT_VIDEO_SETTINGS, pooling: 'mean' };
+const ctx = { addedAtMs: 1_700_000_000_000, modelKey: 'clip-b32', videoSettings: meanSettings };
+
+describe('asset records: what an imported item stores', () => {
+  it('a batch sends a photo as one image and a video as its keyframes, in order; vectors come back per item, a video’s pooled', () => {
+    const batch: Prepared[] = [photo, clip];
+    expect(modelImagesOf(batch).map((p) => p.data[0])).toEqual([1, 2, 3]);
+    const [a, b] = vectorsByItem(batch, [new Float32Array([1, 0]), new Float32Array([1, 0]), new Float32Array([0, 1])], meanSettings);
+    expect([...a.asset]).toEqual([1, 0]);
+    expect(a.frames).toBeUndefined();
+    // Mean of (1, 0) and (0, 1), L2-normalised.
+    expect([...b.asset].map((x) => x.toFixed(4))).toEqual(['0.7071', '0.7071']);
+    expect(b.frames?.map((f) => [...f])).toEqual([[1, 0], [0, 1]]);
+  });
+
+  it('a photo: asset with its hex pHash and time, thumbnail, vector and three lineage records; no frames', () => {
+    const r = assetRecords(photo, { asset: new Float32Array([0.6, 0.8]) }, ctx);
+    expect(r.asset).toEqual({
+      id: 'p1', name: 'beach.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: 1234, sha256: 'ab'.repeat(32), pHash: '0123456789abcdef',
+      width: 4000, height: 3000, addedAt: ctx.addedAtMs, status: 'ready', blobLocation: 'opfs',
+    });
+    expect(r.thumbnail).toEqual({ id: 'p1', ...thumbnail });
+    expect(r.embedding).toMatchObject({ id: 'p1', modelId: 'clip-b32', dim: 2 });
+    expect(r.lineage.map((l) => [l.id, l.producer, l.modelId ?? null, l.createdAt])).toEqual([
+      ['thumbnails:p1', 'thumbnail', null, ctx.addedAtMs],
+      ['assets:p1', 'ingest', null, ctx.addedAtMs],
+      ['embeddings:p1', 'clip-image', 'clip-b32', ctx.addedAtMs],
+    ]);
+    expect(r.lineage[2].params).toEqual({ input: 'center-square', inputPx: 224, exifOrientation: true, normalized: 'l2' });
+    expect([r.frames, r.frameThumbnails]).toEqual([[], []]);
+  });
+
+  it('a video: duration, decoder and frame times on the asset, one vector and thumbnail per keyframe, the pooling in its lineage', () => {
+    const r = assetRecords(clip, { asset: new Float32Array([1, 0]), frames: [new Float32Array([1, 0]), new Float32Array([0, 1])] }, ctx);
+    expect(r.asset).toMatchObject({ type: 'video', durationSec: 12.5, decoder: 'webcodecs', frameTimestampsSec: [0.5, 6], pHash: '00000000000000ff', nearDuplicateOf: { id: 'p1', name: 'beach.jpg', distance: 3 } });
+    expect(r.frames?.map((f) => [f.id, f.frameIndex, f.timestampSec, f.modelId, f.dim])).toEqual([
+      ['v1#0', 0, 0.5, 'clip-b32', 2],
+      ['v1#1', 1, 6, 'clip-b32', 2],
+    ]);
+    expect(r.frameThumbnails?.map((t) => t.id)).toEqual(['v1#0', 'v1#1']);
+    expect(r.lineage.map((l) => l.id)).toEqual(['thumbnails:v1', 'assets:v1', 'embeddings:v1', 'frameEmbeddings:v1']);
+    expect(r.lineage[2].params).toEqual({ pooling: 'mean', temperature: meanSettings.temperature, frames: 2, normalized: 'l2' });
+    expect(r.lineage[3].params).toMatchObject({ decoder: 'webcodecs', candidates: 9, skippedBlank: 1, inputPx: 224 });
+  });
+});
