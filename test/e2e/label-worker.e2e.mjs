@@ -233,8 +233,12 @@ test(
     assert.deepEqual(stops(outcome).map((e) => e.reason), ['blocked']);
     assert.match(outcome.summary.message, /does not allow requests to http:\/\/localhost:\d+ — see "Self-hosting a Gemini proxy"/);
     assert.equal(stub.requests.length, 0);
-    const violations = await ctx.cspViolations();
-    assert.ok(violations.some((v) => String(typeof v === 'string' ? v : v.blockedURI).includes('localhost')), 'the browser did block it');
+    // The worker's violation report reaches the test as a console message, after the worker has
+    // already answered: wait for it rather than read once (under load it arrived too late).
+    const blocked = (violations) => violations.some((v) => String(typeof v === 'string' ? v : v.blockedURI).includes('localhost'));
+    const deadline = Date.now() + 5_000;
+    while (!blocked(await ctx.cspViolations()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(blocked(await ctx.cspViolations()), 'the browser did block it');
   },
   { allowCspViolations: true },
 );

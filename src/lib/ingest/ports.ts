@@ -30,7 +30,15 @@ export type IngestEvent =
   /** This tab took over the import queue and found files a closed tab or a reload left waiting. */
   | { type: 'resumed'; left: number }
   /** Whether this tab runs the import queue (one tab at a time does) or hands its files to the one that does. */
-  | { type: 'role'; writer: boolean }
+  | {
+      type: 'role';
+      writer: boolean;
+      /**
+       * This tab waited while another was the writer and now takes over: what the closing writer
+       * stored last may never have been announced here, so the page reads the library again.
+       */
+      tookOver?: boolean;
+    }
   /** Drops a reload or a closed tab cut off while their files were being copied in. */
   | { type: 'interrupted'; drops: InterruptedDrop[] };
 

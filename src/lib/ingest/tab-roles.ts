@@ -78,17 +78,17 @@ export class TabRoles {
    */
   claimWriter(takeOver: () => Promise<void>): void {
     const { locks } = this.#o;
-    const run = async () => {
+    const run = async (tookOver: boolean) => {
       this.#writer = true;
-      this.#o.toPage({ type: 'role', writer: true });
+      this.#o.toPage({ type: 'role', writer: true, tookOver });
       await takeOver();
       this.#roleKnown.resolve();
       await this.#closed.promise;
     };
     void locks.request(WRITER_LOCK, { ifAvailable: true }, async (lock) => {
-      if (lock) return run();
+      if (lock) return run(false);
       this.#roleKnown.resolve();
-      void locks.request(WRITER_LOCK, {}, run);
+      void locks.request(WRITER_LOCK, {}, () => run(true));
     });
   }
 

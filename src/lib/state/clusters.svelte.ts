@@ -132,6 +132,22 @@ export class ClusterState {
     this.#pending.clear();
   }
 
+  /**
+   * After taking over from a writer tab that closed: reads the clusters it saved, then groups the
+   * items it stored but this tab never heard of.
+   */
+  caughtUp(ids: string[]): void {
+    for (const id of ids) this.#pending.add(id);
+    this.#chain = this.#chain.then(async () => {
+      const clusterer = this.#clusterer;
+      if (!clusterer) return;
+      await this.#run(async () => this.#show(await clusterer.init(this.#modelKey)), false);
+      const batch = [...this.#pending];
+      this.#pending.clear();
+      if (batch.length) await this.#run(async () => this.#show(await clusterer.assign(batch)));
+    });
+  }
+
   /** New photos and videos join clusters (or open new ones); existing names and ids stay. */
   added(ids: string[]): void {
     for (const id of ids) this.#pending.add(id);

@@ -25,6 +25,8 @@ export interface ImportHost {
   stored(ids: string[], byWriter: boolean): Promise<void>;
   /** The import settled: views refresh once rather than after every batch. */
   settled(): Promise<void>;
+  /** This tab took over from a writer tab that closed: catch up with what it stored unannounced. */
+  caughtUp(): Promise<void>;
 }
 
 /** Asks the browser to let Shoebox read kept files and folders again (a prompt needs a click). */
@@ -234,6 +236,7 @@ export class ImportState {
       case 'role':
         this.isWriter = e.writer;
         void this.#host.session.indexer?.setWriter(e.writer);
+        if (e.tookOver) this.#storedChain = this.#storedChain.then(() => this.#host.caughtUp()).catch(() => undefined);
         break;
       case 'interrupted':
         this.interruptedDrops = e.drops;

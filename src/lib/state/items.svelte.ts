@@ -55,6 +55,11 @@ export class LibraryItems {
     return this.#assets.has(id);
   }
 
+  /** Every item's id, in no particular order. */
+  ids(): string[] {
+    return [...this.#assets.keys()];
+  }
+
   /** Reads every item again (start, undo, another tab's restore, a merged archive). */
   async reload(): Promise<void> {
     if (!this.#db) return;

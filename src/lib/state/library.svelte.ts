@@ -57,6 +57,7 @@ export class Library {
       await this.search.rerun();
       await this.session.refreshIndexStatus();
     },
+    caughtUp: () => this.#caughtUp(),
   });
   readonly deletes: Deletes = new Deletes({
     notices: this.notices,
@@ -101,6 +102,21 @@ export class Library {
     // The writer tab groups new items; the others read its clusters when it says they changed.
     if (byWriter) this.clusters.added(ids);
     await this.items.added(ids);
+  }
+
+  /**
+   * A writer tab closed and this one took over: the last items it stored may never have been
+   * announced here (the tab went before its message did). Reads the items again; those new to this
+   * page join the index and are grouped, after the clusters the old writer saved are read.
+   */
+  async #caughtUp(): Promise<void> {
+    const known = new Set(this.items.ids());
+    await this.items.reload();
+    const missed = this.items.ids().filter((id) => !known.has(id));
+    if (missed.length) await this.session.indexer?.addStored(missed);
+    this.clusters.caughtUp(missed);
+    await this.search.rerun();
+    void this.session.refreshIndexStatus();
   }
 
   async #removed(ids: string[], goneIds: string[]): Promise<void> {
