@@ -213,7 +213,7 @@ export interface ClusterImport {
  * - Clusters of another model are not imported: the library clusters those items itself.
  *
  * A cluster whose members changed keeps a stale centroid, representatives and membership hash;
- * the clustering worker recomputes those when it takes the clusters in (ClusterStore.adoptImported
+ * the clustering worker recomputes those when it takes the clusters in (ClusterService.adoptImported
  * or its next init), and places the archive's items no imported cluster holds by its incremental
  * rule.
  */
