@@ -19,6 +19,7 @@ import {
   type ScoredPair,
 } from '../src/lib/core/duplicates';
 import { runInSlices } from '../src/lib/core/slices';
+import { dotAt } from '../src/lib/core/vector';
 
 export type { DuplicateReport };
 
@@ -309,11 +310,7 @@ const api = {
   async sampleScores(query: Float32Array): Promise<number[]> {
     const size = index?.size ?? 0;
     if (sample.length < Math.min(SAMPLE_SIZE, size) || size > sampledAtSize * 1.25) await loadSample();
-    return sample.map((v) => {
-      let s = 0;
-      for (let i = 0; i < v.length; i++) s += v[i] * query[i];
-      return s;
-    });
+    return sample.map((v) => dotAt(v, 0, query, 0, v.length));
   },
 
   /**

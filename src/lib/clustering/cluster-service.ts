@@ -17,12 +17,12 @@ import {
   centroidOf,
   clusterVectors,
   DEFAULT_TAU,
-  dotF,
   matchByOverlap,
   nearestCluster,
   sumVectors,
   thresholdFor,
 } from '../core/cluster';
+import { dot } from '../core/vector';
 import { pickRepresentatives } from '../core/representatives';
 import { changedMaterially, membershipHash } from '../core/membership';
 import { pickSubject, SUBJECTS, vocabularyKey } from '../core/zero-shot';
@@ -279,7 +279,7 @@ export class ClusterService {
       const c = this.#clusters.get(clusterId);
       if (!c) return [];
       return c.memberIds
-        .map((id) => ({ id, s: dotF(this.#vectors.get(id)!, c.centroid) }))
+        .map((id) => ({ id, s: dot(this.#vectors.get(id)!, c.centroid) }))
         .sort((a, b) => b.s - a.s || (a.id < b.id ? -1 : 1))
         .map((x) => x.id);
     });
