@@ -2,7 +2,7 @@ import type { Db } from './db';
 import { deleteOriginal, getOriginal, putOriginal } from './blob-store';
 import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, ShoeboxDB, ThumbnailRecord } from './schema';
 import type { StoreNames } from 'idb';
-import { SECRET_META_KEYS } from './vlm-settings';
+import { SECRET_META_KEYS } from './naming-settings';
 import { RECORDS_PER_CHUNK, chunkName, encodeRecords, encodeVectors, isExportableMetaKey, type RecordStore, type SourceEntry, type ThumbnailMeta } from '../core/archive';
 
 /**

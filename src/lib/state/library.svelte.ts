@@ -4,7 +4,7 @@ import { Ingester, type IngestEvent, type InterruptedDrop } from '../clients/ing
 import { Indexer, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../clients/indexer';
 import { VideoFrames } from '../clients/video';
 import { Clusterer } from '../clients/clusterer';
-import { Labeler } from '../clients/labeler';
+import { Namer } from '../clients/namer';
 import { sweepInWorker } from '../clients/sweeper';
 import { ClusterState } from './clusters.svelte';
 import { DuplicatesState } from './duplicates.svelte';
@@ -345,7 +345,7 @@ export class Library {
     if (!this.#db || !this.#embedder) return;
     this.#clusterer = new Clusterer();
     this.#clusterer.connectEmbed(this.#embedder.connectPort());
-    void this.clusters.attach(this.#db, this.#clusterer, () => new Labeler(), key);
+    void this.clusters.attach(this.#db, this.#clusterer, () => new Namer(), key);
   }
 
   async addFiles(files: File[]): Promise<void> {
