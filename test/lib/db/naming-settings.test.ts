@@ -21,7 +21,7 @@ afterEach(() => {
 
 const KEY = 'AIzaSyTEST-0123456789abcdef';
 
-describe('VLM settings', () => {
+describe('naming settings', () => {
   it('has no key and the default model before anything is saved', async () => {
     const db = await freshDb();
     expect(await loadNamingSettings(db)).toEqual({ apiKey: '', model: DEFAULT_NAMING_MODEL });
