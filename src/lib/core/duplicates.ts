@@ -23,7 +23,7 @@
  * Pure and synchronous: safe in workers and in Node.
  */
 
-import type { AssetType } from '../db/schema';
+import type { AssetType } from './records';
 import { HammingIndex } from './hamming-index';
 import { NEAR_DUPLICATE_MAX_DISTANCE } from './near-duplicate';
 import { phashFromHex, popcount32 } from './phash';
