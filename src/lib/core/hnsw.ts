@@ -15,7 +15,7 @@
  * the closest result of one layer is the entry point of the next, and a
  * filtered search stops only once it holds ef accepted results.
  *
- * Why not hnswlib-wasm (src/lib/index/hnsw-index.ts): its Emscripten glue
+ * Why not hnswlib-wasm (bench/lib/hnswlib-wasm-index.ts): its Emscripten glue
  * needs 'unsafe-eval' (the app's CSP forbids it) and it persists only through
  * IDBFS (1.6 s restore at 100k). Here, serialising is a copy of the typed
  * arrays into one SBVX buffer and restoring is views/copies of them.
