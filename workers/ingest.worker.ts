@@ -40,6 +40,8 @@ import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../src/lib/core/vide
 import { StageClock, type Stage, type StageTimings } from '../src/lib/core/stage-timings';
 import { toModelInput, type ModelInputSpec } from '../src/lib/core/model-input';
 import { nameInText } from '../src/lib/core/display-name';
+import { plural } from '../src/lib/core/plural';
+import { context2d } from './lib/canvas';
 
 const MODEL_INPUT_PX = 224;
 const THUMBNAIL_MAX_EDGE_PX = 320;
@@ -238,14 +240,6 @@ async function finish(job: JobRecord, status: 'duplicate' | 'failed', message: s
   await updateJob(db, job.id, { status, message, ...(assetId ? { assetId } : {}) });
   counters.done++;
   emit({ type: 'job', id: job.id, name: job.name, status, message });
-}
-
-function context2d(width: number, height: number): OffscreenCanvasRenderingContext2D {
-  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('2D canvas is not available in this browser');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  return ctx;
 }
 
 /** Decodes once and derives everything the library keeps from the pixels. */
@@ -605,7 +599,6 @@ async function runQueue(): Promise<void> {
   }
 }
 
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 function storageFullMessage(notImported: number): string {
   return `Storage is full — free up space or export your library, then resume. ${plural(notImported, 'file')} not imported yet; everything already in your library is safe.`;

@@ -13,6 +13,7 @@ import ffmpegWasmUrl from '@ffmpeg/core/wasm?url';
 import { centerSquare, fitWithin } from '../src/lib/core/geometry';
 import { hsvHistogramFromRgba } from '../src/lib/core/hsv-histogram';
 import { candidateTimestamps, frameLumaStats, isNearBlank, selectDiverseFrames, type FrameCandidate } from '../src/lib/core/frame-select';
+import { context2d } from './lib/canvas';
 
 export interface ExtractOptions {
   /** most frames kept, ≥ 1 */
@@ -105,14 +106,6 @@ const MESSAGES = {
 class VideoError extends Error {}
 
 // ------------------------------------------------------------------ drawing
-
-function context2d(width: number, height: number): OffscreenCanvasRenderingContext2D {
-  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('2D canvas is not available in this browser');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  return ctx;
-}
 
 /**
  * Size every candidate is scaled to once, right after decoding: the short edge is at least
