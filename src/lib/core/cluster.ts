@@ -35,7 +35,7 @@
  */
 
 import { mulberry32 } from './random';
-import { dot } from './vector';
+import { dot, dotF64 } from './vector';
 
 export type ClusterMethod = 'average-linkage' | 'leader';
 
@@ -88,7 +88,7 @@ export function backgroundSimilarity(vectors: readonly Float32Array[], prior = P
   if (n < 2) return prior;
   const sum = new Float64Array(vectors[0]!.length);
   for (const v of vectors) addInto(sum, v);
-  const measured = (dot(sum, sum) - n) / (n * (n - 1));
+  const measured = (dotF64(sum, sum) - n) / (n * (n - 1));
   return (n * measured + priorWeight * prior) / (n + priorWeight);
 }
 
@@ -235,7 +235,7 @@ function averageLinkage(vectors: readonly Float32Array[], idx: readonly number[]
     adj[b] = new Set();
     sums[b] = new Float64Array(0);
     for (const c of na) {
-      const avg = dot(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
+      const avg = dotF64(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
       if (avg >= threshold) heap.push(avg, a, c, version[a]!, version[c]!);
     }
   }
@@ -264,7 +264,7 @@ function leader(vectors: readonly Float32Array[], idx: readonly number[], thresh
     let best = -1;
     let bestSim = -Infinity;
     for (let c = 0; c < g.sums.length; c++) {
-      const sim = dot(v, g.sums[c]!) / g.sizes[c]!;
+      const sim = dotF64(v, g.sums[c]!) / g.sizes[c]!;
       if (sim > bestSim) {
         bestSim = sim;
         best = c;
@@ -285,10 +285,10 @@ function leader(vectors: readonly Float32Array[], idx: readonly number[], thresh
     idx.forEach((item, p) => {
       const v = vectors[item]!;
       let best = label[p]!;
-      let bestSim = g.sizes[best]! > 0 ? dot(v, means[best]!) : -Infinity;
+      let bestSim = g.sizes[best]! > 0 ? dotF64(v, means[best]!) : -Infinity;
       for (let c = 0; c < means.length; c++) {
         if (g.sizes[c]! < 2) continue;
-        const sim = dot(v, means[c]!);
+        const sim = dotF64(v, means[c]!);
         if (sim > bestSim && sim >= threshold) {
           bestSim = sim;
           best = c;
@@ -328,7 +328,7 @@ function mergeGroups(g: Groups, threshold: number, maxGroups = 6000): Int32Array
     for (let y = x + 1; y < live.length; y++) {
       const a = live[x]!;
       const b = live[y]!;
-      const avg = dot(sums[a]!, sums[b]!) / (sizes[a]! * sizes[b]!);
+      const avg = dotF64(sums[a]!, sums[b]!) / (sizes[a]! * sizes[b]!);
       if (avg >= threshold) heap.push(avg, a, b, 0, 0);
     }
   }
@@ -346,7 +346,7 @@ function mergeGroups(g: Groups, threshold: number, maxGroups = 6000): Int32Array
     version[a]!++;
     for (const c of live) {
       if (!alive[c] || c === a) continue;
-      const avg = dot(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
+      const avg = dotF64(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
       if (avg >= threshold) heap.push(avg, a, c, version[a]!, version[c]!);
     }
   }
@@ -504,7 +504,7 @@ export function nearestCluster(
   let best: { id: string; similarity: number } | null = null;
   for (const c of clusters) {
     if (c.size <= 0) continue;
-    const sim = dot(vector, c.sum) / c.size;
+    const sim = dotF64(vector, c.sum) / c.size;
     if (sim >= threshold && (!best || sim > best.similarity || (sim === best.similarity && c.id < best.id))) best = { id: c.id, similarity: sim };
   }
   return best;
@@ -521,7 +521,7 @@ export { addInto as addToSum };
 
 /** L2-normalised centroid (float32) of a sum vector. */
 export function centroidOf(sum: Float64Array): Float32Array {
-  const norm = Math.sqrt(dot(sum, sum));
+  const norm = Math.sqrt(dotF64(sum, sum));
   const out = new Float32Array(sum.length);
   if (!(norm > 0)) return out;
   for (let i = 0; i < sum.length; i++) out[i] = sum[i]! / norm;

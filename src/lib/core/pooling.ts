@@ -19,7 +19,7 @@
  *
  * Pure and synchronous: safe in workers and in Node.
  */
-import { dotAt } from './vector';
+import { dotF64 } from './vector';
 
 /**
  * Softmax temperature of {@link attentionPool}, from the research notebooks.
@@ -108,7 +108,7 @@ export function attentionPool(
   let maxScore = -Infinity;
   for (let i = 0; i < n; i++) {
     const f = frames[i]!;
-    const s = dotAt(f, 0, m, 0, dim);
+    const s = dotF64(f, m);
     // T = Infinity: s / T = 0 for every finite s → uniform weights, as the limit.
     weights[i] = s / temperature;
     if (weights[i]! > maxScore) maxScore = weights[i]!;

@@ -8,7 +8,7 @@
  *
  * Pure and synchronous.
  */
-import { dot } from './vector';
+import { dot, dotF64 } from './vector';
 
 /** Cover mosaic and VLM input size; fewer when the cluster is smaller. */
 export const REPRESENTATIVE_COUNT = 6;
@@ -27,7 +27,7 @@ export function pickRepresentatives(members: ReadonlyArray<{ id: string; vector:
   let medoid = 0;
   let bestScore = -Infinity;
   members.forEach((x, i) => {
-    const s = dot(x.vector, sum);
+    const s = dotF64(x.vector, sum);
     if (s > bestScore || (s === bestScore && x.id < members[medoid]!.id)) {
       bestScore = s;
       medoid = i;
