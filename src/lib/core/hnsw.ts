@@ -118,7 +118,7 @@ const pad4 = (n: number): number => (n + 3) & ~3;
 /**
  * The vector kernel, bound once. Bundled, this is a plain call; Vite's SSR loader (the search
  * bench, the unit tests) reaches an import through a getter on every call, and search spends
- * nearly all its time scoring (unbound, ef-128 queries were 11–13 % slower at 10k, best of 9 passes).
+ * nearly all its time scoring.
  */
 const dotAt = kernelDotAt;
 
