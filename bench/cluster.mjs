@@ -20,7 +20,7 @@
 // items), time; both candidate algorithms side by side; a τ sweep (DEFAULT_TAU comes from it; the
 // 10k/100k sets are new draws of the same generator, so their ARI is not a held-out figure); the
 // chosen one at 10k and 100k; and VLM calls per 1,000 photos: the naming requests of the app's
-// ClusterStore over fake IndexedDB for a library of 1,000 photos, against its clusters of ≥ 2, and
+// ClusterService over fake IndexedDB for a library of 1,000 photos, against its clusters of ≥ 2, and
 // the worst case of the same photos arriving 50 at a time, named after every batch.
 // Writes bench/results/cluster.{json,md}. Options: --quick (no 100k run), env BENCH_CLUSTER_SIZES.
 import 'fake-indexeddb/auto';
@@ -190,10 +190,10 @@ function measure(set, opts = {}, memory = null) {
   };
 }
 
-/** VLM calls while `n` photos arrive in batches of 50 through the app's ClusterStore (fake IndexedDB). */
+/** VLM calls while `n` photos arrive in batches of 50 through the app's ClusterService (fake IndexedDB). */
 async function namingCalls(set, batch = 50) {
   const { openLibraryDb } = await vite.ssrLoadModule('/src/lib/db/db.ts');
-  const { ClusterStore } = await vite.ssrLoadModule('/src/lib/db/cluster-repo.ts');
+  const { ClusterService } = await vite.ssrLoadModule('/src/lib/clustering/cluster-service.ts');
   const modelKey = 'bench@q8';
   const ids = set.vectors.map((_, i) => `p${String(i).padStart(6, '0')}`);
   const put = async (db, from, to) => {
@@ -207,13 +207,13 @@ async function namingCalls(set, batch = 50) {
   // A library of these photos opened for the first time: one request per cluster shown.
   const whole = await openLibraryDb(`bench-cluster-${Math.random().toString(36).slice(2)}`);
   await put(whole, 0, ids.length);
-  const firstStore = new ClusterStore(whole);
+  const firstStore = new ClusterService(whole);
   const opened = await firstStore.init(modelKey);
   const requestsAtOpen = (await firstStore.namingRequests()).length;
   whole.close();
 
   const db = await openLibraryDb(`bench-cluster-${Math.random().toString(36).slice(2)}`);
-  const store = new ClusterStore(db);
+  const store = new ClusterService(db);
   await store.init(modelKey);
   let calls = 0;
   for (let s = 0; s < ids.length; s += batch) {
@@ -325,7 +325,7 @@ if (out.realistic) {
   md.push('', 'τ sweep, realistic set, n = 3000 (ARI / NMI / clusters of ≥ 2):', '', '| τ | average linkage | leader |', '|---|---|---|');
   for (const r of out.realistic.tauSweep) md.push(`| ${r.tau} | ${r.ari} / ${r.nmi} / ${r.clustersOf2Plus} | ${r.leader.ari} / ${r.leader.nmi} / ${r.leader.clustersOf2Plus} |`);
   const nm = out.realistic.naming;
-  md.push('', `VLM calls per 1,000 photos (realistic set; naming requests of the app's ClusterStore): **${nm.requestsAtOpen}** for a library of 1,000 photos opened and named once, against ${nm.clustersAtOpen} clusters of ≥ 2 (goal: equal). Worst case, the same photos arriving ${nm.batch} at a time with every request answered after each batch: ${nm.vlmCalls} calls (a growing cluster is named again at each +25 %), ${nm.clustersShownAtEnd} clusters of ≥ 2 at the end; a full re-cluster then gives ${nm.clustersAfterRecluster}.`);
+  md.push('', `VLM calls per 1,000 photos (realistic set; naming requests of the app's ClusterService): **${nm.requestsAtOpen}** for a library of 1,000 photos opened and named once, against ${nm.clustersAtOpen} clusters of ≥ 2 (goal: equal). Worst case, the same photos arriving ${nm.batch} at a time with every request answered after each batch: ${nm.vlmCalls} calls (a growing cluster is named again at each +25 %), ${nm.clustersShownAtEnd} clusters of ≥ 2 at the end; a full re-cluster then gives ${nm.clustersAfterRecluster}.`);
   md.push('', `Memory at scale: peak growth of heap + ArrayBuffers while clustering, sampled at each phase (the input vectors not included): ${out.realistic.scale.map((s) => `${s.n}: ${s.peakGrowthMB} MB (vectors ${s.vectorsMB} MB)`).join('; ')}.`);
 }
 md.push('', `\`cluster_ari\` / \`cluster_nmi\` in the bench summary are the realistic set at n = 10,000: ${out.summary.cluster_ari} / ${out.summary.cluster_nmi}.`);

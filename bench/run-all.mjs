@@ -385,7 +385,7 @@ const text100 = s100 ? search?.verdict100k?.textQueries ?? null : null;
 const image100 = s100 ? search?.verdict100k?.imageQueries ?? null : null;
 if (search && !s100) notes.push('search: the results hold no n = 100000 scenario (BENCH_SIZES?), so the 100k figures are null');
 /** The HNSW the app uses, in the search results: `ts` (src/lib/core/hnsw.ts) in the current format, `hnsw` (hnswlib-wasm) in the earlier one. */
-const hnsw100 = s100?.ts ? { impl: 'TS HNSW (src/lib/core/hnsw.ts)', r: s100.ts } : s100?.hnsw ? { impl: 'hnswlib-wasm (src/lib/index/hnsw-index.ts)', r: s100.hnsw } : null;
+const hnsw100 = s100?.ts ? { impl: 'TS HNSW (src/lib/core/hnsw.ts)', r: s100.ts } : s100?.hnsw ? { impl: 'hnswlib-wasm (bench/lib/hnswlib-wasm-index.ts)', r: s100.hnsw } : null;
 /** Index memory at 100k from the search bench, the first field it reports of these. */
 function index100kMemory() {
   const h = hnsw100?.r;

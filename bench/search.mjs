@@ -2,7 +2,7 @@
 // `npm run bench:search` — vector search at 10k and 100k items, three indexes on the same data and
 // queries in one run: the exact scan (ExactIndex, src/lib/core/vector-index.ts → the baseline and the
 // ground truth), the pure-TypeScript HNSW the app uses (Hnsw, src/lib/core/hnsw.ts) and the former
-// hnswlib-wasm wrapper (HnswIndex, src/lib/index/hnsw-index.ts, kept as the measured alternative).
+// hnswlib-wasm wrapper (HnswIndex, bench/lib/hnswlib-wasm-index.ts, kept as the measured alternative).
 // Per index: build time, ms/item, memory, serialized size, serialize and restore time, p50/p99 query
 // latency and recall@10 for text-like and image-like queries over an ef sweep; then the exact/HNSW
 // crossover and a stress scenario for the TS HNSW. src/lib/index/choose-index.ts takes SEARCH_EF and
@@ -76,7 +76,7 @@ const { SEARCH_EF, HNSW_MIN_ITEMS, EXACT_BELOW_ITEMS } = await vite.ssrLoadModul
 let wasm = null;
 async function loadWasm() {
   if (wasm) return wasm;
-  const mod = await vite.ssrLoadModule('/src/lib/index/hnsw-index.ts');
+  const mod = await vite.ssrLoadModule('/bench/lib/hnswlib-wasm-index.ts');
   const { lib } = await mod.loadHnswLibrary();
   wasm = { HnswIndex: mod.HnswIndex, params: mod.DEFAULT_HNSW_PARAMS, heapBytes: () => lib.HEAPU8?.buffer?.byteLength ?? NaN };
   return wasm;
@@ -570,7 +570,7 @@ const pq = (r) => (r ? `${r.p50} / ${r.p99}` : '–');
 const fmtN = (n) => (n >= 1000 ? `${n / 1000}k` : `${n}`);
 L.push('# Vector search bench (`npm run bench:search`)', '');
 L.push(`${meta.date} · ${meta.runtime} · ${meta.platform} · ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB} GiB · hnswlib-wasm ${meta.versions['hnswlib-wasm']} · vite ${meta.versions.vite} · ${meta.elapsedSeconds} s total · load average ${meta.loadAverage1m.start} → ${meta.loadAverage1m.end} (a shared VM: other jobs ran too)`, '');
-L.push(`Three indexes on the same data and queries: **exact** scan (ExactIndex, baseline and ground truth), **TS HNSW** (src/lib/core/hnsw.ts, pure TypeScript, what the app uses) and **hnswlib-wasm** (src/lib/index/hnsw-index.ts, the former implementation). hnswlib-wasm was measured in this run at ${meta.wasmSizesMeasured.map(fmtN).join(', ') || 'no size'}; ${wasmEarlier ? `figures marked "${earlierLabel}" are from the run of ${wasmEarlier.meta.date} (same generator, seeds and queries; bench/results/search-wasm-100k.json)` : 'no earlier hnswlib-wasm figures were found'}.`, '');
+L.push(`Three indexes on the same data and queries: **exact** scan (ExactIndex, baseline and ground truth), **TS HNSW** (src/lib/core/hnsw.ts, pure TypeScript, what the app uses) and **hnswlib-wasm** (bench/lib/hnswlib-wasm-index.ts, the former implementation). hnswlib-wasm was measured in this run at ${meta.wasmSizesMeasured.map(fmtN).join(', ') || 'no size'}; ${wasmEarlier ? `figures marked "${earlierLabel}" are from the run of ${wasmEarlier.meta.date} (same generator, seeds and queries; bench/results/search-wasm-100k.json)` : 'no earlier hnswlib-wasm figures were found'}.`, '');
 L.push(`Data: ${source}; CLIP-like clustered 512-d unit vectors (model in the header of bench/search.mjs). k = ${K}. Both HNSW: M = ${params.m}, efConstruction = ${params.efConstruction}, inner product. ${N_TEXT_Q} text-like + ${N_IMAGE_Q} image-like queries per size. Recall = |HNSW top-10 ∩ exact top-10| / 10; "±0.005" counts a hit when its true score is within 0.005 of the exact 10th score. Latency: p50 / p99 in ms over the 150 queries of a kind, each query timed as the median of ${PASSES} passes (the earlier hnswlib-wasm run pooled 2 passes instead, so its p99 is noisier).`, '');
 const gm = geometry;
 L.push(`Geometry (cosine, mean [p5–p95]): photo–own text ${gm.ownText.mean} [${gm.ownText.p5}–${gm.ownText.p95}], photo–other text ${gm.otherText.mean}, same scene ${gm.sameScene.mean} [${gm.sameScene.p5}–${gm.sameScene.p95}], same class ${gm.sameClass.mean}, other class ${gm.otherClass.mean}; largest class ${round(gm.largestClassShare * 100, 1)} % of photos.`, '');
@@ -635,7 +635,7 @@ const oSame = sameRun && ops.find((o) => o.n === sameRun.n);
 const ratio = (a, b) => round(a / b, 2);
 L.push('', '## Recommendation', '');
 L.push(
-  `Use the TS HNSW (done: choose-index.ts creates and restores \`Hnsw\`; hnswlib-wasm stays in src/lib/index/hnsw-index.ts as the measured alternative, out of the app path). ` +
+  `Use the TS HNSW (done: choose-index.ts creates and restores \`Hnsw\`; hnswlib-wasm stays in bench/lib/hnswlib-wasm-index.ts as the measured alternative, out of the app path). ` +
     `It meets the two requirements hnswlib-wasm cannot: it runs under the app's CSP (plain JavaScript: no eval, no wasm; hnswlib-wasm's Embind glue needs 'unsafe-eval'), and it restores ${fmtN(maxN)} items in ${main.ts.restoreMs} ms` +
     (w100 ? ` where hnswlib-wasm needs ${w100.restoreMs} ms through IDBFS (${w100.measured})` : '') +
     ` (goal ≤ 1000 ms); serializing takes ${main.ts.serializeMs} ms` +

@@ -30,7 +30,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { startServer, FIXTURE_MODEL_ID } from '../test/e2e/harness.mjs';
 import { generateFixtureModel } from '../scripts/make-fixture-model.mjs';
-import { mulberry32 } from '../scripts/lib/random.mjs';
+import { mulberry32 } from '../src/lib/core/random.js';
 import { CHROME_ARGS, RESULTS_DIR, ROOT, chromiumVersion, log, pkgVersion, processMemory, round, sleep, writeResult } from './lib/bench-page.mjs';
 import { startCpuInterval, startCpuSeries } from './lib/cpu-monitor.mjs';
 import { newestMtimeMs } from './lib/files.mjs';

@@ -6,7 +6,7 @@
 // Default DIR: .cache/models/clip-vit-b32-random (git-ignored; never commit model weights).
 // Layout = Xenova/clip-vit-base-patch32, so transformers.js loads it as dtype "q8":
 //   config.json, preprocessor_config.json, tokenizer.json, tokenizer_config.json,
-//   special_tokens_map.json   (copied from /work/shared/models/clip-vit-base-patch32/)
+//   special_tokens_map.json   (copied from ../shared/models/clip-vit-base-patch32/, relative to the repo)
 //   onnx/vision_model_quantized.onnx, onnx/text_model_quantized.onnx   (generated)
 //   onnx/vision_model.onnx, onnx/text_model.onnx                       (only with --fp32)
 //   bench-model.json          (what this is, seeds, generator version)

@@ -26,7 +26,7 @@ import { mkdirSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DataType, tensor, node, valueInfo, graph, model } from './lib/onnx-writer.mjs';
-import { mulberry32 } from './lib/random.mjs';
+import { mulberry32 } from '../src/lib/core/random.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..');

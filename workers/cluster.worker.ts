@@ -1,82 +1,82 @@
 /// <reference lib="webworker" />
 import { expose, wrap, type Remote } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
-import { ClusterStore, type ClusterProgress, type ClusterSummary, type NameResult, type NamingRequest } from '../src/lib/db/cluster-repo';
+import { ClusterService, type ClusterProgress, type ClusterSummary, type NameResult, type NamingRequest } from '../src/lib/clustering/cluster-service';
 import type { EmbedApi } from './embed.worker';
 
 export type { ClusterProgress, ClusterSummary, NameResult, NamingRequest };
 
-const store = new ClusterStore(() => openLibraryDb());
+const service = new ClusterService(() => openLibraryDb());
 let embed: Remote<EmbedApi> | null = null;
 
 const api = {
   /** Opens the clusters of a model; clusters the library when it has vectors but no clusters yet. */
   init(modelKey: string, onProgress?: (p: ClusterProgress) => void): Promise<ClusterSummary[]> {
-    return store.init(modelKey, onProgress);
+    return service.init(modelKey, onProgress);
   },
 
   /** The embed worker's port: text vectors for zero-shot names. */
   connectEmbed(port: MessagePort): void {
     embed = wrap<EmbedApi>(port);
-    store.setTextEmbedder((text) => embed!.embedText(text));
+    service.setTextEmbedder((text) => embed!.embedText(text));
   },
 
   /** Called with the new list whenever names arrive after a call already returned. */
   watch(listener: (clusters: ClusterSummary[]) => void): void {
-    store.onChange(listener);
+    service.onChange(listener);
   },
 
   assign(ids: string[]): Promise<ClusterSummary[]> {
-    return store.assign(ids);
+    return service.assign(ids);
   },
 
   /** After an archive import: its stored clusters as they are, its other items by the incremental rule. */
   adoptImported(ids: string[]): Promise<ClusterSummary[] | null> {
-    return store.adoptImported(ids);
+    return service.adoptImported(ids);
   },
 
   removeAssets(ids: string[]): Promise<ClusterSummary[]> {
-    return store.removeAssets(ids);
+    return service.removeAssets(ids);
   },
 
   recluster(onProgress?: (p: ClusterProgress) => void): Promise<ClusterSummary[]> {
-    return store.recluster(onProgress);
+    return service.recluster(onProgress);
   },
 
   list(): Promise<ClusterSummary[]> {
-    return store.list();
+    return service.list();
   },
 
   members(clusterId: string): Promise<string[]> {
-    return store.members(clusterId);
+    return service.members(clusterId);
   },
 
   rename(clusterId: string, name: string): Promise<ClusterSummary[]> {
-    return store.rename(clusterId, name);
+    return service.rename(clusterId, name);
   },
 
   merge(clusterIds: string[]): Promise<ClusterSummary[]> {
-    return store.merge(clusterIds);
+    return service.merge(clusterIds);
   },
 
   move(assetId: string, toClusterId: string): Promise<ClusterSummary[]> {
-    return store.move(assetId, toClusterId);
+    return service.move(assetId, toClusterId);
   },
 
   setHidden(clusterId: string, hidden: boolean): Promise<ClusterSummary[]> {
-    return store.setHidden(clusterId, hidden);
+    return service.setHidden(clusterId, hidden);
   },
 
   nameAutomatically(): Promise<ClusterSummary[]> {
-    return store.nameAutomatically();
+    return service.nameAutomatically();
   },
 
   namingRequests(force?: boolean): Promise<NamingRequest[]> {
-    return store.namingRequests(force);
+    return service.namingRequests(force);
   },
 
   applyName(r: NameResult): Promise<ClusterSummary[] | null> {
-    return store.applyName(r);
+    return service.applyName(r);
   },
 };
 

@@ -14,7 +14,8 @@ import {
 } from '@huggingface/transformers';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import { chooseBackend, modelKey, type AdapterFacts, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
+import { chooseBackend, modelKey, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
+import { probeWebGpu } from './lib/webgpu';
 import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
 
@@ -50,28 +51,6 @@ let loading: Promise<Loaded> | null = null;
 // Self-hosted runtime: without this, onnxruntime-web fetches its wasm from a CDN.
 env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
 env.backends.onnx.wasm!.proxy = false;
-
-async function adapterFacts(): Promise<AdapterFacts> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return { hasGpuApi: false, adapterFound: false, isFallbackAdapter: false };
-  try {
-    const adapter = (await gpu.requestAdapter()) as
-      | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } }
-      | null;
-    if (!adapter) return { hasGpuApi: true, adapterFound: false, isFallbackAdapter: false };
-    const info = adapter.info ?? {};
-    return {
-      hasGpuApi: true,
-      adapterFound: true,
-      isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
-      vendor: info.vendor,
-      architecture: info.architecture,
-      description: info.description,
-    };
-  } catch {
-    return { hasGpuApi: true, adapterFound: false, isFallbackAdapter: false };
-  }
-}
 
 /** Serves model files from a folder the user picked, through transformers.js's cache hook. */
 function folderCache(dir: FileSystemDirectoryHandle, modelId: string) {
@@ -123,7 +102,7 @@ function configureSource(source: ModelSource): void {
 async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
   const started = performance.now();
   configureSource(source);
-  const choice = chooseBackend(await adapterFacts(), self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
+  const choice = chooseBackend((await probeWebGpu()).facts, self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
   env.backends.onnx.wasm!.numThreads = choice.threads;
 
   const files = new Map<string, { loaded: number; total: number }>();

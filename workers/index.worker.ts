@@ -2,6 +2,19 @@
 import { expose } from 'comlink';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
 import { assetSummaries, frameEmbeddingsForModel } from '../src/lib/db/repo';
+import {
+  allAssets,
+  countEmbeddings,
+  deleteIndexSnapshot,
+  firstEmbedding,
+  firstVectors,
+  forEachEmbedding,
+  getIndexSnapshot,
+  putIndexSnapshot,
+  readStoredItems,
+  refusedDuplicateJobs,
+  vectorOfAsset,
+} from '../src/lib/db/search-repo';
 import type { AssetType, FrameEmbeddingRecord } from '../src/lib/db/schema';
 import type { VectorIndex } from '../src/lib/core/vector-index';
 import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF } from '../src/lib/index/choose-index';
@@ -19,6 +32,7 @@ import {
   type ScoredPair,
 } from '../src/lib/core/duplicates';
 import { runInSlices } from '../src/lib/core/slices';
+import { dotAt } from '../src/lib/core/vector';
 
 export type { DuplicateReport };
 
@@ -105,8 +119,8 @@ function addFrames(records: FrameEmbeddingRecord[]): void {
 
 /** Streams the stored vectors of this model into a new index, in chunks, reporting progress. */
 async function rebuild(onProgress?: (p: RebuildProgress) => void): Promise<VectorIndex | null> {
-  const total = await db.countFromIndex('embeddings', 'byModelId', modelKey);
-  const first = total > 0 ? await db.getFromIndex('embeddings', 'byModelId', modelKey) : undefined;
+  const total = await countEmbeddings(db, modelKey);
+  const first = total > 0 ? await firstEmbedding(db, modelKey) : undefined;
   if (!first) return null;
   // Created before the cursor opens: awaiting anything but IndexedDB inside it would end the transaction.
   const built = await createIndex(chooseIndexKind(total), first.vector.length, modelKey);
@@ -118,19 +132,17 @@ async function rebuild(onProgress?: (p: RebuildProgress) => void): Promise<Vecto
     chunk = [];
     onProgress?.({ done, total });
   };
-  let cursor = await db.transaction('embeddings').store.index('byModelId').openCursor(IDBKeyRange.only(modelKey));
-  while (cursor) {
-    chunk.push({ id: cursor.value.id, vector: cursor.value.vector });
+  await forEachEmbedding(db, modelKey, (id, vector) => {
+    chunk.push({ id, vector });
     if (chunk.length >= REBUILD_CHUNK) flush();
-    cursor = await cursor.continue();
-  }
+  });
   if (chunk.length) flush();
   return built;
 }
 
 /** Asset ids are random UUIDs, so the first vectors by key are a fair random sample of the library. */
 async function loadSample(): Promise<void> {
-  sample = (await db.getAll('embeddings', undefined, SAMPLE_SIZE)).filter((e) => e.modelId === modelKey).map((e) => e.vector);
+  sample = await firstVectors(db, modelKey, SAMPLE_SIZE);
   sampledAtSize = index?.size ?? 0;
 }
 
@@ -138,16 +150,16 @@ async function save(): Promise<void> {
   clearTimeout(saveTimer);
   if (!writer) return;
   if (!index) {
-    await db.delete('indexSnapshots', SNAPSHOT);
+    await deleteIndexSnapshot(db, SNAPSHOT);
     return;
   }
   if (index.kind === 'exact') {
     // An exact index is the stored vectors themselves: rebuilding it costs what restoring would.
-    await db.delete('indexSnapshots', SNAPSHOT);
+    await deleteIndexSnapshot(db, SNAPSHOT);
     return;
   }
   const bytes = await index.serialize();
-  await db.put('indexSnapshots', { name: SNAPSHOT, modelKey, kind: index.kind, count: index.size, bytes, savedAt: Date.now() });
+  await putIndexSnapshot(db, { name: SNAPSHOT, modelKey, kind: index.kind, count: index.size, bytes, savedAt: Date.now() });
 }
 
 function scheduleSave(): void {
@@ -182,10 +194,10 @@ async function initIndex(currentModelKey: string, onProgress?: (p: RebuildProgre
   framesByVideo.clear();
   for (const a of await assetSummaries(db)) assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt });
   addFrames(await frameEmbeddingsForModel(db, modelKey));
-  const stored = await db.countFromIndex('embeddings', 'byModelId', modelKey);
+  const stored = await countEmbeddings(db, modelKey);
 
   let reason = 'no saved index';
-  const snapshot = await db.get('indexSnapshots', SNAPSHOT);
+  const snapshot = await getIndexSnapshot(db, SNAPSHOT);
   if (snapshot) {
     if (snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
     else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
@@ -212,10 +224,8 @@ async function initIndex(currentModelKey: string, onProgress?: (p: RebuildProgre
 
 /** Adds just the assets an import stored, so a large import does not re-read the library per batch. */
 async function addStoredNow(ids: string[]): Promise<number> {
-  const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings']);
-  const rows = await Promise.all(ids.map(async (id) => [await tx.objectStore('assets').get(id), await tx.objectStore('embeddings').get(id)] as const));
-  const frames = await Promise.all(ids.map((id) => tx.objectStore('frameEmbeddings').index('byAssetId').getAll(id)));
-  addFrames(frames.flat().filter((f) => f.modelId === modelKey));
+  const { rows, frames } = await readStoredItems(db, ids);
+  addFrames(frames.filter((f) => f.modelId === modelKey));
   const items: Array<{ id: string; vector: Float32Array }> = [];
   for (const [asset, embedding] of rows) {
     if (!asset || !embedding || embedding.modelId !== modelKey) continue;
@@ -262,8 +272,7 @@ const api = {
 
   /** The stored vector of an asset, the query of "More like this". */
   async vectorOf(id: string): Promise<Float32Array | null> {
-    const e = await db.get('embeddings', id);
-    return e && e.modelId === modelKey ? e.vector : null;
+    return vectorOfAsset(db, id, modelKey);
   },
 
   /**
@@ -312,11 +321,7 @@ const api = {
   async sampleScores(query: Float32Array): Promise<number[]> {
     const size = index?.size ?? 0;
     if (sample.length < Math.min(SAMPLE_SIZE, size) || size > sampledAtSize * 1.25) await loadSample();
-    return sample.map((v) => {
-      let s = 0;
-      for (let i = 0; i < v.length; i++) s += v[i] * query[i];
-      return s;
-    });
+    return sample.map((v) => dotAt(v, 0, query, 0, v.length));
   },
 
   /**
@@ -327,7 +332,7 @@ const api = {
   async duplicateGroups(similarMinCosine = SIMILAR_MIN_COSINE, onProgress?: (p: RebuildProgress) => void): Promise<DuplicateReport> {
     const scan = ++scansStarted;
     await ready;
-    const [records, refused] = await Promise.all([db.getAll('assets'), db.getAllFromIndex('jobs', 'byStatus', 'duplicate')]);
+    const [records, refused] = await Promise.all([allAssets(db), refusedDuplicateJobs(db)]);
     const stored = index as (VectorIndex & { get?(id: string): Float32Array | undefined }) | null;
     const vectorOf = (id: string) => stored?.get?.(id);
     const bar = Math.min(similarMinCosine, VIDEO_CANDIDATE_MIN_COSINE);

@@ -3,7 +3,7 @@
 // vectors on every run and platform, so results of different runs compare.
 import { readFileSync } from 'node:fs';
 
-export { mulberry32 } from '../../scripts/lib/random.mjs';
+export { mulberry32 } from '../../src/lib/core/random.js';
 
 /** CLIP ViT-B/32 embedding width. */
 export const CLIP_DIM = 512;

@@ -13,7 +13,8 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import type { EmbedApi, PixelImage } from '../../workers/embed.worker';
 import type { ExtractOptions, VideoApi } from '../../workers/video.worker';
-import { chooseBackend, type AdapterFacts } from '../../src/lib/core/model-source';
+import { chooseBackend } from '../../src/lib/core/model-source';
+import { probeWebGpu } from '../../workers/lib/webgpu';
 import { DEFAULT_VIDEO_SETTINGS } from '../../src/lib/core/video-settings';
 
 const status = document.getElementById('status')!;
@@ -199,31 +200,7 @@ async function embedKept(key: string) {
 // ---------------------------------------------------------------- WebGPU and memory
 
 async function webgpuProbe() {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  let facts: AdapterFacts = { hasGpuApi: Boolean(gpu), adapterFound: false, isFallbackAdapter: false };
-  let error: string | null = null;
-  if (gpu) {
-    try {
-      const adapter = (await Promise.race([gpu.requestAdapter(), new Promise((r) => setTimeout(() => r('timeout'), 15_000))])) as
-        | 'timeout'
-        | null
-        | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } };
-      if (adapter === 'timeout') error = 'requestAdapter() did not answer within 15 s';
-      else if (adapter) {
-        const info = adapter.info ?? {};
-        facts = {
-          hasGpuApi: true,
-          adapterFound: true,
-          isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
-          vendor: info.vendor,
-          architecture: info.architecture,
-          description: info.description,
-        };
-      }
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-    }
-  }
+  const { facts, error } = await probeWebGpu(15_000);
   const cores = navigator.hardwareConcurrency || 1;
   return { facts, error, appChoice: chooseBackend(facts, self.crossOriginIsolated, cores), crossOriginIsolated: self.crossOriginIsolated };
 }

@@ -19,7 +19,7 @@
 // With { quantized: false } the same weights (dequantized) are written as fp32 MatMul/Conv/Gather.
 
 import { DataType, tensor, node, valueInfo, graph, model } from './onnx-writer.mjs';
-import { mulberry32Uint32 } from './random.mjs';
+import { mulberry32Uint32 } from '../../src/lib/core/random.js';
 
 /** mulberry32: fast, seedable, identical on every platform. Returns uint32. */
 export const makeUint32Rng = mulberry32Uint32;

@@ -17,7 +17,7 @@
  * digests, record shapes, vector lengths and norms, duplicate ids and references. Any failure
  * is an `ArchiveError` with a message meant for the user.
  */
-import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from '../db/schema';
+import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from './records';
 import { sha256Hex } from './sha256';
 
 export const ARCHIVE_FORMAT = 'shoebox-archive';

@@ -35,6 +35,7 @@
  */
 
 import { mulberry32 } from './random';
+import { dot, dotF64 } from './vector';
 
 export type ClusterMethod = 'average-linkage' | 'leader';
 
@@ -73,30 +74,6 @@ export const DEFAULT_KNN = 12;
 export const PRIOR_BACKGROUND = 0.5;
 export const PRIOR_WEIGHT_ITEMS = 20;
 
-export function dotF(a: Float32Array, b: Float32Array | Float64Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length;
-  const n4 = n & ~3;
-  let i = 0;
-  for (; i < n4; i += 4) {
-    s0 += a[i]! * b[i]!;
-    s1 += a[i + 1]! * b[i + 1]!;
-    s2 += a[i + 2]! * b[i + 2]!;
-    s3 += a[i + 3]! * b[i + 3]!;
-  }
-  for (; i < n; i++) s0 += a[i]! * b[i]!;
-  return s0 + s1 + (s2 + s3);
-}
-
-function dot64(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
 function addInto(sum: Float64Array, v: Float32Array | Float64Array, sign = 1): void {
   for (let i = 0; i < sum.length; i++) sum[i]! += sign * v[i]!;
 }
@@ -111,7 +88,7 @@ export function backgroundSimilarity(vectors: readonly Float32Array[], prior = P
   if (n < 2) return prior;
   const sum = new Float64Array(vectors[0]!.length);
   for (const v of vectors) addInto(sum, v);
-  const measured = (dot64(sum, sum) - n) / (n * (n - 1));
+  const measured = (dotF64(sum, sum) - n) / (n * (n - 1));
   return (n * measured + priorWeight * prior) / (n + priorWeight);
 }
 
@@ -205,7 +182,7 @@ function averageLinkage(vectors: readonly Float32Array[], idx: readonly number[]
   for (let i = 0; i < s; i++) {
     const vi = vectors[idx[i]!]!;
     for (let j = i + 1; j < s; j++) {
-      const sim = dotF(vi, vectors[idx[j]!]!);
+      const sim = dot(vi, vectors[idx[j]!]!);
       offer(i, j, sim);
       offer(j, i, sim);
     }
@@ -258,7 +235,7 @@ function averageLinkage(vectors: readonly Float32Array[], idx: readonly number[]
     adj[b] = new Set();
     sums[b] = new Float64Array(0);
     for (const c of na) {
-      const avg = dot64(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
+      const avg = dotF64(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
       if (avg >= threshold) heap.push(avg, a, c, version[a]!, version[c]!);
     }
   }
@@ -287,7 +264,7 @@ function leader(vectors: readonly Float32Array[], idx: readonly number[], thresh
     let best = -1;
     let bestSim = -Infinity;
     for (let c = 0; c < g.sums.length; c++) {
-      const sim = dotF(v, g.sums[c]!) / g.sizes[c]!;
+      const sim = dotF64(v, g.sums[c]!) / g.sizes[c]!;
       if (sim > bestSim) {
         bestSim = sim;
         best = c;
@@ -308,10 +285,10 @@ function leader(vectors: readonly Float32Array[], idx: readonly number[], thresh
     idx.forEach((item, p) => {
       const v = vectors[item]!;
       let best = label[p]!;
-      let bestSim = g.sizes[best]! > 0 ? dotF(v, means[best]!) : -Infinity;
+      let bestSim = g.sizes[best]! > 0 ? dotF64(v, means[best]!) : -Infinity;
       for (let c = 0; c < means.length; c++) {
         if (g.sizes[c]! < 2) continue;
-        const sim = dotF(v, means[c]!);
+        const sim = dotF64(v, means[c]!);
         if (sim > bestSim && sim >= threshold) {
           bestSim = sim;
           best = c;
@@ -351,7 +328,7 @@ function mergeGroups(g: Groups, threshold: number, maxGroups = 6000): Int32Array
     for (let y = x + 1; y < live.length; y++) {
       const a = live[x]!;
       const b = live[y]!;
-      const avg = dot64(sums[a]!, sums[b]!) / (sizes[a]! * sizes[b]!);
+      const avg = dotF64(sums[a]!, sums[b]!) / (sizes[a]! * sizes[b]!);
       if (avg >= threshold) heap.push(avg, a, b, 0, 0);
     }
   }
@@ -369,7 +346,7 @@ function mergeGroups(g: Groups, threshold: number, maxGroups = 6000): Int32Array
     version[a]!++;
     for (const c of live) {
       if (!alive[c] || c === a) continue;
-      const avg = dot64(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
+      const avg = dotF64(sums[a]!, sums[c]!) / (sizes[a]! * sizes[c]!);
       if (avg >= threshold) heap.push(avg, a, c, version[a]!, version[c]!);
     }
   }
@@ -441,7 +418,7 @@ export function clusterVectors(vectors: readonly Float32Array[], opts: ClusterOp
       let best = -1;
       let bestSim = threshold;
       for (let t = 0; t < means.length; t++) {
-        const sim = dotF(v, means[t]!);
+        const sim = dot(v, means[t]!);
         if (sim >= bestSim) {
           bestSim = sim;
           best = t;
@@ -473,11 +450,11 @@ export function clusterVectors(vectors: readonly Float32Array[], opts: ClusterOp
     for (let i = 0; i < n; i++) {
       const v = vectors[i]!;
       const own = meanOf.get(label[i]!);
-      let bestSim = own ? dotF(v, own) : threshold;
+      let bestSim = own ? dot(v, own) : threshold;
       let best = -1;
       for (let t = 0; t < means.length; t++) {
         if (big[t] === label[i]) continue;
-        const sim = dotF(v, means[t]!);
+        const sim = dot(v, means[t]!);
         if (sim > bestSim && sim >= threshold) {
           bestSim = sim;
           best = big[t]!;
@@ -527,7 +504,7 @@ export function nearestCluster(
   let best: { id: string; similarity: number } | null = null;
   for (const c of clusters) {
     if (c.size <= 0) continue;
-    const sim = dotF(vector, c.sum) / c.size;
+    const sim = dotF64(vector, c.sum) / c.size;
     if (sim >= threshold && (!best || sim > best.similarity || (sim === best.similarity && c.id < best.id))) best = { id: c.id, similarity: sim };
   }
   return best;
@@ -544,7 +521,7 @@ export { addInto as addToSum };
 
 /** L2-normalised centroid (float32) of a sum vector. */
 export function centroidOf(sum: Float64Array): Float32Array {
-  const norm = Math.sqrt(dot64(sum, sum));
+  const norm = Math.sqrt(dotF64(sum, sum));
   const out = new Float32Array(sum.length);
   if (!(norm > 0)) return out;
   for (let i = 0; i < sum.length; i++) out[i] = sum[i]! / norm;

@@ -23,10 +23,11 @@
  * Pure and synchronous: safe in workers and in Node.
  */
 
-import type { AssetType } from '../db/schema';
+import type { AssetType } from './records';
 import { HammingIndex } from './hamming-index';
 import { NEAR_DUPLICATE_MAX_DISTANCE } from './near-duplicate';
 import { phashFromHex, popcount32 } from './phash';
+import { dot, dotAt } from './vector';
 
 /**
  * Cosine between two photos' CLIP vectors (or two videos' keyframe sets) from which they count as
@@ -218,23 +219,6 @@ export function keyframeSetSimilarity(a: readonly Float32Array[], b: readonly Fl
   return Math.min(directed(a, b), directed(b, a));
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length - (a.length % 4);
-  let i = 0;
-  for (; i < n; i += 4) {
-    s0 += a[i]! * b[i]!;
-    s1 += a[i + 1]! * b[i + 1]!;
-    s2 += a[i + 2]! * b[i + 2]!;
-    s3 += a[i + 3]! * b[i + 3]!;
-  }
-  for (; i < a.length; i++) s0 += a[i]! * b[i]!;
-  return s0 + s1 + s2 + s3;
-}
-
 /** Progress of a long scan: rows (or items) done of the total. */
 export interface ScanProgress {
   done: number;
@@ -267,26 +251,13 @@ export function* allPairSteps(
   const dim = items[0]!.vector.length;
   const flat = new Float32Array(n * dim);
   items.forEach((it, i) => flat.set(it.vector, i * dim));
-  const tail = dim - (dim % 4);
   for (let i = 0; i < n; i++) {
     const a = i * dim;
     const type = items[i]!.type;
     for (let j = i + 1; j < n; j++) {
       if (items[j]!.type !== type) continue;
       const b = j * dim;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let d = 0;
-      for (; d < tail; d += 4) {
-        s0 += flat[a + d]! * flat[b + d]!;
-        s1 += flat[a + d + 1]! * flat[b + d + 1]!;
-        s2 += flat[a + d + 2]! * flat[b + d + 2]!;
-        s3 += flat[a + d + 3]! * flat[b + d + 3]!;
-      }
-      for (; d < dim; d++) s0 += flat[a + d]! * flat[b + d]!;
-      const score = s0 + s1 + s2 + s3;
+      const score = dotAt(flat, a, flat, b, dim);
       if (score >= minCosine) out.push({ a: items[i]!.id, b: items[j]!.id, score });
     }
     if (i % 64 === 63 || i === n - 1) yield { done: i + 1, total: n };

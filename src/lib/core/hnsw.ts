@@ -15,7 +15,7 @@
  * the closest result of one layer is the entry point of the next, and a
  * filtered search stops only once it holds ef accepted results.
  *
- * Why not hnswlib-wasm (src/lib/index/hnsw-index.ts): its Emscripten glue
+ * Why not hnswlib-wasm (bench/lib/hnswlib-wasm-index.ts): its Emscripten glue
  * needs 'unsafe-eval' (the app's CSP forbids it) and it persists only through
  * IDBFS (1.6 s restore at 100k). Here, serialising is a copy of the typed
  * arrays into one SBVX buffer and restoring is views/copies of them.
@@ -66,7 +66,7 @@ import {
   type SearchOptions,
   type VectorIndex,
 } from './vector-index';
-import type { ScoredId } from './vector';
+import { dotAt as kernelDotAt, type ScoredId } from './vector';
 
 /** HNSW build/search parameters. */
 export interface HnswParams {
@@ -116,25 +116,11 @@ const DOUBLING_LIMIT = 65_536;
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /**
- * Σ a[ao+j]·b[bo+j] for j < dim, in float64 with four accumulators (the same
- * summation as VectorMatrix.topK, so scores match the exact scan exactly).
+ * The vector kernel, bound once. Bundled, this is a plain call; Vite's SSR loader (the search
+ * bench, the unit tests) reaches an import through a getter on every call, and search spends
+ * nearly all its time scoring.
  */
-function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const dim4 = dim & ~3;
-  let j = 0;
-  for (; j < dim4; j += 4) {
-    s0 += b[bo + j]! * a[ao + j]!;
-    s1 += b[bo + j + 1]! * a[ao + j + 1]!;
-    s2 += b[bo + j + 2]! * a[ao + j + 2]!;
-    s3 += b[bo + j + 3]! * a[ao + j + 3]!;
-  }
-  for (; j < dim; j++) s0 += b[bo + j]! * a[ao + j]!;
-  return s0 + s1 + (s2 + s3);
-}
+const dotAt = kernelDotAt;
 
 /** Binary min-heap of (key, node) on typed arrays; grows by doubling, never shrinks. */
 class MinHeap {

@@ -19,6 +19,7 @@
  *
  * Pure and synchronous: safe in workers and in Node.
  */
+import { dotF64 } from './vector';
 
 /**
  * Softmax temperature of {@link attentionPool}, from the research notebooks.
@@ -107,8 +108,7 @@ export function attentionPool(
   let maxScore = -Infinity;
   for (let i = 0; i < n; i++) {
     const f = frames[i]!;
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += f[d]! * m[d]!;
+    const s = dotF64(f, m);
     // T = Infinity: s / T = 0 for every finite s → uniform weights, as the limit.
     weights[i] = s / temperature;
     if (weights[i]! > maxScore) maxScore = weights[i]!;

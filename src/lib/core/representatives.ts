@@ -8,7 +8,7 @@
  *
  * Pure and synchronous.
  */
-import { dotF } from './cluster';
+import { dot, dotF64 } from './vector';
 
 /** Cover mosaic and VLM input size; fewer when the cluster is smaller. */
 export const REPRESENTATIVE_COUNT = 6;
@@ -27,7 +27,7 @@ export function pickRepresentatives(members: ReadonlyArray<{ id: string; vector:
   let medoid = 0;
   let bestScore = -Infinity;
   members.forEach((x, i) => {
-    const s = dotF(x.vector, sum);
+    const s = dotF64(x.vector, sum);
     if (s > bestScore || (s === bestScore && x.id < members[medoid]!.id)) {
       bestScore = s;
       medoid = i;
@@ -42,7 +42,7 @@ export function pickRepresentatives(members: ReadonlyArray<{ id: string; vector:
     let next = -1;
     for (let i = 0; i < m; i++) {
       if (taken[i]) continue;
-      const s = dotF(members[i]!.vector, last);
+      const s = dot(members[i]!.vector, last);
       if (s > closest[i]!) closest[i] = s;
       if (next < 0 || closest[i]! < closest[next]! || (closest[i] === closest[next] && members[i]!.id < members[next]!.id)) next = i;
     }

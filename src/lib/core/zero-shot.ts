@@ -8,7 +8,7 @@
  *
  * Pure and synchronous.
  */
-import { dotF } from './cluster';
+import { dot } from './vector';
 
 export interface Subject {
   /** Plural, Title Case: what the cluster card shows. */
@@ -153,7 +153,7 @@ export function pickSubject(centroid: Float32Array, vocabulary: ReadonlyArray<{ 
   let best: { name: string; similarity: number } | null = null;
   for (const s of vocabulary) {
     if (s.vector.length !== centroid.length) continue;
-    const sim = dotF(centroid, s.vector);
+    const sim = dot(centroid, s.vector);
     if (!best || sim > best.similarity) best = { name: s.name, similarity: sim };
   }
   return best;

@@ -2,7 +2,7 @@ import type { Db } from './db';
 import { deleteOriginal, getOriginal, putOriginal } from './blob-store';
 import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, ShoeboxDB, ThumbnailRecord } from './schema';
 import type { StoreNames } from 'idb';
-import { SECRET_META_KEYS } from './vlm-settings';
+import { SECRET_META_KEYS } from './naming-settings';
 import { RECORDS_PER_CHUNK, chunkName, encodeRecords, encodeVectors, isExportableMetaKey, type RecordStore, type SourceEntry, type ThumbnailMeta } from '../core/archive';
 
 /**
@@ -213,7 +213,7 @@ export interface ClusterImport {
  * - Clusters of another model are not imported: the library clusters those items itself.
  *
  * A cluster whose members changed keeps a stale centroid, representatives and membership hash;
- * the clustering worker recomputes those when it takes the clusters in (ClusterStore.adoptImported
+ * the clustering worker recomputes those when it takes the clusters in (ClusterService.adoptImported
  * or its next init), and places the archive's items no imported cluster holds by its incremental
  * rule.
  */

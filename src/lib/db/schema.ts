@@ -1,64 +1,24 @@
 import type { DBSchema } from 'idb';
 import type { DropEntry } from '../core/drop-manifest';
+import type {
+  AssetRecord,
+  AssetType,
+  BlobLocation,
+  ClusterNameSource,
+  ClusterRecord,
+  EmbeddingRecord,
+  FrameEmbeddingRecord,
+  LineageRecord,
+  QueryTimingRecord,
+} from '../core/records';
 
-export type { DropEntry };
-
-/** Where an original file's bytes live. OPFS is preferred: large blobs in IndexedDB are slow to write. */
-export type BlobLocation = 'opfs' | 'idb';
-
-export type AssetType = 'image' | 'video';
-
-export interface AssetRecord {
-  id: string;
-  name: string;
-  type: AssetType;
-  mime: string;
-  sizeBytes: number;
-  sha256: string;
-  /** 64-bit DCT perceptual hash, 16 lowercase hex digits. */
-  pHash: string;
-  width: number;
-  height: number;
-  addedAt: number;
-  status: 'ready';
-  blobLocation: BlobLocation;
-  /** Set when the pHash is within the near-duplicate threshold of an asset already stored. */
-  nearDuplicateOf?: { id: string; name: string; distance: number };
-  /** Videos only. */
-  durationSec?: number;
-  /** Videos only: which decoder read the frames. */
-  decoder?: 'webcodecs' | 'ffmpeg';
-  /** Videos only: timestamps of the kept keyframes, in order (their vectors are in `frameEmbeddings`). */
-  frameTimestampsSec?: number[];
-}
+export type { AssetRecord, AssetType, BlobLocation, ClusterNameSource, ClusterRecord, DropEntry, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, QueryTimingRecord };
 
 export interface ThumbnailRecord {
   id: string;
   blob: Blob;
   width: number;
   height: number;
-}
-
-export interface EmbeddingRecord {
-  /** Asset id. */
-  id: string;
-  modelId: string;
-  dim: number;
-  /** L2-normalized. */
-  vector: Float32Array;
-}
-
-/** One kept video frame's vector, so search can return the moment inside a video. */
-export interface FrameEmbeddingRecord {
-  /** `${assetId}#${frameIndex}` */
-  id: string;
-  assetId: string;
-  frameIndex: number;
-  timestampSec: number;
-  modelId: string;
-  dim: number;
-  /** L2-normalized. */
-  vector: Float32Array;
 }
 
 /** A persisted vector index, so a restart does not rebuild it. */
@@ -113,61 +73,6 @@ export interface DropRecord {
    * a reload the copy can continue from them once the user allows reading again.
    */
   roots?: FileSystemHandle[];
-}
-
-export interface LineageRecord {
-  /** `${store}:${recordId}` */
-  id: string;
-  store: 'embeddings' | 'thumbnails' | 'assets' | 'frameEmbeddings';
-  recordId: string;
-  sourceAssetId: string;
-  producer: string;
-  producerVersion: string;
-  modelId?: string;
-  params: Record<string, string | number | boolean>;
-  createdAt: number;
-}
-
-export interface QueryTimingRecord {
-  id?: number;
-  at: number;
-  query: string;
-  modelId: string;
-  encodeMs: number;
-  rankMs: number;
-  renderMs: number;
-  resultCount: number;
-  libraryCount: number;
-}
-
-/** Who gave a cluster its name. A user's name is never overwritten by the VLM or the zero-shot namer. */
-export type ClusterNameSource = 'user' | 'vlm' | 'zero-shot';
-
-/** A group of photos and videos close in meaning (cosine on the stored L2-normalized vectors). */
-export interface ClusterRecord {
-  /** Stable across incremental updates and, by best overlap, across a full re-cluster. */
-  id: string;
-  /** Model the vectors came from; clusters of another model are rebuilt. */
-  modelKey: string;
-  memberIds: string[];
-  /** L2-normalized mean of the members' vectors. */
-  centroid: Float32Array;
-  /** 4–6 members that show the cluster (medoid first, then diverse picks): the cover mosaic and what the VLM sees. */
-  representativeIds: string[];
-  name: string;
-  nameSource: ClusterNameSource;
-  /** Optional one-line description from the VLM. */
-  description?: string;
-  /** Hash of the sorted member ids now. */
-  membershipHash: string;
-  /** Membership hash and members when the name was given, so naming is repeated only after a material change. */
-  namedMembershipHash?: string;
-  namedMemberIds?: string[];
-  /** Items the user moved here by hand: a re-cluster keeps them here. */
-  pinnedIds?: string[];
-  hidden: boolean;
-  createdAt: number;
-  updatedAt: number;
 }
 
 /** A folder the user picked or dropped, remembered so it can be scanned again for what is new. */

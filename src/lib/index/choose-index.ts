@@ -4,7 +4,7 @@
  *
  * HNSW here is `Hnsw` (src/lib/core/hnsw.ts, pure TypeScript): it runs under
  * the app's CSP and restores 100k items in 0.1–0.3 s. The hnswlib-wasm
- * wrapper (src/lib/index/hnsw-index.ts) needs 'unsafe-eval' and ~1.6 s to
+ * wrapper (bench/lib/hnswlib-wasm-index.ts) needs 'unsafe-eval' and ~1.6 s to
  * restore 100k through IDBFS; it stays in the repo as the measured
  * alternative and is not imported on the app path. Both write kind 'hnsw'
  * (code 2), told apart by the payload's own magic: bytes from the wasm

@@ -7,15 +7,8 @@
 import { centerSquare, fitWithin } from '../core/geometry';
 import { THUMBNAIL_JPEG_QUALITY } from './asset-records';
 import type { DecodedStill, StillDecoder } from './ports';
+import { context2d } from '../canvas/context2d';
 
-/** A 2D context for scaling with high-quality smoothing and pixels read back often. */
-export function context2d(width: number, height: number): OffscreenCanvasRenderingContext2D {
-  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('2D canvas is not available in this browser');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  return ctx;
-}
 
 function stillOf(bitmap: ImageBitmap): DecodedStill {
   let thumb: OffscreenCanvas | null = null;

@@ -25,6 +25,7 @@ import { MODEL_INPUT_PX, assetRecords, modelImagesOf, vectorsByItem, type Prepar
 import { DuplicateChecks } from './duplicate-checks';
 import { StageTimer, prepareItem, type PrepareContext } from './prepare-item';
 import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, StillDecoder, VideoDecoder } from './ports';
+import { plural } from '../core/plural';
 
 /** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
 export const BATCH_SIZE = 8;
@@ -33,7 +34,6 @@ export function isQuotaError(err: unknown): boolean {
   return err instanceof DOMException && (err.name === 'QuotaExceededError' || err.code === 22);
 }
 
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 export function storageFullMessage(notImported: number): string {
   return `Storage is full — free up space or export your library, then resume. ${plural(notImported, 'file')} not imported yet; everything already in your library is safe.`;

@@ -1,5 +1,6 @@
 import { Archiver, download, pickSaveTarget, type ArchiveProgress } from '../clients/archiver';
 import { nameInText } from '../core/display-name';
+import { plural } from '../core/plural';
 
 /** What backup needs from the library: which model's vectors to write, and a way to show an import. */
 export interface BackupHost {
@@ -9,7 +10,6 @@ export interface BackupHost {
   reloadAfterImport(ids: string[]): Promise<void>;
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export function archiveFileName(now = new Date()): string {

@@ -1,7 +1,7 @@
 import type { Clusterer, ClusterSummary } from '../clients/clusterer';
-import type { Labeler, LabelEvent } from '../clients/labeler';
+import type { Namer, NamingEvent } from '../clients/namer';
 import type { Db } from '../db/db';
-import { forgetVlmKey, loadVlmSettings, saveVlmSettings, type VlmSettings } from '../db/vlm-settings';
+import { forgetKey, loadNamingSettings, saveNamingSettings, type NamingSettings } from '../db/naming-settings';
 import type { ClusterNameSource } from '../db/schema';
 import { nameInText } from '../core/display-name';
 
@@ -52,7 +52,7 @@ export const MIN_SHOWN_CLUSTER_SIZE = 2;
 
 /**
  * Clusters and their names. Clustering runs in its worker; naming with the user's Gemini key in
- * the label worker, one request per cluster; this class keeps what the views show.
+ * the naming worker, one request per cluster; this class keeps what the views show.
  */
 export class ClusterState {
   cards = $state.raw<ClusterCard[]>([]);
@@ -62,13 +62,13 @@ export class ClusterState {
   openId = $state<string | null>(null);
   members = $state.raw<MemberItem[]>([]);
   naming = $state<NamingState>({ running: false, requests: 0, named: 0, failed: 0, message: '' });
-  vlm = $state<{ hasKey: boolean; model: string; baseUrl: string }>({ hasKey: false, model: 'gemini-2.5-flash', baseUrl: '' });
+  namingSettings = $state<{ hasKey: boolean; model: string; baseUrl: string }>({ hasKey: false, model: 'gemini-2.5-flash', baseUrl: '' });
 
   #db: Db | null = null;
   #clusterer: Clusterer | null = null;
-  #labeler: Labeler | null = null;
+  #namer: Namer | null = null;
   /** The naming worker carries the Gemini SDK: started on the first "Name clusters", not before. */
-  #makeLabeler: (() => Labeler) | null = null;
+  #makeNamer: (() => Namer) | null = null;
   #host: ClusterHost;
   #seq = 0;
   #showSeq = 0;
@@ -94,13 +94,13 @@ export class ClusterState {
     return this.cards.find((c) => c.id === this.openId);
   }
 
-  async attach(db: Db, clusterer: Clusterer, makeLabeler: () => Labeler, modelKey: string): Promise<void> {
+  async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer, modelKey: string): Promise<void> {
     this.#db = db;
     this.#clusterer = clusterer;
-    this.#makeLabeler = makeLabeler;
+    this.#makeNamer = makeNamer;
     this.#modelKey = modelKey;
-    const s = await loadVlmSettings(db);
-    this.vlm = { hasKey: !!s.apiKey, model: s.model, baseUrl: s.baseUrl ?? '' };
+    const s = await loadNamingSettings(db);
+    this.namingSettings = { hasKey: !!s.apiKey, model: s.model, baseUrl: s.baseUrl ?? '' };
     // Automatic names computed in the background (after new photos arrive) reach the view this way.
     await clusterer.watch((list) => {
       if (this.#clusterer === clusterer) void this.#show(list);
@@ -127,8 +127,8 @@ export class ClusterState {
   }
 
   detach(): void {
-    this.#labeler?.terminate();
-    this.#clusterer = this.#labeler = this.#makeLabeler = null;
+    this.#namer?.terminate();
+    this.#clusterer = this.#namer = this.#makeNamer = null;
     this.#pending.clear();
   }
 
@@ -229,11 +229,11 @@ export class ClusterState {
     if (hidden && this.openId === id) await this.openCluster(null);
   }
 
-  async saveVlm(settings: Partial<VlmSettings>): Promise<void> {
+  async saveNamingSettings(settings: Partial<NamingSettings>): Promise<void> {
     if (!this.#db) return;
     try {
-      const next = await saveVlmSettings(this.#db, settings);
-      this.vlm = { hasKey: !!next.apiKey, model: next.model, baseUrl: next.baseUrl ?? '' };
+      const next = await saveNamingSettings(this.#db, settings);
+      this.namingSettings = { hasKey: !!next.apiKey, model: next.model, baseUrl: next.baseUrl ?? '' };
       this.#host.announce('Cluster naming settings saved');
     } catch (err) {
       this.#host.announce(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
@@ -242,16 +242,16 @@ export class ClusterState {
 
   async forgetKey(): Promise<void> {
     if (!this.#db) return;
-    this.#labeler?.cancel();
-    await forgetVlmKey(this.#db);
-    this.vlm = { ...this.vlm, hasKey: false };
+    this.#namer?.cancel();
+    await forgetKey(this.#db);
+    this.namingSettings = { ...this.namingSettings, hasKey: false };
     this.#host.announce('Gemini API key removed from this device');
   }
 
   /** One request per cluster that needs a name; names appear as they arrive. */
   async nameWithGemini(force = false): Promise<void> {
-    if (!this.#db || !this.#clusterer || !this.#makeLabeler || this.naming.running) return;
-    const settings = await loadVlmSettings(this.#db);
+    if (!this.#db || !this.#clusterer || !this.#makeNamer || this.naming.running) return;
+    const settings = await loadNamingSettings(this.#db);
     if (!settings.apiKey) {
       this.naming = { ...this.naming, message: 'Add your Gemini API key in Settings first.' };
       return;
@@ -263,9 +263,9 @@ export class ClusterState {
     }
     this.naming = { running: true, requests: 0, named: 0, failed: 0, message: `Naming ${requests.length} clusters…` };
     const clusterer = this.#clusterer;
-    this.#labeler ??= this.#makeLabeler();
+    this.#namer ??= this.#makeNamer();
     let applying: Promise<unknown> = Promise.resolve();
-    const onEvent = (e: LabelEvent) => {
+    const onEvent = (e: NamingEvent) => {
       if (e.type === 'request') this.naming = { ...this.naming, requests: e.count };
       else if (e.type === 'named') {
         applying = applying.then(async () => {
@@ -278,7 +278,7 @@ export class ClusterState {
       else if (e.type === 'stopped') this.naming = { ...this.naming, message: e.message };
     };
     try {
-      const summary = await this.#labeler.nameClusters(
+      const summary = await this.#namer.nameClusters(
         { apiKey: settings.apiKey, model: settings.model, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) },
         requests,
         onEvent,

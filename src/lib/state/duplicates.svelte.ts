@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { deleteJobs } from '../db/repo';
 import type { AssetRecord, AssetType } from '../db/schema';
 import { nameInText } from '../core/display-name';
+import { plural } from '../core/plural';
 
 export interface DuplicateItem {
   id: string;
@@ -47,7 +48,6 @@ export interface DuplicatesHost {
   announce(text: string): void;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * Duplicate groups in three tiers (core/duplicates.ts), scanned in the index worker, which holds

@@ -6,6 +6,9 @@ import { nameInText } from '../core/display-name';
 import type { Notices } from './notices.svelte';
 import type { Session } from './session.svelte';
 import type { DeviceStorage } from './storage.svelte';
+import { plural } from '../core/plural';
+
+export type { InterruptedDrop };
 
 export interface ImportProgress {
   done: number;
@@ -36,7 +39,7 @@ async function mayRead(handles: FileSystemHandle[]): Promise<boolean> {
   return answers.every((a) => a === 'granted');
 }
 
-const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+const files = (n: number) => plural(n, 'file');
 
 /**
  * Adding to the library: drops and picks, their progress and outcomes, drops a reload cut off,
@@ -136,8 +139,8 @@ export class ImportState {
     }
     this.#host.notices.say(
       stillMissing === 0
-        ? `Added ${added} missing file${added === 1 ? '' : 's'} again`
-        : `Added ${added} missing file${added === 1 ? '' : 's'}; ${stillMissing} still missing (pick the folder or the files themselves)`,
+        ? `Added ${files(added)} again`
+        : `Added ${files(added)}; ${stillMissing} still missing (pick the folder or the files themselves)`,
     );
   }
 
@@ -155,7 +158,7 @@ export class ImportState {
       return;
     }
     const { found, rejected } = await this.#copyIn(1, (ingester) => ingester.scanFolder(folderId));
-    this.#host.notices.say(found === 0 ? `Nothing new in ${nameInText(handle.name)}` : `${found} new file${found === 1 ? '' : 's'} in ${nameInText(handle.name)}`);
+    this.#host.notices.say(found === 0 ? `Nothing new in ${nameInText(handle.name)}` : `${plural(found, 'new file')} in ${nameInText(handle.name)}`);
     this.#sayRejected(rejected.length);
     await this.#loadFolders();
   }

@@ -3,7 +3,7 @@ import { Ingester, type IngestEvent } from '../clients/ingester';
 import { Indexer, type IndexStatus, type RebuildProgress } from '../clients/indexer';
 import { VideoFrames } from '../clients/video';
 import { Clusterer } from '../clients/clusterer';
-import { Labeler } from '../clients/labeler';
+import { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
 import { addQueryTiming, getMeta, recentQueryTimings, setMeta } from '../db/repo';
 import type { QueryTimingRecord } from '../db/schema';
@@ -11,6 +11,9 @@ import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
 import type { ClusterState } from './clusters.svelte';
 import type { DuplicatesState } from './duplicates.svelte';
+
+/** What the settings and diagnostics panels show of the model and the index. */
+export type { IndexStatus, LoadProgress, ModelInfo };
 
 const SETTINGS_KEY = 'settings:modelSource';
 const VIDEO_SETTINGS_KEY = 'settings:video';
@@ -209,7 +212,7 @@ export class Session {
     if (!this.#db || !this.#embedder) return;
     this.#clusterer = new Clusterer();
     this.#clusterer.connectEmbed(this.#embedder.connectPort());
-    void this.#host.clusters.attach(this.#db, this.#clusterer, () => new Labeler(), key);
+    void this.#host.clusters.attach(this.#db, this.#clusterer, () => new Namer(), key);
   }
 
   async refreshTimings(): Promise<void> {

@@ -2,17 +2,10 @@
 import { centerSquare, fitWithin } from '../core/geometry';
 import type { FrameSource } from './frame-decoder';
 import type { FrameRaster, FrameSurface, Rgba } from './frame-collector';
+import { context2d } from '../canvas/context2d';
 
 const JPEG_QUALITY = 0.85;
 
-/** A 2D context for reading pixels back, with high-quality smoothing for downscales. */
-export function context2d(width: number, height: number): OffscreenCanvasRenderingContext2D {
-  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('2D canvas is not available in this browser');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  return ctx;
-}
 
 class CanvasSurface implements FrameSurface<ImageBitmap> {
   readonly #work: OffscreenCanvasRenderingContext2D;

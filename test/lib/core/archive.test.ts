@@ -20,7 +20,7 @@ import {
   type PackEntry,
 } from '../../../src/lib/core/archive';
 import { sha256Hex } from '../../../src/lib/core/sha256';
-import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from '../../../src/lib/db/schema';
+import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from '../../../src/lib/core/records';
 import { randomUnit, rng } from '../../helpers/random';
 import { craftTar, type CraftEntry } from '../../helpers/hostile-tar';
 

@@ -182,7 +182,7 @@ describe('importer: several tabs', () => {
     const tabs = shared();
     const writer = await openTab(await dbs.open(name), tabs, { tabId: 'writer-tab' });
     const follower = await openTab(await dbs.open(name), tabs, { tabId: 'follower-tab' });
-    expect(writer.page.ofType('role').at(-1)).toEqual({ type: 'role', writer: true });
+    expect(writer.page.ofType('role').at(-1)).toEqual({ type: 'role', writer: true, tookOver: false });
     expect(follower.page.ofType('role')).toEqual([{ type: 'role', writer: false }]);
 
     const { queued } = await follower.importer.enqueue(photos(10).map((file) => ({ file })));
@@ -215,7 +215,8 @@ describe('importer: several tabs', () => {
     expect(await resumed).toEqual({ type: 'resumed', left: 9 });
     await follower.importer.whenIdle();
     expect(await statusCounts(db)).toEqual({ stored: 9 });
-    expect(follower.page.ofType('role').at(-1)).toEqual({ type: 'role', writer: true });
+    // It waited for the lock: the page is told to catch up with what the closed writer stored.
+    expect(follower.page.ofType('role').at(-1)).toEqual({ type: 'role', writer: true, tookOver: true });
     await expectWholeLibrary(db, 9);
   });
 });

@@ -1,7 +1,7 @@
-// Test-only page (built by test/e2e/label-worker.e2e.mjs, never part of the app): stores thumbnails
-// in the library's IndexedDB as ingest would, then names clusters through the real Labeler client
+// Test-only page (built by test/e2e/naming-worker.e2e.mjs, never part of the app): stores thumbnails
+// in the library's IndexedDB as ingest would, then names clusters through the real Namer client
 // and its worker, and reports the events in the order the page heard them.
-import { Labeler, type ClusterToName, type NamingEvent, type NamingOptions, type NamingSettings, type NamingSummary } from '../../../../src/lib/clients/labeler';
+import { Namer, type ClusterToName, type NamingEvent, type NamingOptions, type NamingSettings, type NamingSummary } from '../../../../src/lib/clients/namer';
 import { openLibraryDb } from '../../../../src/lib/db/db';
 
 export interface ThumbSpec {
@@ -38,19 +38,19 @@ export interface RunOutcome {
   error?: string;
 }
 
-let labeler: Labeler | null = null;
+let namer: Namer | null = null;
 
 async function runNaming(settings: NamingSettings, clusters: ClusterToName[], options: NamingOptions & { cancelAfterRequests?: number } = {}): Promise<RunOutcome> {
-  labeler ??= new Labeler();
+  namer ??= new Namer();
   const events: NamingEvent[] = [];
   const { cancelAfterRequests, ...namingOptions } = options;
   try {
-    const summary = await labeler.nameClusters(
+    const summary = await namer.nameClusters(
       settings,
       clusters,
       (e) => {
         events.push(e);
-        if (cancelAfterRequests !== undefined && e.type === 'request' && e.count >= cancelAfterRequests) void labeler!.cancel();
+        if (cancelAfterRequests !== undefined && e.type === 'request' && e.count >= cancelAfterRequests) void namer!.cancel();
       },
       namingOptions,
     );
@@ -64,10 +64,10 @@ declare global {
   interface Window {
     seedThumbnails: typeof seedThumbnails;
     runNaming: typeof runNaming;
-    labelWorkerPageReady: boolean;
+    namingWorkerPageReady: boolean;
   }
 }
 
 window.seedThumbnails = seedThumbnails;
 window.runNaming = runNaming;
-window.labelWorkerPageReady = true;
+window.namingWorkerPageReady = true;

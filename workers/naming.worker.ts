@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { openLibraryDb, type Db } from '../src/lib/db/db';
 import { getThumbnail } from '../src/lib/db/repo';
+import type { NamingSettings } from '../src/lib/db/naming-settings';
 import { fitWithin } from '../src/lib/core/geometry';
 import { runPool } from '../src/lib/core/concurrency';
 import {
@@ -14,18 +15,13 @@ import {
   MAX_IMAGES_PER_REQUEST,
   parseNamingReply,
   redact,
-  VLM_IMAGE_MAX_EDGE_PX,
-  VlmReplyError,
+  NAMING_IMAGE_MAX_EDGE_PX,
+  NamingReplyError,
   type BackoffOptions,
   type InlineImage,
-} from '../src/lib/core/vlm';
+} from '../src/lib/core/naming';
 
-export interface NamingSettings {
-  apiKey: string;
-  model: string;
-  /** Endpoint other than Google's (same REST shape); must be allowed by the page's CSP connect-src. */
-  baseUrl?: string;
-}
+export type { NamingSettings };
 
 export interface ClusterToName {
   clusterId: string;
@@ -90,14 +86,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A thumbnail as the model will see it: JPEG, long edge ≤ VLM_IMAGE_MAX_EDGE_PX. */
+/** A thumbnail as the model will see it: JPEG, long edge ≤ NAMING_IMAGE_MAX_EDGE_PX. */
 async function inlineImage(blob: Blob, widthPx: number, heightPx: number): Promise<InlineImage> {
-  if (blob.type === 'image/jpeg' && Math.max(widthPx, heightPx) <= VLM_IMAGE_MAX_EDGE_PX) {
+  if (blob.type === 'image/jpeg' && Math.max(widthPx, heightPx) <= NAMING_IMAGE_MAX_EDGE_PX) {
     return { mimeType: 'image/jpeg', data: bytesToBase64(new Uint8Array(await blob.arrayBuffer())) };
   }
   const bitmap = await createImageBitmap(blob);
   try {
-    const size = fitWithin(bitmap.width, bitmap.height, VLM_IMAGE_MAX_EDGE_PX);
+    const size = fitWithin(bitmap.width, bitmap.height, NAMING_IMAGE_MAX_EDGE_PX);
     const canvas = new OffscreenCanvas(size.width, size.height);
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('no 2D canvas in this browser');
@@ -211,7 +207,7 @@ async function nameClusters(settings: NamingSettings, requests: ClusterToName[],
         summary.named++;
         emit({ type: 'named', clusterId: item.clusterId, membershipHash: item.membershipHash, name, ...(description ? { description } : {}) });
       } catch (err) {
-        if (err instanceof VlmReplyError) return fail(item.clusterId, 'bad-reply', `Gemini's reply could not be read: ${err.message}`);
+        if (err instanceof NamingReplyError) return fail(item.clusterId, 'bad-reply', `Gemini's reply could not be read: ${err.message}`);
         throw err;
       }
       return;
@@ -250,6 +246,6 @@ function cancel(): void {
 }
 
 const api = { nameClusters, cancel };
-export type LabelApi = typeof api;
+export type NamingApi = typeof api;
 
 expose(api);

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import type { Db } from '../../../src/lib/db/db';
-import { ClusterStore, clustersForModel } from '../../../src/lib/db/cluster-repo';
+import { ClusterService } from '../../../src/lib/clustering/cluster-service';
+import { clustersForModel, readClusterParams } from '../../../src/lib/db/cluster-repo';
 import { importClusters } from '../../../src/lib/db/archive-repo';
 import { membershipHash } from '../../../src/lib/core/membership';
 import type { AssetRecord, AssetType, ClusterRecord } from '../../../src/lib/db/schema';
@@ -60,10 +61,10 @@ function fakeEmbedder() {
 
 const byName = (list: Array<{ id: string; name: string; count: number }>) => Object.fromEntries(list.map((c) => [c.name, c]));
 
-describe('ClusterStore', () => {
+describe('ClusterService', () => {
   it('refuses work before init with a clear error', async () => {
     const { db } = await freshDb();
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     await expect(store.assign(['x'])).rejects.toThrow(/init/);
     await expect(store.list()).rejects.toThrow(/init/);
   });
@@ -71,7 +72,7 @@ describe('ClusterStore', () => {
   it('clusters a library on first open, largest first, images and videos together, and keeps it across a reload', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const list = await store.init(MODEL);
     expect(list.map((c) => c.count)).toEqual([12, 8]);
     expect(list[0]).toMatchObject({ imageCount: 10, videoCount: 2, hidden: false, needsNaming: true });
@@ -80,7 +81,7 @@ describe('ClusterStore', () => {
     const members = await store.members(list[1]!.id);
     expect(members.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `sea${i}`));
 
-    const again = await new ClusterStore(db).init(MODEL);
+    const again = await new ClusterService(db).init(MODEL);
     expect(again).toEqual(list);
   });
 
@@ -91,7 +92,7 @@ describe('ClusterStore', () => {
       { id: 'b', vector: near(sunsetDir, 0.3) },
       { id: 'c', vector: sunsetDir },
     ]);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [only] = await store.init(MODEL);
     expect((await store.members(only!.id))[0]).toBe('c');
   });
@@ -99,7 +100,7 @@ describe('ClusterStore', () => {
   it('adds new photos to the nearest cluster without changing ids or names, and opens a new one for a new subject', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const before = await store.init(MODEL);
     await store.rename(before[1]!.id, 'Holiday sea');
     await addAssets(db, [{ id: 'sun-new', vector: near(sunsetDir) }, { id: 'sea-new', vector: near(oceanDir) }, { id: 'tree1', vector: near(forestDir) }]);
@@ -114,7 +115,7 @@ describe('ClusterStore', () => {
 
   it('photos arriving a few at a time end up in the same groups as a full run, with stable ids and names', async () => {
     const { db } = await freshDb();
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     await store.init(MODEL);
     const arrivals = Array.from({ length: 48 }, (_, i) => ({ id: `p${String(i).padStart(2, '0')}`, vector: near(i % 2 ? oceanDir : sunsetDir) }));
     let firstId = '';
@@ -135,7 +136,7 @@ describe('ClusterStore', () => {
     const { db } = await freshDb();
     await library(db);
     await addAssets(db, [{ id: 'tree1', vector: near(forestDir) }]);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const list = await store.init(MODEL);
     expect(list).toHaveLength(3);
     const after = await store.removeAssets(['tree1', 'sea0']);
@@ -146,7 +147,7 @@ describe('ClusterStore', () => {
   it('a re-cluster keeps ids by overlap, names, hidden flags and hand-moved photos', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [sun, sea] = await store.init(MODEL);
     await store.setHidden(sea!.id, true);
     await store.move('sun0', sea!.id);
@@ -160,7 +161,7 @@ describe('ClusterStore', () => {
   it('a re-cluster does not split a cluster the user merged and named', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [sun, sea] = await store.init(MODEL);
     const merged = await store.merge([sea!.id, sun!.id]);
     expect(merged).toHaveLength(1);
@@ -174,7 +175,7 @@ describe('ClusterStore', () => {
   it('a merge keeps the user name of a smaller cluster', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [sun, sea] = await store.init(MODEL);
     await store.rename(sea!.id, 'Sea');
     const [only] = await store.merge([sun!.id, sea!.id]);
@@ -185,7 +186,7 @@ describe('ClusterStore', () => {
     const { db } = await freshDb();
     await library(db);
     const { embed, calls } = fakeEmbedder();
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     store.setTextEmbedder(embed);
     await store.init(MODEL);
     const named = await store.nameAutomatically();
@@ -194,7 +195,7 @@ describe('ClusterStore', () => {
     const embedded = calls.length;
     expect(embedded).toBeGreaterThan(80);
 
-    const reloaded = new ClusterStore(db);
+    const reloaded = new ClusterService(db);
     reloaded.setTextEmbedder(embed);
     await reloaded.init(MODEL);
     await reloaded.rename(named[0]!.id, 'Evenings');
@@ -208,7 +209,7 @@ describe('ClusterStore', () => {
     const { db } = await freshDb();
     await library(db);
     await addAssets(db, [{ id: 'tree1', vector: near(forestDir) }]);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [sun, sea] = await store.init(MODEL);
     const requests = await store.namingRequests();
     expect(requests.map((q) => [q.clusterId, q.count])).toEqual([[sun!.id, 12], [sea!.id, 8]]); // not the singleton
@@ -229,7 +230,7 @@ describe('ClusterStore', () => {
   it('rejects a late VLM name when the members changed materially or the user named the cluster', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [sun, sea] = await store.init(MODEL);
     const [qSun, qSea] = await store.namingRequests();
     await store.removeAssets(['sun0']); // small change: the answer still fits
@@ -246,7 +247,7 @@ describe('ClusterStore', () => {
   it('hidden clusters are not sent for naming', async () => {
     const { db } = await freshDb();
     await library(db);
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     const [sun] = await store.init(MODEL);
     await store.setHidden(sun!.id, true);
     expect((await store.namingRequests(true)).map((q) => q.clusterId)).not.toContain(sun!.id);
@@ -255,10 +256,10 @@ describe('ClusterStore', () => {
   it('replaces the clusters of another model', async () => {
     const { db } = await freshDb();
     await library(db);
-    const old = new ClusterStore(db);
+    const old = new ClusterService(db);
     await old.init(MODEL);
     await addAssets(db, [{ id: 'sun0', vector: near(sunsetDir), model: 'other@fp32' }]);
-    const other = await new ClusterStore(db).init('other@fp32');
+    const other = await new ClusterService(db).init('other@fp32');
     expect(other.map((c) => c.count)).toEqual([1]);
     expect(await clustersForModel(db, MODEL)).toEqual([]);
   });
@@ -266,15 +267,15 @@ describe('ClusterStore', () => {
   it('puts photos that arrived while it was closed into clusters on open', async () => {
     const { db } = await freshDb();
     await library(db);
-    await new ClusterStore(db).init(MODEL);
+    await new ClusterService(db).init(MODEL);
     await addAssets(db, [{ id: 'sea-late', vector: near(oceanDir) }]);
-    const list = await new ClusterStore(db).init(MODEL);
+    const list = await new ClusterService(db).init(MODEL);
     expect(list.map((c) => c.count)).toEqual([12, 9]);
   });
 });
 
-describe('ClusterStore after an archive import', () => {
-  const paramsOf = async (db: Db) => (await db.get('meta', `clusters:params:${MODEL}`)) as { fullRunCount?: number } | undefined;
+describe('ClusterService after an archive import', () => {
+  const paramsOf = (db: Db) => readClusterParams(db, MODEL);
   /** What the Clusters view shows of a list, ids included. */
   const shown = (list: Array<{ id: string; name: string; nameSource: string; count: number; hidden: boolean; representativeIds: string[] }>) =>
     list.map(({ id, name, nameSource, count, hidden, representativeIds }) => ({ id, name, nameSource, count, hidden, representativeIds }));
@@ -282,13 +283,13 @@ describe('ClusterStore after an archive import', () => {
   it('an empty library shows the archive’s clusters as they were, renamed and hidden ones included, and clusters nothing twice', async () => {
     const { db: src } = await freshDb();
     await library(src);
-    const exporting = new ClusterStore(src);
+    const exporting = new ClusterService(src);
     const [sun, sea] = await exporting.init(MODEL);
     await exporting.rename(sun!.id, 'Our sunsets');
     const before = await exporting.setHidden(sea!.id, true);
 
     const { db: dst } = await freshDb();
-    const store = new ClusterStore(dst, { newId: () => 'fresh-id' });
+    const store = new ClusterService(dst, { newId: () => 'fresh-id' });
     expect(await store.init(MODEL)).toEqual([]);
     // What the archive worker writes: the items, then the clusters.
     const items = [...(await src.getAll('embeddings'))];
@@ -300,14 +301,14 @@ describe('ClusterStore after an archive import', () => {
     expect(after!.find((c) => c.name === 'Our sunsets')).toMatchObject({ nameSource: 'user', count: 12, needsNaming: false });
     expect(await clustersForModel(dst, MODEL)).toHaveLength(2);
     // The same after a reload.
-    expect(shown(await new ClusterStore(dst).init(MODEL))).toEqual(shown(before));
+    expect(shown(await new ClusterService(dst).init(MODEL))).toEqual(shown(before));
   });
 
   it('a library with clusters keeps them; the archive’s come in for its items; other items join by the incremental rule; no full re-cluster', async () => {
     const { db } = await freshDb();
     await library(db);
     let n = 0;
-    const store = new ClusterStore(db, { newId: () => `new-${n++}` });
+    const store = new ClusterService(db, { newId: () => `new-${n++}` });
     const [sun, sea] = await store.init(MODEL);
     await store.rename(sun!.id, 'My sunsets');
     expect((await paramsOf(db))?.fullRunCount).toBe(20);
@@ -350,12 +351,12 @@ describe('ClusterStore after an archive import', () => {
     expect(await clustersForModel(db, MODEL)).toHaveLength(4);
     // 45 items, more than twice the 20 of the last full run: an ordinary assign would have re-clustered.
     expect((await paramsOf(db))?.fullRunCount).toBe(20);
-    expect(shown(await new ClusterStore(db).init(MODEL))).toEqual(shown(list!));
+    expect(shown(await new ClusterService(db).init(MODEL))).toEqual(shown(list!));
   });
 
   it('before init it leaves the import to init, which reads it without clustering again', async () => {
     const { db } = await freshDb();
-    const store = new ClusterStore(db);
+    const store = new ClusterService(db);
     expect(await store.adoptImported(['a'])).toBeNull();
   });
 });

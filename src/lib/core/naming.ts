@@ -16,7 +16,7 @@
 /** Images sent per cluster; the cluster keeps 4–6 representatives. */
 export const MAX_IMAGES_PER_REQUEST = 6;
 /** Long edge of an image sent to the model: enough to recognise a scene, small enough to upload fast. */
-export const VLM_IMAGE_MAX_EDGE_PX = 512;
+export const NAMING_IMAGE_MAX_EDGE_PX = 512;
 export const NAME_MAX_WORDS = 4;
 /** A single token of a hundred characters is not a name; this keeps a card title on one line. */
 export const NAME_MAX_CHARS = 60;
@@ -46,7 +46,7 @@ export const NAMING_RESPONSE_SCHEMA = {
 } as const;
 
 /** The arguments of one `models.generateContent` call; the API key is not part of them. */
-export interface NamingRequest {
+export interface NamingRequestBody {
   model: string;
   contents: Array<{ role: 'user'; parts: Array<{ inlineData: InlineImage } | { text: string }> }>;
   config: {
@@ -70,7 +70,7 @@ export function namingPrompt(imageCount: number, memberCount: number): string {
 }
 
 /** One request for one cluster: up to MAX_IMAGES_PER_REQUEST images, then the instruction. */
-export function buildNamingRequest(model: string, images: InlineImage[], memberCount: number): NamingRequest {
+export function buildNamingRequest(model: string, images: InlineImage[], memberCount: number): NamingRequestBody {
   if (!model.trim()) throw new Error('no model chosen');
   if (images.length === 0) throw new Error('a cluster needs at least one image to be named');
   const shown = images.slice(0, MAX_IMAGES_PER_REQUEST);
@@ -139,10 +139,10 @@ export interface ClusterName {
   description?: string;
 }
 
-export class VlmReplyError extends Error {
+export class NamingReplyError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'VlmReplyError';
+    this.name = 'NamingReplyError';
   }
 }
 
@@ -154,21 +154,21 @@ function unfence(text: string): string {
 /**
  * Reads the reply text of a naming request: the JSON the schema asks for, possibly in a Markdown
  * fence. Prose is refused rather than read as a name: it is usually the model declining.
- * Throws VlmReplyError when no name can be read.
+ * Throws NamingReplyError when no name can be read.
  */
 export function parseNamingReply(text: string | undefined | null): ClusterName {
   const body = unfence(text ?? '');
-  if (!body) throw new VlmReplyError('the model sent an empty reply');
+  if (!body) throw new NamingReplyError('the model sent an empty reply');
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new VlmReplyError('the model sent a reply that is not valid JSON');
+    throw new NamingReplyError('the model sent a reply that is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new VlmReplyError('the model sent a reply without a name');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new NamingReplyError('the model sent a reply without a name');
   const { name: rawName, description: rawDescription } = parsed as Record<string, unknown>;
   const name = typeof rawName === 'string' ? normaliseName(rawName) : '';
-  if (!name) throw new VlmReplyError('the model sent a reply without a name');
+  if (!name) throw new NamingReplyError('the model sent a reply without a name');
   const description = normaliseDescription(rawDescription);
   return description ? { name, description } : { name };
 }
@@ -182,10 +182,10 @@ export function parseNamingReply(text: string | undefined | null): ClusterName {
  * - failed: this request cannot succeed as sent; other clusters may still be named.
  * - cancelled: the user stopped naming.
  */
-export type VlmErrorKind = 'key-rejected' | 'offline' | 'retryable' | 'failed' | 'cancelled';
+export type NamingErrorKind = 'key-rejected' | 'offline' | 'retryable' | 'failed' | 'cancelled';
 
 export interface ClassifiedError {
-  kind: VlmErrorKind;
+  kind: NamingErrorKind;
   status?: number;
   /** Lower bound on the wait before a retry, from Retry-After or the error's RetryInfo. */
   retryAfterMs?: number;

@@ -1,6 +1,7 @@
 /**
  * Approximate nearest-neighbour index on hnswlib (C++, compiled to wasm by the
- * `hnswlib-wasm` package), behind our {@link VectorIndex} interface.
+ * `hnswlib-wasm` package), behind our {@link VectorIndex} interface. Not on the
+ * app's path: bench/search.mjs measures it against the app's TS HNSW.
  *
  * Algorithm: HNSW — Yu. A. Malkov, D. A. Yashunin, "Efficient and robust
  * approximate nearest neighbor search using Hierarchical Navigable Small World
@@ -45,34 +46,12 @@ import {
   type DecodedIndex,
   type SearchOptions,
   type VectorIndex,
-} from '../core/vector-index';
-import type { ScoredId } from '../core/vector';
+} from '../../src/lib/core/vector-index';
+import type { ScoredId } from '../../src/lib/core/vector';
+import { DEFAULT_HNSW_PARAMS, type HnswParams } from '../../src/lib/core/hnsw';
 
-/** HNSW build/search parameters. */
-export interface HnswParams {
-  /** Max graph out-degree per node on upper layers (2·m on layer 0). */
-  m: number;
-  /** Beam width while inserting; higher = better graph, slower build. */
-  efConstruction: number;
-  /** Default beam width while searching (per-call `ef` overrides); ≥ k is enforced by hnswlib. */
-  efSearch: number;
-  /** Seed of hnswlib's level generator (deterministic builds). */
-  seed: number;
-  /** Points to allocate up front; capacity then doubles. */
-  initialCapacity: number;
-}
-
-/**
- * Defaults chosen by measurement (bench/search.mjs, CLIP-like clustered 512-d
- * data, Node 20, 2-core EPYC): see the numbers in bench/results/search.md.
- */
-export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
-  m: 16,
-  efConstruction: 100,
-  efSearch: 128,
-  seed: 100,
-  initialCapacity: 1024,
-});
+// The same parameters as the app's HNSW (core/hnsw.ts), so the bench compares like with like.
+export { DEFAULT_HNSW_PARAMS, type HnswParams };
 
 /** The subset of hnswlib-wasm's HierarchicalNSW we use (its .d.ts pulls in @types/emscripten, which we do not install). */
 interface NativeHnsw {

@@ -1,8 +1,8 @@
-// End-to-end tests of cluster naming (workers/label.worker.ts through src/lib/clients/labeler.ts)
+// End-to-end tests of cluster naming (workers/naming.worker.ts through src/lib/clients/namer.ts)
 // in Chromium, against a local stand-in for the Gemini API (./gemini-stub.mjs).
 //
-// How: a test-only page (test/e2e/pages/label-worker/, never shipped) is built with Vite's JS API
-// into test-results/label-worker-page/ and served by the harness's `vite preview` with the app's
+// How: a test-only page (test/e2e/pages/naming-worker/, never shipped) is built with Vite's JS API
+// into test-results/naming-worker-page/ and served by the harness's `vite preview` with the app's
 // vite.config.ts, so it runs under the app's COOP/COEP and CSP (a CSP violation fails the test:
 // this is also what proves the Gemini SDK needs no eval). The stub listens on another port, which
 // the CSP allows only through SHOEBOX_VLM_ORIGINS, set for the preview server this file starts.
@@ -23,7 +23,7 @@ function pageServer() {
   serving ??= (async () => {
     const stub = await startGeminiStub();
     const deadOrigin = `http://127.0.0.1:${await freePort()}`;
-    const server = await serveTestPage('label-worker', { env: { SHOEBOX_VLM_ORIGINS: `${stub.origin} ${deadOrigin}` } });
+    const server = await serveTestPage('naming-worker', { env: { SHOEBOX_VLM_ORIGINS: `${stub.origin} ${deadOrigin}` } });
     return { url: server.url, stub, deadOrigin };
   })();
   serving.catch(() => {
@@ -52,7 +52,7 @@ async function openPage(ctx) {
   const consoleTexts = [];
   ctx.page.on('console', (m) => consoleTexts.push(m.text()));
   await ctx.page.goto(url);
-  await ctx.page.waitForFunction(() => window.labelWorkerPageReady === true);
+  await ctx.page.waitForFunction(() => window.namingWorkerPageReady === true);
   const seed = (clusters) => ctx.page.evaluate((t) => window.seedThumbnails(t), clusters.flatMap((c) => c.thumbs));
   const settings = { apiKey: KEY, model: MODEL, baseUrl: stub.origin };
   const run = (clusters, options = {}, s = settings) => ctx.page.evaluate(([a, b, c]) => window.runNaming(a, b, c), [s, clusters.map((c) => c.request), options]);
@@ -75,7 +75,7 @@ function assertKeyNeverLeaked(stub, consoleTexts) {
 // ---------------------------------------------------------------- tests
 
 test(
-  'label worker: one request per cluster with its thumbnails inline, the key only in a header, names in order of arrival',
+  'naming worker: one request per cluster with its thumbnails inline, the key only in a header, names in order of arrival',
   async (ctx) => {
     const { stub, seed, run, consoleTexts } = await openPage(ctx);
     const clusters = [cluster('reds', 'red', 2), cluster('greens', 'green', 3), cluster('blues', 'blue', 4)];
@@ -122,7 +122,7 @@ test(
   { timeoutMs: 180_000 },
 );
 
-test('label worker: a 429 is retried after its Retry-After, then the cluster is named', async (ctx) => {
+test('naming worker: a 429 is retried after its Retry-After, then the cluster is named', async (ctx) => {
   const { stub, seed, run, consoleTexts } = await openPage(ctx);
   const clusters = [cluster('yellows', 'yellow', 2)];
   await seed(clusters);
@@ -139,7 +139,7 @@ test('label worker: a 429 is retried after its Retry-After, then the cluster is 
   assertKeyNeverLeaked(stub, consoleTexts);
 });
 
-test('label worker: a 403 stops naming with "API key rejected" and no request follows it', async (ctx) => {
+test('naming worker: a 403 stops naming with "API key rejected" and no request follows it', async (ctx) => {
   const { stub, seed, run, consoleTexts } = await openPage(ctx);
   const clusters = [cluster('a', 'red', 2), cluster('b', 'green', 2), cluster('c', 'blue', 2), cluster('d', 'purple', 2)];
   await seed(clusters);
@@ -160,7 +160,7 @@ test('label worker: a 403 stops naming with "API key rejected" and no request fo
   assertKeyNeverLeaked(stub, consoleTexts);
 });
 
-test('label worker: an unreachable endpoint or an offline browser stops naming with the offline message', async (ctx) => {
+test('naming worker: an unreachable endpoint or an offline browser stops naming with the offline message', async (ctx) => {
   const { seed, run, settings, deadOrigin, stub } = await openPage(ctx);
   const clusters = [cluster('a', 'red', 2), cluster('b', 'green', 2), cluster('c', 'blue', 2)];
   await seed(clusters);
@@ -184,7 +184,7 @@ test('label worker: an unreachable endpoint or an offline browser stops naming w
   }
 });
 
-test('label worker: a reply that is not JSON, or a server that keeps failing, fails that cluster alone', async (ctx) => {
+test('naming worker: a reply that is not JSON, or a server that keeps failing, fails that cluster alone', async (ctx) => {
   const { stub, seed, run } = await openPage(ctx);
   const clusters = [cluster('bad', 'red', 2), cluster('down', 'green', 3), cluster('fine', 'blue', 4)];
   await seed(clusters);
@@ -204,7 +204,7 @@ test('label worker: a reply that is not JSON, or a server that keeps failing, fa
   assert.equal(outcome.summary.named + outcome.summary.failed, 3);
 });
 
-test('label worker: cancel stops naming; no further request is made', async (ctx) => {
+test('naming worker: cancel stops naming; no further request is made', async (ctx) => {
   const { stub, seed, run } = await openPage(ctx);
   const clusters = [cluster('a', 'red', 2), cluster('b', 'green', 2), cluster('c', 'blue', 2), cluster('d', 'yellow', 2)];
   await seed(clusters);
@@ -222,7 +222,7 @@ test('label worker: cancel stops naming; no further request is made', async (ctx
 });
 
 test(
-  'label worker: an endpoint the CSP does not allow is reported as blocked, not as offline',
+  'naming worker: an endpoint the CSP does not allow is reported as blocked, not as offline',
   async (ctx) => {
     const { seed, run, settings, stub } = await openPage(ctx);
     const clusters = [cluster('a', 'red', 2)];

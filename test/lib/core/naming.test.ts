@@ -15,9 +15,9 @@ import {
   parseRetryAfterMs,
   redact,
   retryDelayFromErrorBody,
-  VlmReplyError,
+  NamingReplyError,
   type InlineImage,
-} from '../../../src/lib/core/vlm';
+} from '../../../src/lib/core/naming';
 
 const img = (i: number): InlineImage => ({ mimeType: 'image/jpeg', data: bytesToBase64(new Uint8Array([0xff, 0xd8, i])) });
 
@@ -113,7 +113,7 @@ describe('parseNamingReply', () => {
     ["I'm sorry, I can't help with that.", /not valid JSON/],
     ['["Cats"]', /without a name/],
   ])('rejects %j', (text, message) => {
-    expect(() => parseNamingReply(text)).toThrow(VlmReplyError);
+    expect(() => parseNamingReply(text)).toThrow(NamingReplyError);
     expect(() => parseNamingReply(text)).toThrow(message);
   });
 

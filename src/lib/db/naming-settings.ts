@@ -6,18 +6,19 @@ import { getMeta } from './repo';
  * library's IndexedDB `meta` store, under its own entry so it can be forgotten alone and left out
  * of anything copied off the device.
  */
-export interface VlmSettings {
+export interface NamingSettings {
   apiKey: string;
   model: string;
-  /** Endpoint other than Google's, e.g. a company proxy; same REST shape. */
+  /** Endpoint other than Google's, e.g. a company proxy; same REST shape; must be allowed by the page's CSP connect-src. */
   baseUrl?: string;
 }
 
-export const DEFAULT_VLM_MODEL = 'gemini-2.5-flash';
-export const VLM_KEY_META = 'vlm:apiKey';
-export const VLM_OPTIONS_META = 'vlm:options';
+export const DEFAULT_NAMING_MODEL = 'gemini-2.5-flash';
+// The stored entry names keep their first spelling: renaming them would need a migration.
+export const NAMING_KEY_META = 'vlm:apiKey';
+export const NAMING_OPTIONS_META = 'vlm:options';
 /** Meta entries that must never leave the device (exports, diagnostics). */
-export const SECRET_META_KEYS: readonly string[] = [VLM_KEY_META];
+export const SECRET_META_KEYS: readonly string[] = [NAMING_KEY_META];
 
 interface StoredOptions {
   model: string;
@@ -57,33 +58,32 @@ function cleanKey(raw: string): string {
  * Stores what is given and returns the settings now in force. An absent or blank `apiKey` keeps the
  * stored key (a settings form does not show it again); `baseUrl: ''` goes back to Google's endpoint.
  */
-export async function saveVlmSettings(db: Db, patch: Partial<VlmSettings>): Promise<VlmSettings> {
-  const before = await loadVlmSettings(db);
+export async function saveNamingSettings(db: Db, patch: Partial<NamingSettings>): Promise<NamingSettings> {
+  const before = await loadNamingSettings(db);
   const apiKey = patch.apiKey?.trim() ? cleanKey(patch.apiKey) : before.apiKey;
-  const model = patch.model === undefined ? before.model : patch.model.trim() || DEFAULT_VLM_MODEL;
+  const model = patch.model === undefined ? before.model : patch.model.trim() || DEFAULT_NAMING_MODEL;
   const baseUrl = patch.baseUrl === undefined ? before.baseUrl : patch.baseUrl.trim() ? normaliseBaseUrl(patch.baseUrl) : undefined;
   const options: StoredOptions = baseUrl ? { model, baseUrl } : { model };
   const tx = db.transaction('meta', 'readwrite');
-  await Promise.all([apiKey ? tx.store.put(apiKey, VLM_KEY_META) : undefined, tx.store.put(options, VLM_OPTIONS_META), tx.done]);
+  await Promise.all([apiKey ? tx.store.put(apiKey, NAMING_KEY_META) : undefined, tx.store.put(options, NAMING_OPTIONS_META), tx.done]);
   return { apiKey, ...options };
 }
 
 /** The stored settings; `apiKey` is '' when no key has been given. */
-export async function loadVlmSettings(db: Db): Promise<VlmSettings> {
-  const [apiKey, o] = await Promise.all([getMeta<unknown>(db, VLM_KEY_META), getMeta<StoredOptions>(db, VLM_OPTIONS_META)]);
-  const model = o?.model || DEFAULT_VLM_MODEL;
+export async function loadNamingSettings(db: Db): Promise<NamingSettings> {
+  const [apiKey, o] = await Promise.all([getMeta<unknown>(db, NAMING_KEY_META), getMeta<StoredOptions>(db, NAMING_OPTIONS_META)]);
+  const model = o?.model || DEFAULT_NAMING_MODEL;
   return { apiKey: typeof apiKey === 'string' ? apiKey : '', model, ...(o?.baseUrl ? { baseUrl: o.baseUrl } : {}) };
 }
 
-export async function hasVlmKey(db: Db): Promise<boolean> {
-  return (await loadVlmSettings(db)).apiKey !== '';
+export async function hasNamingKey(db: Db): Promise<boolean> {
+  return (await loadNamingSettings(db)).apiKey !== '';
 }
 
 /** Deletes the key; model and endpoint stay for the next key. */
 export async function forgetKey(db: Db): Promise<void> {
-  await db.delete('meta', VLM_KEY_META);
+  await db.delete('meta', NAMING_KEY_META);
 }
-export { forgetKey as forgetVlmKey };
 
 /** The last characters of a key, enough for the user to recognise which one is stored. */
 export function maskKey(apiKey: string): string {

@@ -3,15 +3,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { openLibraryDb } from '../../../src/lib/db/db';
 import {
-  DEFAULT_VLM_MODEL,
+  DEFAULT_NAMING_MODEL,
   SECRET_META_KEYS,
   forgetKey,
-  hasVlmKey,
-  loadVlmSettings,
+  hasNamingKey,
+  loadNamingSettings,
   maskKey,
   normaliseBaseUrl,
-  saveVlmSettings,
-} from '../../../src/lib/db/vlm-settings';
+  saveNamingSettings,
+} from '../../../src/lib/db/naming-settings';
 import { isExportableMetaKey } from '../../../src/lib/core/archive';
 
 const { open: freshDb } = libraryDbs('vlm');
@@ -21,48 +21,48 @@ afterEach(() => {
 
 const KEY = 'AIzaSyTEST-0123456789abcdef';
 
-describe('VLM settings', () => {
+describe('naming settings', () => {
   it('has no key and the default model before anything is saved', async () => {
     const db = await freshDb();
-    expect(await loadVlmSettings(db)).toEqual({ apiKey: '', model: DEFAULT_VLM_MODEL });
-    expect(await hasVlmKey(db)).toBe(false);
+    expect(await loadNamingSettings(db)).toEqual({ apiKey: '', model: DEFAULT_NAMING_MODEL });
+    expect(await hasNamingKey(db)).toBe(false);
   });
 
   it('keeps key, model and endpoint across a reopen of the library', async () => {
     const name = `shoebox-vlm-reopen-${Math.random().toString(36).slice(2)}`;
     const db = await openLibraryDb(name);
-    const saved = await saveVlmSettings(db, { apiKey: `  ${KEY} `, model: 'gemini-2.5-flash-lite', baseUrl: 'https://proxy.example.com/gemini/' });
+    const saved = await saveNamingSettings(db, { apiKey: `  ${KEY} `, model: 'gemini-2.5-flash-lite', baseUrl: 'https://proxy.example.com/gemini/' });
     expect(saved).toEqual({ apiKey: KEY, model: 'gemini-2.5-flash-lite', baseUrl: 'https://proxy.example.com/gemini' });
     db.close();
     const again = await freshDb(name);
-    expect(await loadVlmSettings(again)).toEqual(saved);
-    expect(await hasVlmKey(again)).toBe(true);
+    expect(await loadNamingSettings(again)).toEqual(saved);
+    expect(await hasNamingKey(again)).toBe(true);
   });
 
   it('changing the model or endpoint keeps the stored key; an empty endpoint goes back to Google', async () => {
     const db = await freshDb();
-    await saveVlmSettings(db, { apiKey: KEY, baseUrl: 'http://127.0.0.1:8787' });
-    expect(await saveVlmSettings(db, { model: 'gemini-2.5-pro', apiKey: '' })).toEqual({ apiKey: KEY, model: 'gemini-2.5-pro', baseUrl: 'http://127.0.0.1:8787' });
-    expect(await saveVlmSettings(db, { baseUrl: '' })).toEqual({ apiKey: KEY, model: 'gemini-2.5-pro' });
-    expect(await saveVlmSettings(db, { model: ' ' })).toEqual({ apiKey: KEY, model: DEFAULT_VLM_MODEL });
+    await saveNamingSettings(db, { apiKey: KEY, baseUrl: 'http://127.0.0.1:8787' });
+    expect(await saveNamingSettings(db, { model: 'gemini-2.5-pro', apiKey: '' })).toEqual({ apiKey: KEY, model: 'gemini-2.5-pro', baseUrl: 'http://127.0.0.1:8787' });
+    expect(await saveNamingSettings(db, { baseUrl: '' })).toEqual({ apiKey: KEY, model: 'gemini-2.5-pro' });
+    expect(await saveNamingSettings(db, { model: ' ' })).toEqual({ apiKey: KEY, model: DEFAULT_NAMING_MODEL });
   });
 
   it('forgetKey removes only the key', async () => {
     const db = await freshDb();
-    await saveVlmSettings(db, { apiKey: KEY, model: 'gemini-2.5-pro' });
+    await saveNamingSettings(db, { apiKey: KEY, model: 'gemini-2.5-pro' });
     await forgetKey(db);
-    expect(await loadVlmSettings(db)).toEqual({ apiKey: '', model: 'gemini-2.5-pro' });
-    expect(await hasVlmKey(db)).toBe(false);
+    expect(await loadNamingSettings(db)).toEqual({ apiKey: '', model: 'gemini-2.5-pro' });
+    expect(await hasNamingKey(db)).toBe(false);
     const values = await db.getAll('meta');
     expect(JSON.stringify(values)).not.toContain(KEY);
   });
 
   it('refuses keys with spaces and endpoints that would send the key in the clear', async () => {
     const db = await freshDb();
-    await expect(saveVlmSettings(db, { apiKey: 'two words' })).rejects.toThrow(/spaces/);
-    await expect(saveVlmSettings(db, { apiKey: KEY, baseUrl: 'http://proxy.example.com' })).rejects.toThrow(/https/);
-    await expect(saveVlmSettings(db, { apiKey: KEY, baseUrl: 'not a url' })).rejects.toThrow(/valid URL/);
-    expect(await hasVlmKey(db)).toBe(false);
+    await expect(saveNamingSettings(db, { apiKey: 'two words' })).rejects.toThrow(/spaces/);
+    await expect(saveNamingSettings(db, { apiKey: KEY, baseUrl: 'http://proxy.example.com' })).rejects.toThrow(/https/);
+    await expect(saveNamingSettings(db, { apiKey: KEY, baseUrl: 'not a url' })).rejects.toThrow(/valid URL/);
+    expect(await hasNamingKey(db)).toBe(false);
   });
 
   it.each([
@@ -80,8 +80,8 @@ describe('VLM settings', () => {
   it('the key is never written to the console and never goes into a library export', async () => {
     const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
     const db = await freshDb();
-    await saveVlmSettings(db, { apiKey: KEY });
-    await loadVlmSettings(db);
+    await saveNamingSettings(db, { apiKey: KEY });
+    await loadNamingSettings(db);
     await forgetKey(db);
     for (const s of spies) for (const call of s.mock.calls) expect(JSON.stringify(call)).not.toContain(KEY);
     for (const k of SECRET_META_KEYS) expect(isExportableMetaKey(k)).toBe(false);

@@ -1,16 +1,15 @@
 import { proxy } from 'comlink';
-import type { ClusterToName, FailReason, LabelApi, NamingEvent, NamingOptions, NamingSettings, NamingSummary, StopReason } from '../../../workers/label.worker';
+import type { ClusterToName, FailReason, NamingApi, NamingEvent, NamingOptions, NamingSettings, NamingSummary, StopReason } from '../../../workers/naming.worker';
 import { handle, type WorkerHandle } from './worker-handle';
 
 export type { ClusterToName, FailReason, NamingEvent, NamingOptions, NamingSettings, NamingSummary, StopReason };
-export type LabelEvent = NamingEvent;
 
 /** Names clusters with the user's Gemini key, off the page's thread; one request per cluster. */
-export class Labeler {
-  #w: WorkerHandle<LabelApi>;
+export class Namer {
+  #w: WorkerHandle<NamingApi>;
 
   constructor() {
-    this.#w = handle<LabelApi>(new Worker(new URL('../../../workers/label.worker.ts', import.meta.url), { type: 'module', name: 'label' }));
+    this.#w = handle<NamingApi>(new Worker(new URL('../../../workers/naming.worker.ts', import.meta.url), { type: 'module', name: 'naming' }));
   }
 
   /**

@@ -1,13 +1,12 @@
-// hnswlib-wasm in Node (see /work/shared/GOTCHAS.md): its IDBFS needs a global indexedDB,
+// hnswlib-wasm in Node (see ../shared/GOTCHAS.md): its IDBFS needs a global indexedDB,
 // its Emscripten glue refuses to start without `window`, and the package has no Node
 // entry ("module" only), so point the bare import at the dist file. Test-only shims.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { l2Normalize } from '../../../src/lib/core/vector';
-import { ExactIndex, IndexFormatError, IndexMismatchError, readIndexHeader, restoreIndex, type VectorIndex } from '../../../src/lib/core/vector-index';
-import { HnswIndex, loadHnswLibrary } from '../../../src/lib/index/hnsw-index';
-import { chooseIndexKind, createIndex, EXACT_BELOW_ITEMS, HNSW_MIN_ITEMS, restoreAnyIndex } from '../../../src/lib/index/choose-index';
-import { rng, randomUnit } from '../../helpers/random';
+import { l2Normalize } from '../../src/lib/core/vector';
+import { ExactIndex, IndexFormatError, IndexMismatchError, readIndexHeader, restoreIndex, type VectorIndex } from '../../src/lib/core/vector-index';
+import { HnswIndex, loadHnswLibrary } from '../../bench/lib/hnswlib-wasm-index';
+import { rng, randomUnit } from '../helpers/random';
 
 (globalThis as { window?: unknown }).window ??= globalThis;
 vi.mock('hnswlib-wasm', () => import('hnswlib-wasm/dist/hnswlib.js'));
@@ -243,29 +242,5 @@ describe('HnswIndex persistence (native hnswlib bytes via IDBFS)', () => {
     await expect(restoreIndex(bytes, { expectedModelKey: 'siglip2-b16', restorers: { hnsw: HnswIndex.fromDecoded } })).rejects.toBeInstanceOf(
       IndexMismatchError,
     );
-  });
-});
-
-describe('choose-index', () => {
-  it('switches to HNSW at HNSW_MIN_ITEMS and back only below EXACT_BELOW_ITEMS', () => {
-    expect(chooseIndexKind(HNSW_MIN_ITEMS - 1)).toBe('exact');
-    expect(chooseIndexKind(HNSW_MIN_ITEMS)).toBe('hnsw');
-    expect(chooseIndexKind(HNSW_MIN_ITEMS - 1, 'exact')).toBe('exact');
-    expect(chooseIndexKind(HNSW_MIN_ITEMS - 1, 'hnsw')).toBe('hnsw');
-    expect(chooseIndexKind(EXACT_BELOW_ITEMS, 'hnsw')).toBe('hnsw');
-    expect(chooseIndexKind(EXACT_BELOW_ITEMS - 1, 'hnsw')).toBe('exact');
-  });
-
-  it('createIndex + restoreAnyIndex round-trip both kinds', async () => {
-    for (const kind of ['exact', 'hnsw'] as const) {
-      const index = await createIndex(kind, DIM, 'clip-vit-b32');
-      fill([index], 40, 50);
-      const back = await restoreAnyIndex(await index.serialize(), { expectedModelKey: 'clip-vit-b32' });
-      expect(back.kind).toBe(kind);
-      const q = randomUnit(rng(51), DIM);
-      expect(back.search(q, { k: 5, ef: 40 })).toEqual(index.search(q, { k: 5, ef: 40 }));
-      await expect(restoreAnyIndex(await index.serialize(), { expectedModelKey: 'other' })).rejects.toBeInstanceOf(IndexMismatchError);
-      for (const x of [index, back]) if (x instanceof HnswIndex) x.dispose();
-    }
   });
 });
