@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: fixtures -> unit tests (vitest) -> type check -> find browser -> vite build -> e2e.
+# `npm test`: fixtures -> unit tests (vitest) -> type check -> layering rules -> find browser -> vite build -> e2e.
 # Always ends with ONE line "N passed, N failed, N skipped" (unit + e2e; a stage
 # that breaks before reporting counts as 1 failed). Exits non-zero if anything
 # failed or if no test ran. Whole run is kept under TEST_BUDGET_SECS (default 570).
@@ -128,6 +128,11 @@ fi
 log "type check (svelte-check)"
 run_limited "$(time_left 120)" npx --no -- svelte-check --tsconfig ./tsconfig.json --fail-on-warnings ||
   problem "types: svelte-check reported errors or warnings"
+
+# ------------------------------------------------------------- layers
+log "layering rules (dependency-cruiser)"
+run_limited "$(time_left 120)" node scripts/check-layers.mjs ||
+  problem "layers: an import breaks the layering rules in .dependency-cruiser.cjs (see above)"
 
 # ------------------------------------------------------------- browser
 log "browser"
