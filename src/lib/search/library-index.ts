@@ -1,0 +1,354 @@
+/**
+ * The search index of one tab: the library's vectors of one model in a vector index (exact scan
+ * or HNSW, src/lib/index/choose-index.ts), restored from the saved snapshot when it matches the
+ * library and rebuilt from the stored vectors otherwise; kept up to date as items are added,
+ * removed and restored; answering searches (file-name matches first, filters, video moments),
+ * the sample scores of the relevance cut-off and the duplicate scan. Storage comes in as
+ * repository functions (search-storage.ts). The index worker is a thin shell over this class;
+ * unit tests drive it over fake-indexeddb.
+ */
+import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
+import type { IndexKind, VectorIndex } from '../core/vector-index';
+import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF } from '../index/choose-index';
+import { looksLikeFileName, nameMatchScore } from '../core/name-match';
+import { bestMoments, type FrameVector, type Moment } from '../core/moments';
+import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
+import { dotAt } from '../core/vector';
+import { scanDuplicates } from './duplicate-scan';
+import type { AssetSummary, SearchStorage } from './search-storage';
+
+export interface SearchHit {
+  id: string;
+  /** Cosine similarity of the query and the asset, or null for a pure file-name match. */
+  score: number | null;
+  nameMatch: boolean;
+  /** Videos: best-matching kept frames. */
+  moments?: Moment[];
+}
+
+export interface SearchFilter {
+  type?: AssetType;
+  /** Inclusive range of `addedAt`, ms since epoch. */
+  addedFromMs?: number;
+  addedToMs?: number;
+  /** Ids to leave out (e.g. the photo a "More like this" started from). */
+  excludeIds?: string[];
+}
+
+export interface IndexStatus {
+  kind: IndexKind;
+  size: number;
+  /** How the index came to be on this start. */
+  origin: 'restored' | 'rebuilt' | 'loaded' | 'empty';
+  reason: string;
+  tookMs: number;
+}
+
+export interface RebuildProgress {
+  done: number;
+  total: number;
+}
+
+export interface LibraryIndexOptions {
+  /** Which index a library of `size` items uses (default: the measured rule of choose-index.ts). */
+  kindFor?: (size: number, current?: IndexKind) => IndexKind;
+  /** Bursts of changes are saved once, this long after the last. */
+  saveDelayMs?: number;
+  /** Length of a duplicate-scan slice, ms. */
+  scanSliceMs?: number;
+}
+
+const MOMENTS_PER_VIDEO = 3;
+const SNAPSHOT = 'assets';
+/** Saving an HNSW snapshot costs ~1 s per 100k items, so bursts of changes are saved once. */
+const SAVE_DELAY_MS = 3000;
+/** A search arriving during a duplicate scan waits at most about this long for it. */
+const SCAN_SLICE_MS = 20;
+const REBUILD_CHUNK = 1000;
+const SAMPLE_SIZE = 256;
+
+export class LibraryIndex {
+  #open: () => Promise<SearchStorage>;
+  #storage: SearchStorage | null = null;
+  #kindFor: (size: number, current?: IndexKind) => IndexKind;
+  #saveDelayMs: number;
+  #scanSliceMs: number;
+  #modelKey = '';
+  /**
+   * Only the tab that runs the import saves the index snapshot: a tab that missed another's
+   * changes must not overwrite a newer snapshot with its own view.
+   */
+  #writer = false;
+  #index: VectorIndex | null = null;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #sample: Float32Array[] = [];
+  #sampledAtSize = 0;
+  /** Settles when init has restored or rebuilt the index; queries wait for it rather than see an empty library. */
+  #ready: Promise<unknown> = Promise.resolve();
+  /** Duplicate scans started, and the last one cancelScan() stopped. */
+  #scansStarted = 0;
+  #scansStopped = 0;
+  #assets = new Map<string, Omit<AssetSummary, 'id'>>();
+  /** Video id → its kept frames, scanned per video hit to find the moment. */
+  #framesByVideo = new Map<string, FrameVector[]>();
+
+  constructor(storage: SearchStorage | (() => Promise<SearchStorage>), opts: LibraryIndexOptions = {}) {
+    this.#open = typeof storage === 'function' ? storage : async () => storage;
+    this.#kindFor = opts.kindFor ?? chooseIndexKind;
+    this.#saveDelayMs = opts.saveDelayMs ?? SAVE_DELAY_MS;
+    this.#scanSliceMs = opts.scanSliceMs ?? SCAN_SLICE_MS;
+  }
+
+  get #db(): SearchStorage {
+    if (!this.#storage) throw new Error('The search index is not open yet: call init(modelKey) first.');
+    return this.#storage;
+  }
+
+  /** Opens the index for a model; queries and adds wait until it is there. */
+  init(modelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
+    const run = this.#init(modelKey, onProgress);
+    this.#ready = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Restores the persisted index when it matches this model and the stored vectors;
+   * otherwise (missing, corrupt, another model, out of date) rebuilds it from the vectors.
+   */
+  async #init(modelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
+    const started = performance.now();
+    this.#storage ??= await this.#open();
+    const db = this.#db;
+    this.#modelKey = modelKey;
+    this.#index = null;
+    this.#sample = [];
+    this.#assets.clear();
+    this.#framesByVideo.clear();
+    for (const a of await db.assetSummaries()) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt });
+    this.#addFrames(await db.frameEmbeddingsForModel(modelKey));
+    const stored = await db.countEmbeddings(modelKey);
+
+    let reason = 'no saved index';
+    const snapshot = await db.getIndexSnapshot(SNAPSHOT);
+    if (snapshot) {
+      if (snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
+      else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
+      else {
+        try {
+          this.#index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+          return { kind: this.#index.kind, size: this.#index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
+        } catch (err) {
+          reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
+        }
+      }
+    }
+    this.#index = await this.#rebuild(onProgress);
+    if (this.#index) await this.#save();
+    const index = this.#index;
+    return {
+      kind: index?.kind ?? 'exact',
+      size: index?.size ?? 0,
+      // An exact index is never saved: reading the stored vectors is all it takes.
+      origin: !index ? 'empty' : index.kind === 'exact' ? 'loaded' : 'rebuilt',
+      reason,
+      tookMs: performance.now() - started,
+    };
+  }
+
+  /** Adds just the assets an import stored, so a large import does not re-read the library per batch. */
+  async addStored(ids: string[]): Promise<number> {
+    await this.#ready;
+    return this.#addStoredNow(ids);
+  }
+
+  /** Takes assets out of search at once (their records are deleted by the caller). */
+  async remove(ids: string[]): Promise<number> {
+    for (const id of ids) {
+      this.#index?.remove(id);
+      this.#assets.delete(id);
+      this.#framesByVideo.delete(id);
+    }
+    this.#scheduleSave();
+    return this.#index?.size ?? 0;
+  }
+
+  /** Puts assets back after an undone delete. */
+  async restore(ids: string[]): Promise<number> {
+    await this.#ready;
+    return this.#addStoredNow(ids);
+  }
+
+  /** The stored vector of an asset, the query of "More like this". */
+  async vectorOf(id: string): Promise<Float32Array | null> {
+    return this.#db.vectorOfAsset(id, this.#modelKey);
+  }
+
+  /**
+   * Ranks the library against a query vector. Queries that look like file names
+   * ("IMG_2041", "beach.jpg") also return name matches, first.
+   */
+  async search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
+    await this.#ready;
+    const exclude = new Set(filter?.excludeIds ?? []);
+    const passes = (id: string) => this.#passes(id, filter, exclude);
+    const hits: SearchHit[] = [];
+    const seen = new Map<string, SearchHit>();
+    if (text && looksLikeFileName(text)) {
+      const byName = [...this.#assets]
+        .filter(([id]) => passes(id))
+        .map(([id, a]) => ({ id, s: nameMatchScore(text, a.name) }))
+        .filter((m) => m.s > 0)
+        .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id))
+        .slice(0, k);
+      for (const m of byName) {
+        const hit: SearchHit = { id: m.id, score: null, nameMatch: true };
+        seen.set(m.id, hit);
+        hits.push(hit);
+      }
+    }
+    const index = this.#index;
+    if (query && index && index.size > 0) {
+      const needsFilter = !!filter && (filter.type || filter.addedFromMs !== undefined || filter.addedToMs !== undefined || exclude.size > 0);
+      const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), ...(needsFilter ? { filter: passes } : {}) });
+      for (const r of ranked) {
+        const named = seen.get(r.id);
+        if (named) named.score = r.score;
+        else if (hits.length < k) hits.push({ id: r.id, score: r.score, nameMatch: false });
+      }
+      for (const h of hits) {
+        const frames = this.#framesByVideo.get(h.id);
+        if (frames?.length) h.moments = bestMoments(query, frames, MOMENTS_PER_VIDEO);
+      }
+    }
+    return hits;
+  }
+
+  /** Scores of a random sample of the library against the query, for the relevance cut-off. */
+  async sampleScores(query: Float32Array): Promise<number[]> {
+    const size = this.#index?.size ?? 0;
+    if (this.#sample.length < Math.min(SAMPLE_SIZE, size) || size > this.#sampledAtSize * 1.25) {
+      // Asset ids are random UUIDs, so the first vectors by key are a fair random sample of the library.
+      this.#sample = await this.#db.firstVectors(this.#modelKey, SAMPLE_SIZE);
+      this.#sampledAtSize = this.#index?.size ?? 0;
+    }
+    return this.#sample.map((v) => dotAt(v, 0, query, 0, v.length));
+  }
+
+  /** Duplicate groups of the library in three tiers (duplicate-scan.ts); cancelScan() stops it. */
+  async duplicateGroups(similarMinCosine = SIMILAR_MIN_COSINE, onProgress?: (p: RebuildProgress) => void): Promise<DuplicateReport> {
+    const scan = ++this.#scansStarted;
+    await this.#ready;
+    const [assets, refused] = await Promise.all([this.#db.allAssets(), this.#db.refusedDuplicateJobs()]);
+    return scanDuplicates({
+      index: this.#index,
+      assets,
+      refused,
+      framesOf: (id) => this.#framesByVideo.get(id)?.map((f) => f.vector),
+      similarMinCosine,
+      sliceMs: this.#scanSliceMs,
+      onProgress,
+      stopped: () => this.#scansStopped >= scan,
+    });
+  }
+
+  /** Stops the running duplicate scan at its next slice: its call rejects with a StoppedError. */
+  cancelScan(): void {
+    this.#scansStopped = this.#scansStarted;
+  }
+
+  /** Saves the snapshot now (when this tab is the writer). */
+  flush(): Promise<void> {
+    return this.#save();
+  }
+
+  /** This tab runs the import (and so keeps the saved index); a new writer saves what it has. */
+  setWriter(isWriter: boolean): void {
+    this.#writer = isWriter;
+    if (isWriter) this.#scheduleSave();
+  }
+
+  status(): { kind: IndexKind; size: number } {
+    return { kind: this.#index?.kind ?? 'exact', size: this.#index?.size ?? 0 };
+  }
+
+  #addFrames(records: FrameEmbeddingRecord[]): void {
+    for (const r of records.sort((a, b) => a.frameIndex - b.frameIndex)) {
+      const list = this.#framesByVideo.get(r.assetId) ?? [];
+      list.push({ timestampSec: r.timestampSec, vector: r.vector });
+      this.#framesByVideo.set(r.assetId, list);
+    }
+  }
+
+  #passes(id: string, f: SearchFilter | undefined, exclude: Set<string>): boolean {
+    if (exclude.has(id)) return false;
+    if (!f) return true;
+    const a = this.#assets.get(id);
+    if (!a) return false;
+    if (f.type && a.type !== f.type) return false;
+    if (f.addedFromMs !== undefined && a.addedAt < f.addedFromMs) return false;
+    if (f.addedToMs !== undefined && a.addedAt > f.addedToMs) return false;
+    return true;
+  }
+
+  /** Streams the stored vectors of this model into a new index, in chunks, reporting progress. */
+  async #rebuild(onProgress?: (p: RebuildProgress) => void): Promise<VectorIndex | null> {
+    const db = this.#db;
+    const modelKey = this.#modelKey;
+    const total = await db.countEmbeddings(modelKey);
+    const first = total > 0 ? await db.firstEmbedding(modelKey) : undefined;
+    if (!first) return null;
+    // Created before the cursor opens: awaiting anything but IndexedDB inside it would end the transaction.
+    const built = await createIndex(this.#kindFor(total), first.vector.length, modelKey);
+    let done = 0;
+    let chunk: Array<{ id: string; vector: Float32Array }> = [];
+    const flush = () => {
+      built.addMany(chunk);
+      done += chunk.length;
+      chunk = [];
+      onProgress?.({ done, total });
+    };
+    await db.forEachEmbedding(modelKey, (id, vector) => {
+      chunk.push({ id, vector });
+      if (chunk.length >= REBUILD_CHUNK) flush();
+    });
+    if (chunk.length) flush();
+    return built;
+  }
+
+  async #addStoredNow(ids: string[]): Promise<number> {
+    const { rows, frames } = await this.#db.readStoredItems(ids);
+    this.#addFrames(frames.filter((f) => f.modelId === this.#modelKey));
+    const items: Array<{ id: string; vector: Float32Array }> = [];
+    for (const [asset, embedding] of rows) {
+      if (!asset || !embedding || embedding.modelId !== this.#modelKey) continue;
+      this.#assets.set(asset.id, { name: asset.name, type: asset.type, addedAt: asset.addedAt });
+      items.push({ id: asset.id, vector: embedding.vector });
+    }
+    if (items.length === 0) return this.#index?.size ?? 0;
+    this.#index ??= await createIndex('exact', items[0]!.vector.length, this.#modelKey);
+    this.#index.addMany(items);
+    if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) this.#index = await this.#rebuild();
+    this.#scheduleSave();
+    return this.#index?.size ?? 0;
+  }
+
+  async #save(): Promise<void> {
+    clearTimeout(this.#saveTimer);
+    // Nothing to save before the first init opened the library.
+    if (!this.#writer || !this.#storage) return;
+    const index = this.#index;
+    // An exact index is the stored vectors themselves: rebuilding it costs what restoring would.
+    if (!index || index.kind === 'exact') {
+      await this.#db.deleteIndexSnapshot(SNAPSHOT);
+      return;
+    }
+    const bytes = await index.serialize();
+    await this.#db.putIndexSnapshot({ name: SNAPSHOT, modelKey: this.#modelKey, kind: index.kind, count: index.size, bytes, savedAt: Date.now() });
+  }
+
+  #scheduleSave(): void {
+    clearTimeout(this.#saveTimer);
+    // After the index is open: a save in the middle of a rebuild would see no index and drop the snapshot.
+    this.#saveTimer = setTimeout(() => void this.#ready.then(() => this.#save()), this.#saveDelayMs);
+  }
+}

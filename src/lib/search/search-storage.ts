@@ -1,0 +1,57 @@
+// What the library index reads and keeps, as functions bound to one library database: the
+// stored vectors of a model, the saved index snapshot, and the records the duplicate report lists.
+// The index worker binds them to IndexedDB; unit tests bind them to fake-indexeddb.
+import type { Db } from '../db/db';
+import { assetSummaries, frameEmbeddingsForModel } from '../db/repo';
+import {
+  allAssets,
+  countEmbeddings,
+  deleteIndexSnapshot,
+  firstEmbedding,
+  firstVectors,
+  forEachEmbedding,
+  getIndexSnapshot,
+  putIndexSnapshot,
+  readStoredItems,
+  refusedDuplicateJobs,
+  vectorOfAsset,
+} from '../db/search-repo';
+import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotRecord, JobRecord } from '../db/schema';
+
+export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt'>;
+
+export interface SearchStorage {
+  assetSummaries(): Promise<AssetSummary[]>;
+  frameEmbeddingsForModel(modelKey: string): Promise<FrameEmbeddingRecord[]>;
+  countEmbeddings(modelKey: string): Promise<number>;
+  firstEmbedding(modelKey: string): Promise<EmbeddingRecord | undefined>;
+  /** `visit` runs synchronously inside one cursor (see db/search-repo.ts). */
+  forEachEmbedding(modelKey: string, visit: (id: string, vector: Float32Array) => void): Promise<void>;
+  firstVectors(modelKey: string, limit: number): Promise<Float32Array[]>;
+  vectorOfAsset(id: string, modelKey: string): Promise<Float32Array | null>;
+  readStoredItems(ids: readonly string[]): ReturnType<typeof readStoredItems>;
+  getIndexSnapshot(name: IndexSnapshotRecord['name']): Promise<IndexSnapshotRecord | undefined>;
+  putIndexSnapshot(snapshot: IndexSnapshotRecord): Promise<void>;
+  deleteIndexSnapshot(name: IndexSnapshotRecord['name']): Promise<void>;
+  allAssets(): Promise<AssetRecord[]>;
+  refusedDuplicateJobs(): Promise<JobRecord[]>;
+}
+
+/** The search repository functions of `db`. */
+export function librarySearchStorage(db: Db): SearchStorage {
+  return {
+    assetSummaries: () => assetSummaries(db),
+    frameEmbeddingsForModel: (modelKey) => frameEmbeddingsForModel(db, modelKey),
+    countEmbeddings: (modelKey) => countEmbeddings(db, modelKey),
+    firstEmbedding: (modelKey) => firstEmbedding(db, modelKey),
+    forEachEmbedding: (modelKey, visit) => forEachEmbedding(db, modelKey, visit),
+    firstVectors: (modelKey, limit) => firstVectors(db, modelKey, limit),
+    vectorOfAsset: (id, modelKey) => vectorOfAsset(db, id, modelKey),
+    readStoredItems: (ids) => readStoredItems(db, ids),
+    getIndexSnapshot: (name) => getIndexSnapshot(db, name),
+    putIndexSnapshot: (snapshot) => putIndexSnapshot(db, snapshot),
+    deleteIndexSnapshot: (name) => deleteIndexSnapshot(db, name),
+    allAssets: () => allAssets(db),
+    refusedDuplicateJobs: () => refusedDuplicateJobs(db),
+  };
+}

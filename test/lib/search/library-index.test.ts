@@ -1,0 +1,291 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import { randomUnit, rng } from '../../helpers/random';
+import type { Db } from '../../../src/lib/db/db';
+import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
+import { getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
+import { l2Normalize } from '../../../src/lib/core/vector';
+import { StoppedError } from '../../../src/lib/core/slices';
+import { LibraryIndex, type LibraryIndexOptions } from '../../../src/lib/search/library-index';
+import { librarySearchStorage, type SearchStorage } from '../../../src/lib/search/search-storage';
+
+const DIM = 16;
+const MODEL = 'fixture@q8';
+const OTHER_MODEL = 'other@fp32';
+const dbs = libraryDbs('library-index');
+const r = rng(7);
+
+interface Item {
+  id: string;
+  vector: Float32Array;
+  name?: string;
+  type?: AssetType;
+  addedAt?: number;
+  model?: string;
+  /** Video keyframes: [timestampSec, vector]. */
+  frames?: Array<[number, Float32Array]>;
+}
+
+function randomPHash(): string {
+  return Array.from({ length: 16 }, () => Math.floor(r() * 16).toString(16)).join('');
+}
+
+/** A unit vector at cosine about 1 − noise²/2 from `v`. */
+function near(v: Float32Array, noise = 0.05): Float32Array {
+  const n = randomUnit(r, DIM);
+  return l2Normalize(Float32Array.from(v, (x, i) => x + noise * n[i]!));
+}
+
+async function store(db: Db, items: Item[]): Promise<void> {
+  const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings'], 'readwrite');
+  for (const { id, vector, name = `${id}.jpg`, type = 'image', addedAt = 1, model = MODEL, frames = [] } of items) {
+    const asset: AssetRecord = { id, name, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1000, sha256: id, pHash: randomPHash(), width: 10, height: 10, addedAt, status: 'ready', blobLocation: 'idb' };
+    void tx.objectStore('assets').put(asset);
+    void tx.objectStore('embeddings').put({ id, modelId: model, dim: DIM, vector });
+    frames.forEach(([timestampSec, v], frameIndex) => {
+      void tx.objectStore('frameEmbeddings').put({ id: `${id}#${frameIndex}`, assetId: id, frameIndex, timestampSec, modelId: model, dim: DIM, vector: v });
+    });
+  }
+  await tx.done;
+}
+
+function randomItems(prefix: string, count: number): Item[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${String(i).padStart(3, '0')}`, vector: randomUnit(r, DIM) }));
+}
+
+/** Repository functions over `db`, counting snapshot writes. */
+function countingStorage(db: Db): SearchStorage & { snapshotsPut: number } {
+  const storage = librarySearchStorage(db);
+  const counted = {
+    ...storage,
+    snapshotsPut: 0,
+    async putIndexSnapshot(s: Parameters<SearchStorage['putIndexSnapshot']>[0]) {
+      counted.snapshotsPut++;
+      await storage.putIndexSnapshot(s);
+    },
+  };
+  return counted;
+}
+
+/** HNSW from the first item on, so small libraries save snapshots as large ones do. */
+const hnswAlways: LibraryIndexOptions = { kindFor: () => 'hnsw' };
+
+describe('LibraryIndex: open', () => {
+  it('rebuilds without a snapshot, saves it as the writer, and the next open restores it with the same answers', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 40);
+    await store(db, items);
+    const writer = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    writer.setWriter(true);
+    const progress: number[] = [];
+    const first = await writer.init(MODEL, (p) => progress.push(p.done));
+    expect(first).toMatchObject({ kind: 'hnsw', size: 40, origin: 'rebuilt', reason: 'no saved index' });
+    expect(progress.at(-1)).toBe(40);
+    expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(40);
+
+    const reopened = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    const second = await reopened.init(MODEL);
+    expect(second).toMatchObject({ kind: 'hnsw', size: 40, origin: 'restored', reason: 'saved index matches the library' });
+    const query = items[13]!.vector;
+    expect(await reopened.search(query, '', 5)).toEqual(await writer.search(query, '', 5));
+    expect((await reopened.search(query, '', 5))[0]!.id).toBe('a013');
+  });
+
+  it('rebuilds when the snapshot counts other items than the library, was made for another model, or is unreadable', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 20));
+    const writer = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    writer.setWriter(true);
+    await writer.init(MODEL);
+
+    await store(db, randomItems('b', 1));
+    const outOfDate = await new LibraryIndex(librarySearchStorage(db), hnswAlways).init(MODEL);
+    expect(outOfDate).toMatchObject({ origin: 'rebuilt', size: 21, reason: 'saved index has 20 items, the library 21' });
+
+    await store(db, randomItems('c', 5).map((item) => ({ ...item, model: OTHER_MODEL })));
+    const otherModel = await new LibraryIndex(librarySearchStorage(db), hnswAlways).init(OTHER_MODEL);
+    expect(otherModel).toMatchObject({ origin: 'rebuilt', size: 5, reason: `saved index was made for ${MODEL}` });
+
+    const snapshot = (await getIndexSnapshot(db, 'assets'))!;
+    await putIndexSnapshot(db, { ...snapshot, count: 21, bytes: snapshot.bytes.slice(0, 40) });
+    const damaged = await new LibraryIndex(librarySearchStorage(db), hnswAlways).init(MODEL);
+    expect(damaged.origin).toBe('rebuilt');
+    expect(damaged.reason).toMatch(/^saved index unreadable \(/);
+    expect(damaged.size).toBe(21);
+  });
+
+  it('loads a small library into an exact index and keeps no snapshot of it; an empty library opens empty', async () => {
+    const db = await dbs.open();
+    const empty = new LibraryIndex(librarySearchStorage(db));
+    expect(await empty.init(MODEL)).toMatchObject({ kind: 'exact', size: 0, origin: 'empty' });
+    await store(db, randomItems('a', 12));
+    const index = new LibraryIndex(librarySearchStorage(db));
+    index.setWriter(true);
+    expect(await index.init(MODEL)).toMatchObject({ kind: 'exact', size: 12, origin: 'loaded' });
+    expect(await getIndexSnapshot(db, 'assets')).toBeUndefined();
+  });
+});
+
+describe('LibraryIndex: saving', () => {
+  it('only the writer tab saves the snapshot; a burst of adds is saved once, after the delay', async () => {
+    const name = dbs.uniqueName();
+    const db = await dbs.open(name);
+    await store(db, randomItems('a', 10));
+    const readerStorage = countingStorage(await dbs.open(name));
+    const reader = new LibraryIndex(readerStorage, { ...hnswAlways, saveDelayMs: 5 });
+    await reader.init(MODEL);
+    await store(db, randomItems('b', 3));
+    await reader.addStored(['b000', 'b001', 'b002']);
+    await reader.flush();
+    expect(readerStorage.snapshotsPut).toBe(0);
+    expect(await getIndexSnapshot(db, 'assets')).toBeUndefined();
+
+    const writerStorage = countingStorage(db);
+    const writer = new LibraryIndex(writerStorage, { ...hnswAlways, saveDelayMs: 5 });
+    await writer.init(MODEL);
+    expect(writerStorage.snapshotsPut).toBe(0);
+    writer.setWriter(true);
+    await vi.waitFor(() => expect(writerStorage.snapshotsPut).toBe(1));
+    await store(db, randomItems('c', 3));
+    for (const id of ['c000', 'c001', 'c002']) void writer.addStored([id]);
+    await vi.waitFor(async () => expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(16));
+    expect(writerStorage.snapshotsPut).toBe(2);
+    expect(readerStorage.snapshotsPut).toBe(0);
+  });
+});
+
+describe('LibraryIndex: changes', () => {
+  it('add, remove and restore keep search and status right', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 10));
+    const index = new LibraryIndex(librarySearchStorage(db));
+    await index.init(MODEL);
+    const added = { id: 'new', vector: randomUnit(r, DIM), name: 'IMG_2041.jpg' };
+    await store(db, [added]);
+
+    expect(await index.addStored(['new', 'never-stored'])).toBe(11);
+    expect(index.status()).toEqual({ kind: 'exact', size: 11 });
+    expect((await index.search(added.vector, '', 3))[0]).toMatchObject({ id: 'new', nameMatch: false });
+    expect([...((await index.vectorOf('new')) ?? [])]).toEqual([...added.vector]);
+
+    expect(await index.remove(['new'])).toBe(10);
+    expect(index.status().size).toBe(10);
+    const afterRemove = await index.search(added.vector, 'IMG_2041', 20);
+    expect(afterRemove.map((h) => h.id)).not.toContain('new');
+    expect(afterRemove).toHaveLength(10);
+
+    expect(await index.restore(['new'])).toBe(11);
+    const afterRestore = await index.search(added.vector, 'IMG_2041', 3);
+    expect(afterRestore[0]).toMatchObject({ id: 'new', nameMatch: true });
+    expect(afterRestore[0]!.score).toBeCloseTo(1, 5);
+  });
+
+  it('switches the index kind when added items take the library past the rule', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 8));
+    const index = new LibraryIndex(librarySearchStorage(db), { kindFor: (size) => (size >= 10 ? 'hnsw' : 'exact') });
+    expect((await index.init(MODEL)).kind).toBe('exact');
+    const added = randomItems('b', 4);
+    await store(db, added);
+    expect(await index.addStored(added.map((item) => item.id))).toBe(12);
+    expect(index.status()).toEqual({ kind: 'hnsw', size: 12 });
+    expect((await index.search(added[3]!.vector, '', 1))[0]!.id).toBe('b003');
+  });
+});
+
+describe('LibraryIndex: search', () => {
+  it('a file-name query returns the name matches first, then the closest vectors', async () => {
+    const db = await dbs.open();
+    const query = randomUnit(r, DIM);
+    await store(db, [
+      ...randomItems('a', 10),
+      { id: 'closest', vector: near(query, 0.01), name: 'sunset.jpg' },
+      { id: 'named', vector: randomUnit(r, DIM), name: 'IMG_2041.JPG' },
+      { id: 'prefix', vector: randomUnit(r, DIM), name: 'IMG_2041 (1).jpg' },
+    ]);
+    const index = new LibraryIndex(librarySearchStorage(db));
+    await index.init(MODEL);
+    const hits = await index.search(query, 'img_2041', 4);
+    expect(hits.slice(0, 2).map((h) => [h.id, h.nameMatch])).toEqual([['named', true], ['prefix', true]]);
+    expect(hits[2]).toMatchObject({ id: 'closest', nameMatch: false });
+    expect(hits).toHaveLength(4);
+    // Words that do not look like a file name do not match names.
+    expect((await index.search(query, 'sunset', 1)).map((h) => [h.id, h.nameMatch])).toEqual([['closest', false]]);
+    // A name query without a vector (the model still loading) gives name matches only.
+    expect((await index.search(null, 'IMG_2041.JPG', 5)).map((h) => [h.id, h.score])).toEqual([['named', null]]);
+  });
+
+  it('filters by type, added date and left-out ids, and points videos at their best moments', async () => {
+    const db = await dbs.open();
+    const query = randomUnit(r, DIM);
+    await store(db, [
+      { id: 'photo-old', vector: near(query), addedAt: 1000 },
+      { id: 'photo-new', vector: near(query), addedAt: 3000 },
+      { id: 'photo-far', vector: randomUnit(r, DIM), addedAt: 2000 },
+      { id: 'video', vector: near(query, 0.3), type: 'video', addedAt: 2000, frames: [[0, randomUnit(r, DIM)], [4, near(query, 0.01)], [8, randomUnit(r, DIM)]] },
+    ]);
+    const index = new LibraryIndex(librarySearchStorage(db));
+    await index.init(MODEL);
+    const ids = async (filter: Parameters<LibraryIndex['search']>[3]) => (await index.search(query, '', 10, filter)).map((h) => h.id).sort();
+    expect(await ids({ type: 'video' })).toEqual(['video']);
+    expect(await ids({ type: 'image' })).toEqual(['photo-far', 'photo-new', 'photo-old']);
+    expect(await ids({ addedFromMs: 2000 })).toEqual(['photo-far', 'photo-new', 'video']);
+    expect(await ids({ addedFromMs: 1500, addedToMs: 2500 })).toEqual(['photo-far', 'video']);
+    expect(await ids({ excludeIds: ['photo-old', 'video'] })).toEqual(['photo-far', 'photo-new']);
+    const [video] = await index.search(query, '', 1, { type: 'video' });
+    expect(video!.moments?.[0]?.timestampSec).toBe(4);
+  });
+
+  it('scores the query against a sample of the library for the relevance cut-off', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 6);
+    await store(db, items);
+    const index = new LibraryIndex(librarySearchStorage(db));
+    await index.init(MODEL);
+    const scores = await index.sampleScores(items[2]!.vector);
+    expect(scores).toHaveLength(6);
+    expect(scores[2]).toBeCloseTo(1, 5);
+    expect(Math.max(...scores.filter((_, i) => i !== 2))).toBeLessThan(0.9);
+  });
+});
+
+describe('LibraryIndex: duplicate scan', () => {
+  async function plantedLibrary(opts: LibraryIndexOptions = {}) {
+    const db = await dbs.open();
+    const items = randomItems('a', 60);
+    await store(db, [...items, { id: 'copy-a005', vector: near(items[5]!.vector, 0.02) }, { id: 'copy-a040', vector: near(items[40]!.vector, 0.02) }]);
+    const index = new LibraryIndex(librarySearchStorage(db), opts);
+    await index.init(MODEL);
+    return index;
+  }
+  const groups = (report: { similar: Array<{ ids: string[] }> }) => report.similar.map((g) => [...g.ids].sort()).sort((a, b) => a[0]!.localeCompare(b[0]!));
+
+  it.each([
+    ['exact', {}],
+    ['hnsw', hnswAlways],
+  ] as const)('finds the planted near-copies (%s index)', async (_kind, opts) => {
+    const index = await plantedLibrary(opts);
+    const progress: number[] = [];
+    const report = await index.duplicateGroups(undefined, (p) => progress.push(p.done));
+    expect(groups(report)).toEqual([['a005', 'copy-a005'], ['a040', 'copy-a040']]);
+    expect(progress.at(-1)).toBe(62);
+  });
+
+  it('stops when cancelled, before it starts or at its next slice, and the next scan runs to the end', async () => {
+    const index = await plantedLibrary({ scanSliceMs: 0 });
+    const cancelledAtOnce = index.duplicateGroups();
+    index.cancelScan();
+    await expect(cancelledAtOnce).rejects.toBeInstanceOf(StoppedError);
+
+    let slices = 0;
+    const cancelledMidway = index.duplicateGroups(undefined, () => {
+      slices++;
+      index.cancelScan();
+    });
+    await expect(cancelledMidway).rejects.toBeInstanceOf(StoppedError);
+    expect(slices).toBe(1);
+
+    expect(groups(await index.duplicateGroups())).toHaveLength(2);
+  });
+});
