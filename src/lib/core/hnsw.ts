@@ -889,7 +889,11 @@ export class Hnsw implements VectorIndex {
       bad(`bad entry point ${entry} / max level ${maxLevel} for ${n} nodes`);
     }
 
+    // The index takes each section once it is checked; a bad section throws and the index is dropped.
     const index = new Hnsw(dim, d.modelKey, params);
+    index.#entry = entry;
+    index.#maxLevel = maxLevel;
+    index.#rngState = rngState;
     const levels = new Uint8Array(buf, at + layout.levels, n).slice();
     const upperOffset = new Int32Array(n);
     let upperUsed = 0;
@@ -919,6 +923,8 @@ export class Hnsw implements VectorIndex {
     let marked = 0;
     for (let node = 0; node < n; node++) marked += (deleted[node >>> 5]! >>> (node & 31)) & 1;
     if (marked !== deletedCount) bad(`deleted bitset marks ${marked} nodes, header says ${deletedCount}`);
+    index.#deleted = deleted;
+    index.#deletedCount = deletedCount;
     const nodeOfId = new Uint32Array(buf, at + layout.nodeOfId, d.count);
     const nodeToId = new Array<string | undefined>(n).fill(undefined);
     const idToNode = new Map<string, number>();
@@ -937,13 +943,8 @@ export class Hnsw implements VectorIndex {
     index.#upperOffset = upperOffset;
     index.#upper = upper;
     index.#upperLength = upperLength;
-    index.#deleted = deleted;
-    index.#deletedCount = deletedCount;
     index.#nodeToId = nodeToId;
     index.#idToNode = idToNode;
-    index.#entry = entry;
-    index.#maxLevel = maxLevel;
-    index.#rngState = rngState;
     return index;
   }
 }

@@ -145,6 +145,21 @@ function checkBins(fn: string, bins: HsvBins): void {
 }
 
 /**
+ * Checks `bins` and `sampleStep` (RangeError naming `fn`), then builds the
+ * three channel lookup tables and the zeroed bins.h·bins.s·bins.v counts.
+ */
+function histogramTables(fn: string, bins: HsvBins, sampleStep: number) {
+  checkBins(fn, bins);
+  checkStep(fn, sampleStep);
+  return {
+    hTab: binTable(bins.h, HUE_RANGE),
+    sTab: binTable(bins.s, 256),
+    vTab: binTable(bins.v, 256),
+    counts: new Float32Array(bins.h * bins.s * bins.v),
+  };
+}
+
+/**
  * L2-normalises counts in place like `cv2.normalize(hist, hist)` (defaults
  * alpha = 1, NORM_L2): the norm is taken in float64 (exact for integer
  * counts), scale = 1/‖c‖₂ is rounded to float32 and each bin is c·scale
@@ -190,12 +205,7 @@ function l2NormalizeCounts(counts: Float32Array): Float32Array {
  */
 export function hsvHistogram(hsv: Uint8Array, bins: HsvBins = HSV_BINS, sampleStep = 1): Float32Array {
   if (hsv.length % 3 !== 0) throw new RangeError(`hsvHistogram: length ${hsv.length} is not a multiple of 3`);
-  checkBins('hsvHistogram', bins);
-  checkStep('hsvHistogram', sampleStep);
-  const hTab = binTable(bins.h, HUE_RANGE);
-  const sTab = binTable(bins.s, 256);
-  const vTab = binTable(bins.v, 256);
-  const counts = new Float32Array(bins.h * bins.s * bins.v);
+  const { hTab, sTab, vTab, counts } = histogramTables('hsvHistogram', bins, sampleStep);
   const stride = sampleStep * 3;
   for (let o = 0; o < hsv.length; o += stride) {
     const hb = hTab[hsv[o]!]!;
@@ -227,12 +237,7 @@ export function hsvHistogramFromRgba(
   sampleStep = 1,
 ): Float32Array {
   const pixelCount = checkRgba('hsvHistogramFromRgba', rgba, width, height);
-  checkBins('hsvHistogramFromRgba', bins);
-  checkStep('hsvHistogramFromRgba', sampleStep);
-  const hTab = binTable(bins.h, HUE_RANGE);
-  const sTab = binTable(bins.s, 256);
-  const vTab = binTable(bins.v, 256);
-  const counts = new Float32Array(bins.h * bins.s * bins.v);
+  const { hTab, sTab, vTab, counts } = histogramTables('hsvHistogramFromRgba', bins, sampleStep);
   const px = new Uint8Array(3);
   for (let i = 0; i < pixelCount; i += sampleStep) {
     const j = i * 4;

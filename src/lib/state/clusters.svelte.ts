@@ -1,9 +1,9 @@
 import type { Clusterer, ClusterSummary } from '../clients/clusterer';
-import type { Namer, NamingEvent } from '../clients/namer';
+import type { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
-import { forgetKey, loadNamingSettings, saveNamingSettings, type NamingSettings } from '../db/naming-settings';
 import type { ClusterNameSource } from '../db/schema';
 import { nameInText } from '../core/display-name';
+import { NamingState } from './naming.svelte';
 
 export interface ClusterCard {
   id: string;
@@ -26,15 +26,6 @@ export interface MemberItem {
   thumbUrl: string;
 }
 
-export interface NamingState {
-  running: boolean;
-  /** Requests sent to the VLM in this run, retries included. */
-  requests: number;
-  named: number;
-  failed: number;
-  message: string;
-}
-
 /** What the cluster views need from the rest of the library. */
 export interface ClusterHost {
   thumbUrl(id: string): Promise<string>;
@@ -51,8 +42,8 @@ const RELOAD_DELAY_MS = 1500;
 export const MIN_SHOWN_CLUSTER_SIZE = 2;
 
 /**
- * Clusters and their names. Clustering runs in its worker; naming with the user's Gemini key in
- * the naming worker, one request per cluster; this class keeps what the views show.
+ * Clusters and their names. Clustering runs in its worker; this class keeps what the views show.
+ * Naming with the user's Gemini key is `naming`, which shows the names it stores through this class.
  */
 export class ClusterState {
   cards = $state.raw<ClusterCard[]>([]);
@@ -61,14 +52,9 @@ export class ClusterState {
   progress = $state<{ done: number; total: number; phase: string } | null>(null);
   openId = $state<string | null>(null);
   members = $state.raw<MemberItem[]>([]);
-  naming = $state<NamingState>({ running: false, requests: 0, named: 0, failed: 0, message: '' });
-  namingSettings = $state<{ hasKey: boolean; model: string; baseUrl: string }>({ hasKey: false, model: 'gemini-2.5-flash', baseUrl: '' });
+  readonly naming: NamingState;
 
-  #db: Db | null = null;
   #clusterer: Clusterer | null = null;
-  #namer: Namer | null = null;
-  /** The naming worker carries the Gemini SDK: started on the first "Name clusters", not before. */
-  #makeNamer: (() => Namer) | null = null;
   #host: ClusterHost;
   #seq = 0;
   #showSeq = 0;
@@ -80,6 +66,7 @@ export class ClusterState {
 
   constructor(host: ClusterHost) {
     this.#host = host;
+    this.naming = new NamingState({ announce: (text) => host.announce(text), show: (list) => this.#show(list) });
   }
 
   get visible(): ClusterCard[] {
@@ -95,12 +82,9 @@ export class ClusterState {
   }
 
   async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer, modelKey: string): Promise<void> {
-    this.#db = db;
     this.#clusterer = clusterer;
-    this.#makeNamer = makeNamer;
     this.#modelKey = modelKey;
-    const s = await loadNamingSettings(db);
-    this.namingSettings = { hasKey: !!s.apiKey, model: s.model, baseUrl: s.baseUrl ?? '' };
+    await this.naming.attach(db, clusterer, makeNamer);
     // Automatic names computed in the background (after new photos arrive) reach the view this way.
     await clusterer.watch((list) => {
       if (this.#clusterer === clusterer) void this.#show(list);
@@ -127,8 +111,8 @@ export class ClusterState {
   }
 
   detach(): void {
-    this.#namer?.terminate();
-    this.#clusterer = this.#namer = this.#makeNamer = null;
+    this.naming.detach();
+    this.#clusterer = null;
     this.#pending.clear();
   }
 
@@ -227,70 +211,6 @@ export class ClusterState {
   async setHidden(id: string, hidden: boolean): Promise<void> {
     await this.#edit(() => this.#clusterer!.setHidden(id, hidden));
     if (hidden && this.openId === id) await this.openCluster(null);
-  }
-
-  async saveNamingSettings(settings: Partial<NamingSettings>): Promise<void> {
-    if (!this.#db) return;
-    try {
-      const next = await saveNamingSettings(this.#db, settings);
-      this.namingSettings = { hasKey: !!next.apiKey, model: next.model, baseUrl: next.baseUrl ?? '' };
-      this.#host.announce('Cluster naming settings saved');
-    } catch (err) {
-      this.#host.announce(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  async forgetKey(): Promise<void> {
-    if (!this.#db) return;
-    this.#namer?.cancel();
-    await forgetKey(this.#db);
-    this.namingSettings = { ...this.namingSettings, hasKey: false };
-    this.#host.announce('Gemini API key removed from this device');
-  }
-
-  /** One request per cluster that needs a name; names appear as they arrive. */
-  async nameWithGemini(force = false): Promise<void> {
-    if (!this.#db || !this.#clusterer || !this.#makeNamer || this.naming.running) return;
-    const settings = await loadNamingSettings(this.#db);
-    if (!settings.apiKey) {
-      this.naming = { ...this.naming, message: 'Add your Gemini API key in Settings first.' };
-      return;
-    }
-    const requests = await this.#clusterer.namingRequests(force);
-    if (!requests.length) {
-      this.naming = { running: false, requests: 0, named: 0, failed: 0, message: 'Every cluster already has a name.' };
-      return;
-    }
-    this.naming = { running: true, requests: 0, named: 0, failed: 0, message: `Naming ${requests.length} clusters…` };
-    const clusterer = this.#clusterer;
-    this.#namer ??= this.#makeNamer();
-    let applying: Promise<unknown> = Promise.resolve();
-    const onEvent = (e: NamingEvent) => {
-      if (e.type === 'request') this.naming = { ...this.naming, requests: e.count };
-      else if (e.type === 'named') {
-        applying = applying.then(async () => {
-          const next = await clusterer.applyName({ clusterId: e.clusterId, membershipHash: e.membershipHash, name: e.name, description: e.description });
-          if (next) await this.#show(next);
-          this.naming = { ...this.naming, named: this.naming.named + 1 };
-          this.#host.announce(`Named “${nameInText(e.name)}”`);
-        });
-      } else if (e.type === 'failed') this.naming = { ...this.naming, failed: this.naming.failed + 1 };
-      else if (e.type === 'stopped') this.naming = { ...this.naming, message: e.message };
-    };
-    try {
-      const summary = await this.#namer.nameClusters(
-        { apiKey: settings.apiKey, model: settings.model, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) },
-        requests,
-        onEvent,
-      );
-      await applying;
-      const message = summary.message ?? `Named ${summary.named} of ${requests.length} clusters with ${summary.requests} request${summary.requests === 1 ? '' : 's'}`;
-      this.naming = { running: false, requests: summary.requests, named: summary.named, failed: summary.failed, message };
-    } catch (err) {
-      await applying;
-      this.naming = { ...this.naming, running: false, message: `Naming stopped: ${err instanceof Error ? err.message : String(err)}` };
-    }
-    this.#host.announce(this.naming.message);
   }
 
   async #edit(fn: () => Promise<ClusterSummary[]>): Promise<void> {
