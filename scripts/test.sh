@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: fixtures -> unit tests (vitest) -> type check -> layering rules -> find browser -> vite build -> e2e.
+# `npm test`: fixtures (model, photos; then, with a browser, videos and the bad-input corpus, which some unit tests
+# read) -> unit tests (vitest) -> type check -> layering rules -> vite build -> e2e.
 # Always ends with ONE line "N passed, N failed, N skipped" (unit + e2e; a stage
 # that breaks before reporting counts as 1 failed). Exits non-zero if anything
 # failed or if no test ran. Whole run is kept under TEST_BUDGET_SECS (default 570).
@@ -108,6 +109,25 @@ fi
 run_limited "$(time_left 60)" node scripts/make-fixture-images.mjs ||
   problem "fixture images: node scripts/make-fixture-images.mjs failed"
 
+# ------------------------------------------------------------- browser
+log "browser"
+if CHROME_PATH=$(run_limited "$(time_left 300)" bash scripts/find-browser.sh); then
+  export CHROME_PATH
+  echo "using $CHROME_PATH"
+  have_browser=1
+else
+  problem "e2e: no Chromium/Chrome (see message above)"
+  have_browser=0
+fi
+
+# Test videos are encoded in the browser (no system ffmpeg on a fresh machine).
+if ((have_browser)); then
+  run_limited "$(time_left 180)" node scripts/make-fixture-videos.mjs --if-missing ||
+    problem "fixture videos: node scripts/make-fixture-videos.mjs --if-missing failed"
+fi
+# Hostile-input corpus; its video cases are cut from the fixture videos above.
+run_limited "$(time_left 60)" node scripts/make-bad-inputs.mjs || problem "bad-input corpus: node scripts/make-bad-inputs.mjs failed"
+
 # ------------------------------------------------------------- unit tests
 log "unit tests (vitest)"
 VITEST_JSON="$RESULTS_DIR/vitest.json"
@@ -133,25 +153,6 @@ run_limited "$(time_left 120)" npx --no -- svelte-check --tsconfig ./tsconfig.js
 log "layering rules (dependency-cruiser)"
 run_limited "$(time_left 120)" node scripts/check-layers.mjs ||
   problem "layers: an import breaks the layering rules in .dependency-cruiser.cjs (see above)"
-
-# ------------------------------------------------------------- browser
-log "browser"
-if CHROME_PATH=$(run_limited "$(time_left 300)" bash scripts/find-browser.sh); then
-  export CHROME_PATH
-  echo "using $CHROME_PATH"
-  have_browser=1
-else
-  problem "e2e: no Chromium/Chrome (see message above)"
-  have_browser=0
-fi
-
-# Test videos are encoded in the browser (no system ffmpeg on a fresh machine).
-if ((have_browser)); then
-  run_limited "$(time_left 180)" node scripts/make-fixture-videos.mjs --if-missing ||
-    problem "fixture videos: node scripts/make-fixture-videos.mjs --if-missing failed"
-fi
-# Hostile-input corpus; its video cases are cut from the fixture videos above.
-run_limited "$(time_left 60)" node scripts/make-bad-inputs.mjs || problem "bad-input corpus: node scripts/make-bad-inputs.mjs failed"
 
 # ------------------------------------------------------------- build
 log "build (vite build)"
