@@ -112,7 +112,7 @@ export async function search(page, query, { minResults = 1, timeoutMs = 15_000 }
 /**
  * What a reload would find, read straight from storage: counts of assets, embeddings and asset
  * thumbnails (not video keyframes); assets lacking a vector, thumbnail or original file and vectors
- * lacking an asset; distinct sha256 values; jobs by status; the sorted asset ids.
+ * lacking an asset; distinct sha256 values; jobs by status; the sorted asset ids and OPFS originals.
  */
 export async function storeCounts(page) {
   return page.evaluate(async () => {
@@ -153,20 +153,8 @@ export async function storeCounts(page) {
       jobs: byStatus,
       assetIdsSorted: [...assetIds].sort(),
       assetNames: assets.map((a) => a.name).sort(),
+      /** Every file in the OPFS originals folder (named by item or job id), sorted. */
+      originalsSorted: [...originals].sort(),
     };
-  });
-}
-
-/** Names of the original files kept in the origin private file system, sorted (they are the item ids). */
-export async function storedOriginals(page) {
-  return page.evaluate(async () => {
-    const names = [];
-    try {
-      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals');
-      for await (const name of dir.keys()) names.push(name);
-    } catch {
-      /* no originals yet */
-    }
-    return names.sort();
   });
 }

@@ -2,7 +2,7 @@
 // time runs the import queue, the other hands its files over, and both show the same library.
 import assert from 'node:assert/strict';
 import { expectText, test } from './harness.mjs';
-import { closeSettings, expectCount, openApp, search, storeCounts, storedOriginals, ui, waitModelReady } from './app-helpers.mjs';
+import { closeSettings, expectCount, openApp, search, storeCounts, ui, waitModelReady } from './app-helpers.mjs';
 import { distinctPhotos } from './photos.mjs';
 
 const PER_TAB = 75;
@@ -31,7 +31,7 @@ test('tabs: two tabs importing different folders at the same moment keep every o
   assert.deepEqual(counts.withoutOriginal, [], 'every item keeps its original file');
   assert.deepEqual(counts.withoutVector, []);
   assert.deepEqual(counts.jobs, { stored: total }, 'no job ran twice: none ended as a duplicate of itself');
-  const originals = await storedOriginals(page);
+  const originals = counts.originalsSorted;
   assert.deepEqual(originals, counts.assetIdsSorted, 'exactly one original per item, none left over');
 
   // The same question gets the same answer in both tabs.
