@@ -8,12 +8,13 @@ import type { VideoApi } from './video.worker';
 import { openLibraryDb } from '../src/lib/db/db';
 import type { VideoSettings } from '../src/lib/core/video-settings';
 import { Importer } from '../src/lib/ingest/importer';
+import type { AddedToDrop } from '../src/lib/ingest/drop-staging';
 import { canvasStills } from '../src/lib/ingest/canvas-stills';
 import { libraryStorage } from '../src/lib/ingest/library-storage';
 import { IMPORT_CHANNEL, type TabMessage } from '../src/lib/ingest/tab-roles';
 import type { DroppedFile, ImageEmbedder, IngestEvent, InterruptedDrop, TabChannel } from '../src/lib/ingest/ports';
 
-export type { DroppedFile, IngestEvent, InterruptedDrop };
+export type { AddedToDrop, DroppedFile, IngestEvent, InterruptedDrop };
 
 function broadcastChannel(): TabChannel<TabMessage> | null {
   if (typeof BroadcastChannel === 'undefined') return null;
@@ -79,12 +80,12 @@ const api = {
   },
 
   /** Files picked again for a cut-off drop: only those it is missing are added. */
-  async addMissing(dropId: string, files: DroppedFile[]): Promise<{ added: number; stillMissing: number }> {
+  async addMissing(dropId: string, files: DroppedFile[]): Promise<AddedToDrop> {
     return (await importerReady).addMissing(dropId, files);
   },
 
   /** Continues a cut-off drop from its kept handles (the page has asked for read permission again). */
-  async continueDrop(dropId: string): Promise<{ added: number; stillMissing: number }> {
+  async continueDrop(dropId: string): Promise<AddedToDrop> {
     return (await importerReady).continueDrop(dropId);
   },
 

@@ -1,9 +1,9 @@
 import { proxy, transfer } from 'comlink';
-import type { DroppedFile, IngestApi, IngestEvent, InterruptedDrop } from '../../../workers/ingest.worker';
+import type { AddedToDrop, DroppedFile, IngestApi, IngestEvent, InterruptedDrop } from '../../../workers/ingest.worker';
 import type { VideoSettings } from '../core/video-settings';
 import { handle, type WorkerHandle } from './worker-handle';
 
-export type { DroppedFile, IngestEvent, InterruptedDrop };
+export type { AddedToDrop, DroppedFile, IngestEvent, InterruptedDrop };
 
 /** Hands dropped files to the ingest worker and relays its progress. */
 export class Ingester {
@@ -32,12 +32,12 @@ export class Ingester {
   }
 
   /** Files picked again for a drop a reload cut off: only the ones it is missing are added. */
-  addMissing(dropId: string, files: DroppedFile[]): Promise<{ added: number; stillMissing: number }> {
+  addMissing(dropId: string, files: DroppedFile[]): Promise<AddedToDrop> {
     return this.#w.api.addMissing(dropId, files);
   }
 
   /** Continues a cut-off drop from its kept file and folder handles. */
-  continueDrop(dropId: string): Promise<{ added: number; stillMissing: number }> {
+  continueDrop(dropId: string): Promise<AddedToDrop> {
     return this.#w.api.continueDrop(dropId);
   }
 

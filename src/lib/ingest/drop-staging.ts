@@ -6,7 +6,7 @@
  */
 import { deleteDrop, deleteJobs, getDrop, getFolder, jobsOfDrop, listDrops, putDrop, putJobs, updateJob } from '../db/repo';
 import type { DropRecord, JobRecord } from '../db/schema';
-import { matchMissing, missingEntries, newSinceLastScan } from '../core/drop-manifest';
+import { matchMissing, missingEntries, newSinceLastScan, type DropEntry } from '../core/drop-manifest';
 import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropped-folders';
 import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
@@ -19,7 +19,8 @@ const ADDING_PROGRESS_EVERY_MS = 250;
 const STORAGE_FULL_NOT_ADDED = 'not added: your browser storage is full; free up space, then drop the file again';
 
 export type Enqueued = { batchId: string; queued: number; rejected: string[] };
-export type AddedToDrop = { added: number; stillMissing: number };
+/** `missing`: the drop's files still not in after this attempt (a cut-off drop keeps listing them). */
+export type AddedToDrop = { added: number; missing: DropEntry[] };
 
 interface StageItem {
   file: File;
@@ -95,8 +96,12 @@ export class DropStaging {
     }
   }
 
-  /** Copies files into the library under one drop, holding the drop's lock meanwhile. */
-  async #stage(drop: DropRecord, items: StageItem[]): Promise<{ queued: number; rejected: string[] }> {
+  /**
+   * Copies files into the library under one drop, holding the drop's lock meanwhile. The manifest
+   * goes when the copy ends, unless `missingAfter(queued)` says files of the drop are still missing:
+   * then it stays, so they stay listed (decided under the lock, so no other tab sees it half done).
+   */
+  async #stage(drop: DropRecord, items: StageItem[], missingAfter: (queued: number) => number = () => 0): Promise<{ queued: number; rejected: string[] }> {
     const { queue, tabs, clock } = this.#o;
     await tabs.roleKnown;
     const rejected: string[] = [];
@@ -137,7 +142,7 @@ export class DropStaging {
           }
         }
         // Every file is either in or was named as not added: the manifest has done its job.
-        await deleteDrop(this.#db, drop.id).catch(() => undefined);
+        if (missingAfter(queued) === 0) await deleteDrop(this.#db, drop.id).catch(() => undefined);
       } finally {
         queue.addingEnded(taken, items.length);
       }
@@ -203,14 +208,13 @@ export class DropStaging {
   /** Files picked or found again, matched to what a cut-off drop is missing, then copied in under that drop. */
   async addToDrop(dropId: string, found: FoundFile[]): Promise<AddedToDrop> {
     const drop = await getDrop(this.#db, dropId);
-    if (!drop) return { added: 0, stillMissing: 0 };
+    if (!drop) return { added: 0, missing: [] };
     const missing = missingEntries(drop.entries, await jobsOfDrop(this.#db, dropId));
     const pairs = matchMissing(missing, found.map(candidateOf));
-    const { queued } = await this.#stage(drop, pairs.map(([entryIndex, c]) => ({ file: found[c].file, entryIndex })));
-    const stillMissing = missing.length - queued;
-    // Staging removed the manifest; keep it while files are still missing, so they stay listed.
-    if (stillMissing > 0) await putDrop(this.#db, drop);
-    return { added: queued, stillMissing };
+    const files = pairs.map(([entryIndex, c]) => ({ file: found[c].file, entryIndex }));
+    const { queued } = await this.#stage(drop, files, (n) => missing.length - n);
+    const left = queued === missing.length ? [] : missingEntries(drop.entries, await jobsOfDrop(this.#db, dropId));
+    return { added: queued, missing: left.map(({ index: _, ...entry }) => entry) };
   }
 
   /** Continues a cut-off drop from its kept handles (the page has asked for read permission again). */

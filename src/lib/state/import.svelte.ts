@@ -1,4 +1,4 @@
-import type { Ingester, IngestEvent, InterruptedDrop } from '../clients/ingester';
+import type { AddedToDrop, Ingester, IngestEvent, InterruptedDrop } from '../clients/ingester';
 import type { Db } from '../db/db';
 import { deleteFolder, failedJobs, listFolders } from '../db/repo';
 import type { StageTimings } from '../core/stage-timings';
@@ -114,8 +114,8 @@ export class ImportState {
   /** Files picked again for a cut-off drop: the ones it is missing are added, the rest ignored. */
   async addMissingFiles(dropId: string, list: File[]): Promise<void> {
     if (list.length === 0) return;
-    const { added, stillMissing } = await this.#copyIn(list.length, (ingester) => ingester.addMissing(dropId, list.map((file) => ({ file }))));
-    this.#afterDropAdded(dropId, added, stillMissing);
+    const result = await this.#copyIn(list.length, (ingester) => ingester.addMissing(dropId, list.map((file) => ({ file }))));
+    this.#afterDropAdded(dropId, result);
   }
 
   /** Must run from a click: reading the kept handles again needs the user's permission. */
@@ -126,17 +126,13 @@ export class ImportState {
       this.#host.notices.say('Shoebox was not allowed to read those files again; pick them with "Add them again" instead.');
       return;
     }
-    const { added, stillMissing } = await this.#copyIn(drop.missing.length, (ingester) => ingester.continueDrop(dropId));
-    this.#afterDropAdded(dropId, added, stillMissing);
+    const result = await this.#copyIn(drop.missing.length, (ingester) => ingester.continueDrop(dropId));
+    this.#afterDropAdded(dropId, result);
   }
 
-  #afterDropAdded(dropId: string, added: number, stillMissing: number): void {
-    const drop = this.interruptedDrops.find((d) => d.id === dropId);
-    if (stillMissing === 0) this.interruptedDrops = this.interruptedDrops.filter((d) => d.id !== dropId);
-    else if (drop) {
-      // The worker knows which ones arrived; the list is read again on the next start. Keep the count honest now.
-      this.interruptedDrops = this.interruptedDrops.map((d) => (d.id === dropId ? { ...d, missing: d.missing.slice(d.missing.length - stillMissing) } : d));
-    }
+  #afterDropAdded(dropId: string, { added, missing }: AddedToDrop): void {
+    const stillMissing = missing.length;
+    this.interruptedDrops = stillMissing === 0 ? this.interruptedDrops.filter((d) => d.id !== dropId) : this.interruptedDrops.map((d) => (d.id === dropId ? { ...d, missing } : d));
     this.#host.notices.say(
       stillMissing === 0
         ? `Added ${files(added)} again`

@@ -251,9 +251,12 @@ describe('importer: an interrupted drop', () => {
     expect(await storage.originals.get('other-tab-c', 'idb')).toBeDefined();
 
     await tab.importer.whenIdle();
-    expect(await addMissingNow(tab.importer, files)).toEqual({ added: 2, stillMissing: 0 });
+    // Only a.png picked again: c.png is still missing, named as such, and the manifest stays for it.
+    expect(await addMissingNow(tab.importer, [files[0]])).toEqual({ added: 1, missing: [entries[2]] });
+    expect(await getDrop(db, 'cut-off'), 'the manifest stays while a file is missing').toBeDefined();
+    expect(await addMissingNow(tab.importer, files)).toEqual({ added: 1, missing: [] });
     await tab.importer.whenIdle();
-    expect(await jobStatuses(db)).toMatchObject({ 'a.png': 'stored', 'b.png': 'stored' });
+    expect(await jobStatuses(db)).toMatchObject({ 'a.png': 'stored', 'b.png': 'stored', 'c.png': 'stored' });
     expect(await getDrop(db, 'cut-off'), 'the completed drop’s manifest is removed').toBeUndefined();
     await expectWholeLibrary(db, 3);
     otherTab.resolve();
