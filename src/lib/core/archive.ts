@@ -300,9 +300,21 @@ function checkAsset(r: unknown, where: string): AssetRecord {
     width: a.width as number,
     height: a.height as number,
     addedAt: a.addedAt as number,
+    // Archives written before dates taken were kept carry only the date added.
+    takenAtMs: a.addedAt as number,
+    takenAtSource: 'added',
     status: 'ready',
     blobLocation: 'idb',
   };
+  if (a.takenAtMs !== undefined) {
+    need(isNum(a.takenAtMs) && (a.takenAtSource === 'file-modified' || a.takenAtSource === 'added'), where, 'the date taken is malformed');
+    out.takenAtMs = a.takenAtMs as number;
+    out.takenAtSource = a.takenAtSource as AssetRecord['takenAtSource'];
+  }
+  if (a.favourite !== undefined) {
+    need(typeof a.favourite === 'boolean', where, 'the favourite mark is malformed');
+    if (a.favourite) out.favourite = true;
+  }
   if (a.nearDuplicateOf !== undefined) {
     const n = a.nearDuplicateOf;
     need(isObj(n) && isStr(n.id) && isStr(n.name, 1024) && isNum(n.distance), where, 'the near-duplicate note is malformed');

@@ -9,6 +9,13 @@ export type BlobLocation = 'opfs' | 'idb';
 
 export type AssetType = 'image' | 'video';
 
+/**
+ * Where an item's date taken came from, most trusted first as sources are added: until the
+ * photo's own metadata is read, the file's last-modified time (what a camera or phone usually
+ * sets when it writes the file), else the moment the item joined the library.
+ */
+export type TakenAtSource = 'file-modified' | 'added';
+
 export interface AssetRecord {
   id: string;
   name: string;
@@ -21,6 +28,11 @@ export interface AssetRecord {
   width: number;
   height: number;
   addedAt: number;
+  /** When the photo or video was taken, ms since the epoch: the one field the timeline orders by. */
+  takenAtMs: number;
+  takenAtSource: TakenAtSource;
+  /** Marked by the user as a favourite. */
+  favourite?: boolean;
   status: 'ready';
   blobLocation: BlobLocation;
   /** Set when the pHash is within the near-duplicate threshold of an asset already stored. */
@@ -108,4 +120,21 @@ export interface ClusterRecord {
   hidden: boolean;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A named set of items the user made. Membership is kept in `albumItems`, one record per item. */
+export interface AlbumRecord {
+  id: string;
+  name: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** One item in one album. */
+export interface AlbumItemRecord {
+  /** `${albumId}:${assetId}` */
+  id: string;
+  albumId: string;
+  assetId: string;
+  addedAtMs: number;
 }

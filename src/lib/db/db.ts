@@ -53,6 +53,22 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<ShoeboxDB>, tx: Upgrade
     const tombstones = db.createObjectStore('tombstones', { keyPath: 'id' });
     tombstones.createIndex('byExpiresAt', 'expiresAtMs');
   },
+  // v5: the timeline orders items by date taken (items stored before it get their date added,
+  // the only date they kept); favourites; albums with one membership record per item, so an
+  // item's albums are found by index when it is deleted or restored.
+  (db, tx) => {
+    const assets = tx.objectStore('assets');
+    assets.createIndex('byTakenAt', 'takenAtMs');
+    void (async () => {
+      for (let c = await assets.openCursor(); c; c = await c.continue()) {
+        if (c.value.takenAtMs === undefined) void c.update({ ...c.value, takenAtMs: c.value.addedAt, takenAtSource: 'added' });
+      }
+    })();
+    db.createObjectStore('albums', { keyPath: 'id' });
+    const albumItems = db.createObjectStore('albumItems', { keyPath: 'id' });
+    albumItems.createIndex('byAlbumId', 'albumId');
+    albumItems.createIndex('byAssetId', 'assetId');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -154,6 +154,25 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
   return (await db.getAllFromIndex('assets', 'byAddedAt')).reverse();
 }
 
+/**
+ * Marks or unmarks items as favourites in one transaction; returns the records as stored. Items
+ * deleted meanwhile are skipped.
+ */
+export async function setFavourite(db: Db, ids: readonly string[], favourite: boolean): Promise<AssetRecord[]> {
+  const tx = db.transaction('assets', 'readwrite');
+  const out: AssetRecord[] = [];
+  for (const id of ids) {
+    const a = await tx.store.get(id);
+    if (!a) continue;
+    const { favourite: _was, ...rest } = a;
+    const next: AssetRecord = favourite ? { ...rest, favourite: true } : rest;
+    void tx.store.put(next);
+    out.push(next);
+  }
+  await tx.done;
+  return out;
+}
+
 export async function countAssets(db: Db): Promise<number> {
   return db.count('assets');
 }

@@ -1,6 +1,8 @@
 import type { DBSchema } from 'idb';
 import type { DropEntry } from '../core/drop-manifest';
 import type {
+  AlbumItemRecord,
+  AlbumRecord,
   AssetRecord,
   AssetType,
   BlobLocation,
@@ -10,9 +12,10 @@ import type {
   FrameEmbeddingRecord,
   LineageRecord,
   QueryTimingRecord,
+  TakenAtSource,
 } from '../core/records';
 
-export type { AssetRecord, AssetType, BlobLocation, ClusterNameSource, ClusterRecord, DropEntry, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, QueryTimingRecord };
+export type { AlbumItemRecord, AlbumRecord, TakenAtSource, AssetRecord, AssetType, BlobLocation, ClusterNameSource, ClusterRecord, DropEntry, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, QueryTimingRecord };
 
 export interface ThumbnailRecord {
   id: string;
@@ -57,6 +60,8 @@ export interface JobRecord {
   entryIndex?: number;
   /** The import writer that claimed the job (status `processing`). */
   claimedBy?: string;
+  /** The dropped file's last-modified time: the item's date taken until its metadata says better. */
+  lastModifiedMs?: number;
 }
 
 /**
@@ -113,7 +118,7 @@ export interface AssetBundle {
 }
 
 export interface ShoeboxDB extends DBSchema {
-  assets: { key: string; value: AssetRecord; indexes: { bySha256: string; byAddedAt: number; byName: string } };
+  assets: { key: string; value: AssetRecord; indexes: { bySha256: string; byAddedAt: number; byName: string; byTakenAt: number } };
   blobs: { key: string; value: Blob };
   thumbnails: { key: string; value: ThumbnailRecord };
   embeddings: { key: string; value: EmbeddingRecord; indexes: { byModelId: string } };
@@ -127,6 +132,8 @@ export interface ShoeboxDB extends DBSchema {
   drops: { key: string; value: DropRecord };
   folders: { key: string; value: FolderRecord };
   tombstones: { key: string; value: TombstoneRecord; indexes: { byExpiresAt: number } };
+  albums: { key: string; value: AlbumRecord };
+  albumItems: { key: string; value: AlbumItemRecord; indexes: { byAlbumId: string; byAssetId: string } };
 }
 
 export type StoreName =
@@ -143,4 +150,6 @@ export type StoreName =
   | 'clusters'
   | 'drops'
   | 'folders'
-  | 'tombstones';
+  | 'tombstones'
+  | 'albums'
+  | 'albumItems';

@@ -70,6 +70,17 @@ export interface RecordContext {
   videoSettings: VideoSettings;
 }
 
+/** File times before this are unset clocks (0 = 1970, FAT's 1980), not when a photo was taken. */
+const EARLIEST_FILE_TIME_MS = Date.UTC(1981, 0, 1);
+/** A file time more than a day ahead of the clock is a camera with its clock wrong. */
+const FUTURE_SLACK_MS = 24 * 3600 * 1000;
+
+/** The date taken an item starts with: its file's last-modified time when that is plausible, else when it was added. */
+export function takenAtOf(lastModifiedMs: number | undefined, addedAtMs: number): Pick<AssetRecord, 'takenAtMs' | 'takenAtSource'> {
+  const plausible = lastModifiedMs !== undefined && Number.isFinite(lastModifiedMs) && lastModifiedMs >= EARLIEST_FILE_TIME_MS && lastModifiedMs <= addedAtMs + FUTURE_SLACK_MS;
+  return plausible ? { takenAtMs: lastModifiedMs, takenAtSource: 'file-modified' } : { takenAtMs: addedAtMs, takenAtSource: 'added' };
+}
+
 /** Everything one prepared item stores, in the shape commitAsset(s) writes. */
 export function assetRecords(p: Prepared, vectors: ItemVectors, { addedAtMs, modelKey, videoSettings }: RecordContext): StoredAsset {
   const id = p.job.id;
@@ -84,6 +95,7 @@ export function assetRecords(p: Prepared, vectors: ItemVectors, { addedAtMs, mod
     width: p.width,
     height: p.height,
     addedAt: addedAtMs,
+    ...takenAtOf(p.job.lastModifiedMs, addedAtMs),
     status: 'ready',
     blobLocation: p.job.blobLocation,
     ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),

@@ -78,7 +78,7 @@ export class DropStaging {
   async #stageOne(drop: DropRecord, { file, entryIndex }: StageItem, id: string, full: boolean): Promise<void> {
     const db = this.#db;
     const now = (this.#lastCreatedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastCreatedAtMs + 1));
-    const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
+    const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, lastModifiedMs: file.lastModified, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
     let jobWritten = false;
     try {
       // Once the disk is full every further write fails too: stop writing, say so per file.

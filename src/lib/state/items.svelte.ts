@@ -1,6 +1,6 @@
 import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
-import { countAssets, listAssets } from '../db/repo';
+import { countAssets, listAssets, setFavourite } from '../db/repo';
 import type { AssetRecord, AssetType } from '../db/schema';
 import type { Moment } from '../core/moments';
 import type { Thumbnails } from './thumbnails';
@@ -31,6 +31,8 @@ const RECENT_REFRESH_MS = 10_000;
 export class LibraryItems {
   count = $state(0);
   recent = $state.raw<ResultItem[]>([]);
+  /** Bumped when favourite marks change, so views that read `get(id).favourite` update. */
+  favouritesChanged = $state(0);
 
   #db: Db | null = null;
   #thumbnails: Thumbnails;
@@ -120,6 +122,13 @@ export class LibraryItems {
       durationSec: a?.durationSec,
       moments,
     };
+  }
+
+  /** Marks or unmarks items as favourites; the stored records and this page change together. */
+  async setFavourite(ids: readonly string[], favourite: boolean): Promise<void> {
+    if (!this.#db) return;
+    for (const a of await setFavourite(this.#db, ids, favourite)) this.#assets.set(a.id, a);
+    this.favouritesChanged++;
   }
 
   /** An object URL of the original file; the caller revokes it. */

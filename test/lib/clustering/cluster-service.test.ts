@@ -31,7 +31,7 @@ function near(dir: Float32Array, noise = 0.35): Float32Array {
 async function addAssets(db: Db, items: Array<{ id: string; vector: Float32Array; type?: AssetType; model?: string }>): Promise<void> {
   const tx = db.transaction(['assets', 'embeddings'], 'readwrite');
   for (const { id, vector, type = 'image', model = MODEL } of items) {
-    const asset: AssetRecord = { id, name: `${id}.jpg`, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: 1, status: 'ready', blobLocation: 'idb' };
+    const asset: AssetRecord = { id, name: `${id}.jpg`, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: 1, takenAtMs: 1, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' };
     void tx.objectStore('assets').put(asset);
     void tx.objectStore('embeddings').put({ id, modelId: model, dim: DIM, vector });
   }

@@ -18,7 +18,7 @@ const { open: fresh } = libraryDbs('archive');
 async function addPhoto(db: Db, id: string, content: string, modelId = MODEL): Promise<StoredAsset> {
   const bytes = new TextEncoder().encode(content);
   const stored: StoredAsset = {
-    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: await sha256Hex(bytes), pHash: '00ff00ff00ff00ff', width: 4, height: 3, addedAt: 1000, status: 'ready', blobLocation: 'idb' },
+    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: await sha256Hex(bytes), pHash: '00ff00ff00ff00ff', width: 4, height: 3, addedAt: 1000, takenAtMs: 1000, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' },
     thumbnail: { id, blob: new Blob([bytes.slice(0, 4)], { type: 'image/jpeg' }), width: 4, height: 3 },
     embedding: { id, modelId, dim: DIM, vector: randomUnit(r, DIM) },
     lineage: [{ id: `embeddings:${id}`, store: 'embeddings', recordId: id, sourceAssetId: id, producer: 'clip-image', producerVersion: '1', modelId, params: { normalized: 'l2' }, createdAt: 1 }],

@@ -17,7 +17,7 @@ import {
   setMeta,
   unfinishedJobs,
   updateJob,
-  type StoredAsset, deleteAssetRecords, restoreAssetRecords } from '../../../src/lib/db/repo';
+  type StoredAsset, deleteAssetRecords, restoreAssetRecords, setFavourite } from '../../../src/lib/db/repo';
 import type { AssetRecord, JobRecord, JobStatus, QueryTimingRecord } from '../../../src/lib/db/schema';
 import { modelKey } from '../../../src/lib/core/model-source';
 
@@ -52,6 +52,8 @@ function asset(id: string, sha256: string, addedAt = 1_000): AssetRecord {
     width: 4,
     height: 3,
     addedAt,
+    takenAtMs: addedAt,
+    takenAtSource: 'added',
     status: 'ready',
     blobLocation: 'idb',
   };
@@ -144,6 +146,17 @@ const V4_LAYOUT: typeof V1_LAYOUT = {
   tombstones: { keyPath: 'id', autoIncrement: false, indexes: { byExpiresAt: { keyPath: 'expiresAtMs', unique: false } } },
 };
 
+const V5_LAYOUT: typeof V1_LAYOUT = {
+  ...V4_LAYOUT,
+  assets: { ...V4_LAYOUT.assets, indexes: { ...V4_LAYOUT.assets.indexes, byTakenAt: { keyPath: 'takenAtMs', unique: false } } },
+  albums: { keyPath: 'id', autoIncrement: false, indexes: {} },
+  albumItems: {
+    keyPath: 'id',
+    autoIncrement: false,
+    indexes: { byAlbumId: { keyPath: 'albumId', unique: false }, byAssetId: { keyPath: 'assetId', unique: false } },
+  },
+};
+
 /** Reads the layout back through the raw IndexedDB API, independent of idb's typings. */
 function layoutOf(db: Db): typeof V1_LAYOUT {
   const raw = unwrap(db);
@@ -166,14 +179,14 @@ function layoutOf(db: Db): typeof V1_LAYOUT {
 describe('openLibraryDb: schema and migrations', () => {
   it('SCHEMA_VERSION is the number of migrations', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
   });
 
   it('a fresh database gets every store and index of the schema', async () => {
     const db = await open(uniqueName('fresh'));
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V4_LAYOUT).sort());
-    expect(layoutOf(db)).toEqual(V4_LAYOUT);
+    expect([...db.objectStoreNames].sort()).toEqual(Object.keys(V5_LAYOUT).sort());
+    expect(layoutOf(db)).toEqual(V5_LAYOUT);
   });
 
   it('a v1 library upgrades to v2: new stores for frames and index snapshots, data kept', async () => {
@@ -222,6 +235,24 @@ describe('openLibraryDb: schema and migrations', () => {
     expect(await getMeta(v4, 'migration:4')).toMatchObject({ from: 3, to: 4 });
   });
 
+  it('a v4 library upgrades to v5: every item gets a date taken (its date added), albums stores; data kept', async () => {
+    const name = uniqueName('v4v5');
+    const v4 = await open(name, 4);
+    // Items as version 4 stored them: no date taken.
+    for (const [id, addedAt] of [['a1', 1_000], ['a2', 3_000], ['a3', 2_000]] as const) {
+      const { takenAtMs: _t, takenAtSource: _s, ...old } = asset(id, `sha-${id}`, addedAt);
+      await v4.put('assets', old as AssetRecord);
+    }
+    v4.close();
+    const v5 = await open(name, 5);
+    expect(layoutOf(v5)).toEqual(V5_LAYOUT);
+    const byTaken = await v5.getAllFromIndex('assets', 'byTakenAt');
+    expect(byTaken.map((a) => [a.id, a.takenAtMs, a.takenAtSource])).toEqual([['a1', 1_000, 'added'], ['a3', 2_000, 'added'], ['a2', 3_000, 'added']]);
+    expect(await v5.count('albums')).toBe(0);
+    expect(await v5.count('albumItems')).toBe(0);
+    expect(await getMeta(v5, 'migration:5')).toMatchObject({ from: 4, to: 5 });
+  });
+
   it('a nonexistent (v0) database migrates to v1 and records schemaVersion and migration:1', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     const db = await open(uniqueName('v0'), 1);
@@ -246,7 +277,7 @@ describe('openLibraryDb: schema and migrations', () => {
     expect(await again.get('embeddings', 'a1')).toMatchObject({ modelId: 'm@q8', vector: new Float32Array([0.6, 0.8]) });
   });
 
-  describe('a future step (v4 → v5)', () => {
+  describe('a future step (v6 → v6)', () => {
     // Stand-in for a later release: index assets by MIME type. Uses the raw store because the
     // index is deliberately not part of the typed schema.
     const addByMime: (typeof MIGRATIONS)[number] = (_db, tx) => {
@@ -260,51 +291,51 @@ describe('openLibraryDb: schema and migrations', () => {
     }
 
     it('upgrades a v4 library with data, keeping the data and indexing it', async () => {
-      const name = uniqueName('v5');
-      const before = await open(name, 4);
+      const name = uniqueName('v6');
+      const before = await open(name, 5);
       await commitAsset(before, 'none', stored('a1', 'sha-a1'));
       await commitAsset(before, 'none', { ...stored('a2', 'sha-a2'), asset: { ...asset('a2', 'sha-a2'), mime: 'image/png' } });
       await setMeta(before, 'user-setting', { dtype: 'q8' });
       before.close();
 
-      const v5 = await open(name, 5, NEXT);
-      expect(v5.version).toBe(5);
-      expect(layoutOf(v5).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
-      expect(await byMime(v5, 'image/jpeg')).toEqual(['a1']);
-      expect(await byMime(v5, 'image/png')).toEqual(['a2']);
-      expect((await listAssets(v5)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
-      expect(await v5.count('thumbnails')).toBe(2);
-      expect(await getMeta(v5, 'user-setting')).toEqual({ dtype: 'q8' });
-      expect(await getMeta(v5, 'schemaVersion')).toBe(5);
-      expect(await getMeta(v5, 'migration:5')).toMatchObject({ from: 4, to: 5 });
-      expect(await getMeta(v5, 'migration:4')).toMatchObject({ from: 0, to: 4 });
+      const v6 = await open(name, 6, NEXT);
+      expect(v6.version).toBe(6);
+      expect(layoutOf(v6).assets.indexes.byMime).toEqual({ keyPath: 'mime', unique: false });
+      expect(await byMime(v6, 'image/jpeg')).toEqual(['a1']);
+      expect(await byMime(v6, 'image/png')).toEqual(['a2']);
+      expect((await listAssets(v6)).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+      expect(await v6.count('thumbnails')).toBe(2);
+      expect(await getMeta(v6, 'user-setting')).toEqual({ dtype: 'q8' });
+      expect(await getMeta(v6, 'schemaVersion')).toBe(6);
+      expect(await getMeta(v6, 'migration:6')).toMatchObject({ from: 5, to: 6 });
+      expect(await getMeta(v6, 'migration:5')).toMatchObject({ from: 0, to: 5 });
     });
 
-    it('a fresh database walks v0 → v5 in one upgrade', async () => {
-      const db = await open(uniqueName('v0v5'), 5, NEXT);
+    it('a fresh database walks v0 → v6 in one upgrade', async () => {
+      const db = await open(uniqueName('v0v6'), 6, NEXT);
       expect(layoutOf(db)).toEqual({
-        ...V4_LAYOUT,
-        assets: { ...V4_LAYOUT.assets, indexes: { ...V4_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
+        ...V5_LAYOUT,
+        assets: { ...V5_LAYOUT.assets, indexes: { ...V5_LAYOUT.assets.indexes, byMime: { keyPath: 'mime', unique: false } } },
       });
-      expect(await getMeta(db, 'migration:5')).toMatchObject({ from: 0, to: 5 });
+      expect(await getMeta(db, 'migration:6')).toMatchObject({ from: 0, to: 6 });
     });
 
     it('an open older connection closes itself so the upgrade is not blocked', async () => {
       const name = uniqueName('blocking');
-      const older = await open(name, 4);
-      const v5 = await open(name, 5, NEXT);
-      expect(v5.version).toBe(5);
+      const older = await open(name, 5);
+      const v6 = await open(name, 6, NEXT);
+      expect(v6.version).toBe(6);
       // The old connection is closed: using it throws instead of hanging.
       expect(() => older.transaction('meta')).toThrow();
     });
 
     it('an older build cannot open a newer library (VersionError), and the data is untouched', async () => {
       const name = uniqueName('downgrade');
-      const v5 = await open(name, 5, NEXT);
-      await setMeta(v5, 'k', 'v');
-      v5.close();
+      const v6 = await open(name, 6, NEXT);
+      await setMeta(v6, 'k', 'v');
+      v6.close();
       await expect(openLibraryDb(name)).rejects.toMatchObject({ name: 'VersionError' });
-      const again = await open(name, 5, NEXT);
+      const again = await open(name, 6, NEXT);
       expect(await getMeta(again, 'k')).toBe('v');
     });
   });
@@ -578,5 +609,20 @@ describe('repo: delete and undo', () => {
     expect(await counts()).toEqual([2, 4, 2, 2, 4]);
     expect(await db.count('tombstones')).toBe(0);
     expect(await db.get('frameEmbeddings', 'v1#1')).toMatchObject({ timestampSec: 2.5 });
+  });
+});
+
+describe('repo: favourites', () => {
+  it('setFavourite marks and unmarks items in one go, skips missing ones, keeps the rest of each record', async () => {
+    const db = await open(uniqueName('fav'));
+    await commitAsset(db, 'none', stored('a1', 'sha-a1'));
+    await commitAsset(db, 'none', stored('a2', 'sha-a2'));
+    const marked = await setFavourite(db, ['a1', 'gone', 'a2'], true);
+    expect(marked.map((a) => a.id)).toEqual(['a1', 'a2']);
+    expect((await db.get('assets', 'a1'))?.favourite).toBe(true);
+    await setFavourite(db, ['a2'], false);
+    const a2 = await db.get('assets', 'a2');
+    expect(a2 && 'favourite' in a2).toBe(false);
+    expect(a2).toEqual(asset('a2', 'sha-a2'));
   });
 });

@@ -47,7 +47,7 @@ const OLD = NOW - GRACE - 1;
 
 function stored(id: string): StoredAsset {
   return {
-    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 3, sha256: `sha-${id}`, pHash: '0123456789abcdef', width: 4, height: 3, addedAt: 1, status: 'ready', blobLocation: 'opfs' },
+    asset: { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 3, sha256: `sha-${id}`, pHash: '0123456789abcdef', width: 4, height: 3, addedAt: 1, takenAtMs: 1, takenAtSource: 'added', status: 'ready', blobLocation: 'opfs' },
     thumbnail: { id, blob: new Blob([new Uint8Array(40)]), width: 4, height: 3 },
     embedding: { id, modelId: 'm@q8', dim: 2, vector: new Float32Array([0.6, 0.8]) },
     lineage: [],

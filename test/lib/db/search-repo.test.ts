@@ -23,7 +23,7 @@ const MODEL = 'fixture@q8';
 async function library(db: Db): Promise<void> {
   const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings', 'jobs'], 'readwrite');
   for (const [id, model, x] of [['a', MODEL, 1], ['b', MODEL, 2], ['c', MODEL, 3], ['d', 'other@fp32', 4]] as const) {
-    const asset: AssetRecord = { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: x, status: 'ready', blobLocation: 'idb' };
+    const asset: AssetRecord = { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: x, takenAtMs: x, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' };
     void tx.objectStore('assets').put(asset);
     void tx.objectStore('embeddings').put({ id, modelId: model, dim: 2, vector: new Float32Array([x, 0]) });
   }

@@ -15,7 +15,7 @@ const EXPIRES = DELETED_AT + WINDOW_MS;
 
 function stored(id: string): StoredAsset {
   return {
-    asset: { id, name: `${id}.mp4`, type: 'video', mime: 'video/mp4', sizeBytes: 3, sha256: `sha-${id}`, pHash: '0123456789abcdef', width: 4, height: 3, addedAt: 1, status: 'ready', blobLocation: 'idb', frameTimestampsSec: [0.5] },
+    asset: { id, name: `${id}.mp4`, type: 'video', mime: 'video/mp4', sizeBytes: 3, sha256: `sha-${id}`, pHash: '0123456789abcdef', width: 4, height: 3, addedAt: 1, takenAtMs: 1, takenAtSource: 'added', status: 'ready', blobLocation: 'idb', frameTimestampsSec: [0.5] },
     thumbnail: { id, blob: new Blob([new Uint8Array([1, 2])]), width: 4, height: 3 },
     embedding: { id, modelId: 'm@q8', dim: 2, vector: new Float32Array([0.6, 0.8]) },
     lineage: [{ id: `embeddings:${id}`, store: 'embeddings', recordId: id, sourceAssetId: id, producer: 'clip', producerVersion: '1', params: {}, createdAt: 1 }],

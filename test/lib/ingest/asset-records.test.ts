@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetRecords, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
+import { assetRecords, takenAtOf, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
 import type { JobRecord } from '../../../src/lib/db/schema';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../../../src/lib/core/video-settings';
 
@@ -7,7 +7,7 @@ const job = (id: string, name: string): JobRecord => ({ id, name, mime: 'image/j
 const pixels = (value: number) => ({ data: new Uint8ClampedArray(4).fill(value), width: 1, height: 1 });
 const thumbnail = { blob: new Blob(['jpeg']), width: 320, height: 240 };
 
-const photo: PreparedImage = { kind: 'image', job: job('p1', 'beach.jpg'), sha256: 'ab'.repeat(32), pHash: 0x0123456789abcdefn, width: 4000, height: 3000, thumbnail, pixels: pixels(1) };
+const photo: PreparedImage = { kind: 'image', job: { ...job('p1', 'beach.jpg'), lastModifiedMs: 1_600_000_000_000 }, sha256: 'ab'.repeat(32), pHash: 0x0123456789abcdefn, width: 4000, height: 3000, thumbnail, pixels: pixels(1) };
 const clip: PreparedVideo = {
   kind: 'video',
   job: { ...job('v1', 'walk.mp4'), mime: 'video/mp4' },
@@ -52,7 +52,7 @@ describe('asset records: what an imported item stores', () => {
     const r = assetRecords(photo, { asset: new Float32Array([0.6, 0.8]) }, ctx);
     expect(r.asset).toEqual({
       id: 'p1', name: 'beach.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: 1234, sha256: 'ab'.repeat(32), pHash: '0123456789abcdef',
-      width: 4000, height: 3000, addedAt: ctx.addedAtMs, status: 'ready', blobLocation: 'opfs',
+      width: 4000, height: 3000, addedAt: ctx.addedAtMs, takenAtMs: 1_600_000_000_000, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'opfs',
     });
     expect(r.thumbnail).toEqual({ id: 'p1', ...thumbnail });
     expect(r.embedding).toMatchObject({ id: 'p1', modelId: 'clip-b32', dim: 2 });
@@ -76,5 +76,20 @@ describe('asset records: what an imported item stores', () => {
     expect(r.lineage.map((l) => l.id)).toEqual(['thumbnails:v1', 'assets:v1', 'embeddings:v1', 'frameEmbeddings:v1']);
     expect(r.lineage[2].params).toEqual({ pooling: 'mean', temperature: meanSettings.temperature, frames: 2, normalized: 'l2' });
     expect(r.lineage[3].params).toMatchObject({ decoder: 'webcodecs', candidates: 9, skippedBlank: 1, inputPx: 224 });
+  });
+});
+
+describe('takenAtOf: the date taken an item starts with', () => {
+  const ADDED = Date.UTC(2026, 5, 1, 12);
+  it("is the file's last-modified time when that is plausible", () => {
+    const july2019 = Date.UTC(2019, 6, 14, 9, 30);
+    expect(takenAtOf(july2019, ADDED)).toEqual({ takenAtMs: july2019, takenAtSource: 'file-modified' });
+    // A clock a few hours ahead (time zones, a camera set to local time) is still a file time.
+    expect(takenAtOf(ADDED + 3 * 3600_000, ADDED)).toEqual({ takenAtMs: ADDED + 3 * 3600_000, takenAtSource: 'file-modified' });
+  });
+  it('is the date added when the file time is missing, unset (1970, 1980) or far in the future', () => {
+    for (const bad of [undefined, 0, -1, Date.UTC(1980, 0, 1), ADDED + 2 * 86_400_000, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(takenAtOf(bad, ADDED)).toEqual({ takenAtMs: ADDED, takenAtSource: 'added' });
+    }
   });
 });

@@ -40,7 +40,7 @@ function near(v: Float32Array, noise = 0.05): Float32Array {
 async function store(db: Db, items: Item[]): Promise<void> {
   const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings'], 'readwrite');
   for (const { id, vector, name = `${id}.jpg`, type = 'image', addedAt = 1, model = MODEL, frames = [] } of items) {
-    const asset: AssetRecord = { id, name, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1000, sha256: id, pHash: randomPHash(), width: 10, height: 10, addedAt, status: 'ready', blobLocation: 'idb' };
+    const asset: AssetRecord = { id, name, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1000, sha256: id, pHash: randomPHash(), width: 10, height: 10, addedAt, takenAtMs: addedAt, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' };
     void tx.objectStore('assets').put(asset);
     void tx.objectStore('embeddings').put({ id, modelId: model, dim: DIM, vector });
     frames.forEach(([timestampSec, v], frameIndex) => {

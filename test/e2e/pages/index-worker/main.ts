@@ -30,7 +30,7 @@ async function seedLibrary(n: number, pairs: number): Promise<string[]> {
   const embeddings: EmbeddingRecord[] = [];
   const hex = () => Math.floor(rand() * 2 ** 32).toString(16).padStart(8, '0');
   const add = (id: string, vector: Float32Array) => {
-    assets.push({ id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1000, sha256: assets.length.toString(16).padStart(64, '0'), pHash: hex() + hex(), width: 64, height: 48, addedAt: assets.length, status: 'ready', blobLocation: 'idb' });
+    assets.push({ id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1000, sha256: assets.length.toString(16).padStart(64, '0'), pHash: hex() + hex(), width: 64, height: 48, addedAt: assets.length, takenAtMs: assets.length, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' });
     embeddings.push({ id, modelId: MODEL_KEY, dim: DIM, vector });
   };
   for (let i = 0; assets.length < n; i++) {
