@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+// The library at 100,000 items, in Chromium with the app's real grid (issue 14's figures):
+//
+//   node bench/grid.mjs [--count 100000] [--out grid]
+//
+// How the synthetic library is made: the app is opened once with the fixture model and two real
+// photos are imported through the file input, so the database has the app's schema and a vector
+// made by the loaded model (its id and dimension). Then, in the page, `seedLibrary` writes
+// `--count` items straight into IndexedDB in transactions of 2,000: an asset record each (dates
+// taken spread over 20 years in bursts of 1–40 photos a day, as a camera roll is), a small JPEG
+// thumbnail (one of 48 distinct 160×120 pictures drawn with OffscreenCanvas, stored per item as
+// the app stores thumbnails), and a CLIP-like vector (unit vectors around 64 random directions,
+// cosine ~0.8 within a direction, as CLIP image vectors cluster by subject). No original files:
+// the grid never reads them. The app is then reloaded once so the index worker builds and saves
+// its index, and the figures are taken on the reloads after that:
+//   cold_start_100k_ms         offline reload → the first screen of thumbnails painted
+//   memory_100k_browser_mb     renderer (page + its workers) PSS after that start
+//   grid_100k_scroll_p95_frame_ms, grid_100k_dom_nodes
+//                              a fast scroll through the whole timeline (one screen per frame,
+//                              top to bottom): p95 of the frame intervals, the most DOM nodes seen
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, fixtureImage } from '../test/e2e/harness.mjs';
+import { appUrl, importFiles, ui, waitModelReady, closeSettings } from '../test/e2e/app-helpers.mjs';
+import { CHROME_ARGS, ROOT, argValue, chromiumVersion, log, pct, pkgVersion, processMemory, round, writeResult } from './lib/bench-page.mjs';
+
+const argv = process.argv.slice(2);
+const COUNT = Number(argValue(argv, '--count', '100000'));
+const OUT = argValue(argv, '--out', 'grid');
+const DIST = join(ROOT, '.cache', 'grid-dist');
+const SEED_PHOTOS = ['red-ball.jpg', 'blue-sky.jpg'];
+
+/** Runs in the page: writes `count` synthetic items into the app's database. */
+async function seedLibrary({ count, modelId, dim }) {
+  const open = () => new Promise((res, rej) => {
+    const r = indexedDB.open('shoebox');
+    r.onsuccess = () => res(r.result);
+    r.onerror = () => rej(r.error);
+  });
+  const db = await open();
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const unit = (v) => {
+    let n = 0;
+    for (const x of v) n += x * x;
+    n = Math.sqrt(n) || 1;
+    for (let i = 0; i < v.length; i++) v[i] /= n;
+    return v;
+  };
+  const centres = Array.from({ length: 64 }, () => unit(Float32Array.from({ length: dim }, gauss)));
+  const thumbs = [];
+  for (let i = 0; i < 48; i++) {
+    const c = new OffscreenCanvas(160, 120);
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, 160, 120);
+    grad.addColorStop(0, `hsl(${(i * 37) % 360} 60% 55%)`);
+    grad.addColorStop(1, `hsl(${(i * 37 + 120) % 360} 50% 30%)`);
+    g.fillStyle = grad;
+    g.fillRect(0, 0, 160, 120);
+    g.fillStyle = `hsl(${(i * 53) % 360} 70% 80%)`;
+    g.beginPath();
+    g.arc(40 + (i % 6) * 16, 30 + (i % 4) * 18, 18 + (i % 5) * 4, 0, 2 * Math.PI);
+    g.fill();
+    thumbs.push(await c.convertToBlob({ type: 'image/jpeg', quality: 0.8 }));
+  }
+  const DAY = 86_400_000;
+  const end = Date.UTC(2026, 10, 30);
+  let day = end;
+  let leftToday = 0;
+  const BATCH = 2000;
+  const t0 = performance.now();
+  let thumbBytes = 0;
+  for (let start = 0; start < count; start += BATCH) {
+    const tx = db.transaction(['assets', 'thumbnails', 'embeddings'], 'readwrite');
+    for (let k = start; k < Math.min(count, start + BATCH); k++) {
+      if (leftToday === 0) {
+        day -= DAY * (1 + Math.floor(rand() * 2.6));
+        leftToday = 1 + Math.floor(rand() * 40);
+      }
+      leftToday--;
+      const id = `seed-${String(k).padStart(6, '0')}-0000-4000-8000-000000000000`;
+      const takenAtMs = day + 8 * 3600_000 + Math.floor(rand() * 12 * 3600_000);
+      const t = thumbs[k % thumbs.length];
+      thumbBytes += t.size;
+      tx.objectStore('assets').put({
+        id, name: `IMG_${String(k).padStart(6, '0')}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 2_000_000 + k,
+        sha256: k.toString(16).padStart(64, '0'), pHash: (k * 2654435761 % 2 ** 32).toString(16).padStart(16, '0'),
+        width: 4000, height: 3000, addedAt: end + k, takenAtMs, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'opfs',
+      });
+      tx.objectStore('thumbnails').put({ id, blob: t, width: 160, height: 120 });
+      const centre = centres[Math.floor(rand() * centres.length)];
+      const v = new Float32Array(dim);
+      for (let i = 0; i < dim; i++) v[i] = centre[i] + 0.35 * gauss() / Math.sqrt(dim) * 1.6;
+      tx.objectStore('embeddings').put({ id, modelId, dim, vector: unit(v) });
+    }
+    await new Promise((res, rej) => {
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+      tx.onabort = () => rej(tx.error);
+    });
+  }
+  db.close();
+  return { seedMs: performance.now() - t0, thumbBytesPerItem: thumbBytes / count, vectorBytesPerItem: dim * 4 };
+}
+
+/** Runs in the page: resolves once the thumbnails on the first screen are decoded and painted. */
+async function firstScreenPainted() {
+  const visible = () =>
+    [...document.querySelectorAll('main img')].filter((img) => {
+      const r = img.getBoundingClientRect();
+      return r.bottom > 0 && r.top < innerHeight && r.width > 0;
+    });
+  for (;;) {
+    const imgs = visible();
+    if (imgs.length >= 6 && imgs.every((img) => img.complete && img.naturalWidth > 0)) {
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now();
+    }
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+}
+
+/** Runs in the page: scrolls the whole timeline one screen per frame; frame intervals and DOM sizes. */
+async function fastScroll() {
+  const scrollers = [document.scrollingElement, ...document.querySelectorAll('main *')].filter(
+    (el) => el && el.scrollHeight > el.clientHeight + 100 && getComputedStyle(el).overflowY !== 'hidden',
+  );
+  const el = scrollers.sort((a, b) => b.scrollHeight - a.scrollHeight)[0];
+  if (!el) return { error: 'no scroller found' };
+  el.scrollTop = 0;
+  const frames = [];
+  let maxNodes = document.getElementsByTagName('*').length;
+  let last = await new Promise((r) => requestAnimationFrame(r));
+  const step = Math.max(200, el.clientHeight || innerHeight);
+  const deadline = performance.now() + 120_000;
+  while (el.scrollTop + el.clientHeight < el.scrollHeight - 2 && performance.now() < deadline) {
+    el.scrollTop += step;
+    const now = await new Promise((r) => requestAnimationFrame(r));
+    frames.push(now - last);
+    last = now;
+    maxNodes = Math.max(maxNodes, document.getElementsByTagName('*').length);
+  }
+  return { frames, maxNodes, scrollHeight: el.scrollHeight, reachedEnd: el.scrollTop + el.clientHeight >= el.scrollHeight - 2 };
+}
+
+async function main() {
+  const t0 = Date.now();
+  log(`building the app into ${DIST}`);
+  const { build } = await import('vite');
+  await build({ root: ROOT, logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
+  const server = await startServer({ outDir: DIST });
+  const profile = mkdtempSync(join(os.tmpdir(), 'shoebox-grid-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: [...CHROME_ARGS, '--disable-gpu'],
+    viewport: { width: 1280, height: 800 },
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const url = appUrl(server.url);
+    await page.goto(url);
+    await ui(page).searchbox.waitFor();
+    await waitModelReady(page, 120_000);
+    await closeSettings(page);
+    await importFiles(page, SEED_PHOTOS.map((n) => fixtureImage(n)), SEED_PHOTOS.length, 120_000);
+    const probe = await page.evaluate(() => new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onerror = () => rej(r.error);
+      r.onsuccess = () => {
+        const g = r.result.transaction('embeddings').objectStore('embeddings').getAll();
+        g.onsuccess = () => { r.result.close(); res(g.result.map((e) => ({ modelId: e.modelId, dim: e.dim }))[0]); };
+      };
+    }));
+    log(`model ${probe.modelId}, ${probe.dim}-d vectors; seeding ${COUNT} items`);
+    const seeded = await page.evaluate(seedLibrary, { count: COUNT, ...probe });
+    log(`seeded in ${(seeded.seedMs / 1000).toFixed(1)} s`);
+
+    // First start after seeding: the index worker builds the index over the new vectors and saves it.
+    const buildStart = Date.now();
+    await page.reload();
+    await ui(page).searchbox.waitFor();
+    await page.evaluate(firstScreenPainted);
+    await ui(page).count.filter({ hasText: new RegExp(`${COUNT + SEED_PHOTOS.length}`) }).first().waitFor({ timeout: 300_000 }).catch(() => undefined);
+    await waitIndexSaved(page, COUNT + SEED_PHOTOS.length);
+    const indexBuildMs = Date.now() - buildStart;
+    log(`index built and saved after ${(indexBuildMs / 1000).toFixed(1)} s`);
+
+    const starts = [];
+    const memory = [];
+    for (let i = 0; i < 3; i++) {
+      await context.setOffline(true);
+      await page.reload();
+      const paintedMs = await page.evaluate(firstScreenPainted);
+      starts.push(paintedMs);
+      await page.waitForTimeout(3000);
+      memory.push(processMemory());
+      await context.setOffline(false);
+    }
+    const scroll = await page.evaluate(fastScroll);
+    const result = {
+      bench: 'grid',
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1) },
+      versions: { chromium: chromiumVersion(), node: process.versions.node, svelte: pkgVersion('svelte'), virtua: pkgVersion('virtua'), '@tanstack/virtual-core': pkgVersion('@tanstack/virtual-core') },
+      items: COUNT + SEED_PHOTOS.length,
+      how: 'synthetic records, 160×120 JPEG thumbnails and clustered unit vectors written straight into IndexedDB (bench/grid.mjs seedLibrary); viewport 1280×800; headless Chromium, no GPU',
+      seed: { ms: round(seeded.seedMs, 0), thumbBytesPerItem: round(seeded.thumbBytesPerItem, 0), vectorBytesPerItem: seeded.vectorBytesPerItem, modelId: probe.modelId },
+      indexBuildMs,
+      coldStartMs: starts.map((x) => round(x, 0)),
+      memory,
+      scroll: scroll.error ? scroll : { frames: scroll.frames.length, reachedEnd: scroll.reachedEnd, scrollHeightPx: scroll.scrollHeight, p50FrameMs: round(pct(scroll.frames, 50), 1), p95FrameMs: round(pct(scroll.frames, 95), 1), maxFrameMs: round(Math.max(...scroll.frames), 1), maxDomNodes: scroll.maxNodes },
+      summary: {
+        grid_100k_scroll_p95_frame_ms: scroll.error ? null : round(pct(scroll.frames, 95), 1),
+        grid_100k_dom_nodes: scroll.error ? null : scroll.maxNodes,
+        cold_start_100k_ms: round(pct(starts, 50), 0),
+        memory_100k_browser_mb: round(pct(memory.map((m) => m.rendererMB), 50), 0),
+      },
+      goals: { grid_100k_scroll_p95_frame_ms: 16.7, grid_100k_dom_nodes: 1500, cold_start_100k_ms: 1500, memory_100k_browser_mb: 400 },
+      wallMs: Date.now() - t0,
+    };
+    writeResult(OUT, result);
+    log(JSON.stringify(result.summary));
+  } finally {
+    await context.close().catch(() => undefined);
+    await server.stop();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until the search index holds every item (Settings → diagnostics reads "Search index: …, N
+ * items"), then until an HNSW index is saved, so the measured starts restore it instead of
+ * rebuilding. An exact index (small libraries) is never saved: reading the vectors is its start.
+ */
+async function waitIndexSaved(page, count) {
+  const deadline = Date.now() + 900_000;
+  const settings = ui(page).settings;
+  if ((await settings.getAttribute('aria-expanded')) !== 'true') await settings.click();
+  const status = page.getByTestId('index-status');
+  let text = '';
+  while (Date.now() < deadline) {
+    text = ((await status.textContent({ timeout: 5000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ');
+    if (new RegExp(`\\b${count} items`).test(text)) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  log(`index: ${text.trim()}`);
+  while (/HNSW/.test(text) && Date.now() < deadline) {
+    const saved = await page.evaluate(() => new Promise((res) => {
+      const r = indexedDB.open('shoebox');
+      r.onerror = () => res(0);
+      r.onsuccess = () => {
+        const g = r.result.transaction('indexSnapshots').objectStore('indexSnapshots').get('assets');
+        g.onsuccess = () => { r.result.close(); res(g.result?.count ?? 0); };
+        g.onerror = () => { r.result.close(); res(0); };
+      };
+    }));
+    if (saved >= count) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  await closeSettings(page);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
