@@ -49,6 +49,15 @@ export function applyStoredTheme(): void {
 export class ThemePreference {
   choice = $state<ThemeChoice>(readStored());
 
+  constructor() {
+    // Another tab of Shoebox changed it: this one follows, as the next reload would.
+    addEventListener('storage', (event) => {
+      if (event.key !== STORAGE_KEY && event.key !== null) return;
+      this.choice = readStored();
+      apply(this.choice);
+    });
+  }
+
   set(choice: ThemeChoice): void {
     this.choice = choice;
     try {
