@@ -51,7 +51,7 @@ export class ThemePreference {
 
   constructor() {
     // Another tab of Shoebox changed it: this one follows, as the next reload would.
-    addEventListener('storage', (event) => {
+    addEventListener('storage', (event: StorageEvent) => {
       if (event.key !== STORAGE_KEY && event.key !== null) return;
       this.choice = readStored();
       apply(this.choice);
