@@ -4,7 +4,7 @@ import App from './App.svelte';
 import { applyStoredTheme } from './lib/state/theme.svelte';
 import './app.css';
 
-// Before mounting, so the first frame already has the theme chosen on this device.
+// The browser's bar colour for a theme chosen on this device (the page colours are set by public/theme-boot.js).
 applyStoredTheme();
 
 registerSW({ immediate: true });

@@ -11,6 +11,7 @@ import { closeSettings, expectCount, importFiles, openApp, search, ui } from './
 const PHOTOS = ['red-ball.jpg', 'red-square.png', 'blue-sky.jpg', 'green-leaf.jpg', 'yellow-sun.jpg', 'dark-night.jpg'];
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
+const VIDEO = join(ROOT, 'test/fixtures/generated/videos/red-blue-red.mp4');
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 /**
@@ -50,40 +51,35 @@ async function shownTheme(page) {
 }
 
 test('theme: axe finds no serious or critical violation in light and dark, at 1280 and 390 px', async ({ page, url }) => {
+  const found = [];
+  const check = async (where, sizes = [DESKTOP, PHONE]) => {
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      assert.equal(await shownTheme(page), colorScheme, `the page follows the system's ${colorScheme} setting`);
+      for (const size of sizes) {
+        await page.setViewportSize(size);
+        for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${size.width}px, ${where}: ${v}`);
+      }
+    }
+  };
   await openApp(page, url);
-  // An unreadable file too, so the import messages show their error text.
-  await importFiles(page, [...PHOTOS, 'bad/readme.txt'].map(fixtureImage), PHOTOS.length + 1);
-  await expectCount(page, PHOTOS.length);
+  // An unreadable file too, so the import messages show their error text, and a video for its tile.
+  await importFiles(page, [...PHOTOS.map(fixtureImage), VIDEO, fixtureImage('bad/readme.txt')], PHOTOS.length + 2);
+  await expectCount(page, PHOTOS.length + 1);
+  await check('library');
   await search(page, 'red', { minResults: 2 });
   await ui(page).settings.click();
   await page.getByRole('heading', { name: 'Appearance' }).waitFor();
-  const found = [];
-  for (const colorScheme of ['light', 'dark']) {
-    await page.emulateMedia({ colorScheme });
-    assert.equal(await shownTheme(page), colorScheme, `the page follows the system's ${colorScheme} setting`);
-    for (const size of [DESKTOP, PHONE]) {
-      await page.setViewportSize(size);
-      for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${size.width}px, main screen: ${v}`);
-    }
-  }
+  await check('search results and settings');
   // The viewer that exists today, a dialog over the page.
   await closeSettings(page);
   await ui(page).results.getByRole('button', { name: /^Open / }).first().click();
   await page.getByRole('dialog').waitFor();
-  for (const colorScheme of ['light', 'dark']) {
-    await page.emulateMedia({ colorScheme });
-    for (const size of [DESKTOP, PHONE]) {
-      await page.setViewportSize(size);
-      for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${size.width}px, viewer: ${v}`);
-    }
-  }
+  await check('viewer');
   // Deleting from the viewer shows the undo toast.
   await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('button', { name: 'Undo' }).waitFor();
-  for (const colorScheme of ['light', 'dark']) {
-    await page.emulateMedia({ colorScheme });
-    for (const v of await seriousViolations(page)) found.push(`${colorScheme} ${PHONE.width}px, undo toast: ${v}`);
-  }
+  await check('undo toast', [PHONE]);
   assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
 }, { timeoutMs: 60_000 });
 

@@ -4,7 +4,7 @@ export type ThemeChoice = 'system' | 'light' | 'dark';
 export const THEME_CHOICES: readonly ThemeChoice[] = ['system', 'light', 'dark'];
 
 /*
- * Kept in localStorage, not IndexedDB with the library: it is a setting of this device's screen,
+ * public/theme-boot.js reads the same key before the first paint. Kept in localStorage, not IndexedDB with the library: it is a setting of this device's screen,
  * not of the library (an exported archive must not carry it), and it has to be read synchronously
  * before the first paint, which an IndexedDB request cannot be.
  */
@@ -40,7 +40,10 @@ function apply(choice: ThemeChoice): void {
   }
 }
 
-/** Called by main.ts before the app mounts, so the first paint already has the chosen colours. */
+/**
+ * Called by main.ts before the app mounts: sets the theme-color metas for a pinned theme
+ * (public/theme-boot.js has already set data-theme before the first paint).
+ */
 export function applyStoredTheme(): void {
   apply(readStored());
 }
