@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark of the project in one run, under 20 minutes on a 2-core machine.
+// `npm run bench`: every benchmark of the project in one run, under 30 minutes on a 2-core machine.
 //
-//   node bench/run-all.mjs [--budget-s 1140] [--only ingest,naive,...] [--reuse-search]
+//   node bench/run-all.mjs [--budget-s 1740] [--only ingest,naive,...] [--reuse-search]
 //
 // Runs, in order, each as a child process with its own time limit (and a share of the global budget):
 //   models  scripts/make-bench-model.mjs --if-missing (random-weight ViT-B/32; needs ../shared tokenizer files)
@@ -13,6 +13,7 @@
 //   phash   scripts/measure-phash.mjs: near-duplicate precision/recall
 //   webgpu  bench/webgpu.mjs: WebGPU attempt ("no adapter" / "software adapter" is a result, not a failure)
 //   cluster bench/cluster.mjs: clustering ARI/NMI against a known truth, 10k and 100k timings
+//   grid    bench/grid.mjs: a 100,000-item synthetic library in Chromium with the app's grid (scroll, DOM, cold start, memory)
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
@@ -41,7 +42,7 @@ const arg = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] != null ? argv[i + 1] : fallback;
 };
-const BUDGET_S = Number(arg('--budget-s', 1140));
+const BUDGET_S = Number(arg('--budget-s', 1740));
 const ONLY = arg('--only', '') ? new Set(arg('--only', '').split(',')) : null;
 const REUSE_SEARCH = argv.includes('--reuse-search');
 /** Rebuild the report from the last run's per-part files (bench/results/latest.json → parts[].file) without running anything. */
@@ -215,7 +216,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 760, naive: 650, search: 320, query: 290, video: 170, phash: 140, webgpu: 125, cluster: 0 };
+const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, grid: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -359,6 +360,13 @@ await part('cluster', async () => {
   return { status: 'ok', file: 'bench/results/cluster.json', data: out };
 });
 
+await part('grid', async () => {
+  const r = await runNode('grid', [join(ROOT, 'bench', 'grid.mjs'), '--count', '100000'], limit(900, RESERVE.grid));
+  const out = readJson(join(RESULTS, 'grid.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/grid.json', data: out };
+});
+
 // ---------------------------------------------------------------- figures
 
 const ingest = parts.ingest?.data ?? null;
@@ -369,6 +377,7 @@ const video = parts.video?.data ?? null;
 const phash = parts.phash?.data ?? null;
 const webgpu = parts.webgpu?.data ?? null;
 const cluster = parts.cluster?.data ?? null;
+const grid = parts.grid?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -419,6 +428,10 @@ const summary = {
   phash_precision: ph10 ? round(ph10.precision, 4) : null,
   phash_recall: ph10 ? round(ph10.recall, 4) : null,
   memory_100k_mb: mem100.mb != null ? round(mem100.mb, 1) : null,
+  grid_100k_scroll_p95_frame_ms: grid?.summary?.grid_100k_scroll_p95_frame_ms ?? null,
+  grid_100k_dom_nodes: grid?.summary?.grid_100k_dom_nodes ?? null,
+  cold_start_100k_ms: grid?.summary?.cold_start_100k_ms ?? null,
+  memory_100k_browser_mb: grid?.summary?.memory_100k_browser_mb ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -444,6 +457,8 @@ nullWhy('video_decode_filter_over_embed', `the video part ${parts.video?.status 
 nullWhy('phash_precision', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('phash_recall', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('memory_100k_mb', `no 100k index memory figure in the search results (${parts.search?.status ?? 'not run'})`);
+for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
+if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = offline reload until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
 nullWhy('cluster_nmi', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
 if (cluster?.summary?.cluster_ari != null) notes.push(`cluster_ari / cluster_nmi: ${cluster.summary.set} (bench/cluster.mjs); the well-separated and fixture-model figures are in the table.`);
@@ -551,6 +566,10 @@ row('Video decode+filter ÷ embed, WebCodecs (`video_decode_filter_over_embed`)'
 row('Video decode+filter ÷ embed, ffmpeg.wasm forced', ff ? `${ff.decodeFilterMs} ms ÷ ${ff.embedMs} ms` : null, '', 'WebCodecs ratio', summary.video_decode_filter_over_embed, ff?.ratioOfSums ?? null, '≤ 0.5', ff ? `${ff.videos} videos; median ${ff.medianRatio}, worst ${ff.worstRatio}` : '—');
 row('pHash precision at t = 10 (`phash_precision`)', summary.phash_precision, '', '—', null, null, '—', ph10 ? `${phash.meta.originals} originals (${phash.meta.distinctPairs} distinct pairs), ${phash.meta.variantPairs} variant pairs` : '—');
 row('pHash recall at t = 10 (`phash_recall`)', summary.phash_recall, '', '—', null, null, '—', ph10 ? `variants: ${Object.entries(ph10.recallByVariant).map(([k, v]) => `${k} ${round(v * 100, 1)} %`).join(', ')}` : '—');
+row('Timeline fast scroll at 100k, p95 frame (`grid_100k_scroll_p95_frame_ms`)' + busy(parts.grid?.cpu), summary.grid_100k_scroll_p95_frame_ms, 'ms', 'one frame at 60 Hz', 16.7, ratio(summary.grid_100k_scroll_p95_frame_ms, 16.7), '≤ 16.7', grid?.scroll?.frames ? `${grid.scroll.frames} frames, one screen per frame, p50 ${grid.scroll.p50FrameMs} ms, worst ${grid.scroll.maxFrameMs} ms; headless, no GPU` : '—');
+row('Timeline DOM nodes at most while scrolling 100k (`grid_100k_dom_nodes`)', summary.grid_100k_dom_nodes, 'nodes', 'goal', 1500, ratio(summary.grid_100k_dom_nodes, 1500), '≤ 1,500', grid ? `${grid.items} items` : '—');
+row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.grid?.cpu), summary.cold_start_100k_ms, 'ms', 'goal', 1500, ratio(summary.cold_start_100k_ms, 1500), '≤ 1,500', grid ? `starts ${grid.coldStartMs.join(', ')} ms; index first built in ${round(grid.indexBuildMs / 1000, 0)} s` : '—');
+row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
 const vm = video?.memory;
 row('Browser memory at the end of the video run: renderer PSS (page + embed and video workers)', vm?.process?.rendererMB ?? null, 'MB', '—', null, null, '—', vm ? `all Chromium processes ${vm.process?.chromiumTotalMB ?? '—'} MB PSS; page main-thread JS heap (CDP JSHeapUsedSize) ${vm.cdp?.jsHeapUsedMB ?? '—'} MB; measureUserAgentSpecificMemory: ${vm.userAgentSpecific?.bytes ? `${round(vm.userAgentSpecific.bytes / 2 ** 20, 1)} MB` : 'no answer once ONNX Runtime threads run'}` : '—');
@@ -586,6 +605,7 @@ const result = {
     video: video ? { summary: video.summary, videos: video.videos, memory: video.memory } : null,
     phashAt10: ph10,
     webgpu,
+    grid: grid ? { how: grid.how, seed: grid.seed, indexBuildMs: grid.indexBuildMs, coldStartMs: grid.coldStartMs, memory: grid.memory, scroll: grid.scroll } : null,
     cluster: cluster ? { choice: cluster.choice, summary: cluster.summary, separated: cluster.separated, realistic: cluster.realistic ? { methods: cluster.realistic.methods, scale: cluster.realistic.scale, naming: cluster.realistic.naming } : null, fixture: cluster.fixture } : null,
   },
 };
