@@ -1,0 +1,288 @@
+// End-to-end tests of the full-window viewer: the original at screen size, ←/→ through the list
+// it was opened from, Esc and focus, the page address and Back, Delete with Undo, favourites,
+// the info panel, zoom, and a video's search moments on its seek bar. The viewer_open_ms
+// measurement and the screenshots run only when asked (SHOEBOX_MEASURE_VIEWER, SHOEBOX_VIEWER_SCREENS).
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distinctPhotos } from './photos.mjs';
+import { expectText, fixtureImage, ROOT, RESULTS_DIR, skip, test } from './harness.mjs';
+import { expectCount, importFiles, openApp, search, ui } from './app-helpers.mjs';
+import { measureViewerOpen, median, photoLikeJpeg } from './viewer-helpers.mjs';
+
+const VIDEOS = join(ROOT, 'test/fixtures/generated/videos');
+const haveVideos = existsSync(join(VIDEOS, 'manifest.json'));
+
+/** Three 1600 × 1200 photos (their thumbnails are much smaller); returns their names in the Library's order. */
+async function libraryOfThree(page, url) {
+  await openApp(page, url);
+  await importFiles(page, await distinctPhotos(3, { width: 1600, height: 1200, grain: 24, prefix: 'view' }), 3);
+  await expectCount(page, 3);
+  return ui(page).library.locator('.name').allTextContents();
+}
+
+const viewerOf = (page, name) => page.getByRole('dialog', { name });
+const openFromLibrary = (page, name) => ui(page).library.getByRole('button', { name: `Open ${name}` }).click();
+
+/** Natural and rendered size of the viewer's picture once the original is shown. */
+async function shownPicture(dialog, name) {
+  const img = dialog.getByRole('img', { name });
+  await img.waitFor();
+  await dialog.locator('img.full.shown').waitFor();
+  return img.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return { naturalWidth: el.naturalWidth, naturalHeight: el.naturalHeight, width: box.width, height: box.height, src: el.src };
+  });
+}
+
+test('viewer: full window on the original; ←/→ walk the list and stop at its ends; Esc returns focus to the tile', async ({ page, url }) => {
+  const names = await libraryOfThree(page, url);
+  assert.equal(names.length, 3);
+  const thumbWidth = await ui(page).library.locator('img').first().evaluate((img) => img.naturalWidth);
+  assert.ok(thumbWidth < 1600, `the thumbnail is smaller than the original (${thumbWidth} px)`);
+
+  await openFromLibrary(page, names[1]);
+  let dialog = viewerOf(page, names[1]);
+  await dialog.waitFor();
+  const shown = await shownPicture(dialog, names[1]);
+  assert.deepEqual([shown.naturalWidth, shown.naturalHeight], [1600, 1200], 'decoded from the original, not the thumbnail');
+  assert.match(shown.src, /^blob:/);
+  const box = await dialog.boundingBox();
+  const viewport = page.viewportSize();
+  assert.deepEqual([Math.round(box.width), Math.round(box.height)], [viewport.width, viewport.height], 'the viewer fills the window');
+  assert.ok(shown.height > 500, `the photo is fitted to the window, not shown at thumbnail size (${shown.width} × ${shown.height})`);
+
+  await page.keyboard.press('ArrowRight');
+  await viewerOf(page, names[2]).waitFor();
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('button', { name: 'Previous' }).waitFor();
+  assert.equal(await viewerOf(page, names[2]).count(), 1, '→ at the last item stays there');
+  assert.equal(await page.getByRole('button', { name: 'Next' }).isVisible(), false, 'no Next button at the end');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  dialog = viewerOf(page, names[0]);
+  await dialog.waitFor();
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await viewerOf(page, names[0]).count(), 1, '← at the first item stays there');
+  await expectText(dialog, '1 of 3');
+
+  // The on-screen buttons do the same.
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await viewerOf(page, names[1]).waitFor();
+
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  assert.equal(focused, `Open ${names[1]}`, 'focus is back on the tile that opened the viewer');
+});
+
+test('viewer: the address names the open item; Back closes it, and loading the address opens it', async ({ page, url }) => {
+  const names = await libraryOfThree(page, url);
+  const before = page.url();
+  await openFromLibrary(page, names[0]);
+  await viewerOf(page, names[0]).waitFor();
+  await page.waitForURL(/#\/item\/.+/);
+  await page.keyboard.press('ArrowRight');
+  await viewerOf(page, names[1]).waitFor();
+  const itemUrl = page.url();
+
+  await page.goBack();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.equal(page.url(), before, 'Back leaves the item address');
+
+  // The address of an item opens it once the library is read.
+  await page.goto(itemUrl);
+  await viewerOf(page, names[1]).waitFor();
+  // Closing by the button takes the address off the item again.
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.doesNotMatch(page.url(), /#\/item\//);
+
+  // Opened by a click, closed by Esc: Back does not open it again.
+  await openFromLibrary(page, names[2]);
+  await viewerOf(page, names[2]).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await page.waitForURL((u) => !u.hash.startsWith('#/item/'));
+  assert.equal(await page.getByRole('dialog').count(), 0);
+});
+
+test('viewer: Delete removes the item and shows the next; Undo brings it back', async ({ page, url }) => {
+  const names = await libraryOfThree(page, url);
+  await openFromLibrary(page, names[1]);
+  await viewerOf(page, names[1]).waitFor();
+  await page.keyboard.press('Delete');
+  const next = viewerOf(page, names[2]);
+  await next.waitFor();
+  await expectCount(page, 2);
+  await expectText(next, '2 of 2');
+  await next.getByText(`Deleted ${names[1]}.`).waitFor();
+
+  await next.getByRole('button', { name: 'Undo' }).click();
+  await viewerOf(page, names[1]).waitFor();
+  await expectCount(page, 3);
+  await expectText(viewerOf(page, names[1]), '2 of 3');
+  await page.keyboard.press('Escape');
+  await ui(page).library.getByRole('button', { name: `Open ${names[1]}` }).waitFor();
+});
+
+test("viewer: F marks a favourite that stays after a reload; I shows the date taken and where it came from", async ({ page, url }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-viewer-'));
+  const file = join(dir, 'harbour.jpg');
+  copyFileSync(fixtureImage('blue-sky.jpg'), file);
+  const takenAt = new Date('2019-07-14T10:00:00Z');
+  utimesSync(file, takenAt, takenAt);
+  try {
+    await openApp(page, url);
+    await importFiles(page, [file], 1);
+    await openFromLibrary(page, 'harbour.jpg');
+    let dialog = viewerOf(page, 'harbour.jpg');
+    const favourite = dialog.getByRole('button', { name: 'Favourite' });
+    assert.equal(await favourite.getAttribute('aria-pressed'), 'false');
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.querySelector('dialog button[aria-label="Favourite"]')?.getAttribute('aria-pressed') === 'true');
+
+    // The address still names the item, so the reload opens it again, still a favourite.
+    await page.reload();
+    dialog = viewerOf(page, 'harbour.jpg');
+    await dialog.waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Favourite' }).getAttribute('aria-pressed'), 'true');
+
+    await page.keyboard.press('i');
+    const info = dialog.getByRole('complementary', { name: 'Info' });
+    await info.waitFor();
+    const taken = info.locator('dt:text-is("Taken") + dd');
+    await expectText(taken, "(from the file's date)");
+    await expectText(taken, takenAt.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' }));
+    await expectText(info, /Size\s*320 × 240 px/);
+    await expectText(info, 'image/jpeg');
+    await expectText(info.locator('dt:text-is("Made by") + dd'), /Thumbnail: thumbnail/);
+    await page.keyboard.press('i');
+    await info.waitFor({ state: 'detached' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('viewer: double-click and the wheel zoom the photo; 0 fits it again', async ({ page, url }) => {
+  const names = await libraryOfThree(page, url);
+  await openFromLibrary(page, names[0]);
+  const dialog = viewerOf(page, names[0]);
+  const fitted = await shownPicture(dialog, names[0]);
+  const img = dialog.getByRole('img', { name: names[0] });
+  const width = () => img.evaluate((el) => el.getBoundingClientRect().width);
+
+  const stage = await dialog.locator('.photo-stage').boundingBox();
+  const centre = { x: stage.x + stage.width / 2, y: stage.y + stage.height / 2 };
+  await page.mouse.dblclick(centre.x, centre.y);
+  await page.waitForFunction((w) => document.querySelector('dialog img.full').getBoundingClientRect().width > w * 1.2, fitted.width);
+  assert.ok(Math.abs((await width()) - 1600) < 2, `double-click shows 100 % (${await width()} px wide)`);
+  await page.mouse.dblclick(centre.x, centre.y);
+  await page.waitForFunction((w) => Math.abs(document.querySelector('dialog img.full').getBoundingClientRect().width - w) < 1, fitted.width);
+
+  await page.mouse.move(centre.x + 100, centre.y);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction((w) => document.querySelector('dialog img.full').getBoundingClientRect().width > w * 1.3, fitted.width);
+  await page.keyboard.press('0');
+  await page.waitForFunction((w) => Math.abs(document.querySelector('dialog img.full').getBoundingClientRect().width - w) < 1, fitted.width);
+  await page.keyboard.press('+');
+  await page.waitForFunction((w) => document.querySelector('dialog img.full').getBoundingClientRect().width > w * 1.2, fitted.width);
+});
+
+if (!haveVideos) {
+  skip('viewer: a video opened from a search moment', 'fixture videos missing: run node scripts/make-fixture-videos.mjs');
+} else {
+  test('viewer: a video opened from a search moment starts there and shows the moments on its seek bar', async ({ page, url }) => {
+    await openApp(page, url);
+    await importFiles(page, [join(VIDEOS, 'colour-segments.webm'), fixtureImage('red-ball.jpg')], 2, 60_000);
+    const tiles = await search(page, 'green');
+    const video = tiles.find((t) => t.name === 'colour-segments.webm');
+    assert.ok(video?.moments.length, `the video has moments: ${JSON.stringify(tiles)}`);
+    const toSec = (label) => label.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+    await page.getByRole('button', { name: `Play colour-segments.webm from ${video.moments[0]}` }).click();
+    const dialog = viewerOf(page, 'colour-segments.webm');
+    await dialog.waitFor();
+    const markers = dialog.getByRole('list', { name: 'Best-matching moments' }).getByRole('button');
+    const labels = await markers.evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));
+    assert.deepEqual(
+      labels,
+      [...video.moments].sort((a, b) => toSec(a) - toSec(b)).map((m) => `Moment at ${m}`),
+      'one marker per moment, in time order',
+    );
+    await page.waitForFunction((min) => (document.querySelector('dialog video')?.currentTime ?? 0) >= min, toSec(video.moments[0]), { timeout: 10_000 });
+
+    // A marker is reached by keyboard and seeks there.
+    const last = labels.at(-1);
+    const target = toSec(last.replace('Moment at ', ''));
+    await dialog.getByRole('button', { name: last }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((t) => Math.abs((document.querySelector('dialog video')?.currentTime ?? -9) - t) < 1.5, target, { timeout: 10_000 });
+  }, { timeoutMs: 90_000 });
+}
+
+// ---- measurement and screenshots, on request
+
+if (process.env.SHOEBOX_MEASURE_VIEWER) {
+  test('viewer: measure viewer_open_ms for a 12-megapixel JPEG', async ({ page, url, log }) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await openApp(page, url);
+    const photos = [await photoLikeJpeg(4000, 3000, { seed: 11, name: 'big-a.jpg' }), await photoLikeJpeg(4000, 3000, { seed: 23, name: 'big-b.jpg' })];
+    await importFiles(page, photos, 2, 60_000);
+    const runs = [];
+    for (let i = 0; i < 6; i++) {
+      const name = photos[i % 2].name;
+      const ms = await measureViewerOpen(page, ui(page).library.getByRole('button', { name: `Open ${name}` }));
+      runs.push(ms);
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+    }
+    // The first open also warms the code paths; the figure is the median of the other five.
+    const figure = { viewer_open_ms: Math.round(median(runs.slice(1))), runsMs: runs.map(Math.round), sizesBytes: photos.map((p) => p.buffer.length) };
+    log(JSON.stringify(figure));
+    console.log(`viewer_open_ms ${JSON.stringify(figure)}`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'viewer-open.json'), JSON.stringify(figure, null, 2) + '\n');
+  }, { timeoutMs: 120_000 });
+}
+
+if (process.env.SHOEBOX_VIEWER_SCREENS) {
+  test('viewer: screenshots of photo, info panel and video at 1280 and 390 px, light and dark', async ({ page, url }) => {
+    const dir = process.env.SHOEBOX_VIEWER_SCREENS;
+    mkdirSync(dir, { recursive: true });
+    await openApp(page, url);
+    const files = [await photoLikeJpeg(1600, 1200, { seed: 5, name: 'meadow.jpg' }), await photoLikeJpeg(900, 1400, { seed: 9, name: 'portrait.jpg' })];
+    const paths = haveVideos ? [join(VIDEOS, 'colour-segments.webm')] : [];
+    await ui(page).fileInput.setInputFiles(files);
+    await expectCount(page, 2, 30_000);
+    if (paths.length) await importFiles(page, paths, 1, 60_000);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width > 600 ? 800 : 844 });
+        await page.goto(`${url}?model=shoebox-fixture-clip`);
+        await ui(page).searchbox.waitFor();
+        await openFromLibrary(page, 'meadow.jpg');
+        const dialog = viewerOf(page, 'meadow.jpg');
+        await dialog.locator('img.full.shown').waitFor();
+        await page.screenshot({ path: join(dir, `photo-${width}-${scheme}.png`) });
+        await page.keyboard.press('i');
+        await dialog.getByRole('complementary', { name: 'Info' }).locator('dt:text-is("Made by")').waitFor();
+        await page.screenshot({ path: join(dir, `info-${width}-${scheme}.png`) });
+        await page.keyboard.press('i');
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
+        if (paths.length) {
+          const tiles = await search(page, 'green');
+          const video = tiles.find((t) => t.name === 'colour-segments.webm');
+          await page.getByRole('button', { name: `Play colour-segments.webm from ${video.moments[0]}` }).click();
+          await viewerOf(page, 'colour-segments.webm').getByRole('list', { name: 'Best-matching moments' }).waitFor();
+          await page.waitForFunction(() => (document.querySelector('dialog video')?.readyState ?? 0) >= 2);
+          await page.screenshot({ path: join(dir, `video-${width}-${scheme}.png`) });
+          await page.keyboard.press('Escape');
+          await page.getByRole('dialog').waitFor({ state: 'detached' });
+        }
+      }
+    }
+  }, { timeoutMs: 180_000 });
+}
