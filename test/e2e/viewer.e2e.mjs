@@ -190,6 +190,42 @@ test('viewer: double-click and the wheel zoom the photo; 0 fits it again', async
   await page.waitForFunction((w) => document.querySelector('dialog img.full').getBoundingClientRect().width > w * 1.2, fitted.width);
 });
 
+test('viewer: on a touch screen a swipe moves through the list and two fingers pinch-zoom', async ({ page, url }) => {
+  const names = await libraryOfThree(page, url);
+  await openFromLibrary(page, names[0]);
+  const dialog = viewerOf(page, names[0]);
+  await shownPicture(dialog, names[0]);
+  // Real touch input through the DevTools protocol: the page sees touch pointers, as on a phone.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 2 });
+  const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y], id) => ({ x, y, id })) });
+  const stage = await dialog.locator('.photo-stage').boundingBox();
+  const cy = stage.y + stage.height / 2;
+  const left = stage.x + stage.width * 0.2;
+  const right = stage.x + stage.width * 0.8;
+
+  await touch('touchStart', [[right, cy]]);
+  for (let x = right; x >= left; x -= 40) await touch('touchMove', [[x, cy]]);
+  await touch('touchEnd', []);
+  const second = viewerOf(page, names[1]);
+  await second.waitFor();
+  const fitted = await shownPicture(second, names[1]);
+
+  const cx = stage.x + stage.width / 2;
+  await touch('touchStart', [[cx - 40, cy], [cx + 40, cy]]);
+  for (let d = 40; d <= 200; d += 20) await touch('touchMove', [[cx - d, cy], [cx + d, cy]]);
+  await touch('touchEnd', []);
+  await page.waitForFunction((w) => document.querySelector('dialog img.full').getBoundingClientRect().width > w * 2, fitted.width);
+  // Zoomed in, a one-finger drag pans the picture instead of moving to another one.
+  const leftEdge = () => page.evaluate(() => document.querySelector('dialog img.full').getBoundingClientRect().left);
+  const before = await leftEdge();
+  await touch('touchStart', [[cx, cy]]);
+  for (let x = cx; x >= cx - 200; x -= 40) await touch('touchMove', [[x, cy]]);
+  await touch('touchEnd', []);
+  assert.ok(before - (await leftEdge()) > 150, 'the drag moved the picture left');
+  assert.equal(await viewerOf(page, names[1]).count(), 1, 'still on the same photo');
+});
+
 if (!haveVideos) {
   skip('viewer: a video opened from a search moment', 'fixture videos missing: run node scripts/make-fixture-videos.mjs');
 } else {

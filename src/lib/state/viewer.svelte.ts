@@ -57,8 +57,10 @@ export class Viewer {
   }
 
   get asset(): AssetRecord | undefined {
-    // Favourite marks change records in place; this read makes the getter follow them.
+    // Favourite marks change records in place, and deletes (here or in another tab) change the
+    // count: these reads make the getter follow both.
     void this.#host.items.favouritesChanged;
+    void this.#host.items.count;
     return this.openId ? this.#host.items.get(this.openId) : undefined;
   }
 
@@ -127,14 +129,14 @@ export class Viewer {
     if (!id || !asset) return;
     const index = this.listIds.indexOf(id);
     const { listIds, nextId } = afterRemoval(this.listIds, id);
-    await this.#host.deletes.deleteAssets([id]);
+    // The next item is open before the records go, so the viewer never shows an item that is gone.
     this.listIds = listIds;
-    if (nextId) {
-      await this.#show(nextId);
-      this.lastDeleted = { id, name: asset.name, index };
-    } else {
-      this.close();
-    }
+    const shown = nextId ? this.#show(nextId) : null;
+    if (!nextId) this.close();
+    await this.#host.deletes.deleteAssets([id]);
+    if (!shown) return;
+    await shown;
+    if (this.openId === nextId) this.lastDeleted = { id, name: asset.name, index };
   }
 
   /** Undoes the viewer's last delete and shows that item again, in its place in the list. */
