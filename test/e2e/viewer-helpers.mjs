@@ -27,24 +27,29 @@ export async function photoLikeJpeg(width, height, { seed = 1, name = `photo-${w
 }
 
 /**
- * Clicks `tileButton` and returns the milliseconds from that click to the original shown in the
- * viewer: decoded (`img.decode()` resolved), then a frame painted. The viewer marks that moment
- * with `performance.mark('shoebox:viewer-original-shown', { detail: { id } })`; the click time is
- * taken in the page by a capturing listener, so both ends use the page's clock.
+ * Clicks `tileButton` and returns `{ totalMs, urlMs, decodeMs }`: the milliseconds from that click
+ * to the original shown in the viewer (decoded, `img.decode()` resolved, then a frame painted),
+ * and of it, the part until the original's object URL was ready (read from storage) and the
+ * decode itself. The viewer marks these moments (`shoebox:viewer-original-url`,
+ * `shoebox:viewer-decode-start`, `shoebox:viewer-decoded`, `shoebox:viewer-original-shown`); the
+ * click time is taken in the page by a capturing listener, so both ends use the page's clock.
  * @param {import('playwright-core').Page} page
  * @param {import('playwright-core').Locator} tileButton
  */
 export async function measureViewerOpen(page, tileButton) {
   await page.evaluate(() => {
-    performance.clearMarks('shoebox:viewer-original-shown');
+    for (const m of ['original-url', 'decode-start', 'decoded', 'original-shown']) performance.clearMarks(`shoebox:viewer-${m}`);
     window.__viewerClickAtMs = undefined;
     document.addEventListener('click', () => (window.__viewerClickAtMs ??= performance.now()), { capture: true, once: true });
   });
   await tileButton.click();
   const handle = await page.waitForFunction(
     () => {
-      const mark = performance.getEntriesByName('shoebox:viewer-original-shown').at(-1);
-      return mark && window.__viewerClickAtMs !== undefined ? mark.startTime - window.__viewerClickAtMs : null;
+      const at = (name) => performance.getEntriesByName(`shoebox:viewer-${name}`).at(-1)?.startTime;
+      const clickAt = window.__viewerClickAtMs;
+      const shownAt = at('original-shown');
+      if (shownAt === undefined || clickAt === undefined) return null;
+      return { totalMs: shownAt - clickAt, urlMs: at('original-url') - clickAt, decodeMs: at('decoded') - at('decode-start') };
     },
     undefined,
     { timeout: 15_000, polling: 'raf' },

@@ -1,15 +1,15 @@
 // End-to-end tests of the full-window viewer: the original at screen size, ←/→ through the list
 // it was opened from, Esc and focus, the page address and Back, Delete with Undo, favourites,
-// the info panel, zoom, and a video's search moments on its seek bar. The viewer_open_ms
-// measurement and the screenshots run only when asked (SHOEBOX_MEASURE_VIEWER, SHOEBOX_VIEWER_SCREENS).
+// the info panel, zoom, touch gestures, and a video's search moments on its seek bar. Screenshots
+// are taken only when asked (SHOEBOX_VIEWER_SCREENS=<folder>).
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distinctPhotos } from './photos.mjs';
-import { expectText, fixtureImage, ROOT, RESULTS_DIR, skip, test } from './harness.mjs';
+import { expectText, fixtureImage, ROOT, skip, test } from './harness.mjs';
 import { expectCount, importFiles, openApp, search, ui } from './app-helpers.mjs';
-import { measureViewerOpen, median, photoLikeJpeg } from './viewer-helpers.mjs';
+import { photoLikeJpeg } from './viewer-helpers.mjs';
 
 const VIDEOS = join(ROOT, 'test/fixtures/generated/videos');
 const haveVideos = existsSync(join(VIDEOS, 'manifest.json'));
@@ -257,30 +257,7 @@ if (!haveVideos) {
   }, { timeoutMs: 90_000 });
 }
 
-// ---- measurement and screenshots, on request
-
-if (process.env.SHOEBOX_MEASURE_VIEWER) {
-  test('viewer: measure viewer_open_ms for a 12-megapixel JPEG', async ({ page, url, log }) => {
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await openApp(page, url);
-    const photos = [await photoLikeJpeg(4000, 3000, { seed: 11, name: 'big-a.jpg' }), await photoLikeJpeg(4000, 3000, { seed: 23, name: 'big-b.jpg' })];
-    await importFiles(page, photos, 2, 60_000);
-    const runs = [];
-    for (let i = 0; i < 6; i++) {
-      const name = photos[i % 2].name;
-      const ms = await measureViewerOpen(page, ui(page).library.getByRole('button', { name: `Open ${name}` }));
-      runs.push(ms);
-      await page.keyboard.press('Escape');
-      await page.getByRole('dialog').waitFor({ state: 'detached' });
-    }
-    // The first open also warms the code paths; the figure is the median of the other five.
-    const figure = { viewer_open_ms: Math.round(median(runs.slice(1))), runsMs: runs.map(Math.round), sizesBytes: photos.map((p) => p.buffer.length) };
-    log(JSON.stringify(figure));
-    console.log(`viewer_open_ms ${JSON.stringify(figure)}`);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(join(RESULTS_DIR, 'viewer-open.json'), JSON.stringify(figure, null, 2) + '\n');
-  }, { timeoutMs: 120_000 });
-}
+// ---- screenshots, on request (viewer_open_ms is measured by bench/viewer.mjs)
 
 if (process.env.SHOEBOX_VIEWER_SCREENS) {
   test('viewer: screenshots of photo, info panel and video at 1280 and 390 px, light and dark', async ({ page, url }) => {

@@ -204,15 +204,18 @@ export class Viewer {
     this.strip = [];
     if (this.#pushed || itemIdFromHash(location.hash)) history.replaceState(history.state, '', itemHash(id));
     const urlPromise = this.#original(id);
-    const [thumbUrl, strip] = await Promise.all([
-      this.#host.items.thumbUrl(id),
-      this.#host.items.get(id)?.type === 'video' ? this.#host.items.frameStrip(id) : Promise.resolve([]),
-    ]);
-    if (seq !== this.#seq) return;
-    this.thumbUrl = thumbUrl;
-    this.strip = strip;
+    // Each part shows as soon as it is read: the thumbnail first, the original when its URL is ready.
+    void this.#host.items.thumbUrl(id).then((thumbUrl) => {
+      if (seq === this.#seq) this.thumbUrl = thumbUrl;
+    });
+    if (this.#host.items.get(id)?.type === 'video') {
+      void this.#host.items.frameStrip(id).then((strip) => {
+        if (seq === this.#seq) this.strip = strip;
+      });
+    }
     const url = await urlPromise;
     if (seq !== this.#seq) return;
+    performance.mark('shoebox:viewer-original-url', { detail: { id } });
     this.originalUrl = url;
     if (this.infoOpen) void this.#loadDetails(id);
     this.#keepAround(id);
