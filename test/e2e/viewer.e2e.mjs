@@ -53,6 +53,21 @@ test('viewer: full window on the original; ←/→ walk the list and stop at its
   assert.deepEqual([Math.round(box.width), Math.round(box.height)], [viewport.width, viewport.height], 'the viewer fills the window');
   assert.ok(shown.height > 500, `the photo is fitted to the window, not shown at thumbnail size (${shown.width} × ${shown.height})`);
 
+  // Focus stays inside the viewer while it is open: Tab cycles through its controls (and, past the
+  // last one, the browser's own UI, where the page has no focus), never the page behind it.
+  const inside = [];
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return 'browser';
+      return el.closest('dialog[open]') ? el.getAttribute('aria-label') ?? el.textContent.trim() : `outside: ${el.outerHTML.slice(0, 80)}`;
+    });
+    assert.doesNotMatch(where, /^outside/, `Tab ${i + 1} reached the page behind the viewer`);
+    inside.push(where);
+  }
+  assert.ok(inside.indexOf('Close') > inside.indexOf('Next'), `Tab comes back round to the viewer's first control: ${inside}`);
+
   await page.keyboard.press('ArrowRight');
   await viewerOf(page, names[2]).waitFor();
   await page.keyboard.press('ArrowRight');
@@ -99,9 +114,14 @@ test('viewer: the address names the open item; Back closes it, and loading the a
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   assert.doesNotMatch(page.url(), /#\/item\//);
 
-  // Opened by a click, closed by Esc: Back does not open it again.
+  // Opened by a click, closed by Esc, and another opened at once: the address follows each.
   await openFromLibrary(page, names[2]);
   await viewerOf(page, names[2]).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await openFromLibrary(page, names[0]);
+  await viewerOf(page, names[0]).waitFor();
+  await page.waitForURL(/#\/item\/.+/);
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   await page.waitForURL((u) => !u.hash.startsWith('#/item/'));

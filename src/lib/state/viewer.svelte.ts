@@ -51,6 +51,8 @@ export class Viewer {
   #seq = 0;
   /** Whether opening added a history entry, which closing then goes back over. */
   #pushed = false;
+  /** Going back is asynchronous: an item opened meanwhile waits for it, or its entry would be the one undone. */
+  #goingBack: Promise<void> | null = null;
 
   constructor(host: ViewerHost) {
     this.#host = host;
@@ -92,6 +94,7 @@ export class Viewer {
 
   /** Opens `id`, walking `listIds` (the list it was opened from) with ←/→; a video starts at `atSec`. */
   async open(id: string, listIds: readonly string[], atSec?: number): Promise<void> {
+    if (this.#goingBack) await this.#goingBack;
     const list = listIds.includes(id) ? [...listIds] : [id, ...listIds];
     this.listIds = list;
     this.lastDeleted = null;
@@ -116,6 +119,16 @@ export class Viewer {
     this.#shut();
     if (this.#pushed) {
       this.#pushed = false;
+      this.#goingBack = new Promise<void>((done) => {
+        const finish = () => {
+          removeEventListener('popstate', finish);
+          clearTimeout(timer);
+          this.#goingBack = null;
+          done();
+        };
+        const timer = setTimeout(finish, 1000);
+        addEventListener('popstate', finish);
+      });
       history.back();
     } else if (itemIdFromHash(location.hash)) {
       history.replaceState(history.state, '', location.pathname + location.search);
