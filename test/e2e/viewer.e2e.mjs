@@ -70,6 +70,8 @@ test('viewer: full window on the original; ←/→ walk the list and stop at its
 
   await page.keyboard.press('ArrowRight');
   await viewerOf(page, names[2]).waitFor();
+  // Moving is announced inside the viewer (the page's live region is inert behind the modal).
+  await expectText(page.locator('dialog [aria-live="polite"]'), `${names[2]}, 3 of 3`);
   await page.keyboard.press('ArrowRight');
   await page.getByRole('button', { name: 'Previous' }).waitFor();
   assert.equal(await viewerOf(page, names[2]).count(), 1, '→ at the last item stays there');
@@ -137,7 +139,8 @@ test('viewer: Delete removes the item and shows the next; Undo brings it back', 
   await next.waitFor();
   await expectCount(page, 2);
   await expectText(next, '2 of 2');
-  await next.getByText(`Deleted ${names[1]}.`).waitFor();
+  await next.locator('.undo').getByText(`Deleted ${names[1]}.`, { exact: true }).waitFor();
+  await expectText(next.locator('[aria-live="polite"]'), `Deleted ${names[1]}. Now showing ${names[2]}, 2 of 2`);
 
   await next.getByRole('button', { name: 'Undo' }).click();
   await viewerOf(page, names[1]).waitFor();
@@ -162,6 +165,7 @@ test("viewer: F marks a favourite that stays after a reload; I shows the date ta
     assert.equal(await favourite.getAttribute('aria-pressed'), 'false');
     await page.keyboard.press('f');
     await page.waitForFunction(() => document.querySelector('dialog button[aria-label="Favourite"]')?.getAttribute('aria-pressed') === 'true');
+    await expectText(dialog.locator('[aria-live="polite"]'), 'harbour.jpg marked as a favourite');
 
     // The address still names the item, so the reload opens it again, still a favourite.
     await page.reload();

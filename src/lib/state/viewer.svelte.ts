@@ -2,6 +2,7 @@ import type { AssetRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
 import { afterRemoval, lineageLines, stepFrom, type LineageLine } from '../core/item-info';
 import { itemHash, itemIdFromHash } from '../core/item-address';
+import { nameInText } from '../core/display-name';
 import type { ClusterState } from './clusters.svelte';
 import type { Deletes } from './deletes.svelte';
 import type { LibraryItems, ResultItem, StripFrame } from './items.svelte';
@@ -41,6 +42,11 @@ export class Viewer {
   strip = $state.raw<StripFrame[]>([]);
   infoOpen = $state(false);
   details = $state.raw<ItemDetails | null>(null);
+  /**
+   * What a screen reader hears after a change inside the viewer (the page's own live region is
+   * inert behind the modal dialog): the new item and its place when moving, a favourite mark.
+   */
+  announcement = $state('');
   /** The item the viewer deleted last, and where it was in the list, while Undo can bring it back. */
   lastDeleted = $state.raw<{ id: string; name: string; index: number } | null>(null);
 
@@ -106,11 +112,24 @@ export class Viewer {
   }
 
   async previous(): Promise<void> {
-    if (this.previousId) await this.#show(this.previousId);
+    if (this.previousId) await this.#moveTo(this.previousId);
   }
 
   async next(): Promise<void> {
-    if (this.nextId) await this.#show(this.nextId);
+    if (this.nextId) await this.#moveTo(this.nextId);
+  }
+
+  async #moveTo(id: string): Promise<void> {
+    const shown = this.#show(id);
+    this.#announcePlace();
+    await shown;
+  }
+
+  #announcePlace(prefix = ''): void {
+    const name = this.asset?.name;
+    if (!name) return;
+    const { at, of } = this.position;
+    this.announcement = `${prefix}${nameInText(name)}, ${at} of ${of}`;
   }
 
   /** Closes the viewer. Opened by a click, it goes back over its history entry, so Back does not open it again. */
@@ -145,7 +164,8 @@ export class Viewer {
     // The next item is open before the records go, so the viewer never shows an item that is gone.
     this.listIds = listIds;
     const shown = nextId ? this.#show(nextId) : null;
-    if (!nextId) this.close();
+    if (nextId) this.#announcePlace(`Deleted ${nameInText(asset.name)}. Now showing `);
+    else this.close();
     await this.#host.deletes.deleteAssets([id]);
     if (!shown) return;
     await shown;
@@ -161,7 +181,7 @@ export class Viewer {
     const list = [...this.listIds];
     list.splice(Math.min(gone.index, list.length), 0, gone.id);
     this.listIds = list;
-    await this.#show(gone.id);
+    await this.#moveTo(gone.id);
   }
 
   /** Whether the viewer's Undo still applies (the page's toast may have been used or timed out). */
@@ -171,7 +191,11 @@ export class Viewer {
   }
 
   async toggleFavourite(): Promise<void> {
-    if (this.openId) await this.#host.items.setFavourite([this.openId], !this.favourite);
+    const asset = this.asset;
+    if (!asset) return;
+    const favourite = !this.favourite;
+    await this.#host.items.setFavourite([asset.id], favourite);
+    this.announcement = `${nameInText(asset.name)} ${favourite ? 'marked as a favourite' : 'is no longer a favourite'}`;
   }
 
   toggleInfo(): void {
@@ -285,6 +309,7 @@ export class Viewer {
     this.strip = [];
     this.details = null;
     this.lastDeleted = null;
+    this.announcement = '';
     this.#release(() => true);
   }
 }
