@@ -124,10 +124,18 @@ test('viewer: the address names the open item; Back closes it, and loading the a
   await openFromLibrary(page, names[0]);
   await viewerOf(page, names[0]).waitFor();
   await page.waitForURL(/#\/item\/.+/);
+  // Closing never shows the viewer again on its way out (the address still names the item until Back is done).
+  await page.evaluate(() => {
+    window.__viewerShown = 0;
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.nodeName === 'DIALOG') window.__viewerShown++;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   await page.waitForURL((u) => !u.hash.startsWith('#/item/'));
   assert.equal(await page.getByRole('dialog').count(), 0);
+  assert.equal(await page.evaluate(() => window.__viewerShown), 0, 'the viewer did not open again while closing');
 });
 
 test('viewer: Delete removes the item and shows the next; Undo brings it back', async ({ page, url }) => {
