@@ -255,7 +255,10 @@ export class Viewer {
     performance.mark('shoebox:viewer-original-url', { detail: { id } });
     this.originalUrl = url;
     if (this.infoOpen) void this.#loadDetails(id);
-    this.#keepAround(id);
+    // Neighbours are read and decoded once this one is on screen: on a phone's few cores a
+    // neighbour decoding at the same time would slow the picture the user is waiting for.
+    this.#release((other) => !this.#neighbourhood(id).has(other));
+    if (!url || this.#host.items.get(id)?.type !== 'image') this.#preloadAround(id);
   }
 
   /** The original's object URL, read once and kept while the item is open or next to it. */
@@ -268,11 +271,18 @@ export class Viewer {
     return url;
   }
 
-  /** Preloads the open item's neighbours and lets every other original go. */
-  #keepAround(id: string): void {
-    const keep = new Set([id, stepFrom(this.listIds, id, -1), stepFrom(this.listIds, id, 1)].filter((x): x is string => !!x));
-    this.#release((other) => !keep.has(other));
-    for (const other of keep) {
+  /** The photo `id` is decoded and on screen (called by the photo stage): its neighbours may load now. */
+  originalShown(id: string): void {
+    if (id === this.openId) this.#preloadAround(id);
+  }
+
+  #neighbourhood(id: string): Set<string> {
+    return new Set([id, stepFrom(this.listIds, id, -1), stepFrom(this.listIds, id, 1)].filter((x): x is string => !!x));
+  }
+
+  /** Reads the open item's neighbours' originals and decodes the photos among them. */
+  #preloadAround(id: string): void {
+    for (const other of this.#neighbourhood(id)) {
       if (other === id || this.#decoded.has(other)) continue;
       const asset = this.#host.items.get(other);
       void this.#original(other).then((url) => {
