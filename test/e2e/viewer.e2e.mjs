@@ -258,6 +258,20 @@ test('viewer: on a touch screen a swipe moves through the list and two fingers p
   assert.equal(await viewerOf(page, names[1]).count(), 1, 'still on the same photo');
 });
 
+test('viewer: opened from a duplicate group, ←/→ walk that group only', async ({ page, url }) => {
+  await openApp(page, url);
+  await importFiles(page, ['blue-sky.jpg', 'near-dup/blue-sky-small.jpg', 'red-ball.jpg'].map(fixtureImage), 3);
+  await page.getByRole('button', { name: 'Duplicates', exact: true }).click();
+  const group = page.getByRole('list', { name: 'Group of 2: blue-sky.jpg' });
+  await group.getByRole('button', { name: 'Open blue-sky.jpg' }).click();
+  const first = viewerOf(page, 'blue-sky.jpg');
+  await expectText(first, '1 of 2');
+  await page.keyboard.press('ArrowRight');
+  await expectText(viewerOf(page, 'blue-sky-small.jpg'), '2 of 2');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await viewerOf(page, 'blue-sky-small.jpg').count(), 1, 'the group ends there: red-ball.jpg is not in it');
+});
+
 if (!haveVideos) {
   skip('viewer: a video opened from a search moment', 'fixture videos missing: run node scripts/make-fixture-videos.mjs');
 } else {
