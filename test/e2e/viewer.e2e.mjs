@@ -3,7 +3,7 @@
 // the info panel, zoom, touch gestures, and a video's search moments on its seek bar. Screenshots
 // are taken only when asked (SHOEBOX_VIEWER_SCREENS=<folder>).
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distinctPhotos } from './photos.mjs';
@@ -20,6 +20,19 @@ async function libraryOfThree(page, url) {
   await importFiles(page, await distinctPhotos(3, { width: 1600, height: 1200, grain: 24, prefix: 'view' }), 3);
   await expectCount(page, 3);
   return ui(page).library.locator('.name').allTextContents();
+}
+
+/** axe-core's serious and critical violations inside the open viewer ("rule: targets"). */
+async function axeViolations(page) {
+  // Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not apply to the checker.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  const { bad, passed } = await page.evaluate(async () => {
+    const { violations, passes } = await window.axe.run(document.querySelector('dialog[open]'), { resultTypes: ['violations', 'passes'] });
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    return { bad: serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), passed: passes.map((p) => p.id) };
+  });
+  assert.ok(passed.includes('button-name') && passed.includes('color-contrast'), `axe checked the viewer: ${passed}`);
+  return bad;
 }
 
 const viewerOf = (page, name) => page.getByRole('dialog', { name });
@@ -272,6 +285,17 @@ test('viewer: opened from a duplicate group, ←/→ walk that group only', asyn
   assert.equal(await viewerOf(page, 'blue-sky-small.jpg').count(), 1, 'the group ends there: red-ball.jpg is not in it');
 });
 
+test('viewer: axe finds no serious or critical violation in the viewer, with and without the info panel', async ({ page, url }) => {
+  const names = await libraryOfThree(page, url);
+  await openFromLibrary(page, names[1]);
+  const dialog = viewerOf(page, names[1]);
+  await shownPicture(dialog, names[1]);
+  assert.deepEqual(await axeViolations(page), [], 'photo');
+  await page.keyboard.press('i');
+  await dialog.getByRole('complementary', { name: 'Info' }).locator('dt:text-is("Made by")').waitFor();
+  assert.deepEqual(await axeViolations(page), [], 'info panel open');
+});
+
 if (!haveVideos) {
   skip('viewer: a video opened from a search moment', 'fixture videos missing: run node scripts/make-fixture-videos.mjs');
 } else {
@@ -293,6 +317,7 @@ if (!haveVideos) {
       'one marker per moment, in time order',
     );
     await page.waitForFunction((min) => (document.querySelector('dialog video')?.currentTime ?? 0) >= min, toSec(video.moments[0]), { timeout: 10_000 });
+    assert.deepEqual(await axeViolations(page), [], 'video with moments');
 
     // A marker is reached by keyboard and seeks there.
     const last = labels.at(-1);
