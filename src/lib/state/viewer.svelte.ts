@@ -76,17 +76,20 @@ export class Viewer {
     return !!this.asset?.favourite;
   }
 
+  /** The open item's index in the list, found once per change: a timeline's list can hold 100,000 ids. */
+  #index = $derived(this.openId ? this.listIds.indexOf(this.openId) : -1);
+
   get previousId(): string | null {
-    return this.openId ? stepFrom(this.listIds, this.openId, -1) : null;
+    return this.#index > 0 ? this.listIds[this.#index - 1] : null;
   }
 
   get nextId(): string | null {
-    return this.openId ? stepFrom(this.listIds, this.openId, 1) : null;
+    return this.#index >= 0 ? (this.listIds[this.#index + 1] ?? null) : null;
   }
 
   /** Position in the list, 1-based, and its length: "3 of 12". */
   get position(): { at: number; of: number } {
-    return { at: this.openId ? this.listIds.indexOf(this.openId) + 1 : 0, of: this.listIds.length };
+    return { at: this.#index + 1, of: this.listIds.length };
   }
 
   /** The open video's best-matching moments in the current search, in time order. */
