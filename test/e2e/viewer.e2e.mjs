@@ -105,6 +105,9 @@ test('viewer: full window on the original; ←/→ walk the list and stop at its
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
   assert.equal(focused, `Open ${names[1]}`, 'focus is back on the tile that opened the viewer');
+  // Closed, the viewer holds no original any more: its object URLs are revoked.
+  const read = await page.evaluate((src) => fetch(src).then(() => 'readable', () => 'revoked'), shown.src);
+  assert.equal(read, 'revoked', 'the original object URL is revoked after closing');
 });
 
 test('viewer: the address names the open item; Back closes it, and loading the address opens it', async ({ page, url }) => {
