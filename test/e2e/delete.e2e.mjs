@@ -84,6 +84,11 @@ async function deleteFromLibrary(page, name) {
   await ui(page).library.getByRole('button', { name: `Open ${name}` }).click();
   await page.getByRole('dialog', { name }).getByRole('button', { name: 'Delete' }).click();
   await page.locator('p.toast').getByText(`Deleted ${name}.`).waitFor();
+  // The viewer moved on to the next item: closed, the page (and its address) are the library again.
+  if (await page.getByRole('dialog').count()) {
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  }
 }
 
 const toast = (page) => page.locator('p.toast');

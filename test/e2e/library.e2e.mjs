@@ -1,5 +1,5 @@
 // End-to-end tests of the library: import, search ranking, persistence, duplicates,
-// EXIF orientation, backend fallback, lightbox and offline use.
+// EXIF orientation, backend fallback, viewer and offline use.
 // Uses the self-hosted fixture model (colour words ↔ colours) so rankings are meaningful.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -149,9 +149,10 @@ test('library: near-duplicate is kept and flagged', async ({ page, url }) => {
   // the badge is on search results too
   const r = await search(page, 'blue', { minResults: 2 });
   assert.equal(r.find((t) => t.name === 'blue-sky-small.jpg')?.nearDup, true, `badge in results: ${JSON.stringify(r)}`);
-  // and the lightbox says of what
+  // and the viewer's info panel says of what
   await page.getByRole('button', { name: 'Open blue-sky-small.jpg' }).click();
   const dialog = page.getByRole('dialog', { name: 'blue-sky-small.jpg' });
+  await dialog.getByRole('button', { name: 'Info' }).click();
   await expectText(dialog, /Near-duplicate of\s*blue-sky\.jpg \(pHash distance \d+\)/);
   await expectText(dialog, '160 × 120 px');
 }, { timeoutMs: 60_000 });
@@ -163,7 +164,15 @@ test('library: EXIF orientation 6 is applied (portrait 160 × 320)', async ({ pa
   await page.getByRole('button', { name: 'Open tall-red-exif6.jpg' }).click();
   const dialog = page.getByRole('dialog', { name: 'tall-red-exif6.jpg' });
   await dialog.waitFor();
-  await expectText(dialog.locator('dd').first(), /^160 × 320 px, \d+\.\d\d MB$/);
+  await page.keyboard.press('i');
+  await expectText(dialog.locator('dt:text-is("Size") + dd'), /^160 × 320 px, \d+\.\d\d MB$/);
+  // the viewer draws the original upright too: its decoded size is the portrait one, and so is its box
+  await dialog.locator('img.full.shown').waitFor();
+  const shown = await dialog.getByRole('img', { name: 'tall-red-exif6.jpg' }).evaluate((img) => {
+    const box = img.getBoundingClientRect();
+    return { w: img.naturalWidth, h: img.naturalHeight, portrait: box.height > box.width };
+  });
+  assert.deepEqual(shown, { w: 160, h: 320, portrait: true });
 
   // the thumbnail is portrait as well
   const thumb = await ui(page)
@@ -199,7 +208,7 @@ test('library: WASM fallback is used and explained; query timings are recorded',
   assert.equal(cells[4].replace(/\s+/g, ' '), '2 / 2');
 }, { timeoutMs: 60_000 });
 
-test('library: lightbox opens, shows the original, closes with Escape', async ({ page, url }) => {
+test('library: the viewer opens, shows the original, closes with Escape', async ({ page, url }) => {
   await openApp(page, url);
   await importFiles(page, ['purple-flower.jpg', 'orange-sunset.png'].map(fixtureImage), 2);
   await expectCount(page, 2);
@@ -219,6 +228,7 @@ test('library: lightbox opens, shows the original, closes with Escape', async ({
   assert.equal(`${natural.w}×${natural.h}`, '320×240', 'the original, not the thumbnail');
   assert.match(natural.src, /^blob:/);
   const size = (readFileSync(fixtureImage('purple-flower.jpg')).length / 1e6).toFixed(2);
+  await dialog.getByRole('button', { name: 'Info' }).click();
   await expectText(dialog, `320 × 240 px, ${size} MB`);
 
   await page.keyboard.press('Escape');

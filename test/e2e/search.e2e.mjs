@@ -37,7 +37,10 @@ test('search: delete removes at once and stays deleted after reload; undo puts i
   // Delete, then undo: everything is back, searchable.
   let dialog = await openTile(page, 'red-ball.jpg');
   await dialog.getByRole('button', { name: 'Delete' }).click();
-  await page.getByText('Deleted red-ball.jpg.').waitFor();
+  // The viewer moves on to the next result; closed, the page's toast offers the Undo.
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await page.locator('p.toast').getByText('Deleted red-ball.jpg.').waitFor();
   await expectCount(page, 2);
   assert.ok(!names(await search(page, 'red')).includes('red-ball.jpg'), 'gone from results at once');
   await page.getByRole('button', { name: 'Undo' }).click();
@@ -49,6 +52,8 @@ test('search: delete removes at once and stays deleted after reload; undo puts i
   dialog = await openTile(page, 'red-square.png');
   await dialog.getByRole('button', { name: 'Delete' }).click();
   await expectCount(page, 2);
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
   await page.reload();
   await expectCount(page, 2);
   red = await search(page, 'red');

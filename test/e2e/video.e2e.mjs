@@ -52,6 +52,7 @@ if (!haveVideos) {
     await page.waitForFunction((min) => (document.querySelector('dialog video')?.currentTime ?? 0) >= min, best, { timeout: 10_000 });
     const strip = await dialog.getByRole('list', { name: 'Keyframes' }).getByRole('listitem').count();
     assert.ok(strip >= 3, `keyframe strip shows the kept frames (${strip})`);
+    await dialog.getByRole('button', { name: 'Info' }).click();
     await dialog.getByText(/decoded with WebCodecs/).waitFor();
   }, { timeoutMs: 120_000 });
 
@@ -87,6 +88,7 @@ if (!haveVideos) {
     assert.equal(blue[0].name, 'colour-segments.avi');
     assert.ok(seconds(blue[0].moments[0]) >= 4, `best "blue" moment ${blue[0].moments[0]} is in the last segment`);
     const dialog = await openTileDialog(page, 'colour-segments.avi');
+    await dialog.getByRole('button', { name: 'Info' }).click();
     await dialog.getByText(/decoded with ffmpeg\.wasm/).waitFor();
   }, { timeoutMs: 150_000 });
 

@@ -29,6 +29,13 @@ export async function clustersForModel(db: Db, modelKey: string): Promise<Cluste
   return db.getAllFromIndex('clusters', 'byModelKey', modelKey);
 }
 
+/** Each clustered item's cluster id, for one model's clusters. */
+export async function clusterIdsByMember(db: Db, modelKey: string): Promise<Map<string, string>> {
+  const byMember = new Map<string, string>();
+  for (const c of await clustersForModel(db, modelKey)) for (const id of c.memberIds) byMember.set(id, c.id);
+  return byMember;
+}
+
 export async function clusterIdsForModel(db: Db, modelKey: string): Promise<string[]> {
   return db.getAllKeysFromIndex('clusters', 'byModelKey', modelKey);
 }

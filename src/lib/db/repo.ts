@@ -173,6 +173,11 @@ export async function setFavourite(db: Db, ids: readonly string[], favourite: bo
   return out;
 }
 
+/** What made an item's stored records (thumbnail, vectors, the record itself), by the lineage index. */
+export async function lineageOf(db: Db, assetId: string): Promise<LineageRecord[]> {
+  return db.getAllFromIndex('lineage', 'bySourceAssetId', assetId);
+}
+
 export async function countAssets(db: Db): Promise<number> {
   return db.count('assets');
 }

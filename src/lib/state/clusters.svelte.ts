@@ -1,6 +1,7 @@
 import type { Clusterer, ClusterSummary } from '../clients/clusterer';
 import type { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
+import { clusterIdsByMember } from '../db/cluster-repo';
 import type { ClusterNameSource } from '../db/schema';
 import { nameInText } from '../core/display-name';
 import { NamingState } from './naming.svelte';
@@ -63,6 +64,9 @@ export class ClusterState {
   #chain: Promise<unknown> = Promise.resolve();
   #modelKey = '';
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  #db: Db | null = null;
+  /** Each item's cluster id, read when first asked and again after the clusters changed. */
+  #clusterIdByMember: Promise<Map<string, string>> | null = null;
 
   constructor(host: ClusterHost) {
     this.#host = host;
@@ -84,6 +88,8 @@ export class ClusterState {
   async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer, modelKey: string): Promise<void> {
     this.#clusterer = clusterer;
     this.#modelKey = modelKey;
+    this.#db = db;
+    this.#clusterIdByMember = null;
     await this.naming.attach(db, clusterer, makeNamer);
     // Automatic names computed in the background (after new photos arrive) reach the view this way.
     await clusterer.watch((list) => {
@@ -178,6 +184,19 @@ export class ClusterState {
     this.#host.announce(`Regrouped into ${this.visible.length} clusters`);
   }
 
+  /** The shown group an item belongs to (for the viewer's info panel), or null when it is in none of two or more. */
+  async clusterOf(assetId: string): Promise<ClusterCard | null> {
+    if (!this.#db) return null;
+    const db = this.#db;
+    this.#clusterIdByMember ??= clusterIdsByMember(db, this.#modelKey).catch((err: unknown) => {
+      this.#clusterIdByMember = null;
+      throw err;
+    });
+    const clusterId = (await this.#clusterIdByMember).get(assetId);
+    const card = this.cards.find((c) => c.id === clusterId);
+    return card && card.count >= MIN_SHOWN_CLUSTER_SIZE ? card : null;
+  }
+
   async openCluster(id: string | null): Promise<void> {
     this.openId = id;
     this.members = [];
@@ -249,7 +268,9 @@ export class ClusterState {
         coverUrls: (await Promise.all(s.representativeIds.slice(0, 4).map((id) => this.#host.thumbUrl(id)))).filter(Boolean),
       })),
     );
-    if (seq === this.#showSeq) this.cards = cards;
+    if (seq !== this.#showSeq) return;
+    this.cards = cards;
+    this.#clusterIdByMember = null;
   }
 
   async #member(id: string): Promise<MemberItem | null> {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
-import { countAssets, listAssets, setFavourite } from '../db/repo';
-import type { AssetRecord, AssetType } from '../db/schema';
+import { countAssets, lineageOf, listAssets, setFavourite } from '../db/repo';
+import type { AssetRecord, AssetType, LineageRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
 import type { Thumbnails } from './thumbnails';
 
@@ -33,6 +33,8 @@ export class LibraryItems {
   recent = $state.raw<ResultItem[]>([]);
   /** Bumped when favourite marks change, so views that read `get(id).favourite` update. */
   favouritesChanged = $state(0);
+  /** Set once the items were first read, so an address naming an item can open it. */
+  loaded = $state(false);
 
   #db: Db | null = null;
   #thumbnails: Thumbnails;
@@ -69,6 +71,7 @@ export class LibraryItems {
     this.#assets = new Map(assets.map((a) => [a.id, a]));
     this.count = await countAssets(this.#db);
     this.recent = await Promise.all(assets.slice(0, ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
+    this.loaded = true;
   }
 
   /** Adds just-stored items without re-reading the whole library. */
@@ -131,12 +134,27 @@ export class LibraryItems {
     this.favouritesChanged++;
   }
 
+  /** The item's thumbnail ('' when it has none): the viewer shows it while the original decodes. */
+  thumbUrl(id: string): Promise<string> {
+    return this.#thumbnails.url(id);
+  }
+
   /** An object URL of the original file; the caller revokes it. */
   async originalUrl(id: string): Promise<string | null> {
     const a = this.#assets.get(id);
     if (!a || !this.#db) return null;
     const blob = await getOriginal(this.#db, id, a.blobLocation);
     return blob ? URL.createObjectURL(blob) : null;
+  }
+
+  /** What made the item's stored records: producer, model and parameters of each. */
+  async lineage(id: string): Promise<LineageRecord[]> {
+    return this.#db ? lineageOf(this.#db, id) : [];
+  }
+
+  /** Every item's id, newest taken first (the timeline's order): the list an address-opened item walks. */
+  idsByTakenAt(): string[] {
+    return [...this.#assets.values()].sort((a, b) => b.takenAtMs - a.takenAtMs || (a.id < b.id ? -1 : 1)).map((a) => a.id);
   }
 
   /** The kept keyframes of a video, for the strip under the player. */

@@ -1,0 +1,63 @@
+/**
+ * What the viewer's info panel and navigation say about an item, as pure functions over its
+ * records: where its date taken came from, its lineage in one line per record, and which item
+ * comes next in the list it was opened from.
+ */
+import type { LineageRecord, TakenAtSource } from './records';
+
+/** Where the date taken came from, as the info panel says it. */
+export function takenAtSourceLabel(source: TakenAtSource): string {
+  return source === 'file-modified' ? "from the file's date" : 'date added';
+}
+
+/** Which stored record a lineage entry produced, as a reader would name it. */
+const PRODUCT: Record<LineageRecord['store'], string> = {
+  assets: 'Record',
+  thumbnails: 'Thumbnail',
+  embeddings: 'Search vector',
+  frameEmbeddings: 'Keyframe vectors',
+};
+
+export interface LineageLine {
+  /** What was made: "Thumbnail", "Search vector"… */
+  product: string;
+  /** "thumbnail 1.0.0" */
+  producer: string;
+  model?: string;
+  /** "maxEdgePx 256 · format image/jpeg" */
+  params: string;
+}
+
+/** One short line per lineage record, the item's own record first, in a fixed order. */
+export function lineageLines(records: readonly LineageRecord[]): LineageLine[] {
+  const order: LineageRecord['store'][] = ['assets', 'thumbnails', 'embeddings', 'frameEmbeddings'];
+  return [...records]
+    .sort((a, b) => order.indexOf(a.store) - order.indexOf(b.store) || a.id.localeCompare(b.id))
+    .map((r) => ({
+      product: PRODUCT[r.store] ?? r.store,
+      producer: `${r.producer} ${r.producerVersion}`.trim(),
+      model: r.modelId,
+      params: Object.entries(r.params)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(' · '),
+    }));
+}
+
+/**
+ * The list after `id` left it, and the item to show next: the one that followed it, else the one
+ * before it (it was last), else none (the list is empty).
+ */
+export function afterRemoval(listIds: readonly string[], id: string): { listIds: string[]; nextId: string | null } {
+  const at = listIds.indexOf(id);
+  const rest = listIds.filter((x) => x !== id);
+  if (rest.length === 0) return { listIds: rest, nextId: null };
+  if (at < 0) return { listIds: rest, nextId: rest[0] };
+  return { listIds: rest, nextId: rest[Math.min(at, rest.length - 1)] };
+}
+
+/** The id `step` places from `id` in the list (±1 for next/previous), or null past either end. */
+export function stepFrom(listIds: readonly string[], id: string, step: number): string | null {
+  const at = listIds.indexOf(id);
+  if (at < 0) return null;
+  return listIds[at + step] ?? null;
+}
