@@ -4,7 +4,14 @@ import { openLibraryDb, SCHEMA_VERSION, type Db } from '../src/lib/db/db';
 import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, type ExportCounts, type ExportOptions } from '../src/lib/db/archive-repo';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, readArchive, writeArchive, type ArchiveSink, type ByteSource } from '../src/lib/core/archive';
 
-export type { ExportOptions };
+import { writeSelectionZip, type ZipProgress, type ZipResult } from '../src/lib/export/selection-zip';
+
+export type { ExportOptions, ZipProgress };
+
+export interface ZipExportResult extends ZipResult {
+  /** The zip when it was not written straight to a file the user picked (then it is held in memory). */
+  blob: Blob | null;
+}
 
 export interface ArchiveProgress {
   phase: 'reading' | 'writing' | 'checking' | 'importing';
@@ -36,6 +43,7 @@ interface Sink extends ArchiveSink {
 }
 
 let db: Db | undefined;
+let zipCancelled = false;
 
 function memorySink(): Sink {
   const parts: Array<Uint8Array<ArrayBuffer> | Blob> = [];
@@ -87,6 +95,26 @@ const api = {
       await sink.abort();
       throw err;
     }
+  },
+
+  /**
+   * Streams the chosen items' originals into a .zip: straight into the picked file, or, where the
+   * browser has no save picker, into a Blob (held in memory) for a download.
+   */
+  async exportZip(ids: string[], target: FileSystemFileHandle | null, onProgress?: (p: ZipProgress) => void): Promise<ZipExportResult> {
+    db ??= await openLibraryDb();
+    zipCancelled = false;
+    const opts = { onProgress, cancelled: () => zipCancelled };
+    if (target) return { ...(await writeSelectionZip(db, ids, await target.createWritable(), opts)), blob: null };
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    const memory = new WritableStream<Uint8Array>({ write: (chunk) => void parts.push(chunk as Uint8Array<ArrayBuffer>) });
+    const result = await writeSelectionZip(db, ids, memory, opts);
+    return { ...result, blob: new Blob(parts, { type: 'application/zip' }) };
+  },
+
+  /** Stops the running zip export at its next chunk; a picked file is left as it was. */
+  cancelZip(): void {
+    zipCancelled = true;
   },
 
   /**
