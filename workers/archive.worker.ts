@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { openLibraryDb, SCHEMA_VERSION, type Db } from '../src/lib/db/db';
-import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, type ExportCounts, type ExportOptions } from '../src/lib/db/archive-repo';
+import { emptyCounts, exportEntries, importAlbums, importAsset, importClusters, importMeta, type ExportCounts, type ExportOptions } from '../src/lib/db/archive-repo';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, readArchive, writeArchive, type ArchiveSink, type ByteSource } from '../src/lib/core/archive';
 
 import { writeSelectionZip, type ZipProgress, type ZipResult } from '../src/lib/export/selection-zip';
@@ -34,6 +34,8 @@ export interface ImportResult {
   failed: Array<{ name: string; message: string }>;
   clusters: number;
   settings: number;
+  /** Albums created, and archive albums merged into one of the same name here. */
+  albums: { created: number; merged: number };
   addedIds: string[];
 }
 
@@ -132,7 +134,7 @@ const api = {
       if (err instanceof ArchiveError) throw err;
       throw new ArchiveError(`The archive could not be read: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const result: ImportResult = { added: 0, present: 0, failed: [], clusters: 0, settings: 0, addedIds: [] };
+    const result: ImportResult = { added: 0, present: 0, failed: [], clusters: 0, settings: 0, albums: { created: 0, merged: 0 }, addedIds: [] };
     const idMap = new Map<string, string>();
     let done = 0;
     for (const a of contents.assets) {
@@ -161,6 +163,8 @@ const api = {
     }
     result.clusters = (await importClusters(db, contents.clusters, idMap, expect.modelKey)).added;
     result.settings = await importMeta(db, contents.meta);
+    const albums = await importAlbums(db, contents.albums, contents.albumItems, idMap);
+    result.albums = { created: albums.created, merged: albums.merged };
     return result;
   },
 };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectText, fixtureImage, test } from './harness.mjs';
 import { expectCount, importFiles, openApp, ui } from './app-helpers.mjs';
+import { readZip } from '../helpers/read-zip.mjs';
 
 const FILES = ['red-ball.jpg', 'blue-sky.jpg', 'green-leaf.jpg', 'yellow-sun.jpg'];
 const MARKUP = '<img src=x onerror=alert(1)>';
@@ -139,32 +140,6 @@ test('albums: Favourite from the selection bar fills Favourites; Delete of the s
   // All three are back, favourites still.
   await expectNames(favourites, picked);
 }, { timeoutMs: 60_000 });
-
-/** Entries of a zip read from its central directory: { name, size, data, modified }. */
-function readZip(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let eocd = bytes.length - 22;
-  while (eocd >= 0 && view.getUint32(eocd, true) !== 0x06054b50) eocd--;
-  assert.ok(eocd >= 0, 'the zip has an end record');
-  const count = view.getUint16(eocd + 10, true);
-  let at = view.getUint32(eocd + 16, true);
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    assert.equal(view.getUint32(at, true), 0x02014b50, 'a central directory header');
-    const [time, date] = [view.getUint16(at + 12, true), view.getUint16(at + 14, true)];
-    const size = view.getUint32(at + 24, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    const local = view.getUint32(at + 42, true);
-    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
-    const dataAt = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-    const modified = new Date(1980 + (date >> 9), ((date >> 5) & 15) - 1, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2);
-    out.push({ name, size, data: bytes.subarray(dataAt, dataAt + size), modified });
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return out;
-}
 
 test('albums: Export… streams exactly the selected originals into a zip, with their names, bytes and dates', async ({ page, url, log }) => {
   // The picker hands out a file in the page's private file system (OPFS), which the test reads back.
