@@ -82,7 +82,9 @@ export class Deletes {
       label: deletedLabel(tombstones.map((t) => nameInText(t.name))),
       name: tombstones.length === 1 ? tombstones[0].name : null,
       ids: tombstones.map((t) => t.id),
-      expiresAtMs: tombstones[0].expiresAtMs,
+      // A large delete's stored expiry carries an allowance for its slices: the toast offers Undo
+      // for the usual window from the moment the delete is done.
+      expiresAtMs: Math.min(tombstones[0].expiresAtMs, Date.now() + this.#undoWindowMs),
     };
     this.#host.notices.announce(this.pending.label);
     this.#scheduleCarryOut();
