@@ -56,13 +56,18 @@ async function selectFirstThree(page, list, names) {
 
 const albumCard = (page, name, count) => page.getByRole('list', { name: 'Albums' }).getByRole('button', { name: `Open album ${name}, ${count} item${count === 1 ? '' : 's'}` });
 
-test('albums: click and Shift-click select three, they go into a new album, which is renamed (markup shows as text), and a delete and its Undo keep the album in step', async ({ page, url }) => {
+test('albums: click and Shift-click select three, they go into a new album, which is renamed (markup shows as text), and a delete and its Undo keep the album in step, in another tab too', async ({ page, context, url }) => {
   let alerted = false;
   page.on('dialog', (d) => {
     alerted = true;
     void d.dismiss();
   });
   const names = await library(page, url);
+  // A second tab shows the Albums view while the first one works.
+  const other = await context.newPage();
+  await openApp(other, url);
+  await view(other, 'Albums').click();
+  await other.getByText('No albums yet.').waitFor();
   const picked = await selectFirstThree(page, ui(page).library, names);
 
   await bar(page).getByRole('button', { name: 'Add to album…' }).click();
@@ -71,6 +76,7 @@ test('albums: click and Shift-click select three, they go into a new album, whic
   await picker.getByRole('button', { name: 'Create and add' }).click();
   await picker.waitFor({ state: 'detached' });
   await expectText(ui(page).status, /Added 3 items to Trip to the sea/);
+  await albumCard(other, 'Trip to the sea', 3).waitFor();
 
   // Esc clears the selection when no dialog is open.
   await page.keyboard.press('Escape');
@@ -97,14 +103,19 @@ test('albums: click and Shift-click select three, they go into a new album, whic
   await view(page, 'Albums').click();
   await expectNames(album(MARKUP), [picked[0], picked[2]]);
   await expectText(page.locator('.album-count'), /^\s*2 items\s*$/);
+  await albumCard(other, MARKUP, 2).waitFor();
+
   await page.locator('p.toast').getByRole('button', { name: 'Undo' }).click();
   await expectNames(album(MARKUP), picked);
   await expectText(page.locator('.album-count'), /^\s*3 items\s*$/);
+  await albumCard(other, MARKUP, 3).waitFor();
+
 
   // Deleting the album keeps its photos.
   await page.getByRole('button', { name: 'Delete album' }).click();
   await page.getByRole('dialog', { name: `Delete the album “${MARKUP}”?` }).getByRole('button', { name: 'Delete album' }).click();
   await page.getByText('No albums yet.').waitFor();
+  await other.getByText('No albums yet.').waitFor();
   await expectCount(page, FILES.length);
 }, { timeoutMs: 60_000 });
 
@@ -141,7 +152,7 @@ test('albums: Favourite from the selection bar fills Favourites; Delete of the s
   await expectNames(favourites, picked);
 }, { timeoutMs: 60_000 });
 
-test('albums: Export… streams exactly the selected originals into a zip, with their names, bytes and dates', async ({ page, url, log }) => {
+test('albums: Export… streams exactly the selected originals into a zip, with their names, bytes and dates; More like these searches by the three', async ({ page, url, log }) => {
   // The picker hands out a file in the page's private file system (OPFS), which the test reads back.
   await page.addInitScript(() => {
     window.showSaveFilePicker = async () => (await navigator.storage.getDirectory()).getFileHandle('export-test.zip', { create: true });
@@ -169,4 +180,11 @@ test('albums: Export… streams exactly the selected originals into a zip, with 
     const mtimeMs = (await stat(fixtureImage(e.name))).mtimeMs;
     assert.ok(Math.abs(e.modified.getTime() - mtimeMs) <= 2000, `${e.name}: dated with the file's last-modified time (${e.modified.toISOString()} vs ${new Date(mtimeMs).toISOString()})`);
   }
+
+  // More like these: the library ranked against the three, without them.
+  await bar(page).getByRole('button', { name: 'More like these' }).click();
+  await page.getByRole('heading', { name: 'More like these 3 items' }).waitFor();
+  // Strong and weaker matches together are the one item not selected.
+  const results = page.locator('ul[aria-label="Search results"], ul[aria-label="Weaker matches"]');
+  await expectNames(results, names.slice(3));
 }, { timeoutMs: 60_000 });
