@@ -104,7 +104,7 @@ export class Deletes {
     }
     const { restored, alreadyBack, final } = outcome;
     // Undone here, or in another tab meanwhile: either way the items are back and this page shows them again.
-    const ids = [...restored.map((b) => b.asset.id), ...alreadyBack];
+    const ids = [...restored, ...alreadyBack];
     for (const id of ids) this.#expiries.delete(id);
     if (final.length) {
       this.#host.notices.say(`Too late to undo “${pending.label}”: the time to undo has passed and the delete is final`);
