@@ -15,7 +15,7 @@ import { ZipExport } from './zip-export.svelte';
 
 /** What one tab tells the others about changes made outside the import (which has its own channel). */
 const LIBRARY_CHANNEL = 'shoebox:library';
-type LibraryMessage = { kind: 'deleted'; ids: string[] } | { kind: 'restored'; ids: string[] } | { kind: 'clusters' } | { kind: 'albums' };
+type LibraryMessage = { kind: 'deleted'; ids: string[] } | { kind: 'restored'; ids: string[] } | { kind: 'clusters' } | { kind: 'albums' } | { kind: 'favourites' };
 
 /**
  * Everything the page shows about the library, one part per concern. Components read the parts'
@@ -85,7 +85,10 @@ export class Library {
         .sort((a, b) => b.takenAtMs - a.takenAtMs || (a.id < b.id ? -1 : 1))
         .map((a) => a.id),
     isFavourite: (id) => this.items.get(id)?.favourite === true,
-    setFavourite: (ids, on) => this.items.setFavourite(ids, on),
+    setFavourite: async (ids, on) => {
+      await this.items.setFavourite(ids, on);
+      this.#tell({ kind: 'favourites' });
+    },
     announce: (text) => this.notices.announce(text),
     changed: () => this.#tell({ kind: 'albums' }),
   });
@@ -191,6 +194,12 @@ export class Library {
       return;
     }
     if (m.kind === 'albums') {
+      await this.albums.reload();
+      return;
+    }
+    if (m.kind === 'favourites') {
+      // Rare and small: the marks are read again with the items.
+      await this.items.reload();
       await this.albums.reload();
       return;
     }
