@@ -68,6 +68,8 @@ test('albums: click and Shift-click select three, they go into a new album, whic
   await openApp(other, url);
   await view(other, 'Albums').click();
   await other.getByText('No albums yet.').waitFor();
+  // The tab opened last is in front; a tab behind gets no animation frames and slow timers.
+  await page.bringToFront();
   const picked = await selectFirstThree(page, ui(page).library, names);
 
   await bar(page).getByRole('button', { name: 'Add to album…' }).click();
