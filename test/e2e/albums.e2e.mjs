@@ -121,9 +121,20 @@ test('albums: click and Shift-click select three, they go into a new album, whic
   await expectCount(page, FILES.length);
 }, { timeoutMs: 60_000 });
 
-test('albums: Favourite from the selection bar fills Favourites; Delete of the selection has one Undo for all of it', async ({ page, url }) => {
+test('albums: Favourite from the selection bar fills Favourites, here and in another tab; Ctrl-click and Space toggle; Delete of the selection has one Undo for all of it', async ({ page, context, url }) => {
   const names = await library(page, url);
+  const other = await context.newPage();
+  await openApp(other, url);
+  await view(other, 'Favourites').click();
+  await other.getByText('No favourites yet.').waitFor();
+  await page.bringToFront();
   const picked = await selectFirstThree(page, ui(page).library, names);
+  // Ctrl-click on a tile toggles it without opening it.
+  await ui(page).library.getByRole('button', { name: `Open ${names[3]}` }).click({ modifiers: ['Control'] });
+  await expectText(ui(page).status, /^\s*4 selected\s*$/);
+  await ui(page).library.getByRole('button', { name: `Open ${names[3]}` }).click({ modifiers: ['Control'] });
+  await expectText(ui(page).status, /^\s*3 selected\s*$/);
+  assert.equal(await page.getByRole('dialog').count(), 0, 'Ctrl-click selected rather than opened');
 
   const favourite = bar(page).getByRole('button', { name: 'Favourite' });
   await favourite.click();
@@ -132,6 +143,7 @@ test('albums: Favourite from the selection bar fills Favourites; Delete of the s
   await view(page, 'Favourites').click();
   const favourites = page.getByRole('list', { name: 'Favourites' });
   await expectNames(favourites, picked);
+  await expectNames(other.getByRole('list', { name: 'Favourites' }), picked);
 
   // Space on a focused tile toggles it.
   await favourites.getByRole('button', { name: `Open ${picked[0]}` }).focus();
