@@ -124,4 +124,30 @@ describe('album repository', () => {
     expect(await db.count('tombstones')).toBe(0);
     console.log(`10,000 items (fake-indexeddb): delete ${deleteMs.toFixed(0)} ms, undo ${restoreMs.toFixed(0)} ms, in slices of ${DELETE_SLICE}`);
   }, 120_000);
+
+  it('a large delete cut off between slices (the page closed) leaves every item wholly there or wholly gone, album membership included', async () => {
+    const name = uniqueName();
+    const ids = Array.from({ length: 3 * DELETE_SLICE }, (_, i) => `i${String(i).padStart(5, '0')}`);
+    const db = await library(ids, name);
+    await createAlbum(db, 'All', 1, 'all');
+    await addToAlbum(db, 'all', ids, 5);
+    const closed = new Error('the page closed');
+    await expect(
+      deleteAssetRecordsInSlices(db, ids, 1_000, WINDOW_MS, (p) => {
+        if (p.done === DELETE_SLICE) throw closed;
+      }),
+    ).rejects.toBe(closed);
+
+    const reloaded = await open(name);
+    const [assets, thumbs, vectors, lineage, members, tombstones] = await Promise.all(
+      (['assets', 'thumbnails', 'embeddings', 'lineage', 'albumItems', 'tombstones'] as const).map(async (store) => new Set((await reloaded.getAllKeys(store)).map(String))),
+    );
+    const gone = ids.slice(0, DELETE_SLICE);
+    const kept = ids.slice(DELETE_SLICE);
+    for (const id of gone) expect([assets.has(id), thumbs.has(id), vectors.has(id), lineage.has(`embeddings:${id}`), members.has(`all:${id}`), tombstones.has(id)]).toEqual([false, false, false, false, false, true]);
+    for (const id of kept) expect([assets.has(id), thumbs.has(id), vectors.has(id), lineage.has(`embeddings:${id}`), members.has(`all:${id}`), tombstones.has(id)]).toEqual([true, true, true, true, true, false]);
+    // The part that was deleted can still be undone, memberships and all.
+    await restoreAssetRecordsInSlices(reloaded, gone, undefined, () => 2_000);
+    expect(await reloaded.count('albumItems')).toBe(ids.length);
+  }, 60_000);
 });
