@@ -54,6 +54,17 @@ async function selectFirstThree(page, list, names) {
   return names.slice(0, 3);
 }
 
+/** A second tab of the same profile showing `viewName` (until it reads `emptyText`) while the first one works. */
+async function secondTab(page, context, url, viewName, emptyText) {
+  const other = await context.newPage();
+  await openApp(other, url);
+  await view(other, viewName).click();
+  await other.getByText(emptyText).waitFor();
+  // The tab opened last is in front; a tab behind gets no animation frames and slow timers.
+  await page.bringToFront();
+  return other;
+}
+
 const albumCard = (page, name, count) => page.getByRole('list', { name: 'Albums' }).getByRole('button', { name: `Open album ${name}, ${count} item${count === 1 ? '' : 's'}` });
 
 test('albums: click and Shift-click select three, they go into a new album, which is renamed (markup shows as text), and a delete and its Undo keep the album in step, in another tab too', async ({ page, context, url }) => {
@@ -63,13 +74,7 @@ test('albums: click and Shift-click select three, they go into a new album, whic
     void d.dismiss();
   });
   const names = await library(page, url);
-  // A second tab shows the Albums view while the first one works.
-  const other = await context.newPage();
-  await openApp(other, url);
-  await view(other, 'Albums').click();
-  await other.getByText('No albums yet.').waitFor();
-  // The tab opened last is in front; a tab behind gets no animation frames and slow timers.
-  await page.bringToFront();
+  const other = await secondTab(page, context, url, 'Albums', 'No albums yet.');
   const picked = await selectFirstThree(page, ui(page).library, names);
 
   await bar(page).getByRole('button', { name: 'Add to album…' }).click();
@@ -123,11 +128,7 @@ test('albums: click and Shift-click select three, they go into a new album, whic
 
 test('albums: Favourite from the selection bar fills Favourites, here and in another tab; Ctrl-click and Space toggle; Delete of the selection has one Undo for all of it', async ({ page, context, url }) => {
   const names = await library(page, url);
-  const other = await context.newPage();
-  await openApp(other, url);
-  await view(other, 'Favourites').click();
-  await other.getByText('No favourites yet.').waitFor();
-  await page.bringToFront();
+  const other = await secondTab(page, context, url, 'Favourites', 'No favourites yet.');
   const picked = await selectFirstThree(page, ui(page).library, names);
   // Ctrl-click on a tile toggles it without opening it.
   await ui(page).library.getByRole('button', { name: `Open ${names[3]}` }).click({ modifiers: ['Control'] });
