@@ -1,10 +1,17 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { openLibraryDb, SCHEMA_VERSION, type Db } from '../src/lib/db/db';
-import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, type ExportCounts, type ExportOptions } from '../src/lib/db/archive-repo';
+import { emptyCounts, exportEntries, importAlbums, importAsset, importClusters, importMeta, type ExportCounts, type ExportOptions } from '../src/lib/db/archive-repo';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, readArchive, writeArchive, type ArchiveSink, type ByteSource } from '../src/lib/core/archive';
 
-export type { ExportOptions };
+import { writeSelectionZip, type ZipProgress, type ZipResult } from '../src/lib/export/selection-zip';
+
+export type { ExportOptions, ZipProgress };
+
+export interface ZipExportResult extends ZipResult {
+  /** The zip when it was not written straight to a file the user picked (then it is held in memory). */
+  blob: Blob | null;
+}
 
 export interface ArchiveProgress {
   phase: 'reading' | 'writing' | 'checking' | 'importing';
@@ -27,6 +34,8 @@ export interface ImportResult {
   failed: Array<{ name: string; message: string }>;
   clusters: number;
   settings: number;
+  /** Albums created, and archive albums merged into one of the same name here. */
+  albums: { created: number; merged: number };
   addedIds: string[];
 }
 
@@ -36,6 +45,7 @@ interface Sink extends ArchiveSink {
 }
 
 let db: Db | undefined;
+let zipCancelled = false;
 
 function memorySink(): Sink {
   const parts: Array<Uint8Array<ArrayBuffer> | Blob> = [];
@@ -90,6 +100,26 @@ const api = {
   },
 
   /**
+   * Streams the chosen items' originals into a .zip: straight into the picked file, or, where the
+   * browser has no save picker, into a Blob (held in memory) for a download.
+   */
+  async exportZip(ids: string[], target: FileSystemFileHandle | null, onProgress?: (p: ZipProgress) => void): Promise<ZipExportResult> {
+    db ??= await openLibraryDb();
+    zipCancelled = false;
+    const opts = { onProgress, cancelled: () => zipCancelled };
+    if (target) return { ...(await writeSelectionZip(db, ids, await target.createWritable(), opts)), blob: null };
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    const memory = new WritableStream<Uint8Array>({ write: (chunk) => void parts.push(chunk as Uint8Array<ArrayBuffer>) });
+    const result = await writeSelectionZip(db, ids, memory, opts);
+    return { ...result, blob: new Blob(parts, { type: 'application/zip' }) };
+  },
+
+  /** Stops the running zip export at its next chunk; a picked file is left as it was. */
+  cancelZip(): void {
+    zipCancelled = true;
+  },
+
+  /**
    * Checks the whole archive first (nothing is written if any of it is wrong), then adds it
    * item by item; items already in the library are skipped.
    */
@@ -104,7 +134,7 @@ const api = {
       if (err instanceof ArchiveError) throw err;
       throw new ArchiveError(`The archive could not be read: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const result: ImportResult = { added: 0, present: 0, failed: [], clusters: 0, settings: 0, addedIds: [] };
+    const result: ImportResult = { added: 0, present: 0, failed: [], clusters: 0, settings: 0, albums: { created: 0, merged: 0 }, addedIds: [] };
     const idMap = new Map<string, string>();
     let done = 0;
     for (const a of contents.assets) {
@@ -133,6 +163,8 @@ const api = {
     }
     result.clusters = (await importClusters(db, contents.clusters, idMap, expect.modelKey)).added;
     result.settings = await importMeta(db, contents.meta);
+    const albums = await importAlbums(db, contents.albums, contents.albumItems, idMap);
+    result.albums = { created: albums.created, merged: albums.merged };
     return result;
   },
 };

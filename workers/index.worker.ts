@@ -37,6 +37,11 @@ const api = {
     return library.vectorOf(id);
   },
 
+  /** The mean of several assets' vectors, the query of "More like these". */
+  meanVectorOf(ids: string[]): Promise<Float32Array | null> {
+    return library.meanVectorOf(ids);
+  },
+
   /** Ranks the library against a query vector; file-name-like queries return name matches first. */
   search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
     return library.search(query, text, k, filter, kind);

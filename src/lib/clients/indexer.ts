@@ -32,6 +32,10 @@ export class Indexer {
     return this.#w.api.vectorOf(id);
   }
 
+  meanVectorOf(ids: string[]): Promise<Float32Array | null> {
+    return this.#w.api.meanVectorOf(ids);
+  }
+
   search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
     return this.#w.api.search(query, text, k, filter, kind);
   }

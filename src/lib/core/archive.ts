@@ -17,7 +17,8 @@
  * digests, record shapes, vector lengths and norms, duplicate ids and references. Any failure
  * is an `ArchiveError` with a message meant for the user.
  */
-import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from './records';
+import type { AlbumItemRecord, AlbumRecord, AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from './records';
+import { albumItemId, cleanAlbumName } from './albums';
 import { sha256Hex } from './sha256';
 
 export const ARCHIVE_FORMAT = 'shoebox-archive';
@@ -31,8 +32,14 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 /** |‖v‖ − 1| above this is not an L2-normalized vector (float32 sums of 512 terms stay far below). */
 const NORM_TOLERANCE = 1e-3;
 
-export type RecordStore = 'assets' | 'thumbnails' | 'embeddings' | 'frameEmbeddings' | 'lineage' | 'clusters' | 'meta';
-export const RECORD_STORES: readonly RecordStore[] = ['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage', 'clusters', 'meta'];
+export type RecordStore = 'assets' | 'thumbnails' | 'embeddings' | 'frameEmbeddings' | 'lineage' | 'clusters' | 'meta' | 'albums' | 'albumItems';
+export const RECORD_STORES: readonly RecordStore[] = ['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage', 'clusters', 'meta', 'albums', 'albumItems'];
+/** Stores archives written before albums existed do not count: read as none. */
+type LaterStore = 'albums' | 'albumItems';
+const LATER_STORES: readonly LaterStore[] = ['albums', 'albumItems'];
+/** How many records of each kind an archive holds. */
+export type ArchiveCounts = Record<Exclude<RecordStore, LaterStore> | 'originals', number> & Partial<Record<LaterStore, number>>;
+const countOf = (counts: ArchiveCounts, key: RecordStore | 'originals'): number => counts[key] ?? 0;
 /** Stores whose records carry a Float32Array, kept in a `vectors/` entry instead of the JSON. */
 export const VECTOR_FIELD: Partial<Record<RecordStore, 'vector' | 'centroid'>> = { embeddings: 'vector', frameEmbeddings: 'vector', clusters: 'centroid' };
 
@@ -59,7 +66,7 @@ export interface ArchiveManifest {
   modelKey: string;
   dim: number;
   includesOriginals: boolean;
-  counts: Record<RecordStore | 'originals', number>;
+  counts: ArchiveCounts;
   entries: ManifestEntry[];
 }
 
@@ -386,6 +393,27 @@ function checkCluster(r: unknown, where: string, m: ArchiveManifest): Omit<Clust
   return c as unknown as Omit<ClusterRecord, 'centroid'>;
 }
 
+/** Album names are the user's text: kept as text (markup included), cleaned and length-limited as when typed. */
+function checkAlbum(r: unknown, where: string): AlbumRecord {
+  need(isObj(r), where, 'not a record');
+  const a = r as Obj;
+  need(isStr(a.id) && ASSET_ID.test(a.id), where, 'the album id is missing or malformed');
+  need(isStr(a.name, 1024), where, 'the album name is missing or too long');
+  const name = cleanAlbumName(a.name as string);
+  need(name.length > 0, where, 'the album name is empty');
+  need(isNum(a.createdAtMs) && isNum(a.updatedAtMs), where, 'the album dates are missing');
+  return { id: a.id as string, name, createdAtMs: a.createdAtMs as number, updatedAtMs: a.updatedAtMs as number };
+}
+
+function checkAlbumItem(r: unknown, where: string): AlbumItemRecord {
+  need(isObj(r), where, 'not a record');
+  const m = r as Obj;
+  need(isStr(m.albumId) && ASSET_ID.test(m.albumId) && isStr(m.assetId) && ASSET_ID.test(m.assetId), where, 'the album or asset id is malformed');
+  need(m.id === albumItemId(m.albumId as string, m.assetId as string), where, 'the album item id is malformed');
+  need(isNum(m.addedAtMs), where, 'the date added to the album is missing');
+  return { id: m.id as string, albumId: m.albumId as string, assetId: m.assetId as string, addedAtMs: m.addedAtMs as number };
+}
+
 // ------------------------------------------------------------------ manifest
 
 export function checkManifest(value: unknown, schemaVersion: number): ArchiveManifest {
@@ -398,7 +426,8 @@ export function checkManifest(value: unknown, schemaVersion: number): ArchiveMan
     throw new ArchiveError(`This archive comes from a newer Shoebox (library version ${m.schemaVersion}, this one ${schemaVersion}). Update Shoebox to import it.`);
   if (!isNum(m.createdAt) || !isStr(m.modelKey, 512) || !isCount(m.dim) || m.dim === 0 || m.dim > 8192 || typeof m.includesOriginals !== 'boolean')
     throw new ArchiveError('The archive manifest is incomplete (date, model or dimensions missing).');
-  if (!isObj(m.counts) || ![...RECORD_STORES, 'originals'].every((k) => isCount((m.counts as Obj)[k]))) throw new ArchiveError('The archive manifest has no valid counts.');
+  const laterOk = (k: string) => LATER_STORES.includes(k as LaterStore) && (m.counts as Obj)[k] === undefined;
+  if (!isObj(m.counts) || ![...RECORD_STORES, 'originals'].every((k) => isCount((m.counts as Obj)[k]) || laterOk(k))) throw new ArchiveError('The archive manifest has no valid counts.');
   if (!Array.isArray(m.entries)) throw new ArchiveError('The archive manifest lists no entries.');
   for (const e of m.entries) {
     if (!isObj(e) || !isStr(e.name, 255) || !isCount(e.sizeBytes) || !isStr(e.sha256) || !/^[0-9a-f]{64}$/.test(e.sha256))
@@ -439,6 +468,8 @@ export interface ArchiveContents {
   assets: ArchiveAsset[];
   clusters: ClusterRecord[];
   meta: Array<[string, unknown]>;
+  albums: AlbumRecord[];
+  albumItems: AlbumItemRecord[];
 }
 
 export interface ReadProgress {
@@ -490,8 +521,9 @@ export function checkDeclaredShape(manifest: ArchiveManifest, entriesOffset: num
   for (const store of RECORD_STORES) {
     const list = recordChunks[store];
     // Writers never write an empty records entry, so each holds at least one record.
-    if (list.size > counts[store]) throw new ArchiveError(`The archive manifest counts ${counts[store]} ${store} but lists ${list.size} entries of them.`);
-    if (counts[store] > 0 && list.size === 0) throw new ArchiveError(`The archive manifest counts ${counts[store]} ${store} but lists no entry of them.`);
+    const count = countOf(counts, store);
+    if (list.size > count) throw new ArchiveError(`The archive manifest counts ${count} ${store} but lists ${list.size} entries of them.`);
+    if (count > 0 && list.size === 0) throw new ArchiveError(`The archive manifest counts ${count} ${store} but lists no entry of them.`);
     if (!VECTOR_FIELD[store]) continue;
     const vectorsOf = vectorChunks[store];
     for (const chunk of list.keys()) if (!vectorsOf.has(chunk)) throw new ArchiveError(`${chunkName('records', store, chunk)} has no vectors entry.`);
@@ -500,10 +532,10 @@ export function checkDeclaredShape(manifest: ArchiveManifest, entriesOffset: num
       if (!list.has(chunk)) throw new ArchiveError(`${e.name} belongs to no records entry.`);
       vectorBytes += e.sizeBytes;
     }
-    const needBytes = counts[store] * manifest.dim * 4;
+    const needBytes = count * manifest.dim * 4;
     if (vectorBytes !== needBytes) {
       const where = vectorsOf.size === 1 ? `${[...vectorsOf.values()][0]!.name} holds` : `The ${store} vectors entries hold`;
-      throw new ArchiveError(`${where} ${vectorBytes} bytes; ${counts[store]} vectors of ${manifest.dim} dimensions need ${needBytes}.`);
+      throw new ArchiveError(`${where} ${vectorBytes} bytes; ${count} vectors of ${manifest.dim} dimensions need ${needBytes}.`);
     }
   }
 }
@@ -642,6 +674,8 @@ export async function readArchive(src: ByteSource, expect: ReadExpectations, onP
     need(Array.isArray(r) && r.length === 2 && isStr(r[0], 256), where, 'not a [key, value] pair');
     return r as [string, unknown];
   }).map((r) => r.rec);
+  const albumRows = all('albums', checkAlbum).map((r) => r.rec);
+  const albumItemRows = all('albumItems', checkAlbumItem).map((r) => r.rec);
   if (vectors.size) throw new ArchiveError(`${[...vectors.values()][0].name} belongs to no records entry.`);
 
   const counts: Record<string, number> = {
@@ -652,10 +686,13 @@ export async function readArchive(src: ByteSource, expect: ReadExpectations, onP
     lineage: lineageRows.length,
     clusters: clusterRows.length,
     meta: metaRows.length,
+    albums: albumRows.length,
+    albumItems: albumItemRows.length,
     originals: originals.size,
   };
   for (const [k, n] of Object.entries(counts)) {
-    if (manifest.counts[k as RecordStore] !== n) throw new ArchiveError(`The archive manifest counts ${manifest.counts[k as RecordStore]} ${k}, the archive holds ${n}.`);
+    const declared = countOf(manifest.counts, k as RecordStore);
+    if (declared !== n) throw new ArchiveError(`The archive manifest counts ${declared} ${k}, the archive holds ${n}.`);
   }
 
   const byId = new Map<string, ArchiveAsset>();
@@ -717,7 +754,18 @@ export async function readArchive(src: ByteSource, expect: ReadExpectations, onP
     if (!isExportableMetaKey(key)) throw new ArchiveError(`The archive holds the setting ${key}, which archives never carry.`);
   }
 
-  return { manifest, assets: [...byId.values()], clusters: clusterRows, meta: metaRows };
+  const albumIds = unique('album');
+  for (const a of albumRows) albumIds(a.id);
+  const albumNames = new Map(albumRows.map((a) => [a.id, a.name]));
+  const memberships = unique('album item');
+  for (const m of albumItemRows) {
+    memberships(m.id);
+    const album = albumNames.get(m.albumId);
+    if (album === undefined) throw new ArchiveError(`The archive has an album item for an unknown album id ${m.albumId}.`);
+    owner(m.assetId, `the album "${album}"`);
+  }
+
+  return { manifest, assets: [...byId.values()], clusters: clusterRows, meta: metaRows, albums: albumRows, albumItems: albumItemRows };
 }
 
 // ------------------------------------------------------------------ writing in memory

@@ -1,15 +1,16 @@
 import type { Db } from './db';
 import { deleteOriginal, getOriginal, putOriginal } from './blob-store';
-import type { AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, ShoeboxDB, ThumbnailRecord } from './schema';
+import type { AlbumItemRecord, AlbumRecord, AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, ShoeboxDB, ThumbnailRecord } from './schema';
 import type { StoreNames } from 'idb';
 import { SECRET_META_KEYS } from './naming-settings';
+import { albumItemId } from '../core/albums';
 import { RECORDS_PER_CHUNK, chunkName, encodeRecords, encodeVectors, isExportableMetaKey, type RecordStore, type SourceEntry, type ThumbnailMeta } from '../core/archive';
 
 /**
  * Reads a store in key order, `size` records at a time, each chunk in its own short transaction:
  * a long export never holds a transaction open across the work done between chunks.
  */
-export async function* readChunks<S extends 'assets' | 'thumbnails' | 'embeddings' | 'frameEmbeddings' | 'lineage' | 'clusters'>(
+export async function* readChunks<S extends 'assets' | 'thumbnails' | 'embeddings' | 'frameEmbeddings' | 'lineage' | 'clusters' | 'albums' | 'albumItems'>(
   db: Db,
   store: S,
   size = RECORDS_PER_CHUNK,
@@ -36,7 +37,7 @@ export interface ExportOptions {
 /** How many records of each kind an export holds; filled in while the entries are read. */
 export type ExportCounts = Record<RecordStore | 'originals', number>;
 
-export const emptyCounts = (): ExportCounts => ({ assets: 0, thumbnails: 0, embeddings: 0, frameEmbeddings: 0, lineage: 0, clusters: 0, meta: 0, originals: 0 });
+export const emptyCounts = (): ExportCounts => ({ assets: 0, thumbnails: 0, embeddings: 0, frameEmbeddings: 0, lineage: 0, clusters: 0, meta: 0, albums: 0, albumItems: 0, originals: 0 });
 
 const isPlainJson = (v: unknown): boolean => {
   try {
@@ -114,6 +115,20 @@ export async function* exportEntries(db: Db, opts: ExportOptions, counts: Export
     counts.clusters += kept.length;
     yield { name: chunkName('records', 'clusters', chunk), bytes: encodeRecords('clusters', kept) };
     yield { name: chunkName('vectors', 'clusters', chunk++), bytes: encodeVectors('clusters', kept, opts.dim) };
+  }
+
+  // Every album (an empty one too), and the memberships of the items exported.
+  chunk = 0;
+  for await (const list of readChunks(db, 'albums')) {
+    counts.albums += list.length;
+    yield { name: chunkName('records', 'albums', chunk++), bytes: encodeRecords('albums', list) };
+  }
+  chunk = 0;
+  for await (const list of readChunks(db, 'albumItems')) {
+    const kept = list.filter((m) => owned(m.assetId));
+    if (!kept.length) continue;
+    counts.albumItems += kept.length;
+    yield { name: chunkName('records', 'albumItems', chunk++), bytes: encodeRecords('albumItems', kept) };
   }
 
   const keys = (await db.getAllKeys('meta')).filter((k): k is string => typeof k === 'string' && isExportableMetaKey(k) && !SECRET_META_KEYS.includes(k)).sort();
@@ -251,6 +266,69 @@ export async function importClusters(
     if (c.pinnedIds) record.pinnedIds = map(c.pinnedIds).filter((m) => members.has(m));
     await tx.store.add(record);
     result.added++;
+  }
+  await tx.done;
+  return result;
+}
+
+export interface AlbumImport {
+  /** Albums created. */
+  created: number;
+  /** Archive albums merged into an album of the same name the library already had. */
+  merged: number;
+  /** Memberships added. */
+  items: number;
+}
+
+/**
+ * Stores the archive's albums and memberships, in one transaction. An archive album whose name
+ * (after the same cleaning as a typed name) matches an album here, ignoring letter case, is
+ * merged into it: its items join the existing album, nothing is renamed or duplicated, so
+ * importing the same archive twice, or an archive of this very library, adds no album. Other
+ * albums are created, under a new id when the library already uses theirs. Member ids are mapped
+ * to the library's (an item the library already had keeps its id); a membership of an item that
+ * is not in the library (it failed to import) is left out, and one the album already has keeps
+ * its first date.
+ */
+export async function importAlbums(
+  db: Db,
+  albums: readonly AlbumRecord[],
+  albumItems: readonly AlbumItemRecord[],
+  idMap: ReadonlyMap<string, string>,
+  newId: () => string = () => crypto.randomUUID(),
+): Promise<AlbumImport> {
+  const result: AlbumImport = { created: 0, merged: 0, items: 0 };
+  if (albums.length === 0) return result;
+  const tx = db.transaction(['albums', 'albumItems', 'assets'], 'readwrite');
+  const albumStore = tx.objectStore('albums');
+  const itemStore = tx.objectStore('albumItems');
+  const existing = await albumStore.getAll();
+  const byName = new Map(existing.map((a) => [a.name.toLocaleLowerCase(), a.id]));
+  const usedIds = new Set(existing.map((a) => a.id));
+  const target = new Map<string, string>();
+  for (const a of albums) {
+    const key = a.name.toLocaleLowerCase();
+    const same = byName.get(key);
+    if (same !== undefined) {
+      target.set(a.id, same);
+      result.merged++;
+      continue;
+    }
+    const id = usedIds.has(a.id) ? newId() : a.id;
+    usedIds.add(id);
+    byName.set(key, id);
+    target.set(a.id, id);
+    await albumStore.add({ ...a, id });
+    result.created++;
+  }
+  for (const m of albumItems) {
+    const albumId = target.get(m.albumId);
+    const assetId = idMap.get(m.assetId) ?? m.assetId;
+    if (albumId === undefined || (await tx.objectStore('assets').getKey(assetId)) === undefined) continue;
+    const id = albumItemId(albumId, assetId);
+    if ((await itemStore.getKey(id)) !== undefined) continue;
+    await itemStore.add({ id, albumId, assetId, addedAtMs: m.addedAtMs });
+    result.items++;
   }
   await tx.done;
   return result;

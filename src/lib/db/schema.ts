@@ -115,6 +115,8 @@ export interface AssetBundle {
   embedding?: EmbeddingRecord;
   frames: FrameEmbeddingRecord[];
   lineage: LineageRecord[];
+  /** The albums it was in; absent in tombstones written before albums existed. */
+  albumItems?: AlbumItemRecord[];
 }
 
 export interface ShoeboxDB extends DBSchema {

@@ -14,6 +14,7 @@ import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
 import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
 import { dotAt } from '../core/vector';
+import { meanPool } from '../core/pooling';
 import { scanDuplicates } from './duplicate-scan';
 import type { AssetSummary, SearchStorage } from './search-storage';
 
@@ -181,6 +182,16 @@ export class LibraryIndex {
   /** The stored vector of an asset, the query of "More like this". */
   async vectorOf(id: string): Promise<Float32Array | null> {
     return this.#db.vectorOfAsset(id, this.#modelKey);
+  }
+
+  /**
+   * The L2-normalized mean of several assets' stored vectors, the query of "More like these";
+   * null when none of them has a vector for the current model.
+   */
+  async meanVectorOf(ids: readonly string[]): Promise<Float32Array | null> {
+    const vectors = (await Promise.all(ids.map((id) => this.#db.vectorOfAsset(id, this.#modelKey)))).filter((v): v is Float32Array => v !== null);
+    if (vectors.length === 0) return null;
+    return meanPool(vectors, vectors[0]!.length);
   }
 
   /**

@@ -86,8 +86,10 @@ export class Backup {
     const archiver = new Archiver();
     try {
       const result = await archiver.importLibrary(file, { modelKey: this.#host.modelKey(), dim: this.#host.dim() }, (p) => (this.progress = progressText(p)));
-      if (result.added > 0 || result.clusters > 0) await this.#host.reloadAfterImport(result.addedIds);
+      const albums = result.albums.created + result.albums.merged;
+      if (result.added > 0 || result.clusters > 0 || albums > 0) await this.#host.reloadAfterImport(result.addedIds);
       let text = `Imported ${plural(result.added, 'photo or video', 'photos and videos')} (${result.present} already here).`;
+      if (albums > 0) text += ` ${plural(albums, 'album', 'albums')}${result.albums.merged ? `, ${result.albums.merged} merged into ${result.albums.merged === 1 ? 'the album' : 'albums'} of the same name here` : ''}.`;
       if (result.failed.length) {
         const first = result.failed[0];
         text += ` ${plural(result.failed.length, 'item', 'items')} could not be added, e.g. ${nameInText(first.name)}: ${first.message}.`;

@@ -1,7 +1,7 @@
 import { sweepInWorker } from '../clients/sweeper';
 import type { Db } from '../db/db';
 import { carryOutDueTombstones, getTombstones, tombstoneTimings } from '../db/tombstones';
-import { deleteAssetRecords, getMeta, restoreAssetRecords } from '../db/repo';
+import { DELETE_SLICE, deleteAssetRecordsInSlices, getMeta, restoreAssetRecordsInSlices, type SliceProgress } from '../db/repo';
 import { nameInText } from '../core/display-name';
 import { DEFAULT_UNDO_WINDOW_MS, deletedLabel, nextExpiryMs, undoAllowed, undoWindowMs } from '../core/tombstones';
 import { sweepGraceMs, sweepMessage } from '../core/leftover-sweep';
@@ -41,6 +41,8 @@ export interface DeletesHost {
  */
 export class Deletes {
   pending = $state.raw<PendingDelete | null>(null);
+  /** A large delete or undo under way: how many of its items are done. */
+  progress = $state.raw<(SliceProgress & { undo: boolean }) | null>(null);
 
   #host: DeletesHost;
   #db: Db | null = null;
@@ -64,8 +66,15 @@ export class Deletes {
    * from another tab) until the undo window ends; then the original files go too.
    */
   async deleteAssets(ids: string[]): Promise<void> {
-    if (!this.#db || ids.length === 0) return;
-    const tombstones = await deleteAssetRecords(this.#db, ids, Date.now(), this.#undoWindowMs);
+    if (!this.#db || ids.length === 0 || this.progress) return;
+    let tombstones;
+    this.#startProgress(ids.length, false);
+    try {
+      // In slices, each all or nothing: a reload midway leaves every item wholly present or wholly gone.
+      tombstones = await deleteAssetRecordsInSlices(this.#db, ids, Date.now(), this.#undoWindowMs, (p) => this.#showProgress(p, false));
+    } finally {
+      this.progress = null;
+    }
     await this.#host.removed(ids, tombstones.map((t) => t.id));
     if (tombstones.length === 0) return;
     for (const t of tombstones) this.#expiries.set(t.id, t.expiresAtMs);
@@ -73,7 +82,9 @@ export class Deletes {
       label: deletedLabel(tombstones.map((t) => nameInText(t.name))),
       name: tombstones.length === 1 ? tombstones[0].name : null,
       ids: tombstones.map((t) => t.id),
-      expiresAtMs: tombstones[0].expiresAtMs,
+      // A large delete's stored expiry carries an allowance for its slices: the toast offers Undo
+      // for the usual window from the moment the delete is done.
+      expiresAtMs: Math.min(tombstones[0].expiresAtMs, Date.now() + this.#undoWindowMs),
     };
     this.#host.notices.announce(this.pending.label);
     this.#scheduleCarryOut();
@@ -84,9 +95,16 @@ export class Deletes {
     const pending = this.pending;
     if (!pending || !this.#db) return;
     this.pending = null;
-    const { restored, alreadyBack, final } = await restoreAssetRecords(this.#db, pending.ids);
+    let outcome;
+    this.#startProgress(pending.ids.length, true);
+    try {
+      outcome = await restoreAssetRecordsInSlices(this.#db, pending.ids, (p) => this.#showProgress(p, true));
+    } finally {
+      this.progress = null;
+    }
+    const { restored, alreadyBack, final } = outcome;
     // Undone here, or in another tab meanwhile: either way the items are back and this page shows them again.
-    const ids = [...restored.map((b) => b.asset.id), ...alreadyBack];
+    const ids = [...restored, ...alreadyBack];
     for (const id of ids) this.#expiries.delete(id);
     if (final.length) {
       this.#host.notices.say(`Too late to undo “${pending.label}”: the time to undo has passed and the delete is final`);
@@ -96,6 +114,15 @@ export class Deletes {
     await this.#host.restored(ids);
     this.#host.notices.announce(`Restored ${ids.length === 1 ? nameInText(this.#host.itemName(ids[0]) ?? '1 item') : `${ids.length} items`}`);
     await this.#host.rerun();
+  }
+
+  /** Progress shows only for more than one slice: a smaller delete is done before it could be read. */
+  #startProgress(total: number, undo: boolean): void {
+    if (total > DELETE_SLICE) this.progress = { done: 0, total, undo };
+  }
+
+  #showProgress(p: SliceProgress, undo: boolean): void {
+    if (this.progress) this.progress = { ...p, undo };
   }
 
   /**

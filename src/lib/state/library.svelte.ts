@@ -1,4 +1,5 @@
 import { openLibraryDb } from '../db/db';
+import { AlbumsState } from './albums.svelte';
 import { ClusterState } from './clusters.svelte';
 import { Deletes } from './deletes.svelte';
 import { DuplicatesState } from './duplicates.svelte';
@@ -6,13 +7,15 @@ import { ImportState } from './import.svelte';
 import { LibraryItems } from './items.svelte';
 import { Notices } from './notices.svelte';
 import { SearchState } from './search.svelte';
+import { Selection } from './selection.svelte';
 import { Session } from './session.svelte';
 import { DeviceStorage } from './storage.svelte';
 import { Thumbnails } from './thumbnails';
+import { ZipExport } from './zip-export.svelte';
 
 /** What one tab tells the others about changes made outside the import (which has its own channel). */
 const LIBRARY_CHANNEL = 'shoebox:library';
-type LibraryMessage = { kind: 'deleted'; ids: string[] } | { kind: 'restored'; ids: string[] } | { kind: 'clusters' };
+type LibraryMessage = { kind: 'deleted'; ids: string[] } | { kind: 'restored'; ids: string[] } | { kind: 'clusters' } | { kind: 'albums' } | { kind: 'favourites' };
 
 /**
  * Everything the page shows about the library, one part per concern. Components read the parts'
@@ -68,16 +71,43 @@ export class Library {
     storageFreed: () => void this.storage.refresh(),
   });
 
+  /** The items picked for a bulk action, whichever grid shows them. */
+  readonly selection = new Selection((text) => this.notices.announce(text));
+  /** Albums and the Favourites view. */
+  readonly albums: AlbumsState = new AlbumsState({
+    tile: (id) => this.items.tile(id, null, false),
+    thumbUrl: (id) => this.#thumbnails.url(id),
+    favouriteIds: () =>
+      this.items
+        .ids()
+        .map((id) => this.items.get(id)!)
+        .filter((a) => a.favourite)
+        .sort((a, b) => b.takenAtMs - a.takenAtMs || (a.id < b.id ? -1 : 1))
+        .map((a) => a.id),
+    isFavourite: (id) => this.items.get(id)?.favourite === true,
+    setFavourite: async (ids, on) => {
+      await this.items.setFavourite(ids, on);
+      this.#tell({ kind: 'favourites' });
+    },
+    announce: (text) => this.notices.announce(text),
+    changed: () => this.#tell({ kind: 'albums' }),
+  });
+
+  /** "Export…" of the selection as a .zip of its originals. */
+  readonly zipExport = new ZipExport((text) => this.notices.announce(text));
+
   #channel: BroadcastChannel | null = null;
 
   async start(): Promise<void> {
     const db = await openLibraryDb();
     this.#thumbnails.attach(db);
     this.items.attach(db);
+    this.albums.attach(db);
     this.#listen();
     await this.session.readSettings(db);
     await this.deletes.readSettings(db);
     await this.items.reload();
+    void this.albums.reload();
     await this.imports.load(db);
     // After the library is on screen: nothing of it waits for storage to be tidied.
     void this.deletes.tidyStorage();
@@ -91,6 +121,7 @@ export class Library {
     await this.session.indexer?.addStored(ids);
     this.clusters.imported(ids);
     await this.items.reload();
+    void this.albums.reload();
     await this.search.rerun();
     void this.storage.refresh();
     void this.session.refreshIndexStatus();
@@ -133,6 +164,7 @@ export class Library {
     this.clusters.added(ids);
     this.#tell({ kind: 'restored', ids });
     await this.items.reload();
+    void this.albums.reload();
     void this.session.refreshIndexStatus();
   }
 
@@ -140,6 +172,8 @@ export class Library {
   #dropFromView(gone: Set<string>): void {
     this.items.dropped(gone);
     this.search.dropped(gone);
+    this.selection.dropped(gone);
+    this.albums.dropped(gone);
   }
 
   // ---- other open tabs
@@ -159,12 +193,23 @@ export class Library {
       this.clusters.reload();
       return;
     }
+    if (m.kind === 'albums') {
+      await this.albums.reload();
+      return;
+    }
+    if (m.kind === 'favourites') {
+      // Rare and small: the marks are read again with the items.
+      await this.items.reload();
+      await this.albums.reload();
+      return;
+    }
     if (m.kind === 'deleted') {
       await this.session.indexer?.remove(m.ids);
       this.#dropFromView(new Set(m.ids));
     } else {
       await this.session.indexer?.restore(m.ids);
       await this.items.reload();
+      void this.albums.reload();
       await this.search.rerun();
     }
     void this.session.refreshIndexStatus();

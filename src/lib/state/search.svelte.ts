@@ -5,6 +5,9 @@ import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { ITEMS_PER_PAGE, type LibraryItems, type ResultItem } from './items.svelte';
 import type { Session } from './session.svelte';
 
+/** "More like these" averages at most this many items' vectors: enough to describe any selection. */
+const MEAN_OF_AT_MOST = 1000;
+
 export interface ResultFilter {
   type: 'all' | AssetType;
   /** yyyy-mm-dd from a date input, or '' */
@@ -20,7 +23,8 @@ export class SearchState {
   weakResults = $state.raw<ResultItem[]>([]);
   noGoodMatch = $state(false);
   canShowMore = $state(false);
-  similarTo = $state<{ id: string; name: string } | null>(null);
+  /** The item(s) a "More like this / these" started from; `ids` holds several for "More like these". */
+  similarTo = $state<{ id: string; name: string; ids?: string[] } | null>(null);
   filter = $state<ResultFilter>({ type: 'all', addedFrom: '', addedTo: '' });
   searching = $state(false);
   error = $state('');
@@ -125,6 +129,32 @@ export class SearchState {
     await this.#show(hits, relevanceThreshold(sample));
   }
 
+  /**
+   * Neighbours of several items at once: the library ranked against the mean of their vectors
+   * (at most MEAN_OF_AT_MOST of them, evenly spread over the selection), the items themselves left out.
+   */
+  async moreLikeThese(ids: readonly string[], limit = ITEMS_PER_PAGE): Promise<void> {
+    if (ids.length === 1) return this.moreLikeThis(ids[0]!, limit);
+    const indexer = this.#session.indexer;
+    if (!indexer || ids.length === 0) return;
+    const seq = ++this.#seq;
+    this.query = '';
+    this.similarTo = { id: ids[0]!, name: `these ${ids.length} items`, ids: [...ids] };
+    this.#limit = limit;
+    this.error = '';
+    this.results = this.weakResults = [];
+    const step = Math.max(1, Math.ceil(ids.length / MEAN_OF_AT_MOST));
+    const vector = await indexer.meanVectorOf(ids.filter((_, i) => i % step === 0));
+    if (seq !== this.#seq) return;
+    if (!vector) {
+      this.error = 'These items have no vectors for the current model yet.';
+      return;
+    }
+    const [hits, sample] = await Promise.all([indexer.search(vector, '', limit, this.#searchFilter([...ids]), 'image'), indexer.sampleScores(vector)]);
+    if (seq !== this.#seq) return;
+    await this.#show(hits, relevanceThreshold(sample));
+  }
+
   async #show(hits: SearchHit[], threshold: number): Promise<void> {
     const items = await Promise.all(hits.map((h) => this.#items.tile(h.id, h.score, h.nameMatch, h.moments)));
     const strong = items.filter((r) => r.nameMatch || (r.score ?? -1) >= threshold);
@@ -138,7 +168,8 @@ export class SearchState {
 
   /** Re-runs the current query or "More like this" (after filters change, or to show more). */
   async rerun(): Promise<void> {
-    if (this.similarTo) await this.moreLikeThis(this.similarTo.id, this.#limit);
+    if (this.similarTo?.ids) await this.moreLikeThese(this.similarTo.ids, this.#limit);
+    else if (this.similarTo) await this.moreLikeThis(this.similarTo.id, this.#limit);
     else if (this.query.trim()) await this.search(this.query, this.#limit);
   }
 

@@ -385,3 +385,47 @@ describe('archive: fuzz', () => {
     expect(rejected).toBeGreaterThan(200);
   });
 });
+
+describe('archive: albums', () => {
+  const trip = { id: 'trip', name: 'Trip', createdAtMs: 1, updatedAtMs: 2 };
+  const member = (albumId: string, assetId: string) => ({ id: `${albumId}:${assetId}`, albumId, assetId, addedAtMs: 3 });
+
+  async function withAlbums(albums: unknown[], items: unknown[]): Promise<Uint8Array> {
+    const f = await fixture();
+    const entries = [
+      ...entriesOf(f, { originals: false }),
+      { name: 'records/albums/000000.jsonl', bytes: encodeRecords('albums', albums as object[]) },
+      ...(items.length ? [{ name: 'records/albumItems/000000.jsonl', bytes: encodeRecords('albumItems', items as object[]) }] : []),
+    ];
+    const base = baseManifest(false);
+    return craft(entries, { ...base, counts: { ...base.counts, albums: albums.length, albumItems: items.length } });
+  }
+
+  it('reads albums and their items; a name with markup stays as typed, cleaned like a typed name', async () => {
+    const markup = { id: 'mk', name: '  <img src=x onerror=alert(1)>\n', createdAtMs: 5, updatedAtMs: 5 };
+    const c = await read(await withAlbums([trip, markup], [member('trip', 'aaaa-1'), member('mk', 'bbbb-2')]));
+    expect(c.albums).toEqual([trip, { ...markup, name: '<img src=x onerror=alert(1)>' }]);
+    expect(c.albumItems).toEqual([member('trip', 'aaaa-1'), member('mk', 'bbbb-2')]);
+  });
+
+  it('an archive written before albums existed (no album counts in its manifest) reads with none', async () => {
+    const c = await read(await packArchive(baseManifest(), entriesOf(await fixture())));
+    expect(c.albums).toEqual([]);
+    expect(c.albumItems).toEqual([]);
+  });
+
+  it.each([
+    ['an album id that is a path', [{ ...trip, id: '../x' }], [], /album id is missing or malformed/],
+    ['a name that is not text', [{ ...trip, name: 42 }], [], /album name is missing or too long/],
+    ['a name of white space only', [{ ...trip, name: ' \n\t ' }], [], /album name is empty/],
+    ['a name of 2,000 characters', [{ ...trip, name: 'x'.repeat(2000) }], [], /album name is missing or too long/],
+    ['dates that are not numbers', [{ ...trip, createdAtMs: 'yesterday' }], [], /album dates are missing/],
+    ['the same album twice', [trip, trip], [], /lists the album trip twice/],
+    ['an item of an album not in the archive', [trip], [member('ghost', 'aaaa-1')], /album item for an unknown album id ghost/],
+    ['an item that is not in the archive', [trip], [member('trip', 'zzzz-9')], /the album "Trip" for an unknown asset id zzzz-9/],
+    ['an item key that does not match its album and item', [trip], [{ ...member('trip', 'aaaa-1'), id: 'trip:bbbb-2' }], /album item id is malformed/],
+    ['the same item twice', [trip], [member('trip', 'aaaa-1'), member('trip', 'aaaa-1')], /lists the album item trip:aaaa-1 twice/],
+  ])('refuses %s', async (_what, albums, items, message) => {
+    await rejects(await withAlbums(albums, items), message);
+  });
+});

@@ -2,9 +2,10 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { SCHEMA_VERSION, type Db } from '../../../src/lib/db/db';
-import { commitAsset, deleteAssetRecords, restoreAssetRecords, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
+import { commitAsset, deleteAssetRecords, restoreAssetRecords, setFavourite, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
 import { getOriginal, putOriginal } from '../../../src/lib/db/blob-store';
-import { emptyCounts, exportEntries, importAsset, importClusters, importMeta, readChunks, type ExportOptions } from '../../../src/lib/db/archive-repo';
+import { emptyCounts, exportEntries, importAlbums, importAsset, importClusters, importMeta, readChunks, type ExportOptions } from '../../../src/lib/db/archive-repo';
+import { addToAlbum, albumItemIds, createAlbum, listAlbums } from '../../../src/lib/db/album-repo';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, bytesSource, readArchive, writeArchive, type ArchiveContents } from '../../../src/lib/core/archive';
 import { sha256Hex } from '../../../src/lib/core/sha256';
 import type { ClusterRecord } from '../../../src/lib/db/schema';
@@ -60,7 +61,9 @@ async function importInto(db: Db, bytes: Uint8Array, c: ArchiveContents) {
     if (outcome.status === 'present') idMap.set(a.asset.id, outcome.existingId);
     outcomes.push(outcome.status);
   }
-  return { outcomes, clusters: (await importClusters(db, c.clusters, idMap, MODEL)).added, settings: await importMeta(db, c.meta) };
+  const clusters = (await importClusters(db, c.clusters, idMap, MODEL)).added;
+  const settings = await importMeta(db, c.meta);
+  return { outcomes, clusters, settings, albums: await importAlbums(db, c.albums, c.albumItems, idMap) };
 }
 
 const read = (bytes: Uint8Array) => readArchive(bytesSource(bytes), { schemaVersion: SCHEMA_VERSION, modelKey: MODEL, dim: DIM });
@@ -86,7 +89,7 @@ describe('archive-repo', () => {
     const bytes = await exportBytes(src);
     const dst = await fresh();
     const result = await importInto(dst, bytes, await read(bytes));
-    expect(result).toEqual({ outcomes: ['added', 'added'], clusters: 1, settings: 1 });
+    expect(result).toEqual({ outcomes: ['added', 'added'], clusters: 1, settings: 1, albums: { created: 0, merged: 0, items: 0 } });
     for (const s of [a, b]) {
       expect(await dst.get('assets', s.asset.id)).toEqual(s.asset);
       expect((await dst.get('embeddings', s.asset.id))?.vector).toEqual(s.embedding.vector);
@@ -243,5 +246,58 @@ describe('archive-repo', () => {
     );
     await expect(written).rejects.toThrow(ArchiveError);
     await expect(written).rejects.toThrow(/changed while it was being exported/);
+  });
+
+  it('albums, their items and favourite marks travel in the archive and come back as they were', async () => {
+    const src = await fresh();
+    for (const id of ['a1', 'b2', 'c3']) await addPhoto(src, id, `photo ${id}`);
+    await createAlbum(src, 'Trip', 10, 'trip');
+    await createAlbum(src, '<b>Markup</b> & more', 11, 'markup');
+    await createAlbum(src, 'Empty', 12, 'empty');
+    await addToAlbum(src, 'trip', ['a1', 'b2'], 20);
+    await addToAlbum(src, 'markup', ['c3'], 21);
+    await setFavourite(src, ['b2', 'c3'], true);
+
+    const bytes = await exportBytes(src);
+    const contents = await read(bytes);
+    expect(contents.manifest.counts).toMatchObject({ albums: 3, albumItems: 3 });
+    const dst = await fresh();
+    const result = await importInto(dst, bytes, contents);
+    expect(result.albums).toEqual({ created: 3, merged: 0, items: 3 });
+    expect((await listAlbums(dst)).map(({ id, name, count, createdAtMs }) => ({ id, name, count, createdAtMs }))).toEqual([
+      { id: 'markup', name: '<b>Markup</b> & more', count: 1, createdAtMs: 11 },
+      { id: 'empty', name: 'Empty', count: 0, createdAtMs: 12 },
+      { id: 'trip', name: 'Trip', count: 2, createdAtMs: 10 },
+    ]);
+    expect((await dst.get('albumItems', 'trip:a1'))?.addedAtMs).toBe(20);
+    expect((await dst.getAll('assets')).filter((a) => a.favourite).map((a) => a.id)).toEqual(['b2', 'c3']);
+  });
+
+  it('an archive album merges into the album of the same name here (ignoring case), with the items mapped to this library; importing twice adds nothing', async () => {
+    const src = await fresh();
+    await addPhoto(src, 'a1', 'a red ball');
+    await addPhoto(src, 'b2', 'a blue sky');
+    await createAlbum(src, 'Holiday', 10, 'holiday');
+    await createAlbum(src, 'New one', 10, 'shared-id');
+    await addToAlbum(src, 'holiday', ['a1', 'b2'], 20);
+    await addToAlbum(src, 'shared-id', ['b2'], 20);
+    const bytes = await exportBytes(src);
+
+    const dst = await fresh();
+    await addPhoto(dst, 'own-id', 'a red ball');
+    await createAlbum(dst, 'HOLIDAY', 1, 'mine');
+    await createAlbum(dst, 'Unrelated', 1, 'shared-id');
+    await addToAlbum(dst, 'mine', ['own-id'], 5);
+    const result = await importInto(dst, bytes, await read(bytes));
+    expect(result.albums).toEqual({ created: 1, merged: 1, items: 2 });
+    expect(await albumItemIds(dst, 'mine')).toEqual(['b2', 'own-id']);
+    expect((await dst.get('albumItems', 'mine:own-id'))?.addedAtMs).toBe(5);
+    const created = (await listAlbums(dst)).find((a) => a.name === 'New one')!;
+    expect(created.id).not.toBe('shared-id');
+    expect(await albumItemIds(dst, created.id)).toEqual(['b2']);
+    expect((await dst.get('albums', 'shared-id'))?.name).toBe('Unrelated');
+
+    expect((await importInto(dst, bytes, await read(bytes))).albums).toEqual({ created: 0, merged: 2, items: 0 });
+    expect(await dst.count('albums')).toBe(3);
   });
 });

@@ -140,4 +140,23 @@ describe('tombstones: durable deletes with undo from storage', () => {
       expect(await db.count('tombstones')).toBe(0);
     }
   });
+
+  it('a run of items is read by key range, a scattered few key by key: both write the same tombstones and leave the other items alone', async () => {
+    // 'b' and 'c' are a run; 'a' and 'e' are far apart with many items between them.
+    const ids = ['a', 'b', 'c', 'd', 'd1', 'd2', 'd3', 'd4', 'd5', 'e'];
+    const byRange = await library(ids);
+    const byKey = await library(ids);
+    const run = await deleteAssetRecords(byRange, ['c', 'b'], DELETED_AT, WINDOW_MS);
+    const scattered = await deleteAssetRecords(byKey, ['e', 'a'], DELETED_AT, WINDOW_MS);
+    const oneByOne = await library(ids);
+    const single = [...(await deleteAssetRecords(oneByOne, ['b'], DELETED_AT, WINDOW_MS)), ...(await deleteAssetRecords(oneByOne, ['c'], DELETED_AT, WINDOW_MS))];
+    const shape = (t: (typeof run)[number]) => ({ ...t, bundle: { ...t.bundle, thumbnails: t.bundle.thumbnails.map((x) => x.id).sort() } });
+    expect(run.map(shape)).toEqual(single.map(shape));
+    expect(run[0]!.bundle.thumbnails.map((x) => x.id).sort()).toEqual(['b', 'b#0']);
+    expect(scattered.map((t) => t.id)).toEqual(['a', 'e']);
+    expect(scattered[1]!.bundle.frames.map((f) => f.id)).toEqual(['e#0']);
+    for (const id of ['a', 'd', 'd1', 'e']) expect((await everything(byRange, id)).asset).toBe(true);
+    expect(await byRange.getAllKeys('thumbnails')).toEqual(['a', 'a#0', 'd', 'd#0', 'd1', 'd1#0', 'd2', 'd2#0', 'd3', 'd3#0', 'd4', 'd4#0', 'd5', 'd5#0', 'e', 'e#0']);
+    expect((await everything(byKey, 'b')).asset).toBe(true);
+  });
 });

@@ -250,6 +250,23 @@ describe('LibraryIndex: search', () => {
   });
 });
 
+describe('LibraryIndex: more like these', () => {
+  it('the query of several items is the unit mean of their vectors: it ranks first what lies between them', async () => {
+    const db = await dbs.open();
+    const a = randomUnit(r, DIM);
+    const b = randomUnit(r, DIM);
+    const between = l2Normalize(Float32Array.from(a, (x, i) => x + b[i]!));
+    await store(db, [{ id: 'a', vector: a }, { id: 'b', vector: b }, { id: 'between', vector: near(between, 0.02) }, ...randomItems('z', 12)]);
+    const index = new LibraryIndex(librarySearchStorage(db));
+    await index.init(MODEL);
+    const mean = (await index.meanVectorOf(['a', 'b', 'gone']))!;
+    expect([...mean].map((x) => Number(x.toFixed(5)))).toEqual([...between].map((x) => Number(x.toFixed(5))));
+    const [top] = await index.search(mean, '', 1, { excludeIds: ['a', 'b'] }, 'image');
+    expect(top!.id).toBe('between');
+    expect(await index.meanVectorOf(['gone'])).toBeNull();
+  });
+});
+
 describe('LibraryIndex: duplicate scan', () => {
   async function plantedLibrary(opts: LibraryIndexOptions = {}) {
     const db = await dbs.open();
