@@ -106,6 +106,9 @@ test('albums: click and Shift-click select three, they go into a new album, whic
   await view(page, 'Library').click();
   await ui(page).library.getByRole('button', { name: `Open ${picked[1]}` }).click();
   await page.getByRole('dialog', { name: picked[1] }).getByRole('button', { name: 'Delete' }).click();
+  // The viewer moves on to the next item; closed, the page shows the undo toast.
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
   await page.locator('p.toast').getByText(`Deleted ${picked[1]}.`).waitFor();
   await view(page, 'Albums').click();
   await expectNames(album(MARKUP), [picked[0], picked[2]]);
