@@ -1,17 +1,24 @@
 import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
-import { countAssets, listAssets, setFavourite } from '../db/repo';
+import { countAssets, listAssetsByTakenAt, setFavourite } from '../db/repo';
 import type { AssetRecord, AssetType } from '../db/schema';
 import type { Moment } from '../core/moments';
+import { newestAdded } from '../core/timeline';
 import type { Thumbnails } from './thumbnails';
+import { Timeline } from './timeline.svelte';
 
 export interface ResultItem {
   id: string;
   name: string;
   type: AssetType;
   score: number | null;
+  /** 1-based place among the results it was shown with, in relevance order. */
+  rank?: number;
   nameMatch: boolean;
   thumbUrl: string;
+  /** When it was taken (ms since the epoch): results sorted by date order and group by it. */
+  takenAtMs: number;
+  addedAt: number;
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
   durationSec?: number;
   /** Videos: the best-matching moments for the current query, best first. */
@@ -31,6 +38,8 @@ const RECENT_REFRESH_MS = 10_000;
 export class LibraryItems {
   count = $state(0);
   recent = $state.raw<ResultItem[]>([]);
+  /** Every item, newest taken first. */
+  readonly timeline = new Timeline();
   /** Bumped when favourite marks change, so views that read `get(id).favourite` update. */
   favouritesChanged = $state(0);
 
@@ -65,10 +74,11 @@ export class LibraryItems {
   /** Reads every item again (start, undo, another tab's restore, a merged archive). */
   async reload(): Promise<void> {
     if (!this.#db) return;
-    const assets = await listAssets(this.#db);
+    const assets = await listAssetsByTakenAt(this.#db);
     this.#assets = new Map(assets.map((a) => [a.id, a]));
+    this.timeline.reset(assets);
     this.count = await countAssets(this.#db);
-    this.recent = await Promise.all(assets.slice(0, ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
+    this.recent = await Promise.all(newestAdded(assets, ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
   }
 
   /** Adds just-stored items without re-reading the whole library. */
@@ -78,6 +88,7 @@ export class LibraryItems {
     const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
     for (const a of added) this.#assets.set(a.id, a);
     this.count = this.#assets.size;
+    this.timeline.added(added);
     this.#recentPending.push(...added.map((a) => a.id));
     // During a long import the grid shows a new set at most every RECENT_REFRESH_MS: the browser
     // keeps some memory for every distinct picture it has displayed, so showing each of 10,000
@@ -106,6 +117,7 @@ export class LibraryItems {
   dropped(gone: Set<string>): void {
     for (const id of gone) this.#assets.delete(id);
     this.count = this.#assets.size;
+    this.timeline.dropped(gone);
     this.recent = this.recent.filter((r) => !gone.has(r.id));
   }
 
@@ -115,6 +127,8 @@ export class LibraryItems {
       id,
       name: a?.name ?? id,
       type: a?.type ?? 'image',
+      takenAtMs: a?.takenAtMs ?? 0,
+      addedAt: a?.addedAt ?? 0,
       score,
       nameMatch,
       thumbUrl: await this.#thumbnails.url(id),
@@ -122,6 +136,11 @@ export class LibraryItems {
       durationSec: a?.durationSec,
       moments,
     };
+  }
+
+  /** A tile's thumbnail, read when it comes on screen (see `Thumbnails.load`). */
+  thumbnail(id: string, signal?: AbortSignal): Promise<string> {
+    return this.#thumbnails.load(id, signal);
   }
 
   /** Marks or unmarks items as favourites; the stored records and this page change together. */

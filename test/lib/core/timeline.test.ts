@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import {
+  columnsFor,
+  compareNewestFirst,
+  groupByDay,
+  layoutRows,
+  localDayKey,
+  mergeNewestFirst,
+  newestAdded,
+  monthAtRow,
+  monthIndex,
+  ROW_HEADER,
+  ROW_TILES,
+  rowAtOffset,
+  rowOfItem,
+  visibleRows,
+  type GridLayout,
+} from '../../../src/lib/core/timeline';
+
+// Local-time dates, so the tests hold in any time zone.
+const at = (y: number, m: number, d: number, h = 12) => new Date(y, m - 1, d, h).getTime();
+const HEIGHTS = { tilesPx: 100, headerPx: 40 };
+
+/** Rows as readable tuples: ['h', day's first item, day count] or ['t', first item, tiles]. */
+const rowsOf = (l: GridLayout) => Array.from({ length: l.rows }, (_, r) => [l.kind[r] === ROW_HEADER ? 'h' : 't', l.first[r], l.count[r]]);
+
+describe('compareNewestFirst', () => {
+  it('orders by date taken, then date added, then id', () => {
+    const items = [
+      { id: 'b', takenAtMs: 10, addedAt: 5 },
+      { id: 'a', takenAtMs: 10, addedAt: 5 },
+      { id: 'c', takenAtMs: 30, addedAt: 1 },
+      { id: 'd', takenAtMs: 10, addedAt: 9 },
+    ];
+    expect(items.sort(compareNewestFirst).map((i) => i.id)).toEqual(['c', 'd', 'a', 'b']);
+  });
+
+  it('merges new items into an ordered list, replacing ones with the same id', () => {
+    const ordered = [
+      { id: 'x', takenAtMs: 50, addedAt: 0 },
+      { id: 'y', takenAtMs: 30, addedAt: 0 },
+      { id: 'z', takenAtMs: 10, addedAt: 0 },
+    ];
+    const merged = mergeNewestFirst(ordered, [
+      { id: 'n1', takenAtMs: 5, addedAt: 0 },
+      { id: 'n2', takenAtMs: 40, addedAt: 0 },
+      { id: 'y', takenAtMs: 60, addedAt: 0 },
+    ]);
+    expect(merged.map((i) => i.id)).toEqual(['y', 'x', 'n2', 'z', 'n1']);
+  });
+});
+
+describe('newestAdded', () => {
+  it('keeps the n items added last, newest first', () => {
+    const items = [5, 1, 9, 3, 7, 9, 2].map((addedAt, i) => ({ id: `i${i}`, takenAtMs: 0, addedAt }));
+    expect(newestAdded(items, 3).map((i) => i.id)).toEqual(['i2', 'i5', 'i4']);
+    expect(newestAdded(items.slice(0, 2), 3).map((i) => i.id)).toEqual(['i0', 'i1']);
+  });
+});
+
+describe('groupByDay', () => {
+  it('groups an ordered list into runs of local days', () => {
+    const dates = [at(2019, 7, 14, 20), at(2019, 7, 14, 9), at(2019, 7, 14, 0), at(2019, 7, 13, 23), at(2019, 7, 13, 1)];
+    expect(groupByDay(dates)).toEqual([
+      { dayKey: 20190714, first: 0, count: 3 },
+      { dayKey: 20190713, first: 3, count: 2 },
+    ]);
+    expect(localDayKey(at(2020, 1, 2, 23))).toBe(20200102);
+    expect(groupByDay([])).toEqual([]);
+  });
+});
+
+describe('layoutRows', () => {
+  it('7 items on 2 days at 3 columns: header, 3 rows (the last with 1 tile), header, 1 row', () => {
+    const dates = [...Array(4).fill(at(2019, 7, 14)), ...Array(3).fill(at(2019, 7, 13))];
+    const days = groupByDay(dates);
+    expect(days.map((d) => d.count)).toEqual([4, 3]);
+    const l = layoutRows(7, days, 3, HEIGHTS);
+    expect(rowsOf(l)).toEqual([
+      ['h', 0, 4],
+      ['t', 0, 3],
+      ['t', 3, 1],
+      ['h', 4, 3],
+      ['t', 4, 3],
+    ]);
+    expect([...l.offsetsPx]).toEqual([0, 40, 140, 240, 280, 380]);
+    expect([...l.rowOfGroup]).toEqual([0, 3]);
+    expect([...l.group]).toEqual([0, 0, 0, 1, 1]);
+  });
+
+  it('without days, items fill rows of the column count', () => {
+    const l = layoutRows(7, null, 3, HEIGHTS);
+    expect(rowsOf(l)).toEqual([
+      ['t', 0, 3],
+      ['t', 3, 3],
+      ['t', 6, 1],
+    ]);
+    expect(l.offsetsPx[l.rows]).toBe(300);
+    expect([...l.group]).toEqual([-1, -1, -1]);
+    expect(layoutRows(0, null, 3, HEIGHTS).rows).toBe(0);
+  });
+
+  it('finds the row of an item and the row at an offset', () => {
+    const days = groupByDay([...Array(4).fill(at(2019, 7, 14)), ...Array(3).fill(at(2019, 7, 13))]);
+    const l = layoutRows(7, days, 3, HEIGHTS);
+    expect([0, 2, 3, 4, 6, 7].map((i) => rowOfItem(l, i))).toEqual([1, 1, 2, 4, 4, -1]);
+    expect([0, 39, 40, 239, 240, 279, 280, 10_000, -5].map((px) => rowAtOffset(l, px))).toEqual([0, 0, 1, 2, 3, 3, 4, 4, 0]);
+  });
+});
+
+describe('visibleRows', () => {
+  // 100 rows of 100 px, no headers: 300 items at 3 columns.
+  const l = layoutRows(300, null, 3, HEIGHTS);
+  it('covers the viewport plus the margin on both sides', () => {
+    expect(visibleRows(l, 0, 800, 0)).toEqual({ first: 0, last: 7 });
+    expect(visibleRows(l, 1050, 800, 200)).toEqual({ first: 8, last: 20 });
+    expect(visibleRows(l, 9800, 800, 200)).toEqual({ first: 96, last: 99 });
+    expect(visibleRows(layoutRows(0, null, 3, HEIGHTS), 0, 800, 200)).toEqual({ first: 0, last: -1 });
+  });
+  it('keeps a screenful bounded however long the grid', () => {
+    const big = layoutRows(100_000, null, 7, HEIGHTS);
+    const { first, last } = visibleRows(big, 700_000, 900, 300);
+    // 699,700 … 701,200 px: rows 6997 to 7011 (row 7012 starts at the bottom edge).
+    expect(last - first + 1).toBe(15);
+    expect(big.first[first]).toBe(7 * 6997);
+  });
+});
+
+describe('monthIndex', () => {
+  it('lists years and months newest first with counts and their first header row', () => {
+    const dates = [
+      at(2021, 3, 5),
+      at(2021, 3, 5),
+      at(2021, 3, 1),
+      at(2021, 1, 9),
+      at(2020, 12, 31),
+      at(2020, 12, 31),
+      at(2020, 12, 31),
+      at(2020, 12, 31),
+      at(2019, 7, 14),
+    ];
+    const days = groupByDay(dates);
+    const l = layoutRows(dates.length, days, 3, HEIGHTS);
+    // Rows: h(2021-03-05) t | h(03-01) t | h(01-09) t | h(2020-12-31) t t | h(2019-07-14) t
+    const years = monthIndex(days, l);
+    expect(years).toEqual([
+      {
+        year: 2021,
+        count: 4,
+        months: [
+          { year: 2021, month: 3, count: 3, row: 0 },
+          { year: 2021, month: 1, count: 1, row: 4 },
+        ],
+      },
+      { year: 2020, count: 4, months: [{ year: 2020, month: 12, count: 4, row: 6 }] },
+      { year: 2019, count: 1, months: [{ year: 2019, month: 7, count: 1, row: 9 }] },
+    ]);
+    expect([0, 3, 4, 5, 8, 9, 10].map((r) => monthAtRow(years, r)?.month)).toEqual([3, 3, 1, 1, 12, 7, 7]);
+    expect(monthAtRow([], 0)).toBeNull();
+  });
+});
+
+describe('columnsFor', () => {
+  it.each([
+    [350, 100, 4, 3],
+    [300, 100, 4, 3],
+    [1020, 140, 6, 7],
+    [1160, 140, 6, 7],
+    [1600, 140, 6, 11],
+  ])('%i px, tiles ≥ %i px, gap %i px → %i columns', (width, minTile, gap, expected) => {
+    expect(columnsFor(width, minTile, gap)).toBe(expected);
+  });
+});
+
+it('row kinds are the documented constants', () => {
+  expect([ROW_HEADER, ROW_TILES]).toEqual([0, 1]);
+});
