@@ -178,3 +178,54 @@ test('timeline: search results sort by relevance (ranks) or by date (day headers
     cleanup();
   }
 });
+
+test('timeline: tiles and day headers select by checkbox, Shift/Ctrl-click and Space; a plain click opens; arrow keys move between tiles', async ({ page, url }) => {
+  await page.setViewportSize({ width: 1280, height: 1200 });
+  const photos = await distinctPhotos(6, { seed: 5150, prefix: 'pick' });
+  // pick-001 … pick-003 on 3 May 2024, pick-004 … pick-006 on 1 May, newest first.
+  const files = photos.map((p, i) => ({ ...p, date: local(2024, 5, i < 3 ? 3 : 1, 20 - i) }));
+  const { paths, cleanup } = datedFiles(files);
+  try {
+    await openApp(page, url);
+    await importFiles(page, paths, files.length);
+    const library = ui(page).library;
+    const check = (n) => library.getByRole('checkbox', { name: `Select pick-00${n}.jpg` });
+    const tile = (n) => library.getByRole('button', { name: `Open pick-00${n}.jpg` });
+    const checked = async () => {
+      const out = [];
+      for (let n = 1; n <= 6; n++) if ((await check(n).getAttribute('aria-checked')) === 'true') out.push(n);
+      return out;
+    };
+    await tile(6).waitFor();
+    assert.deepEqual(await checked(), []);
+
+    await check(1).click();
+    assert.deepEqual(await checked(), [1], 'the checkbox selects its tile');
+    await tile(3).click({ modifiers: ['Shift'] });
+    assert.deepEqual(await checked(), [1, 2, 3], 'Shift-click selects the range');
+    await tile(5).click({ modifiers: ['Control'] });
+    assert.deepEqual(await checked(), [1, 2, 3, 5], 'Ctrl-click adds one');
+    assert.equal(await page.getByRole('dialog').count(), 0, 'selecting opens nothing');
+
+    const [may1] = await expectedHeaders(page, [[2024, 5, 1, 3]]);
+    const day = library.getByRole('checkbox', { name: `Select ${may1.replace(/ · \d+$/, '')}` });
+    await day.click();
+    assert.deepEqual(await checked(), [1, 2, 3, 4, 5, 6], 'the day header selects its day');
+    assert.equal(await day.getAttribute('aria-checked'), 'true');
+    await day.click();
+    assert.deepEqual(await checked(), [1, 2, 3], 'and clears it');
+
+    await tile(2).focus();
+    await page.keyboard.press('Space');
+    assert.deepEqual(await checked(), [1, 3], 'Space toggles the focused tile');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Open pick-003.jpg', '→ moves to the next tile');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Open pick-006.jpg', '↓ moves to the next row (same column or the last tile)');
+
+    await tile(4).click();
+    await page.getByRole('dialog', { name: 'pick-004.jpg' }).waitFor();
+  } finally {
+    cleanup();
+  }
+});
