@@ -218,10 +218,12 @@ test('timeline: tiles and day headers select by checkbox, Shift/Ctrl-click and S
     await tile(2).focus();
     await page.keyboard.press('Space');
     assert.deepEqual(await checked(), [1, 3], 'Space toggles the focused tile');
+    // Focus moves once the target row is drawn (a frame later): wait for it.
+    const focused = (label) => page.waitForFunction((l) => document.activeElement?.getAttribute('aria-label') === l, label, { timeout: 3000 });
     await page.keyboard.press('ArrowRight');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Open pick-003.jpg', '→ moves to the next tile');
+    await focused('Open pick-003.jpg'); // → the next tile
     await page.keyboard.press('ArrowDown');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Open pick-006.jpg', '↓ moves to the next row (same column or the last tile)');
+    await focused('Open pick-006.jpg'); // ↓ the next row: same column, or its last tile
 
     await tile(4).click();
     await page.getByRole('dialog', { name: 'pick-004.jpg' }).waitFor();

@@ -1,7 +1,8 @@
 /**
  * Layout maths of the photo grid: the timeline's order, grouping an ordered list into local days,
  * cutting days into rows of square tiles for a column count, the rows' pixel offsets, the month
- * index behind the date rail, and which rows a viewport shows. Everything is pure and synchronous
+ * index behind the date rail and arrow-key moves (which rows are on screen is the virtualizer's
+ * job: @tanstack/virtual-core, given these exact row heights). Everything is pure and synchronous
  * so the grid, a worker or a test can run it; rows live in typed arrays because a 100,000-item
  * library makes ~35,000 of them and only a screenful ever become elements.
  */
@@ -59,8 +60,20 @@ export interface DayGroup {
 export function groupByDay(takenAtMs: ArrayLike<number>): DayGroup[] {
   const groups: DayGroup[] = [];
   let current: DayGroup | null = null;
+  // The current day's local bounds: a date inside them needs no Date object (100,000 items are
+  // typically a few thousand days).
+  let dayStartMs = Infinity;
+  let dayEndMs = -Infinity;
   for (let i = 0; i < takenAtMs.length; i++) {
-    const key = localDayKey(takenAtMs[i]);
+    const ms = takenAtMs[i];
+    if (current && ms >= dayStartMs && ms < dayEndMs) {
+      current.count++;
+      continue;
+    }
+    const d = new Date(ms);
+    const key = d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();
+    dayStartMs = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+    dayEndMs = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
     if (current && current.dayKey === key) current.count++;
     else groups.push((current = { dayKey: key, first: i, count: 1 }));
   }
@@ -158,6 +171,23 @@ export function rowOfItem(layout: GridLayout, index: number): number {
   return found;
 }
 
+/**
+ * Where an arrow key moves from item `index`: ←/→ to the previous/next item, ↑/↓ to the tile row
+ * above/below (skipping day headers) in the same column, or that row's last tile when it is
+ * shorter. -1 when there is nowhere to go.
+ */
+export function neighbourIndex(layout: GridLayout, index: number, key: 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown'): number {
+  const row = rowOfItem(layout, index);
+  if (row < 0) return -1;
+  const total = layout.first[layout.rows - 1] + layout.count[layout.rows - 1];
+  if (key === 'ArrowLeft') return index > 0 ? index - 1 : -1;
+  if (key === 'ArrowRight') return index + 1 < total ? index + 1 : -1;
+  const step = key === 'ArrowDown' ? 1 : -1;
+  for (let r = row + step; r >= 0 && r < layout.rows; r += step)
+    if (layout.kind[r] === ROW_TILES) return layout.first[r] + Math.min(index - layout.first[row], layout.count[r] - 1);
+  return -1;
+}
+
 /** The row at `offsetPx` from the grid's top (clamped to the first and last row). */
 export function rowAtOffset(layout: GridLayout, offsetPx: number): number {
   let lo = 0;
@@ -168,19 +198,6 @@ export function rowAtOffset(layout: GridLayout, offsetPx: number): number {
     else hi = mid - 1;
   }
   return Math.max(0, lo);
-}
-
-/**
- * The rows a viewport `topPx … topPx + heightPx` (in grid coordinates) touches, widened by
- * `marginPx` on both sides: the rows worth elements and thumbnails. Empty grid → { first: 0, last: -1 }.
- */
-export function visibleRows(layout: GridLayout, topPx: number, heightPx: number, marginPx: number): { first: number; last: number } {
-  if (layout.rows === 0) return { first: 0, last: -1 };
-  const first = rowAtOffset(layout, topPx - marginPx);
-  let last = rowAtOffset(layout, topPx + heightPx + marginPx);
-  // A row that starts exactly at the bottom edge shows nothing.
-  if (last > first && layout.offsetsPx[last] >= topPx + heightPx + marginPx) last--;
-  return { first, last };
 }
 
 /** One month of the rail: its items and the header row of its newest day. */

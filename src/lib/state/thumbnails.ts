@@ -8,10 +8,11 @@ import { LruCache } from '../core/lru';
  */
 const THUMB_URL_CACHE = 1000;
 /**
- * Requests gather this long before one read: a fast scroll mounts and drops tiles every frame, and
- * those gone before the read never touch the database.
+ * Requests gather this long before one read: a fast scroll shows each row for a frame or two, and
+ * tiles gone before the read never touch the database (a few frames: fast scrolling shows
+ * placeholders, a slow one hardly sees the wait).
  */
-const BATCH_DELAY_MS = 16;
+const BATCH_DELAY_MS = 50;
 
 function dataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -61,7 +62,9 @@ export class Thumbnails {
       const list = this.#waiting.get(id);
       if (list) list.push({ resolve, signal });
       else this.#waiting.set(id, [{ resolve, signal }]);
-      this.#timer ??= setTimeout(() => void this.#flush(), BATCH_DELAY_MS);
+      // A request that cannot be cancelled (a results page, a cluster card) is wanted for sure: read now.
+      if (!signal) clearTimeout(this.#timer);
+      if (!signal || this.#timer === undefined) this.#timer = setTimeout(() => void this.#flush(), signal ? BATCH_DELAY_MS : 0);
     });
   }
 
@@ -84,9 +87,12 @@ export class Thumbnails {
     await Promise.all(
       ids.map(async (id, i) => {
         const t = records[i];
-        const url = t ? await dataUrl(t.blob).catch(() => '') : '';
+        const waiters = batch.get(id) ?? [];
+        // Scrolled away while the read ran: not worth encoding.
+        const wanted = waiters.some((w) => !w.signal?.aborted);
+        const url = t && wanted ? await dataUrl(t.blob).catch(() => '') : '';
         if (url) this.#urls.set(id, url);
-        for (const w of batch.get(id) ?? []) w.resolve(url);
+        for (const w of waiters) w.resolve(url);
       }),
     );
   }

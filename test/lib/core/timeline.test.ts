@@ -6,6 +6,7 @@ import {
   layoutRows,
   localDayKey,
   mergeNewestFirst,
+  neighbourIndex,
   newestAdded,
   monthAtRow,
   monthIndex,
@@ -13,7 +14,6 @@ import {
   ROW_TILES,
   rowAtOffset,
   rowOfItem,
-  visibleRows,
   type GridLayout,
 } from '../../../src/lib/core/timeline';
 
@@ -67,6 +67,10 @@ describe('groupByDay', () => {
     ]);
     expect(localDayKey(at(2020, 1, 2, 23))).toBe(20200102);
     expect(groupByDay([])).toEqual([]);
+    // Out of order (results by relevance are not grouped, but the function must not merge days).
+    expect(groupByDay([at(2019, 7, 14), at(2019, 7, 13), at(2019, 7, 14)]).map((g) => g.count)).toEqual([1, 1, 1]);
+    // Midnight starts a new day; the last millisecond before it does not.
+    expect(groupByDay([at(2019, 7, 15, 0), new Date(2019, 6, 14, 23, 59, 59, 999).getTime(), at(2019, 7, 14, 0)]).map((g) => g.dayKey)).toEqual([20190715, 20190714]);
   });
 });
 
@@ -108,21 +112,23 @@ describe('layoutRows', () => {
   });
 });
 
-describe('visibleRows', () => {
-  // 100 rows of 100 px, no headers: 300 items at 3 columns.
-  const l = layoutRows(300, null, 3, HEIGHTS);
-  it('covers the viewport plus the margin on both sides', () => {
-    expect(visibleRows(l, 0, 800, 0)).toEqual({ first: 0, last: 7 });
-    expect(visibleRows(l, 1050, 800, 200)).toEqual({ first: 8, last: 20 });
-    expect(visibleRows(l, 9800, 800, 200)).toEqual({ first: 96, last: 99 });
-    expect(visibleRows(layoutRows(0, null, 3, HEIGHTS), 0, 800, 200)).toEqual({ first: 0, last: -1 });
-  });
-  it('keeps a screenful bounded however long the grid', () => {
-    const big = layoutRows(100_000, null, 7, HEIGHTS);
-    const { first, last } = visibleRows(big, 700_000, 900, 300);
-    // 699,700 … 701,200 px: rows 6997 to 7011 (row 7012 starts at the bottom edge).
-    expect(last - first + 1).toBe(15);
-    expect(big.first[first]).toBe(7 * 6997);
+describe('neighbourIndex', () => {
+  // Day 1: items 0–3 (rows [0 1 2] [3]); day 2: items 4–6 (row [4 5 6]).
+  const l = layoutRows(7, groupByDay([...Array(4).fill(at(2019, 7, 14)), ...Array(3).fill(at(2019, 7, 13))]), 3, HEIGHTS);
+  it.each([
+    [0, 'ArrowLeft', -1],
+    [0, 'ArrowRight', 1],
+    [3, 'ArrowRight', 4],
+    [6, 'ArrowRight', -1],
+    [2, 'ArrowDown', 3],
+    [1, 'ArrowDown', 3],
+    [3, 'ArrowDown', 4],
+    [5, 'ArrowUp', 3],
+    [3, 'ArrowUp', 0],
+    [1, 'ArrowUp', -1],
+    [5, 'ArrowDown', -1],
+  ] as const)('from %i, %s → %i', (from, key, expected) => {
+    expect(neighbourIndex(l, from, key)).toBe(expected);
   });
 });
 
