@@ -131,10 +131,18 @@ test('timeline: on a 390 px screen the grid has ≥ 3 columns, draws only the ro
     await page.waitForFunction(() => document.querySelectorAll('ul[aria-label="Library"] img').length > 0);
     assert.ok((await library.locator('img').count()) <= atEnd);
 
-    // The scrubber replaces the rail on a narrow screen and says where it is.
+    // The scrubber replaces the rail on a narrow screen, says where it is, and drags back to the top.
     const scrubber = page.getByRole('slider', { name: 'Scroll through dates' });
     assert.match((await scrubber.getAttribute('aria-valuetext')) ?? '', /2022/);
+    assert.equal(await scrubber.getAttribute('aria-valuenow'), '100');
     assert.equal(await page.getByRole('navigation', { name: 'Jump to a date' }).isVisible(), false);
+    const box = await scrubber.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, 0, { steps: 4 });
+    await page.mouse.up();
+    await library.getByRole('button', { name: 'Open phone-001.jpg' }).waitFor();
+    assert.equal(await scrubber.getAttribute('aria-valuenow'), '0');
   } finally {
     cleanup();
   }
