@@ -98,8 +98,9 @@ export class LibraryItems {
     else this.#recentTimer = setTimeout(() => void this.#showRecent(), RECENT_REFRESH_MS - (performance.now() - this.#recentShownAt));
   }
 
-  /** Once an import settles, "Recently added" shows its last items without waiting for the timer. */
+  /** Once an import settles, the timeline and "Recently added" show its last items without waiting for a timer. */
   async showPending(): Promise<void> {
+    this.timeline.flush();
     if (this.#recentPending.length) await this.#showRecent();
   }
 
