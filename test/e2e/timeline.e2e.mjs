@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureImage, test } from './harness.mjs';
-import { importFiles, openApp, readTiles, search, ui } from './app-helpers.mjs';
+import { expectCount, importFiles, openApp, readTiles, search, ui } from './app-helpers.mjs';
 import { distinctPhotos } from './photos.mjs';
 
 /** Local time, like the page's day headers. */
@@ -90,6 +90,18 @@ test('timeline: photos show under day headers newest first with counts, in date 
     await rail.getByRole('button', { name: /^July 2019 · 5$/ }).click();
     const july14 = library.getByRole('heading', { name: (await expectedHeaders(page, [DAYS[4]]))[0] });
     await page.waitForFunction(atTop, await july14.elementHandle(), { timeout: 5000 });
+
+    // A newer photo added while scrolled down joins the top of the timeline; the view stays put.
+    const [newer] = await distinctPhotos(1, { seed: 1515, prefix: 'newer' });
+    const more = datedFiles([{ ...newer, date: local(2022, 2, 2) }]);
+    try {
+      await importFiles(page, more.paths, 1);
+      await expectCount(page, files.length + 1);
+      await rail.getByRole('button', { name: '2022 · 1' }).waitFor(); // the grid has its new row
+      assert.ok(await july14.evaluate(atTop), 'the day on screen stays at the top');
+    } finally {
+      more.cleanup();
+    }
   } finally {
     cleanup();
   }

@@ -200,6 +200,25 @@ export function rowAtOffset(layout: GridLayout, offsetPx: number): number {
   return Math.max(0, lo);
 }
 
+/**
+ * Where the grid should be scrolled (px from its top) after it changed from `prev` to `next`
+ * (items added or removed, another column count) so that what was at the top of the screen stays
+ * there: the same day header, or the row of the same item. null when nothing was scrolled or that
+ * item is gone.
+ */
+export function keepInPlace(prev: GridLayout, prevIds: readonly string[], next: GridLayout, nextIds: readonly string[], scrolledPx: number): number | null {
+  if (scrolledPx <= 0 || prev.rows === 0 || next.rows === 0) return null;
+  const row = rowAtOffset(prev, scrolledPx);
+  const index = nextIds.indexOf(prevIds[prev.first[row]]);
+  if (index < 0) return null;
+  let nextRow = rowOfItem(next, index);
+  if (nextRow < 0) return null;
+  // A header stays a header while its day still starts with the same item.
+  if (prev.kind[row] === ROW_HEADER && nextRow > 0 && next.kind[nextRow - 1] === ROW_HEADER && next.first[nextRow - 1] === index) nextRow--;
+  const intoRowPx = Math.min(scrolledPx - prev.offsetsPx[row], next.offsetsPx[nextRow + 1] - next.offsetsPx[nextRow]);
+  return next.offsetsPx[nextRow] + intoRowPx;
+}
+
 /** One month of the rail: its items and the header row of its newest day. */
 export interface MonthEntry {
   year: number;

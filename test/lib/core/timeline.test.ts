@@ -3,6 +3,7 @@ import {
   columnsFor,
   compareNewestFirst,
   groupByDay,
+  keepInPlace,
   layoutRows,
   localDayKey,
   mergeNewestFirst,
@@ -129,6 +130,31 @@ describe('neighbourIndex', () => {
     [5, 'ArrowDown', -1],
   ] as const)('from %i, %s → %i', (from, key, expected) => {
     expect(neighbourIndex(l, from, key)).toBe(expected);
+  });
+});
+
+describe('keepInPlace', () => {
+  const ids = (n: number, prefix = 'i') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  // 7 items on 2 days at 3 columns: h(0) t[0-2] t[3] h(4) t[4-6]; offsets 0 40 140 240 280 380.
+  const days = groupByDay([...Array(4).fill(at(2019, 7, 14)), ...Array(3).fill(at(2019, 7, 13))]);
+  const prev = layoutRows(7, days, 3, HEIGHTS);
+  const prevIds = ids(7);
+
+  it('keeps the item at the top in place when newer items arrive above it', () => {
+    // Two newer items on a new day: h(new) t[n0 n1] come first (+140 px).
+    const nextIds = ['n0', 'n1', ...prevIds];
+    const nextDays = groupByDay([at(2020, 1, 1), at(2020, 1, 1), ...Array(4).fill(at(2019, 7, 14)), ...Array(3).fill(at(2019, 7, 13))]);
+    const next = layoutRows(9, nextDays, 3, HEIGHTS);
+    expect(keepInPlace(prev, prevIds, next, nextIds, 150)).toBe(290); // 10 px into the row of i3
+    expect(keepInPlace(prev, prevIds, next, nextIds, 250)).toBe(390); // the second day's header
+  });
+
+  it('follows a new column count, and gives up when the item is gone or nothing was scrolled', () => {
+    const next = layoutRows(7, days, 2, HEIGHTS); // h t[0 1] t[2 3] h t[4 5] t[6]: offsets 0 40 140 240 280 380
+    expect(keepInPlace(prev, prevIds, next, prevIds, 160)).toBe(160); // i3 is now in the second tile row
+    expect(keepInPlace(prev, prevIds, next, prevIds, 290)).toBe(290); // i4's day header, 10 px in
+    expect(keepInPlace(prev, prevIds, prev, prevIds.filter((id) => id !== 'i3'), 150)).toBeNull();
+    expect(keepInPlace(prev, prevIds, next, prevIds, 0)).toBeNull();
   });
 });
 
