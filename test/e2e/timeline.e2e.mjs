@@ -199,7 +199,7 @@ test('timeline: search results sort by relevance (ranks) or by date (day headers
   }
 });
 
-test('timeline: tiles and day headers select by checkbox, Shift/Ctrl-click and Space; a plain click opens; arrow keys move between tiles', async ({ page, url }) => {
+test('timeline: tiles and day headers select by checkbox, Shift/Ctrl-click, Space and a long touch press; a plain click opens; arrow keys move between tiles', async ({ page, url }) => {
   await page.setViewportSize({ width: 1280, height: 1200 });
   const photos = await distinctPhotos(6, { seed: 5150, prefix: 'pick' });
   // pick-001 … pick-003 on 3 May 2024, pick-004 … pick-006 on 1 May, newest first.
@@ -244,6 +244,14 @@ test('timeline: tiles and day headers select by checkbox, Shift/Ctrl-click and S
     await focused('Open pick-003.jpg'); // → the next tile
     await page.keyboard.press('ArrowDown');
     await focused('Open pick-006.jpg'); // ↓ the next row: same column, or its last tile
+
+    // A long touch press selects; the click that ends it opens nothing.
+    await tile(6).dispatchEvent('pointerdown', { pointerType: 'touch', isPrimary: true, bubbles: true });
+    await page.waitForFunction(() => document.querySelector('[aria-label="Select pick-006.jpg"]')?.getAttribute('aria-checked') === 'true', null, { timeout: 3000 });
+    await tile(6).dispatchEvent('pointerup', { pointerType: 'touch', isPrimary: true, bubbles: true });
+    await tile(6).dispatchEvent('click');
+    assert.deepEqual(await checked(), [1, 3, 6], 'a long press selects');
+    assert.equal(await page.getByRole('dialog').count(), 0);
 
     await tile(4).click();
     await page.getByRole('dialog', { name: 'pick-004.jpg' }).waitFor();
