@@ -64,9 +64,12 @@ export async function waitMessage(page, re, timeoutMs = 15_000) {
   throw new Error(`no import message matching ${re}; messages: ${JSON.stringify(last)}`);
 }
 
-/** Reads the result tiles of a list: [{ name, score, nearDup }] in display order. */
+/**
+ * Reads the result tiles of a list: [{ name, score, nearDup }] in display order. Only the tiles a
+ * grid has drawn (a long one draws what is on screen) and no day headers.
+ */
 export async function readTiles(list) {
-  return list.locator(':scope > li').evaluateAll((lis) =>
+  return list.locator(':scope > li[data-type]').evaluateAll((lis) =>
     lis.map((li) => {
       const scoreEl = li.querySelector('.score');
       const raw = scoreEl ? [...scoreEl.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim() : '';

@@ -177,7 +177,7 @@ test('library: EXIF orientation 6 is applied (portrait 160 × 320)', async ({ pa
   // the thumbnail is portrait as well
   const thumb = await ui(page)
     .library.getByRole('listitem')
-    .first()
+    .filter({ hasText: 'tall-red-exif6.jpg' })
     .locator('img')
     .evaluate(async (img) => {
       if (!img.complete) await new Promise((r) => img.addEventListener('load', r, { once: true }));

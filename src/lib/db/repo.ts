@@ -157,6 +157,17 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
   return (await db.getAllFromIndex('assets', 'byAddedAt')).reverse();
 }
 
+/** Every item, newest taken first (ties in index order: the caller breaks them). */
+export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
+  return (await db.getAllFromIndex('assets', 'byTakenAt')).reverse();
+}
+
+/** Thumbnails of several items in one transaction, in the order asked (undefined where missing). */
+export async function getThumbnails(db: Db, ids: readonly string[]): Promise<Array<ThumbnailRecord | undefined>> {
+  const tx = db.transaction('thumbnails');
+  return Promise.all(ids.map((id) => tx.store.get(id)));
+}
+
 /**
  * Marks or unmarks items as favourites in one transaction; returns the records as stored. Items
  * deleted meanwhile are skipped.

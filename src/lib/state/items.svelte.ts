@@ -1,17 +1,24 @@
 import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
-import { countAssets, lineageOf, listAssets, setFavourite } from '../db/repo';
+import { countAssets, lineageOf, listAssetsByTakenAt, setFavourite } from '../db/repo';
 import type { AssetRecord, AssetType, LineageRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
+import { newestAdded } from '../core/timeline';
 import type { Thumbnails } from './thumbnails';
+import { Timeline } from './timeline.svelte';
 
 export interface ResultItem {
   id: string;
   name: string;
   type: AssetType;
   score: number | null;
+  /** 1-based place among the results it was shown with, in relevance order. */
+  rank?: number;
   nameMatch: boolean;
   thumbUrl: string;
+  /** When it was taken (ms since the epoch): results sorted by date order and group by it. */
+  takenAtMs: number;
+  addedAt: number;
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
   durationSec?: number;
   /** Videos: the best-matching moments for the current query, best first. */
@@ -31,6 +38,8 @@ const RECENT_REFRESH_MS = 10_000;
 export class LibraryItems {
   count = $state(0);
   recent = $state.raw<ResultItem[]>([]);
+  /** Every item, newest taken first. */
+  readonly timeline = new Timeline();
   /** Bumped when favourite marks change, so views that read `get(id).favourite` update. */
   favouritesChanged = $state(0);
   /** Set once the items were first read, so an address naming an item can open it. */
@@ -67,10 +76,11 @@ export class LibraryItems {
   /** Reads every item again (start, undo, another tab's restore, a merged archive). */
   async reload(): Promise<void> {
     if (!this.#db) return;
-    const assets = await listAssets(this.#db);
+    const assets = await listAssetsByTakenAt(this.#db);
     this.#assets = new Map(assets.map((a) => [a.id, a]));
+    this.timeline.reset(assets);
     this.count = await countAssets(this.#db);
-    this.recent = await Promise.all(assets.slice(0, ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
+    this.recent = await Promise.all(newestAdded(assets, ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
     this.loaded = true;
   }
 
@@ -81,6 +91,7 @@ export class LibraryItems {
     const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
     for (const a of added) this.#assets.set(a.id, a);
     this.count = this.#assets.size;
+    this.timeline.added(added);
     this.#recentPending.push(...added.map((a) => a.id));
     // During a long import the grid shows a new set at most every RECENT_REFRESH_MS: the browser
     // keeps some memory for every distinct picture it has displayed, so showing each of 10,000
@@ -90,8 +101,9 @@ export class LibraryItems {
     else this.#recentTimer = setTimeout(() => void this.#showRecent(), RECENT_REFRESH_MS - (performance.now() - this.#recentShownAt));
   }
 
-  /** Once an import settles, "Recently added" shows its last items without waiting for the timer. */
+  /** Once an import settles, the timeline and "Recently added" show its last items without waiting for a timer. */
   async showPending(): Promise<void> {
+    this.timeline.flush();
     if (this.#recentPending.length) await this.#showRecent();
   }
 
@@ -109,6 +121,7 @@ export class LibraryItems {
   dropped(gone: Set<string>): void {
     for (const id of gone) this.#assets.delete(id);
     this.count = this.#assets.size;
+    this.timeline.dropped(gone);
     this.recent = this.recent.filter((r) => !gone.has(r.id));
   }
 
@@ -118,6 +131,8 @@ export class LibraryItems {
       id,
       name: a?.name ?? id,
       type: a?.type ?? 'image',
+      takenAtMs: a?.takenAtMs ?? 0,
+      addedAt: a?.addedAt ?? 0,
       score,
       nameMatch,
       thumbUrl: await this.#thumbnails.url(id),
@@ -125,6 +140,11 @@ export class LibraryItems {
       durationSec: a?.durationSec,
       moments,
     };
+  }
+
+  /** A tile's thumbnail, read when it comes on screen (see `Thumbnails.load`). */
+  thumbnail(id: string, signal?: AbortSignal): Promise<string> {
+    return this.#thumbnails.load(id, signal);
   }
 
   /** Marks or unmarks items as favourites; the stored records and this page change together. */
@@ -150,11 +170,6 @@ export class LibraryItems {
   /** What made the item's stored records: producer, model and parameters of each. */
   async lineage(id: string): Promise<LineageRecord[]> {
     return this.#db ? lineageOf(this.#db, id) : [];
-  }
-
-  /** Every item's id, newest taken first (the timeline's order): the list an address-opened item walks. */
-  idsByTakenAt(): string[] {
-    return [...this.#assets.values()].sort((a, b) => b.takenAtMs - a.takenAtMs || (a.id < b.id ? -1 : 1)).map((a) => a.id);
   }
 
   /** The kept keyframes of a video, for the strip under the player. */

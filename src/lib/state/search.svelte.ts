@@ -2,6 +2,7 @@ import { tick } from 'svelte';
 import type { SearchFilter, SearchHit } from '../clients/indexer';
 import type { AssetType } from '../db/schema';
 import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
+import { compareNewestFirst } from '../core/timeline';
 import { ITEMS_PER_PAGE, type LibraryItems, type ResultItem } from './items.svelte';
 import type { Session } from './session.svelte';
 
@@ -14,6 +15,9 @@ export interface ResultFilter {
   addedFrom: string;
   addedTo: string;
 }
+
+/** How results are ordered: by relevance (best first) or by date taken (newest first, grouped by day). */
+export type ResultSort = 'relevance' | 'date';
 
 /** A text query or "More like this", its results and filters. */
 export class SearchState {
@@ -28,6 +32,10 @@ export class SearchState {
   filter = $state<ResultFilter>({ type: 'all', addedFrom: '', addedTo: '' });
   searching = $state(false);
   error = $state('');
+  sort = $state<ResultSort>('relevance');
+  /** The strong results' ids in the chosen order. */
+  readonly orderedIds: readonly string[] = $derived((this.sort === 'date' ? [...this.results].sort(compareNewestFirst) : this.results).map((r) => r.id));
+  readonly #byId = $derived(new Map(this.results.map((r) => [r.id, r])));
 
   #session: Session;
   #items: LibraryItems;
@@ -37,6 +45,11 @@ export class SearchState {
   constructor(session: Session, items: LibraryItems) {
     this.#session = session;
     this.#items = items;
+  }
+
+  /** A strong result by id (what its tile shows). */
+  resultOf(id: string): ResultItem | undefined {
+    return this.#byId.get(id);
   }
 
   /** Whether the page shows results (of a query or of "More like this") rather than the library. */
@@ -158,8 +171,9 @@ export class SearchState {
   async #show(hits: SearchHit[], threshold: number): Promise<void> {
     const items = await Promise.all(hits.map((h) => this.#items.tile(h.id, h.score, h.nameMatch, h.moments)));
     const strong = items.filter((r) => r.nameMatch || (r.score ?? -1) >= threshold);
-    this.results = strong;
-    this.weakResults = items.filter((r) => !strong.includes(r));
+    const weak = items.filter((r) => !strong.includes(r));
+    this.results = strong.map((r, i) => ({ ...r, rank: i + 1 }));
+    this.weakResults = weak.map((r, i) => ({ ...r, rank: i + 1 }));
     this.noGoodMatch = strong.length === 0 && items.length > 0;
     this.canShowMore = hits.length >= this.#limit;
     await tick();

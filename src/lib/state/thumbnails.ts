@@ -1,9 +1,18 @@
 import type { Db } from '../db/db';
-import { getThumbnail } from '../db/repo';
+import { getThumbnails } from '../db/repo';
 import { LruCache } from '../core/lru';
 
-/** Enough for every thumbnail on screen (results pages, clusters, duplicates) several times over. */
-const THUMB_URL_CACHE = 2000;
+/**
+ * Thumbnails kept after their tiles left the screen: a screenful of the grid several times over,
+ * so scrolling back shows them at once, while a scroll through 100,000 items holds no more.
+ */
+const THUMB_URL_CACHE = 1000;
+/**
+ * Requests gather this long before one read: a fast scroll shows each row for a frame or two, and
+ * tiles gone before the read never touch the database (a few frames: fast scrolling shows
+ * placeholders, a slow one hardly sees the wait).
+ */
+const BATCH_DELAY_MS = 50;
 
 function dataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -14,14 +23,22 @@ function dataUrl(blob: Blob): Promise<string> {
   });
 }
 
+interface Waiter {
+  resolve: (url: string) => void;
+  signal?: AbortSignal;
+}
+
 /**
- * Thumbnails as data: URLs, a bounded number of them. Object URLs would pin every thumbnail
- * blob in the browser until revoked (a 10,000-photo import grew by ~27 MB per 1,000), and
- * revoking one an <img> still shows breaks it; a data: URL dropped from here lives exactly as
- * long as something displays it.
+ * Thumbnails loaded on demand, as data: URLs, a bounded number of them. Object URLs would pin
+ * every thumbnail blob in the browser until revoked (a 10,000-photo import grew by ~27 MB per
+ * 1,000), and revoking one an <img> still shows breaks it; a data: URL dropped from here lives
+ * exactly as long as something displays it, so releasing a tile's thumbnail is dropping it from
+ * the cache once newer ones push it out.
  */
 export class Thumbnails {
   #urls = new LruCache<string, string>(THUMB_URL_CACHE);
+  #waiting = new Map<string, Waiter[]>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #db: Db | null = null;
 
   attach(db: Db): void {
@@ -29,13 +46,54 @@ export class Thumbnails {
   }
 
   /** '' when the item has no thumbnail (yet). Video keyframes are `${id}#${i}`. */
-  async url(id: string): Promise<string> {
-    let url = this.#urls.get(id);
-    if (url === undefined && this.#db) {
-      const t = await getThumbnail(this.#db, id);
-      url = t ? await dataUrl(t.blob) : '';
-      this.#urls.set(id, url);
+  url(id: string): Promise<string> {
+    return this.load(id);
+  }
+
+  /**
+   * The thumbnail of a tile about to show. Requests of one frame are read in one transaction;
+   * one whose `signal` aborted before the read (its tile scrolled away) is skipped and resolves ''.
+   */
+  load(id: string, signal?: AbortSignal): Promise<string> {
+    const cached = this.#urls.get(id);
+    if (cached !== undefined) return Promise.resolve(cached);
+    if (!this.#db) return Promise.resolve('');
+    return new Promise((resolve) => {
+      const list = this.#waiting.get(id);
+      if (list) list.push({ resolve, signal });
+      else this.#waiting.set(id, [{ resolve, signal }]);
+      // A request that cannot be cancelled (a results page, a cluster card) is wanted for sure: read now.
+      if (!signal) clearTimeout(this.#timer);
+      if (!signal || this.#timer === undefined) this.#timer = setTimeout(() => void this.#flush(), signal ? BATCH_DELAY_MS : 0);
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#timer = undefined;
+    const batch = this.#waiting;
+    this.#waiting = new Map();
+    const ids: string[] = [];
+    for (const [id, waiters] of batch) {
+      if (waiters.some((w) => !w.signal?.aborted)) ids.push(id);
+      else for (const w of waiters) w.resolve('');
     }
-    return url ?? '';
+    if (!ids.length || !this.#db) return;
+    let records: Awaited<ReturnType<typeof getThumbnails>>;
+    try {
+      records = await getThumbnails(this.#db, ids);
+    } catch {
+      records = [];
+    }
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const t = records[i];
+        const waiters = batch.get(id) ?? [];
+        // Scrolled away while the read ran: not worth encoding.
+        const wanted = waiters.some((w) => !w.signal?.aborted);
+        const url = t && wanted ? await dataUrl(t.blob).catch(() => '') : '';
+        if (url) this.#urls.set(id, url);
+        for (const w of waiters) w.resolve(url);
+      }),
+    );
   }
 }

@@ -228,7 +228,7 @@ export class Viewer {
     if (!this.openId) {
       this.#pushed = false;
       this.lastDeleted = null;
-      this.listIds = this.listIds.includes(id) ? this.listIds : this.#host.items.idsByTakenAt();
+      this.listIds = this.listIds.includes(id) ? this.listIds : [...this.#host.items.timeline.ids];
     }
     await this.#show(id);
   }

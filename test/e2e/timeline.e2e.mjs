@@ -1,0 +1,261 @@
+// End-to-end tests of the timeline: every item by date taken (here the file's last-modified time),
+// grouped by day under headers with counts, the date rail, a bounded DOM however long the grid,
+// and search results in the same grid, by relevance or by date.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixtureImage, test } from './harness.mjs';
+import { expectCount, importFiles, openApp, readTiles, search, ui } from './app-helpers.mjs';
+import { distinctPhotos } from './photos.mjs';
+
+/** Local time, like the page's day headers. */
+const local = (y, m, d, h = 12, min = 0) => new Date(y, m - 1, d, h, min);
+
+/**
+ * Writes files into a fresh temp folder with the given last-modified times (setInputFiles with paths
+ * keeps them, as a file picker does); returns { paths, cleanup }.
+ */
+function datedFiles(files) {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-timeline-'));
+  const paths = files.map(({ name, buffer, source, date }) => {
+    const path = join(dir, name);
+    if (source) copyFileSync(source, path);
+    else writeFileSync(path, buffer);
+    utimesSync(path, date, date);
+    return path;
+  });
+  return { paths, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The day headers of a list as the page words them ("Sunday, July 14, 2019 · 3"). */
+const headerTexts = (list) => list.getByRole('heading').evaluateAll((hs) => hs.map((h) => (h.textContent ?? '').replace(/\s+/g, ' ').trim()));
+
+/** What the page's own Intl would call each [y, m, d] day, with its count. */
+const expectedHeaders = (page, days) =>
+  page.evaluate(
+    (ds) => ds.map(([y, m, d, n]) => `${new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(y, m - 1, d, 12))} · ${n}`),
+    days,
+  );
+
+/** In the page: the day header holding heading `el` starts at the top of the screen. */
+const atTop = (el) => Math.abs(el.closest('li').getBoundingClientRect().top) <= 2;
+
+// Six days over three years, two to three photos on most; every photo at its own minute.
+const DAYS = [
+  [2021, 3, 5, 2],
+  [2021, 3, 1, 1],
+  [2021, 1, 9, 1],
+  [2020, 12, 31, 3],
+  [2019, 7, 14, 3],
+  [2019, 7, 2, 2],
+];
+
+test('timeline: photos show under day headers newest first with counts, in date order; the rail jumps to a year and month', async ({ page, url }) => {
+  // Tall enough for the whole grid at first; short later, so the rail has somewhere to jump to.
+  await page.setViewportSize({ width: 1280, height: 2400 });
+  const photos = await distinctPhotos(12, { seed: 1414, prefix: 'day' });
+  // Newest first: day after day, within a day later minutes first. Files are named against
+  // that order (z…a) so neither name nor import order can produce it by chance.
+  const dated = [];
+  for (const [y, m, d, n] of DAYS) for (let k = 0; k < n; k++) dated.push(local(y, m, d, 18, 50 - k * 10));
+  const files = photos.map((p, i) => ({ ...p, name: `${String.fromCharCode(122 - i)}-photo.jpg`, date: dated[i] }));
+  const { paths, cleanup } = datedFiles([...files].reverse());
+  try {
+    await openApp(page, url);
+    await importFiles(page, paths, files.length);
+    const library = ui(page).library;
+    await library.getByRole('heading').first().waitFor();
+
+    assert.deepEqual(await headerTexts(library), await expectedHeaders(page, DAYS), 'one header per day, newest first, with its count');
+    assert.deepEqual(
+      (await readTiles(library)).map((t) => t.name),
+      files.map((f) => f.name),
+      'tiles in date order, newest first',
+    );
+
+    // The rail: years with counts; the one on screen shows its months.
+    await page.setViewportSize({ width: 1280, height: 420 });
+    const rail = page.getByRole('navigation', { name: 'Jump to a date' });
+    await rail.getByRole('button', { name: '2021 · 4' }).waitFor();
+    assert.equal(await rail.getByRole('button', { name: '2021 · 4' }).getAttribute('aria-current'), 'true');
+    await rail.getByRole('button', { name: '2020 · 3' }).click();
+    const december = library.getByRole('heading', { name: (await expectedHeaders(page, [DAYS[3]]))[0] });
+    await page.waitForFunction(atTop, await december.elementHandle(), { timeout: 5000 });
+    await rail.getByRole('button', { name: /^December 2020 · 3$/ }).waitFor();
+    assert.equal(await rail.getByRole('button', { name: /^December 2020/ }).getAttribute('aria-current'), 'true', 'the rail shows where you are');
+
+    // A month of another year: its year first, then the month.
+    await rail.getByRole('button', { name: '2019 · 5' }).click();
+    await rail.getByRole('button', { name: /^July 2019 · 5$/ }).click();
+    const july14 = library.getByRole('heading', { name: (await expectedHeaders(page, [DAYS[4]]))[0] });
+    await page.waitForFunction(atTop, await july14.elementHandle(), { timeout: 5000 });
+
+    // A newer photo added while scrolled down joins the top of the timeline; the view stays put.
+    const [newer] = await distinctPhotos(1, { seed: 1515, prefix: 'newer' });
+    const more = datedFiles([{ ...newer, date: local(2022, 2, 2) }]);
+    try {
+      await importFiles(page, more.paths, 1);
+      await expectCount(page, files.length + 1);
+      await rail.getByRole('button', { name: '2022 · 1' }).waitFor(); // the grid has its new row
+      assert.ok(await july14.evaluate(atTop), 'the day on screen stays at the top');
+    } finally {
+      more.cleanup();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('timeline: on a 390 px screen the grid has ≥ 3 columns, draws only the rows on screen, and scrolls to the oldest item', async ({ page, url }) => {
+  await page.setViewportSize({ width: 390, height: 600 });
+  const N = 150;
+  const photos = await distinctPhotos(N, { width: 48, height: 36, seed: 3900, prefix: 'phone' });
+  // One photo an hour, newest first: phone-001 is the newest, phone-150 the oldest.
+  const files = photos.map((p, i) => ({ ...p, date: new Date(local(2022, 6, 30, 23).getTime() - i * 3_600_000) }));
+  const { paths, cleanup } = datedFiles(files);
+  try {
+    await openApp(page, url);
+    await importFiles(page, paths, N, 60_000);
+    const library = ui(page).library;
+    await library.getByRole('button', { name: 'Open phone-001.jpg' }).waitFor();
+
+    const firstRow = await library.locator(':scope > li[data-type]').evaluateAll((lis) => {
+      const top = Math.min(...lis.map((li) => li.getBoundingClientRect().top));
+      return lis.filter((li) => li.getBoundingClientRect().top === top).map((li) => li.getBoundingClientRect().width);
+    });
+    assert.ok(firstRow.length >= 3 && firstRow.length <= 4, `3–4 columns at 390 px, got ${firstRow.length}`);
+    assert.ok(firstRow[0] >= 80, `tiles at least 80 px wide, got ${firstRow[0]}`);
+
+    const drawn = () => library.locator(':scope > li[data-type]').count();
+    const atTop = await drawn();
+    assert.ok(atTop > 0 && atTop <= 60, `only the rows on screen and a margin are drawn: ${atTop} of ${N}`);
+    assert.ok(!(await library.getByRole('button', { name: 'Open phone-150.jpg' }).count()), 'the oldest item is not drawn while at the top');
+
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    const oldest = library.getByRole('button', { name: 'Open phone-150.jpg' });
+    await oldest.waitFor();
+    await page.waitForFunction((el) => el.getBoundingClientRect().bottom <= innerHeight && el.getBoundingClientRect().top >= 0, await oldest.elementHandle(), { timeout: 5000 });
+    const atEnd = await drawn();
+    assert.ok(atEnd <= 60, `still bounded at the end: ${atEnd}`);
+    assert.ok(!(await library.getByRole('button', { name: 'Open phone-001.jpg' }).count()), 'the newest item left the DOM');
+    // Thumbnails of what is drawn load; nothing else has an image.
+    await page.waitForFunction(() => document.querySelectorAll('ul[aria-label="Library"] img').length > 0);
+    assert.ok((await library.locator('img').count()) <= atEnd);
+
+    // The scrubber replaces the rail on a narrow screen, says where it is, and drags back to the top.
+    const scrubber = page.getByRole('slider', { name: 'Scroll through dates' });
+    assert.match((await scrubber.getAttribute('aria-valuetext')) ?? '', /2022/);
+    assert.equal(await scrubber.getAttribute('aria-valuenow'), '100');
+    assert.equal(await page.getByRole('navigation', { name: 'Jump to a date' }).isVisible(), false);
+    const box = await scrubber.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, 0, { steps: 4 });
+    await page.mouse.up();
+    await library.getByRole('button', { name: 'Open phone-001.jpg' }).waitFor();
+    assert.equal(await scrubber.getAttribute('aria-valuenow'), '0');
+  } finally {
+    cleanup();
+  }
+}, { timeoutMs: 90_000 });
+
+test('timeline: search results sort by relevance (ranks) or by date (day headers, newest first)', async ({ page, url }) => {
+  // Tall enough that every result is drawn, so the order of all of them can be read.
+  await page.setViewportSize({ width: 1280, height: 2000 });
+  const names = ['red-ball.jpg', 'red-square.png', 'blue-sky.jpg', 'orange-sunset.png'];
+  // The reddest photo is the oldest: by date the order differs from by relevance.
+  const dates = [local(2018, 5, 1), local(2023, 8, 20), local(2020, 2, 2), local(2023, 8, 20, 9)];
+  const { paths, cleanup } = datedFiles(names.map((name, i) => ({ name, source: fixtureImage(name), date: dates[i] })));
+  try {
+    await openApp(page, url);
+    await importFiles(page, paths, names.length);
+    const tiles = await search(page, 'red', { minResults: 2 });
+    const results = ui(page).results;
+    const strong = tiles.filter((t) => !t.weak);
+    assert.ok(strong.length >= 2, `at least two strong results: ${JSON.stringify(tiles)}`);
+    const sort = page.getByRole('group', { name: 'Sort results by' });
+    assert.equal(await sort.getByRole('button', { name: 'Relevance' }).getAttribute('aria-pressed'), 'true', 'relevance by default');
+    assert.equal(await results.getByRole('heading').count(), 0, 'no day headers by relevance');
+    const ranks = await results.locator('.score').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-rank'))));
+    assert.deepEqual(ranks, strong.map((_, i) => i + 1), 'ranks 1, 2, … in order');
+
+    await sort.getByRole('button', { name: 'Date' }).click();
+    await results.getByRole('heading').first().waitFor();
+    const byDate = (await readTiles(results)).map((t) => t.name);
+    const expected = strong.map((t) => t.name).sort((a, b) => dates[names.indexOf(b)] - dates[names.indexOf(a)]);
+    assert.deepEqual(byDate, expected, 'newest taken first');
+    const days = [...new Set(expected.map((n) => dates[names.indexOf(n)]).map((d) => `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`))];
+    const headerCount = await results.getByRole('heading').count();
+    assert.equal(headerCount, days.length, 'one header per day');
+    const ranksByDate = await results.locator('.score').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-rank'))));
+    assert.deepEqual(
+      ranksByDate,
+      byDate.map((n) => strong.findIndex((t) => t.name === n) + 1),
+      'each keeps its relevance rank',
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test('timeline: tiles and day headers select by checkbox, Shift/Ctrl-click, Space and a long touch press; a plain click opens; arrow keys move between tiles', async ({ page, url }) => {
+  await page.setViewportSize({ width: 1280, height: 1200 });
+  const photos = await distinctPhotos(6, { seed: 5150, prefix: 'pick' });
+  // pick-001 … pick-003 on 3 May 2024, pick-004 … pick-006 on 1 May, newest first.
+  const files = photos.map((p, i) => ({ ...p, date: local(2024, 5, i < 3 ? 3 : 1, 20 - i) }));
+  const { paths, cleanup } = datedFiles(files);
+  try {
+    await openApp(page, url);
+    await importFiles(page, paths, files.length);
+    const library = ui(page).library;
+    const check = (n) => library.getByRole('checkbox', { name: `Select pick-00${n}.jpg` });
+    const tile = (n) => library.getByRole('button', { name: `Open pick-00${n}.jpg` });
+    const checked = async () => {
+      const out = [];
+      for (let n = 1; n <= 6; n++) if ((await check(n).getAttribute('aria-checked')) === 'true') out.push(n);
+      return out;
+    };
+    await tile(6).waitFor();
+    assert.deepEqual(await checked(), []);
+
+    await check(1).click();
+    assert.deepEqual(await checked(), [1], 'the checkbox selects its tile');
+    await tile(3).click({ modifiers: ['Shift'] });
+    assert.deepEqual(await checked(), [1, 2, 3], 'Shift-click selects the range');
+    await tile(5).click({ modifiers: ['Control'] });
+    assert.deepEqual(await checked(), [1, 2, 3, 5], 'Ctrl-click adds one');
+    assert.equal(await page.getByRole('dialog').count(), 0, 'selecting opens nothing');
+
+    const [may1] = await expectedHeaders(page, [[2024, 5, 1, 3]]);
+    const day = library.getByRole('checkbox', { name: `Select ${may1.replace(/ · \d+$/, '')}` });
+    await day.click();
+    assert.deepEqual(await checked(), [1, 2, 3, 4, 5, 6], 'the day header selects its day');
+    assert.equal(await day.getAttribute('aria-checked'), 'true');
+    await day.click();
+    assert.deepEqual(await checked(), [1, 2, 3], 'and clears it');
+
+    await tile(2).focus();
+    await page.keyboard.press('Space');
+    assert.deepEqual(await checked(), [1, 3], 'Space toggles the focused tile');
+    // Focus moves once the target row is drawn (a frame later): wait for it.
+    const focused = (label) => page.waitForFunction((l) => document.activeElement?.getAttribute('aria-label') === l, label, { timeout: 3000 });
+    await page.keyboard.press('ArrowRight');
+    await focused('Open pick-003.jpg'); // → the next tile
+    await page.keyboard.press('ArrowDown');
+    await focused('Open pick-006.jpg'); // ↓ the next row: same column, or its last tile
+
+    // A long touch press selects; the click that ends it opens nothing.
+    await tile(6).dispatchEvent('pointerdown', { pointerType: 'touch', isPrimary: true, bubbles: true });
+    await page.waitForFunction(() => document.querySelector('[aria-label="Select pick-006.jpg"]')?.getAttribute('aria-checked') === 'true', null, { timeout: 3000 });
+    await tile(6).dispatchEvent('pointerup', { pointerType: 'touch', isPrimary: true, bubbles: true });
+    await tile(6).dispatchEvent('click');
+    assert.deepEqual(await checked(), [1, 3, 6], 'a long press selects');
+    assert.equal(await page.getByRole('dialog').count(), 0);
+
+    await tile(4).click();
+    await page.getByRole('dialog', { name: 'pick-004.jpg' }).waitFor();
+  } finally {
+    cleanup();
+  }
+});
