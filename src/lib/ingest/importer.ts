@@ -5,7 +5,7 @@
  */
 import type { VideoSettings } from '../core/video-settings';
 import { DropStaging, type AddedToDrop, type Enqueued } from './drop-staging';
-import { IngestQueue } from './ingest-queue';
+import { IngestQueue, type ModelState } from './ingest-queue';
 import type { Clock, DroppedFile, ImageEmbedder, IngestEvent, IngestStorage, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from './ports';
 import { REMOTE_ADDING_STALE_MS, TabRoles, type TabMessage } from './tab-roles';
 
@@ -25,6 +25,8 @@ export interface ImporterStart {
   video: VideoDecoder;
   modelKey: string;
   videoSettings: VideoSettings;
+  /** Whether the model can index yet; 'loading' until the page says otherwise. */
+  modelState?: ModelState;
   onEvent(e: IngestEvent): void;
 }
 
@@ -61,8 +63,9 @@ export class Importer {
   }
 
   /** Lists drops a reload cut off, then runs the queue here or hands files to the tab that does. */
-  async start({ embedder, video, modelKey, videoSettings, onEvent }: ImporterStart): Promise<void> {
+  async start({ embedder, video, modelKey, videoSettings, modelState = 'loading', onEvent }: ImporterStart): Promise<void> {
     this.queue.connect({ embedder, video, modelKey, videoSettings });
+    this.queue.setModelState(modelState);
     this.#toPage = onEvent;
     onEvent({ type: 'role', writer: false });
     const cutOff = await this.drops.interruptedDrops();
@@ -102,7 +105,16 @@ export class Importer {
   /** Deleted assets no longer count as near-duplicate originals, in whichever tab runs the queue. */
   forget(ids: string[]): void {
     this.queue.duplicates.forget(ids);
+    this.queue.forgotten(ids);
     if (!this.tabs.writer) this.tabs.post({ kind: 'forget', from: this.tabs.tabId, ids });
+  }
+
+  /**
+   * The page's model loaded, is loading, or cannot be loaded. Every tab keeps its own; the writer's
+   * decides whether items are indexed now or wait in the library.
+   */
+  modelState(state: ModelState): void {
+    this.queue.setModelState(state);
   }
 
   /** Called after the model (re)loads or space was freed. */

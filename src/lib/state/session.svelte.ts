@@ -25,7 +25,6 @@ export interface SessionHost {
   /** A new ingest worker is about to start: it runs the queue only once it says so. */
   ingestStarting(): void;
   onIngest(e: IngestEvent): void;
-  say(message: string): void;
 }
 
 /** Reads a model override from the address (`?model=<id>&modelBase=/models/`), for self-hosted deployments. */
@@ -34,6 +33,18 @@ function sourceFromUrl(): ModelSource | null {
   const id = params.get('model');
   if (!id) return null;
   return { kind: 'self-hosted', modelId: id, baseUrl: params.get('modelBase') ?? '/models/', dtype: params.get('dtype') === 'fp32' ? 'fp32' : 'q8' };
+}
+
+/** What keeps the model from loading, in the user's terms, with the browser's reason in brackets. */
+export function modelLoadProblem(err: unknown, source: ModelSource, online: boolean): string {
+  const why = err instanceof Error ? err.message : String(err);
+  if (source.kind === 'folder') {
+    return source.dirHandle ? `The search model could not be read from the chosen folder (${why}).` : 'No model folder is chosen yet: choose one in Model settings.';
+  }
+  // Offline, a model that was never downloaded cannot load: say that rather than a network error.
+  if (!online) return `You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline. (${why})`;
+  const where = source.kind === 'hub' ? 'downloaded' : 'loaded from this site';
+  return `The search model could not be ${where} (${why}). Check the connection, then try again.`;
 }
 
 /**
@@ -107,12 +118,14 @@ export class Session {
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(db, VIDEO_SETTINGS_KEY)) ?? {});
   }
 
-  /** Starts the model and the workers, unless the model's folder must be allowed again first. */
+  /**
+   * Starts the workers and the model. When the model's folder must be allowed again first, the
+   * library, imports and search by name work meanwhile; photos added wait to become searchable.
+   */
   async start(): Promise<void> {
     if (!(await this.#folderReadable())) {
-      this.status = 'error';
-      this.error = 'Shoebox needs your permission again to read the model folder on this device.';
       this.needsFolderAccess = true;
+      await this.#loadModel(false);
       return;
     }
     await this.#loadModel();
@@ -131,7 +144,23 @@ export class Session {
     const dir = this.source.dirHandle as unknown as { requestPermission?(o: object): Promise<PermissionState> } | undefined;
     if ((await dir?.requestPermission?.({ mode: 'read' })) !== 'granted') return;
     this.needsFolderAccess = false;
-    await this.#loadModel();
+    await this.retryModel();
+  }
+
+  /**
+   * Loads the model again after it could not be loaded (offline, a blocked download): only the
+   * model worker starts again, so an import in progress goes on, and what waits is indexed once it loads.
+   */
+  async retryModel(): Promise<void> {
+    if (this.status === 'loading' || this.status === 'ready') return;
+    if (!this.#ingester) {
+      await this.#loadModel();
+      return;
+    }
+    this.#embedder?.terminate();
+    const embedder = (this.#embedder = new Embedder());
+    await this.#ingester.useModel(embedder.connectPort());
+    await this.#loadEmbedder(embedder, this.modelKey);
   }
 
   async setSource(source: ModelSource): Promise<void> {
@@ -162,17 +191,12 @@ export class Session {
   }
 
   /**
-   * Starts the three workers. Files can be dropped while the model is still loading: they are
-   * staged and queued at once, and embedding starts when the model is ready.
+   * Starts the workers and loads the model. Files can be dropped while the model is still loading,
+   * or when it cannot be loaded: they are taken into the library at once, and indexed when it is there.
+   * `withModel` false: the model's folder must be allowed again first (grantFolderAccess).
    */
-  async #loadModel(): Promise<void> {
-    this.status = 'loading';
-    this.error = '';
-    this.progress = null;
+  async #loadModel(withModel = true): Promise<void> {
     const key = this.modelKey;
-    this.#embedder = new Embedder();
-    const loading = this.#embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
-    this.#modelLoad = loading.catch(() => undefined);
     this.#indexer = new Indexer();
     if (this.#db) this.#host.duplicates.attach(this.#db, this.#indexer);
     this.indexProgress = null;
@@ -184,27 +208,44 @@ export class Session {
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
     this.#host.ingestStarting();
+    const embedder = (this.#embedder = new Embedder());
     const started = this.#ingester.start(
-      { embed: this.#embedder.connectPort(), video: this.#video.connectPort() },
+      { embed: embedder.connectPort(), video: this.#video.connectPort() },
       key,
       $state.snapshot(this.videoSettings),
       (e) => this.#host.onIngest(e),
     );
-    try {
-      this.info = await loading;
-      this.status = 'ready';
-      this.#startClusters(key);
-    } catch (err) {
-      this.status = 'error';
-      this.error = err instanceof Error ? err.message : String(err);
-      // Offline, a model that was never downloaded cannot load: say that rather than a network error.
-      if (!navigator.onLine && this.source.kind !== 'folder') {
-        this.error = `You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline. (${this.error})`;
-      }
-      this.#host.say(`Model failed to load: ${this.error}`);
-    }
+    if (withModel) await this.#loadEmbedder(embedder, key);
+    else this.#modelMissing('Shoebox needs your permission again to read the model folder on this device.');
     await started;
     void this.refreshTimings();
+  }
+
+  /** Loads the model in `embedder` and tells the import whether it can index. */
+  async #loadEmbedder(embedder: Embedder, key: string): Promise<void> {
+    this.status = 'loading';
+    this.error = '';
+    this.progress = null;
+    const loading = embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
+    this.#modelLoad = loading.catch(() => undefined);
+    try {
+      const info = await loading;
+      if (embedder !== this.#embedder) return;
+      this.info = info;
+      this.status = 'ready';
+      void this.#ingester?.modelState('ready');
+      this.#startClusters(key);
+    } catch (err) {
+      if (embedder !== this.#embedder) return;
+      this.#modelMissing(modelLoadProblem(err, this.source, navigator.onLine));
+    }
+  }
+
+  /** The one message about a model that cannot be loaded; items are added meanwhile and wait for it. */
+  #modelMissing(problem: string): void {
+    this.status = 'error';
+    this.error = `${problem} Photos and videos are still added and can be browsed; they become searchable once the model loads.`;
+    void this.#ingester?.modelState('unavailable');
   }
 
   /** Clustering needs the model only for automatic names, but starts with it so they come with the groups. */

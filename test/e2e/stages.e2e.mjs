@@ -1,0 +1,42 @@
+// Taking photos in and indexing them are two stages: with the search model out of reach, photos are
+// still added and browsable, one message says what is missing, and they become searchable by
+// themselves once the model is there.
+import assert from 'node:assert/strict';
+import { expectText, fixtureImage, FIXTURE_MODEL_ID, test } from './harness.mjs';
+import { expectCount, messageTexts, openApp, search, storeCounts, ui } from './app-helpers.mjs';
+
+const PHOTOS = ['red-ball.jpg', 'green-leaf.jpg', 'blue-sky.jpg', 'yellow-sun.jpg'];
+
+test('stages: with no model reachable, photos are added and browsable with one message, and become searchable once the model is provided', async ({ page, context, url }) => {
+  // The model's download fails as a dropped connection does.
+  const blocked = `**/models/${FIXTURE_MODEL_ID}/**`;
+  await context.route(blocked, (route) => route.abort('internetdisconnected'));
+  await openApp(page, url);
+  const alerts = page.getByRole('alert');
+  await expectText(alerts, /search model could not be loaded from this site .*Photos and videos are still added/, 20_000);
+
+  await ui(page).fileInput.setInputFiles(PHOTOS.map(fixtureImage));
+  await expectText(ui(page).status, new RegExp(`^\\s*Added ${PHOTOS.length} of ${PHOTOS.length}\\b`));
+  await expectCount(page, PHOTOS.length);
+  for (const name of PHOTOS) await ui(page).library.getByText(name).waitFor();
+  const waiting = page.getByTestId('not-searchable');
+  await expectText(waiting, `${PHOTOS.length} items not yet searchable — waiting for the search model`);
+  const stored = await storeCounts(page);
+  assert.equal(stored.assets, PHOTOS.length);
+  assert.equal(stored.embeddings, 0);
+
+  // Exactly one message about the model, and no file reported as failed because of it.
+  assert.equal(await alerts.count(), 1, `alerts: ${await alerts.allTextContents()}`);
+  assert.deepEqual(await messageTexts(page), []);
+
+  await context.unroute(blocked);
+  await alerts.getByRole('button', { name: 'Try again' }).click();
+  await expectText(waiting, /^\s*$/, 20_000);
+  assert.equal(await alerts.count(), 0);
+  const after = await storeCounts(page);
+  assert.deepEqual([after.assets, after.embeddings, after.withoutVector], [PHOTOS.length, PHOTOS.length, []]);
+
+  const tiles = await search(page, 'red');
+  assert.equal(tiles[0]?.name, 'red-ball.jpg', `"red": ${tiles.map((t) => t.name).join(', ')}`);
+  assert.deepEqual(await messageTexts(page), []);
+}, { timeoutMs: 60_000 });
