@@ -35,12 +35,21 @@ export function waitingCount(assetCount: number, vectorCount: number): number {
   return Math.max(0, assetCount - vectorCount);
 }
 
-/** Why items wait: the model is loading or indexing them, or it cannot be loaded. */
-export type IndexingState = 'indexing' | 'waiting-for-model';
+/** Why items wait: being indexed, indexing paused (a full disk, a failure), or no model loaded. */
+export type IndexingState = 'indexing' | 'paused' | 'waiting-for-model';
+
+const WHY: Record<IndexingState, string> = {
+  indexing: 'indexing…',
+  paused: 'indexing paused',
+  'waiting-for-model': 'waiting for the search model',
+};
 
 /** The one line the page shows about what is not searchable yet; empty when everything is. */
 export function waitingText(count: number, state: IndexingState): string {
-  if (count <= 0) return '';
-  const items = plural(count, 'item');
-  return state === 'indexing' ? `${items} not yet searchable — indexing…` : `${items} not yet searchable — waiting for the search model`;
+  return count > 0 ? `${plural(count, 'item')} not yet searchable — ${WHY[state]}` : '';
+}
+
+/** Under search results while items wait: they cannot be among them yet. */
+export function resultsNote(count: number, state: IndexingState): string {
+  return count > 0 ? `${plural(count, 'item')} not searchable yet (${WHY[state]}), so not in these results.` : '';
 }

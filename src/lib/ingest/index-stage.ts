@@ -146,10 +146,15 @@ export class IndexStage {
     if (this.#running || this.#state !== 'ready' || this.#paused || !this.#o.isWriter() || !this.#model) return;
     this.#running = this.#run()
       .catch(async (err: unknown) => {
+        // The take-in stage must not wait for room meanwhile: it is told to stop too when the disk is full.
+        this.#paused = 'stopping';
+        this.#wakeRoom();
         this.#paused = await this.#o.stopped(err);
       })
       .finally(() => {
         this.#running = null;
+        // Items handed over while the run was deciding it had nothing left: they would wait for a kick that never comes.
+        if (this.#buffer.length) this.kick();
         this.#wakeRoom();
         void this.reportWaiting();
         this.#o.settled();
@@ -168,7 +173,7 @@ export class IndexStage {
     if (!model || !this.#o.isWriter()) return;
     const count = await countUnindexed(this.#o.storage.db, model.modelKey).catch(() => null);
     if (count === null) return;
-    this.#o.emit({ type: 'waiting', count, state: this.#state === 'ready' && !this.#paused ? 'indexing' : 'waiting-for-model' });
+    this.#o.emit({ type: 'waiting', count, state: this.#state !== 'ready' ? 'waiting-for-model' : this.#paused ? 'paused' : 'indexing' });
   }
 
   async #run(): Promise<void> {

@@ -93,10 +93,20 @@ export class IngestQueue {
       finished: (ids) => this.#indexed(ids),
       settled: () => this.settle(),
       stopped: async (err) => {
+        if (!isQuotaError(err)) {
+          // Items are still taken in (browsable); only indexing waits for the user.
+          const reason = `Indexing paused: ${errorText(err)}`;
+          options.emit({ type: 'paused', reason, notImported: 0 });
+          return reason;
+        }
+        // A full disk stops both stages, with one message counting what is left once both stood still.
+        if (this.#paused) return this.#paused;
+        this.#paused = storageFullMessage(0);
+        while (this.#running) await this.#running;
         const notImported = await this.#unfinishedCount();
-        const reason = isQuotaError(err) ? storageFullMessage(notImported) : `Indexing paused: ${errorText(err)}`;
-        options.emit({ type: 'paused', reason, notImported });
-        return reason;
+        this.#paused = storageFullMessage(notImported);
+        options.emit({ type: 'paused', reason: this.#paused, notImported });
+        return this.#paused;
       },
     });
   }
@@ -350,7 +360,8 @@ export class IngestQueue {
     this.#running = this.#run()
       .catch(async (err: unknown) => {
         await this.#requeueQuietly();
-        if (err instanceof PausedStop) return;
+        // Stopped by the other stage, or already said: one message.
+        if (err instanceof PausedStop || this.#paused) return;
         const notImported = (await unfinishedJobs(this.#db).catch(() => [])).length;
         this.#paused = isQuotaError(err) ? storageFullMessage(notImported) : `Import paused: ${errorText(err)}`;
         this.#o.emit({ type: 'paused', reason: this.#paused, notImported });

@@ -7,7 +7,7 @@ import type { Notices } from './notices.svelte';
 import type { Session } from './session.svelte';
 import type { DeviceStorage } from './storage.svelte';
 import { plural } from '../core/plural';
-import { waitingText, type IndexingState } from '../core/index-queue';
+import { resultsNote, waitingText, type IndexingState } from '../core/index-queue';
 
 export type { InterruptedDrop };
 
@@ -96,9 +96,7 @@ export class ImportState {
 
   /** Under search results while items wait: they cannot be among them yet. */
   get resultsNote(): string {
-    const { count, state } = this.waiting;
-    if (count <= 0) return '';
-    return `${plural(count, 'item')} not searchable yet (${state === 'indexing' ? 'indexing…' : 'waiting for the search model'}), so not in these results.`;
+    return resultsNote(this.waiting.count, this.waiting.state);
   }
 
   /** One line about what is not searchable yet ("12 items not yet searchable — indexing…"), or empty. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitingCount, waitingIds, waitingText } from '../../../src/lib/core/index-queue';
+import { resultsNote, waitingCount, waitingIds, waitingText } from '../../../src/lib/core/index-queue';
 
 describe('the indexing queue derived from storage', () => {
   const oldestFirst = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -34,6 +34,12 @@ describe('the waiting count', () => {
   it('reads as one line, or nothing when everything is searchable', () => {
     expect(waitingText(12, 'indexing')).toBe('12 items not yet searchable — indexing…');
     expect(waitingText(1, 'waiting-for-model')).toBe('1 item not yet searchable — waiting for the search model');
+    expect(waitingText(3, 'paused')).toBe('3 items not yet searchable — indexing paused');
     expect(waitingText(0, 'indexing')).toBe('');
+  });
+
+  it('tells search results they cannot hold the waiting items yet', () => {
+    expect(resultsNote(12, 'indexing')).toBe('12 items not searchable yet (indexing…), so not in these results.');
+    expect(resultsNote(0, 'paused')).toBe('');
   });
 });
