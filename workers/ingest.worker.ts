@@ -127,6 +127,11 @@ const api = {
     void importerReady.then((importer) => importer.forget(ids));
   },
 
+  /** Items were added outside the import (a merged archive): those without a vector for this model are indexed. */
+  async indexWaiting(): Promise<void> {
+    (await started.promise).indexWaiting();
+  },
+
   /** Called after the model (re)loads or space was freed. */
   async resume(): Promise<void> {
     return (await importerReady).resume();

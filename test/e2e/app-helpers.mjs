@@ -158,3 +158,46 @@ export async function storeCounts(page) {
     };
   });
 }
+
+const MODEL_FILES = [
+  'config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/text_model_quantized.onnx',
+  'onnx/vision_model_quantized.onnx',
+];
+
+/**
+ * "Choose a folder" (showDirectoryPicker) returns the OPFS folder `name` that copyModelToFolder fills
+ * with the fixture model; the folder's name is the model's id, so another name is another model.
+ */
+export async function pickableModelFolder(context, name = FIXTURE_MODEL_ID) {
+  await context.addInitScript((folder) => {
+    window.showDirectoryPicker = async () => {
+      const root = await navigator.storage.getDirectory();
+      return (await root.getDirectoryHandle('e2e-model-folder')).getDirectoryHandle(folder);
+    };
+  }, name);
+}
+
+/** Copies the fixture model's files from the site into that OPFS folder. */
+export async function copyModelToFolder(page, name = FIXTURE_MODEL_ID) {
+  await page.evaluate(
+    async ({ id, name, files }) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('e2e-model-folder', { create: true });
+      const dir = await root.getDirectoryHandle(name, { create: true });
+      for (const f of files) {
+        const parts = f.split('/');
+        let d = dir;
+        for (const p of parts.slice(0, -1)) d = await d.getDirectoryHandle(p, { create: true });
+        const res = await fetch(`/models/${id}/${f}`);
+        if (!res.ok) throw new Error(`fixture model file ${f}: HTTP ${res.status}`);
+        const w = await (await d.getFileHandle(parts[parts.length - 1], { create: true })).createWritable();
+        await w.write(await res.blob());
+        await w.close();
+      }
+    },
+    { id: FIXTURE_MODEL_ID, name, files: MODEL_FILES },
+  );
+}

@@ -3,7 +3,7 @@
 // themselves once the model is there.
 import assert from 'node:assert/strict';
 import { expectText, fixtureImage, FIXTURE_MODEL_ID, test } from './harness.mjs';
-import { expectCount, messageTexts, openApp, search, storeCounts, ui } from './app-helpers.mjs';
+import { copyModelToFolder, expectCount, importFiles, messageTexts, openApp, pickableModelFolder, search, storeCounts, ui } from './app-helpers.mjs';
 
 const PHOTOS = ['red-ball.jpg', 'green-leaf.jpg', 'blue-sky.jpg', 'yellow-sun.jpg'];
 
@@ -36,6 +36,56 @@ test('stages: with no model reachable, photos are added and browsable with one m
   const after = await storeCounts(page);
   assert.deepEqual([after.assets, after.embeddings, after.withoutVector], [PHOTOS.length, PHOTOS.length, []]);
 
+  const tiles = await search(page, 'red');
+  assert.equal(tiles[0]?.name, 'red-ball.jpg', `"red": ${tiles.map((t) => t.name).join(', ')}`);
+  assert.deepEqual(await messageTexts(page), []);
+}, { timeoutMs: 60_000 });
+
+/** The model each stored vector was made by, with how many. */
+const vectorModels = (page) =>
+  page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('shoebox');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => resolve(open.result);
+    });
+    const all = await new Promise((resolve) => {
+      const r = db.transaction('embeddings').objectStore('embeddings').getAll();
+      r.onsuccess = () => resolve(r.result);
+    });
+    db.close();
+    const byModel = {};
+    for (const e of all) byModel[e.modelId] = (byModel[e.modelId] ?? 0) + 1;
+    return byModel;
+  });
+
+test('stages: switching to another model re-indexes every item in the background; the library stays browsable and search answers from the new vectors', async ({ page, context, url }) => {
+  // The same fixture files in a folder of another name: to Shoebox, another model.
+  await pickableModelFolder(context, 'another-clip');
+  await openApp(page, url);
+  await copyModelToFolder(page, 'another-clip');
+  await importFiles(page, PHOTOS.map(fixtureImage));
+  const before = await vectorModels(page);
+  assert.equal(Object.values(before).reduce((a, b) => a + b, 0), PHOTOS.length);
+
+  const settings = page.getByRole('button', { name: 'Settings', exact: true });
+  await settings.click();
+  await page.getByRole('radio', { name: 'A folder on this device' }).check();
+  await page.getByRole('button', { name: 'Use this model' }).click();
+  await expectText(page.getByTestId('model-status'), /Ready in/, 20_000);
+  await settings.click();
+  await expectCount(page, PHOTOS.length);
+  // Every item gets a vector of the new model by itself; none of the old model is left beside it.
+  const deadline = Date.now() + 20_000;
+  let after = before;
+  while (Date.now() < deadline) {
+    after = await vectorModels(page);
+    if (after['another-clip@q8'] === PHOTOS.length) break;
+    await page.waitForTimeout(100);
+  }
+  assert.deepEqual(Object.values(after), [PHOTOS.length], `vectors by model after the switch: ${JSON.stringify(after)} (before: ${JSON.stringify(before)})`);
+  assert.deepEqual(Object.keys(after), ['another-clip@q8'], 'the vectors are the new model\'s');
+  await expectText(page.getByTestId('not-searchable'), /^\s*$/);
   const tiles = await search(page, 'red');
   assert.equal(tiles[0]?.name, 'red-ball.jpg', `"red": ${tiles.map((t) => t.name).join(', ')}`);
   assert.deepEqual(await messageTexts(page), []);

@@ -64,6 +64,11 @@ export class Ingester {
     return this.#w.api.useModel(transfer(embed, [embed]));
   }
 
+  /** Items were added outside the import (a merged archive): those without a vector for this model are indexed. */
+  indexWaiting(): Promise<void> {
+    return this.#w.api.indexWaiting();
+  }
+
   resume(): Promise<void> {
     return this.#w.api.resume();
   }

@@ -117,6 +117,16 @@ export class Importer {
     this.queue.setModelState(state);
   }
 
+  /** Items were added outside the import (a merged archive): the writer indexes those without a vector for this model. */
+  indexWaiting(): void {
+    if (!this.tabs.writer) {
+      this.tabs.post({ kind: 'resume', from: this.tabs.tabId });
+      return;
+    }
+    this.queue.index.kick();
+    void this.queue.index.reportWaiting();
+  }
+
   /** Called after the model (re)loads or space was freed. */
   async resume(): Promise<void> {
     if (!this.tabs.writer) {

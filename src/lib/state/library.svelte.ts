@@ -90,6 +90,8 @@ export class Library {
     this.#tell({ kind: 'restored', ids });
     await this.session.indexer?.addStored(ids);
     this.clusters.imported(ids);
+    // Items whose archive came from another model wait for vectors of this one.
+    void this.session.ingester?.indexWaiting();
     await this.items.reload();
     await this.search.rerun();
     void this.storage.refresh();

@@ -123,6 +123,10 @@ export class Session {
    * library, imports and search by name work meanwhile; photos added wait to become searchable.
    */
   async start(): Promise<void> {
+    // A model that could not be downloaded is tried again when the network comes back.
+    addEventListener('online', () => {
+      if (this.status === 'error' && this.source.kind !== 'folder') void this.retryModel();
+    });
     if (!(await this.#folderReadable())) {
       this.needsFolderAccess = true;
       await this.#loadModel(false);
