@@ -111,7 +111,7 @@ export async function search(page, query, { minResults = 1, timeoutMs = 15_000 }
 
 /**
  * What a reload would find, read straight from storage: counts of assets, embeddings and asset
- * thumbnails (not video keyframes); assets lacking a vector, thumbnail or original file and vectors
+ * thumbnails (not video keyframes); vectors by model; assets lacking a vector, thumbnail or original file and vectors
  * lacking an asset; distinct sha256 values; jobs by status; the sorted asset ids and OPFS originals.
  */
 export async function storeCounts(page) {
@@ -128,6 +128,16 @@ export async function storeCounts(page) {
         r.onerror = () => reject(r.error);
       });
     const [assets, vectorIds, thumbIds, jobs] = [await all('assets'), await all('embeddings', true), await all('thumbnails', true), await all('jobs')];
+    const vectorModels = await new Promise((resolve, reject) => {
+      const byModel = {};
+      const r = db.transaction('embeddings').objectStore('embeddings').index('byModelId').openKeyCursor();
+      r.onsuccess = () => {
+        if (!r.result) return resolve(byModel);
+        byModel[r.result.key] = (byModel[r.result.key] ?? 0) + 1;
+        r.result.continue();
+      };
+      r.onerror = () => reject(r.error);
+    });
     db.close();
     const originals = new Set();
     try {
@@ -144,6 +154,8 @@ export async function storeCounts(page) {
     return {
       assets: assets.length,
       embeddings: vectorIds.length,
+      /** How many vectors each model made. */
+      vectorModels,
       assetThumbnails: assets.filter((a) => thumbs.has(a.id)).length,
       withoutVector: assets.filter((a) => !vectors.has(a.id)).map((a) => a.name),
       withoutThumbnail: assets.filter((a) => !thumbs.has(a.id)).map((a) => a.name),

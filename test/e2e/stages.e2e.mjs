@@ -41,31 +41,13 @@ test('stages: with no model reachable, photos are added and browsable with one m
   assert.deepEqual(await messageTexts(page), []);
 }, { timeoutMs: 60_000 });
 
-/** The model each stored vector was made by, with how many. */
-const vectorModels = (page) =>
-  page.evaluate(async () => {
-    const db = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('shoebox');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => resolve(open.result);
-    });
-    const all = await new Promise((resolve) => {
-      const r = db.transaction('embeddings').objectStore('embeddings').getAll();
-      r.onsuccess = () => resolve(r.result);
-    });
-    db.close();
-    const byModel = {};
-    for (const e of all) byModel[e.modelId] = (byModel[e.modelId] ?? 0) + 1;
-    return byModel;
-  });
-
 test('stages: switching to another model re-indexes every item in the background; the library stays browsable and search answers from the new vectors', async ({ page, context, url }) => {
   // The same fixture files in a folder of another name: to Shoebox, another model.
   await pickableModelFolder(context, 'another-clip');
   await openApp(page, url);
   await copyModelToFolder(page, 'another-clip');
   await importFiles(page, PHOTOS.map(fixtureImage));
-  const before = await vectorModels(page);
+  const before = (await storeCounts(page)).vectorModels;
   assert.equal(Object.values(before).reduce((a, b) => a + b, 0), PHOTOS.length);
 
   const settings = page.getByRole('button', { name: 'Settings', exact: true });
@@ -79,7 +61,7 @@ test('stages: switching to another model re-indexes every item in the background
   const deadline = Date.now() + 20_000;
   let after = before;
   while (Date.now() < deadline) {
-    after = await vectorModels(page);
+    after = (await storeCounts(page)).vectorModels;
     if (after['another-clip@q8'] === PHOTOS.length) break;
     await page.waitForTimeout(100);
   }

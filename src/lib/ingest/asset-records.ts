@@ -7,13 +7,26 @@ import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, JobRecord, Lin
 import { phashToHex } from '../core/phash';
 import { attentionPool, meanPool } from '../core/pooling';
 import type { VideoSettings } from '../core/video-settings';
-import type { ExtractedVideo, PixelImage } from './ports';
+import type { ExtractOptions, ExtractedVideo, PixelImage } from './ports';
 
 export const MODEL_INPUT_PX = 224;
 export const THUMBNAIL_MAX_EDGE_PX = 320;
 export const FRAME_THUMBNAIL_MAX_EDGE_PX = 160;
 export const THUMBNAIL_JPEG_QUALITY = 0.85;
 const PRODUCER_VERSION = '1';
+
+/** What the video worker is asked for: keyframes as the settings choose them, cut to the model's and thumbnails' sizes. */
+export function videoExtractOptions(s: VideoSettings, decoder?: ExtractOptions['decoder']): ExtractOptions {
+  return {
+    maxFrames: s.maxFrames,
+    minSecondsBetween: s.minSecondsBetween,
+    diversityThreshold: s.diversityThreshold,
+    modelInputPx: MODEL_INPUT_PX,
+    thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
+    frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
+    ...(decoder ? { decoder } : {}),
+  };
+}
 
 interface PreparedBase {
   job: JobRecord;

@@ -12,7 +12,7 @@ import { assetForIndexing, commitVectors, countUnindexed, unindexedAssetIds } fr
 import { toModelInput, type ModelInputSpec } from '../core/model-input';
 import type { AssetRecord, ThumbnailRecord } from '../db/schema';
 import type { VideoSettings } from '../core/video-settings';
-import { FRAME_THUMBNAIL_MAX_EDGE_PX, MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, modelImagesOf, vectorRecords, vectorsByItem, type IndexWork } from './asset-records';
+import { MODEL_INPUT_PX, modelImagesOf, videoExtractOptions, vectorRecords, vectorsByItem, type IndexWork } from './asset-records';
 import type { StageTimer } from './prepare-item';
 import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, PixelImage, StillDecoder, VideoDecoder } from './ports';
 
@@ -250,17 +250,8 @@ export class IndexStage {
     if (times.length === 0) return null;
     // The kept keyframes again at the model's size: the same decoder and settings choose the same
     // frames; a frame it does not find again is read from its kept thumbnail.
-    const s = model.videoSettings;
     const found = await model.video
-      .extract(blob, {
-        maxFrames: s.maxFrames,
-        minSecondsBetween: s.minSecondsBetween,
-        diversityThreshold: s.diversityThreshold,
-        modelInputPx: MODEL_INPUT_PX,
-        thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
-        frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
-        ...(asset.decoder ? { decoder: asset.decoder } : {}),
-      })
+      .extract(blob, videoExtractOptions(model.videoSettings, asset.decoder))
       .then((v) => v.frames)
       .catch(() => []);
     const images: PixelImage[] = [];

@@ -11,7 +11,7 @@ import type { IndexingState } from '../core/index-queue';
 import type { PixelImage } from '../../../workers/embed.worker';
 import type { ExtractOptions, ExtractedVideo } from '../../../workers/video.worker';
 
-export type { PixelImage, ExtractedVideo };
+export type { PixelImage, ExtractedVideo, ExtractOptions };
 
 export type IngestEvent =
   | {
