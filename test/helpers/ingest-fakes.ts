@@ -171,7 +171,7 @@ export interface FakeTab {
 export async function openTab(
   db: Db,
   shared: { locks: FakeLocks; broadcast: FakeBroadcast },
-  { tabId, embedder = new FakeEmbedder(), modelState = 'ready' }: { tabId?: string; embedder?: FakeEmbedder; modelState?: ModelState } = {},
+  { tabId, embedder = new FakeEmbedder(), modelState = 'ready', video = noVideo }: { tabId?: string; embedder?: FakeEmbedder; modelState?: ModelState; video?: VideoDecoder } = {},
 ): Promise<FakeTab> {
   const stills = new FakeStills();
   const page = new PageEvents();
@@ -183,7 +183,7 @@ export async function openTab(
     clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
     ...(tabId ? { tabId } : {}),
   });
-  await importer.start({ embedder, video: noVideo, modelKey: 'fake-model', videoSettings: DEFAULT_VIDEO_SETTINGS, modelState, onEvent: page.onEvent });
+  await importer.start({ embedder, video, modelKey: 'fake-model', videoSettings: DEFAULT_VIDEO_SETTINGS, modelState, onEvent: page.onEvent });
   await importer.tabs.roleKnown;
   return { importer, page, embedder, stills };
 }

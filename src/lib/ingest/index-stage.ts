@@ -90,6 +90,7 @@ export class IndexStage {
     return !!this.#running || this.#buffer.length > 0;
   }
 
+  /** The caller (the take-in stage) settles the import afterwards. */
   setModelState(state: ModelState): void {
     this.#state = state;
     this.#inputSpec = null;
@@ -102,7 +103,6 @@ export class IndexStage {
     this.#wakeRoom();
     this.kick();
     void this.reportWaiting();
-    this.#o.settled();
   }
 
   /**

@@ -119,8 +119,9 @@ export class IngestQueue {
   /** The model loaded, is loading, or cannot be loaded: indexing starts, waits, or lets items wait in the library. */
   setModelState(state: ModelState): void {
     this.index.setModelState(state);
-    // Nothing will index them soon: this import's items count as added.
+    // Nothing will index them soon: this import's items count as added (progress says "Added"), then it may end.
     if (state === 'unavailable') this.#indexed([...this.#awaitingIndex]);
+    this.settle();
   }
 
   async #unfinishedCount(): Promise<number> {
