@@ -35,16 +35,22 @@ function sourceFromUrl(): ModelSource | null {
   return { kind: 'self-hosted', modelId: id, baseUrl: params.get('modelBase') ?? '/models/', dtype: params.get('dtype') === 'fp32' ? 'fp32' : 'q8' };
 }
 
-/** What keeps the model from loading, in the user's terms, with the browser's reason in brackets. */
-export function modelLoadProblem(err: unknown, source: ModelSource, online: boolean): string {
-  const why = err instanceof Error ? err.message : String(err);
+/**
+ * What keeps the model from loading, in the user's terms (`problem`, shown on the page) and with
+ * the browser's reason (`detail`, shown in Settings).
+ */
+export function modelLoadProblem(err: unknown, source: ModelSource, online: boolean): { problem: string; detail: string } {
+  const detail = err instanceof Error ? err.message : String(err);
+  let problem: string;
   if (source.kind === 'folder') {
-    return source.dirHandle ? `The search model could not be read from the chosen folder (${why}).` : 'No model folder is chosen yet: choose one in Model settings.';
+    problem = source.dirHandle ? 'The search model could not be read from the chosen folder.' : 'No model folder is chosen yet: choose one in Model settings.';
+  } else if (!online) {
+    // Offline, a model that was never downloaded cannot load: say that rather than a network error.
+    problem = 'You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline.';
+  } else {
+    problem = source.kind === 'hub' ? 'The search model could not be downloaded (offline, or the download blocked?).' : 'The search model could not be loaded from this site.';
   }
-  // Offline, a model that was never downloaded cannot load: say that rather than a network error.
-  if (!online) return `You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline. (${why})`;
-  const where = source.kind === 'hub' ? 'downloaded' : 'loaded from this site';
-  return `The search model could not be ${where} (${why}). Check the connection, then try again.`;
+  return { problem, detail };
 }
 
 /**
@@ -56,7 +62,10 @@ export class Session {
   status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
   progress = $state<LoadProgress | null>(null);
   info = $state<ModelInfo | null>(null);
+  /** Why the model is not loaded, with the browser's reason (Settings). */
   error = $state('');
+  /** The page's one message when the model cannot be loaded: what is missing and what happens meanwhile. */
+  notice = $state('');
   needsFolderAccess = $state(false);
   source = $state<ModelSource>(DEFAULT_SOURCE);
   videoSettings = $state<VideoSettings>(DEFAULT_VIDEO_SETTINGS);
@@ -220,7 +229,7 @@ export class Session {
       (e) => this.#host.onIngest(e),
     );
     if (withModel) await this.#loadEmbedder(embedder, key);
-    else this.#modelMissing('Shoebox needs your permission again to read the model folder on this device.');
+    else this.#modelMissing({ problem: 'Shoebox needs your permission again to read the model folder on this device.', detail: '' });
     await started;
     void this.refreshTimings();
   }
@@ -228,7 +237,7 @@ export class Session {
   /** Loads the model in `embedder` and tells the import whether it can index. */
   async #loadEmbedder(embedder: Embedder, key: string): Promise<void> {
     this.status = 'loading';
-    this.error = '';
+    this.error = this.notice = '';
     this.progress = null;
     const loading = embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
     this.#modelLoad = loading.catch(() => undefined);
@@ -246,9 +255,10 @@ export class Session {
   }
 
   /** The one message about a model that cannot be loaded; items are added meanwhile and wait for it. */
-  #modelMissing(problem: string): void {
+  #modelMissing({ problem, detail }: { problem: string; detail: string }): void {
     this.status = 'error';
-    this.error = `${problem} Photos and videos are still added and can be browsed; they become searchable once the model loads.`;
+    this.notice = `${problem} Photos and videos are still added and can be browsed; they become searchable once the model loads.`;
+    this.error = detail ? `${problem} (${detail})` : problem;
     void this.#ingester?.modelState('unavailable');
   }
 
