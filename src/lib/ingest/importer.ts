@@ -124,7 +124,7 @@ export class Importer {
       return;
     }
     this.queue.index.kick();
-    void this.queue.index.reportWaiting();
+    this.queue.index.reportWaiting();
   }
 
   /** Called after the model (re)loads or space was freed. */

@@ -18,10 +18,12 @@ import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, PixelImage, Stil
 
 /** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
 export const BATCH_SIZE = 8;
-/** Items read back from storage per look at the queue. */
-const DERIVE_CHUNK = BATCH_SIZE * 4;
-/** While the model loads, this many items keep their model input in memory; later ones are read again. */
-const LOADING_BUFFER = BATCH_SIZE * 2;
+/** Items read back from storage per look at the queue (each look reads every item's key once). */
+const DERIVE_CHUNK = BATCH_SIZE * 16;
+/** While the model loads, this many model images (224² RGBA each) stay in memory; later items are read again. */
+const LOADING_BUFFER_IMAGES = BATCH_SIZE * 4;
+/** The waiting count is read at most this often (counting walks an index), ms. */
+const REPORT_EVERY_MS = 250;
 /** Keyframe times closer than this are the same frame, s. */
 const SAME_FRAME_SEC = 1e-3;
 
@@ -67,6 +69,9 @@ export class IndexStage {
   /** The model's input recipe, asked once per model: pixels become model input here rather than in the model worker. */
   #inputSpec: Promise<ModelInputSpec | null> | null = null;
   #paused = '';
+  #reportTimer: ReturnType<typeof setTimeout> | undefined;
+  #reportedAtMs = -Infinity;
+  #reportAgain = false;
 
   constructor(options: IndexStageOptions) {
     this.#o = options;
@@ -102,7 +107,7 @@ export class IndexStage {
     if (state === 'ready') this.#paused = '';
     this.#wakeRoom();
     this.kick();
-    void this.reportWaiting();
+    this.reportWaiting();
   }
 
   /**
@@ -134,7 +139,8 @@ export class IndexStage {
   /** Items just stored by the take-in stage, with their model input: kept for the model unless it cannot take them soon. */
   handOff(works: readonly IndexWork[]): void {
     for (const w of works) {
-      const keep = this.#state === 'ready' || (this.#state === 'loading' && this.#buffer.length < LOADING_BUFFER);
+      const buffered = this.#buffer.reduce((n, b) => n + b.images.length, 0);
+      const keep = this.#state === 'ready' || (this.#state === 'loading' && buffered + w.images.length <= LOADING_BUFFER_IMAGES);
       if (keep && this.#o.isWriter()) this.#buffer.push(w);
       else this.#held.delete(w.id);
     }
@@ -156,7 +162,7 @@ export class IndexStage {
         // Items handed over while the run was deciding it had nothing left: they would wait for a kick that never comes.
         if (this.#buffer.length) this.kick();
         this.#wakeRoom();
-        void this.reportWaiting();
+        this.reportWaiting();
         this.#o.settled();
       });
   }
@@ -167,12 +173,34 @@ export class IndexStage {
     this.kick();
   }
 
-  /** Tells every tab how many items are not searchable yet, and why. */
-  async reportWaiting(): Promise<void> {
+  /** Tells every tab how many items are not searchable yet, and why: soon, and at most every REPORT_EVERY_MS. */
+  reportWaiting(): void {
+    if (this.#reportTimer !== undefined) {
+      // A change while a count is scheduled or being read: the last word must count it too.
+      this.#reportAgain = true;
+      return;
+    }
+    const waitMs = Math.max(0, this.#reportedAtMs + REPORT_EVERY_MS - this.#o.clock.monotonicMs());
+    this.#reportTimer = setTimeout(() => {
+      this.#reportAgain = false;
+      this.#reportedAtMs = this.#o.clock.monotonicMs();
+      void this.#report().finally(() => {
+        this.#reportTimer = undefined;
+        if (this.#reportAgain) {
+          this.#reportAgain = false;
+          this.reportWaiting();
+        }
+      });
+    }, waitMs);
+  }
+
+  async #report(): Promise<void> {
     const model = this.#model;
     if (!model || !this.#o.isWriter()) return;
-    const count = await countUnindexed(this.#o.storage.db, model.modelKey).catch(() => null);
-    if (count === null) return;
+    const stored = await countUnindexed(this.#o.storage.db, model.modelKey).catch(() => null);
+    if (stored === null) return;
+    // Items whose original is not here (an archive merged without originals) cannot be indexed by this model.
+    const count = Math.max(0, stored - this.#skipped.size);
     this.#o.emit({ type: 'waiting', count, state: this.#state !== 'ready' ? 'waiting-for-model' : this.#paused ? 'paused' : 'indexing' });
   }
 
@@ -303,6 +331,6 @@ export class IndexStage {
     const ids = await this.#o.timer.timed('store', () => commitVectors(this.#o.storage.db, records), 0);
     if (ids.length) this.#o.emit({ type: 'indexed', ids });
     this.#o.finished(batch.map((w) => w.id));
-    void this.reportWaiting();
+    this.reportWaiting();
   }
 }

@@ -315,7 +315,7 @@ export class IngestQueue {
     }
     for (const p of batch) this.#release(p.job.id, p.sha256);
     this.progress();
-    void this.index.reportWaiting();
+    this.index.reportWaiting();
   }
 
   /** Prepares and stores batch after batch; the indexing stage embeds batch n meanwhile. */
@@ -405,7 +405,7 @@ export class IngestQueue {
     }
     // Items taken in but never indexed (a reload, a closed writer, a model that was missing) wait in the library.
     this.index.kick();
-    void this.index.reportWaiting();
+    this.index.reportWaiting();
   }
 
   /** Files another tab copied in (or queued again) are waiting: count them and run. */

@@ -41,7 +41,7 @@ describe('two stages: taken in, then indexed', () => {
     expect(await countUnindexed(db, 'fake-model')).toBe(0);
     const last = tab.page.ofType('progress').at(-1)!;
     expect([last.done, last.total, last.modelMissing]).toEqual([20, 20, undefined]);
-    expect(tab.page.ofType('waiting').at(-1)).toEqual({ type: 'waiting', count: 0, state: 'indexing' });
+    await vi.waitFor(() => expect(tab.page.ofType('waiting').at(-1)).toEqual({ type: 'waiting', count: 0, state: 'indexing' }));
   });
 
   it('when the model cannot be loaded, photos are added without vectors and nothing fails; once it loads they are indexed by themselves', async () => {
@@ -67,7 +67,7 @@ describe('two stages: taken in, then indexed', () => {
     // Read again from the stored originals: a second decode for the items that waited.
     expect(tab.stills.decoded).toBe(22);
     expect(new Set(tab.page.ofType('indexed').flatMap((e) => e.ids)).size).toBe(11);
-    expect(tab.page.ofType('waiting').at(-1)).toEqual({ type: 'waiting', count: 0, state: 'indexing' });
+    await vi.waitFor(() => expect(tab.page.ofType('waiting').at(-1)).toEqual({ type: 'waiting', count: 0, state: 'indexing' }));
   });
 
   it('the model fails to load while items wait for it: they count as added, the import ends, no file fails', async () => {
