@@ -90,11 +90,6 @@ export class IndexStage {
     return this.#running;
   }
 
-  /** Items handed over and not yet indexed. */
-  get busy(): boolean {
-    return !!this.#running || this.#buffer.length > 0;
-  }
-
   /** The caller (the take-in stage) settles the import afterwards. */
   setModelState(state: ModelState): void {
     this.#state = state;
@@ -165,6 +160,11 @@ export class IndexStage {
         this.reportWaiting();
         this.#o.settled();
       });
+  }
+
+  /** Deleted items: no longer counted among those that could not be read again. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.#skipped.delete(id);
   }
 
   /** Space was freed or the user asked to go on. */

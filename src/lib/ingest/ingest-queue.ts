@@ -424,6 +424,7 @@ export class IngestQueue {
 
   /** Deleted items will never be indexed: those of this import count as done. */
   forgotten(ids: readonly string[]): void {
+    this.index.forget(ids);
     this.#indexed(ids);
     this.settle();
   }
