@@ -65,6 +65,7 @@ export class Importer {
   /** Lists drops a reload cut off, then runs the queue here or hands files to the tab that does. */
   async start({ embedder, video, modelKey, videoSettings, modelState = 'loading', onEvent }: ImporterStart): Promise<void> {
     this.queue.connect({ embedder, video, modelKey, videoSettings });
+    // Also counts what waits to be searchable, so every tab shows it at once; the writer's news follows.
     this.queue.setModelState(modelState);
     this.#toPage = onEvent;
     onEvent({ type: 'role', writer: false });

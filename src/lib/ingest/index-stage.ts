@@ -195,8 +195,9 @@ export class IndexStage {
   }
 
   async #report(): Promise<void> {
+    // Every tab counts for itself on start; from then on the writer's counts reach every tab.
     const model = this.#model;
-    if (!model || !this.#o.isWriter()) return;
+    if (!model) return;
     const stored = await countUnindexed(this.#o.storage.db, model.modelKey).catch(() => null);
     if (stored === null) return;
     // Items whose original is not here (an archive merged without originals) cannot be indexed by this model.
