@@ -8,13 +8,14 @@ import type { VideoApi } from './video.worker';
 import { openLibraryDb } from '../src/lib/db/db';
 import type { VideoSettings } from '../src/lib/core/video-settings';
 import { Importer } from '../src/lib/ingest/importer';
+import type { ModelState } from '../src/lib/ingest/index-stage';
 import type { AddedToDrop } from '../src/lib/ingest/drop-staging';
 import { canvasStills } from '../src/lib/ingest/canvas-stills';
 import { libraryStorage } from '../src/lib/ingest/library-storage';
 import { IMPORT_CHANNEL, type TabMessage } from '../src/lib/ingest/tab-roles';
 import type { DroppedFile, ImageEmbedder, IngestEvent, InterruptedDrop, TabChannel } from '../src/lib/ingest/ports';
 
-export type { AddedToDrop, DroppedFile, IngestEvent, InterruptedDrop };
+export type { AddedToDrop, DroppedFile, IngestEvent, InterruptedDrop, ModelState };
 
 function broadcastChannel(): TabChannel<TabMessage> | null {
   if (typeof BroadcastChannel === 'undefined') return null;
@@ -25,15 +26,27 @@ function broadcastChannel(): TabChannel<TabMessage> | null {
   };
 }
 
-/** The embed worker through its port; pixel buffers are handed over rather than copied. */
-function embedderOn(port: MessagePort): ImageEmbedder {
-  const embed = wrap<EmbedApi>(port);
+/**
+ * The embed worker through its port; pixel buffers are handed over rather than copied. The port
+ * can be replaced (the model loaded again after it could not be) without restarting the import.
+ */
+function embedderOn(first: MessagePort): { embedder: ImageEmbedder; use(port: MessagePort): void } {
+  let embed = wrap<EmbedApi>(first);
   return {
-    modelInputSpec: (sizePx) => embed.modelInputSpec(sizePx),
-    embedModelInputs: (inputs, sizePx) => embed.embedModelInputs(transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer)), sizePx),
-    embedImages: (images) => embed.embedImages(transfer(images, images.map((c) => c.data.buffer as ArrayBuffer))),
+    embedder: {
+      modelInputSpec: (sizePx) => embed.modelInputSpec(sizePx),
+      embedModelInputs: (inputs, sizePx) => embed.embedModelInputs(transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer)), sizePx),
+      embedImages: (images) => embed.embedImages(transfer(images, images.map((c) => c.data.buffer as ArrayBuffer))),
+    },
+    use(port) {
+      embed = wrap<EmbedApi>(port);
+    },
   };
 }
+
+let model: ReturnType<typeof embedderOn> | null = null;
+/** Settles once `init` has connected the import: model news waits for it. */
+const started = Promise.withResolvers<Importer>();
 
 const importerReady: Promise<Importer> = openLibraryDb().then(
   (db) =>
@@ -55,7 +68,22 @@ const api = {
     onEvent: (e: IngestEvent) => void,
   ): Promise<void> {
     const importer = await importerReady;
-    await importer.start({ embedder: embedderOn(embedPort), video: wrap<VideoApi>(videoPort), modelKey: currentModelKey, videoSettings: settings, onEvent });
+    model = embedderOn(embedPort);
+    const starting = importer.start({ embedder: model.embedder, video: wrap<VideoApi>(videoPort), modelKey: currentModelKey, videoSettings: settings, onEvent });
+    started.resolve(importer);
+    await starting;
+  },
+
+  /** The page's model loaded, is loading, or cannot be loaded (offline, blocked, no folder): indexing follows. */
+  async modelState(state: ModelState): Promise<void> {
+    (await started.promise).modelState(state);
+  },
+
+  /** A model worker started again (after the model could not be loaded): indexing uses it once it says it is ready. */
+  async useModel(embedPort: MessagePort): Promise<void> {
+    const importer = await started.promise;
+    model?.use(embedPort);
+    importer.modelState('loading');
   },
 
   /**
@@ -97,6 +125,11 @@ const api = {
   /** Deleted assets no longer count as near-duplicate originals, in whichever tab runs the queue. */
   forget(ids: string[]): void {
     void importerReady.then((importer) => importer.forget(ids));
+  },
+
+  /** Items were added outside the import (a merged archive): those without a vector for this model are indexed. */
+  async indexWaiting(): Promise<void> {
+    (await started.promise).indexWaiting();
   },
 
   /** Called after the model (re)loads or space was freed. */

@@ -114,7 +114,7 @@ export async function search(page, query, { minResults = 1, timeoutMs = 15_000 }
 
 /**
  * What a reload would find, read straight from storage: counts of assets, embeddings and asset
- * thumbnails (not video keyframes); assets lacking a vector, thumbnail or original file and vectors
+ * thumbnails (not video keyframes); vectors by model; assets lacking a vector, thumbnail or original file and vectors
  * lacking an asset; distinct sha256 values; jobs by status; the sorted asset ids and OPFS originals.
  */
 export async function storeCounts(page) {
@@ -131,6 +131,16 @@ export async function storeCounts(page) {
         r.onerror = () => reject(r.error);
       });
     const [assets, vectorIds, thumbIds, jobs] = [await all('assets'), await all('embeddings', true), await all('thumbnails', true), await all('jobs')];
+    const vectorModels = await new Promise((resolve, reject) => {
+      const byModel = {};
+      const r = db.transaction('embeddings').objectStore('embeddings').index('byModelId').openKeyCursor();
+      r.onsuccess = () => {
+        if (!r.result) return resolve(byModel);
+        byModel[r.result.key] = (byModel[r.result.key] ?? 0) + 1;
+        r.result.continue();
+      };
+      r.onerror = () => reject(r.error);
+    });
     db.close();
     const originals = new Set();
     try {
@@ -147,6 +157,8 @@ export async function storeCounts(page) {
     return {
       assets: assets.length,
       embeddings: vectorIds.length,
+      /** How many vectors each model made. */
+      vectorModels,
       assetThumbnails: assets.filter((a) => thumbs.has(a.id)).length,
       withoutVector: assets.filter((a) => !vectors.has(a.id)).map((a) => a.name),
       withoutThumbnail: assets.filter((a) => !thumbs.has(a.id)).map((a) => a.name),
@@ -160,4 +172,47 @@ export async function storeCounts(page) {
       originalsSorted: [...originals].sort(),
     };
   });
+}
+
+const MODEL_FILES = [
+  'config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/text_model_quantized.onnx',
+  'onnx/vision_model_quantized.onnx',
+];
+
+/**
+ * "Choose a folder" (showDirectoryPicker) returns the OPFS folder `name` that copyModelToFolder fills
+ * with the fixture model; the folder's name is the model's id, so another name is another model.
+ */
+export async function pickableModelFolder(context, name = FIXTURE_MODEL_ID) {
+  await context.addInitScript((folder) => {
+    window.showDirectoryPicker = async () => {
+      const root = await navigator.storage.getDirectory();
+      return (await root.getDirectoryHandle('e2e-model-folder')).getDirectoryHandle(folder);
+    };
+  }, name);
+}
+
+/** Copies the fixture model's files from the site into that OPFS folder. */
+export async function copyModelToFolder(page, name = FIXTURE_MODEL_ID) {
+  await page.evaluate(
+    async ({ id, name, files }) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('e2e-model-folder', { create: true });
+      const dir = await root.getDirectoryHandle(name, { create: true });
+      for (const f of files) {
+        const parts = f.split('/');
+        let d = dir;
+        for (const p of parts.slice(0, -1)) d = await d.getDirectoryHandle(p, { create: true });
+        const res = await fetch(`/models/${id}/${f}`);
+        if (!res.ok) throw new Error(`fixture model file ${f}: HTTP ${res.status}`);
+        const w = await (await d.getFileHandle(parts[parts.length - 1], { create: true })).createWritable();
+        await w.write(await res.blob());
+        await w.close();
+      }
+    },
+    { id: FIXTURE_MODEL_ID, name, files: MODEL_FILES },
+  );
 }

@@ -6,15 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expectText, fixtureImage, FIXTURE_MODEL_ID, ROOT, test } from './harness.mjs';
+import { copyModelToFolder, pickableModelFolder } from './app-helpers.mjs';
 
-const MODEL_FILES = [
-  'config.json',
-  'preprocessor_config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'onnx/text_model_quantized.onnx',
-  'onnx/vision_model_quantized.onnx',
-];
 
 /** Every file of the build's assets/ folder, as site paths ("/assets/x.js"). */
 function builtAssets() {
@@ -39,32 +32,9 @@ test('offline: a model from a folder on this device still loads and searches off
   page.on('requestfailed', (req) => {
     if (!req.url().startsWith('blob:')) failed.push(`${req.method()} ${req.url()} — ${req.failure()?.errorText}`);
   });
-  // "Choose a folder" returns an OPFS folder with the model files (written below).
-  await context.addInitScript(() => {
-    window.showDirectoryPicker = async () => {
-      const root = await navigator.storage.getDirectory();
-      return (await root.getDirectoryHandle('e2e-model-folder')).getDirectoryHandle('shoebox-fixture-clip');
-    };
-  });
-
+  await pickableModelFolder(context);
   await page.goto(`${url}?model=${FIXTURE_MODEL_ID}`);
-  await page.evaluate(
-    async ({ id, files }) => {
-      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('e2e-model-folder', { create: true });
-      const dir = await root.getDirectoryHandle(id, { create: true });
-      for (const f of files) {
-        const parts = f.split('/');
-        let d = dir;
-        for (const p of parts.slice(0, -1)) d = await d.getDirectoryHandle(p, { create: true });
-        const res = await fetch(`/models/${id}/${f}`);
-        if (!res.ok) throw new Error(`fixture model file ${f}: HTTP ${res.status}`);
-        const w = await (await d.getFileHandle(parts[parts.length - 1], { create: true })).createWritable();
-        await w.write(await res.blob());
-        await w.close();
-      }
-    },
-    { id: FIXTURE_MODEL_ID, files: MODEL_FILES },
-  );
+  await copyModelToFolder(page);
 
   const settings = page.getByRole('button', { name: 'Settings', exact: true });
   await settings.click();

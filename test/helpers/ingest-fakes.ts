@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Db } from '../../src/lib/db/db';
 import type { JobRecord, JobStatus } from '../../src/lib/db/schema';
 import { Importer } from '../../src/lib/ingest/importer';
+import type { ModelState } from '../../src/lib/ingest/index-stage';
 import { libraryStorage } from '../../src/lib/ingest/library-storage';
 import type { DecodedStill, ImageEmbedder, IngestEvent, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from '../../src/lib/ingest/ports';
 import { DEFAULT_VIDEO_SETTINGS } from '../../src/lib/core/video-settings';
@@ -170,7 +171,7 @@ export interface FakeTab {
 export async function openTab(
   db: Db,
   shared: { locks: FakeLocks; broadcast: FakeBroadcast },
-  { tabId, embedder = new FakeEmbedder() }: { tabId?: string; embedder?: FakeEmbedder } = {},
+  { tabId, embedder = new FakeEmbedder(), modelState = 'ready', video = noVideo }: { tabId?: string; embedder?: FakeEmbedder; modelState?: ModelState; video?: VideoDecoder } = {},
 ): Promise<FakeTab> {
   const stills = new FakeStills();
   const page = new PageEvents();
@@ -182,7 +183,7 @@ export async function openTab(
     clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
     ...(tabId ? { tabId } : {}),
   });
-  await importer.start({ embedder, video: noVideo, modelKey: 'fake-model', videoSettings: DEFAULT_VIDEO_SETTINGS, onEvent: page.onEvent });
+  await importer.start({ embedder, video, modelKey: 'fake-model', videoSettings: DEFAULT_VIDEO_SETTINGS, modelState, onEvent: page.onEvent });
   await importer.tabs.roleKnown;
   return { importer, page, embedder, stills };
 }

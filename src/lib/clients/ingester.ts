@@ -1,9 +1,9 @@
 import { proxy, transfer } from 'comlink';
-import type { AddedToDrop, DroppedFile, IngestApi, IngestEvent, InterruptedDrop } from '../../../workers/ingest.worker';
+import type { AddedToDrop, DroppedFile, IngestApi, IngestEvent, InterruptedDrop, ModelState } from '../../../workers/ingest.worker';
 import type { VideoSettings } from '../core/video-settings';
 import { handle, type WorkerHandle } from './worker-handle';
 
-export type { AddedToDrop, DroppedFile, IngestEvent, InterruptedDrop };
+export type { AddedToDrop, DroppedFile, IngestEvent, InterruptedDrop, ModelState };
 
 /** Hands dropped files to the ingest worker and relays its progress. */
 export class Ingester {
@@ -52,6 +52,21 @@ export class Ingester {
 
   forget(ids: string[]): Promise<void> {
     return this.#w.api.forget(ids);
+  }
+
+  /** Whether the page's model can index: items are indexed, wait for it, or wait in the library until it loads. */
+  modelState(state: ModelState): Promise<void> {
+    return this.#w.api.modelState(state);
+  }
+
+  /** A new model worker's port, after the model could not be loaded before. */
+  useModel(embed: MessagePort): Promise<void> {
+    return this.#w.api.useModel(transfer(embed, [embed]));
+  }
+
+  /** Items were added outside the import (a merged archive): those without a vector for this model are indexed. */
+  indexWaiting(): Promise<void> {
+    return this.#w.api.indexWaiting();
   }
 
   resume(): Promise<void> {

@@ -17,6 +17,7 @@ import type {
   StoreName,
 } from './schema';
 import { undoAllowed } from '../core/tombstones';
+import { waitingCount, waitingIds } from '../core/index-queue';
 
 export type { AssetBundle } from './schema';
 
@@ -103,13 +104,16 @@ export interface StoredAsset {
   frameThumbnails?: ThumbnailRecord[];
 }
 
+/** An asset taken in before it is indexed: everything but its vectors (see commitVectors). */
+export type TakenInAsset = Omit<StoredAsset, 'embedding' | 'frames'> & { embedding?: undefined; frames?: undefined };
+
 /**
  * Writes everything an asset consists of and marks its job stored, in one transaction:
  * a crash leaves either the whole asset or none of it (the job then runs again).
  * A concurrent copy of the same file loses on the unique sha256 index and is reported
  * as a duplicate by the caller.
  */
-export async function commitAsset(db: Db, jobId: string, stored: StoredAsset): Promise<void> {
+export async function commitAsset(db: Db, jobId: string, stored: StoredAsset | TakenInAsset): Promise<void> {
   await commitAssets(db, [{ jobId, record: stored }]);
 }
 
@@ -117,7 +121,7 @@ export async function commitAsset(db: Db, jobId: string, stored: StoredAsset): P
  * Several assets in one transaction, all or none: each with its thumbnail, vector(s), lineage,
  * and its job marked stored. The requests are issued together and awaited once.
  */
-export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string; record: StoredAsset }>): Promise<void> {
+export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string; record: StoredAsset | TakenInAsset }>): Promise<void> {
   const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs', 'frameEmbeddings'], 'readwrite');
   try {
     const jobs = tx.objectStore('jobs');
@@ -132,7 +136,7 @@ export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string;
     items.forEach(({ record }, k) => {
       write(tx.objectStore('assets').add(record.asset));
       write(tx.objectStore('thumbnails').put(record.thumbnail));
-      write(tx.objectStore('embeddings').put(record.embedding));
+      if (record.embedding) write(tx.objectStore('embeddings').put(record.embedding));
       for (const l of record.lineage) write(tx.objectStore('lineage').put(l));
       for (const f of record.frames ?? []) write(tx.objectStore('frameEmbeddings').put(f));
       for (const t of record.frameThumbnails ?? []) write(tx.objectStore('thumbnails').put(t));
@@ -151,6 +155,71 @@ export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string;
     await tx.done.catch(() => undefined);
     throw err;
   }
+}
+
+/** An item's vectors for one model, as the indexing stage stores them. */
+export interface StoredVectors {
+  embedding: EmbeddingRecord;
+  frames: FrameEmbeddingRecord[];
+  lineage: LineageRecord[];
+}
+
+/**
+ * Writes items' vectors in one transaction, each only while its asset is still in the library
+ * (a delete or an undo window may have taken it meanwhile): a vector never outlives its asset.
+ * Returns the ids written.
+ */
+export async function commitVectors(db: Db, items: readonly StoredVectors[]): Promise<string[]> {
+  const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings', 'lineage'], 'readwrite');
+  const present = await Promise.all(items.map((i) => tx.objectStore('assets').getKey(i.embedding.id)));
+  const written: string[] = [];
+  const writes: Promise<unknown>[] = [];
+  items.forEach((item, k) => {
+    if (present[k] === undefined) return;
+    written.push(item.embedding.id);
+    writes.push(tx.objectStore('embeddings').put(item.embedding));
+    for (const f of item.frames) writes.push(tx.objectStore('frameEmbeddings').put(f));
+    for (const l of item.lineage) writes.push(tx.objectStore('lineage').put(l));
+  });
+  await Promise.all([...writes, tx.done]);
+  return written;
+}
+
+/**
+ * Items with no vector for the model, oldest first, leaving out `held` and `skipped` ids, at
+ * most `limit`: the indexing stage's queue, read from storage (see core/index-queue.ts).
+ */
+export async function unindexedAssetIds(db: Db, modelKey: string, held: ReadonlySet<string>, skipped: ReadonlySet<string>, limit: number): Promise<string[]> {
+  const tx = db.transaction(['assets', 'embeddings']);
+  const [assetIds, indexed] = await Promise.all([
+    tx.objectStore('assets').index('byAddedAt').getAllKeys(),
+    tx.objectStore('embeddings').index('byModelId').getAllKeys(IDBKeyRange.only(modelKey)),
+  ]);
+  return waitingIds(assetIds, new Set(indexed), held, skipped, limit);
+}
+
+/** How many items have no vector for the model yet. */
+export async function countUnindexed(db: Db, modelKey: string): Promise<number> {
+  const tx = db.transaction(['assets', 'embeddings']);
+  const [assets, vectors] = await Promise.all([tx.objectStore('assets').count(), tx.objectStore('embeddings').index('byModelId').count(IDBKeyRange.only(modelKey))]);
+  return waitingCount(assets, vectors);
+}
+
+/**
+ * An asset, whether it has a vector for the model already, and its kept keyframe thumbnails
+ * (videos): what indexing it again from storage reads.
+ */
+export async function assetForIndexing(
+  db: Db,
+  id: string,
+  modelKey: string,
+): Promise<{ asset: AssetRecord; indexed: boolean; keyframes: Array<ThumbnailRecord | undefined> } | undefined> {
+  const tx = db.transaction(['assets', 'embeddings', 'thumbnails']);
+  const asset = await tx.objectStore('assets').get(id);
+  if (!asset) return undefined;
+  const vector = await tx.objectStore('embeddings').get(id);
+  const keyframes = await Promise.all((asset.frameTimestampsSec ?? []).map((_, i) => tx.objectStore('thumbnails').get(`${id}#${i}`)));
+  return { asset, indexed: vector?.modelId === modelKey, keyframes };
 }
 
 export async function listAssets(db: Db): Promise<AssetRecord[]> {

@@ -2,18 +2,31 @@
  * What one imported item becomes in the library: the asset, its thumbnail, vector(s) and
  * lineage. Pure: the time and the model are passed in, so the same input gives the same records.
  */
-import type { StoredAsset } from '../db/repo';
-import type { AssetRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../db/schema';
+import type { StoredAsset, TakenInAsset } from '../db/repo';
+import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../db/schema';
 import { phashToHex } from '../core/phash';
 import { attentionPool, meanPool } from '../core/pooling';
 import type { VideoSettings } from '../core/video-settings';
-import type { ExtractedVideo, PixelImage } from './ports';
+import type { ExtractOptions, ExtractedVideo, PixelImage } from './ports';
 
 export const MODEL_INPUT_PX = 224;
 export const THUMBNAIL_MAX_EDGE_PX = 320;
 export const FRAME_THUMBNAIL_MAX_EDGE_PX = 160;
 export const THUMBNAIL_JPEG_QUALITY = 0.85;
 const PRODUCER_VERSION = '1';
+
+/** What the video worker is asked for: keyframes as the settings choose them, cut to the model's and thumbnails' sizes. */
+export function videoExtractOptions(s: VideoSettings, decoder?: ExtractOptions['decoder']): ExtractOptions {
+  return {
+    maxFrames: s.maxFrames,
+    minSecondsBetween: s.minSecondsBetween,
+    diversityThreshold: s.diversityThreshold,
+    modelInputPx: MODEL_INPUT_PX,
+    thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
+    frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
+    ...(decoder ? { decoder } : {}),
+  };
+}
 
 interface PreparedBase {
   job: JobRecord;
@@ -38,6 +51,34 @@ export interface PreparedVideo extends PreparedBase {
 /** An item decoded, hashed and cut to size, waiting for its vector(s). */
 export type Prepared = PreparedImage | PreparedVideo;
 
+/**
+ * What the indexing stage needs of an item: the model's input images (a photo's centre crop, or a
+ * video's keyframes in time order). Handed over in memory by the take-in stage when the model is
+ * ready, or made again from the stored original when the item waited.
+ */
+export interface IndexWork {
+  id: string;
+  kind: AssetRecord['type'];
+  images: PixelImage[];
+  /** Videos: the keyframes' times, as stored on the asset. */
+  frameTimestampsSec?: number[];
+  /** Videos: how the keyframes were chosen, when the take-in stage just did it. */
+  extraction?: { decoder: ExtractedVideo['decoder']; candidates: number; skippedBlank: number };
+}
+
+/** The model input of an item just taken in. */
+export function indexWorkOf(p: Prepared): IndexWork {
+  if (p.kind === 'image') return { id: p.job.id, kind: 'image', images: [p.pixels] };
+  const v = p.video;
+  return {
+    id: p.job.id,
+    kind: 'video',
+    images: v.frames.map((f) => f.pixels),
+    frameTimestampsSec: v.frames.map((f) => f.timestampSec),
+    extraction: { decoder: v.decoder, candidates: v.candidateCount, skippedBlank: v.skippedBlank },
+  };
+}
+
 export interface ItemVectors {
   asset: Float32Array;
   /** Videos: one per keyframe, in time order. */
@@ -45,18 +86,18 @@ export interface ItemVectors {
 }
 
 /** The images a batch sends to the model, in order: a photo's crop, or every keyframe of a video. */
-export function modelImagesOf(batch: readonly Prepared[]): PixelImage[] {
-  return batch.flatMap((p) => (p.kind === 'image' ? [p.pixels] : p.video.frames.map((f) => f.pixels)));
+export function modelImagesOf(batch: readonly IndexWork[]): PixelImage[] {
+  return batch.flatMap((w) => w.images);
 }
 
 /** Hands the vectors of `modelImagesOf(batch)` back to their items; a video's keyframes are pooled into its vector. */
-export function vectorsByItem(batch: readonly Prepared[], vectors: readonly Float32Array[], settings: VideoSettings): ItemVectors[] {
+export function vectorsByItem(batch: readonly IndexWork[], vectors: readonly Float32Array[], settings: VideoSettings): ItemVectors[] {
   let at = 0;
-  return batch.map((p) => {
-    const n = p.kind === 'image' ? 1 : p.video.frames.length;
+  return batch.map((w) => {
+    const n = w.images.length;
     const mine = vectors.slice(at, at + n);
     at += n;
-    if (p.kind === 'image') return { asset: mine[0] };
+    if (w.kind === 'image') return { asset: mine[0] };
     const dim = mine[0].length;
     const pooled = settings.pooling === 'mean' ? meanPool(mine, dim) : attentionPool(mine, dim, settings.temperature).vector;
     return { asset: pooled, frames: mine };
@@ -81,8 +122,31 @@ export function takenAtOf(lastModifiedMs: number | undefined, addedAtMs: number)
   return plausible ? { takenAtMs: lastModifiedMs, takenAtSource: 'file-modified' } : { takenAtMs: addedAtMs, takenAtSource: 'added' };
 }
 
-/** Everything one prepared item stores, in the shape commitAsset(s) writes. */
-export function assetRecords(p: Prepared, vectors: ItemVectors, { addedAtMs, modelKey, videoSettings }: RecordContext): StoredAsset {
+/** What the take-in stage stores of an item: everything but its vectors. */
+export type TakenInRecords = TakenInAsset;
+
+/** What the indexing stage stores of an item: its vector(s) and their lineage. */
+export interface VectorRecords {
+  embedding: EmbeddingRecord;
+  frames: FrameEmbeddingRecord[];
+  lineage: LineageRecord[];
+}
+
+const lineageOf = (id: string, atMs: number) =>
+  (store: LineageRecord['store'], params: LineageRecord['params'], producer: string, model?: string): LineageRecord => ({
+    id: `${store}:${id}`,
+    store,
+    recordId: id,
+    sourceAssetId: id,
+    producer,
+    producerVersion: PRODUCER_VERSION,
+    ...(model ? { modelId: model } : {}),
+    params,
+    createdAt: atMs,
+  });
+
+/** The asset, its thumbnails and their lineage, in the shape commitTakenIn writes. */
+export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
   const id = p.job.id;
   const asset: AssetRecord = {
     id,
@@ -103,53 +167,58 @@ export function assetRecords(p: Prepared, vectors: ItemVectors, { addedAtMs, mod
       ? { durationSec: p.video.durationSec, decoder: p.video.decoder, frameTimestampsSec: p.video.frames.map((f) => f.timestampSec) }
       : {}),
   };
-  const lineage = (store: LineageRecord['store'], params: LineageRecord['params'], producer: string, model?: string): LineageRecord => ({
-    id: `${store}:${id}`,
-    store,
-    recordId: id,
-    sourceAssetId: id,
-    producer,
-    producerVersion: PRODUCER_VERSION,
-    ...(model ? { modelId: model } : {}),
-    params,
-    createdAt: addedAtMs,
-  });
-  const frames: FrameEmbeddingRecord[] = [];
-  const frameThumbnails: ThumbnailRecord[] = [];
-  const records: LineageRecord[] = [
-    lineage('thumbnails', { maxEdgePx: THUMBNAIL_MAX_EDGE_PX, format: 'image/jpeg', quality: THUMBNAIL_JPEG_QUALITY }, 'thumbnail'),
-    lineage('assets', { pHash: 'dct-64', sha256: true }, 'ingest'),
-  ];
-  if (p.kind === 'video') {
-    const frameVectors = vectors.frames ?? [];
-    p.video.frames.forEach((f, i) => {
-      const frameId = `${id}#${i}`;
-      frames.push({ id: frameId, assetId: id, frameIndex: i, timestampSec: f.timestampSec, modelId: modelKey, dim: frameVectors[i].length, vector: frameVectors[i] });
-      frameThumbnails.push({ id: frameId, blob: f.thumbnail, width: 0, height: 0 });
-    });
-    const s = videoSettings;
-    records.push(
+  const lineage = lineageOf(id, addedAtMs);
+  const frameThumbnails: ThumbnailRecord[] = p.kind === 'video' ? p.video.frames.map((f, i) => ({ id: `${id}#${i}`, blob: f.thumbnail, width: 0, height: 0 })) : [];
+  return {
+    asset,
+    thumbnail: { id, ...p.thumbnail },
+    lineage: [
+      lineage('thumbnails', { maxEdgePx: THUMBNAIL_MAX_EDGE_PX, format: 'image/jpeg', quality: THUMBNAIL_JPEG_QUALITY }, 'thumbnail'),
+      lineage('assets', { pHash: 'dct-64', sha256: true }, 'ingest'),
+    ],
+    frameThumbnails,
+  };
+}
+
+/** An item's vector(s) for one model, with their lineage, in the shape commitVectors writes. */
+export function vectorRecords(w: IndexWork, vectors: ItemVectors, { addedAtMs, modelKey, videoSettings }: RecordContext): VectorRecords {
+  const id = w.id;
+  const lineage = lineageOf(id, addedAtMs);
+  if (w.kind === 'image') {
+    return {
+      embedding: { id, modelId: modelKey, dim: vectors.asset.length, vector: vectors.asset },
+      frames: [],
+      lineage: [lineage('embeddings', { input: 'center-square', inputPx: MODEL_INPUT_PX, exifOrientation: true, normalized: 'l2' }, 'clip-image', modelKey)],
+    };
+  }
+  const frameVectors = vectors.frames ?? [];
+  const times = w.frameTimestampsSec ?? [];
+  const frames: FrameEmbeddingRecord[] = frameVectors.map((vector, i) => ({
+    id: `${id}#${i}`, assetId: id, frameIndex: i, timestampSec: times[i] ?? 0, modelId: modelKey, dim: vector.length, vector,
+  }));
+  const s = videoSettings;
+  const x = w.extraction;
+  return {
+    embedding: { id, modelId: modelKey, dim: vectors.asset.length, vector: vectors.asset },
+    frames,
+    lineage: [
       lineage('embeddings', { pooling: s.pooling, temperature: s.temperature, frames: frames.length, normalized: 'l2' }, 'clip-video', modelKey),
       lineage('frameEmbeddings', {
-        decoder: p.video.decoder,
+        ...(x ? { decoder: x.decoder } : {}),
         maxFrames: s.maxFrames,
         minSecondsBetween: s.minSecondsBetween,
         diversityThreshold: s.diversityThreshold,
         histogram: 'hsv-8x8x8-bhattacharyya',
-        candidates: p.video.candidateCount,
-        skippedBlank: p.video.skippedBlank,
+        ...(x ? { candidates: x.candidates, skippedBlank: x.skippedBlank } : {}),
         inputPx: MODEL_INPUT_PX,
       }, 'clip-video-frames', modelKey),
-    );
-  } else {
-    records.push(lineage('embeddings', { input: 'center-square', inputPx: MODEL_INPUT_PX, exifOrientation: true, normalized: 'l2' }, 'clip-image', modelKey));
-  }
-  return {
-    asset,
-    thumbnail: { id, ...p.thumbnail },
-    embedding: { id, modelId: modelKey, dim: vectors.asset.length, vector: vectors.asset },
-    lineage: records,
-    frames,
-    frameThumbnails,
+    ],
   };
+}
+
+/** Everything one prepared item stores once it has its vectors: both stages' records together. */
+export function assetRecords(p: Prepared, vectors: ItemVectors, ctx: RecordContext): StoredAsset {
+  const taken = takenInRecords(p, ctx.addedAtMs);
+  const v = vectorRecords(indexWorkOf(p), vectors, ctx);
+  return { ...taken, embedding: v.embedding, frames: v.frames, lineage: [...taken.lineage, ...v.lineage] };
 }

@@ -5,7 +5,7 @@
  */
 import type { VideoSettings } from '../core/video-settings';
 import { DropStaging, type AddedToDrop, type Enqueued } from './drop-staging';
-import { IngestQueue } from './ingest-queue';
+import { IngestQueue, type ModelState } from './ingest-queue';
 import type { Clock, DroppedFile, ImageEmbedder, IngestEvent, IngestStorage, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from './ports';
 import { REMOTE_ADDING_STALE_MS, TabRoles, type TabMessage } from './tab-roles';
 
@@ -25,6 +25,8 @@ export interface ImporterStart {
   video: VideoDecoder;
   modelKey: string;
   videoSettings: VideoSettings;
+  /** Whether the model can index yet; 'loading' until the page says otherwise. */
+  modelState?: ModelState;
   onEvent(e: IngestEvent): void;
 }
 
@@ -61,8 +63,10 @@ export class Importer {
   }
 
   /** Lists drops a reload cut off, then runs the queue here or hands files to the tab that does. */
-  async start({ embedder, video, modelKey, videoSettings, onEvent }: ImporterStart): Promise<void> {
+  async start({ embedder, video, modelKey, videoSettings, modelState = 'loading', onEvent }: ImporterStart): Promise<void> {
     this.queue.connect({ embedder, video, modelKey, videoSettings });
+    // Also counts what waits to be searchable, so every tab shows it at once; the writer's news follows.
+    this.queue.setModelState(modelState);
     this.#toPage = onEvent;
     onEvent({ type: 'role', writer: false });
     const cutOff = await this.drops.interruptedDrops();
@@ -102,7 +106,26 @@ export class Importer {
   /** Deleted assets no longer count as near-duplicate originals, in whichever tab runs the queue. */
   forget(ids: string[]): void {
     this.queue.duplicates.forget(ids);
+    this.queue.forgotten(ids);
     if (!this.tabs.writer) this.tabs.post({ kind: 'forget', from: this.tabs.tabId, ids });
+  }
+
+  /**
+   * The page's model loaded, is loading, or cannot be loaded. Every tab keeps its own; the writer's
+   * decides whether items are indexed now or wait in the library.
+   */
+  modelState(state: ModelState): void {
+    this.queue.setModelState(state);
+  }
+
+  /** Items were added outside the import (a merged archive): the writer indexes those without a vector for this model. */
+  indexWaiting(): void {
+    if (!this.tabs.writer) {
+      this.tabs.post({ kind: 'resume', from: this.tabs.tabId });
+      return;
+    }
+    this.queue.index.kick();
+    this.queue.index.reportWaiting();
   }
 
   /** Called after the model (re)loads or space was freed. */

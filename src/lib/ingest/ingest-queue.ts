@@ -1,8 +1,9 @@
 /**
- * The import queue of the tab that runs it: claims queued jobs in batches, prepares batch n+1
- * (decode, hash, resize) while the model embeds batch n, stores each batch in one transaction,
- * and reports progress. A stopped run (a full disk, an error) leaves no job marked in flight, so
- * a resume runs every file that is left.
+ * The take-in stage of the tab that runs the import queue: claims queued jobs in batches, prepares
+ * each (sniff, hash, decode, thumbnail, pHash), stores the item in one transaction per batch, so
+ * it is in the library at once, and hands its model input to the indexing stage (index-stage.ts),
+ * which embeds batch n while this stage prepares batch n+1. Reports progress for both. A stopped
+ * run (a full disk, an error) leaves no job marked in flight, so a resume runs every file that is left.
  */
 import {
   assetBySha256,
@@ -19,16 +20,14 @@ import {
 } from '../db/repo';
 import type { JobRecord } from '../db/schema';
 import { nameInText } from '../core/display-name';
-import { toModelInput, type ModelInputSpec } from '../core/model-input';
-import type { VideoSettings } from '../core/video-settings';
-import { MODEL_INPUT_PX, assetRecords, modelImagesOf, vectorsByItem, type Prepared } from './asset-records';
+import { indexWorkOf, takenInRecords, type Prepared, type TakenInRecords } from './asset-records';
 import { DuplicateChecks } from './duplicate-checks';
+import { BATCH_SIZE, IndexStage, type ModelState, type QueueModel } from './index-stage';
 import { StageTimer, prepareItem, type PrepareContext } from './prepare-item';
-import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, StillDecoder, VideoDecoder } from './ports';
+import type { Clock, IngestEvent, IngestStorage, StillDecoder } from './ports';
 import { plural } from '../core/plural';
 
-/** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
-export const BATCH_SIZE = 8;
+export { BATCH_SIZE, type ModelState, type QueueModel };
 
 export function isQuotaError(err: unknown): boolean {
   return err instanceof DOMException && (err.name === 'QuotaExceededError' || err.code === 22);
@@ -43,14 +42,6 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 
 /** Thrown inside a run to stop it when something else paused the import and says why. */
 class PausedStop extends Error {}
-
-/** The model and video decoder the queue works with, known once the page has started the import. */
-export interface QueueModel {
-  embedder: ImageEmbedder;
-  video: VideoDecoder;
-  modelKey: string;
-  videoSettings: VideoSettings;
-}
 
 export interface IngestQueueOptions {
   storage: IngestStorage;
@@ -72,8 +63,10 @@ export class IngestQueue {
   readonly #o: IngestQueueOptions;
   #connected: QueueModel | null = null;
   readonly #timer: StageTimer;
-  /** The model's input recipe, asked once: pixels become model input here rather than in the model worker. */
-  #inputSpec: Promise<ModelInputSpec | null> | null = null;
+  /** The second stage: vectors for what this stage stored. */
+  readonly index: IndexStage;
+  /** Items of the current import stored and handed to indexing, not yet indexed: they count as done once they are. */
+  readonly #awaitingIndex = new Set<string>();
   /** Jobs taken by the running loop, so the prefetch of the next batch never takes them twice. */
   readonly #inFlight = new Set<string>();
   #running: Promise<void> | null = null;
@@ -90,10 +83,61 @@ export class IngestQueue {
   constructor(options: IngestQueueOptions) {
     this.#o = options;
     this.#timer = new StageTimer(() => options.clock.monotonicMs());
+    this.index = new IndexStage({
+      storage: options.storage,
+      stills: options.stills,
+      clock: options.clock,
+      timer: this.#timer,
+      isWriter: () => options.isWriter(),
+      emit: (e) => options.emit(e),
+      finished: (ids) => this.#indexed(ids),
+      settled: () => this.settle(),
+      stopped: async (err) => {
+        if (!isQuotaError(err)) {
+          // Items are still taken in (browsable); only indexing waits for the user.
+          const reason = `Indexing paused: ${errorText(err)}`;
+          options.emit({ type: 'paused', reason, notImported: 0 });
+          return reason;
+        }
+        // A full disk stops both stages, with one message counting what is left once both stood still.
+        if (this.#paused) return this.#paused;
+        this.#paused = storageFullMessage(0);
+        while (this.#running) await this.#running;
+        const notImported = await this.#unfinishedCount();
+        this.#paused = storageFullMessage(notImported);
+        options.emit({ type: 'paused', reason: this.#paused, notImported });
+        return this.#paused;
+      },
+    });
   }
 
   connect(model: QueueModel): void {
     this.#connected = model;
+    this.index.connect(model);
+  }
+
+  /** The model loaded, is loading, or cannot be loaded: indexing starts, waits, or lets items wait in the library. */
+  setModelState(state: ModelState): void {
+    this.index.setModelState(state);
+    // Nothing will index them soon: this import's items count as added (progress says "Added"), then it may end.
+    if (state === 'unavailable') this.#indexed([...this.#awaitingIndex]);
+    this.settle();
+  }
+
+  async #unfinishedCount(): Promise<number> {
+    return (await unfinishedJobs(this.#db).catch(() => [])).length;
+  }
+
+  /** Items of the current import that the indexing stage finished count as done. */
+  #indexed(ids: readonly string[]): void {
+    const c = this.#counters;
+    let counted = 0;
+    for (const id of ids) if (this.#awaitingIndex.delete(id)) counted++;
+    if (counted === 0) return;
+    c.done += counted;
+    c.stored += counted;
+    c.storedAtMs = this.#o.clock.monotonicMs();
+    this.progress();
   }
 
   /** Only the writer runs batches, and a tab claims that role once it has started (connected). */
@@ -135,6 +179,7 @@ export class IngestQueue {
       imagesPerSecond: seconds > 0 ? c.stored / seconds : 0,
       ...(clock.empty ? {} : { stages: clock.snapshot() }),
       ...(addingNow.done < addingNow.total ? { adding: addingNow } : {}),
+      ...(this.index.state === 'unavailable' ? { modelMissing: true } : {}),
     });
   }
 
@@ -194,29 +239,8 @@ export class IngestQueue {
     return prepared;
   }
 
-  /** The model's vectors for every image of a batch, BATCH_SIZE images per forward pass. */
-  async #embed(batch: Prepared[]): Promise<Float32Array[]> {
-    const { embedder } = this.#model;
-    const images = modelImagesOf(batch);
-    this.#inputSpec ??= embedder.modelInputSpec(MODEL_INPUT_PX).catch(() => null);
-    const spec = await this.#inputSpec;
-    const vectors: Float32Array[] = [];
-    for (let i = 0; i < images.length; i += BATCH_SIZE) {
-      const chunk = images.slice(i, i + BATCH_SIZE);
-      if (spec) {
-        // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
-        const inputs = await this.#timer.timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0);
-        // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
-        vectors.push(...(await this.#timer.timed('model', () => embedder.embedModelInputs(inputs, MODEL_INPUT_PX), chunk.length)));
-      } else {
-        vectors.push(...(await this.#timer.timed('model', () => embedder.embedImages(chunk), chunk.length)));
-      }
-    }
-    return vectors;
-  }
-
   /** One item, alone in its transaction: false when the same file was stored meanwhile. */
-  async #storeOne(p: Prepared, record: StoredAsset): Promise<boolean> {
+  async #storeOne(p: Prepared, record: TakenInRecords): Promise<boolean> {
     try {
       await commitAsset(this.#db, p.job.id, record);
     } catch (err) {
@@ -235,9 +259,11 @@ export class IngestQueue {
     const id = p.job.id;
     this.duplicates.addStored(id, p.job.name, p.pHash);
     const c = this.#counters;
-    c.done++;
-    c.stored++;
-    c.storedAtMs = this.#o.clock.monotonicMs();
+    if (this.index.state === 'unavailable') {
+      c.done++;
+      c.stored++;
+      c.storedAtMs = this.#o.clock.monotonicMs();
+    } else this.#awaitingIndex.add(id);
     const notes: string[] = [];
     if (p.kind === 'video' && p.video.readableSec !== undefined)
       notes.push(`the file is cut short: only the first ${p.video.readableSec.toFixed(1)} s could be read (kept)`);
@@ -245,17 +271,19 @@ export class IngestQueue {
     if (notes.length) this.#o.emit({ type: 'job', id, name: p.job.name, status: 'stored', message: notes.join('; ') });
   }
 
-  /** Photos and video keyframes share forward passes, BATCH_SIZE images at a time. */
-  async #embedAndStore(batch: Prepared[]): Promise<void> {
+  /**
+   * Stores a prepared batch without its vectors, so its items are in the library at once, then
+   * hands their model input to the indexing stage.
+   */
+  async #takeIn(batch: Prepared[]): Promise<void> {
     if (batch.length === 0) return;
-    const { modelKey, videoSettings } = this.#model;
-    const vectors = vectorsByItem(batch, await this.#embed(batch), videoSettings);
-    const records = batch.map((p, i) => {
+    const records = batch.map((p) => {
       // Distinct times, so "Recently added" keeps the order of a batch written in one go.
       const addedAtMs = (this.#lastAddedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastAddedAtMs + 1));
-      return assetRecords(p, vectors[i], { addedAtMs, modelKey, videoSettings });
+      return takenInRecords(p, addedAtMs);
     });
-    const ids: string[] = [];
+    const stored: Prepared[] = [];
+    this.index.reserve(batch.map((p) => p.job.id));
     try {
       await this.#timer.timed('store', async () => {
         // One transaction for the whole batch: a commit per item cost more than the writes. If it
@@ -272,42 +300,50 @@ export class IngestQueue {
           const p = batch[i];
           if (together || (await this.#storeOne(p, records[i]))) {
             this.#afterStored(p);
-            ids.push(p.job.id);
+            stored.push(p);
           }
         }
       }, batch.length);
     } finally {
+      const storedIds = new Set(stored.map((p) => p.job.id));
+      this.index.release(batch.filter((p) => !storedIds.has(p.job.id)).map((p) => p.job.id));
       // Items of the batch stored before a failure (a full disk) are in the library: the page must know.
-      if (ids.length) this.#o.emit({ type: 'stored', ids });
+      if (stored.length) {
+        this.#o.emit({ type: 'stored', ids: [...storedIds] });
+        this.index.handOff(stored.map(indexWorkOf));
+      }
     }
     for (const p of batch) this.#release(p.job.id, p.sha256);
     this.progress();
+    this.index.reportWaiting();
   }
 
-  /** Prepares batch n+1 (decode, hash, resize) while the model runs on batch n. */
+  /** Prepares and stores batch after batch; the indexing stage embeds batch n meanwhile. */
   async #run(): Promise<void> {
     const c = this.#counters;
-    c.startedAtMs = c.storedAtMs = this.#o.clock.monotonicMs();
-    this.#timer.clock.reset();
-    let next = this.#takeBatch();
+    if (c.done === 0) {
+      c.startedAtMs = c.storedAtMs = this.#o.clock.monotonicMs();
+      this.#timer.clock.reset();
+    }
     try {
       for (;;) {
-        const batch = await next;
-        if (!batch) break;
+        await this.index.room();
         if (this.#paused) throw new PausedStop();
-        next = this.#takeBatch();
-        next.catch(() => undefined);
+        const batch = await this.#takeBatch();
+        if (!batch) break;
+        if (this.#paused) {
+          for (const p of batch) this.#release(p.job.id, p.sha256);
+          throw new PausedStop();
+        }
         try {
-          await this.#embedAndStore(batch);
+          await this.#takeIn(batch);
         } catch (err) {
           for (const p of batch) this.#release(p.job.id, p.sha256);
           throw err;
         }
       }
     } catch (err) {
-      // Whichever step failed (storing batch n or preparing n+1), no job may stay marked in flight:
-      // a resume would skip it forever and the import would end short.
-      await next.catch(() => undefined);
+      // No job may stay marked in flight: a resume would skip it forever and the import would end short.
       this.#inFlight.clear();
       this.duplicates.clearInFlight();
       throw err;
@@ -325,7 +361,8 @@ export class IngestQueue {
     this.#running = this.#run()
       .catch(async (err: unknown) => {
         await this.#requeueQuietly();
-        if (err instanceof PausedStop) return;
+        // Stopped by the other stage, or already said: one message.
+        if (err instanceof PausedStop || this.#paused) return;
         const notImported = (await unfinishedJobs(this.#db).catch(() => [])).length;
         this.#paused = isQuotaError(err) ? storageFullMessage(notImported) : `Import paused: ${errorText(err)}`;
         this.#o.emit({ type: 'paused', reason: this.#paused, notImported });
@@ -343,6 +380,8 @@ export class IngestQueue {
   settle(): void {
     clearTimeout(this.#idleCheck);
     if (this.#running || this.#paused || this.#stillAdding()) return;
+    // Items of this import still on their way to the model: the import ends once they are searchable.
+    if (this.#awaitingIndex.size > 0 && this.index.state !== 'unavailable') return;
     if (this.#o.othersAdding().total > 0) {
       // Another tab is copying: look again once it has said more, or has gone silent (closed).
       this.#idleCheck = setTimeout(() => this.settle(), this.#o.othersSilentMs);
@@ -364,6 +403,9 @@ export class IngestQueue {
       this.#o.emit({ type: 'resumed', left: pending.length });
       this.kick();
     }
+    // Items taken in but never indexed (a reload, a closed writer, a model that was missing) wait in the library.
+    this.index.kick();
+    this.index.reportWaiting();
   }
 
   /** Files another tab copied in (or queued again) are waiting: count them and run. */
@@ -377,6 +419,14 @@ export class IngestQueue {
     this.#paused = '';
     if (!this.#running) await this.#requeueQuietly();
     this.kick();
+    this.index.resume();
+  }
+
+  /** Deleted items will never be indexed: those of this import count as done. */
+  forgotten(ids: readonly string[]): void {
+    this.index.forget(ids);
+    this.#indexed(ids);
+    this.settle();
   }
 
   /**
@@ -417,8 +467,9 @@ export class IngestQueue {
     await deleteJobs(this.#db, failed.map((j) => j.id));
   }
 
+  /** Once neither stage runs. */
   async whenIdle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#running || this.index.running) await (this.#running ?? this.index.running);
   }
 
   // ---- files being copied in (see drop-staging.ts)

@@ -7,10 +7,11 @@ import type { Db } from '../db/db';
 import type { BlobLocation, DropEntry, JobRecord } from '../db/schema';
 import type { ModelInputSpec } from '../core/model-input';
 import type { StageTimings } from '../core/stage-timings';
+import type { IndexingState } from '../core/index-queue';
 import type { PixelImage } from '../../../workers/embed.worker';
 import type { ExtractOptions, ExtractedVideo } from '../../../workers/video.worker';
 
-export type { PixelImage, ExtractedVideo };
+export type { PixelImage, ExtractedVideo, ExtractOptions };
 
 export type IngestEvent =
   | {
@@ -22,9 +23,19 @@ export type IngestEvent =
       stages?: StageTimings;
       /** Files of the current drops taken in so far (copied into the library and queued), while that lasts. */
       adding?: { done: number; total: number };
+      /**
+       * The model cannot be loaded: `done` counts files added to the library (browsable, not yet
+       * searchable) rather than indexed.
+       */
+      modelMissing?: boolean;
     }
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
+  /** Items taken in: in the library and browsable, searchable once indexed. */
   | { type: 'stored'; ids: string[] }
+  /** Items whose vectors for the current model are stored: they join search and clusters. */
+  | { type: 'indexed'; ids: string[] }
+  /** How many items have no vector for the current model yet, and whether they are being indexed. */
+  | { type: 'waiting'; count: number; state: IndexingState }
   | { type: 'paused'; reason: string; notImported: number }
   | { type: 'idle' }
   /** This tab took over the import queue and found files a closed tab or a reload left waiting. */

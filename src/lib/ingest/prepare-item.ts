@@ -11,7 +11,7 @@ import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32 } from '../core/phash';
 import { sha256Hex } from '../core/sha256';
 import { StageClock, type Stage } from '../core/stage-timings';
 import type { VideoSettings } from '../core/video-settings';
-import { FRAME_THUMBNAIL_MAX_EDGE_PX, MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
+import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
 import type { DuplicateChecks } from './duplicate-checks';
 import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
 
@@ -138,14 +138,7 @@ async function prepareVideo(ctx: PrepareContext, job: JobRecord, blob: Blob, sha
   let extracted: ExtractedVideo;
   try {
     // A video's decode is the whole video-worker round trip: demux, decode, frame choice, crops.
-    extracted = await ctx.timer.timed('decode', () => ctx.video.extract(blob, {
-      maxFrames: s.maxFrames,
-      minSecondsBetween: s.minSecondsBetween,
-      diversityThreshold: s.diversityThreshold,
-      modelInputPx: MODEL_INPUT_PX,
-      thumbMaxEdgePx: THUMBNAIL_MAX_EDGE_PX,
-      frameThumbMaxEdgePx: FRAME_THUMBNAIL_MAX_EDGE_PX,
-    }));
+    extracted = await ctx.timer.timed('decode', () => ctx.video.extract(blob, videoExtractOptions(s)));
   } catch (err) {
     return fail(ctx, job, sha256, err instanceof Error ? err.message : String(err));
   }

@@ -328,13 +328,17 @@ export class LibraryIndex {
 
   async #addStoredNow(ids: string[]): Promise<number> {
     const { rows, frames } = await this.#db.readStoredItems(ids);
-    this.#addFrames(frames.filter((f) => f.modelId === this.#modelKey));
     const items: Array<{ id: string; vector: Float32Array }> = [];
     for (const [asset, embedding] of rows) {
-      if (!asset || !embedding || embedding.modelId !== this.#modelKey) continue;
+      if (!asset) continue;
+      // An item not yet indexed is found by its name already; its vector joins when it is stored.
       this.#assets.set(asset.id, { name: asset.name, type: asset.type, addedAt: asset.addedAt });
+      if (!embedding || embedding.modelId !== this.#modelKey || this.#index?.has(asset.id)) continue;
       items.push({ id: asset.id, vector: embedding.vector });
     }
+    // Frames come with their video's vector, once: a video announced twice keeps one set of moments.
+    const adding = new Set(items.map((i) => i.id));
+    this.#addFrames(frames.filter((f) => f.modelId === this.#modelKey && adding.has(f.assetId)));
     if (items.length === 0) return this.#index?.size ?? 0;
     this.#index ??= await createIndex('exact', items[0]!.vector.length, this.#modelKey);
     this.#index.addMany(items);

@@ -7,6 +7,7 @@ import type { Notices } from './notices.svelte';
 import type { Session } from './session.svelte';
 import type { DeviceStorage } from './storage.svelte';
 import { plural } from '../core/plural';
+import { resultsNote, waitingText, type IndexingState } from '../core/index-queue';
 
 export type { InterruptedDrop };
 
@@ -24,8 +25,10 @@ export interface ImportHost {
   session: Session;
   notices: Notices;
   storage: DeviceStorage;
-  /** Just-stored items join search, clusters (`byWriter`: this tab groups them) and the page. */
-  stored(ids: string[], byWriter: boolean): Promise<void>;
+  /** Just-taken-in items join the page (browsable, found by name). */
+  stored(ids: string[]): Promise<void>;
+  /** Just-indexed items join search and clusters (`byWriter`: this tab groups them). */
+  indexed(ids: string[], byWriter: boolean): Promise<void>;
   /** The import settled: views refresh once rather than after every batch. */
   settled(): Promise<void>;
   /** This tab took over from a writer tab that closed: catch up with what it stored unannounced. */
@@ -57,6 +60,8 @@ export class ImportState {
   folders = $state.raw<Array<{ id: string; name: string; lastScanAtMs: number }>>([]);
   /** Files of this tab still being copied into the library: leaving the page now would lose them. */
   copying = $state(0);
+  /** Items in the library with no vector for the current model yet, and why. */
+  waiting = $state<{ count: number; state: IndexingState }>({ count: 0, state: 'indexing' });
 
   #host: ImportHost;
   #db: Db | null = null;
@@ -75,24 +80,28 @@ export class ImportState {
   }
 
   async addFiles(list: File[]): Promise<void> {
-    if (list.length === 0 || !this.#mayAdd()) return;
+    if (list.length === 0) return;
     const { rejected } = await this.#copyIn(list.length, (ingester) => ingester.enqueue(list.map((file) => ({ file }))));
     this.#sayRejected(rejected.length);
   }
 
   /** Dropped or picked files and folders as handles: read in the import worker and kept for an interrupted copy. */
   async addHandles(roots: FileSystemHandle[]): Promise<void> {
-    if (roots.length === 0 || !this.#mayAdd()) return;
+    if (roots.length === 0) return;
     // The number of files is known only once the worker has walked the folders: count the drop as one until then.
     const { rejected } = await this.#copyIn(1, (ingester) => ingester.enqueueHandles(roots));
     this.#sayRejected(rejected.length);
     await this.#loadFolders();
   }
 
-  #mayAdd(): boolean {
-    const blocked = this.#host.session.needsFolderAccess;
-    if (blocked) this.#host.notices.say('Allow access to the model folder first; nothing was added.');
-    return !blocked;
+  /** Under search results while items wait: they cannot be among them yet. */
+  get resultsNote(): string {
+    return resultsNote(this.waiting.count, this.waiting.state);
+  }
+
+  /** One line about what is not searchable yet ("12 items not yet searchable — indexing…"), or empty. */
+  get waitingText(): string {
+    return waitingText(this.waiting.count, this.waiting.state);
   }
 
   #sayRejected(count: number): void {
@@ -213,7 +222,8 @@ export class ImportState {
         const rate = e.imagesPerSecond > 0 ? ` · ${e.imagesPerSecond.toFixed(1)} img/s` : '';
         // Until every dropped file is copied in, closing the tab would lose the rest: say so.
         const adding = e.adding ? ` · adding files ${e.adding.done} of ${e.adding.total}, keep this tab open` : '';
-        notices.announce(`Indexed ${e.done} of ${e.total}${rate}${adding}`);
+        // Without the model, files are added to the library but not indexed: say which.
+        notices.announce(e.modelMissing ? `Added ${e.done} of ${e.total}${adding}` : `Indexed ${e.done} of ${e.total}${rate}${adding}`);
         break;
       }
       case 'job':
@@ -222,9 +232,17 @@ export class ImportState {
         break;
       case 'stored': {
         const ids = e.ids;
-        this.#storedChain = this.#storedChain.then(() => this.#host.stored(ids, this.isWriter)).catch(() => undefined);
+        this.#storedChain = this.#storedChain.then(() => this.#host.stored(ids)).catch(() => undefined);
         break;
       }
+      case 'indexed': {
+        const ids = e.ids;
+        this.#storedChain = this.#storedChain.then(() => this.#host.indexed(ids, this.isWriter)).catch(() => undefined);
+        break;
+      }
+      case 'waiting':
+        this.waiting = { count: e.count, state: e.state };
+        break;
       case 'paused':
         this.paused = e.reason;
         notices.say(e.reason);

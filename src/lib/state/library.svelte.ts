@@ -47,14 +47,14 @@ export class Library {
     duplicates: this.duplicates,
     ingestStarting: () => this.imports.starting(),
     onIngest: (e) => this.imports.onEvent(e),
-    say: (message) => this.notices.say(message),
   });
   readonly search: SearchState = new SearchState(this.session, this.items);
   readonly imports: ImportState = new ImportState({
     session: this.session,
     notices: this.notices,
     storage: this.storage,
-    stored: (ids, byWriter) => this.#stored(ids, byWriter),
+    stored: (ids) => this.#stored(ids),
+    indexed: (ids, byWriter) => this.#indexed(ids, byWriter),
     settled: async () => {
       await this.items.showPending();
       await this.search.rerun();
@@ -120,6 +120,8 @@ export class Library {
     this.#tell({ kind: 'restored', ids });
     await this.session.indexer?.addStored(ids);
     this.clusters.imported(ids);
+    // Items whose archive came from another model wait for vectors of this one.
+    void this.session.ingester?.indexWaiting();
     await this.items.reload();
     void this.albums.reload();
     await this.search.rerun();
@@ -127,12 +129,17 @@ export class Library {
     void this.session.refreshIndexStatus();
   }
 
-  /** Adds just-stored items to the index and the page without re-reading the whole library. */
-  async #stored(ids: string[], byWriter: boolean): Promise<void> {
+  /** Adds just-taken-in items to the page (and their names to search) without re-reading the whole library. */
+  async #stored(ids: string[]): Promise<void> {
+    await this.session.indexer?.addStored(ids);
+    await this.items.added(ids);
+  }
+
+  /** Items now have their vectors: they join search and clusters. */
+  async #indexed(ids: string[], byWriter: boolean): Promise<void> {
     await this.session.indexer?.addStored(ids);
     // The writer tab groups new items; the others read its clusters when it says they changed.
     if (byWriter) this.clusters.added(ids);
-    await this.items.added(ids);
   }
 
   /**

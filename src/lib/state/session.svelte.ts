@@ -25,7 +25,6 @@ export interface SessionHost {
   /** A new ingest worker is about to start: it runs the queue only once it says so. */
   ingestStarting(): void;
   onIngest(e: IngestEvent): void;
-  say(message: string): void;
 }
 
 /** Reads a model override from the address (`?model=<id>&modelBase=/models/`), for self-hosted deployments. */
@@ -37,6 +36,24 @@ function sourceFromUrl(): ModelSource | null {
 }
 
 /**
+ * What keeps the model from loading, in the user's terms (`problem`, shown on the page) and with
+ * the browser's reason (`detail`, shown in Settings).
+ */
+export function modelLoadProblem(err: unknown, source: ModelSource, online: boolean): { problem: string; detail: string } {
+  const detail = err instanceof Error ? err.message : String(err);
+  let problem: string;
+  if (source.kind === 'folder') {
+    problem = source.dirHandle ? 'The search model could not be read from the chosen folder.' : 'No model folder is chosen yet: choose one in Model settings.';
+  } else if (!online) {
+    // Offline, a model that was never downloaded cannot load: say that rather than a network error.
+    problem = 'You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline.';
+  } else {
+    problem = source.kind === 'hub' ? 'The search model could not be downloaded (offline, or the download blocked?).' : 'The search model could not be loaded from this site.';
+  }
+  return { problem, detail };
+}
+
+/**
  * The model, its settings and the workers that use it: started once the library is on screen,
  * and started again when the model or the video settings change. Also keeps the diagnostics
  * figures (search index, query timings).
@@ -45,7 +62,10 @@ export class Session {
   status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
   progress = $state<LoadProgress | null>(null);
   info = $state<ModelInfo | null>(null);
+  /** Why the model is not loaded, with the browser's reason (Settings). */
   error = $state('');
+  /** The page's one message when the model cannot be loaded: what is missing and what happens meanwhile. */
+  notice = $state('');
   needsFolderAccess = $state(false);
   source = $state<ModelSource>(DEFAULT_SOURCE);
   videoSettings = $state<VideoSettings>(DEFAULT_VIDEO_SETTINGS);
@@ -107,12 +127,18 @@ export class Session {
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(db, VIDEO_SETTINGS_KEY)) ?? {});
   }
 
-  /** Starts the model and the workers, unless the model's folder must be allowed again first. */
+  /**
+   * Starts the workers and the model. When the model's folder must be allowed again first, the
+   * library, imports and search by name work meanwhile; photos added wait to become searchable.
+   */
   async start(): Promise<void> {
+    // A model that could not be downloaded is tried again when the network comes back.
+    addEventListener('online', () => {
+      if (this.status === 'error' && this.source.kind !== 'folder') void this.retryModel();
+    });
     if (!(await this.#folderReadable())) {
-      this.status = 'error';
-      this.error = 'Shoebox needs your permission again to read the model folder on this device.';
       this.needsFolderAccess = true;
+      await this.#loadModel(false);
       return;
     }
     await this.#loadModel();
@@ -131,7 +157,23 @@ export class Session {
     const dir = this.source.dirHandle as unknown as { requestPermission?(o: object): Promise<PermissionState> } | undefined;
     if ((await dir?.requestPermission?.({ mode: 'read' })) !== 'granted') return;
     this.needsFolderAccess = false;
-    await this.#loadModel();
+    await this.retryModel();
+  }
+
+  /**
+   * Loads the model again after it could not be loaded (offline, a blocked download): only the
+   * model worker starts again, so an import in progress goes on, and what waits is indexed once it loads.
+   */
+  async retryModel(): Promise<void> {
+    if (this.status === 'loading' || this.status === 'ready') return;
+    if (!this.#ingester) {
+      await this.#loadModel();
+      return;
+    }
+    this.#embedder?.terminate();
+    const embedder = (this.#embedder = new Embedder());
+    await this.#ingester.useModel(embedder.connectPort());
+    await this.#loadEmbedder(embedder, this.modelKey);
   }
 
   async setSource(source: ModelSource): Promise<void> {
@@ -162,17 +204,12 @@ export class Session {
   }
 
   /**
-   * Starts the three workers. Files can be dropped while the model is still loading: they are
-   * staged and queued at once, and embedding starts when the model is ready.
+   * Starts the workers and loads the model. Files can be dropped while the model is still loading,
+   * or when it cannot be loaded: they are taken into the library at once, and indexed when it is there.
+   * `withModel` false: the model's folder must be allowed again first (grantFolderAccess).
    */
-  async #loadModel(): Promise<void> {
-    this.status = 'loading';
-    this.error = '';
-    this.progress = null;
+  async #loadModel(withModel = true): Promise<void> {
     const key = this.modelKey;
-    this.#embedder = new Embedder();
-    const loading = this.#embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
-    this.#modelLoad = loading.catch(() => undefined);
     this.#indexer = new Indexer();
     if (this.#db) this.#host.duplicates.attach(this.#db, this.#indexer);
     this.indexProgress = null;
@@ -184,27 +221,45 @@ export class Session {
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
     this.#host.ingestStarting();
+    const embedder = (this.#embedder = new Embedder());
     const started = this.#ingester.start(
-      { embed: this.#embedder.connectPort(), video: this.#video.connectPort() },
+      { embed: embedder.connectPort(), video: this.#video.connectPort() },
       key,
       $state.snapshot(this.videoSettings),
       (e) => this.#host.onIngest(e),
     );
-    try {
-      this.info = await loading;
-      this.status = 'ready';
-      this.#startClusters(key);
-    } catch (err) {
-      this.status = 'error';
-      this.error = err instanceof Error ? err.message : String(err);
-      // Offline, a model that was never downloaded cannot load: say that rather than a network error.
-      if (!navigator.onLine && this.source.kind !== 'folder') {
-        this.error = `You are offline and the search model is not saved on this device yet. Connect once to download it; after that Shoebox works offline. (${this.error})`;
-      }
-      this.#host.say(`Model failed to load: ${this.error}`);
-    }
+    if (withModel) await this.#loadEmbedder(embedder, key);
+    else this.#modelMissing({ problem: 'Shoebox needs your permission again to read the model folder on this device.', detail: '' });
     await started;
     void this.refreshTimings();
+  }
+
+  /** Loads the model in `embedder` and tells the import whether it can index. */
+  async #loadEmbedder(embedder: Embedder, key: string): Promise<void> {
+    this.status = 'loading';
+    this.error = this.notice = '';
+    this.progress = null;
+    const loading = embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
+    this.#modelLoad = loading.catch(() => undefined);
+    try {
+      const info = await loading;
+      if (embedder !== this.#embedder) return;
+      this.info = info;
+      this.status = 'ready';
+      void this.#ingester?.modelState('ready');
+      this.#startClusters(key);
+    } catch (err) {
+      if (embedder !== this.#embedder) return;
+      this.#modelMissing(modelLoadProblem(err, this.source, navigator.onLine));
+    }
+  }
+
+  /** The one message about a model that cannot be loaded; items are added meanwhile and wait for it. */
+  #modelMissing({ problem, detail }: { problem: string; detail: string }): void {
+    this.status = 'error';
+    this.notice = `${problem} Photos and videos are still added and can be browsed; they become searchable once the model loads.`;
+    this.error = detail ? `${problem} (${detail})` : problem;
+    void this.#ingester?.modelState('unavailable');
   }
 
   /** Clustering needs the model only for automatic names, but starts with it so they come with the groups. */

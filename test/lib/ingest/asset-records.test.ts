@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetRecords, takenAtOf, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
+import { assetRecords, indexWorkOf, takenAtOf, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
 import type { JobRecord } from '../../../src/lib/db/schema';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../../../src/lib/core/video-settings';
 
@@ -39,8 +39,8 @@ const ctx = { addedAtMs: 1_700_000_000_000, modelKey: 'clip-b32', videoSettings:
 describe('asset records: what an imported item stores', () => {
   it('a batch sends a photo as one image and a video as its keyframes, in order; vectors come back per item, a video’s pooled', () => {
     const batch: Prepared[] = [photo, clip];
-    expect(modelImagesOf(batch).map((p) => p.data[0])).toEqual([1, 2, 3]);
-    const [a, b] = vectorsByItem(batch, [new Float32Array([1, 0]), new Float32Array([1, 0]), new Float32Array([0, 1])], meanSettings);
+    expect(modelImagesOf(batch.map(indexWorkOf)).map((p) => p.data[0])).toEqual([1, 2, 3]);
+    const [a, b] = vectorsByItem(batch.map(indexWorkOf), [new Float32Array([1, 0]), new Float32Array([1, 0]), new Float32Array([0, 1])], meanSettings);
     expect([...a.asset]).toEqual([1, 0]);
     expect(a.frames).toBeUndefined();
     // Mean of (1, 0) and (0, 1), L2-normalised.

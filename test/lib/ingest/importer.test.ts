@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { FakeBroadcast, FakeEmbedder, FakeLocks, failingWrites, jobStatuses, openTab, pngFile, statusCounts, textFile, type FakeTab, type PageEvents } from '../../helpers/ingest-fakes';
 import type { Db } from '../../../src/lib/db/db';
@@ -88,7 +88,7 @@ describe('importer: resume after a failure', () => {
     await expectWholeLibrary(db, 6);
   });
 
-  it('a failed forward pass pauses the import with the reason; every job is queued again, and resume stores them all', async () => {
+  it('a failed forward pass pauses indexing with the reason; the items stay in the library, and resume indexes them all', async () => {
     const db = await dbs.open();
     await leftInQueue(db, photos(12));
     const embedder = new FakeEmbedder();
@@ -98,7 +98,11 @@ describe('importer: resume after a failure', () => {
     };
     const tab = await openTab(db, shared(), { embedder });
     await tab.importer.whenIdle();
-    await expectStoppedWithAllQueued(tab, db, 'Import paused: the model crashed', 12);
+    expect(tab.page.ofType('paused').map((e) => e.reason)).toEqual(['Indexing paused: the model crashed']);
+    // Taken in whole: browsable, not yet searchable.
+    expect(await statusCounts(db)).toEqual({ stored: 12 });
+    expect(await db.count('assets')).toBe(12);
+    expect(await db.count('embeddings')).toBe(0);
     await resumeToTheEnd(tab, db, 12);
   });
 });
@@ -202,21 +206,22 @@ describe('importer: several tabs', () => {
     const db = await dbs.open(name);
     const writer = await openTab(db, tabs, { tabId: 'writer-tab' });
     const follower = await openTab(await dbs.open(name), tabs, { tabId: 'follower-tab' });
-    // The writer stops in its first forward pass and closes, its batch left processing.
+    // The writer stops in its first forward pass and closes: what it took in has no vectors yet.
     const closing = deferred();
     writer.embedder.gate = () => {
       closing.resolve();
       return new Promise(() => undefined);
     };
-    const resumed = follower.page.next('resumed');
+    const tookOver = follower.page.next('role');
     await writer.importer.enqueue(photos(9).map((file) => ({ file })));
     await closing.promise;
     writer.importer.tabs.close();
-    expect(await resumed).toEqual({ type: 'resumed', left: 9 });
+    // It waited for the lock: the page is told to catch up with what the closed writer stored.
+    expect(await tookOver).toEqual({ type: 'role', writer: true, tookOver: true });
+    await vi.waitFor(async () => expect(await db.count('embeddings')).toBe(9), { timeout: 10_000 });
     await follower.importer.whenIdle();
     expect(await statusCounts(db)).toEqual({ stored: 9 });
-    // It waited for the lock: the page is told to catch up with what the closed writer stored.
-    expect(follower.page.ofType('role').at(-1)).toEqual({ type: 'role', writer: true, tookOver: true });
+    expect(writer.embedder.images).toBe(0);
     await expectWholeLibrary(db, 9);
   });
 });

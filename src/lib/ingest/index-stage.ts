@@ -1,0 +1,337 @@
+/**
+ * The second stage of adding an item: the model's vectors, stored beside the item the take-in
+ * stage (ingest-queue.ts) already put in the library. Its queue is the library itself: every item
+ * with no vector for the current model (core/index-queue.ts), so items wait across reloads, closed
+ * tabs and a model that cannot be loaded, and a new model re-indexes everything by itself.
+ *
+ * Fast path: while the model is loaded, the take-in stage hands each item's model input over in
+ * memory, and waits while a batch is already waiting, so a photo is decoded once and pixels are
+ * held for at most two batches. Items that waited are read again from their stored originals.
+ */
+import { assetForIndexing, commitVectors, countUnindexed, unindexedAssetIds } from '../db/repo';
+import { toModelInput, type ModelInputSpec } from '../core/model-input';
+import type { AssetRecord, ThumbnailRecord } from '../db/schema';
+import type { VideoSettings } from '../core/video-settings';
+import { MODEL_INPUT_PX, modelImagesOf, videoExtractOptions, vectorRecords, vectorsByItem, type IndexWork } from './asset-records';
+import type { StageTimer } from './prepare-item';
+import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, PixelImage, StillDecoder, VideoDecoder } from './ports';
+
+/** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
+export const BATCH_SIZE = 8;
+/** Items read back from storage per look at the queue (each look reads every item's key once). */
+const DERIVE_CHUNK = BATCH_SIZE * 16;
+/** While the model loads, this many model images (224² RGBA each) stay in memory; later items are read again. */
+const LOADING_BUFFER_IMAGES = BATCH_SIZE * 4;
+/** The waiting count is read at most this often (counting walks an index), ms. */
+const REPORT_EVERY_MS = 250;
+/** Keyframe times closer than this are the same frame, s. */
+const SAME_FRAME_SEC = 1e-3;
+
+/** Whether the model can index: loaded, still loading, or not loadable (offline, blocked, no folder). */
+export type ModelState = 'loading' | 'ready' | 'unavailable';
+
+/** The model and video decoder the stages work with, known once the page has started the import. */
+export interface QueueModel {
+  embedder: ImageEmbedder;
+  video: VideoDecoder;
+  modelKey: string;
+  videoSettings: VideoSettings;
+}
+
+export interface IndexStageOptions {
+  storage: IngestStorage;
+  stills: StillDecoder;
+  clock: Clock;
+  timer: StageTimer;
+  /** Only the tab that runs the import queue writes vectors. */
+  isWriter(): boolean;
+  emit(e: IngestEvent): void;
+  /** Items this stage finished (vectors stored, or the item was gone): the take-in counts its own done. */
+  finished(ids: readonly string[]): void;
+  /** A run ended or the model's state changed: the import may be over. */
+  settled(): void;
+  /** A failure that stops indexing until resumed (a full disk, a model that fails mid-way). */
+  stopped(err: unknown): Promise<string>;
+}
+
+export class IndexStage {
+  readonly #o: IndexStageOptions;
+  #model: QueueModel | null = null;
+  #state: ModelState = 'loading';
+  /** Model input handed over by the take-in stage, in the order the items were stored. */
+  #buffer: IndexWork[] = [];
+  /** Items handed over, reserved by the take-in stage, or being indexed: never read back twice. */
+  readonly #held = new Set<string>();
+  /** Items whose original could not be read again in this session (they stay waiting). */
+  readonly #skipped = new Set<string>();
+  #running: Promise<void> | null = null;
+  #roomWaiters: (() => void)[] = [];
+  /** The model's input recipe, asked once per model: pixels become model input here rather than in the model worker. */
+  #inputSpec: Promise<ModelInputSpec | null> | null = null;
+  #paused = '';
+  #reportTimer: ReturnType<typeof setTimeout> | undefined;
+  #reportedAtMs = -Infinity;
+  #reportAgain = false;
+
+  constructor(options: IndexStageOptions) {
+    this.#o = options;
+  }
+
+  connect(model: QueueModel): void {
+    this.#model = model;
+    this.#inputSpec = null;
+  }
+
+  get state(): ModelState {
+    return this.#state;
+  }
+
+  get running(): Promise<void> | null {
+    return this.#running;
+  }
+
+  /** The caller (the take-in stage) settles the import afterwards. */
+  setModelState(state: ModelState): void {
+    this.#state = state;
+    this.#inputSpec = null;
+    if (state === 'unavailable') {
+      // Nothing will embed these soon: they wait in storage, and the memory goes.
+      for (const w of this.#buffer) this.#held.delete(w.id);
+      this.#buffer = [];
+    }
+    if (state === 'ready') this.#paused = '';
+    this.#wakeRoom();
+    this.kick();
+    this.reportWaiting();
+  }
+
+  /**
+   * The take-in stage waits here before preparing its next batch while the model is loaded and a
+   * batch is already waiting for it: memory stays bounded and the model never waits for pixels.
+   */
+  async room(): Promise<void> {
+    while (this.#state === 'ready' && !this.#paused && this.#o.isWriter() && this.#buffer.length >= BATCH_SIZE) {
+      await new Promise<void>((wake) => this.#roomWaiters.push(wake));
+    }
+  }
+
+  #wakeRoom(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Items about to be stored by the take-in stage: the queue read from storage leaves them to the hand-over. */
+  reserve(ids: readonly string[]): void {
+    for (const id of ids) this.#held.add(id);
+  }
+
+  /** Reserved items that were not stored after all. */
+  release(ids: readonly string[]): void {
+    for (const id of ids) this.#held.delete(id);
+  }
+
+  /** Items just stored by the take-in stage, with their model input: kept for the model unless it cannot take them soon. */
+  handOff(works: readonly IndexWork[]): void {
+    for (const w of works) {
+      const buffered = this.#buffer.reduce((n, b) => n + b.images.length, 0);
+      const keep = this.#state === 'ready' || (this.#state === 'loading' && buffered + w.images.length <= LOADING_BUFFER_IMAGES);
+      if (keep && this.#o.isWriter()) this.#buffer.push(w);
+      else this.#held.delete(w.id);
+    }
+    this.kick();
+  }
+
+  /** Starts indexing when the model is loaded, this tab writes, and anything waits. */
+  kick(): void {
+    if (this.#running || this.#state !== 'ready' || this.#paused || !this.#o.isWriter() || !this.#model) return;
+    this.#running = this.#run()
+      .catch(async (err: unknown) => {
+        // The take-in stage must not wait for room meanwhile: it is told to stop too when the disk is full.
+        this.#paused = 'stopping';
+        this.#wakeRoom();
+        this.#paused = await this.#o.stopped(err);
+      })
+      .finally(() => {
+        this.#running = null;
+        // Items handed over while the run was deciding it had nothing left: they would wait for a kick that never comes.
+        if (this.#buffer.length) this.kick();
+        this.#wakeRoom();
+        this.reportWaiting();
+        this.#o.settled();
+      });
+  }
+
+  /** Deleted items: no longer counted among those that could not be read again. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.#skipped.delete(id);
+  }
+
+  /** Space was freed or the user asked to go on. */
+  resume(): void {
+    this.#paused = '';
+    this.kick();
+  }
+
+  /** Tells every tab how many items are not searchable yet, and why: soon, and at most every REPORT_EVERY_MS. */
+  reportWaiting(): void {
+    if (this.#reportTimer !== undefined) {
+      // A change while a count is scheduled or being read: the last word must count it too.
+      this.#reportAgain = true;
+      return;
+    }
+    const waitMs = Math.max(0, this.#reportedAtMs + REPORT_EVERY_MS - this.#o.clock.monotonicMs());
+    this.#reportTimer = setTimeout(() => {
+      this.#reportAgain = false;
+      this.#reportedAtMs = this.#o.clock.monotonicMs();
+      void this.#report().finally(() => {
+        this.#reportTimer = undefined;
+        if (this.#reportAgain) {
+          this.#reportAgain = false;
+          this.reportWaiting();
+        }
+      });
+    }, waitMs);
+  }
+
+  async #report(): Promise<void> {
+    // Every tab counts for itself on start; from then on the writer's counts reach every tab.
+    const model = this.#model;
+    if (!model) return;
+    const stored = await countUnindexed(this.#o.storage.db, model.modelKey).catch(() => null);
+    if (stored === null) return;
+    // Items whose original is not here (an archive merged without originals) cannot be indexed by this model.
+    const count = Math.max(0, stored - this.#skipped.size);
+    this.#o.emit({ type: 'waiting', count, state: this.#state !== 'ready' ? 'waiting-for-model' : this.#paused ? 'paused' : 'indexing' });
+  }
+
+  async #run(): Promise<void> {
+    const model = this.#model!;
+    let queue: string[] = [];
+    for (;;) {
+      if (this.#state !== 'ready' || this.#paused || !this.#o.isWriter()) return;
+      let batch: IndexWork[];
+      if (this.#buffer.length) {
+        batch = this.#buffer.splice(0, BATCH_SIZE);
+        this.#wakeRoom();
+      } else {
+        if (!queue.length) queue = await unindexedAssetIds(this.#o.storage.db, model.modelKey, this.#held, this.#skipped, DERIVE_CHUNK);
+        if (!queue.length) return;
+        const ids = queue.splice(0, BATCH_SIZE).filter((id) => !this.#held.has(id));
+        this.reserve(ids);
+        batch = await this.#readAgain(ids, model).catch((err: unknown) => {
+          this.release(ids);
+          throw err;
+        });
+        if (batch.length === 0) continue;
+      }
+      try {
+        await this.#index(batch, model);
+      } finally {
+        this.release(batch.map((w) => w.id));
+      }
+    }
+  }
+
+  /** The model input of items that waited, made again from their stored originals. */
+  async #readAgain(ids: readonly string[], model: QueueModel): Promise<IndexWork[]> {
+    const works: IndexWork[] = [];
+    const done: string[] = [];
+    for (const id of ids) {
+      const stored = await assetForIndexing(this.#o.storage.db, id, model.modelKey);
+      // Deleted, or indexed by the hand-over meanwhile.
+      if (!stored || stored.indexed) {
+        this.release([id]);
+        done.push(id);
+        continue;
+      }
+      try {
+        const work = await this.#o.timer.timed('decode', () => this.#decodeAgain(stored.asset, stored.keyframes, model));
+        if (work) works.push(work);
+        else throw new Error('nothing to decode');
+      } catch {
+        this.#skipped.add(id);
+        this.release([id]);
+        done.push(id);
+      }
+    }
+    if (done.length) this.#o.finished(done);
+    return works;
+  }
+
+  async #decodeAgain(
+    asset: AssetRecord,
+    keyframes: ReadonlyArray<ThumbnailRecord | undefined>,
+    model: QueueModel,
+  ): Promise<IndexWork | null> {
+    const { stills, storage } = this.#o;
+    const blob = await storage.originals.get(asset.id, asset.blobLocation);
+    if (!blob) return null;
+    if (asset.type === 'image') {
+      const still = await stills.decodeImage(blob);
+      try {
+        return { id: asset.id, kind: 'image', images: [still.centerCrop(MODEL_INPUT_PX)] };
+      } finally {
+        still.close();
+      }
+    }
+    const times = asset.frameTimestampsSec ?? [];
+    if (times.length === 0) return null;
+    // The kept keyframes again at the model's size: the same decoder and settings choose the same
+    // frames; a frame it does not find again is read from its kept thumbnail.
+    const found = await model.video
+      .extract(blob, videoExtractOptions(model.videoSettings, asset.decoder))
+      .then((v) => v.frames)
+      .catch(() => []);
+    const images: PixelImage[] = [];
+    for (const [i, t] of times.entries()) {
+      const frame = found.find((f) => Math.abs(f.timestampSec - t) < SAME_FRAME_SEC);
+      if (frame) {
+        images.push(frame.pixels);
+        continue;
+      }
+      const thumb = keyframes[i];
+      if (!thumb) return null;
+      const still = await stills.decodePoster(thumb.blob);
+      try {
+        images.push(still.centerCrop(MODEL_INPUT_PX));
+      } finally {
+        still.close();
+      }
+    }
+    return { id: asset.id, kind: 'video', images, frameTimestampsSec: times };
+  }
+
+  /** The model's vectors for every image of a batch, BATCH_SIZE images per forward pass. */
+  async #embed(batch: readonly IndexWork[], { embedder }: QueueModel): Promise<Float32Array[]> {
+    const timer = this.#o.timer;
+    const images = modelImagesOf(batch);
+    this.#inputSpec ??= embedder.modelInputSpec(MODEL_INPUT_PX).catch(() => null);
+    const spec = await this.#inputSpec;
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < images.length; i += BATCH_SIZE) {
+      const chunk = images.slice(i, i + BATCH_SIZE);
+      if (spec) {
+        // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
+        const inputs = await timer.timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0);
+        // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
+        vectors.push(...(await timer.timed('model', () => embedder.embedModelInputs(inputs, MODEL_INPUT_PX), chunk.length)));
+      } else {
+        vectors.push(...(await timer.timed('model', () => embedder.embedImages(chunk), chunk.length)));
+      }
+    }
+    return vectors;
+  }
+
+  /** Embeds a batch and stores its vectors; items deleted meanwhile get none. */
+  async #index(batch: readonly IndexWork[], model: QueueModel): Promise<void> {
+    const { modelKey, videoSettings } = model;
+    const vectors = vectorsByItem(batch, await this.#embed(batch, model), videoSettings);
+    const addedAtMs = this.#o.clock.nowMs();
+    const records = batch.map((w, i) => vectorRecords(w, vectors[i], { addedAtMs, modelKey, videoSettings }));
+    const ids = await this.#o.timer.timed('store', () => commitVectors(this.#o.storage.db, records), 0);
+    if (ids.length) this.#o.emit({ type: 'indexed', ids });
+    this.#o.finished(batch.map((w) => w.id));
+    this.reportWaiting();
+  }
+}
