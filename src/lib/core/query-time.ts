@@ -403,3 +403,10 @@ function dayRangeLabel(ctx: Context, span: TimeSpan): string {
   if (a.year === lastDay.year && a.month0 === lastDay.month0) return `${a.day} – ${dayLabel(lastDay)}`;
   return `${dayLabel(a, a.year !== lastDay.year)} – ${dayLabel(lastDay)}`;
 }
+
+/** The query without one of its time phrases: what the box reads once that filter's chip is removed. */
+export function withoutTimePhrase(query: string, filter: Pick<TimeFilter, 'phrase'>): string {
+  const at = query.indexOf(filter.phrase);
+  if (at < 0 || !filter.phrase) return query;
+  return (query.slice(0, at) + ' ' + query.slice(at + filter.phrase.length)).replace(/\s+/g, ' ').trim();
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inTimeFilter, parseTimeQuery, unionOfFilters, YEAR_SPAN_FROM, type TimeFilter } from '../../../src/lib/core/query-time';
+import { inTimeFilter, parseTimeQuery, unionOfFilters, withoutTimePhrase, YEAR_SPAN_FROM, type TimeFilter } from '../../../src/lib/core/query-time';
 
 // Tokyo has no daylight saving time: local midnight is UTC 15:00 of the day before, all year.
 const ZONE = 'Asia/Tokyo';
@@ -161,5 +161,23 @@ describe('parseTimeQuery: speed', () => {
     const perQueryMs = (performance.now() - t0) / (rounds * queries.length);
     console.log(`query_parse_ms ${perQueryMs.toFixed(4)}`);
     expect(perQueryMs).toBeLessThan(1);
+  });
+});
+
+describe('withoutTimePhrase', () => {
+  it.each([
+    ['red 2019', '2019', 'red'],
+    ['beach in July 2023 sunset', 'in July 2023', 'beach sunset'],
+    ['2019', '2019', ''],
+    ['red car', '2019', 'red car'],
+  ])('%j without %j', (query, phrase, want) => {
+    expect(withoutTimePhrase(query, { phrase })).toBe(want);
+  });
+
+  it('removing the chip of a parsed phrase leaves the other phrases to parse again', () => {
+    const parsed = parse('dog in 2019 and last summer');
+    const rest = withoutTimePhrase('dog in 2019 and last summer', parsed.filters[0]!);
+    expect(rest).toBe('dog and last summer');
+    expect(parse(rest).filters.map((f) => f.label)).toEqual(['Summer 2026']);
   });
 });
