@@ -15,7 +15,7 @@ import { bestMoments, type FrameVector, type Moment } from '../core/moments';
 import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
 import { dotAt } from '../core/vector';
 import { meanPool } from '../core/pooling';
-import { inSortedSpans, type TimeSpan } from '../core/query-time';
+import { inSortedSpans, type TimeSpan } from '../core/time-spans';
 import { scanDuplicates } from './duplicate-scan';
 import type { AssetSummary, SearchStorage } from './search-storage';
 

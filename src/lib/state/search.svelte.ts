@@ -2,10 +2,23 @@ import { tick } from 'svelte';
 import type { SearchFilter, SearchHit } from '../clients/indexer';
 import type { AssetType } from '../db/schema';
 import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
-import { parseTimeQuery, unionOfFilters, type TimeFilter } from '../core/query-time';
+import { unionOfFilters, type TimeFilter } from '../core/time-spans';
 import { plural } from '../core/plural';
 import { ITEMS_PER_PAGE, type LibraryItems, type ResultItem } from './items.svelte';
 import type { Session } from './session.svelte';
+
+/**
+ * The date-phrase parser and chrono-node behind it, loaded with the first query rather than with
+ * the page; dropped when the load fails so the next query tries again.
+ */
+let timeParser: Promise<typeof import('../core/query-time')> | null = null;
+function loadTimeParser(): Promise<typeof import('../core/query-time')> {
+  timeParser ??= import('../core/query-time').catch((err: unknown) => {
+    timeParser = null;
+    throw err;
+  });
+  return timeParser;
+}
 
 /** "More like these" averages at most this many items' vectors: enough to describe any selection. */
 const MEAN_OF_AT_MOST = 1000;
@@ -71,11 +84,9 @@ export class SearchState {
     this.similarTo = null;
     this.#limit = limit;
     const seq = ++this.#seq;
-    // Dates in the words ("beach 2019") become filters on the date taken; the rest goes to CLIP.
-    const timed = parseTimeQuery(text, { nowMs: Date.now() });
-    this.timeFilters = timed.filters;
     this.dateListing = '';
     if (!text.trim()) {
+      this.timeFilters = [];
       this.results = this.weakResults = [];
       this.error = '';
       this.noGoodMatch = false;
@@ -83,6 +94,10 @@ export class SearchState {
     }
     this.searching = true;
     this.error = '';
+    // Dates in the words ("beach 2019") become filters on the date taken; the rest goes to CLIP.
+    const timed = (await loadTimeParser()).parseTimeQuery(text, { nowMs: Date.now() });
+    if (seq !== this.#seq) return;
+    this.timeFilters = timed.filters;
     if (!timed.text && timed.filters.length) return this.#listByDate(timed.filters, limit, seq);
     // A query typed while the model loads waits for it instead of failing.
     if (this.#session.status === 'loading') await this.#session.modelSettled();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inTimeFilter, parseTimeQuery, unionOfFilters, withoutTimePhrase, YEAR_SPAN_FROM, type TimeFilter } from '../../../src/lib/core/query-time';
+import { parseTimeQuery, YEAR_SPAN_FROM } from '../../../src/lib/core/query-time';
+import { inTimeFilter, unionOfFilters, withoutTimePhrase, type TimeFilter } from '../../../src/lib/core/time-spans';
 
 // Tokyo has no daylight saving time: local midnight is UTC 15:00 of the day before, all year.
 const ZONE = 'Asia/Tokyo';
