@@ -6,7 +6,8 @@
  * "2023-07-14", "yesterday", "3 days ago", "last friday", "june to august 2023"). Shoebox adds what
  * it does not read, or reads as one instant where a photo library wants a period: bare years and
  * year ranges ("2019", "2019-2021", "between 2019 and 2021"), months and seasons with or without
- * a year, and "this/last/past week|month|year".
+ * a year, month ranges ("june to august 2023"), "this/last/past week|month|year", "last weekend",
+ * "5 years ago", and open-ended periods ("since 2020", "after july 2023", "before 2015").
  *
  * Every range is in local calendar time and half-open: [fromMs, toMs).
  *
@@ -66,7 +67,7 @@ const SEASONS = new Map<string, number>([
   ['winter', 11],
 ]);
 /** Words that introduce a time phrase and go with it. */
-const LEAD_WORDS = new Set(['in', 'during', 'from', 'since', 'on', 'of', 'taken']);
+const LEAD_WORDS = new Set(['in', 'during', 'from', 'since', 'on', 'of', 'the', 'taken']);
 /** Words that make a bare month or season word a date. */
 const ANCHOR_WORDS = new Set(['in', 'during', 'since', 'from', 'this', 'last']);
 
@@ -137,6 +138,7 @@ export function parseTimeQuery(query: string, opts: TimeQueryOptions): TimeQuery
   for (const rule of RULES) rule(ctx);
 
   const found = ctx.found.sort((a, b) => a.start - b.start);
+  openEnded(ctx);
   // Remove the phrases, and a lead word ("in", "from", "during") left just before each.
   let text = '';
   let at = 0;
@@ -151,7 +153,31 @@ export function parseTimeQuery(query: string, opts: TimeQueryOptions): TimeQuery
     at = f.end;
   }
   text += query.slice(at);
-  return { text: text.replace(/\s+/g, ' ').replace(/^[\s,;]+|[\s,;]+$/g, ''), filters };
+  text = text.replace(/\s+/g, ' ');
+  // Punctuation the phrase leaves alone ("kids 2019." → "kids").
+  if (filters.length) text = text.replace(/\s+([,.;!?])/g, '$1').replace(/^[\s,.;!?]+|[\s,.;!?]+$/g, '');
+  return { text: text.trim(), filters };
+}
+
+/** Bounds of an open-ended period: the Date range's own limits (±8.64e15 ms). */
+const EARLIEST_MS = -8.64e15;
+const LATEST_MS = 8.64e15;
+
+/**
+ * "since 2020", "after july 2023", "before 2015": the found period becomes open on one side
+ * (since: from its start on; after: from its end on; before: up to its start).
+ * A period of every year ("since december") stays as it is.
+ */
+function openEnded(ctx: Context): void {
+  for (const f of ctx.found) {
+    if (f.filter.spans) continue;
+    const before = /(\S+)\s+$/.exec(ctx.text.slice(0, f.start));
+    const word = before?.[1]?.toLowerCase();
+    if (word !== 'since' && word !== 'after' && word !== 'before') continue;
+    const { fromMs, toMs, label } = f.filter;
+    f.filter = word === 'since' ? { fromMs, toMs: LATEST_MS, label: `Since ${label}` } : word === 'after' ? { fromMs: toMs, toMs: LATEST_MS, label: `After ${label}` } : { fromMs: EARLIEST_MS, toMs: fromMs, label: `Before ${label}` };
+    f.start = before!.index;
+  }
 }
 
 interface Context {
@@ -194,8 +220,12 @@ const SEASON_WORD = `(${[...SEASONS.keys()].join('|')})`;
 
 type Rule = (ctx: Context) => void;
 
+const compiled = new Map<string, RegExp>();
+
 function each(ctx: Context, pattern: string, visit: (m: RegExpExecArray) => void): void {
-  for (const m of ctx.text.matchAll(new RegExp(`${B0}${pattern}${B1}`, 'gi'))) visit(m as RegExpExecArray);
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = new RegExp(`${B0}${pattern}${B1}`, 'gi')));
+  for (const m of ctx.text.matchAll(re)) visit(m as RegExpExecArray);
 }
 
 const seasonLabel = (name: string) => (name === 'fall' ? 'Autumn' : name[0]!.toUpperCase() + name.slice(1));
@@ -210,7 +240,8 @@ function seasonOf(ctx: Context, name: string, year: number): Omit<TimeFilter, 'p
 
 /** Whether a month or season word without a year counts as a date where it stands (see the file comment). */
 function anchored(ctx: Context, start: number, end: number, word: string): boolean {
-  const before = /(\S+)\s+$/.exec(ctx.text.slice(0, start))?.[1]?.toLowerCase();
+  // "in the spring" counts like "in spring".
+  const before = /(\S+)\s+(?:the\s+)?$/i.exec(ctx.text.slice(0, start))?.[1]?.toLowerCase();
   if (before && ANCHOR_WORDS.has(before)) return true;
   if (ctx.text.trim().toLowerCase() === word) return true;
   return ctx.text.slice(end).trim() === '' && !AMBIGUOUS_WORDS.has(word);
@@ -248,6 +279,48 @@ const RULES: Rule[] = [
         label = which === 'past' ? dayRangeLabel(ctx, span) : String(ctx.clock.dateOf(span.fromMs).year);
       }
       add(ctx, m.index, m.index + m[0].length, { ...span, label });
+    }),
+  // this/last weekend: Saturday and Sunday of this week, or of the week before
+  (ctx) =>
+    each(ctx, '(this|last)\\s+weekend', (m) => {
+      const { year: y, month0: mo, day: d, weekday } = ctx.now;
+      const monday = d - ((weekday + 6) % 7);
+      const saturday = m[1]!.toLowerCase() === 'this' ? monday + 5 : monday - 2;
+      const span = range(ctx, y, mo, saturday, y, mo, saturday + 2);
+      add(ctx, m.index, m.index + m[0].length, { ...span, label: dayRangeLabel(ctx, span) });
+    }),
+  // 5 years ago, 2 months ago, a week ago: that calendar year, month or week (days are chrono's)
+  (ctx) =>
+    each(ctx, '(\\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten)\\s+(year|month|week)s?\\s+ago', (m) => {
+      const words = ['a', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+      const countWord = m[1]!.toLowerCase();
+      const n = /^\d/.test(countWord) ? Number(countWord) : countWord === 'an' ? 1 : Math.max(1, words.indexOf(countWord));
+      const unit = m[2]!.toLowerCase();
+      const { year: y, month0: mo, day: d, weekday } = ctx.now;
+      let span: TimeSpan;
+      let label: string;
+      if (unit === 'year') {
+        span = range(ctx, y - n, 0, 1, y - n + 1, 0, 1);
+        label = String(y - n);
+      } else if (unit === 'month') {
+        span = range(ctx, y, mo - n, 1, y, mo - n + 1, 1);
+        label = monthLabel(ctx, span.fromMs);
+      } else {
+        const monday = d - ((weekday + 6) % 7) - 7 * n;
+        span = range(ctx, y, mo, monday, y, mo, monday + 7);
+        label = dayRangeLabel(ctx, span);
+      }
+      add(ctx, m.index, m.index + m[0].length, { ...span, label });
+    }),
+  // june to august 2023, between june and august 2023, december-february 2020 (the months up to that year's)
+  (ctx) =>
+    each(ctx, `(?:between\\s+)?(${MONTHS.join('|')})\\s*(?:-|–|\\s(?:to|until|through|and)\\s)\\s*(${MONTHS.join('|')})\\s+${YEAR}`, (m) => {
+      const m0 = MONTH_INDEX.get(m[1]!.toLowerCase())!;
+      const m1 = MONTH_INDEX.get(m[2]!.toLowerCase())!;
+      const year = yearOf(m[3]!, ctx.now);
+      if (year === null || (/^between/i.test(m[0]) !== / and /i.test(m[0]))) return;
+      const startYear = m0 <= m1 ? year : year - 1;
+      add(ctx, m.index, m.index + m[0].length, { ...range(ctx, startYear, m0, 1, year, m1 + 1, 1), label: `${MONTH_LABELS[m0]} – ${MONTH_LABELS[m1]} ${year}` });
     }),
   // summer 2019, summer of 2019, last summer, this winter, in spring, winter
   (ctx) =>
@@ -315,7 +388,7 @@ function readChrono(ctx: Context, query: string): void {
     const start = r.index;
     const end = r.index + r.text.length;
     // Periods ("last week", "last summer") are Shoebox's rules; "now" and times of day are no filter.
-    if (/^(this|last|past|next)\s+(week|month|year|spring|summer|autumn|fall|winter)\b/i.test(r.text) || /^now$/i.test(r.text.trim())) continue;
+    if (/^(this|last|past|next)\s+(week|weekend|month|year|spring|summer|autumn|fall|winter)\b/i.test(r.text) || /\b(weeks?|months?|years?)\s+ago$/i.test(r.text) || /^now$/i.test(r.text.trim())) continue;
     const s = r.start;
     const weekdayOnly = s.isCertain('weekday') && !s.isCertain('day');
     if (weekdayOnly && !/^(last|this)\s/i.test(r.text)) continue;

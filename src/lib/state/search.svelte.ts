@@ -153,7 +153,9 @@ export class SearchState {
       const { hits, total } = await indexer.listByTakenAt(limit, this.#searchFilter([], filters));
       if (seq !== this.#seq) return;
       const what = this.filter.type === 'image' ? ['photo', 'photos'] : this.filter.type === 'video' ? ['video', 'videos'] : ['photo or video', 'photos and videos'];
-      this.dateListing = `${plural(total, what[0]!, what[1])} from ${filters.map((f) => f.label).join(' or ')}`;
+      // "from 2019", "since 2020", "before 2015"
+      const when = (label: string) => (/^(Since|After|Before) /.test(label) ? label[0]!.toLowerCase() + label.slice(1) : `from ${label}`);
+      this.dateListing = `${plural(total, what[0]!, what[1])} ${filters.map((f) => when(f.label)).join(' or ')}`;
       await this.#show(hits, -Infinity);
     } catch (err) {
       this.error = `Search failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -44,6 +44,14 @@ describe('parseTimeQuery: one time phrase', () => {
     ['dinner last year', 'dinner', at(2025, 1), at(2026, 1), '2025'],
     ['last sunday', '', at(2026, 11, 29), at(2026, 11, 30), '29 Nov 2026'],
     ['dog on 14 july 2023', 'dog', at(2023, 7, 14), at(2023, 7, 15), '14 Jul 2023'],
+    ['last weekend', '', at(2026, 11, 28), at(2026, 11, 30), '28 – 29 Nov 2026'],
+    ['this weekend', '', at(2026, 12, 5), at(2026, 12, 7), '5 – 6 Dec 2026'],
+    ['dog 5 years ago', 'dog', at(2021, 1), at(2022, 1), '2021'],
+    ['two months ago', '', at(2026, 10), at(2026, 11), 'October 2026'],
+    ['a week ago', '', at(2026, 11, 23), at(2026, 11, 30), '23 – 29 Nov 2026'],
+    ['hiking june to august 2023', 'hiking', at(2023, 6), at(2023, 9), 'June – August 2023'],
+    ['ski between december and february 2020', 'ski', at(2019, 12), at(2020, 3), 'December – February 2020'],
+    ['kids 2019.', 'kids', at(2019, 1), at(2020, 1), '2019'],
     ['fire last night', 'fire', at(2026, 12, 5), at(2026, 12, 6), '5 Dec 2026'],
     ['2023-07-14', '', at(2023, 7, 14), at(2023, 7, 15), '14 Jul 2023'],
     ['fireworks july 4 2023', 'fireworks', at(2023, 7, 4), at(2023, 7, 5), '4 Jul 2023'],
@@ -103,6 +111,18 @@ describe('parseTimeQuery: words that only look like dates stay words', () => {
     'beach -people',
   ])('%j', (query) => {
     expect(parse(query)).toEqual({ text: query, filters: [] });
+  });
+});
+
+describe('parseTimeQuery: open-ended periods', () => {
+  it.each([
+    ['dog since 2020', 'dog', at(2020, 1), 8.64e15, 'Since 2020', 'since 2020'],
+    ['dog after july 2023', 'dog', at(2023, 8), 8.64e15, 'After July 2023', 'after july 2023'],
+    ['dog before 2015', 'dog', -8.64e15, at(2015, 1), 'Before 2015', 'before 2015'],
+  ])('%j', (query, text, fromMs, toMs, label, phrase) => {
+    const got = parse(query);
+    expect(got.text).toBe(text);
+    expect(got.filters).toEqual([{ fromMs, toMs, label, phrase }]);
   });
 });
 
