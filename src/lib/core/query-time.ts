@@ -199,6 +199,9 @@ function yearOf(text: string, now: Context['now']): number | null {
   return Number.isInteger(y) && y >= MIN_YEAR && y <= now.year + 1 ? y : null;
 }
 
+/** Day of the month (may be ≤ 0) of this week's Monday: weeks start on Monday (ISO 8601). */
+const mondayOf = (now: Context['now']) => now.day - ((now.weekday + 6) % 7);
+
 const range = (ctx: Context, y0: number, m0: number, d0: number, y1: number, m1: number, d1: number) => ({
   fromMs: ctx.clock.startOfDay(y0, m0, d0),
   toMs: ctx.clock.startOfDay(y1, m1, d1),
@@ -261,14 +264,14 @@ const RULES: Rule[] = [
   // this/last/past week, month, year
   (ctx) =>
     each(ctx, '(this|last|past)\\s+(week|month|year)', (m) => {
-      const { year: y, month0: mo, day: d, weekday } = ctx.now;
+      const { year: y, month0: mo, day: d } = ctx.now;
       const which = m[1]!.toLowerCase();
       const unit = m[2]!.toLowerCase();
       let span: TimeSpan;
       let label: string;
       if (unit === 'week') {
-        // Weeks start on Monday; "past week" is the last seven days including today.
-        const monday = d - ((weekday + 6) % 7);
+        // "past week" is the last seven days including today.
+        const monday = mondayOf(ctx.now);
         span = which === 'this' ? range(ctx, y, mo, monday, y, mo, monday + 7) : which === 'last' ? range(ctx, y, mo, monday - 7, y, mo, monday) : range(ctx, y, mo, d - 6, y, mo, d + 1);
         label = dayRangeLabel(ctx, span);
       } else if (unit === 'month') {
@@ -283,8 +286,8 @@ const RULES: Rule[] = [
   // this/last weekend: Saturday and Sunday of this week, or of the week before
   (ctx) =>
     each(ctx, '(this|last)\\s+weekend', (m) => {
-      const { year: y, month0: mo, day: d, weekday } = ctx.now;
-      const monday = d - ((weekday + 6) % 7);
+      const { year: y, month0: mo } = ctx.now;
+      const monday = mondayOf(ctx.now);
       const saturday = m[1]!.toLowerCase() === 'this' ? monday + 5 : monday - 2;
       const span = range(ctx, y, mo, saturday, y, mo, saturday + 2);
       add(ctx, m.index, m.index + m[0].length, { ...span, label: dayRangeLabel(ctx, span) });
@@ -296,7 +299,7 @@ const RULES: Rule[] = [
       const countWord = m[1]!.toLowerCase();
       const n = /^\d/.test(countWord) ? Number(countWord) : countWord === 'an' ? 1 : Math.max(1, words.indexOf(countWord));
       const unit = m[2]!.toLowerCase();
-      const { year: y, month0: mo, day: d, weekday } = ctx.now;
+      const { year: y, month0: mo } = ctx.now;
       let span: TimeSpan;
       let label: string;
       if (unit === 'year') {
@@ -306,7 +309,7 @@ const RULES: Rule[] = [
         span = range(ctx, y, mo - n, 1, y, mo - n + 1, 1);
         label = monthLabel(ctx, span.fromMs);
       } else {
-        const monday = d - ((weekday + 6) % 7) - 7 * n;
+        const monday = mondayOf(ctx.now) - 7 * n;
         span = range(ctx, y, mo, monday, y, mo, monday + 7);
         label = dayRangeLabel(ctx, span);
       }
