@@ -47,6 +47,11 @@ const api = {
     return library.search(query, text, k, filter, kind);
   },
 
+  /** Items passing the filter, newest taken first (a query that is only a date); `total` counts all. */
+  listByTakenAt(k: number, filter?: SearchFilter): Promise<{ hits: SearchHit[]; total: number }> {
+    return library.listByTakenAt(k, filter);
+  },
+
   /** Scores of a random sample of the library against the query, for the relevance cut-off. */
   sampleScores(query: Float32Array): Promise<number[]> {
     return library.sampleScores(query);

@@ -40,6 +40,11 @@ export class Indexer {
     return this.#w.api.search(query, text, k, filter, kind);
   }
 
+  /** Items passing the filter, newest taken first, without a vector; `total` counts all of them. */
+  listByTakenAt(k: number, filter?: SearchFilter): Promise<{ hits: SearchHit[]; total: number }> {
+    return this.#w.api.listByTakenAt(k, filter);
+  }
+
   sampleScores(query: Float32Array): Promise<number[]> {
     return this.#w.api.sampleScores(query);
   }

@@ -15,6 +15,7 @@ import { bestMoments, type FrameVector, type Moment } from '../core/moments';
 import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
 import { dotAt } from '../core/vector';
 import { meanPool } from '../core/pooling';
+import { inSortedSpans, type TimeSpan } from '../core/time-spans';
 import { scanDuplicates } from './duplicate-scan';
 import type { AssetSummary, SearchStorage } from './search-storage';
 
@@ -29,9 +30,14 @@ export interface SearchHit {
 
 export interface SearchFilter {
   type?: AssetType;
-  /** Inclusive range of `addedAt`, ms since epoch. */
-  addedFromMs?: number;
-  addedToMs?: number;
+  /** Inclusive range of the date taken (`takenAtMs`, the timeline's date), ms since epoch. */
+  takenFromMs?: number;
+  takenToMs?: number;
+  /**
+   * Sorted, merged half-open spans of the date taken (the time phrases of a query, see
+   * core/query-time.ts): an item must lie in one of them.
+   */
+  takenIn?: TimeSpan[];
   /** Ids to leave out (e.g. the photo a "More like this" started from). */
   excludeIds?: string[];
 }
@@ -125,7 +131,7 @@ export class LibraryIndex {
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
-    for (const a of await db.assetSummaries()) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt });
+    for (const a of await db.assetSummaries()) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
     this.#addFrames(await db.frameEmbeddingsForModel(modelKey));
     const stored = await db.countEmbeddings(modelKey);
 
@@ -219,7 +225,7 @@ export class LibraryIndex {
     }
     const index = this.#index;
     if (query && index && index.size > 0) {
-      const needsFilter = !!filter && (filter.type || filter.addedFromMs !== undefined || filter.addedToMs !== undefined || exclude.size > 0);
+      const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || exclude.size > 0);
       const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), ...(needsFilter ? { filter: passes } : {}) });
       for (const r of ranked) {
         const named = seen.get(r.id);
@@ -232,6 +238,19 @@ export class LibraryIndex {
       }
     }
     return hits;
+  }
+
+  /**
+   * The items that pass the filter, newest taken first: the answer to a query that is only a date
+   * ("july 2023"), no vector involved. `total` counts them all; `hits` holds the first `k`.
+   */
+  async listByTakenAt(k: number, filter?: SearchFilter): Promise<{ hits: SearchHit[]; total: number }> {
+    await this.#ready;
+    const exclude = new Set(filter?.excludeIds ?? []);
+    const passing: Array<[string, number]> = [];
+    for (const [id, a] of this.#assets) if (this.#passes(id, filter, exclude)) passing.push([id, a.takenAtMs]);
+    passing.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return { hits: passing.slice(0, k).map(([id]) => ({ id, score: null, nameMatch: false })), total: passing.length };
   }
 
   /** Scores of a random sample of the library against the query, for the relevance cut-off. */
@@ -296,8 +315,9 @@ export class LibraryIndex {
     const a = this.#assets.get(id);
     if (!a) return false;
     if (f.type && a.type !== f.type) return false;
-    if (f.addedFromMs !== undefined && a.addedAt < f.addedFromMs) return false;
-    if (f.addedToMs !== undefined && a.addedAt > f.addedToMs) return false;
+    if (f.takenFromMs !== undefined && a.takenAtMs < f.takenFromMs) return false;
+    if (f.takenToMs !== undefined && a.takenAtMs > f.takenToMs) return false;
+    if (f.takenIn && !inSortedSpans(f.takenIn, a.takenAtMs)) return false;
     return true;
   }
 
@@ -331,8 +351,8 @@ export class LibraryIndex {
     const items: Array<{ id: string; vector: Float32Array }> = [];
     for (const [asset, embedding] of rows) {
       if (!asset) continue;
-      // An item not yet indexed is found by its name already; its vector joins when it is stored.
-      this.#assets.set(asset.id, { name: asset.name, type: asset.type, addedAt: asset.addedAt });
+      // Every item is found by its name and listed by date already; its vector joins when it is stored.
+      this.#assets.set(asset.id, { name: asset.name, type: asset.type, addedAt: asset.addedAt, takenAtMs: asset.takenAtMs });
       if (!embedding || embedding.modelId !== this.#modelKey || this.#index?.has(asset.id)) continue;
       items.push({ id: asset.id, vector: embedding.vector });
     }

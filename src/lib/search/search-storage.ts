@@ -18,7 +18,7 @@ import {
 } from '../db/search-repo';
 import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotRecord, JobRecord } from '../db/schema';
 
-export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt'>;
+export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt' | 'takenAtMs'>;
 
 export interface SearchStorage {
   assetSummaries(): Promise<AssetSummary[]>;

@@ -3,17 +3,32 @@ import type { SearchFilter, SearchHit } from '../clients/indexer';
 import type { AssetType } from '../db/schema';
 import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { compareNewestFirst } from '../core/timeline';
+import { unionOfFilters, type TimeFilter } from '../core/time-spans';
+import { plural } from '../core/plural';
 import { ITEMS_PER_PAGE, type LibraryItems, type ResultItem } from './items.svelte';
 import type { Session } from './session.svelte';
+
+/**
+ * The date-phrase parser and chrono-node behind it, loaded with the first query rather than with
+ * the page; dropped when the load fails so the next query tries again.
+ */
+let timeParser: Promise<typeof import('../core/query-time')> | null = null;
+function loadTimeParser(): Promise<typeof import('../core/query-time')> {
+  timeParser ??= import('../core/query-time').catch((err: unknown) => {
+    timeParser = null;
+    throw err;
+  });
+  return timeParser;
+}
 
 /** "More like these" averages at most this many items' vectors: enough to describe any selection. */
 const MEAN_OF_AT_MOST = 1000;
 
 export interface ResultFilter {
   type: 'all' | AssetType;
-  /** yyyy-mm-dd from a date input, or '' */
-  addedFrom: string;
-  addedTo: string;
+  /** yyyy-mm-dd from a date input, or '': a range of the date taken, the timeline's date. */
+  takenFrom: string;
+  takenTo: string;
 }
 
 /** How results are ordered: by relevance (best first) or by date taken (newest first, grouped by day). */
@@ -29,7 +44,11 @@ export class SearchState {
   canShowMore = $state(false);
   /** The item(s) a "More like this / these" started from; `ids` holds several for "More like these". */
   similarTo = $state<{ id: string; name: string; ids?: string[] } | null>(null);
-  filter = $state<ResultFilter>({ type: 'all', addedFrom: '', addedTo: '' });
+  filter = $state<ResultFilter>({ type: 'all', takenFrom: '', takenTo: '' });
+  /** The time phrases of the query ("2019", "last summer"), shown as removable chips. */
+  timeFilters = $state.raw<TimeFilter[]>([]);
+  /** Set when the query is only a date: "3 photos and videos from July 2023". */
+  dateListing = $state('');
   searching = $state(false);
   error = $state('');
   sort = $state<ResultSort>('relevance');
@@ -57,13 +76,14 @@ export class SearchState {
     return this.query.trim().length > 0 || this.similarTo !== null;
   }
 
-  #searchFilter(excludeIds: string[] = []): SearchFilter {
+  #searchFilter(excludeIds: string[] = [], timeFilters: readonly TimeFilter[] = []): SearchFilter {
     const f = this.filter;
     const day = (s: string, end: boolean) => (s ? new Date(`${s}T${end ? '23:59:59.999' : '00:00:00'}`).getTime() : undefined);
     return {
       ...(f.type !== 'all' ? { type: f.type } : {}),
-      ...(f.addedFrom ? { addedFromMs: day(f.addedFrom, false) } : {}),
-      ...(f.addedTo ? { addedToMs: day(f.addedTo, true) } : {}),
+      ...(f.takenFrom ? { takenFromMs: day(f.takenFrom, false) } : {}),
+      ...(f.takenTo ? { takenToMs: day(f.takenTo, true) } : {}),
+      ...(timeFilters.length ? { takenIn: unionOfFilters(timeFilters) } : {}),
       excludeIds,
     };
   }
@@ -77,7 +97,9 @@ export class SearchState {
     this.similarTo = null;
     this.#limit = limit;
     const seq = ++this.#seq;
+    this.dateListing = '';
     if (!text.trim()) {
+      this.timeFilters = [];
       this.results = this.weakResults = [];
       this.error = '';
       this.noGoodMatch = false;
@@ -85,6 +107,11 @@ export class SearchState {
     }
     this.searching = true;
     this.error = '';
+    // Dates in the words ("beach 2019") become filters on the date taken; the rest goes to CLIP.
+    const timed = (await loadTimeParser()).parseTimeQuery(text, { nowMs: Date.now() });
+    if (seq !== this.#seq) return;
+    this.timeFilters = timed.filters;
+    if (!timed.text && timed.filters.length) return this.#listByDate(timed.filters, limit, seq);
     // A query typed while the model loads waits for it instead of failing.
     if (this.#session.status === 'loading') await this.#session.modelSettled();
     if (seq !== this.#seq) return;
@@ -97,11 +124,11 @@ export class SearchState {
     }
     try {
       const t0 = performance.now();
-      const { positive, negatives } = parseQuery(text);
-      const [pos, ...negs] = await Promise.all([positive || text, ...negatives].map((t) => embedder.embedText(t)));
+      const { positive, negatives } = parseQuery(timed.text);
+      const [pos, ...negs] = await Promise.all([positive || timed.text, ...negatives].map((t) => embedder.embedText(t)));
       const vector = combineQuery(pos, negs);
       const t1 = performance.now();
-      const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter()), indexer.sampleScores(vector)]);
+      const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter([], timed.filters)), indexer.sampleScores(vector)]);
       const t2 = performance.now();
       if (seq !== this.#seq) return;
       await this.#show(hits, relevanceThreshold(sample));
@@ -122,12 +149,42 @@ export class SearchState {
     }
   }
 
+  /**
+   * A query that is only a date ("july 2023", "2019"): the items of that period, newest taken
+   * first, listed by the index worker without a text encoding.
+   */
+  async #listByDate(filters: TimeFilter[], limit: number, seq: number): Promise<void> {
+    // The index opens with the model's workers but does not wait for the model itself.
+    const indexer = this.#session.indexer ?? (this.#session.status === 'loading' ? (await this.#session.modelSettled(), this.#session.indexer) : null);
+    if (seq !== this.#seq) return;
+    if (!indexer) {
+      this.error = 'Search is available once the model has loaded.';
+      this.searching = false;
+      return;
+    }
+    try {
+      const { hits, total } = await indexer.listByTakenAt(limit, this.#searchFilter([], filters));
+      if (seq !== this.#seq) return;
+      const what = this.filter.type === 'image' ? ['photo', 'photos'] : this.filter.type === 'video' ? ['video', 'videos'] : ['photo or video', 'photos and videos'];
+      // "from 2019", "since 2020", "before 2015"
+      const when = (label: string) => (/^(Since|After|Before) /.test(label) ? label[0]!.toLowerCase() + label.slice(1) : `from ${label}`);
+      this.dateListing = `${plural(total, what[0]!, what[1])} ${filters.map((f) => when(f.label)).join(' or ')}`;
+      await this.#show(hits, -Infinity);
+    } catch (err) {
+      this.error = `Search failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      if (seq === this.#seq) this.searching = false;
+    }
+  }
+
   /** Neighbours of one photo or video by its own stored vector. */
   async moreLikeThis(id: string, limit = ITEMS_PER_PAGE): Promise<void> {
     const indexer = this.#session.indexer;
     if (!indexer) return;
     const seq = ++this.#seq;
     this.query = '';
+    this.timeFilters = [];
+    this.dateListing = '';
     this.similarTo = { id, name: this.#items.get(id)?.name ?? id };
     this.#limit = limit;
     this.error = '';
@@ -152,6 +209,8 @@ export class SearchState {
     if (!indexer || ids.length === 0) return;
     const seq = ++this.#seq;
     this.query = '';
+    this.timeFilters = [];
+    this.dateListing = '';
     this.similarTo = { id: ids[0]!, name: `these ${ids.length} items`, ids: [...ids] };
     this.#limit = limit;
     this.error = '';

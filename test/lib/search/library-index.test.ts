@@ -22,6 +22,8 @@ interface Item {
   name?: string;
   type?: AssetType;
   addedAt?: number;
+  /** Date taken; the added date when not given. */
+  takenAtMs?: number;
   model?: string;
   /** Video keyframes: [timestampSec, vector]. */
   frames?: Array<[number, Float32Array]>;
@@ -39,8 +41,8 @@ function near(v: Float32Array, noise = 0.05): Float32Array {
 
 async function store(db: Db, items: Item[]): Promise<void> {
   const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings'], 'readwrite');
-  for (const { id, vector, name = `${id}.jpg`, type = 'image', addedAt = 1, model = MODEL, frames = [] } of items) {
-    const asset: AssetRecord = { id, name, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1000, sha256: id, pHash: randomPHash(), width: 10, height: 10, addedAt, takenAtMs: addedAt, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' };
+  for (const { id, vector, name = `${id}.jpg`, type = 'image', addedAt = 1, takenAtMs = addedAt, model = MODEL, frames = [] } of items) {
+    const asset: AssetRecord = { id, name, type, mime: type === 'video' ? 'video/mp4' : 'image/jpeg', sizeBytes: 1000, sha256: id, pHash: randomPHash(), width: 10, height: 10, addedAt, takenAtMs, takenAtSource: takenAtMs === addedAt ? 'added' : 'file-modified', status: 'ready', blobLocation: 'idb' };
     void tx.objectStore('assets').put(asset);
     void tx.objectStore('embeddings').put({ id, modelId: model, dim: DIM, vector });
     frames.forEach(([timestampSec, v], frameIndex) => {
@@ -216,25 +218,49 @@ describe('LibraryIndex: search', () => {
     expect((await index.search(null, 'IMG_2041.JPG', 5)).map((h) => [h.id, h.score])).toEqual([['named', null]]);
   });
 
-  it('filters by type, added date and left-out ids, and points videos at their best moments', async () => {
+  it('filters by type, date taken and left-out ids, and points videos at their best moments', async () => {
     const db = await dbs.open();
     const query = randomUnit(r, DIM);
+    // Added in the opposite order to taken: the filters read the date taken.
     await store(db, [
-      { id: 'photo-old', vector: near(query), addedAt: 1000 },
-      { id: 'photo-new', vector: near(query), addedAt: 3000 },
-      { id: 'photo-far', vector: randomUnit(r, DIM), addedAt: 2000 },
-      { id: 'video', vector: near(query, 0.3), type: 'video', addedAt: 2000, frames: [[0, randomUnit(r, DIM)], [4, near(query, 0.01)], [8, randomUnit(r, DIM)]] },
+      { id: 'photo-old', vector: near(query), addedAt: 9000, takenAtMs: 1000 },
+      { id: 'photo-new', vector: near(query), addedAt: 7000, takenAtMs: 3000 },
+      { id: 'photo-far', vector: randomUnit(r, DIM), addedAt: 8000, takenAtMs: 2000 },
+      { id: 'video', vector: near(query, 0.3), type: 'video', addedAt: 8000, takenAtMs: 2000, frames: [[0, randomUnit(r, DIM)], [4, near(query, 0.01)], [8, randomUnit(r, DIM)]] },
     ]);
     const index = new LibraryIndex(librarySearchStorage(db));
     await index.init(MODEL);
     const ids = async (filter: Parameters<LibraryIndex['search']>[3]) => (await index.search(query, '', 10, filter)).map((h) => h.id).sort();
     expect(await ids({ type: 'video' })).toEqual(['video']);
     expect(await ids({ type: 'image' })).toEqual(['photo-far', 'photo-new', 'photo-old']);
-    expect(await ids({ addedFromMs: 2000 })).toEqual(['photo-far', 'photo-new', 'video']);
-    expect(await ids({ addedFromMs: 1500, addedToMs: 2500 })).toEqual(['photo-far', 'video']);
+    expect(await ids({ takenFromMs: 2000 })).toEqual(['photo-far', 'photo-new', 'video']);
+    expect(await ids({ takenFromMs: 1500, takenToMs: 2500 })).toEqual(['photo-far', 'video']);
+    // Time phrases of a query: spans are half-open and alternatives.
+    expect(await ids({ takenIn: [{ fromMs: 1000, toMs: 2000 }] })).toEqual(['photo-old']);
+    expect(await ids({ takenIn: [{ fromMs: 0, toMs: 1500 }, { fromMs: 2500, toMs: 3500 }] })).toEqual(['photo-new', 'photo-old']);
     expect(await ids({ excludeIds: ['photo-old', 'video'] })).toEqual(['photo-far', 'photo-new']);
     const [video] = await index.search(query, '', 1, { type: 'video' });
     expect(video!.moments?.[0]?.timestampSec).toBe(4);
+  });
+
+  it('lists the items of a period newest taken first, with or without a vector', async () => {
+    const db = await dbs.open();
+    await store(db, [
+      { id: 'a', vector: randomUnit(r, DIM), takenAtMs: 1000 },
+      { id: 'b', vector: randomUnit(r, DIM), takenAtMs: 3000 },
+      { id: 'c', vector: randomUnit(r, DIM), takenAtMs: 2000 },
+      { id: 'other-model', vector: randomUnit(r, DIM), takenAtMs: 2500, model: OTHER_MODEL },
+      { id: 'too-late', vector: randomUnit(r, DIM), takenAtMs: 5000 },
+    ]);
+    const index = new LibraryIndex(librarySearchStorage(db));
+    await index.init(MODEL);
+    const period = { takenIn: [{ fromMs: 1000, toMs: 5000 }] };
+    expect(await index.listByTakenAt(10, period)).toEqual({
+      hits: ['b', 'other-model', 'c', 'a'].map((id) => ({ id, score: null, nameMatch: false })),
+      total: 4,
+    });
+    const firstTwo = await index.listByTakenAt(2, period);
+    expect([firstTwo.hits.map((h) => h.id), firstTwo.total]).toEqual([['b', 'other-model'], 4]);
   });
 
   it('scores the query against a sample of the library for the relevance cut-off', async () => {
