@@ -67,7 +67,7 @@ test('query: "2021" alone lists the photos taken in 2021, newest first, without 
     await ui(page).searchbox.press('Enter');
     await page.getByRole('heading', { name: '2 photos and videos from 2021' }).waitFor();
     await page.getByRole('button', { name: 'Remove filter 2021' }).waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('ul[aria-label="Search results"] > li').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('ul[aria-label="Search results"] > li[data-type]').length === 2);
     const tiles = await readTiles(ui(page).results);
     assert.deepEqual(names(tiles), ['blue-sky.jpg', 'red-square.png'], 'newest taken first');
     // Listed, not ranked: no similarity score on any tile.
