@@ -158,7 +158,15 @@ describe('isNearBlank: only a black leader (every channel < 24 and luma std < 4)
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) a.set([...f(x, y).map(Math.round), 255], (y * W + x) * 4);
     return a;
   };
-  const statsOf = (rgba: Uint8ClampedArray) => frameLumaStats(rgba, W, H, 1);
+  /** The frame's statistics, after checking its mean and std luma lie in the stated ranges. */
+  const statsWithin = (rgba: Uint8ClampedArray, mean: number[], std: number[]) => {
+    const s = frameLumaStats(rgba, W, H, 1);
+    expect(s.meanLuma).toBeGreaterThanOrEqual(mean[0]!);
+    expect(s.meanLuma).toBeLessThanOrEqual(mean[1]!);
+    expect(s.stdLuma).toBeGreaterThanOrEqual(std[0]!);
+    expect(s.stdLuma).toBeLessThanOrEqual(std[1]!);
+    return s;
+  };
   const noise = rng(11);
 
   it.each([
@@ -174,13 +182,7 @@ describe('isNearBlank: only a black leader (every channel < 24 and luma std < 4)
       std: [1, 1.6],
     },
   ])('$name is blank', ({ rgba, mean, std }) => {
-    const s = statsOf(rgba);
-
-    expect(s.meanLuma).toBeGreaterThanOrEqual(mean[0]!);
-    expect(s.meanLuma).toBeLessThanOrEqual(mean[1]!);
-    expect(s.stdLuma).toBeGreaterThanOrEqual(std[0]!);
-    expect(s.stdLuma).toBeLessThanOrEqual(std[1]!);
-    expect(isNearBlank(s)).toBe(true);
+    expect(isNearBlank(statsWithin(rgba, mean, std))).toBe(true);
   });
 
   /** Light-grey fog (luma ≈ 200) with two hill silhouettes up to 9 levels darker. */
@@ -208,13 +210,7 @@ describe('isNearBlank: only a black leader (every channel < 24 and luma std < 4)
     { name: 'dim night scene: mean luma ≈ 10 with six lit windows', rgba: night, mean: [9.5, 10.5], std: [5, 40] },
     { name: 'dim room: every channel ≤ 20 but a silhouette (std ≈ 8)', rgba: dimRoom, mean: [13, 15], std: [7, 9] },
   ])('$name is kept', ({ rgba, mean, std }) => {
-    const s = statsOf(rgba);
-
-    expect(s.meanLuma).toBeGreaterThanOrEqual(mean[0]!);
-    expect(s.meanLuma).toBeLessThanOrEqual(mean[1]!);
-    expect(s.stdLuma).toBeGreaterThanOrEqual(std[0]!);
-    expect(s.stdLuma).toBeLessThanOrEqual(std[1]!);
-    expect(isNearBlank(s)).toBe(false);
+    expect(isNearBlank(statsWithin(rgba, mean, std))).toBe(false);
   });
 });
 
