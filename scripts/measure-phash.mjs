@@ -14,6 +14,9 @@
  *   recall    = variant pairs (original, variant) with distance ≤ t,
  *   FPR       = distinct-image pairs (all originals × all originals) with distance ≤ t,
  *   precision = TP / (TP + FP) and F1 over this experiment's pair counts.
+ * A pair counts only when both pictures have enough structure for their hashes to mean anything
+ * (src/lib/core/near-duplicate.ts, pHashCanMatch), as in the app; the structure of the originals
+ * (phashStructureFromGray32) is reported too, with the pairs the rule removed.
  *
  * The TypeScript core is loaded with Vite's module runner because Node 20
  * cannot import .ts files (no --experimental-strip-types before 22.6).
@@ -49,9 +52,15 @@ const { module: phash } = await runnerImport(path.join(repoRoot, 'src/lib/core/p
   root: repoRoot,
   logLevel: 'error',
 });
-const { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, hammingDistance64, phashToHex } = phash;
+const { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashStructureFromGray32, hammingDistance64, phashToHex } = phash;
+const { module: nearDuplicate } = await runnerImport(path.join(repoRoot, 'src/lib/core/near-duplicate.ts'), {
+  configFile: false,
+  root: repoRoot,
+  logLevel: 'error',
+});
+const { MIN_PHASH_STRUCTURE, pHashCanMatch } = nearDuplicate;
 
-/** Same path as the worker: fill-resize to 32×32 (bilinear) → RGBA → luma → pHash. */
+/** Same path as the worker: fill-resize to 32×32 (bilinear) → RGBA → luma → pHash and its structure. */
 async function hashImage(input, rawInfo) {
   const { data, info } = await sharp(input, rawInfo ? { raw: rawInfo } : {})
     .rotate()
@@ -61,8 +70,12 @@ async function hashImage(input, rawInfo) {
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new Error(`expected RGBA, got ${info.channels} channels`);
-  return phashFromGray32(grayscaleFromRgba(data, PHASH_SIZE, PHASH_SIZE));
+  const gray = grayscaleFromRgba(data, PHASH_SIZE, PHASH_SIZE);
+  return { hash: phashFromGray32(gray), structure: phashStructureFromGray32(gray) };
 }
+/** Distance of two hashed pictures, or Infinity when either is too uniform to match (the app's rule). */
+const matchDistance = (a, b) =>
+  pHashCanMatch(a.hash, a.structure) && pHashCanMatch(b.hash, b.structure) ? hammingDistance64(a.hash, b.hash) : Infinity;
 
 /** Variant encoders over decoded, orientation-applied sRGB pixels. Lossless PNG unless the edit is JPEG. */
 const VARIANTS = {
@@ -103,7 +116,10 @@ if (files.length < 2) {
 }
 console.log(`measure-phash: ${files.length} originals in ${datasetDir}`);
 
-const originalHashes = await mapPool(files, (f) => hashImage(path.join(datasetDir, f)));
+const originals = await mapPool(files, (f) => hashImage(path.join(datasetDir, f)));
+const originalHashes = originals.map((o) => o.hash);
+const originalMatchable = originals.map((o) => pHashCanMatch(o.hash, o.structure));
+let variantsRuledOut = 0;
 
 // Evenly spaced sample → spread over classes (the folder is one image per class, sorted by synset).
 const sampleCount = Math.min(sampleSize, files.length);
@@ -119,7 +135,9 @@ await mapPool(sampleIdx, async (idx) => {
   const raw = { width: info.width, height: info.height, channels: info.channels };
   for (const name of variantNames) {
     const encoded = await VARIANTS[name](sharp(data, { raw }), info.width, info.height).toBuffer();
-    variantDistances[name].push(hammingDistance64(originalHashes[idx], await hashImage(encoded)));
+    const d = matchDistance(originals[idx], await hashImage(encoded));
+    if (d === Infinity) variantsRuledOut++;
+    variantDistances[name].push(d);
   }
 });
 
@@ -136,6 +154,7 @@ const distinctHist = new Array(65).fill(0);
 const closestPairs = [];
 for (let i = 0; i < files.length; i++) {
   for (let j = i + 1; j < files.length; j++) {
+    if (!originalMatchable[i] || !originalMatchable[j]) continue;
     const d = popcount32(hi[i] ^ hi[j]) + popcount32(lo[i] ^ lo[j]);
     distinctHist[d]++;
     if (d <= 12) closestPairs.push({ a: files[i], b: files[j], distance: d });
@@ -147,7 +166,7 @@ const cumulative = (hist, t) => hist.slice(0, t + 1).reduce((a, b) => a + b, 0);
 
 const allVariant = variantNames.flatMap((n) => variantDistances[n]);
 const variantHist = new Array(65).fill(0);
-for (const d of allVariant) variantHist[d]++;
+for (const d of allVariant) if (d !== Infinity) variantHist[d]++;
 
 const rows = THRESHOLDS.map((t) => {
   const tp = allVariant.filter((d) => d <= t).length;
@@ -179,6 +198,17 @@ const recommended = bestSpec && bestSpec.threshold < bestF1.threshold ? bestSpec
 const percentile = (arr, p) => {
   const s = [...arr].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
+const structures = originals.map((o) => o.structure).sort((a, b) => a - b);
+const round2 = (x) => Math.round(x * 100) / 100;
+const structureStats = {
+  minStructure: MIN_PHASH_STRUCTURE,
+  min: round2(structures[0]),
+  p1: round2(percentile(structures, 0.01)),
+  p5: round2(percentile(structures, 0.05)),
+  median: round2(percentile(structures, 0.5)),
+  originalsRuledOut: originalMatchable.filter((ok) => !ok).length,
+  variantPairsRuledOut: variantsRuledOut,
 };
 const result = {
   meta: {
@@ -212,6 +242,7 @@ const result = {
     min: distinctHist.findIndex((c) => c > 0),
     histogramFirst20: distinctHist.slice(0, 20),
   },
+  structure: structureStats,
   variantHistogram: variantHist.slice(0, 33),
   thresholds: rows,
   bestF1Threshold: bestF1.threshold,
@@ -243,6 +274,8 @@ const md = [
       .join('; ') +
     '.',
   `Smallest distance between distinct originals: ${result.distinctDistanceStats.min}.`,
+  `Structure (low-frequency luma std, levels) of the originals: min ${structureStats.min}, p1 ${structureStats.p1}, p5 ${structureStats.p5}, median ${structureStats.median};`,
+  `below the near-uniform floor of ${MIN_PHASH_STRUCTURE} (never a near-duplicate): ${structureStats.originalsRuledOut} originals, ${structureStats.variantPairsRuledOut} variant pairs.`,
   'Distances between photo hashes are even: 31 of the 63 AC coefficients lie above their median, so every hash has',
   'popcount 31 (fewer only with ties in flat images) and an odd t behaves like t − 1.',
   '',

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { expectText, fixtureImage, fixtureManifest, FIXTURE_MODEL_ID, test } from './harness.mjs';
 import { appUrl, closeSettings, expectCount, importFiles, messageTexts, openApp, readTiles, search, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
@@ -155,6 +156,29 @@ test('library: near-duplicate is kept and flagged', async ({ page, url }) => {
   await dialog.getByRole('button', { name: 'Info' }).click();
   await expectText(dialog, /Near-duplicate of\s*blue-sky\.jpg \(pHash distance \d+\)/);
   await expectText(dialog, '160 × 120 px');
+}, { timeoutMs: 60_000 });
+
+test('library: plain-colour pictures are not near-duplicates of each other', async ({ page, url }) => {
+  // Plain red, plain blue and a faint orange shading (6 levels top to bottom) all hash alike
+  // (their pHash has no structure to read), yet nothing about them is a copy of another.
+  const plain = async (name, pixelAt) => {
+    const [width, height] = [160, 120];
+    const raw = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set(pixelAt(x, y, height), (y * width + x) * 3);
+    return { name, mimeType: 'image/png', buffer: await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer() };
+  };
+  const files = await Promise.all([
+    plain('plain-red.png', () => [255, 0, 0]),
+    plain('plain-blue.png', () => [0, 0, 255]),
+    plain('orange-shade.png', (_x, y, h) => [200, 140, 40].map((c) => c + Math.round((6 * y) / (h - 1)))),
+  ]);
+  await openApp(page, url);
+  await importFiles(page, files, 3);
+  await expectCount(page, 3);
+  const aboutThem = (await messageTexts(page)).filter((m) => files.some((f) => m.startsWith(`${f.name}:`)));
+  assert.deepEqual(aboutThem, [], 'no near-duplicate (or any other) message about them');
+  const tiles = await readTiles(ui(page).library);
+  assert.deepEqual(tiles.map((t) => [t.name, t.nearDup]).sort(), [['orange-shade.png', false], ['plain-blue.png', false], ['plain-red.png', false]]);
 }, { timeoutMs: 60_000 });
 
 test('library: EXIF orientation 6 is applied (portrait 160 × 320)', async ({ page, url }) => {

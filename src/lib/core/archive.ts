@@ -327,6 +327,10 @@ function checkAsset(r: unknown, where: string): AssetRecord {
     need(isObj(n) && isStr(n.id) && isStr(n.name, 1024) && isNum(n.distance), where, 'the near-duplicate note is malformed');
     out.nearDuplicateOf = { id: (n as Obj).id as string, name: (n as Obj).name as string, distance: (n as Obj).distance as number };
   }
+  if (a.pHashStructure !== undefined) {
+    need(isNum(a.pHashStructure) && (a.pHashStructure as number) >= 0, where, 'the perceptual hash structure is malformed');
+    out.pHashStructure = a.pHashStructure as number;
+  }
   if (a.durationSec !== undefined) {
     need(isNum(a.durationSec), where, 'the duration is malformed');
     out.durationSec = a.durationSec as number;

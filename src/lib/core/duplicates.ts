@@ -7,7 +7,8 @@
  *    tiers 2 and 3.
  * 2. Visually identical — 64-bit DCT pHash within {@link NEAR_DUPLICATE_MAX_DISTANCE} bits
  *    (phash.ts), found with the multi-index Hamming lookup (hamming-index.ts, Norouzi et al.,
- *    CVPR 2012) and joined into connected components. A video's pHash is its poster frame only,
+ *    CVPR 2012) and joined into connected components. Near-uniform pictures ({@link pHashCanMatch})
+ *    take no part: a plain red and a plain blue picture hash alike. A video's pHash is its poster frame only,
  *    so two videos also need the same length and matching keyframe sets (below).
  * 3. Similar shots / bursts — CLIP cosine ≥ {@link SIMILAR_MIN_COSINE} between items of the same
  *    media type, connected components again (a burst that drifts frame to frame stays one group).
@@ -25,8 +26,8 @@
 
 import type { AssetType } from './records';
 import { HammingIndex } from './hamming-index';
-import { NEAR_DUPLICATE_MAX_DISTANCE } from './near-duplicate';
-import { phashFromHex, popcount32 } from './phash';
+import { NEAR_DUPLICATE_MAX_DISTANCE, pHashCanMatch } from './near-duplicate';
+import { phashFromHex } from './phash';
 import { dot, dotAt } from './vector';
 
 /**
@@ -53,12 +54,6 @@ export const VIDEO_CANDIDATE_MIN_COSINE = 0.8;
 /** Neighbours asked of the vector index per item; groups larger than this still join through chains. */
 export const SIMILAR_NEIGHBOURS = 16;
 
-/**
- * Hashes with fewer bits set come from (nearly) flat images: the DCT coefficients tie at the
- * median (phash.ts) and unrelated flat pictures share the hash, so it says nothing about identity.
- */
-const MIN_PHASH_BITS = 8;
-
 /** Two videos are the same footage only if their lengths differ by at most this, seconds… */
 const SAME_VIDEO_MAX_DURATION_DIFF_SEC = 0.5;
 /** …or this fraction of the longer one (re-encoding can add or drop a frame or two). */
@@ -71,6 +66,8 @@ export interface DuplicateCandidate {
   type: AssetType;
   /** 16 lowercase hex digits. */
   pHash: string;
+  /** Low-frequency luma std the pHash saw (phash.ts); absent for items stored before it was kept. */
+  pHashStructure?: number;
   width: number;
   height: number;
   sizeBytes: number;
@@ -339,7 +336,8 @@ export function buildDuplicateReport(input: DuplicateInput): DuplicateReport {
   const hashes = new HammingIndex<string>();
   const hashable = input.assets.filter((a) => {
     const h = parseHash(a.pHash);
-    if (h === null || bitCount(h) < MIN_PHASH_BITS) return false;
+    // Near-uniform pictures (a plain colour, a faint shading) have no say: their hashes agree by ties.
+    if (h === null || !pHashCanMatch(h, a.pHashStructure)) return false;
     hashes.add(a.id, h);
     return true;
   });
@@ -387,8 +385,4 @@ function parseHash(hex: string): bigint | null {
   } catch {
     return null;
   }
-}
-
-function bitCount(h: bigint): number {
-  return popcount32(Number(h >> 32n)) + popcount32(Number(h & 0xffffffffn));
 }

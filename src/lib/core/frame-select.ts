@@ -1,6 +1,6 @@
 /**
  * Choosing which video frames to embed: evenly spread candidate timestamps,
- * a cheap blank-frame test, and a diversity filter on colour histograms so
+ * a cheap black-leader test, and a diversity filter on colour histograms so
  * that a static shot is embedded once rather than twenty-four times.
  *
  * Algorithms: centred uniform sampling of the timeline (midpoints of equal
@@ -38,18 +38,20 @@ export const FRAME_DIVERSITY_THRESHOLD = 0.15;
 export const MAX_CANDIDATES = 3 * MAX_FRAMES;
 
 /**
- * A frame whose mean Rec. 601 luma (0..255) is below this is "near-black".
- * Fades, black leaders and lens-cap frames measure a few levels (limited-range
- * video black decodes to RGB ≈ 0); 16/255 ≈ 6 % brightness is darker than any
- * frame that gives CLIP something to recognise.
+ * A frame none of whose sampled pixels has a channel (R, G or B, 0..255) this
+ * bright is "near-black". Black leaders, fades and lens-cap frames measure a
+ * few levels (limited-range video black decodes to RGB ≈ 0, or to 16 when a
+ * decoder keeps the video range); 24/255 ≈ 9 % brightness. The brightest pixel,
+ * not the mean, is what counts: a night scene of mean luma 10 with a few lit
+ * windows is content, and CLIP finds it. Channels, not luma: a deep blue card
+ * (0, 0, 200) has luma 23 but is plainly blue.
  */
-export const BLANK_MAX_MEAN_LUMA = 16;
+export const BLANK_MAX_CHANNEL = 24;
 
 /**
- * A frame whose luma standard deviation (0..255 levels) is below this is
- * "near-uniform": a flat slate, white flash or out-of-focus wall carries only
- * compression noise and dither (≈ 1–2 levels), while frames with any visible
- * structure vary by tens of levels.
+ * A near-black frame whose luma standard deviation (0..255 levels) is below
+ * this is also flat: it carries only compression noise and dither (≈ 1–2
+ * levels), so it is a black leader, not a dim scene with shapes in it.
  */
 export const BLANK_MAX_STD_LUMA = 4;
 
@@ -107,13 +109,16 @@ export interface FrameLumaStats {
   meanLuma: number;
   /** population standard deviation of luma, 0..127.5 */
   stdLuma: number;
+  /** brightest channel value (R, G or B) of the sampled pixels, 0..255 */
+  maxChannel: number;
 }
 
 /**
  * Mean and standard deviation of Rec. 601 luma Y = 0.299·R + 0.587·G +
- * 0.114·B (gamma-encoded 8-bit values, as phash.ts) over the pixels (x, y)
- * with x and y multiples of `step` — a grid of ⌈w/step⌉·⌈h/step⌉ samples,
- * plenty for a blank test at step 4–8 on a downscaled frame. Alpha is ignored.
+ * 0.114·B (gamma-encoded 8-bit values, as phash.ts), and the brightest R, G or
+ * B value, over the pixels (x, y) with x and y multiples of `step` — a grid of
+ * ⌈w/step⌉·⌈h/step⌉ samples. The collector reads every pixel (step 1) of its
+ * ≤ 96 px copy, so a small bright spot is never stepped over. Alpha is ignored.
  *
  * @param rgba   width·height·4 bytes, row-major, 0..255 per channel
  * @param width  pixels, ≥ 1
@@ -133,28 +138,35 @@ export function frameLumaStats(
   if (!Number.isInteger(step) || step < 1) throw new RangeError(`frameLumaStats: step must be an integer ≥ 1, got ${step}`);
   let sum = 0;
   let sumSq = 0;
+  let maxChannel = 0;
   let count = 0;
   for (let y = 0; y < height; y += step) {
     for (let x = 0, j = y * width * 4; x < width; x += step, j += step * 4) {
       const luma = 0.299 * rgba[j]! + 0.587 * rgba[j + 1]! + 0.114 * rgba[j + 2]!;
       sum += luma;
       sumSq += luma * luma;
+      maxChannel = Math.max(maxChannel, rgba[j]!, rgba[j + 1]!, rgba[j + 2]!);
       count++;
     }
   }
   const meanLuma = sum / count;
   // E[Y²] − E[Y]² in float64 is accurate here (Y ≤ 255); clamp the rounding residue of flat frames.
   const variance = Math.max(0, sumSq / count - meanLuma * meanLuma);
-  return { meanLuma, stdLuma: Math.sqrt(variance) };
+  return { meanLuma, stdLuma: Math.sqrt(variance), maxChannel };
 }
 
 /**
- * True for frames not worth embedding: near-black (meanLuma <
- * {@link BLANK_MAX_MEAN_LUMA} = 16) or near-uniform (stdLuma <
- * {@link BLANK_MAX_STD_LUMA} = 4); see those constants for why.
+ * True for frames not worth embedding: a black leader, i.e. near-black
+ * (maxChannel < {@link BLANK_MAX_CHANNEL} = 24) AND flat (stdLuma <
+ * {@link BLANK_MAX_STD_LUMA} = 4). Anything else is kept, however plain or
+ * faint: a solid colour card is what a colour search must find (a red-then-blue
+ * clip needs both cards), and fog with faint hills, small text on a plain card
+ * or a dim night scene measure only 1–4 levels of std or a mean near 10 yet
+ * show something. Repeats of such a frame cost nothing extra: the diversity
+ * filter keeps one.
  */
 export function isNearBlank(stats: FrameLumaStats): boolean {
-  return stats.meanLuma < BLANK_MAX_MEAN_LUMA || stats.stdLuma < BLANK_MAX_STD_LUMA;
+  return stats.maxChannel < BLANK_MAX_CHANNEL && stats.stdLuma < BLANK_MAX_STD_LUMA;
 }
 
 /** One decoded candidate frame. */

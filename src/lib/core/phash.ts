@@ -91,18 +91,13 @@ export function grayscaleFromRgba(
 }
 
 /**
- * 64-bit pHash of a 32×32 grayscale image (see the file header for the exact
- * bit layout). Cost: ≈10k multiply-adds (separable DCT, low rows only).
- *
- * @param gray 32×32 = 1024 values, row-major, 0..255 (any finite scale works:
- *             the hash is invariant to positive gain and to offset)
- * @returns unsigned 64-bit hash in [0, 2^64); bit 63 (the DC bit) is always 0
- * @throws RangeError when gray.length ≠ 1024
+ * The 8×8 lowest-frequency coefficients of the orthonormal 2-D DCT-II of a 32×32 image,
+ * row-major (v·8 + u), snapped to {@link SNAP}.
  */
-export function phashFromGray32(gray: Float32Array): bigint {
+function lowFrequencyDct(gray: Float32Array, caller: string): Float64Array {
   const n = PHASH_SIZE;
   if (gray.length !== n * n) {
-    throw new RangeError(`phashFromGray32: expected ${n * n} values, got ${gray.length}`);
+    throw new RangeError(`${caller}: expected ${n * n} values, got ${gray.length}`);
   }
   // Separable DCT: rows first (32 rows × 8 horizontal frequencies) …
   const rowDct = new Float64Array(n * LOW);
@@ -126,6 +121,20 @@ export function phashFromGray32(gray: Float32Array): bigint {
       coeffs[v * LOW + u] = Math.round(s * SNAP) / SNAP + 0;
     }
   }
+  return coeffs;
+}
+
+/**
+ * 64-bit pHash of a 32×32 grayscale image (see the file header for the exact
+ * bit layout). Cost: ≈10k multiply-adds (separable DCT, low rows only).
+ *
+ * @param gray 32×32 = 1024 values, row-major, 0..255 (any finite scale works:
+ *             the hash is invariant to positive gain and to offset)
+ * @returns unsigned 64-bit hash in [0, 2^64); bit 63 (the DC bit) is always 0
+ * @throws RangeError when gray.length ≠ 1024
+ */
+export function phashFromGray32(gray: Float32Array): bigint {
+  const coeffs = lowFrequencyDct(gray, 'phashFromGray32');
   const ac = coeffs.slice(1).sort();
   const median = ac[(ac.length - 1) >> 1]!; // 63 values → the 32nd smallest, no averaging needed
 
@@ -138,6 +147,25 @@ export function phashFromGray32(gray: Float32Array): bigint {
     }
   }
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/**
+ * How much structure the pHash has to work with: the standard deviation, in luma levels (0..255
+ * scale), of the image rebuilt from the 63 low-frequency AC coefficients the hash compares. The
+ * DCT is orthonormal, so by Parseval this is √(Σ c²) / 32 over those coefficients. A flat picture
+ * measures 0, 8-bit rounding noise ≈ 0.07, a gentle ramp of 8 levels across the picture ≈ 2.3,
+ * photos tens of levels. Below a few levels the hash's bits are set by ties and noise, not by
+ * the picture (near-duplicate.ts decides where that starts).
+ *
+ * @param gray 32×32 = 1024 values, row-major, 0..255 (the input of {@link phashFromGray32})
+ * @returns ≥ 0, luma levels; scales with gain, ignores offset
+ * @throws RangeError when gray.length ≠ 1024
+ */
+export function phashStructureFromGray32(gray: Float32Array): number {
+  const coeffs = lowFrequencyDct(gray, 'phashStructureFromGray32');
+  let energy = 0;
+  for (let k = 1; k < LOW * LOW; k++) energy += coeffs[k]! * coeffs[k]!;
+  return Math.sqrt(energy) / PHASH_SIZE;
 }
 
 const MASK32 = 0xffffffffn;

@@ -25,6 +25,12 @@ export interface AssetRecord {
   sha256: string;
   /** 64-bit DCT perceptual hash, 16 lowercase hex digits. */
   pHash: string;
+  /**
+   * How much structure the pHash saw: std of the low-frequency luma, 0..255 levels
+   * (phashStructureFromGray32). Below MIN_PHASH_STRUCTURE the item is never a near-duplicate.
+   * Absent on items taken in before it was measured: those count as structured.
+   */
+  pHashStructure?: number;
   width: number;
   height: number;
   addedAt: number;

@@ -278,8 +278,10 @@ export async function embeddingsForModel(db: Db, modelId: string): Promise<Embed
 }
 
 /** Asset ids and names, for file-name matches and the pHash index; avoids loading whole records twice. */
-export async function assetSummaries(db: Db): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'type' | 'addedAt' | 'takenAtMs'>>> {
-  return (await db.getAll('assets')).map(({ id, name, pHash, type, addedAt, takenAtMs }) => ({ id, name, pHash, type, addedAt, takenAtMs }));
+export async function assetSummaries(
+  db: Db,
+): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure' | 'type' | 'addedAt' | 'takenAtMs'>>> {
+  return (await db.getAll('assets')).map(({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs }) => ({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs }));
 }
 
 export async function addQueryTiming(db: Db, t: QueryTimingRecord): Promise<void> {

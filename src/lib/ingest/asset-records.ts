@@ -32,6 +32,8 @@ interface PreparedBase {
   job: JobRecord;
   sha256: string;
   pHash: bigint;
+  /** Low-frequency luma std of the pHash input, 0..255 levels (phashStructureFromGray32). */
+  pHashStructure: number;
   width: number;
   height: number;
   thumbnail: { blob: Blob; width: number; height: number };
@@ -156,6 +158,8 @@ export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
     sizeBytes: p.job.sizeBytes,
     sha256: p.sha256,
     pHash: phashToHex(p.pHash),
+    // Two decimals are plenty for a threshold of whole levels and keep exported records readable.
+    pHashStructure: Math.round(p.pHashStructure * 100) / 100,
     width: p.width,
     height: p.height,
     addedAt: addedAtMs,

@@ -1,12 +1,14 @@
 import { HammingIndex } from '../core/hamming-index';
-import { NEAR_DUPLICATE_MAX_DISTANCE } from '../core/near-duplicate';
+import { NEAR_DUPLICATE_MAX_DISTANCE, pHashCanMatch } from '../core/near-duplicate';
 import type { AssetRecord } from '../db/schema';
 
 /**
  * What an import compares each new file with: exact copies by sha256 among the files being
  * processed now (the library's own are found by its unique index), and near-duplicates by pHash
  * among the stored photos and those prepared but not committed yet, so a resized copy in the
- * same drop as its original is flagged although the original is not stored yet.
+ * same drop as its original is flagged although the original is not stored yet. Near-uniform
+ * pictures (a plain colour, a faint shading) are neither flagged nor flag others: their hashes
+ * agree by ties, not by content.
  */
 export class DuplicateChecks {
   #stored = new HammingIndex<string>();
@@ -16,11 +18,13 @@ export class DuplicateChecks {
   #shaInFlight = new Map<string, string>();
 
   /** Starts over from the library's assets (pHash as 16 hex digits). */
-  load(assets: ReadonlyArray<Pick<AssetRecord, 'id' | 'name' | 'pHash'>>): void {
+  load(assets: ReadonlyArray<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure'>>): void {
     this.#stored.clear();
     this.#names.clear();
     for (const a of assets) {
-      this.#stored.add(a.id, BigInt(`0x${a.pHash}`));
+      const pHash = BigInt(`0x${a.pHash}`);
+      if (!pHashCanMatch(pHash, a.pHashStructure)) continue;
+      this.#stored.add(a.id, pHash);
       this.#names.set(a.id, a.name);
     }
   }
@@ -37,8 +41,9 @@ export class DuplicateChecks {
     if (this.#shaInFlight.get(sha256) === jobId) this.#shaInFlight.delete(sha256);
   }
 
-  /** The closest stored or pending photo within the near-duplicate distance. */
-  nearest(pHash: bigint): AssetRecord['nearDuplicateOf'] {
+  /** The closest stored or pending photo within the near-duplicate distance; none for a near-uniform picture. */
+  nearest(pHash: bigint, structure: number): AssetRecord['nearDuplicateOf'] {
+    if (!pHashCanMatch(pHash, structure)) return undefined;
     const nearest = [...this.#stored.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE), ...this.#pending.query(pHash, NEAR_DUPLICATE_MAX_DISTANCE)].sort(
       (a, b) => a.distance - b.distance,
     )[0];
@@ -46,14 +51,16 @@ export class DuplicateChecks {
   }
 
   /** A prepared item, not committed yet. */
-  addPending(jobId: string, name: string, pHash: bigint): void {
+  addPending(jobId: string, name: string, pHash: bigint, structure: number): void {
+    if (!pHashCanMatch(pHash, structure)) return;
     this.#pending.add(jobId, pHash);
     this.#names.set(jobId, name);
   }
 
   /** An item whose records are committed. */
-  addStored(id: string, name: string, pHash: bigint): void {
+  addStored(id: string, name: string, pHash: bigint, structure: number): void {
     this.#pending.remove(id);
+    if (!pHashCanMatch(pHash, structure)) return;
     this.#stored.add(id, pHash);
     this.#names.set(id, name);
   }

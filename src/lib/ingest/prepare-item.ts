@@ -7,7 +7,7 @@ import type { JobRecord } from '../db/schema';
 import { nameInText } from '../core/display-name';
 import { SNIFF_BYTES, pixelLimitReason, rejectionReason, sniffFileKind } from '../core/file-kind';
 import { scanImageDimensions } from '../core/image-dimensions';
-import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32 } from '../core/phash';
+import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashStructureFromGray32 } from '../core/phash';
 import { sha256Hex } from '../core/sha256';
 import { StageClock, type Stage } from '../core/stage-timings';
 import type { VideoSettings } from '../core/video-settings';
@@ -80,7 +80,7 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
   try {
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256);
     if (!prepared) return null;
-    ctx.duplicates.addPending(job.id, job.name, prepared.pHash);
+    ctx.duplicates.addPending(job.id, job.name, prepared.pHash, prepared.pHashStructure);
     return prepared;
   } catch (err) {
     ctx.duplicates.releaseSha256(sha256, job.id);
@@ -97,10 +97,12 @@ async function deriveStill(ctx: PrepareContext, still: DecodedStill) {
   timer.clock.add('resize', resizeStartMs, phashStartMs);
   // pHash reads the thumbnail rather than the original: same result within a bit or two,
   // and a 32×32 draw from a 320 px image is far cheaper than from a 24 MP one.
-  const pHash = phashFromGray32(grayscaleFromRgba(still.thumbnailRgba(PHASH_SIZE), PHASH_SIZE, PHASH_SIZE));
-  const nearDuplicateOf = ctx.duplicates.nearest(pHash);
+  const gray = grayscaleFromRgba(still.thumbnailRgba(PHASH_SIZE), PHASH_SIZE, PHASH_SIZE);
+  const pHash = phashFromGray32(gray);
+  const pHashStructure = phashStructureFromGray32(gray);
+  const nearDuplicateOf = ctx.duplicates.nearest(pHash, pHashStructure);
   timer.add('phash', phashStartMs);
-  return { thumbnail, pHash, nearDuplicateOf };
+  return { thumbnail, pHash, pHashStructure, nearDuplicateOf };
 }
 
 /** Ends a job after its sha256 was claimed: the claim goes with it. */

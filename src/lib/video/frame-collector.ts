@@ -93,7 +93,9 @@ export class FrameCollector<Frame extends HeldFrame> implements FrameSink {
     const started = this.now();
     const { data, width, height } = surface.scaledCopy(this.#statsSize);
     const histogram = hsvHistogramFromRgba(data, width, height);
-    const blank = isNearBlank(frameLumaStats(data, width, height, 2));
+    // Every pixel of the small copy: a lit window in a night scene is a few pixels there, and a
+    // stride could step over the only thing that tells the scene from a black leader.
+    const blank = isNearBlank(frameLumaStats(data, width, height, 1));
     this.#candidates.push({ timestampSec, histogram, blank, frame: surface.take() });
     this.filterMs += this.now() - started;
   }

@@ -37,7 +37,7 @@ const thumbB0 = Uint8Array.from({ length: 90 }, (_, i) => (i * 7) & 0xff);
 
 async function fixture() {
   const assets: AssetRecord[] = [
-    { id: 'aaaa-1', name: 'red-ball.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: originalA.length, sha256: await sha256Hex(originalA), pHash: '0123456789abcdef', width: 64, height: 48, addedAt: 1_700_000_000_000, takenAtMs: 1_700_000_000_000, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' },
+    { id: 'aaaa-1', name: 'red-ball.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: originalA.length, sha256: await sha256Hex(originalA), pHash: '0123456789abcdef', pHashStructure: 31.42, width: 64, height: 48, addedAt: 1_700_000_000_000, takenAtMs: 1_700_000_000_000, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' },
     { id: 'bbbb-2', name: 'clip.webm', type: 'video', mime: 'video/webm', sizeBytes: originalB.length, sha256: await sha256Hex(originalB), pHash: 'fedcba9876543210', width: 320, height: 240, addedAt: 1_700_000_000_500, takenAtMs: 1_700_000_000_500, takenAtSource: 'added', status: 'ready', blobLocation: 'idb', durationSec: 3, decoder: 'webcodecs', frameTimestampsSec: [0.5] },
   ];
   const embeddings: EmbeddingRecord[] = assets.map((a) => ({ id: a.id, modelId: MODEL, dim: DIM, vector: randomUnit(r, DIM) }));

@@ -130,6 +130,20 @@ describe('visually identical (pHash)', () => {
     expect(r.visual).toEqual([]);
   });
 
+  it('ignores near-uniform pictures (structure below 2 levels) even with photo-like hashes; unmeasured items count', () => {
+    const r = report(
+      [
+        asset('shade1', { pHash: hash(0), pHashStructure: 1.7 }),
+        asset('shade2', { pHash: hash(2), pHashStructure: 0.3 }),
+        asset('fog1', { pHash: hash(0, 0x00000000fffffffen), pHashStructure: 3 }),
+        asset('fog2', { pHash: hash(2, 0x00000000fffffffen) }),
+      ],
+      {},
+    );
+    expect(r.visual).toEqual([{ ids: expect.arrayContaining(['fog1', 'fog2']) }]);
+    expect(r.visual[0]!.ids).toHaveLength(2);
+  });
+
   it('calls two videos identical only with the same length and matching keyframes', () => {
     const frames: Record<string, Float32Array[]> = {
       v1: [axis(0), axis(1), axis(2)],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BLANK_MAX_MEAN_LUMA,
+  BLANK_MAX_CHANNEL,
   BLANK_MAX_STD_LUMA,
   FRAME_DIVERSITY_THRESHOLD,
   MAX_CANDIDATES,
@@ -13,13 +13,14 @@ import {
   type FrameCandidate,
 } from '../../../src/lib/core/frame-select';
 import { bhattacharyyaDistance } from '../../../src/lib/core/hsv-histogram';
+import { rng } from '../../helpers/random';
 
 it('exports the notebook parameters', () => {
   expect(MIN_SECONDS_BETWEEN_FRAMES).toBe(0.4);
   expect(MAX_FRAMES).toBe(24);
   expect(FRAME_DIVERSITY_THRESHOLD).toBe(0.15);
   expect(MAX_CANDIDATES).toBe(72);
-  expect(BLANK_MAX_MEAN_LUMA).toBe(16);
+  expect(BLANK_MAX_CHANNEL).toBe(24);
   expect(BLANK_MAX_STD_LUMA).toBe(4);
 });
 
@@ -112,11 +113,19 @@ describe('frameLumaStats', () => {
     expect(s.stdLuma).toBeCloseTo(std, 9);
   });
 
+  it('the brightest channel of any sampled pixel: (0, 0, 200) has luma 22.8 but channel 200', () => {
+    const rgba = solid(3, 1, [0, 0, 0]);
+    rgba.set([0, 0, 200], 8);
+    expect(frameLumaStats(rgba, 3, 1, 1).maxChannel).toBe(200);
+    expect(frameLumaStats(rgba, 3, 1, 2).maxChannel).toBe(200);
+    expect(frameLumaStats(rgba, 3, 1, 3).maxChannel).toBe(0); // x = 2 is not sampled at step 3
+  });
+
   it('samples only pixels whose x and y are multiples of step', () => {
     // 4×4, white only at (0,0), (2,0), (0,2), (2,2): step 2 sees all-white, step 1 sees 4/16 white.
     const rgba = solid(4, 4, [0, 0, 0]);
     for (const [x, y] of [[0, 0], [2, 0], [0, 2], [2, 2]] as const) rgba.set([255, 255, 255], (y * 4 + x) * 4);
-    expect(frameLumaStats(rgba, 4, 4, 2)).toEqual({ meanLuma: 255, stdLuma: 0 });
+    expect(frameLumaStats(rgba, 4, 4, 2)).toEqual({ meanLuma: 255, stdLuma: 0, maxChannel: 255 });
     expect(frameLumaStats(rgba, 4, 4, 1).meanLuma).toBeCloseTo(63.75, 9);
     // step 3 on 4×4 samples x, y ∈ {0, 3}: only (0,0) is white → mean 63.75.
     expect(frameLumaStats(rgba, 4, 4, 3).meanLuma).toBeCloseTo(63.75, 9);
@@ -128,25 +137,80 @@ describe('frameLumaStats', () => {
   });
 });
 
-describe('isNearBlank', () => {
+describe('isNearBlank: only a black leader (every channel < 24 and luma std < 4) is blank', () => {
   it.each([
-    { meanLuma: 0, stdLuma: 0, blank: true },
-    { meanLuma: 15.99, stdLuma: 60, blank: true },
-    { meanLuma: 16, stdLuma: 60, blank: false },
-    { meanLuma: 128, stdLuma: 3.99, blank: true },
-    { meanLuma: 128, stdLuma: 4, blank: false },
-    { meanLuma: 250, stdLuma: 1, blank: true },
-    { meanLuma: 110, stdLuma: 45, blank: false },
-  ])('mean $meanLuma, std $stdLuma → $blank', ({ meanLuma, stdLuma, blank }) => {
-    expect(isNearBlank({ meanLuma, stdLuma })).toBe(blank);
+    { meanLuma: 0, stdLuma: 0, maxChannel: 0, blank: true },
+    { meanLuma: 16, stdLuma: 1, maxChannel: 23, blank: true },
+    { meanLuma: 16, stdLuma: 1, maxChannel: 24, blank: false },
+    { meanLuma: 10, stdLuma: 3.99, maxChannel: 20, blank: true },
+    { meanLuma: 10, stdLuma: 4, maxChannel: 20, blank: false },
+    { meanLuma: 250, stdLuma: 0, maxChannel: 250, blank: false },
+    { meanLuma: 76, stdLuma: 0, maxChannel: 255, blank: false },
+  ])('mean $meanLuma, std $stdLuma, brightest channel $maxChannel → $blank', ({ meanLuma, stdLuma, maxChannel, blank }) => {
+    expect(isNearBlank({ meanLuma, stdLuma, maxChannel })).toBe(blank);
   });
 
-  it('flags solid frames and passes a textured one', () => {
-    expect(isNearBlank(frameLumaStats(solid(8, 8, [5, 5, 5]), 8, 8))).toBe(true);
-    expect(isNearBlank(frameLumaStats(solid(8, 8, [200, 180, 90]), 8, 8))).toBe(true);
-    const stripes = solid(8, 8, [40, 40, 40]);
-    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x += 2) stripes.set([220, 220, 220], (y * 8 + x) * 4);
-    expect(isNearBlank(frameLumaStats(stripes, 8, 8, 1))).toBe(false);
+  // Synthetic frames the size of the collector's copy (96×54), read at every pixel as it does.
+  const W = 96;
+  const H = 54;
+  const frame = (f: (x: number, y: number) => [number, number, number]) => {
+    const a = new Uint8ClampedArray(W * H * 4);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) a.set([...f(x, y).map(Math.round), 255], (y * W + x) * 4);
+    return a;
+  };
+  /** The frame's statistics, after checking its mean and std luma lie in the stated ranges. */
+  const statsWithin = (rgba: Uint8ClampedArray, mean: number[], std: number[]) => {
+    const s = frameLumaStats(rgba, W, H, 1);
+    expect(s.meanLuma).toBeGreaterThanOrEqual(mean[0]!);
+    expect(s.meanLuma).toBeLessThanOrEqual(mean[1]!);
+    expect(s.stdLuma).toBeGreaterThanOrEqual(std[0]!);
+    expect(s.stdLuma).toBeLessThanOrEqual(std[1]!);
+    return s;
+  };
+  const noise = rng(11);
+
+  it.each([
+    { name: 'black leader (0, 0, 0)', rgba: frame(() => [0, 0, 0]), mean: [0, 0.01], std: [0, 0.01] },
+    { name: 'black leader decoded in video range (16, 16, 16)', rgba: frame(() => [16, 16, 16]), mean: [15.99, 16.01], std: [0, 0.01] },
+    {
+      name: 'black with noise ±2 (levels 0..4, std ≈ 1.4)',
+      rgba: frame(() => {
+        const v = 2 + Math.round((noise() - 0.5) * 4);
+        return [v, v, v];
+      }),
+      mean: [1.8, 2.2],
+      std: [1, 1.6],
+    },
+  ])('$name is blank', ({ rgba, mean, std }) => {
+    expect(isNearBlank(statsWithin(rgba, mean, std))).toBe(true);
+  });
+
+  /** Light-grey fog (luma ≈ 200) with two hill silhouettes up to 9 levels darker. */
+  const fog = frame((x, y) => {
+    const hill = y > 30 + 8 * Math.sin(x / 15) || y > 40 + 4 * Math.cos(x / 7) ? 1 : 0;
+    const v = 200 - 9 * hill * Math.min(1, (y - 28) / 20);
+    return [v, v, v + 3];
+  });
+  /**
+   * Plain cream card with a line of small text that the downscale has blurred into 17 pixels
+   * 20 levels darker than the card: std 20·√(17/5184) ≈ 1.15.
+   */
+  const titleCard = frame((x, y) => (y === 27 && x >= 40 && x < 57 ? [210, 205, 190] : [230, 225, 210]));
+  /** Night street: luma ≈ 9 everywhere, six lit windows of 2×2 pixels at (250, 220, 150). */
+  const night = frame((x, y) => (y >= 20 && y < 22 && x % 16 >= 6 && x % 16 < 8 ? [250, 220, 150] : [9, 9, 11]));
+  /** A dim room: a silhouette at level 2 against a wall at 20, nothing brighter than 20. */
+  const dimRoom = frame((x) => (x > 30 && x < 60 ? [2, 2, 2] : [20, 20, 20]));
+
+  it.each([
+    { name: 'solid red card (255, 0, 0): luma 76.2, std 0', rgba: frame(() => [255, 0, 0]), mean: [76, 76.5], std: [0, 0.01] },
+    { name: 'solid blue card (0, 0, 255): luma 29.1, std 0', rgba: frame(() => [0, 0, 255]), mean: [29, 29.2], std: [0, 0.01] },
+    { name: 'deep blue card (0, 0, 200): luma 22.8, std 0', rgba: frame(() => [0, 0, 200]), mean: [22.7, 22.9], std: [0, 0.01] },
+    { name: 'fog with faint hills: luma ≈ 198, std ≈ 3.4', rgba: fog, mean: [195, 200], std: [3.2, 3.6] },
+    { name: 'small text on a plain card: luma ≈ 224, std ≈ 1.15', rgba: titleCard, mean: [223, 225], std: [1.1, 1.2] },
+    { name: 'dim night scene: mean luma ≈ 10 with six lit windows', rgba: night, mean: [9.5, 10.5], std: [5, 40] },
+    { name: 'dim room: every channel ≤ 20 but a silhouette (std ≈ 8)', rgba: dimRoom, mean: [13, 15], std: [7, 9] },
+  ])('$name is kept', ({ rgba, mean, std }) => {
+    expect(isNearBlank(statsWithin(rgba, mean, std))).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   hammingDistance64,
   phashFromGray32,
   phashFromHex,
+  phashStructureFromGray32,
   phashToHex,
   popcount32,
 } from '../../../src/lib/core/phash';
@@ -20,9 +21,9 @@ function image32(f: (x: number, y: number) => number): Float32Array {
 
 /**
  * Independent reference: the 2-D DCT-II straight from its definition, O(N^4)
- * over the whole 32×32 spectrum, then the same bit rule written with strings.
+ * over the whole 32×32 spectrum (low 8×8 kept), then the same bit rule written with strings.
  */
-function referencePhash(gray: Float32Array): bigint {
+function referenceLowCoefficients(gray: Float32Array): number[] {
   const alpha = (k: number) => Math.sqrt((k === 0 ? 1 : 2) / N);
   const coeff: number[][] = [];
   for (let v = 0; v < N; v++) {
@@ -40,6 +41,11 @@ function referencePhash(gray: Float32Array): bigint {
   }
   const low: number[] = [];
   for (let v = 0; v < 8; v++) for (let u = 0; u < 8; u++) low.push(coeff[v]![u]!);
+  return low;
+}
+
+function referencePhash(gray: Float32Array): bigint {
+  const low = referenceLowCoefficients(gray);
   const ac = low.slice(1).sort((a, b) => a - b);
   const median = ac[31]!;
   const bits = low.map((c, k) => (k > 0 && c > median ? '1' : '0')).join('');
@@ -172,6 +178,41 @@ describe('phashFromGray32 known values', () => {
 
   it('rejects wrong sizes', () => {
     expect(() => phashFromGray32(new Float32Array(1000))).toThrow(RangeError);
+  });
+});
+
+describe('phashStructureFromGray32', () => {
+  it.each([0, 128, 255])('a flat picture at level %i measures 0', (level) => {
+    expect(phashStructureFromGray32(image32(() => level))).toBe(0);
+  });
+
+  it('a horizontal cosine of amplitude 10 levels at the first frequency measures 10/√2 = 7.071 (its std)', () => {
+    const gray = image32((x) => 128 + 10 * Math.cos(((2 * x + 1) * Math.PI) / (2 * N)));
+    expect(phashStructureFromGray32(gray)).toBeCloseTo(10 / Math.SQRT2, 3);
+  });
+
+  it('a frequency above the 8×8 block the hash reads measures ≈ 0 (cosine at u = 12)', () => {
+    const gray = image32((x) => 128 + 10 * Math.cos(((2 * x + 1) * 12 * Math.PI) / (2 * N)));
+    expect(phashStructureFromGray32(gray)).toBeLessThan(1e-3);
+  });
+
+  it('is √(Σ c²)/32 over the 63 low AC coefficients of the O(N^4) reference DCT', () => {
+    for (const gray of [downTo32(scene(3), 128), image32((x, y) => (x * 7 + y * 3) % 256)]) {
+      const low = referenceLowCoefficients(gray);
+      const expected = Math.sqrt(low.slice(1).reduce((sum, c) => sum + c * c, 0)) / N;
+      expect(phashStructureFromGray32(gray)).toBeCloseTo(expected, 2);
+    }
+  });
+
+  it('scales with gain and ignores offset', () => {
+    const gray = downTo32(scene(5), 128);
+    const structure = phashStructureFromGray32(gray);
+    expect(structure).toBeGreaterThan(5);
+    expect(phashStructureFromGray32(gray.map((v) => 0.5 * v + 40))).toBeCloseTo(structure / 2, 2);
+  });
+
+  it('rejects wrong sizes', () => {
+    expect(() => phashStructureFromGray32(new Float32Array(1025))).toThrow(RangeError);
   });
 });
 

@@ -7,12 +7,13 @@ const job = (id: string, name: string): JobRecord => ({ id, name, mime: 'image/j
 const pixels = (value: number) => ({ data: new Uint8ClampedArray(4).fill(value), width: 1, height: 1 });
 const thumbnail = { blob: new Blob(['jpeg']), width: 320, height: 240 };
 
-const photo: PreparedImage = { kind: 'image', job: { ...job('p1', 'beach.jpg'), lastModifiedMs: 1_600_000_000_000 }, sha256: 'ab'.repeat(32), pHash: 0x0123456789abcdefn, width: 4000, height: 3000, thumbnail, pixels: pixels(1) };
+const photo: PreparedImage = { kind: 'image', job: { ...job('p1', 'beach.jpg'), lastModifiedMs: 1_600_000_000_000 }, sha256: 'ab'.repeat(32), pHash: 0x0123456789abcdefn, pHashStructure: 31.4159, width: 4000, height: 3000, thumbnail, pixels: pixels(1) };
 const clip: PreparedVideo = {
   kind: 'video',
   job: { ...job('v1', 'walk.mp4'), mime: 'video/mp4' },
   sha256: 'cd'.repeat(32),
   pHash: 0xffn,
+  pHashStructure: 0,
   width: 1920,
   height: 1080,
   thumbnail,
@@ -52,7 +53,7 @@ describe('asset records: what an imported item stores', () => {
     const r = assetRecords(photo, { asset: new Float32Array([0.6, 0.8]) }, ctx);
     expect(r.asset).toEqual({
       id: 'p1', name: 'beach.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: 1234, sha256: 'ab'.repeat(32), pHash: '0123456789abcdef',
-      width: 4000, height: 3000, addedAt: ctx.addedAtMs, takenAtMs: 1_600_000_000_000, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'opfs',
+      pHashStructure: 31.42, width: 4000, height: 3000, addedAt: ctx.addedAtMs, takenAtMs: 1_600_000_000_000, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'opfs',
     });
     expect(r.thumbnail).toEqual({ id: 'p1', ...thumbnail });
     expect(r.embedding).toMatchObject({ id: 'p1', modelId: 'clip-b32', dim: 2 });

@@ -42,6 +42,13 @@ describe('frame collector', () => {
     expect(raster.frames.every((f) => f.closed)).toBe(true);
   });
 
+  it('plain colour cards with no structure at all (red, then blue) are both kept: only black counts as blank', async () => {
+    const video = fakeVideo([{ untilSec: 2, colour: 'red' }, { untilSec: 4, colour: 'blue' }, { untilSec: 5, colour: 'black' }], { solid: true });
+    const { result, colours } = await run(video);
+    expect(colours).toEqual(['red', 'blue']);
+    expect(result.skippedBlank).toBe(times(video).filter((t) => t >= 4).length);
+  });
+
   it('frames are scaled once to the work size: short edge ≥ the model input, long edge ≥ the poster', async () => {
     const video = fakeVideo([{ untilSec: 1, colour: 'green' }], { width: 1920, height: 1080 });
     const { result, raster } = await run(video);

@@ -33,6 +33,8 @@ export interface FakeVideo {
   fps: number;
   /** the data ends here (a cut file): a sample at or past it fails to decode */
   cutAtSec?: number;
+  /** plain colour cards instead of striped frames */
+  solid?: boolean;
 }
 
 export function fakeVideo(segments: FakeVideo['segments'], extra: Partial<FakeVideo> = {}): FakeVideo {
@@ -48,15 +50,15 @@ export function colourAt(video: FakeVideo, sec: number): ColourName {
 }
 
 /**
- * A frame of one colour in vertical stripes of full and ¾ brightness: a solid frame would count as
- * near-uniform (blank), real footage has structure. Black stays black.
+ * A frame of one colour in vertical stripes of full and ¾ brightness, as real footage has
+ * structure; `solid` leaves the stripes out (a plain colour card). Black stays black.
  */
-export function stripedFrame(colour: ColourName, width: number, height: number): Uint8ClampedArray<ArrayBuffer> {
+export function stripedFrame(colour: ColourName, width: number, height: number, solid = false): Uint8ClampedArray<ArrayBuffer> {
   const [r, g, b] = COLOURS[colour];
   const rgba = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const k = (x >> 2) % 2 === 0 ? 1 : 0.75;
+      const k = solid || (x >> 2) % 2 === 0 ? 1 : 0.75;
       rgba.set([r * k, g * k, b * k, 255], (y * width + x) * 4);
     }
   }
@@ -175,7 +177,7 @@ export function sampleDecoder(video: FakeVideo, name: Decoder = 'webcodecs'): Fr
           yield { timestamp, duration: 1 / video.fps, colour: colourAt(video, timestamp), close() {} };
         }
       }
-      const run = await collectSamples(samples(), times, 0, sink, (s) => ({ rgba: stripedFrame(s.colour, size.width, size.height) }));
+      const run = await collectSamples(samples(), times, 0, sink, (s) => ({ rgba: stripedFrame(s.colour, size.width, size.height, video.solid) }));
       const readableSec = readableAfterRun(run, times[times.length - 1]!, durationSec, false);
       return { decoder: name, durationSec, width: video.width, height: video.height, ...(readableSec !== undefined ? { readableSec } : {}) };
     },
