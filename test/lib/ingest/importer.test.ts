@@ -207,8 +207,11 @@ describe('importer: several tabs', () => {
     const writer = await openTab(db, tabs, { tabId: 'writer-tab' });
     const follower = await openTab(await dbs.open(name), tabs, { tabId: 'follower-tab' });
     // The writer stops in its first forward pass and closes: what it took in has no vectors yet.
+    // Take-in runs one batch ahead of indexing, so all 9 (a batch of 8, then 1) are taken in before
+    // the tab closes: a closed tab writes nothing more, and its lock is free only once it is gone.
     const closing = deferred();
-    writer.embedder.gate = () => {
+    writer.embedder.gate = async () => {
+      await vi.waitFor(async () => expect(await db.count('assets')).toBe(9), { timeout: 5_000 });
       closing.resolve();
       return new Promise(() => undefined);
     };
