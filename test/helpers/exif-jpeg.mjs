@@ -7,9 +7,10 @@ import sharp from 'sharp';
  * A small JPEG of one colour with the given EXIF. `exif` is sharp's shape: `{ IFD0: { Make,
  * Model }, IFD2: { DateTimeOriginal, OffsetTimeOriginal, LensModel }, IFD3: { GPSLatitude… } }`
  * (IFD2 is the Exif IFD, IFD3 the GPS IFD; values are strings, rationals as "48/1 51/1 3024/100").
+ * `pixelsOf`: another image whose pixels to use instead (solid colours are near-duplicates of each other).
  */
-export async function jpegWithExif({ width = 96, height = 72, colour = { r: 200, g: 60, b: 40 }, exif = {}, xmp } = {}) {
-  let image = sharp({ create: { width, height, channels: 3, background: colour } }).withExif(exif);
+export async function jpegWithExif({ width = 96, height = 72, colour = { r: 200, g: 60, b: 40 }, pixelsOf, exif = {}, xmp } = {}) {
+  let image = (pixelsOf ? sharp(pixelsOf) : sharp({ create: { width, height, channels: 3, background: colour } })).withExif(exif);
   if (xmp) image = image.withXmp(xmp);
   return image.jpeg({ quality: 85 }).toBuffer();
 }
