@@ -330,6 +330,10 @@ function checkAsset(r: unknown, where: string): AssetRecord {
     const { make, model, lens } = c as { make?: string; model?: string; lens?: string };
     out.camera = { ...(make !== undefined ? { make } : {}), ...(model !== undefined ? { model } : {}), ...(lens !== undefined ? { lens } : {}) };
   }
+  if (a.metadataVersion !== undefined) {
+    need(isCount(a.metadataVersion), where, 'the metadata version is malformed');
+    out.metadataVersion = a.metadataVersion as number;
+  }
   if (a.gps !== undefined) {
     const g = a.gps;
     need(isObj(g) && isNum(g.lat) && isNum(g.lon) && Math.abs(g.lat) <= 90 && Math.abs(g.lon) <= 180, where, 'the GPS position is malformed');

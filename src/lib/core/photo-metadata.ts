@@ -15,6 +15,9 @@
  * the device's local time (what the camera's clock most likely showed where the photo is viewed).
  */
 
+/** Stored on a photo whose metadata was read (`AssetRecord.metadataVersion`); raise it to read every photo again. */
+export const PHOTO_METADATA_VERSION = 1;
+
 /** A date taken as read: the instant, and the UTC offset of the camera's clock when known. */
 export interface MetadataDate {
   ms: number;

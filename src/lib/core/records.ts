@@ -46,6 +46,11 @@ export interface AssetRecord {
   camera?: { make?: string; model?: string; lens?: string };
   /** From the photo's metadata: degrees, north and east positive. */
   gps?: { lat: number; lon: number };
+  /**
+   * Which reading of the photo's own metadata the record reflects (`PHOTO_METADATA_VERSION`);
+   * absent on photos taken in before metadata was read, which a background pass then reads.
+   */
+  metadataVersion?: number;
   /** Marked by the user as a favourite. */
   favourite?: boolean;
   status: 'ready';

@@ -5,7 +5,7 @@
 import type { StoredAsset, TakenInAsset } from '../db/repo';
 import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../db/schema';
 import { phashToHex } from '../core/phash';
-import { dateFromFileName, type PhotoMetadata } from '../core/photo-metadata';
+import { PHOTO_METADATA_VERSION, dateFromFileName, type PhotoMetadata } from '../core/photo-metadata';
 import { attentionPool, meanPool } from '../core/pooling';
 import type { VideoSettings } from '../core/video-settings';
 import type { ExtractOptions, ExtractedVideo, PixelImage } from './ports';
@@ -147,6 +147,27 @@ export function takenAtOf(
   return plausible ? { takenAtMs: lastModifiedMs, takenAtSource: 'file-modified' } : { takenAtMs: addedAtMs, takenAtSource: 'added' };
 }
 
+/** Sources a photo's own metadata outranks: a record dated by one of these is dated again when its metadata is read. */
+const WEAKER_THAN_METADATA: ReadonlySet<AssetRecord['takenAtSource']> = new Set(['file-name', 'file-modified', 'added']);
+
+/**
+ * An item taken in before its metadata was read, with what its metadata says: the date taken
+ * when the metadata (or its file name) outranks the one it has, camera and position, and the
+ * marker that it was read. Everything else (favourite, name…) is kept as it is.
+ */
+export function withPhotoMetadata(asset: AssetRecord, metadata: PhotoMetadata | null): AssetRecord {
+  const out: AssetRecord = { ...asset, metadataVersion: PHOTO_METADATA_VERSION };
+  if (!metadata) return out;
+  if (WEAKER_THAN_METADATA.has(asset.takenAtSource)) {
+    const fileTimeMs = asset.takenAtSource === 'file-modified' ? asset.takenAtMs : undefined;
+    delete out.takenAtOffsetMin;
+    Object.assign(out, takenAtOf(fileTimeMs, asset.addedAt, { metadata, name: asset.name }));
+  }
+  if (metadata.camera) out.camera = metadata.camera;
+  if (metadata.gps) out.gps = metadata.gps;
+  return out;
+}
+
 /** What the take-in stage stores of an item: everything but its vectors. */
 export type TakenInRecords = TakenInAsset;
 
@@ -189,6 +210,7 @@ export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
     ...takenAtOf(p.job.lastModifiedMs, addedAtMs, { metadata: p.metadata, name: p.job.name }),
     ...(p.metadata?.camera ? { camera: p.metadata.camera } : {}),
     ...(p.metadata?.gps ? { gps: p.metadata.gps } : {}),
+    ...(p.metadata ? { metadataVersion: PHOTO_METADATA_VERSION } : {}),
     status: 'ready',
     blobLocation: p.job.blobLocation,
     ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),
