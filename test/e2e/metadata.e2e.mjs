@@ -106,3 +106,56 @@ test('metadata: photos written today are ordered by their EXIF dates and file-na
   assert.equal(await hostile.locator('dt:text-is("Position")').count(), 0, 'no position from a latitude of 95°');
   assert.equal(await page.locator('dialog img[src="x"]').count(), 0, 'no element made from metadata');
 });
+
+test('metadata: photos taken in before metadata was read are dated again by a background pass after a reload', async ({ page, url }) => {
+  const files = [
+    {
+      name: 'paris.jpg',
+      buffer: await jpeg(1, { IFD0: { Make: 'Canon', Model: 'Canon EOS 5D' }, IFD2: { DateTimeOriginal: '2019:07:14 15:30:12', OffsetTimeOriginal: '+02:00' }, IFD3: gps(48.8584, 2.2945) }),
+    },
+    { name: 'IMG_20180301_101010.jpg', buffer: pictures[4].buffer },
+  ].map((f) => ({ ...f, mimeType: 'image/jpeg' }));
+  await page.setViewportSize({ width: 1280, height: 2400 });
+  await openApp(page, url);
+  await importFiles(page, files, files.length);
+  // Make the records what a library from before metadata was read holds: dated by the file, nothing else.
+  await page.evaluate(async () => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    await new Promise((res, rej) => {
+      const tx = db.transaction('assets', 'readwrite');
+      const store = tx.objectStore('assets');
+      store.getAll().onsuccess = (e) => {
+        for (const a of e.target.result) {
+          const { metadataVersion: _v, camera: _c, gps: _g, takenAtOffsetMin: _o, ...older } = a;
+          store.put({ ...older, takenAtMs: Date.now(), takenAtSource: 'file-modified' });
+        }
+      };
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+    });
+    db.close();
+  });
+  await page.reload();
+  await ui(page).searchbox.waitFor();
+  const library = ui(page).library;
+  const expected = await expectedHeaders(page, [[Date.UTC(2019, 6, 14, 13, 30, 12), 1], [new Date(2018, 2, 1, 10, 10, 10).getTime(), 1]]);
+  await page.waitForFunction(
+    (want) => {
+      const list = document.querySelector('ul[aria-label="Library"]');
+      const hs = list ? [...list.querySelectorAll('h2, h3, h4, [role="heading"]')].map((h) => (h.textContent ?? '').replace(/\s+/g, ' ').trim()) : [];
+      return JSON.stringify(hs) === JSON.stringify(want);
+    },
+    expected,
+    { timeout: 10_000 },
+  );
+  assert.deepEqual((await readTiles(library)).map((t) => t.name), ['paris.jpg', 'IMG_20180301_101010.jpg']);
+  await library.getByRole('button', { name: 'Open paris.jpg' }).click();
+  await page.keyboard.press('i');
+  const info = page.getByRole('dialog', { name: 'paris.jpg' }).getByRole('complementary', { name: 'Info' });
+  await expectText(info.locator('dt:text-is("Camera") + dd'), 'Canon EOS 5D');
+  await expectText(info.locator('dt:text-is("Taken") + dd'), "(from the photo's metadata (UTC+02:00))");
+});
