@@ -18,6 +18,7 @@
  * is an `ArchiveError` with a message meant for the user.
  */
 import type { AlbumItemRecord, AlbumRecord, AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord } from './records';
+import { TAKEN_AT_SOURCES } from './records';
 import { albumItemId, cleanAlbumName } from './albums';
 import { sha256Hex } from './sha256';
 
@@ -314,9 +315,29 @@ function checkAsset(r: unknown, where: string): AssetRecord {
     blobLocation: 'idb',
   };
   if (a.takenAtMs !== undefined) {
-    need(isNum(a.takenAtMs) && (a.takenAtSource === 'file-modified' || a.takenAtSource === 'added'), where, 'the date taken is malformed');
+    need(isNum(a.takenAtMs) && (TAKEN_AT_SOURCES as readonly unknown[]).includes(a.takenAtSource), where, 'the date taken is malformed');
     out.takenAtMs = a.takenAtMs as number;
     out.takenAtSource = a.takenAtSource as AssetRecord['takenAtSource'];
+  }
+  if (a.takenAtOffsetMin !== undefined) {
+    need(Number.isInteger(a.takenAtOffsetMin) && Math.abs(a.takenAtOffsetMin as number) <= 14 * 60, where, 'the UTC offset of the date taken is malformed');
+    out.takenAtOffsetMin = a.takenAtOffsetMin as number;
+  }
+  if (a.camera !== undefined) {
+    const c = a.camera;
+    const name = (v: unknown) => v === undefined || isStr(v, 255);
+    need(isObj(c) && name(c.make) && name(c.model) && name(c.lens), where, 'the camera is malformed');
+    const { make, model, lens } = c as { make?: string; model?: string; lens?: string };
+    out.camera = { ...(make !== undefined ? { make } : {}), ...(model !== undefined ? { model } : {}), ...(lens !== undefined ? { lens } : {}) };
+  }
+  if (a.metadataVersion !== undefined) {
+    need(isCount(a.metadataVersion), where, 'the metadata version is malformed');
+    out.metadataVersion = a.metadataVersion as number;
+  }
+  if (a.gps !== undefined) {
+    const g = a.gps;
+    need(isObj(g) && isNum(g.lat) && isNum(g.lon) && Math.abs(g.lat) <= 90 && Math.abs(g.lon) <= 180, where, 'the GPS position is malformed');
+    out.gps = { lat: (g as Obj).lat as number, lon: (g as Obj).lon as number };
   }
   if (a.favourite !== undefined) {
     need(typeof a.favourite === 'boolean', where, 'the favourite mark is malformed');

@@ -3,11 +3,44 @@
  * records: where its date taken came from, its lineage in one line per record, and which item
  * comes next in the list it was opened from.
  */
-import type { LineageRecord, TakenAtSource } from './records';
+import type { AssetRecord, LineageRecord, TakenAtSource } from './records';
 
-/** Where the date taken came from, as the info panel says it. */
-export function takenAtSourceLabel(source: TakenAtSource): string {
-  return source === 'file-modified' ? "from the file's date" : 'date added';
+/** "UTC+02:00", "UTC-05:30", "UTC" for an offset in minutes east of UTC. */
+export function utcOffsetText(offsetMin: number): string {
+  if (offsetMin === 0) return 'UTC';
+  const abs = Math.abs(offsetMin);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `UTC${offsetMin < 0 ? '-' : '+'}${hhmm}`;
+}
+
+/** Where the date taken came from, as the info panel says it; `offsetMin` when the metadata gave one. */
+export function takenAtSourceLabel(source: TakenAtSource, offsetMin?: number): string {
+  const zone = offsetMin === undefined ? "no time zone given: read as this device's local time" : utcOffsetText(offsetMin);
+  switch (source) {
+    case 'exif':
+      return `from the photo's metadata (${zone})`;
+    case 'xmp':
+      return `from the photo's XMP metadata (${zone})`;
+    case 'gps-time':
+      return "from the photo's GPS clock (UTC)";
+    case 'file-name':
+      return 'from the file name';
+    case 'file-modified':
+      return "from the file's date";
+    default:
+      return 'date added';
+  }
+}
+
+/** A position as text, 4 decimals (about 11 m): "48.8584° N, 2.2945° E". */
+export function positionText({ lat, lon }: { lat: number; lon: number }): string {
+  return `${Math.abs(lat).toFixed(4)}° ${lat < 0 ? 'S' : 'N'}, ${Math.abs(lon).toFixed(4)}° ${lon < 0 ? 'W' : 'E'}`;
+}
+
+/** "Canon EOS 5D", or the make or model alone; null when neither is known. */
+export function cameraText(camera: AssetRecord['camera']): string | null {
+  const text = [camera?.make, camera?.model].filter(Boolean).join(' ');
+  return text || null;
 }
 
 /** Which stored record a lineage entry produced, as a reader would name it. */

@@ -10,11 +10,14 @@ export type BlobLocation = 'opfs' | 'idb';
 export type AssetType = 'image' | 'video';
 
 /**
- * Where an item's date taken came from, most trusted first as sources are added: until the
- * photo's own metadata is read, the file's last-modified time (what a camera or phone usually
- * sets when it writes the file), else the moment the item joined the library.
+ * Where an item's date taken came from, most trusted first: the photo's EXIF, its XMP, its GPS
+ * clock (UTC), a date in its file name (`IMG_20230714_153012.jpg`), the file's last-modified time
+ * (what a camera or phone usually sets when it writes the file), else the moment the item joined
+ * the library.
  */
-export type TakenAtSource = 'file-modified' | 'added';
+export type TakenAtSource = 'exif' | 'xmp' | 'gps-time' | 'file-name' | 'file-modified' | 'added';
+
+export const TAKEN_AT_SOURCES: readonly TakenAtSource[] = ['exif', 'xmp', 'gps-time', 'file-name', 'file-modified', 'added'];
 
 export interface AssetRecord {
   id: string;
@@ -37,6 +40,17 @@ export interface AssetRecord {
   /** When the photo or video was taken, ms since the epoch: the one field the timeline orders by. */
   takenAtMs: number;
   takenAtSource: TakenAtSource;
+  /** Minutes east of UTC the camera's clock was set to, when its metadata said (+120 for UTC+02:00). */
+  takenAtOffsetMin?: number;
+  /** From the photo's metadata, as text from the file (shown escaped). */
+  camera?: { make?: string; model?: string; lens?: string };
+  /** From the photo's metadata: degrees, north and east positive. */
+  gps?: { lat: number; lon: number };
+  /**
+   * Which reading of the photo's own metadata the record reflects (`PHOTO_METADATA_VERSION`);
+   * absent on photos taken in before metadata was read, which a background pass then reads.
+   */
+  metadataVersion?: number;
   /** Marked by the user as a favourite. */
   favourite?: boolean;
   status: 'ready';

@@ -582,3 +582,31 @@ export async function putFolder(db: Db, folder: FolderRecord): Promise<void> {
 export async function deleteFolder(db: Db, id: string): Promise<void> {
   await db.delete('folders', id);
 }
+
+/** Photos whose own metadata was never read at `version` (taken in before it was), oldest first. */
+export async function photosWithoutMetadata(db: Db, version: number): Promise<Array<Pick<AssetRecord, 'id' | 'blobLocation'>>> {
+  const ids: Array<Pick<AssetRecord, 'id' | 'blobLocation'>> = [];
+  let cursor = await db.transaction('assets').store.index('byAddedAt').openCursor();
+  for (; cursor; cursor = await cursor.continue()) {
+    const a = cursor.value;
+    if (a.type === 'image' && a.metadataVersion !== version) ids.push({ id: a.id, blobLocation: a.blobLocation });
+  }
+  return ids;
+}
+
+/**
+ * Rewrites one asset with `change(current)` in a single transaction, so a favourite marked or an
+ * item deleted meanwhile is kept or stays deleted. Returns the stored record, or undefined when gone.
+ */
+export async function updateAsset(db: Db, id: string, change: (current: AssetRecord) => AssetRecord): Promise<AssetRecord | undefined> {
+  const tx = db.transaction('assets', 'readwrite');
+  const current = await tx.store.get(id);
+  if (!current) {
+    await tx.done;
+    return undefined;
+  }
+  const next = change(current);
+  await tx.store.put(next);
+  await tx.done;
+  return next;
+}

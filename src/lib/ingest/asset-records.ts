@@ -5,6 +5,7 @@
 import type { StoredAsset, TakenInAsset } from '../db/repo';
 import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, JobRecord, LineageRecord, ThumbnailRecord } from '../db/schema';
 import { phashToHex } from '../core/phash';
+import { PHOTO_METADATA_VERSION, dateFromFileName, type PhotoMetadata } from '../core/photo-metadata';
 import { attentionPool, meanPool } from '../core/pooling';
 import type { VideoSettings } from '../core/video-settings';
 import type { ExtractOptions, ExtractedVideo, PixelImage } from './ports';
@@ -38,6 +39,8 @@ interface PreparedBase {
   height: number;
   thumbnail: { blob: Blob; width: number; height: number };
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
+  /** Photos: what their own metadata says (date taken, camera, GPS). */
+  metadata?: PhotoMetadata;
 }
 
 export interface PreparedImage extends PreparedBase {
@@ -118,10 +121,51 @@ const EARLIEST_FILE_TIME_MS = Date.UTC(1981, 0, 1);
 /** A file time more than a day ahead of the clock is a camera with its clock wrong. */
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
 
-/** The date taken an item starts with: its file's last-modified time when that is plausible, else when it was added. */
-export function takenAtOf(lastModifiedMs: number | undefined, addedAtMs: number): Pick<AssetRecord, 'takenAtMs' | 'takenAtSource'> {
+/** What, besides the file's time, may say when an item was taken. */
+export interface TakenAtClues {
+  /** The photo's own metadata, already checked. */
+  metadata?: PhotoMetadata;
+  /** The file's name, for a camera's `IMG_20230714_153012.jpg`. */
+  name?: string;
+}
+
+/**
+ * The date taken an item starts with, from the most trusted source that has a plausible one:
+ * the photo's metadata (EXIF, XMP, GPS clock), a date in its file name, its file's last-modified
+ * time, else when it was added.
+ */
+export function takenAtOf(
+  lastModifiedMs: number | undefined,
+  addedAtMs: number,
+  { metadata, name }: TakenAtClues = {},
+): Pick<AssetRecord, 'takenAtMs' | 'takenAtSource' | 'takenAtOffsetMin'> {
+  const m = metadata?.takenAt;
+  if (m) return { takenAtMs: m.ms, takenAtSource: m.source, ...(m.offsetMin !== undefined ? { takenAtOffsetMin: m.offsetMin } : {}) };
+  const fromName = name === undefined ? null : dateFromFileName(name, addedAtMs);
+  if (fromName !== null) return { takenAtMs: fromName, takenAtSource: 'file-name' };
   const plausible = lastModifiedMs !== undefined && Number.isFinite(lastModifiedMs) && lastModifiedMs >= EARLIEST_FILE_TIME_MS && lastModifiedMs <= addedAtMs + FUTURE_SLACK_MS;
   return plausible ? { takenAtMs: lastModifiedMs, takenAtSource: 'file-modified' } : { takenAtMs: addedAtMs, takenAtSource: 'added' };
+}
+
+/** Sources a photo's own metadata outranks: a record dated by one of these is dated again when its metadata is read. */
+const WEAKER_THAN_METADATA: ReadonlySet<AssetRecord['takenAtSource']> = new Set(['file-name', 'file-modified', 'added']);
+
+/**
+ * An item taken in before its metadata was read, with what its metadata says: the date taken
+ * when the metadata (or its file name) outranks the one it has, camera and position, and the
+ * marker that it was read. Everything else (favourite, name…) is kept as it is.
+ */
+export function withPhotoMetadata(asset: AssetRecord, metadata: PhotoMetadata | null): AssetRecord {
+  const out: AssetRecord = { ...asset, metadataVersion: PHOTO_METADATA_VERSION };
+  if (!metadata) return out;
+  if (WEAKER_THAN_METADATA.has(asset.takenAtSource)) {
+    const fileTimeMs = asset.takenAtSource === 'file-modified' ? asset.takenAtMs : undefined;
+    delete out.takenAtOffsetMin;
+    Object.assign(out, takenAtOf(fileTimeMs, asset.addedAt, { metadata, name: asset.name }));
+  }
+  if (metadata.camera) out.camera = metadata.camera;
+  if (metadata.gps) out.gps = metadata.gps;
+  return out;
 }
 
 /** What the take-in stage stores of an item: everything but its vectors. */
@@ -163,7 +207,10 @@ export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
     width: p.width,
     height: p.height,
     addedAt: addedAtMs,
-    ...takenAtOf(p.job.lastModifiedMs, addedAtMs),
+    ...takenAtOf(p.job.lastModifiedMs, addedAtMs, { metadata: p.metadata, name: p.job.name }),
+    ...(p.metadata?.camera ? { camera: p.metadata.camera } : {}),
+    ...(p.metadata?.gps ? { gps: p.metadata.gps } : {}),
+    ...(p.metadata ? { metadataVersion: PHOTO_METADATA_VERSION } : {}),
     status: 'ready',
     blobLocation: p.job.blobLocation,
     ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),

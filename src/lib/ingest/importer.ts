@@ -6,6 +6,7 @@
 import type { VideoSettings } from '../core/video-settings';
 import { DropStaging, type AddedToDrop, type Enqueued } from './drop-staging';
 import { IngestQueue, type ModelState } from './ingest-queue';
+import { readMissingMetadata } from './metadata-pass';
 import type { Clock, DroppedFile, ImageEmbedder, IngestEvent, IngestStorage, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from './ports';
 import { REMOTE_ADDING_STALE_MS, TabRoles, type TabMessage } from './tab-roles';
 
@@ -35,8 +36,12 @@ export class Importer {
   readonly queue: IngestQueue;
   readonly drops: DropStaging;
   #toPage: (e: IngestEvent) => void = () => undefined;
+  readonly #storage: IngestStorage;
+  readonly #clock: Clock;
 
   constructor({ storage, stills, locks, channel, clock, tabId = crypto.randomUUID() }: ImporterPorts) {
+    this.#storage = storage;
+    this.#clock = clock;
     this.tabs = new TabRoles(
       { tabId, locks, channel, monotonicMs: () => clock.monotonicMs(), toPage: (e) => this.#toPage(e) },
       {
@@ -72,10 +77,38 @@ export class Importer {
     const cutOff = await this.drops.interruptedDrops();
     if (cutOff.length) onEvent({ type: 'interrupted', drops: cutOff });
     this.tabs.claimWriter(() =>
-      this.queue.takeOver().catch((err: unknown) => {
-        this.tabs.emit({ type: 'paused', reason: `Import paused: ${err instanceof Error ? err.message : String(err)}`, notImported: 0 });
-      }),
+      this.queue
+        .takeOver()
+        // A pass that fails (storage gone away) leaves its photos unmarked: the next writer reads them.
+        .then(() => this.#readMissingMetadata().catch(() => undefined))
+        .catch((err: unknown) => {
+          this.tabs.emit({ type: 'paused', reason: `Import paused: ${err instanceof Error ? err.message : String(err)}`, notImported: 0 });
+        }),
     );
+  }
+
+  #metadataPass: Promise<void> | null = null;
+
+  /**
+   * The writer reads the metadata of photos taken in before it was read (or merged from an
+   * archive); a reload goes on where it stopped. One pass at a time.
+   */
+  #readMissingMetadata(): Promise<void> {
+    this.#metadataPass ??= this.#metadataPassOnce().finally(() => (this.#metadataPass = null));
+    return this.#metadataPass;
+  }
+
+  async #metadataPassOnce(): Promise<void> {
+    let total = 0;
+    const changedIds = await readMissingMetadata(this.#storage, {
+      nowMs: () => this.#clock.nowMs(),
+      onProgress: (done, all) => {
+        total = all;
+        if (done < all) this.tabs.emit({ type: 'metadata', done, total: all });
+      },
+      stopped: () => !this.tabs.writer,
+    });
+    if (total) this.tabs.emit({ type: 'metadata', done: total, total, changedIds });
   }
 
   enqueue(files: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
@@ -126,6 +159,7 @@ export class Importer {
     }
     this.queue.index.kick();
     this.queue.index.reportWaiting();
+    void this.#readMissingMetadata().catch(() => undefined);
   }
 
   /** Called after the model (re)loads or space was freed. */

@@ -50,6 +50,11 @@ export type IngestEvent =
        */
       tookOver?: boolean;
     }
+  /**
+   * Photos taken in before their metadata was read are read in the background; the last event
+   * (`done === total`) lists those whose date, camera or position changed.
+   */
+  | { type: 'metadata'; done: number; total: number; changedIds?: string[] }
   /** Drops a reload or a closed tab cut off while their files were being copied in. */
   | { type: 'interrupted'; drops: InterruptedDrop[] };
 

@@ -8,11 +8,13 @@ import { nameInText } from '../core/display-name';
 import { SNIFF_BYTES, pixelLimitReason, rejectionReason, sniffFileKind } from '../core/file-kind';
 import { scanImageDimensions } from '../core/image-dimensions';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashStructureFromGray32 } from '../core/phash';
+import type { PhotoMetadata } from '../core/photo-metadata';
 import { sha256Hex } from '../core/sha256';
 import { StageClock, type Stage } from '../core/stage-timings';
 import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
 import type { DuplicateChecks } from './duplicate-checks';
+import { readPhotoMetadata } from './read-photo-metadata';
 import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
 
 export const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
@@ -66,7 +68,9 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     await ctx.finish(job, 'failed', reason);
     return null;
   }
-  const sha256 = await timer.timed('sha256', () => sha256Hex(blob));
+  // One read of the whole file serves the digest and, for a photo, its metadata.
+  let bytes: ArrayBuffer | null = await timer.timed('sha256', () => blob.arrayBuffer(), 0);
+  const sha256 = await timer.timed('sha256', () => sha256Hex(bytes!));
   const existing = await assetBySha256(storage.db, sha256);
   if (existing) {
     await ctx.finish(job, 'duplicate', `already in your library as "${nameInText(existing.name)}"`, existing.id);
@@ -78,7 +82,10 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     return null;
   }
   try {
-    const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256);
+    // Booked to "read" with no count of its own: the item was counted when its bytes came back.
+    const metadata = fileKind.kind === 'image' ? await timer.timed('read', () => readPhotoMetadata(bytes!, Date.now()), 0) : undefined;
+    bytes = null;
+    const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;
     ctx.duplicates.addPending(job.id, job.name, prepared.pHash, prepared.pHashStructure);
     return prepared;
@@ -112,7 +119,7 @@ async function fail(ctx: PrepareContext, job: JobRecord, sha256: string, message
   return null;
 }
 
-async function prepareImage(ctx: PrepareContext, job: JobRecord, blob: Blob, sha256: string): Promise<PreparedImage | null> {
+async function prepareImage(ctx: PrepareContext, job: JobRecord, blob: Blob, sha256: string, metadata?: PhotoMetadata): Promise<PreparedImage | null> {
   let decoded: DecodedStill;
   try {
     decoded = await ctx.timer.timed('decode', () => ctx.stills.decodeImage(blob));
@@ -129,7 +136,7 @@ async function prepareImage(ctx: PrepareContext, job: JobRecord, blob: Blob, sha
     const pixels = decoded.centerCrop(MODEL_INPUT_PX);
     // Thumbnail and model crop together are "resize": two spans for one item.
     ctx.timer.add('resize', cropStartMs, 0);
-    return { kind: 'image', job, sha256, width, height, pixels, ...still };
+    return { kind: 'image', job, sha256, width, height, pixels, ...still, ...(metadata ? { metadata } : {}) };
   } finally {
     decoded.close();
   }

@@ -62,6 +62,8 @@ export class ImportState {
   copying = $state(0);
   /** Items in the library with no vector for the current model yet, and why. */
   waiting = $state<{ count: number; state: IndexingState }>({ count: 0, state: 'indexing' });
+  /** The background reading of older photos' metadata. */
+  metadataPass = $state({ done: 0, total: 0 });
 
   #host: ImportHost;
   #db: Db | null = null;
@@ -101,7 +103,9 @@ export class ImportState {
 
   /** One line about what is not searchable yet ("12 items not yet searchable — indexing…"), or empty. */
   get waitingText(): string {
-    return waitingText(this.waiting.count, this.waiting.state);
+    const { done, total } = this.metadataPass;
+    const reading = total > done ? `Reading dates, cameras and places of older photos: ${done} of ${total}` : '';
+    return [waitingText(this.waiting.count, this.waiting.state), reading].filter(Boolean).join(' · ');
   }
 
   #sayRejected(count: number): void {
@@ -255,6 +259,18 @@ export class ImportState {
         void this.#host.session.indexer?.setWriter(e.writer);
         if (e.tookOver) this.#storedChain = this.#storedChain.then(() => this.#host.caughtUp()).catch(() => undefined);
         break;
+      case 'metadata': {
+        this.metadataPass = { done: e.done, total: e.total };
+        const changed = e.changedIds ?? [];
+        // Dates taken moved: the timeline and the date filters read the library again.
+        if (changed.length) {
+          this.#storedChain = this.#storedChain
+            .then(() => this.#host.caughtUp())
+            .then(async () => void (await this.#host.session.indexer?.addStored(changed)))
+            .catch(() => undefined);
+        }
+        break;
+      }
       case 'interrupted':
         this.interruptedDrops = e.drops;
         notices.say(`${e.drops.reduce((n, d) => n + d.missing.length, 0)} files were not added: the page was closed or reloaded while they were being copied in`);

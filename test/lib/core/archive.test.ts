@@ -37,7 +37,7 @@ const thumbB0 = Uint8Array.from({ length: 90 }, (_, i) => (i * 7) & 0xff);
 
 async function fixture() {
   const assets: AssetRecord[] = [
-    { id: 'aaaa-1', name: 'red-ball.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: originalA.length, sha256: await sha256Hex(originalA), pHash: '0123456789abcdef', pHashStructure: 31.42, width: 64, height: 48, addedAt: 1_700_000_000_000, takenAtMs: 1_700_000_000_000, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' },
+    { id: 'aaaa-1', name: 'red-ball.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: originalA.length, sha256: await sha256Hex(originalA), pHash: '0123456789abcdef', pHashStructure: 31.42, width: 64, height: 48, addedAt: 1_700_000_000_000, takenAtMs: 1_600_000_000_000, takenAtSource: 'exif', takenAtOffsetMin: 120, camera: { make: 'Canon', model: 'EOS 5D', lens: 'EF 50mm' }, gps: { lat: 48.8584, lon: 2.2945 }, status: 'ready', blobLocation: 'idb' },
     { id: 'bbbb-2', name: 'clip.webm', type: 'video', mime: 'video/webm', sizeBytes: originalB.length, sha256: await sha256Hex(originalB), pHash: 'fedcba9876543210', width: 320, height: 240, addedAt: 1_700_000_000_500, takenAtMs: 1_700_000_000_500, takenAtSource: 'added', status: 'ready', blobLocation: 'idb', durationSec: 3, decoder: 'webcodecs', frameTimestampsSec: [0.5] },
   ];
   const embeddings: EmbeddingRecord[] = assets.map((a) => ({ id: a.id, modelId: MODEL, dim: DIM, vector: randomUnit(r, DIM) }));
@@ -427,5 +427,23 @@ describe('archive: albums', () => {
     ['the same item twice', [trip], [member('trip', 'aaaa-1'), member('trip', 'aaaa-1')], /lists the album item trip:aaaa-1 twice/],
   ])('refuses %s', async (_what, albums, items, message) => {
     await rejects(await withAlbums(albums, items), message);
+  });
+});
+
+describe('archive: the metadata read from a photo', () => {
+  it.each([
+    ['an unknown date source', { takenAtSource: 'guess' }, /the date taken is malformed/],
+    ['a UTC offset of 30 hours', { takenAtOffsetMin: 1800 }, /UTC offset of the date taken is malformed/],
+    ['a UTC offset that is not a number', { takenAtOffsetMin: '+02:00' }, /UTC offset of the date taken is malformed/],
+    ['a camera that is a string', { camera: 'Canon' }, /the camera is malformed/],
+    ['a camera model that is an object', { camera: { model: { toString: 1 } } }, /the camera is malformed/],
+    ['a camera make of 10,000 characters', { camera: { make: 'x'.repeat(10_000) } }, /the camera is malformed/],
+    ['a latitude of 91', { gps: { lat: 91, lon: 0 } }, /the GPS position is malformed/],
+    ['a longitude of -181', { gps: { lat: 0, lon: -181 } }, /the GPS position is malformed/],
+    ['a latitude that is null (NaN in JSON)', { gps: { lat: null, lon: 2 } }, /the GPS position is malformed/],
+  ])('refuses %s', async (_what, patch, message) => {
+    const f = await fixture();
+    f.assets[0] = { ...f.assets[0], ...(patch as object) } as AssetRecord;
+    await rejects(await craft(entriesOf(f)), message);
   });
 });

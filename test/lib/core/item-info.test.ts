@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterRemoval, lineageLines, stepFrom, takenAtSourceLabel } from '../../../src/lib/core/item-info';
+import { afterRemoval, cameraText, lineageLines, positionText, stepFrom, takenAtSourceLabel, utcOffsetText } from '../../../src/lib/core/item-info';
 import { itemHash, itemIdFromHash } from '../../../src/lib/core/item-address';
 import type { LineageRecord } from '../../../src/lib/core/records';
 
@@ -7,6 +7,29 @@ describe('takenAtSourceLabel', () => {
   it('names each source of the date taken', () => {
     expect(takenAtSourceLabel('file-modified')).toBe("from the file's date");
     expect(takenAtSourceLabel('added')).toBe('date added');
+    expect(takenAtSourceLabel('file-name')).toBe('from the file name');
+    expect(takenAtSourceLabel('exif', 120)).toBe("from the photo's metadata (UTC+02:00)");
+    expect(takenAtSourceLabel('exif')).toBe("from the photo's metadata (no time zone given: read as this device's local time)");
+    expect(takenAtSourceLabel('xmp', -330)).toBe("from the photo's XMP metadata (UTC-05:30)");
+    expect(takenAtSourceLabel('gps-time', 0)).toBe("from the photo's GPS clock (UTC)");
+  });
+
+  it('writes UTC offsets as ±hh:mm', () => {
+    expect([0, 60, 120, -300, -330, 345, 840].map(utcOffsetText)).toEqual(['UTC', 'UTC+01:00', 'UTC+02:00', 'UTC-05:00', 'UTC-05:30', 'UTC+05:45', 'UTC+14:00']);
+  });
+});
+
+describe('positionText and cameraText', () => {
+  it('writes a position with hemispheres, 4 decimals', () => {
+    expect(positionText({ lat: 48.85837, lon: 2.294481 })).toBe('48.8584° N, 2.2945° E');
+    expect(positionText({ lat: -33.8568, lon: -151.2153 })).toBe('33.8568° S, 151.2153° W');
+  });
+
+  it('joins make and model, either alone, or none', () => {
+    expect(cameraText({ make: 'Canon', model: 'EOS 5D', lens: 'EF 50mm' })).toBe('Canon EOS 5D');
+    expect(cameraText({ model: 'iPhone 12' })).toBe('iPhone 12');
+    expect(cameraText({ lens: 'EF 50mm' })).toBeNull();
+    expect(cameraText(undefined)).toBeNull();
   });
 });
 

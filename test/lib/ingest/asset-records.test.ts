@@ -93,4 +93,14 @@ describe('takenAtOf: the date taken an item starts with', () => {
       expect(takenAtOf(bad, ADDED)).toEqual({ takenAtMs: ADDED, takenAtSource: 'added' });
     }
   });
+  it("prefers the photo's metadata, then a date in the file name, then the file's time", () => {
+    const fileMs = Date.UTC(2024, 0, 1);
+    const exif = { takenAt: { ms: Date.UTC(2019, 6, 14, 13, 30), source: 'exif' as const, offsetMin: 120 }, ignored: [] };
+    const name = 'IMG_20180301_101010.jpg';
+    expect(takenAtOf(fileMs, ADDED, { metadata: exif, name })).toEqual({ takenAtMs: Date.UTC(2019, 6, 14, 13, 30), takenAtSource: 'exif', takenAtOffsetMin: 120 });
+    expect(takenAtOf(fileMs, ADDED, { metadata: { ignored: ['the EXIF date taken is malformed'] }, name })).toEqual({
+      takenAtMs: new Date(2018, 2, 1, 10, 10, 10).getTime(), takenAtSource: 'file-name',
+    });
+    expect(takenAtOf(fileMs, ADDED, { name: 'IMG_1234.jpg' })).toEqual({ takenAtMs: fileMs, takenAtSource: 'file-modified' });
+  });
 });

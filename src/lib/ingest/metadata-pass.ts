@@ -1,0 +1,40 @@
+/**
+ * Reads the metadata of photos taken in before Shoebox read it, from their stored originals, in
+ * the background: each photo gets its date taken (when its metadata outranks the date it has),
+ * camera and position, and a marker, so a pass cut off by a reload goes on where it stopped.
+ */
+import { photosWithoutMetadata, updateAsset } from '../db/repo';
+import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
+import { withPhotoMetadata } from './asset-records';
+import type { IngestStorage } from './ports';
+import { readPhotoMetadata } from './read-photo-metadata';
+
+export interface MetadataPassOptions {
+  nowMs: () => number;
+  /** After each photo: how many of this pass's photos are done. */
+  onProgress(done: number, total: number): void;
+  /** Stops between photos (the tab lost the writer role, the worker is closing). */
+  stopped?: () => boolean;
+}
+
+/** Reads every photo not yet read; returns the ids whose records changed beyond the marker. */
+export async function readMissingMetadata(storage: IngestStorage, { nowMs, onProgress, stopped = () => false }: MetadataPassOptions): Promise<string[]> {
+  const todo = await photosWithoutMetadata(storage.db, PHOTO_METADATA_VERSION);
+  const changed: string[] = [];
+  if (todo.length) onProgress(0, todo.length);
+  for (let i = 0; i < todo.length && !stopped(); i++) {
+    const { id, blobLocation } = todo[i]!;
+    // No original here (an archive imported without originals): nothing to read, marked all the same.
+    const blob = await storage.originals.get(id, blobLocation).catch(() => undefined);
+    const metadata = blob ? await readPhotoMetadata(await blob.arrayBuffer(), nowMs()) : null;
+    let shows = false;
+    await updateAsset(storage.db, id, (current) => {
+      const next = withPhotoMetadata(current, metadata);
+      shows = next.takenAtMs !== current.takenAtMs || next.takenAtSource !== current.takenAtSource || !!next.camera || !!next.gps;
+      return next;
+    });
+    if (shows) changed.push(id);
+    onProgress(i + 1, todo.length);
+  }
+  return changed;
+}

@@ -1,0 +1,82 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { readPhotoMetadata } from '../../../src/lib/ingest/read-photo-metadata';
+import { damagedExif, gpsRational, jpegWithExif } from '../../helpers/exif-jpeg.mjs';
+import { rng } from '../../helpers/random';
+
+const NOW_MS = Date.UTC(2026, 11, 6);
+
+const paris = {
+  IFD0: { Make: 'Canon', Model: 'Canon EOS 5D' },
+  IFD2: { DateTimeOriginal: '2019:07:14 15:30:12', OffsetTimeOriginal: '+02:00', LensModel: 'EF 50mm f/1.8' },
+  IFD3: { GPSLatitudeRef: 'N', GPSLatitude: gpsRational(48.8584), GPSLongitudeRef: 'E', GPSLongitude: gpsRational(2.2945) },
+};
+
+/** The pixels still decode: a damaged EXIF block does not make the photo unusable. */
+const decodes = async (bytes: Uint8Array) => (await sharp(bytes).stats()).channels.length === 3;
+
+describe('readPhotoMetadata: a JPEG written with EXIF', () => {
+  it('reads the date with its offset, the camera, the lens and the position', async () => {
+    const m = await readPhotoMetadata(await jpegWithExif({ exif: paris }), NOW_MS);
+    expect(m.takenAt).toEqual({ ms: Date.UTC(2019, 6, 14, 13, 30, 12), source: 'exif', offsetMin: 120 });
+    expect(m.camera).toEqual({ make: 'Canon', model: 'EOS 5D', lens: 'EF 50mm f/1.8' });
+    expect(m.gps!.lat).toBeCloseTo(48.8584, 4);
+    expect(m.gps!.lon).toBeCloseTo(2.2945, 4);
+    expect(m.ignored).toEqual([]);
+  });
+
+  it('reads an XMP date when there is no EXIF date', async () => {
+    const xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreateDate="2018-01-02T03:04:05+01:00"/></rdf:RDF></x:xmpmeta>';
+    const m = await readPhotoMetadata(await jpegWithExif({ exif: { IFD0: { Make: 'Sony' } }, xmp }), NOW_MS);
+    expect(m.takenAt).toEqual({ ms: Date.UTC(2018, 0, 2, 2, 4, 5), source: 'xmp', offsetMin: 60 });
+  });
+
+  it('gives nothing for a JPEG without metadata and for bytes that are no image', async () => {
+    const plain = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#333' } }).jpeg().toBuffer();
+    expect(await readPhotoMetadata(plain, NOW_MS)).toEqual({ ignored: [] });
+    expect((await readPhotoMetadata(new TextEncoder().encode('not a photo at all'), NOW_MS)).takenAt).toBeUndefined();
+  });
+
+  it('ignores year 9999, GPS outside ±90/±180 and huge strings, keeping the rest', async () => {
+    const m = await readPhotoMetadata(
+      await jpegWithExif({
+        exif: {
+          IFD0: { Make: 'M'.repeat(20_000), Model: 'X1' },
+          IFD2: { DateTimeOriginal: '9999:12:31 23:59:59', DateTimeDigitized: '2020:02:02 10:00:00', OffsetTimeDigitized: '+00:00' },
+          IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '95/1 0/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '2/1 0/1 0/1' },
+        },
+      }),
+      NOW_MS,
+    );
+    expect(m.takenAt).toEqual({ ms: Date.UTC(2020, 1, 2, 10), source: 'exif', offsetMin: 0 });
+    expect(m.gps).toBeUndefined();
+    expect(m.camera).toEqual({ make: 'M'.repeat(80), model: 'X1' });
+    expect(m.ignored).toEqual(['the EXIF date taken (year 9999) is out of range', 'the GPS position is malformed or out of range']);
+  });
+});
+
+describe('readPhotoMetadata: damaged EXIF never throws and the photo still decodes', () => {
+  it.each(['ifd-past-end', 'offset-loop', 'garbage'] as const)('%s', async (how) => {
+    const bytes = damagedExif(await jpegWithExif({ exif: paris }), how);
+    const m = await readPhotoMetadata(bytes, NOW_MS);
+    expect(Array.isArray(m.ignored)).toBe(true);
+    // Whatever survived is within range.
+    if (m.takenAt) expect(m.takenAt.ms).toBeLessThanOrEqual(NOW_MS);
+    if (m.gps) expect(Math.abs(m.gps.lat)).toBeLessThanOrEqual(90);
+    expect(await decodes(bytes)).toBe(true);
+  });
+
+  it('300 random byte flips in the EXIF block: every read settles', async () => {
+    const valid = await jpegWithExif({ exif: paris });
+    const start = valid.indexOf(Buffer.from('Exif\0\0', 'latin1'));
+    const length = valid.readUInt16BE(start - 2);
+    const r = rng(15);
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(valid);
+      for (let k = 0; k < 4; k++) bytes[start + Math.floor(r() * (length - 2))] = Math.floor(r() * 256);
+      const m = await readPhotoMetadata(bytes, NOW_MS);
+      if (m.takenAt) expect(Number.isFinite(m.takenAt.ms)).toBe(true);
+      if (m.gps) expect(Number.isFinite(m.gps.lat) && Number.isFinite(m.gps.lon)).toBe(true);
+    }
+  });
+});
