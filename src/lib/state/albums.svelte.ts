@@ -1,10 +1,9 @@
 import type { Db } from '../db/db';
-import type { AlbumRecord } from '../db/schema';
+import type { AlbumRecord, AssetRecord } from '../db/schema';
 import { addToAlbum, albumItemIds, AlbumNameError, createAlbum, deleteAlbum, getAlbum, listAlbums, removeFromAlbum, renameAlbum, type AlbumSummary } from '../db/album-repo';
 import { nameInText } from '../core/display-name';
 import { plural } from '../core/plural';
 import { favouriteTarget } from '../core/selection';
-import type { ResultItem } from './items.svelte';
 
 /** An album card of the Albums view. */
 export interface AlbumCard extends AlbumSummary {
@@ -14,7 +13,9 @@ export interface AlbumCard extends AlbumSummary {
 
 /** What albums need from the rest of the library. */
 export interface AlbumsHost {
-  tile(id: string): Promise<ResultItem>;
+  /** An item's record; the grid reads its thumbnail when it comes on screen. */
+  item(id: string): AssetRecord | undefined;
+  /** An album card's cover. */
   thumbUrl(id: string): Promise<string>;
   /** Favourite items, newest first. */
   favouriteIds(): string[];
@@ -34,8 +35,8 @@ export class AlbumsState {
   cards = $state.raw<AlbumCard[]>([]);
   /** The album open in the Albums view, and its items. */
   open = $state.raw<AlbumRecord | null>(null);
-  items = $state.raw<ResultItem[]>([]);
-  favourites = $state.raw<ResultItem[]>([]);
+  items = $state.raw<AssetRecord[]>([]);
+  favourites = $state.raw<AssetRecord[]>([]);
   error = $state('');
 
   #db: Db | null = null;
@@ -58,8 +59,8 @@ export class AlbumsState {
     const summaries = await listAlbums(db);
     const cards = await Promise.all(summaries.map(async (s) => ({ ...s, coverUrl: s.coverId ? await this.#host.thumbUrl(s.coverId) : '' })));
     const open = this.open ? ((await getAlbum(db, this.open.id)) ?? null) : null;
-    const items = open ? await this.#tiles(await albumItemIds(db, open.id)) : [];
-    const favourites = await this.#tiles(this.#host.favouriteIds());
+    const items = open ? this.#items(await albumItemIds(db, open.id)) : [];
+    const favourites = this.#items(this.#host.favouriteIds());
     if (seq !== this.#seq) return;
     this.cards = cards;
     this.open = open;
@@ -117,7 +118,7 @@ export class AlbumsState {
   /** Lists the favourite items (the Favourites view). */
   async showFavourites(): Promise<void> {
     const seq = ++this.#seq;
-    const items = await this.#tiles(this.#host.favouriteIds());
+    const items = this.#items(this.#host.favouriteIds());
     if (seq === this.#seq) this.favourites = items;
   }
 
@@ -140,8 +141,9 @@ export class AlbumsState {
     void this.reload();
   }
 
-  async #tiles(ids: string[]): Promise<ResultItem[]> {
-    return Promise.all(ids.map((id) => this.#host.tile(id)));
+  /** The records of those items still in the library. */
+  #items(ids: readonly string[]): AssetRecord[] {
+    return ids.map((id) => this.#host.item(id)).filter((a): a is AssetRecord => a !== undefined);
   }
 
   async #named<T>(run: () => Promise<T>): Promise<T | null> {

@@ -1,4 +1,5 @@
 import { openLibraryDb } from '../db/db';
+import { compareNewestFirst } from '../core/timeline';
 import { AlbumsState } from './albums.svelte';
 import { ClusterState } from './clusters.svelte';
 import { Deletes } from './deletes.svelte';
@@ -75,14 +76,14 @@ export class Library {
   readonly selection = new Selection((text) => this.notices.announce(text));
   /** Albums and the Favourites view. */
   readonly albums: AlbumsState = new AlbumsState({
-    tile: (id) => this.items.tile(id, null, false),
+    item: (id) => this.items.get(id),
     thumbUrl: (id) => this.#thumbnails.url(id),
     favouriteIds: () =>
       this.items
         .ids()
         .map((id) => this.items.get(id)!)
         .filter((a) => a.favourite)
-        .sort((a, b) => b.takenAtMs - a.takenAtMs || (a.id < b.id ? -1 : 1))
+        .sort(compareNewestFirst)
         .map((a) => a.id),
     isFavourite: (id) => this.items.get(id)?.favourite === true,
     setFavourite: async (ids, on) => {
