@@ -169,14 +169,8 @@ async function main() {
     await waitModelReady(page, 120_000);
     await closeSettings(page);
     await importFiles(page, SEED_PHOTOS.map((n) => fixtureImage(n)), SEED_PHOTOS.length, 120_000);
-    const probe = await page.evaluate(() => new Promise((res, rej) => {
-      const r = indexedDB.open('shoebox');
-      r.onerror = () => rej(r.error);
-      r.onsuccess = () => {
-        const g = r.result.transaction('embeddings').objectStore('embeddings').getAll();
-        g.onsuccess = () => { r.result.close(); res(g.result.map((e) => ({ modelId: e.modelId, dim: e.dim }))[0]); };
-      };
-    }));
+    const [first] = await readStore(page, 'embeddings', 'getAll');
+    const probe = { modelId: first.modelId, dim: first.dim };
     log(`model ${probe.modelId}, ${probe.dim}-d vectors; seeding ${COUNT} items`);
     const seeded = await page.evaluate(seedLibrary, { count: COUNT, ...probe });
     log(`seeded in ${(seeded.seedMs / 1000).toFixed(1)} s`);
@@ -241,6 +235,23 @@ async function main() {
   }
 }
 
+/** One read of the app's database from the page (`getAll`, `count` or `get` of `key`); undefined when it fails. */
+function readStore(page, store, op, key) {
+  return page.evaluate(
+    ({ store, op, key }) =>
+      new Promise((res) => {
+        const r = indexedDB.open('shoebox');
+        r.onerror = () => res(undefined);
+        r.onsuccess = () => {
+          const g = r.result.transaction(store).objectStore(store)[op](key);
+          g.onsuccess = () => { r.result.close(); res(g.result); };
+          g.onerror = () => { r.result.close(); res(undefined); };
+        };
+      }),
+    { store, op, key },
+  );
+}
+
 /**
  * A library that grew by imports has its groups of similar media saved as it grew; the seeded one
  * is grouped once, on this first start, and the measured starts read the saved groups like any
@@ -249,15 +260,7 @@ async function main() {
 async function waitClustersSaved(page) {
   const deadline = Date.now() + 600_000;
   while (Date.now() < deadline) {
-    const n = await page.evaluate(() => new Promise((res) => {
-      const r = indexedDB.open('shoebox');
-      r.onerror = () => res(0);
-      r.onsuccess = () => {
-        const g = r.result.transaction('clusters').objectStore('clusters').count();
-        g.onsuccess = () => { r.result.close(); res(g.result); };
-        g.onerror = () => { r.result.close(); res(0); };
-      };
-    }));
+    const n = (await readStore(page, 'clusters', 'count')) ?? 0;
     if (n > 0) return log(`${n} groups of similar media saved`);
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -282,15 +285,7 @@ async function waitIndexSaved(page, count) {
   }
   log(`index: ${text.trim()}`);
   while (/HNSW/.test(text) && Date.now() < deadline) {
-    const saved = await page.evaluate(() => new Promise((res) => {
-      const r = indexedDB.open('shoebox');
-      r.onerror = () => res(0);
-      r.onsuccess = () => {
-        const g = r.result.transaction('indexSnapshots').objectStore('indexSnapshots').get('assets');
-        g.onsuccess = () => { r.result.close(); res(g.result?.count ?? 0); };
-        g.onerror = () => { r.result.close(); res(0); };
-      };
-    }));
+    const saved = (await readStore(page, 'indexSnapshots', 'get', 'assets'))?.count ?? 0;
     if (saved >= count) break;
     await new Promise((r) => setTimeout(r, 2000));
   }
