@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { RUNTIME_CACHE } from './src/lib/core/offline-parts';
 
 /**
  * Extra origins the page may call as its VLM endpoint (a self-hosted Gemini proxy), from
@@ -88,20 +89,23 @@ export default defineConfig({
         ],
       },
       workbox: {
-        // The ONNX Runtime wasm is ~27 MB; it must be precached for offline use.
-        maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
-        globPatterns: ['**/*.{js,mjs,css,html,wasm,png,svg,webmanifest}'],
+        // The app shell only, so a first visit costs about 2 MB. The rest is cached the first time it
+        // is used (runtimeCaching below) and works offline from then on: the ONNX Runtime wasm (27 MB)
+        // when the model first loads, the ffmpeg core (32 MB) when a video first needs it, the naming
+        // worker when clusters are first named. Model files are not cached here: the model loader keeps
+        // its own copy (transformers.js's browser cache), and a second one would double 90 MB.
+        globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}'],
+        globIgnores: ['models/**', 'assets/ort-wasm-*', 'assets/ffmpeg-core-*', 'assets/naming.worker-*'],
         // A new version takes over open tabs at once instead of waiting for every tab to close.
         skipWaiting: true,
         clientsClaim: true,
-        globIgnores: ['models/**'],
         navigateFallbackDenylist: [/^\/models\//],
         runtimeCaching: [
           {
-            // Self-hosted model files: cached on first use, never precached (they are large and optional).
-            urlPattern: ({ url }) => url.pathname.includes('/models/'),
+            // Built files left out of the precache; their names carry a content hash, so a cached copy never goes stale.
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/assets/'),
             handler: 'CacheFirst',
-            options: { cacheName: 'shoebox-models', cacheableResponse: { statuses: [200] } },
+            options: { cacheName: RUNTIME_CACHE, cacheableResponse: { statuses: [200] } },
           },
         ],
       },

@@ -15,6 +15,7 @@
 //   cluster bench/cluster.mjs: clustering ARI/NMI against a known truth, 10k and 100k timings
 //   viewer  bench/viewer.mjs: tile click → a 12-megapixel JPEG decoded and shown in the viewer (uses the grid part's build)
 //   grid    bench/grid.mjs: a 100,000-item synthetic library in Chromium with the app's grid (scroll, DOM, cold start, memory)
+//   firstvisit bench/first-visit.mjs: bytes a first visit downloads before the first photo (uses the grid part's build)
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
@@ -217,7 +218,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, grid: 60, viewer: 0 };
+const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, grid: 60, viewer: 30, firstvisit: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -377,6 +378,15 @@ await part('viewer', async () => {
   return { status: 'ok', file: 'bench/results/viewer.json', data: out };
 });
 
+await part('firstvisit', async () => {
+  const dist = join(ROOT, '.cache', 'grid-dist');
+  if (!existsSync(join(dist, 'index.html'))) return { status: 'skipped (no build: the grid part did not run)' };
+  const r = await runNode('firstvisit', [join(ROOT, 'bench', 'first-visit.mjs')], limit(120, RESERVE.firstvisit), { env: { E2E_OUT_DIR: dist } });
+  const out = readJson(join(RESULTS, 'first-visit.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/first-visit.json', data: out };
+});
+
 // ---------------------------------------------------------------- figures
 
 const ingest = parts.ingest?.data ?? null;
@@ -389,6 +399,7 @@ const webgpu = parts.webgpu?.data ?? null;
 const cluster = parts.cluster?.data ?? null;
 const grid = parts.grid?.data ?? null;
 const viewerOpen = parts.viewer?.data ?? null;
+const firstVisit = parts.firstvisit?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -444,6 +455,7 @@ const summary = {
   cold_start_100k_ms: grid?.summary?.cold_start_100k_ms ?? null,
   memory_100k_browser_mb: grid?.summary?.memory_100k_browser_mb ?? null,
   viewer_open_ms: viewerOpen?.summary?.viewer_open_ms ?? null,
+  first_visit_bytes: firstVisit?.summary?.first_visit_bytes ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -470,6 +482,7 @@ nullWhy('phash_precision', `the phash part ${parts.phash?.status ?? 'did not run
 nullWhy('phash_recall', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('memory_100k_mb', `no 100k index memory figure in the search results (${parts.search?.status ?? 'not run'})`);
 nullWhy('viewer_open_ms', `the viewer part ${parts.viewer?.status ?? 'did not run'}`);
+nullWhy('first_visit_bytes', `the firstvisit part ${parts.firstvisit?.status ?? 'did not run'}`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -585,6 +598,7 @@ row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.
 row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Viewer open, 12-megapixel JPEG (`viewer_open_ms`)' + busy(parts.viewer?.cpu), summary.viewer_open_ms, 'ms', 'goal', 300, ratio(summary.viewer_open_ms, 300), '≤ 300', viewerOpen ? `tile click → original decoded and painted, median of the runs after a warm-up (bench/viewer.mjs)` : '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
+row('First visit, bytes downloaded before the first photo (`first_visit_bytes`)', summary.first_visit_bytes != null ? round(summary.first_visit_bytes / 1e6, 2) : null, 'MB', 'every file of the build', firstVisit ? round(firstVisit.baseline.bytes / 1e6, 1) : null, firstVisit?.summary?.first_visit_over_build ?? null, '≤ 2.1', firstVisit ? `${firstVisit.firstVisit.requests} files, ${round(firstVisit.firstVisit.uncompressedBytes / 1e6, 2)} MB uncompressed; the first photo then adds ${round(firstVisit.firstDrop.bytes / 1e6, 1)} MB (model runtime + the model; fixture model here) (bench/first-visit.mjs)` : '—');
 const vm = video?.memory;
 row('Browser memory at the end of the video run: renderer PSS (page + embed and video workers)', vm?.process?.rendererMB ?? null, 'MB', '—', null, null, '—', vm ? `all Chromium processes ${vm.process?.chromiumTotalMB ?? '—'} MB PSS; page main-thread JS heap (CDP JSHeapUsedSize) ${vm.cdp?.jsHeapUsedMB ?? '—'} MB; measureUserAgentSpecificMemory: ${vm.userAgentSpecific?.bytes ? `${round(vm.userAgentSpecific.bytes / 2 ** 20, 1)} MB` : 'no answer once ONNX Runtime threads run'}` : '—');
 const sep = cluster?.separated?.cone?.['average-linkage'];

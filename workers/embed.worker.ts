@@ -16,6 +16,7 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { chooseBackend, modelKey, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
 import { probeWebGpu } from './lib/webgpu';
+import { keepForOffline } from '../src/lib/offline/runtime-cache';
 import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
 
@@ -49,7 +50,8 @@ interface Loaded {
 let loading: Promise<Loaded> | null = null;
 
 // Self-hosted runtime: without this, onnxruntime-web fetches its wasm from a CDN.
-env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
+const ORT_FILES = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
+env.backends.onnx.wasm!.wasmPaths = ORT_FILES;
 env.backends.onnx.wasm!.proxy = false;
 
 /** Serves model files from a folder the user picked, through transformers.js's cache hook. */
@@ -132,6 +134,7 @@ async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void)
     const loaded = { info, processor, tokenizer, vision, text };
     info.dim = (await embedTextWith(loaded, 'a photo')).length;
     info.loadMs = performance.now() - started;
+    void keepForOffline(Object.values(ORT_FILES));
     return loaded;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

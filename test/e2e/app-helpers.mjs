@@ -22,11 +22,18 @@ export async function openApp(page, url) {
   await ui(page).searchbox.waitFor();
 }
 
-/** Opens Settings, waits for "Ready in …", returns { status, backend } texts; leaves Settings open. */
+/**
+ * Opens Settings, waits for "Ready in …", returns { status, backend } texts; leaves Settings open.
+ * On a first visit with an empty library the model waits for its first use: "Download now" starts it.
+ */
 export async function waitModelReady(page, timeoutMs = 30_000) {
   const { settings } = ui(page);
   if ((await settings.getAttribute('aria-expanded')) !== 'true') await settings.click();
-  const status = await expectText(page.getByTestId('model-status'), /Ready in/, timeoutMs);
+  const statusBox = page.getByTestId('model-status');
+  if (/Not downloaded yet/.test(await expectText(statusBox, /Ready in|Not downloaded yet/, timeoutMs))) {
+    await statusBox.getByRole('button', { name: 'Download now' }).click();
+  }
+  const status = await expectText(statusBox, /Ready in/, timeoutMs);
   const backend = ((await page.getByTestId('backend').textContent()) ?? '').trim();
   return { status: status.trim(), backend };
 }

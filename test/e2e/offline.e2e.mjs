@@ -109,3 +109,30 @@ test('offline: a model never downloaded says it is not saved on this device yet,
   await expectText(page.locator('p.count'), /^\s*1 item in your library/);
   await page.getByRole('list', { name: 'Library' }).getByText('red-ball.jpg').waitFor();
 });
+
+test('offline: a first visit downloads the app only; the model and its runtime come with the first photos and are kept for offline use', async ({ page, url }) => {
+  const asked = [];
+  page.on('request', (req) => asked.push(new URL(req.url()).pathname));
+  page.context().on('request', (req) => asked.push(new URL(req.url()).pathname));
+  await page.goto(`${url}?model=${FIXTURE_MODEL_ID}`);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  const settings = page.getByRole('button', { name: 'Settings', exact: true });
+  await settings.click();
+  const status = page.getByTestId('model-status');
+  await expectText(status, /Not downloaded yet: it downloads when you add your first photos or search/);
+  const heavy = (paths) => paths.filter((p) => p.includes('/models/') || /ort-wasm|ffmpeg-core/.test(p));
+  assert.deepEqual(heavy(asked), [], 'nothing of the model or its runtime is downloaded before the first photo');
+
+  await page.getByLabel('Add photos and videos').setInputFiles([fixtureImage('red-ball.jpg')]);
+  await expectText(status, /Ready in/, 30_000);
+  await expectText(page.getByRole('status'), /Indexed 1 of 1/, 30_000);
+  assert.ok(heavy(asked).some((p) => /ort-wasm.*\.wasm$/.test(p)), 'the runtime is downloaded with the first photo');
+
+  // Settings lists what is now kept for offline use (read again when Settings opens).
+  await settings.click();
+  await settings.click();
+  const kept = page.getByRole('list', { name: 'Kept for offline use' });
+  await expectText(kept, /Search model runtime/);
+  await expectText(kept, /Search model\b.*MB/);
+  await expectText(kept, /Shoebox/);
+});

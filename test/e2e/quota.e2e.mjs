@@ -122,6 +122,9 @@ test('quota: a drop larger than the space left: the files that fit are queued, t
   // browser's own small writes (job records, metadata) that happen meanwhile.
   const photos = (await distinctPhotos(30, { width: 480, height: 360, grain: 96 })).map((p) => ({ ...p, name: p.name.replace('shot', 'drop') }));
   await openApp(page, url);
+  // The model is downloaded (and cached) before the disk is made nearly full: this is about the photos.
+  await waitModelReady(page);
+  await closeSettings(page);
   const origin = new URL(url).origin;
   const cdp = await context.newCDPSession(page);
   const usage = await settledUsageBytes(page);

@@ -12,10 +12,10 @@ test('stages: with no model reachable, photos are added and browsable with one m
   const blocked = `**/models/${FIXTURE_MODEL_ID}/**`;
   await context.route(blocked, (route) => route.abort('internetdisconnected'));
   await openApp(page, url);
+  // A first visit downloads the model with the first photos: that is when it is found missing.
+  await ui(page).fileInput.setInputFiles(PHOTOS.map(fixtureImage));
   const alerts = page.getByRole('alert');
   await expectText(alerts, /^\s*The search model could not be loaded from this site\. Photos and videos are still added and can be browsed/, 20_000);
-
-  await ui(page).fileInput.setInputFiles(PHOTOS.map(fixtureImage));
   await expectText(ui(page).status, new RegExp(`^\\s*Added ${PHOTOS.length} of ${PHOTOS.length}\\b`));
   await expectCount(page, PHOTOS.length);
   for (const name of PHOTOS) await ui(page).library.getByText(name).waitFor();

@@ -115,6 +115,7 @@ export class ImportState {
   /** Runs a copy into the library while the page asks before it is left (the files are not all in yet). */
   async #copyIn<T>(count: number, copy: (ingester: Ingester) => Promise<T>): Promise<T> {
     this.copying += count;
+    this.#host.session.wantModel();
     try {
       const ingester = await this.#host.session.ingesterReady();
       this.#host.storage.askToKeep();

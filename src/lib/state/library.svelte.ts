@@ -113,11 +113,12 @@ export class Library {
     // After the library is on screen: nothing of it waits for storage to be tidied.
     void this.deletes.tidyStorage();
     void this.storage.refresh();
-    await this.session.start();
+    await this.session.start({ libraryEmpty: this.items.count === 0 });
   }
 
   /** After a library archive was merged in: the new items join search, clusters and the page. */
   async reloadAfterImport(ids: string[]): Promise<void> {
+    this.session.wantModel();
     this.#tell({ kind: 'restored', ids });
     await this.session.indexer?.addStored(ids);
     this.clusters.imported(ids);

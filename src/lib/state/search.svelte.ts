@@ -113,6 +113,7 @@ export class SearchState {
     this.timeFilters = timed.filters;
     if (!timed.text && timed.filters.length) return this.#listByDate(timed.filters, limit, seq);
     // A query typed while the model loads waits for it instead of failing.
+    this.#session.wantModel();
     if (this.#session.status === 'loading') await this.#session.modelSettled();
     if (seq !== this.#seq) return;
     const embedder = this.#session.embedder;

@@ -15,8 +15,13 @@ import type { DuplicatesState } from './duplicates.svelte';
 /** What the settings and diagnostics panels show of the model and the index. */
 export type { IndexStatus, LoadProgress, ModelInfo };
 
+/** 'waiting': a first visit with an empty library; the model downloads on the first photos or search. */
+export type ModelStatus = 'idle' | 'waiting' | 'loading' | 'ready' | 'error';
+
 const SETTINGS_KEY = 'settings:modelSource';
 const VIDEO_SETTINGS_KEY = 'settings:video';
+/** Set once any model has loaded on this device: from then on it loads as the app opens. */
+const MODEL_LOADED_ONCE_KEY = 'settings:modelLoadedOnce';
 
 /** What the session starts for the rest of the library. */
 export interface SessionHost {
@@ -59,7 +64,7 @@ export function modelLoadProblem(err: unknown, source: ModelSource, online: bool
  * figures (search index, query timings).
  */
 export class Session {
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
+  status = $state<ModelStatus>('idle');
   progress = $state<LoadProgress | null>(null);
   info = $state<ModelInfo | null>(null);
   /** Why the model is not loaded, with the browser's reason (Settings). */
@@ -131,17 +136,26 @@ export class Session {
    * Starts the workers and the model. When the model's folder must be allowed again first, the
    * library, imports and search by name work meanwhile; photos added wait to become searchable.
    */
-  async start(): Promise<void> {
+  async start({ libraryEmpty }: { libraryEmpty: boolean }): Promise<void> {
     // A model that could not be downloaded is tried again when the network comes back.
     addEventListener('online', () => {
       if (this.status === 'error' && this.source.kind !== 'folder') void this.retryModel();
     });
     if (!(await this.#folderReadable())) {
       this.needsFolderAccess = true;
-      await this.#loadModel(false);
+      await this.#loadModel('folder-access');
       return;
     }
-    await this.#loadModel();
+    // A first look at the app costs the app's own files only: the model and its runtime (about
+    // 120 MB from the network) wait until there is something to index or search. A folder on
+    // this device costs no download, and once a model has loaded here it is cached.
+    const firstVisit = libraryEmpty && this.source.kind !== 'folder' && !(this.#db && (await getMeta<boolean>(this.#db, MODEL_LOADED_ONCE_KEY)));
+    await this.#loadModel(firstVisit ? 'wait' : 'load');
+  }
+
+  /** Photos were added or a search was asked for: a model waiting for its first use starts loading. */
+  wantModel(): void {
+    if (this.status === 'waiting') void this.retryModel();
   }
 
   /** A picked folder keeps its handle across visits, but the browser asks again for read access. */
@@ -166,6 +180,10 @@ export class Session {
    */
   async retryModel(): Promise<void> {
     if (this.status === 'loading' || this.status === 'ready') return;
+    if (this.status === 'waiting' && this.#embedder) {
+      await this.#loadEmbedder(this.#embedder, this.modelKey);
+      return;
+    }
     if (!this.#ingester) {
       await this.#loadModel();
       return;
@@ -206,9 +224,10 @@ export class Session {
   /**
    * Starts the workers and loads the model. Files can be dropped while the model is still loading,
    * or when it cannot be loaded: they are taken into the library at once, and indexed when it is there.
-   * `withModel` false: the model's folder must be allowed again first (grantFolderAccess).
+   * `model`: 'load' now; 'wait' for the first photos or search (wantModel); 'folder-access': the
+   * model's folder must be allowed again first (grantFolderAccess).
    */
-  async #loadModel(withModel = true): Promise<void> {
+  async #loadModel(model: 'load' | 'wait' | 'folder-access' = 'load'): Promise<void> {
     const key = this.modelKey;
     this.#indexer = new Indexer();
     if (this.#db) this.#host.duplicates.attach(this.#db, this.#indexer);
@@ -226,9 +245,14 @@ export class Session {
       { embed: embedder.connectPort(), video: this.#video.connectPort() },
       key,
       $state.snapshot(this.videoSettings),
-      (e) => this.#host.onIngest(e),
+      (e) => {
+        // Items to index, whichever tab added them: a model waiting for its first use starts.
+        if (e.type === 'waiting' && e.count > 0) this.wantModel();
+        this.#host.onIngest(e);
+      },
     );
-    if (withModel) await this.#loadEmbedder(embedder, key);
+    if (model === 'load') await this.#loadEmbedder(embedder, key);
+    else if (model === 'wait') this.status = 'waiting';
     else this.#modelMissing({ problem: 'Shoebox needs your permission again to read the model folder on this device.', detail: '' });
     await started;
     void this.refreshTimings();
@@ -246,6 +270,7 @@ export class Session {
       if (embedder !== this.#embedder) return;
       this.info = info;
       this.status = 'ready';
+      if (this.#db) void setMeta(this.#db, MODEL_LOADED_ONCE_KEY, true);
       void this.#ingester?.modelState('ready');
       this.#startClusters(key);
     } catch (err) {

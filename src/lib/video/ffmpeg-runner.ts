@@ -2,6 +2,7 @@
 // `main`, so jobs are queued; it is replaced after FFMPEG_MAX_RUNS runs or a wasm trap, and
 // dropped when idle.
 import { FFFSType, FFmpeg } from '@ffmpeg/ffmpeg';
+import { keepForOffline } from '../offline/runtime-cache';
 import { MESSAGES, VideoError, describeError } from './errors';
 
 /** One ffmpeg run may not take longer than this; a hung or pathological decode becomes an error. */
@@ -56,6 +57,7 @@ export class FfmpegRunner {
     const loading = (this.#loading ??= (async () => {
       const ff = new FFmpeg();
       await ff.load(this.urls);
+      void keepForOffline([this.urls.coreURL, this.urls.wasmURL]);
       return { ff, runs: 0, mounted: null };
     })());
     loading.catch(() => {
