@@ -16,7 +16,6 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { chooseBackend, modelKey, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
 import { probeWebGpu } from './lib/webgpu';
-import { keepForOffline } from '../src/lib/offline/runtime-cache';
 import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
 
@@ -51,14 +50,23 @@ let loading: Promise<Loaded> | null = null;
 
 // Self-hosted runtime: without this, onnxruntime-web fetches its wasm from a CDN.
 const ORT_FILES = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
-env.backends.onnx.wasm!.wasmPaths = ORT_FILES;
+// transformers.js keeps the runtime in its browser cache (env.useWasmCache) for offline use; the
+// service worker leaves these files alone, so they are stored once.
+env.backends.onnx.wasm!.wasmPaths = { ...ORT_FILES };
 env.backends.onnx.wasm!.proxy = false;
 
-/** Serves model files from a folder the user picked, through transformers.js's cache hook. */
+/**
+ * Serves model files from a folder the user picked, through transformers.js's cache hook. Other
+ * files it caches (the ONNX Runtime wasm) go to the browser cache as with the other sources, so
+ * they work offline too.
+ */
 function folderCache(dir: FileSystemDirectoryHandle, modelId: string) {
   const modelName = modelId.split('/').pop()!;
+  const inFolder = (key: string) => String(key).includes(`${modelName}/`);
+  const browserCache = () => caches.open(env.cacheKey);
   return {
     async match(key: string): Promise<Response | undefined> {
+      if (!inFolder(key)) return (await browserCache()).match(key);
       const rel = String(key).split(`${modelName}/`).pop();
       if (!rel) return undefined;
       try {
@@ -71,7 +79,9 @@ function folderCache(dir: FileSystemDirectoryHandle, modelId: string) {
         return undefined;
       }
     },
-    async put(): Promise<void> {},
+    async put(key: string, response: Response): Promise<void> {
+      if (!inFolder(key)) await (await browserCache()).put(key, response);
+    },
   };
 }
 
@@ -134,7 +144,6 @@ async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void)
     const loaded = { info, processor, tokenizer, vision, text };
     info.dim = (await embedTextWith(loaded, 'a photo')).length;
     info.loadMs = performance.now() - started;
-    void keepForOffline(Object.values(ORT_FILES));
     return loaded;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
