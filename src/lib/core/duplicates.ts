@@ -10,13 +10,16 @@
  *    CVPR 2012) and joined into connected components. Near-uniform pictures ({@link pHashCanMatch})
  *    take no part: a plain red and a plain blue picture hash alike. A video's pHash is its poster frame only,
  *    so two videos also need the same length and matching keyframe sets (below).
- * 3. Similar shots / bursts — CLIP cosine ≥ {@link SIMILAR_MIN_COSINE} between items of the same
- *    media type, connected components again (a burst that drifts frame to frame stays one group).
- *    Videos compare their keyframe sets ({@link keyframeSetSimilarity}), not one pooled vector.
+ * 3. Bursts / similar shots — items of the same media type at CLIP cosine ≥ {@link SIMILAR_MIN_COSINE}
+ *    and, for photos that both carry a capture time, taken within {@link BURST_MAX_SPAN_MS} of each
+ *    other. Grouped without chaining ({@link burstGroups}): every member is similar to every other
+ *    member, so to the group's best shot too, and a group spans at most that window; a run of
+ *    photos that each resemble the next (A~B~C with A≁C) never becomes one group. Videos compare
+ *    their keyframe sets ({@link keyframeSetSimilarity}), not one pooled vector.
  *
  * An item grouped in a stricter tier is left out of the looser ones. Within a group the item to
- * keep ("best") is the one with the most pixels, then the larger file, then the one added first
- * ({@link compareForKeeping}).
+ * keep ("best", the burst's best shot) is the one with the most pixels, then the larger file, then
+ * the one added first ({@link compareForKeeping}).
  *
  * Candidate pairs for tier 3 come from the caller: all pairs for a small library
  * ({@link allPairSteps}), the vector index's neighbours for a large one ({@link neighbourPairSteps}).
@@ -24,7 +27,7 @@
  * Pure and synchronous: safe in workers and in Node.
  */
 
-import type { AssetType } from './records';
+import type { AssetType, TakenAtSource } from './records';
 import { HammingIndex } from './hamming-index';
 import { NEAR_DUPLICATE_MAX_DISTANCE, pHashCanMatch } from './near-duplicate';
 import { phashFromHex } from './phash';
@@ -51,7 +54,17 @@ export const SIMILAR_MIN_COSINE = 0.92;
  */
 export const VIDEO_CANDIDATE_MIN_COSINE = 0.8;
 
-/** Neighbours asked of the vector index per item; groups larger than this still join through chains. */
+/**
+ * Capture-time window of a burst: two photos that both carry a capture time are similar shots only
+ * when taken at most this far apart, so a whole group spans at most 60 s. A phone's burst shoots
+ * 3–10 frames a second for a few seconds, and re-takes of one pose or view follow within seconds to
+ * tens of seconds; the same viewpoint photographed again later that day or a year on is another
+ * moment, however alike the pictures look. A photo without a capture time (date from the file's
+ * modified time or the moment it was added) is grouped by cosine alone.
+ */
+export const BURST_MAX_SPAN_MS = 60_000;
+
+/** Neighbours asked of the vector index per item; a member found this way is then checked against every member of its group. */
 export const SIMILAR_NEIGHBOURS = 16;
 
 /** Two videos are the same footage only if their lengths differ by at most this, seconds… */
@@ -74,6 +87,23 @@ export interface DuplicateCandidate {
   /** ms since epoch */
   addedAt: number;
   durationSec?: number;
+  /** When it was taken, ms since epoch; a capture time only when `takenAtSource` says so ({@link hasCaptureTime}). */
+  takenAtMs?: number;
+  takenAtSource?: TakenAtSource;
+}
+
+/**
+ * True when the item's date is when it was taken: from its metadata or a camera file name. A
+ * file's modified time (copies, downloads and edits reset it) and the moment it was added are not.
+ */
+export function hasCaptureTime(a: Pick<DuplicateCandidate, 'takenAtMs' | 'takenAtSource'>): boolean {
+  return a.takenAtMs !== undefined && Number.isFinite(a.takenAtMs) && a.takenAtSource !== undefined && a.takenAtSource !== 'file-modified' && a.takenAtSource !== 'added';
+}
+
+/** True unless both photos carry capture times more than {@link BURST_MAX_SPAN_MS} apart. */
+export function withinBurstWindow(a: DuplicateCandidate, b: DuplicateCandidate): boolean {
+  if (!hasCaptureTime(a) || !hasCaptureTime(b)) return true;
+  return Math.abs(a.takenAtMs! - b.takenAtMs!) <= BURST_MAX_SPAN_MS;
 }
 
 /** A file the importer refused because its bytes are already stored. */
@@ -264,8 +294,8 @@ export function* allPairSteps(
 
 /**
  * Pairs from each item's nearest neighbours of its own type, as a vector index returns them;
- * each pair once. A dense group yields only k pairs per member, but those still join it into one
- * component: on 10,100 synthetic 512-d vectors (groups of up to 50 at cosine ≈ 0.99) the groups
+ * each pair once. A dense group yields only k pairs per member, but those still reach every member
+ * ({@link burstGroups} then scores the pairs it lacks from the vectors): on 10,100 synthetic 512-d vectors (groups of up to 50 at cosine ≈ 0.99) the groups
  * from the HNSW neighbours (ef 64, k 16; 6–8 s) were exactly those from all pairs (21 s).
  * Vectors are read one at a time, so a large library is not copied whole. A step per 32 items.
  *
@@ -320,7 +350,7 @@ export function buildDuplicateReport(input: DuplicateInput): DuplicateReport {
   const byId = new Map(input.assets.map((a) => [a.id, a]));
   const frameMemo = new Map<string, number>();
   const framesMatch = (a: string, b: string): boolean => {
-    const key = a < b ? `${a}\n${b}` : `${b}\n${a}`;
+    const key = pairKey(a, b);
     let s = frameMemo.get(key);
     if (s === undefined) {
       const fa = framesOrVector(input, a);
@@ -353,17 +383,84 @@ export function buildDuplicateReport(input: DuplicateInput): DuplicateReport {
   const visual = visualSets.groups(hashable.map((a) => a.id));
   const taken = new Set(visual.flat());
 
-  // Tier 3.
-  const similarSets = new Components();
-  for (const p of input.pairs) {
-    const a = byId.get(p.a);
-    const b = byId.get(p.b);
-    if (!a || !b || a.type !== b.type || taken.has(a.id) || taken.has(b.id)) continue;
-    if (a.type === 'image' ? p.score >= min : p.score >= VIDEO_CANDIDATE_MIN_COSINE && framesMatch(a.id, b.id)) similarSets.union(a.id, b.id);
-  }
-  const similar = similarSets.groups(input.assets.map((a) => a.id).filter((id) => !taken.has(id)));
+  // Tier 3. A pair the candidates left out (an index returns k neighbours) is scored from the vectors.
+  const pairs = [...input.pairs];
+  const scores = new Map(pairs.map((p) => [pairKey(p.a, p.b), p.score]));
+  const cosine = (a: string, b: string): number => {
+    const known = scores.get(pairKey(a, b));
+    if (known !== undefined) return known;
+    const va = input.vectorOf(a);
+    const vb = input.vectorOf(b);
+    return va && vb && va.length === vb.length ? dot(va, vb) : -1;
+  };
+  const similarShots = (a: string, b: string): boolean => {
+    const x = byId.get(a);
+    const y = byId.get(b);
+    if (!x || !y || x.type !== y.type || taken.has(a) || taken.has(b)) return false;
+    // Videos match as the same footage by keyframe sets; a converted copy carries its conversion
+    // time as its creation time, so capture times do not part them.
+    if (x.type === 'video') return cosine(a, b) >= VIDEO_CANDIDATE_MIN_COSINE && framesMatch(a, b);
+    return cosine(a, b) >= min && withinBurstWindow(x, y);
+  };
+  const similar = burstGroups(pairs, similarShots);
 
   return { exact: exactCopyGroups(input.refused, input.assets), visual: ordered(visual, byId), similar: ordered(similar, byId) };
+}
+
+/**
+ * Groups without chaining, by greedy complete linkage: the most similar pair not yet grouped
+ * starts a group; the members' neighbours (by `pairs`) are tried closest first, and one joins only
+ * when `similar` holds between it and every member. Each item ends in at most one group, and a
+ * group is a set of items all alike: a chain A~B~C with A≁C yields {A, B} (or {B, C}), never
+ * {A, B, C}, so a library of many different photos cannot collapse into one giant group.
+ *
+ * @param pairs   candidate pairs with their cosines, any order
+ * @param similar the full test (cosine, time, type), symmetric; asked of pairs beyond `pairs` too
+ * @returns groups of two or more ids, in the order they formed
+ */
+export function burstGroups(pairs: readonly ScoredPair[], similar: (a: string, b: string) => boolean): string[][] {
+  const byScore = (x: ScoredPair, y: ScoredPair) => y.score - x.score || pairKey(x.a, x.b).localeCompare(pairKey(y.a, y.b));
+  const linked = pairs.filter((p) => p.a !== p.b && similar(p.a, p.b)).sort(byScore);
+  const neighbours = new Map<string, ScoredPair[]>();
+  const neighboursOf = (id: string) => neighbours.get(id) ?? neighbours.set(id, []).get(id)!;
+  for (const p of linked) {
+    neighboursOf(p.a).push(p);
+    neighboursOf(p.b).push({ a: p.b, b: p.a, score: p.score });
+  }
+  const grouped = new Set<string>();
+  const groups: string[][] = [];
+  for (const seed of linked) {
+    if (grouped.has(seed.a) || grouped.has(seed.b)) continue;
+    const members = [seed.a, seed.b];
+    const tried = new Set(members);
+    const candidates: ScoredPair[] = [];
+    const widen = (id: string) => {
+      for (const n of neighbours.get(id) ?? []) {
+        if (tried.has(n.b) || grouped.has(n.b)) continue;
+        tried.add(n.b);
+        candidates.push(n);
+      }
+    };
+    widen(seed.a);
+    widen(seed.b);
+    while (candidates.length > 0) {
+      // The closest candidate next; one that fails a member now fails it for good (members only grow).
+      let best = 0;
+      for (let i = 1; i < candidates.length; i++) if (byScore(candidates[i]!, candidates[best]!) < 0) best = i;
+      const next = candidates.splice(best, 1)[0]!.b;
+      if (members.every((m) => similar(m, next))) {
+        members.push(next);
+        widen(next);
+      }
+    }
+    for (const m of members) grouped.add(m);
+    groups.push(members);
+  }
+  return groups;
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
 }
 
 function framesOrVector(input: DuplicateInput, id: string): readonly Float32Array[] | undefined {
