@@ -145,6 +145,46 @@ if (!haveCorpus) {
   }, { timeoutMs: 240_000 });
 }
 
+const METADATA_CORPUS = join(ROOT, 'test/fixtures/generated/bad-metadata');
+const haveMetadataCorpus = existsSync(join(METADATA_CORPUS, 'expected.json'));
+
+if (!haveMetadataCorpus) {
+  skip('bad input: hostile metadata', 'corpus missing: run node scripts/make-bad-inputs.mjs');
+} else {
+  test('bad input: hostile metadata (truncated IFD, offset loop, year 0 and 9999, GPS out of range or NaN, markup) — each photo stored with one note, the batch goes on, nothing runs', async ({ page, url, log }) => {
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    const cases = Object.entries(JSON.parse(readFileSync(join(METADATA_CORPUS, 'expected.json'), 'utf8')));
+    const files = cases.map(([, c]) => ({ name: c.name, mimeType: 'image/jpeg', buffer: readFileSync(join(METADATA_CORPUS, c.file)) }));
+    await openApp(page, url);
+    await ui(page).fileInput.setInputFiles([...files, goodPayload('red-ball.jpg')]);
+    await expectCount(page, cases.length + 1, 60_000);
+    for (const [, c] of cases) await waitMessage(page, new RegExp(`^${escapeRe(c.name)}: `), 30_000);
+    const msgs = await messageTexts(page);
+    for (const [key, c] of cases) {
+      const got = msgs.filter((m) => m.startsWith(`${c.name}: `)).map((m) => m.slice(c.name.length + 2));
+      assert.equal(got.length, 1, `${key}: one note: ${JSON.stringify(msgs)}`);
+      assert.match(got[0], new RegExp(c.messageMatches), `${key}: note for ${c.name}`);
+      assert.equal(await page.getByRole('button', { name: `Retry ${c.name}`, exact: true }).count(), 0, `${key}: stored, not failed`);
+    }
+    assert.deepEqual(msgs.filter((m) => m.startsWith('red-ball.jpg:')), [], 'a good photo in the same drop gets no note');
+    log(`notes:\n  ${msgs.join('\n  ')}`);
+    // Markup from the file is shown as text and ran nothing, in the notes and in the info panel.
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was created from metadata');
+    await ui(page).library.getByRole('button', { name: 'Open exif-markup.jpg' }).click();
+    const viewer = page.getByRole('dialog', { name: 'exif-markup.jpg' });
+    await viewer.waitFor();
+    await page.keyboard.press('i');
+    const info = viewer.getByRole('complementary', { name: 'Info' });
+    await expectText(info.locator('dt:text-is("Camera") + dd'), '<script>alert(1)</script>');
+    await expectText(info.locator('dt:text-is("Taken") + dd'), "(from the file's date)");
+    assert.equal(dialogs, 0, 'no script ran');
+  }, { timeoutMs: 90_000 });
+}
+
 test('bad input: a failed file can be retried, dismissed, and stays listed across a reload until dismissed', async ({ page, url }) => {
   const good = readFileSync(fixtureImage('green-leaf.jpg'));
   await openApp(page, url);
