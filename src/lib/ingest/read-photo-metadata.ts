@@ -36,18 +36,20 @@ const DAMAGE: Record<'cut-short' | 'loop' | 'unreadable', string> = {
 
 /** The metadata of a photo's bytes (a JPEG, TIFF, HEIC, PNG or WebP); empty when it has none or cannot be read. */
 export async function readPhotoMetadata(bytes: ArrayBuffer | Uint8Array, nowMs: number): Promise<PhotoMetadata> {
+  // Notes on damage are for a JPEG's EXIF block, checked here: exifr also reports formats it does
+  // not read (GIF, BMP) as errors, and those files simply have no metadata to speak of.
+  const tiff = jpegExifBlock(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  const structure = tiff ? exifStructureProblem(tiff) : undefined;
   let raw: unknown;
   // exifr skips a block it cannot read (its default `silentErrors`, listing it in `errors`) and
   // throws on a broken file structure: neither fails the import.
   try {
     raw = await exifr.parse(bytes as ArrayBuffer, OPTIONS);
   } catch {
-    return { ignored: [DAMAGE.unreadable] };
+    return { ignored: tiff ? [DAMAGE[structure ?? 'unreadable']] : [] };
   }
-  const tiff = jpegExifBlock(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  const structure = tiff ? exifStructureProblem(tiff) : undefined;
   const skipped = typeof raw === 'object' && raw !== null && Array.isArray((raw as { errors?: unknown }).errors) && (raw as { errors: unknown[] }).errors.length > 0;
-  const damage = structure ? [DAMAGE[structure]] : skipped ? [DAMAGE.unreadable] : [];
+  const damage = structure ? [DAMAGE[structure]] : tiff && skipped ? [DAMAGE.unreadable] : [];
   const metadata = raw ? interpretPhotoMetadata(raw, nowMs) : { ignored: [] };
   return { ...metadata, ignored: [...damage, ...metadata.ignored] };
 }

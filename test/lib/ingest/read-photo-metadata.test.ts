@@ -101,6 +101,11 @@ describe('readPhotoMetadata: damaged EXIF never throws and the photo still decod
     expect(m.ignored).toEqual(['the date taken 0000:06:15 12:00:00 in its EXIF was ignored (year 0 is before 1900)', 'the GPS position in its EXIF was ignored (not a number)']);
   });
 
+  it.each(['gif', 'png', 'webp'] as const)('a %s (no EXIF block to damage) gets no note', async (format) => {
+    const bytes = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#a33' } })[format]().toBuffer();
+    expect((await readPhotoMetadata(bytes, NOW_MS)).ignored).toEqual([]);
+  });
+
   it('300 random byte flips in the EXIF block: every read settles', async () => {
     const valid = await jpegWithExif({ exif: paris });
     const start = valid.indexOf(Buffer.from('Exif\0\0', 'latin1'));
