@@ -4,7 +4,7 @@
 // the long edge, against the same decisions on the full-resolution frames, for every video in
 // ../shared/data/videos.
 //
-//   node bench/frame-stats-size.mjs [--videos DIR]
+//   node bench/frame-stats-size.mjs [--videos DIR] [--render-only]   (--render-only: the Markdown again from the JSON)
 //
 // The frames are the app's candidate moments (candidateTimestamps), decoded at full size by ffmpeg
 // (must be on PATH). Each copy is made as the video worker makes it: the frame scaled to the work
@@ -15,7 +15,7 @@
 // Blank flags (isNearBlank) are taken from the same copy, as in the app.
 // Writes bench/results/frame-stats-size.{json,md}. Without ../shared it says so and writes nothing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
@@ -29,6 +29,11 @@ const SIZES_PX = [64, 96, 128, 160, 224, 320];
 /** The collector's work surface: MODEL_INPUT_PX short edge, THUMBNAIL_MAX_EDGE_PX long edge (src/lib/ingest/asset-records.ts). */
 const MODEL_INPUT_PX = 224;
 const THUMB_MAX_EDGE_PX = 320;
+
+if (argv.includes('--render-only')) {
+  writeFileSync(join(RESULTS, 'frame-stats-size.md'), markdown(JSON.parse(readFileSync(join(RESULTS, 'frame-stats-size.json'), 'utf8'))));
+  process.exit(0);
+}
 
 if (!existsSync(VIDEOS)) {
   console.log(`../shared is absent (no ${VIDEOS}): the shared videos this measurement needs are not on this machine; nothing measured, nothing written.`);
@@ -75,6 +80,8 @@ try {
   });
 
   const videos = [];
+  /** Histogram + blank-test time per frame at each size, ms (area copies), over all frames. */
+  const statsMs = Object.fromEntries(SIZES_PX.map((s) => [s, []]));
   for (const file of files) {
     const name = relative(VIDEOS, file);
     const { width, height, durationSec } = probe(file);
@@ -92,7 +99,10 @@ try {
       atWork.push({ timestampSec: t, ...stats(surface) });
       for (const s of SIZES_PX) {
         const size = fitWithin(work.width, work.height, s);
-        copies.area[s].push({ timestampSec: t, ...stats(resampleArea(surface, size.width, size.height)) });
+        const copy = resampleArea(surface, size.width, size.height);
+        const before = performance.now();
+        copies.area[s].push({ timestampSec: t, ...stats(copy) });
+        statsMs[s].push(performance.now() - before);
         copies.bilinear[s].push({ timestampSec: t, ...stats(resampleBilinear(surface, size.width, size.height)) });
       }
     }
@@ -123,7 +133,7 @@ try {
       const all = videos.reduce((n, v) => n + v.candidates, 0);
       const exactVideos = videos.filter((v) => v.sizes[method][s].identical).length;
       const keptDiff = videos.reduce((n, v) => n + Math.abs(v.sizes[method][s].kept - v.keptFull), 0);
-      totals[method][s] = { agreement: round(same / all, 4), sameDecisions: same, candidates: all, videosIdentical: exactVideos, videos: videos.length, keptCountDiff: keptDiff };
+      totals[method][s] = { statsMsPerFrameMedian: round(median(statsMs[s]), 3), agreement: round(same / all, 4), sameDecisions: same, candidates: all, videosIdentical: exactVideos, videos: videos.length, keptCountDiff: keptDiff };
     }
   }
   const workSame = videos.reduce((n, v) => n + v.atWork.sameDecisions, 0);
@@ -150,6 +160,11 @@ try {
   console.log(JSON.stringify({ chosenPx: chosen, agreement: result.chosenAgreement, statsMaxEdgePxInCode: STATS_MAX_EDGE_PX }));
 } finally {
   await vite.close();
+}
+
+function median(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? NaN;
 }
 
 function round(x, d = 3) {
@@ -262,17 +277,27 @@ function markdown(r) {
     '',
     '## Agreement with full resolution, all videos',
     '',
-    '| copy (long edge) | area: same decisions | area: videos identical | area: Σ|kept − kept at full| | bilinear: same decisions | bilinear: videos identical | bilinear: Σ|kept − kept at full| |',
-    '|---|---|---|---|---|---|---|',
+    '| copy (long edge) | area: same decisions | area: videos identical | area: Σ|kept − kept at full| | bilinear: same decisions | bilinear: videos identical | bilinear: Σ|kept − kept at full| | histogram + blank test per frame (Node, median) |',
+    '|---|---|---|---|---|---|---|---|',
     ...r.sizesPx.map((s) => {
       const a = r.totals.area[s];
       const b = r.totals.bilinear[s];
-      return `| ${s} px | ${(a.agreement * 100).toFixed(1)} % (${a.sameDecisions}/${a.candidates}) | ${a.videosIdentical}/${a.videos} | ${a.keptCountDiff} | ${(b.agreement * 100).toFixed(1)} % (${b.sameDecisions}/${b.candidates}) | ${b.videosIdentical}/${b.videos} | ${b.keptCountDiff} |`;
+      return `| ${s} px | ${(a.agreement * 100).toFixed(1)} % (${a.sameDecisions}/${a.candidates}) | ${a.videosIdentical}/${a.videos} | ${a.keptCountDiff} | ${(b.agreement * 100).toFixed(1)} % (${b.sameDecisions}/${b.candidates}) | ${b.videosIdentical}/${b.videos} | ${b.keptCountDiff} | ${a.statsMsPerFrameMedian} ms |`;
     }),
-    `| the work surface itself (no second resample; the ceiling) | ${(r.totals.work.agreement * 100).toFixed(1)} % (${r.totals.work.sameDecisions}/${r.totals.work.candidates}) | ${r.totals.work.videosIdentical}/${r.totals.work.videos} | ${r.totals.work.keptCountDiff} | | | |`,
+    `| the work surface itself (no second resample; the ceiling) | ${(r.totals.work.agreement * 100).toFixed(1)} % (${r.totals.work.sameDecisions}/${r.totals.work.candidates}) | ${r.totals.work.videosIdentical}/${r.totals.work.videos} | ${r.totals.work.keptCountDiff} | | | | |`,
     '',
     'Where more than 24 frames pass (the two 72-candidate Intel clips), the 24 are chosen by farthest-point selection, whose picks move with tiny distance changes: some disagreement there remains at every size, the work surface included.',
     '',
+    ...(() => {
+      // Where at most 24 frames pass at full size, the threshold alone decides: the clean comparison.
+      const capped = r.videos.filter((v) => v.keptFull < 24);
+      const same = (m, s) => capped.filter((v) => v.sizes[m][s].identical).length;
+      return [
+        `Videos where the threshold alone decides (fewer than 24 frames kept at full size: ${capped.length} of ${r.videos.length}), identical to full resolution: ` +
+          r.sizesPx.map((s) => `${s} px ${same('area', s)}/${same('bilinear', s)}`).join(', ') + ` (area/bilinear); the work surface ${capped.filter((v) => v.atWork.identical).length}.`,
+        '',
+      ];
+    })(),
     '## Frames kept per video (area / bilinear) and distance ratio to full size (area, median [min–max] of consecutive candidates)',
     '',
     `| video | size → work | candidates | full | work | ${r.sizesPx.map((s) => `${s} px`).join(' | ')} |`,
