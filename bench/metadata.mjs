@@ -1,10 +1,14 @@
 // metadata_ms_per_item: exifr reading the tags Shoebox keeps (the options of
 // src/lib/ingest/read-photo-metadata.ts) from bytes already in memory, per fixture photo, in Node.
-// Usage: node bench/metadata.mjs  (prints JSON; the browser worker runs the same library code)
+// Usage: node bench/metadata.mjs [--merge-latest]  (the browser worker runs the same library code)
+// Prints JSON and writes bench/results/metadata.json; --merge-latest also adds the keys to
+// latest.json's summary and a line to the last run's dated Markdown (bench/lib/merge-latest.mjs).
+import { writeFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'vite';
 import { gpsRational, jpegWithExif } from '../test/helpers/exif-jpeg.mjs';
+import { mergeIntoLatest } from './lib/merge-latest.mjs';
 
 const dir = 'test/fixtures/generated/images';
 const names = (await readdir(dir)).filter((n) => /\.(jpe?g|png|webp)$/i.test(n));
@@ -37,6 +41,15 @@ try {
     rounds,
   };
   console.log(JSON.stringify(summary));
+  const date = new Date().toISOString();
+  writeFileSync('bench/results/metadata.json', `${JSON.stringify({ date, node: process.version, summary }, null, 1)}\n`);
+  if (process.argv.includes('--merge-latest')) {
+    const { metadata_ms_per_item: perItem, metadata_ms_per_item_with_exif: withExif } = summary;
+    const written = mergeIntoLatest('bench/results', { metadata_ms_per_item: perItem, metadata_ms_per_item_with_exif: withExif }, {
+      metadata_ms_per_item: `${perItem} ms per photo — exifr reading the tags Shoebox keeps from bytes in memory, ${summary.photos} fixture photos (no EXIF) × ${rounds} rounds, Node ${process.version}; a 1920 × 1080 camera JPEG with date, offset, camera, lens and GPS: ${withExif} ms (bench/metadata.mjs, ${date}).`,
+    });
+    console.log(`merged into ${written.join(', ') || 'nothing (no latest.json)'}`);
+  }
 } finally {
   await vite.close();
 }

@@ -16,6 +16,8 @@
 //   viewer  bench/viewer.mjs: tile click → a 12-megapixel JPEG decoded and shown in the viewer (uses the grid part's build)
 //   grid    bench/grid.mjs: a 100,000-item synthetic library in Chromium with the app's grid (scroll, DOM, cold start, memory)
 //   firstvisit bench/first-visit.mjs: bytes a first visit downloads before the first photo (uses the grid part's build)
+//   metadata    bench/metadata.mjs: exifr reading a photo's EXIF/XMP/GPS per item (Node)
+//   query-parse bench/query-parse.mjs: splitting a query into date phrases and CLIP text (Node)
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
@@ -218,7 +220,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, grid: 60, viewer: 30, firstvisit: 0 };
+const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, metadata: 560, queryParse: 530, grid: 60, viewer: 30, firstvisit: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -362,6 +364,20 @@ await part('cluster', async () => {
   return { status: 'ok', file: 'bench/results/cluster.json', data: out };
 });
 
+await part('metadata', async () => {
+  const r = await runNode('metadata', [join(ROOT, 'bench', 'metadata.mjs')], limit(90, RESERVE.metadata));
+  const out = readJson(join(RESULTS, 'metadata.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/metadata.json', data: out };
+});
+
+await part('query-parse', async () => {
+  const r = await runNode('query-parse', [join(ROOT, 'bench', 'query-parse.mjs')], limit(60, RESERVE.queryParse));
+  const out = readJson(join(RESULTS, 'query-parse.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/query-parse.json', data: out };
+});
+
 await part('grid', async () => {
   const r = await runNode('grid', [join(ROOT, 'bench', 'grid.mjs'), '--count', '100000'], limit(900, RESERVE.grid));
   const out = readJson(join(RESULTS, 'grid.json'));
@@ -400,6 +416,8 @@ const cluster = parts.cluster?.data ?? null;
 const grid = parts.grid?.data ?? null;
 const viewerOpen = parts.viewer?.data ?? null;
 const firstVisit = parts.firstvisit?.data ?? null;
+const metadataRead = parts.metadata?.data ?? null;
+const queryParse = parts['query-parse']?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -456,6 +474,8 @@ const summary = {
   memory_100k_browser_mb: grid?.summary?.memory_100k_browser_mb ?? null,
   viewer_open_ms: viewerOpen?.summary?.viewer_open_ms ?? null,
   first_visit_bytes: firstVisit?.summary?.first_visit_bytes ?? null,
+  metadata_ms_per_item: metadataRead?.summary?.metadata_ms_per_item ?? null,
+  query_parse_ms: queryParse?.summary?.query_parse_ms ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -483,6 +503,8 @@ nullWhy('phash_recall', `the phash part ${parts.phash?.status ?? 'did not run'}`
 nullWhy('memory_100k_mb', `no 100k index memory figure in the search results (${parts.search?.status ?? 'not run'})`);
 nullWhy('viewer_open_ms', `the viewer part ${parts.viewer?.status ?? 'did not run'}`);
 nullWhy('first_visit_bytes', `the firstvisit part ${parts.firstvisit?.status ?? 'did not run'}`);
+nullWhy('metadata_ms_per_item', `the metadata part ${parts.metadata?.status ?? 'did not run'}`);
+nullWhy('query_parse_ms', `the query-parse part ${parts['query-parse']?.status ?? 'did not run'}`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -607,6 +629,8 @@ const c100k = cluster?.realistic?.scale?.find((s) => s.n === 100_000);
 row('Cluster ARI / NMI, realistic set, 10k (`cluster_ari`, `cluster_nmi`)' + busy(parts.cluster?.cpu), summary.cluster_ari != null ? `${summary.cluster_ari} / ${summary.cluster_nmi}` : null, '', 'leader alternative at 3k (ARI)', cluster?.realistic?.methods?.leader?.ari ?? null, null, '—', c10k ? `29 CLIP ImageNet classes; ${c10k.clustersOf2Plus} clusters of ≥ 2; ${c10k.ms} ms at 10k, ${c100k ? `${c100k.ms} ms at 100k` : '100k not run'}; well separated (cone) ARI ${sep?.ari ?? '—'}; fixture model ARI ${cluster?.fixture?.['average-linkage']?.ari ?? '—'}` : '—');
 const cn = cluster?.realistic?.naming;
 row('VLM naming calls per 1,000 photos', cn?.requestsAtOpen ?? null, '', 'clusters of ≥ 2', cn?.clustersAtOpen ?? null, ratio(cn?.requestsAtOpen, cn?.clustersAtOpen), '= clusters', cn ? `arriving ${cn.batch} at a time and named after every batch: ${cn.vlmCalls} calls` : '—');
+row('Photo metadata read per item (`metadata_ms_per_item`)' + busy(parts.metadata?.cpu), summary.metadata_ms_per_item, 'ms', 'a 1920 × 1080 camera JPEG with date, offset, camera, lens, GPS', metadataRead?.summary?.metadata_ms_per_item_with_exif ?? null, ratio(summary.metadata_ms_per_item, metadataRead?.summary?.metadata_ms_per_item_with_exif), '—', metadataRead ? `exifr in Node, ${metadataRead.summary.photos} fixture photos × ${metadataRead.summary.rounds} rounds` : '—');
+row('Query date-phrase parse, median (`query_parse_ms`)' + busy(parts['query-parse']?.cpu), summary.query_parse_ms, 'ms', 'chrono-node load on first use (once)', queryParse?.summary?.query_parse_chrono_load_ms ?? null, null, '—', queryParse ? `${queryParse.phrases} phrases × ${queryParse.rounds} parses in Node; slowest phrase ${queryParse.summary.query_parse_max_phrase_ms} ms; first parse ${queryParse.summary.query_parse_first_ms} ms` : '—');
 row('WebGPU attempt', webgpu ? webgpu.status : null, '', '—', null, null, '—', webgpu?.detail ?? '—');
 
 // ---------------------------------------------------------------- write

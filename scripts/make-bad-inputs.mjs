@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Deterministically writes the hostile-input corpus into test/fixtures/generated/bad-inputs/
 // (git-ignored): damaged, mislabelled, exotic and oversized photos and videos, odd file names,
-// duplicates, plus expected.json: case → { file, name, expect, messageMatches? }.
+// duplicates, plus expected.json: case → { file, name, expect, messageMatches? }. Photos with
+// hostile EXIF (truncated IFDs, offset loops, year 0 and 9999, GPS out of range or NaN, markup in
+// a date) go to test/fixtures/generated/bad-metadata/ with an expected.json of the same shape:
+// they are written by sharp and byte-patched here, so no exiftool is needed.
 //   file            the bytes on disk (relative to the folder)
 //   name            the file name it is dropped under (may hold markup, emoji, RTL or 250 chars)
 //   expect          'stored' | 'failed' | 'duplicate' | 'near-duplicate'
 //   messageMatches  regex source the file's import message must match ('' = no message)
 //   droppedTwice    the e2e drops this file a second time while the first drop is still staging
 //
-//   node scripts/make-bad-inputs.mjs [--if-missing]
+//   node scripts/make-bad-inputs.mjs [--if-missing]   (--if-missing: writes only a corpus that is absent)
 //
 // Videos are cut or patched from test/fixtures/generated/videos (scripts/make-fixture-videos.mjs);
 // when those are missing the video cases are left out and the script says so.
@@ -19,15 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { mulberry32 } from '../src/lib/core/random.js';
+import { damagedExif, gpsRational, jpegWithExif } from '../test/helpers/exif-jpeg.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'test/fixtures/generated/bad-inputs');
+const OUT_METADATA = join(ROOT, 'test/fixtures/generated/bad-metadata');
 const VIDEOS = join(ROOT, 'test/fixtures/generated/videos');
-
-if (process.argv.includes('--if-missing') && existsSync(join(OUT, 'expected.json'))) {
-  console.log('make-bad-inputs: present, skipped');
-  process.exit(0);
-}
+const IF_MISSING = process.argv.includes('--if-missing');
 
 /**
  * An 8×8 grid of seeded colours scaled up without smoothing: every seed gives a different
@@ -276,18 +277,63 @@ async function cases() {
   return c;
 }
 
-async function main() {
-  const t0 = Date.now();
-  await rm(OUT, { recursive: true, force: true });
-  await mkdir(OUT, { recursive: true });
-  const all = await cases();
+/**
+ * Photos whose EXIF is damaged or holds impossible values: each is stored with the valid rest and
+ * one note saying what was ignored and, when no date was left, which date it got instead (the
+ * file's own: a dropped file's last-modified time).
+ */
+async function metadataCases() {
+  const c = {};
+  const pixels = (seed) => blocks(seed, 160, 120).png().toBuffer();
+  const withExif = async (seed, exif) => jpegWithExif({ pixelsOf: await pixels(seed), exif });
+  const add = (key, file, bytes, messageMatches) => (c[key] = { file, bytes, expect: 'stored', messageMatches });
+  const dated = { DateTimeOriginal: '2019:07:14 15:30:12', OffsetTimeOriginal: '+02:00' };
+  const paris = { IFD0: { Make: 'Canon', Model: 'Canon EOS 5D' }, IFD2: dated, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: gpsRational(48.8584), GPSLongitudeRef: 'E', GPSLongitude: gpsRational(2.2945) } };
+  const fileDate = "; using the file's date$";
+  add('exif year 9999', 'exif-year-9999.jpg', await withExif(201, { IFD2: { DateTimeOriginal: '9999:01:01 00:00:00' } }),
+    `^the date taken 9999:01:01 00:00:00 in its EXIF was ignored \\(year 9999 is in the future\\)${fileDate}`);
+  add('exif year 0', 'exif-year-0.jpg', await withExif(202, { IFD2: { DateTimeOriginal: '0000:06:15 12:00:00' } }),
+    `^the date taken 0000:06:15 12:00:00 in its EXIF was ignored \\(year 0 is before 1900\\)${fileDate}`);
+  add('gps latitude 95', 'gps-latitude-95.jpg', await withExif(203, { IFD2: dated, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '95/1 0/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '2/1 0/1 0/1' } }),
+    '^the GPS position 95, 2 in its EXIF was ignored \\(outside ±90° latitude, ±180° longitude\\)$');
+  add('gps longitude -200', 'gps-longitude-200.jpg', await withExif(204, { IFD2: dated, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '10/1 0/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '200/1 0/1 0/1' } }),
+    '^the GPS position 10, -200 in its EXIF was ignored \\(outside ±90° latitude, ±180° longitude\\)$');
+  add('gps NaN (0/0 rationals)', 'gps-nan.jpg', await withExif(205, { IFD2: dated, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '0/0 0/0 0/0', GPSLongitudeRef: 'E', GPSLongitude: '2/1 0/1 0/1' } }),
+    '^the GPS position in its EXIF was ignored \\(not a number\\)$');
+  // IFD0 claims 4,000 entries: the date and position before the cut are still read.
+  add('exif truncated IFD', 'exif-truncated-ifd.jpg', damagedExif(await withExif(206, paris), 'ifd-past-end'),
+    '^its EXIF block is cut short \\(what came after the cut was ignored\\)$');
+  // The Exif-IFD pointer and the next-IFD offset point back at IFD0: the date is never reached.
+  add('exif offset loop', 'exif-offset-loop.jpg', damagedExif(await withExif(207, paris), 'offset-loop'),
+    `^its EXIF block has offsets that loop back \\(the parts they point to were ignored\\)${fileDate}`);
+  add('markup in exif date and model', 'exif-markup.jpg', await withExif(208, { IFD0: { Model: '<script>alert(1)</script>' }, IFD2: { DateTimeOriginal: '<img src=x onerror=alert(1)>' } }),
+    `^the date taken "<img src=x onerror=alert\\(1\\)>" in its EXIF was ignored \\(not a date\\)${fileDate}`);
+  return c;
+}
+
+/** Writes one corpus folder: the files and expected.json. */
+async function writeCorpus(dir, all) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
   const expected = {};
   for (const [key, { bytes, ...rest }] of Object.entries(all)) {
-    await writeFile(join(OUT, rest.file), bytes);
+    await writeFile(join(dir, rest.file), bytes);
     expected[key] = { name: rest.file, ...rest, sizeBytes: bytes.length };
   }
-  await writeFile(join(OUT, 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
-  console.log(`make-bad-inputs: ${Object.keys(expected).length} cases -> ${OUT.slice(ROOT.length + 1)} (${Date.now() - t0} ms)`);
+  await writeFile(join(dir, 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
+  return Object.keys(expected).length;
+}
+
+async function main() {
+  for (const [dir, make] of [[OUT, cases], [OUT_METADATA, metadataCases]]) {
+    const t0 = Date.now();
+    if (IF_MISSING && existsSync(join(dir, 'expected.json'))) {
+      console.log(`make-bad-inputs: ${dir.slice(ROOT.length + 1)} present, skipped`);
+      continue;
+    }
+    const n = await writeCorpus(dir, await make());
+    console.log(`make-bad-inputs: ${n} cases -> ${dir.slice(ROOT.length + 1)} (${Date.now() - t0} ms)`);
+  }
 }
 
 main().catch((err) => {

@@ -59,17 +59,23 @@ function padBeforeFrameHeader(jpeg, paddingBytes) {
   return Buffer.concat([jpeg.subarray(0, afterJfif), ...segments, jpeg.subarray(afterJfif)]);
 }
 
+/** Dismisses every dialog the page opens (a script run from a file would open one), counting them. */
+function dismissDialogs(page) {
+  const seen = { count: 0 };
+  page.on('dialog', (d) => {
+    seen.count++;
+    void d.dismiss();
+  });
+  return seen;
+}
+
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 if (!haveCorpus) {
   skip('bad input: the whole corpus in one drop', 'corpus missing: run node scripts/make-bad-inputs.mjs');
 } else {
   test('bad input: the whole corpus in one drop among good photos; every file gets its outcome, nothing half-stored', async ({ page, url, log }) => {
-    let dialogs = 0;
-    page.on('dialog', (d) => {
-      dialogs++;
-      void d.dismiss();
-    });
+    const dialogs = dismissDialogs(page);
     const cases = Object.entries(expected);
     const twice = cases.filter(([, c]) => c.droppedTwice).map(([, c]) => c);
     const storedNames = [...GOOD, ...cases.filter(([, c]) => c.expect === 'stored' || c.expect === 'near-duplicate').map(([, c]) => c.name)];
@@ -116,7 +122,7 @@ if (!haveCorpus) {
     const hostile = cases.find(([, c]) => c.name.includes('<img'))[1].name;
     await expectText(ui(page).library, hostile);
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was created from a file name');
-    assert.equal(dialogs, 0, 'no script ran (file names, SVG)');
+    assert.equal(dialogs.count, 0, 'no script ran (file names, SVG)');
     const counts = await storeCounts(page);
     assert.equal(counts.assets, storedNames.length, `assets: ${JSON.stringify(counts)}`);
     assert.deepEqual(counts.withoutVector, [], 'every asset has a vector');
@@ -141,8 +147,44 @@ if (!haveCorpus) {
     for (const name of failed) await page.getByRole('button', { name: `Retry ${name}`, exact: true }).waitFor();
     const after = await storeCounts(page);
     assert.deepEqual(after.assetIdsSorted, counts.assetIdsSorted, 'the same assets after a reload');
-    assert.equal(dialogs, 0, 'no script ran after the reload');
+    assert.equal(dialogs.count, 0, 'no script ran after the reload');
   }, { timeoutMs: 240_000 });
+}
+
+const METADATA_CORPUS = join(ROOT, 'test/fixtures/generated/bad-metadata');
+const haveMetadataCorpus = existsSync(join(METADATA_CORPUS, 'expected.json'));
+
+if (!haveMetadataCorpus) {
+  skip('bad input: hostile metadata', 'corpus missing: run node scripts/make-bad-inputs.mjs');
+} else {
+  test('bad input: hostile metadata (truncated IFD, offset loop, year 0 and 9999, GPS out of range or NaN, markup) — each photo stored with one note, the batch goes on, nothing runs', async ({ page, url, log }) => {
+    const dialogs = dismissDialogs(page);
+    const cases = Object.entries(JSON.parse(readFileSync(join(METADATA_CORPUS, 'expected.json'), 'utf8')));
+    const files = cases.map(([, c]) => ({ name: c.name, mimeType: 'image/jpeg', buffer: readFileSync(join(METADATA_CORPUS, c.file)) }));
+    await openApp(page, url);
+    await ui(page).fileInput.setInputFiles([...files, goodPayload('red-ball.jpg')]);
+    await expectCount(page, cases.length + 1, 60_000);
+    for (const [, c] of cases) await waitMessage(page, new RegExp(`^${escapeRe(c.name)}: `), 30_000);
+    const msgs = await messageTexts(page);
+    for (const [key, c] of cases) {
+      const got = msgs.filter((m) => m.startsWith(`${c.name}: `)).map((m) => m.slice(c.name.length + 2));
+      assert.equal(got.length, 1, `${key}: one note: ${JSON.stringify(msgs)}`);
+      assert.match(got[0], new RegExp(c.messageMatches), `${key}: note for ${c.name}`);
+      assert.equal(await page.getByRole('button', { name: `Retry ${c.name}`, exact: true }).count(), 0, `${key}: stored, not failed`);
+    }
+    assert.deepEqual(msgs.filter((m) => m.startsWith('red-ball.jpg:')), [], 'a good photo in the same drop gets no note');
+    log(`notes:\n  ${msgs.join('\n  ')}`);
+    // Markup from the file is shown as text and ran nothing, in the notes and in the info panel.
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was created from metadata');
+    await ui(page).library.getByRole('button', { name: 'Open exif-markup.jpg' }).click();
+    const viewer = page.getByRole('dialog', { name: 'exif-markup.jpg' });
+    await viewer.waitFor();
+    await page.keyboard.press('i');
+    const info = viewer.getByRole('complementary', { name: 'Info' });
+    await expectText(info.locator('dt:text-is("Camera") + dd'), '<script>alert(1)</script>');
+    await expectText(info.locator('dt:text-is("Taken") + dd'), "(from the file's date)");
+    assert.equal(dialogs.count, 0, 'no script ran');
+  }, { timeoutMs: 90_000 });
 }
 
 test('bad input: a failed file can be retried, dismissed, and stays listed across a reload until dismissed', async ({ page, url }) => {

@@ -74,7 +74,7 @@ test('duplicates: three tiers, keep best with undo, groups after reload', async 
       ...(haveVideos ? ['Group of 2: colour-segments-mpeg4.mp4 = *colour-segments-mpeg4.mp4, colour-segments.webm'] : []),
     ],
     // Same size, so the larger file is best.
-    'Similar shots': [
+    'Bursts / similar shots': [
       'Group of 2: green-field.png = *green-field.png, green-leaf.jpg',
       'Group of 2: red-square.png = *red-square.png, red-ball.jpg',
       'Group of 2: yellow-banana.png = *yellow-banana.png, yellow-sun.jpg',
@@ -104,7 +104,7 @@ test('duplicates: three tiers, keep best with undo, groups after reload', async 
   // Deleting one item of a group by name.
   await page.getByRole('button', { name: 'Delete yellow-sun.jpg', exact: true }).click();
   await expectCount(page, stored - 1);
-  const afterDelete = { ...expected, 'Similar shots': expected['Similar shots'].slice(0, 2) };
+  const afterDelete = { ...expected, 'Bursts / similar shots': expected['Bursts / similar shots'].slice(0, 2) };
   await expectTiers(page, afterDelete);
 
   // Clearing the refused copy forgets it.
@@ -167,12 +167,12 @@ test('duplicates: Cancel stops a long scan, the page says the list may be incomp
   const stoppedMs = Date.now() - clickedAt;
   assert.equal(await view.getAttribute('aria-busy'), 'false');
   // A stopped scan does not claim that nothing was found.
-  assert.equal(await view.getByText('No similar shots found.').count(), 0, 'no "none found" after a stopped scan');
+  assert.equal(await view.getByText('No bursts or similar shots found.').count(), 0, 'no "none found" after a stopped scan');
 
   // Look again: the scan runs to its end and finds no group among random photos.
   const lookAgainAt = Date.now();
   await view.getByRole('button', { name: 'Look again' }).click();
-  await view.getByText('No similar shots found.').waitFor({ timeout: 60_000 });
+  await view.getByText('No bursts or similar shots found.').waitFor({ timeout: 60_000 });
   const fullScanMs = Date.now() - lookAgainAt;
   assert.equal(await view.getByRole('status').count(), 0, 'the "stopped" note is gone after a full scan');
   console.log(`  ${PHOTOS} photos: "${before}"; stopped ${stoppedMs} ms after Cancel; a full scan took ${fullScanMs} ms`);

@@ -118,7 +118,7 @@ export interface FrameLumaStats {
  * 0.114·B (gamma-encoded 8-bit values, as phash.ts), and the brightest R, G or
  * B value, over the pixels (x, y) with x and y multiples of `step` — a grid of
  * ⌈w/step⌉·⌈h/step⌉ samples. The collector reads every pixel (step 1) of its
- * ≤ 96 px copy, so a small bright spot is never stepped over. Alpha is ignored.
+ * small copy (frame-collector.ts), so a small bright spot is never stepped over. Alpha is ignored.
  *
  * @param rgba   width·height·4 bytes, row-major, 0..255 per channel
  * @param width  pixels, ≥ 1

@@ -15,6 +15,9 @@
  * the device's local time (what the camera's clock most likely showed where the photo is viewed).
  */
 
+import { safeName } from './display-name';
+import type { TakenAtSource } from './records';
+
 /** Stored on a photo whose metadata was read (`AssetRecord.metadataVersion`); raise it to read every photo again. */
 export const PHOTO_METADATA_VERSION = 1;
 
@@ -43,8 +46,39 @@ export interface PhotoMetadata {
   takenAt?: MetadataDate;
   gps?: GpsPosition;
   camera?: Camera;
-  /** Values present but refused (out of range, malformed): what the import may mention. */
+  /**
+   * Values present but refused (out of range, malformed) and damaged parts of the block, each a
+   * clause the import shows ({@link metadataNote}): "the date taken 9999:12:31 23:59:59 in its
+   * EXIF was ignored (year 9999 is out of range)". Values from the file appear as plain text.
+   */
   ignored: string[];
+}
+
+/** Longest value from a file quoted in a note; a longer one is cut with "…". */
+const MAX_QUOTED_CHARS = 40;
+
+/** A value from the file as a note quotes it: visible characters only, cut to length. */
+export function quotedValue(v: unknown): string {
+  const text = safeName(typeof v === 'string' ? v.slice(0, MAX_QUOTED_CHARS * 4) : String(v)).replace(/\s+/g, ' ').trim();
+  return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}…` : text;
+}
+
+/** What an item's date came from when its metadata gave none, as a note says it. */
+const FALLBACK_DATE: Partial<Record<TakenAtSource, string>> = {
+  'file-name': 'the date in its file name',
+  'file-modified': "the file's date",
+  added: 'the date it was added',
+};
+
+/**
+ * The import's note for a photo whose metadata held values it ignored, or undefined when nothing
+ * was ignored: the clauses, then the date the photo was given instead when its metadata gave none
+ * ("…; using the file's date").
+ */
+export function metadataNote(ignored: readonly string[], takenAtSource: TakenAtSource): string | undefined {
+  if (ignored.length === 0) return undefined;
+  const fallback = FALLBACK_DATE[takenAtSource];
+  return [...ignored, ...(fallback ? [`using ${fallback}`] : [])].join('; ');
 }
 
 /** Cameras are older than this only in scans; year 0 and 1970 defaults are unset clocks. */
@@ -120,27 +154,31 @@ export function plausibleTakenAt(ms: number, nowMs: number, earliestYear = EARLI
   return Number.isFinite(ms) && ms >= Date.UTC(earliestYear, 0, 1) && ms <= nowMs + FUTURE_SLACK_MS;
 }
 
-/** A date string with the offset tags that may qualify it, or undefined when absent or not plausible. */
+/**
+ * A date string with the offset tags that may qualify it, or undefined when absent or not plausible.
+ * @param label what and where, for a note: ["the date taken", "EXIF"]
+ */
 function dateFrom(
   text: unknown,
   offsetTexts: unknown[],
   source: MetadataDate['source'],
   nowMs: number,
   ignored: string[],
-  label: string,
+  [what, where]: [string, string],
 ): MetadataDate | undefined {
   if (text === undefined || text === null || text === '') return undefined;
   // "0000:00:00 00:00:00" and blanks are how cameras say "not set": not worth a note.
   if (typeof text === 'string' && /^[0\s:-]*$/.test(text)) return undefined;
   const w = parseWallClock(text);
   if (!w) {
-    ignored.push(`${label} is malformed`);
+    ignored.push(`${what} "${quotedValue(text)}" in its ${where} was ignored (not a date)`);
     return undefined;
   }
   const offsetMin = w.offsetMin ?? offsetTexts.map(parseOffsetMin).find((o) => o !== undefined);
   const ms = instantOf(w, offsetMin);
   if (!plausibleTakenAt(ms, nowMs)) {
-    ignored.push(`${label} (year ${w.year}) is out of range`);
+    const why = ms > nowMs ? 'in the future' : `before ${EARLIEST_YEAR}`;
+    ignored.push(`${what} ${quotedValue(text)} in its ${where} was ignored (year ${w.year} is ${why})`);
     return undefined;
   }
   return { ms, source, ...(offsetMin !== undefined ? { offsetMin } : {}) };
@@ -153,6 +191,10 @@ function degreesOf(v: unknown): number {
   const [d, m = 0, s = 0] = v as number[];
   if (m >= 60 || s >= 60) return NaN;
   return d + m / 60 + s / 3600;
+}
+
+function round4(deg: number): string {
+  return String(Number(deg.toFixed(4)));
 }
 
 function signed(deg: number, ref: unknown, negative: string): number {
@@ -168,8 +210,12 @@ function gpsOf(gps: Block, ignored: string[]): GpsPosition | undefined {
   if (gps.GPSLatitude === undefined && gps.GPSLongitude === undefined) return undefined;
   const lat = signed(degreesOf(gps.GPSLatitude), gps.GPSLatitudeRef, 'S');
   const lon = signed(degreesOf(gps.GPSLongitude), gps.GPSLongitudeRef, 'W');
-  if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-    ignored.push('the GPS position is malformed or out of range');
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) {
+    ignored.push('the GPS position in its EXIF was ignored (not a number)');
+    return undefined;
+  }
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+    ignored.push(`the GPS position ${round4(lat)}, ${round4(lon)} in its EXIF was ignored (outside ±90° latitude, ±180° longitude)`);
     return undefined;
   }
   if (lat === 0 && lon === 0) return undefined;
@@ -184,12 +230,12 @@ function gpsTimeOf(gps: Block, nowMs: number, ignored: string[]): MetadataDate |
   const w = parseWallClock(stamp);
   const hms = Array.isArray(time) && time.length === 3 && time.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0) ? (time as number[]) : null;
   if (!w || !hms || hms[0] > 23 || hms[1] > 59 || hms[2] >= 61) {
-    ignored.push('the GPS time is malformed');
+    ignored.push(`the GPS time "${quotedValue(stamp)}" in its EXIF was ignored (not a date and time)`);
     return undefined;
   }
   const ms = Date.UTC(w.year, w.month - 1, w.day) + Math.round((hms[0] * 3600 + hms[1] * 60 + hms[2]) * 1000);
   if (!plausibleTakenAt(ms, nowMs)) {
-    ignored.push(`the GPS time (year ${w.year}) is out of range`);
+    ignored.push(`the GPS date ${quotedValue(stamp)} in its EXIF was ignored (year ${w.year} is ${ms > nowMs ? 'in the future' : `before ${EARLIEST_YEAR}`})`);
     return undefined;
   }
   return { ms, source: 'gps-time', offsetMin: 0 };
@@ -225,10 +271,10 @@ export function interpretPhotoMetadata(raw: unknown, nowMs: number): PhotoMetada
   const photoshop = blockOf(raw, 'photoshop');
   const ignored: string[] = [];
   const takenAt =
-    dateFrom(exif.DateTimeOriginal, [exif.OffsetTimeOriginal], 'exif', nowMs, ignored, 'the EXIF date taken') ??
-    dateFrom(exif.CreateDate, [exif.OffsetTimeDigitized, exif.OffsetTime], 'exif', nowMs, ignored, 'the EXIF date created') ??
-    dateFrom(photoshop.DateCreated, [], 'xmp', nowMs, ignored, 'the XMP date created') ??
-    dateFrom(xmp.CreateDate, [], 'xmp', nowMs, ignored, 'the XMP date created') ??
+    dateFrom(exif.DateTimeOriginal, [exif.OffsetTimeOriginal], 'exif', nowMs, ignored, ['the date taken', 'EXIF']) ??
+    dateFrom(exif.CreateDate, [exif.OffsetTimeDigitized, exif.OffsetTime], 'exif', nowMs, ignored, ['the date created', 'EXIF']) ??
+    dateFrom(photoshop.DateCreated, [], 'xmp', nowMs, ignored, ['the date created', 'XMP']) ??
+    dateFrom(xmp.CreateDate, [], 'xmp', nowMs, ignored, ['the date created', 'XMP']) ??
     gpsTimeOf(gps, nowMs, ignored);
   const position = gpsOf(gps, ignored);
   const camera = cameraOf(ifd0, exif);

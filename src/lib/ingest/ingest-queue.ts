@@ -20,6 +20,7 @@ import {
 } from '../db/repo';
 import type { JobRecord } from '../db/schema';
 import { nameInText } from '../core/display-name';
+import { metadataNote } from '../core/photo-metadata';
 import { indexWorkOf, takenInRecords, type Prepared, type TakenInRecords } from './asset-records';
 import { DuplicateChecks } from './duplicate-checks';
 import { BATCH_SIZE, IndexStage, type ModelState, type QueueModel } from './index-stage';
@@ -255,7 +256,7 @@ export class IngestQueue {
   }
 
   /** The library's view of an item once its records are committed. */
-  #afterStored(p: Prepared): void {
+  #afterStored(p: Prepared, record: TakenInRecords): void {
     const id = p.job.id;
     this.duplicates.addStored(id, p.job.name, p.pHash, p.pHashStructure);
     const c = this.#counters;
@@ -268,6 +269,8 @@ export class IngestQueue {
     if (p.kind === 'video' && p.video.readableSec !== undefined)
       notes.push(`the file is cut short: only the first ${p.video.readableSec.toFixed(1)} s could be read (kept)`);
     if (p.nearDuplicateOf) notes.push(`looks like a near-duplicate of "${nameInText(p.nearDuplicateOf.name)}" (kept, marked in the library)`);
+    const metadata = p.kind === 'image' && p.metadata ? metadataNote(p.metadata.ignored, record.asset.takenAtSource) : undefined;
+    if (metadata) notes.push(metadata);
     if (notes.length) this.#o.emit({ type: 'job', id, name: p.job.name, status: 'stored', message: notes.join('; ') });
   }
 
@@ -299,7 +302,7 @@ export class IngestQueue {
         for (let i = 0; i < batch.length; i++) {
           const p = batch[i];
           if (together || (await this.#storeOne(p, records[i]))) {
-            this.#afterStored(p);
+            this.#afterStored(p, records[i]);
             stored.push(p);
           }
         }

@@ -4,6 +4,7 @@
  * library keeps are parsed; a damaged or hostile block gives no metadata, never a failed import.
  */
 import exifr from 'exifr';
+import { exifStructureProblem, jpegExifBlock } from '../core/exif-structure';
 import { interpretPhotoMetadata, type PhotoMetadata } from '../core/photo-metadata';
 
 const OPTIONS: Parameters<typeof exifr.parse>[1] = {
@@ -26,17 +27,29 @@ const OPTIONS: Parameters<typeof exifr.parse>[1] = {
   mergeOutput: false,
 };
 
-const NOTHING: PhotoMetadata = { ignored: [] };
+/** What a note says of a damaged block: the reader kept what it could read before the damage. */
+const DAMAGE: Record<'cut-short' | 'loop' | 'unreadable', string> = {
+  'cut-short': 'its EXIF block is cut short (what came after the cut was ignored)',
+  loop: 'its EXIF block has offsets that loop back (the parts they point to were ignored)',
+  unreadable: 'its metadata block is damaged and was ignored',
+};
 
 /** The metadata of a photo's bytes (a JPEG, TIFF, HEIC, PNG or WebP); empty when it has none or cannot be read. */
 export async function readPhotoMetadata(bytes: ArrayBuffer | Uint8Array, nowMs: number): Promise<PhotoMetadata> {
+  // Notes on damage are for a JPEG's EXIF block, checked here: exifr also reports formats it does
+  // not read (GIF, BMP) as errors, and those files simply have no metadata to speak of.
+  const tiff = jpegExifBlock(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  const structure = tiff ? exifStructureProblem(tiff) : undefined;
   let raw: unknown;
-  // exifr skips a block it cannot read (its default `silentErrors`) and throws on a broken file
-  // structure: neither fails the import.
+  // exifr skips a block it cannot read (its default `silentErrors`, listing it in `errors`) and
+  // throws on a broken file structure: neither fails the import.
   try {
     raw = await exifr.parse(bytes as ArrayBuffer, OPTIONS);
   } catch {
-    return { ignored: ['the metadata block is damaged'] };
+    return { ignored: tiff ? [DAMAGE[structure ?? 'unreadable']] : [] };
   }
-  return raw ? interpretPhotoMetadata(raw, nowMs) : NOTHING;
+  const skipped = typeof raw === 'object' && raw !== null && Array.isArray((raw as { errors?: unknown }).errors) && (raw as { errors: unknown[] }).errors.length > 0;
+  const damage = structure ? [DAMAGE[structure]] : tiff && skipped ? [DAMAGE.unreadable] : [];
+  const metadata = raw ? interpretPhotoMetadata(raw, nowMs) : { ignored: [] };
+  return { ...metadata, ignored: [...damage, ...metadata.ignored] };
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BURST_MAX_SPAN_MS,
   SIMILAR_MIN_COSINE,
   allPairSteps,
+  burstGroups,
+  hasCaptureTime,
   buildDuplicateReport,
   compareForKeeping,
   drainScan,
@@ -186,8 +189,8 @@ describe('similar shots (CLIP cosine)', () => {
   it('marks the item with the most pixels best', () => {
     const r = report([asset('small', { width: 50, height: 50 }), asset('large', { width: 400, height: 300 }), asset('mid', { width: 200, height: 100 })], {
       small: axis(0),
-      large: near(0, 0.95),
-      mid: near(0, 0.94, 2),
+      large: near(0, 0.97),
+      mid: near(0, 0.99, 2),
     });
     expect(r.similar).toEqual([{ ids: ['large', 'mid', 'small'] }]);
   });
@@ -208,6 +211,120 @@ describe('similar shots (CLIP cosine)', () => {
     expect(r.similar.map((g) => [...g.ids].sort())).toEqual([['reencoded1', 'reencoded2']]);
   });
 });
+
+/** Unit vector at `degrees` in the plane of axes 0 and 1: two of them have cosine cos(Δ°). */
+function angle(degrees: number): Float32Array {
+  const v = new Float32Array(DIM);
+  v[0] = Math.cos((degrees * Math.PI) / 180);
+  v[1] = Math.sin((degrees * Math.PI) / 180);
+  return v;
+}
+
+const T0 = Date.UTC(2024, 6, 14, 15, 30, 0);
+const shot = (id: string, takenAtMs: number, over: Partial<DuplicateCandidate> = {}) => asset(id, { takenAtMs, takenAtSource: 'exif', ...over });
+const sortedGroups = (r: { similar: { ids: string[] }[] }) => r.similar.map((g) => [...g.ids].sort()).sort();
+
+describe('bursts / similar shots (cosine, capture time, no chaining)', () => {
+  // cos 15° = 0.966 passes the bar, cos 30° = 0.866 does not.
+  it('a chain A~B~C with A≁C gives no group of three, whichever is the best shot', () => {
+    for (const bestId of ['a', 'b', 'c']) {
+      const big = { width: 400, height: 300 };
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => shot(id, T0 + 1000 * id.charCodeAt(0), id === bestId ? big : {}));
+      const r = report([a!, b!, c!], { a: angle(0), b: angle(15), c: angle(30) });
+      expect(r.similar).toHaveLength(1);
+      expect(r.similar[0]!.ids).toHaveLength(2);
+      expect(r.similar[0]!.ids).toContain('b');
+    }
+  });
+
+  it('many different photos that each resemble the next never make one giant group', () => {
+    // 200 photos along a slow arc, 4° apart, shot a second apart: every neighbour passes (cos 4° = 0.998).
+    const assets = Array.from({ length: 200 }, (_, i) => shot(`p${i}`, T0 + i * 1000));
+    const vectors = Object.fromEntries(assets.map((a, i) => [a.id, angle((i * 4) % 360)]));
+    const r = report(assets, vectors);
+    const largest = Math.max(...r.similar.map((g) => g.ids.length));
+    // Every member within 23° (cos ≥ 0.92) of every other: at most 6 photos 4° apart.
+    expect(largest).toBeLessThanOrEqual(6);
+    for (const g of r.similar) {
+      for (const x of g.ids) for (const y of g.ids) expect(dotOf(vectors[x]!, vectors[y]!)).toBeGreaterThanOrEqual(SIMILAR_MIN_COSINE);
+    }
+    expect(new Set(r.similar.flatMap((g) => g.ids)).size).toBe(r.similar.reduce((n, g) => n + g.ids.length, 0));
+  });
+
+  it('every member is alike to the best shot and to each other, and the best is listed first', () => {
+    const r = report(
+      [shot('s1', T0), shot('s2', T0 + 300), shot('s3', T0 + 600, { width: 800, height: 600 }), shot('s4', T0 + 900)],
+      { s1: angle(0), s2: angle(3), s3: angle(6), s4: angle(9) },
+    );
+    expect(r.similar).toEqual([{ ids: ['s3', expect.any(String), expect.any(String), expect.any(String)] }]);
+  });
+
+  it(`the time window splits two similar shots taken a day apart, and keeps ones ${BURST_MAX_SPAN_MS / 1000} s apart`, () => {
+    const day = 24 * 3600 * 1000;
+    const r = report(
+      [shot('mon', T0), shot('tue', T0 + day), shot('burst1', T0 + 5 * day), shot('burst2', T0 + 5 * day + BURST_MAX_SPAN_MS)],
+      { mon: axis(0), tue: near(0, 0.99), burst1: axis(3), burst2: near(3, 0.99) },
+    );
+    expect(sortedGroups(r)).toEqual([['burst1', 'burst2']]);
+  });
+
+  it('no group spans more than the window, even when every step is within it', () => {
+    const step = BURST_MAX_SPAN_MS * 0.6;
+    const r = report([shot('x', T0), shot('y', T0 + step), shot('z', T0 + 2 * step)], { x: axis(0), y: near(0, 0.99), z: near(0, 0.98, 2) });
+    expect(r.similar).toHaveLength(1);
+    expect(r.similar[0]!.ids).toHaveLength(2);
+  });
+
+  it('items with no capture time are grouped by cosine alone', () => {
+    const day = 24 * 3600 * 1000;
+    const r = report(
+      [
+        shot('copied', T0, { takenAtSource: 'file-modified' }),
+        shot('original', T0 + 30 * day),
+        asset('added', { takenAtMs: T0 + 90 * day, takenAtSource: 'added' }),
+        asset('old-record'),
+        shot('named', T0 + 200 * day, { takenAtSource: 'file-name' }),
+        shot('namedLater', T0 + 201 * day, { takenAtSource: 'file-name' }),
+      ],
+      { copied: axis(0), original: near(0, 0.99), added: axis(4), 'old-record': near(4, 0.99), named: axis(6), namedLater: near(6, 0.99) },
+    );
+    // A date from a camera file name is a capture time: those two stay apart.
+    expect(sortedGroups(r)).toEqual([
+      ['added', 'old-record'],
+      ['copied', 'original'],
+    ]);
+    expect(hasCaptureTime({ takenAtMs: T0, takenAtSource: 'exif' })).toBe(true);
+    expect(hasCaptureTime({ takenAtMs: T0, takenAtSource: 'added' })).toBe(false);
+    expect(hasCaptureTime({ takenAtMs: Number.NaN, takenAtSource: 'exif' })).toBe(false);
+  });
+
+  it('scores pairs the candidates left out from the vectors (an index gives k neighbours)', () => {
+    // Only the chain's pairs are candidates; the closing pair a–c is read from the vectors.
+    const vectors = { a: angle(0), b: angle(5), c: angle(10) };
+    const r = buildDuplicateReport({
+      assets: [shot('a', T0), shot('b', T0), shot('c', T0)],
+      refused: [],
+      pairs: [
+        { a: 'a', b: 'b', score: dotOf(vectors.a, vectors.b) },
+        { a: 'b', b: 'c', score: dotOf(vectors.b, vectors.c) },
+      ],
+      framesOf: () => undefined,
+      vectorOf: (id) => vectors[id as keyof typeof vectors],
+    });
+    expect(sortedGroups(r)).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('burstGroups puts each item in one group at most, most similar pair first', () => {
+    const score: Record<string, number> = { 'a|b': 0.95, 'b|c': 0.99, 'a|c': 0.5 };
+    const pairs = Object.entries(score).map(([k, s]) => ({ a: k.split('|')[0]!, b: k.split('|')[1]!, score: s }));
+    const groups = burstGroups(pairs, (x, y) => (score[[x, y].sort().join('|')] ?? 0) >= 0.92);
+    expect(groups).toEqual([['b', 'c']]);
+  });
+});
+
+function dotOf(a: Float32Array, b: Float32Array): number {
+  return a.reduce((s, x, i) => s + x * b[i]!, 0);
+}
 
 describe('keyframeSetSimilarity', () => {
   it('is the smaller of the two directed best-match means', () => {

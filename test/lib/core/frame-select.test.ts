@@ -150,7 +150,7 @@ describe('isNearBlank: only a black leader (every channel < 24 and luma std < 4)
     expect(isNearBlank({ meanLuma, stdLuma, maxChannel })).toBe(blank);
   });
 
-  // Synthetic frames the size of the collector's copy (96×54), read at every pixel as it does.
+  // Synthetic frames of a small copy (96×54), read at every pixel as the collector reads its copy.
   const W = 96;
   const H = 54;
   const frame = (f: (x: number, y: number) => [number, number, number]) => {

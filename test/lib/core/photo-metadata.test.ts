@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateFromFileName, interpretPhotoMetadata, parseOffsetMin } from '../../../src/lib/core/photo-metadata';
+import { dateFromFileName, interpretPhotoMetadata, metadataNote, parseOffsetMin, quotedValue } from '../../../src/lib/core/photo-metadata';
 
 const NOW_MS = Date.UTC(2026, 11, 6, 12, 0, 0);
 const read = (raw: unknown) => interpretPhotoMetadata(raw, NOW_MS);
@@ -77,7 +77,7 @@ describe('date taken from EXIF', () => {
   it('refuses a date in the future and falls back to the next source', () => {
     const m = read({ exif: { DateTimeOriginal: '2031:01:01 00:00:00', CreateDate: '2019:01:01 00:00:00', OffsetTime: '+00:00' } });
     expect(m.takenAt).toEqual({ ms: Date.UTC(2019, 0, 1), source: 'exif', offsetMin: 0 });
-    expect(m.ignored).toEqual(['the EXIF date taken (year 2031) is out of range']);
+    expect(m.ignored).toEqual(['the date taken 2031:01:01 00:00:00 in its EXIF was ignored (year 2031 is in the future)']);
   });
 
   it('accepts anything as input without throwing', () => {
@@ -109,13 +109,51 @@ describe('GPS position', () => {
   ])('refuses %s', (_label, gps) => {
     const m = read({ gps });
     expect(m.gps).toBeUndefined();
-    expect(m.ignored).toEqual(['the GPS position is malformed or out of range']);
+    expect(m.ignored).toHaveLength(1);
+    expect(m.ignored[0]).toMatch(/^the GPS position .*in its EXIF was ignored \((not a number|outside ±90° latitude, ±180° longitude)\)$/);
+  });
+
+  it('says which position was refused, and NaN as "not a number"', () => {
+    expect(read({ gps: { GPSLatitude: [95, 30, 0], GPSLatitudeRef: 'S', GPSLongitude: [2, 0, 0] } }).ignored).toEqual([
+      'the GPS position -95.5, 2 in its EXIF was ignored (outside ±90° latitude, ±180° longitude)',
+    ]);
+    expect(read({ gps: { GPSLatitude: [1, 0, 0], GPSLongitude: [200, 0, 0], GPSLongitudeRef: 'W' } }).ignored).toEqual([
+      'the GPS position 1, -200 in its EXIF was ignored (outside ±90° latitude, ±180° longitude)',
+    ]);
+    expect(read({ gps: { GPSLatitude: [NaN, NaN, NaN], GPSLongitude: [2, 0, 0] } }).ignored).toEqual(['the GPS position in its EXIF was ignored (not a number)']);
   });
 
   it('treats exactly 0, 0 as "no fix", without a note', () => {
     const m = read({ gps: { GPSLatitude: [0, 0, 0], GPSLatitudeRef: 'N', GPSLongitude: [0, 0, 0], GPSLongitudeRef: 'E' } });
     expect(m.gps).toBeUndefined();
     expect(m.ignored).toEqual([]);
+  });
+});
+
+describe('notes on ignored values', () => {
+  it.each([
+    ['year 0', '0000:01:01 00:00:00', 'the date taken 0000:01:01 00:00:00 in its EXIF was ignored (year 0 is before 1900)'],
+    ['year 9999', '9999:01:01 00:00:00', 'the date taken 9999:01:01 00:00:00 in its EXIF was ignored (year 9999 is in the future)'],
+    ['month 13', '2019:13:01 00:00:00', 'the date taken "2019:13:01 00:00:00" in its EXIF was ignored (not a date)'],
+    ['markup, as text', '<img src=x onerror=alert(1)>', 'the date taken "<img src=x onerror=alert(1)>" in its EXIF was ignored (not a date)'],
+    ['a huge string, cut', '2019:04:01 10:00:00'.padEnd(100_000, 'x'), `the date taken "2019:04:01 10:00:00${'x'.repeat(21)}…" in its EXIF was ignored (not a date)`],
+  ])('%s', (_label, DateTimeOriginal, note) => {
+    expect(read({ exif: { DateTimeOriginal } }).ignored).toEqual([note]);
+  });
+
+  it('says which date was used instead when the metadata gave none', () => {
+    const ignored = ['the date taken 9999:01:01 00:00:00 in its EXIF was ignored (year 9999 is in the future)'];
+    expect(metadataNote(ignored, 'file-modified')).toBe(`${ignored[0]}; using the file's date`);
+    expect(metadataNote(ignored, 'file-name')).toBe(`${ignored[0]}; using the date in its file name`);
+    expect(metadataNote(ignored, 'added')).toBe(`${ignored[0]}; using the date it was added`);
+    // Another metadata date was good: nothing to add.
+    expect(metadataNote(ignored, 'exif')).toBe(ignored[0]);
+    expect(metadataNote([], 'file-modified')).toBeUndefined();
+  });
+
+  it('quotes values without control or direction characters', () => {
+    expect(quotedValue('2019\u0000:01\u202e:01')).not.toMatch(/[\u0000\u202e]/);
+    expect(quotedValue(12345)).toBe('12345');
   });
 });
 

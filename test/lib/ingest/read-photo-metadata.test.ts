@@ -51,7 +51,10 @@ describe('readPhotoMetadata: a JPEG written with EXIF', () => {
     expect(m.takenAt).toEqual({ ms: Date.UTC(2020, 1, 2, 10), source: 'exif', offsetMin: 0 });
     expect(m.gps).toBeUndefined();
     expect(m.camera).toEqual({ make: 'M'.repeat(80), model: 'X1' });
-    expect(m.ignored).toEqual(['the EXIF date taken (year 9999) is out of range', 'the GPS position is malformed or out of range']);
+    expect(m.ignored).toEqual([
+      'the date taken 9999:12:31 23:59:59 in its EXIF was ignored (year 9999 is in the future)',
+      'the GPS position 95, 2 in its EXIF was ignored (outside ±90° latitude, ±180° longitude)',
+    ]);
   });
 });
 
@@ -64,6 +67,43 @@ describe('readPhotoMetadata: damaged EXIF never throws and the photo still decod
     if (m.takenAt) expect(m.takenAt.ms).toBeLessThanOrEqual(NOW_MS);
     if (m.gps) expect(Math.abs(m.gps.lat)).toBeLessThanOrEqual(90);
     expect(await decodes(bytes)).toBe(true);
+  });
+
+  it.each([
+    ['ifd-past-end', 'its EXIF block is cut short (what came after the cut was ignored)'],
+    ['offset-loop', 'its EXIF block has offsets that loop back (the parts they point to were ignored)'],
+    ['garbage', 'its EXIF block is cut short (what came after the cut was ignored)'],
+  ] as const)('%s: says so in a note, first', async (how, note) => {
+    const m = await readPhotoMetadata(damagedExif(await jpegWithExif({ exif: paris }), how), NOW_MS);
+    expect(m.ignored[0]).toBe(note);
+  });
+
+  it('a truncated IFD keeps what could be read: the date and the position', async () => {
+    const m = await readPhotoMetadata(damagedExif(await jpegWithExif({ exif: paris }), 'ifd-past-end'), NOW_MS);
+    expect(m.takenAt).toEqual({ ms: Date.UTC(2019, 6, 14, 13, 30, 12), source: 'exif', offsetMin: 120 });
+    expect(m.gps!.lat).toBeCloseTo(48.8584, 4);
+  });
+
+  it('GPS of 0/0 rationals (NaN) and year 0: both ignored, each with a note; the camera is kept', async () => {
+    const m = await readPhotoMetadata(
+      await jpegWithExif({
+        exif: {
+          IFD0: { Make: 'Nikon' },
+          IFD2: { DateTimeOriginal: '0000:06:15 12:00:00' },
+          IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '0/0 0/0 0/0', GPSLongitudeRef: 'E', GPSLongitude: '2/1 0/1 0/1' },
+        },
+      }),
+      NOW_MS,
+    );
+    expect(m.takenAt).toBeUndefined();
+    expect(m.gps).toBeUndefined();
+    expect(m.camera).toEqual({ make: 'Nikon' });
+    expect(m.ignored).toEqual(['the date taken 0000:06:15 12:00:00 in its EXIF was ignored (year 0 is before 1900)', 'the GPS position in its EXIF was ignored (not a number)']);
+  });
+
+  it.each(['gif', 'png', 'webp'] as const)('a %s (no EXIF block to damage) gets no note', async (format) => {
+    const bytes = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#a33' } })[format]().toBuffer();
+    expect((await readPhotoMetadata(bytes, NOW_MS)).ignored).toEqual([]);
   });
 
   it('300 random byte flips in the EXIF block: every read settles', async () => {
