@@ -104,3 +104,32 @@ describe('takenAtOf: the date taken an item starts with', () => {
     expect(takenAtOf(fileMs, ADDED, { name: 'IMG_1234.jpg' })).toEqual({ takenAtMs: fileMs, takenAtSource: 'file-modified' });
   });
 });
+
+describe('date taken: Takeout sidecars and video containers against the file’s own metadata', () => {
+  const addedAtMs = Date.UTC(2026, 0, 1);
+  const takeout = { takenAtMs: Date.UTC(2019, 6, 14, 10, 0, 0) };
+  const exifWithOffset = { takenAt: { ms: Date.UTC(2019, 6, 14, 9, 59, 58), source: 'exif' as const, offsetMin: 120 }, ignored: [] };
+  const exifLocalGuess = { takenAt: { ms: Date.UTC(2019, 6, 14, 12, 0, 0), source: 'exif' as const }, ignored: [] };
+  const mvhd = { takenAt: { ms: Date.UTC(2019, 6, 14, 10, 0, 5), source: 'video-metadata' as const }, ignored: [] };
+
+  it.each([
+    ['EXIF with its offset beats Takeout', { metadata: exifWithOffset, takeout }, { takenAtMs: exifWithOffset.takenAt.ms, takenAtSource: 'exif', takenAtOffsetMin: 120 }],
+    ['Takeout (a UTC instant) beats EXIF whose zone is a guess', { metadata: exifLocalGuess, takeout }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+    ['Takeout beats a video’s mvhd time', { metadata: mvhd, takeout }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+    ['a video’s container time beats its file name', { metadata: mvhd, name: 'VID_20200101_120000.mp4' }, { takenAtMs: mvhd.takenAt.ms, takenAtSource: 'video-metadata' }],
+    ['Takeout beats a date in the file name', { takeout, name: 'IMG_20200101_120000.jpg' }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+  ])('%s', (_, clues, want) => {
+    expect(takenAtOf(Date.UTC(2025, 0, 1), addedAtMs, clues)).toEqual(want);
+  });
+
+  it('a video keeps its container’s date and place, marked as read; a sidecar’s place fills in only where the file has none', () => {
+    const video = { ...clip, metadata: { ...mvhd, gps: { lat: 1, lon: 2 } }, job: { ...clip.job, takeout: { takenAtMs: takeout.takenAtMs, gps: { lat: 3, lon: 4 } } } };
+    expect(assetRecords(video, { asset: new Float32Array([1, 0]), frames: [] }, ctx).asset).toMatchObject({
+      takenAtSource: 'takeout', gps: { lat: 1, lon: 2 }, gpsSource: 'video-metadata', metadataVersion: 1,
+    });
+    const photoWithSidecar = { ...photo, job: { ...photo.job, takeout: { gps: { lat: 3, lon: 4 }, title: 'beach.jpg' } } };
+    const asset = assetRecords(photoWithSidecar, { asset: new Float32Array([1, 0]) }, ctx).asset;
+    expect(asset).toMatchObject({ name: 'beach.jpg', gps: { lat: 3, lon: 4 }, gpsSource: 'takeout', takenAtSource: 'file-modified' });
+    expect(asset.fileName).toBeUndefined();
+  });
+});

@@ -1,0 +1,51 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import { FakeBroadcast, FakeLocks, openTab, pngFile, statusCounts } from '../../helpers/ingest-fakes';
+import { listAssets } from '../../../src/lib/db/repo';
+
+const dbs = libraryDbs('takeout-drop');
+const json = (name: string, value: unknown) => new File([typeof value === 'string' ? value : JSON.stringify(value)], name, { type: 'application/json' });
+const sidecar = (title: string, seconds: number, lat = 0, lon = 0) => ({
+  title,
+  photoTakenTime: { timestamp: String(seconds), formatted: '' },
+  creationTime: { timestamp: '1700000000', formatted: '' },
+  geoData: { latitude: lat, longitude: lon, altitude: 0, latitudeSpan: 0, longitudeSpan: 0 },
+});
+
+describe('a dropped Google Takeout folder', () => {
+  it('imports the media with their sidecars’ dates and places; sidecars are never bad files; an orphan is listed once', async () => {
+    const db = await dbs.open();
+    const tab = await openTab(db, { locks: new FakeLocks(), broadcast: new FakeBroadcast() });
+    const Y = 'Takeout/Google Photos/Photos from 2019';
+    const longName = 'Screenshot_2019-07-14-10-00-00-16_948cd9899890cb';
+    const files = [
+      { file: pngFile('IMG_0001.png'), path: `${Y}/IMG_0001.png` },
+      { file: json('IMG_0001.png.supplemental-metadata.json', sidecar('IMG_0001.png', 1563098400, 38.7223, -9.1393)), path: `${Y}/IMG_0001.png.supplemental-metadata.json` },
+      { file: pngFile('IMG_0002(1).png'), path: `${Y}/IMG_0002(1).png` },
+      // In another archive's copy of the folder.
+      { file: json('IMG_0002.png(1).json', sidecar('IMG_0002.png', 1262347200)), path: `takeout-002/${Y}/IMG_0002.png(1).json` },
+      { file: pngFile(`${longName}.png`), path: `${Y}/${longName}.png` },
+      { file: json(`${longName.slice(0, 46)}.json`, sidecar(`${longName}d5c2798760b2b95377.png`, 1400000000)), path: `${Y}/${longName.slice(0, 46)}.json` },
+      { file: pngFile('IMG_0004.png'), path: `${Y}/IMG_0004.png` },
+      { file: json('IMG_0004.png.json', '{"title": "IMG_0004.png", "photoTakenTime": {"timestamp": ['), path: `${Y}/IMG_0004.png.json` },
+      { file: json('IMG_0009.png.json', sidecar('IMG_0009.png', 1000000000)), path: `${Y}/IMG_0009.png.json` },
+      { file: json('metadata.json', { title: 'Photos from 2019' }), path: `${Y}/metadata.json` },
+    ];
+    const { queued, rejected } = await tab.importer.enqueue(files);
+    await tab.importer.whenIdle();
+    expect({ queued, rejected }).toEqual({ queued: 4, rejected: [] });
+    expect(await statusCounts(db)).toEqual({ stored: 4 });
+    expect(tab.page.ofType('job').filter((e) => e.status === 'failed')).toEqual([]);
+    expect(tab.page.ofType('note')).toEqual([
+      { type: 'note', name: 'IMG_0004.png.json', message: 'Takeout sidecar ignored: it is not valid JSON; IMG_0004.png is imported with its own metadata' },
+      { type: 'note', name: 'Shoebox', message: '1 Google Takeout sidecar without a photo or video in this drop (not imported): IMG_0009.png.json' },
+    ]);
+    const byFile = new Map((await listAssets(db)).map((a) => [a.fileName ?? a.name, a]));
+    expect(byFile.get('IMG_0001.png')).toMatchObject({ takenAtMs: 1563098400_000, takenAtSource: 'takeout', gps: { lat: 38.7223, lon: -9.1393 }, gpsSource: 'takeout' });
+    expect(byFile.get('IMG_0002(1).png')).toMatchObject({ takenAtMs: 1262347200_000, takenAtSource: 'takeout' });
+    expect(byFile.get('IMG_0002(1).png')?.gps).toBeUndefined();
+    expect(byFile.get(`${longName}.png`)).toMatchObject({ name: `${longName}d5c2798760b2b95377.png`, fileName: `${longName}.png`, takenAtSource: 'takeout' });
+    expect(byFile.get('IMG_0004.png')?.takenAtSource).not.toBe('takeout');
+  });
+});
