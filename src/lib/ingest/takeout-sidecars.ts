@@ -8,7 +8,7 @@ import { MAX_SIDECAR_BYTES, isJsonName, jsonKind, matchTakeoutSidecars, parseTak
 import { plural } from '../core/plural';
 
 /** Sidecar names listed in the one message about sidecars without media; the rest are counted. */
-const LISTED_ORPHANS = 8;
+const LISTED_ORPHANS = 5;
 
 export interface SidecarNote {
   /** The file the message is about ("Shoebox" for the drop as a whole). */
@@ -41,7 +41,8 @@ export async function splitTakeoutSidecars<F extends { file: File }>(files: read
     readings.set(s, reading);
     if (problem) notes.push({ name: sidecar.name, message: `${problem}; ${media[m]!.file.name} is imported with its own metadata` });
   }
-  const orphans = unused.map((i) => json[i]!.file.name).filter((name) => jsonKind(name) === 'sidecar-like');
+  // Sorted: a folder's listing order is the browser's, not the user's.
+  const orphans = unused.map((i) => json[i]!.file.name).filter((name) => jsonKind(name) === 'sidecar-like').sort();
   if (orphans.length) {
     const listed = orphans.slice(0, LISTED_ORPHANS).join(', ');
     const more = orphans.length > LISTED_ORPHANS ? ` and ${orphans.length - LISTED_ORPHANS} more` : '';
