@@ -26,6 +26,8 @@ import { plausibleTakenAt, type GpsPosition } from './photo-metadata';
 export const MAX_SIDECAR_BYTES = 1_000_000;
 /** Takeout cuts names to this many UTF-16 code units before `.json`; shorter stems were not cut. */
 const TRUNCATED_STEM_UNITS = 40;
+/** Cut names are looked up by this many first characters (fewer than any cut stem keeps). */
+const CUT_BUCKET_CHARS = 16;
 /** Longest title kept as a display name (longer ones are not file names). */
 const MAX_TITLE_CHARS = 1024;
 /** Deepest nesting looked at: real sidecars are 4 levels deep. */
@@ -134,12 +136,19 @@ const leafOf = (dir: string) => dir.slice(dir.lastIndexOf('/') + 1);
  */
 export function matchTakeoutSidecars(mediaPaths: readonly string[], sidecarPaths: readonly string[]): { sidecarOf: number[]; unused: number[] } {
   const exact = new Map<string, number[]>();
-  const cut: Array<{ index: number; key: SidecarKey }> = [];
+  // Cut names by copy number and first characters, so a media name is compared only with the few
+  // cut names that can be its prefix (a cut stem keeps at least 18 of its 40+ characters).
+  const cut = new Map<string, Array<{ index: number; key: SidecarKey }>>();
+  const cutBucket = (stem: string, copy: number) => `${copy}\u0000${stem.slice(0, CUT_BUCKET_CHARS)}`;
+  const push = <T>(map: Map<string, T[]>, id: string, value: T) => {
+    const list = map.get(id);
+    if (list) list.push(value);
+    else map.set(id, [value]);
+  };
   sidecarPaths.forEach((path, index) => {
     const key = sidecarKey(path.slice(path.lastIndexOf('/') + 1));
-    const id = `${key.stem}\u0000${key.copy}`;
-    exact.set(id, [...(exact.get(id) ?? []), index]);
-    if (key.cut) cut.push({ index, key });
+    push(exact, `${key.stem}\u0000${key.copy}`, index);
+    if (key.cut) push(cut, cutBucket(key.stem, key.copy), { index, key });
   });
   const used = new Set<number>();
   const sidecarOf = mediaPaths.map((path) => {
@@ -155,7 +164,7 @@ export function matchTakeoutSidecars(mediaPaths: readonly string[], sidecarPaths
       if (found?.length) return best(found);
     }
     for (const k of keys) {
-      const found = cut.filter((c) => c.key.copy === k.copy && k.name.startsWith(c.key.stem)).map((c) => c.index);
+      const found = (cut.get(cutBucket(k.name, k.copy)) ?? []).filter((c) => k.name.startsWith(c.key.stem)).map((c) => c.index);
       if (found.length) return best(found);
     }
     return -1;

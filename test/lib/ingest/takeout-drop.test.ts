@@ -29,16 +29,20 @@ describe('a dropped Google Takeout folder', () => {
       { file: json(`${longName.slice(0, 46)}.json`, sidecar(`${longName}d5c2798760b2b95377.png`, 1400000000)), path: `${Y}/${longName.slice(0, 46)}.json` },
       { file: pngFile('IMG_0004.png'), path: `${Y}/IMG_0004.png` },
       { file: json('IMG_0004.png.json', '{"title": "IMG_0004.png", "photoTakenTime": {"timestamp": ['), path: `${Y}/IMG_0004.png.json` },
+      { file: pngFile('IMG_0005.png'), path: `${Y}/IMG_0005.png` },
+      // 1.2 MB: never read.
+      { file: json('IMG_0005.png.json', `{"title": "IMG_0005.png", "x": "${'a'.repeat(1_200_000)}"}`), path: `${Y}/IMG_0005.png.json` },
       { file: json('IMG_0009.png.json', sidecar('IMG_0009.png', 1000000000)), path: `${Y}/IMG_0009.png.json` },
       { file: json('metadata.json', { title: 'Photos from 2019' }), path: `${Y}/metadata.json` },
     ];
     const { queued, rejected } = await tab.importer.enqueue(files);
     await tab.importer.whenIdle();
-    expect({ queued, rejected }).toEqual({ queued: 4, rejected: [] });
-    expect(await statusCounts(db)).toEqual({ stored: 4 });
+    expect({ queued, rejected }).toEqual({ queued: 5, rejected: [] });
+    expect(await statusCounts(db)).toEqual({ stored: 5 });
     expect(tab.page.ofType('job').filter((e) => e.status === 'failed')).toEqual([]);
     expect(tab.page.ofType('note')).toEqual([
       { type: 'note', name: 'IMG_0004.png.json', message: 'Takeout sidecar ignored: it is not valid JSON; IMG_0004.png is imported with its own metadata' },
+      { type: 'note', name: 'IMG_0005.png.json', message: 'Takeout sidecar ignored: 1.2 MB is far larger than a sidecar (at most 1 MB is read); IMG_0005.png is imported with its own metadata' },
       { type: 'note', name: 'Shoebox', message: '1 Google Takeout sidecar without a photo or video in this drop (not imported): IMG_0009.png.json' },
     ]);
     const byFile = new Map((await listAssets(db)).map((a) => [a.fileName ?? a.name, a]));
