@@ -77,7 +77,7 @@ test('takeout: a Takeout folder imports its photos dated and placed by their sid
   const messages = await messageTexts(page);
   assert.equal(messages.filter((t) => /json/i.test(t) && /failed|could not|not an image|unsupported/i.test(t) && !/Takeout/.test(t)).length, 0, `no sidecar reported as a bad file: ${JSON.stringify(messages)}`);
   assert.equal(messages.filter((t) => t.includes('IMG_0009.jpg.json')).length, 1, `the sidecar without a photo is listed once: ${JSON.stringify(messages)}`);
-  assert.ok(messages.some((t) => /1 Google Takeout sidecar without a photo or video in this drop \(not imported\): IMG_0009\.jpg\.json/.test(t)), JSON.stringify(messages));
+  assert.ok(messages.some((t) => /1 Google Takeout sidecar without a photo or video in this drop or your library \(kept for a later drop\): IMG_0009\.jpg\.json/.test(t)), JSON.stringify(messages));
   assert.ok(messages.some((t) => /IMG_0004\.jpg\.json.*Takeout sidecar values ignored: photoTakenTime is malformed, geoData is malformed or out of range.*IMG_0004\.jpg is imported with its own metadata/.test(t)), JSON.stringify(messages));
   assert.ok(!messages.some((t) => t.includes('metadata.json')), 'the album metadata.json is ignored quietly');
 
@@ -100,6 +100,17 @@ test('takeout: a Takeout folder imports its photos dated and placed by their sid
   await expectText(hostile('Taken'), "(from the file's date)");
   assert.equal(await page.getByRole('dialog').locator('dt:text-is("Position")').count(), 0, 'no position from a latitude of 95°');
   assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element made from a sidecar');
+  await closeViewer(page);
+
+  // A sidecar dropped later, on its own, dates the photo already in the library: it moves to 2010.
+  await ui(page).fileInput.setInputFiles([{ name: 'IMG_0004.jpg.json', mimeType: 'application/json', buffer: Buffer.from(sidecar('IMG_0004.jpg', 1262347200)) }]);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('ul[aria-label="Library"] > li[data-type] .name')].map((n) => n.textContent?.trim()).at(-1) === 'IMG_0004.jpg',
+    null,
+    { timeout: 15_000 },
+  );
+  assert.deepEqual((await readTiles(ui(page).library)).map((t) => t.name), ['IMG_0001.jpg', `${longName}d5c2798760b2b95377.jpg`, 'IMG_0002(1).jpg', 'IMG_0004.jpg']);
+  assert.ok((await messageTexts(page)).some((t) => /dated, placed or named 1 item already in your library/.test(t)));
 });
 
 test('takeout: a video lands on the day its container says, with its place, in the info panel', async ({ page, url }) => {

@@ -49,7 +49,8 @@ export const VECTOR_FIELD: Partial<Record<RecordStore, 'vector' | 'centroid'>> =
  * choice and the leftover sweep's bookkeeping (ids of this device's stored files) are the device's own.
  */
 export function isExportableMetaKey(key: string): boolean {
-  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
+  // takeout: Takeout sidecars waiting for their photo, this device's import state.
+  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && !key.startsWith('takeout:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
 }
 
 export interface ManifestEntry {

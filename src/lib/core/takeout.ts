@@ -28,6 +28,8 @@ export const MAX_SIDECAR_BYTES = 1_000_000;
 const TRUNCATED_STEM_UNITS = 40;
 /** Cut names are looked up by this many first characters (fewer than any cut stem keeps). */
 const CUT_BUCKET_CHARS = 16;
+/** A media name shorter than this (before its extension) was not cut by Takeout. */
+const MIN_CUT_NAME_UNITS = 30;
 /** Longest title kept as a display name (longer ones are not file names). */
 const MAX_TITLE_CHARS = 1024;
 /** Deepest nesting looked at: real sidecars are 4 levels deep. */
@@ -173,6 +175,25 @@ export function matchTakeoutSidecars(mediaPaths: readonly string[], sidecarPaths
   return { sidecarOf, unused: sidecarPaths.flatMap((_, i) => (used.has(i) ? [] : [i])) };
 }
 
+/**
+ * Items already in the library that sidecars dropped later belong to, by name alone (the library
+ * keeps no folders): per sidecar index, the item indexes it describes. A sidecar two items could
+ * equally be (two `IMG_0001.jpg` from different cameras) describes none: a wrong date is worse
+ * than the date an item has. An original and its edited copy share their sidecar.
+ */
+export function matchSidecarsToItems(itemNames: readonly string[], sidecarPaths: readonly string[]): Map<number, number[]> {
+  const { sidecarOf } = matchTakeoutSidecars(itemNames.map((n) => n.replaceAll('/', '_')), sidecarPaths);
+  const groups = new Map<number, number[]>();
+  sidecarOf.forEach((s, item) => {
+    if (s >= 0) groups.set(s, [...(groups.get(s) ?? []), item]);
+  });
+  for (const [s, items] of groups) {
+    const names = items.map((i) => fold(itemNames[i]!));
+    if (new Set(names).size < names.length) groups.delete(s);
+  }
+  return groups;
+}
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -258,14 +279,15 @@ const splitName = (name: string): [string, string] => {
 
 /**
  * The sidecar's title when Takeout cut the media file's own name short (the name, without a copy
- * number, is a strict prefix of the title with the same extension); null otherwise, so an edited
- * copy or a renamed file keeps its own name.
+ * number, is a strict prefix of the title with the same extension, and long enough to have been
+ * cut); null otherwise, so an edited copy or a renamed file keeps its own name.
  */
 export function titleAsName(fileName: string, title: string | undefined): string | null {
   if (!title || title.includes('/') || title.includes('\\')) return null;
   const [stem, ext] = splitName(fileName.normalize('NFC'));
   const [titleStem, titleExt] = splitName(title.normalize('NFC'));
   const base = COPY_NUMBER.exec(stem)?.[1] ?? stem;
-  if (ext.toLowerCase() !== titleExt.toLowerCase() || base.length >= titleStem.length) return null;
+  // Takeout cuts only long names (to 47 characters before the extension): a short name is the user's own.
+  if (base.length < MIN_CUT_NAME_UNITS || ext.toLowerCase() !== titleExt.toLowerCase() || base.length >= titleStem.length) return null;
   return titleStem.startsWith(base) ? title : null;
 }

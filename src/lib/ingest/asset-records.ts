@@ -183,6 +183,24 @@ export function withPhotoMetadata(asset: AssetRecord, metadata: PhotoMetadata | 
   return out;
 }
 
+/**
+ * An item already in the library with what a Takeout sidecar dropped later says, by the same
+ * rules as at take-in: its date unless the file's own placed it in time with an offset, its
+ * position where it has none, its full name where Takeout cut the file's.
+ */
+export function withTakeoutSidecar(asset: AssetRecord, sidecar: TakeoutSidecar): AssetRecord {
+  const out: AssetRecord = { ...asset };
+  const ownDateWins = !WEAKER_THAN_METADATA.has(asset.takenAtSource) && asset.takenAtSource !== 'takeout' && asset.takenAtOffsetMin !== undefined;
+  if (sidecar.takenAtMs !== undefined && !ownDateWins) {
+    delete out.takenAtOffsetMin;
+    Object.assign(out, { takenAtMs: sidecar.takenAtMs, takenAtSource: 'takeout' });
+  }
+  if (sidecar.gps && !asset.gps) Object.assign(out, { gps: sidecar.gps, gpsSource: 'takeout' });
+  const title = asset.fileName ? null : titleAsName(asset.name, sidecar.title);
+  if (title) Object.assign(out, { name: title, fileName: asset.name });
+  return out;
+}
+
 /** Position and name from the file's own metadata and its Takeout sidecar: the file's own position first. */
 function placeAndName(p: Prepared): Pick<AssetRecord, 'gps' | 'gpsSource' | 'name' | 'fileName'> {
   const takeout = p.job.takeout;

@@ -11,7 +11,7 @@ import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropp
 import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
 import type { TabRoles } from './tab-roles';
-import { splitTakeoutSidecars } from './takeout-sidecars';
+import { splitTakeoutSidecars, takeoutOfDrop } from './takeout-sidecars';
 import type { TakeoutSidecar } from '../core/takeout';
 
 /** Where a dropped file sits in its drop: its path in a folder, else its name. */
@@ -168,8 +168,10 @@ export class DropStaging {
    */
   async enqueue(dropped: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
     // Takeout's JSON sidecars are read here, not imported: their values travel with their media's jobs.
-    const { media: files, takeoutOf, notes } = await splitTakeoutSidecars(dropped, pathInDrop, this.#o.clock.nowMs());
+    const { media: files, takeoutOf, notes, changedIds } = await takeoutOfDrop(this.#db, dropped, pathInDrop, this.#o.clock.nowMs());
     for (const n of notes) this.#o.tabs.emit({ type: 'note', name: n.name, message: n.message });
+    // Items already in the library that this drop's sidecars dated: the page reads them again.
+    if (changedIds.length) this.#o.tabs.emit({ type: 'metadata', done: changedIds.length, total: changedIds.length, changedIds });
     const drop: DropRecord = {
       id: crypto.randomUUID(),
       createdAtMs: this.#o.clock.nowMs(),

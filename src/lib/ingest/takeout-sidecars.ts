@@ -1,11 +1,19 @@
 /**
  * Google Takeout's JSON sidecars in a drop: taken out of the files to import (a sidecar is never
  * a bad file), read (at most MAX_SIDECAR_BYTES each) and handed to the media file each describes,
- * wherever in the drop it sits (core/takeout.ts). Sidecars are matched within one drop: a
- * sidecar dropped later than its photo is listed as having none.
+ * wherever in the drop it sits (core/takeout.ts).
+ *
+ * Across drops (a Takeout split over several archives, dropped one at a time): a sidecar whose
+ * file is already in the library updates that item (matched by name, only when one item can be
+ * meant); one whose file has not come yet waits (db/waiting-sidecars.ts) and a file dropped later
+ * takes it. Either way the user is told once per drop.
  */
-import { MAX_SIDECAR_BYTES, isJsonName, jsonKind, matchTakeoutSidecars, parseTakeoutSidecar, type TakeoutSidecar } from '../core/takeout';
+import { MAX_SIDECAR_BYTES, isJsonName, jsonKind, matchSidecarsToItems, matchTakeoutSidecars, parseTakeoutSidecar, type TakeoutSidecar } from '../core/takeout';
 import { plural } from '../core/plural';
+import type { Db } from '../db/db';
+import { listAssets, updateAsset } from '../db/repo';
+import { updateWaitingSidecars, waitingSidecars, type WaitingSidecar } from '../db/waiting-sidecars';
+import { withTakeoutSidecar } from './asset-records';
 
 /** Sidecar names listed in the one message about sidecars without media; the rest are counted. */
 const LISTED_ORPHANS = 5;
@@ -21,16 +29,18 @@ export interface SplitDrop<F> {
   media: F[];
   /** Per entry of `media`: what its sidecar says, when it has a readable one. */
   takeoutOf: Array<TakeoutSidecar | undefined>;
-  /** Sidecars without media (one message for all) and sidecars that could not be read. */
+  /** Sidecars that could not be read, or some of whose values were refused. */
   notes: SidecarNote[];
+  /** Sidecars no file of the drop took (album metadata and other JSON left out). */
+  orphans: F[];
 }
 
-/** The drop's JSON files set apart and matched; `pathOf` gives a file's path inside the drop. */
+/** The drop's JSON files set apart and matched within the drop; `pathOf` gives a file's path inside it. */
 export async function splitTakeoutSidecars<F extends { file: File }>(files: readonly F[], pathOf: (f: F) => string, nowMs: number): Promise<SplitDrop<F>> {
   const media: F[] = [];
   const json: F[] = [];
   for (const f of files) (isJsonName(f.file.name) ? json : media).push(f);
-  if (json.length === 0) return { media, takeoutOf: media.map(() => undefined), notes: [] };
+  if (json.length === 0) return { media, takeoutOf: media.map(() => undefined), notes: [], orphans: [] };
   const { sidecarOf, unused } = matchTakeoutSidecars(media.map(pathOf), json.map(pathOf));
   const notes: SidecarNote[] = [];
   const readings = new Map<number, TakeoutSidecar | undefined>();
@@ -41,17 +51,76 @@ export async function splitTakeoutSidecars<F extends { file: File }>(files: read
     readings.set(s, reading);
     if (problem) notes.push({ name: sidecar.name, message: `${problem}; ${media[m]!.file.name} is imported with its own metadata` });
   }
-  // Sorted: a folder's listing order is the browser's, not the user's.
-  const orphans = unused.map((i) => json[i]!.file.name).filter((name) => jsonKind(name) === 'sidecar-like').sort();
-  if (orphans.length) {
-    const listed = orphans.slice(0, LISTED_ORPHANS).join(', ');
-    const more = orphans.length > LISTED_ORPHANS ? ` and ${orphans.length - LISTED_ORPHANS} more` : '';
-    notes.push({
-      name: 'Shoebox',
-      message: `${plural(orphans.length, 'Google Takeout sidecar')} without a photo or video in this drop (not imported): ${listed}${more}`,
+  const orphans = unused.map((i) => json[i]!).filter((f) => jsonKind(f.file.name) === 'sidecar-like');
+  return { media, takeoutOf: sidecarOf.map((s) => (s < 0 ? undefined : readings.get(s))), notes, orphans };
+}
+
+export interface TakeoutOfDrop<F> {
+  media: F[];
+  takeoutOf: Array<TakeoutSidecar | undefined>;
+  notes: SidecarNote[];
+  /** Items already in the library that sidecars of this drop dated, placed or named. */
+  changedIds: string[];
+}
+
+/**
+ * Sidecars of a drop matched within it, then with sidecars earlier drops left waiting, then with
+ * items already in the library; what is still without its file waits for a later drop.
+ */
+export async function takeoutOfDrop<F extends { file: File }>(db: Db, files: readonly F[], pathOf: (f: F) => string, nowMs: number): Promise<TakeoutOfDrop<F>> {
+  const { media, takeoutOf, notes, orphans } = await splitTakeoutSidecars(files, pathOf, nowMs);
+  // Files without a sidecar in this drop take one an earlier drop left waiting.
+  const waiting = await waitingSidecars(db);
+  const taken = new Set<string>();
+  const open = media.flatMap((_, i) => (takeoutOf[i] ? [] : [i]));
+  if (waiting.length && open.length) {
+    const { sidecarOf } = matchTakeoutSidecars(open.map((i) => pathOf(media[i]!)), waiting.map((w) => w.path));
+    sidecarOf.forEach((w, k) => {
+      if (w < 0) return;
+      takeoutOf[open[k]!] = waiting[w]!.sidecar;
+      taken.add(waiting[w]!.id);
     });
   }
-  return { media, takeoutOf: sidecarOf.map((s) => (s < 0 ? undefined : readings.get(s))), notes };
+  const readable: Array<{ path: string; name: string; sidecar: TakeoutSidecar }> = [];
+  for (const f of orphans) {
+    const { reading, problem } = await readSidecar(f.file, nowMs);
+    if (problem) notes.push({ name: f.file.name, message: reading ? problem : `${problem}; it matches no file in this drop` });
+    if (reading) readable.push({ path: pathOf(f), name: f.file.name, sidecar: reading });
+  }
+  // Sidecars whose file an earlier drop brought: that item is updated.
+  const changedIds: string[] = [];
+  let left = readable;
+  if (readable.length) {
+    const assets = await listAssets(db);
+    const groups = matchSidecarsToItems(assets.map((a) => a.fileName ?? a.name), readable.map((r) => r.path));
+    for (const [s, items] of groups) {
+      for (const i of items) {
+        const id = assets[i]!.id;
+        let changed = false;
+        await updateAsset(db, id, (current) => {
+          const next = withTakeoutSidecar(current, readable[s]!.sidecar);
+          changed = JSON.stringify(next) !== JSON.stringify(current);
+          return next;
+        });
+        if (changed) changedIds.push(id);
+      }
+    }
+    left = readable.filter((_, s) => !groups.has(s));
+  }
+  await updateWaitingSidecars(db, taken, left.map((r) => ({ id: crypto.randomUUID(), path: r.path, sidecar: r.sidecar, droppedAtMs: nowMs }) satisfies WaitingSidecar));
+  if (changedIds.length) {
+    notes.push({ name: 'Shoebox', message: `Google Takeout sidecars in this drop dated, placed or named ${plural(changedIds.length, 'item')} already in your library` });
+  }
+  if (left.length) {
+    // Sorted: a folder's listing order is the browser's, not the user's.
+    const names = left.map((r) => r.name).sort();
+    const more = names.length > LISTED_ORPHANS ? ` and ${names.length - LISTED_ORPHANS} more` : '';
+    notes.push({
+      name: 'Shoebox',
+      message: `${plural(names.length, 'Google Takeout sidecar')} without a photo or video in this drop or your library (kept for a later drop): ${names.slice(0, LISTED_ORPHANS).join(', ')}${more}`,
+    });
+  }
+  return { media, takeoutOf, notes, changedIds };
 }
 
 /** One sidecar's values; a problem to tell when it is refused or some of its values were. */

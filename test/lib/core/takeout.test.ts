@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SIDECAR_BYTES, jsonKind, matchTakeoutSidecars, parseTakeoutSidecar, sidecarKey, titleAsName } from '../../../src/lib/core/takeout';
+import { MAX_SIDECAR_BYTES, jsonKind, matchSidecarsToItems, matchTakeoutSidecars, parseTakeoutSidecar, sidecarKey, titleAsName } from '../../../src/lib/core/takeout';
 
 const NOW_MS = Date.UTC(2026, 11, 6, 12, 0, 0);
 
@@ -78,6 +78,15 @@ describe('Takeout sidecar names', () => {
     expect(unused).toEqual([]);
   });
 
+  it('matches sidecars of a later drop to library items by name, only where one name can be meant', () => {
+    const items = ['IMG_1.jpg', 'IMG_1-edited.jpg', 'IMG_2.jpg', 'img_2.JPG', 'IMG_3(1).jpg', 'a/b.jpg'];
+    const groups = matchSidecarsToItems(items, ['x/IMG_1.jpg.json', 'y/IMG_2.jpg.json', 'IMG_3.jpg(1).json', 'IMG_4.jpg.json', 'a/b.jpg.json']);
+    expect([...groups.entries()]).toEqual([
+      [0, [0, 1]],
+      [2, [4]],
+    ]);
+  });
+
   it('reads copy numbers and cut suffixes out of a sidecar name', () => {
     expect(sidecarKey('image.png.supplemental-metadata(2).json')).toEqual({ stem: 'image.png', copy: 2, cut: false });
     expect(sidecarKey('IMG.JPG(1).json')).toEqual({ stem: 'img.jpg', copy: 1, cut: false });
@@ -153,6 +162,8 @@ describe("a sidecar's title as the name shown", () => {
     ['holiday.jpg', 'something else.jpg', false],
     ['IMG_12.jpg', 'IMG_1234.png', false],
     ['a.jpg', 'a/../../b.jpg', false],
+    // A short name is the user's own, even when the title starts with it.
+    ['beach.jpg', 'beach at sunset.jpg', false],
   ])('%s with title %s', (file, title, used) => {
     expect(titleAsName(file, title)).toBe(used ? title : null);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetRecords, indexWorkOf, takenAtOf, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
+import { assetRecords, indexWorkOf, takenAtOf, withTakeoutSidecar, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
 import type { JobRecord } from '../../../src/lib/db/schema';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../../../src/lib/core/video-settings';
 
@@ -131,5 +131,17 @@ describe('date taken: Takeout sidecars and video containers against the file’s
     const asset = assetRecords(photoWithSidecar, { asset: new Float32Array([1, 0]) }, ctx).asset;
     expect(asset).toMatchObject({ name: 'beach.jpg', gps: { lat: 3, lon: 4 }, gpsSource: 'takeout', takenAtSource: 'file-modified' });
     expect(asset.fileName).toBeUndefined();
+  });
+
+  it('a sidecar dropped after its item: date unless the file placed its own with an offset; position only where none; the full name where Takeout cut it', () => {
+    const base = assetRecords(photo, { asset: new Float32Array([1, 0]) }, ctx).asset;
+    const sidecar = { takenAtMs: takeout.takenAtMs, gps: { lat: 3, lon: 4 }, title: 'beach-at-sunset-with-the-whole-family-2019-and-more.jpg' };
+    expect(withTakeoutSidecar({ ...base, name: 'beach-at-sunset-with-the-whole-family.jpg' }, sidecar)).toMatchObject({
+      takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout', gps: { lat: 3, lon: 4 }, gpsSource: 'takeout', name: sidecar.title, fileName: 'beach-at-sunset-with-the-whole-family.jpg',
+    });
+    const exif = { ...base, takenAtMs: 5, takenAtSource: 'exif' as const, takenAtOffsetMin: 60, gps: { lat: 1, lon: 2 } };
+    expect(withTakeoutSidecar(exif, sidecar)).toEqual(exif);
+    const guess = { ...base, takenAtMs: 5, takenAtSource: 'exif' as const };
+    expect(withTakeoutSidecar(guess, sidecar)).toMatchObject({ takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' });
   });
 });
