@@ -94,16 +94,7 @@ export async function takeoutOfDrop<F extends { file: File }>(db: Db, files: rea
     const assets = await listAssets(db);
     const groups = matchSidecarsToItems(assets.map((a) => a.fileName ?? a.name), readable.map((r) => r.path));
     for (const [s, items] of groups) {
-      for (const i of items) {
-        const id = assets[i]!.id;
-        let changed = false;
-        await updateAsset(db, id, (current) => {
-          const next = withTakeoutSidecar(current, readable[s]!.sidecar);
-          changed = JSON.stringify(next) !== JSON.stringify(current);
-          return next;
-        });
-        if (changed) changedIds.push(id);
-      }
+      for (const i of items) if (await applyTakeoutSidecar(db, assets[i]!.id, readable[s]!.sidecar)) changedIds.push(assets[i]!.id);
     }
     left = readable.filter((_, s) => !groups.has(s));
   }
@@ -121,6 +112,17 @@ export async function takeoutOfDrop<F extends { file: File }>(db: Db, files: rea
     });
   }
   return { media, takeoutOf, notes, changedIds };
+}
+
+/** An item with a sidecar's values (withTakeoutSidecar); says whether its record changed. */
+export async function applyTakeoutSidecar(db: Db, id: string, sidecar: TakeoutSidecar): Promise<boolean> {
+  let changed = false;
+  await updateAsset(db, id, (current) => {
+    const next = withTakeoutSidecar(current, sidecar);
+    changed = JSON.stringify(next) !== JSON.stringify(current);
+    return next;
+  });
+  return changed;
 }
 
 /** One sidecar's values; a problem to tell when it is refused or some of its values were. */

@@ -92,4 +92,21 @@ describe('a dropped Google Takeout folder', () => {
     // IMG_0002 took its waiting sidecar; IMG_0007's waits.
     expect((await waitingSidecars(db)).map((w) => w.path)).toEqual([`${second}/IMG_0007.png.json`]);
   });
+
+  it('a Takeout copy of a photo already in the library is a duplicate that still brings its sidecar’s date and place', async () => {
+    const db = await dbs.open();
+    const tab = await openTab(db, { locks: new FakeLocks(), broadcast: new FakeBroadcast() });
+    await tab.importer.enqueue([{ file: pngFile('IMG_0001.png') }]);
+    await tab.importer.whenIdle();
+    const [before] = await listAssets(db);
+    expect(before?.takenAtSource).toBe('file-modified');
+    await tab.importer.enqueue([
+      { file: pngFile('IMG_0001.png'), path: 'Takeout/Google Photos/Photos from 2019/IMG_0001.png' },
+      { file: json('IMG_0001.png.json', sidecar('IMG_0001.png', 1563098400, 38.7223, -9.1393)), path: 'Takeout/Google Photos/Photos from 2019/IMG_0001.png.json' },
+    ]);
+    await tab.importer.whenIdle();
+    expect(tab.page.ofType('job').map((j) => j.status)).toEqual(['duplicate']);
+    expect(await listAssets(db)).toMatchObject([{ id: before!.id, takenAtMs: 1563098400_000, takenAtSource: 'takeout', gpsSource: 'takeout' }]);
+    expect(tab.page.ofType('metadata').filter((e) => e.changedIds?.length)).toEqual([{ type: 'metadata', done: 1, total: 1, changedIds: [before!.id] }]);
+  });
 });
