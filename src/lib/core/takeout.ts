@@ -122,7 +122,12 @@ export function mediaKeys(mediaName: string): MediaKey[] {
   const copy = numbered ? Number(numbered[2]) : 0;
   if (numbered) keys.push({ name: base + ext, copy });
   const edited = EDITED.exec(base);
-  if (edited) keys.push({ name: base.slice(0, edited.index) + ext, copy });
+  if (edited) {
+    // An edited copy of a numbered copy: `IMG(1)-edited.jpg` has `IMG.jpg(1).json`.
+    const original = base.slice(0, edited.index);
+    const numberedOriginal = copy === 0 ? COPY_NUMBER.exec(original) : null;
+    keys.push(numberedOriginal ? { name: numberedOriginal[1]! + ext, copy: Number(numberedOriginal[2]) } : { name: original + ext, copy });
+  }
   return keys;
 }
 

@@ -36,6 +36,8 @@ describe('Takeout sidecar names', () => {
     ['IMG_1234-edited.jpg', 'IMG_1234.jpg.json'],
     ['PXL_20220405_090123740.PORTRAIT-modifié.jpg', 'PXL_20220405_090123740.PORTRAIT.jpg.json'],
     ['IMG_5678-bearbeitet.JPG', 'IMG_5678.JPG.supplemental-metadata.json'],
+    ['IMG_5678(1)-edited.jpg', 'IMG_5678.jpg(1).json'],
+    ['IMG_5678-edited(1).jpg', 'IMG_5678.jpg(1).json'],
     // A name that really ends in "(1)" has a sidecar of its own name.
     ['Photo (1).jpg', 'Photo (1).jpg.json'],
     // Case and Unicode normalisation (macOS writes names decomposed).
