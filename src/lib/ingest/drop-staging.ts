@@ -11,7 +11,7 @@ import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropp
 import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
 import type { TabRoles } from './tab-roles';
-import { splitTakeoutSidecars, takeoutOfDrop } from './takeout-sidecars';
+import { separateJson, splitTakeoutSidecars, takeoutOfDrop } from './takeout-sidecars';
 import type { TakeoutSidecar } from '../core/takeout';
 
 /** Where a dropped file sits in its drop: its path in a folder, else its name. */
@@ -108,7 +108,13 @@ export class DropStaging {
    * goes when the copy ends, unless `missingAfter(queued)` says files of the drop are still missing:
    * then it stays, so they stay listed (decided under the lock, so no other tab sees it half done).
    */
-  async #stage(drop: DropRecord, items: StageItem[], missingAfter: (queued: number) => number = () => 0): Promise<{ queued: number; rejected: string[] }> {
+  async #stage(
+    drop: DropRecord,
+    items: StageItem[],
+    missingAfter: (queued: number) => number = () => 0,
+    /** Runs first under the drop's lock (reading the drop's Takeout sidecars), so the drop never looks cut off meanwhile. */
+    first?: () => Promise<void>,
+  ): Promise<{ queued: number; rejected: string[] }> {
     const { queue, tabs, clock } = this.#o;
     await tabs.roleKnown;
     const rejected: string[] = [];
@@ -123,6 +129,8 @@ export class DropStaging {
     };
     await this.#o.locks.request(dropLock(drop.id), {}, async () => {
       try {
+        // Sidecars that cannot be read never keep their photos out.
+        await first?.().catch(() => undefined);
         for (const item of items) {
           const id = crypto.randomUUID();
           try {
@@ -167,11 +175,8 @@ export class DropStaging {
    * written first, so a reload mid-copy can name what never made it in. Indexing starts with the first file.
    */
   async enqueue(dropped: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
-    // Takeout's JSON sidecars are read here, not imported: their values travel with their media's jobs.
-    const { media: files, takeoutOf, notes, changedIds } = await takeoutOfDrop(this.#db, dropped, pathInDrop, this.#o.clock.nowMs());
-    for (const n of notes) this.#o.tabs.emit({ type: 'note', name: n.name, message: n.message });
-    // Items already in the library that this drop's sidecars dated: the page reads them again.
-    if (changedIds.length) this.#o.tabs.emit({ type: 'metadata', done: changedIds.length, total: changedIds.length, changedIds });
+    // Takeout's JSON sidecars are not imported: their values travel with their media's jobs.
+    const { media: files, json } = separateJson(dropped);
     const drop: DropRecord = {
       id: crypto.randomUUID(),
       createdAtMs: this.#o.clock.nowMs(),
@@ -185,7 +190,14 @@ export class DropStaging {
       ...(roots.length ? { roots } : {}),
     };
     await putDrop(this.#db, drop);
-    const { queued, rejected } = await this.#stage(drop, files.map(({ file }, entryIndex) => ({ file, entryIndex, takeout: takeoutOf[entryIndex] })));
+    const items: StageItem[] = files.map(({ file }, entryIndex) => ({ file, entryIndex }));
+    const { queued, rejected } = await this.#stage(drop, items, undefined, async () => {
+      const { takeoutOf, notes, changedIds } = await takeoutOfDrop(this.#db, files, json, pathInDrop, this.#o.clock.nowMs());
+      items.forEach((item, i) => (item.takeout = takeoutOf[i]));
+      for (const n of notes) this.#o.tabs.emit({ type: 'note', name: n.name, message: n.message });
+      // Items already in the library that this drop's sidecars dated: the page reads them again.
+      if (changedIds.length) this.#o.tabs.emit({ type: 'metadata', done: changedIds.length, total: changedIds.length, changedIds });
+    });
     return { batchId: drop.id, queued, rejected };
   }
 

@@ -24,6 +24,14 @@ export interface SidecarNote {
   message: string;
 }
 
+/** A drop's files to import (in drop order) and its JSON files, apart; nothing is read. */
+export function separateJson<F extends { file: File }>(files: readonly F[]): { media: F[]; json: F[] } {
+  const media: F[] = [];
+  const json: F[] = [];
+  for (const f of files) (isJsonName(f.file.name) ? json : media).push(f);
+  return { media, json };
+}
+
 export interface SplitDrop<F> {
   /** The files to import, in drop order, without any JSON. */
   media: F[];
@@ -37,9 +45,11 @@ export interface SplitDrop<F> {
 
 /** The drop's JSON files set apart and matched within the drop; `pathOf` gives a file's path inside it. */
 export async function splitTakeoutSidecars<F extends { file: File }>(files: readonly F[], pathOf: (f: F) => string, nowMs: number): Promise<SplitDrop<F>> {
-  const media: F[] = [];
-  const json: F[] = [];
-  for (const f of files) (isJsonName(f.file.name) ? json : media).push(f);
+  const { media, json } = separateJson(files);
+  return matchWithinDrop(media, json, pathOf, nowMs);
+}
+
+async function matchWithinDrop<F extends { file: File }>(media: F[], json: readonly F[], pathOf: (f: F) => string, nowMs: number): Promise<SplitDrop<F>> {
   if (json.length === 0) return { media, takeoutOf: media.map(() => undefined), notes: [], orphans: [] };
   const { sidecarOf, unused } = matchTakeoutSidecars(media.map(pathOf), json.map(pathOf));
   const notes: SidecarNote[] = [];
@@ -55,8 +65,7 @@ export async function splitTakeoutSidecars<F extends { file: File }>(files: read
   return { media, takeoutOf: sidecarOf.map((s) => (s < 0 ? undefined : readings.get(s))), notes, orphans };
 }
 
-export interface TakeoutOfDrop<F> {
-  media: F[];
+export interface TakeoutOfDrop {
   takeoutOf: Array<TakeoutSidecar | undefined>;
   notes: SidecarNote[];
   /** Items already in the library that sidecars of this drop dated, placed or named. */
@@ -64,11 +73,12 @@ export interface TakeoutOfDrop<F> {
 }
 
 /**
- * Sidecars of a drop matched within it, then with sidecars earlier drops left waiting, then with
- * items already in the library; what is still without its file waits for a later drop.
+ * Sidecars of a drop (`json`, as separateJson left them) matched with its `media`, then with
+ * sidecars earlier drops left waiting, then with items already in the library; what is still
+ * without its file waits for a later drop.
  */
-export async function takeoutOfDrop<F extends { file: File }>(db: Db, files: readonly F[], pathOf: (f: F) => string, nowMs: number): Promise<TakeoutOfDrop<F>> {
-  const { media, takeoutOf, notes, orphans } = await splitTakeoutSidecars(files, pathOf, nowMs);
+export async function takeoutOfDrop<F extends { file: File }>(db: Db, media: F[], json: readonly F[], pathOf: (f: F) => string, nowMs: number): Promise<TakeoutOfDrop> {
+  const { takeoutOf, notes, orphans } = await matchWithinDrop(media, json, pathOf, nowMs);
   // Files without a sidecar in this drop take one an earlier drop left waiting.
   const waiting = await waitingSidecars(db);
   const taken = new Set<string>();
@@ -111,7 +121,7 @@ export async function takeoutOfDrop<F extends { file: File }>(db: Db, files: rea
       message: `${plural(names.length, 'Google Takeout sidecar')} without a photo or video in this drop or your library (kept for a later drop): ${names.slice(0, LISTED_ORPHANS).join(', ')}${more}`,
     });
   }
-  return { media, takeoutOf, notes, changedIds };
+  return { takeoutOf, notes, changedIds };
 }
 
 /** An item with a sidecar's values (withTakeoutSidecar); says whether its record changed. */
