@@ -37,8 +37,10 @@ const MAX_DEPTH = 16;
 
 /** What the library keeps from a sidecar, every value checked. */
 export interface TakeoutSidecar {
-  /** `photoTakenTime`, else `creationTime`: an instant, ms since the epoch (Takeout gives UTC seconds). */
+  /** `photoTakenTime`: an instant, ms since the epoch (Takeout gives UTC seconds). */
   takenAtMs?: number;
+  /** `creationTime`, when the file reached Google Photos: better only than the file's own time. */
+  uploadedAtMs?: number;
   /** `geoDataExif`, else `geoData`; 0, 0 means Google had no position. */
   gps?: GpsPosition;
   /** The name the file was uploaded with, as text. */
@@ -268,11 +270,17 @@ export function parseTakeoutSidecar(text: string, nowMs: number): SidecarReading
   if (!isObj(raw)) return { error: 'it is not a Takeout sidecar (not a JSON object)' };
   if (depthOf(raw) > MAX_DEPTH) return { error: 'it is nested far deeper than a Takeout sidecar' };
   const ignored: string[] = [];
-  const takenAtMs = timestampMs(raw.photoTakenTime, nowMs, 'photoTakenTime', ignored) ?? timestampMs(raw.creationTime, nowMs, 'creationTime', ignored);
+  const takenAtMs = timestampMs(raw.photoTakenTime, nowMs, 'photoTakenTime', ignored);
+  const uploadedAtMs = takenAtMs === undefined ? timestampMs(raw.creationTime, nowMs, 'creationTime', ignored) : undefined;
   const gps = positionOf(raw.geoDataExif, 'geoDataExif', ignored) ?? positionOf(raw.geoData, 'geoData', ignored);
   const title = titleOf(raw.title, ignored);
   return {
-    sidecar: { ...(takenAtMs !== undefined ? { takenAtMs } : {}), ...(gps ? { gps } : {}), ...(title ? { title } : {}) },
+    sidecar: {
+      ...(takenAtMs !== undefined ? { takenAtMs } : {}),
+      ...(uploadedAtMs !== undefined ? { uploadedAtMs } : {}),
+      ...(gps ? { gps } : {}),
+      ...(title ? { title } : {}),
+    },
     ignored,
   };
 }

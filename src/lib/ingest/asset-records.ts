@@ -129,7 +129,7 @@ export interface TakenAtClues {
   /** The file's name, for a camera's `IMG_20230714_153012.jpg`. */
   name?: string;
   /** What its Google Takeout sidecar says. */
-  takeout?: Pick<TakeoutSidecar, 'takenAtMs'>;
+  takeout?: Pick<TakeoutSidecar, 'takenAtMs' | 'uploadedAtMs'>;
 }
 
 /**
@@ -140,7 +140,11 @@ export interface TakenAtClues {
  *      and the phone that uploaded it, so it beats a date whose zone is a guess;
  *   3. the file's own metadata without an offset (EXIF read as this device's local time, a
  *      video's mvhd creation time, which many cameras write in local time though it means UTC);
- *   4. a date in its file name, its file's last-modified time, else when it was added.
+ *   4. a date in its file name;
+ *   5. when a Takeout sidecar without photoTakenTime says the file reached Google Photos (its
+ *      creationTime), which beats the file's own time: an unpacked Takeout's files are dated
+ *      when they were unpacked;
+ *   6. the file's last-modified time, else when it was added.
  */
 export function takenAtOf(
   lastModifiedMs: number | undefined,
@@ -153,6 +157,7 @@ export function takenAtOf(
   if (m) return { takenAtMs: m.ms, takenAtSource: m.source };
   const fromName = name === undefined ? null : dateFromFileName(name, addedAtMs);
   if (fromName !== null) return { takenAtMs: fromName, takenAtSource: 'file-name' };
+  if (takeout?.uploadedAtMs !== undefined) return { takenAtMs: takeout.uploadedAtMs, takenAtSource: 'takeout' };
   const plausible = lastModifiedMs !== undefined && Number.isFinite(lastModifiedMs) && lastModifiedMs >= EARLIEST_FILE_TIME_MS && lastModifiedMs <= addedAtMs + FUTURE_SLACK_MS;
   return plausible ? { takenAtMs: lastModifiedMs, takenAtSource: 'file-modified' } : { takenAtMs: addedAtMs, takenAtSource: 'added' };
 }
@@ -194,6 +199,8 @@ export function withTakeoutSidecar(asset: AssetRecord, sidecar: TakeoutSidecar):
   if (sidecar.takenAtMs !== undefined && !ownDateWins) {
     delete out.takenAtOffsetMin;
     Object.assign(out, { takenAtMs: sidecar.takenAtMs, takenAtSource: 'takeout' });
+  } else if (sidecar.uploadedAtMs !== undefined && (asset.takenAtSource === 'file-modified' || asset.takenAtSource === 'added')) {
+    Object.assign(out, { takenAtMs: sidecar.uploadedAtMs, takenAtSource: 'takeout' });
   }
   if (sidecar.gps && !asset.gps) Object.assign(out, { gps: sidecar.gps, gpsSource: 'takeout' });
   const title = asset.fileName ? null : titleAsName(asset.name, sidecar.title);

@@ -123,9 +123,9 @@ describe('Takeout sidecar contents', () => {
     });
   });
 
-  it('prefers geoDataExif when it has a position, and falls back to creationTime', () => {
+  it('prefers geoDataExif when it has a position; without photoTakenTime keeps creationTime as the upload time', () => {
     const r = read({ ...sidecar, photoTakenTime: undefined, geoDataExif: { latitude: 48.8584, longitude: 2.2945 } });
-    expect(r).toEqual({ sidecar: { takenAtMs: 1600598769000, gps: { lat: 48.8584, lon: 2.2945 }, title: sidecar.title }, ignored: [] });
+    expect(r).toEqual({ sidecar: { uploadedAtMs: 1600598769000, gps: { lat: 48.8584, lon: 2.2945 }, title: sidecar.title }, ignored: [] });
   });
 
   it('ignores values of the wrong type or out of range, and says which', () => {

@@ -118,6 +118,8 @@ describe('date taken: Takeout sidecars and video containers against the file’s
     ['Takeout beats a video’s mvhd time', { metadata: mvhd, takeout }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
     ['a video’s container time beats its file name', { metadata: mvhd, name: 'VID_20200101_120000.mp4' }, { takenAtMs: mvhd.takenAt.ms, takenAtSource: 'video-metadata' }],
     ['Takeout beats a date in the file name', { takeout, name: 'IMG_20200101_120000.jpg' }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+    ['the upload time (creationTime) is below EXIF and file names', { metadata: exifLocalGuess, takeout: { uploadedAtMs: 7 } }, { takenAtMs: exifLocalGuess.takenAt.ms, takenAtSource: 'exif' }],
+    ['…and above the file’s own time', { takeout: { uploadedAtMs: Date.UTC(2020, 0, 1) } }, { takenAtMs: Date.UTC(2020, 0, 1), takenAtSource: 'takeout' }],
   ])('%s', (_, clues, want) => {
     expect(takenAtOf(Date.UTC(2025, 0, 1), addedAtMs, clues)).toEqual(want);
   });
