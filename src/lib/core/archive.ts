@@ -49,7 +49,8 @@ export const VECTOR_FIELD: Partial<Record<RecordStore, 'vector' | 'centroid'>> =
  * choice and the leftover sweep's bookkeeping (ids of this device's stored files) are the device's own.
  */
 export function isExportableMetaKey(key: string): boolean {
-  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
+  // takeout: Takeout sidecars waiting for their photo, this device's import state.
+  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && !key.startsWith('takeout:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
 }
 
 export interface ManifestEntry {
@@ -338,6 +339,14 @@ function checkAsset(r: unknown, where: string): AssetRecord {
     const g = a.gps;
     need(isObj(g) && isNum(g.lat) && isNum(g.lon) && Math.abs(g.lat) <= 90 && Math.abs(g.lon) <= 180, where, 'the GPS position is malformed');
     out.gps = { lat: (g as Obj).lat as number, lon: (g as Obj).lon as number };
+  }
+  if (a.gpsSource !== undefined) {
+    need(a.gpsSource === 'takeout' || a.gpsSource === 'video-metadata', where, 'the source of the GPS position is malformed');
+    out.gpsSource = a.gpsSource as AssetRecord['gpsSource'];
+  }
+  if (a.fileName !== undefined) {
+    need(isStr(a.fileName, 1024), where, 'the file name is too long');
+    out.fileName = a.fileName as string;
   }
   if (a.favourite !== undefined) {
     need(typeof a.favourite === 'boolean', where, 'the favourite mark is malformed');

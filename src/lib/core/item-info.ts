@@ -23,6 +23,10 @@ export function takenAtSourceLabel(source: TakenAtSource, offsetMin?: number): s
       return `from the photo's XMP metadata (${zone})`;
     case 'gps-time':
       return "from the photo's GPS clock (UTC)";
+    case 'takeout':
+      return 'from its Google Takeout sidecar (UTC)';
+    case 'video-metadata':
+      return offsetMin === undefined ? "from the video's creation time (UTC)" : `from the video's creation date (${zone})`;
     case 'file-name':
       return 'from the file name';
     case 'file-modified':
@@ -35,6 +39,13 @@ export function takenAtSourceLabel(source: TakenAtSource, offsetMin?: number): s
 /** A position as text, 4 decimals (about 11 m): "48.8584° N, 2.2945° E". */
 export function positionText({ lat, lon }: { lat: number; lon: number }): string {
   return `${Math.abs(lat).toFixed(4)}° ${lat < 0 ? 'S' : 'N'}, ${Math.abs(lon).toFixed(4)}° ${lon < 0 ? 'W' : 'E'}`;
+}
+
+/** Where a position came from, as the info panel says it. */
+export function positionSourceLabel(source: AssetRecord['gpsSource']): string {
+  if (source === 'takeout') return 'from its Google Takeout sidecar';
+  if (source === 'video-metadata') return "from the video's metadata";
+  return "from the photo's metadata";
 }
 
 /** "Canon EOS 5D", or the make or model alone; null when neither is known. */

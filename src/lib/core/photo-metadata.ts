@@ -24,7 +24,7 @@ export const PHOTO_METADATA_VERSION = 1;
 /** A date taken as read: the instant, and the UTC offset of the camera's clock when known. */
 export interface MetadataDate {
   ms: number;
-  source: 'exif' | 'xmp' | 'gps-time';
+  source: 'exif' | 'xmp' | 'gps-time' | 'video-metadata';
   /** Minutes east of UTC the camera's clock was set to (+120 for "+02:00"). */
   offsetMin?: number;
 }

@@ -13,11 +13,13 @@ export type AssetType = 'image' | 'video';
  * Where an item's date taken came from, most trusted first: the photo's EXIF, its XMP, its GPS
  * clock (UTC), a date in its file name (`IMG_20230714_153012.jpg`), the file's last-modified time
  * (what a camera or phone usually sets when it writes the file), else the moment the item joined
- * the library.
+ * the library. 'takeout' is a Google Takeout sidecar's photoTakenTime; 'video-metadata' a video
+ * container's creation time (asset-records.ts `takenAtOf` ranks them).
  */
-export type TakenAtSource = 'exif' | 'xmp' | 'gps-time' | 'file-name' | 'file-modified' | 'added';
+export type TakenAtSource = 'exif' | 'xmp' | 'gps-time' | 'file-name' | 'file-modified' | 'added'
+  | 'takeout' | 'video-metadata';
 
-export const TAKEN_AT_SOURCES: readonly TakenAtSource[] = ['exif', 'xmp', 'gps-time', 'file-name', 'file-modified', 'added'];
+export const TAKEN_AT_SOURCES: readonly TakenAtSource[] = ['exif', 'xmp', 'gps-time', 'file-name', 'file-modified', 'added', 'takeout', 'video-metadata'];
 
 export interface AssetRecord {
   id: string;
@@ -46,6 +48,10 @@ export interface AssetRecord {
   camera?: { make?: string; model?: string; lens?: string };
   /** From the photo's metadata: degrees, north and east positive. */
   gps?: { lat: number; lon: number };
+  /** Where `gps` came from when not the photo's own EXIF/XMP: a Takeout sidecar, or a video's container. */
+  gpsSource?: 'takeout' | 'video-metadata';
+  /** The dropped file's own name when `name` is the fuller one a Takeout sidecar gave (Takeout cut the file's). */
+  fileName?: string;
   /**
    * Which reading of the photo's own metadata the record reflects (`PHOTO_METADATA_VERSION`);
    * absent on photos taken in before metadata was read, which a background pass then reads.

@@ -583,13 +583,13 @@ export async function deleteFolder(db: Db, id: string): Promise<void> {
   await db.delete('folders', id);
 }
 
-/** Photos whose own metadata was never read at `version` (taken in before it was), oldest first. */
-export async function photosWithoutMetadata(db: Db, version: number): Promise<Array<Pick<AssetRecord, 'id' | 'blobLocation'>>> {
-  const ids: Array<Pick<AssetRecord, 'id' | 'blobLocation'>> = [];
+/** Photos and videos whose own metadata was never read at `version` (taken in before it was), oldest first. */
+export async function photosWithoutMetadata(db: Db, version: number): Promise<Array<Pick<AssetRecord, 'id' | 'blobLocation' | 'type'>>> {
+  const ids: Array<Pick<AssetRecord, 'id' | 'blobLocation' | 'type'>> = [];
   let cursor = await db.transaction('assets').store.index('byAddedAt').openCursor();
   for (; cursor; cursor = await cursor.continue()) {
     const a = cursor.value;
-    if (a.type === 'image' && a.metadataVersion !== version) ids.push({ id: a.id, blobLocation: a.blobLocation });
+    if (a.metadataVersion !== version) ids.push({ id: a.id, blobLocation: a.blobLocation, type: a.type });
   }
   return ids;
 }

@@ -1,5 +1,6 @@
 import type { DBSchema } from 'idb';
 import type { DropEntry } from '../core/drop-manifest';
+import type { TakeoutSidecar } from '../core/takeout';
 import type {
   AlbumItemRecord,
   AlbumRecord,
@@ -62,6 +63,8 @@ export interface JobRecord {
   claimedBy?: string;
   /** The dropped file's last-modified time: the item's date taken until its metadata says better. */
   lastModifiedMs?: number;
+  /** What the file's Google Takeout sidecar in the same drop says (core/takeout.ts). */
+  takeout?: TakeoutSidecar;
 }
 
 /**

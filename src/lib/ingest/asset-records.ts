@@ -7,6 +7,7 @@ import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, JobRecord, Lin
 import { phashToHex } from '../core/phash';
 import { PHOTO_METADATA_VERSION, dateFromFileName, type PhotoMetadata } from '../core/photo-metadata';
 import { attentionPool, meanPool } from '../core/pooling';
+import { titleAsName, type TakeoutSidecar } from '../core/takeout';
 import type { VideoSettings } from '../core/video-settings';
 import type { ExtractOptions, ExtractedVideo, PixelImage } from './ports';
 
@@ -39,7 +40,7 @@ interface PreparedBase {
   height: number;
   thumbnail: { blob: Blob; width: number; height: number };
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
-  /** Photos: what their own metadata says (date taken, camera, GPS). */
+  /** What the file's own metadata says: a photo's EXIF/XMP (date taken, camera, GPS), a video's container (date, place). */
   metadata?: PhotoMetadata;
 }
 
@@ -127,22 +128,36 @@ export interface TakenAtClues {
   metadata?: PhotoMetadata;
   /** The file's name, for a camera's `IMG_20230714_153012.jpg`. */
   name?: string;
+  /** What its Google Takeout sidecar says. */
+  takeout?: Pick<TakeoutSidecar, 'takenAtMs' | 'uploadedAtMs'>;
 }
 
 /**
  * The date taken an item starts with, from the most trusted source that has a plausible one:
- * the photo's metadata (EXIF, XMP, GPS clock), a date in its file name, its file's last-modified
- * time, else when it was added.
+ *   1. the file's own metadata when it places the date in time with its UTC offset (EXIF or XMP
+ *      with an offset, the GPS clock, a QuickTime creation date with its offset);
+ *   2. a Google Takeout sidecar's photoTakenTime: a UTC instant Google worked out from the file
+ *      and the phone that uploaded it, so it beats a date whose zone is a guess;
+ *   3. the file's own metadata without an offset (EXIF read as this device's local time, a
+ *      video's mvhd creation time, which many cameras write in local time though it means UTC);
+ *   4. a date in its file name;
+ *   5. when a Takeout sidecar without photoTakenTime says the file reached Google Photos (its
+ *      creationTime), which beats the file's own time: an unpacked Takeout's files are dated
+ *      when they were unpacked;
+ *   6. the file's last-modified time, else when it was added.
  */
 export function takenAtOf(
   lastModifiedMs: number | undefined,
   addedAtMs: number,
-  { metadata, name }: TakenAtClues = {},
+  { metadata, name, takeout }: TakenAtClues = {},
 ): Pick<AssetRecord, 'takenAtMs' | 'takenAtSource' | 'takenAtOffsetMin'> {
   const m = metadata?.takenAt;
-  if (m) return { takenAtMs: m.ms, takenAtSource: m.source, ...(m.offsetMin !== undefined ? { takenAtOffsetMin: m.offsetMin } : {}) };
+  if (m && m.offsetMin !== undefined) return { takenAtMs: m.ms, takenAtSource: m.source, takenAtOffsetMin: m.offsetMin };
+  if (takeout?.takenAtMs !== undefined) return { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' };
+  if (m) return { takenAtMs: m.ms, takenAtSource: m.source };
   const fromName = name === undefined ? null : dateFromFileName(name, addedAtMs);
   if (fromName !== null) return { takenAtMs: fromName, takenAtSource: 'file-name' };
+  if (takeout?.uploadedAtMs !== undefined) return { takenAtMs: takeout.uploadedAtMs, takenAtSource: 'takeout' };
   const plausible = lastModifiedMs !== undefined && Number.isFinite(lastModifiedMs) && lastModifiedMs >= EARLIEST_FILE_TIME_MS && lastModifiedMs <= addedAtMs + FUTURE_SLACK_MS;
   return plausible ? { takenAtMs: lastModifiedMs, takenAtSource: 'file-modified' } : { takenAtMs: addedAtMs, takenAtSource: 'added' };
 }
@@ -158,14 +173,54 @@ const WEAKER_THAN_METADATA: ReadonlySet<AssetRecord['takenAtSource']> = new Set(
 export function withPhotoMetadata(asset: AssetRecord, metadata: PhotoMetadata | null): AssetRecord {
   const out: AssetRecord = { ...asset, metadataVersion: PHOTO_METADATA_VERSION };
   if (!metadata) return out;
-  if (WEAKER_THAN_METADATA.has(asset.takenAtSource)) {
+  const takeout = asset.takenAtSource === 'takeout' ? { takenAtMs: asset.takenAtMs } : undefined;
+  if (WEAKER_THAN_METADATA.has(asset.takenAtSource) || takeout) {
     const fileTimeMs = asset.takenAtSource === 'file-modified' ? asset.takenAtMs : undefined;
     delete out.takenAtOffsetMin;
-    Object.assign(out, takenAtOf(fileTimeMs, asset.addedAt, { metadata, name: asset.name }));
+    Object.assign(out, takenAtOf(fileTimeMs, asset.addedAt, { metadata, name: asset.name, takeout }));
   }
   if (metadata.camera) out.camera = metadata.camera;
-  if (metadata.gps) out.gps = metadata.gps;
+  if (metadata.gps) {
+    out.gps = metadata.gps;
+    delete out.gpsSource;
+    if (asset.type === 'video') out.gpsSource = 'video-metadata';
+  }
   return out;
+}
+
+/**
+ * An item already in the library with what a Takeout sidecar dropped later says, by the same
+ * rules as at take-in: its date unless the file's own placed it in time with an offset, its
+ * position where it has none, its full name where Takeout cut the file's.
+ */
+export function withTakeoutSidecar(asset: AssetRecord, sidecar: TakeoutSidecar): AssetRecord {
+  const out: AssetRecord = { ...asset };
+  const ownDateWins = !WEAKER_THAN_METADATA.has(asset.takenAtSource) && asset.takenAtSource !== 'takeout' && asset.takenAtOffsetMin !== undefined;
+  if (sidecar.takenAtMs !== undefined && !ownDateWins) {
+    delete out.takenAtOffsetMin;
+    Object.assign(out, { takenAtMs: sidecar.takenAtMs, takenAtSource: 'takeout' });
+  } else if (sidecar.uploadedAtMs !== undefined && (asset.takenAtSource === 'file-modified' || asset.takenAtSource === 'added')) {
+    Object.assign(out, { takenAtMs: sidecar.uploadedAtMs, takenAtSource: 'takeout' });
+  }
+  if (sidecar.gps && !asset.gps) Object.assign(out, { gps: sidecar.gps, gpsSource: 'takeout' });
+  const title = asset.fileName ? null : titleAsName(asset.name, sidecar.title);
+  if (title) Object.assign(out, { name: title, fileName: asset.name });
+  return out;
+}
+
+/** Position and name from the file's own metadata and its Takeout sidecar: the file's own position first. */
+function placeAndName(p: Prepared): Pick<AssetRecord, 'gps' | 'gpsSource' | 'name' | 'fileName'> {
+  const takeout = p.job.takeout;
+  const own = p.metadata?.gps;
+  const gps = own ?? takeout?.gps;
+  const gpsSource = own ? (p.kind === 'video' ? 'video-metadata' : undefined) : takeout?.gps ? 'takeout' : undefined;
+  const title = titleAsName(p.job.name, takeout?.title);
+  return {
+    name: title ?? p.job.name,
+    ...(title ? { fileName: p.job.name } : {}),
+    ...(gps ? { gps } : {}),
+    ...(gpsSource ? { gpsSource } : {}),
+  };
 }
 
 /** What the take-in stage stores of an item: everything but its vectors. */
@@ -194,9 +249,10 @@ const lineageOf = (id: string, atMs: number) =>
 /** The asset, its thumbnails and their lineage, in the shape commitTakenIn writes. */
 export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
   const id = p.job.id;
+  const { name, ...place } = placeAndName(p);
   const asset: AssetRecord = {
     id,
-    name: p.job.name,
+    name,
     type: p.kind,
     mime: p.job.mime,
     sizeBytes: p.job.sizeBytes,
@@ -207,9 +263,9 @@ export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
     width: p.width,
     height: p.height,
     addedAt: addedAtMs,
-    ...takenAtOf(p.job.lastModifiedMs, addedAtMs, { metadata: p.metadata, name: p.job.name }),
+    ...takenAtOf(p.job.lastModifiedMs, addedAtMs, { metadata: p.metadata, name: p.job.name, takeout: p.job.takeout }),
     ...(p.metadata?.camera ? { camera: p.metadata.camera } : {}),
-    ...(p.metadata?.gps ? { gps: p.metadata.gps } : {}),
+    ...place,
     ...(p.metadata ? { metadataVersion: PHOTO_METADATA_VERSION } : {}),
     status: 'ready',
     blobLocation: p.job.blobLocation,

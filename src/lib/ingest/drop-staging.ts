@@ -11,6 +11,11 @@ import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropp
 import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
 import type { TabRoles } from './tab-roles';
+import { separateJson, splitTakeoutSidecars, takeoutOfDrop } from './takeout-sidecars';
+import type { TakeoutSidecar } from '../core/takeout';
+
+/** Where a dropped file sits in its drop: its path in a folder, else its name. */
+const pathInDrop = ({ file, path }: { file: File; path?: string }) => path || file.webkitRelativePath || file.name;
 
 /** Held while a drop's files are copied in: a drop whose lock is free and whose manifest remains was cut off. */
 export const dropLock = (dropId: string) => `shoebox:drop:${dropId}`;
@@ -25,6 +30,8 @@ export type AddedToDrop = { added: number; missing: DropEntry[] };
 interface StageItem {
   file: File;
   entryIndex: number;
+  /** What the file's Google Takeout sidecar says, when the drop held one. */
+  takeout?: TakeoutSidecar;
 }
 
 export interface DropStagingOptions {
@@ -75,10 +82,10 @@ export class DropStaging {
   }
 
   /** Copies one file in under its drop; throws (after cleaning up) when it could not be. */
-  async #stageOne(drop: DropRecord, { file, entryIndex }: StageItem, id: string, full: boolean): Promise<void> {
+  async #stageOne(drop: DropRecord, { file, entryIndex, takeout }: StageItem, id: string, full: boolean): Promise<void> {
     const db = this.#db;
     const now = (this.#lastCreatedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastCreatedAtMs + 1));
-    const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, lastModifiedMs: file.lastModified, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
+    const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, lastModifiedMs: file.lastModified, createdAt: now, updatedAt: now, blobLocation: 'opfs', ...(takeout ? { takeout } : {}) };
     let jobWritten = false;
     try {
       // Once the disk is full every further write fails too: stop writing, say so per file.
@@ -101,7 +108,13 @@ export class DropStaging {
    * goes when the copy ends, unless `missingAfter(queued)` says files of the drop are still missing:
    * then it stays, so they stay listed (decided under the lock, so no other tab sees it half done).
    */
-  async #stage(drop: DropRecord, items: StageItem[], missingAfter: (queued: number) => number = () => 0): Promise<{ queued: number; rejected: string[] }> {
+  async #stage(
+    drop: DropRecord,
+    items: StageItem[],
+    missingAfter: (queued: number) => number = () => 0,
+    /** Runs first under the drop's lock (reading the drop's Takeout sidecars), so the drop never looks cut off meanwhile. */
+    first?: () => Promise<void>,
+  ): Promise<{ queued: number; rejected: string[] }> {
     const { queue, tabs, clock } = this.#o;
     await tabs.roleKnown;
     const rejected: string[] = [];
@@ -116,6 +129,8 @@ export class DropStaging {
     };
     await this.#o.locks.request(dropLock(drop.id), {}, async () => {
       try {
+        // Sidecars that cannot be read never keep their photos out.
+        await first?.().catch(() => undefined);
         for (const item of items) {
           const id = crypto.randomUUID();
           try {
@@ -159,7 +174,9 @@ export class DropStaging {
    * Copies every dropped file into the library (original bytes + a queued job) under a manifest
    * written first, so a reload mid-copy can name what never made it in. Indexing starts with the first file.
    */
-  async enqueue(files: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
+  async enqueue(dropped: DroppedFile[], roots: FileSystemHandle[] = []): Promise<Enqueued> {
+    // Takeout's JSON sidecars are not imported: their values travel with their media's jobs.
+    const { media: files, json } = separateJson(dropped);
     const drop: DropRecord = {
       id: crypto.randomUUID(),
       createdAtMs: this.#o.clock.nowMs(),
@@ -167,13 +184,20 @@ export class DropStaging {
         name: file.name,
         sizeBytes: file.size,
         lastModifiedMs: file.lastModified,
-        path: path || file.webkitRelativePath || file.name,
+        path: pathInDrop({ file, path }),
         ...(root !== undefined && roots[root] ? { root } : {}),
       })),
       ...(roots.length ? { roots } : {}),
     };
     await putDrop(this.#db, drop);
-    const { queued, rejected } = await this.#stage(drop, files.map(({ file }, entryIndex) => ({ file, entryIndex })));
+    const items: StageItem[] = files.map(({ file }, entryIndex) => ({ file, entryIndex }));
+    const { queued, rejected } = await this.#stage(drop, items, undefined, async () => {
+      const { takeoutOf, notes, changedIds } = await takeoutOfDrop(this.#db, files, json, pathInDrop, this.#o.clock.nowMs());
+      items.forEach((item, i) => (item.takeout = takeoutOf[i]));
+      for (const n of notes) this.#o.tabs.emit({ type: 'note', name: n.name, message: n.message });
+      // Items already in the library that this drop's sidecars dated: the page reads them again.
+      if (changedIds.length) this.#o.tabs.emit({ type: 'metadata', done: changedIds.length, total: changedIds.length, changedIds });
+    });
     return { batchId: drop.id, queued, rejected };
   }
 
@@ -210,8 +234,9 @@ export class DropStaging {
     const drop = await getDrop(this.#db, dropId);
     if (!drop) return { added: 0, missing: [] };
     const missing = missingEntries(drop.entries, await jobsOfDrop(this.#db, dropId));
-    const pairs = matchMissing(missing, found.map(candidateOf));
-    const files = pairs.map(([entryIndex, c]) => ({ file: found[c].file, entryIndex }));
+    const { media, takeoutOf } = await splitTakeoutSidecars(found, (f) => f.path || f.file.name, this.#o.clock.nowMs());
+    const pairs = matchMissing(missing, media.map(candidateOf));
+    const files = pairs.map(([entryIndex, c]) => ({ file: media[c].file, entryIndex, takeout: takeoutOf[c] }));
     const { queued } = await this.#stage(drop, files, (n) => missing.length - n);
     const left = queued === missing.length ? [] : missingEntries(drop.entries, await jobsOfDrop(this.#db, dropId));
     return { added: queued, missing: left.map(({ index: _, ...entry }) => entry) };

@@ -27,6 +27,7 @@ import { BATCH_SIZE, IndexStage, type ModelState, type QueueModel } from './inde
 import { StageTimer, prepareItem, type PrepareContext } from './prepare-item';
 import type { Clock, IngestEvent, IngestStorage, StillDecoder } from './ports';
 import { plural } from '../core/plural';
+import { applyTakeoutSidecar } from './takeout-sidecars';
 
 export { BATCH_SIZE, type ModelState, type QueueModel };
 
@@ -80,6 +81,8 @@ export class IngestQueue {
   /** A run that has caught up with the files taken in so far waits here for the next ones. */
   #addWaiters: (() => void)[] = [];
   #idleCheck: ReturnType<typeof setTimeout> | undefined;
+  /** Items already in the library that a duplicate's Takeout sidecar dated, told once per batch. */
+  #takeoutUpdated: string[] = [];
 
   constructor(options: IngestQueueOptions) {
     this.#o = options;
@@ -190,6 +193,8 @@ export class IngestQueue {
     if (status === 'duplicate') await this.#o.storage.originals.deleteUnowned(job.id, job.blobLocation);
     // A duplicate names the asset it repeats, for the Duplicates view.
     await updateJob(this.#db, job.id, { status, message, ...(assetId ? { assetId } : {}) });
+    // A Takeout copy of a photo already here still brings its sidecar's date and place.
+    if (status === 'duplicate' && assetId && job.takeout && (await applyTakeoutSidecar(this.#db, assetId, job.takeout))) this.#takeoutUpdated.push(assetId);
     this.#counters.done++;
     this.#o.emit({ type: 'job', id: job.id, name: job.name, status, message });
   }
@@ -237,6 +242,10 @@ export class IngestQueue {
       }
     }
     this.progress();
+    if (this.#takeoutUpdated.length) {
+      const changedIds = this.#takeoutUpdated.splice(0);
+      this.#o.emit({ type: 'metadata', done: changedIds.length, total: changedIds.length, changedIds });
+    }
     return prepared;
   }
 

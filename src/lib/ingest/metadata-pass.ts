@@ -1,6 +1,6 @@
 /**
- * Reads the metadata of photos taken in before Shoebox read it, from their stored originals, in
- * the background: each photo gets its date taken (when its metadata outranks the date it has),
+ * Reads the metadata of photos and videos taken in before Shoebox read it, from their stored originals, in
+ * the background: each item gets its date taken (when its metadata outranks the date it has),
  * camera and position, and a marker, so a pass cut off by a reload goes on where it stopped.
  */
 import { photosWithoutMetadata, updateAsset } from '../db/repo';
@@ -8,6 +8,7 @@ import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
 import { withPhotoMetadata } from './asset-records';
 import type { IngestStorage } from './ports';
 import { readPhotoMetadata } from './read-photo-metadata';
+import { readVideoMetadata } from '../core/video-metadata';
 
 export interface MetadataPassOptions {
   nowMs: () => number;
@@ -23,10 +24,12 @@ export async function readMissingMetadata(storage: IngestStorage, { nowMs, onPro
   const changed: string[] = [];
   if (todo.length) onProgress(0, todo.length);
   for (let i = 0; i < todo.length && !stopped(); i++) {
-    const { id, blobLocation } = todo[i]!;
+    const { id, blobLocation, type } = todo[i]!;
     // No original here (an archive imported without originals): nothing to read, marked all the same.
     const blob = await storage.originals.get(id, blobLocation).catch(() => undefined);
-    const metadata = blob ? await readPhotoMetadata(await blob.arrayBuffer(), nowMs()) : null;
+    // A video is read in slices: only its moov box (or Matroska's Info and Tags), never its frames.
+    const readSlice = async (offset: number, length: number) => new Uint8Array(await blob!.slice(offset, offset + length).arrayBuffer());
+    const metadata = !blob ? null : type === 'video' ? await readVideoMetadata(readSlice, blob.size, nowMs()) : await readPhotoMetadata(await blob.arrayBuffer(), nowMs());
     let shows = false;
     await updateAsset(storage.db, id, (current) => {
       const next = withPhotoMetadata(current, metadata);

@@ -56,7 +56,9 @@ export type IngestEvent =
    */
   | { type: 'metadata'; done: number; total: number; changedIds?: string[] }
   /** Drops a reload or a closed tab cut off while their files were being copied in. */
-  | { type: 'interrupted'; drops: InterruptedDrop[] };
+  | { type: 'interrupted'; drops: InterruptedDrop[] }
+  /** Something about a drop worth telling that is not one file's outcome (Takeout sidecars without media). */
+  | { type: 'note'; name: string; message: string };
 
 export interface InterruptedDrop {
   id: string;

@@ -15,6 +15,7 @@ import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
 import type { DuplicateChecks } from './duplicate-checks';
 import { readPhotoMetadata } from './read-photo-metadata';
+import { readVideoMetadata } from '../core/video-metadata';
 import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
 
 export const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
@@ -83,9 +84,9 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
   }
   try {
     // Booked to "read" with no count of its own: the item was counted when its bytes came back.
-    const metadata = fileKind.kind === 'image' ? await timer.timed('read', () => readPhotoMetadata(bytes!, Date.now()), 0) : undefined;
+    const metadata = await timer.timed('read', () => (fileKind.kind === 'image' ? readPhotoMetadata(bytes!, Date.now()) : readVideoMetadata(readBytes, blob.size, Date.now())), 0);
     bytes = null;
-    const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256, metadata);
+    const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256, metadata) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;
     ctx.duplicates.addPending(job.id, job.name, prepared.pHash, prepared.pHashStructure);
     return prepared;
@@ -142,7 +143,7 @@ async function prepareImage(ctx: PrepareContext, job: JobRecord, blob: Blob, sha
   }
 }
 
-async function prepareVideo(ctx: PrepareContext, job: JobRecord, blob: Blob, sha256: string): Promise<PreparedVideo | null> {
+async function prepareVideo(ctx: PrepareContext, job: JobRecord, blob: Blob, sha256: string, metadata: PhotoMetadata): Promise<PreparedVideo | null> {
   const s = ctx.videoSettings;
   let extracted: ExtractedVideo;
   try {
@@ -154,7 +155,7 @@ async function prepareVideo(ctx: PrepareContext, job: JobRecord, blob: Blob, sha
   const poster = await ctx.timer.timed('decode', () => ctx.stills.decodePoster(extracted.poster.blob), 0);
   try {
     const still = await deriveStill(ctx, poster);
-    return { kind: 'video', job, sha256, width: extracted.width, height: extracted.height, video: extracted, ...still };
+    return { kind: 'video', job, sha256, width: extracted.width, height: extracted.height, video: extracted, ...still, metadata };
   } finally {
     poster.close();
   }

@@ -104,7 +104,7 @@ export class ImportState {
   /** One line about what is not searchable yet ("12 items not yet searchable — indexing…"), or empty. */
   get waitingText(): string {
     const { done, total } = this.metadataPass;
-    const reading = total > done ? `Reading dates, cameras and places of older photos: ${done} of ${total}` : '';
+    const reading = total > done ? `Reading dates, cameras and places of older photos and videos: ${done} of ${total}` : '';
     return [waitingText(this.waiting.count, this.waiting.state), reading].filter(Boolean).join(' · ');
   }
 
@@ -275,6 +275,9 @@ export class ImportState {
       case 'interrupted':
         this.interruptedDrops = e.drops;
         notices.say(`${e.drops.reduce((n, d) => n + d.missing.length, 0)} files were not added: the page was closed or reloaded while they were being copied in`);
+        break;
+      case 'note':
+        notices.add(e.name, 'info', e.message);
         break;
       case 'idle':
         void this.#storedChain.then(() => this.#host.settled());

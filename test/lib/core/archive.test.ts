@@ -38,7 +38,7 @@ const thumbB0 = Uint8Array.from({ length: 90 }, (_, i) => (i * 7) & 0xff);
 async function fixture() {
   const assets: AssetRecord[] = [
     { id: 'aaaa-1', name: 'red-ball.jpg', type: 'image', mime: 'image/jpeg', sizeBytes: originalA.length, sha256: await sha256Hex(originalA), pHash: '0123456789abcdef', pHashStructure: 31.42, width: 64, height: 48, addedAt: 1_700_000_000_000, takenAtMs: 1_600_000_000_000, takenAtSource: 'exif', takenAtOffsetMin: 120, camera: { make: 'Canon', model: 'EOS 5D', lens: 'EF 50mm' }, gps: { lat: 48.8584, lon: 2.2945 }, status: 'ready', blobLocation: 'idb' },
-    { id: 'bbbb-2', name: 'clip.webm', type: 'video', mime: 'video/webm', sizeBytes: originalB.length, sha256: await sha256Hex(originalB), pHash: 'fedcba9876543210', width: 320, height: 240, addedAt: 1_700_000_000_500, takenAtMs: 1_700_000_000_500, takenAtSource: 'added', status: 'ready', blobLocation: 'idb', durationSec: 3, decoder: 'webcodecs', frameTimestampsSec: [0.5] },
+    { id: 'bbbb-2', name: 'clip.webm', type: 'video', mime: 'video/webm', sizeBytes: originalB.length, sha256: await sha256Hex(originalB), pHash: 'fedcba9876543210', width: 320, height: 240, addedAt: 1_700_000_000_500, takenAtMs: 1_500_000_000_000, takenAtSource: 'takeout', gps: { lat: -33.8568, lon: 151.2153 }, gpsSource: 'video-metadata', fileName: 'cli.webm', status: 'ready', blobLocation: 'idb', durationSec: 3, decoder: 'webcodecs', frameTimestampsSec: [0.5] },
   ];
   const embeddings: EmbeddingRecord[] = assets.map((a) => ({ id: a.id, modelId: MODEL, dim: DIM, vector: randomUnit(r, DIM) }));
   const frames: FrameEmbeddingRecord[] = [{ id: 'bbbb-2#0', assetId: 'bbbb-2', frameIndex: 0, timestampSec: 0.5, modelId: MODEL, dim: DIM, vector: randomUnit(r, DIM) }];
@@ -441,6 +441,8 @@ describe('archive: the metadata read from a photo', () => {
     ['a latitude of 91', { gps: { lat: 91, lon: 0 } }, /the GPS position is malformed/],
     ['a longitude of -181', { gps: { lat: 0, lon: -181 } }, /the GPS position is malformed/],
     ['a latitude that is null (NaN in JSON)', { gps: { lat: null, lon: 2 } }, /the GPS position is malformed/],
+    ['an unknown source of the position', { gpsSource: 'satellite' }, /the source of the GPS position is malformed/],
+    ['a file name of 10,000 characters', { fileName: 'x'.repeat(10_000) }, /the file name is too long/],
   ])('refuses %s', async (_what, patch, message) => {
     const f = await fixture();
     f.assets[0] = { ...f.assets[0], ...(patch as object) } as AssetRecord;

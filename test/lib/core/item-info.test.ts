@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterRemoval, cameraText, lineageLines, positionText, stepFrom, takenAtSourceLabel, utcOffsetText } from '../../../src/lib/core/item-info';
+import { afterRemoval, cameraText, lineageLines, positionSourceLabel, positionText, stepFrom, takenAtSourceLabel, utcOffsetText } from '../../../src/lib/core/item-info';
 import { itemHash, itemIdFromHash } from '../../../src/lib/core/item-address';
 import type { LineageRecord } from '../../../src/lib/core/records';
 
@@ -12,6 +12,12 @@ describe('takenAtSourceLabel', () => {
     expect(takenAtSourceLabel('exif')).toBe("from the photo's metadata (no time zone given: read as this device's local time)");
     expect(takenAtSourceLabel('xmp', -330)).toBe("from the photo's XMP metadata (UTC-05:30)");
     expect(takenAtSourceLabel('gps-time', 0)).toBe("from the photo's GPS clock (UTC)");
+    expect(takenAtSourceLabel('takeout')).toBe('from its Google Takeout sidecar (UTC)');
+    expect(takenAtSourceLabel('video-metadata')).toBe("from the video's creation time (UTC)");
+    expect(takenAtSourceLabel('video-metadata', 120)).toBe("from the video's creation date (UTC+02:00)");
+    expect([undefined, 'takeout', 'video-metadata'].map((s) => positionSourceLabel(s as 'takeout'))).toEqual([
+      "from the photo's metadata", 'from its Google Takeout sidecar', "from the video's metadata",
+    ]);
   });
 
   it('writes UTC offsets as ±hh:mm', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetRecords, indexWorkOf, takenAtOf, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
+import { assetRecords, indexWorkOf, takenAtOf, withTakeoutSidecar, modelImagesOf, vectorsByItem, type Prepared, type PreparedImage, type PreparedVideo } from '../../../src/lib/ingest/asset-records';
 import type { JobRecord } from '../../../src/lib/db/schema';
 import { DEFAULT_VIDEO_SETTINGS, type VideoSettings } from '../../../src/lib/core/video-settings';
 
@@ -102,5 +102,48 @@ describe('takenAtOf: the date taken an item starts with', () => {
       takenAtMs: new Date(2018, 2, 1, 10, 10, 10).getTime(), takenAtSource: 'file-name',
     });
     expect(takenAtOf(fileMs, ADDED, { name: 'IMG_1234.jpg' })).toEqual({ takenAtMs: fileMs, takenAtSource: 'file-modified' });
+  });
+});
+
+describe('date taken: Takeout sidecars and video containers against the file’s own metadata', () => {
+  const addedAtMs = Date.UTC(2026, 0, 1);
+  const takeout = { takenAtMs: Date.UTC(2019, 6, 14, 10, 0, 0) };
+  const exifWithOffset = { takenAt: { ms: Date.UTC(2019, 6, 14, 9, 59, 58), source: 'exif' as const, offsetMin: 120 }, ignored: [] };
+  const exifLocalGuess = { takenAt: { ms: Date.UTC(2019, 6, 14, 12, 0, 0), source: 'exif' as const }, ignored: [] };
+  const mvhd = { takenAt: { ms: Date.UTC(2019, 6, 14, 10, 0, 5), source: 'video-metadata' as const }, ignored: [] };
+
+  it.each([
+    ['EXIF with its offset beats Takeout', { metadata: exifWithOffset, takeout }, { takenAtMs: exifWithOffset.takenAt.ms, takenAtSource: 'exif', takenAtOffsetMin: 120 }],
+    ['Takeout (a UTC instant) beats EXIF whose zone is a guess', { metadata: exifLocalGuess, takeout }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+    ['Takeout beats a video’s mvhd time', { metadata: mvhd, takeout }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+    ['a video’s container time beats its file name', { metadata: mvhd, name: 'VID_20200101_120000.mp4' }, { takenAtMs: mvhd.takenAt.ms, takenAtSource: 'video-metadata' }],
+    ['Takeout beats a date in the file name', { takeout, name: 'IMG_20200101_120000.jpg' }, { takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' }],
+    ['the upload time (creationTime) is below EXIF and file names', { metadata: exifLocalGuess, takeout: { uploadedAtMs: 7 } }, { takenAtMs: exifLocalGuess.takenAt.ms, takenAtSource: 'exif' }],
+    ['…and above the file’s own time', { takeout: { uploadedAtMs: Date.UTC(2020, 0, 1) } }, { takenAtMs: Date.UTC(2020, 0, 1), takenAtSource: 'takeout' }],
+  ])('%s', (_, clues, want) => {
+    expect(takenAtOf(Date.UTC(2025, 0, 1), addedAtMs, clues)).toEqual(want);
+  });
+
+  it('a video keeps its container’s date and place, marked as read; a sidecar’s place fills in only where the file has none', () => {
+    const video = { ...clip, metadata: { ...mvhd, gps: { lat: 1, lon: 2 } }, job: { ...clip.job, takeout: { takenAtMs: takeout.takenAtMs, gps: { lat: 3, lon: 4 } } } };
+    expect(assetRecords(video, { asset: new Float32Array([1, 0]), frames: [] }, ctx).asset).toMatchObject({
+      takenAtSource: 'takeout', gps: { lat: 1, lon: 2 }, gpsSource: 'video-metadata', metadataVersion: 1,
+    });
+    const photoWithSidecar = { ...photo, job: { ...photo.job, takeout: { gps: { lat: 3, lon: 4 }, title: 'beach.jpg' } } };
+    const asset = assetRecords(photoWithSidecar, { asset: new Float32Array([1, 0]) }, ctx).asset;
+    expect(asset).toMatchObject({ name: 'beach.jpg', gps: { lat: 3, lon: 4 }, gpsSource: 'takeout', takenAtSource: 'file-modified' });
+    expect(asset.fileName).toBeUndefined();
+  });
+
+  it('a sidecar dropped after its item: date unless the file placed its own with an offset; position only where none; the full name where Takeout cut it', () => {
+    const base = assetRecords(photo, { asset: new Float32Array([1, 0]) }, ctx).asset;
+    const sidecar = { takenAtMs: takeout.takenAtMs, gps: { lat: 3, lon: 4 }, title: 'beach-at-sunset-with-the-whole-family-2019-and-more.jpg' };
+    expect(withTakeoutSidecar({ ...base, name: 'beach-at-sunset-with-the-whole-family.jpg' }, sidecar)).toMatchObject({
+      takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout', gps: { lat: 3, lon: 4 }, gpsSource: 'takeout', name: sidecar.title, fileName: 'beach-at-sunset-with-the-whole-family.jpg',
+    });
+    const exif = { ...base, takenAtMs: 5, takenAtSource: 'exif' as const, takenAtOffsetMin: 60, gps: { lat: 1, lon: 2 } };
+    expect(withTakeoutSidecar(exif, sidecar)).toEqual(exif);
+    const guess = { ...base, takenAtMs: 5, takenAtSource: 'exif' as const };
+    expect(withTakeoutSidecar(guess, sidecar)).toMatchObject({ takenAtMs: takeout.takenAtMs, takenAtSource: 'takeout' });
   });
 });

@@ -10,6 +10,7 @@ import type { AssetRecord } from '../../../src/lib/db/schema';
 import { PHOTO_METADATA_VERSION } from '../../../src/lib/core/photo-metadata';
 import { libraryStorage } from '../../../src/lib/ingest/library-storage';
 import { readMissingMetadata } from '../../../src/lib/ingest/metadata-pass';
+import { readFileSync } from 'node:fs';
 
 const dbs = libraryDbs('metadata-pass');
 const ADDED_MS = Date.UTC(2026, 0, 10);
@@ -71,5 +72,25 @@ describe('the background pass over photos taken in before their metadata was rea
     expect(rest).toHaveLength(3);
     expect(progress.at(-1)).toEqual([3, 3]);
     expect([...(await byId(db)).values()].map((x) => x.takenAtSource)).toEqual(Array(5).fill('file-name'));
+  });
+
+  it('videos taken in before their container was read get its creation time and place; a Takeout date stays above an mvhd time', async () => {
+    const db = await dbs.open();
+    const clip = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/video-metadata/${name}`, import.meta.url)));
+    const olderVideo = async (id: string, name: string, extra: Partial<AssetRecord> = {}) => {
+      const bytes = clip(name);
+      const blobLocation = await putOriginal(db, id, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'video/mp4' }));
+      await db.put('assets', {
+        id, name, type: 'video', mime: 'video/mp4', sizeBytes: bytes.length, sha256: id.padEnd(64, '0'), pHash: '0123456789abcdef',
+        width: 96, height: 64, addedAt: ADDED_MS, takenAtMs: FILE_MS, takenAtSource: 'file-modified', status: 'ready', blobLocation, ...extra,
+      });
+    };
+    await olderVideo('v1', 'quicktime-keys.mov');
+    await olderVideo('v2', 'mvhd-loci.mp4', { takenAtSource: 'takeout', takenAtMs: Date.UTC(2019, 6, 14, 9, 0, 0) });
+    await readMissingMetadata(libraryStorage(db), { nowMs: Date.now, onProgress: () => undefined });
+    const a = await byId(db);
+    expect(a.get('v1')).toMatchObject({ takenAtMs: Date.UTC(2017, 4, 1, 10, 0, 0), takenAtSource: 'video-metadata', takenAtOffsetMin: 120, gpsSource: 'video-metadata', metadataVersion: PHOTO_METADATA_VERSION });
+    expect(a.get('v1')!.gps!.lat).toBeCloseTo(-33.8568, 4);
+    expect(a.get('v2')).toMatchObject({ takenAtMs: Date.UTC(2019, 6, 14, 9, 0, 0), takenAtSource: 'takeout', gpsSource: 'video-metadata' });
   });
 });
