@@ -2,7 +2,7 @@
 // first_visit_bytes: what a first visit downloads before the first photo is dropped, in a fresh
 // Chromium profile with the service worker on, against the built app (dist/; run `npx vite build`).
 //
-//   node bench/first-visit.mjs
+//   node bench/first-visit.mjs [--merge-latest]
 //
 // The bytes are counted by a small proxy in front of the app's preview server: every response
 // body it sends, whoever asked (the page, its workers, the service worker's precache). The page is
@@ -11,12 +11,14 @@
 // adds (the model's runtime and the model, the fixture model here, so its own size is small;
 // the production model is about 88 MB more). The baseline in the same run is every file of the
 // build, which is what the service worker used to precache on a first visit.
-// Writes bench/results/first-visit.json.
+// Writes bench/results/first-visit.json; --merge-latest also adds its keys to latest.json's summary
+// and a line to the last run's dated Markdown (bench/lib/merge-latest.mjs).
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { FIXTURE_MODEL_ID, fixtureImage, launchBrowser, ROOT, startServer } from '../test/e2e/harness.mjs';
 import { ui } from '../test/e2e/app-helpers.mjs';
+import { mergeIntoLatest } from './lib/merge-latest.mjs';
 
 const GOAL_BYTES = 2 * 1024 * 1024;
 const QUIET_MS = 3000;
@@ -126,6 +128,13 @@ async function main() {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/results/first-visit.json'), JSON.stringify(result, null, 2) + '\n');
     const mb = (b) => (b / 1e6).toFixed(2);
+    if (process.argv.includes('--merge-latest')) {
+      const line =
+        `${mb(result.firstVisit.bytes)} MB in ${result.firstVisit.requests} files (${mb(result.firstVisit.uncompressedBytes)} MB uncompressed) before the first photo, ` +
+        `fresh Chromium ${result.chromium} profile with the service worker; the whole build, which the service worker used to precache, is ${mb(buildBytes)} MB; ` +
+        `the first photo then adds ${mb(result.firstDrop.bytes)} MB, the model runtime and the fixture model (bench/first-visit.mjs, ${result.date}).`;
+      mergeIntoLatest(join(ROOT, 'bench/results'), { first_visit_bytes: result.summary.first_visit_bytes }, { first_visit_bytes: line });
+    }
     console.log(`first visit: ${mb(result.firstVisit.bytes)} MB (${mb(result.firstVisit.uncompressedBytes)} MB uncompressed) in ${result.firstVisit.requests} files (goal ≤ ${mb(GOAL_BYTES)} MB); the whole build: ${mb(buildBytes)} MB`);
     console.log(`first drop adds: ${mb(result.firstDrop.bytes)} MB (${mb(modelBytes)} MB of it the fixture model)`);
     for (const f of result.firstDrop.largest) console.log(`  ${f.path} ${mb(f.bytes)} MB`);
