@@ -19,6 +19,16 @@ export type TakenAtSource = 'exif' | 'xmp' | 'gps-time' | 'file-name' | 'file-mo
 
 export const TAKEN_AT_SOURCES: readonly TakenAtSource[] = ['exif', 'xmp', 'gps-time', 'file-name', 'file-modified', 'added'];
 
+/** A place an item was taken in: city within 25 km of a known place, else region and country only. */
+export interface ItemPlace {
+  city?: string;
+  region?: string;
+  /** English country name (Intl.DisplayNames), for display and for search. */
+  country: string;
+  /** ISO 3166-1 alpha-2. */
+  countryCode: string;
+}
+
 export interface AssetRecord {
   id: string;
   name: string;
@@ -46,6 +56,10 @@ export interface AssetRecord {
   camera?: { make?: string; model?: string; lens?: string };
   /** From the photo's metadata: degrees, north and east positive. */
   gps?: { lat: number; lon: number };
+  /** Where `gps` lies, from the offline GeoNames table (core/places.ts); absent far from any place. */
+  place?: ItemPlace;
+  /** Which places lookup `place` reflects (`PLACE_VERSION`); absent → the places pass looks it up. */
+  placeVersion?: number;
   /**
    * Which reading of the photo's own metadata the record reflects (`PHOTO_METADATA_VERSION`);
    * absent on photos taken in before metadata was read, which a background pass then reads.
