@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { placesTablePlugin } from './scripts/places-table-plugin';
 
 /**
  * Extra origins the page may call as its VLM endpoint (a self-hosted Gemini proxy), from
@@ -70,6 +71,7 @@ export default defineConfig({
   plugins: [
     svelte(),
     securityHeadersPlugin(),
+    placesTablePlugin(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false,
@@ -94,14 +96,20 @@ export default defineConfig({
         // A new version takes over open tabs at once instead of waiting for every tab to close.
         skipWaiting: true,
         clientsClaim: true,
-        globIgnores: ['models/**'],
-        navigateFallbackDenylist: [/^\/models\//],
+        globIgnores: ['models/**', 'places/**'],
+        navigateFallbackDenylist: [/^\/models\//, /^\/places\//],
         runtimeCaching: [
           {
             // Self-hosted model files: cached on first use, never precached (they are large and optional).
             urlPattern: ({ url }) => url.pathname.includes('/models/'),
             handler: 'CacheFirst',
             options: { cacheName: 'shoebox-models', cacheableResponse: { statuses: [200] } },
+          },
+          {
+            // The offline places table (GeoNames): fetched and cached the first time an item has a GPS position.
+            urlPattern: ({ url }) => url.pathname.includes('/places/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'shoebox-places', cacheableResponse: { statuses: [200] } },
           },
         ],
       },

@@ -22,6 +22,7 @@
  * London's "Lambeth") keep them.
  */
 import KDBush from 'kdbush';
+import { foldName } from './places';
 
 export const PLACES_TABLE_FORMAT = 1;
 /** Served beside the app, fetched by the places worker on first need (never precached). */
@@ -72,11 +73,6 @@ export interface PlaceHit {
   distanceKm: number;
 }
 
-/** Lower case without accents, for comparing names: "Zürich" and "zurich" are the same. */
-export function foldName(s: string): string {
-  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
-}
-
 /** Great-circle distance, km (haversine). */
 export function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const r = Math.PI / 180;
@@ -92,7 +88,7 @@ const align4 = (n: number) => (n + 3) & ~3;
  * Packs the places into the table file. Rows with coordinates outside ±90/±180 are skipped;
  * neighbourhoods are folded into their city (see the file comment).
  */
-export function buildPlacesTable(cities: readonly CityRow[], admin1: readonly DivisionRow[], admin2: readonly DivisionRow[] = []): Uint8Array {
+export function buildPlacesTable(cities: readonly CityRow[], admin1: readonly DivisionRow[], admin2: readonly DivisionRow[] = []): Uint8Array<ArrayBuffer> {
   const rows = cities
     .map((c) => ({ name: c.name, lat: Number(c.lat), lon: Number(c.lng), country: c.country, admin1: c.admin1 ?? '', admin2: c.admin2 ?? '' }))
     .filter((c) => c.name && c.country && Math.abs(c.lat) <= 90 && Math.abs(c.lon) <= 180);

@@ -9,6 +9,11 @@ import type { PlaceHit } from './places-table';
 /** Bump when the table or the lookup rule changes: items with an older mark are looked up again. */
 export const PLACE_VERSION = 1;
 
+/** Lower case without accents, for comparing names: "Zürich" and "zurich" are the same. */
+export function foldName(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
+}
+
 let englishRegions: Intl.DisplayNames | null = null;
 
 /** English name of an ISO country code ("PT" → "Portugal"); the code itself where unknown. */

