@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { expectText, fixtureImage, test } from './harness.mjs';
-import { importFiles, openApp, readTiles, search, ui } from './app-helpers.mjs';
+import { expectCount, importFiles, openApp, readTiles, search, ui } from './app-helpers.mjs';
 import { gpsRational, jpegWithExif } from '../helpers/exif-jpeg.mjs';
 
 const gps = (lat, lon) => ({
@@ -98,4 +98,41 @@ test('places: GPS-tagged photos are placed offline; the Places view lists countr
   assert.equal(await ui(page).searchbox.inputValue(), 'red', 'the place left the box with its chip');
   const everywhere = await search(page, 'red', { minResults: 2 });
   assert.deepEqual(names(everywhere).slice(0, 2).sort(), ['lisbon-red.jpg', 'paris-red.jpg'], `both red photos without the place: ${names(everywhere)}`);
+});
+
+/** Site paths of the requests held in the named caches (the service worker's). */
+const cachedPaths = (page, prefix) =>
+  page.evaluate(async (p) => {
+    const out = [];
+    for (const name of await caches.keys()) if (name.startsWith(p)) for (const req of await (await caches.open(name)).keys()) out.push(new URL(req.url).pathname);
+    return out;
+  }, prefix);
+
+test('places: the places table is not precached, is cached the first time a photo has a position, and places photos offline after that', async ({ page, context, url }) => {
+  await openApp(page, url);
+  // A page the service worker controls, so the places worker's fetch goes through it.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await page.reload();
+  await ui(page).searchbox.waitFor();
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+  assert.ok(!(await cachedPaths(page, 'workbox-precache')).some((p) => p.includes('/places/')), 'the table is not precached');
+  assert.deepEqual(await cachedPaths(page, 'shoebox-places'), [], 'nor fetched before a photo has a position');
+
+  await importFiles(page, [await photo('no-position.jpg', 'yellow-sun.jpg', '2019:09:01 12:00:00', null)], 1);
+  await ui(page).fileInput.setInputFiles([await photo('lisbon-red.jpg', 'red-ball.jpg', '2021:05:01 12:00:00', LISBON)]);
+  await expectCount(page, 2);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Places' }).click();
+  await page.getByRole('button', { name: 'Lisbon, Lisbon, Portugal: 1 item' }).waitFor({ timeout: 15_000 });
+  const cached = await cachedPaths(page, 'shoebox-places');
+  assert.equal(cached.length, 1, `the table, once: ${cached}`);
+  assert.match(cached[0], /\/places\/places-v\d+\.bin$/);
+
+  await context.setOffline(true);
+  try {
+    await ui(page).fileInput.setInputFiles([await photo('sydney-green.jpg', 'green-leaf.jpg', '2020:01:10 12:00:00', SYDNEY)]);
+    await expectCount(page, 3);
+    await page.getByRole('button', { name: 'Sydney, New South Wales, Australia: 1 item' }).waitFor({ timeout: 15_000 });
+  } finally {
+    await context.setOffline(false);
+  }
 });
