@@ -22,7 +22,9 @@
  * London's "Lambeth") keep them.
  */
 import KDBush from 'kdbush';
-import { foldName } from './places';
+import { foldName, type PlaceHit } from './places';
+
+export type { PlaceHit };
 
 export const PLACES_TABLE_FORMAT = 1;
 /** Served beside the app, fetched by the places worker on first need (never precached). */
@@ -62,15 +64,6 @@ export interface PlacesTable {
   names: string[];
   /** [region name ('' when unknown), ISO 3166-1 alpha-2 country code]. */
   regions: Array<[string, string]>;
-}
-
-/** What a position is near; `city` only within CITY_RADIUS_KM. */
-export interface PlaceHit {
-  city?: string;
-  region?: string;
-  countryCode: string;
-  /** Great-circle distance to the place the answer came from, km. */
-  distanceKm: number;
 }
 
 /** Great-circle distance, km (haversine). */

@@ -4,7 +4,15 @@
  * country → city for the Places view.
  */
 import type { ItemPlace } from './records';
-import type { PlaceHit } from './places-table';
+
+/** What a position is near, from the places table (places-table.ts); `city` only within its city radius. */
+export interface PlaceHit {
+  city?: string;
+  region?: string;
+  countryCode: string;
+  /** Great-circle distance to the place the answer came from, km. */
+  distanceKm: number;
+}
 
 /** Bump when the table or the lookup rule changes: items with an older mark are looked up again. */
 export const PLACE_VERSION = 1;

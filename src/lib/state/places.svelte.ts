@@ -28,6 +28,12 @@ export class PlacesState {
     void this.#items.count;
     return groupPlaces(this.#records());
   });
+  /** Whether any item has a GPS position (the empty view says where places come from). */
+  readonly anyPosition: boolean = $derived.by(() => {
+    void this.version;
+    void this.#items.count;
+    return this.#records().some((a) => !!a.gps);
+  });
   /** Items of the open place, in no particular order (the grid orders them). */
   readonly openItems: AssetRecord[] = $derived.by(() => {
     void this.version;
