@@ -38,7 +38,7 @@ const files = async () => [
 
 const names = (tiles) => tiles.map((t) => t.name);
 
-test('places: GPS-tagged photos are placed offline; the Places view lists countries and cities with counts, a place opens its photos, the info panel names the place; "in Lisbon" becomes a chip and "red in lisbon" ranks within Lisbon', async ({ page, url }) => {
+test('places: GPS-tagged photos are placed offline; the Places view lists countries and cities with counts, a place opens its photos, the info panel names the place; "in Lisbon" becomes a chip and "red in lisbon" ranks within Lisbon; photos without a place get one from the background pass after a reload', async ({ page, url }) => {
   const all = await files();
   await page.setViewportSize({ width: 1280, height: 1600 });
   await openApp(page, url);
@@ -98,6 +98,29 @@ test('places: GPS-tagged photos are placed offline; the Places view lists countr
   assert.equal(await ui(page).searchbox.inputValue(), 'red', 'the place left the box with its chip');
   const everywhere = await search(page, 'red', { minResults: 2 });
   assert.deepEqual(names(everywhere).slice(0, 2).sort(), ['lisbon-red.jpg', 'paris-red.jpg'], `both red photos without the place: ${names(everywhere)}`);
+
+  // Items with a position but no place of this lookup (taken in before places were looked up, or merged from an
+  // archive) get theirs from the background pass on the next start.
+  const unplaced = await page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('shoebox');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const tx = db.transaction('assets', 'readwrite');
+    const store = tx.objectStore('assets');
+    const all = await new Promise((resolve) => (store.getAll().onsuccess = (e) => resolve(e.target.result)));
+    for (const { place: _p, placeVersion: _v, ...older } of all) store.put(older);
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
+    return all.filter((a) => a.place).length;
+  });
+  assert.equal(unplaced, 4, 'four photos had a place');
+  await page.reload();
+  await ui(page).searchbox.waitFor();
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Places' }).click();
+  await page.getByRole('button', { name: 'Lisbon, Lisbon, Portugal: 2 items' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Sydney, New South Wales, Australia: 1 item' }).waitFor();
 });
 
 /** Site paths of the requests held in the named caches (the service worker's). */
