@@ -32,8 +32,12 @@ export interface PlaceQuery {
 const PREPOSITIONS = new Set(['in', 'at', 'from', 'near', 'around']);
 /** Words that say nothing about what is in the picture once a place was named. */
 const FILLER = new Set(['photo', 'photos', 'picture', 'pictures', 'pics', 'image', 'images', 'video', 'videos', 'taken', 'shot', 'shots', 'of', 'my', 'our', 'me', 'us', 'all', 'and', 'or', 'show', 'the', ...PREPOSITIONS]);
-/** Place names that are also common words: they need a preposition, or to be the whole query. */
-const COMMON_WORDS = new Set(['nice', 'reading', 'bath', 'mobile', 'split', 'orange', 'hope', 'best', 'man', 'eagle', 'paradise', 'university', 'opportunity', 'independence', 'liberty', 'victoria']);
+/** Place names that are also common words or given names: they need a preposition, or to be the whole query. */
+const COMMON_WORDS = new Set([
+  ...['nice', 'reading', 'bath', 'mobile', 'split', 'orange', 'hope', 'best', 'man', 'eagle', 'paradise', 'university', 'opportunity', 'independence', 'liberty'],
+  // Given names that are also places.
+  ...['victoria', 'florence', 'georgia', 'jordan', 'chad', 'lincoln', 'darwin', 'chester', 'austin'],
+]);
 
 /** The text folded character by character, with each folded character's index in the original. */
 function foldWithOrigins(text: string): { folded: string; origin: number[] } {

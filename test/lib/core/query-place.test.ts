@@ -10,7 +10,8 @@ const PARIS_TX: ItemPlace = { city: 'Paris', region: 'Texas', country: 'United S
 const ZURICH: ItemPlace = { city: 'Zürich', region: 'Zurich', country: 'Switzerland', countryCode: 'CH' };
 const NICE: ItemPlace = { city: 'Nice', region: "Provence-Alpes-Côte d'Azur", country: 'France', countryCode: 'FR' };
 const SPAIN_ONLY: ItemPlace = { region: 'Andalusia', country: 'Spain', countryCode: 'ES' };
-const LIBRARY: PlaceKey[] = [LISBON, PORTO, PARIS, PARIS_TX, ZURICH, NICE, SPAIN_ONLY].flatMap(placeKeysOf);
+const GEORGIA: ItemPlace = { city: 'Tbilisi', region: 'Tbilisi', country: 'Georgia', countryCode: 'GE' };
+const LIBRARY: PlaceKey[] = [LISBON, PORTO, PARIS, PARIS_TX, ZURICH, NICE, SPAIN_ONLY, GEORGIA].flatMap(placeKeysOf);
 
 const parse = (q: string) => parsePlaceQuery(q, LIBRARY);
 
@@ -36,6 +37,8 @@ describe('parsePlaceQuery: place phrases', () => {
     ['nice sunset', 'nice sunset', []],
     ['sunset in nice', 'sunset', [['Nice', 'in nice']]],
     ['nice', '', [['Nice', 'nice']]],
+    ['georgia with her dog', 'georgia with her dog', []],
+    ['mountains in georgia', 'mountains', [['Georgia', 'in georgia']]],
     // Not at a word boundary, or not a place of this library.
     ['parisian cafe', 'parisian cafe', []],
     ['dog in berlin', 'dog in berlin', []],
