@@ -2,7 +2,7 @@
 import { expose } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import { setPlaces } from '../src/lib/db/place-repo';
-import { nearestPlace, PLACES_TABLE_PATH, readPlacesTable, type PlacesTable } from '../src/lib/core/places-table';
+import { nearestPlace, readPlacesTable, type PlacesTable } from '../src/lib/core/places-table';
 import { PLACE_VERSION, placeOfHit } from '../src/lib/core/places';
 import type { ItemPlace } from '../src/lib/core/records';
 
@@ -15,11 +15,14 @@ export interface TableLoad {
 
 let table: Promise<{ table: PlacesTable; load: TableLoad }> | null = null;
 
-/** The places table, fetched from the app's own files on first need (the service worker caches it then). */
-function loadTable(): Promise<{ table: PlacesTable; load: TableLoad }> {
+/**
+ * The places table, fetched from the app's own files on first need (the service worker caches it
+ * then). The page resolves its address: it knows where the app is served from.
+ */
+function loadTable(tableUrl: string): Promise<{ table: PlacesTable; load: TableLoad }> {
   table ??= (async () => {
     const t0 = performance.now();
-    const res = await fetch(new URL(`${import.meta.env.BASE_URL}${PLACES_TABLE_PATH}`, self.location.href));
+    const res = await fetch(tableUrl);
     if (!res.ok) throw new Error(`The places table could not be read (HTTP ${res.status})`);
     const buffer = await res.arrayBuffer();
     const t1 = performance.now();
@@ -34,8 +37,8 @@ function loadTable(): Promise<{ table: PlacesTable; load: TableLoad }> {
 
 const api = {
   /** Looks up the places of `ids` from their GPS positions and stores them; returns the ids whose place changed. */
-  async placeItems(ids: string[]): Promise<string[]> {
-    const { table: t } = await loadTable();
+  async placeItems(ids: string[], tableUrl: string): Promise<string[]> {
+    const { table: t } = await loadTable(tableUrl);
     const db = await openLibraryDb();
     try {
       return await setPlaces(db, ids, (lat, lon) => placeOfHit(nearestPlace(t, lat, lon)), PLACE_VERSION);
@@ -45,8 +48,8 @@ const api = {
   },
 
   /** Places of positions, without storing anything (the bench). */
-  async lookup(points: Array<{ lat: number; lon: number }>): Promise<{ places: Array<ItemPlace | undefined>; load: TableLoad; lookupMs: number }> {
-    const { table: t, load } = await loadTable();
+  async lookup(points: Array<{ lat: number; lon: number }>, tableUrl: string): Promise<{ places: Array<ItemPlace | undefined>; load: TableLoad; lookupMs: number }> {
+    const { table: t, load } = await loadTable(tableUrl);
     const t0 = performance.now();
     const places = points.map((p) => placeOfHit(nearestPlace(t, p.lat, p.lon)));
     return { places, load, lookupMs: performance.now() - t0 };

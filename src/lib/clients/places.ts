@@ -1,4 +1,5 @@
 import type { PlacesApi } from '../../../workers/places.worker';
+import { PLACES_TABLE_PATH } from '../core/places';
 import { handle } from './worker-handle';
 
 /**
@@ -8,7 +9,7 @@ import { handle } from './worker-handle';
 export async function placeItemsInWorker(ids: string[]): Promise<string[]> {
   const w = handle<PlacesApi>(new Worker(new URL('../../../workers/places.worker.ts', import.meta.url), { type: 'module', name: 'places' }));
   try {
-    return await w.api.placeItems(ids);
+    return await w.api.placeItems(ids, new URL(PLACES_TABLE_PATH, document.baseURI).href);
   } finally {
     w.terminate();
   }

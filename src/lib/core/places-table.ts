@@ -22,13 +22,10 @@
  * London's "Lambeth") keep them.
  */
 import KDBush from 'kdbush';
-import { foldName, type PlaceHit } from './places';
+import { foldName, PLACES_TABLE_FORMAT, PLACES_TABLE_PATH, type PlaceHit } from './places';
 
-export type { PlaceHit };
+export { PLACES_TABLE_FORMAT, PLACES_TABLE_PATH, type PlaceHit };
 
-export const PLACES_TABLE_FORMAT = 1;
-/** Served beside the app, fetched by the places worker on first need (never precached). */
-export const PLACES_TABLE_PATH = `places/places-v${PLACES_TABLE_FORMAT}.bin`;
 
 export const CITY_RADIUS_KM = 25;
 export const REGION_RADIUS_KM = 150;

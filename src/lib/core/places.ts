@@ -14,6 +14,11 @@ export interface PlaceHit {
   distanceKm: number;
 }
 
+/** Format of the table file (places-table.ts); a new format gets a new address, so no cache serves the old one. */
+export const PLACES_TABLE_FORMAT = 1;
+/** Served beside the app, fetched by the places worker on first need (never precached). */
+export const PLACES_TABLE_PATH = `places/places-v${PLACES_TABLE_FORMAT}.bin`;
+
 /** Bump when the table or the lookup rule changes: items with an older mark are looked up again. */
 export const PLACE_VERSION = 1;
 
