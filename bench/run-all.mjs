@@ -455,7 +455,7 @@ const summary = {
   viewer_open_ms: viewerOpen?.summary?.viewer_open_ms ?? null,
   place_lookup_us: places?.summary?.place_lookup_us ?? null,
   places_table_bytes: places?.summary?.places_table_bytes ?? null,
-  places_table_gzip_bytes: places?.summary?.places_table_gzip_bytes ?? null,
+  places_table_unpacked_bytes: places?.summary?.places_table_unpacked_bytes ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -482,7 +482,7 @@ nullWhy('phash_precision', `the phash part ${parts.phash?.status ?? 'did not run
 nullWhy('phash_recall', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('memory_100k_mb', `no 100k index memory figure in the search results (${parts.search?.status ?? 'not run'})`);
 nullWhy('viewer_open_ms', `the viewer part ${parts.viewer?.status ?? 'did not run'}`);
-for (const k of ['place_lookup_us', 'places_table_bytes', 'places_table_gzip_bytes']) nullWhy(k, `the places part ${parts.places?.status ?? 'did not run'}`);
+for (const k of ['place_lookup_us', 'places_table_bytes', 'places_table_unpacked_bytes']) nullWhy(k, `the places part ${parts.places?.status ?? 'did not run'}`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -597,7 +597,7 @@ row('Timeline DOM nodes at most while scrolling 100k (`grid_100k_dom_nodes`)', s
 row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.grid?.cpu), summary.cold_start_100k_ms, 'ms', 'goal', 1500, ratio(summary.cold_start_100k_ms, 1500), '≤ 1,500', grid ? `starts ${grid.coldStartMs.join(', ')} ms; index first built in ${round(grid.indexBuildMs / 1000, 0)} s` : '—');
 row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Viewer open, 12-megapixel JPEG (`viewer_open_ms`)' + busy(parts.viewer?.cpu), summary.viewer_open_ms, 'ms', 'goal', 300, ratio(summary.viewer_open_ms, 300), '≤ 300', viewerOpen ? `tile click → original decoded and painted, median of the runs after a warm-up (bench/viewer.mjs)` : '—');
-row('Place lookup, GPS → city, region, country (`place_lookup_us`)' + busy(parts.places?.cpu), summary.place_lookup_us, 'µs', 'anywhere on the globe (mostly open sea: few places in either radius)', places?.anywhere?.medianUs ?? null, ratio(summary.place_lookup_us, places?.anywhere?.medianUs), '—', places ? `${places.places} GeoNames places; table ${round(places.tableBytes / 1e6, 2)} MB, ${round(places.tableGzipBytes / 1e6, 2)} MB gzipped (\`places_table_bytes\`, \`places_table_gzip_bytes\`), downloaded once, the first time an item has a GPS position, then cached by the service worker; read in ${places.readMs} ms (Node)` : '—');
+row('Place lookup, GPS → city, region, country (`place_lookup_us`)' + busy(parts.places?.cpu), summary.place_lookup_us, 'µs', 'anywhere on the globe (mostly open sea: few places in either radius)', places?.anywhere?.medianUs ?? null, ratio(summary.place_lookup_us, places?.anywhere?.medianUs), '—', places ? `${places.places} GeoNames places; a ${round(places.fileBytes / 1e6, 2)} MB gzipped file (\`places_table_bytes\`, ${round(places.unpackedBytes / 1e6, 2)} MB unpacked: \`places_table_unpacked_bytes\`), downloaded once, the first time an item has a GPS position, then cached by the service worker; unpacked and read in ${places.readMs} ms (Node)` : '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
 const vm = video?.memory;
 row('Browser memory at the end of the video run: renderer PSS (page + embed and video workers)', vm?.process?.rendererMB ?? null, 'MB', '—', null, null, '—', vm ? `all Chromium processes ${vm.process?.chromiumTotalMB ?? '—'} MB PSS; page main-thread JS heap (CDP JSHeapUsedSize) ${vm.cdp?.jsHeapUsedMB ?? '—'} MB; measureUserAgentSpecificMemory: ${vm.userAgentSpecific?.bytes ? `${round(vm.userAgentSpecific.bytes / 2 ** 20, 1)} MB` : 'no answer once ONNX Runtime threads run'}` : '—');

@@ -24,15 +24,22 @@ function loadTable(tableUrl: string): Promise<{ table: PlacesTable; load: TableL
     const t0 = performance.now();
     const res = await fetch(tableUrl);
     if (!res.ok) throw new Error(`The places table could not be read (HTTP ${res.status})`);
-    const buffer = await res.arrayBuffer();
+    const file = await res.arrayBuffer();
     const t1 = performance.now();
-    const parsed = readPlacesTable(buffer);
-    return { table: parsed, load: { bytes: buffer.byteLength, fetchMs: t1 - t0, parseMs: performance.now() - t1 } };
+    const parsed = readPlacesTable(await unpacked(file));
+    return { table: parsed, load: { bytes: file.byteLength, fetchMs: t1 - t0, parseMs: performance.now() - t1 } };
   })().catch((err: unknown) => {
     table = null;
     throw err;
   });
   return table;
+}
+
+/** The table file is gzipped; a host that sent it with Content-Encoding has had it unpacked by the browser already. */
+async function unpacked(file: ArrayBuffer): Promise<ArrayBuffer> {
+  const head = new Uint8Array(file, 0, Math.min(2, file.byteLength));
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return file;
+  return new Response(new Blob([file]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
 }
 
 const api = {
