@@ -9,8 +9,9 @@
  * - A name shared by several places (Paris in France and in Texas; Lisbon the city and the
  *   region) is one filter over all of them: the chip reads the name, the items are any of them.
  * - Several place phrases are alternatives, like several time phrases: "lisbon or porto".
- * - Names that are also everyday words ("nice", "reading", "bath") count only after a
- *   preposition or as the whole query, so "nice sunset" stays words.
+ * - Names that are also everyday words ("nice", "reading", "bath") or given names ("Georgia")
+ *   count only after a preposition or as the whole query, so "nice sunset" stays words.
+ * - A query that looks like a file name ("lisbon.jpg") is left alone.
  */
 import { foldName, type PlaceKey } from './places';
 
@@ -58,6 +59,8 @@ const isWordChar = (c: string | undefined) => !!c && /[\p{L}\p{N}]/u.test(c);
 
 /** Splits the place phrases off a query, against the places of the library. */
 export function parsePlaceQuery(query: string, places: readonly PlaceKey[]): PlaceQuery {
+  // A file name ("lisbon.jpg") is searched as a name, as query-time.ts leaves it too.
+  if (/\.[a-z0-9]{2,5}$/i.test(query.trim())) return { text: query.trim(), filters: [] };
   const { folded, origin } = foldWithOrigins(query);
   const byName = new Map<string, PlaceKey[]>();
   for (const p of places) {

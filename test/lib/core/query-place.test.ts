@@ -42,6 +42,7 @@ describe('parsePlaceQuery: place phrases', () => {
     // Not at a word boundary, or not a place of this library.
     ['parisian cafe', 'parisian cafe', []],
     ['dog in berlin', 'dog in berlin', []],
+    ['lisbon-2019.jpg', 'lisbon-2019.jpg', []],
     ['', '', []],
   ])('%j → CLIP %j', (query, text, chips) => {
     const q = parse(query);
