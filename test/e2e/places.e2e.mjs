@@ -38,7 +38,7 @@ const files = async () => [
 
 const names = (tiles) => tiles.map((t) => t.name);
 
-test('places: GPS-tagged photos are placed offline; the Places view lists countries and cities with counts, a place opens its photos, the info panel names the place; "in Lisbon" becomes a chip and "red in lisbon" ranks within Lisbon; photos without a place get one from the background pass after a reload', async ({ page, url }) => {
+test('places: GPS-tagged photos are placed offline; the Places view lists countries and cities with counts, a place opens its photos, the info panel names the place; "in Lisbon" becomes a chip and "red in lisbon" ranks within Lisbon; photos without a place get one from the background pass after a reload; GeoNames is credited', async ({ page, url }) => {
   const all = await files();
   await page.setViewportSize({ width: 1280, height: 1600 });
   await openApp(page, url);
@@ -98,6 +98,11 @@ test('places: GPS-tagged photos are placed offline; the Places view lists countr
   assert.equal(await ui(page).searchbox.inputValue(), 'red', 'the place left the box with its chip');
   const everywhere = await search(page, 'red', { minResults: 2 });
   assert.deepEqual(names(everywhere).slice(0, 2).sort(), ['lisbon-red.jpg', 'paris-red.jpg'], `both red photos without the place: ${names(everywhere)}`);
+
+  // GeoNames is credited where the app's settings are.
+  await ui(page).settings.click();
+  await expectText(page.getByRole('region', { name: 'About' }), /GeoNames[\s\S]*Creative Commons Attribution 4\.0/);
+  await ui(page).settings.click();
 
   // Items with a position but no place of this lookup (taken in before places were looked up, or merged from an
   // archive) get theirs from the background pass on the next start.
