@@ -39,6 +39,31 @@ export function countryName(code: string): string {
   }
 }
 
+/**
+ * The library's countries under their names in other languages (the user's own: "Spanien",
+ * "Espagne"), so a query in those words finds them too. Same keys; names equal to a known one are left out.
+ */
+export function countryAliases(keys: readonly PlaceKey[], locales: readonly string[]): PlaceKey[] {
+  const known = new Set(keys.map((k) => foldName(k.name)));
+  const out: PlaceKey[] = [];
+  for (const locale of locales) {
+    let names: Intl.DisplayNames;
+    try {
+      names = new Intl.DisplayNames([locale], { type: 'region' });
+    } catch {
+      continue;
+    }
+    for (const k of keys) {
+      if (k.level !== 'country') continue;
+      const name = names.of(k.key.slice('country:'.length));
+      if (!name || known.has(foldName(name))) continue;
+      known.add(foldName(name));
+      out.push({ ...k, name });
+    }
+  }
+  return out;
+}
+
 /** The record's place for a lookup answer (undefined far from any place). */
 export function placeOfHit(hit: PlaceHit | null): ItemPlace | undefined {
   if (!hit) return undefined;

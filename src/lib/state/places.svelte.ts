@@ -1,5 +1,5 @@
 import { placeItemsInWorker } from '../clients/places';
-import { groupPlaces, inPlaces, PLACE_VERSION, placeKeysOf, type CountryGroup, type PlaceKey } from '../core/places';
+import { countryAliases, groupPlaces, inPlaces, PLACE_VERSION, placeKeysOf, type CountryGroup, type PlaceKey } from '../core/places';
 import type { AssetRecord } from '../core/records';
 import type { LibraryItems } from './items.svelte';
 
@@ -95,7 +95,9 @@ export class PlacesState {
     if (this.#keys?.at === at) return this.#keys.keys;
     const byKey = new Map<string, PlaceKey>();
     for (const a of this.#records()) if (a.place) for (const k of placeKeysOf(a.place)) byKey.set(k.key, k);
-    this.#keys = { at, keys: [...byKey.values()] };
+    const keys = [...byKey.values()];
+    // Countries are stored in English; "Spanien" typed in German finds Spain too.
+    this.#keys = { at, keys: [...keys, ...countryAliases(keys, typeof navigator === 'undefined' ? [] : navigator.languages)] };
     return this.#keys.keys;
   }
 

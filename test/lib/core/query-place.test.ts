@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlaceQuery } from '../../../src/lib/core/query-place';
-import { groupPlaces, inPlaces, placeKeysOf, placeLine, type PlaceKey } from '../../../src/lib/core/places';
+import { countryAliases, groupPlaces, inPlaces, placeKeysOf, placeLine, type PlaceKey } from '../../../src/lib/core/places';
 import type { ItemPlace } from '../../../src/lib/core/records';
 
 const LISBON: ItemPlace = { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' };
@@ -72,6 +72,17 @@ describe('parsePlaceQuery: place phrases', () => {
 });
 
 describe('places of the library', () => {
+  it("countries are found under their names in the user's languages too", () => {
+    const aliases = countryAliases(LIBRARY, ['de', 'fr']);
+    expect(aliases.find((k) => k.name === 'Spanien')?.key).toBe('country:ES');
+    expect(aliases.find((k) => k.name === 'Espagne')?.key).toBe('country:ES');
+    // Names the library already has are not repeated ("Portugal" in German and French).
+    expect(aliases.filter((k) => k.key === 'country:PT')).toEqual([]);
+    expect(aliases.every((k) => k.level === 'country')).toBe(true);
+    const { text, filters } = parsePlaceQuery('strand in spanien', [...LIBRARY, ...aliases]);
+    expect([text, filters.map((f) => [f.label, f.keys])]).toEqual(['strand', [['Spanien', ['country:ES']]]]);
+  });
+
   it('one line without repeated names', () => {
     expect(placeLine(LISBON)).toBe('Lisbon, Portugal');
     expect(placeLine(PARIS)).toBe('Paris, Île-de-France, France');
