@@ -19,8 +19,8 @@ export class PlacesState {
   /** Bumped when a pass stored places, so what reads them updates. */
   version = $state(0);
   open = $state<OpenPlace | null>(null);
-  /** A pass is looking places up. */
-  busy = $state(false);
+  /** How many items the running pass looks up (0 when none runs). */
+  lookingUp = $state(0);
   /** Set when the last pass failed (the table could not be read). */
   error = $state('');
   readonly groups: CountryGroup[] = $derived.by(() => {
@@ -70,7 +70,7 @@ export class PlacesState {
           .filter((a) => a.gps && a.placeVersion !== PLACE_VERSION)
           .map((a) => a.id);
         if (!todo.length) break;
-        this.busy = true;
+        this.lookingUp = todo.length;
         try {
           const changed = await placeItemsInWorker(todo);
           // Unchanged records got their mark only: read them all, so they are not looked up again.
@@ -84,7 +84,7 @@ export class PlacesState {
       } while (this.#again);
     })().finally(() => {
       this.#running = null;
-      this.busy = false;
+      this.lookingUp = 0;
     });
     return this.#running;
   }
