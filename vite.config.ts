@@ -2,6 +2,7 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { RUNTIME_CACHE } from './src/lib/core/offline-parts';
+import { placesTablePlugin } from './scripts/places-table-plugin';
 
 /**
  * Extra origins the page may call as its VLM endpoint (a self-hosted Gemini proxy), from
@@ -71,6 +72,7 @@ export default defineConfig({
   plugins: [
     svelte(),
     securityHeadersPlugin(),
+    placesTablePlugin(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false,
@@ -95,11 +97,11 @@ export default defineConfig({
         // the ONNX Runtime wasm (27 MB) when the model first loads, by the model loader itself
         // (transformers.js's browser cache), so they are not stored twice.
         globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}'],
-        globIgnores: ['models/**', 'assets/ort-wasm-*', 'assets/ffmpeg-core-*', 'assets/naming.worker-*'],
+        globIgnores: ['models/**', 'places/**', 'assets/ort-wasm-*', 'assets/ffmpeg-core-*', 'assets/naming.worker-*'],
         // A new version takes over open tabs at once instead of waiting for every tab to close.
         skipWaiting: true,
         clientsClaim: true,
-        navigateFallbackDenylist: [/^\/models\//],
+        navigateFallbackDenylist: [/^\/models\//, /^\/places\//],
         runtimeCaching: [
           {
             // Built files left out of the precache; their names carry a content hash, so a cached copy never goes stale.
@@ -107,6 +109,12 @@ export default defineConfig({
             urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/assets/') && !url.pathname.includes('/ort-wasm'),
             handler: 'CacheFirst',
             options: { cacheName: RUNTIME_CACHE, cacheableResponse: { statuses: [200] } },
+          },
+          {
+            // The offline places table (GeoNames): fetched and cached the first time an item has a GPS position.
+            urlPattern: ({ url }) => url.pathname.includes('/places/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'shoebox-places', cacheableResponse: { statuses: [200] } },
           },
         ],
       },

@@ -18,6 +18,7 @@
 //   firstvisit bench/first-visit.mjs: bytes a first visit downloads before the first photo (uses the grid part's build)
 //   metadata    bench/metadata.mjs: exifr reading a photo's EXIF/XMP/GPS per item (Node)
 //   query-parse bench/query-parse.mjs: splitting a query into date phrases and CLIP text (Node)
+//   places  bench/places.mjs: the offline places table (bytes raw and gzipped, read time) and the nearest-place lookup, in Node
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
@@ -220,7 +221,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, metadata: 560, queryParse: 530, grid: 60, viewer: 30, firstvisit: 0 };
+const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, metadata: 560, queryParse: 530, grid: 330, viewer: 150, firstvisit: 60 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -403,6 +404,13 @@ await part('firstvisit', async () => {
   return { status: 'ok', file: 'bench/results/first-visit.json', data: out };
 });
 
+await part('places', async () => {
+  const r = await runNode('places', [join(ROOT, 'bench', 'places.mjs')], limit(90, 0));
+  const out = readJson(join(RESULTS, 'places.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/places.json', data: out };
+});
+
 // ---------------------------------------------------------------- figures
 
 const ingest = parts.ingest?.data ?? null;
@@ -418,6 +426,7 @@ const viewerOpen = parts.viewer?.data ?? null;
 const firstVisit = parts.firstvisit?.data ?? null;
 const metadataRead = parts.metadata?.data ?? null;
 const queryParse = parts['query-parse']?.data ?? null;
+const places = parts.places?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -476,6 +485,9 @@ const summary = {
   first_visit_bytes: firstVisit?.summary?.first_visit_bytes ?? null,
   metadata_ms_per_item: metadataRead?.summary?.metadata_ms_per_item ?? null,
   query_parse_ms: queryParse?.summary?.query_parse_ms ?? null,
+  place_lookup_us: places?.summary?.place_lookup_us ?? null,
+  places_table_bytes: places?.summary?.places_table_bytes ?? null,
+  places_table_unpacked_bytes: places?.summary?.places_table_unpacked_bytes ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -505,6 +517,7 @@ nullWhy('viewer_open_ms', `the viewer part ${parts.viewer?.status ?? 'did not ru
 nullWhy('first_visit_bytes', `the firstvisit part ${parts.firstvisit?.status ?? 'did not run'}`);
 nullWhy('metadata_ms_per_item', `the metadata part ${parts.metadata?.status ?? 'did not run'}`);
 nullWhy('query_parse_ms', `the query-parse part ${parts['query-parse']?.status ?? 'did not run'}`);
+for (const k of ['place_lookup_us', 'places_table_bytes', 'places_table_unpacked_bytes']) nullWhy(k, `the places part ${parts.places?.status ?? 'did not run'}`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -619,6 +632,7 @@ row('Timeline DOM nodes at most while scrolling 100k (`grid_100k_dom_nodes`)', s
 row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.grid?.cpu), summary.cold_start_100k_ms, 'ms', 'goal', 1500, ratio(summary.cold_start_100k_ms, 1500), '≤ 1,500', grid ? `starts ${grid.coldStartMs.join(', ')} ms; index first built in ${round(grid.indexBuildMs / 1000, 0)} s` : '—');
 row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Viewer open, 12-megapixel JPEG (`viewer_open_ms`)' + busy(parts.viewer?.cpu), summary.viewer_open_ms, 'ms', 'goal', 300, ratio(summary.viewer_open_ms, 300), '≤ 300', viewerOpen ? `tile click → original decoded and painted, median of the runs after a warm-up (bench/viewer.mjs)` : '—');
+row('Place lookup, GPS → city, region, country (`place_lookup_us`)' + busy(parts.places?.cpu), summary.place_lookup_us, 'µs', 'anywhere on the globe (mostly open sea: few places in either radius)', places?.anywhere?.medianUs ?? null, ratio(summary.place_lookup_us, places?.anywhere?.medianUs), '—', places ? `${places.places} GeoNames places; a ${round(places.fileBytes / 1e6, 2)} MB gzipped file (\`places_table_bytes\`, ${round(places.unpackedBytes / 1e6, 2)} MB unpacked: \`places_table_unpacked_bytes\`), downloaded once, the first time an item has a GPS position, then cached by the service worker; unpacked and read in ${places.readMs} ms (Node)` : '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
 row('First visit, bytes downloaded before the first photo (`first_visit_bytes`)', summary.first_visit_bytes != null ? round(summary.first_visit_bytes / 1e6, 2) : null, 'MB', 'every file of the build', firstVisit ? round(firstVisit.baseline.bytes / 1e6, 1) : null, firstVisit?.summary?.first_visit_over_build ?? null, '≤ 2.1', firstVisit ? `${firstVisit.firstVisit.requests} files, ${round(firstVisit.firstVisit.uncompressedBytes / 1e6, 2)} MB uncompressed; the first photo then adds ${round(firstVisit.firstDrop.bytes / 1e6, 1)} MB (model runtime + the model; fixture model here) (bench/first-visit.mjs)` : '—');
 const vm = video?.memory;

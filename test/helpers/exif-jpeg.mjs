@@ -17,10 +17,11 @@ export async function jpegWithExif({ width = 96, height = 72, colour = { r: 200,
 
 /** Degrees as the EXIF rational triple sharp writes: 48.8584 → "48/1 51/1 3024/100". */
 export function gpsRational(deg) {
-  const a = Math.abs(deg);
-  const d = Math.floor(a);
-  const m = Math.floor((a - d) * 60);
-  const s = Math.round(((a - d) * 60 - m) * 60 * 100);
+  // Rounded once, in hundredths of a second, so 41.15° is 41° 9' 0" and never 41° 8' 60".
+  const hundredths = Math.round(Math.abs(deg) * 360_000);
+  const d = Math.floor(hundredths / 360_000);
+  const m = Math.floor((hundredths % 360_000) / 6_000);
+  const s = hundredths % 6_000;
   return `${d}/1 ${m}/1 ${s}/100`;
 }
 

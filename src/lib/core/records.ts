@@ -21,6 +21,16 @@ export type TakenAtSource = 'exif' | 'xmp' | 'gps-time' | 'file-name' | 'file-mo
 
 export const TAKEN_AT_SOURCES: readonly TakenAtSource[] = ['exif', 'xmp', 'gps-time', 'file-name', 'file-modified', 'added', 'takeout', 'video-metadata'];
 
+/** A place an item was taken in: city within 25 km of a known place, else region and country only. */
+export interface ItemPlace {
+  city?: string;
+  region?: string;
+  /** English country name (Intl.DisplayNames), for display and for search. */
+  country: string;
+  /** ISO 3166-1 alpha-2. */
+  countryCode: string;
+}
+
 export interface AssetRecord {
   id: string;
   name: string;
@@ -52,6 +62,10 @@ export interface AssetRecord {
   gpsSource?: 'takeout' | 'video-metadata';
   /** The dropped file's own name when `name` is the fuller one a Takeout sidecar gave (Takeout cut the file's). */
   fileName?: string;
+  /** Where `gps` lies, from the offline GeoNames table (core/places.ts); absent far from any place. */
+  place?: ItemPlace;
+  /** Which places lookup `place` reflects (`PLACE_VERSION`); absent → the places pass looks it up. */
+  placeVersion?: number;
   /**
    * Which reading of the photo's own metadata the record reflects (`PHOTO_METADATA_VERSION`);
    * absent on photos taken in before metadata was read, which a background pass then reads.

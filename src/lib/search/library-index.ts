@@ -40,6 +40,8 @@ export interface SearchFilter {
   takenIn?: TimeSpan[];
   /** Ids to leave out (e.g. the photo a "More like this" started from). */
   excludeIds?: string[];
+  /** When set, only these ids (the items of the places a query names). */
+  onlyIds?: string[];
 }
 
 export interface IndexStatus {
@@ -225,7 +227,7 @@ export class LibraryIndex {
     }
     const index = this.#index;
     if (query && index && index.size > 0) {
-      const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || exclude.size > 0);
+      const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
       const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), ...(needsFilter ? { filter: passes } : {}) });
       for (const r of ranked) {
         const named = seen.get(r.id);
@@ -318,7 +320,16 @@ export class LibraryIndex {
     if (f.takenFromMs !== undefined && a.takenAtMs < f.takenFromMs) return false;
     if (f.takenToMs !== undefined && a.takenAtMs > f.takenToMs) return false;
     if (f.takenIn && !inSortedSpans(f.takenIn, a.takenAtMs)) return false;
+    if (f.onlyIds && !this.#setOf(f.onlyIds).has(id)) return false;
     return true;
+  }
+
+  /** A filter's id list as a set, made once per search. */
+  #idSets = new WeakMap<string[], Set<string>>();
+  #setOf(ids: string[]): Set<string> {
+    let set = this.#idSets.get(ids);
+    if (!set) this.#idSets.set(ids, (set = new Set(ids)));
+    return set;
   }
 
   /** Streams the stored vectors of this model into a new index, in chunks, reporting progress. */

@@ -101,6 +101,13 @@ export class LibraryItems {
     else this.#recentTimer = setTimeout(() => void this.#showRecent(), RECENT_REFRESH_MS - (performance.now() - this.#recentShownAt));
   }
 
+  /** Reads some items again after a background pass rewrote their records (their places). */
+  async reread(ids: readonly string[]): Promise<void> {
+    if (!this.#db || !ids.length) return;
+    const tx = this.#db.transaction('assets');
+    for (const a of await Promise.all(ids.map((id) => tx.store.get(id)))) if (a && this.#assets.has(a.id)) this.#assets.set(a.id, a);
+  }
+
   /** Once an import settles, the timeline and "Recently added" show its last items without waiting for a timer. */
   async showPending(): Promise<void> {
     this.timeline.flush();

@@ -7,6 +7,7 @@ import { DuplicatesState } from './duplicates.svelte';
 import { ImportState } from './import.svelte';
 import { LibraryItems } from './items.svelte';
 import { Notices } from './notices.svelte';
+import { PlacesState } from './places.svelte';
 import { SearchState } from './search.svelte';
 import { Selection } from './selection.svelte';
 import { Session } from './session.svelte';
@@ -29,6 +30,8 @@ export class Library {
   readonly storage = new DeviceStorage();
   readonly #thumbnails = new Thumbnails();
   readonly items = new LibraryItems(this.#thumbnails);
+  /** Where items with a GPS position were taken, and the Places view. */
+  readonly places = new PlacesState(this.items);
   /** Groups of similar media and their names. */
   readonly clusters: ClusterState = new ClusterState({
     thumbUrl: (id) => this.#thumbnails.url(id),
@@ -49,7 +52,7 @@ export class Library {
     ingestStarting: () => this.imports.starting(),
     onIngest: (e) => this.imports.onEvent(e),
   });
-  readonly search: SearchState = new SearchState(this.session, this.items);
+  readonly search: SearchState = new SearchState(this.session, this.items, this.places);
   readonly imports: ImportState = new ImportState({
     session: this.session,
     notices: this.notices,
@@ -58,6 +61,7 @@ export class Library {
     indexed: (ids, byWriter) => this.#indexed(ids, byWriter),
     settled: async () => {
       await this.items.showPending();
+      void this.places.update();
       await this.search.rerun();
       await this.session.refreshIndexStatus();
     },
@@ -109,6 +113,7 @@ export class Library {
     await this.deletes.readSettings(db);
     await this.items.reload();
     void this.albums.reload();
+    void this.places.update();
     await this.imports.load(db);
     // After the library is on screen: nothing of it waits for storage to be tidied.
     void this.deletes.tidyStorage();
@@ -126,6 +131,7 @@ export class Library {
     void this.session.ingester?.indexWaiting();
     await this.items.reload();
     void this.albums.reload();
+    void this.places.update();
     await this.search.rerun();
     void this.storage.refresh();
     void this.session.refreshIndexStatus();
@@ -153,6 +159,8 @@ export class Library {
     const known = new Set(this.items.ids());
     await this.items.reload();
     const missed = this.items.ids().filter((id) => !known.has(id));
+    // A metadata pass may have found positions: their places follow.
+    void this.places.update();
     if (missed.length) await this.session.indexer?.addStored(missed);
     this.clusters.caughtUp(missed);
     await this.search.rerun();

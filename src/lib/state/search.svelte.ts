@@ -5,8 +5,10 @@ import { combineQuery, parseQuery, relevanceThreshold } from '../core/query';
 import { compareNewestFirst } from '../core/timeline';
 import { unionOfFilters, type TimeFilter } from '../core/time-spans';
 import { plural } from '../core/plural';
+import { parsePlaceQuery, type PlaceFilter } from '../core/query-place';
 import { ITEMS_PER_PAGE, type LibraryItems, type ResultItem } from './items.svelte';
 import type { Session } from './session.svelte';
+import type { PlacesState } from './places.svelte';
 
 /**
  * The date-phrase parser and chrono-node behind it, loaded with the first query rather than with
@@ -47,7 +49,9 @@ export class SearchState {
   filter = $state<ResultFilter>({ type: 'all', takenFrom: '', takenTo: '' });
   /** The time phrases of the query ("2019", "last summer"), shown as removable chips. */
   timeFilters = $state.raw<TimeFilter[]>([]);
-  /** Set when the query is only a date: "3 photos and videos from July 2023". */
+  /** The place phrases of the query ("in Lisbon", "Spain"), shown as removable chips. */
+  placeFilters = $state.raw<PlaceFilter[]>([]);
+  /** Set when the query is only a date or a place: "3 photos and videos from July 2023", "2 photos in Lisbon". */
   dateListing = $state('');
   searching = $state(false);
   error = $state('');
@@ -58,12 +62,14 @@ export class SearchState {
 
   #session: Session;
   #items: LibraryItems;
+  #places: PlacesState | null;
   #seq = 0;
   #limit = ITEMS_PER_PAGE;
 
-  constructor(session: Session, items: LibraryItems) {
+  constructor(session: Session, items: LibraryItems, places: PlacesState | null = null) {
     this.#session = session;
     this.#items = items;
+    this.#places = places;
   }
 
   /** A strong result by id (what its tile shows). */
@@ -76,7 +82,7 @@ export class SearchState {
     return this.query.trim().length > 0 || this.similarTo !== null;
   }
 
-  #searchFilter(excludeIds: string[] = [], timeFilters: readonly TimeFilter[] = []): SearchFilter {
+  #searchFilter(excludeIds: string[] = [], timeFilters: readonly TimeFilter[] = [], placeFilters: readonly PlaceFilter[] = []): SearchFilter {
     const f = this.filter;
     const day = (s: string, end: boolean) => (s ? new Date(`${s}T${end ? '23:59:59.999' : '00:00:00'}`).getTime() : undefined);
     return {
@@ -84,6 +90,7 @@ export class SearchState {
       ...(f.takenFrom ? { takenFromMs: day(f.takenFrom, false) } : {}),
       ...(f.takenTo ? { takenToMs: day(f.takenTo, true) } : {}),
       ...(timeFilters.length ? { takenIn: unionOfFilters(timeFilters) } : {}),
+      ...(placeFilters.length && this.#places ? { onlyIds: this.#places.idsIn(placeFilters.flatMap((p) => p.keys)) } : {}),
       excludeIds,
     };
   }
@@ -100,6 +107,7 @@ export class SearchState {
     this.dateListing = '';
     if (!text.trim()) {
       this.timeFilters = [];
+      this.placeFilters = [];
       this.results = this.weakResults = [];
       this.error = '';
       this.noGoodMatch = false;
@@ -111,7 +119,10 @@ export class SearchState {
     const timed = (await loadTimeParser()).parseTimeQuery(text, { nowMs: Date.now() });
     if (seq !== this.#seq) return;
     this.timeFilters = timed.filters;
-    if (!timed.text && timed.filters.length) return this.#listByDate(timed.filters, limit, seq);
+    // Names of places in the library ("in Lisbon", "Spain") become place filters; the rest goes to CLIP.
+    const placed = timed.text && this.#places ? parsePlaceQuery(timed.text, this.#places.keys()) : { text: timed.text, filters: [] };
+    this.placeFilters = placed.filters;
+    if (!placed.text && (timed.filters.length || placed.filters.length)) return this.#listByDate(timed.filters, limit, seq);
     // A query typed while the model loads waits for it instead of failing.
     this.#session.wantModel();
     if (this.#session.status === 'loading') await this.#session.modelSettled();
@@ -125,11 +136,11 @@ export class SearchState {
     }
     try {
       const t0 = performance.now();
-      const { positive, negatives } = parseQuery(timed.text);
-      const [pos, ...negs] = await Promise.all([positive || timed.text, ...negatives].map((t) => embedder.embedText(t)));
+      const { positive, negatives } = parseQuery(placed.text);
+      const [pos, ...negs] = await Promise.all([positive || placed.text, ...negatives].map((t) => embedder.embedText(t)));
       const vector = combineQuery(pos, negs);
       const t1 = performance.now();
-      const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter([], timed.filters)), indexer.sampleScores(vector)]);
+      const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter([], timed.filters, placed.filters)), indexer.sampleScores(vector)]);
       const t2 = performance.now();
       if (seq !== this.#seq) return;
       await this.#show(hits, relevanceThreshold(sample));
@@ -164,12 +175,13 @@ export class SearchState {
       return;
     }
     try {
-      const { hits, total } = await indexer.listByTakenAt(limit, this.#searchFilter([], filters));
+      const { hits, total } = await indexer.listByTakenAt(limit, this.#searchFilter([], filters, this.placeFilters));
       if (seq !== this.#seq) return;
       const what = this.filter.type === 'image' ? ['photo', 'photos'] : this.filter.type === 'video' ? ['video', 'videos'] : ['photo or video', 'photos and videos'];
       // "from 2019", "since 2020", "before 2015"
       const when = (label: string) => (/^(Since|After|Before) /.test(label) ? label[0]!.toLowerCase() + label.slice(1) : `from ${label}`);
-      this.dateListing = `${plural(total, what[0]!, what[1])} ${filters.map((f) => when(f.label)).join(' or ')}`;
+      const where = this.placeFilters.length ? ` in ${this.placeFilters.map((p) => p.label).join(' or ')}` : '';
+      this.dateListing = `${plural(total, what[0]!, what[1])}${filters.length ? ` ${filters.map((f) => when(f.label)).join(' or ')}` : ''}${where}`;
       await this.#show(hits, -Infinity);
     } catch (err) {
       this.error = `Search failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -185,6 +197,7 @@ export class SearchState {
     const seq = ++this.#seq;
     this.query = '';
     this.timeFilters = [];
+    this.placeFilters = [];
     this.dateListing = '';
     this.similarTo = { id, name: this.#items.get(id)?.name ?? id };
     this.#limit = limit;
@@ -211,6 +224,7 @@ export class SearchState {
     const seq = ++this.#seq;
     this.query = '';
     this.timeFilters = [];
+    this.placeFilters = [];
     this.dateListing = '';
     this.similarTo = { id: ids[0]!, name: `these ${ids.length} items`, ids: [...ids] };
     this.#limit = limit;

@@ -239,6 +239,9 @@ describe('LibraryIndex: search', () => {
     expect(await ids({ takenIn: [{ fromMs: 1000, toMs: 2000 }] })).toEqual(['photo-old']);
     expect(await ids({ takenIn: [{ fromMs: 0, toMs: 1500 }, { fromMs: 2500, toMs: 3500 }] })).toEqual(['photo-new', 'photo-old']);
     expect(await ids({ excludeIds: ['photo-old', 'video'] })).toEqual(['photo-far', 'photo-new']);
+    // The items of the places a query names, with the other filters.
+    expect(await ids({ onlyIds: ['photo-far', 'video'] })).toEqual(['photo-far', 'video']);
+    expect(await ids({ onlyIds: ['photo-far', 'video'], type: 'image' })).toEqual(['photo-far']);
     const [video] = await index.search(query, '', 1, { type: 'video' });
     expect(video!.moments?.[0]?.timestampSec).toBe(4);
   });
@@ -261,6 +264,8 @@ describe('LibraryIndex: search', () => {
     });
     const firstTwo = await index.listByTakenAt(2, period);
     expect([firstTwo.hits.map((h) => h.id), firstTwo.total]).toEqual([['b', 'other-model'], 4]);
+    // A query that is only a place: its items, newest taken first.
+    expect(await index.listByTakenAt(10, { onlyIds: ['a', 'too-late'] })).toEqual({ hits: ['too-late', 'a'].map((id) => ({ id, score: null, nameMatch: false })), total: 2 });
   });
 
   it('scores the query against a sample of the library for the relevance cut-off', async () => {
