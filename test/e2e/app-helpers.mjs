@@ -216,3 +216,41 @@ export async function copyModelToFolder(page, name = FIXTURE_MODEL_ID) {
     { id: FIXTURE_MODEL_ID, name, files: MODEL_FILES },
   );
 }
+
+/** Writes a library setting the way the page stores it, then reloads so start() reads it. */
+export async function setSetting(page, key, value) {
+  await page.evaluate(
+    ([k, v]) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('shoebox');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('meta', 'readwrite');
+          tx.objectStore('meta').put(v, k);
+          tx.oncomplete = () => (open.result.close(), resolve(null));
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    [key, value],
+  );
+  await page.reload();
+  await ui(page).searchbox.waitFor();
+}
+
+/** Names of the files in the OPFS originals folder. */
+export const opfsOriginals = (page) =>
+  page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals', { create: true });
+    const out = [];
+    for await (const name of dir.keys()) out.push(name);
+    return out.sort();
+  });
+
+export async function waitUntil(what, check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}

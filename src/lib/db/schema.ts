@@ -62,6 +62,11 @@ export interface JobRecord {
   claimedBy?: string;
   /** The dropped file's last-modified time: the item's date taken until its metadata says better. */
   lastModifiedMs?: number;
+  /**
+   * A Live Photo's motion file, copied in with its still under one job (its bytes under
+   * `motionOriginalId(id)`, written before the still's): never an item of its own.
+   */
+  motion?: { name: string; mime: string; sizeBytes: number; durationSec: number; blobLocation: BlobLocation; entryIndex: number };
 }
 
 /**

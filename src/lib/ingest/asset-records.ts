@@ -41,6 +41,8 @@ interface PreparedBase {
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
   /** Photos: what their own metadata says (date taken, camera, GPS). */
   metadata?: PhotoMetadata;
+  /** Photos: a Live Photo's or Motion Photo's motion. */
+  motion?: AssetRecord['motion'];
 }
 
 export interface PreparedImage extends PreparedBase {
@@ -214,6 +216,7 @@ export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
     status: 'ready',
     blobLocation: p.job.blobLocation,
     ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),
+    ...(p.motion ? { motion: p.motion } : {}),
     ...(p.kind === 'video'
       ? { durationSec: p.video.durationSec, decoder: p.video.decoder, frameTimestampsSec: p.video.frames.map((f) => f.timestampSec) }
       : {}),

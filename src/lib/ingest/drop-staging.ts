@@ -11,6 +11,8 @@ import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropp
 import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
 import type { TabRoles } from './tab-roles';
+import { withLiveMotion, type StageItem } from './live-pairing';
+import { motionOriginalId } from '../core/live-photos';
 
 /** Held while a drop's files are copied in: a drop whose lock is free and whose manifest remains was cut off. */
 export const dropLock = (dropId: string) => `shoebox:drop:${dropId}`;
@@ -21,11 +23,6 @@ const STORAGE_FULL_NOT_ADDED = 'not added: your browser storage is full; free up
 export type Enqueued = { batchId: string; queued: number; rejected: string[] };
 /** `missing`: the drop's files still not in after this attempt (a cut-off drop keeps listing them). */
 export type AddedToDrop = { added: number; missing: DropEntry[] };
-
-interface StageItem {
-  file: File;
-  entryIndex: number;
-}
 
 export interface DropStagingOptions {
   storage: IngestStorage;
@@ -61,7 +58,10 @@ export class DropStaging {
         if (!lock) return; // still being copied by a tab that is open
         const jobs = await jobsOfDrop(db, drop.id);
         const partial = jobs.filter((j) => j.status === 'staging');
-        for (const j of partial) await this.#o.storage.originals.deletePartial(j.id, j.blobLocation);
+        for (const j of partial) {
+          await this.#o.storage.originals.deletePartial(j.id, j.blobLocation);
+          if (j.motion) await this.#o.storage.originals.deletePartial(motionOriginalId(j.id), j.motion.blobLocation);
+        }
         if (partial.length) await deleteJobs(db, partial.map((j) => j.id));
         const missing = missingEntries(drop.entries, jobs);
         if (missing.length === 0) {
@@ -75,20 +75,24 @@ export class DropStaging {
   }
 
   /** Copies one file in under its drop; throws (after cleaning up) when it could not be. */
-  async #stageOne(drop: DropRecord, { file, entryIndex }: StageItem, id: string, full: boolean): Promise<void> {
+  async #stageOne(drop: DropRecord, { file, entryIndex, motion }: StageItem, id: string, full: boolean): Promise<void> {
     const db = this.#db;
     const now = (this.#lastCreatedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastCreatedAtMs + 1));
     const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, lastModifiedMs: file.lastModified, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
+    // A Live Photo's motion file is written first, under the still's job: once the job is queued both are whole.
+    if (motion) job.motion = { name: motion.file.name, mime: motion.file.type, sizeBytes: motion.file.size, durationSec: motion.durationSec, blobLocation: 'opfs', entryIndex: motion.entryIndex };
     let jobWritten = false;
     try {
       // Once the disk is full every further write fails too: stop writing, say so per file.
       if (full) throw new DOMException('storage is full', 'QuotaExceededError');
       await putJobs(db, [job]);
       jobWritten = true;
+      if (job.motion) job.motion.blobLocation = await this.#o.storage.originals.put(motionOriginalId(id), motion!.file);
       const blobLocation = await this.#o.storage.originals.put(id, file);
-      await updateJob(db, id, { status: 'queued', blobLocation });
+      await updateJob(db, id, { status: 'queued', blobLocation, ...(job.motion ? { motion: job.motion } : {}) });
     } catch (err) {
       if (jobWritten) {
+        if (job.motion) await this.#o.storage.originals.deletePartial(motionOriginalId(id), job.motion.blobLocation).catch(() => undefined);
         await this.#o.storage.originals.deletePartial(id, job.blobLocation).catch(() => undefined);
         await deleteJobs(db, [id]).catch(() => undefined);
       }
@@ -103,6 +107,7 @@ export class DropStaging {
    */
   async #stage(drop: DropRecord, items: StageItem[], missingAfter: (queued: number) => number = () => 0): Promise<{ queued: number; rejected: string[] }> {
     const { queue, tabs, clock } = this.#o;
+    items = await withLiveMotion(drop.entries, items);
     await tabs.roleKnown;
     const rejected: string[] = [];
     let queued = 0;
@@ -129,7 +134,7 @@ export class DropStaging {
               queue.stopForFullDisk();
             }
             const message = isQuotaError(err) ? STORAGE_FULL_NOT_ADDED : `not added: ${err instanceof Error ? err.message : String(err)}`;
-            rejected.push(item.file.name);
+            rejected.push(item.file.name, ...(item.motion ? [item.motion.file.name] : []));
             queue.fileRefused();
             tabs.emit({ type: 'job', id, name: item.file.name, status: 'failed', message });
           } finally {

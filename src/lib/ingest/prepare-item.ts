@@ -15,6 +15,7 @@ import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
 import type { DuplicateChecks } from './duplicate-checks';
 import { readPhotoMetadata } from './read-photo-metadata';
+import { motionOfStill } from './item-motion';
 import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
 
 export const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
@@ -84,9 +85,11 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
   try {
     // Booked to "read" with no count of its own: the item was counted when its bytes came back.
     const metadata = fileKind.kind === 'image' ? await timer.timed('read', () => readPhotoMetadata(bytes!, Date.now()), 0) : undefined;
+    const motion = await timer.timed('read', () => motionOfStill(storage, job, fileKind.kind === 'image', fileKind.kind === 'image' && fileKind.format === 'jpeg' ? new Uint8Array(bytes!) : null), 0);
     bytes = null;
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;
+    if (motion) prepared.motion = motion;
     ctx.duplicates.addPending(job.id, job.name, prepared.pHash, prepared.pHashStructure);
     return prepared;
   } catch (err) {

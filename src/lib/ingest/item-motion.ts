@@ -1,0 +1,28 @@
+/**
+ * The motion a still brings into the library (see core/live-photos.ts): a Live Photo's motion file
+ * copied in under the still's job, or the MP4 inside an Android Motion Photo's JPEG.
+ */
+import type { JobRecord } from '../db/schema';
+import type { ItemMotion } from '../core/records';
+import { findMotionPhotoVideo, motionOriginalId } from '../core/live-photos';
+import type { IngestStorage } from './ports';
+
+/**
+ * `jpegBytes`: the whole still when it is a JPEG (a Motion Photo is one), else null. `isPhoto`
+ * false: the "still" turned out to be no photo (a video named .JPG), so its motion file is let go.
+ */
+export async function motionOfStill(storage: IngestStorage, job: JobRecord, isPhoto: boolean, jpegBytes: Uint8Array | null): Promise<ItemMotion | undefined> {
+  const live = job.motion;
+  if (live && !isPhoto) {
+    await storage.originals.deleteUnowned(motionOriginalId(job.id), live.blobLocation);
+    return undefined;
+  }
+  if (live) {
+    // Whole, as staged: a motion file gone missing leaves the still a plain photo rather than a broken player.
+    const blob = await storage.originals.get(motionOriginalId(job.id), live.blobLocation);
+    if (blob && blob.size === live.sizeBytes)
+      return { kind: 'live', name: live.name, mime: live.mime || 'video/quicktime', sizeBytes: live.sizeBytes, durationSec: live.durationSec, blobLocation: live.blobLocation };
+  }
+  const embedded = jpegBytes ? findMotionPhotoVideo(jpegBytes) : null;
+  return embedded ? { kind: 'motion-photo', offsetBytes: embedded.offsetBytes, sizeBytes: embedded.sizeBytes } : undefined;
+}

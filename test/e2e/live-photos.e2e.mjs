@@ -1,0 +1,108 @@
+// End-to-end tests of Live Photos and Motion Photos: a still and its short motion file dropped
+// together are one item whose motion plays in the viewer, a lone MOV stays a video, an Android
+// Motion Photo plays the MP4 inside its JPEG, and a delete (with its Undo) takes both parts.
+// Fixtures: test/fixtures/live (scripts/make-live-fixtures.sh).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ROOT, expectText, test } from './harness.mjs';
+import { expectCount, importFiles, messageTexts, openApp, opfsOriginals, readTiles, search, setSetting, ui, waitUntil } from './app-helpers.mjs';
+
+const live = (name) => join(ROOT, 'test/fixtures/live', name);
+const DROP = ['IMG_0101.JPG', 'IMG_0101.MOV', 'IMG_0102.MOV', 'PXL_0103.MP.jpg'].map(live);
+
+/** Every item record in storage, by name. */
+const assetsByName = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('shoebox');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const r = open.result.transaction('assets').objectStore('assets').getAll();
+          r.onsuccess = () => (open.result.close(), resolve(Object.fromEntries(r.result.map((a) => [a.name, a]))));
+          r.onerror = () => reject(r.error);
+        };
+      }),
+  );
+
+/** Opens an item from the library and waits until its motion has played (or is playing) in the viewer. */
+async function openAndSeeMotion(page, name, kindLabel) {
+  await ui(page).library.getByRole('button', { name: `Open ${name}, ${kindLabel}` }).click();
+  const dialog = page.getByRole('dialog', { name });
+  await dialog.waitFor();
+  const video = dialog.locator('video.motion');
+  await video.waitFor({ state: 'attached' });
+  assert.match((await video.getAttribute('src')) ?? '', /^blob:/, 'the motion is read from the library');
+  // It plays by itself once, muted: time moves on (or it already reached its end and went back to the still).
+  await waitUntil(`the motion of ${name} plays`, () => video.evaluate((v) => v.muted && (v.ended || (!v.paused && v.currentTime > 0.2))), 10_000);
+  await expectText(dialog.getByRole('button', { name: `Play ${kindLabel}` }), kindLabel === 'Live Photo' ? 'Live' : 'Motion');
+  return dialog;
+}
+
+test('live photos: a still and its MOV are one tile with a Live badge, a lone MOV is a video, a Motion Photo is one photo; search finds the still; the viewer plays the motion', async ({ page, url }) => {
+  await openApp(page, url);
+  // The pair is one file to take in: three in all.
+  await importFiles(page, DROP, 3);
+  await expectCount(page, 3);
+  assert.deepEqual(await messageTexts(page).catch(() => []), [], 'no file reported');
+
+  const library = ui(page).library;
+  const tiles = Object.fromEntries((await readTiles(library)).map((t) => [t.name, t.type]));
+  assert.deepEqual(tiles, { 'IMG_0101.JPG': 'image', 'IMG_0102.MOV': 'video', 'PXL_0103.MP.jpg': 'image' }, 'the motion file is no item of its own');
+  await expectText(library.getByRole('button', { name: 'Open IMG_0101.JPG, Live Photo' }), 'Live');
+  await expectText(library.getByRole('button', { name: 'Open PXL_0103.MP.jpg, Motion Photo' }), 'Motion');
+  await library.getByRole('button', { name: /^Open IMG_0102\.MOV, video 0:02$/ }).waitFor();
+  assert.equal(await library.locator('li[data-type="video"] .motion-badge').count(), 0, 'the lone MOV has no Live badge');
+
+  // The still is what is searched: "cyan" finds the Live Photo first, "brown" the Motion Photo.
+  assert.equal((await search(page, 'cyan'))[0].name, 'IMG_0101.JPG');
+  assert.equal((await search(page, 'brown'))[0].name, 'PXL_0103.MP.jpg');
+  await ui(page).searchbox.fill('');
+  await ui(page).searchbox.press('Enter');
+
+  const dialog = await openAndSeeMotion(page, 'IMG_0101.JPG', 'Live Photo');
+  await page.keyboard.press('i');
+  await expectText(dialog.locator('dt:text-is("Motion") + dd'), /Live Photo: IMG_0101\.MOV, 0:02/);
+  // The button plays it again.
+  const video = dialog.locator('video.motion');
+  await waitUntil('the first play ends', () => video.evaluate((v) => v.ended), 10_000);
+  await dialog.getByRole('button', { name: 'Play Live Photo' }).click();
+  await waitUntil('it plays again', () => video.evaluate((v) => !v.paused && !v.ended), 5000);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+
+  const motionPhoto = await openAndSeeMotion(page, 'PXL_0103.MP.jpg', 'Motion Photo');
+  await expectText(motionPhoto.locator('dt:text-is("Motion") + dd'), /Motion Photo: a 0\.00 MB video inside the photo's file/);
+  const { 'PXL_0103.MP.jpg': mp } = await assetsByName(page);
+  assert.equal(mp.motion.kind, 'motion-photo');
+  assert.equal(mp.motion.offsetBytes + mp.motion.sizeBytes, mp.sizeBytes, 'the MP4 is the end of the JPEG');
+});
+
+test('live photos: deleting a Live Photo and Undo keep both parts; when the undo window ends both files go', async ({ page, url }) => {
+  await openApp(page, url);
+  await setSetting(page, 'settings:undoWindowMs', 4000);
+  await importFiles(page, DROP, 3);
+  const { 'IMG_0101.JPG': still } = await assetsByName(page);
+  assert.equal(still.motion?.kind, 'live');
+  const files = [still.id, `${still.id}#motion`];
+  assert.deepEqual((await opfsOriginals(page)).filter((f) => files.includes(f)), files, 'the still and its motion file are stored');
+
+  await (await openAndSeeMotion(page, 'IMG_0101.JPG', 'Live Photo')).getByRole('button', { name: 'Delete' }).click();
+  // The viewer moves on to the next item and offers Undo.
+  const viewer = page.getByRole('dialog');
+  await viewer.getByText('Deleted IMG_0101.JPG.', { exact: true }).waitFor();
+  await expectCount(page, 2);
+  await viewer.getByRole('button', { name: 'Undo' }).click();
+  await expectCount(page, 3);
+  await page.keyboard.press('Escape');
+  await viewer.waitFor({ state: 'detached' });
+  // Brought back whole: its motion still plays.
+  await openAndSeeMotion(page, 'IMG_0101.JPG', 'Live Photo');
+  await page.keyboard.press('Escape');
+
+  // Deleted for good once the window ends: neither file is left.
+  await (await openAndSeeMotion(page, 'IMG_0101.JPG', 'Live Photo')).getByRole('button', { name: 'Delete' }).click();
+  await viewer.getByText('Deleted IMG_0101.JPG.', { exact: true }).waitFor();
+  await waitUntil('both files of the deleted Live Photo are removed', async () => !(await opfsOriginals(page)).some((f) => files.includes(f)), 15_000);
+  await expectCount(page, 2);
+}, { timeoutMs: 60_000 });
