@@ -27,7 +27,7 @@ export const TAKEN_AT_SOURCES: readonly TakenAtSource[] = ['exif', 'xmp', 'gps-t
  * deleted as one, and the motion plays in the viewer.
  */
 export type ItemMotion =
-  | { kind: 'live'; name: string; mime: string; sizeBytes: number; durationSec: number; blobLocation: BlobLocation }
+  | { kind: 'live'; name: string; mime: string; sizeBytes: number; sha256: string; durationSec: number; blobLocation: BlobLocation }
   | { kind: 'motion-photo'; offsetBytes: number; sizeBytes: number };
 
 export interface AssetRecord {

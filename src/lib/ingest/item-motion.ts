@@ -5,6 +5,7 @@
 import type { JobRecord } from '../db/schema';
 import type { ItemMotion } from '../core/records';
 import { findMotionPhotoVideo, motionOriginalId } from '../core/live-photos';
+import { sha256Hex } from '../core/sha256';
 import type { IngestStorage } from './ports';
 
 /**
@@ -20,8 +21,9 @@ export async function motionOfStill(storage: IngestStorage, job: JobRecord, isPh
   if (live) {
     // Whole, as staged: a motion file gone missing leaves the still a plain photo rather than a broken player.
     const blob = await storage.originals.get(motionOriginalId(job.id), live.blobLocation);
+    // Its digest lets an archive carry it, checked, like any original.
     if (blob && blob.size === live.sizeBytes)
-      return { kind: 'live', name: live.name, mime: live.mime || 'video/quicktime', sizeBytes: live.sizeBytes, durationSec: live.durationSec, blobLocation: live.blobLocation };
+      return { kind: 'live', name: live.name, mime: live.mime || 'video/quicktime', sizeBytes: live.sizeBytes, sha256: await sha256Hex(blob), durationSec: live.durationSec, blobLocation: live.blobLocation };
   }
   const embedded = jpegBytes ? findMotionPhotoVideo(jpegBytes) : null;
   return embedded ? { kind: 'motion-photo', offsetBytes: embedded.offsetBytes, sizeBytes: embedded.sizeBytes } : undefined;
