@@ -1,5 +1,8 @@
 // Page helpers shared by the app's end-to-end tests: they speak the accessibility contract
 // (labels, roles, live regions) rather than CSS, so they read the page as a user would.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expectText, FIXTURE_MODEL_ID } from './harness.mjs';
 
 export const appUrl = (url) => `${url}?model=${FIXTURE_MODEL_ID}`;
@@ -253,4 +256,28 @@ export async function waitUntil(what, check, timeoutMs) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting until ${what}`);
+}
+
+/** The download path stands in for the save picker, which a headless test cannot answer. */
+export async function withoutSavePicker(page) {
+  await page.addInitScript(() => {
+    delete window.showSaveFilePicker;
+  });
+}
+
+export async function exportArchive(page, { originals }) {
+  await waitModelReady(page);
+  const box = page.getByLabel('Include original files');
+  if ((await box.isChecked()) !== originals) await box.click();
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export library' }).click()]);
+  const dir = await mkdtemp(join(tmpdir(), 'shoebox-archive-'));
+  const file = join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  await expectText(page.getByTestId('backup-status'), /^Exported \d+ photos and videos/, 30_000);
+  return file;
+}
+
+export async function importArchive(page, file) {
+  await waitModelReady(page);
+  await page.getByLabel('Import a Shoebox archive').setInputFiles(file);
 }
