@@ -19,8 +19,8 @@ PINK=0xff66bf
 BROWN=0x804d1f
 still() { ffmpeg -v error -y -f lavfi -i "color=c=$1:s=320x240" -frames:v 1 -q:v 4 "$2"; }
 clip() {
-  ffmpeg -v error -y -f lavfi -i "color=c=$1:s=160x120:d=2:r=10" \
-    -vf "drawbox=x='10+t*50':y=40:w=32:h=32:color=white:t=fill" \
+  ffmpeg -v error -y -f lavfi -i "color=c=$1:s=160x120:d=2:r=10" -f lavfi -i "color=c=white:s=32x32:d=2:r=10" \
+    -filter_complex "[0][1]overlay=x='10+t*50':y=40:eval=frame" \
     -c:v libx264 -preset veryslow -crf 35 -pix_fmt yuv420p -map_metadata -1 -fflags +bitexact \
     -metadata creation_time=2021-06-05T10:00:00Z "$2"
 }

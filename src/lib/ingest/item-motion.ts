@@ -9,12 +9,12 @@ import { sha256Hex } from '../core/sha256';
 import type { IngestStorage } from './ports';
 
 /**
- * `jpegBytes`: the whole still when it is a JPEG (a Motion Photo is one), else null. `isPhoto`
- * false: the "still" turned out to be no photo (a video named .JPG), so its motion file is let go.
+ * `jpegBytes`: the whole still when it is a JPEG (a Motion Photo is one), else null. `isVideo`:
+ * the "still" turned out to be a video (named .JPG), so its motion file is let go.
  */
-export async function motionOfStill(storage: IngestStorage, job: JobRecord, isPhoto: boolean, jpegBytes: Uint8Array | null): Promise<ItemMotion | undefined> {
+export async function motionOfStill(storage: IngestStorage, job: JobRecord, isVideo: boolean, jpegBytes: Uint8Array | null): Promise<ItemMotion | undefined> {
   const live = job.motion;
-  if (live && !isPhoto) {
+  if (live && isVideo) {
     await storage.originals.deleteUnowned(motionOriginalId(job.id), live.blobLocation);
     return undefined;
   }

@@ -85,7 +85,7 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
   try {
     // Booked to "read" with no count of its own: the item was counted when its bytes came back.
     const metadata = fileKind.kind === 'image' ? await timer.timed('read', () => readPhotoMetadata(bytes!, Date.now()), 0) : undefined;
-    const motion = await timer.timed('read', () => motionOfStill(storage, job, fileKind.kind === 'image', fileKind.kind === 'image' && fileKind.format === 'jpeg' ? new Uint8Array(bytes!) : null), 0);
+    const motion = await timer.timed('read', () => motionOfStill(storage, job, fileKind.kind === 'video', fileKind.kind === 'image' && fileKind.format === 'jpeg' ? new Uint8Array(bytes!) : null), 0);
     bytes = null;
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;

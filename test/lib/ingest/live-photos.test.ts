@@ -14,9 +14,9 @@ import { sha256Hex } from '../../../src/lib/core/sha256';
 // movie header says 40 s.
 const dbs = libraryDbs('live');
 const shared = () => ({ locks: new FakeLocks(), broadcast: new FakeBroadcast() });
-const shortMovie = new Uint8Array(readFileSync(new URL('../../fixtures/live/IMG_0101.MOV', import.meta.url)));
+const shortMovie: Uint8Array<ArrayBuffer> = new Uint8Array(readFileSync(new URL('../../fixtures/live/IMG_0101.MOV', import.meta.url)));
 
-function longMovie(): Uint8Array {
+function longMovie(): Uint8Array<ArrayBuffer> {
   const bytes = shortMovie.slice();
   const at = Buffer.from(bytes).indexOf('mvhd');
   const view = new DataView(bytes.buffer);
