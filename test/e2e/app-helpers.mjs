@@ -281,3 +281,17 @@ export async function importArchive(page, file) {
   await waitModelReady(page);
   await page.getByLabel('Import a Shoebox archive').setInputFiles(file);
 }
+
+/** A fresh profile (a new browser context) with the archive `file` imported (`added` new items), given to `fn`, then closed. */
+export async function inFreshProfileWith(browser, url, file, added, fn) {
+  const fresh = await browser.newContext();
+  try {
+    const page = await fresh.newPage();
+    await openApp(page, url);
+    await importArchive(page, file);
+    await expectText(page.getByTestId('backup-status'), new RegExp(`Imported ${added} photos and videos \\(0 already here\\)`), 60_000);
+    await fn(page);
+  } finally {
+    await fresh.close();
+  }
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT, expectText, test } from './harness.mjs';
-import { expectCount, exportArchive, importArchive, importFiles, messageTexts, openApp, opfsOriginals, readTiles, search, setSetting, ui, waitUntil, withoutSavePicker } from './app-helpers.mjs';
+import { expectCount, exportArchive, importFiles, inFreshProfileWith, messageTexts, openApp, opfsOriginals, readTiles, search, setSetting, ui, waitUntil, withoutSavePicker } from './app-helpers.mjs';
 
 const live = (name) => join(ROOT, 'test/fixtures/live', name);
 const DROP = ['IMG_0101.JPG', 'IMG_0101.MOV', 'IMG_0102.MOV', 'PXL_0103.MP.jpg'].map(live);
@@ -112,12 +112,7 @@ test('live photos: an archive with originals brings a Live Photo and a Motion Ph
   await openApp(page, url);
   await importFiles(page, DROP, 3);
   const file = await exportArchive(page, { originals: true });
-  const fresh = await browser.newContext();
-  try {
-    const page2 = await fresh.newPage();
-    await openApp(page2, url);
-    await importArchive(page2, file);
-    await expectText(page2.getByTestId('backup-status'), /Imported 3 photos and videos \(0 already here\)/, 60_000);
+  await inFreshProfileWith(browser, url, file, 3, async (page2) => {
     await page2.getByRole('button', { name: 'Settings', exact: true }).click();
     await expectCount(page2, 3);
     await openAndSeeMotion(page2, 'IMG_0101.JPG', 'Live Photo');
@@ -125,7 +120,5 @@ test('live photos: an archive with originals brings a Live Photo and a Motion Ph
     await openAndSeeMotion(page2, 'PXL_0103.MP.jpg', 'Motion Photo');
     const { 'IMG_0101.JPG': still } = await assetsByName(page2);
     assert.ok((await opfsOriginals(page2)).includes(`${still.id}#motion`), 'the motion file is stored beside the still');
-  } finally {
-    await fresh.close();
-  }
+  });
 }, { timeoutMs: 90_000 });

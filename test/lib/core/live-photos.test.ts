@@ -58,15 +58,7 @@ function box(type: string, body: Uint8Array): Uint8Array {
   out.set(body, 8);
   return out;
 }
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 function mvhd(version: 0 | 1, timescale: number, duration: number): Uint8Array {
   const body = new Uint8Array(version === 1 ? 108 : 96);
   const v = new DataView(body.buffer);
