@@ -11,7 +11,7 @@ import { candidateOf, rememberFolder, walkHandle, type FoundFile } from './dropp
 import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
 import type { TabRoles } from './tab-roles';
-import { withLiveMotion, type StageItem } from './live-pairing';
+import { confirmMotion, withLiveMotion, type StageItem } from './live-pairing';
 import { motionOriginalId } from '../core/live-photos';
 
 /** Held while a drop's files are copied in: a drop whose lock is free and whose manifest remains was cut off. */
@@ -80,7 +80,7 @@ export class DropStaging {
     const now = (this.#lastCreatedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastCreatedAtMs + 1));
     const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, lastModifiedMs: file.lastModified, createdAt: now, updatedAt: now, blobLocation: 'opfs' };
     // A Live Photo's motion file is written first, under the still's job: once the job is queued both are whole.
-    if (motion) job.motion = { name: motion.file.name, mime: motion.file.type, sizeBytes: motion.file.size, durationSec: motion.durationSec, blobLocation: 'opfs', entryIndex: motion.entryIndex };
+    if (motion) job.motion = { name: motion.file.name, mime: motion.file.type, sizeBytes: motion.file.size, durationSec: motion.durationSec ?? 0, blobLocation: 'opfs', entryIndex: motion.entryIndex };
     let jobWritten = false;
     try {
       // Once the disk is full every further write fails too: stop writing, say so per file.
@@ -107,7 +107,7 @@ export class DropStaging {
    */
   async #stage(drop: DropRecord, items: StageItem[], missingAfter: (queued: number) => number = () => 0): Promise<{ queued: number; rejected: string[] }> {
     const { queue, tabs, clock } = this.#o;
-    items = await withLiveMotion(drop.entries, items);
+    items = withLiveMotion(drop.entries, items);
     await tabs.roleKnown;
     const rejected: string[] = [];
     let queued = 0;
@@ -121,7 +121,8 @@ export class DropStaging {
     };
     await this.#o.locks.request(dropLock(drop.id), {}, async () => {
       try {
-        for (const item of items) {
+        for (let i = 0; i < items.length; i++) {
+          const item = await confirmMotion(items, i, () => queue.addingStarted(1));
           const id = crypto.randomUUID();
           try {
             await this.#stageOne(drop, item, id, full);
