@@ -260,7 +260,7 @@ export class IngestQueue {
   /** The library's view of an item once its records are committed. */
   #afterStored(p: Prepared): void {
     const id = p.job.id;
-    this.duplicates.addStored(id, p.job.name, p.pHash, p.pHashStructure);
+    this.duplicates.addStored(id, p.job.name, p.pHash, p.pHashStructure, p.motion?.kind === 'live' ? p.motion.sha256 : undefined);
     const c = this.#counters;
     if (this.index.state === 'unavailable') {
       c.done++;

@@ -77,6 +77,11 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     await ctx.finish(job, 'duplicate', `already in your library as "${nameInText(existing.name)}"`, existing.id);
     return null;
   }
+  const liveOwner = ctx.duplicates.motionOwner(sha256);
+  if (liveOwner) {
+    await ctx.finish(job, 'duplicate', `already in your library as the motion of the Live Photo "${nameInText(liveOwner.name)}"`, liveOwner.id);
+    return null;
+  }
   const twin = ctx.duplicates.claimSha256(sha256, job.id);
   if (twin) {
     await ctx.finish(job, 'duplicate', 'the same file is already being added in this import', twin);

@@ -71,6 +71,21 @@ describe('importer: Live Photos', () => {
     expect(await libraryStorage(db).originals.get(motionOriginalId(kept.id), 'idb'), "the item's own motion file stays").toBeDefined();
   });
 
+  it('a Live Photo\'s MOV dropped again on its own is already in the library, as its motion; once the Live Photo is deleted its motion no longer counts', async () => {
+    const db = await dbs.open();
+    const tab = await openTab(db, shared());
+    await tab.importer.enqueue([pngFile('IMG_0101.JPG'), movie('IMG_0101.MOV')].map((file) => ({ file })));
+    await tab.importer.whenIdle();
+    const [still] = await listAssets(db);
+    await tab.importer.enqueue([{ file: movie('IMG_0101 copy.MOV') }]);
+    await tab.importer.whenIdle();
+    const again = ((await db.getAll('jobs')) as JobRecord[]).find((j) => j.name === 'IMG_0101 copy.MOV')!;
+    expect(again).toMatchObject({ status: 'duplicate', assetId: still.id, message: 'already in your library as the motion of the Live Photo "IMG_0101.JPG"' });
+
+    tab.importer.forget([still.id]);
+    expect(tab.importer.queue.duplicates.motionOwner(await sha256Hex(shortMovie))).toBeUndefined();
+  });
+
   it('a still that cannot be decoded fails with its motion file named, and Dismiss removes both', async () => {
     const db = await dbs.open();
     const tab = await openTab(db, shared());
