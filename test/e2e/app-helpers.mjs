@@ -1,9 +1,10 @@
 // Page helpers shared by the app's end-to-end tests: they speak the accessibility contract
 // (labels, roles, live regions) rather than CSS, so they read the page as a user would.
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectText, FIXTURE_MODEL_ID } from './harness.mjs';
+import { expectText, FIXTURE_MODEL_ID, ROOT } from './harness.mjs';
 
 export const appUrl = (url) => `${url}?model=${FIXTURE_MODEL_ID}`;
 
@@ -294,4 +295,22 @@ export async function inFreshProfileWith(browser, url, file, added, fn) {
   } finally {
     await fresh.close();
   }
+}
+
+/**
+ * Runs axe-core in the page and returns its serious and critical violations, one line each.
+ * The page's CSP allows only its own scripts, so a <script> tag with axe's text would be refused;
+ * page.evaluate runs the source through the DevTools protocol instead, which the CSP does not
+ * govern, and the app's CSP stays in force for everything else the test does.
+ */
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore axe is the global the evaluated source defined
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`).join('; ')}`);
+  });
+  return violations;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, expectText, test } from './harness.mjs';
-import { expectCount, exportArchive, importFiles, inFreshProfileWith, messageTexts, openApp, opfsOriginals, readTiles, search, setSetting, ui, waitUntil, withoutSavePicker } from './app-helpers.mjs';
+import { expectCount, exportArchive, importFiles, inFreshProfileWith, messageTexts, openApp, opfsOriginals, readTiles, search, seriousViolations, setSetting, ui, waitUntil, withoutSavePicker } from './app-helpers.mjs';
 
 const live = (name) => join(ROOT, 'test/fixtures/live', name);
 const DROP = ['IMG_0101.JPG', 'IMG_0101.MOV', 'IMG_0102.MOV', 'PXL_0103.MP.jpg'].map(live);
@@ -67,6 +67,7 @@ test('live photos: a still and its MOV are one tile with a Live badge, a lone MO
   await expectText(library.getByRole('button', { name: 'Open PXL_0103.MP.jpg, Motion Photo' }), 'Motion');
   await library.getByRole('button', { name: /^Open IMG_0102\.MOV, video 0:02$/ }).waitFor();
   assert.equal(await library.locator('li[data-type="video"] .motion-badge').count(), 0, 'the lone MOV has no Live badge');
+  assert.deepEqual(await seriousViolations(page), [], 'axe: tiles with badges');
 
   // The still is what is searched: "cyan" finds the Live Photo first, "brown" the Motion Photo.
   assert.equal((await search(page, 'cyan'))[0].name, 'IMG_0101.JPG');
@@ -78,6 +79,7 @@ test('live photos: a still and its MOV are one tile with a Live badge, a lone MO
   const dialog = await openAndSeeMotion(page, 'IMG_0101.JPG', 'Live Photo');
   await page.keyboard.press('i');
   await expectText(dialog.locator('dt:text-is("Motion") + dd'), /Live Photo: IMG_0101\.MOV, 0:02/);
+  assert.deepEqual(await seriousViolations(page), [], 'axe: the viewer of a Live Photo');
   // The button plays it again.
   const video = dialog.locator('video.motion');
   await waitUntil('the first play ends', () => video.evaluate((v) => v.ended), 10_000);
