@@ -50,7 +50,7 @@ async function openAndSeeMotion(page, name, kindLabel) {
 
 test('live photos: a still and its MOV are one tile with a Live badge, a lone MOV is a video, a Motion Photo is one photo (one whose XMP lies is a plain photo); search finds the still; the viewer plays the motion', async ({ page, url }) => {
   await openApp(page, url);
-  // The pair is one file to take in: three in all, and a Motion Photo whose XMP lies.
+  // The pair is one file to take in: with the lone MOV, the Motion Photo and a copy whose XMP lies, four in all.
   // Playwright takes paths or payloads, not both: the fixtures go as payloads too.
   const payload = (path) => ({ name: path.slice(path.lastIndexOf('/') + 1), mimeType: '', buffer: readFileSync(path) });
   await ui(page).fileInput.setInputFiles([...DROP.map(payload), hostileMotionPhoto()]);
