@@ -148,7 +148,8 @@ const api = {
           })),
         );
         const original = a.original ? file.slice(a.original.offset, a.original.offset + a.original.sizeBytes, a.asset.mime) : undefined;
-        const outcome = await importAsset(db, { asset: a.asset, thumbnails, embedding: a.embedding, frames: a.frames, lineage: a.lineage, original });
+        const motionOriginal = a.motionOriginal ? file.slice(a.motionOriginal.offset, a.motionOriginal.offset + a.motionOriginal.sizeBytes) : undefined;
+        const outcome = await importAsset(db, { asset: a.asset, thumbnails, embedding: a.embedding, frames: a.frames, lineage: a.lineage, original, motionOriginal });
         if (outcome.status === 'added') {
           result.added++;
           result.addedIds.push(a.asset.id);

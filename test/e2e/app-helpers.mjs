@@ -1,6 +1,10 @@
 // Page helpers shared by the app's end-to-end tests: they speak the accessibility contract
 // (labels, roles, live regions) rather than CSS, so they read the page as a user would.
-import { expectText, FIXTURE_MODEL_ID } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectText, FIXTURE_MODEL_ID, ROOT } from './harness.mjs';
 
 export const appUrl = (url) => `${url}?model=${FIXTURE_MODEL_ID}`;
 
@@ -222,4 +226,98 @@ export async function copyModelToFolder(page, name = FIXTURE_MODEL_ID) {
     },
     { id: FIXTURE_MODEL_ID, name, files: MODEL_FILES },
   );
+}
+
+/** Writes a library setting the way the page stores it, then reloads so start() reads it. */
+export async function setSetting(page, key, value) {
+  await page.evaluate(
+    ([k, v]) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('shoebox');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('meta', 'readwrite');
+          tx.objectStore('meta').put(v, k);
+          tx.oncomplete = () => (open.result.close(), resolve(null));
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    [key, value],
+  );
+  await page.reload();
+  await ui(page).searchbox.waitFor();
+}
+
+/** Names of the files in the OPFS originals folder. */
+export const opfsOriginals = (page) =>
+  page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals', { create: true });
+    const out = [];
+    for await (const name of dir.keys()) out.push(name);
+    return out.sort();
+  });
+
+export async function waitUntil(what, check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/** The download path stands in for the save picker, which a headless test cannot answer. */
+export async function withoutSavePicker(page) {
+  await page.addInitScript(() => {
+    delete window.showSaveFilePicker;
+  });
+}
+
+export async function exportArchive(page, { originals }) {
+  await waitModelReady(page);
+  const box = page.getByLabel('Include original files');
+  if ((await box.isChecked()) !== originals) await box.click();
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export library' }).click()]);
+  const dir = await mkdtemp(join(tmpdir(), 'shoebox-archive-'));
+  const file = join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  await expectText(page.getByTestId('backup-status'), /^Exported \d+ photos and videos/, 30_000);
+  return file;
+}
+
+export async function importArchive(page, file) {
+  await waitModelReady(page);
+  await page.getByLabel('Import a Shoebox archive').setInputFiles(file);
+}
+
+/** A fresh profile (a new browser context) with the archive `file` imported (`added` new items), given to `fn`, then closed. */
+export async function inFreshProfileWith(browser, url, file, added, fn) {
+  const fresh = await browser.newContext();
+  try {
+    const page = await fresh.newPage();
+    await openApp(page, url);
+    await importArchive(page, file);
+    await expectText(page.getByTestId('backup-status'), new RegExp(`Imported ${added} photos and videos \\(0 already here\\)`), 60_000);
+    await fn(page);
+  } finally {
+    await fresh.close();
+  }
+}
+
+/**
+ * Runs axe-core in the page and returns its serious and critical violations, one line each.
+ * The page's CSP allows only its own scripts, so a <script> tag with axe's text would be refused;
+ * page.evaluate runs the source through the DevTools protocol instead, which the CSP does not
+ * govern, and the app's CSP stays in force for everything else the test does.
+ */
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore axe is the global the evaluated source defined
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`).join('; ')}`);
+  });
+  return violations;
 }

@@ -6,36 +6,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectText, fixtureImage, fixtureManifest, test } from './harness.mjs';
-import { closeSettings, expectCount, importFiles, openApp, search, waitModelReady } from './app-helpers.mjs';
+import { closeSettings, expectCount, exportArchive, importArchive, importFiles, openApp, search, waitModelReady, withoutSavePicker } from './app-helpers.mjs';
 
 const manifest = fixtureManifest();
 const GOOD = Object.keys(manifest).filter((k) => manifest[k].kind === 'good' && !k.includes('/'));
 const ranked = (tiles) => tiles.map((t) => `${t.name} ${t.scoreText}`);
 const SECRET = 'AIzaSy-e2e-secret-that-never-leaves';
-
-/** The download path stands in for the save picker, which a headless test cannot answer. */
-async function withoutSavePicker(page) {
-  await page.addInitScript(() => {
-    delete window.showSaveFilePicker;
-  });
-}
-
-async function exportArchive(page, { originals }) {
-  await waitModelReady(page);
-  const box = page.getByLabel('Include original files');
-  if ((await box.isChecked()) !== originals) await box.click();
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export library' }).click()]);
-  const dir = await mkdtemp(join(tmpdir(), 'shoebox-archive-'));
-  const file = join(dir, download.suggestedFilename());
-  await download.saveAs(file);
-  await expectText(page.getByTestId('backup-status'), /^Exported \d+ photos and videos/, 30_000);
-  return file;
-}
-
-async function importArchive(page, file) {
-  await waitModelReady(page);
-  await page.getByLabel('Import a Shoebox archive').setInputFiles(file);
-}
 
 /** Thumbnails in a result list that actually decoded. */
 async function decodedThumbnails(page) {

@@ -4,29 +4,9 @@
 // (`settings:undoWindowMs`, `settings:sweepGraceMs` in the meta store), set here to keep the tests short.
 import assert from 'node:assert/strict';
 import { fixtureImage, test } from './harness.mjs';
-import { expectCount, importFiles, openApp, search, storeCounts, ui, waitMessage } from './app-helpers.mjs';
+import { expectCount, importFiles, openApp, opfsOriginals as originals, search, setSetting, storeCounts, ui, waitMessage, waitUntil } from './app-helpers.mjs';
 
 const names = (tiles) => tiles.map((t) => t.name);
-
-/** Writes a library setting the way the page stores it, then reloads so start() reads it. */
-async function setSetting(page, key, value) {
-  await page.evaluate(
-    ([k, v]) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('shoebox');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('meta', 'readwrite');
-          tx.objectStore('meta').put(v, k);
-          tx.oncomplete = () => (open.result.close(), resolve(null));
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-    [key, value],
-  );
-  await page.reload();
-  await ui(page).searchbox.waitFor();
-}
 
 /** { [name]: { id, expiresAtMs } } of the tombstones in storage. */
 async function tombstones(page) {
@@ -60,24 +40,6 @@ async function assetId(page, name) {
   );
   assert.equal(ids.length, 1, `one item named ${name}`);
   return ids[0];
-}
-
-/** Names of the files in the OPFS originals folder. */
-const originals = (page) =>
-  page.evaluate(async () => {
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('originals', { create: true });
-    const out = [];
-    for await (const name of dir.keys()) out.push(name);
-    return out.sort();
-  });
-
-async function waitUntil(what, check, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 async function deleteFromLibrary(page, name) {

@@ -3,34 +3,14 @@
 // choice wins over the system and survives a reload; at 390 px the grid has several columns, the
 // search box keeps its width and the touch targets are at least 44 px.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureImage, ROOT, test } from './harness.mjs';
-import { closeSettings, expectCount, importFiles, openApp, search, ui } from './app-helpers.mjs';
+import { closeSettings, expectCount, importFiles, openApp, search, seriousViolations, ui } from './app-helpers.mjs';
 
 const PHOTOS = ['red-ball.jpg', 'red-square.png', 'blue-sky.jpg', 'green-leaf.jpg', 'yellow-sun.jpg', 'dark-night.jpg'];
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 const VIDEO = join(ROOT, 'test/fixtures/generated/videos/red-blue-red.mp4');
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-/**
- * Runs axe-core in the page and returns its serious and critical violations, one line each.
- * The page's CSP allows only its own scripts, so a <script> tag with axe's text would be refused;
- * page.evaluate runs the source through the DevTools protocol instead, which the CSP does not
- * govern, and the app's CSP stays in force for everything else the test does.
- */
-async function seriousViolations(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    // @ts-ignore axe is the global the evaluated source defined
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`).join('; ')}`);
-  });
-  return violations;
-}
 
 /** Relative luminance (WCAG) of a computed CSS colour "rgb(r, g, b)". */
 function luminance(rgb) {

@@ -12,6 +12,7 @@
  *   vectors/<store>/<nnnnnn>.f32        those records' vectors, little-endian float32, same order
  *   thumbnails/<thumbnailId>            thumbnail image bytes
  *   originals/<assetId>                 original files (optional)
+ *   originals/<assetId>#motion          a Live Photo's motion file, with its still's original
  *
  * Reading checks everything before anything is written to a library: names, order, sizes,
  * digests, record shapes, vector lengths and norms, duplicate ids and references. Any failure
@@ -21,6 +22,7 @@ import type { AlbumItemRecord, AlbumRecord, AssetRecord, ClusterRecord, Embeddin
 import { TAKEN_AT_SOURCES } from './records';
 import { albumItemId, cleanAlbumName } from './albums';
 import { sha256Hex } from './sha256';
+import { motionOriginalId } from './live-photos';
 
 export const ARCHIVE_FORMAT = 'shoebox-archive';
 export const ARCHIVE_FORMAT_VERSION = 1;
@@ -91,7 +93,7 @@ const NAME_PATTERNS: ReadonlyArray<[RegExp, EntryKind]> = [
   [new RegExp(`^records/(${RECORD_STORES.join('|')})/(\\d{6})\\.jsonl$`), 'records'],
   [/^vectors\/(embeddings|frameEmbeddings|clusters)\/(\d{6})\.f32$/, 'vectors'],
   [new RegExp(`^thumbnails/(${ID}(?:#\\d{1,6})?)$`), 'thumbnail'],
-  [new RegExp(`^originals/(${ID})$`), 'original'],
+  [new RegExp(`^originals/(${ID}(?:#motion)?)$`), 'original'],
 ];
 type EntryKind = 'manifest' | 'records' | 'vectors' | 'thumbnail' | 'original';
 
@@ -373,7 +375,20 @@ function checkAsset(r: unknown, where: string): AssetRecord {
     need(Array.isArray(a.frameTimestampsSec) && a.frameTimestampsSec.every(isNum), where, 'the frame times are malformed');
     out.frameTimestampsSec = a.frameTimestampsSec as number[];
   }
+  if (a.motion !== undefined) out.motion = checkMotion(a.motion, out, where);
   return out;
+}
+
+/** A Live Photo's motion file (its bytes are an `originals/<id>#motion` entry) or a Motion Photo's MP4 inside the still's bytes. */
+function checkMotion(m: unknown, asset: AssetRecord, where: string): NonNullable<AssetRecord['motion']> {
+  need(isObj(m) && asset.type === 'image', where, 'the motion is malformed');
+  const o = m as Obj;
+  if (o.kind === 'motion-photo') {
+    need(isCount(o.offsetBytes) && isCount(o.sizeBytes) && (o.offsetBytes as number) + (o.sizeBytes as number) <= asset.sizeBytes, where, "the Motion Photo's video lies outside its file");
+    return { kind: 'motion-photo', offsetBytes: o.offsetBytes as number, sizeBytes: o.sizeBytes as number };
+  }
+  need(o.kind === 'live' && isStr(o.name, 1024) && isStr(o.mime, 255) && isCount(o.sizeBytes) && isNum(o.durationSec) && isStr(o.sha256) && /^[0-9a-f]{64}$/.test(o.sha256), where, 'the Live Photo motion is malformed');
+  return { kind: 'live', name: o.name as string, mime: o.mime as string, sizeBytes: o.sizeBytes as number, sha256: o.sha256 as string, durationSec: o.durationSec as number, blobLocation: 'idb' };
 }
 
 function checkThumbnail(r: unknown, where: string): ThumbnailMeta {
@@ -495,6 +510,8 @@ export interface ArchiveAsset {
   thumbnails: Array<ThumbnailMeta & BlobRef>;
   lineage: LineageRecord[];
   original?: BlobRef;
+  /** A Live Photo's motion file. */
+  motionOriginal?: BlobRef;
 }
 
 export interface ArchiveContents {
@@ -772,7 +789,14 @@ export async function readArchive(src: ByteSource, expect: ReadExpectations, onP
     owner(l.sourceAssetId, 'a lineage record').lineage.push(l);
   }
   for (const [id, { offset: at, sizeBytes, sha256 }] of originals) {
-    const a = owner(id, 'an original file');
+    const a = owner(id.split('#')[0], 'an original file');
+    if (id !== a.asset.id) {
+      const m = a.asset.motion;
+      if (m?.kind !== 'live' || id !== motionOriginalId(a.asset.id)) throw new ArchiveError(`The archive has a motion file for ${a.asset.name}, which is no Live Photo.`);
+      if (sizeBytes !== m.sizeBytes || sha256 !== m.sha256) throw new ArchiveError(`The motion file of ${a.asset.name} does not match its record.`);
+      a.motionOriginal = { offset: at, sizeBytes };
+      continue;
+    }
     if (sizeBytes !== a.asset.sizeBytes) throw new ArchiveError(`The original file of ${a.asset.name} has ${sizeBytes} bytes; its record says ${a.asset.sizeBytes}.`);
     // The entry's digest was checked above; it must also be the asset's own SHA-256, the file's identity in a library.
     if (sha256 !== a.asset.sha256) throw new ArchiveError(`The original file of ${a.asset.name} does not match its recorded SHA-256.`);

@@ -18,12 +18,18 @@ export interface DropJob {
   entryIndex?: number;
   /** A job's status; 'staging' means its bytes may be incomplete. */
   status: string;
+  /** A Live Photo's motion file, taken in with the still under the same job. */
+  motion?: { entryIndex: number };
 }
 
 /** Entries (with their index) that have no job past staging: they never made it in. */
 export function missingEntries(entries: readonly DropEntry[], jobs: readonly DropJob[]): Array<DropEntry & { index: number }> {
   const taken = new Set<number>();
-  for (const j of jobs) if (j.status !== 'staging' && j.entryIndex !== undefined) taken.add(j.entryIndex);
+  for (const j of jobs) {
+    if (j.status === 'staging') continue;
+    if (j.entryIndex !== undefined) taken.add(j.entryIndex);
+    if (j.motion) taken.add(j.motion.entryIndex);
+  }
   return entries.flatMap((e, index) => (taken.has(index) ? [] : [{ ...e, index }]));
 }
 

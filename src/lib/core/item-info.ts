@@ -54,6 +54,23 @@ export function cameraText(camera: AssetRecord['camera']): string | null {
   return text || null;
 }
 
+/** What kind of moving photo an item is, as the info panel and a tile's label say it. */
+export function motionKindText(kind: NonNullable<AssetRecord['motion']>['kind']): string {
+  return kind === 'live' ? 'Live Photo' : 'Motion Photo';
+}
+
+/** A tile's accessible name: "Open IMG_1.JPG", with a video's length or a moving photo's kind (the text drawn on the tile). */
+export function tileLabel(shownName: string, item: { type: AssetRecord['type']; durationSec?: number; motion?: { kind: NonNullable<AssetRecord['motion']>['kind'] } }, lengthText: (sec: number) => string): string {
+  if (item.type === 'video' && item.durationSec !== undefined) return `Open ${shownName}, video ${lengthText(item.durationSec)}`;
+  if (item.motion) return `Open ${shownName}, ${motionKindText(item.motion.kind)}`;
+  return `Open ${shownName}`;
+}
+
+/** The word on a moving photo's tile badge, which its label holds too (WCAG 2.5.3). */
+export function motionBadgeText(kind: NonNullable<AssetRecord['motion']>['kind']): string {
+  return kind === 'live' ? 'Live' : 'Motion';
+}
+
 /** Which stored record a lineage entry produced, as a reader would name it. */
 const PRODUCT: Record<LineageRecord['store'], string> = {
   assets: 'Record',

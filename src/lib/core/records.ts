@@ -31,6 +31,17 @@ export interface ItemPlace {
   countryCode: string;
 }
 
+/**
+ * The few seconds of motion that belong to a still (core/live-photos.ts). `live`: an Apple Live
+ * Photo's MOV (or Takeout's MP4), stored as a second original under `motionOriginalId(id)` in the
+ * same place as the still's. `motion-photo`: an Android Motion Photo's MP4, which stays inside the
+ * still's own original at `offsetBytes`. Either way the item is the still: shown, searched and
+ * deleted as one, and the motion plays in the viewer.
+ */
+export type ItemMotion =
+  | { kind: 'live'; name: string; mime: string; sizeBytes: number; sha256: string; durationSec: number; blobLocation: BlobLocation }
+  | { kind: 'motion-photo'; offsetBytes: number; sizeBytes: number };
+
 export interface AssetRecord {
   id: string;
   name: string;
@@ -77,6 +88,8 @@ export interface AssetRecord {
   blobLocation: BlobLocation;
   /** Set when the pHash is within the near-duplicate threshold of an asset already stored. */
   nearDuplicateOf?: { id: string; name: string; distance: number };
+  /** Photos only: a Live Photo's or Motion Photo's motion, played in the viewer. */
+  motion?: ItemMotion;
   /** Videos only. */
   durationSec?: number;
   /** Videos only: which decoder read the frames. */

@@ -4,6 +4,7 @@ import type { AlbumItemRecord, AlbumRecord, AssetRecord, ClusterRecord, Embeddin
 import type { StoreNames } from 'idb';
 import { SECRET_META_KEYS } from './naming-settings';
 import { albumItemId } from '../core/albums';
+import { motionOriginalId } from '../core/live-photos';
 import { RECORDS_PER_CHUNK, chunkName, encodeRecords, encodeVectors, isExportableMetaKey, type RecordStore, type SourceEntry, type ThumbnailMeta } from '../core/archive';
 
 /**
@@ -54,10 +55,10 @@ const isPlainJson = (v: unknown): boolean => {
  * other device settings never are.
  */
 export async function* exportEntries(db: Db, opts: ExportOptions, counts: ExportCounts = emptyCounts()): AsyncGenerator<SourceEntry> {
-  const assets = new Map<string, Pick<AssetRecord, 'sha256' | 'sizeBytes' | 'blobLocation'>>();
+  const assets = new Map<string, Pick<AssetRecord, 'sha256' | 'sizeBytes' | 'blobLocation' | 'motion'>>();
   let chunk = 0;
   for await (const list of readChunks(db, 'assets')) {
-    for (const a of list) assets.set(a.id, { sha256: a.sha256, sizeBytes: a.sizeBytes, blobLocation: a.blobLocation });
+    for (const a of list) assets.set(a.id, { sha256: a.sha256, sizeBytes: a.sizeBytes, blobLocation: a.blobLocation, motion: a.motion });
     // Where the file lives is this device's business; the importing library decides its own.
     const records = list.map(({ blobLocation: _, ...rest }) => rest);
     counts.assets += list.length;
@@ -149,6 +150,12 @@ export async function* exportEntries(db: Db, opts: ExportOptions, counts: Export
     if (!blob || blob.size !== a.sizeBytes) continue;
     counts.originals++;
     yield { name: `originals/${id}`, blob, sha256: a.sha256 };
+    // A Live Photo's motion file goes with its still.
+    const m = a.motion;
+    const motion = m?.kind === 'live' ? await getOriginal(db, motionOriginalId(id), m.blobLocation) : undefined;
+    if (m?.kind !== 'live' || !motion || motion.size !== m.sizeBytes) continue;
+    counts.originals++;
+    yield { name: `originals/${motionOriginalId(id)}`, blob: motion, sha256: m.sha256 };
   }
 }
 
@@ -162,6 +169,8 @@ export interface ImportBundle {
   frames: FrameEmbeddingRecord[];
   lineage: LineageRecord[];
   original?: Blob;
+  /** A Live Photo's motion file; without it the item comes in as a plain photo. */
+  motionOriginal?: Blob;
 }
 
 export type ImportOutcome = { status: 'added' } | { status: 'present'; existingId: string } | { status: 'failed'; message: string };
@@ -180,9 +189,14 @@ export async function importAsset(db: Db, b: ImportBundle): Promise<ImportOutcom
 
   let blobLocation = b.asset.blobLocation;
   if (b.original) blobLocation = await putOriginal(db, b.asset.id, b.original);
+  const asset: AssetRecord = { ...b.asset, blobLocation };
+  if (asset.motion?.kind === 'live') {
+    if (b.motionOriginal) asset.motion = { ...asset.motion, blobLocation: await putOriginal(db, motionOriginalId(asset.id), b.motionOriginal) };
+    else delete asset.motion;
+  }
   const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'], 'readwrite');
   try {
-    await tx.objectStore('assets').add({ ...b.asset, blobLocation });
+    await tx.objectStore('assets').add(asset);
     for (const t of b.thumbnails) await tx.objectStore('thumbnails').add(t);
     if (b.embedding) await tx.objectStore('embeddings').add(b.embedding);
     for (const f of b.frames) await tx.objectStore('frameEmbeddings').add(f);
@@ -197,6 +211,7 @@ export async function importAsset(db: Db, b: ImportBundle): Promise<ImportOutcom
     }
     await tx.done.catch(() => undefined);
     if (b.original) await deleteOriginal(db, b.asset.id, blobLocation);
+    if (asset.motion?.kind === 'live') await deleteOriginal(db, motionOriginalId(asset.id), asset.motion.blobLocation);
     // The same file may have arrived meanwhile through a normal import: that is "already here".
     const raced = await db.getKeyFromIndex('assets', 'bySha256', b.asset.sha256);
     if (typeof raced === 'string') return { status: 'present', existingId: raced };

@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { BlobLocation } from './schema';
+import { ownerId } from '../core/leftover-sweep';
 
 const OPFS_DIR = 'originals';
 
@@ -75,12 +76,14 @@ export async function getOriginal(db: Db, id: string, location: BlobLocation): P
 }
 
 /**
- * Deletes a stored original only when no asset record refers to it: whatever path asks (a
+ * Deletes a stored original only when no asset record refers to it (or, for a second original
+ * such as a Live Photo's motion, to its owner): whatever path asks (a
  * duplicate found late, a dismissed job, a cleanup), a file that belongs to an item in the
  * library is never removed. Returns whether it was deleted.
  */
 export async function deleteUnownedOriginal(db: Db, id: string, location: BlobLocation): Promise<boolean> {
-  if (await db.getKey('assets', id)) return false;
+  // A Live Photo's motion file (`<id>#motion`) belongs to its still's asset.
+  if (await db.getKey('assets', ownerId(id))) return false;
   await deleteOriginal(db, id, location);
   return true;
 }

@@ -277,11 +277,23 @@ export async function embeddingsForModel(db: Db, modelId: string): Promise<Embed
   return db.getAllFromIndex('embeddings', 'byModelId', modelId);
 }
 
-/** Asset ids and names, for file-name matches and the pHash index; avoids loading whole records twice. */
+/**
+ * Asset ids and names, for file-name matches and the pHash index; avoids loading whole records
+ * twice. `motionSha256`: a Live Photo's motion file, which the import counts as in the library.
+ */
 export async function assetSummaries(
   db: Db,
-): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure' | 'type' | 'addedAt' | 'takenAtMs'>>> {
-  return (await db.getAll('assets')).map(({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs }) => ({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs }));
+): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure' | 'type' | 'addedAt' | 'takenAtMs'> & { motionSha256?: string }>> {
+  return (await db.getAll('assets')).map(({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs, motion }) => ({
+    id,
+    name,
+    pHash,
+    pHashStructure,
+    type,
+    addedAt,
+    takenAtMs,
+    ...(motion?.kind === 'live' ? { motionSha256: motion.sha256 } : {}),
+  }));
 }
 
 export async function addQueryTiming(db: Db, t: QueryTimingRecord): Promise<void> {

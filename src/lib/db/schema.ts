@@ -65,6 +65,11 @@ export interface JobRecord {
   lastModifiedMs?: number;
   /** What the file's Google Takeout sidecar in the same drop says (core/takeout.ts). */
   takeout?: TakeoutSidecar;
+  /**
+   * A Live Photo's motion file, copied in with its still under one job (its bytes under
+   * `motionOriginalId(id)`, written before the still's): never an item of its own.
+   */
+  motion?: { name: string; mime: string; sizeBytes: number; durationSec: number; blobLocation: BlobLocation; entryIndex: number };
 }
 
 /**

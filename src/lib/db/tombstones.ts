@@ -2,6 +2,7 @@ import type { Db } from './db';
 import type { TombstoneRecord } from './schema';
 import { deleteUnownedOriginal } from './blob-store';
 import { dueTombstones, isDue, type TombstoneTiming } from '../core/tombstones';
+import { motionOriginalId } from '../core/live-photos';
 
 /** Id and expiry of every tombstone, earliest expiry first, read from the index without the bundles. */
 export async function tombstoneTimings(db: Db): Promise<TombstoneTiming[]> {
@@ -29,6 +30,8 @@ export async function carryOutTombstone(db: Db, id: string, clock: () => number 
   const tombstone = await db.get('tombstones', id);
   if (!tombstone || !isDue(tombstone, clock())) return false;
   await deleteUnownedOriginal(db, id, tombstone.blobLocation);
+  const motion = tombstone.bundle.asset.motion;
+  if (motion?.kind === 'live') await deleteUnownedOriginal(db, motionOriginalId(id), motion.blobLocation);
   const tx = db.transaction('tombstones', 'readwrite');
   const again = await tx.store.get(id);
   if (again && isDue(again, clock())) await tx.store.delete(id);

@@ -9,6 +9,7 @@ import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
 import type { AssetRecord } from '../db/schema';
 import { uniqueZipNames } from '../core/zip-names';
+import { motionOriginalId } from '../core/live-photos';
 
 export interface ZipProgress {
   /** Files written into the zip so far, of `totalFiles`. */
@@ -44,13 +45,18 @@ export interface ZipOptions {
 /**
  * Writes the originals of `ids` (in that order; items no longer in the library are skipped) into a
  * zip piped to `sink`. Each entry is named after its file (unique within the zip) and dated with
- * the item's date taken, which is the file's own last-modified time where that was known.
+ * the item's date taken, which is the file's own last-modified time where that was known. A Live
+ * Photo's motion file follows its still under its own name, as the phone wrote the pair.
  */
 export async function writeSelectionZip(db: Db, ids: readonly string[], sink: WritableStream<Uint8Array>, opts: ZipOptions = {}): Promise<ZipResult> {
   const tx = db.transaction('assets');
   const assets = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
-  const names = uniqueZipNames(assets.map((a) => a.name));
-  const progress: ZipProgress = { doneFiles: 0, totalFiles: assets.length, writtenBytes: 0, totalBytes: assets.reduce((n, a) => n + a.sizeBytes, 0) };
+  const entries = assets.flatMap((a) => [
+    { a, id: a.id, name: a.name, location: a.blobLocation, sizeBytes: a.sizeBytes },
+    ...(a.motion?.kind === 'live' ? [{ a, id: motionOriginalId(a.id), name: a.motion.name, location: a.motion.blobLocation, sizeBytes: a.motion.sizeBytes }] : []),
+  ]);
+  const names = uniqueZipNames(entries.map((e) => e.name));
+  const progress: ZipProgress = { doneFiles: 0, totalFiles: entries.length, writtenBytes: 0, totalBytes: entries.reduce((n, e) => n + e.sizeBytes, 0) };
   const missing: string[] = [];
   const everyMs = opts.progressEveryMs ?? 100;
   let lastReport = -Infinity;
@@ -65,11 +71,11 @@ export async function writeSelectionZip(db: Db, ids: readonly string[], sink: Wr
   };
 
   async function* files() {
-    for (const [i, a] of assets.entries()) {
+    for (const [i, { a, id, name, location }] of entries.entries()) {
       check();
-      const blob = await getOriginal(db, a.id, a.blobLocation);
+      const blob = await getOriginal(db, id, location);
       if (!blob) {
-        missing.push(a.name);
+        missing.push(name);
         continue;
       }
       yield { input: blob, name: names[i]!, lastModified: new Date(a.takenAtMs), size: blob.size };

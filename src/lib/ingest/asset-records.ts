@@ -42,6 +42,8 @@ interface PreparedBase {
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
   /** What the file's own metadata says: a photo's EXIF/XMP (date taken, camera, GPS), a video's container (date, place). */
   metadata?: PhotoMetadata;
+  /** Photos: a Live Photo's or Motion Photo's motion. */
+  motion?: AssetRecord['motion'];
 }
 
 export interface PreparedImage extends PreparedBase {
@@ -270,6 +272,7 @@ export function takenInRecords(p: Prepared, addedAtMs: number): TakenInRecords {
     status: 'ready',
     blobLocation: p.job.blobLocation,
     ...(p.nearDuplicateOf ? { nearDuplicateOf: p.nearDuplicateOf } : {}),
+    ...(p.motion ? { motion: p.motion } : {}),
     ...(p.kind === 'video'
       ? { durationSec: p.video.durationSec, decoder: p.video.decoder, frameTimestampsSec: p.video.frames.map((f) => f.timestampSec) }
       : {}),

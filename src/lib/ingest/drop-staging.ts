@@ -12,7 +12,8 @@ import { isQuotaError, type IngestQueue } from './ingest-queue';
 import type { Clock, DroppedFile, InterruptedDrop, IngestStorage, LockManagerPort } from './ports';
 import type { TabRoles } from './tab-roles';
 import { separateJson, splitTakeoutSidecars, takeoutOfDrop } from './takeout-sidecars';
-import type { TakeoutSidecar } from '../core/takeout';
+import { confirmMotion, withLiveMotion, type StageItem } from './live-pairing';
+import { motionOriginalId } from '../core/live-photos';
 
 /** Where a dropped file sits in its drop: its path in a folder, else its name. */
 const pathInDrop = ({ file, path }: { file: File; path?: string }) => path || file.webkitRelativePath || file.name;
@@ -26,13 +27,6 @@ const STORAGE_FULL_NOT_ADDED = 'not added: your browser storage is full; free up
 export type Enqueued = { batchId: string; queued: number; rejected: string[] };
 /** `missing`: the drop's files still not in after this attempt (a cut-off drop keeps listing them). */
 export type AddedToDrop = { added: number; missing: DropEntry[] };
-
-interface StageItem {
-  file: File;
-  entryIndex: number;
-  /** What the file's Google Takeout sidecar says, when the drop held one. */
-  takeout?: TakeoutSidecar;
-}
 
 export interface DropStagingOptions {
   storage: IngestStorage;
@@ -68,7 +62,10 @@ export class DropStaging {
         if (!lock) return; // still being copied by a tab that is open
         const jobs = await jobsOfDrop(db, drop.id);
         const partial = jobs.filter((j) => j.status === 'staging');
-        for (const j of partial) await this.#o.storage.originals.deletePartial(j.id, j.blobLocation);
+        for (const j of partial) {
+          await this.#o.storage.originals.deletePartial(j.id, j.blobLocation);
+          if (j.motion) await this.#o.storage.originals.deletePartial(motionOriginalId(j.id), j.motion.blobLocation);
+        }
         if (partial.length) await deleteJobs(db, partial.map((j) => j.id));
         const missing = missingEntries(drop.entries, jobs);
         if (missing.length === 0) {
@@ -82,20 +79,24 @@ export class DropStaging {
   }
 
   /** Copies one file in under its drop; throws (after cleaning up) when it could not be. */
-  async #stageOne(drop: DropRecord, { file, entryIndex, takeout }: StageItem, id: string, full: boolean): Promise<void> {
+  async #stageOne(drop: DropRecord, { file, entryIndex, takeout, motion }: StageItem, id: string, full: boolean): Promise<void> {
     const db = this.#db;
     const now = (this.#lastCreatedAtMs = Math.max(this.#o.clock.nowMs(), this.#lastCreatedAtMs + 1));
     const job: JobRecord = { id, name: file.name, mime: file.type, sizeBytes: file.size, status: 'staging', batchId: drop.id, entryIndex, lastModifiedMs: file.lastModified, createdAt: now, updatedAt: now, blobLocation: 'opfs', ...(takeout ? { takeout } : {}) };
+    // A Live Photo's motion file is written first, under the still's job: once the job is queued both are whole.
+    if (motion) job.motion = { name: motion.file.name, mime: motion.file.type, sizeBytes: motion.file.size, durationSec: motion.durationSec ?? 0, blobLocation: 'opfs', entryIndex: motion.entryIndex };
     let jobWritten = false;
     try {
       // Once the disk is full every further write fails too: stop writing, say so per file.
       if (full) throw new DOMException('storage is full', 'QuotaExceededError');
       await putJobs(db, [job]);
       jobWritten = true;
+      if (job.motion) job.motion.blobLocation = await this.#o.storage.originals.put(motionOriginalId(id), motion!.file);
       const blobLocation = await this.#o.storage.originals.put(id, file);
-      await updateJob(db, id, { status: 'queued', blobLocation });
+      await updateJob(db, id, { status: 'queued', blobLocation, ...(job.motion ? { motion: job.motion } : {}) });
     } catch (err) {
       if (jobWritten) {
+        if (job.motion) await this.#o.storage.originals.deletePartial(motionOriginalId(id), job.motion.blobLocation).catch(() => undefined);
         await this.#o.storage.originals.deletePartial(id, job.blobLocation).catch(() => undefined);
         await deleteJobs(db, [id]).catch(() => undefined);
       }
@@ -112,10 +113,14 @@ export class DropStaging {
     drop: DropRecord,
     items: StageItem[],
     missingAfter: (queued: number) => number = () => 0,
-    /** Runs first under the drop's lock (reading the drop's Takeout sidecars), so the drop never looks cut off meanwhile. */
-    first?: () => Promise<void>,
+    /**
+     * Runs first under the drop's lock (reading the drop's Takeout sidecars), so the drop never looks
+     * cut off meanwhile; it gets the items as they will be staged (a Live Photo's still carrying its motion).
+     */
+    first?: (staged: StageItem[]) => Promise<void>,
   ): Promise<{ queued: number; rejected: string[] }> {
     const { queue, tabs, clock } = this.#o;
+    items = withLiveMotion(drop.entries, items);
     await tabs.roleKnown;
     const rejected: string[] = [];
     let queued = 0;
@@ -130,8 +135,9 @@ export class DropStaging {
     await this.#o.locks.request(dropLock(drop.id), {}, async () => {
       try {
         // Sidecars that cannot be read never keep their photos out.
-        await first?.().catch(() => undefined);
-        for (const item of items) {
+        await first?.(items).catch(() => undefined);
+        for (let i = 0; i < items.length; i++) {
+          const item = await confirmMotion(items, i, () => queue.addingStarted(1));
           const id = crypto.randomUUID();
           try {
             await this.#stageOne(drop, item, id, full);
@@ -144,7 +150,7 @@ export class DropStaging {
               queue.stopForFullDisk();
             }
             const message = isQuotaError(err) ? STORAGE_FULL_NOT_ADDED : `not added: ${err instanceof Error ? err.message : String(err)}`;
-            rejected.push(item.file.name);
+            rejected.push(item.file.name, ...(item.motion ? [item.motion.file.name] : []));
             queue.fileRefused();
             tabs.emit({ type: 'job', id, name: item.file.name, status: 'failed', message });
           } finally {
@@ -191,9 +197,9 @@ export class DropStaging {
     };
     await putDrop(this.#db, drop);
     const items: StageItem[] = files.map(({ file }, entryIndex) => ({ file, entryIndex }));
-    const { queued, rejected } = await this.#stage(drop, items, undefined, async () => {
+    const { queued, rejected } = await this.#stage(drop, items, undefined, async (staged) => {
       const { takeoutOf, notes, changedIds } = await takeoutOfDrop(this.#db, files, json, pathInDrop, this.#o.clock.nowMs());
-      items.forEach((item, i) => (item.takeout = takeoutOf[i]));
+      for (const item of staged) item.takeout = takeoutOf[item.entryIndex];
       for (const n of notes) this.#o.tabs.emit({ type: 'note', name: n.name, message: n.message });
       // Items already in the library that this drop's sidecars dated: the page reads them again.
       if (changedIds.length) this.#o.tabs.emit({ type: 'metadata', done: changedIds.length, total: changedIds.length, changedIds });

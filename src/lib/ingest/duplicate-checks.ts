@@ -16,12 +16,19 @@ export class DuplicateChecks {
   #names = new Map<string, string>();
   /** sha256 → job id of files being processed now, to catch the same file twice in one drop. */
   #shaInFlight = new Map<string, string>();
+  /**
+   * sha256 of each Live Photo's motion file → its still's id and name: the library's unique index
+   * knows only the stills' files, and a MOV dropped again on its own is already in the library.
+   */
+  #motions = new Map<string, { id: string; name: string }>();
 
   /** Starts over from the library's assets (pHash as 16 hex digits). */
-  load(assets: ReadonlyArray<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure'>>): void {
+  load(assets: ReadonlyArray<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure'> & { motionSha256?: string }>): void {
     this.#stored.clear();
     this.#names.clear();
+    this.#motions.clear();
     for (const a of assets) {
+      if (a.motionSha256) this.#motions.set(a.motionSha256, { id: a.id, name: a.name });
       const pHash = BigInt(`0x${a.pHash}`);
       if (!pHashCanMatch(pHash, a.pHashStructure)) continue;
       this.#stored.add(a.id, pHash);
@@ -57,8 +64,14 @@ export class DuplicateChecks {
     this.#names.set(jobId, name);
   }
 
-  /** An item whose records are committed. */
-  addStored(id: string, name: string, pHash: bigint, structure: number): void {
+  /** The Live Photo whose motion file has this content, if one is in the library. */
+  motionOwner(sha256: string): { id: string; name: string } | undefined {
+    return this.#motions.get(sha256);
+  }
+
+  /** An item whose records are committed; `motionSha256` for a Live Photo's motion file. */
+  addStored(id: string, name: string, pHash: bigint, structure: number, motionSha256?: string): void {
+    if (motionSha256) this.#motions.set(motionSha256, { id, name });
     this.#pending.remove(id);
     if (!pHashCanMatch(pHash, structure)) return;
     this.#stored.add(id, pHash);
@@ -79,9 +92,11 @@ export class DuplicateChecks {
 
   /** Deleted assets no longer count as near-duplicate originals. */
   forget(ids: readonly string[]): void {
+    const gone = new Set(ids);
     for (const id of ids) {
       this.#stored.remove(id);
       this.#names.delete(id);
     }
+    for (const [sha256, owner] of this.#motions) if (gone.has(owner.id)) this.#motions.delete(sha256);
   }
 }

@@ -28,6 +28,7 @@ import { StageTimer, prepareItem, type PrepareContext } from './prepare-item';
 import type { Clock, IngestEvent, IngestStorage, StillDecoder } from './ports';
 import { plural } from '../core/plural';
 import { applyTakeoutSidecar } from './takeout-sidecars';
+import { motionOriginalId } from '../core/live-photos';
 
 export { BATCH_SIZE, type ModelState, type QueueModel };
 
@@ -190,7 +191,9 @@ export class IngestQueue {
   /** A failed job keeps its staged bytes, so "Retry" can run it again until the user dismisses it. */
   async #finish(job: JobRecord, status: 'duplicate' | 'failed', message: string, assetId?: string): Promise<void> {
     // The job's id is also the id its item would have: never delete bytes an item already owns.
-    if (status === 'duplicate') await this.#o.storage.originals.deleteUnowned(job.id, job.blobLocation);
+    if (status === 'duplicate') await this.#deleteStaged(job);
+    // A Live Photo's motion file goes (or waits for Retry) with its still, and says so.
+    if (job.motion) message += status === 'duplicate' ? ' (with its motion file)' : `; its motion file "${nameInText(job.motion.name)}" was not added either`;
     // A duplicate names the asset it repeats, for the Duplicates view.
     await updateJob(this.#db, job.id, { status, message, ...(assetId ? { assetId } : {}) });
     // A Takeout copy of a photo already here still brings its sidecar's date and place.
@@ -267,7 +270,7 @@ export class IngestQueue {
   /** The library's view of an item once its records are committed. */
   #afterStored(p: Prepared, record: TakenInRecords): void {
     const id = p.job.id;
-    this.duplicates.addStored(id, p.job.name, p.pHash, p.pHashStructure);
+    this.duplicates.addStored(id, p.job.name, p.pHash, p.pHashStructure, p.motion?.kind === 'live' ? p.motion.sha256 : undefined);
     const c = this.#counters;
     if (this.index.state === 'unavailable') {
       c.done++;
@@ -475,8 +478,14 @@ export class IngestQueue {
       const job = await getJob(this.#db, id);
       if (job?.status === 'failed') failed.push(job);
     }
-    for (const job of failed) await this.#o.storage.originals.deleteUnowned(job.id, job.blobLocation);
+    for (const job of failed) await this.#deleteStaged(job);
     await deleteJobs(this.#db, failed.map((j) => j.id));
+  }
+
+  /** A job's staged bytes, a Live Photo's motion file included, unless an item owns them. */
+  async #deleteStaged(job: JobRecord): Promise<void> {
+    await this.#o.storage.originals.deleteUnowned(job.id, job.blobLocation);
+    if (job.motion) await this.#o.storage.originals.deleteUnowned(motionOriginalId(job.id), job.motion.blobLocation);
   }
 
   /** Once neither stage runs. */

@@ -16,6 +16,7 @@ import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepar
 import type { DuplicateChecks } from './duplicate-checks';
 import { readPhotoMetadata } from './read-photo-metadata';
 import { readVideoMetadata } from '../core/video-metadata';
+import { motionOfStill } from './item-motion';
 import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
 
 export const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
@@ -77,6 +78,11 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     await ctx.finish(job, 'duplicate', `already in your library as "${nameInText(existing.name)}"`, existing.id);
     return null;
   }
+  const liveOwner = ctx.duplicates.motionOwner(sha256);
+  if (liveOwner) {
+    await ctx.finish(job, 'duplicate', `already in your library as the motion of the Live Photo "${nameInText(liveOwner.name)}"`, liveOwner.id);
+    return null;
+  }
   const twin = ctx.duplicates.claimSha256(sha256, job.id);
   if (twin) {
     await ctx.finish(job, 'duplicate', 'the same file is already being added in this import', twin);
@@ -85,9 +91,11 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
   try {
     // Booked to "read" with no count of its own: the item was counted when its bytes came back.
     const metadata = await timer.timed('read', () => (fileKind.kind === 'image' ? readPhotoMetadata(bytes!, Date.now()) : readVideoMetadata(readBytes, blob.size, Date.now())), 0);
+    const motion = await timer.timed('read', () => motionOfStill(storage, job, fileKind.kind === 'video', fileKind.kind === 'image' && fileKind.format === 'jpeg' ? new Uint8Array(bytes!) : null), 0);
     bytes = null;
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256, metadata) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;
+    if (motion) prepared.motion = motion;
     ctx.duplicates.addPending(job.id, job.name, prepared.pHash, prepared.pHashStructure);
     return prepared;
   } catch (err) {

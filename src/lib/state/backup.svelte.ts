@@ -44,6 +44,14 @@ export class Backup {
     this.#host = host;
   }
 
+  /**
+   * Progress comes through its own message channel, so its last report can arrive after the
+   * result: once the run has ended it would stay on screen over the outcome.
+   */
+  #showProgress(p: ArchiveProgress): void {
+    if (this.busy) this.progress = progressText(p);
+  }
+
   /** Run from the click: the save picker needs the user gesture, so it is asked first. */
   async exportLibrary(): Promise<void> {
     if (this.busy) return;
@@ -66,7 +74,7 @@ export class Backup {
     const archiver = new Archiver();
     try {
       const includeOriginals = this.includeOriginals;
-      const result = await archiver.exportLibrary({ modelKey: this.#host.modelKey(), dim, includeOriginals }, target, (p) => (this.progress = progressText(p)));
+      const result = await archiver.exportLibrary({ modelKey: this.#host.modelKey(), dim, includeOriginals }, target, (p) => this.#showProgress(p));
       if (result.blob) download(result.blob, name);
       const originals = includeOriginals ? `, ${plural(result.counts.originals, 'original file', 'original files')}` : ', without original files';
       this.message = `Exported ${plural(result.counts.assets, 'photo or video', 'photos and videos')}${originals} (${mb(result.sizeBytes)}).`;
@@ -85,7 +93,7 @@ export class Backup {
     this.busy = 'import';
     const archiver = new Archiver();
     try {
-      const result = await archiver.importLibrary(file, { modelKey: this.#host.modelKey(), dim: this.#host.dim() }, (p) => (this.progress = progressText(p)));
+      const result = await archiver.importLibrary(file, { modelKey: this.#host.modelKey(), dim: this.#host.dim() }, (p) => this.#showProgress(p));
       const albums = result.albums.created + result.albums.merged;
       if (result.added > 0 || result.clusters > 0 || albums > 0) await this.#host.reloadAfterImport(result.addedIds);
       let text = `Imported ${plural(result.added, 'photo or video', 'photos and videos')} (${result.present} already here).`;

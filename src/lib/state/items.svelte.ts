@@ -4,6 +4,7 @@ import { countAssets, lineageOf, listAssetsByTakenAt, setFavourite } from '../db
 import type { AssetRecord, AssetType, LineageRecord } from '../db/schema';
 import type { Moment } from '../core/moments';
 import { newestAdded } from '../core/timeline';
+import { motionOriginalId } from '../core/live-photos';
 import type { Thumbnails } from './thumbnails';
 import { Timeline } from './timeline.svelte';
 
@@ -21,6 +22,7 @@ export interface ResultItem {
   addedAt: number;
   nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
   durationSec?: number;
+  motion?: AssetRecord['motion'];
   /** Videos: the best-matching moments for the current query, best first. */
   moments?: Moment[];
 }
@@ -145,6 +147,7 @@ export class LibraryItems {
       thumbUrl: await this.#thumbnails.url(id),
       nearDuplicateOf: a?.nearDuplicateOf,
       durationSec: a?.durationSec,
+      motion: a?.motion,
       moments,
     };
   }
@@ -172,6 +175,22 @@ export class LibraryItems {
     if (!a || !this.#db) return null;
     const blob = await getOriginal(this.#db, id, a.blobLocation);
     return blob ? URL.createObjectURL(blob) : null;
+  }
+
+  /**
+   * An object URL of a Live Photo's or Motion Photo's motion (a slice of the still's own file for a
+   * Motion Photo); the caller revokes it. Typed video/mp4 either way: Chromium's demuxer reads a
+   * QuickTime MOV as the ISO-BMFF file it is, while "video/quicktime" may be refused outright.
+   */
+  async motionUrl(id: string): Promise<string | null> {
+    const a = this.#assets.get(id);
+    const m = a?.motion;
+    if (!a || !m || !this.#db) return null;
+    const blob =
+      m.kind === 'live'
+        ? await getOriginal(this.#db, motionOriginalId(id), m.blobLocation)
+        : (await getOriginal(this.#db, id, a.blobLocation))?.slice(m.offsetBytes, m.offsetBytes + m.sizeBytes);
+    return blob ? URL.createObjectURL(blob.slice(0, blob.size, 'video/mp4')) : null;
   }
 
   /** What made the item's stored records: producer, model and parameters of each. */

@@ -40,6 +40,8 @@ export class Viewer {
   thumbUrl = $state('');
   originalUrl = $state<OriginalUrl>(undefined);
   strip = $state.raw<StripFrame[]>([]);
+  /** A Live Photo's or Motion Photo's motion as an object URL, once read; null otherwise. */
+  motionUrl = $state<string | null>(null);
   infoOpen = $state(false);
   details = $state.raw<ItemDetails | null>(null);
   /**
@@ -242,12 +244,19 @@ export class Viewer {
     this.originalUrl = undefined;
     this.thumbUrl = '';
     this.strip = [];
+    this.#dropMotion();
     if (this.#pushed || itemIdFromHash(location.hash)) history.replaceState(history.state, '', itemHash(id));
     const urlPromise = this.#original(id);
     // Each part shows as soon as it is read: the thumbnail first, the original when its URL is ready.
     void this.#host.items.thumbUrl(id).then((thumbUrl) => {
       if (seq === this.#seq) this.thumbUrl = thumbUrl;
     });
+    if (this.#host.items.get(id)?.motion) {
+      void this.#host.items.motionUrl(id).then((url) => {
+        if (seq === this.#seq) this.motionUrl = url;
+        else if (url) URL.revokeObjectURL(url);
+      });
+    }
     if (this.#host.items.get(id)?.type === 'video') {
       void this.#host.items.frameStrip(id).then((strip) => {
         if (seq === this.#seq) this.strip = strip;
@@ -308,6 +317,12 @@ export class Viewer {
     }
   }
 
+  /** Only the open item's motion is held: a short video, read again when its item is opened again. */
+  #dropMotion(): void {
+    if (this.motionUrl) URL.revokeObjectURL(this.motionUrl);
+    this.motionUrl = null;
+  }
+
   async #loadDetails(id: string): Promise<void> {
     if (this.details?.id === id) return;
     const [records, cluster] = await Promise.all([this.#host.items.lineage(id), this.#host.clusters.clusterOf(id).catch(() => null)]);
@@ -320,6 +335,7 @@ export class Viewer {
     this.originalUrl = undefined;
     this.thumbUrl = '';
     this.strip = [];
+    this.#dropMotion();
     this.details = null;
     this.lastDeleted = null;
     this.announcement = '';

@@ -449,3 +449,48 @@ describe('archive: the metadata read from a photo', () => {
     await rejects(await craft(entriesOf(f)), message);
   });
 });
+
+describe('archive: Live Photos and Motion Photos', () => {
+  const motionBytes = enc.encode('the few seconds of a Live Photo, as a QuickTime movie');
+  async function livePhoto(patch: Partial<Extract<AssetRecord['motion'], { kind: 'live' }>> = {}) {
+    const f = await fixture();
+    const motion = { kind: 'live' as const, name: 'IMG_0101.MOV', mime: 'video/quicktime', sizeBytes: motionBytes.length, sha256: await sha256Hex(motionBytes), durationSec: 2, blobLocation: 'idb' as const, ...patch };
+    f.assets[0] = { ...f.assets[0], motion };
+    return f;
+  }
+  const withMotionEntry = (entries: PackEntry[], bytes = motionBytes, id = 'aaaa-1') => [...entries, { name: `originals/${id}#motion`, bytes }];
+  const manifest = (originals: number) => ({ ...baseManifest(), counts: { ...baseManifest().counts, originals } });
+
+  it("carries a Live Photo's motion file with its still, and a Motion Photo's place in its file", async () => {
+    const f = await livePhoto();
+    const bytes = await packArchive(manifest(3), withMotionEntry(entriesOf(f)));
+    const c = await read(bytes);
+    const still = c.assets.find((a) => a.asset.id === 'aaaa-1')!;
+    expect(still.asset.motion).toEqual(f.assets[0].motion);
+    expect([...blobAt(bytes, still.motionOriginal!)]).toEqual([...motionBytes]);
+    expect(c.assets.find((a) => a.asset.id === 'bbbb-2')!.motionOriginal).toBeUndefined();
+
+    const g = await fixture();
+    g.assets[0] = { ...g.assets[0], motion: { kind: 'motion-photo', offsetBytes: 4, sizeBytes: originalA.length - 4 } };
+    expect((await read(await packArchive(baseManifest(), entriesOf(g)))).assets[0].asset.motion).toEqual({ kind: 'motion-photo', offsetBytes: 4, sizeBytes: originalA.length - 4 });
+  });
+
+  it.each([
+    ['a Motion Photo video past the end of its file', { motion: { kind: 'motion-photo', offsetBytes: 4, sizeBytes: 10_000 } }, /video lies outside its file/],
+    ['a Motion Photo offset that is negative', { motion: { kind: 'motion-photo', offsetBytes: -4, sizeBytes: 4 } }, /video lies outside its file/],
+    ['a motion of an unknown kind', { motion: { kind: 'boomerang' } }, /Live Photo motion is malformed/],
+    ['a Live Photo motion without its digest', { motion: { kind: 'live', name: 'a.mov', mime: 'video/quicktime', sizeBytes: 3, durationSec: 1 } }, /Live Photo motion is malformed/],
+  ])('refuses %s', async (_what, patch, message) => {
+    const f = await fixture();
+    f.assets[0] = { ...f.assets[0], ...(patch as object) } as AssetRecord;
+    await rejects(await craft(entriesOf(f)), message);
+  });
+
+  it('refuses a motion file that is not the recorded one, or that belongs to no Live Photo', async () => {
+    const f = await livePhoto();
+    await rejects(await packArchive(manifest(3), withMotionEntry(entriesOf(f), enc.encode('another movie altogether'))), /motion file of red-ball\.jpg does not match its record/);
+    const plain = await fixture();
+    await rejects(await packArchive(manifest(3), withMotionEntry(entriesOf(plain))), /motion file for red-ball\.jpg, which is no Live Photo/);
+    await rejects(await packArchive(manifest(3), withMotionEntry(entriesOf(f), motionBytes, 'bbbb-2')), /which is no Live Photo/);
+  });
+});

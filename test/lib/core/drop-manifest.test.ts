@@ -18,6 +18,15 @@ describe('drop manifest: which files of a cut-off drop never made it in', () => 
     ]);
   });
 
+  it("a Live Photo's motion file is in with its still's job, and missing with it while that job is staging", () => {
+    const pair = [entry('trip/IMG_1.JPG', 10), entry('trip/IMG_1.MOV', 20), entry('trip/IMG_2.JPG', 30), entry('trip/IMG_2.MOV', 40)];
+    const missing = missingEntries(pair, [
+      { entryIndex: 0, status: 'queued', motion: { entryIndex: 1 } },
+      { entryIndex: 2, status: 'staging', motion: { entryIndex: 3 } },
+    ]);
+    expect(missing.map((m) => m.path)).toEqual(['trip/IMG_2.JPG', 'trip/IMG_2.MOV']);
+  });
+
   it('jobs without an entry index (older imports) take nothing away', () => {
     expect(missingEntries(entries, [{ status: 'queued' }])).toHaveLength(4);
   });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { SCHEMA_VERSION, type Db } from '../../../src/lib/db/db';
 import { commitAsset, deleteAssetRecords, restoreAssetRecords, setFavourite, setMeta, type StoredAsset } from '../../../src/lib/db/repo';
-import { getOriginal, putOriginal } from '../../../src/lib/db/blob-store';
+import { deleteUnownedOriginal, getOriginal, putOriginal } from '../../../src/lib/db/blob-store';
+import { motionOriginalId } from '../../../src/lib/core/live-photos';
 import { emptyCounts, exportEntries, importAlbums, importAsset, importClusters, importMeta, readChunks, type ExportOptions } from '../../../src/lib/db/archive-repo';
 import { addToAlbum, albumItemIds, createAlbum, listAlbums } from '../../../src/lib/db/album-repo';
 import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, ArchiveError, bytesSource, readArchive, writeArchive, type ArchiveContents } from '../../../src/lib/core/archive';
@@ -57,6 +58,7 @@ async function importInto(db: Db, bytes: Uint8Array, c: ArchiveContents) {
       frames: a.frames,
       lineage: a.lineage,
       original: a.original ? slice(a.original, a.asset.mime) : undefined,
+      motionOriginal: a.motionOriginal ? slice(a.motionOriginal, 'video/quicktime') : undefined,
     });
     if (outcome.status === 'present') idMap.set(a.asset.id, outcome.existingId);
     outcomes.push(outcome.status);
@@ -225,6 +227,28 @@ describe('archive-repo', () => {
     expect((await importInto(dst, bytes, c)).outcomes).toEqual(['added']);
     expect(await dst.get('blobs', 'a1')).toBeUndefined();
     expect(await dst.get('embeddings', 'a1')).toBeDefined();
+  });
+
+  it("a Live Photo's motion file travels with its still; without originals it comes in as a plain photo", async () => {
+    const src = await fresh();
+    const stored = await addPhoto(src, 'live1', 'a cyan still');
+    const movie = new TextEncoder().encode('two seconds of cyan');
+    await putOriginal(src, motionOriginalId('live1'), new Blob([movie]));
+    const motion = { kind: 'live' as const, name: 'live1.MOV', mime: 'video/quicktime', sizeBytes: movie.length, sha256: await sha256Hex(movie), durationSec: 2, blobLocation: 'idb' as const };
+    await src.put('assets', { ...stored.asset, motion });
+    // Owned by its still: nothing that cleans up unowned files removes it.
+    expect(await deleteUnownedOriginal(src, motionOriginalId('live1'), 'idb')).toBe(false);
+
+    const bytes = await exportBytes(src);
+    const withFiles = await fresh();
+    expect((await importInto(withFiles, bytes, await read(bytes))).outcomes).toEqual(['added']);
+    expect((await withFiles.get('assets', 'live1'))?.motion).toEqual(motion);
+    expect(await text(await getOriginal(withFiles, motionOriginalId('live1'), 'idb'))).toBe('two seconds of cyan');
+
+    const recordsOnly = await exportBytes(src, { includeOriginals: false });
+    const without = await fresh();
+    await importInto(without, recordsOnly, await read(recordsOnly));
+    expect((await without.get('assets', 'live1'))?.motion).toBeUndefined();
   });
 
   it('an export refuses to finish when the library changes between its two passes', async () => {

@@ -5,6 +5,7 @@ import type { Db } from '../../../src/lib/db/db';
 import { putOriginal } from '../../../src/lib/db/blob-store';
 import { commitAsset, deleteAssetRecords, restoreAssetRecords, type StoredAsset } from '../../../src/lib/db/repo';
 import { carryOutDueTombstones, carryOutTombstone, getTombstones, tombstoneTimings } from '../../../src/lib/db/tombstones';
+import { motionOriginalId } from '../../../src/lib/core/live-photos';
 
 // Without OPFS (Node), originals go to the `blobs` store: the IndexedDB fallback path.
 const { open, uniqueName } = libraryDbs('tombstones');
@@ -158,5 +159,23 @@ describe('tombstones: durable deletes with undo from storage', () => {
     for (const id of ['a', 'd', 'd1', 'e']) expect((await everything(byRange, id)).asset).toBe(true);
     expect(await byRange.getAllKeys('thumbnails')).toEqual(['a', 'a#0', 'd', 'd#0', 'd1', 'd1#0', 'd2', 'd2#0', 'd3', 'd3#0', 'd4', 'd4#0', 'd5', 'd5#0', 'e', 'e#0']);
     expect((await everything(byKey, 'b')).asset).toBe(true);
+  });
+
+  it("a Live Photo's motion file stays through the undo window and Undo, and goes with the still when the delete is final", async () => {
+    const db = await open();
+    const live = stored('live');
+    live.asset = { ...live.asset, type: 'image', motion: { kind: 'live', name: 'live.MOV', mime: 'video/quicktime', sizeBytes: 2, sha256: 'f'.repeat(64), durationSec: 2, blobLocation: 'idb' } };
+    await putOriginal(db, 'live', new Blob([new Uint8Array([7])]));
+    await putOriginal(db, motionOriginalId('live'), new Blob([new Uint8Array([8, 8])]));
+    await commitAsset(db, 'none', live);
+    await deleteAssetRecords(db, ['live'], DELETED_AT, WINDOW_MS);
+    expect(await carryOutTombstone(db, 'live', () => EXPIRES - 1)).toBe(false);
+    expect(await hasOriginal(db, motionOriginalId('live'))).toBe(true);
+    await restoreAssetRecords(db, ['live'], () => EXPIRES - 1);
+    expect((await db.get('assets', 'live'))?.motion?.kind).toBe('live');
+
+    await deleteAssetRecords(db, ['live'], DELETED_AT, WINDOW_MS);
+    expect(await carryOutTombstone(db, 'live', () => EXPIRES)).toBe(true);
+    expect([await hasOriginal(db, 'live'), await hasOriginal(db, motionOriginalId('live'))]).toEqual([false, false]);
   });
 });

@@ -6,15 +6,18 @@ import { putOriginal } from '../../../src/lib/db/blob-store';
 import { commitAsset } from '../../../src/lib/db/repo';
 import { writeSelectionZip, ZipCancelled, type ZipProgress } from '../../../src/lib/export/selection-zip';
 import { readZip } from '../../helpers/read-zip.mjs';
+import { motionOriginalId } from '../../../src/lib/core/live-photos';
 
 // Without OPFS (Node), originals live in the `blobs` store.
 const { open } = libraryDbs('zip');
 const TAKEN_MS = new Date(2021, 5, 14, 10, 30, 42).getTime();
 
-async function photo(db: Db, id: string, name: string, bytes: Uint8Array): Promise<void> {
+async function photo(db: Db, id: string, name: string, bytes: Uint8Array, motion?: { name: string; bytes: Uint8Array }): Promise<void> {
   await putOriginal(db, id, new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  if (motion) await putOriginal(db, motionOriginalId(id), new Blob([motion.bytes as Uint8Array<ArrayBuffer>]));
+  const live = motion ? { motion: { kind: 'live' as const, name: motion.name, mime: 'video/quicktime', sizeBytes: motion.bytes.length, sha256: 'f'.repeat(64), durationSec: 2, blobLocation: 'idb' as const } } : {};
   await commitAsset(db, 'none', {
-    asset: { id, name, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: `sha-${id}`, pHash: '0123456789abcdef', width: 4, height: 3, addedAt: 1, takenAtMs: TAKEN_MS, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'idb' },
+    asset: { id, name, type: 'image', mime: 'image/jpeg', sizeBytes: bytes.length, sha256: `sha-${id}`, pHash: '0123456789abcdef', width: 4, height: 3, addedAt: 1, takenAtMs: TAKEN_MS, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'idb', ...live },
     thumbnail: { id, blob: new Blob([new Uint8Array([1])]), width: 4, height: 3 },
     embedding: { id, modelId: 'm', dim: 2, vector: new Float32Array([0.6, 0.8]) },
     lineage: [],
@@ -51,6 +54,22 @@ describe('export of a selection as a .zip', () => {
     for (const e of entries) expect(Math.abs(e.modified.getTime() - TAKEN_MS)).toBeLessThanOrEqual(2000);
     const last = progress.at(-1)!;
     expect(last).toEqual({ doneFiles: 3, totalFiles: 3, writtenBytes: bytes().length, totalBytes: 70_000 + 5 + 1234 });
+  });
+
+  it("a Live Photo's motion file follows its still, as the phone named it", async () => {
+    const db = await open();
+    const still = bytesOf(300, 1);
+    const movie = bytesOf(900, 2);
+    await photo(db, 'a', 'IMG_0101.JPG', still, { name: 'IMG_0101.MOV', bytes: movie });
+    await photo(db, 'b', 'other.jpg', bytesOf(10, 3));
+    const { sink, bytes } = memorySink();
+    const progress: ZipProgress[] = [];
+    const result = await writeSelectionZip(db, ['a', 'b'], sink, { onProgress: (p) => progress.push(p), progressEveryMs: 0 });
+    expect(result).toMatchObject({ files: 3, missing: [] });
+    const entries = readZip(bytes());
+    expect(entries.map((e) => e.name)).toEqual(['IMG_0101.JPG', 'IMG_0101.MOV', 'other.jpg']);
+    expect(Buffer.from(entries[1]!.data).equals(movie)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ doneFiles: 3, totalFiles: 3, totalBytes: 300 + 900 + 10 });
   });
 
   it('an item whose original is not on this device is left out and named', async () => {

@@ -1,4 +1,4 @@
-import type { AssetType } from '../../core/records';
+import type { AssetType, ItemMotion } from '../../core/records';
 import type { Moment } from '../../core/moments';
 
 /** What a grid tile shows of one item: an item record or a search result both fit. */
@@ -8,6 +8,8 @@ export interface GridItem {
   type: AssetType;
   takenAtMs: number;
   durationSec?: number;
+  /** A Live Photo or Motion Photo: its tile carries a badge. */
+  motion?: Pick<ItemMotion, 'kind'>;
   nearDuplicateOf?: { name: string };
   /** Search results only: the similarity, the name-match badge and the best moments of a video. */
   score?: number | null;
