@@ -40,6 +40,9 @@ export function combineQuery(positive: Float32Array, negatives: Float32Array[], 
   return l2Normalize(out);
 }
 
+/** z of the relevance cut-off unless a search quality check measured one for the model. */
+export const DEFAULT_RELEVANCE_Z = 3;
+
 /**
  * Similarity below which a result is a "weaker match". Calibrated per query from the library
  * itself: the scores of a random sample are what an unrelated item scores, so a match must stand
@@ -48,7 +51,7 @@ export function combineQuery(positive: Float32Array, negatives: Float32Array[], 
  * would inflate a mean and standard deviation. Works for any model without per-model constants
  * (for CLIP ViT-B/32 text→photo, unrelated photos sit near 0.19 ± 0.025 and matches at 0.26+).
  */
-export function relevanceThreshold(sampleScores: readonly number[], zScore = 3, floor = -1): number {
+export function relevanceThreshold(sampleScores: readonly number[], zScore = DEFAULT_RELEVANCE_Z, floor = -1): number {
   if (sampleScores.length < 8) return floor;
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);

@@ -10,6 +10,7 @@ import { Notices } from './notices.svelte';
 import { SearchState } from './search.svelte';
 import { Selection } from './selection.svelte';
 import { Session } from './session.svelte';
+import { QualityCheckState } from './quality-check.svelte';
 import { DeviceStorage } from './storage.svelte';
 import { Thumbnails } from './thumbnails';
 import { ZipExport } from './zip-export.svelte';
@@ -42,6 +43,7 @@ export class Library {
     asset: (id) => this.items.get(id),
     deleteAssets: (ids) => this.deletes.deleteAssets(ids),
     announce: (text) => this.notices.announce(text),
+    similarMinCosine: () => this.session.similarMinCosine,
   });
   readonly session: Session = new Session({
     clusters: this.clusters,
@@ -50,6 +52,8 @@ export class Library {
     onIngest: (e) => this.imports.onEvent(e),
   });
   readonly search: SearchState = new SearchState(this.session, this.items);
+  /** Settings → "Check search quality": measured on a labelled folder, never added to the library. */
+  readonly quality: QualityCheckState = new QualityCheckState({ session: this.session, announce: (text) => this.notices.announce(text) });
   readonly imports: ImportState = new ImportState({
     session: this.session,
     notices: this.notices,

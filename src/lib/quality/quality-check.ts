@@ -1,0 +1,242 @@
+/**
+ * The search quality check: a labelled folder embedded in memory with the loaded model, and the
+ * figures of core/quality.ts over it. Runs the same in the app (Settings → "Check search
+ * quality") and in the bench (bench/quality.mjs through bench/pages).
+ *
+ * Nothing is stored: files are decoded as the import decodes them (canvas-stills.ts, EXIF
+ * orientation, the centre square at 224 px), the model worker returns their vectors, and the
+ * vectors live in this call's memory only. The library's databases, files and index are never
+ * opened, so there is nothing to clean up afterwards.
+ */
+import type { PixelImage } from '../../../workers/embed.worker';
+import { readLabelledFolder, sideFiles, type LabelledFolder } from '../core/labelled-folder';
+import { CLIP_IMAGENET_TEMPLATES, CLIP_IMAGENET_TEMPLATES_7, SINGLE_TEMPLATE, fillTemplate } from '../core/prompt-templates';
+import {
+  CUTOFF_SAMPLE_SIZE,
+  cutoffBehaviour,
+  sampleIndices,
+  suggestRelevanceZ,
+  suggestSimilarMinCosine,
+  templateEnsemble,
+  textToImage,
+  zeroShot,
+  type Confusion,
+  type CutoffBehaviour,
+  type LabelAccuracy,
+} from '../core/quality';
+import { DEFAULT_RELEVANCE_Z } from '../core/query';
+import { mulberry32 } from '../core/random.js';
+import { canvasStills } from '../ingest/canvas-stills';
+import { MODEL_INPUT_PX } from '../ingest/asset-records';
+import type { StillDecoder } from '../ingest/ports';
+
+/** What the check needs of the model: the embed worker's API, or its client. */
+export interface QualityEmbedder {
+  embedImages(images: PixelImage[]): Promise<Float32Array[]>;
+  embedText(text: string): Promise<Float32Array>;
+}
+
+/** One picked file: its path inside the pick (`webkitRelativePath`) and its bytes. */
+export interface CheckFile {
+  path: string;
+  blob: Blob;
+}
+
+export interface CheckProgress {
+  phase: 'photos' | 'labels' | 'figures';
+  done: number;
+  total: number;
+}
+
+/** Labels × 80 templates above this many text encodes use the notebook's 7-template subset. */
+const MAX_ENSEMBLE_ENCODES = 8000;
+/** Photos embedded per model call (the import's batch). */
+const EMBED_BATCH = 8;
+/** Fixed seed of the cut-off's sample, so one folder gives one report. */
+const SAMPLE_SEED = 0x5eb0;
+
+export interface QualityReport {
+  /** Report format version. */
+  version: 1;
+  createdAt: string;
+  /** The model's key (model-source.ts `modelKey`). */
+  model: string;
+  images: number;
+  labels: number;
+  /** Videos in the folder; the check measures photos only. */
+  videosNotMeasured: number;
+  /** Files left out and why (no label, not media, could not be read). */
+  skipped: Array<{ path: string; reason: string }>;
+  zeroShot: {
+    single: { template: string; top1: number; top5: number };
+    ensemble: { source: string; templates: number; top1: number; top5: number };
+  };
+  /** Text→image with one prompt per label (the single template). */
+  retrieval: { template: string; recallAt1: number; recallAt5: number; recallAt10: number; meanAveragePrecision: number };
+  /** Zero-shot with the single template, per label, in label order. */
+  perLabel: LabelAccuracy[];
+  /** The most frequent wrong picks with the single template. */
+  confusions: Confusion[];
+  cutoff: { current: CutoffBehaviour; measured: CutoffBehaviour };
+  /** What "Use these thresholds" stores for this model. */
+  thresholds: { relevanceZ: number; similarMinCosine: number | null };
+}
+
+export type CheckOutcome = { ok: true; report: QualityReport } | { ok: false; message: string };
+
+export interface CheckOptions {
+  modelKey: string;
+  /** The z of the cut-off search uses now for this model (the "current" figures); 3 by default. */
+  relevanceZ?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: CheckProgress) => void;
+  /** How photos are decoded; the import's canvas decoder by default. */
+  stills?: StillDecoder;
+  /** For tests and reports: the time written in the report. */
+  now?: () => Date;
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('The check was cancelled.', 'AbortError');
+}
+
+async function readText(files: readonly CheckFile[], path: string | null): Promise<string | undefined> {
+  const file = path ? files.find((f) => f.path === path) : undefined;
+  return file ? file.blob.text() : undefined;
+}
+
+/** Decodes and embeds the folder's photos in batches; photos that cannot be decoded are listed. */
+async function embedPhotos(
+  files: readonly CheckFile[],
+  folder: LabelledFolder,
+  embedder: QualityEmbedder,
+  stills: StillDecoder,
+  opts: CheckOptions,
+): Promise<{ vectors: Float32Array[]; truth: number[]; unreadable: string[] }> {
+  const photos = folder.files.filter((f) => f.kind === 'image');
+  const vectors: Float32Array[] = [];
+  const truth: number[] = [];
+  const unreadable: string[] = [];
+  opts.onProgress?.({ phase: 'photos', done: 0, total: photos.length });
+  for (let start = 0; start < photos.length; start += EMBED_BATCH) {
+    checkAborted(opts.signal);
+    const batch: PixelImage[] = [];
+    const labels: number[] = [];
+    for (const photo of photos.slice(start, start + EMBED_BATCH)) {
+      try {
+        const still = await stills.decodeImage(files[photo.index]!.blob);
+        try {
+          batch.push(still.centerCrop(MODEL_INPUT_PX));
+          labels.push(photo.label);
+        } finally {
+          still.close();
+        }
+      } catch {
+        unreadable.push(photo.path);
+      }
+    }
+    if (batch.length) {
+      vectors.push(...(await embedder.embedImages(batch)));
+      truth.push(...labels);
+    }
+    opts.onProgress?.({ phase: 'photos', done: Math.min(photos.length, start + EMBED_BATCH), total: photos.length });
+  }
+  return { vectors, truth, unreadable };
+}
+
+/** Text vectors of every label: one template, and the ensemble. */
+async function embedLabels(texts: readonly string[], embedder: QualityEmbedder, opts: CheckOptions) {
+  const templates = texts.length * CLIP_IMAGENET_TEMPLATES.length <= MAX_ENSEMBLE_ENCODES ? CLIP_IMAGENET_TEMPLATES : CLIP_IMAGENET_TEMPLATES_7;
+  const total = texts.length * (1 + templates.length);
+  let done = 0;
+  const encode = async (s: string) => {
+    checkAborted(opts.signal);
+    const v = await embedder.embedText(s);
+    if (++done % 8 === 0 || done === total) opts.onProgress?.({ phase: 'labels', done, total });
+    return v;
+  };
+  opts.onProgress?.({ phase: 'labels', done: 0, total });
+  const single: Float32Array[] = [];
+  const ensemble: Float32Array[] = [];
+  for (const text of texts) {
+    single.push(await encode(fillTemplate(SINGLE_TEMPLATE, text)));
+    const perTemplate: Float32Array[] = [];
+    for (const t of templates) perTemplate.push(await encode(fillTemplate(t, text)));
+    ensemble.push(templateEnsemble(perTemplate));
+  }
+  return { single, ensemble, templates };
+}
+
+/**
+ * Runs the check over the picked files.
+ * @returns the report, or a message saying why the folder cannot be checked
+ * @throws the signal's reason (an AbortError) when cancelled
+ */
+export async function runQualityCheck(files: readonly CheckFile[], embedder: QualityEmbedder, opts: CheckOptions): Promise<CheckOutcome> {
+  const paths = files.map((f) => f.path);
+  const side = sideFiles(paths);
+  const reading = readLabelledFolder(paths, await readText(files, side.csv), await readText(files, side.moments));
+  if (!reading.ok) return reading;
+  const folder = reading.folder;
+  if (!folder.files.some((f) => f.kind === 'image')) return { ok: false, message: 'The folder has videos but no photos: the check measures photos.' };
+
+  const { vectors: allVectors, truth: allTruth, unreadable } = await embedPhotos(files, folder, embedder, opts.stills ?? canvasStills, opts);
+  // Labels none of whose photos could be read leave the comparison.
+  const kept = [...new Set(allTruth)].sort((a, b) => a - b);
+  if (kept.length < 2) {
+    return {
+      ok: false,
+      message: `${allVectors.length === 0 ? 'None of the photos' : 'Photos of only one label'} could be read (${unreadable.length} could not): the check needs photos of at least two labels.`,
+    };
+  }
+  const remap = new Map(kept.map((old, i) => [old, i]));
+  const labels = kept.map((l) => folder.labels[l]!);
+  const texts = kept.map((l) => folder.labelTexts[l]!);
+  const truth = allTruth.map((l) => remap.get(l)!);
+  const images = allVectors;
+
+  const text = await embedLabels(texts, embedder, opts);
+  checkAborted(opts.signal);
+  opts.onProgress?.({ phase: 'figures', done: 0, total: 1 });
+  const single = zeroShot(images, text.single, labels, truth);
+  const ensemble = zeroShot(images, text.ensemble, labels, truth);
+  const retrieval = textToImage(images, text.single, truth);
+  const sample = sampleIndices(images.length, CUTOFF_SAMPLE_SIZE, mulberry32(SAMPLE_SEED));
+  const current = cutoffBehaviour(images, text.single, truth, sample, opts.relevanceZ ?? DEFAULT_RELEVANCE_Z);
+  const measured = suggestRelevanceZ(images, text.single, truth, sample, DEFAULT_RELEVANCE_Z);
+  const similarMinCosine = suggestSimilarMinCosine(images, truth);
+  opts.onProgress?.({ phase: 'figures', done: 1, total: 1 });
+
+  return {
+    ok: true,
+    report: {
+      version: 1,
+      createdAt: (opts.now?.() ?? new Date()).toISOString(),
+      model: opts.modelKey,
+      images: images.length,
+      labels: labels.length,
+      videosNotMeasured: folder.files.filter((f) => f.kind === 'video').length,
+      skipped: [...folder.ignored, ...unreadable.map((path) => ({ path, reason: 'could not be read as a photo' }))],
+      zeroShot: {
+        single: { template: SINGLE_TEMPLATE, top1: single.top1, top5: single.top5 },
+        ensemble: {
+          source: text.templates.length === CLIP_IMAGENET_TEMPLATES.length ? "OpenAI CLIP's 80 ImageNet templates" : "OpenAI CLIP's 7-template ImageNet subset",
+          templates: text.templates.length,
+          top1: ensemble.top1,
+          top5: ensemble.top5,
+        },
+      },
+      retrieval: {
+        template: SINGLE_TEMPLATE,
+        recallAt1: retrieval.recallAt1,
+        recallAt5: retrieval.recallAt5,
+        recallAt10: retrieval.recallAt10,
+        meanAveragePrecision: retrieval.meanAveragePrecision,
+      },
+      perLabel: single.perLabel,
+      confusions: single.confusions,
+      cutoff: { current, measured: measured.behaviour },
+      thresholds: { relevanceZ: measured.zScore, similarMinCosine },
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// Settings → "Check search quality" on the fixture model: a labelled colour folder gives the
+// figures the fixture's semantics imply (scripts/lib/colour-folder.mjs), the library is left as it
+// was, the measured thresholds apply to the model and go back to the defaults; bad folders give a
+// message, and labels are shown as text.
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectText, fixtureImage, test } from './harness.mjs';
+import { expectCount, importFiles, openApp, storeCounts, ui, waitModelReady } from './app-helpers.mjs';
+import { COLOUR_FOLDER_EXPECTED as EXPECTED, writeColourFolder } from '../../scripts/lib/colour-folder.mjs';
+
+const pct = (share) => `${(share * 100).toFixed(1)} %`;
+
+/** Record count of every IndexedDB store of the library, and the OPFS originals. */
+async function everyStoreCount(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('shoebox');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => resolve(open.result);
+    });
+    const counts = {};
+    for (const name of db.objectStoreNames) {
+      counts[name] = await new Promise((resolve, reject) => {
+        const r = db.transaction(name).objectStore(name).count();
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    }
+    db.close();
+    const root = await navigator.storage.getDirectory();
+    const opfs = [];
+    for await (const name of root.keys()) opfs.push(name);
+    return { counts, opfs: opfs.sort() };
+  });
+}
+
+async function storedThresholds(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('shoebox');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => resolve(open.result);
+    });
+    const value = await new Promise((resolve, reject) => {
+      const r = db.transaction('meta').objectStore('meta').get('settings:searchThresholds');
+      r.onsuccess = () => resolve(r.result ?? null);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    return value;
+  });
+}
+
+const cell = (page, key) => page.getByTestId('quality-table').locator(`td[data-key="${key}"]`);
+
+async function pickFolder(page, dir) {
+  await page.getByLabel('Folder of labelled photos').setInputFiles(dir);
+}
+
+test('quality check: a labelled colour folder gives the fixture figures, leaves the library as it was, thresholds apply and reset', async ({ page, url }) => {
+  const dir = await mkdtemp(join(tmpdir(), 'shoebox-quality-'));
+  try {
+    await writeColourFolder(dir);
+    await openApp(page, url);
+    await importFiles(page, [fixtureImage('red-ball.jpg'), fixtureImage('blue-sky.jpg')]);
+    await expectCount(page, 2);
+    const before = { stores: await everyStoreCount(page), library: await storeCounts(page) };
+
+    await waitModelReady(page);
+    await pickFolder(page, dir);
+    const report = page.getByTestId('quality-report');
+    await report.waitFor({ timeout: 30_000 });
+    await expectText(report.locator('p').first(), `${EXPECTED.images} photos in ${EXPECTED.labels} labels`);
+    const expectCell = async (key, text) => assert.equal((await cell(page, key).textContent())?.trim(), text, key);
+    await expectCell('top1', pct(EXPECTED.top1));
+    await expectCell('top5', pct(EXPECTED.top5));
+    await expectCell('ensembleTop1', pct(EXPECTED.ensembleTop1));
+    await expectCell('ensembleTop5', pct(EXPECTED.ensembleTop5));
+    await expectCell('recallAt1', pct(EXPECTED.recallAt1));
+    await expectCell('recallAt5', pct(EXPECTED.recallAt5));
+    await expectCell('recallAt10', pct(EXPECTED.recallAt10));
+    await expectCell('map', EXPECTED.meanAveragePrecision.toFixed(3));
+    await expectCell('trueFolded', `${pct(0)} (0 of ${EXPECTED.images})`);
+    await expectCell('similar', `${EXPECTED.similarMinCosine.toFixed(2)} measured, 0.92 in use`);
+
+    // The chart: one bar per label with its share, and the confused pair.
+    const chart = page.getByTestId('quality-chart');
+    const bars = chart.getByRole('list', { name: 'Zero-shot accuracy per label' }).getByRole('listitem');
+    assert.deepEqual(
+      (await bars.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()),
+      Object.entries(EXPECTED.perLabel).map(([label, [correct, images]]) => `${label} ${pct(correct / images)} (${correct} of ${images})`),
+    );
+    const confused = (await chart.getByRole('list', { name: 'Most confused labels' }).getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(confused, EXPECTED.confusions.map((c) => `${c.label} → ${c.predicted} ${c.count} photo`));
+
+    // Nothing of the folder reached the library.
+    await expectCount(page, 2);
+    assert.deepEqual(await everyStoreCount(page), before.stores);
+    assert.deepEqual(await storeCounts(page), before.library);
+
+    // The measured thresholds for this model, then the defaults again.
+    await page.getByRole('button', { name: 'Use these thresholds' }).click();
+    await expectText(page.getByTestId('quality-thresholds'), `In use for this model: measured thresholds`);
+    await expectText(cell(page, 'similar'), `${EXPECTED.similarMinCosine.toFixed(2)} in use`);
+    const stored = await storedThresholds(page);
+    const entries = Object.values(stored ?? {});
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].similarMinCosine, EXPECTED.similarMinCosine);
+    assert.ok(entries[0].relevanceZ >= 1 && entries[0].relevanceZ <= 6);
+
+    await page.getByRole('button', { name: 'Back to defaults' }).click();
+    await expectText(page.getByTestId('quality-thresholds'), /In use for this model: the defaults \(cut-off z 3, similar shots from cosine 0\.92\)/);
+    assert.deepEqual(await storedThresholds(page), {});
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, { timeoutMs: 90_000 });
+
+test('quality check: folders without labels say so; a label with markup is shown as text; unreadable files are listed', async ({ page, url }) => {
+  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-bad-'));
+  try {
+    const flat = join(root, 'flat');
+    await writeColourFolder(join(root, 'src'));
+    await mkdir(flat);
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(join(root, 'src', 'red', 'red-1.png'), join(flat, 'a.png'));
+    await copyFile(join(root, 'src', 'blue', 'blue-1.png'), join(flat, 'b.png'));
+
+    const markup = '<img src=x onerror="window.__labelRan=1">';
+    const marked = join(root, 'marked');
+    await mkdir(join(marked, markup), { recursive: true });
+    await mkdir(join(marked, 'red'));
+    await copyFile(join(root, 'src', 'blue', 'blue-1.png'), join(marked, markup, 'x.png'));
+    await copyFile(join(root, 'src', 'red', 'red-1.png'), join(marked, 'red', 'y.png'));
+    await writeFile(join(marked, 'red', 'broken.png'), 'not a picture');
+
+    await openApp(page, url);
+    await waitModelReady(page);
+    await pickFolder(page, flat);
+    await expectText(page.getByTestId('quality-message'), /^No labels found: put the photos in one subfolder per label/);
+
+    await pickFolder(page, marked);
+    await page.getByTestId('quality-report').waitFor({ timeout: 30_000 });
+    const chart = page.getByTestId('quality-chart');
+    const labels = await chart.getByRole('list', { name: 'Zero-shot accuracy per label' }).locator('.bar-label').allTextContents();
+    assert.deepEqual(labels, [markup, 'red']);
+    assert.equal(await page.getByTestId('quality-check').locator('img').count(), 0);
+    assert.equal(await page.evaluate(() => window.__labelRan ?? null), null);
+    await expectText(page.getByTestId('quality-report').locator('p').first(), '1 file left out (red/broken.png: could not be read as a photo)');
+    await expectCount(page, 0);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}, { timeoutMs: 60_000 });
