@@ -68,5 +68,7 @@ export const COLOUR_FOLDER_EXPECTED = {
   perLabel: { blue: [2, 2], green: [2, 3], red: [2, 2], yellow: [2, 2] },
   confusions: [{ label: 'green', predicted: 'red', count: 1 }],
   trueFolded: 0,
+  wrongAbove: 3,
+  relevanceZ: 3,
   similarMinCosine: 0.96,
 };

@@ -82,7 +82,9 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     await expectCell('recallAt5', pct(EXPECTED.recallAt5));
     await expectCell('recallAt10', pct(EXPECTED.recallAt10));
     await expectCell('map', EXPECTED.meanAveragePrecision.toFixed(3));
-    await expectCell('trueFolded', `${pct(0)} (0 of ${EXPECTED.images})`);
+    // One query per label: 9 true (query, photo) pairs and 27 wrong ones.
+    await expectCell('trueFolded', `${pct(EXPECTED.trueFolded / 9)} (${EXPECTED.trueFolded} of 9)`);
+    await expectCell('wrongAbove', `${pct(EXPECTED.wrongAbove / 27)} (${EXPECTED.wrongAbove} of 27)`);
     await expectCell('similar', `${EXPECTED.similarMinCosine.toFixed(2)} measured, 0.92 in use`);
 
     // The chart: one bar per label with its share, and the confused pair.
@@ -108,7 +110,7 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     const entries = Object.values(stored ?? {});
     assert.equal(entries.length, 1);
     assert.equal(entries[0].similarMinCosine, EXPECTED.similarMinCosine);
-    assert.ok(entries[0].relevanceZ >= 1 && entries[0].relevanceZ <= 6);
+    assert.equal(entries[0].relevanceZ, EXPECTED.relevanceZ);
 
     await page.getByRole('button', { name: 'Back to defaults' }).click();
     await expectText(page.getByTestId('quality-thresholds'), /In use for this model: the defaults \(cut-off z 3, similar shots from cosine 0\.92\)/);
