@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectText, fixtureImage, test } from './harness.mjs';
+import { expectText, fixtureImage, ROOT, test } from './harness.mjs';
 import { expectCount, importFiles, openApp, storeCounts, ui, waitModelReady } from './app-helpers.mjs';
 import { COLOUR_FOLDER_EXPECTED as EXPECTED, writeColourFolder } from '../../scripts/lib/colour-folder.mjs';
 
+const fixtureVideo = (name) => join(ROOT, 'test/fixtures/generated/videos', name);
 const pct = (share) => `${(share * 100).toFixed(1)} %`;
 
 /** Record count of every IndexedDB store of the library, and the OPFS originals. */
@@ -156,3 +157,44 @@ test('quality check: folders without labels say so; a label with markup is shown
     await rm(root, { recursive: true, force: true });
   }
 }, { timeoutMs: 60_000 });
+
+test('quality check: videos with given moments are measured (moments within ±1 s, mean and attention pooling)', async ({ page, url }) => {
+  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-video-'));
+  try {
+    const { copyFile } = await import('node:fs/promises');
+    const src = join(root, 'src');
+    await writeColourFolder(src);
+    const dir = join(root, 'set');
+    for (const label of ['red', 'green', 'blue']) {
+      await mkdir(join(dir, label), { recursive: true });
+      await copyFile(join(src, label, `${label}-1.png`), join(dir, label, `${label}-1.png`));
+    }
+    // red 0–3 s, blue 3–6 s, red 6–9 s; and red 0–2 s, green 2–4 s, blue 4–6 s (test/fixtures/generated/videos/manifest.json).
+    await copyFile(fixtureVideo('red-blue-red.mp4'), join(dir, 'red', 'red-blue-red.mp4'));
+    await copyFile(fixtureVideo('colour-segments.webm'), join(dir, 'green', 'colour-segments.webm'));
+    // Every kept frame of a colour lies inside that colour's segment, and the best frame for a colour
+    // word is a frame of that colour: the middle of a 2-s segment is within ±1 s of any of its frames
+    // (found), while blue in red-blue-red ends at 6 s, 2 s or more before the moment given at 8 s (missed).
+    await writeFile(
+      join(dir, 'moments.json'),
+      JSON.stringify([
+        { file: 'green/colour-segments.webm', query: 'red', atSec: 1 },
+        { file: 'green/colour-segments.webm', query: 'green', atSec: 3 },
+        { file: 'green/colour-segments.webm', query: 'blue', atSec: 5 },
+        { file: 'red/red-blue-red.mp4', query: 'blue', atSec: 8 },
+      ]),
+    );
+    await openApp(page, url);
+    await waitModelReady(page);
+    await pickFolder(page, dir);
+    await page.getByTestId('quality-report').waitFor({ timeout: 45_000 });
+    assert.equal((await cell(page, 'moments').textContent())?.trim(), '3 of 4');
+    assert.match((await cell(page, 'meanPool').textContent())?.trim() ?? '', /^\d+\.\d % of 2$/);
+    assert.match((await cell(page, 'attentionPool').textContent())?.trim() ?? '', /^\d+\.\d % of 2$/);
+    // Photos are measured as before: one per label, each its own colour.
+    assert.equal((await cell(page, 'top1').textContent())?.trim(), pct(1));
+    await expectCount(page, 0);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}, { timeoutMs: 90_000 });

@@ -23,17 +23,26 @@ import {
   type Confusion,
   type CutoffBehaviour,
   type LabelAccuracy,
+  type LabelledVideo,
+  type VideoResult,
+  videoQuality,
 } from '../core/quality';
 import { DEFAULT_RELEVANCE_Z } from '../core/query';
 import { mulberry32 } from '../core/random.js';
 import { canvasStills } from '../ingest/canvas-stills';
 import { MODEL_INPUT_PX } from '../ingest/asset-records';
 import type { StillDecoder } from '../ingest/ports';
+import type { FrameVector } from '../core/moments';
 
 /** What the check needs of the model: the embed worker's API, or its client. */
 export interface QualityEmbedder {
   embedImages(images: PixelImage[]): Promise<Float32Array[]>;
   embedText(text: string): Promise<Float32Array>;
+  /**
+   * A video's kept frames, as the import picks them (the video worker with the video settings).
+   * Without it, videos are counted but not measured.
+   */
+  videoFrames?(blob: Blob): Promise<Array<{ timestampSec: number; pixels: PixelImage }>>;
 }
 
 /** One picked file: its path inside the pick (`webkitRelativePath`) and its bytes. */
@@ -43,7 +52,7 @@ export interface CheckFile {
 }
 
 export interface CheckProgress {
-  phase: 'photos' | 'labels' | 'figures';
+  phase: 'photos' | 'videos' | 'labels' | 'figures';
   done: number;
   total: number;
 }
@@ -63,8 +72,13 @@ export interface QualityReport {
   model: string;
   images: number;
   labels: number;
-  /** Videos in the folder; the check measures photos only. */
+  /** Videos in the folder that were not measured (no video decoder, or unreadable). */
   videosNotMeasured: number;
+  /**
+   * Videos of the labels compared: given moments found within ±1 s, and zero-shot top-1 of the
+   * video vectors with mean and with attention pooling (single template). Null without videos.
+   */
+  video: VideoResult | null;
   /** Files left out and why (no label, not media, could not be read). */
   skipped: Array<{ path: string; reason: string }>;
   zeroShot: {
@@ -144,6 +158,33 @@ async function embedPhotos(
   return { vectors, truth, unreadable };
 }
 
+/** Kept frames of the folder's videos, embedded; videos that cannot be read are listed. */
+async function embedVideos(
+  files: readonly CheckFile[],
+  folder: LabelledFolder,
+  embedder: QualityEmbedder,
+  opts: CheckOptions,
+): Promise<{ videos: Array<{ path: string; label: number; frames: FrameVector[] }>; unreadable: string[] }> {
+  const list = embedder.videoFrames ? folder.files.filter((f) => f.kind === 'video') : [];
+  const videos: Array<{ path: string; label: number; frames: FrameVector[] }> = [];
+  const unreadable: string[] = [];
+  for (const [i, v] of list.entries()) {
+    checkAborted(opts.signal);
+    opts.onProgress?.({ phase: 'videos', done: i, total: list.length });
+    try {
+      const frames = await embedder.videoFrames!(files[v.index]!.blob);
+      const vectors: Float32Array[] = [];
+      for (let start = 0; start < frames.length; start += EMBED_BATCH) vectors.push(...(await embedder.embedImages(frames.slice(start, start + EMBED_BATCH).map((f) => f.pixels))));
+      if (vectors.length) videos.push({ path: v.path, label: v.label, frames: frames.map((f, j) => ({ timestampSec: f.timestampSec, vector: vectors[j]! })) });
+      else unreadable.push(v.path);
+    } catch {
+      unreadable.push(v.path);
+    }
+  }
+  if (list.length) opts.onProgress?.({ phase: 'videos', done: list.length, total: list.length });
+  return { videos, unreadable };
+}
+
 /** Text vectors of every label: one template, and the ensemble. */
 async function embedLabels(texts: readonly string[], embedder: QualityEmbedder, opts: CheckOptions) {
   const templates = texts.length * CLIP_IMAGENET_TEMPLATES.length <= MAX_ENSEMBLE_ENCODES ? CLIP_IMAGENET_TEMPLATES : CLIP_IMAGENET_TEMPLATES_7;
@@ -167,6 +208,30 @@ async function embedLabels(texts: readonly string[], embedder: QualityEmbedder, 
   return { single, ensemble, templates };
 }
 
+/** The video figures over the videos of the labels compared; their moments' queries are embedded here. */
+async function measureVideos(
+  embedded: ReadonlyArray<{ path: string; label: number; frames: FrameVector[] }>,
+  folder: LabelledFolder,
+  remap: ReadonlyMap<number, number>,
+  labelVectors: readonly Float32Array[],
+  labels: readonly string[],
+  embedder: QualityEmbedder,
+  opts: CheckOptions,
+): Promise<VideoResult | null> {
+  const videos: LabelledVideo[] = [];
+  for (const v of embedded) {
+    const label = remap.get(v.label);
+    if (label === undefined) continue;
+    const moments: NonNullable<LabelledVideo['moments']> = [];
+    for (const m of folder.moments.filter((x) => x.path === v.path)) {
+      checkAborted(opts.signal);
+      moments.push({ query: await embedder.embedText(m.query), atSec: m.atSec });
+    }
+    videos.push({ label, frames: v.frames, moments });
+  }
+  return videos.length ? videoQuality(videos, labelVectors, labels) : null;
+}
+
 /**
  * Runs the check over the picked files.
  * @returns the report, or a message saying why the folder cannot be checked
@@ -181,6 +246,7 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
   if (!folder.files.some((f) => f.kind === 'image')) return { ok: false, message: 'The folder has videos but no photos: the check measures photos.' };
 
   const { vectors: allVectors, truth: allTruth, unreadable } = await embedPhotos(files, folder, embedder, opts.stills ?? canvasStills, opts);
+  const embeddedVideos = await embedVideos(files, folder, embedder, opts);
   // Labels none of whose photos could be read leave the comparison.
   const kept = [...new Set(allTruth)].sort((a, b) => a - b);
   if (kept.length < 2) {
@@ -205,7 +271,9 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
   const current = cutoffBehaviour(images, text.single, truth, sample, opts.relevanceZ ?? DEFAULT_RELEVANCE_Z);
   const measured = suggestRelevanceZ(images, text.single, truth, sample, DEFAULT_RELEVANCE_Z);
   const similarMinCosine = suggestSimilarMinCosine(images, truth);
+  const video = await measureVideos(embeddedVideos.videos, folder, remap, text.single, labels, embedder, opts);
   opts.onProgress?.({ phase: 'figures', done: 1, total: 1 });
+  const videoCount = folder.files.filter((f) => f.kind === 'video').length;
 
   return {
     ok: true,
@@ -215,8 +283,13 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
       model: opts.modelKey,
       images: images.length,
       labels: labels.length,
-      videosNotMeasured: folder.files.filter((f) => f.kind === 'video').length,
-      skipped: [...folder.ignored, ...unreadable.map((path) => ({ path, reason: 'could not be read as a photo' }))],
+      videosNotMeasured: videoCount - (video?.videos ?? 0),
+      video,
+      skipped: [
+        ...folder.ignored,
+        ...unreadable.map((path) => ({ path, reason: 'could not be read as a photo' })),
+        ...embeddedVideos.unreadable.map((path) => ({ path, reason: 'could not be read as a video' })),
+      ],
       zeroShot: {
         single: { template: SINGLE_TEMPLATE, top1: single.top1, top5: single.top5 },
         ensemble: {

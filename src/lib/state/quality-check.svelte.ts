@@ -1,4 +1,5 @@
-import { runQualityCheck, type CheckProgress, type QualityReport } from '../quality/quality-check';
+import { runQualityCheck, type CheckProgress, type QualityEmbedder, type QualityReport } from '../quality/quality-check';
+import { videoExtractOptions } from '../ingest/asset-records';
 import { plural } from '../core/plural';
 import type { Session } from './session.svelte';
 
@@ -13,6 +14,7 @@ export interface QualityCheckHost {
 
 const PHASE_TEXT: Record<CheckProgress['phase'], string> = {
   photos: 'Reading photos',
+  videos: 'Reading videos',
   labels: 'Reading labels',
   figures: 'Working out the figures',
 };
@@ -69,6 +71,14 @@ export class QualityCheckState {
       this.message = 'The check needs the search model: wait until it has loaded.';
       return;
     }
+    // Videos are read as the import reads them: the video worker with the current video settings.
+    const video = this.#host.session.videoFrames;
+    const options = videoExtractOptions($state.snapshot(this.#host.session.videoSettings));
+    const model: QualityEmbedder = {
+      embedImages: (images) => embedder.embedImages(images),
+      embedText: (text) => embedder.embedText(text),
+      ...(video ? { videoFrames: async (blob: Blob) => (await video.extract(blob, options)).frames.map((f) => ({ timestampSec: f.timestampSec, pixels: f.pixels })) } : {}),
+    };
     const abort = (this.#abort = new AbortController());
     this.status = 'running';
     this.message = '';
@@ -78,7 +88,7 @@ export class QualityCheckState {
     try {
       const outcome = await runQualityCheck(
         files.map((f) => ({ path: f.webkitRelativePath || f.name, blob: f })),
-        embedder,
+        model,
         {
           modelKey: this.#host.session.modelKey,
           relevanceZ: this.#host.session.relevanceZ,

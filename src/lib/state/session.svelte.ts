@@ -142,6 +142,10 @@ export class Session {
     return this.#indexer;
   }
 
+  get videoFrames(): VideoFrames | null {
+    return this.#video;
+  }
+
   get ingester(): Ingester | null {
     return this.#ingester;
   }

@@ -77,6 +77,35 @@ describe('runQualityCheck', () => {
     expect(new Set(progress)).toEqual(new Set(['photos', 'labels', 'figures']));
   });
 
+  it('measures videos: moments within ±1 s and zero-shot top-1 under each pooling', async () => {
+    const model = embedder({ texts: 0 });
+    // A video's bytes list its frames: "red@0 red@1 blue@4" → three frames at those seconds.
+    model.videoFrames = async (blob) => {
+      const text = await blob.text();
+      if (!text.includes('@')) throw new Error('not a video');
+      return text.split(' ').map((f) => {
+        const [colour, at] = f.split('@');
+        return { timestampSec: Number(at), pixels: { data: new Uint8ClampedArray([colourOf(colour!), 0, 0, 255]), width: 1, height: 1 } };
+      });
+    };
+    const files = [
+      file('s/red/1.png', 'red'),
+      file('s/blue/1.png', 'blue'),
+      file('s/red/clip.mp4', 'red@0 red@1 blue@4'),
+      file('s/blue/clip.webm', 'red@0 red@2 blue@6'), // mean and attention both pick red: wrong
+      file('s/blue/broken.mp4', 'garbage'),
+      file('s/moments.json', JSON.stringify([
+        { file: 'red/clip.mp4', query: 'blue', atSec: 4.5 },
+        { file: 'blue/clip.webm', query: 'blue', atSec: 3 },
+      ])),
+    ];
+    const r = await runQualityCheck(files, model, { modelKey: 'm', stills });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.report.video).toEqual({ videos: 2, moments: 2, momentsFound: 1, meanPoolTop1: 0.5, attentionPoolTop1: 0.5 });
+    expect(r.report.videosNotMeasured).toBe(1);
+    expect(r.report.skipped).toEqual([{ path: 'blue/broken.mp4', reason: 'could not be read as a video' }]);
+  });
+
   it('says so when only one label has readable photos', async () => {
     const r = await runQualityCheck([file('s/red/1.png', 'red'), file('s/blue/1.png', 'garbage')], embedder({ texts: 0 }), { modelKey: 'm', stills });
     expect(r).toEqual({ ok: false, message: 'Photos of only one label could be read (1 could not): the check needs photos of at least two labels.' });
