@@ -198,3 +198,29 @@ test('quality check: videos with given moments are measured (moments within ±1 
     await rm(root, { recursive: true, force: true });
   }
 }, { timeoutMs: 90_000 });
+
+test('quality check: progress is read out and Cancel stops the check', async ({ page, url }) => {
+  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-cancel-'));
+  try {
+    const { copyFile } = await import('node:fs/promises');
+    const src = join(root, 'src');
+    await writeColourFolder(src);
+    const dir = join(root, 'set');
+    // 2 × 300 photos: long enough to be cancelled while its photos are read.
+    for (const label of ['red', 'blue']) {
+      await mkdir(join(dir, label), { recursive: true });
+      for (let i = 0; i < 300; i++) await copyFile(join(src, label, `${label}-2.png`), join(dir, label, `${i}.png`));
+    }
+    await openApp(page, url);
+    await waitModelReady(page);
+    await pickFolder(page, dir);
+    await expectText(ui(page).status, /^Reading photos: \d+ of 600$/);
+    await page.getByTestId('quality-check').getByRole('button', { name: 'Cancel' }).click();
+    await expectText(page.getByTestId('quality-check'), 'The check was cancelled.');
+    await expectText(ui(page).status, 'Search quality check cancelled.');
+    assert.equal(await page.getByTestId('quality-report').count(), 0);
+    await expectCount(page, 0);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}, { timeoutMs: 60_000 });
