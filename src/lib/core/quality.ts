@@ -20,7 +20,7 @@
  *
  * Pure and synchronous.
  */
-import { relevanceThreshold } from './query';
+import { cutoffAt, sampleSpread } from './query';
 import { dot, l2Normalize } from './vector';
 import { attentionPool, meanPool } from './pooling';
 import { bestMoments, type FrameVector } from './moments';
@@ -234,14 +234,26 @@ export function cutoffBehaviour(
   sampleIndices: readonly number[],
   zScore: number,
 ): CutoffBehaviour {
-  const n = images.length;
   const scores = scoreMatrix(labelVectors, images);
+  return cutoffOfScores(scores, images.length, truth, spreadsOf(scores, images.length, sampleIndices), zScore);
+}
+
+/** Each label query's sample spread (core/query.ts), null where the sample is too small to fold anything. */
+function spreadsOf(scores: Float64Array, n: number, sampleIndices: readonly number[]): Array<ReturnType<typeof sampleSpread>> {
+  const queries = n ? scores.length / n : 0;
+  return Array.from({ length: queries }, (_, l) => sampleSpread(sampleIndices.map((i) => scores[l * n + i]!)));
+}
+
+/** {@link cutoffBehaviour} over label × image scores already computed (row-major, `n` images per row). */
+function cutoffOfScores(scores: Float64Array, n: number, truth: readonly number[], spreads: ReadonlyArray<ReturnType<typeof sampleSpread>>, zScore: number): CutoffBehaviour {
   let trueMatches = 0;
   let trueFolded = 0;
   let wrongMatches = 0;
   let wrongAbove = 0;
-  for (let l = 0; l < labelVectors.length; l++) {
-    const cut = relevanceThreshold(sampleIndices.map((i) => scores[l * n + i]!), zScore);
+  for (let l = 0; l < spreads.length; l++) {
+    // As search: too small a sample folds nothing (relevanceThreshold's floor of −1).
+    const spread = spreads[l];
+    const cut = spread ? cutoffAt(spread, zScore) : -1;
     for (let i = 0; i < n; i++) {
       const above = scores[l * n + i]! >= cut;
       if (truth[i] === l) {
@@ -280,8 +292,11 @@ export function suggestRelevanceZ(
   defaultZ = 3,
 ): { zScore: number; behaviour: CutoffBehaviour } {
   let best: { zScore: number; behaviour: CutoffBehaviour; j: number } | null = null;
+  // The label × image cosines and each query's median and MAD once, not once per candidate.
+  const scores = scoreMatrix(labelVectors, images);
+  const spreads = spreadsOf(scores, images.length, sampleIndices);
   for (const z of RELEVANCE_Z_CANDIDATES) {
-    const behaviour = cutoffBehaviour(images, labelVectors, truth, sampleIndices, z);
+    const behaviour = cutoffOfScores(scores, images.length, truth, spreads, z);
     const j = 1 - behaviour.trueFoldedShare - behaviour.wrongAboveShare;
     const better = !best || j > best.j + 1e-12 || (Math.abs(j - best.j) <= 1e-12 && Math.abs(z - defaultZ) < Math.abs(best.zScore - defaultZ));
     if (better) best = { zScore: z, behaviour, j };
