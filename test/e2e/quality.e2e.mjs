@@ -37,6 +37,22 @@ async function everyStoreCount(page) {
   });
 }
 
+/**
+ * The store counts once the library's own background work after an import (clustering, its
+ * saved state) has written what it writes: the clusters are there and two reads 500 ms apart agree.
+ */
+async function settledStoreCount(page, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  while (Date.now() < deadline) {
+    const now = await everyStoreCount(page);
+    if (now.counts.clusters > 0 && last && JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`the library's stores did not settle: ${JSON.stringify(last)}`);
+}
+
 async function storedThresholds(page) {
   return page.evaluate(async () => {
     const db = await new Promise((resolve, reject) => {
@@ -67,9 +83,9 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     await openApp(page, url);
     await importFiles(page, [fixtureImage('red-ball.jpg'), fixtureImage('blue-sky.jpg')]);
     await expectCount(page, 2);
-    const before = { stores: await everyStoreCount(page), library: await storeCounts(page) };
-
     await waitModelReady(page);
+    const before = { stores: await settledStoreCount(page), library: await storeCounts(page) };
+
     await pickFolder(page, dir);
     const report = page.getByTestId('quality-report');
     await report.waitFor({ timeout: 30_000 });
