@@ -3,7 +3,7 @@
 // was, the measured thresholds apply to the model and go back to the defaults; bad folders give a
 // message, and labels are shown as text.
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectText, fixtureImage, ROOT, test } from './harness.mjs';
@@ -13,7 +13,10 @@ import { COLOUR_FOLDER_EXPECTED as EXPECTED, writeColourFolder } from '../../scr
 const fixtureVideo = (name) => join(ROOT, 'test/fixtures/generated/videos', name);
 const pct = (share) => `${(share * 100).toFixed(1)} %`;
 
-/** Record count of every IndexedDB store of the library, and the OPFS originals. */
+/**
+ * Record count of every IndexedDB store of the library and the OPFS entries; `thresholds` is the
+ * stored "Use these thresholds" setting (by model key), or null.
+ */
 async function everyStoreCount(page) {
   return page.evaluate(async () => {
     const db = await new Promise((resolve, reject) => {
@@ -21,21 +24,23 @@ async function everyStoreCount(page) {
       open.onerror = () => reject(open.error);
       open.onsuccess = () => resolve(open.result);
     });
-    const counts = {};
-    for (const name of db.objectStoreNames) {
-      counts[name] = await new Promise((resolve, reject) => {
-        const r = db.transaction(name).objectStore(name).count();
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
+    const ask = (request) =>
+      new Promise((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
       });
-    }
+    const counts = {};
+    for (const name of db.objectStoreNames) counts[name] = await ask(db.transaction(name).objectStore(name).count());
+    const thresholds = (await ask(db.transaction('meta').objectStore('meta').get('settings:searchThresholds'))) ?? null;
     db.close();
     const root = await navigator.storage.getDirectory();
     const opfs = [];
     for await (const name of root.keys()) opfs.push(name);
-    return { counts, opfs: opfs.sort() };
+    return { counts, opfs: opfs.sort(), thresholds };
   });
 }
+
+const storedThresholds = async (page) => (await everyStoreCount(page)).thresholds;
 
 /**
  * The store counts once the library's own background work after an import (clustering, its
@@ -53,21 +58,27 @@ async function settledStoreCount(page, timeoutMs = 20_000) {
   throw new Error(`the library's stores did not settle: ${JSON.stringify(last)}`);
 }
 
-async function storedThresholds(page) {
-  return page.evaluate(async () => {
-    const db = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('shoebox');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => resolve(open.result);
-    });
-    const value = await new Promise((resolve, reject) => {
-      const r = db.transaction('meta').objectStore('meta').get('settings:searchThresholds');
-      r.onsuccess = () => resolve(r.result ?? null);
-      r.onerror = () => reject(r.error);
-    });
-    db.close();
-    return value;
-  });
+/**
+ * Runs `body(dir, from, colourSet)` with a scratch folder: `colourSet` is the colour set of
+ * scripts/lib/colour-folder.mjs, `from(label, file)` one of its pictures, `dir` an empty folder to
+ * lay out another labelled set in. Removed afterwards.
+ */
+async function withScratch(body) {
+  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-'));
+  try {
+    await writeColourFolder(join(root, 'src'));
+    const dir = join(root, 'set');
+    await mkdir(dir);
+    await body(dir, (label, file) => join(root, 'src', label, file), join(root, 'src'));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Copies `src` to `dir/<sub>/<name>`, making the subfolder. */
+async function put(dir, sub, name, src) {
+  await mkdir(join(dir, sub), { recursive: true });
+  await copyFile(src, join(dir, sub, name));
 }
 
 const cell = (page, key) => page.getByTestId('quality-table').locator(`td[data-key="${key}"]`);
@@ -77,16 +88,14 @@ async function pickFolder(page, dir) {
 }
 
 test('quality check: a labelled colour folder gives the fixture figures, leaves the library as it was, thresholds apply and reset', async ({ page, url }) => {
-  const dir = await mkdtemp(join(tmpdir(), 'shoebox-quality-'));
-  try {
-    await writeColourFolder(dir);
+  await withScratch(async (_dir, _from, colourSet) => {
     await openApp(page, url);
     await importFiles(page, [fixtureImage('red-ball.jpg'), fixtureImage('blue-sky.jpg')]);
     await expectCount(page, 2);
     await waitModelReady(page);
     const before = { stores: await settledStoreCount(page), library: await storeCounts(page) };
 
-    await pickFolder(page, dir);
+    await pickFolder(page, colourSet);
     const report = page.getByTestId('quality-report');
     await report.waitFor({ timeout: 30_000 });
     await expectText(report.locator('p').first(), `${EXPECTED.images} photos in ${EXPECTED.labels} labels`);
@@ -132,32 +141,22 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     await page.getByRole('button', { name: 'Back to defaults' }).click();
     await expectText(page.getByTestId('quality-thresholds'), /In use for this model: the defaults \(cut-off z 3, similar shots from cosine 0\.92\)/);
     assert.deepEqual(await storedThresholds(page), {});
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }, { timeoutMs: 90_000 });
 
 test('quality check: folders without labels say so; a label with markup is shown as text; unreadable files are listed', async ({ page, url }) => {
-  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-bad-'));
-  try {
-    const flat = join(root, 'flat');
-    await writeColourFolder(join(root, 'src'));
-    await mkdir(flat);
-    const { copyFile } = await import('node:fs/promises');
-    await copyFile(join(root, 'src', 'red', 'red-1.png'), join(flat, 'a.png'));
-    await copyFile(join(root, 'src', 'blue', 'blue-1.png'), join(flat, 'b.png'));
-
+  await withScratch(async (dir, from) => {
+    await put(dir, 'flat', 'a.png', from('red', 'red-1.png'));
+    await put(dir, 'flat', 'b.png', from('blue', 'blue-1.png'));
     const markup = '<img src=x onerror="window.__labelRan=1">';
-    const marked = join(root, 'marked');
-    await mkdir(join(marked, markup), { recursive: true });
-    await mkdir(join(marked, 'red'));
-    await copyFile(join(root, 'src', 'blue', 'blue-1.png'), join(marked, markup, 'x.png'));
-    await copyFile(join(root, 'src', 'red', 'red-1.png'), join(marked, 'red', 'y.png'));
+    const marked = join(dir, 'marked');
+    await put(marked, markup, 'x.png', from('blue', 'blue-1.png'));
+    await put(marked, 'red', 'y.png', from('red', 'red-1.png'));
     await writeFile(join(marked, 'red', 'broken.png'), 'not a picture');
 
     await openApp(page, url);
     await waitModelReady(page);
-    await pickFolder(page, flat);
+    await pickFolder(page, join(dir, 'flat'));
     await expectText(page.getByTestId('quality-message'), /^No labels found: put the photos in one subfolder per label/);
 
     await pickFolder(page, marked);
@@ -169,25 +168,15 @@ test('quality check: folders without labels say so; a label with markup is shown
     assert.equal(await page.evaluate(() => window.__labelRan ?? null), null);
     await expectText(page.getByTestId('quality-report').locator('p').first(), '1 file left out (red/broken.png: could not be read as a photo)');
     await expectCount(page, 0);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }, { timeoutMs: 60_000 });
 
 test('quality check: videos with given moments are measured (moments within ±1 s, mean and attention pooling)', async ({ page, url }) => {
-  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-video-'));
-  try {
-    const { copyFile } = await import('node:fs/promises');
-    const src = join(root, 'src');
-    await writeColourFolder(src);
-    const dir = join(root, 'set');
-    for (const label of ['red', 'green', 'blue']) {
-      await mkdir(join(dir, label), { recursive: true });
-      await copyFile(join(src, label, `${label}-1.png`), join(dir, label, `${label}-1.png`));
-    }
+  await withScratch(async (dir, from) => {
+    for (const label of ['red', 'green', 'blue']) await put(dir, label, `${label}-1.png`, from(label, `${label}-1.png`));
     // red 0–3 s, blue 3–6 s, red 6–9 s; and red 0–2 s, green 2–4 s, blue 4–6 s (test/fixtures/generated/videos/manifest.json).
-    await copyFile(fixtureVideo('red-blue-red.mp4'), join(dir, 'red', 'red-blue-red.mp4'));
-    await copyFile(fixtureVideo('colour-segments.webm'), join(dir, 'green', 'colour-segments.webm'));
+    await put(dir, 'red', 'red-blue-red.mp4', fixtureVideo('red-blue-red.mp4'));
+    await put(dir, 'green', 'colour-segments.webm', fixtureVideo('colour-segments.webm'));
     // Every kept frame of a colour lies inside that colour's segment, and the best frame for a colour
     // word is a frame of that colour: the middle of a 2-s segment is within ±1 s of any of its frames
     // (found), while blue in red-blue-red ends at 6 s, 2 s or more before the moment given at 8 s (missed).
@@ -210,23 +199,13 @@ test('quality check: videos with given moments are measured (moments within ±1 
     // Photos are measured as before: one per label, each its own colour.
     assert.equal((await cell(page, 'top1').textContent())?.trim(), pct(1));
     await expectCount(page, 0);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }, { timeoutMs: 90_000 });
 
 test('quality check: progress is read out and Cancel stops the check', async ({ page, url }) => {
-  const root = await mkdtemp(join(tmpdir(), 'shoebox-quality-cancel-'));
-  try {
-    const { copyFile } = await import('node:fs/promises');
-    const src = join(root, 'src');
-    await writeColourFolder(src);
-    const dir = join(root, 'set');
+  await withScratch(async (dir, from) => {
     // 2 × 300 photos: long enough to be cancelled while its photos are read.
-    for (const label of ['red', 'blue']) {
-      await mkdir(join(dir, label), { recursive: true });
-      for (let i = 0; i < 300; i++) await copyFile(join(src, label, `${label}-2.png`), join(dir, label, `${i}.png`));
-    }
+    for (const label of ['red', 'blue']) for (let i = 0; i < 300; i++) await put(dir, label, `${i}.png`, from(label, `${label}-2.png`));
     await openApp(page, url);
     await waitModelReady(page);
     await pickFolder(page, dir);
@@ -236,7 +215,5 @@ test('quality check: progress is read out and Cancel stops the check', async ({ 
     await expectText(ui(page).status, 'Search quality check cancelled.');
     assert.equal(await page.getByTestId('quality-report').count(), 0);
     await expectCount(page, 0);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }, { timeoutMs: 60_000 });
