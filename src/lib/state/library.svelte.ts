@@ -53,7 +53,15 @@ export class Library {
   });
   readonly search: SearchState = new SearchState(this.session, this.items);
   /** Settings → "Check search quality": measured on a labelled folder, never added to the library. */
-  readonly quality: QualityCheckState = new QualityCheckState({ session: this.session, announce: (text) => this.notices.announce(text) });
+  readonly quality: QualityCheckState = new QualityCheckState({
+    session: this.session,
+    announce: (text) => this.notices.announce(text),
+    thresholdsChanged: () => {
+      // Similar shots already shown were grouped at the old threshold; results shown were folded at the old cut-off.
+      if (this.duplicates.status !== 'idle') void this.duplicates.refresh();
+      if (this.search.active) void this.search.rerun();
+    },
+  });
   readonly imports: ImportState = new ImportState({
     session: this.session,
     notices: this.notices,

@@ -10,6 +10,8 @@ export interface QualityCheckHost {
   session: Session;
   /** Speaks through the page's polite live region. */
   announce(text: string): void;
+  /** The current model's thresholds changed: what was grouped or folded with the old ones is worked out again. */
+  thresholdsChanged(): void;
 }
 
 const PHASE_TEXT: Record<CheckProgress['phase'], string> = {
@@ -143,11 +145,13 @@ export class QualityCheckState {
     const r = this.report;
     if (!r) return;
     await this.#host.session.setThresholds({ relevanceZ: r.thresholds.relevanceZ, similarMinCosine: r.thresholds.similarMinCosine, measuredAt: r.createdAt });
+    this.#host.thresholdsChanged();
     this.#host.announce('Measured thresholds are in use for this model.');
   }
 
   async backToDefaults(): Promise<void> {
     await this.#host.session.setThresholds(null);
+    this.#host.thresholdsChanged();
     this.#host.announce('Default thresholds are in use for this model.');
   }
 
