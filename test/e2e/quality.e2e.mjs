@@ -3,7 +3,7 @@
 // was, the measured thresholds apply to the model and go back to the defaults; bad folders give a
 // message, and labels are shown as text.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectText, fixtureImage, ROOT, test } from './harness.mjs';
@@ -126,6 +126,14 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     );
     const confused = (await chart.getByRole('list', { name: 'Most confused labels' }).getByRole('listitem').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
     assert.deepEqual(confused, EXPECTED.confusions.map((c) => `${c.label} → ${c.predicted} ${c.count} photo`));
+
+    // The report as a file: the same figures.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report (JSON)' }).click()]);
+    assert.match(download.suggestedFilename(), /^shoebox-search-quality-\d{4}-\d{2}-\d{2}\.json$/);
+    const json = JSON.parse(await readFile(await download.path(), 'utf8'));
+    assert.equal(json.zeroShot.single.top1, EXPECTED.top1);
+    assert.equal(json.retrieval.meanAveragePrecision, EXPECTED.meanAveragePrecision);
+    assert.deepEqual(json.confusions, EXPECTED.confusions);
 
     // Nothing of the folder reached the library.
     await expectCount(page, 2);
