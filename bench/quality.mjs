@@ -2,7 +2,11 @@
 // Search quality, headless: the app's own check (src/lib/quality/quality-check.ts, the code behind
 // Settings → "Check search quality") run in Chromium through the bench page with the app's embed worker.
 //
-//   node bench/quality.mjs
+//   node bench/quality.mjs [--path-check-random N]
+//
+// --path-check-random N: runs the imagenet path on its first N photos with the random-weight bench
+// model even without real weights, to check the path works; its figures are chance and are written
+// as `imagenetPathCheck`, never as a quality figure.
 //
 // 1. The fixture model (test/fixtures/models/shoebox-fixture-clip) on a generated colour folder
 //    (scripts/lib/colour-folder.mjs): the figures must be exactly those the fixture's colour
@@ -15,8 +19,10 @@
 // Writes bench/results/quality.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumVersion, ensureBenchPage, installImages, installModel, launch, log, openBenchPage, PAGES_OUT, resolveModel, round, ROOT, serve, SHARED, SHARED_IMAGES, writeResult } from './lib/bench-page.mjs';
+import { argValue, chromiumVersion, ensureBenchPage, installImages, installModel, launch, log, openBenchPage, PAGES_OUT, resolveModel, round, ROOT, serve, SHARED, SHARED_IMAGES, writeResult } from './lib/bench-page.mjs';
 import { COLOUR_FOLDER_EXPECTED, writeColourFolder } from '../scripts/lib/colour-folder.mjs';
+
+const PATH_CHECK = Number(argValue(process.argv.slice(2), '--path-check-random', 0));
 
 const FIXTURE = { id: 'shoebox-fixture-clip', dir: join(ROOT, 'test', 'fixtures', 'models', 'shoebox-fixture-clip') };
 const LABELS_JSON = join(SHARED, 'data', 'images', 'imagenet-sample-1000.labels.json');
@@ -98,10 +104,12 @@ async function main() {
   const colourFiles = (await writeColourFolder(colourDir)).map((rel) => ({ path: `colours/${rel}`, url: `quality/colours/${rel}` }));
 
   const real = await realModel();
+  const pathCheckModel = !real && PATH_CHECK > 0 ? await resolveModel() : null;
+  const imagenetModel = real ?? pathCheckModel;
   let imagenetFiles = null;
-  if (real && existsSync(SHARED_IMAGES) && existsSync(LABELS_JSON)) {
-    installModel(real);
-    const entries = JSON.parse(readFileSync(LABELS_JSON, 'utf8')).images;
+  if (imagenetModel && existsSync(SHARED_IMAGES) && existsSync(LABELS_JSON)) {
+    installModel(imagenetModel);
+    const entries = JSON.parse(readFileSync(LABELS_JSON, 'utf8')).images.slice(0, real ? undefined : PATH_CHECK);
     const names = entries.map((e) => e.file.split('/').pop());
     const urls = installImages(names);
     const csv = ['file,label', ...entries.map((e) => `"${e.file.split('/').pop().replace(/"/g, '""')}","${e.clip_class_name.replace(/"/g, '""')}"`)].join('\n');
@@ -113,6 +121,7 @@ async function main() {
   const { page, errors, close } = await launch();
   let fixture;
   let imagenet;
+  let pathCheck = null;
   try {
     await openBenchPage(page, server.url);
     await page.evaluate((id) => window.bench.embedLoad(id), FIXTURE.id);
@@ -123,6 +132,12 @@ async function main() {
     fixture = { model: FIXTURE.id, folder: 'scripts/lib/colour-folder.mjs', ms: round(f.ms, 0), matchesExpected: diff.length === 0, differences: diff, expected: COLOUR_FOLDER_EXPECTED, figures: headline(f.outcome.report), report: f.outcome.report };
     log(`fixture: ${diff.length === 0 ? 'every figure as the fixture implies' : `DIFFERS: ${diff.join('; ')}`} (${fixture.ms} ms)`);
 
+    if (pathCheckModel && imagenetFiles) {
+      await page.evaluate((id) => window.bench.embedLoad(id), pathCheckModel.id);
+      const r = await page.evaluate((o) => window.bench.qualityCheck(o), { files: imagenetFiles, modelKey: pathCheckModel.id });
+      pathCheck = { model: pathCheckModel.id, note: 'random weights: chance figures, a check that the path runs, not a measurement', ms: round(r.ms, 0), ok: r.outcome.ok, figures: r.outcome.ok ? headline(r.outcome.report) : null, message: r.outcome.ok ? null : r.outcome.message };
+      log(`path check with ${pathCheckModel.id} on ${imagenetFiles.length - 1} photos: ${pathCheck.ok ? `ran in ${pathCheck.ms} ms (${pathCheck.figures.labels} labels, ${pathCheck.figures.ensemble})` : pathCheck.message}`);
+    }
     if (!real) {
       imagenet = { status: 'no real weights', note: 'No real CLIP weights are present (looked in public/models/Xenova/clip-vit-base-patch32 and ../shared/models/clip-vit-base-patch32): only the random-weight bench model, whose figures would be chance, so no quality figure is reported.' };
     } else if (!imagenetFiles) {
@@ -144,6 +159,7 @@ async function main() {
     what: "the app's search quality check (src/lib/quality/quality-check.ts) in Chromium with the app's embed worker",
     fixture,
     imagenet,
+    ...(pathCheck ? { imagenetPathCheck: pathCheck } : {}),
     chromium: chromiumVersion(),
     build: build.note,
     pageErrors: errors.slice(0, 5),

@@ -21,6 +21,11 @@ export class Embedder {
     return this.#w.api.embedText(query);
   }
 
+  /** One vector per text, in one forward pass. */
+  embedTexts(queries: string[]): Promise<Float32Array[]> {
+    return this.#w.api.embedTexts(queries);
+  }
+
   /** One vector per picture (the search quality check's photos, kept in memory only); the pixels move to the worker. */
   embedImages(images: PixelImage[]): Promise<Float32Array[]> {
     return this.#w.api.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)));

@@ -38,6 +38,8 @@ import type { FrameVector } from '../core/moments';
 export interface QualityEmbedder {
   embedImages(images: PixelImage[]): Promise<Float32Array[]>;
   embedText(text: string): Promise<Float32Array>;
+  /** Several texts in one model call; without it, texts are embedded one by one. */
+  embedTexts?(texts: string[]): Promise<Float32Array[]>;
   /**
    * A video's kept frames, as the import picks them (the video worker with the video settings).
    * Without it, videos are counted but not measured.
@@ -185,26 +187,27 @@ async function embedVideos(
   return { videos, unreadable };
 }
 
+/** Label prompts per model call when the model takes several (a few ms of padding each, far less than a call). */
+const TEXT_BATCH = 32;
+
 /** Text vectors of every label: one template, and the ensemble. */
 async function embedLabels(texts: readonly string[], embedder: QualityEmbedder, opts: CheckOptions) {
   const templates = texts.length * CLIP_IMAGENET_TEMPLATES.length <= MAX_ENSEMBLE_ENCODES ? CLIP_IMAGENET_TEMPLATES : CLIP_IMAGENET_TEMPLATES_7;
-  const total = texts.length * (1 + templates.length);
-  let done = 0;
-  const encode = async (s: string) => {
+  // Per label: the single template, then each ensemble template.
+  const prompts = texts.flatMap((text) => [SINGLE_TEMPLATE, ...templates].map((t) => fillTemplate(t, text)));
+  const vectors: Float32Array[] = [];
+  opts.onProgress?.({ phase: 'labels', done: 0, total: prompts.length });
+  const step = embedder.embedTexts ? TEXT_BATCH : 8;
+  for (let start = 0; start < prompts.length; start += step) {
     checkAborted(opts.signal);
-    const v = await embedder.embedText(s);
-    if (++done % 8 === 0 || done === total) opts.onProgress?.({ phase: 'labels', done, total });
-    return v;
-  };
-  opts.onProgress?.({ phase: 'labels', done: 0, total });
-  const single: Float32Array[] = [];
-  const ensemble: Float32Array[] = [];
-  for (const text of texts) {
-    single.push(await encode(fillTemplate(SINGLE_TEMPLATE, text)));
-    const perTemplate: Float32Array[] = [];
-    for (const t of templates) perTemplate.push(await encode(fillTemplate(t, text)));
-    ensemble.push(templateEnsemble(perTemplate));
+    const chunk = prompts.slice(start, start + step);
+    if (embedder.embedTexts) vectors.push(...(await embedder.embedTexts(chunk)));
+    else for (const p of chunk) vectors.push(await embedder.embedText(p));
+    opts.onProgress?.({ phase: 'labels', done: Math.min(prompts.length, start + step), total: prompts.length });
   }
+  const per = 1 + templates.length;
+  const single = texts.map((_, l) => vectors[l * per]!);
+  const ensemble = texts.map((_, l) => templateEnsemble(vectors.slice(l * per + 1, (l + 1) * per)));
   return { single, ensemble, templates };
 }
 

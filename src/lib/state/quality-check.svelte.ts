@@ -79,6 +79,7 @@ export class QualityCheckState {
     const model: QualityEmbedder = {
       embedImages: (images) => embedder.embedImages(images),
       embedText: (text) => embedder.embedText(text),
+      embedTexts: (texts) => embedder.embedTexts(texts),
       ...(video ? { videoFrames: async (blob: Blob) => (await video.extract(blob, options)).frames.map((f) => ({ timestampSec: f.timestampSec, pixels: f.pixels })) } : {}),
     };
     const abort = (this.#abort = new AbortController());

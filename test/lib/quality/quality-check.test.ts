@@ -106,6 +106,16 @@ describe('runQualityCheck', () => {
     expect(r.report.skipped).toEqual([{ path: 'blue/broken.mp4', reason: 'could not be read as a video' }]);
   });
 
+  it('gives the same report with the label prompts batched', async () => {
+    const files = [file('s/red/1.png', 'red'), file('s/green/1.png', 'green'), file('s/green/2.png', 'blue'), file('s/blue/1.png', 'blue')];
+    const one = embedder({ texts: 0 });
+    const calls: number[] = [];
+    const batched: QualityEmbedder = { ...one, embedTexts: async (texts) => (calls.push(texts.length), Promise.all(texts.map((t) => one.embedText(t)))) };
+    const opts = { modelKey: 'm', stills, now: () => new Date(0) };
+    expect(await runQualityCheck(files, batched, opts)).toEqual(await runQualityCheck(files, one, opts));
+    expect(calls).toEqual([32, 32, 32, 32, 32, 32, 32, 19]); // 3 labels × (1 + 80 templates) = 243 prompts
+  });
+
   it('says so when only one label has readable photos', async () => {
     const r = await runQualityCheck([file('s/red/1.png', 'red'), file('s/blue/1.png', 'garbage')], embedder({ texts: 0 }), { modelKey: 'm', stills });
     expect(r).toEqual({ ok: false, message: 'Photos of only one label could be read (1 could not): the check needs photos of at least two labels.' });
