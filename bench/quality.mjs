@@ -90,6 +90,7 @@ function headline(r) {
     measuredTrueFoldedShare: round(r.cutoff.measured.trueFoldedShare, 4),
     measuredWrongAboveShare: round(r.cutoff.measured.wrongAboveShare, 4),
     similarMinCosine: r.thresholds.similarMinCosine,
+    timingsMs: r.timingsMs,
   };
 }
 

@@ -81,6 +81,8 @@ export interface QualityReport {
    * video vectors with mean and with attention pooling (single template). Null without videos.
    */
   video: VideoResult | null;
+  /** Wall time of each step, ms: decoding and embedding photos, videos, label prompts, and the figures. */
+  timingsMs: { photos: number; videos: number; labels: number; figures: number };
   /** Files left out and why (no label, not media, could not be read). */
   skipped: Array<{ path: string; reason: string }>;
   zeroShot: {
@@ -248,8 +250,16 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
   const folder = reading.folder;
   if (!folder.files.some((f) => f.kind === 'image')) return { ok: false, message: 'The folder has videos but no photos: the check measures photos.' };
 
+  let t = performance.now();
+  const lap = () => {
+    const ms = performance.now() - t;
+    t = performance.now();
+    return Math.round(ms);
+  };
   const { vectors: allVectors, truth: allTruth, unreadable } = await embedPhotos(files, folder, embedder, opts.stills ?? canvasStills, opts);
+  const photosMs = lap();
   const embeddedVideos = await embedVideos(files, folder, embedder, opts);
+  const videosMs = lap();
   // Labels none of whose photos could be read leave the comparison.
   const kept = [...new Set(allTruth)].sort((a, b) => a - b);
   if (kept.length < 2) {
@@ -265,6 +275,7 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
   const images = allVectors;
 
   const text = await embedLabels(texts, embedder, opts);
+  const labelsMs = lap();
   checkAborted(opts.signal);
   opts.onProgress?.({ phase: 'figures', done: 0, total: 1 });
   const single = zeroShot(images, text.single, labels, truth);
@@ -277,6 +288,7 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
   const video = await measureVideos(embeddedVideos.videos, folder, remap, text.single, labels, embedder, opts);
   opts.onProgress?.({ phase: 'figures', done: 1, total: 1 });
   const videoCount = folder.files.filter((f) => f.kind === 'video').length;
+  const timingsMs = { photos: photosMs, videos: videosMs, labels: labelsMs, figures: lap() };
 
   return {
     ok: true,
@@ -287,6 +299,7 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
       images: images.length,
       labels: labels.length,
       videosNotMeasured: videoCount - (video?.videos ?? 0),
+      timingsMs,
       video,
       skipped: [
         ...folder.ignored,
