@@ -20,10 +20,11 @@
  *
  * Pure and synchronous.
  */
-import { cutoffAt, sampleSpread } from './query';
+import { DEFAULT_RELEVANCE_Z, cutoffAt, sampleSpread } from './query';
 import { dot, l2Normalize } from './vector';
 import { attentionPool, meanPool } from './pooling';
 import { bestMoments, type FrameVector } from './moments';
+import { mulberry32 } from './random.js';
 
 /**
  * The template ensemble of one label: the mean of the L2-normalised text vectors of the label in
@@ -289,7 +290,7 @@ export function suggestRelevanceZ(
   labelVectors: readonly Float32Array[],
   truth: readonly number[],
   sampleIndices: readonly number[],
-  defaultZ = 3,
+  defaultZ = DEFAULT_RELEVANCE_Z,
 ): { zScore: number; behaviour: CutoffBehaviour } {
   let best: { zScore: number; behaviour: CutoffBehaviour; j: number } | null = null;
   // The label × image cosines and each query's median and MAD once, not once per candidate.
@@ -389,5 +390,52 @@ export function videoQuality(videos: readonly LabelledVideo[], labelVectors: rea
     momentsFound,
     meanPoolTop1: truth.length ? zeroShot(meanVectors, labelVectors, labels, truth).top1 : 0,
     attentionPoolTop1: truth.length ? zeroShot(attentionVectors, labelVectors, labels, truth).top1 : 0,
+  };
+}
+
+/** Everything the report computes from vectors: the input of {@link qualityFigures}. */
+export interface FiguresInput {
+  images: Float32Array[];
+  /** Label index of each image. */
+  truth: number[];
+  labels: string[];
+  /** Each label's vector with the single template, and with the template ensemble. */
+  single: Float32Array[];
+  ensemble: Float32Array[];
+  videos: LabelledVideo[];
+  /** z of the cut-off search uses now. */
+  relevanceZ: number;
+  /** Seed of the cut-off's sample of images (a fixed one keeps reports repeatable). */
+  sampleSeed: number;
+}
+
+export interface Figures {
+  single: Omit<ZeroShotResult, 'predicted'>;
+  ensemble: { top1: number; top5: number };
+  retrieval: RetrievalResult;
+  cutoff: { current: CutoffBehaviour; measured: CutoffBehaviour };
+  relevanceZ: number;
+  similarMinCosine: number | null;
+  video: VideoResult | null;
+}
+
+/**
+ * Every figure of the report at once. Seconds of work at 1,000 photos × 1,000 labels, so the app
+ * runs it in a worker (workers/quality.worker.ts).
+ */
+export function qualityFigures(input: FiguresInput): Figures {
+  const { images, truth, labels, single, ensemble } = input;
+  const { predicted: _predicted, ...singleResult } = zeroShot(images, single, labels, truth);
+  const ensembleResult = zeroShot(images, ensemble, labels, truth);
+  const sample = sampleIndices(images.length, CUTOFF_SAMPLE_SIZE, mulberry32(input.sampleSeed));
+  const measured = suggestRelevanceZ(images, single, truth, sample);
+  return {
+    single: singleResult,
+    ensemble: { top1: ensembleResult.top1, top5: ensembleResult.top5 },
+    retrieval: textToImage(images, single, truth),
+    cutoff: { current: cutoffBehaviour(images, single, truth, sample, input.relevanceZ), measured: measured.behaviour },
+    relevanceZ: measured.zScore,
+    similarMinCosine: suggestSimilarMinCosine(images, truth),
+    video: input.videos.length ? videoQuality(input.videos, single, labels) : null,
   };
 }

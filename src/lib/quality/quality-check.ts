@@ -12,23 +12,17 @@ import type { PixelImage } from '../../../workers/embed.worker';
 import { readLabelledFolder, sideFiles, type LabelledFolder } from '../core/labelled-folder';
 import { CLIP_IMAGENET_TEMPLATES, CLIP_IMAGENET_TEMPLATES_7, SINGLE_TEMPLATE, fillTemplate } from '../core/prompt-templates';
 import {
-  CUTOFF_SAMPLE_SIZE,
-  cutoffBehaviour,
-  sampleIndices,
-  suggestRelevanceZ,
-  suggestSimilarMinCosine,
+  qualityFigures,
   templateEnsemble,
-  textToImage,
-  zeroShot,
   type Confusion,
   type CutoffBehaviour,
+  type Figures,
+  type FiguresInput,
   type LabelAccuracy,
   type LabelledVideo,
   type VideoResult,
-  videoQuality,
 } from '../core/quality';
 import { DEFAULT_RELEVANCE_Z } from '../core/query';
-import { mulberry32 } from '../core/random.js';
 import { canvasStills } from '../ingest/canvas-stills';
 import { MODEL_INPUT_PX } from '../ingest/asset-records';
 import type { StillDecoder } from '../ingest/ports';
@@ -110,6 +104,8 @@ export interface CheckOptions {
   onProgress?: (p: CheckProgress) => void;
   /** How photos are decoded; the import's canvas decoder by default. */
   stills?: StillDecoder;
+  /** Where the figures are worked out (a worker in the app); on this thread by default. */
+  figures?: (input: FiguresInput, signal?: AbortSignal) => Promise<Figures>;
   /** For tests and reports: the time written in the report. */
   now?: () => Date;
 }
@@ -213,16 +209,14 @@ async function embedLabels(texts: readonly string[], embedder: QualityEmbedder, 
   return { single, ensemble, templates };
 }
 
-/** The video figures over the videos of the labels compared; their moments' queries are embedded here. */
-async function measureVideos(
+/** The videos of the labels compared, with their moments' queries embedded. */
+async function videosWithMoments(
   embedded: ReadonlyArray<{ path: string; label: number; frames: FrameVector[] }>,
   folder: LabelledFolder,
   remap: ReadonlyMap<number, number>,
-  labelVectors: readonly Float32Array[],
-  labels: readonly string[],
   embedder: QualityEmbedder,
   opts: CheckOptions,
-): Promise<VideoResult | null> {
+): Promise<LabelledVideo[]> {
   const videos: LabelledVideo[] = [];
   for (const v of embedded) {
     const label = remap.get(v.label);
@@ -234,7 +228,7 @@ async function measureVideos(
     }
     videos.push({ label, frames: v.frames, moments });
   }
-  return videos.length ? videoQuality(videos, labelVectors, labels) : null;
+  return videos;
 }
 
 /**
@@ -276,17 +270,14 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
 
   const text = await embedLabels(texts, embedder, opts);
   const labelsMs = lap();
+  const videos = await videosWithMoments(embeddedVideos.videos, folder, remap, embedder, opts);
   checkAborted(opts.signal);
   opts.onProgress?.({ phase: 'figures', done: 0, total: 1 });
-  const single = zeroShot(images, text.single, labels, truth);
-  const ensemble = zeroShot(images, text.ensemble, labels, truth);
-  const retrieval = textToImage(images, text.single, truth);
-  const sample = sampleIndices(images.length, CUTOFF_SAMPLE_SIZE, mulberry32(SAMPLE_SEED));
-  const current = cutoffBehaviour(images, text.single, truth, sample, opts.relevanceZ ?? DEFAULT_RELEVANCE_Z);
-  const measured = suggestRelevanceZ(images, text.single, truth, sample, DEFAULT_RELEVANCE_Z);
-  const similarMinCosine = suggestSimilarMinCosine(images, truth);
-  const video = await measureVideos(embeddedVideos.videos, folder, remap, text.single, labels, embedder, opts);
+  const input: FiguresInput = { images, truth, labels, single: text.single, ensemble: text.ensemble, videos, relevanceZ: opts.relevanceZ ?? DEFAULT_RELEVANCE_Z, sampleSeed: SAMPLE_SEED };
+  const figures = await (opts.figures ?? ((i: FiguresInput) => Promise.resolve(qualityFigures(i))))(input, opts.signal);
+  checkAborted(opts.signal);
   opts.onProgress?.({ phase: 'figures', done: 1, total: 1 });
+  const { single, video } = figures;
   const videoCount = folder.files.filter((f) => f.kind === 'video').length;
   const timingsMs = { photos: photosMs, videos: videosMs, labels: labelsMs, figures: lap() };
 
@@ -311,21 +302,21 @@ export async function runQualityCheck(files: readonly CheckFile[], embedder: Qua
         ensemble: {
           source: text.templates.length === CLIP_IMAGENET_TEMPLATES.length ? "OpenAI CLIP's 80 ImageNet templates" : "OpenAI CLIP's 7-template ImageNet subset",
           templates: text.templates.length,
-          top1: ensemble.top1,
-          top5: ensemble.top5,
+          top1: figures.ensemble.top1,
+          top5: figures.ensemble.top5,
         },
       },
       retrieval: {
         template: SINGLE_TEMPLATE,
-        recallAt1: retrieval.recallAt1,
-        recallAt5: retrieval.recallAt5,
-        recallAt10: retrieval.recallAt10,
-        meanAveragePrecision: retrieval.meanAveragePrecision,
+        recallAt1: figures.retrieval.recallAt1,
+        recallAt5: figures.retrieval.recallAt5,
+        recallAt10: figures.retrieval.recallAt10,
+        meanAveragePrecision: figures.retrieval.meanAveragePrecision,
       },
       perLabel: single.perLabel,
       confusions: single.confusions,
-      cutoff: { current, measured: measured.behaviour },
-      thresholds: { relevanceZ: measured.zScore, similarMinCosine },
+      cutoff: figures.cutoff,
+      thresholds: { relevanceZ: figures.relevanceZ, similarMinCosine: figures.similarMinCosine },
     },
   };
 }

@@ -1,5 +1,6 @@
 import { runQualityCheck, type CheckProgress, type QualityEmbedder, type QualityReport } from '../quality/quality-check';
 import { videoExtractOptions } from '../ingest/asset-records';
+import { figuresInWorker } from '../clients/quality-figures';
 import { plural } from '../core/plural';
 import type { Session } from './session.svelte';
 
@@ -96,6 +97,7 @@ export class QualityCheckState {
           modelKey: this.#host.session.modelKey,
           relevanceZ: this.#host.session.relevanceZ,
           signal: abort.signal,
+          figures: figuresInWorker,
           onProgress: (p) => {
             if (abort.signal.aborted) return;
             this.progress = p;
