@@ -57,6 +57,11 @@ export class QualityCheckState {
     return this.#host.session.thresholds;
   }
 
+  /** The report was measured with the model loaded now (its thresholds are that model's). */
+  get reportFitsModel(): boolean {
+    return this.report !== null && this.report.model === this.#host.session.modelKey;
+  }
+
   get currentRelevanceZ(): number {
     return this.#host.session.relevanceZ;
   }
@@ -146,7 +151,7 @@ export class QualityCheckState {
   /** Stores the report's thresholds for the current model. */
   async useThresholds(): Promise<void> {
     const r = this.report;
-    if (!r) return;
+    if (!r || !this.reportFitsModel) return;
     await this.#host.session.setThresholds({ relevanceZ: r.thresholds.relevanceZ, similarMinCosine: r.thresholds.similarMinCosine, measuredAt: r.createdAt });
     this.#host.thresholdsChanged();
     this.#host.announce('Measured thresholds are in use for this model.');
