@@ -9,6 +9,8 @@
 //   naive   bench/naive.mjs: transformers.js pipeline('image-feature-extraction') one image at a time
 //   search  bench/search.mjs --quick (10k and 100k); reuses the last results when it cannot run in time
 //   query   bench/query.mjs: text-query encode latency through the app's embed worker
+//   quality bench/quality.mjs: the app's search quality check — the fixture model on a generated colour folder
+//           (must give the figures its semantics imply), real CLIP weights (if present) on imagenet-sample-1000
 //   video   bench/video.mjs: decode+filter (WebCodecs, ffmpeg.wasm) vs embed of the kept frames
 //   phash   scripts/measure-phash.mjs: near-duplicate precision/recall
 //   webgpu  bench/webgpu.mjs: WebGPU attempt ("no adapter" / "software adapter" is a result, not a failure)
@@ -178,8 +180,8 @@ async function part(name, fn) {
   }
   const c = cpu.stop();
   parts[name] = { ...r, seconds: round((Date.now() - started) / 1000, 1), cpu: c.seconds >= 1 ? c : null, loadavg1m: { start: round(load0), end: round(os.loadavg()[0]) } };
-  // Timing parts only (pHash quality and the WebGPU probe do not depend on load), and only if they ran a while.
-  if (c.othersCores != null && c.othersCores > CONTENDED_CORES && !['phash', 'webgpu', 'models'].includes(name) && parts[name].seconds >= 5) {
+  // Timing parts only (pHash quality, search quality and the WebGPU probe do not depend on load), and only if they ran a while.
+  if (c.othersCores != null && c.othersCores > CONTENDED_CORES && !['phash', 'webgpu', 'models', 'quality'].includes(name) && parts[name].seconds >= 5) {
     note(`${name}: the machine was busy — other processes used ${c.othersCores} of ${os.availableParallelism?.() ?? os.cpus().length} cores on average during this part (load average ${round(load0)} → ${round(os.loadavg()[0])}); the figures measured while they used > ${CONTENDED_CORES} core are marked ⚠`);
   }
   parts[name].notes = notes.slice(notesBefore);
@@ -221,7 +223,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, metadata: 560, queryParse: 530, grid: 330, viewer: 150, firstvisit: 60 };
+const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 950, quality: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, metadata: 560, queryParse: 530, grid: 330, viewer: 150, firstvisit: 60 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -324,6 +326,14 @@ await part('query', async () => {
   return { status: 'ok', file: 'bench/results/query.json', data: out };
 });
 
+await part('quality', async () => {
+  const r = await runNode('quality', [join(ROOT, 'bench', 'quality.mjs')], limit(900, RESERVE.quality));
+  const out = readJson(join(RESULTS, 'quality.json'));
+  if (!out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  if (!out.fixture?.matchesExpected) note(`quality: the fixture model's figures differ from what its semantics imply: ${out.fixture?.differences?.join('; ')}`);
+  return { status: out.fixture?.matchesExpected ? 'ok' : 'fixture figures differ', file: 'bench/results/quality.json', data: out };
+});
+
 await part('video', async () => {
   if (!haveVideos) {
     note(`video: skipped — ${SHARED_VIDEOS} not found`);
@@ -417,6 +427,8 @@ const ingest = parts.ingest?.data ?? null;
 const naive = parts.naive?.data ?? null;
 const search = parts.search?.data ?? null;
 const query = parts.query?.data ?? null;
+const quality = parts.quality?.data ?? null;
+const qualityReal = quality?.imagenet?.status === 'ok' ? quality.imagenet.figures : null;
 const video = parts.video?.data ?? null;
 const phash = parts.phash?.data ?? null;
 const webgpu = parts.webgpu?.data ?? null;
@@ -488,6 +500,17 @@ const summary = {
   place_lookup_us: places?.summary?.place_lookup_us ?? null,
   places_table_bytes: places?.summary?.places_table_bytes ?? null,
   places_table_unpacked_bytes: places?.summary?.places_table_unpacked_bytes ?? null,
+  quality_fixture_as_implied: quality?.fixture ? quality.fixture.matchesExpected : null,
+  quality_top1: qualityReal?.top1 ?? null,
+  quality_top5: qualityReal?.top5 ?? null,
+  quality_ensemble_top1: qualityReal?.ensembleTop1 ?? null,
+  quality_recall_at_1: qualityReal?.recallAt1 ?? null,
+  quality_recall_at_5: qualityReal?.recallAt5 ?? null,
+  quality_recall_at_10: qualityReal?.recallAt10 ?? null,
+  quality_map: qualityReal?.meanAveragePrecision ?? null,
+  quality_weaker_true_share: qualityReal?.trueFoldedShare ?? null,
+  quality_wrong_above_share: qualityReal?.wrongAboveShare ?? null,
+  quality_similar_min_cosine: qualityReal?.similarMinCosine ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -518,6 +541,11 @@ nullWhy('first_visit_bytes', `the firstvisit part ${parts.firstvisit?.status ?? 
 nullWhy('metadata_ms_per_item', `the metadata part ${parts.metadata?.status ?? 'did not run'}`);
 nullWhy('query_parse_ms', `the query-parse part ${parts['query-parse']?.status ?? 'did not run'}`);
 for (const k of ['place_lookup_us', 'places_table_bytes', 'places_table_unpacked_bytes']) nullWhy(k, `the places part ${parts.places?.status ?? 'did not run'}`);
+nullWhy('quality_fixture_as_implied', `the quality part ${parts.quality?.status ?? 'did not run'}`);
+const qualityKeys = ['quality_top1', 'quality_top5', 'quality_ensemble_top1', 'quality_recall_at_1', 'quality_recall_at_5', 'quality_recall_at_10', 'quality_map', 'quality_weaker_true_share', 'quality_wrong_above_share', 'quality_similar_min_cosine'];
+if (!qualityReal) notes.push(`${qualityKeys.join(', ')} are null: ${quality?.imagenet?.note ?? `the quality part ${parts.quality?.status ?? 'did not run'}`}`);
+if (quality?.fixture) notes.push(`quality_fixture_as_implied: the fixture model on the generated colour folder (scripts/lib/colour-folder.mjs) gave ${quality.fixture.matchesExpected ? 'exactly' : 'NOT'} the figures its colour semantics imply (top-1 8/9, top-5 1, recall@1/5/10 1, mAP 1, green → red once, 0 of 9 true matches folded, 3 of 27 wrong ones above, similar shots from 0.96; bench/README.md).`);
+if (qualityReal) notes.push(`quality_*: the app's check on imagenet-sample-1000 (${qualityReal.images} photos, ${qualityReal.labels} labels, OpenAI's class names) with ${quality.imagenet.model}; ensemble top-1 uses ${qualityReal.ensemble}; cut-off figures at z ${qualityReal.cutoffZ}, measured z ${qualityReal.measuredZ}.`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -633,6 +661,9 @@ row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.
 row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Viewer open, 12-megapixel JPEG (`viewer_open_ms`)' + busy(parts.viewer?.cpu), summary.viewer_open_ms, 'ms', 'goal', 300, ratio(summary.viewer_open_ms, 300), '≤ 300', viewerOpen ? `tile click → original decoded and painted, median of the runs after a warm-up (bench/viewer.mjs)` : '—');
 row('Place lookup, GPS → city, region, country (`place_lookup_us`)' + busy(parts.places?.cpu), summary.place_lookup_us, 'µs', 'anywhere on the globe (mostly open sea: few places in either radius)', places?.anywhere?.medianUs ?? null, ratio(summary.place_lookup_us, places?.anywhere?.medianUs), '—', places ? `${places.places} GeoNames places; a ${round(places.fileBytes / 1e6, 2)} MB gzipped file (\`places_table_bytes\`, ${round(places.unpackedBytes / 1e6, 2)} MB unpacked: \`places_table_unpacked_bytes\`), downloaded once, the first time an item has a GPS position, then cached by the service worker; unpacked and read in ${places.readMs} ms (Node)` : '—');
+row('Search quality check, fixture model on the colour folder (`quality_fixture_as_implied`)', summary.quality_fixture_as_implied == null ? null : summary.quality_fixture_as_implied ? 'as implied' : 'DIFFERS', '', 'the figures the fixture implies', null, null, 'exactly', quality?.fixture ? `9 photos, 4 labels (bench/quality.mjs, ${quality.fixture.ms} ms)` : '—');
+row('Zero-shot top-1, imagenet-sample-1000 (`quality_top1`)', summary.quality_top1, '', `ensemble, ${qualityReal?.ensemble ?? '—'} (\`quality_ensemble_top1\`)`, summary.quality_ensemble_top1, ratio(summary.quality_top1, summary.quality_ensemble_top1), '—', qualityReal ? `${qualityReal.images} photos, ${qualityReal.labels} labels` : quality?.imagenet?.status ?? '—');
+row('Text → photo mAP, imagenet-sample-1000 (`quality_map`)', summary.quality_map, '', 'recall@1 (`quality_recall_at_1`)', summary.quality_recall_at_1, null, '—', qualityReal ? `recall@5 ${qualityReal.recallAt5}, @10 ${qualityReal.recallAt10}; true matches folded ${qualityReal.trueFoldedShare}, wrong above ${qualityReal.wrongAboveShare}` : quality?.imagenet?.status ?? '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
 row('First visit, bytes downloaded before the first photo (`first_visit_bytes`)', summary.first_visit_bytes != null ? round(summary.first_visit_bytes / 1e6, 2) : null, 'MB', 'every file of the build', firstVisit ? round(firstVisit.baseline.bytes / 1e6, 1) : null, firstVisit?.summary?.first_visit_over_build ?? null, '≤ 2.1', firstVisit ? `${firstVisit.firstVisit.requests} files, ${round(firstVisit.firstVisit.uncompressedBytes / 1e6, 2)} MB uncompressed; the first photo then adds ${round(firstVisit.firstDrop.bytes / 1e6, 1)} MB (model runtime + the model; fixture model here) (bench/first-visit.mjs)` : '—');
 const vm = video?.memory;

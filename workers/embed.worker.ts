@@ -219,6 +219,20 @@ const api = {
     return transfer(v, [v.buffer as ArrayBuffer]);
   },
 
+  /**
+   * Several texts in one forward pass, padded to the longest (the search quality check's label
+   * prompts: thousands of short sentences); one L2-normalised vector each, in order.
+   */
+  async embedTexts(queries: string[]): Promise<Float32Array[]> {
+    const m = await model();
+    if (queries.length === 0) return [];
+    const { text_embeds } = await m.text(m.tokenizer(queries, { padding: true, truncation: true }));
+    const data = text_embeds.data as Float32Array;
+    const dim = data.length / queries.length;
+    const out = queries.map((_, i) => l2Normalize(data.subarray(i * dim, (i + 1) * dim)));
+    return transfer(out, out.map((v) => v.buffer as ArrayBuffer));
+  },
+
   /** Lets another worker (ingest) call this API directly, without a hop through the page. */
   connect(port: MessagePort): void {
     expose(api, port);

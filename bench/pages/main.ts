@@ -1,5 +1,5 @@
 // Bench-only page (built by bench/lib/bench-page.mjs into .cache/bench-pages, never shipped).
-// Driven through window.bench by bench/naive.mjs, bench/video.mjs, bench/query.mjs and bench/webgpu.mjs.
+// Driven through window.bench by bench/naive.mjs, bench/video.mjs, bench/query.mjs, bench/webgpu.mjs and bench/quality.mjs.
 //
 // - naive*: the transformers.js demo way, `pipeline('image-feature-extraction')` on the page's main
 //   thread, one image URL at a time (fetch + decode + processor + model per call).
@@ -16,6 +16,7 @@ import type { ExtractOptions, VideoApi } from '../../workers/video.worker';
 import { chooseBackend } from '../../src/lib/core/model-source';
 import { probeWebGpu } from '../../workers/lib/webgpu';
 import { DEFAULT_VIDEO_SETTINGS } from '../../src/lib/core/video-settings';
+import { runQualityCheck } from '../../src/lib/quality/quality-check';
 
 const status = document.getElementById('status')!;
 const say = (t: string) => (status.textContent = t);
@@ -234,11 +235,34 @@ async function measureMemory(timeoutMs = 20_000) {
   }
 }
 
+// ---------------------------------------------------------------- the app's search quality check
+
+/**
+ * The app's own check (src/lib/quality/quality-check.ts) with the embed worker loaded by
+ * embedLoad, on files the bench placed in the served folder: `path` is what a folder picker
+ * would give (`<folder>/<label>/<file>`), `url` where the page fetches it.
+ */
+async function qualityCheck(o: { files: Array<{ path: string; url: string }>; modelKey: string }) {
+  const files = await Promise.all(o.files.map(async (f) => ({ path: f.path, blob: await (await fetch(f.url)).blob() })));
+  const t = performance.now();
+  let last = 0;
+  const outcome = await runQualityCheck(files, embedWorker(), {
+    modelKey: o.modelKey,
+    onProgress: (p) => {
+      if (performance.now() - last > 5000) {
+        last = performance.now();
+        say(`quality: ${p.phase} ${p.done}/${p.total}`);
+      }
+    },
+  });
+  return { outcome, ms: performance.now() - t };
+}
+
 function env() {
   return { crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 }
 
-const api = { env, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory };
+const api = { env, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
 declare global {
   interface Window {
     bench: typeof api;

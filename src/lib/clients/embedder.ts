@@ -1,5 +1,5 @@
-import { proxy } from 'comlink';
-import type { EmbedApi, LoadProgress, ModelInfo } from '../../../workers/embed.worker';
+import { proxy, transfer } from 'comlink';
+import type { EmbedApi, LoadProgress, ModelInfo, PixelImage } from '../../../workers/embed.worker';
 import type { ModelSource } from '../core/model-source';
 import { handle, portTo, type WorkerHandle } from './worker-handle';
 
@@ -19,6 +19,16 @@ export class Embedder {
 
   embedText(query: string): Promise<Float32Array> {
     return this.#w.api.embedText(query);
+  }
+
+  /** One vector per text, in one forward pass. */
+  embedTexts(queries: string[]): Promise<Float32Array[]> {
+    return this.#w.api.embedTexts(queries);
+  }
+
+  /** One vector per picture (the search quality check's photos, kept in memory only); the pixels move to the worker. */
+  embedImages(images: PixelImage[]): Promise<Float32Array[]> {
+    return this.#w.api.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)));
   }
 
   /** A port another worker uses to call the model directly. */

@@ -40,6 +40,9 @@ export function combineQuery(positive: Float32Array, negatives: Float32Array[], 
   return l2Normalize(out);
 }
 
+/** z of the relevance cut-off unless a search quality check measured one for the model. */
+export const DEFAULT_RELEVANCE_Z = 3;
+
 /**
  * Similarity below which a result is a "weaker match". Calibrated per query from the library
  * itself: the scores of a random sample are what an unrelated item scores, so a match must stand
@@ -48,14 +51,24 @@ export function combineQuery(positive: Float32Array, negatives: Float32Array[], 
  * would inflate a mean and standard deviation. Works for any model without per-model constants
  * (for CLIP ViT-B/32 text→photo, unrelated photos sit near 0.19 ± 0.025 and matches at 0.26+).
  */
-export function relevanceThreshold(sampleScores: readonly number[], zScore = 3, floor = -1): number {
-  if (sampleScores.length < 8) return floor;
+export function relevanceThreshold(sampleScores: readonly number[], zScore = DEFAULT_RELEVANCE_Z, floor = -1): number {
+  const spread = sampleSpread(sampleScores);
+  return spread ? cutoffAt(spread, zScore, floor) : floor;
+}
+
+/** Median and median absolute deviation of a sample's scores; null below 8 scores (too few to tell). */
+export function sampleSpread(sampleScores: readonly number[]): { median: number; mad: number } | null {
+  if (sampleScores.length < 8) return null;
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     const m = s.length >> 1;
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   };
   const med = median([...sampleScores]);
-  const mad = median(sampleScores.map((x) => Math.abs(x - med)));
-  return Math.max(floor, med + zScore * 1.4826 * mad);
+  return { median: med, mad: median(sampleScores.map((x) => Math.abs(x - med))) };
+}
+
+/** The cut-off of {@link relevanceThreshold} from a sample's spread: the same numbers, bit for bit. */
+export function cutoffAt(spread: { median: number; mad: number }, zScore: number, floor = -1): number {
+  return Math.max(floor, spread.median + zScore * 1.4826 * spread.mad);
 }

@@ -46,6 +46,8 @@ export interface DuplicatesHost {
   /** The library's delete, with its undo. */
   deleteAssets(ids: string[]): Promise<void>;
   announce(text: string): void;
+  /** The similar-shot threshold of the current model (measured, or the default). */
+  similarMinCosine?(): number;
 }
 
 
@@ -122,7 +124,7 @@ export class DuplicatesState {
     if (!indexer) return;
     this.status = 'working';
     try {
-      const report = await indexer.duplicateGroups(undefined, (p) => (this.progress = p));
+      const report = await indexer.duplicateGroups(this.#host.similarMinCosine?.(), (p) => (this.progress = p));
       await this.#show(report);
       this.status = 'ready';
       this.error = '';

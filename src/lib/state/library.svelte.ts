@@ -11,6 +11,7 @@ import { PlacesState } from './places.svelte';
 import { SearchState } from './search.svelte';
 import { Selection } from './selection.svelte';
 import { Session } from './session.svelte';
+import { QualityCheckState } from './quality-check.svelte';
 import { DeviceStorage } from './storage.svelte';
 import { Thumbnails } from './thumbnails';
 import { ZipExport } from './zip-export.svelte';
@@ -45,6 +46,7 @@ export class Library {
     asset: (id) => this.items.get(id),
     deleteAssets: (ids) => this.deletes.deleteAssets(ids),
     announce: (text) => this.notices.announce(text),
+    similarMinCosine: () => this.session.similarMinCosine,
   });
   readonly session: Session = new Session({
     clusters: this.clusters,
@@ -53,6 +55,16 @@ export class Library {
     onIngest: (e) => this.imports.onEvent(e),
   });
   readonly search: SearchState = new SearchState(this.session, this.items, this.places);
+  /** Settings → "Check search quality": measured on a labelled folder, never added to the library. */
+  readonly quality: QualityCheckState = new QualityCheckState({
+    session: this.session,
+    announce: (text) => this.notices.announce(text),
+    thresholdsChanged: () => {
+      // Similar shots already shown were grouped at the old threshold; results shown were folded at the old cut-off.
+      if (this.duplicates.status !== 'idle') void this.duplicates.refresh();
+      if (this.search.active) void this.search.rerun();
+    },
+  });
   readonly imports: ImportState = new ImportState({
     session: this.session,
     notices: this.notices,

@@ -143,7 +143,7 @@ export class SearchState {
       const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter([], timed.filters, placed.filters)), indexer.sampleScores(vector)]);
       const t2 = performance.now();
       if (seq !== this.#seq) return;
-      await this.#show(hits, relevanceThreshold(sample));
+      await this.#show(hits, relevanceThreshold(sample, this.#session.relevanceZ));
       const t3 = performance.now();
       await this.#session.addTiming({
         at: Date.now(),
@@ -210,7 +210,7 @@ export class SearchState {
     }
     const [hits, sample] = await Promise.all([indexer.search(vector, '', limit, this.#searchFilter([id]), 'image'), indexer.sampleScores(vector)]);
     if (seq !== this.#seq) return;
-    await this.#show(hits, relevanceThreshold(sample));
+    await this.#show(hits, relevanceThreshold(sample, this.#session.relevanceZ));
   }
 
   /**
@@ -239,7 +239,7 @@ export class SearchState {
     }
     const [hits, sample] = await Promise.all([indexer.search(vector, '', limit, this.#searchFilter([...ids]), 'image'), indexer.sampleScores(vector)]);
     if (seq !== this.#seq) return;
-    await this.#show(hits, relevanceThreshold(sample));
+    await this.#show(hits, relevanceThreshold(sample, this.#session.relevanceZ));
   }
 
   async #show(hits: SearchHit[], threshold: number): Promise<void> {

@@ -9,6 +9,8 @@ import { addQueryTiming, getMeta, recentQueryTimings, setMeta } from '../db/repo
 import type { QueryTimingRecord } from '../db/schema';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
+import { SIMILAR_MIN_COSINE } from '../core/duplicates';
+import { DEFAULT_RELEVANCE_Z } from '../core/query';
 import type { ClusterState } from './clusters.svelte';
 import type { DuplicatesState } from './duplicates.svelte';
 
@@ -22,6 +24,17 @@ const SETTINGS_KEY = 'settings:modelSource';
 const VIDEO_SETTINGS_KEY = 'settings:video';
 /** Set once any model has loaded on this device: from then on it loads as the app opens. */
 const MODEL_LOADED_ONCE_KEY = 'settings:modelLoadedOnce';
+const THRESHOLDS_KEY = 'settings:searchThresholds';
+
+/** Thresholds a search quality check measured for one model ("Use these thresholds"). */
+export interface SearchThresholds {
+  /** z of the relevance cut-off: results below median + z·1.4826·MAD fold under "Weaker matches". */
+  relevanceZ: number;
+  /** Image–image cosine from which two items are similar shots; null keeps the default. */
+  similarMinCosine: number | null;
+  /** ISO time of the check they come from. */
+  measuredAt: string;
+}
 
 /** What the session starts for the rest of the library. */
 export interface SessionHost {
@@ -77,6 +90,8 @@ export class Session {
   indexStatus = $state<IndexStatus | null>(null);
   indexProgress = $state<RebuildProgress | null>(null);
   timings = $state.raw<QueryTimingRecord[]>([]);
+  /** Measured thresholds by model key; a model without an entry uses the defaults. */
+  thresholdsByModel = $state.raw<Record<string, SearchThresholds>>({});
 
   #host: SessionHost;
   #db: Db | null = null;
@@ -101,12 +116,39 @@ export class Session {
     return modelKey(this.source);
   }
 
+  /** The current model's measured thresholds, or null for the defaults. */
+  get thresholds(): SearchThresholds | null {
+    return this.thresholdsByModel[this.modelKey] ?? null;
+  }
+
+  get relevanceZ(): number {
+    return this.thresholds?.relevanceZ ?? DEFAULT_RELEVANCE_Z;
+  }
+
+  get similarMinCosine(): number {
+    return this.thresholds?.similarMinCosine ?? SIMILAR_MIN_COSINE;
+  }
+
+  /** Stores measured thresholds for the current model, or (null) goes back to the defaults. */
+  async setThresholds(thresholds: SearchThresholds | null): Promise<void> {
+    if (!this.#db) return;
+    const next = { ...this.thresholdsByModel };
+    if (thresholds) next[this.modelKey] = thresholds;
+    else delete next[this.modelKey];
+    await setMeta(this.#db, THRESHOLDS_KEY, next);
+    this.thresholdsByModel = next;
+  }
+
   get embedder(): Embedder | null {
     return this.#embedder;
   }
 
   get indexer(): Indexer | null {
     return this.#indexer;
+  }
+
+  get videoFrames(): VideoFrames | null {
+    return this.#video;
   }
 
   get ingester(): Ingester | null {
@@ -130,6 +172,7 @@ export class Session {
     if (fromUrl) await setMeta(db, SETTINGS_KEY, fromUrl);
     this.source = fromUrl ?? (await getMeta<ModelSource>(db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(db, VIDEO_SETTINGS_KEY)) ?? {});
+    this.thresholdsByModel = (await getMeta<Record<string, SearchThresholds>>(db, THRESHOLDS_KEY)) ?? {};
   }
 
   /**
