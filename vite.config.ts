@@ -94,7 +94,9 @@ export default defineConfig({
         // A new version takes over open tabs at once instead of waiting for every tab to close.
         skipWaiting: true,
         clientsClaim: true,
-        globIgnores: ['models/**'],
+        // libheif (HEIC/HEIF decoding, ~1.4 MB wasm + glue) is fetched by the ingest worker only when a
+        // HEIC is first met, and cached then by the rule below: most libraries never need it.
+        globIgnores: ['models/**', '**/libheif-*.{js,wasm}'],
         navigateFallbackDenylist: [/^\/models\//],
         runtimeCaching: [
           {
@@ -102,6 +104,14 @@ export default defineConfig({
             urlPattern: ({ url }) => url.pathname.includes('/models/'),
             handler: 'CacheFirst',
             options: { cacheName: 'shoebox-models', cacheableResponse: { statuses: [200] } },
+          },
+          {
+            // libheif's glue and wasm, hashed names: cached the first time a HEIC is decoded, so it decodes offline after
+            // (src/lib/ingest/libheif-loader.ts fills the same cache when its worker fetched them past the service worker).
+            urlPattern: ({ url }) => /\/libheif-[^/]*\.(?:js|wasm)$/.test(url.pathname),
+            handler: 'CacheFirst',
+            // ignoreVary: the server varies on Origin, which a module import sends and the loader's own fetch does not.
+            options: { cacheName: 'shoebox-libheif', cacheableResponse: { statuses: [200] }, matchOptions: { ignoreVary: true } },
           },
         ],
       },

@@ -1,0 +1,51 @@
+/**
+ * Loads libheif (WebAssembly) on first need, in the worker that decodes: the app's first load never
+ * fetches it. Self-hosted: Vite emits the glue and the .wasm from node_modules with our own build,
+ * served from this origin. Kept for offline use once needed, not precached: the service worker's
+ * CacheFirst rule (vite.config.ts) serves and stores them in LIBHEIF_CACHE; on a first visit the
+ * worker was started before the service worker took the page over and fetched them past it, so
+ * the loader stores what it fetched in the same cache itself.
+ *
+ * Variant: libheif-js's `libheif-wasm/libheif.js` glue plus its separate `libheif.wasm`. The glue
+ * was checked to contain no `eval` or `new Function` (emscripten built without dynamic execution),
+ * so it runs under the app's CSP, `script-src 'self' 'wasm-unsafe-eval'`, which allows only the
+ * wasm compile. Not `libheif-bundle.mjs` (the same code with the wasm inlined as base64: 40% more
+ * bytes, inside a .js file the precache would take) nor `libheif/libheif.js` (asm.js, 3 MB, slower).
+ */
+import wasmUrl from 'libheif-js/libheif-wasm/libheif.wasm?url';
+import type { LibHeif } from './heif-decode';
+
+/** The service worker's runtime cache for libheif (vite.config.ts names the same). */
+export const LIBHEIF_CACHE = 'shoebox-libheif';
+/** libheif's built files: `assets/libheif-<hash>.js` and `.wasm`. */
+const LIBHEIF_FILE = /\/libheif-[^/]*\.(?:js|wasm)$/;
+
+let loading: Promise<LibHeif> | null = null;
+
+/** Puts the libheif files this worker fetched into the runtime cache, where they are not yet. */
+async function keepForOffline(): Promise<void> {
+  if (typeof caches === 'undefined') return;
+  const fetched = performance
+    .getEntriesByType('resource')
+    .map((entry) => entry.name)
+    .filter((url) => LIBHEIF_FILE.test(new URL(url).pathname));
+  const cache = await caches.open(LIBHEIF_CACHE);
+  for (const url of new Set(fetched)) if (!(await cache.match(url))) await cache.add(url);
+}
+
+/** The libheif module, instantiated once per worker; a failed load (offline, first time) is tried again next time. */
+export function loadLibheif(): Promise<LibHeif> {
+  loading ??= import('libheif-js/libheif-wasm/libheif.js')
+    .then(async (glue) => {
+      const factory = (glue.default ?? glue) as unknown as (options: object) => Promise<LibHeif> | LibHeif;
+      const lib = await factory({ locateFile: () => wasmUrl });
+      // Offline use is a bonus: a full or blocked cache must not stop the decode.
+      void keepForOffline().catch(() => undefined);
+      return lib;
+    })
+    .catch((err: unknown) => {
+      loading = null;
+      throw err;
+    });
+  return loading;
+}
