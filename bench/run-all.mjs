@@ -14,6 +14,7 @@
 //   webgpu  bench/webgpu.mjs: WebGPU attempt ("no adapter" / "software adapter" is a result, not a failure)
 //   cluster bench/cluster.mjs: clustering ARI/NMI against a known truth, 10k and 100k timings
 //   viewer  bench/viewer.mjs: tile click → a 12-megapixel JPEG decoded and shown in the viewer (uses the grid part's build)
+//   heic    bench/heic.mjs: HEIC ingest rate ÷ JPEG at the same pixels through the app, and libheif's bytes (needs heif-enc)
 //   grid    bench/grid.mjs: a 100,000-item synthetic library in Chromium with the app's grid (scroll, DOM, cold start, memory)
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
@@ -217,7 +218,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, grid: 60, viewer: 0 };
+const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, grid: 60, viewer: 0, heic: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -377,6 +378,19 @@ await part('viewer', async () => {
   return { status: 'ok', file: 'bench/results/viewer.json', data: out };
 });
 
+await part('heic', async () => {
+  if (!haveImages) return { status: 'skipped (../shared images absent)' };
+  const dist = join(ROOT, '.cache', 'heic-dist');
+  const built = await runNode('heic-build', [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--emptyOutDir'], limit(120, RESERVE.heic));
+  if (built.code !== 0) return { status: `failed (build exit ${built.code})`, tail: built.tail.slice(-1500) };
+  // The first run encodes the HEVC pictures (~10 s each here) into .cache/bench-heic; later runs reuse them.
+  const budget = Math.round(Math.max(60, Math.min(300, leftS() - RESERVE.heic - 30)));
+  const r = await runNode('heic', [join(ROOT, 'bench', 'heic.mjs'), '--budget-s', String(budget)], limit(budget + 60, RESERVE.heic), { env: { E2E_OUT_DIR: dist } });
+  const out = readJson(join(RESULTS, 'heic.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `${/heif-enc is not installed/.test(r.tail) ? 'skipped (no heif-enc)' : `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`}`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/heic.json', data: out };
+});
+
 // ---------------------------------------------------------------- figures
 
 const ingest = parts.ingest?.data ?? null;
@@ -389,6 +403,7 @@ const webgpu = parts.webgpu?.data ?? null;
 const cluster = parts.cluster?.data ?? null;
 const grid = parts.grid?.data ?? null;
 const viewerOpen = parts.viewer?.data ?? null;
+const heic = parts.heic?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -444,6 +459,11 @@ const summary = {
   cold_start_100k_ms: grid?.summary?.cold_start_100k_ms ?? null,
   memory_100k_browser_mb: grid?.summary?.memory_100k_browser_mb ?? null,
   viewer_open_ms: viewerOpen?.summary?.viewer_open_ms ?? null,
+  heic_over_jpeg_ingest: heic?.summary?.heic_over_jpeg_ingest ?? null,
+  libheif_wasm_bytes: heic?.summary?.libheif_wasm_bytes ?? null,
+  libheif_wasm_gzip_bytes: heic?.summary?.libheif_wasm_gzip_bytes ?? null,
+  libheif_glue_bytes: heic?.summary?.libheif_glue_bytes ?? null,
+  libheif_glue_gzip_bytes: heic?.summary?.libheif_glue_gzip_bytes ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -470,6 +490,8 @@ nullWhy('phash_precision', `the phash part ${parts.phash?.status ?? 'did not run
 nullWhy('phash_recall', `the phash part ${parts.phash?.status ?? 'did not run'}`);
 nullWhy('memory_100k_mb', `no 100k index memory figure in the search results (${parts.search?.status ?? 'not run'})`);
 nullWhy('viewer_open_ms', `the viewer part ${parts.viewer?.status ?? 'did not run'}`);
+for (const k of ['heic_over_jpeg_ingest', 'libheif_wasm_bytes', 'libheif_wasm_gzip_bytes', 'libheif_glue_bytes', 'libheif_glue_gzip_bytes']) nullWhy(k, `the heic part ${parts.heic?.status ?? 'did not run'}`);
+if (heic) notes.push(`heic_over_jpeg_ingest: ${heic.pictures.count} pictures ${heic.pictures.width}×${heic.pictures.height} as JPEG q${heic.pictures.jpegQuality} and HEIC q${heic.pictures.heicQuality} (heif-enc), imported through the built app with the fixture model, best of each (bench/heic.mjs); libheif_*: dist/assets/libheif-*.{wasm,js}, fetched by the import worker when the first HEIC is decoded, then kept in the service worker's runtime cache (not precached).`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -585,6 +607,8 @@ row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.
 row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Viewer open, 12-megapixel JPEG (`viewer_open_ms`)' + busy(parts.viewer?.cpu), summary.viewer_open_ms, 'ms', 'goal', 300, ratio(summary.viewer_open_ms, 300), '≤ 300', viewerOpen ? `tile click → original decoded and painted, median of the runs after a warm-up (bench/viewer.mjs)` : '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
+const heicBest = (f) => (heic ? heic.runs[f].reduce((a, b) => (b.imgPerS > a.imgPerS ? b : a)) : null);
+row('HEIC ingest ÷ JPEG at the same pixels (`heic_over_jpeg_ingest`)' + busy(parts.heic?.cpu), heic?.summary?.heic_ingest_img_per_s ?? null, 'img/s', 'the same pictures as JPEG', heic?.summary?.jpeg_ingest_img_per_s ?? null, summary.heic_over_jpeg_ingest, '—', heic ? `${heic.pictures.count} pictures ${heic.pictures.width}×${heic.pictures.height}, fixture model; decode ${heicBest('heic').decodeMsPerItem} vs ${heicBest('jpeg').decodeMsPerItem} ms/item; libheif ${summary.libheif_wasm_bytes} B wasm + ${summary.libheif_glue_bytes} B glue (${summary.libheif_wasm_gzip_bytes} + ${summary.libheif_glue_gzip_bytes} B gzip), fetched on the first HEIC` : '—');
 const vm = video?.memory;
 row('Browser memory at the end of the video run: renderer PSS (page + embed and video workers)', vm?.process?.rendererMB ?? null, 'MB', '—', null, null, '—', vm ? `all Chromium processes ${vm.process?.chromiumTotalMB ?? '—'} MB PSS; page main-thread JS heap (CDP JSHeapUsedSize) ${vm.cdp?.jsHeapUsedMB ?? '—'} MB; measureUserAgentSpecificMemory: ${vm.userAgentSpecific?.bytes ? `${round(vm.userAgentSpecific.bytes / 2 ** 20, 1)} MB` : 'no answer once ONNX Runtime threads run'}` : '—');
 const sep = cluster?.separated?.cone?.['average-linkage'];
