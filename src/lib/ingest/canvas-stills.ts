@@ -8,8 +8,8 @@
 import { SNIFF_BYTES, pixelLimitReason, sniffFileKind, type FileKind } from '../core/file-kind';
 import { centerSquare, fitWithin } from '../core/geometry';
 import { THUMBNAIL_JPEG_QUALITY } from './asset-records';
-import { HeifDecodeError, decodeHeifPrimary } from './heif-decode';
-import { loadLibheif } from './libheif-loader';
+import { HeifDecodeError, withHeifPrimary } from './heif-decode';
+import { loadLibheif, releaseLargeLibheifHeap } from './libheif-loader';
 import type { DecodedStill, StillDecoder } from './ports';
 import { context2d } from '../canvas/context2d';
 
@@ -24,17 +24,26 @@ export const AVIF_UNSUPPORTED = 'could not be decoded: this browser cannot decod
 
 const kindOf = async (blob: Blob): Promise<FileKind> => sniffFileKind(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
 
-/** The primary image of a HEIC/HEIF/AVIF as a bitmap, decoded by libheif. */
+/** The primary image of a HEIC as a bitmap, decoded by libheif. */
 async function heifBitmap(blob: Blob): Promise<ImageBitmap> {
   const lib = await loadLibheif().catch(() => {
     throw new HeifDecodeError(HEIF_DECODER_MISSING);
   });
-  const pixels = await decodeHeifPrimary(lib, new Uint8Array(await blob.arrayBuffer()), (width, height) => {
-    // The headers were checked before; libheif's own size is checked again before it allocates the pixels.
-    const tooLarge = pixelLimitReason({ width, height });
-    if (tooLarge) throw new HeifDecodeError(tooLarge);
-  });
-  return createImageBitmap(new ImageData(pixels.data, pixels.width, pixels.height));
+  try {
+    // createImageBitmap copies the ImageData when called, so the pixels can stay in the wasm heap.
+    return await withHeifPrimary(
+      lib,
+      new Uint8Array(await blob.arrayBuffer()),
+      (pixels) => createImageBitmap(new ImageData(pixels.data, pixels.width, pixels.height)),
+      (width, height) => {
+        // The headers were checked before; libheif's own size is checked again before it allocates the pixels.
+        const tooLarge = pixelLimitReason({ width, height });
+        if (tooLarge) throw new HeifDecodeError(tooLarge);
+      },
+    );
+  } finally {
+    releaseLargeLibheifHeap(lib);
+  }
 }
 
 /**

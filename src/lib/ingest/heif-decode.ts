@@ -64,12 +64,15 @@ const hasError = (x: unknown): x is HeifError => typeof x === 'object' && x !== 
 const libheifSays = (message: string) => message.replace(/\s+/g, ' ').trim().slice(0, 200);
 
 /**
- * The upright pixels of the file's primary image. `checkSize` sees the decoded size before any
- * pixel is decoded and may throw (the pixel limit); it is the second check after the one on the
- * file's headers, as libheif's own size may differ from the largest `ispe` (a rotation, a crop).
+ * Decodes the file's primary image and hands its upright RGBA pixels to `use`, then frees them.
+ * The pixels may be a view into the wasm heap (no copy when rows are not padded): `use` must copy
+ * them before it first awaits, as another decode meanwhile may grow the heap, which detaches the
+ * view (createImageBitmap of an ImageData takes its snapshot at the call). `checkSize` sees the decoded size before any pixel is
+ * decoded and may throw (the pixel limit): the second check after the one on the file's headers,
+ * as libheif's own size may differ from the largest `ispe` (a rotation, a crop).
  * Throws HeifDecodeError with libheif's reason when the file cannot be read.
  */
-export async function decodeHeifPrimary(lib: LibHeif, bytes: Uint8Array, checkSize?: (width: number, height: number) => void): Promise<HeifPixels> {
+export async function withHeifPrimary<T>(lib: LibHeif, bytes: Uint8Array, use: (pixels: HeifPixels) => T | Promise<T>, checkSize?: (width: number, height: number) => void): Promise<T> {
   const context = lib.heif_context_alloc();
   try {
     const read = lib.heif_context_read_from_memory(context, bytes);
@@ -85,7 +88,8 @@ export async function decodeHeifPrimary(lib: LibHeif, bytes: Uint8Array, checkSi
       try {
         const plane = image.channels.find((c) => c.id === lib.heif_channel.heif_channel_interleaved);
         if (!plane) throw new HeifDecodeError('could not be decoded: libheif returned no RGBA plane');
-        return { width: plane.width, height: plane.height, data: packRows(plane) };
+        // Awaited, so the pixels are freed only once `use` is done with them.
+        return await use({ width: plane.width, height: plane.height, data: packedRows(plane) });
       } finally {
         lib.heif_image_release(image.image);
       }
@@ -98,11 +102,17 @@ export async function decodeHeifPrimary(lib: LibHeif, bytes: Uint8Array, checkSi
   }
 }
 
-/** Copies an RGBA plane out of the wasm heap, dropping any row padding. */
-function packRows(plane: HeifChannel): Uint8ClampedArray<ArrayBuffer> {
+/** The upright pixels of the file's primary image, copied out of the wasm heap (see withHeifPrimary). */
+export function decodeHeifPrimary(lib: LibHeif, bytes: Uint8Array, checkSize?: (width: number, height: number) => void): Promise<HeifPixels> {
+  return withHeifPrimary(lib, bytes, (pixels) => ({ ...pixels, data: pixels.data.slice() }), checkSize);
+}
+
+/** The RGBA plane with rows packed: a view of the wasm heap when they already are, else a copy without the padding. */
+function packedRows(plane: HeifChannel): Uint8ClampedArray<ArrayBuffer> {
   const rowBytes = plane.width * 4;
+  const heap = plane.data;
+  if (plane.stride === rowBytes) return new Uint8ClampedArray(heap.buffer as ArrayBuffer, heap.byteOffset, rowBytes * plane.height);
   const out = new Uint8ClampedArray(rowBytes * plane.height);
-  if (plane.stride === rowBytes) out.set(plane.data.subarray(0, out.length));
-  else for (let y = 0; y < plane.height; y++) out.set(plane.data.subarray(y * plane.stride, y * plane.stride + rowBytes), y * rowBytes);
+  for (let y = 0; y < plane.height; y++) out.set(heap.subarray(y * plane.stride, y * plane.stride + rowBytes), y * rowBytes);
   return out;
 }

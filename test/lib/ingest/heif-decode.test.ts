@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HeifDecodeError, decodeHeifPrimary, type HeifPixels, type LibHeif } from '../../../src/lib/ingest/heif-decode';
+import { HeifDecodeError, decodeHeifPrimary, withHeifPrimary, type HeifPixels, type LibHeif } from '../../../src/lib/ingest/heif-decode';
 import { readPhotoMetadata } from '../../../src/lib/ingest/read-photo-metadata';
 
 const require = createRequire(import.meta.url);
@@ -51,6 +51,12 @@ describe('decodeHeifPrimary', () => {
     await expect(failure).rejects.toBeInstanceOf(HeifDecodeError);
     await expect(failure).rejects.toThrow(/^could not be decoded: the HEIF image data is damaged \(.*end of file/);
     expect((await decodeHeifPrimary(lib, fixture('red-ball.heic'))).width).toBe(320);
+  });
+
+  it('hands the pixels to a callback without a copy, the same pixels the copying decode returns', async () => {
+    const copied = await decodeHeifPrimary(lib, fixture('red-ball.heic'));
+    const seen = await withHeifPrimary(lib, fixture('red-ball.heic'), (pixels) => ({ inHeap: pixels.data.buffer !== copied.data.buffer && pixels.data.byteOffset > 0, sum: pixels.data.reduce((a, v) => a + v, 0) }));
+    expect(seen).toEqual({ inHeap: true, sum: copied.data.reduce((a, v) => a + v, 0) });
   });
 
   it('rejects bytes that are no HEIF at all', async () => {
