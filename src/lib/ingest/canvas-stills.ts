@@ -62,6 +62,13 @@ async function decodeBitmap(blob: Blob): Promise<ImageBitmap> {
   }
 }
 
+/** The bitmap scaled down to a long edge of at most `maxEdgePx`, on a canvas. */
+function scaledWithin(bitmap: ImageBitmap, maxEdgePx: number): OffscreenCanvas {
+  const size = fitWithin(bitmap.width, bitmap.height, maxEdgePx);
+  const ctx = context2d(size.width, size.height);
+  ctx.drawImage(bitmap, 0, 0, size.width, size.height);
+  return ctx.canvas;
+}
 
 function stillOf(bitmap: ImageBitmap): DecodedStill {
   let thumb: OffscreenCanvas | null = null;
@@ -69,11 +76,8 @@ function stillOf(bitmap: ImageBitmap): DecodedStill {
     width: bitmap.width,
     height: bitmap.height,
     async thumbnail(maxEdgePx) {
-      const size = fitWithin(bitmap.width, bitmap.height, maxEdgePx);
-      const ctx = context2d(size.width, size.height);
-      ctx.drawImage(bitmap, 0, 0, size.width, size.height);
-      thumb = ctx.canvas;
-      return { blob: await ctx.canvas.convertToBlob({ type: 'image/jpeg', quality: THUMBNAIL_JPEG_QUALITY }), ...size };
+      const canvas = (thumb = scaledWithin(bitmap, maxEdgePx));
+      return { blob: await canvas.convertToBlob({ type: 'image/jpeg', quality: THUMBNAIL_JPEG_QUALITY }), width: canvas.width, height: canvas.height };
     },
     thumbnailRgba(sizePx) {
       const ctx = context2d(sizePx, sizePx);
@@ -105,13 +109,7 @@ const SCREEN_COPY_JPEG_QUALITY = 0.9;
 export async function screenCopy(blob: Blob, maxEdgePx: number): Promise<Blob> {
   const bitmap = await decodeBitmap(blob);
   try {
-    const size = fitWithin(bitmap.width, bitmap.height, maxEdgePx);
-    const canvas = new OffscreenCanvas(size.width, size.height);
-    const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('2D canvas is not available in this browser');
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bitmap, 0, 0, size.width, size.height);
-    return await canvas.convertToBlob({ type: 'image/jpeg', quality: SCREEN_COPY_JPEG_QUALITY });
+    return await scaledWithin(bitmap, maxEdgePx).convertToBlob({ type: 'image/jpeg', quality: SCREEN_COPY_JPEG_QUALITY });
   } finally {
     bitmap.close();
   }
