@@ -101,3 +101,17 @@ test('heic: HEIC and AVIF are imported with thumbnails, dates and search, a dama
   }
   assert.deepEqual(cspViolations, [], 'nothing refused by the CSP');
 });
+
+test('heic: a HEIC met offline before libheif was ever fetched says the decoder could not be loaded; Retry online imports it', async ({ page, context, url }) => {
+  await openApp(page, url);
+  await context.setOffline(true);
+  try {
+    await ui(page).fileInput.setInputFiles([heif('red-ball.heic')]);
+    await waitMessage(page, /^red-ball\.heic: could not be decoded: the HEIC\/HEIF decoder could not be loaded \(offline before it was first needed\?\); try again online$/, 30_000);
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.getByRole('button', { name: 'Retry red-ball.heic', exact: true }).click();
+  await expectCount(page, 1, 30_000);
+  assert.equal((await readTiles(ui(page).library))[0]?.name, 'red-ball.heic');
+});
