@@ -4,6 +4,7 @@ import { afterRemoval, lineageLines, stepFrom, type LineageLine } from '../core/
 import { itemHash, itemIdFromHash } from '../core/item-address';
 import { nameInText } from '../core/display-name';
 import { SNIFF_BYTES, sniffFileKind } from '../core/file-kind';
+import { LruCache } from '../core/lru';
 import type { ClusterState } from './clusters.svelte';
 import type { Deletes } from './deletes.svelte';
 import type { LibraryItems, ResultItem, StripFrame } from './items.svelte';
@@ -68,6 +69,11 @@ export class Viewer {
 
   #host: ViewerHost;
   #urls = new Map<string, Promise<string | null>>();
+  /**
+   * Screen copies of HEIC photos already made, by item: walking back and forth does not decode a
+   * 12-megapixel HEIC again (about a second each in the worker). A few hundred KB to a few MB each.
+   */
+  #screenCopies = new LruCache<string, Blob>(8);
   /** Neighbours decoded ahead, so ←/→ show the full picture at once. Dropped with their URLs. */
   #decoded = new Map<string, HTMLImageElement>();
   #seq = 0;
@@ -295,17 +301,20 @@ export class Viewer {
     const blob = await this.#host.items.original(id);
     if (!blob) return null;
     if (this.#host.items.get(id)?.type === 'image' && (await isHeic(blob))) {
-      const copy = await this.#screenCopy(blob);
-      if (copy) return copy;
+      const copy = await this.#screenCopy(id, blob);
+      if (copy) return URL.createObjectURL(copy);
     }
     return URL.createObjectURL(blob);
   }
 
-  /** A worker-made JPEG of the photo at screen size, as an object URL; null when it cannot be made. */
-  async #screenCopy(blob: Blob): Promise<string | null> {
+  /** A worker-made JPEG of the photo at screen size; null when it cannot be made. */
+  async #screenCopy(id: string, blob: Blob): Promise<Blob | null> {
+    const kept = this.#screenCopies.get(id);
+    if (kept) return kept;
     try {
       const copy = await (await this.#host.session.ingesterReady()).screenCopy(blob, screenEdgePx());
-      return URL.createObjectURL(copy);
+      this.#screenCopies.set(id, copy);
+      return copy;
     } catch {
       return null;
     }
