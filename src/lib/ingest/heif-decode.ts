@@ -1,8 +1,9 @@
 /**
- * Decodes the primary image of a HEIC/HEIF or AVIF file with libheif compiled to WebAssembly
- * (libheif-js), into RGBA: the decoder for what the browser's own cannot open (HEIC outside
- * Safari, AVIF on older browsers). The library is passed in, so the same code runs in the ingest
- * worker (loaded by libheif-loader.ts) and in vitest under Node (loaded from node_modules).
+ * Decodes the primary image of a HEIC/HEIF file with libheif compiled to WebAssembly (libheif-js),
+ * into RGBA: the decoder for what the browser's own cannot open (HEIC outside Safari). libheif-js
+ * is built with libde265 only: it reads an AVIF's structure but has no AV1 decoder for its pixels.
+ * The library is passed in, so the same code runs in the ingest worker (loaded by
+ * libheif-loader.ts) and in vitest under Node (loaded from node_modules).
  *
  * libheif applies the file's own transformations (irot, imir, clap) while decoding, so the pixels
  * come out upright; the EXIF Orientation tag of a HEIF is informational and must not be applied
@@ -67,9 +68,10 @@ const libheifSays = (message: string) => message.replace(/\s+/g, ' ').trim().sli
  * Decodes the file's primary image and hands its upright RGBA pixels to `use`, then frees them.
  * The pixels may be a view into the wasm heap (no copy when rows are not padded): `use` must copy
  * them before it first awaits, as another decode meanwhile may grow the heap, which detaches the
- * view (createImageBitmap of an ImageData takes its snapshot at the call). `checkSize` sees the decoded size before any pixel is
- * decoded and may throw (the pixel limit): the second check after the one on the file's headers,
- * as libheif's own size may differ from the largest `ispe` (a rotation, a crop).
+ * view (createImageBitmap of an ImageData takes its snapshot at the call). `checkSize` sees the
+ * decoded size before any pixel is decoded and may throw (the pixel limit): the second check after
+ * the one on the file's headers, as libheif's own size may differ from the largest `ispe` (a
+ * rotation, a crop).
  * Throws HeifDecodeError with libheif's reason when the file cannot be read.
  */
 export async function withHeifPrimary<T>(lib: LibHeif, bytes: Uint8Array, use: (pixels: HeifPixels) => T | Promise<T>, checkSize?: (width: number, height: number) => void): Promise<T> {

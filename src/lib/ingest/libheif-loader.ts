@@ -16,7 +16,7 @@ import wasmUrl from 'libheif-js/libheif-wasm/libheif.wasm?url';
 import type { LibHeif } from './heif-decode';
 
 /** The service worker's runtime cache for libheif (vite.config.ts names the same). */
-export const LIBHEIF_CACHE = 'shoebox-libheif';
+const LIBHEIF_CACHE = 'shoebox-libheif';
 /** libheif's built files: `assets/libheif-<hash>.js` and `.wasm`. */
 const LIBHEIF_FILE = /\/libheif-[^/]*\.(?:js|wasm)$/;
 
@@ -35,15 +35,20 @@ async function keepForOffline(): Promise<void> {
 
 /**
  * Heap kept after a decode, bytes. libheif's heap peaks at ~8.4 bytes a pixel (measured: 98 MB
- * after a 12 MP photo, ~1.3 GB at the 150 MP limit) and a wasm heap never shrinks: past this, the
- * instance is dropped and the next HEIC loads a new one (from the cache, ~0.1 s), so one large
- * photo does not leave the import worker holding a gigabyte.
+ * after a 12 MP photo, 245 MB after 31 MP; ~1.3 GB at the 150 MP limit) and a wasm heap never
+ * shrinks: past this, the instance is dropped and the next HEIC loads a new one (the files come
+ * from the cache; the 1.4 MB of wasm is compiled again, little next to a second of decoding), so
+ * one large photo does not leave the import worker holding hundreds of megabytes. Phones' usual
+ * 12 MP photos stay under it and share one instance.
  */
-const LIBHEIF_HEAP_KEEP_BYTES = 256 * 2 ** 20;
+const LIBHEIF_HEAP_KEEP_BYTES = 128 * 2 ** 20;
 
 /** Drops the libheif instance `lib` when its heap grew past LIBHEIF_HEAP_KEEP_BYTES. */
 export function releaseLargeLibheifHeap(lib: LibHeif): void {
-  if (heapBytes(lib) > LIBHEIF_HEAP_KEEP_BYTES) void loading?.then((current) => current === lib && (loading = null));
+  if (heapBytes(lib) <= LIBHEIF_HEAP_KEEP_BYTES) return;
+  void loading?.then((current) => {
+    if (current === lib) loading = null;
+  });
 }
 
 const heapBytes = (lib: LibHeif) => (lib as unknown as { HEAPU8?: Uint8Array }).HEAPU8?.buffer.byteLength ?? 0;
