@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT, expectText, test } from './harness.mjs';
-import { appUrl, expectCount, messageTexts, openApp, readTiles, search, ui, waitMessage } from './app-helpers.mjs';
+import { appUrl, closeSettings, expectCount, messageTexts, openApp, readTiles, search, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
 const heif = (name) => join(ROOT, 'test/fixtures/heif', name);
 const BAD = ['damaged.heic', 'huge.heic'];
@@ -104,6 +104,9 @@ test('heic: HEIC and AVIF are imported with thumbnails, dates and search, a dama
 
 test('heic: a HEIC met offline before libheif was ever fetched says the decoder could not be loaded; Retry online imports it', async ({ page, context, url }) => {
   await openApp(page, url);
+  // The workers and the model are loaded first: only libheif has never been fetched.
+  await waitModelReady(page);
+  await closeSettings(page);
   await context.setOffline(true);
   try {
     await ui(page).fileInput.setInputFiles([heif('red-ball.heic')]);
