@@ -12,7 +12,7 @@
 //   green-leaf.avif     a green leaf (AV1), EXIF date 2021-03-05 18:00 +09:00
 //   damaged.heic        the first 60% of red-ball.heic (libheif rejects it)
 //   huge.heic           red-ball.heic whose image size property (ispe) claims 16000 × 12500 px (200 MP)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,6 +46,13 @@ const PAINTS = {
   blue: (x, y) => mix([40, 110, 230], [120, 180, 250], y / H),
   green: (x, y) => (Math.abs(y - 120 - (x - 160) * 0.3) < 50 - Math.abs(x - 160) / 4 ? [45, 160, 50] : mix([25, 100, 35], [45, 150, 50], y / H)),
 };
+
+for (const [tool, args, pkg] of [['heif-enc', ['--help'], 'libheif-examples'], ['exiftool', ['-ver'], 'libimage-exiftool-perl']]) {
+  if (spawnSync(tool, args).error) {
+    console.error(`${tool} is not installed (Debian: apt-get install ${pkg}); the committed files in ${OUT} are kept`);
+    process.exit(1);
+  }
+}
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 const exif = (file, tags) => run('exiftool', ['-q', '-overwrite_original', ...Object.entries(tags).map(([k, v]) => `-${k}=${v}`), file]);
