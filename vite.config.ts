@@ -95,20 +95,29 @@ export default defineConfig({
         // is used and works offline from then on: the ffmpeg core (32 MB) when a video first needs it
         // and the naming worker when clusters are first named (runtimeCaching below); the model and
         // the ONNX Runtime wasm (27 MB) when the model first loads, by the model loader itself
-        // (transformers.js's browser cache), so they are not stored twice.
+        // (transformers.js's browser cache), so they are not stored twice. libheif (HEIC/HEIF decoding,
+        // ~1.4 MB wasm + glue) is fetched by the ingest worker only when a HEIC is first met.
         globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}'],
-        globIgnores: ['models/**', 'places/**', 'assets/ort-wasm-*', 'assets/ffmpeg-core-*', 'assets/naming.worker-*'],
+        globIgnores: ['models/**', 'places/**', '**/libheif-*.{js,wasm}', 'assets/ort-wasm-*', 'assets/ffmpeg-core-*', 'assets/naming.worker-*'],
         // A new version takes over open tabs at once instead of waiting for every tab to close.
         skipWaiting: true,
         clientsClaim: true,
         navigateFallbackDenylist: [/^\/models\//, /^\/places\//],
         runtimeCaching: [
           {
+            // libheif's glue and wasm, hashed names: cached the first time a HEIC is decoded, so it decodes offline after
+            // (src/lib/ingest/libheif-loader.ts fills the same cache when its worker fetched them past the service worker).
+            urlPattern: ({ url }) => /\/libheif-[^/]*\.(?:js|wasm)$/.test(url.pathname),
+            handler: 'CacheFirst',
+            // ignoreVary: the server varies on Origin, which a module import sends and the loader's own fetch does not.
+            options: { cacheName: 'shoebox-libheif', cacheableResponse: { statuses: [200] }, matchOptions: { ignoreVary: true } },
+          },
+          {
             // Built files left out of the precache; their names carry a content hash, so a cached copy never goes stale.
             // The ONNX Runtime files are left to the model loader, which keeps its own copy.
             urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/assets/') && !url.pathname.includes('/ort-wasm'),
             handler: 'CacheFirst',
-            options: { cacheName: RUNTIME_CACHE, cacheableResponse: { statuses: [200] } },
+            options: { cacheName: RUNTIME_CACHE, cacheableResponse: { statuses: [200] }, matchOptions: { ignoreVary: true } },
           },
           {
             // The offline places table (GeoNames): fetched and cached the first time an item has a GPS position.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark of the project in one run, under 30 minutes on a 2-core machine.
+// `npm run bench`: every benchmark of the project in one run, under 45 minutes on a 2-core machine.
 //
-//   node bench/run-all.mjs [--budget-s 1740] [--only ingest,naive,...] [--reuse-search]
+//   node bench/run-all.mjs [--budget-s 2700] [--only ingest,naive,...] [--reuse-search]
 //
 // Runs, in order, each as a child process with its own time limit (and a share of the global budget):
 //   models  scripts/make-bench-model.mjs --if-missing (random-weight ViT-B/32; needs ../shared tokenizer files)
@@ -16,6 +16,7 @@
 //   webgpu  bench/webgpu.mjs: WebGPU attempt ("no adapter" / "software adapter" is a result, not a failure)
 //   cluster bench/cluster.mjs: clustering ARI/NMI against a known truth, 10k and 100k timings
 //   viewer  bench/viewer.mjs: tile click → a 12-megapixel JPEG decoded and shown in the viewer (uses the grid part's build)
+//   heic    bench/heic.mjs: HEIC ingest rate ÷ JPEG at the same pixels through the app, and libheif's bytes (needs heif-enc)
 //   grid    bench/grid.mjs: a 100,000-item synthetic library in Chromium with the app's grid (scroll, DOM, cold start, memory)
 //   firstvisit bench/first-visit.mjs: bytes a first visit downloads before the first photo (uses the grid part's build)
 //   metadata    bench/metadata.mjs: exifr reading a photo's EXIF/XMP/GPS per item (Node)
@@ -49,7 +50,7 @@ const arg = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] != null ? argv[i + 1] : fallback;
 };
-const BUDGET_S = Number(arg('--budget-s', 1740));
+const BUDGET_S = Number(arg('--budget-s', 2700));
 const ONLY = arg('--only', '') ? new Set(arg('--only', '').split(',')) : null;
 const REUSE_SEARCH = argv.includes('--reuse-search');
 /** Rebuild the report from the last run's per-part files (bench/results/latest.json → parts[].file) without running anything. */
@@ -223,7 +224,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 1360, naive: 1250, search: 920, query: 950, quality: 890, video: 770, phash: 740, webgpu: 725, cluster: 600, metadata: 560, queryParse: 530, grid: 330, viewer: 150, firstvisit: 60 };
+const RESERVE = { ingest: 2320, naive: 2210, search: 1880, query: 1910, quality: 1850, video: 1730, phash: 1700, webgpu: 1685, cluster: 1560, metadata: 1520, queryParse: 1490, grid: 750, viewer: 570, firstvisit: 450, places: 360, heic: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -415,10 +416,23 @@ await part('firstvisit', async () => {
 });
 
 await part('places', async () => {
-  const r = await runNode('places', [join(ROOT, 'bench', 'places.mjs')], limit(90, 0));
+  const r = await runNode('places', [join(ROOT, 'bench', 'places.mjs')], limit(90, RESERVE.places));
   const out = readJson(join(RESULTS, 'places.json'));
   if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
   return { status: 'ok', file: 'bench/results/places.json', data: out };
+});
+
+await part('heic', async () => {
+  if (!haveImages) return { status: 'skipped (../shared images absent)' };
+  const dist = join(ROOT, '.cache', 'heic-dist');
+  const built = await runNode('heic-build', [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', dist, '--emptyOutDir'], limit(120, RESERVE.heic));
+  if (built.code !== 0) return { status: `failed (build exit ${built.code})`, tail: built.tail.slice(-1500) };
+  // The first run encodes the HEVC pictures (~10 s each here) into .cache/bench-heic; later runs reuse them.
+  const budget = Math.round(Math.max(60, Math.min(300, leftS() - RESERVE.heic - 30)));
+  const r = await runNode('heic', [join(ROOT, 'bench', 'heic.mjs'), '--budget-s', String(budget)], limit(budget + 60, RESERVE.heic), { env: { E2E_OUT_DIR: dist } });
+  const out = readJson(join(RESULTS, 'heic.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `${/heif-enc is not installed/.test(r.tail) ? 'skipped (no heif-enc)' : `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`}`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/heic.json', data: out };
 });
 
 // ---------------------------------------------------------------- figures
@@ -439,6 +453,7 @@ const firstVisit = parts.firstvisit?.data ?? null;
 const metadataRead = parts.metadata?.data ?? null;
 const queryParse = parts['query-parse']?.data ?? null;
 const places = parts.places?.data ?? null;
+const heic = parts.heic?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -511,6 +526,11 @@ const summary = {
   quality_weaker_true_share: qualityReal?.trueFoldedShare ?? null,
   quality_wrong_above_share: qualityReal?.wrongAboveShare ?? null,
   quality_similar_min_cosine: qualityReal?.similarMinCosine ?? null,
+  heic_over_jpeg_ingest: heic?.summary?.heic_over_jpeg_ingest ?? null,
+  libheif_wasm_bytes: heic?.summary?.libheif_wasm_bytes ?? null,
+  libheif_wasm_gzip_bytes: heic?.summary?.libheif_wasm_gzip_bytes ?? null,
+  libheif_glue_bytes: heic?.summary?.libheif_glue_bytes ?? null,
+  libheif_glue_gzip_bytes: heic?.summary?.libheif_glue_gzip_bytes ?? null,
   machine: null,
   browser: null,
   backend: null,
@@ -546,6 +566,8 @@ const qualityKeys = ['quality_top1', 'quality_top5', 'quality_ensemble_top1', 'q
 if (!qualityReal) notes.push(`${qualityKeys.join(', ')} are null: ${quality?.imagenet?.note ?? `the quality part ${parts.quality?.status ?? 'did not run'}`}`);
 if (quality?.fixture) notes.push(`quality_fixture_as_implied: the fixture model on the generated colour folder (scripts/lib/colour-folder.mjs) gave ${quality.fixture.matchesExpected ? 'exactly' : 'NOT'} the figures its colour semantics imply (top-1 8/9, top-5 1, recall@1/5/10 1, mAP 1, green → red once, 0 of 9 true matches folded, 3 of 27 wrong ones above, similar shots from 0.96; bench/README.md).`);
 if (qualityReal) notes.push(`quality_*: the app's check on imagenet-sample-1000 (${qualityReal.images} photos, ${qualityReal.labels} labels, OpenAI's class names) with ${quality.imagenet.model}; ensemble top-1 uses ${qualityReal.ensemble}; cut-off figures at z ${qualityReal.cutoffZ}, measured z ${qualityReal.measuredZ}.`);
+for (const k of ['heic_over_jpeg_ingest', 'libheif_wasm_bytes', 'libheif_wasm_gzip_bytes', 'libheif_glue_bytes', 'libheif_glue_gzip_bytes']) nullWhy(k, `the heic part ${parts.heic?.status ?? 'did not run'}`);
+if (heic) notes.push(`heic_over_jpeg_ingest: ${heic.pictures.count} pictures ${heic.pictures.width}×${heic.pictures.height} as JPEG q${heic.pictures.jpegQuality} and HEIC q${heic.pictures.heicQuality} (heif-enc), imported through the built app with the fixture model, best of each (bench/heic.mjs); libheif_*: dist/assets/libheif-*.{wasm,js}, fetched by the import worker when the first HEIC is decoded, then kept in the service worker's runtime cache (not precached).`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -666,6 +688,8 @@ row('Zero-shot top-1, imagenet-sample-1000 (`quality_top1`)', summary.quality_to
 row('Text → photo mAP, imagenet-sample-1000 (`quality_map`)', summary.quality_map, '', 'recall@1 (`quality_recall_at_1`)', summary.quality_recall_at_1, null, '—', qualityReal ? `recall@5 ${qualityReal.recallAt5}, @10 ${qualityReal.recallAt10}; true matches folded ${qualityReal.trueFoldedShare}, wrong above ${qualityReal.wrongAboveShare}` : quality?.imagenet?.status ?? '—');
 row('Index memory at 100k (`memory_100k_mb`)', summary.memory_100k_mb, 'MB', 'raw float32 vectors, 100k × 512 × 4 B', 195.3, ratio(summary.memory_100k_mb, 195.3), '—', mem100.field ? `${hnsw100.impl}, ${mem100.field} (Node)` : '—');
 row('First visit, bytes downloaded before the first photo (`first_visit_bytes`)', summary.first_visit_bytes != null ? round(summary.first_visit_bytes / 1e6, 2) : null, 'MB', 'every file of the build', firstVisit ? round(firstVisit.baseline.bytes / 1e6, 1) : null, firstVisit?.summary?.first_visit_over_build ?? null, '≤ 2.1', firstVisit ? `${firstVisit.firstVisit.requests} files, ${round(firstVisit.firstVisit.uncompressedBytes / 1e6, 2)} MB uncompressed; the first photo then adds ${round(firstVisit.firstDrop.bytes / 1e6, 1)} MB (model runtime + the model; fixture model here) (bench/first-visit.mjs)` : '—');
+const heicBest = (f) => (heic ? heic.runs[f].reduce((a, b) => (b.imgPerS > a.imgPerS ? b : a)) : null);
+row('HEIC ingest ÷ JPEG at the same pixels (`heic_over_jpeg_ingest`)' + busy(parts.heic?.cpu), heic?.summary?.heic_ingest_img_per_s ?? null, 'img/s', 'the same pictures as JPEG', heic?.summary?.jpeg_ingest_img_per_s ?? null, summary.heic_over_jpeg_ingest, '—', heic ? `${heic.pictures.count} pictures ${heic.pictures.width}×${heic.pictures.height}, fixture model; decode ${heicBest('heic').decodeMsPerItem} vs ${heicBest('jpeg').decodeMsPerItem} ms/item; libheif ${summary.libheif_wasm_bytes} B wasm + ${summary.libheif_glue_bytes} B glue (${summary.libheif_wasm_gzip_bytes} + ${summary.libheif_glue_gzip_bytes} B gzip), fetched on the first HEIC` : '—');
 const vm = video?.memory;
 row('Browser memory at the end of the video run: renderer PSS (page + embed and video workers)', vm?.process?.rendererMB ?? null, 'MB', '—', null, null, '—', vm ? `all Chromium processes ${vm.process?.chromiumTotalMB ?? '—'} MB PSS; page main-thread JS heap (CDP JSHeapUsedSize) ${vm.cdp?.jsHeapUsedMB ?? '—'} MB; measureUserAgentSpecificMemory: ${vm.userAgentSpecific?.bytes ? `${round(vm.userAgentSpecific.bytes / 2 ** 20, 1)} MB` : 'no answer once ONNX Runtime threads run'}` : '—');
 const sep = cluster?.separated?.cone?.['average-linkage'];

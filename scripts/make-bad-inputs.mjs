@@ -107,7 +107,7 @@ async function bmp(seed, w, h) {
   return out;
 }
 
-/** An ISO-BMFF file with a real `ftypheic` box, as an iPhone writes, and an HEVC-coded body we do not need. */
+/** An ISO-BMFF file with a real `ftypheic` box, as an iPhone writes, and a `meta` box of noise: no size can be read from it. */
 function heic() {
   const ftyp = Buffer.alloc(24);
   ftyp.writeUInt32BE(24, 0);
@@ -236,7 +236,7 @@ async function cases() {
   add('avif', 'photo.avif', await blocks(119, 320, 240).avif({ quality: 60 }).toBuffer(), 'stored');
   add('bmp', 'photo.bmp', await bmp(120, 320, 240), 'stored');
   add('tiff', 'scan.tiff', await blocks(121, 320, 240).tiff().toBuffer(), 'failed', 'TIFF');
-  add('heic', 'IMG_0001.HEIC', heic(), 'failed', 'HEIC.*JPEG');
+  add('heic', 'IMG_0001.HEIC', heic(), 'failed', 'could not be decoded: .* box runs past the end');
   add('svg with script', 'drawing.svg', Buffer.from(SVG_WITH_SCRIPT), 'failed', 'SVG');
 
   // ---- names

@@ -10,7 +10,7 @@ import type { VideoSettings } from '../src/lib/core/video-settings';
 import { Importer } from '../src/lib/ingest/importer';
 import type { ModelState } from '../src/lib/ingest/index-stage';
 import type { AddedToDrop } from '../src/lib/ingest/drop-staging';
-import { canvasStills } from '../src/lib/ingest/canvas-stills';
+import { canvasStills, screenCopy } from '../src/lib/ingest/canvas-stills';
 import { libraryStorage } from '../src/lib/ingest/library-storage';
 import { IMPORT_CHANNEL, type TabMessage } from '../src/lib/ingest/tab-roles';
 import type { DroppedFile, ImageEmbedder, IngestEvent, InterruptedDrop, TabChannel } from '../src/lib/ingest/ports';
@@ -148,6 +148,14 @@ const api = {
   /** Forgets failed jobs: their records and their staged bytes. Jobs still running are left alone. */
   async dismiss(ids: string[]): Promise<void> {
     return (await importerReady).dismiss(ids);
+  },
+
+  /**
+   * A JPEG of a photo the page cannot decode itself (a HEIC outside Safari), long edge at most
+   * `maxEdgePx`: what the viewer shows in its place. Rejects with the decoder's reason.
+   */
+  async screenCopy(blob: Blob, maxEdgePx: number): Promise<Blob> {
+    return screenCopy(blob, maxEdgePx);
   },
 
   async whenIdle(): Promise<void> {

@@ -73,6 +73,11 @@ export class Ingester {
     return this.#w.api.resume();
   }
 
+  /** A JPEG of a photo the page cannot decode itself (HEIC), long edge at most `maxEdgePx`, decoded in the worker. */
+  screenCopy(blob: Blob, maxEdgePx: number): Promise<Blob> {
+    return this.#w.api.screenCopy(blob, maxEdgePx);
+  }
+
   /** Runs failed files again from their stored bytes; `gone` lists those that must be dropped again. */
   retry(jobIds: string[]): Promise<{ requeued: string[]; gone: string[] }> {
     return this.#w.api.retry(jobIds);

@@ -17,9 +17,11 @@ export interface PixelSize {
  */
 export type DimensionScan = { size: PixelSize } | { problem: string };
 
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' | 'heic';
+
 export type FileKind =
-  | { kind: 'image'; format: 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' }
-  | { kind: 'unsupported-image'; format: 'heic' | 'tiff' | 'svg' }
+  | { kind: 'image'; format: ImageFormat }
+  | { kind: 'unsupported-image'; format: 'tiff' | 'svg' }
   | { kind: 'video'; format: 'mp4' | 'mov' | 'webm' | 'avi' }
   | { kind: 'not-media'; format: 'pdf' | 'zip' }
   | { kind: 'unknown' };
@@ -54,7 +56,7 @@ export function sniffFileKind(head: Uint8Array): FileKind {
     const boxBytes = (head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3];
     const compatible = ascii(head, 16, Math.max(0, Math.min(boxBytes, head.length) - 16));
     if (brand === 'avif' || brand === 'avis' || (brand === 'mif1' && compatible.includes('avif'))) return { kind: 'image', format: 'avif' };
-    if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return { kind: 'unsupported-image', format: 'heic' };
+    if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return { kind: 'image', format: 'heic' };
     if (brand === 'qt  ') return { kind: 'video', format: 'mov' };
     return { kind: 'video', format: 'mp4' };
   }
@@ -99,8 +101,6 @@ export function rejectionReason(kind: FileKind, sizeBytes: number, header?: Dime
       return pixelLimitReason(header.size);
     case 'unsupported-image':
       switch (kind.format) {
-        case 'heic':
-          return 'HEIC/HEIF photos cannot be decoded by this browser; export them as JPEG first';
         case 'tiff':
           return 'TIFF images cannot be decoded by this browser; export them as JPEG or PNG first';
         case 'svg':

@@ -14,8 +14,9 @@
  *   VP8L (14-bit minus one).
  * - GIF: the logical screen and every image descriptor's extent (left + width, top + height);
  *   the largest of them, since decoders grow the canvas to a frame that does not fit.
- * - AVIF (ISO/IEC 14496-12 boxes, 23008-12 items): meta → iprp → ipco → ispe, the largest one
- *   (a grid's ispe is the whole picture, its tiles' are smaller); 64-bit `largesize` and
+ * - AVIF and HEIC/HEIF (ISO/IEC 14496-12 boxes, 23008-12 items): meta → iprp → ipco → ispe, the
+ *   largest one (a grid's ispe is the whole picture, its tiles' are smaller; of a multi-image
+ *   HEIC's images, the largest, though only the primary is decoded); 64-bit `largesize` and
  *   size 0 ("to the end of the file") understood.
  *
  * A file whose size cannot be found, or whose structure lies (lengths past the end of the file,
@@ -204,7 +205,7 @@ async function gifSize(file: WindowedFile): Promise<DimensionScan> {
   return problem(`the GIF has more than ${MAX_GIF_BLOCKS} blocks`);
 }
 
-// ---------------------------------------------------------------- AVIF (ISO-BMFF)
+// ---------------------------------------------------------------- AVIF, HEIC/HEIF (ISO-BMFF)
 
 interface Box {
   type: string;
@@ -254,11 +255,11 @@ class BoxWalk {
   }
 }
 
-async function avifSize(file: WindowedFile): Promise<DimensionScan> {
+async function heifSize(file: WindowedFile, name: 'AVIF' | 'HEIC'): Promise<DimensionScan> {
   const walk = new BoxWalk(file);
   const meta = await walk.child(0, file.sizeBytes, 'meta');
   if (typeof meta === 'string') return problem(meta);
-  if (!meta) return problem('the AVIF has no "meta" box, where its image size is kept');
+  if (!meta) return problem(`the ${name} has no "meta" box, where its image size is kept`);
   const iprp = await walk.child(meta.contentStart + 4, meta.end, 'iprp'); // meta is a full box: version and flags first
   if (typeof iprp === 'string') return problem(iprp);
   const ipco = iprp && (await walk.child(iprp.contentStart, iprp.end, 'ipco'));
@@ -269,13 +270,13 @@ async function avifSize(file: WindowedFile): Promise<DimensionScan> {
     if (typeof property === 'string') return problem(property);
     if (property.type === 'ispe') {
       const s = property.end - property.contentStart >= 12 ? await file.bytes(property.contentStart + 4, 8) : null;
-      if (!s) return problem('the AVIF image size property (ispe) is damaged');
+      if (!s) return problem(`the ${name} image size property (ispe) is damaged`);
       const size = { width: u32be(s, 0), height: u32be(s, 4) };
       if (!largest || size.width * size.height > largest.width * largest.height) largest = size;
     }
     at = property.end;
   }
-  return largest ? { size: largest } : problem('the AVIF has no image size property (ispe)');
+  return largest ? { size: largest } : problem(`the ${name} has no image size property (ispe)`);
 }
 
 // ----------------------------------------------------------------
@@ -300,7 +301,9 @@ export async function scanImageDimensions(read: ByteReader, fileSizeBytes: numbe
     case 'bmp':
       return bmpSize(file);
     case 'avif':
-      return avifSize(file);
+      return heifSize(file, 'AVIF');
+    case 'heic':
+      return heifSize(file, 'HEIC');
   }
 }
 

@@ -14,6 +14,7 @@ import { StageClock, type Stage } from '../core/stage-timings';
 import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
 import type { DuplicateChecks } from './duplicate-checks';
+import { HeifDecodeError } from './heif-decode';
 import { readPhotoMetadata } from './read-photo-metadata';
 import { readVideoMetadata } from '../core/video-metadata';
 import { motionOfStill } from './item-motion';
@@ -132,8 +133,9 @@ async function prepareImage(ctx: PrepareContext, job: JobRecord, blob: Blob, sha
   let decoded: DecodedStill;
   try {
     decoded = await ctx.timer.timed('decode', () => ctx.stills.decodeImage(blob));
-  } catch {
-    return fail(ctx, job, sha256, UNDECODABLE);
+  } catch (err) {
+    // libheif says what is wrong with a HEIC; the browser's decoder only that it failed.
+    return fail(ctx, job, sha256, err instanceof HeifDecodeError ? err.message : UNDECODABLE);
   }
   try {
     const { width, height } = decoded;

@@ -169,12 +169,11 @@ export class LibraryItems {
     return this.#thumbnails.url(id);
   }
 
-  /** An object URL of the original file; the caller revokes it. */
-  async originalUrl(id: string): Promise<string | null> {
+  /** The original file's bytes, null when they are not on this device. */
+  async original(id: string): Promise<Blob | null> {
     const a = this.#assets.get(id);
     if (!a || !this.#db) return null;
-    const blob = await getOriginal(this.#db, id, a.blobLocation);
-    return blob ? URL.createObjectURL(blob) : null;
+    return (await getOriginal(this.#db, id, a.blobLocation)) ?? null;
   }
 
   /**

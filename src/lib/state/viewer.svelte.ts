@@ -3,6 +3,8 @@ import type { Moment } from '../core/moments';
 import { afterRemoval, lineageLines, stepFrom, type LineageLine } from '../core/item-info';
 import { itemHash, itemIdFromHash } from '../core/item-address';
 import { nameInText } from '../core/display-name';
+import { SNIFF_BYTES, sniffFileKind } from '../core/file-kind';
+import { LruCache } from '../core/lru';
 import type { ClusterState } from './clusters.svelte';
 import type { Deletes } from './deletes.svelte';
 import type { LibraryItems, ResultItem, StripFrame } from './items.svelte';
@@ -14,6 +16,21 @@ export interface ViewerHost {
   clusters: ClusterState;
   /** The current search's tiles: a video's best-matching moments are marked on the viewer's seek bar. */
   search: { results: ResultItem[]; weakResults: ResultItem[] };
+  /** Decodes in a worker what the page cannot (HEIC): a JPEG copy at screen size. */
+  session: { ingesterReady(): Promise<{ screenCopy(blob: Blob, maxEdgePx: number): Promise<Blob> }> };
+}
+
+/** Long edge of a screen copy: the screen's device pixels, within what a canvas reliably holds. */
+function screenEdgePx(): number {
+  const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
+  const edge = typeof screen === 'undefined' ? 2048 : Math.max(screen.width, screen.height) * dpr;
+  return Math.min(4096, Math.max(1024, Math.ceil(edge)));
+}
+
+/** HEIC/HEIF decodes only in Safari: elsewhere the viewer shows a copy made in a worker, without trying first. */
+async function isHeic(blob: Blob): Promise<boolean> {
+  const kind = sniffFileKind(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  return kind.kind === 'image' && kind.format === 'heic';
 }
 
 /** The info panel's facts that are read from storage rather than from the item's record. */
@@ -54,6 +71,11 @@ export class Viewer {
 
   #host: ViewerHost;
   #urls = new Map<string, Promise<string | null>>();
+  /**
+   * Screen copies of HEIC photos already made, by item: walking back and forth does not decode a
+   * 12-megapixel HEIC again (about a second each in the worker). A few hundred KB to a few MB each.
+   */
+  #screenCopies = new LruCache<string, Blob>(8);
   /** Neighbours decoded ahead, so ←/→ show the full picture at once. Dropped with their URLs. */
   #decoded = new Map<string, HTMLImageElement>();
   #seq = 0;
@@ -277,10 +299,34 @@ export class Viewer {
   #original(id: string): Promise<string | null> {
     let url = this.#urls.get(id);
     if (!url) {
-      url = this.#host.items.originalUrl(id).catch(() => null);
+      url = this.#displayableUrl(id).catch(() => null);
       this.#urls.set(id, url);
     }
     return url;
+  }
+
+  /** The original's URL, or for a HEIC (which the page cannot decode) a screen copy's. */
+  async #displayableUrl(id: string): Promise<string | null> {
+    const blob = await this.#host.items.original(id);
+    if (!blob) return null;
+    if (this.#host.items.get(id)?.type === 'image' && (await isHeic(blob))) {
+      const copy = await this.#screenCopy(id, blob);
+      if (copy) return URL.createObjectURL(copy);
+    }
+    return URL.createObjectURL(blob);
+  }
+
+  /** A worker-made JPEG of the photo at screen size; null when it cannot be made. */
+  async #screenCopy(id: string, blob: Blob): Promise<Blob | null> {
+    const kept = this.#screenCopies.get(id);
+    if (kept) return kept;
+    try {
+      const copy = await (await this.#host.session.ingesterReady()).screenCopy(blob, screenEdgePx());
+      this.#screenCopies.set(id, copy);
+      return copy;
+    } catch {
+      return null;
+    }
   }
 
   /** The photo `id` is decoded and on screen (called by the photo stage): its neighbours may load now. */

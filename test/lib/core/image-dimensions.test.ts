@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { sniffFileKind, type FileKind } from '../../../src/lib/core/file-kind';
+import { SNIFF_BYTES, rejectionReason, sniffFileKind, type FileKind } from '../../../src/lib/core/file-kind';
 import { MAX_HEADER_STEPS, scanImageDimensions, type ByteReader, type DimensionScan } from '../../../src/lib/core/image-dimensions';
 
 type Part = number | string | number[] | Uint8Array;
@@ -264,8 +264,43 @@ describe('scanImageDimensions: AVIF / HEIF', () => {
   });
 });
 
+describe('scanImageDimensions: HEIC', () => {
+  const heicKind: FileKind = { kind: 'image', format: 'heic' };
+  const FTYP_HEIC = box('ftyp', 'heic', u32be(0), 'mif1', 'heic', 'miaf');
+  const hvcc = box('hvcC', filled(23, 0));
+
+  it('reads the ispe of an iPhone-style grid (tiles of 512 × 512, the whole picture 4032 × 3024)', async () => {
+    const file = bytes(FTYP_HEIC, meta(box('iprp', box('ipco', hvcc, ispe(512, 512), ispe(4032, 3024)), fullBox('ipma', u32be(0)))), MDAT);
+    expect(await scan(file, heicKind)).toEqual(size(4032, 3024));
+  });
+
+  it('names the format in its problems', async () => {
+    expect(await scan(bytes(FTYP_HEIC, MDAT), heicKind)).toEqual({ problem: 'the HEIC has no "meta" box, where its image size is kept' });
+  });
+
+  // Real encoder output, committed with its provenance (test/fixtures/heif/SOURCES.md).
+  const heif = (name: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`../../fixtures/heif/${name}`, import.meta.url))));
+  it.each([
+    { file: 'red-ball.heic', kind: heicKind, want: size(320, 240) },
+    { file: 'yellow-multi.heic', kind: heicKind, want: size(320, 240) },
+    { file: 'damaged.heic', kind: heicKind, want: size(320, 240) },
+    { file: 'huge.heic', kind: heicKind, want: size(16000, 12500) },
+    { file: 'green-leaf.avif', kind: avifKind, want: size(320, 240) },
+  ])('$file (heif-enc) → its declared size', async ({ file, kind, want }) => {
+    const bytesOf = heif(file);
+    expect(sniffFileKind(bytesOf.subarray(0, SNIFF_BYTES))).toEqual(kind);
+    expect(await scan(bytesOf, kind)).toEqual(want);
+  });
+
+  it('a 200-megapixel HEIC is refused from its header, before any decoding', async () => {
+    const file = heif('huge.heic');
+    const reason = rejectionReason(heicKind, file.length, await scan(file, heicKind));
+    expect(reason).toBe('the photo is too large to open: 16000 × 12500 px is 200 megapixels (up to 150 megapixels can be added)');
+  });
+});
+
 describe('scanImageDimensions: what is not a decodable image', () => {
-  it.each<FileKind>([{ kind: 'video', format: 'mp4' }, { kind: 'unsupported-image', format: 'heic' }, { kind: 'unknown' }])('$kind $format → null', async (kind) => {
+  it.each<FileKind>([{ kind: 'video', format: 'mp4' }, { kind: 'unsupported-image', format: 'tiff' }, { kind: 'unknown' }])('$kind $format → null', async (kind) => {
     expect(await scan(bytes(FTYP_AVIF, meta(ipco(ispe(640, 480)))), kind)).toBeNull();
   });
 });
