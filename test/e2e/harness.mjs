@@ -47,12 +47,18 @@ const registry = [];
  */
 export function test(name, fn, opts = {}) {
   if (registry.some((t) => t.name === name)) throw new Error(`duplicate e2e test name: ${name}`);
-  registry.push({ name, fn, opts });
+  registry.push({ name, fn, opts, file: currentFile });
+}
+
+/** The test file being loaded: tests of one file share its module state (stubs, servers), so they never run side by side. */
+let currentFile = '';
+export function loadingFile(name) {
+  currentFile = name;
 }
 
 /** Register a skipped test (reported as skipped, with a reason). */
 export function skip(name, reason = '') {
-  registry.push({ name, opts: {}, skipReason: reason || 'skipped' });
+  registry.push({ name, opts: {}, skipReason: reason || 'skipped', file: currentFile });
 }
 
 export function registeredTests() {
@@ -450,51 +456,96 @@ async function runOne(t, { browser, url }) {
 }
 
 /**
- * Run the registered tests sequentially.
- * If url/browser are not given, starts the server and/or launches the browser itself.
- * @param {{url?: string, browser?: import('playwright-core').Browser, filter?: string}} [o]
+ * Run the registered tests in `lanes` (E2E_LANES, default 2) side by side, each lane with its own
+ * browser taking the next test when it is free. Every test has its own browser context (its own
+ * IndexedDB, OPFS and service worker), so lanes share nothing but the preview server. Two lanes
+ * on two cores keep the suite inside its time budget as it grows: most of a test is waiting.
+ * If url/browser are not given, starts the server and/or launches the browser itself (`browser`
+ * is used by the first lane).
+ * @param {{url?: string, browser?: import('playwright-core').Browser, filter?: string, lanes?: number}} [o]
  * @returns {Promise<{passed: number, failed: number, skipped: number, results: object[]}>}
  */
-export async function run({ url, browser, filter = '' } = {}) {
+export async function run({ url, browser, filter = '', lanes = Number(process.env.E2E_LANES || 2) } = {}) {
   const tests = registry.filter((t) => !filter || t.name.toLowerCase().includes(filter.toLowerCase()));
   const summary = { passed: 0, failed: 0, skipped: 0, results: [] };
   let server = null;
-  let ownBrowser = null;
+  const ownBrowsers = [];
   try {
     if (!url) {
       server = await startServer();
       url = server.url;
     }
-    if (!browser) browser = ownBrowser = await launchBrowser();
-    for (const t of tests) {
+    // A free lane takes the first waiting test whose file has no test running in another lane.
+    const waiting = [...tests];
+    const busyFiles = new Set();
+    /** Resolves when a lane finishes a test (Node 20 has no Promise.withResolvers). */
+    const deferred = () => {
+      let resolve;
+      const promise = new Promise((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    let freed = deferred();
+    const take = async () => {
+      for (;;) {
+        const i = waiting.findIndex((t) => !busyFiles.has(t.file));
+        if (i >= 0) {
+          // Marked here, in the same turn it is picked, so the other lane cannot pick its file meanwhile.
+          busyFiles.add(waiting[i].file);
+          return waiting.splice(i, 1)[0];
+        }
+        if (waiting.length === 0) return null;
+        await freed.promise;
+      }
+    };
+    const lane = async (laneBrowser) => {
+      for (let t = await take(); t; t = await take()) {
+        try {
+          await runTest(t, laneBrowser);
+        } finally {
+          busyFiles.delete(t.file);
+          freed.resolve();
+          freed = deferred();
+        }
+      }
+    };
+    const runTest = async (t, laneBrowser) => {
       if (t.skipReason) {
         summary.skipped++;
         summary.results.push({ name: t.name, status: 'skipped', reason: t.skipReason });
         console.log(`- ${t.name} (skipped: ${t.skipReason})`);
-        continue;
+        return;
       }
       let r;
       try {
-        r = await runOne(t, { browser, url });
+        r = await runOne(t, { browser: laneBrowser, url });
       } catch (err) {
         r = { error: err, ms: 0, consoleErrors: [] };
       }
       if (r.error) {
         summary.failed++;
         const msg = String(r.error?.message || r.error).split('\n').filter((l) => l.trim());
-        console.log(`✗ ${t.name}: ${msg[0]}`);
-        for (const line of msg.slice(1, 12)) console.log(`    ${line}`);
-        for (const e of r.consoleErrors.slice(0, 5)) console.log(`    console.error: ${e.slice(0, 300)}`);
-        console.log(`    (screenshot/log: test-results/${safeName(t.name)}.png|.log)`);
+        // One write per test, so the lanes' reports do not interleave.
+        console.log([`✗ ${t.name}: ${msg[0]}`, ...msg.slice(1, 12).map((l) => `    ${l}`), ...r.consoleErrors.slice(0, 5).map((e) => `    console.error: ${e.slice(0, 300)}`), `    (screenshot/log: test-results/${safeName(t.name)}.png|.log)`].join('\n'));
         summary.results.push({ name: t.name, status: 'failed', ms: r.ms, error: String(r.error?.stack || r.error) });
       } else {
         summary.passed++;
         console.log(`✓ ${t.name} (${r.ms} ms)`);
         summary.results.push({ name: t.name, status: 'passed', ms: r.ms });
       }
+    };
+    const count = Math.max(1, Math.min(lanes, tests.length));
+    const browsers = [];
+    for (let i = 0; i < count; i++) {
+      if (i === 0 && browser) browsers.push(browser);
+      else {
+        const b = await launchBrowser();
+        ownBrowsers.push(b);
+        browsers.push(b);
+      }
     }
+    await Promise.all(browsers.map(lane));
   } finally {
-    if (ownBrowser) await ownBrowser.close().catch(() => {});
+    for (const b of ownBrowsers) await b.close().catch(() => {});
     if (server) await server.stop();
   }
   return summary;

@@ -94,7 +94,7 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     await importFiles(page, [fixtureImage('red-ball.jpg'), fixtureImage('red-square.png')]);
     await expectCount(page, 2);
     await page.getByRole('button', { name: 'Duplicates', exact: true }).click();
-    const similarGroup = page.getByRole('region', { name: 'Similar shots', exact: true }).getByRole('list', { name: 'Group of 2: red-square.png' });
+    const similarGroup = page.getByRole('region', { name: 'Bursts / similar shots', exact: true }).getByRole('list', { name: 'Group of 2: red-square.png' });
     await similarGroup.waitFor({ timeout: 20_000 });
     await waitModelReady(page);
     const before = { stores: await settledStoreCount(page), library: await storeCounts(page) };
@@ -144,7 +144,7 @@ test('quality check: a labelled colour folder gives the fixture figures, leaves 
     await page.getByRole('button', { name: 'Use these thresholds' }).click();
     await expectText(page.getByTestId('quality-thresholds'), `In use for this model: measured thresholds`);
     await expectText(cell(page, 'similar'), `${EXPECTED.similarMinCosine.toFixed(2)} in use`);
-    await page.getByText('No similar shots found.').waitFor({ timeout: 20_000 });
+    await page.getByText('No bursts or similar shots found.').waitFor({ timeout: 20_000 });
     const stored = await storedThresholds(page);
     const entries = Object.values(stored ?? {});
     assert.equal(entries.length, 1);

@@ -2,12 +2,13 @@
 // Run all e2e tests: node test/e2e/run.mjs [name-substring]
 // Needs a build in dist/ (npx vite build) and Chromium (CHROME_PATH or /usr/bin/chromium).
 // Env: E2E_RESULTS_FILE=<path> writes {passed, failed, skipped, results} as JSON.
+//      E2E_LANES=<n> runs n tests side by side (default 2; 1 = one after another).
 //      E2E_OUT_DIR / E2E_VITE_CONFIG override the served build dir / vite config.
 import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { launchBrowser, registeredTests, run, startServer } from './harness.mjs';
+import { launchBrowser, loadingFile, registeredTests, run, startServer } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] || '';
@@ -22,7 +23,10 @@ async function writeResults(summary) {
 
 async function main() {
   const files = readdirSync(HERE).filter((f) => f.endsWith('.e2e.mjs')).sort();
-  for (const f of files) await import(pathToFileURL(join(HERE, f)).href);
+  for (const f of files) {
+    loadingFile(f);
+    await import(pathToFileURL(join(HERE, f)).href);
+  }
   const selected = registeredTests().filter((t) => !filter || t.name.toLowerCase().includes(filter.toLowerCase()));
   console.log(`e2e: ${files.length} file(s), ${selected.length} test(s)${filter ? ` matching "${filter}"` : ''}`);
 

@@ -289,8 +289,9 @@ export class Session {
       key,
       $state.snapshot(this.videoSettings),
       (e) => {
-        // Items to index, whichever tab added them: a model waiting for its first use starts.
-        if (e.type === 'waiting' && e.count > 0) this.wantModel();
+        // Items to index or just added, whichever tab added them: a model waiting for its first use
+        // starts (a tab that only watches another's import needs it to search and group them too).
+        if ((e.type === 'waiting' && e.count > 0) || e.type === 'stored') this.wantModel();
         this.#host.onIngest(e);
       },
     );
