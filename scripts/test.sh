@@ -168,7 +168,7 @@ if ((have_browser && build_ok)); then
   log "e2e"
   E2E_JSON="$RESULTS_DIR/e2e.json"
   rm -f "$E2E_JSON"
-  e2e_secs=$(time_left 360)
+  e2e_secs=$(time_left 420)
   e2e_rc=0
   run_limited "$e2e_secs" env E2E_RESULTS_FILE="$E2E_JSON" \
     E2E_GLOBAL_TIMEOUT_MS=$(((e2e_secs > 20 ? e2e_secs - 15 : e2e_secs) * 1000)) \
