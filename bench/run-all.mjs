@@ -22,6 +22,7 @@
 //   metadata    bench/metadata.mjs: exifr reading a photo's EXIF/XMP/GPS per item (Node)
 //   query-parse bench/query-parse.mjs: splitting a query into date phrases and CLIP text (Node)
 //   places  bench/places.mjs: the offline places table (bytes raw and gzipped, read time) and the nearest-place lookup, in Node
+//   memory  bench/memory.mjs --no-probe: renderer PSS during and 30 s after a mixed photo + video import (ViT-B/32), ~2.5–4.5 min
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies
@@ -224,7 +225,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 2320, naive: 2210, search: 1880, query: 1910, quality: 1850, video: 1730, phash: 1700, webgpu: 1685, cluster: 1560, metadata: 1520, queryParse: 1490, grid: 750, viewer: 570, firstvisit: 450, places: 360, heic: 0 };
+const RESERVE = { ingest: 2320, naive: 2210, search: 1880, query: 1910, quality: 1850, video: 1730, phash: 1700, webgpu: 1685, cluster: 1560, metadata: 1520, queryParse: 1490, grid: 750, viewer: 570, firstvisit: 450, places: 360, heic: 270, memory: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
@@ -435,6 +436,14 @@ await part('heic', async () => {
   return { status: 'ok', file: 'bench/results/heic.json', data: out };
 });
 
+await part('memory', async () => {
+  if (!haveImages) return { status: 'skipped (../shared images absent)' };
+  const r = await runNode('memory', [join(ROOT, 'bench', 'memory.mjs'), '--no-probe'], limit(330, RESERVE.memory));
+  const out = readJson(join(RESULTS, 'memory.json'));
+  if (r.code !== 0 || !out || Date.parse(out.date) < t0) return { status: `failed (exit ${r.code}${r.timedOut ? ', time limit' : ''})`, tail: r.tail.slice(-1500) };
+  return { status: 'ok', file: 'bench/results/memory.json', data: out };
+});
+
 // ---------------------------------------------------------------- figures
 
 const ingest = parts.ingest?.data ?? null;
@@ -454,6 +463,7 @@ const metadataRead = parts.metadata?.data ?? null;
 const queryParse = parts['query-parse']?.data ?? null;
 const places = parts.places?.data ?? null;
 const heic = parts.heic?.data ?? null;
+const importMemory = parts.memory?.data ?? null;
 
 const vit = ingest?.summary?.app?.[BENCH_MODEL_ID]?.best ?? null;
 const fixture = ingest?.summary?.app?.[FIXTURE_MODEL_ID]?.best ?? null;
@@ -508,6 +518,8 @@ const summary = {
   grid_100k_dom_nodes: grid?.summary?.grid_100k_dom_nodes ?? null,
   cold_start_100k_ms: grid?.summary?.cold_start_100k_ms ?? null,
   memory_100k_browser_mb: grid?.summary?.memory_100k_browser_mb ?? null,
+  memory_ingest_peak_mb: importMemory?.summary?.memory_ingest_peak_mb ?? null,
+  memory_settled_mb: importMemory?.summary?.memory_settled_mb ?? null,
   viewer_open_ms: viewerOpen?.summary?.viewer_open_ms ?? null,
   first_visit_bytes: firstVisit?.summary?.first_visit_bytes ?? null,
   metadata_ms_per_item: metadataRead?.summary?.metadata_ms_per_item ?? null,
@@ -569,6 +581,8 @@ if (qualityReal) notes.push(`quality_*: the app's check on imagenet-sample-1000 
 for (const k of ['heic_over_jpeg_ingest', 'libheif_wasm_bytes', 'libheif_wasm_gzip_bytes', 'libheif_glue_bytes', 'libheif_glue_gzip_bytes']) nullWhy(k, `the heic part ${parts.heic?.status ?? 'did not run'}`);
 if (heic) notes.push(`heic_over_jpeg_ingest: ${heic.pictures.count} pictures ${heic.pictures.width}×${heic.pictures.height} as JPEG q${heic.pictures.jpegQuality} and HEIC q${heic.pictures.heicQuality} (heif-enc), imported through the built app with the fixture model, best of each (bench/heic.mjs); libheif_*: dist/assets/libheif-*.{wasm,js}, fetched by the import worker when the first HEIC is decoded, then kept in the service worker's runtime cache (not precached).`);
 for (const k of ['grid_100k_scroll_p95_frame_ms', 'grid_100k_dom_nodes', 'cold_start_100k_ms', 'memory_100k_browser_mb']) nullWhy(k, `the grid part ${parts.grid?.status ?? 'did not run'}`);
+for (const k of ['memory_ingest_peak_mb', 'memory_settled_mb']) nullWhy(k, `the memory part ${parts.memory?.status ?? 'did not run'}`);
+if (importMemory) notes.push(`memory_ingest_peak_mb, memory_settled_mb: ${importMemory.photos} photos + ${importMemory.videos} videos dropped at once on the built app with ${importMemory.model}; renderer PSS (page + all its workers) every 250 ms, the highest until "Indexed N of N", and the median of the last 3 s of the ${importMemory.settleS} s after (bench/memory.mjs; its probe, run alone, says what holds it).`);
 if (grid) notes.push(`grid_100k_*, cold_start_100k_ms, memory_100k_browser_mb: ${grid.how} (bench/grid.mjs); cold start = the browser opened again offline on the same profile until the first screen of thumbnails is painted, median of ${grid.coldStartMs?.length ?? '—'}; memory = renderer PSS (page + its workers) 15 s after that start.`);
 nullWhy('cluster_ari', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
 nullWhy('cluster_nmi', cluster ? 'the realistic set needs ../shared/data/embeddings' : `the cluster part ${parts.cluster?.status ?? 'did not run'}`);
@@ -680,6 +694,8 @@ row('pHash recall at t = 10 (`phash_recall`)', summary.phash_recall, '', '—', 
 row('Timeline fast scroll at 100k, p95 frame (`grid_100k_scroll_p95_frame_ms`)' + busy(parts.grid?.cpu), summary.grid_100k_scroll_p95_frame_ms, 'ms', 'one frame at 60 Hz', 16.7, ratio(summary.grid_100k_scroll_p95_frame_ms, 16.7), '≤ 16.7', grid?.scroll?.frames ? `${grid.scroll.frames} frames, one screen per frame, p50 ${grid.scroll.p50FrameMs} ms, worst ${grid.scroll.maxFrameMs} ms; headless, no GPU` : '—');
 row('Timeline DOM nodes at most while scrolling 100k (`grid_100k_dom_nodes`)', summary.grid_100k_dom_nodes, 'nodes', 'goal', 1500, ratio(summary.grid_100k_dom_nodes, 1500), '≤ 1,500', grid ? `${grid.items} items` : '—');
 row('Cold start of a 100k library, offline (`cold_start_100k_ms`)' + busy(parts.grid?.cpu), summary.cold_start_100k_ms, 'ms', 'goal', 1500, ratio(summary.cold_start_100k_ms, 1500), '≤ 1,500', grid ? `starts ${grid.coldStartMs.join(', ')} ms; index first built in ${round(grid.indexBuildMs / 1000, 0)} s` : '—');
+row('Renderer PSS during a mixed photo + video import (`memory_ingest_peak_mb`)' + busy(parts.memory?.cpu), summary.memory_ingest_peak_mb, 'MB', 'goal', 700, ratio(summary.memory_ingest_peak_mb, 700), '≤ 700', importMemory ? `${importMemory.photos} photos + ${importMemory.videos} videos, ${importMemory.model}; page + all workers` : '—');
+row('Renderer PSS 30 s after that import (`memory_settled_mb`)', summary.memory_settled_mb, 'MB', 'goal', 400, ratio(summary.memory_settled_mb, 400), '≤ 400', importMemory ? 'no GC forced; Chromium gives back ~340 MB of it (decoded-video shared memory) under memory pressure' : '—');
 row('Browser memory after that start (`memory_100k_browser_mb`)', summary.memory_100k_browser_mb, 'MB', 'goal', 400, ratio(summary.memory_100k_browser_mb, 400), '≤ 400', grid ? 'renderer PSS: page + its workers, incl. the loaded model' : '—');
 row('Viewer open, 12-megapixel JPEG (`viewer_open_ms`)' + busy(parts.viewer?.cpu), summary.viewer_open_ms, 'ms', 'goal', 300, ratio(summary.viewer_open_ms, 300), '≤ 300', viewerOpen ? `tile click → original decoded and painted, median of the runs after a warm-up (bench/viewer.mjs)` : '—');
 row('Place lookup, GPS → city, region, country (`place_lookup_us`)' + busy(parts.places?.cpu), summary.place_lookup_us, 'µs', 'anywhere on the globe (mostly open sea: few places in either radius)', places?.anywhere?.medianUs ?? null, ratio(summary.place_lookup_us, places?.anywhere?.medianUs), '—', places ? `${places.places} GeoNames places; a ${round(places.fileBytes / 1e6, 2)} MB gzipped file (\`places_table_bytes\`, ${round(places.unpackedBytes / 1e6, 2)} MB unpacked: \`places_table_unpacked_bytes\`), downloaded once, the first time an item has a GPS position, then cached by the service worker; unpacked and read in ${places.readMs} ms (Node)` : '—');

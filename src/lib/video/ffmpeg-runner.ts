@@ -13,8 +13,12 @@ const FFMPEG_RUN_TIMEOUT_MS = 5 * 60_000;
  * trapped with "memory access out of bounds".
  */
 const FFMPEG_MAX_RUNS = 40;
-/** ffmpeg.wasm (~32 MB of wasm) is dropped after this long without work. */
-const FFMPEG_IDLE_MS = 60_000;
+/**
+ * ffmpeg.wasm is dropped after this long without work: its worker holds the compiled core and a
+ * wasm heap that only grows (about 50 MB after the 6-s AVI of bench/memory.mjs). Loading it again
+ * takes ~0.3–0.6 s, little next to a video's decode, so videos dropped together still share one.
+ */
+const FFMPEG_IDLE_MS = 15_000;
 
 const INPUT_DIR = '/input';
 /** Where a job's Blob appears in ffmpeg's file system. */
