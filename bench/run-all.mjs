@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark of the project in one run, under 45 minutes on a 2-core machine.
+// `npm run bench`: every benchmark of the project in one run, under 50 minutes on a 2-core machine.
 //
-//   node bench/run-all.mjs [--budget-s 2700] [--only ingest,naive,...] [--reuse-search]
+//   node bench/run-all.mjs [--budget-s 3000] [--only ingest,naive,...] [--reuse-search]
 //
 // Runs, in order, each as a child process with its own time limit (and a share of the global budget):
 //   models  scripts/make-bench-model.mjs --if-missing (random-weight ViT-B/32; needs ../shared tokenizer files)
@@ -51,7 +51,7 @@ const arg = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] != null ? argv[i + 1] : fallback;
 };
-const BUDGET_S = Number(arg('--budget-s', 2700));
+const BUDGET_S = Number(arg('--budget-s', 3000));
 const ONLY = arg('--only', '') ? new Set(arg('--only', '').split(',')) : null;
 const REUSE_SEARCH = argv.includes('--reuse-search');
 /** Rebuild the report from the last run's per-part files (bench/results/latest.json → parts[].file) without running anything. */
@@ -225,7 +225,7 @@ const haveSharedModel = existsSync(join(SHARED_MODEL, 'tokenizer.json'));
 const benchModelDir = join(ROOT, '.cache', 'models', BENCH_MODEL_ID);
 
 // Reserve (s) kept for the parts after each one, so a slow part cannot starve the rest.
-const RESERVE = { ingest: 2320, naive: 2210, search: 1880, query: 1910, quality: 1850, video: 1730, phash: 1700, webgpu: 1685, cluster: 1560, metadata: 1520, queryParse: 1490, grid: 750, viewer: 570, firstvisit: 450, places: 360, heic: 270, memory: 0 };
+const RESERVE = { ingest: 2590, naive: 2480, search: 2150, query: 2180, quality: 2120, video: 2000, phash: 1970, webgpu: 1955, cluster: 1830, metadata: 1790, queryParse: 1760, grid: 1020, viewer: 840, firstvisit: 720, places: 630, heic: 270, memory: 0 };
 
 await part('models', async () => {
   const have = existsSync(join(benchModelDir, 'bench-model.json'));
