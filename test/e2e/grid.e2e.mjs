@@ -2,7 +2,7 @@
 // weaker matches): it keeps the user's place when what sits above it changes height.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fixtureImage, ROOT, test } from './harness.mjs';
+import { expectText, fixtureImage, ROOT, test } from './harness.mjs';
 import { importFiles, openApp, search, ui, waitMessage } from './app-helpers.mjs';
 import { distinctPhotos } from './photos.mjs';
 
@@ -119,4 +119,30 @@ test('grid: "Recently added" and "Weaker matches" show the timeline\'s tiles: vi
   await page.getByRole('dialog', { name: weakNames[0] }).waitFor();
   await page.keyboard.press('ArrowRight');
   await page.getByRole('dialog', { name: weakNames[1] }).waitFor();
+});
+
+test('grid: after walking with → the viewer closes onto the tile of the item shown last, scrolled back into view', async ({ page, url }) => {
+  await page.setViewportSize({ width: 640, height: 480 });
+  const N = 40;
+  const STEPS = 30;
+  await openApp(page, url);
+  await importFiles(page, await distinctPhotos(N, { width: 48, height: 36, seed: 1403, prefix: 'walk' }), N, 60_000);
+  const library = ui(page).library;
+  const first = library.locator(':scope > li[data-type]').first().getByRole('button', { name: /^Open / });
+  await first.click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const where = dialog.locator('[aria-live="polite"]');
+  for (let k = 2; k <= STEPS + 1; k++) {
+    await page.keyboard.press('ArrowRight');
+    await expectText(where, new RegExp(`, ${k} of ${N}$`));
+  }
+  const last = ((await where.textContent()) ?? '').replace(/, \d+ of \d+$/, '').trim();
+  assert.equal(await library.getByRole('button', { name: `Open ${last}` }).count(), 0, `${last} is far down the grid: its tile is not drawn yet`);
+
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForFunction((l) => document.activeElement?.getAttribute('aria-label') === l, `Open ${last}`, { timeout: 5000 });
+  const box = await page.evaluate(() => document.activeElement.getBoundingClientRect().toJSON());
+  assert.ok(box.top >= 0 && box.bottom <= 480, `the focused tile is on screen (${box.top}–${box.bottom} px)`);
 });
