@@ -18,9 +18,11 @@ function watchTile(name) {
     const el = [...document.querySelectorAll('ul[aria-label] li[data-type] .open')].find((b) => b.getAttribute('aria-label') === `Open ${name}`);
     tops.push(el ? el.getBoundingClientRect().top : null);
   };
-  const ro = new ResizeObserver(read);
-  ro.observe(document.querySelector('main'));
+  let started;
+  const ro = new ResizeObserver(() => (read(), started()));
   window.stopWatching = () => (ro.disconnect(), read(), tops);
+  // Resolves once the first reading (the observer's initial one) is in.
+  return new Promise((resolve) => ((started = resolve), ro.observe(document.querySelector('main'))));
 }
 
 for (const anchoring of [true, false])
