@@ -348,9 +348,9 @@ const DENSE_FACTOR = 2;
  * its key range instead of several requests per asset: Chromium spends about as long on each
  * request as on the record it returns.
  */
-async function readBundles(tx: DeleteTx, ids: readonly string[]): Promise<AssetBundle[]> {
+async function readBundles(tx: DeleteTx, ids: readonly string[]): Promise<{ bundles: AssetBundle[]; whole: { range: IDBKeyRange; thumbRange: IDBKeyRange } | null }> {
   const sorted = [...new Set(ids)].sort();
-  if (sorted.length === 0) return [];
+  if (sorted.length === 0) return { bundles: [], whole: null };
   const range = IDBKeyRange.bound(sorted[0], sorted[sorted.length - 1]);
   const store = <S extends (typeof ASSET_STORES)[number]>(name: S) => tx.objectStore(name);
   if (sorted.length > 1 && (await store('assets').count(range)) <= DENSE_FACTOR * sorted.length) {
@@ -379,7 +379,8 @@ async function readBundles(tx: DeleteTx, ids: readonly string[]): Promise<AssetB
       // A keyframe thumbnail belongs to the asset only when the asset has that frame.
       if (b && (t.id === b.asset.id || b.frames.some((f) => f.id === t.id))) b.thumbnails.push(t);
     }
-    return [...bundles.values()];
+    // Every asset of the range is asked for (a whole library, a day): its records go by range.
+    return { bundles: [...bundles.values()], whole: bundles.size === assets.length ? { range, thumbRange } : null };
   }
   const found = await Promise.all(
     sorted.map(async (id): Promise<AssetBundle | null> => {
@@ -396,7 +397,7 @@ async function readBundles(tx: DeleteTx, ids: readonly string[]): Promise<AssetB
       return { asset, thumbnails, embedding, frames, lineage, albumItems };
     }),
   );
-  return found.filter((b): b is AssetBundle => b !== null);
+  return { bundles: found.filter((b): b is AssetBundle => b !== null), whole: null };
 }
 
 /**
@@ -410,14 +411,17 @@ async function readBundles(tx: DeleteTx, ids: readonly string[]): Promise<AssetB
 export async function deleteAssetRecords(db: Db, ids: readonly string[], nowMs: number, undoWindowMs: number): Promise<TombstoneRecord[]> {
   const tx = db.transaction([...ASSET_STORES, 'tombstones'], 'readwrite');
   const store = <S extends (typeof ASSET_STORES)[number] | 'tombstones'>(name: S) => tx.objectStore(name);
-  const found = await readBundles(tx, ids);
+  const { bundles: found, whole } = await readBundles(tx, ids);
   const tombstones: TombstoneRecord[] = [];
   const writes: Promise<unknown>[] = [];
+  // A run holding only assets being deleted loses its records, vectors and thumbnails in one
+  // request per store instead of one per record (what is left in it belonged to no asset).
+  if (whole) writes.push(store('assets').delete(whole.range), store('embeddings').delete(whole.range), store('thumbnails').delete(whole.thumbRange));
   for (const bundle of found) {
     const { asset } = bundle;
     const id = asset.id;
-    writes.push(store('assets').delete(id), store('embeddings').delete(id));
-    for (const t of bundle.thumbnails) writes.push(store('thumbnails').delete(t.id));
+    if (!whole) writes.push(store('assets').delete(id), store('embeddings').delete(id));
+    if (!whole) for (const t of bundle.thumbnails) writes.push(store('thumbnails').delete(t.id));
     for (const fr of bundle.frames) writes.push(store('frameEmbeddings').delete(fr.id));
     for (const l of bundle.lineage) writes.push(store('lineage').delete(l.id));
     for (const m of bundle.albumItems ?? []) writes.push(store('albumItems').delete(m.id));

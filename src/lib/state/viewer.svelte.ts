@@ -68,6 +68,13 @@ export class Viewer {
   announcement = $state('');
   /** The item the viewer deleted last, and where it was in the list, while Undo can bring it back. */
   lastDeleted = $state.raw<{ id: string; name: string; index: number } | null>(null);
+  /**
+   * The item shown last when the viewer closed (after ←/→ not the one it was opened on): its tile
+   * gets the focus back. A new object each time, so a grid sees every close.
+   */
+  closedOn = $state.raw<{ id: string; openedOn: string; claimed: boolean } | null>(null);
+  /** The item the viewer was opened on (before any ←/→). */
+  #openedOn = '';
 
   #host: ViewerHost;
   #urls = new Map<string, Promise<string | null>>();
@@ -131,7 +138,11 @@ export class Viewer {
     const list = listIds.includes(id) ? [...listIds] : [id, ...listIds];
     this.listIds = list;
     this.lastDeleted = null;
+    if (!this.openId) this.#openedOn = id;
     if (!this.openId && typeof history !== 'undefined') {
+      // Going back over this entry when the viewer closes must not put back the page's scroll
+      // position of the moment it opened: the grid scrolls to the item shown last.
+      history.scrollRestoration = 'manual';
       history.pushState(history.state, '', itemHash(id));
       this.#pushed = true;
     }
@@ -167,6 +178,7 @@ export class Viewer {
       this.#pushed = false;
       this.#goingBack = new Promise<void>((done) => {
         const finish = () => {
+          history.scrollRestoration = 'auto';
           removeEventListener('popstate', finish);
           clearTimeout(timer);
           this.#goingBack = null;
@@ -244,12 +256,15 @@ export class Viewer {
   async openFromAddress(): Promise<void> {
     const id = itemIdFromHash(location.hash);
     if (!id) {
+      // Back closed the viewer: the page's own entry restores its scroll again on later visits.
+      if (this.#pushed) history.scrollRestoration = 'auto';
       this.#pushed = false;
       if (this.openId) this.#shut();
       return;
     }
     if (id === this.openId || !this.#host.items.has(id)) return;
     if (!this.openId) {
+      this.#openedOn = id;
       this.#pushed = false;
       this.lastDeleted = null;
       this.listIds = this.listIds.includes(id) ? this.listIds : [...this.#host.items.timeline.ids];
@@ -376,6 +391,7 @@ export class Viewer {
   }
 
   #shut(): void {
+    if (this.openId) this.closedOn = { id: this.openId, openedOn: this.#openedOn, claimed: false };
     this.#seq++;
     this.openId = null;
     this.originalUrl = undefined;

@@ -161,6 +161,19 @@ describe('tombstones: durable deletes with undo from storage', () => {
     expect((await everything(byKey, 'b')).asset).toBe(true);
   });
 
+  it('a run deleted by key range comes back whole with Undo, keyframes and vectors included, and its neighbours are untouched', async () => {
+    const ids = ['a', 'b', 'c', 'c1', 'd'];
+    const db = await library(ids);
+    const before = await Promise.all(ids.map((id) => everything(db, id)));
+    await deleteAssetRecords(db, ['c', 'b', 'c1'], DELETED_AT, WINDOW_MS);
+    expect(await db.getAllKeys('assets')).toEqual(['a', 'd']);
+    expect(await db.getAllKeys('thumbnails')).toEqual(['a', 'a#0', 'd', 'd#0']);
+    expect(await db.getAllKeys('embeddings')).toEqual(['a', 'd']);
+    await restoreAssetRecords(db, ['b', 'c', 'c1'], () => DELETED_AT + 1);
+    expect(await Promise.all(ids.map((id) => everything(db, id)))).toEqual(before);
+    expect(await db.count('tombstones')).toBe(0);
+  });
+
   it("a Live Photo's motion file stays through the undo window and Undo, and goes with the still when the delete is final", async () => {
     const db = await open();
     const live = stored('live');
