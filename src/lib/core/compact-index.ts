@@ -22,11 +22,17 @@
  * Memory per item: codec.codeBytes + 12 bytes (list membership, position in list, list slot) + the
  * id string and its map entry. Storage per item: its full float32 vector (4·dim bytes).
  *
+ * Bytes ({@link CompactIndex.serialize}), format "SBCX" version 1, little-endian, every section on a
+ * 4-byte boundary: 9 u32 words (magic `SBCX`, version, codec kind 1 = int8 / 2 = pq, dim, codeBytes,
+ * lists, count, residual 0/1, ids section length), then the centroids (lists × dim f32), the codec
+ * (int8: lo and step, 2 × dim f32; pq: the codebooks, 256 × dim f32), each item's list (count u32),
+ * the codes (count × codeBytes u8) and the ids (u16 length + UTF-8 each). Live rows only, in row order.
+ *
  * Pure: no DOM, idb, wasm or worker globals; the vector store is injected.
  */
 
 import { mulberry32 } from './random';
-import type { VectorCodec } from './quantize';
+import { ProductQuantizer, ScalarQuantizer, PQ_CENTROIDS, type VectorCodec } from './quantize';
 import { dotAt, rankByCosine, type ScoredId } from './vector';
 
 /** Where the full vectors live (IndexedDB or OPFS chunks in the app, a Map in tests). */
@@ -394,4 +400,110 @@ export class CompactIndex {
     const found = this.candidates(query, { ...opts, candidates: Math.max(k, opts.candidates ?? 10 * k) });
     return rerankExact(query, found.ids, await store.getVectors(found.ids), k);
   }
+
+  /** Self-describing bytes (format in the file header), to be stored by the caller. */
+  serialize(): Uint8Array {
+    const { dim, lists, codec } = this;
+    const codeBytes = codec.codeBytes;
+    const rows: number[] = [];
+    for (let row = 0; row < this.#ids.length; row++) if (this.#ids[row] !== undefined) rows.push(row);
+    const idBytes = rows.map((row) => utf8Encoder.encode(this.#ids[row]!));
+    const idsLen = pad4(idBytes.reduce((sum, b) => sum + 2 + b.length, 0));
+    const codecFloats = codec instanceof ScalarQuantizer ? 2 * dim : dim * PQ_CENTROIDS;
+    const count = rows.length;
+    const total = HEADER_WORDS * 4 + lists * dim * 4 + codecFloats * 4 + count * 4 + pad4(count * codeBytes) + idsLen;
+    const out = new Uint8Array(total);
+    const words = new Uint32Array(out.buffer, 0, HEADER_WORDS);
+    words.set([FORMAT_MAGIC, FORMAT_VERSION, codec.kind === 'int8' ? 1 : 2, dim, codeBytes, lists, count, this.residual ? 1 : 0, idsLen]);
+    let p = HEADER_WORDS * 4;
+    new Float32Array(out.buffer, p, lists * dim).set(this.#centroids);
+    p += lists * dim * 4;
+    const params = new Float32Array(out.buffer, p, codecFloats);
+    if (codec instanceof ScalarQuantizer) {
+      params.set(codec.lo);
+      params.set(codec.step, dim);
+    } else if (codec instanceof ProductQuantizer) {
+      params.set(codec.codebooks);
+    } else {
+      throw new Error('CompactIndex.serialize: unknown codec');
+    }
+    p += codecFloats * 4;
+    const listOf = new Uint32Array(out.buffer, p, count);
+    rows.forEach((row, i) => (listOf[i] = this.#listOfRow[row]!));
+    p += count * 4;
+    rows.forEach((row, i) => out.set(this.#codes.subarray(row * codeBytes, (row + 1) * codeBytes), p + i * codeBytes));
+    p += pad4(count * codeBytes);
+    const view = new DataView(out.buffer);
+    for (const b of idBytes) {
+      view.setUint16(p, b.length, true);
+      out.set(b, p + 2);
+      p += 2 + b.length;
+    }
+    return out;
+  }
+
+  /**
+   * Rebuilds an index from {@link serialize}d bytes (copied: the bytes can be dropped afterwards).
+   *
+   * @throws RangeError when the bytes are not a valid index of this format
+   */
+  static restore(bytes: Uint8Array): CompactIndex {
+    const fail = (why: string): never => {
+      throw new RangeError(`CompactIndex.restore: ${why}`);
+    };
+    if (bytes.byteLength < HEADER_WORDS * 4) fail('shorter than the header');
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    const words = new Uint32Array(aligned.buffer, aligned.byteOffset, HEADER_WORDS);
+    const [magic, version, kindCode, dim, codeBytes, lists, count, residual, idsLen] = Array.from(words) as number[];
+    if (magic !== FORMAT_MAGIC) fail('bad magic');
+    if (version !== FORMAT_VERSION) fail(`unsupported version ${version}`);
+    if (kindCode !== 1 && kindCode !== 2) fail(`unknown codec kind ${kindCode}`);
+    if (!(dim! >= 1 && dim! <= 65_536 && lists! >= 1 && codeBytes! >= 1)) fail('bad dimensions');
+    const codecFloats = kindCode === 1 ? 2 * dim! : dim! * PQ_CENTROIDS;
+    const codesStart = HEADER_WORDS * 4 + (lists! * dim! + codecFloats + count!) * 4;
+    const idsStart = codesStart + pad4(count! * codeBytes!);
+    if (aligned.byteLength !== idsStart + idsLen!) fail(`${aligned.byteLength} bytes, expected ${idsStart + idsLen!}`);
+    const base = aligned.byteOffset;
+    let p = base + HEADER_WORDS * 4;
+    const centroids = new Float32Array(aligned.buffer.slice(p, p + lists! * dim! * 4));
+    p += lists! * dim! * 4;
+    const params = new Float32Array(aligned.buffer.slice(p, p + codecFloats * 4));
+    p += codecFloats * 4;
+    const codec: VectorCodec = kindCode === 1 ? new ScalarQuantizer(params.slice(0, dim), params.slice(dim)) : new ProductQuantizer(dim!, codeBytes!, params);
+    if (codec.codeBytes !== codeBytes) fail(`codec of ${codec.codeBytes} bytes, header says ${codeBytes}`);
+    const listOf = new Uint32Array(aligned.buffer, p, count);
+    const index = new CompactIndex(codec, centroids, Math.max(1, count!), residual === 1);
+    index.#codes.set(aligned.subarray(codesStart, codesStart + count! * codeBytes!));
+    const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength);
+    let q = idsStart;
+    for (let row = 0; row < count!; row++) {
+      if (q + 2 > aligned.byteLength) fail(`ids end before id ${row}`);
+      const len = view.getUint16(q, true);
+      if (q + 2 + len > aligned.byteLength) fail(`id ${row} overruns the ids section`);
+      const id = utf8Decoder.decode(aligned.subarray(q + 2, q + 2 + len));
+      q += 2 + len;
+      const list = listOf[row]!;
+      if (list >= lists!) fail(`item ${row} in list ${list} of ${lists}`);
+      if (index.#rowById.has(id)) fail(`duplicate id ${JSON.stringify(id)}`);
+      index.#ids.push(id);
+      index.#rowById.set(id, row);
+      const l = index.#lists[list]!;
+      if (l.length === l.rows.length) {
+        const grown = new Uint32Array(l.rows.length * 2);
+        grown.set(l.rows);
+        l.rows = grown;
+      }
+      index.#listOfRow[row] = list;
+      index.#posInList[row] = l.length;
+      l.rows[l.length++] = row;
+    }
+    return index;
+  }
 }
+
+const FORMAT_MAGIC = 0x58434253; // 'SBCX' read as a little-endian u32
+const FORMAT_VERSION = 1;
+const HEADER_WORDS = 9;
+const pad4 = (n: number): number => (n + 3) & ~3;
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
