@@ -150,6 +150,8 @@ async function measureSize(n) {
   log(`  PQ ${PQ_SUBSPACES}×8 bit trained in ${round(pqTrainMs / 1000, 1)} s`);
   if (n <= INT8_MAX_N) {
     variants.push([`pq${PQ_SUBSPACES}-ivf${LISTS}`, ProductQuantizer.train(sample, DIM, { subspaces: PQ_SUBSPACES, iterations: 10 }), false, false]);
+    // twice the bytes, half the components per byte: the smaller error text queries need
+    variants.push([`pq${2 * PQ_SUBSPACES}-ivf${LISTS}-residual`, ProductQuantizer.train(residualSample, DIM, { subspaces: 2 * PQ_SUBSPACES, iterations: 10 }), true, false]);
     const int8 = ScalarQuantizer.train(sample, DIM);
     variants.push(['int8-flat', int8, false, true], [`int8-ivf${LISTS}`, int8, false, false]);
   }
@@ -212,10 +214,14 @@ const sizes = [];
 for (const n of SIZES) sizes.push(await measureSize(n));
 await vite.close();
 
-/** The fastest sweep row (by p50 over all queries) whose recall@10 reaches the goal for both kinds. */
+/**
+ * The fastest sweep row (by p50 over all queries) whose recall@10 reaches the goal for both kinds
+ * (goalMet: true); when none does, the row with the best recall over all queries (goalMet: false).
+ */
 function operatingPoint(r) {
   const ok = r.sweep.filter((row) => row.text.recall >= RECALL_GOAL && row.image.recall >= RECALL_GOAL);
-  return ok.sort((a, b) => a.all.p50 - b.all.p50)[0] ?? null;
+  if (ok.length > 0) return { ...ok.sort((a, b) => a.all.p50 - b.all.p50)[0], goalMet: true };
+  return { ...[...r.sweep].sort((a, b) => b.all.recall - a.all.recall || a.all.p50 - b.all.p50)[0], goalMet: false };
 }
 
 // ---------------------------------------------------------------- report
@@ -239,8 +245,9 @@ const meta = {
 const resultsDir = join(ROOT, 'bench/results');
 // Sizes measured by an earlier run (BENCH_SIZES) stay in the report, marked with that run's date.
 const earlier = existsSync(join(resultsDir, 'million.json')) ? JSON.parse(readFileSync(join(resultsDir, 'million.json'), 'utf8')) : null;
-const measured = sizes.map((s) => ({ ...s, measuredAt: meta.date, loadAverage1m: meta.loadAverage1m, operatingPoints: Object.fromEntries(Object.entries(s.codecs).map(([k, r]) => [k, operatingPoint(r)])) }));
-const kept = (earlier?.sizes ?? []).filter((s) => !SIZES.includes(s.n));
+const withOps = (s) => ({ ...s, operatingPoints: Object.fromEntries(Object.entries(s.codecs).map(([k, r]) => [k, operatingPoint(r)])) });
+const measured = sizes.map((s) => withOps({ ...s, measuredAt: meta.date, loadAverage1m: meta.loadAverage1m }));
+const kept = (earlier?.sizes ?? []).filter((s) => !SIZES.includes(s.n)).map(withOps);
 const out = { meta, sizes: [...kept, ...measured].sort((a, b) => a.n - b.n) };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'million.json'), JSON.stringify(out, null, 2) + '\n');
@@ -254,13 +261,12 @@ for (const s of out.sizes) {
   L.push(`| ${fmtN(s.n)} | exact scan | ${round(s.exact.buildMs / 1000, 1)} | ${s.exact.memoryMB} (${DIM * 4}) | – | – | – | – | 1 | ${s.exact.text.p50} / ${s.exact.text.p99} | 1 | ${s.exact.image.p50} / ${s.exact.image.p99} |`);
   for (const [name, r] of Object.entries(s.codecs)) {
     const op = s.operatingPoints[name];
-    const rows = op ? [op] : [r.sweep.at(-1)];
-    for (const row of rows) {
-      L.push(`| ${fmtN(s.n)} | ${name}${op ? '' : ' (best recall; goal not met)'} | ${round(r.buildMs / 1000, 1)} (+${round(r.trainMs / 1000, 1)}) | ${r.memoryMB} (${r.memoryBytesPerItem}) | ${r.restoreMs !== undefined ? `${r.serializedMB} / ${r.restoreMs}` : '–'} | ${row.probes} | ${row.candidates} | ${row.fetchedPerQuery} | ${row.text.recall} | ${row.text.p50} / ${row.text.p99} | ${row.image.recall} | ${row.image.p50} / ${row.image.p99} |`);
+    for (const row of [op]) {
+      L.push(`| ${fmtN(s.n)} | ${name}${op.goalMet ? '' : ' (best recall: goal NOT met)'} | ${round(r.buildMs / 1000, 1)} (+${round(r.trainMs / 1000, 1)}) | ${r.memoryMB} (${r.memoryBytesPerItem}) | ${r.restoreMs !== undefined ? `${r.serializedMB} / ${r.restoreMs}` : '–'} | ${row.probes} | ${row.candidates} | ${row.fetchedPerQuery} | ${row.text.recall} | ${row.text.p50} / ${row.text.p99} | ${row.image.recall} | ${row.image.p50} / ${row.image.p99} |`);
     }
   }
 }
-L.push('', 'Operating point: the fastest (p50 over all queries) setting with recall@10 ≥ 0.95 for both query kinds.', '');
+L.push('', 'Operating point: the fastest (p50 over all queries) setting with recall@10 ≥ 0.95 for both query kinds; where none reaches it, the setting with the best recall (marked).', '');
 for (const s of out.sizes) {
   for (const [name, r] of Object.entries(s.codecs)) {
     L.push(`### ${fmtN(s.n)} · ${name}`, '', '| probes | candidates | fetched | text recall | text p50 / p99 | image recall | image p50 / p99 |', '|---:|---:|---:|---:|---:|---:|---:|');
@@ -270,10 +276,11 @@ for (const s of out.sizes) {
 }
 writeFileSync(join(resultsDir, 'million.md'), L.join('\n') + '\n');
 
-const big = measured.find((s) => s.n === 1_000_000);
+const big = out.sizes.find((s) => s.n === 1_000_000);
 const pq = big?.codecs[`pq${PQ_SUBSPACES}-ivf${LISTS}-residual`];
 const op = big?.operatingPoints[`pq${PQ_SUBSPACES}-ivf${LISTS}-residual`];
 if (pq && op) {
+  const goal = op.goalMet ? 'goal met' : `recall goal ${RECALL_GOAL} NOT met by any measured setting: this is the best recall measured`;
   const bytesPerItem = { memory: round(pq.memoryBytesPerItem, 0), storage: DIM * 4 + PQ_SUBSPACES };
   const written = mergeIntoLatest(
     resultsDir,
@@ -285,8 +292,8 @@ if (pq && op) {
       memory_1m_mb: pq.memoryMB,
     },
     {
-      search_1m_p50_ms: `${op.all.p50} ms p50 over ${N_QUERIES} text + ${N_QUERIES} image queries at 1M synthetic CLIP-like items (text ${op.text.p50}, image ${op.image.p50} ms; p99 ${op.all.p99} ms), IVF${LISTS} + PQ${PQ_SUBSPACES} codes, ${op.probes} lists probed, ${op.candidates} candidates re-ranked exactly; the exact scan took ${big.exact.all.p50} ms in the same run (Node main thread, load average ${meta.loadAverage1m.start}; bench/million.mjs)`,
-      search_1m_recall_at_10: `${op.all.recall} (text ${op.text.recall}, image ${op.image.recall}) against the exact scan at 1M in the same run`,
+      search_1m_p50_ms: `${op.all.p50} ms p50 over ${big.queries.text} text + ${big.queries.image} image queries at 1M synthetic CLIP-like items (text ${op.text.p50}, image ${op.image.p50} ms; p99 ${op.all.p99} ms; ${goal}), IVF${LISTS} + PQ${PQ_SUBSPACES} codes, ${op.probes} lists probed, ${op.candidates} candidates re-ranked exactly; the exact scan took ${big.exact.all.p50} ms in the same run (Node main thread, measured ${big.measuredAt}, load average ${big.loadAverage1m.start} → ${big.loadAverage1m.end} on 2 cores: timings inflated by other jobs; bench/million.mjs)`,
+      search_1m_recall_at_10: `${op.all.recall} (text ${op.text.recall}, image ${op.image.recall}) against the exact scan at 1M in the same run; ${goal}`,
       bytes_per_item: `${bytesPerItem.memory} B in memory per item at 1M (${PQ_SUBSPACES} B of PQ code + list membership + the id string and its map entry), ${bytesPerItem.storage} B in storage (float32 vector + code)`,
       memory_1m_mb: `${pq.memoryMB} MB: the Node heap + ArrayBuffers the compact index adds at 1M (codes, lists, ids), NOT the browser's renderer + workers; the full vectors stay in storage`,
     },

@@ -94,14 +94,14 @@ describe('ScalarQuantizer (int8, per-dimension range)', () => {
 });
 
 describe('ProductQuantizer (256 centroids per sub-space, asymmetric tables)', () => {
-  it('reconstructs exactly when each sub-space has at most 256 distinct sub-vectors', () => {
+  it.each([2, 4, 8])('reconstructs exactly when each sub-space has at most 256 distinct sub-vectors (%i sub-spaces of a 16-component vector)', (subspaces) => {
     const r = rng(5);
     const dim = 16;
     const distinct = Array.from({ length: 12 }, () => randomUnit(r, dim));
     const sample = Array.from({ length: 600 }, (_, i) => distinct[i % distinct.length]!);
-    const pq = ProductQuantizer.train(sample, dim, { subspaces: 4, iterations: 5 });
-    expect(pq.codeBytes).toBe(4);
-    expect(pq.subDim).toBe(4);
+    const pq = ProductQuantizer.train(sample, dim, { subspaces, iterations: 5 });
+    expect(pq.codeBytes).toBe(subspaces);
+    expect(pq.subDim).toBe(dim / subspaces);
     for (const x of distinct) {
       expect(pq.residualNorm(x)).toBeLessThan(1e-6);
       const query = randomUnit(r, dim);
