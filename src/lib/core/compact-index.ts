@@ -314,6 +314,11 @@ export class CompactIndex {
     } else {
       this.codec.encode(vector, this.#codes, row * this.codec.codeBytes);
     }
+    this.#appendToList(row, list);
+  }
+
+  /** Puts `row` at the end of list `list` (growing it by doubling). */
+  #appendToList(row: number, list: number): void {
     const l = this.#lists[list]!;
     if (l.length === l.rows.length) {
       const grown = new Uint32Array(l.rows.length * 2);
@@ -487,15 +492,7 @@ export class CompactIndex {
       if (index.#rowById.has(id)) fail(`duplicate id ${JSON.stringify(id)}`);
       index.#ids.push(id);
       index.#rowById.set(id, row);
-      const l = index.#lists[list]!;
-      if (l.length === l.rows.length) {
-        const grown = new Uint32Array(l.rows.length * 2);
-        grown.set(l.rows);
-        l.rows = grown;
-      }
-      index.#listOfRow[row] = list;
-      index.#posInList[row] = l.length;
-      l.rows[l.length++] = row;
+      index.#appendToList(row, list);
     }
     return index;
   }
