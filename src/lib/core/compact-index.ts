@@ -1,0 +1,506 @@
+/**
+ * A searchable set of a million unit vectors in a few dozen MB: compact codes in memory
+ * (quantize.ts: int8 or product quantisation), full float vectors in storage, read only for the
+ * few candidates of a query.
+ *
+ * Algorithm: an inverted file over the compact codes, "IVFADC" of H. Jégou, M. Douze, C. Schmid,
+ * "Product quantization for nearest neighbor search", IEEE TPAMI 2011, §IV, then an exact re-rank.
+ * 1. Coarse partition: `lists` centroids learnt by spherical k-means (Lloyd 1982, dot product) on a
+ *    sample; every item goes to the list of its most similar centroid c (lists = 1: a flat scan).
+ *    With `residual` the codec stores x − c rather than x (train it on {@link residualsOf} the
+ *    sample): the residual is shorter than x, so the same bytes carry a smaller error. Scoring stays
+ *    one table per query: q·x ≈ q·c + q·(x − c)^, the first term once per list.
+ * 2. A query scores the centroids, scans the codes of its `probes` best lists with the codec
+ *    (approximate dot products) and keeps the best `candidates` rows.
+ * 3. Those candidates' full vectors are fetched by id from a {@link FullVectorStore} and ranked by
+ *    the exact dot product ({@link rerankExact}), the same kernel as ExactIndex: whenever the exact
+ *    top-k are among the candidates, the result equals the exact scan's, scores bit for bit.
+ * Recall therefore depends on whether the true top-k are among the candidates: the codec's error
+ * (a few thousandths for int8, a few hundredths for 64-byte PQ) decides how many candidates are
+ * needed, the partition decides how many lists must be probed.
+ *
+ * Memory per item: codec.codeBytes + 12 bytes (list membership, position in list, list slot) + the
+ * id string and its map entry. Storage per item: its full float32 vector (4·dim bytes).
+ *
+ * Bytes ({@link CompactIndex.serialize}), format "SBCX" version 1, little-endian, every section on a
+ * 4-byte boundary: 9 u32 words (magic `SBCX`, version, codec kind 1 = int8 / 2 = pq, dim, codeBytes,
+ * lists, count, residual 0/1, ids section length), then the centroids (lists × dim f32), the codec
+ * (int8: lo and step, 2 × dim f32; pq: the codebooks, 256 × dim f32), each item's list (count u32),
+ * the codes (count × codeBytes u8) and the ids (u16 length + UTF-8 each). Live rows only, in row order.
+ *
+ * Pure: no DOM, idb, wasm or worker globals; the vector store is injected.
+ */
+
+import { mulberry32 } from './random';
+import { ProductQuantizer, ScalarQuantizer, PQ_CENTROIDS, type VectorCodec } from './quantize';
+import { dotAt, rankByCosine, type ScoredId } from './vector';
+
+/** Where the full vectors live (IndexedDB or OPFS chunks in the app, a Map in tests). */
+export interface FullVectorStore {
+  /** The stored vectors of `ids`, in order; undefined for an id it does not hold. */
+  getVectors(ids: readonly string[]): (Float32Array | undefined)[] | Promise<(Float32Array | undefined)[]>;
+}
+
+/** Search knobs of a {@link CompactIndex}. */
+export interface CompactSearchOptions {
+  /** Results wanted, ≥ 0. */
+  k: number;
+  /** Rows kept from the code scan and re-ranked exactly (≥ k). Default 10·k. */
+  candidates?: number;
+  /** Lists scanned, 1…lists. Default all lists (a flat scan). */
+  probes?: number;
+  /** Keeps an id when it returns true (applied before candidates are counted). */
+  filter?: (id: string) => boolean;
+}
+
+/** Candidates of the code scan, best approximate score first. */
+export interface Candidates {
+  ids: string[];
+  scores: number[];
+  /** Codes scored for this query. */
+  scanned: number;
+}
+
+/** Training settings for the coarse partition. */
+export interface CoarseOptions {
+  /** Number of lists (1 = no partition). */
+  lists: number;
+  /** Spherical k-means iterations. Default 10. */
+  iterations?: number;
+  seed?: number;
+}
+
+/**
+ * Learns `lists` unit centroids from `sample` by spherical k-means: assign each vector to its most
+ * similar centroid, set each centroid to the normalised mean of its vectors. Initial centroids are
+ * distinct sample rows (seeded shuffle); an empty list takes a random sample row.
+ *
+ * @returns lists × dim row-major unit vectors
+ */
+export function trainCoarseCentroids(sample: readonly Float32Array[], dim: number, opts: CoarseOptions): Float32Array {
+  const lists = opts.lists;
+  if (!Number.isInteger(lists) || lists < 1) throw new RangeError(`trainCoarseCentroids: bad list count ${lists}`);
+  if (sample.length === 0) throw new RangeError('trainCoarseCentroids: empty training sample');
+  const rand = mulberry32(opts.seed ?? 1);
+  const n = sample.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const centroids = new Float32Array(lists * dim);
+  for (let c = 0; c < lists; c++) centroids.set(sample[order[c % n]!]!, c * dim);
+  if (lists === 1) return normalizeRows(centroids, dim);
+  const sums = new Float64Array(lists * dim);
+  const counts = new Int32Array(lists);
+  for (let it = 0; it < (opts.iterations ?? 10); it++) {
+    sums.fill(0);
+    counts.fill(0);
+    for (const v of sample) {
+      const c = bestRow(centroids, lists, dim, v);
+      counts[c]!++;
+      for (let d = 0; d < dim; d++) sums[c * dim + d]! += v[d]!;
+    }
+    for (let c = 0; c < lists; c++) {
+      if (counts[c] === 0) centroids.set(sample[Math.floor(rand() * n)]!, c * dim);
+      else for (let d = 0; d < dim; d++) centroids[c * dim + d] = sums[c * dim + d]!;
+    }
+    normalizeRows(centroids, dim);
+  }
+  return centroids;
+}
+
+function normalizeRows(rows: Float32Array, dim: number): Float32Array {
+  for (let base = 0; base < rows.length; base += dim) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += rows[base + d]! ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let d = 0; d < dim; d++) rows[base + d]! *= inv;
+  }
+  return rows;
+}
+
+/** x − (its most similar centroid) for each vector: the training sample of a residual codec. */
+export function residualsOf(vectors: readonly Float32Array[], centroids: Float32Array, dim: number): Float32Array[] {
+  const lists = centroids.length / dim;
+  return vectors.map((v) => {
+    const base = bestRow(centroids, lists, dim, v) * dim;
+    const r = new Float32Array(dim);
+    for (let d = 0; d < dim; d++) r[d] = v[d]! - centroids[base + d]!;
+    return r;
+  });
+}
+
+/** Row of `rows` (count × dim) with the largest dot product with v (first on ties). */
+function bestRow(rows: Float32Array, count: number, dim: number, v: Float32Array): number {
+  let best = 0;
+  let bestS = -Infinity;
+  for (let c = 0, base = 0; c < count; c++, base += dim) {
+    const s = dotAt(rows, base, v, 0, dim);
+    if (s > bestS) {
+      bestS = s;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * Exact re-rank: the top-k of `ids` by the dot product of `query` with their full `vectors`
+ * (same order as ids; an undefined vector drops its id), score descending, ties by id ascending.
+ * Same kernel and tie order as ExactIndex, so equal inputs give equal scores bit for bit.
+ */
+export function rerankExact(query: Float32Array, ids: readonly string[], vectors: readonly (Float32Array | undefined)[], k: number): ScoredId[] {
+  const items: { id: string; vector: Float32Array }[] = [];
+  ids.forEach((id, i) => {
+    const vector = vectors[i];
+    if (vector && vector.length === query.length) items.push({ id, vector });
+  });
+  return rankByCosine(query, items, k);
+}
+
+/** Bounded min-heap of (score, row) keeping the best `capacity` rows; ties keep the smaller row. */
+class RowHeap {
+  readonly scores: Float64Array;
+  readonly rows: Int32Array;
+  size = 0;
+  constructor(readonly capacity: number) {
+    this.scores = new Float64Array(capacity);
+    this.rows = new Int32Array(capacity);
+  }
+  /** Score a row must beat once full. */
+  get threshold(): number {
+    return this.size < this.capacity ? -Infinity : this.scores[0]!;
+  }
+  #worse(i: number, j: number): boolean {
+    const a = this.scores[i]!;
+    const b = this.scores[j]!;
+    return a < b || (a === b && this.rows[i]! > this.rows[j]!);
+  }
+  #swap(i: number, j: number): void {
+    const s = this.scores[i]!;
+    this.scores[i] = this.scores[j]!;
+    this.scores[j] = s;
+    const r = this.rows[i]!;
+    this.rows[i] = this.rows[j]!;
+    this.rows[j] = r;
+  }
+  offer(score: number, row: number): void {
+    if (this.capacity === 0) return;
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      this.scores[i] = score;
+      this.rows[i] = row;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!this.#worse(i, p)) break;
+        this.#swap(i, p);
+        i = p;
+      }
+      return;
+    }
+    if (score < this.scores[0]! || (score === this.scores[0]! && row > this.rows[0]!)) return;
+    this.scores[0] = score;
+    this.rows[0] = row;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) break;
+      const r = l + 1;
+      const c = r < this.size && this.#worse(r, l) ? r : l;
+      if (!this.#worse(c, i)) break;
+      this.#swap(c, i);
+      i = c;
+    }
+  }
+  /** Kept (row, score), best first. */
+  sorted(): { row: number; score: number }[] {
+    const out: { row: number; score: number }[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ row: this.rows[i]!, score: this.scores[i]! });
+    return out.sort((a, b) => b.score - a.score || a.row - b.row);
+  }
+}
+
+/** A growable Uint32Array list of rows. */
+interface RowList {
+  rows: Uint32Array;
+  length: number;
+}
+
+/**
+ * Inverted file of compact codes with exact re-ranking (algorithm in the file header).
+ * Build: `new CompactIndex(codec, centroids)` from a trained codec and {@link trainCoarseCentroids},
+ * then `add`. The index keeps no float vector: {@link search} reads them from the store.
+ */
+export class CompactIndex {
+  readonly dim: number;
+  readonly codec: VectorCodec;
+  /** Number of coarse lists. */
+  readonly lists: number;
+  /** Whether codes hold x − centroid (see the file header). */
+  readonly residual: boolean;
+  readonly #centroids: Float32Array;
+  readonly #scratch: Float32Array;
+  #codes: Uint8Array;
+  #capacity: number;
+  #ids: (string | undefined)[] = [];
+  #rowById = new Map<string, number>();
+  #freeRows: number[] = [];
+  #listOfRow: Uint32Array;
+  #posInList: Uint32Array;
+  readonly #lists: RowList[];
+
+  /**
+   * @param codec           trained codec
+   * @param centroids       lists × dim unit centroids ({@link trainCoarseCentroids}); one list = flat scan
+   * @param initialCapacity rows to preallocate (grows by doubling)
+   * @param residual        encode x − centroid (the codec must have been trained on residuals)
+   */
+  constructor(codec: VectorCodec, centroids: Float32Array, initialCapacity = 1024, residual = false) {
+    if (centroids.length === 0 || centroids.length % codec.dim !== 0) throw new RangeError('CompactIndex: centroids must be lists × dim');
+    this.dim = codec.dim;
+    this.codec = codec;
+    this.lists = centroids.length / codec.dim;
+    this.#centroids = centroids;
+    this.residual = residual;
+    this.#scratch = new Float32Array(codec.dim);
+    this.#capacity = Math.max(1, Math.floor(initialCapacity));
+    this.#codes = new Uint8Array(this.#capacity * codec.codeBytes);
+    this.#listOfRow = new Uint32Array(this.#capacity);
+    this.#posInList = new Uint32Array(this.#capacity);
+    const perList = Math.max(4, Math.ceil(this.#capacity / this.lists));
+    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), length: 0 }));
+  }
+
+  /** Live ids. */
+  get size(): number {
+    return this.#rowById.size;
+  }
+
+  has(id: string): boolean {
+    return this.#rowById.has(id);
+  }
+
+  /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */
+  get memoryBytes(): number {
+    let b = this.#codes.byteLength + this.#listOfRow.byteLength + this.#posInList.byteLength + this.#centroids.byteLength;
+    for (const l of this.#lists) b += l.rows.byteLength;
+    return b;
+  }
+
+  /** Items per list (for judging the partition's balance). */
+  listSizes(): number[] {
+    return this.#lists.map((l) => l.length);
+  }
+
+  /** Stores the code of a unit vector; replaces an existing id's. @throws RangeError when length ≠ dim */
+  add(id: string, vector: Float32Array): void {
+    if (vector.length !== this.dim) throw new RangeError(`CompactIndex.add: expected length ${this.dim}, got ${vector.length}`);
+    this.remove(id);
+    let row = this.#freeRows.pop();
+    if (row === undefined) {
+      row = this.#ids.length;
+      if (row >= this.#capacity) this.#grow();
+      this.#ids.push(id);
+    } else {
+      this.#ids[row] = id;
+    }
+    this.#rowById.set(id, row);
+    const list = this.lists === 1 ? 0 : bestRow(this.#centroids, this.lists, this.dim, vector);
+    if (this.residual) {
+      const r = this.#scratch;
+      for (let d = 0, base = list * this.dim; d < this.dim; d++) r[d] = vector[d]! - this.#centroids[base + d]!;
+      this.codec.encode(r, this.#codes, row * this.codec.codeBytes);
+    } else {
+      this.codec.encode(vector, this.#codes, row * this.codec.codeBytes);
+    }
+    this.#appendToList(row, list);
+  }
+
+  /** Puts `row` at the end of list `list` (growing it by doubling). */
+  #appendToList(row: number, list: number): void {
+    const l = this.#lists[list]!;
+    if (l.length === l.rows.length) {
+      const grown = new Uint32Array(l.rows.length * 2);
+      grown.set(l.rows);
+      l.rows = grown;
+    }
+    this.#listOfRow[row] = list;
+    this.#posInList[row] = l.length;
+    l.rows[l.length++] = row;
+  }
+
+  /** @returns whether the id was present */
+  remove(id: string): boolean {
+    const row = this.#rowById.get(id);
+    if (row === undefined) return false;
+    const l = this.#lists[this.#listOfRow[row]!]!;
+    const pos = this.#posInList[row]!;
+    const moved = l.rows[--l.length]!;
+    l.rows[pos] = moved;
+    this.#posInList[moved] = pos;
+    this.#rowById.delete(id);
+    this.#ids[row] = undefined;
+    this.#freeRows.push(row);
+    return true;
+  }
+
+  #grow(): void {
+    const capacity = this.#capacity * 2;
+    const codes = new Uint8Array(capacity * this.codec.codeBytes);
+    codes.set(this.#codes);
+    this.#codes = codes;
+    const listOfRow = new Uint32Array(capacity);
+    listOfRow.set(this.#listOfRow);
+    this.#listOfRow = listOfRow;
+    const posInList = new Uint32Array(capacity);
+    posInList.set(this.#posInList);
+    this.#posInList = posInList;
+    this.#capacity = capacity;
+  }
+
+  /**
+   * Step 1–2 of the search: the best `candidates` ids by approximate score from the `probes` lists
+   * most similar to the query.
+   *
+   * @throws RangeError when query.length ≠ dim
+   */
+  candidates(query: Float32Array, opts: Omit<CompactSearchOptions, 'k'> & { candidates: number }): Candidates {
+    if (query.length !== this.dim) throw new RangeError(`CompactIndex: query of length ${query.length}, expected ${this.dim}`);
+    const want = Math.max(0, Math.floor(opts.candidates));
+    const probes = Math.min(this.lists, Math.max(1, Math.floor(opts.probes ?? this.lists)));
+    const listOrder = new RowHeap(probes);
+    for (let c = 0, base = 0; c < this.lists; c++, base += this.dim) listOrder.offer(dotAt(this.#centroids, base, query, 0, this.dim), c);
+    const prepared = this.codec.prepare(query);
+    const heap = new RowHeap(want);
+    const filter = opts.filter;
+    let scanned = 0;
+    let scratch = new Float64Array(256);
+    for (const { row: list, score: listScore } of listOrder.sorted()) {
+      const l = this.#lists[list]!;
+      if (l.length > scratch.length) scratch = new Float64Array(l.length);
+      this.codec.scoreRows(prepared, this.#codes, l.rows, l.length, scratch);
+      scanned += l.length;
+      const offset = this.residual ? listScore : 0;
+      for (let i = 0; i < l.length; i++) {
+        const s = scratch[i]! + offset;
+        if (s < heap.threshold) continue;
+        const row = l.rows[i]!;
+        if (filter && !filter(this.#ids[row]!)) continue;
+        heap.offer(s, row);
+      }
+    }
+    const best = heap.sorted();
+    return { ids: best.map((b) => this.#ids[b.row]!), scores: best.map((b) => b.score), scanned };
+  }
+
+  /**
+   * Top-k by exact cosine among the candidates of the code scan (steps 1–3 of the header).
+   *
+   * @returns up to k results, score descending, ties by id ascending
+   */
+  async search(query: Float32Array, opts: CompactSearchOptions, store: FullVectorStore): Promise<ScoredId[]> {
+    const k = Math.floor(opts.k);
+    if (!(k > 0) || this.size === 0) return [];
+    const found = this.candidates(query, { ...opts, candidates: Math.max(k, opts.candidates ?? 10 * k) });
+    return rerankExact(query, found.ids, await store.getVectors(found.ids), k);
+  }
+
+  /** Self-describing bytes (format in the file header), to be stored by the caller. */
+  serialize(): Uint8Array {
+    const { dim, lists, codec } = this;
+    const codeBytes = codec.codeBytes;
+    const rows: number[] = [];
+    for (let row = 0; row < this.#ids.length; row++) if (this.#ids[row] !== undefined) rows.push(row);
+    const idBytes = rows.map((row) => utf8Encoder.encode(this.#ids[row]!));
+    const idsLen = pad4(idBytes.reduce((sum, b) => sum + 2 + b.length, 0));
+    const codecFloats = codec instanceof ScalarQuantizer ? 2 * dim : dim * PQ_CENTROIDS;
+    const count = rows.length;
+    const total = HEADER_WORDS * 4 + lists * dim * 4 + codecFloats * 4 + count * 4 + pad4(count * codeBytes) + idsLen;
+    const out = new Uint8Array(total);
+    const words = new Uint32Array(out.buffer, 0, HEADER_WORDS);
+    words.set([FORMAT_MAGIC, FORMAT_VERSION, codec.kind === 'int8' ? 1 : 2, dim, codeBytes, lists, count, this.residual ? 1 : 0, idsLen]);
+    let p = HEADER_WORDS * 4;
+    new Float32Array(out.buffer, p, lists * dim).set(this.#centroids);
+    p += lists * dim * 4;
+    const params = new Float32Array(out.buffer, p, codecFloats);
+    if (codec instanceof ScalarQuantizer) {
+      params.set(codec.lo);
+      params.set(codec.step, dim);
+    } else if (codec instanceof ProductQuantizer) {
+      params.set(codec.codebooks);
+    } else {
+      throw new Error('CompactIndex.serialize: unknown codec');
+    }
+    p += codecFloats * 4;
+    const listOf = new Uint32Array(out.buffer, p, count);
+    rows.forEach((row, i) => (listOf[i] = this.#listOfRow[row]!));
+    p += count * 4;
+    rows.forEach((row, i) => out.set(this.#codes.subarray(row * codeBytes, (row + 1) * codeBytes), p + i * codeBytes));
+    p += pad4(count * codeBytes);
+    const view = new DataView(out.buffer);
+    for (const b of idBytes) {
+      view.setUint16(p, b.length, true);
+      out.set(b, p + 2);
+      p += 2 + b.length;
+    }
+    return out;
+  }
+
+  /**
+   * Rebuilds an index from {@link serialize}d bytes (copied: the bytes can be dropped afterwards).
+   *
+   * @throws RangeError when the bytes are not a valid index of this format
+   */
+  static restore(bytes: Uint8Array): CompactIndex {
+    const fail = (why: string): never => {
+      throw new RangeError(`CompactIndex.restore: ${why}`);
+    };
+    if (bytes.byteLength < HEADER_WORDS * 4) fail('shorter than the header');
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    const words = new Uint32Array(aligned.buffer, aligned.byteOffset, HEADER_WORDS);
+    const [magic, version, kindCode, dim, codeBytes, lists, count, residual, idsLen] = Array.from(words) as number[];
+    if (magic !== FORMAT_MAGIC) fail('bad magic');
+    if (version !== FORMAT_VERSION) fail(`unsupported version ${version}`);
+    if (kindCode !== 1 && kindCode !== 2) fail(`unknown codec kind ${kindCode}`);
+    if (!(dim! >= 1 && dim! <= 65_536 && lists! >= 1 && codeBytes! >= 1)) fail('bad dimensions');
+    const codecFloats = kindCode === 1 ? 2 * dim! : dim! * PQ_CENTROIDS;
+    const codesStart = HEADER_WORDS * 4 + (lists! * dim! + codecFloats + count!) * 4;
+    const idsStart = codesStart + pad4(count! * codeBytes!);
+    if (aligned.byteLength !== idsStart + idsLen!) fail(`${aligned.byteLength} bytes, expected ${idsStart + idsLen!}`);
+    const base = aligned.byteOffset;
+    let p = base + HEADER_WORDS * 4;
+    const centroids = new Float32Array(aligned.buffer.slice(p, p + lists! * dim! * 4));
+    p += lists! * dim! * 4;
+    const params = new Float32Array(aligned.buffer.slice(p, p + codecFloats * 4));
+    p += codecFloats * 4;
+    const codec: VectorCodec = kindCode === 1 ? new ScalarQuantizer(params.slice(0, dim), params.slice(dim)) : new ProductQuantizer(dim!, codeBytes!, params);
+    if (codec.codeBytes !== codeBytes) fail(`codec of ${codec.codeBytes} bytes, header says ${codeBytes}`);
+    const listOf = new Uint32Array(aligned.buffer, p, count);
+    const index = new CompactIndex(codec, centroids, Math.max(1, count!), residual === 1);
+    index.#codes.set(aligned.subarray(codesStart, codesStart + count! * codeBytes!));
+    const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength);
+    let q = idsStart;
+    for (let row = 0; row < count!; row++) {
+      if (q + 2 > aligned.byteLength) fail(`ids end before id ${row}`);
+      const len = view.getUint16(q, true);
+      if (q + 2 + len > aligned.byteLength) fail(`id ${row} overruns the ids section`);
+      const id = utf8Decoder.decode(aligned.subarray(q + 2, q + 2 + len));
+      q += 2 + len;
+      const list = listOf[row]!;
+      if (list >= lists!) fail(`item ${row} in list ${list} of ${lists}`);
+      if (index.#rowById.has(id)) fail(`duplicate id ${JSON.stringify(id)}`);
+      index.#ids.push(id);
+      index.#rowById.set(id, row);
+      index.#appendToList(row, list);
+    }
+    return index;
+  }
+}
+
+const FORMAT_MAGIC = 0x58434253; // 'SBCX' read as a little-endian u32
+const FORMAT_VERSION = 1;
+const HEADER_WORDS = 9;
+const pad4 = (n: number): number => (n + 3) & ~3;
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
