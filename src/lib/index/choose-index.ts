@@ -56,11 +56,21 @@ export const EXACT_BELOW_ITEMS = Math.floor(HNSW_MIN_ITEMS / 2);
  *       ef 640: 0.984, 4.8 / 6.7 ms · ef 768: 0.989, 6.0 / 8.0 ms
  *       (at ef ≥ 384 every miss scores within 0.005 of the true 10th hit);
  * image ef 128: 0.976, 1.3 / 2.2 ms · ef 192: 0.983, 1.7 / 3.1 ms.
- * Text takes 768 rather than 640 because 640 clears the goal by 0.004 only,
- * on synthetic data; no ef gives text recall ≥ 0.98 within p50 ≤ 2 ms at 100k
- * (hnswlib-wasm neither). Lower it to trade recall for latency.
+ * Text queries also enter layer 0 from many points ({@link SEARCH_ENTRY_BEAM}), which buys the
+ * margin that ef 768 bought before at ef 640. No ef gives text recall ≥ 0.98 within p50 ≤ 2 ms
+ * at 100k (hnswlib-wasm neither). Lower it to trade recall for latency.
  */
-export const SEARCH_EF = Object.freeze({ text: 768, image: 192 });
+export const SEARCH_EF = Object.freeze({ text: 640, image: 192 });
+
+/**
+ * Layer-1 beam whose results all seed the layer-0 beam (SearchOptions.entryBeam; 0 = one greedy
+ * entry point, as hnswlib). A text query enters the graph from far outside the photo cloud, and
+ * its exact top-10 lie spread over many scenes of a class: starting from the best 64 upper-layer
+ * nodes instead of one reaches them with a narrower layer-0 beam (100k, bench/results/search.md
+ * "Text queries against the exact scan": ef 512 with the entry beam ≈ ef 640 without, at a
+ * layer-1 cost of ≈ 600 scored nodes). Image queries start inside the cloud and gain nothing.
+ */
+export const SEARCH_ENTRY_BEAM = Object.freeze({ text: 64, image: 0 });
 
 /**
  * @param size    live items in the library
