@@ -9,7 +9,8 @@
  * Algorithm 2 SEARCH-LAYER, Algorithm 4 SELECT-NEIGHBORS-HEURISTIC (without
  * extendCandidates / keepPrunedConnections, the variant hnswlib ships) for the
  * new node's links and for shrinking a neighbour's overflowing list,
- * Algorithm 5 K-NN-SEARCH (greedy descent, then a beam of ef at layer 0).
+ * Algorithm 5 K-NN-SEARCH (greedy descent, then a beam of ef at layer 0;
+ * optionally a beam on layer 1 whose results all seed layer 0, see search()).
  * Layer 0 keeps up to 2·M links per node, upper layers M (the paper's
  * Mmax0 = 2·M). Routing details follow hnswlib (github.com/nmslib/hnswlib):
  * the closest result of one layer is the entry point of the next, and a
@@ -217,6 +218,16 @@ class Scratch {
       this.gen = 1;
     }
     return this.gen;
+  }
+
+  /** Entry points of a multi-seed layer search (index 0 is passed separately). */
+  seedNodes = new Int32Array(64);
+  seedScores = new Float64Array(64);
+
+  ensureSeeds(n: number): void {
+    if (this.seedNodes.length >= n) return;
+    this.seedNodes = new Int32Array(n);
+    this.seedScores = new Float64Array(n);
   }
 
   /** List buffers of at least n entries. */
@@ -630,7 +641,8 @@ export class Hnsw implements VectorIndex {
   }
 
   /**
-   * Algorithm 2 (SEARCH-LAYER) from one entry point; leaves the best ≤ ef
+   * Algorithm 2 (SEARCH-LAYER) from `seedCount` entry points (ep0, then
+   * s.seedNodes[1…] with their scores in s.seedScores); leaves the best ≤ ef
    * results in s.results (a min-heap by score).
    *
    * @param exclude drop deleted nodes (and those `filter` rejects) from the results;
@@ -639,13 +651,14 @@ export class Hnsw implements VectorIndex {
   #searchLayer(
     q: Float32Array,
     qo: number,
-    ep: number,
-    epScore: number,
+    ep0: number,
+    ep0Score: number,
     level: number,
     ef: number,
     filter: ((id: string) => boolean) | null,
     exclude: boolean,
     s: Scratch,
+    seedCount = 1,
   ): void {
     const gen = s.next(this.#capacity);
     const visited = s.visited;
@@ -663,12 +676,18 @@ export class Hnsw implements VectorIndex {
     const nodeToId = this.#nodeToId;
     const checking = exclude && (filter !== null || this.#deletedCount > 0);
 
-    visited[ep] = gen;
-    candidates.push(-epScore, ep);
     let lower = -Infinity;
-    if (!checking || (((deleted[ep >>> 5]! >>> (ep & 31)) & 1) === 0 && (filter === null || filter(nodeToId[ep]!)))) {
-      results.push(epScore, ep);
-      lower = epScore;
+    for (let e = 0; e < seedCount; e++) {
+      const ep = e === 0 ? ep0 : s.seedNodes[e]!;
+      const epScore = e === 0 ? ep0Score : s.seedScores[e]!;
+      if (visited[ep] === gen) continue;
+      visited[ep] = gen;
+      candidates.push(-epScore, ep);
+      if (!checking || (((deleted[ep >>> 5]! >>> (ep & 31)) & 1) === 0 && (filter === null || filter(nodeToId[ep]!)))) {
+        results.push(epScore, ep);
+        if (results.size > ef) results.pop();
+        lower = results.keys[0]!;
+      }
     }
     while (candidates.size > 0) {
       const cScore = -candidates.keys[0]!;
@@ -700,6 +719,11 @@ export class Hnsw implements VectorIndex {
   /**
    * Top-k by inner product (cosine for unit vectors), score descending, ties by id.
    * `opts.ef` (default params.efSearch) is the layer-0 beam, at least k.
+   * `opts.entryBeam` > 0: layer 1 is searched with a beam that wide (not
+   * greedily) and all its results seed the layer-0 beam. A query from outside
+   * the vectors' cloud (text against photos) has its best matches spread over
+   * many regions; one greedy entry point reaches them only through a wide
+   * layer-0 beam, many well-spread entry points through a narrower one.
    * With a filter: rejected nodes are routed through but not collected, and the
    * search goes on until it holds ef accepted results; when the filter is so
    * selective that the beam would sweep most of the graph (estimated from a
@@ -726,11 +750,27 @@ export class Hnsw implements VectorIndex {
     try {
       let ep = this.#entry;
       let epScore = dotAt(query, 0, this.#vectors, ep * this.dim, this.dim);
-      for (let l = this.#maxLevel; l > 0; l--) {
+      const wide = Math.max(0, Math.floor(opts.entryBeam ?? 0) || 0);
+      const last = wide > 0 ? 1 : 0;
+      for (let l = this.#maxLevel; l > last; l--) {
         ep = this.#greedy(query, 0, ep, epScore, l);
         epScore = this.#greedyScore;
       }
-      this.#searchLayer(query, 0, ep, epScore, 0, ef, filter, true, s);
+      let seedCount = 1;
+      if (wide > 0 && this.#maxLevel >= 1) {
+        this.#searchLayer(query, 0, ep, epScore, 1, wide, null, false, s);
+        const res = s.results;
+        seedCount = res.size;
+        s.ensureSeeds(seedCount);
+        for (let i = seedCount - 1; i >= 0; i--) {
+          s.seedScores[i] = res.keys[0]!;
+          s.seedNodes[i] = res.vals[0]!;
+          res.pop();
+        }
+        ep = s.seedNodes[0]!;
+        epScore = s.seedScores[0]!;
+      }
+      this.#searchLayer(query, 0, ep, epScore, 0, ef, filter, true, s, seedCount);
       const res = s.results;
       while (res.size > k) res.pop();
       out = new Array<ScoredId>(res.size);

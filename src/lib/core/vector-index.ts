@@ -42,11 +42,17 @@
 
 import { VectorMatrix, type ScoredId } from './vector';
 
-/** Search knobs. `k` ≥ 0 results wanted; `filter` keeps an id when it returns true; `ef` is the HNSW beam width (ignored by the exact index). */
+/**
+ * Search knobs. `k` ≥ 0 results wanted; `filter` keeps an id when it returns true; `ef` is the
+ * HNSW beam width; `entryBeam` > 0 makes the HNSW search layer 1 with a beam that wide and start
+ * layer 0 from all its results instead of one entry point (for queries from outside the data's
+ * cloud, such as text against photos). The exact index ignores `ef` and `entryBeam`.
+ */
 export interface SearchOptions {
   k: number;
   filter?: (id: string) => boolean;
   ef?: number;
+  entryBeam?: number;
 }
 
 export type IndexKind = 'exact' | 'hnsw';

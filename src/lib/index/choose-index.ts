@@ -56,11 +56,22 @@ export const EXACT_BELOW_ITEMS = Math.floor(HNSW_MIN_ITEMS / 2);
  *       ef 640: 0.984, 4.8 / 6.7 ms · ef 768: 0.989, 6.0 / 8.0 ms
  *       (at ef ≥ 384 every miss scores within 0.005 of the true 10th hit);
  * image ef 128: 0.976, 1.3 / 2.2 ms · ef 192: 0.983, 1.7 / 3.1 ms.
- * Text takes 768 rather than 640 because 640 clears the goal by 0.004 only,
- * on synthetic data; no ef gives text recall ≥ 0.98 within p50 ≤ 2 ms at 100k
- * (hnswlib-wasm neither). Lower it to trade recall for latency.
+ * Text takes 640 (0.985 with the entry beam of {@link SEARCH_ENTRY_BEAM}, 11–14 % of the exact
+ * scan's p50 against 17 % at ef 768); no ef gives text recall ≥ 0.98 within 5 % of the scan at
+ * 100k (hnswlib-wasm neither). Lower it to trade recall for latency.
  */
-export const SEARCH_EF = Object.freeze({ text: 768, image: 192 });
+export const SEARCH_EF = Object.freeze({ text: 640, image: 192 });
+
+/**
+ * Layer-1 beam whose results all seed the layer-0 beam (SearchOptions.entryBeam; 0 = one greedy
+ * entry point, as hnswlib). A text query enters the graph from far outside the photo cloud, and
+ * its exact top-10 lie spread over many scenes of a class: starting from the best 64 upper-layer
+ * nodes instead of one should reach them with a narrower layer-0 beam. Measured at 100k
+ * (bench/results/search.md, "Text queries against the exact scan") the gain is small: recall@10
+ * 0.956 / 0.973 / 0.985 / 0.990 at ef 384 / 512 / 640 / 768 against 0.954 / 0.973 / 0.984 /
+ * 0.989 with one entry point, for ≈ 600 more scored nodes. Image queries start inside the cloud.
+ */
+export const SEARCH_ENTRY_BEAM = Object.freeze({ text: 64, image: 0 });
 
 /**
  * @param size    live items in the library

@@ -9,7 +9,7 @@
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
 import type { IndexKind, VectorIndex } from '../core/vector-index';
-import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF } from '../index/choose-index';
+import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM } from '../index/choose-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
 import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
@@ -228,7 +228,7 @@ export class LibraryIndex {
     const index = this.#index;
     if (query && index && index.size > 0) {
       const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
-      const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), ...(needsFilter ? { filter: passes } : {}) });
+      const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...(needsFilter ? { filter: passes } : {}) });
       for (const r of ranked) {
         const named = seen.get(r.id);
         if (named) named.score = r.score;

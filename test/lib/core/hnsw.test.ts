@@ -138,6 +138,62 @@ describe('Hnsw search', () => {
   });
 });
 
+/**
+ * A CLIP-like library with a modality gap: photos = shared image direction + a class direction +
+ * a scene direction + noise; text-like queries = the class directions alone, outside the photo cloud.
+ */
+function gapLibrary(n: number, dim: number, seed: number): { items: Array<{ id: string; vector: Float32Array }>; textQueries: Float32Array[] } {
+  const r = rng(seed);
+  const image = randomUnit(r, dim);
+  const classes = Array.from({ length: 30 }, () => randomUnit(r, dim));
+  const items: Array<{ id: string; vector: Float32Array }> = [];
+  while (items.length < n) {
+    const c = classes[Math.floor(r() * classes.length)]!;
+    const scene = randomUnit(r, dim);
+    const typical = 0.25 + 0.15 * r();
+    for (let i = 0; i < 6 && items.length < n; i++) {
+      const noise = randomUnit(r, dim);
+      items.push({ id: `g${items.length}`, vector: l2Normalize(image.map((x, j) => 0.6 * x + typical * c[j]! + 0.5 * scene[j]! + 0.3 * noise[j]!)) });
+    }
+  }
+  return { items, textQueries: classes.slice(0, 20) };
+}
+
+describe('Hnsw entry beam (queries from outside the photo cloud)', () => {
+  const { items, textQueries } = gapLibrary(3000, DIM, 7);
+  const { hnsw, exact } = build(items, DIM, { m: 8, efConstruction: 60 });
+  const recall = (ef: number, entryBeam: number) => {
+    let hit = 0;
+    for (const q of textQueries) {
+      const want = new Set(ids(exact.search(q, { k: 10 })));
+      hit += hnsw.search(q, { k: 10, ef, entryBeam }).filter((h) => want.has(h.id)).length;
+    }
+    return hit / (10 * textQueries.length);
+  };
+
+  it('seeding layer 0 from a layer-1 beam finds more of the exact top-10 than one greedy entry point at the same ef', () => {
+    const plain = [16, 32, 64].map((ef) => recall(ef, 0));
+    const seeded = [16, 32, 64].map((ef) => recall(ef, 32));
+    expect(seeded.reduce((a, b) => a + b)).toBeGreaterThan(plain.reduce((a, b) => a + b));
+    expect(recall(160, 32)).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it("hits carry the exact scan's scores, sorted; removed ids are not returned; entryBeam 0 is the plain search", () => {
+    const q = textQueries[0]!;
+    const want = new Map(exact.search(q, { k: 100 }).map((h) => [h.id, h.score]));
+    const hits = hnsw.search(q, { k: 10, ef: 64, entryBeam: 32 });
+    expect(hits).toHaveLength(10);
+    for (let i = 0; i < hits.length; i++) {
+      if (want.has(hits[i]!.id)) expect(hits[i]!.score).toBe(want.get(hits[i]!.id));
+      if (i > 0) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+    }
+    expect(hnsw.search(q, { k: 10, ef: 64, entryBeam: 0 })).toEqual(hnsw.search(q, { k: 10, ef: 64 }));
+    const copy = Hnsw.fromDecoded(decodeIndex(hnsw.serialize()));
+    copy.remove(hits[0]!.id);
+    expect(ids(copy.search(q, { k: 10, ef: 64, entryBeam: 32 }))).not.toContain(hits[0]!.id);
+  });
+});
+
 describe('Hnsw updates', () => {
   it('removed ids are never returned; remove reports presence; deletedCount counts them', () => {
     const items = clustered(600, DIM, 10, 8);

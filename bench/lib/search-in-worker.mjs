@@ -1,0 +1,75 @@
+// Runs bench/search-worker/worker.ts in headless Chromium: a Vite dev server (the worker's
+// TypeScript transformed on request) serves the worker, a blank page and the bench's data from
+// memory; the page starts the worker, which restores the index bytes and times the configurations
+// against the exact scan (see the worker's header). Used by bench/search.mjs for the figures
+// "inside a browser worker".
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+import { CHROME_ARGS, ROOT } from './bench-page.mjs';
+
+/**
+ * @param {Uint8Array} indexBytes  a serialised Hnsw (SBVX)
+ * @param {Float32Array[]} textQueries
+ * @param {Float32Array[]} imageQueries
+ * @param {Array<{label: string, kind: 'text'|'image', opts: object}>} configs
+ * @returns {Promise<{restoreMs: number, size: number, rows: object[], chromium: string}>}
+ */
+export async function searchInWorker(indexBytes, textQueries, imageQueries, configs, passes = 3) {
+  const queries = [...textQueries, ...imageQueries];
+  const flat = new Float32Array(queries.length * queries[0].length);
+  queries.forEach((q, i) => flat.set(q, i * q.length));
+  const files = {
+    '/bench-data/index.bin': Buffer.from(indexBytes.buffer, indexBytes.byteOffset, indexBytes.byteLength),
+    '/bench-data/queries.bin': Buffer.from(flat.buffer),
+    '/bench-data/blank.html': Buffer.from('<!doctype html><title>search in a worker</title>'),
+  };
+  const server = await createServer({
+    configFile: false,
+    root: ROOT,
+    logLevel: 'error',
+    appType: 'custom',
+    server: { port: 0, host: '127.0.0.1', hmr: false, ws: false },
+    optimizeDeps: { noDiscovery: true, include: [] },
+    plugins: [
+      {
+        name: 'bench-data',
+        configureServer(s) {
+          s.middlewares.use((req, res, next) => {
+            const body = files[req.url ?? ''];
+            if (!body) return next();
+            res.setHeader('Content-Type', req.url.endsWith('.html') ? 'text/html' : 'application/octet-stream');
+            res.end(body);
+          });
+        },
+      },
+    ],
+  });
+  await server.listen();
+  const { port } = server.httpServer.address();
+  const userDataDir = mkdtempSync(join(os.tmpdir(), 'shoebox-search-worker-'));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: [...CHROME_ARGS, '--disable-gpu'] });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`http://127.0.0.1:${port}/bench-data/blank.html`);
+    const job = { nText: textQueries.length, nImage: imageQueries.length, passes, configs };
+    const out = await page.evaluate(
+      (j) =>
+        new Promise((resolve) => {
+          const worker = new Worker('/bench/search-worker/worker.ts', { type: 'module' });
+          worker.onmessage = (e) => resolve(e.data);
+          worker.onerror = (e) => resolve({ ok: false, error: String(e.message) });
+          worker.postMessage(j);
+        }),
+      job,
+    );
+    if (!out.ok) throw new Error(`search worker: ${out.error}`);
+    return { ...out, chromium: context.browser()?.version() ?? 'unknown' };
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    await server.close();
+  }
+}
