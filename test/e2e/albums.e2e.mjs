@@ -59,7 +59,13 @@ async function selectFirstThree(page, list, names) {
 async function secondTab(page, context, url, viewName, emptyText) {
   const other = await context.newPage();
   await openApp(other, url);
-  await view(other, viewName).click();
+  // The tab is still starting (its model loads, lines above the views come and go): a click that
+  // landed while the buttons moved is made again until the view is the current one.
+  const button = view(other, viewName);
+  for (let attempt = 0; (await button.getAttribute('aria-current')) !== 'page' && attempt < 5; attempt++) {
+    await button.click();
+    await other.waitForFunction((b) => b.getAttribute('aria-current') === 'page', await button.elementHandle(), { timeout: 2_000 }).catch(() => undefined);
+  }
   await other.getByText(emptyText).waitFor();
   // The tab opened last is in front; a tab behind gets no animation frames and slow timers.
   await page.bringToFront();
