@@ -1,7 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { RUNTIME_CACHE } from './src/lib/core/offline-parts';
+import { LIBHEIF_CACHE, RUNTIME_CACHE } from './src/lib/core/offline-parts';
 import { placesTablePlugin } from './scripts/places-table-plugin';
 
 /**
@@ -110,7 +110,7 @@ export default defineConfig({
             urlPattern: ({ url }) => /\/libheif-[^/]*\.(?:js|wasm)$/.test(url.pathname),
             handler: 'CacheFirst',
             // ignoreVary: the server varies on Origin, which a module import sends and the loader's own fetch does not.
-            options: { cacheName: 'shoebox-libheif', cacheableResponse: { statuses: [200] }, matchOptions: { ignoreVary: true } },
+            options: { cacheName: LIBHEIF_CACHE, cacheableResponse: { statuses: [200] }, matchOptions: { ignoreVary: true } },
           },
           {
             // Built files left out of the precache; their names carry a content hash, so a cached copy never goes stale.

@@ -6,6 +6,8 @@
 
 /** The cache the service worker keeps built files in that it does not precache (vite.config.ts). */
 export const RUNTIME_CACHE = 'shoebox-runtime';
+/** The cache the service worker keeps libheif's glue and wasm in (vite.config.ts). */
+export const LIBHEIF_CACHE = 'shoebox-libheif';
 
 /** One entry of the browser's Cache Storage: the cache's name and the path of the file in it. */
 export interface CachedFile {

@@ -14,24 +14,23 @@
  */
 import wasmUrl from 'libheif-js/libheif-wasm/libheif.wasm?url';
 import type { LibHeif } from './heif-decode';
+import { LIBHEIF_CACHE } from '../core/offline-parts';
+import { keepForOffline } from '../offline/runtime-cache';
 
-/** The service worker's runtime cache for libheif (vite.config.ts names the same). */
-const LIBHEIF_CACHE = 'shoebox-libheif';
 /** libheif's built files: `assets/libheif-<hash>.js` and `.wasm`. */
 const LIBHEIF_FILE = /\/libheif-[^/]*\.(?:js|wasm)$/;
 
 let loading: Promise<LibHeif> | null = null;
 
-/** Puts the libheif files this worker fetched into the runtime cache, where they are not yet. */
-async function keepForOffline(): Promise<void> {
-  if (typeof caches === 'undefined') return;
-  const fetched = performance
-    .getEntriesByType('resource')
-    .map((entry) => entry.name)
-    .filter((url) => LIBHEIF_FILE.test(new URL(url).pathname));
-  const cache = await caches.open(LIBHEIF_CACHE);
-  for (const url of new Set(fetched)) if (!(await cache.match(url))) await cache.add(url);
-}
+/** The libheif files this worker fetched (the glue's URL is Vite's, so it is read back from the resource timings). */
+const fetchedLibheifFiles = (): string[] => [
+  ...new Set(
+    performance
+      .getEntriesByType('resource')
+      .map((entry) => entry.name)
+      .filter((url) => LIBHEIF_FILE.test(new URL(url).pathname)),
+  ),
+];
 
 /**
  * Heap kept after a decode, bytes. libheif's heap peaks at ~8.4 bytes a pixel (measured: 98 MB
@@ -59,8 +58,8 @@ export function loadLibheif(): Promise<LibHeif> {
     .then(async (glue) => {
       const factory = (glue.default ?? glue) as unknown as (options: object) => Promise<LibHeif> | LibHeif;
       const lib = await factory({ locateFile: () => wasmUrl });
-      // Offline use is a bonus: a full or blocked cache must not stop the decode.
-      void keepForOffline().catch(() => undefined);
+      // Offline use is a bonus: a full or blocked cache must not stop the decode (keepForOffline swallows its errors).
+      void keepForOffline(fetchedLibheifFiles(), LIBHEIF_CACHE);
       return lib;
     })
     .catch((err: unknown) => {
