@@ -101,6 +101,8 @@ export class Session {
   #video: VideoFrames | null = null;
   #clusterer: Clusterer | null = null;
   #modelLoad: Promise<unknown> = Promise.resolve();
+  /** A model has loaded on this device before (MODEL_LOADED_ONCE_KEY), read with the settings. */
+  #modelLoadedOnce = false;
   /** Resolves once the ingest worker exists, so files dropped during start-up are not lost. */
   #ingesterReady = Promise.withResolvers<Ingester>();
 
@@ -173,6 +175,7 @@ export class Session {
     this.source = fromUrl ?? (await getMeta<ModelSource>(db, SETTINGS_KEY)) ?? DEFAULT_SOURCE;
     this.videoSettings = clampVideoSettings((await getMeta<Partial<VideoSettings>>(db, VIDEO_SETTINGS_KEY)) ?? {});
     this.thresholdsByModel = (await getMeta<Record<string, SearchThresholds>>(db, THRESHOLDS_KEY)) ?? {};
+    this.#modelLoadedOnce = (await getMeta<boolean>(db, MODEL_LOADED_ONCE_KEY)) === true;
   }
 
   /**
@@ -192,7 +195,7 @@ export class Session {
     // A first look at the app costs the app's own files only: the model and its runtime (about
     // 120 MB from the network) wait until there is something to index or search. A folder on
     // this device costs no download, and once a model has loaded here it is cached.
-    const firstVisit = libraryEmpty && this.source.kind !== 'folder' && !(this.#db && (await getMeta<boolean>(this.#db, MODEL_LOADED_ONCE_KEY)));
+    const firstVisit = libraryEmpty && this.source.kind !== 'folder' && !this.#modelLoadedOnce;
     await this.#loadModel(firstVisit ? 'wait' : 'load');
   }
 
@@ -314,7 +317,10 @@ export class Session {
       if (embedder !== this.#embedder) return;
       this.info = info;
       this.status = 'ready';
-      if (this.#db) void setMeta(this.#db, MODEL_LOADED_ONCE_KEY, true);
+      if (this.#db && !this.#modelLoadedOnce) {
+        this.#modelLoadedOnce = true;
+        void setMeta(this.#db, MODEL_LOADED_ONCE_KEY, true);
+      }
       void this.#ingester?.modelState('ready');
       this.#startClusters(key);
     } catch (err) {
