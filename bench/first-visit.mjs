@@ -13,26 +13,16 @@
 // build, which is what the service worker used to precache on a first visit.
 // Writes bench/results/first-visit.json; --merge-latest also adds its keys to latest.json's summary
 // and a line to the last run's dated Markdown (bench/lib/merge-latest.mjs).
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { FIXTURE_MODEL_ID, fixtureImage, launchBrowser, ROOT, startServer } from '../test/e2e/harness.mjs';
 import { ui } from '../test/e2e/app-helpers.mjs';
 import { mergeIntoLatest } from './lib/merge-latest.mjs';
+import { filesUnder } from './lib/files.mjs';
 
 const GOAL_BYTES = 2 * 1024 * 1024;
 const QUIET_MS = 3000;
-
-/** Every file under `dir` with its size, paths relative to it ("assets/x.js"). */
-function filesUnder(dir, prefix = '') {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...filesUnder(path, `${prefix}${name}/`));
-    else out.push({ path: `${prefix}${name}`, bytes: statSync(path).size });
-  }
-  return out;
-}
 
 /** A proxy to `target` that adds up the body bytes of every response, per path. */
 function countingProxy(target) {

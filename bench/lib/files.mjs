@@ -13,15 +13,15 @@ export function place(src, dest) {
   }
 }
 
+/** Every file under `dir` (absolute), with its path relative to `dir` ("assets/x.js"), size and time; [] if it is missing. */
+export function filesUnder(dir, prefix = '') {
+  if (!existsSync(dir)) return [];
+  const st = statSync(dir);
+  if (!st.isDirectory()) return [{ path: prefix, bytes: st.size, mtimeMs: st.mtimeMs }];
+  return readdirSync(dir).flatMap((n) => filesUnder(join(dir, n), prefix ? `${prefix}/${n}` : n));
+}
+
 /** Newest modification time (ms) of the files under `paths` (absolute; missing ones are skipped), 0 if none: is a build older than its sources? */
 export function newestMtimeMs(paths) {
-  let newest = 0;
-  const walk = (p) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of paths) walk(p);
-  return newest;
+  return paths.flatMap((p) => filesUnder(p)).reduce((newest, f) => Math.max(newest, f.mtimeMs), 0);
 }
