@@ -160,6 +160,55 @@ test('timeline: on a 390 px screen the grid has ≥ 3 columns, draws only the ro
   }
 }, { timeoutMs: 90_000 });
 
+test('timeline: a library larger than its first screen opens on its newest items, then holds every item', async ({ page, url }) => {
+  await openApp(page, url);
+  // 420 records written straight into the database (a first screen is 300): one an hour, newest
+  // first, big-000 the newest and big-419 the oldest; no originals, the grid never reads them.
+  const N = 420;
+  await page.evaluate(async (n) => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const tx = db.transaction('assets', 'readwrite');
+    const newestMs = Date.UTC(2024, 5, 30, 20);
+    for (let k = 0; k < n; k++) {
+      const id = `big-${String(k).padStart(3, '0')}-0000-4000-8000-000000000000`;
+      tx.objectStore('assets').put({
+        id, name: `big-${String(k).padStart(3, '0')}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1000 + k, sha256: k.toString(16).padStart(64, '0'),
+        pHash: '0000000000000000', width: 64, height: 48, addedAt: 1_700_000_000_000 + k, takenAtMs: newestMs - k * 3_600_000, takenAtSource: 'file-modified',
+        metadataVersion: 1, status: 'ready', blobLocation: 'opfs',
+      });
+    }
+    await new Promise((res, rej) => {
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+    });
+    db.close();
+  }, N);
+  await page.reload();
+  await expectCount(page, N);
+  const library = ui(page).library;
+  await library.getByRole('button', { name: 'Open big-000.jpg' }).waitFor();
+  assert.equal((await readTiles(library))[0]?.name, 'big-000.jpg', 'the newest item first');
+
+  // The rest of the library follows the first screen: the oldest item is at the end of the grid.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const oldest = library.getByRole('button', { name: 'Open big-419.jpg' });
+  await page.waitForFunction(
+    async () => {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+      await new Promise((r) => requestAnimationFrame(r));
+      return !!document.querySelector('ul[aria-label="Library"] [aria-label="Open big-419.jpg"]');
+    },
+    null,
+    { timeout: 10_000, polling: 100 },
+  );
+  await oldest.click();
+  assert.equal(await page.getByRole('dialog', { name: /big-419\.jpg/ }).count(), 1, 'the oldest item opens in the viewer');
+});
+
 test('timeline: search results sort by relevance (ranks) or by date (day headers, newest first)', async ({ page, url }) => {
   // Tall enough that every result is drawn, so the order of all of them can be read.
   await page.setViewportSize({ width: 1280, height: 2000 });

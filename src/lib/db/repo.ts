@@ -231,6 +231,20 @@ export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
   return (await db.getAllFromIndex('assets', 'byTakenAt')).reverse();
 }
 
+/**
+ * The `limit` items taken most recently, newest first (ties in index order: the caller breaks
+ * them): a large library's first screen, read before the whole library is.
+ */
+export async function newestTakenAssets(db: Db, limit: number): Promise<AssetRecord[]> {
+  const out: AssetRecord[] = [];
+  let cursor = await db.transaction('assets').store.index('byTakenAt').openCursor(null, 'prev');
+  while (cursor && out.length < limit) {
+    out.push(cursor.value);
+    if (out.length < limit) cursor = await cursor.continue();
+  }
+  return out;
+}
+
 /** Thumbnails of several items in one transaction, in the order asked (undefined where missing). */
 export async function getThumbnails(db: Db, ids: readonly string[]): Promise<Array<ThumbnailRecord | undefined>> {
   const tx = db.transaction('thumbnails');

@@ -40,6 +40,9 @@ export class Thumbnails {
   #waiting = new Map<string, Waiter[]>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #db: Db | null = null;
+  /** Reads under way, and who waits for none to be left (`settled`). */
+  #reading = 0;
+  #onSettled: Array<() => void> = [];
 
   attach(db: Db): void {
     this.#db = db;
@@ -68,7 +71,27 @@ export class Thumbnails {
     });
   }
 
+  /** Resolves once no thumbnail is waiting to be read or being read. */
+  settled(): Promise<void> {
+    if (!this.#busy) return Promise.resolve();
+    return new Promise((resolve) => this.#onSettled.push(resolve));
+  }
+
+  get #busy(): boolean {
+    return this.#reading > 0 || this.#waiting.size > 0;
+  }
+
   async #flush(): Promise<void> {
+    this.#reading++;
+    try {
+      await this.#read();
+    } finally {
+      this.#reading--;
+      if (!this.#busy) for (const resolve of this.#onSettled.splice(0)) resolve();
+    }
+  }
+
+  async #read(): Promise<void> {
     this.#timer = undefined;
     const batch = this.#waiting;
     this.#waiting = new Map();

@@ -1,0 +1,33 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { libraryDbs } from '../../helpers/library-db';
+import { listAssetsByTakenAt, newestTakenAssets } from '../../../src/lib/db/repo';
+import type { AssetRecord } from '../../../src/lib/db/schema';
+
+const { open } = libraryDbs('first-screen');
+
+/** A record taken at `takenAtMs`; ids run against the date so neither order can come from the id. */
+function asset(i: number, takenAtMs: number): AssetRecord {
+  const id = `item-${String(999 - i).padStart(3, '0')}`;
+  return { id, name: `${id}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: i, takenAtMs, takenAtSource: 'file-modified', status: 'ready', blobLocation: 'idb' };
+}
+
+describe('newestTakenAssets', () => {
+  it('reads the items taken most recently, newest first, as the whole timeline begins', async () => {
+    const db = await open();
+    // Dates in a scrambled order: 37 is coprime with 50, so every date appears once.
+    const records = Array.from({ length: 50 }, (_, i) => asset(i, 1_000_000 + ((i * 37) % 50) * 60_000));
+    const tx = db.transaction('assets', 'readwrite');
+    for (const r of records) void tx.store.put(r);
+    await tx.done;
+
+    const first = await newestTakenAssets(db, 12);
+    expect(first.map((a) => a.id)).toEqual((await listAssetsByTakenAt(db)).slice(0, 12).map((a) => a.id));
+    expect(first.map((a) => a.takenAtMs)).toEqual(Array.from({ length: 12 }, (_, k) => 1_000_000 + (49 - k) * 60_000));
+    expect(await newestTakenAssets(db, 500)).toHaveLength(50);
+  });
+
+  it('an empty library has no first screen', async () => {
+    expect(await newestTakenAssets(await open(), 300)).toEqual([]);
+  });
+});
