@@ -4,6 +4,7 @@ import {
   clusterIdsForModel,
   readAssetsWithEmbeddings,
   readClusteringInput,
+  readClusteringOutline,
   readImportedClusters,
   readVocabularyCache,
   writeClusters,
@@ -81,6 +82,8 @@ export class ClusterService {
   #ready = false;
   #params: ClusterParams | null = null;
   #vectors = new Map<string, Float32Array>();
+  /** Opened without the vectors (`#openUnchanged`): the first call that needs them reads them. */
+  #vectorsUnread = false;
   #types = new Map<string, AssetType>();
   #clusters = new Map<string, ClusterRecord>();
   #sums = new Map<string, Float64Array>();
@@ -105,9 +108,10 @@ export class ClusterService {
   }
 
   /** Serialises calls: a merge never interleaves with an incremental assign. */
-  #run<T>(fn: () => Promise<T>, needsInit = true): Promise<T> {
-    const next = this.#queue.then(() => {
+  #run<T>(fn: () => Promise<T>, needsInit = true, needsVectors = true): Promise<T> {
+    const next = this.#queue.then(async () => {
       if (needsInit && !this.#ready) throw new Error('Clusters are not open yet: call init(modelKey) first.');
+      if (needsVectors && this.#vectorsUnread) await this.#openFully();
       return fn();
     });
     this.#queue = next.catch(() => undefined);
@@ -131,40 +135,95 @@ export class ClusterService {
   }
 
   init(modelKey: string, onProgress?: (p: ClusterProgress) => void): Promise<ClusterSummary[]> {
-    return this.#run(async () => {
-      this.#ready = false;
-      this.#db ??= await this.#open();
-      const db = this.#db;
-      this.#modelKey = modelKey;
-      this.#vectors.clear();
-      this.#types.clear();
-      this.#clusters.clear();
-      this.#sums.clear();
-      this.#memberOf.clear();
-      this.#vocabulary = null;
-      this.#requested.clear();
-      const { assets, embeddings, clusters, params } = await readClusteringInput(db, modelKey);
-      for (const a of assets) this.#types.set(a.id, a.type);
-      for (const e of embeddings) if (this.#types.has(e.id)) this.#vectors.set(e.id, e.vector);
-      this.#params = params ?? null;
-      const stale = clusters.filter((c) => c.modelKey !== modelKey).map((c) => c.id);
-      const mine = clusters.filter((c) => c.modelKey === modelKey);
-      this.#ready = true;
-      if (mine.length === 0) {
-        if (stale.length) await writeClusters(db, [], stale);
-        if (this.#vectors.size) await this.#clusterAll(onProgress);
-      } else {
-        // Repair what happened while no clusterer ran: members deleted, photos added.
-        const touched = new Set<string>();
-        const removed = [...stale];
-        this.#takeIn(mine, touched, removed);
-        this.#ensureParams();
-        for (const id of this.#assignNow([...this.#vectors.keys()].filter((id) => !this.#memberOf.has(id)).sort())) touched.add(id);
-        await this.#save(touched, removed);
+    return this.#run(
+      async () => {
+        this.#ready = false;
+        this.#vectorsUnread = false;
+        this.#db ??= await this.#open();
+        this.#modelKey = modelKey;
+        this.#vocabulary = null;
+        this.#requested.clear();
+        if (await this.#openUnchanged()) {
+          this.#ready = true;
+          await this.#nameIfCheap();
+          return this.#list();
+        }
+        return this.#openFully(onProgress);
+      },
+      false,
+      false,
+    );
+  }
+
+  /** How many vectors the service holds (none while clusters are open unchanged). */
+  get heldVectors(): number {
+    return this.#vectors.size;
+  }
+
+  #clear(): void {
+    this.#vectors.clear();
+    this.#types.clear();
+    this.#clusters.clear();
+    this.#sums.clear();
+    this.#memberOf.clear();
+  }
+
+  /**
+   * Opens the stored clusters without reading a vector when they hold exactly the library's items
+   * of this model, each once, with their stored hashes, and the threshold is settled: opening them
+   * fully would change nothing. The vectors are read by the first change (`#vectorsUnread`).
+   */
+  async #openUnchanged(): Promise<boolean> {
+    this.#clear();
+    const { embeddedIds, videoIds, clusters, params } = await readClusteringOutline(this.#database, this.#modelKey);
+    if (!params || params.count < SETTLED_LIBRARY_ITEMS || !clusters.length) return false;
+    if (clusters.some((c) => c.modelKey !== this.#modelKey || membershipHash(c.memberIds) !== c.membershipHash)) return false;
+    const embedded = new Set(embeddedIds);
+    const memberOf = new Map<string, string>();
+    for (const c of clusters) {
+      for (const id of c.memberIds) {
+        if (!embedded.has(id) || memberOf.has(id)) return false;
+        memberOf.set(id, c.id);
       }
-      await this.#nameIfCheap();
-      return this.#list();
-    }, false);
+    }
+    if (memberOf.size !== embedded.size) return false;
+    this.#params = params;
+    for (const c of clusters) this.#clusters.set(c.id, c);
+    this.#memberOf = memberOf;
+    // #list counts videos by type; images need no entry until the vectors are read.
+    for (const id of videoIds) this.#types.set(id, 'video');
+    this.#vectorsUnread = true;
+    return true;
+  }
+
+  /** Reads every vector of the model and repairs what happened while no clusterer ran. */
+  async #openFully(onProgress?: (p: ClusterProgress) => void): Promise<ClusterSummary[]> {
+    this.#ready = false;
+    this.#vectorsUnread = false;
+    const db = this.#database;
+    const modelKey = this.#modelKey;
+    this.#clear();
+    const { assets, embeddings, clusters, params } = await readClusteringInput(db, modelKey);
+    for (const a of assets) this.#types.set(a.id, a.type);
+    for (const e of embeddings) if (this.#types.has(e.id)) this.#vectors.set(e.id, e.vector);
+    this.#params = params ?? null;
+    const stale = clusters.filter((c) => c.modelKey !== modelKey).map((c) => c.id);
+    const mine = clusters.filter((c) => c.modelKey === modelKey);
+    this.#ready = true;
+    if (mine.length === 0) {
+      if (stale.length) await writeClusters(db, [], stale);
+      if (this.#vectors.size) await this.#clusterAll(onProgress);
+    } else {
+      // Repair what happened while no clusterer ran: members deleted, photos added.
+      const touched = new Set<string>();
+      const removed = [...stale];
+      this.#takeIn(mine, touched, removed);
+      this.#ensureParams();
+      for (const id of this.#assignNow([...this.#vectors.keys()].filter((id) => !this.#memberOf.has(id)).sort())) touched.add(id);
+      await this.#save(touched, removed);
+    }
+    await this.#nameIfCheap();
+    return this.#list();
   }
 
   /** Adds stored assets (after an import or an undone delete) to the nearest cluster, or a new one. */
@@ -270,7 +329,7 @@ export class ClusterService {
   }
 
   list(): Promise<ClusterSummary[]> {
-    return this.#run(async () => this.#list());
+    return this.#run(async () => this.#list(), true, false);
   }
 
   /** Asset ids of a cluster, closest to its centroid first. */
@@ -379,22 +438,29 @@ export class ClusterService {
 
   /** Zero-shot names for every cluster the user or the VLM has not named. */
   nameAutomatically(): Promise<ClusterSummary[]> {
-    return this.#run(async () => {
-      await this.#nameAll();
-      return this.#list();
-    });
+    return this.#run(
+      async () => {
+        await this.#nameAll();
+        return this.#list();
+      },
+      true,
+      false,
+    );
   }
 
   /** Clusters of ≥ 2 items, shown and not named by the user, that need a VLM name (all of them with `force`). */
   namingRequests(force = false): Promise<NamingRequest[]> {
-    return this.#run(async () =>
-      [...this.#clusters.values()]
-        .filter((c) => c.memberIds.length >= 2 && !c.hidden && c.nameSource !== 'user' && (force || this.#needsNaming(c)))
-        .sort((a, b) => b.memberIds.length - a.memberIds.length || (a.id < b.id ? -1 : 1))
-        .map((c) => {
-          this.#requested.set(c.membershipHash, [...c.memberIds]);
-          return { clusterId: c.id, membershipHash: c.membershipHash, representativeIds: [...c.representativeIds], count: c.memberIds.length };
-        }),
+    return this.#run(
+      async () =>
+        [...this.#clusters.values()]
+          .filter((c) => c.memberIds.length >= 2 && !c.hidden && c.nameSource !== 'user' && (force || this.#needsNaming(c)))
+          .sort((a, b) => b.memberIds.length - a.memberIds.length || (a.id < b.id ? -1 : 1))
+          .map((c) => {
+            this.#requested.set(c.membershipHash, [...c.memberIds]);
+            return { clusterId: c.id, membershipHash: c.membershipHash, representativeIds: [...c.representativeIds], count: c.memberIds.length };
+          }),
+      true,
+      false,
     );
   }
 
@@ -598,12 +664,16 @@ export class ClusterService {
       await this.#nameAll();
       return;
     }
-    void this.#run(async () => {
-      const before = JSON.stringify(this.#list().map((c) => [c.id, c.name]));
-      await this.#nameAll();
-      const after = this.#list();
-      if (JSON.stringify(after.map((c) => [c.id, c.name])) !== before) for (const l of this.#listeners) l(after);
-    }).catch(() => undefined);
+    void this.#run(
+      async () => {
+        const before = JSON.stringify(this.#list().map((c) => [c.id, c.name]));
+        await this.#nameAll();
+        const after = this.#list();
+        if (JSON.stringify(after.map((c) => [c.id, c.name])) !== before) for (const l of this.#listeners) l(after);
+      },
+      true,
+      false,
+    ).catch(() => undefined);
   }
 
   async #cachedVocabulary(): Promise<VocabularyCache | null> {

@@ -64,6 +64,40 @@ export async function readClusterParams(db: Db, modelKey: string): Promise<Clust
   return (await db.get('meta', paramsKey(modelKey))) as ClusterParams | undefined;
 }
 
+/** Asset records read per request by `readClusteringOutline`. */
+const OUTLINE_PAGE = 2000;
+
+/**
+ * What opening stored clusters without their vectors needs, in one transaction: which assets have
+ * a vector for the model, which assets are videos, all clusters and the params. Keys only from
+ * the vectors: reading 100,000 of them costs about 200 MB.
+ */
+export async function readClusteringOutline(
+  db: Db,
+  modelKey: string,
+  pageSize = OUTLINE_PAGE,
+): Promise<{ embeddedIds: string[]; videoIds: string[]; clusters: ClusterRecord[]; params: ClusterParams | undefined }> {
+  const tx = db.transaction(['assets', 'embeddings', 'clusters', 'meta']);
+  const [vectorIds, clusters, params] = await Promise.all([
+    tx.objectStore('embeddings').index('byModelId').getAllKeys(modelKey),
+    tx.objectStore('clusters').getAll(),
+    tx.objectStore('meta').get(paramsKey(modelKey)) as Promise<ClusterParams | undefined>,
+  ]);
+  // The records are read a page at a time and only their ids and types kept: 100,000 records read
+  // at once grow the worker's heap by ~100 MB that it keeps after they are dropped.
+  const assetIds = new Set<string>();
+  const videoIds: string[] = [];
+  const assets = tx.objectStore('assets');
+  for (let page = await assets.getAll(null, pageSize); page.length; ) {
+    for (const a of page) {
+      assetIds.add(a.id);
+      if (a.type === 'video') videoIds.push(a.id);
+    }
+    page = page.length < pageSize ? [] : await assets.getAll(IDBKeyRange.lowerBound(page.at(-1)!.id, true), pageSize);
+  }
+  return { embeddedIds: vectorIds.filter((id) => assetIds.has(id)), videoIds, clusters, params };
+}
+
 /** Everything clustering starts from, read in one transaction: asset types, the model's vectors, all clusters and the params. */
 export async function readClusteringInput(
   db: Db,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import type { Db } from '../../../src/lib/db/db';
 import { ClusterService } from '../../../src/lib/clustering/cluster-service';
-import { clustersForModel, readClusterParams } from '../../../src/lib/db/cluster-repo';
+import { clustersForModel, readClusterParams, readClusteringOutline } from '../../../src/lib/db/cluster-repo';
 import { importClusters } from '../../../src/lib/db/archive-repo';
 import { membershipHash } from '../../../src/lib/core/membership';
 import type { AssetRecord, AssetType, ClusterRecord } from '../../../src/lib/db/schema';
@@ -271,6 +271,74 @@ describe('ClusterService', () => {
     await addAssets(db, [{ id: 'sea-late', vector: near(oceanDir) }]);
     const list = await new ClusterService(db).init(MODEL);
     expect(list.map((c) => c.count)).toEqual([12, 9]);
+  });
+});
+
+describe('ClusterService on a settled library', () => {
+  /** Enough photos that the threshold is settled (a small library is re-measured on every open). */
+  async function settled(db: Db): Promise<void> {
+    await addAssets(db, [
+      ...Array.from({ length: 130 }, (_, i) => ({ id: `sun${String(i).padStart(3, '0')}`, vector: near(sunsetDir), type: (i < 5 ? 'video' : 'image') as AssetType })),
+      ...Array.from({ length: 110 }, (_, i) => ({ id: `sea${String(i).padStart(3, '0')}`, vector: near(oceanDir) })),
+    ]);
+  }
+
+  it('opens clusters that match the library without reading a vector, and reads them on the first change', async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    const first = new ClusterService(db);
+    const list = await first.init(MODEL);
+    const firstMembers = await first.members(list[0]!.id);
+
+    const reopened = new ClusterService(db);
+    expect(await reopened.init(MODEL)).toEqual(list);
+    expect(list[0]).toMatchObject({ count: 130, imageCount: 125, videoCount: 5 });
+    expect(reopened.heldVectors).toBe(0);
+    expect(await reopened.list()).toEqual(list);
+    expect(reopened.heldVectors).toBe(0);
+
+    // Opening a cluster orders its members by their vectors: they are read then.
+    expect(await reopened.members(list[0]!.id)).toEqual(firstMembers);
+    expect(reopened.heldVectors).toBe(240);
+    await addAssets(db, [{ id: 'sea-new', vector: near(oceanDir) }]);
+    expect((await reopened.assign(['sea-new'])).map((c) => c.count)).toEqual([130, 111]);
+  });
+
+  it('reads the outline of the library a page of records at a time', async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    await addAssets(db, [{ id: 'sea-other', vector: near(oceanDir), model: 'other@fp32' }]);
+    await db.delete('embeddings', 'sea001');
+    const outline = await readClusteringOutline(db, MODEL, 7);
+    expect(outline.embeddedIds).toHaveLength(239);
+    expect(outline.embeddedIds).not.toContain('sea001');
+    expect(outline.videoIds.sort()).toEqual(['sun000', 'sun001', 'sun002', 'sun003', 'sun004']);
+  });
+
+  it('a change made while it was closed is repaired on open, as before', async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    await new ClusterService(db).init(MODEL);
+    await db.delete('assets', 'sea000');
+    await addAssets(db, [{ id: 'sun-late', vector: near(sunsetDir) }]);
+    const reopened = new ClusterService(db);
+    const list = await reopened.init(MODEL);
+    expect(list.map((c) => c.count)).toEqual([131, 109]);
+    expect(reopened.heldVectors).toBe(240);
+    expect((await clustersForModel(db, MODEL)).flatMap((c) => c.memberIds)).not.toContain('sea000');
+  });
+
+  it('the first change after an unchanged open keeps ids, names and counts right', async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    const list = await new ClusterService(db).init(MODEL);
+    const reopened = new ClusterService(db);
+    await reopened.init(MODEL);
+    const after = await reopened.removeAssets(['sun000', 'sun001']);
+    expect(after.map((c) => [c.id, c.count, c.videoCount])).toEqual([
+      [list[0]!.id, 128, 3],
+      [list[1]!.id, 110, 0],
+    ]);
   });
 });
 
