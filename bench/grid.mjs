@@ -19,19 +19,31 @@
 //   grid_100k_scroll_p95_frame_ms, grid_100k_dom_nodes
 //                              a fast scroll through the whole timeline (one screen per frame,
 //                              top to bottom): p95 of the frame intervals, the most DOM nodes seen
-import { mkdtempSync, rmSync } from 'node:fs';
+// After the last start, what the renderer holds is split: the JS heap of the page and of each
+// worker, the renderer's mappings, then each app worker ended in turn with what that gave back.
+//
+// `--profile DIR` keeps the seeded browser profile in DIR and, when DIR already holds one, measures
+// on it without seeding again (comparing builds on one library: it is served on the port it was
+// seeded on, and the build's service worker installs on an online visit first); `--starts N`
+// (default 3); `--merge` adds the summary keys to bench/results/latest.json.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, fixtureImage } from '../test/e2e/harness.mjs';
 import { appUrl, importFiles, ui, waitModelReady, closeSettings } from '../test/e2e/app-helpers.mjs';
-import { CHROME_ARGS, ROOT, argValue, chromiumVersion, log, pct, pkgVersion, processMemory, round, writeResult } from './lib/bench-page.mjs';
+import { CHROME_ARGS, RESULTS_DIR, ROOT, argValue, chromiumVersion, log, pct, pkgVersion, processMemory, round, sleep, writeResult } from './lib/bench-page.mjs';
+import { heapUsage, rendererMappings, trackWorkers, workerTracker } from './lib/renderer-memory.mjs';
+import { mergeIntoLatest } from './lib/merge-latest.mjs';
 
 const argv = process.argv.slice(2);
 const COUNT = Number(argValue(argv, '--count', '100000'));
 const OUT = argValue(argv, '--out', 'grid');
 const DIST = join(ROOT, '.cache', 'grid-dist');
 const SEED_PHOTOS = ['red-ball.jpg', 'blue-sky.jpg'];
+const KEPT_PROFILE = argValue(argv, '--profile', null);
+const STARTS = Number(argValue(argv, '--starts', '3'));
+const MERGE = argv.includes('--merge');
 
 /** Runs in the page: writes `count` synthetic items into the app's database. */
 async function seedLibrary({ count, modelId, dim }) {
@@ -152,45 +164,70 @@ async function main() {
   log(`building the app into ${DIST}`);
   const { build } = await import('vite');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
-  const server = await startServer({ outDir: DIST });
-  const profile = mkdtempSync(join(os.tmpdir(), 'shoebox-grid-'));
-  const launch = () =>
-    chromium.launchPersistentContext(profile, {
+  const profile = KEPT_PROFILE ?? mkdtempSync(join(os.tmpdir(), 'shoebox-grid-'));
+  const seededMark = join(profile, 'shoebox-grid-seeded.json');
+  const kept = KEPT_PROFILE && existsSync(seededMark) ? JSON.parse(readFileSync(seededMark, 'utf8')) : null;
+  // The library lives in the origin it was seeded on: a reused profile is served on that port again.
+  const server = await startServer({ outDir: DIST, port: kept?.port ?? 0 });
+  const launch = async () => {
+    const c = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
       args: [...CHROME_ARGS, '--disable-gpu'],
       viewport: { width: 1280, height: 800 },
     });
+    await c.addInitScript(trackWorkers);
+    return c;
+  };
+  if (KEPT_PROFILE) mkdirSync(profile, { recursive: true });
   let context = await launch();
   try {
     let page = context.pages()[0] ?? (await context.newPage());
     const url = appUrl(server.url);
-    await page.goto(url);
-    await ui(page).searchbox.waitFor();
-    await waitModelReady(page, 120_000);
-    await closeSettings(page);
-    await importFiles(page, SEED_PHOTOS.map((n) => fixtureImage(n)), SEED_PHOTOS.length, 120_000);
-    const [first] = await readStore(page, 'embeddings', 'getAll');
-    const probe = { modelId: first.modelId, dim: first.dim };
-    log(`model ${probe.modelId}, ${probe.dim}-d vectors; seeding ${COUNT} items`);
-    const seeded = await page.evaluate(seedLibrary, { count: COUNT, ...probe });
-    log(`seeded in ${(seeded.seedMs / 1000).toFixed(1)} s`);
+    let seeded;
+    let indexBuildMs = null;
+    if (kept) {
+      seeded = kept;
+      log(`measuring on the library seeded before in ${profile}`);
+      // This build's service worker installs on an online visit first, as after an update.
+      await page.goto(url);
+      await page.evaluate(firstScreenPainted);
+      await page.waitForFunction(async () => {
+        const reg = await navigator.serviceWorker.getRegistration();
+        return !!reg?.active && !reg.installing && !reg.waiting;
+      }, null, { timeout: 120_000, polling: 500 });
+      await page.reload();
+      await page.evaluate(firstScreenPainted);
+    } else {
+      await page.goto(url);
+      await ui(page).searchbox.waitFor();
+      await waitModelReady(page, 120_000);
+      await closeSettings(page);
+      await importFiles(page, SEED_PHOTOS.map((n) => fixtureImage(n)), SEED_PHOTOS.length, 120_000);
+      const [first] = await readStore(page, 'embeddings', 'getAll');
+      const probe = { modelId: first.modelId, dim: first.dim };
+      log(`model ${probe.modelId}, ${probe.dim}-d vectors; seeding ${COUNT} items`);
+      seeded = { ...(await page.evaluate(seedLibrary, { count: COUNT, ...probe })), ...probe };
+      log(`seeded in ${(seeded.seedMs / 1000).toFixed(1)} s`);
 
-    // First start after seeding: the index worker builds the index over the new vectors and saves it.
-    const buildStart = Date.now();
-    await page.reload();
-    await ui(page).searchbox.waitFor();
-    await page.evaluate(firstScreenPainted);
-    await ui(page).count.filter({ hasText: new RegExp(`${COUNT + SEED_PHOTOS.length}`) }).first().waitFor({ timeout: 300_000 }).catch(() => undefined);
-    await waitIndexSaved(page, COUNT + SEED_PHOTOS.length);
-    await waitClustersSaved(page);
-    const indexBuildMs = Date.now() - buildStart;
-    log(`index built and saved after ${(indexBuildMs / 1000).toFixed(1)} s`);
+      // First start after seeding: the index worker builds the index over the new vectors and saves it.
+      const buildStart = Date.now();
+      await page.reload();
+      await ui(page).searchbox.waitFor();
+      await page.evaluate(firstScreenPainted);
+      await ui(page).count.filter({ hasText: new RegExp(`${COUNT + SEED_PHOTOS.length}`) }).first().waitFor({ timeout: 300_000 }).catch(() => undefined);
+      await waitIndexSaved(page, COUNT + SEED_PHOTOS.length);
+      await waitClustersSaved(page);
+      indexBuildMs = Date.now() - buildStart;
+      log(`index built and saved after ${(indexBuildMs / 1000).toFixed(1)} s`);
+      if (KEPT_PROFILE) writeFileSync(seededMark, JSON.stringify({ ...seeded, indexBuildMs, port: Number(new URL(server.url).port) }));
+    }
 
     const starts = [];
     const memory = [];
     // Each start is a browser quit and opened again on the same profile, offline: the service
     // worker serves the app, and no memory of an earlier page is left in the renderer.
-    for (let i = 0; i < 3; i++) {
+    let breakdown = null;
+    for (let i = 0; i < STARTS; i++) {
       await context.close();
       context = await launch();
       await context.setOffline(true);
@@ -203,7 +240,9 @@ async function main() {
       const early = processMemory();
       await page.waitForTimeout(12_000);
       memory.push({ ...processMemory(), rendererAt3sMB: early.rendererMB });
+      log(`start ${i + 1}: first screen painted at ${Math.round(paintedMs)} ms; renderer ${early.rendererMB} MB at 3 s, ${memory.at(-1).rendererMB} MB at 15 s`);
     }
+    breakdown = await splitRenderer(context, page);
     const scroll = await page.evaluate(fastScroll);
     const result = {
       bench: 'grid',
@@ -212,8 +251,10 @@ async function main() {
       versions: { chromium: chromiumVersion(), node: process.versions.node, svelte: pkgVersion('svelte'), virtua: pkgVersion('virtua'), '@tanstack/virtual-core': pkgVersion('@tanstack/virtual-core') },
       items: COUNT + SEED_PHOTOS.length,
       how: 'synthetic records, 160×120 JPEG thumbnails and clustered unit vectors written straight into IndexedDB (bench/grid.mjs seedLibrary); viewport 1280×800; headless Chromium, no GPU',
-      seed: { ms: round(seeded.seedMs, 0), thumbBytesPerItem: round(seeded.thumbBytesPerItem, 0), vectorBytesPerItem: seeded.vectorBytesPerItem, modelId: probe.modelId },
-      indexBuildMs,
+      seed: { ms: round(seeded.seedMs, 0), thumbBytesPerItem: round(seeded.thumbBytesPerItem, 0), vectorBytesPerItem: seeded.vectorBytesPerItem, modelId: seeded.modelId },
+      indexBuildMs: indexBuildMs ?? seeded.indexBuildMs,
+      loadAverage: os.loadavg().map((x) => round(x, 2)),
+      breakdown,
       coldStartMs: starts.map((x) => round(x, 0)),
       memory,
       scroll: scroll.error ? scroll : { frames: scroll.frames.length, reachedEnd: scroll.reachedEnd, scrollHeightPx: scroll.scrollHeight, p50FrameMs: round(pct(scroll.frames, 50), 1), p95FrameMs: round(pct(scroll.frames, 95), 1), maxFrameMs: round(Math.max(...scroll.frames), 1), maxDomNodes: scroll.maxNodes },
@@ -228,11 +269,70 @@ async function main() {
     };
     writeResult(OUT, result);
     log(JSON.stringify(result.summary));
+    if (MERGE) {
+      const load = `load average ${result.loadAverage.join(' / ')} on ${result.machine.cpus} cores`;
+      const mem = result.memory.map((m) => m.rendererMB);
+      const open = breakdown?.indexOpenMB;
+      mergeIntoLatest(RESULTS_DIR, result.summary, {
+        cold_start_100k_ms: `${result.summary.cold_start_100k_ms} ms median of [${result.coldStartMs.join(', ')}], an offline start of ${result.items} items until the first screen of thumbnails is painted (goal ≤ 1,500; bench/grid.mjs; ${load})`,
+        memory_100k_browser_mb: `${result.summary.memory_100k_browser_mb} MB median renderer PSS (page + workers) 15 s after those starts [${mem.join(', ')}]${open ? `; ${open} MB once the search index was open` : ''} (goal ≤ 400; split by worker in bench/results/${OUT}.json \`breakdown\`)`,
+        grid_100k_scroll_p95_frame_ms: `${result.summary.grid_100k_scroll_p95_frame_ms} ms p95 frame during a fast scroll through the whole timeline (goal ≤ 16.7; ${load})`,
+        grid_100k_dom_nodes: `${result.summary.grid_100k_dom_nodes} DOM nodes at most during that scroll (goal ≤ 1,500)`,
+      });
+    }
   } finally {
     await context.close().catch(() => undefined);
     await server.stop();
-    rmSync(profile, { recursive: true, force: true });
+    if (!KEPT_PROFILE) rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the renderer's memory is after a start: JS heaps (page and every worker, after a GC), the
+ * renderer's mappings, then the app's workers ended one at a time, largest worker heap first, with
+ * the PSS each gave back. Ends the page's workers: run it last.
+ */
+async function splitRenderer(context, page) {
+  // The search index may still be opening 15 s after the start (restoring 100,000 vectors): what
+  // the renderer holds once it is open is measured too (Settings → diagnostics says when).
+  const settings = ui(page).settings;
+  if ((await settings.getAttribute('aria-expanded')) !== 'true') await settings.click();
+  const readIndexStatus = async () => ((await page.getByTestId('index-status').textContent({ timeout: 5000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+  const indexOpenAtMs = Date.now();
+  let indexStatus = await readIndexStatus();
+  while (!/\bitems\b/.test(indexStatus) && Date.now() - indexOpenAtMs < 120_000) {
+    await sleep(1000);
+    indexStatus = await readIndexStatus();
+  }
+  await sleep(3000);
+  const indexOpenMB = processMemory().rendererMB;
+  log(`  renderer ${indexOpenMB} MB once the search index is open (${Math.round((Date.now() - indexOpenAtMs) / 1000)} s after the 15 s sample)`);
+  const cdp = await context.newCDPSession(page);
+  const tracker = workerTracker(cdp);
+  await tracker.start();
+  await sleep(1000);
+  await cdp.send('HeapProfiler.enable').catch(() => {});
+  await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
+  const workerHeaps = await tracker.heaps(true);
+  const pageHeap = heapUsage(await cdp.send('Runtime.getHeapUsage').catch(() => ({})));
+  const mappingsMB = rendererMappings();
+  const live = await page.evaluate(() => window.__appWorkers.filter((w) => w.live).map((w) => w.name));
+  const modelStatus = ((await page.getByTestId('model-status').textContent({ timeout: 5000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+  await closeSettings(page);
+  log(`  ${indexStatus}; model: ${modelStatus}`);
+  let previous = processMemory().rendererMB;
+  const ended = [];
+  for (const name of [...new Set(live)]) {
+    await page.evaluate((n) => window.__appWorkers.filter((w) => w.live && w.name === n).forEach((w) => w.worker.terminate()), name);
+    await sleep(1500);
+    const now = processMemory().rendererMB;
+    ended.push({ worker: name, freedMB: round(previous - now, 1), rendererAfterMB: now });
+    log(`  ending the ${name} worker gave back ${round(previous - now, 1)} MB (renderer ${now} MB)`);
+    previous = now;
+  }
+  await cdp.detach().catch(() => {});
+  log(`  page heap ${pageHeap.usedMB} MB used; worker heaps ${workerHeaps.map((h) => `${h.name} ${h.usedMB ?? h.error} MB (+${h.arrayBuffersMB ?? 0} MB buffers)`).join(', ')}`);
+  return { liveWorkers: live, indexStatus, modelStatus, indexOpenMB, pageHeap, workerHeaps, mappingsMB, ended, pageAloneMB: previous };
 }
 
 /** One read of the app's database from the page (`getAll`, `count` or `get` of `key`); undefined when it fails. */

@@ -30,7 +30,7 @@ import { waitModelReady, closeSettings } from '../test/e2e/app-helpers.mjs';
 import { CHROME_ARGS, RESULTS_DIR, ROOT, SHARED_IMAGES, argValue, chromiumVersion, listImages, listVideos, log, pct, place, processMemory, round, sleep, SHARED_VIDEOS } from './lib/bench-page.mjs';
 import { startCpuInterval } from './lib/cpu-monitor.mjs';
 import { mergeIntoLatest } from './lib/merge-latest.mjs';
-import { heapUsage, rendererMappings, workerTracker } from './lib/renderer-memory.mjs';
+import { heapUsage, rendererMappings, trackWorkers, workerTracker } from './lib/renderer-memory.mjs';
 
 const argv = process.argv.slice(2);
 const PHOTOS = Number(argValue(argv, '--photos', '100'));
@@ -120,20 +120,7 @@ async function run(build, files) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e?.message || e).slice(0, 300)));
     // The probe reaches the app's workers through the page's Worker constructor.
-    await page.addInitScript(() => {
-      const Original = window.Worker;
-      window.__appWorkers = [];
-      window.Worker = class extends Original {
-        constructor(url, options) {
-          super(url, options);
-          window.__appWorkers.push({ name: options?.name ?? String(url), worker: this, live: true });
-        }
-        terminate() {
-          for (const w of window.__appWorkers) if (w.worker === this) w.live = false;
-          super.terminate();
-        }
-      };
-    });
+    await page.addInitScript(trackWorkers);
     const cdp = await context.newCDPSession(page);
     const workers = workerTracker(cdp);
     await workers.start();

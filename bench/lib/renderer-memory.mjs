@@ -7,6 +7,25 @@ import { round } from './bench-page.mjs';
 const MB = 2 ** 20;
 
 /**
+ * Runs in the page before the app (`addInitScript`): the app's workers, by the name they were
+ * started with, in `window.__appWorkers`, so a probe can end them one at a time.
+ */
+export function trackWorkers() {
+  const Original = window.Worker;
+  window.__appWorkers = [];
+  window.Worker = class extends Original {
+    constructor(url, options) {
+      super(url, options);
+      window.__appWorkers.push({ name: options?.name ?? String(url), worker: this, live: true });
+    }
+    terminate() {
+      for (const w of window.__appWorkers) if (w.worker === this) w.live = false;
+      super.terminate();
+    }
+  };
+}
+
+/**
  * Dedicated workers are not page targets: they are reached through Target.setAutoAttach on the page's
  * CDP session. Playwright's CDPSession cannot address flattened child sessions, so this uses the
  * non-flattened protocol (Target.sendMessageToTarget), nesting the envelope once per level so the

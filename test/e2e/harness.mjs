@@ -118,6 +118,8 @@ export async function startServer({
   configFile = process.env.E2E_VITE_CONFIG || '',
   timeoutMs = 30_000,
   env = {},
+  /** A fixed port (a bench that reopens a browser profile needs the same origin); a free one otherwise. */
+  port: fixedPort = 0,
 } = {}) {
   const outAbs = resolve(ROOT, outDir);
   if (!existsSync(join(outAbs, 'index.html'))) {
@@ -138,7 +140,7 @@ export async function startServer({
 
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort || (await freePort());
     try {
       const server = await spawnPreview({ port, outAbs, configFile, timeoutMs, env });
       const stopServer = server.stop;
