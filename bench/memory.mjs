@@ -13,6 +13,8 @@
 // memories, ONNX Runtime's arenas, decoded frames):
 //   memory_ingest_peak_mb   the renderer's highest PSS from the drop until "Indexed N of N"
 //   memory_settled_mb       the renderer's PSS --settle-s after that (median of the last 3 s), no GC forced
+// Then two searches: the first after settling loads the text tower again where the app released
+// the model while idle (its idle time is 30 s: --settle-s must exceed it), the second is warm.
 // Then, unless --no-probe, what holds it: the JS heap and ArrayBuffers of each worker (CDP, after a
 // GC), the renderer's mappings by kind, and a probe that terminates the app's workers one at a time
 // (the page's Worker constructor is wrapped to reach them) and reads what each gave back.
@@ -26,7 +28,7 @@ import { join, relative } from 'node:path';
 import { chromium } from 'playwright-core';
 import { FIXTURE_MODEL_ID, startServer } from '../test/e2e/harness.mjs';
 import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBenchModel } from '../scripts/make-bench-model.mjs';
-import { waitModelReady, closeSettings } from '../test/e2e/app-helpers.mjs';
+import { waitModelReady, closeSettings, search } from '../test/e2e/app-helpers.mjs';
 import { CHROME_ARGS, RESULTS_DIR, ROOT, SHARED_IMAGES, argValue, chromiumVersion, listImages, listVideos, log, pct, place, processMemory, round, sleep, SHARED_VIDEOS } from './lib/bench-page.mjs';
 import { startCpuInterval } from './lib/cpu-monitor.mjs';
 import { mergeIntoLatest } from './lib/merge-latest.mjs';
@@ -179,6 +181,13 @@ async function run(build, files) {
     const liveWorkers = await page.evaluate(() => window.__appWorkers.filter((w) => w.live).map((w) => w.name));
     // Workers started by workers (the image tower, ffmpeg.wasm's, ONNX Runtime's threads), as CDP lists them.
     const nestedWorkers = (await workers.heaps(false)).filter((h) => h.depth > 1).map((h) => h.name);
+    const queryMs = [];
+    for (const q of ['a dog on the grass', 'a red car']) {
+      const t0 = Date.now();
+      await search(page, q, { timeoutMs: 120_000 });
+      queryMs.push(Date.now() - t0);
+    }
+    log(`  ${build.label}: first search after settling ${queryMs[0]} ms, the next ${queryMs[1]} ms (until its results show)`);
 
     let breakdown = null;
     if (PROBE) breakdown = await probe(page, cdp, workers);
@@ -194,6 +203,8 @@ async function run(build, files) {
       settledMB,
       settledChromiumMB,
       liveWorkersAtSettle: liveWorkers,
+      firstQueryAfterSettleMs: queryMs[0],
+      nextQueryMs: queryMs[1],
       nestedWorkersAtSettle: nestedWorkers,
       cpu: cpuUse,
       breakdown,
@@ -249,9 +260,9 @@ const fmtMappings = (m) => Object.entries(m ?? {}).sort((a, c) => c[1] - a[1]).s
 function markdown(r) {
   const L = [`# Memory during and after a mixed import (${r.date})`, ''];
   L.push(`${r.photos} photos + ${r.videos} videos (${r.ffmpegVideo ? 'one through ffmpeg.wasm' : 'no ffmpeg-only video'}), model ${r.model}${r.model === BENCH_MODEL_ID ? ' (random weights, q8)' : ''}; Chromium ${r.chromium}; load average ${r.loadAverage.join(' / ')}.`, '');
-  L.push('| build | items | import | before drop | **peak** (goal ≤ 700) | **settled** after ' + `${SETTLE_S} s (goal ≤ 400) | all Chromium settled | workers still running (nested) |`);
-  L.push('|---|---:|---:|---:|---:|---:|---:|---|');
-  for (const x of r.runs) L.push(`| ${x.label} | ${x.items} | ${x.importS} s | ${x.beforeDropMB} MB | ${x.peakMB} MB | ${x.settledMB} MB | ${x.settledChromiumMB} MB | ${x.liveWorkersAtSettle.join(', ')} (${x.nestedWorkersAtSettle.join(', ')}) |`);
+  L.push('| build | items | import | before drop | **peak** (goal ≤ 700) | **settled** after ' + `${SETTLE_S} s (goal ≤ 400) | all Chromium settled | first search after settling / next | workers still running (nested) |`);
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const x of r.runs) L.push(`| ${x.label} | ${x.items} | ${x.importS} s | ${x.beforeDropMB} MB | ${x.peakMB} MB | ${x.settledMB} MB | ${x.settledChromiumMB} MB | ${x.firstQueryAfterSettleMs} / ${x.nextQueryMs} ms | ${x.liveWorkersAtSettle.join(', ')} (${x.nestedWorkersAtSettle.join(', ')}) |`);
   for (const x of r.runs) L.push('', `${x.label}, before the drop (model loaded): ${fmtMappings(x.beforeDropMappingsMB)}.`);
   for (const x of r.runs.filter((y) => y.breakdown)) {
     const b = x.breakdown;

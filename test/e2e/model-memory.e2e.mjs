@@ -1,0 +1,31 @@
+// An unused model is released (its worker's memory given back) and loads again on its next use:
+// searching and adding photos keep working. `?modelIdleMs=` shortens the idle time.
+import assert from 'node:assert/strict';
+import { expectText, fixtureImage, test } from './harness.mjs';
+import { appUrl, closeSettings, expectCount, importFiles, search, ui, waitModelReady } from './app-helpers.mjs';
+
+const RELEASED = /nothing: it was unused for a while/;
+
+async function waitReleased(page) {
+  await waitModelReady(page);
+  await expectText(page.getByTestId('model-memory'), RELEASED, 20_000);
+  await closeSettings(page);
+}
+
+test('model memory: an unused model is released; search and import load it again', async ({ page, url }) => {
+  await page.goto(`${appUrl(url)}&modelIdleMs=1500`);
+  await ui(page).searchbox.waitFor();
+  await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
+
+  // Released after the import: a search loads the text part again.
+  await waitReleased(page);
+  const red = await search(page, 'red');
+  assert.equal(red[0]?.name, 'red-ball.jpg', `red first: ${red.map((t) => t.name)}`);
+
+  // Released again: photos added now are indexed by the image part, loaded again for them.
+  await waitReleased(page);
+  await importFiles(page, [fixtureImage('green-leaf.jpg')], 1);
+  await expectCount(page, 3);
+  const green = await search(page, 'green');
+  assert.equal(green[0]?.name, 'green-leaf.jpg', `green first: ${green.map((t) => t.name)}`);
+});
