@@ -15,12 +15,15 @@ async function waitReleased(page) {
 test('model memory: an unused model is released; search and import load it again', async ({ page, url }) => {
   await page.goto(`${appUrl(url)}&modelIdleMs=1500`);
   await ui(page).searchbox.waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
   await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
 
-  // Released after the import: a search loads the text part again.
+  // Released after the import: a search loads the text part again, offline too (from the browser's cache).
   await waitReleased(page);
+  await page.context().setOffline(true);
   const red = await search(page, 'red');
   assert.equal(red[0]?.name, 'red-ball.jpg', `red first: ${red.map((t) => t.name)}`);
+  await page.context().setOffline(false);
 
   // Released again: photos added now are indexed by the image part, loaded again for them.
   await waitReleased(page);
