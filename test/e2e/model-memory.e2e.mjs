@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { expectText, fixtureImage, test } from './harness.mjs';
 import { appUrl, closeSettings, expectCount, importFiles, search, ui, waitModelReady } from './app-helpers.mjs';
 
-const RELEASED = /nothing: it was unused for a while/;
+const RELEASED = /Nothing: it was unused for a while/;
 
 async function waitReleased(page) {
   await waitModelReady(page);
