@@ -14,8 +14,6 @@ import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
  * tower to load again (about 1–2 s for ViT-B/32 q8 from the browser cache on two cores).
  */
 export const MODEL_IDLE_MS = 30_000;
-/** A tower unused this long is dropped when the other one is called for (by restarting the runtime with the other alone). */
-export const OTHER_TOWER_IDLE_MS = 10_000;
 
 let source: ModelSource | null = null;
 let info: ModelInfo | null = null;
@@ -42,7 +40,6 @@ async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedA
 const keeper = new TowerKeeper<Remote<EmbedApi>>({
   start: startRuntime,
   idleMs: MODEL_IDLE_MS,
-  otherTowerIdleMs: OTHER_TOWER_IDLE_MS,
   onChange: (towers) => onTowers?.(towers),
 });
 
