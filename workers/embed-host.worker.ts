@@ -89,6 +89,11 @@ const api = {
     return vectorsOut(await keeper.use('vision', (m) => m.embedModelInputs(transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer)), size)));
   },
 
+  /** Starts the runtime with `tower`, or loads it there, ahead of its first call. */
+  async loadTower(tower: Tower): Promise<void> {
+    await keeper.use(tower, (m) => m.loadTower(tower));
+  },
+
   async embedText(query: string): Promise<Float32Array> {
     const v = await keeper.use('text', (m) => m.embedText(query));
     return transfer(v, [v.buffer as ArrayBuffer]);

@@ -246,6 +246,12 @@ const api = {
     return embedPixelValues(m, new Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
   },
 
+  /** Loads a tower ahead of its first use (the search box got the focus). */
+  async loadTower(tower: Tower): Promise<void> {
+    const m = await model();
+    await (tower === 'vision' ? m.vision() : m.text());
+  },
+
   async embedText(query: string): Promise<Float32Array> {
     const v = await embedTextWith(await model(), query);
     return transfer(v, [v.buffer as ArrayBuffer]);

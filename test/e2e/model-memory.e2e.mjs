@@ -1,5 +1,6 @@
 // An unused model is released (its worker's memory given back) and loads again on its next use:
-// searching and adding photos keep working. `?modelIdleMs=` shortens the idle time.
+// searching and adding photos keep working, and the search box's focus loads the text part ahead.
+// `?modelIdleMs=` shortens the idle time.
 import assert from 'node:assert/strict';
 import { expectText, fixtureImage, test } from './harness.mjs';
 import { appUrl, closeSettings, expectCount, importFiles, search, ui, waitModelReady } from './app-helpers.mjs';
@@ -24,6 +25,18 @@ test('model memory: an unused model is released; search and import load it again
   const red = await search(page, 'red');
   assert.equal(red[0]?.name, 'red-ball.jpg', `red first: ${red.map((t) => t.name)}`);
   await page.context().setOffline(false);
+
+  // Released again: the search box's focus loads the text part ahead of a query.
+  await waitModelReady(page);
+  await expectText(page.getByTestId('model-memory'), RELEASED, 20_000);
+  // Every text the row shows, since the part may be released again before a poll would see it.
+  await page.evaluate(() => {
+    const row = document.querySelector('[data-testid="model-memory"]');
+    window.__memoryTexts = [];
+    new MutationObserver(() => window.__memoryTexts.push(row.textContent)).observe(row, { subtree: true, childList: true, characterData: true });
+  });
+  await ui(page).searchbox.focus();
+  await page.waitForFunction(() => window.__memoryTexts.some((t) => /The text part/.test(t)), null, { timeout: 15_000 });
 
   // Released again: photos added now are indexed by the image part, loaded again for them.
   await waitReleased(page);

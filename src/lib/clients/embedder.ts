@@ -32,6 +32,11 @@ export class Embedder {
     return this.#w.api.init(source, proxy(onProgress));
   }
 
+  /** Loads a part of the model ahead of its first use, so a released model is back sooner. */
+  loadTower(tower: Tower): Promise<void> {
+    return this.#w.api.loadTower(tower);
+  }
+
   embedText(query: string): Promise<Float32Array> {
     return this.#w.api.embedText(query);
   }

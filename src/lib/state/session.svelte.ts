@@ -201,6 +201,11 @@ export class Session {
     await this.#loadModel(firstVisit ? 'wait' : 'load');
   }
 
+  /** The search box got the focus: a model released while unused loads its text part while the query is typed. */
+  prepareSearch(): void {
+    if (this.status === 'ready') void this.#embedder?.loadTower('text').catch(() => undefined);
+  }
+
   /** Photos were added or a search was asked for: a model waiting for its first use starts loading. */
   wantModel(): void {
     if (this.status === 'waiting') void this.retryModel();
