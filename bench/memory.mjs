@@ -304,7 +304,7 @@ async function main() {
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     goals: { peakMB: PEAK_GOAL_MB, settledMB: SETTLED_GOAL_MB },
     runs,
-    summary: { memory_ingest_peak_mb: round(now.peakMB, 0), memory_settled_mb: round(now.settledMB, 0) },
+    summary: { memory_ingest_peak_mb: round(now.peakMB, 0), memory_settled_mb: round(now.settledMB, 0), memory_first_search_after_settle_ms: now.firstQueryAfterSettleMs },
     elapsedS: round((Date.now() - started) / 1000, 0),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -312,10 +312,13 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, 'memory.md'), markdown(result));
   log(`wrote bench/results/memory.json and memory.md in ${result.elapsedS} s`);
   if (MERGE && MODEL_ID === BENCH_MODEL_ID) {
-    const how = `${photos.length} photos + ${result.videos} videos, ${BENCH_MODEL_ID}; renderer PSS (page + workers) every ${SAMPLE_MS} ms (bench/memory.mjs)`;
+    const base = runs.length > 1 ? runs[0] : null;
+    const how = `${photos.length} photos + ${result.videos} videos, ${BENCH_MODEL_ID}; renderer PSS (page + workers) every ${SAMPLE_MS} ms (bench/memory.mjs); load average ${result.loadAverage.join(' / ')}`;
+    const against = (key) => (base ? `; ${base.label} in the same run: ${round(base[key], 0)}` : '');
     const written = mergeIntoLatest(RESULTS_DIR, result.summary, {
-      memory_ingest_peak_mb: `${result.summary.memory_ingest_peak_mb} MB peak during a mixed import (goal ≤ ${PEAK_GOAL_MB}); ${how}`,
-      memory_settled_mb: `${result.summary.memory_settled_mb} MB ${SETTLE_S} s after it ended (goal ≤ ${SETTLED_GOAL_MB}); ${how}`,
+      memory_ingest_peak_mb: `${result.summary.memory_ingest_peak_mb} MB peak during a mixed import (goal ≤ ${PEAK_GOAL_MB})${against('peakMB')}; ${how}`,
+      memory_settled_mb: `${result.summary.memory_settled_mb} MB ${SETTLE_S} s after it ended (goal ≤ ${SETTLED_GOAL_MB})${against('settledMB')}; ${how}`,
+      memory_first_search_after_settle_ms: `${result.summary.memory_first_search_after_settle_ms} ms for the first search after settling, until its results show (the text tower loads again where the model was released while idle)${against('firstQueryAfterSettleMs')}; ${how}`,
     });
     log(`merged into ${written.map((p) => relative(ROOT, p)).join(', ')}`);
   }
