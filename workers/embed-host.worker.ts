@@ -11,7 +11,9 @@ import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
 
 /**
  * A model runtime with no call for this long is ended. A search after that waits for the text
- * tower to load again (about 1–2 s for ViT-B/32 q8 from the browser cache on two cores).
+ * tower to load again from the browser cache: 7.9 s for ViT-B/32 q8 until the results showed, on a
+ * two-core machine at load average 13 (bench/results/memory.md); the search box's focus starts
+ * that load while the query is typed.
  */
 export const MODEL_IDLE_MS = 30_000;
 
