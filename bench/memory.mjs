@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory during and after a mixed import of photos and videos, `node bench/memory.mjs`:
 //
-//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge]
+//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release]
 //
 // The production build (vite build into .cache/memory-dist/) with the random-weight ViT-B/32 (q8,
 // made by scripts/make-bench-model.mjs) in headless Chromium, a fresh on-disk profile. The model is
@@ -42,6 +42,8 @@ const BASE = argValue(argv, '--base', null);
 const BUILD = !argv.includes('--no-build');
 const PROBE = !argv.includes('--no-probe');
 const MERGE = argv.includes('--merge');
+/** --after-release: drop only once the app has released the idle model (not the default: main never releases it). */
+const AFTER_RELEASE = argv.includes('--after-release');
 /** --fixture: the e2e fixture model (inference almost free), to tell the model's memory from the import's. */
 const MODEL_ID = argv.includes('--fixture') ? FIXTURE_MODEL_ID : BENCH_MODEL_ID;
 const SAMPLE_MS = 250;
@@ -143,6 +145,10 @@ async function run(build, files) {
     await page.goto(`${server.url}?model=${MODEL_ID}`);
     sampler.phase = 'model';
     const model = await waitModelReady(page, 180_000);
+    if (AFTER_RELEASE) {
+      // The drop of someone who opened the app a while ago: the model was released meanwhile (the row reads "Nothing").
+      await page.getByTestId('model-memory').getByText(/^\s*Nothing/).waitFor({ timeout: 120_000 });
+    }
     await closeSettings(page);
     await sleep(2000);
     const beforeMB = await rendererNow();
