@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory during and after a mixed import of photos and videos, `node bench/memory.mjs`:
 //
-//   node bench/memory.mjs [--photos 100] [--settle-s 30] [--base <commit>] [--no-build] [--no-probe] [--merge]
+//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release]
 //
 // The production build (vite build into .cache/memory-dist/) with the random-weight ViT-B/32 (q8,
 // made by scripts/make-bench-model.mjs) in headless Chromium, a fresh on-disk profile. The model is
@@ -13,6 +13,8 @@
 // memories, ONNX Runtime's arenas, decoded frames):
 //   memory_ingest_peak_mb   the renderer's highest PSS from the drop until "Indexed N of N"
 //   memory_settled_mb       the renderer's PSS --settle-s after that (median of the last 3 s), no GC forced
+// Then two searches: the first after settling loads the text tower again where the app released
+// the model while idle (its idle time is 30 s: --settle-s must exceed it), the second is warm.
 // Then, unless --no-probe, what holds it: the JS heap and ArrayBuffers of each worker (CDP, after a
 // GC), the renderer's mappings by kind, and a probe that terminates the app's workers one at a time
 // (the page's Worker constructor is wrapped to reach them) and reads what each gave back.
@@ -26,7 +28,7 @@ import { join, relative } from 'node:path';
 import { chromium } from 'playwright-core';
 import { FIXTURE_MODEL_ID, startServer } from '../test/e2e/harness.mjs';
 import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBenchModel } from '../scripts/make-bench-model.mjs';
-import { waitModelReady, closeSettings } from '../test/e2e/app-helpers.mjs';
+import { waitModelReady, closeSettings, search } from '../test/e2e/app-helpers.mjs';
 import { CHROME_ARGS, RESULTS_DIR, ROOT, SHARED_IMAGES, argValue, chromiumVersion, listImages, listVideos, log, pct, place, processMemory, round, sleep, SHARED_VIDEOS } from './lib/bench-page.mjs';
 import { startCpuInterval } from './lib/cpu-monitor.mjs';
 import { mergeIntoLatest } from './lib/merge-latest.mjs';
@@ -34,11 +36,14 @@ import { heapUsage, rendererMappings, trackWorkers, workerTracker } from './lib/
 
 const argv = process.argv.slice(2);
 const PHOTOS = Number(argValue(argv, '--photos', '100'));
-const SETTLE_S = Number(argValue(argv, '--settle-s', '30'));
+// The app releases a model unused for 30 s (workers/embed-host.worker.ts): settled is read after that.
+const SETTLE_S = Number(argValue(argv, '--settle-s', '45'));
 const BASE = argValue(argv, '--base', null);
 const BUILD = !argv.includes('--no-build');
 const PROBE = !argv.includes('--no-probe');
 const MERGE = argv.includes('--merge');
+/** --after-release: drop only once the app has released the idle model (not the default: main never releases it). */
+const AFTER_RELEASE = argv.includes('--after-release');
 /** --fixture: the e2e fixture model (inference almost free), to tell the model's memory from the import's. */
 const MODEL_ID = argv.includes('--fixture') ? FIXTURE_MODEL_ID : BENCH_MODEL_ID;
 const SAMPLE_MS = 250;
@@ -127,6 +132,10 @@ async function run(build, files) {
     await page.goto(`${server.url}?model=${MODEL_ID}`);
     sampler.phase = 'model';
     const model = await waitModelReady(page, 180_000);
+    if (AFTER_RELEASE) {
+      // The drop of someone who opened the app a while ago: the model was released meanwhile (the row reads "Nothing").
+      await page.getByTestId('model-memory').getByText(/^\s*Nothing/).waitFor({ timeout: 120_000 });
+    }
     await closeSettings(page);
     await sleep(2000);
     const beforeMB = await rendererNow();
@@ -166,6 +175,13 @@ async function run(build, files) {
     const liveWorkers = await page.evaluate(() => window.__appWorkers.filter((w) => w.live).map((w) => w.name));
     // Workers started by workers (the image tower, ffmpeg.wasm's, ONNX Runtime's threads), as CDP lists them.
     const nestedWorkers = (await workers.heaps(false)).filter((h) => h.depth > 1).map((h) => h.name);
+    const queryMs = [];
+    for (const q of ['a dog on the grass', 'a red car']) {
+      const t0 = Date.now();
+      await search(page, q, { timeoutMs: 120_000 });
+      queryMs.push(Date.now() - t0);
+    }
+    log(`  ${build.label}: first search after settling ${queryMs[0]} ms, the next ${queryMs[1]} ms (until its results show)`);
 
     let breakdown = null;
     if (PROBE) breakdown = await probe(page, cdp, workers);
@@ -181,6 +197,8 @@ async function run(build, files) {
       settledMB,
       settledChromiumMB,
       liveWorkersAtSettle: liveWorkers,
+      firstQueryAfterSettleMs: queryMs[0],
+      nextQueryMs: queryMs[1],
       nestedWorkersAtSettle: nestedWorkers,
       cpu: cpuUse,
       breakdown,
@@ -236,9 +254,9 @@ const fmtMappings = (m) => Object.entries(m ?? {}).sort((a, c) => c[1] - a[1]).s
 function markdown(r) {
   const L = [`# Memory during and after a mixed import (${r.date})`, ''];
   L.push(`${r.photos} photos + ${r.videos} videos (${r.ffmpegVideo ? 'one through ffmpeg.wasm' : 'no ffmpeg-only video'}), model ${r.model}${r.model === BENCH_MODEL_ID ? ' (random weights, q8)' : ''}; Chromium ${r.chromium}; load average ${r.loadAverage.join(' / ')}.`, '');
-  L.push('| build | items | import | before drop | **peak** (goal ≤ 700) | **settled** after ' + `${SETTLE_S} s (goal ≤ 400) | all Chromium settled | workers still running (nested) |`);
-  L.push('|---|---:|---:|---:|---:|---:|---:|---|');
-  for (const x of r.runs) L.push(`| ${x.label} | ${x.items} | ${x.importS} s | ${x.beforeDropMB} MB | ${x.peakMB} MB | ${x.settledMB} MB | ${x.settledChromiumMB} MB | ${x.liveWorkersAtSettle.join(', ')} (${x.nestedWorkersAtSettle.join(', ')}) |`);
+  L.push('| build | items | import | before drop | **peak** (goal ≤ 700) | **settled** after ' + `${SETTLE_S} s (goal ≤ 400) | all Chromium settled | first search after settling / next | workers still running (nested) |`);
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const x of r.runs) L.push(`| ${x.label} | ${x.items} | ${x.importS} s | ${x.beforeDropMB} MB | ${x.peakMB} MB | ${x.settledMB} MB | ${x.settledChromiumMB} MB | ${x.firstQueryAfterSettleMs} / ${x.nextQueryMs} ms | ${x.liveWorkersAtSettle.join(', ')} (${x.nestedWorkersAtSettle.join(', ')}) |`);
   for (const x of r.runs) L.push('', `${x.label}, before the drop (model loaded): ${fmtMappings(x.beforeDropMappingsMB)}.`);
   for (const x of r.runs.filter((y) => y.breakdown)) {
     const b = x.breakdown;
@@ -279,7 +297,7 @@ async function main() {
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     goals: { peakMB: PEAK_GOAL_MB, settledMB: SETTLED_GOAL_MB },
     runs,
-    summary: { memory_ingest_peak_mb: round(now.peakMB, 0), memory_settled_mb: round(now.settledMB, 0) },
+    summary: { memory_ingest_peak_mb: round(now.peakMB, 0), memory_settled_mb: round(now.settledMB, 0), memory_first_search_after_settle_ms: now.firstQueryAfterSettleMs },
     elapsedS: round((Date.now() - started) / 1000, 0),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -287,10 +305,13 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, 'memory.md'), markdown(result));
   log(`wrote bench/results/memory.json and memory.md in ${result.elapsedS} s`);
   if (MERGE && MODEL_ID === BENCH_MODEL_ID) {
-    const how = `${photos.length} photos + ${result.videos} videos, ${BENCH_MODEL_ID}; renderer PSS (page + workers) every ${SAMPLE_MS} ms (bench/memory.mjs)`;
+    const base = runs.length > 1 ? runs[0] : null;
+    const how = `${photos.length} photos + ${result.videos} videos, ${BENCH_MODEL_ID}; renderer PSS (page + workers) every ${SAMPLE_MS} ms (bench/memory.mjs); load average ${result.loadAverage.join(' / ')}`;
+    const against = (key) => (base ? `; ${base.label} in the same run: ${round(base[key], 0)}` : '');
     const written = mergeIntoLatest(RESULTS_DIR, result.summary, {
-      memory_ingest_peak_mb: `${result.summary.memory_ingest_peak_mb} MB peak during a mixed import (goal ≤ ${PEAK_GOAL_MB}); ${how}`,
-      memory_settled_mb: `${result.summary.memory_settled_mb} MB ${SETTLE_S} s after it ended (goal ≤ ${SETTLED_GOAL_MB}); ${how}`,
+      memory_ingest_peak_mb: `${result.summary.memory_ingest_peak_mb} MB peak during a mixed import (goal ≤ ${PEAK_GOAL_MB})${against('peakMB')}; ${how}`,
+      memory_settled_mb: `${result.summary.memory_settled_mb} MB ${SETTLE_S} s after it ended (goal ≤ ${SETTLED_GOAL_MB})${against('settledMB')}; ${how}`,
+      memory_first_search_after_settle_ms: `${result.summary.memory_first_search_after_settle_ms} ms for the first search after settling, until its results show (the text tower loads again where the model was released while idle)${against('firstQueryAfterSettleMs')}; ${how}`,
     });
     log(`merged into ${written.map((p) => relative(ROOT, p)).join(', ')}`);
   }

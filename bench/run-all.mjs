@@ -22,7 +22,7 @@
 //   metadata    bench/metadata.mjs: exifr reading a photo's EXIF/XMP/GPS per item (Node)
 //   query-parse bench/query-parse.mjs: splitting a query into date phrases and CLIP text (Node)
 //   places  bench/places.mjs: the offline places table (bytes raw and gzipped, read time) and the nearest-place lookup, in Node
-//   memory  bench/memory.mjs --no-probe: renderer PSS during and 30 s after a mixed photo + video import (ViT-B/32), ~2.5–4.5 min
+//   memory  bench/memory.mjs --no-probe: renderer PSS during and 45 s after a mixed photo + video import (ViT-B/32), then a search, ~3–5 min
 // Then writes bench/results/<YYYY-MM-DD>.json, <YYYY-MM-DD>.md and latest.json (see bench/README.md).
 // Parts that need ../shared are skipped with a message when it is absent. Scripts that write fixed
 // result names (search.*, phash-threshold.*) have those files restored afterwards; this run's copies

@@ -32,6 +32,9 @@ export interface LoadProgress {
   totalBytes: number;
 }
 
+/** The model's two halves: each is an ONNX session of its own, loaded only when needed. */
+export type Tower = 'vision' | 'text';
+
 export interface ModelInfo extends BackendChoice {
   modelKey: string;
   dim: number;
@@ -42,8 +45,23 @@ interface Loaded {
   info: ModelInfo;
   processor: Processor;
   tokenizer: PreTrainedTokenizer;
-  vision: PreTrainedModel;
-  text: PreTrainedModel;
+  /** The towers init asked for are loaded; the other one loads on its first use. */
+  vision: () => Promise<PreTrainedModel>;
+  text: () => Promise<PreTrainedModel>;
+}
+
+/** A load started on the first call and shared by the next ones; a failed one is tried again. */
+function onFirstUse<T>(start: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | null = null;
+  return () => {
+    if (!started) {
+      started = start();
+      started.catch(() => {
+        started = null;
+      });
+    }
+    return started;
+  };
 }
 
 let loading: Promise<Loaded> | null = null;
@@ -111,7 +129,7 @@ function configureSource(source: ModelSource): void {
   }
 }
 
-async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
+async function load(source: ModelSource, onProgress: ((p: LoadProgress) => void) | undefined, towers: readonly Tower[]): Promise<Loaded> {
   const started = performance.now();
   configureSource(source);
   const choice = chooseBackend((await probeWebGpu()).facts, self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
@@ -134,15 +152,19 @@ async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void)
   };
   const opts = { device: choice.backend, dtype: source.dtype, progress_callback } as const;
   try {
-    const [processor, tokenizer, vision, text] = await Promise.all([
+    // A tower loaded later reports no progress: its files are in the browser cache by then.
+    const later = { device: choice.backend, dtype: source.dtype } as const;
+    const vision = onFirstUse(() => CLIPVisionModelWithProjection.from_pretrained(source.modelId, towers.includes('vision') ? opts : later));
+    const text = onFirstUse(() => CLIPTextModelWithProjection.from_pretrained(source.modelId, towers.includes('text') ? opts : later));
+    const [processor, tokenizer] = await Promise.all([
       AutoProcessor.from_pretrained(source.modelId, { progress_callback }),
       AutoTokenizer.from_pretrained(source.modelId, { progress_callback }),
-      CLIPVisionModelWithProjection.from_pretrained(source.modelId, opts),
-      CLIPTextModelWithProjection.from_pretrained(source.modelId, opts),
+      ...towers.map((t) => (t === 'vision' ? vision() : text())),
     ]);
     const info: ModelInfo = { ...choice, modelKey: modelKey(source), dim: 0, loadMs: 0 };
     const loaded = { info, processor, tokenizer, vision, text };
-    info.dim = (await embedTextWith(loaded, 'a photo')).length;
+    if (towers.includes('text')) info.dim = (await embedTextWith(loaded, 'a photo')).length;
+    else if (towers.includes('vision')) info.dim = projectionDim(await vision());
     info.loadMs = performance.now() - started;
     return loaded;
   } catch (err) {
@@ -151,9 +173,15 @@ async function load(source: ModelSource, onProgress?: (p: LoadProgress) => void)
   }
 }
 
+/** The vector size the model's config states (a model loaded without its text tower cannot embed a probe sentence). */
+function projectionDim(tower: PreTrainedModel): number {
+  const config = tower.config as unknown as { projection_dim?: number };
+  return config.projection_dim ?? 0;
+}
+
 async function embedTextWith(m: Loaded, query: string): Promise<Float32Array> {
   const inputs = m.tokenizer([query], { padding: true, truncation: true });
-  const { text_embeds } = await m.text(inputs);
+  const { text_embeds } = await (await m.text())(inputs);
   return l2Normalize(new Float32Array(text_embeds.data as Float32Array));
 }
 
@@ -163,7 +191,7 @@ function model(): Promise<Loaded> {
 }
 
 async function embedPixelValues(m: Loaded, pixel_values: Tensor, n: number): Promise<Float32Array[]> {
-  const { image_embeds } = await m.vision({ pixel_values });
+  const { image_embeds } = await (await m.vision())({ pixel_values });
   const data = image_embeds.data as Float32Array;
   const dim = data.length / n;
   const out: Float32Array[] = [];
@@ -172,9 +200,13 @@ async function embedPixelValues(m: Loaded, pixel_values: Tensor, n: number): Pro
 }
 
 const api = {
-  /** Loads the model once per source; a failed load is forgotten so the next call retries. */
-  async init(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
-    loading = load(source, onProgress);
+  /**
+   * Loads the model once per source; a failed load is forgotten so the next call retries.
+   * `towers`: the ones loaded now (the other loads on its first use); both by default, so a
+   * model that cannot run is known before anything is asked of it.
+   */
+  async init(source: ModelSource, onProgress?: (p: LoadProgress) => void, towers: readonly Tower[] = ['vision', 'text']): Promise<ModelInfo> {
+    loading = load(source, onProgress, towers);
     loading.catch(() => {
       loading = null;
     });
@@ -214,6 +246,12 @@ const api = {
     return embedPixelValues(m, new Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
   },
 
+  /** Loads a tower ahead of its first use (the search box got the focus). */
+  async loadTower(tower: Tower): Promise<void> {
+    const m = await model();
+    await (tower === 'vision' ? m.vision() : m.text());
+  },
+
   async embedText(query: string): Promise<Float32Array> {
     const v = await embedTextWith(await model(), query);
     return transfer(v, [v.buffer as ArrayBuffer]);
@@ -226,7 +264,7 @@ const api = {
   async embedTexts(queries: string[]): Promise<Float32Array[]> {
     const m = await model();
     if (queries.length === 0) return [];
-    const { text_embeds } = await m.text(m.tokenizer(queries, { padding: true, truncation: true }));
+    const { text_embeds } = await (await m.text())(m.tokenizer(queries, { padding: true, truncation: true }));
     const data = text_embeds.data as Float32Array;
     const dim = data.length / queries.length;
     const out = queries.map((_, i) => l2Normalize(data.subarray(i * dim, (i + 1) * dim)));

@@ -8,7 +8,8 @@
 // the app's COOP/COEP and CSP headers (a CSP violation fails the test). Fixture videos come from
 // scripts/make-fixture-videos.mjs (generated on first use with the harness's browser).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ROOT, serveTestPage, skip, test } from './harness.mjs';
@@ -29,6 +30,7 @@ function pageServer(browser) {
     return serveTestPage('video-worker', {
       beforeServe: async (outDir) => {
         await cp(FIXTURE_VIDEOS_DIR, join(outDir, 'fixtures'), { recursive: true });
+        turnedVideo(join(outDir, 'fixtures', 'turned-90.mp4'));
         if (existsSync(SAMPLE_VIDEOS_DIR)) await cp(SAMPLE_VIDEOS_DIR, join(outDir, 'samples'), { recursive: true });
       },
     });
@@ -49,6 +51,22 @@ async function openPage({ page, browser }) {
   const extract = (path, options = {}, through = 'direct') =>
     page.evaluate(([u, o, t]) => window.extractUrl(u, o, t), [new URL(path, url).href, { ...OPTIONS, ...options }, through]);
   return { extract };
+}
+
+/**
+ * A phone's portrait clip: stored 320×180, left half red and right half blue, with a container
+ * rotation (`rotate=90`, which this ffmpeg stores as a quarter turn anticlockwise: its own player
+ * shows it 180×320 with blue on top).
+ */
+function turnedVideo(out) {
+  const filter = 'color=c=red:s=160x180:d=2:r=15[l];color=c=blue:s=160x180:d=2:r=15[r];[l][r]hstack';
+  const upright = `${out}.upright.mp4`;
+  // The rotation is written by a second pass: this ffmpeg drops it on a stream made by a filter graph.
+  for (const args of [['-filter_complex', filter, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', upright], ['-i', upright, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', out]]) {
+    const r = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', ...args]);
+    if (r.status !== 0) throw new Error(`ffmpeg could not write ${out}: ${r.stderr}`);
+  }
+  rmSync(upright);
 }
 
 function ok(outcome, what) {
@@ -121,6 +139,20 @@ test(
   },
   { timeoutMs: 120_000 },
 );
+
+test('video worker: a portrait clip (container rotation 90°) is turned upright by both decoders', async (ctx) => {
+  const { extract } = await openPage(ctx);
+  for (const decoder of ['webcodecs', 'ffmpeg']) {
+    const r = ok(await extract('fixtures/turned-90.mp4', decoder === 'ffmpeg' ? { decoder } : {}), decoder);
+    assert.equal(r.decoder, decoder);
+    assert.deepEqual([r.width, r.height], [180, 320], `${decoder}: shown upright`);
+    assert.ok(r.poster.height > r.poster.width, `${decoder}: the poster is portrait (${r.poster.width}×${r.poster.height})`);
+    for (const f of r.frames) {
+      assert.equal(colourName(f.topRgb), 'blue', `${decoder}: the right of the stored frame is on top (${f.topRgb})`);
+      assert.equal(colourName(f.bottomRgb), 'red', `${decoder}: the left is at the bottom (${f.bottomRgb})`);
+    }
+  }
+});
 
 test('video worker: the repeated red segment is dropped (H.264 MP4: red, blue, red)', async (ctx) => {
   const { extract } = await openPage(ctx);

@@ -1,20 +1,40 @@
 import { proxy, transfer } from 'comlink';
-import type { EmbedApi, LoadProgress, ModelInfo, PixelImage } from '../../../workers/embed.worker';
+import type { LoadProgress, ModelInfo, PixelImage, Tower } from '../../../workers/embed.worker';
+import type { EmbedHostApi } from '../../../workers/embed-host.worker';
 import type { ModelSource } from '../core/model-source';
 import { handle, portTo, type WorkerHandle } from './worker-handle';
 
-export type { LoadProgress, ModelInfo };
+export type { LoadProgress, ModelInfo, Tower };
 
-/** The page's door to the CLIP worker: model loading and text queries. */
+/**
+ * `?modelIdleMs=` in the address: how long an unused model stays loaded (tests and the memory
+ * bench shorten it), or null for the worker's default.
+ */
+function idleMsFromUrl(): number | null {
+  const ms = Number(new URLSearchParams(location.search).get('modelIdleMs'));
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
+}
+
+/**
+ * The page's door to the CLIP worker: model loading and text queries. The worker keeps the model
+ * loaded only while it is used and loads it again on the next call (workers/embed-host.worker.ts).
+ */
 export class Embedder {
-  #w: WorkerHandle<EmbedApi>;
+  #w: WorkerHandle<EmbedHostApi>;
 
   constructor() {
-    this.#w = handle<EmbedApi>(new Worker(new URL('../../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
+    this.#w = handle<EmbedHostApi>(new Worker(new URL('../../../workers/embed-host.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
+    const idleMs = idleMsFromUrl();
+    if (idleMs !== null) void this.#w.api.releaseAfterIdle(idleMs);
   }
 
   load(source: ModelSource, onProgress: (p: LoadProgress) => void): Promise<ModelInfo> {
     return this.#w.api.init(source, proxy(onProgress));
+  }
+
+  /** Loads a part of the model ahead of its first use, so a released model is back sooner. */
+  loadTower(tower: Tower): Promise<void> {
+    return this.#w.api.loadTower(tower);
   }
 
   embedText(query: string): Promise<Float32Array> {
@@ -29,6 +49,11 @@ export class Embedder {
   /** One vector per picture (the search quality check's photos, kept in memory only); the pixels move to the worker. */
   embedImages(images: PixelImage[]): Promise<Float32Array[]> {
     return this.#w.api.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)));
+  }
+
+  /** Calls `onTowers` with the model's towers in memory, now and on every change (none once it was released while unused). */
+  watchTowers(onTowers: (towers: Tower[]) => void): Promise<void> {
+    return this.#w.api.watchTowers(proxy(onTowers));
   }
 
   /** A port another worker uses to call the model directly. */

@@ -1,4 +1,4 @@
-import { Embedder, type LoadProgress, type ModelInfo } from '../clients/embedder';
+import { Embedder, type LoadProgress, type ModelInfo, type Tower } from '../clients/embedder';
 import { Ingester, type IngestEvent } from '../clients/ingester';
 import { Indexer, type IndexStatus, type RebuildProgress } from '../clients/indexer';
 import { VideoFrames } from '../clients/video';
@@ -15,7 +15,7 @@ import type { ClusterState } from './clusters.svelte';
 import type { DuplicatesState } from './duplicates.svelte';
 
 /** What the settings and diagnostics panels show of the model and the index. */
-export type { IndexStatus, LoadProgress, ModelInfo };
+export type { IndexStatus, LoadProgress, ModelInfo, Tower };
 
 /** 'waiting': a first visit with an empty library; the model downloads on the first photos or search. */
 export type ModelStatus = 'idle' | 'waiting' | 'loading' | 'ready' | 'error';
@@ -80,6 +80,8 @@ export class Session {
   status = $state<ModelStatus>('idle');
   progress = $state<LoadProgress | null>(null);
   info = $state<ModelInfo | null>(null);
+  /** The model's parts in memory now: an unused model is released and loads again when needed. */
+  modelTowers = $state.raw<Tower[]>([]);
   /** Why the model is not loaded, with the browser's reason (Settings). */
   error = $state('');
   /** The page's one message when the model cannot be loaded: what is missing and what happens meanwhile. */
@@ -199,6 +201,11 @@ export class Session {
     await this.#loadModel(firstVisit ? 'wait' : 'load');
   }
 
+  /** The search box got the focus: a model released while unused loads its text part while the query is typed. */
+  prepareSearch(): void {
+    if (this.status === 'ready') void this.#embedder?.loadTower('text').catch(() => undefined);
+  }
+
   /** Photos were added or a search was asked for: a model waiting for its first use starts loading. */
   wantModel(): void {
     if (this.status === 'waiting') void this.retryModel();
@@ -235,7 +242,7 @@ export class Session {
       return;
     }
     this.#embedder?.terminate();
-    const embedder = (this.#embedder = new Embedder());
+    const embedder = this.#newEmbedder();
     await this.#ingester.useModel(embedder.connectPort());
     await this.#loadEmbedder(embedder, this.modelKey);
   }
@@ -286,7 +293,7 @@ export class Session {
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
     this.#host.ingestStarting();
-    const embedder = (this.#embedder = new Embedder());
+    const embedder = this.#newEmbedder();
     const started = this.#ingester.start(
       { embed: embedder.connectPort(), video: this.#video.connectPort() },
       key,
@@ -303,6 +310,14 @@ export class Session {
     else this.#modelMissing({ problem: 'Shoebox needs your permission again to read the model folder on this device.', detail: '' });
     await started;
     void this.refreshTimings();
+  }
+
+  #newEmbedder(): Embedder {
+    const embedder = (this.#embedder = new Embedder());
+    void embedder.watchTowers((towers) => {
+      if (embedder === this.#embedder) this.modelTowers = towers;
+    });
+    return embedder;
   }
 
   /** Loads the model in `embedder` and tells the import whether it can index. */

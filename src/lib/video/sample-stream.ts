@@ -59,7 +59,7 @@ export async function collectSamples<S extends TimedSample>(
   times: number[],
   firstSec: number,
   sink: Pick<FrameSink, 'add'>,
-  frameOf: (sample: S) => FrameSource,
+  frameOf: (sample: S) => FrameSource | Promise<FrameSource>,
 ): Promise<SampleRun> {
   let lastSampleSec = -Infinity;
   let lastGoodSec = 0;
@@ -74,7 +74,7 @@ export async function collectSamples<S extends TimedSample>(
         lastSampleSec = sample.timestamp;
         lastGoodSec = sample.timestamp + sample.duration - firstSec;
         // A candidate is the frame a player shows at time t, so t is where "jump to moment" lands.
-        sink.add(t, frameOf(sample));
+        sink.add(t, await frameOf(sample));
       } finally {
         sample.close();
       }

@@ -1,8 +1,8 @@
 // Decoding with WebCodecs through mediabunny, which demuxes MP4/MOV/WebM/MKV/… and reads the Blob
 // in slices. Anything it cannot take becomes NeedsFallback, so the caller can try ffmpeg.wasm.
-import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, VideoSampleSink, type InputVideoTrack } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, VideoSampleSink, type InputVideoTrack, type VideoSample } from 'mediabunny';
 import { MESSAGES, NeedsFallback, VideoError, describeError } from './errors';
-import type { DecodedVideo, FrameDecoder, FrameSink } from './frame-decoder';
+import type { DecodedVideo, FrameDecoder, FrameSink, FrameSource } from './frame-decoder';
 import { collectSamples, isTruncated, readableAfterRun, samplesSequential } from './sample-stream';
 
 /**
@@ -42,6 +42,64 @@ async function videoTrack(input: Input): Promise<InputVideoTrack> {
   return track;
 }
 
+/**
+ * Paints samples from their RGBA bytes (VideoFrame.copyTo converts them) rather than drawing the
+ * VideoFrame on the canvas: Chromium turns a drawn VideoFrame into a lazily decoded image whose
+ * pixels it caches in discardable shared memory, renderer-wide and one entry per frame, and gives
+ * that back only on a memory-pressure signal. After the shared sample videos that cache held
+ * about 340 MB, longer than the video worker itself lived (bench/results/memory-findings.md).
+ * One RGBA buffer and one canvas of the video's size serve all its frames.
+ */
+class SamplePainter {
+  #rgba: Uint8ClampedArray<ArrayBuffer> | null = null;
+  #full: OffscreenCanvasRenderingContext2D | null = null;
+  /** false once copyTo could not convert to RGBA here (an older browser): frames are drawn directly. */
+  #copies = true;
+
+  constructor(readonly size: { width: number; height: number }) {}
+
+  async frameOf(sample: VideoSample): Promise<FrameSource> {
+    const { width, height } = this.size;
+    if (this.#copies) {
+      try {
+        return await this.#copied(sample);
+      } catch {
+        this.#copies = false;
+      }
+    }
+    return { draw: (ctx) => sample.draw(ctx, 0, 0, width, height) };
+  }
+
+  async #copied(sample: VideoSample): Promise<FrameSource> {
+    const { width: w, height: h } = sample.visibleRect;
+    const byteLength = w * h * 4;
+    if (this.#rgba?.byteLength !== byteLength) this.#rgba = new Uint8ClampedArray(byteLength);
+    await sample.copyTo(this.#rgba, { format: 'RGBA', colorSpace: 'srgb', layout: [{ offset: 0, stride: w * 4 }] });
+    if (this.#full?.canvas.width !== w || this.#full.canvas.height !== h) {
+      const ctx = new OffscreenCanvas(w, h).getContext('2d');
+      if (!ctx) throw new Error('2D canvas is not available');
+      this.#full = ctx;
+    }
+    const full = this.#full;
+    full.putImageData(new ImageData(this.#rgba, w, h), 0, 0);
+    const { rotation, flip } = sample;
+    const { width, height } = this.size;
+    // The stored frame turned and mirrored as the container says, as VideoSample.draw does.
+    return {
+      draw: (ctx) => {
+        ctx.save();
+        ctx.translate(width / 2, height / 2);
+        if (flip) ctx.scale(-1, 1);
+        ctx.rotate((rotation * Math.PI) / 180);
+        const aspectChange = rotation % 180 === 0 ? 1 : width / height;
+        ctx.scale(1 / aspectChange, aspectChange);
+        ctx.drawImage(full.canvas, 0, 0, w, h, -width / 2, -height / 2, width, height);
+        ctx.restore();
+      },
+    };
+  }
+}
+
 async function decode(blob: Blob, sink: FrameSink): Promise<DecodedVideo> {
   // BlobSource reads slices on demand (8 MiB cache): a two-hour file is never loaded whole.
   const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
@@ -67,9 +125,8 @@ async function decode(blob: Blob, sink: FrameSink): Promise<DecodedVideo> {
     const samples = new VideoSampleSink(track);
     const shifted = times.map((t) => t + firstSec);
     const stream = (await keyframesAreSparse(track, shifted)) ? samplesSequential(samples.samples(shifted[0]), shifted) : samples.samplesAtTimestamps(shifted);
-    const run = await collectSamples(stream, times, firstSec, sink, (sample) => ({
-      draw: (ctx) => sample.draw(ctx, 0, 0, size.width, size.height),
-    }));
+    const painter = new SamplePainter(size);
+    const run = await collectSamples(stream, times, firstSec, sink, (sample) => painter.frameOf(sample));
     if (sink.candidateCount === 0) {
       // The decoder rejected the very first frames: ffmpeg conceals errors and may still cope.
       throw new NeedsFallback(`${codec.toUpperCase()} video`, true, run.failure ? describeError(run.failure) : 'no frame decoded');

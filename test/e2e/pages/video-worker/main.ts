@@ -10,6 +10,9 @@ export interface FrameSummary {
   height: number;
   /** mean R, G, B of the model input */
   meanRgb: [number, number, number];
+  /** mean colour of the model square's top and bottom thirds (which way a frame was turned) */
+  topRgb: [number, number, number];
+  bottomRgb: [number, number, number];
   thumbnail: { type: string; width: number; height: number };
 }
 
@@ -50,6 +53,11 @@ function meanRgb(data: Uint8ClampedArray): [number, number, number] {
   return [sum[0]! / n, sum[1]! / n, sum[2]! / n];
 }
 
+/** The rows of an RGBA image between two fractions of its height. */
+function rows({ data, width, height }: { data: Uint8ClampedArray; width: number; height: number }, from: number, to: number): Uint8ClampedArray {
+  return data.subarray(Math.round(from * height) * width * 4, Math.round(to * height) * width * 4);
+}
+
 async function summarise(r: ExtractedVideo, wallMs: number): Promise<ExtractSummary> {
   const histograms = r.frames.map((f) => hsvHistogramFromRgba(f.pixels.data, f.pixels.width, f.pixels.height));
   const pairwiseDistances: number[] = [];
@@ -67,6 +75,8 @@ async function summarise(r: ExtractedVideo, wallMs: number): Promise<ExtractSumm
         width: f.pixels.width,
         height: f.pixels.height,
         meanRgb: meanRgb(f.pixels.data),
+        topRgb: meanRgb(rows(f.pixels, 0, 1 / 3)),
+        bottomRgb: meanRgb(rows(f.pixels, 2 / 3, 1)),
         thumbnail: await imageSize(f.thumbnail),
       })),
     ),

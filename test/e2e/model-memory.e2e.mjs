@@ -1,0 +1,47 @@
+// An unused model is released (its worker's memory given back) and loads again on its next use:
+// searching and adding photos keep working, and the search box's focus loads the text part ahead.
+// `?modelIdleMs=` shortens the idle time.
+import assert from 'node:assert/strict';
+import { expectText, fixtureImage, test } from './harness.mjs';
+import { appUrl, closeSettings, expectCount, importFiles, search, ui, waitModelReady } from './app-helpers.mjs';
+
+const RELEASED = /Nothing: it was unused for a while/;
+
+async function waitReleased(page) {
+  await waitModelReady(page);
+  await expectText(page.getByTestId('model-memory'), RELEASED, 20_000);
+  await closeSettings(page);
+}
+
+test('model memory: an unused model is released; search and import load it again', async ({ page, url }) => {
+  await page.goto(`${appUrl(url)}&modelIdleMs=1500`);
+  await ui(page).searchbox.waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg'].map(fixtureImage), 2);
+
+  // Released after the import: a search loads the text part again, offline too (from the browser's cache).
+  await waitReleased(page);
+  await page.context().setOffline(true);
+  const red = await search(page, 'red');
+  assert.equal(red[0]?.name, 'red-ball.jpg', `red first: ${red.map((t) => t.name)}`);
+  await page.context().setOffline(false);
+
+  // Released again: the search box's focus loads the text part ahead of a query.
+  await waitModelReady(page);
+  await expectText(page.getByTestId('model-memory'), RELEASED, 20_000);
+  // Every text the row shows, since the part may be released again before a poll would see it.
+  await page.evaluate(() => {
+    const row = document.querySelector('[data-testid="model-memory"]');
+    window.__memoryTexts = [];
+    new MutationObserver(() => window.__memoryTexts.push(row.textContent)).observe(row, { subtree: true, childList: true, characterData: true });
+  });
+  await ui(page).searchbox.focus();
+  await page.waitForFunction(() => window.__memoryTexts.some((t) => /The text part/.test(t)), null, { timeout: 15_000 });
+
+  // Released again: photos added now are indexed by the image part, loaded again for them.
+  await waitReleased(page);
+  await importFiles(page, [fixtureImage('green-leaf.jpg')], 1);
+  await expectCount(page, 3);
+  const green = await search(page, 'green');
+  assert.equal(green[0]?.name, 'green-leaf.jpg', `green first: ${green.map((t) => t.name)}`);
+});

@@ -1,0 +1,127 @@
+/// <reference lib="webworker" />
+// The model's door. The page, the ingest worker and the cluster worker hold ports to this worker;
+// it runs the model itself in a worker of its own (embed.worker.ts) that it ends when idle and
+// starts again on the next call (workers/lib/tower-keeper.ts), so their ports stay valid while the
+// model's memory (ONNX Runtime's wasm heap, 300–450 MB for ViT-B/32) is given back between uses.
+import { expose, proxy, transfer, wrap, type Remote } from 'comlink';
+import type { EmbedApi, LoadProgress, ModelInfo, PixelImage, Tower } from './embed.worker';
+import type { ModelSource } from '../src/lib/core/model-source';
+import type { ModelInputSpec } from '../src/lib/core/model-input';
+import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
+
+/**
+ * A model runtime with no call for this long is ended. A search after that waits for the text
+ * tower to load again from the browser cache: 7.9 s for ViT-B/32 q8 until the results showed, on a
+ * two-core machine at load average 13 (bench/results/memory.md); the search box's focus starts
+ * that load while the query is typed.
+ */
+export const MODEL_IDLE_MS = 30_000;
+
+let source: ModelSource | null = null;
+let info: ModelInfo | null = null;
+/** Progress of the load `init` asked for (later restarts read from the browser cache and report none). */
+let progress: ((p: LoadProgress) => void) | null = null;
+let specs = new Map<number, Promise<ModelInputSpec | null>>();
+let onTowers: ((towers: Tower[]) => void) | null = null;
+
+async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
+  if (!source) throw new Error('the search model is not loaded; check Settings');
+  const worker = new Worker(new URL('./embed.worker.ts', import.meta.url), { type: 'module', name: 'embed-model' });
+  const api = wrap<EmbedApi>(worker);
+  const report = progress;
+  try {
+    const loaded = await api.init(source, report ? proxy((p: LoadProgress) => report(p)) : undefined, towers);
+    info ??= loaded;
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
+  return { api, towers: new Set(towers), end: () => worker.terminate() };
+}
+
+const keeper = new TowerKeeper<Remote<EmbedApi>>({
+  start: startRuntime,
+  idleMs: MODEL_IDLE_MS,
+  onChange: (towers) => onTowers?.(towers),
+});
+
+const vectorsOut = (vectors: Float32Array[]) => transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
+
+const api = {
+  /** Loads the model (both towers, so a model that cannot run is known at once); a failed load is forgotten so the next call retries. */
+  async init(from: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    keeper.end();
+    source = from;
+    info = null;
+    specs = new Map();
+    progress = onProgress ?? null;
+    try {
+      await keeper.open(['vision', 'text']);
+    } catch (err) {
+      source = null;
+      throw err;
+    } finally {
+      progress = null;
+    }
+    return info!;
+  },
+
+  async info(): Promise<ModelInfo | null> {
+    return info;
+  },
+
+  async embedImages(images: PixelImage[]): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    return vectorsOut(await keeper.use('vision', (m) => m.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)))));
+  },
+
+  /** Read once per size from the model's processor, and kept across restarts. */
+  modelInputSpec(size: number): Promise<ModelInputSpec | null> {
+    let spec = specs.get(size);
+    if (!spec) {
+      spec = keeper.use(null, (m) => m.modelInputSpec(size));
+      specs.set(size, spec);
+      spec.catch(() => specs.delete(size));
+    }
+    return spec;
+  },
+
+  async embedModelInputs(inputs: Float32Array[], size: number): Promise<Float32Array[]> {
+    if (inputs.length === 0) return [];
+    return vectorsOut(await keeper.use('vision', (m) => m.embedModelInputs(transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer)), size)));
+  },
+
+  /** Starts the runtime with `tower`, or loads it there, ahead of its first call. */
+  async loadTower(tower: Tower): Promise<void> {
+    await keeper.use(tower, (m) => m.loadTower(tower));
+  },
+
+  async embedText(query: string): Promise<Float32Array> {
+    const v = await keeper.use('text', (m) => m.embedText(query));
+    return transfer(v, [v.buffer as ArrayBuffer]);
+  },
+
+  async embedTexts(queries: string[]): Promise<Float32Array[]> {
+    if (queries.length === 0) return [];
+    return vectorsOut(await keeper.use('text', (m) => m.embedTexts(queries)));
+  },
+
+  /** Lets another worker (ingest, cluster) call this API directly, without a hop through the page. */
+  connect(port: MessagePort): void {
+    expose(api, port);
+  },
+
+  /** How long an unused model stays loaded, ms (tests and the memory bench shorten it). */
+  releaseAfterIdle(idleMs: number): void {
+    keeper.idleMs = idleMs;
+  },
+
+  /** Tells `listener` the towers loaded now, and again whenever they change (none once the model was released). */
+  watchTowers(listener: (towers: Tower[]) => void): void {
+    onTowers = listener;
+    listener(keeper.towers);
+  },
+} satisfies EmbedApi & Record<string, unknown>;
+
+export type EmbedHostApi = typeof api;
+expose(api);
