@@ -1,6 +1,7 @@
 /**
- * The search index of one tab: the library's vectors of one model in a vector index (exact scan
- * or HNSW, src/lib/index/choose-index.ts), restored from the saved snapshot when it matches the
+ * The search index of one tab: the library's vectors of one model in a vector index (exact scan,
+ * HNSW, or for very large libraries compact codes re-ranked with vectors read from storage;
+ * src/lib/index/choose-index.ts), restored from the saved snapshot when it matches the
  * library and rebuilt from the stored vectors otherwise; kept up to date as items are added,
  * removed and restored; answering searches (file-name matches first, filters, video moments),
  * the sample scores of the relevance cut-off and the duplicate scan. Storage comes in as
@@ -8,8 +9,9 @@
  * unit tests drive it over fake-indexeddb.
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
-import type { IndexKind, VectorIndex } from '../core/vector-index';
-import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM } from '../index/choose-index';
+import type { VectorIndex } from '../core/vector-index';
+import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
+import { COMPACT_TRAIN_SAMPLE, CompactVectorIndex } from '../index/compact-vector-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
 import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
@@ -44,8 +46,11 @@ export interface SearchFilter {
   onlyIds?: string[];
 }
 
+/** The index in use: an in-memory vector index or the compact one. */
+type SearchIndex = VectorIndex | CompactVectorIndex;
+
 export interface IndexStatus {
-  kind: IndexKind;
+  kind: LibraryIndexKind;
   size: number;
   /** How the index came to be on this start. */
   origin: 'restored' | 'rebuilt' | 'loaded' | 'empty';
@@ -60,7 +65,7 @@ export interface RebuildProgress {
 
 export interface LibraryIndexOptions {
   /** Which index a library of `size` items uses (default: the measured rule of choose-index.ts). */
-  kindFor?: (size: number, current?: IndexKind) => IndexKind;
+  kindFor?: (size: number, current?: LibraryIndexKind) => LibraryIndexKind;
   /** Bursts of changes are saved once, this long after the last. */
   saveDelayMs?: number;
   /** Length of a duplicate-scan slice, ms. */
@@ -79,7 +84,7 @@ const SAMPLE_SIZE = 256;
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
   #storage: SearchStorage | null = null;
-  #kindFor: (size: number, current?: IndexKind) => IndexKind;
+  #kindFor: (size: number, current?: LibraryIndexKind) => LibraryIndexKind;
   #saveDelayMs: number;
   #scanSliceMs: number;
   #modelKey = '';
@@ -88,7 +93,7 @@ export class LibraryIndex {
    * changes must not overwrite a newer snapshot with its own view.
    */
   #writer = false;
-  #index: VectorIndex | null = null;
+  #index: SearchIndex | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #sample: Float32Array[] = [];
   #sampledAtSize = 0;
@@ -144,7 +149,10 @@ export class LibraryIndex {
       else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
       else {
         try {
-          this.#index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+          this.#index =
+            snapshot.kind === 'compact'
+              ? CompactVectorIndex.restore(snapshot.bytes, modelKey, this.#vectorStore(modelKey))
+              : await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
           return { kind: this.#index.kind, size: this.#index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
         } catch (err) {
           reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
@@ -228,7 +236,11 @@ export class LibraryIndex {
     const index = this.#index;
     if (query && index && index.size > 0) {
       const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
-      const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...(needsFilter ? { filter: passes } : {}) });
+      const filterOpt = needsFilter ? { filter: passes } : {};
+      const ranked =
+        index.kind === 'compact'
+          ? await index.search(query, { k, kind, ...filterOpt })
+          : index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });
       for (const r of ranked) {
         const named = seen.get(r.id);
         if (named) named.score = r.score;
@@ -272,7 +284,8 @@ export class LibraryIndex {
     await this.#ready;
     const [assets, refused] = await Promise.all([this.#db.allAssets(), this.#db.refusedDuplicateJobs()]);
     return scanDuplicates({
-      index: this.#index,
+      // The neighbour scan needs every vector in memory: the compact index keeps none, so at its sizes only identical files are grouped.
+      index: this.#index?.kind === 'compact' ? null : this.#index,
       assets,
       refused,
       framesOf: (id) => this.#framesByVideo.get(id)?.map((f) => f.vector),
@@ -299,7 +312,7 @@ export class LibraryIndex {
     if (isWriter) this.#scheduleSave();
   }
 
-  status(): { kind: IndexKind; size: number } {
+  status(): { kind: LibraryIndexKind; size: number } {
     return { kind: this.#index?.kind ?? 'exact', size: this.#index?.size ?? 0 };
   }
 
@@ -332,15 +345,26 @@ export class LibraryIndex {
     return set;
   }
 
+  /** Full vectors of the current model, read from IndexedDB for the compact index's re-rank. */
+  #vectorStore(modelKey: string) {
+    return { getVectors: (ids: readonly string[]) => this.#db.vectorsOfAssets(ids, modelKey) };
+  }
+
   /** Streams the stored vectors of this model into a new index, in chunks, reporting progress. */
-  async #rebuild(onProgress?: (p: RebuildProgress) => void): Promise<VectorIndex | null> {
+  async #rebuild(onProgress?: (p: RebuildProgress) => void): Promise<SearchIndex | null> {
     const db = this.#db;
     const modelKey = this.#modelKey;
     const total = await db.countEmbeddings(modelKey);
     const first = total > 0 ? await db.firstEmbedding(modelKey) : undefined;
     if (!first) return null;
+    const kind = this.#kindFor(total);
+    const dim = first.vector.length;
     // Created before the cursor opens: awaiting anything but IndexedDB inside it would end the transaction.
-    const built = await createIndex(this.#kindFor(total), first.vector.length, modelKey);
+    // Asset ids are random UUIDs, so the first vectors by key are a fair sample to learn the compact codes from.
+    const built =
+      kind === 'compact'
+        ? CompactVectorIndex.train(await db.firstVectors(modelKey, COMPACT_TRAIN_SAMPLE), dim, total, modelKey, this.#vectorStore(modelKey))
+        : await createIndex(kind, dim, modelKey);
     let done = 0;
     let chunk: Array<{ id: string; vector: Float32Array }> = [];
     const flush = () => {

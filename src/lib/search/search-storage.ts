@@ -11,12 +11,14 @@ import {
   firstVectors,
   forEachEmbedding,
   getIndexSnapshot,
+  type IndexSnapshot,
   putIndexSnapshot,
   readStoredItems,
   refusedDuplicateJobs,
   vectorOfAsset,
+  vectorsOfAssets,
 } from '../db/search-repo';
-import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotRecord, JobRecord } from '../db/schema';
+import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotName, JobRecord } from '../db/schema';
 
 export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt' | 'takenAtMs'>;
 
@@ -29,10 +31,13 @@ export interface SearchStorage {
   forEachEmbedding(modelKey: string, visit: (id: string, vector: Float32Array) => void): Promise<void>;
   firstVectors(modelKey: string, limit: number): Promise<Float32Array[]>;
   vectorOfAsset(id: string, modelKey: string): Promise<Float32Array | null>;
+  /** The vectors of many assets for the model in one read, in order (the compact index's exact re-rank). */
+  vectorsOfAssets(ids: readonly string[], modelKey: string): Promise<(Float32Array | undefined)[]>;
   readStoredItems(ids: readonly string[]): ReturnType<typeof readStoredItems>;
-  getIndexSnapshot(name: IndexSnapshotRecord['name']): Promise<IndexSnapshotRecord | undefined>;
-  putIndexSnapshot(snapshot: IndexSnapshotRecord): Promise<void>;
-  deleteIndexSnapshot(name: IndexSnapshotRecord['name']): Promise<void>;
+  getIndexSnapshot(name: IndexSnapshotName): Promise<IndexSnapshot | undefined>;
+  /** Replaces the snapshot in one transaction (chunked when large; see db/search-repo.ts). */
+  putIndexSnapshot(snapshot: IndexSnapshot): Promise<void>;
+  deleteIndexSnapshot(name: IndexSnapshotName): Promise<void>;
   allAssets(): Promise<AssetRecord[]>;
   refusedDuplicateJobs(): Promise<JobRecord[]>;
 }
@@ -47,6 +52,7 @@ export function librarySearchStorage(db: Db): SearchStorage {
     forEachEmbedding: (modelKey, visit) => forEachEmbedding(db, modelKey, visit),
     firstVectors: (modelKey, limit) => firstVectors(db, modelKey, limit),
     vectorOfAsset: (id, modelKey) => vectorOfAsset(db, id, modelKey),
+    vectorsOfAssets: (ids, modelKey) => vectorsOfAssets(db, ids, modelKey),
     readStoredItems: (ids) => readStoredItems(db, ids),
     getIndexSnapshot: (name) => getIndexSnapshot(db, name),
     putIndexSnapshot: (snapshot) => putIndexSnapshot(db, snapshot),
