@@ -103,6 +103,13 @@ export class LibraryIndex {
   #scansStarted = 0;
   #scansStopped = 0;
   #assets = new Map<string, Omit<AssetSummary, 'id'>>();
+  /**
+   * Settles when the asset summaries (names, types, dates) are read. Reading a million of them
+   * takes seconds, so init does not wait for it: only the searches that need them (file names,
+   * filters, date listings) do. Ids removed meanwhile are kept out of what it brings.
+   */
+  #assetsRead: Promise<void> = Promise.resolve();
+  #removedWhileReading: Set<string> | null = null;
   /** Video id → its kept frames, scanned per video hit to find the moment. */
   #framesByVideo = new Map<string, FrameVector[]>();
 
@@ -138,7 +145,9 @@ export class LibraryIndex {
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
-    for (const a of await db.assetSummaries()) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
+    this.#assetsRead = this.#readAssets(db);
+    // A failed read fails the searches that await it, not init.
+    this.#assetsRead.catch(() => undefined);
     this.#addFrames(await db.frameEmbeddingsForModel(modelKey));
     const stored = await db.countEmbeddings(modelKey);
 
@@ -172,6 +181,18 @@ export class LibraryIndex {
     };
   }
 
+  async #readAssets(db: SearchStorage): Promise<void> {
+    const removed = (this.#removedWhileReading = new Set());
+    try {
+      for (const a of await db.assetSummaries()) {
+        // An asset added meanwhile is already there, from a record at least as new.
+        if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
+      }
+    } finally {
+      if (this.#removedWhileReading === removed) this.#removedWhileReading = null;
+    }
+  }
+
   /** Adds just the assets an import stored, so a large import does not re-read the library per batch. */
   async addStored(ids: string[]): Promise<number> {
     await this.#ready;
@@ -183,6 +204,7 @@ export class LibraryIndex {
     for (const id of ids) {
       this.#index?.remove(id);
       this.#assets.delete(id);
+      this.#removedWhileReading?.add(id);
       this.#framesByVideo.delete(id);
     }
     this.#scheduleSave();
@@ -217,10 +239,13 @@ export class LibraryIndex {
   async search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
     await this.#ready;
     const exclude = new Set(filter?.excludeIds ?? []);
+    const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
+    const byFileName = !!text && looksLikeFileName(text);
+    if (needsFilter || byFileName) await this.#assetsRead;
     const passes = (id: string) => this.#passes(id, filter, exclude);
     const hits: SearchHit[] = [];
     const seen = new Map<string, SearchHit>();
-    if (text && looksLikeFileName(text)) {
+    if (byFileName) {
       const byName = [...this.#assets]
         .filter(([id]) => passes(id))
         .map(([id, a]) => ({ id, s: nameMatchScore(text, a.name) }))
@@ -235,7 +260,6 @@ export class LibraryIndex {
     }
     const index = this.#index;
     if (query && index && index.size > 0) {
-      const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
       const filterOpt = needsFilter ? { filter: passes } : {};
       const ranked =
         index.kind === 'compact'
@@ -260,6 +284,7 @@ export class LibraryIndex {
    */
   async listByTakenAt(k: number, filter?: SearchFilter): Promise<{ hits: SearchHit[]; total: number }> {
     await this.#ready;
+    await this.#assetsRead;
     const exclude = new Set(filter?.excludeIds ?? []);
     const passing: Array<[string, number]> = [];
     for (const [id, a] of this.#assets) if (this.#passes(id, filter, exclude)) passing.push([id, a.takenAtMs]);

@@ -129,6 +129,32 @@ describe('LibraryIndex: open', () => {
   });
 });
 
+describe('LibraryIndex: asset summaries read after open', () => {
+  it('answers a vector search before the summaries are read; name queries and date listings wait for them, and an asset removed meanwhile stays out', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 12).map((item, i) => ({ ...item, name: `IMG_${1000 + i}.jpg` }));
+    await store(db, items);
+    const storage = librarySearchStorage(db);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = { ...storage, assetSummaries: async () => (await Promise.all([storage.assetSummaries(), held]))[0] };
+    const index = new LibraryIndex(slow);
+    expect(await index.init(MODEL)).toMatchObject({ size: 12, origin: 'loaded' });
+    expect((await index.search(items[4]!.vector, '', 1))[0]!.id).toBe('a004');
+
+    let named = false;
+    const byName = index.search(null, 'IMG_1007', 3).then((hits) => ((named = true), hits));
+    const listing = index.listByTakenAt(20);
+    await index.remove(['a009']);
+    await Promise.resolve();
+    expect(named).toBe(false);
+    release();
+    expect((await byName)[0]).toMatchObject({ id: 'a007', nameMatch: true });
+    expect((await listing).total).toBe(11);
+    expect((await listing).hits.map((h) => h.id)).not.toContain('a009');
+  });
+});
+
 describe('LibraryIndex: saving', () => {
   it('only the writer tab saves the snapshot; a burst of adds is saved once, after the delay', async () => {
     const name = dbs.uniqueName();
