@@ -31,8 +31,8 @@ const PQ_ITERATIONS = 8;
  * image queries. Measured at 1M in bench/results/million.md.
  */
 export const COMPACT_SEARCH = Object.freeze({
-  text: { probeShare: 1 / 16, candidates: 500 },
-  image: { probeShare: 1 / 32, candidates: 200 },
+  text: { probeShare: 1 / 8, candidates: 200 },
+  image: { probeShare: 1 / 32, candidates: 100 },
 });
 
 /** Coarse lists for a library of `size` items: about √size, at most {@link COMPACT_MAX_LISTS}. */
