@@ -21,7 +21,7 @@
 // *_250k_* keys at 250k).
 //
 // Environment: BENCH_N (default 250000), BENCH_QUERIES (per kind, default 50), BENCH_BROWSER (0 = Node only),
-// BENCH_COLD_STARTS (default 3).
+// BENCH_COLD_STARTS (default 3), BENCH_PROBE_SHARES and BENCH_CANDIDATES (JSON arrays: the Node sweep).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,8 +41,8 @@ const BROWSER = process.env.BENCH_BROWSER !== '0';
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 3);
 const WRITE_BATCH = 5000;
 const MODEL = 'bench-synthetic@fp32';
-const PROBE_SHARES = [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4];
-const CANDIDATES = [50, 100, 200, 500, 1000];
+const PROBE_SHARES = process.env.BENCH_PROBE_SHARES ? JSON.parse(process.env.BENCH_PROBE_SHARES) : [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4];
+const CANDIDATES = process.env.BENCH_CANDIDATES ? JSON.parse(process.env.BENCH_CANDIDATES) : [50, 100, 200, 500, 1000];
 const t0 = performance.now();
 const loadAtStart = loadavg()[0];
 const log = (...a) => console.error(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s]`, ...a);
