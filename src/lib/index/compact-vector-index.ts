@@ -32,12 +32,16 @@ const PQ_ITERATIONS = 8;
 
 /**
  * Per query kind: the share of lists scanned and the candidates re-ranked with their full vectors.
- * Text queries (outside the photo cloud, scores bunched close together) need more of both than
- * image queries. Measured at 1M in bench/results/million.md.
+ * Text queries (outside the photo cloud, their top scores bunched close together) need a wider
+ * scan than image queries. Measured at 250k synthetic CLIP-like items (500 lists, 128-byte codes;
+ * bench/results/million-browser-250k.md), recall@10 against the exact scan:
+ * text  1/64: 0.78 · 1/32: 0.87 · 1/16: 0.956 (100 candidates), 0.964 (200), 0.972 (500);
+ * image 1/64: 0.994 (100 candidates), 0.996 (200).
+ * Each candidate costs an IndexedDB read in the app (about 45 µs in Chromium), so few of them.
  */
 export const COMPACT_SEARCH = Object.freeze({
-  text: { probeShare: 1 / 8, candidates: 200 },
-  image: { probeShare: 1 / 32, candidates: 100 },
+  text: { probeShare: 1 / 16, candidates: 200 },
+  image: { probeShare: 1 / 64, candidates: 100 },
 });
 
 /** Coarse lists for a library of `size` items: about √size, at most {@link COMPACT_MAX_LISTS}. */
