@@ -14,7 +14,7 @@ describe('compact vector index', () => {
 
   it('learns dim/4-byte residual codes from a sample, and its bytes restore to an index with the same answers read from the same store', async () => {
     const r = rng(3);
-    const vectors = new Map(Array.from({ length: 400 }, (_, i) => [`v${i}`, randomUnit(r, DIM)] as const));
+    const vectors = new Map<string, Float32Array>(Array.from({ length: 400 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
     const store = { getVectors: (ids: readonly string[]) => ids.map((id) => vectors.get(id)) };
     const index = CompactVectorIndex.train([...vectors.values()].slice(0, 300), DIM, 400, 'm', store);
     expect(index.compact.codec.codeBytes).toBe(DIM / 4);
