@@ -231,6 +231,11 @@ if (BROWSER) {
       status = r.status;
       log(`  cold start ${i + 1}: search ready ${round(r.readyMs, 0)} ms after navigation (${r.status.origin}, ${r.status.kind}, ${r.status.size} items, init ${round(r.status.tookMs, 0)} ms)`);
     }
+    await load();
+    const profile = await page.evaluate((m) => window.bench.profileOpen(m), MODEL);
+    log(`  init steps on the page's thread, ms: ${JSON.stringify(profile)}`);
+    await load();
+    await page.evaluate((m) => window.bench.open(m), MODEL);
     const flat = all.flatMap((q) => Array.from(q));
     const run = await page.evaluate(([f, d, nt, k]) => window.bench.search(f, d, nt, k, 3), [flat, DIM, queries.text.length, K]);
     const memoryAfterSearch = processMemory();
@@ -250,6 +255,7 @@ if (BROWSER) {
       coldStartMs: starts.map((x) => round(x, 0)),
       coldStartP50Ms: round(median(starts), 0),
       status,
+      initStepsMs: profile,
       search: row,
       memoryAfterSearch,
       memorySettled,
@@ -279,6 +285,7 @@ if (browser) {
   L.push(`- ${browser.chromium}; records written in ${round(browser.writeMs / 1000, 1)} s (${round(N / (browser.writeMs / 1000), 0)} per s), index bytes in ${round(browser.snapshotWriteMs / 1000, 1)} s`);
   L.push(`- storage ${browser.storageMB} MB = ${browser.storageBytesPerItem} B per item (asset record + embedding record + index bytes, IndexedDB's own overhead included)`);
   L.push(`- cold start (navigation → index worker search-ready): ${browser.coldStartMs.join(', ')} ms; p50 ${browser.coldStartP50Ms} ms; asset summaries read ${browser.summariesAfterReadyMs} ms after that`);
+  L.push(`- the init steps one after the other on the page's thread, ms: ${Object.entries(browser.initStepsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   L.push(`- search through the worker (COMPACT_SEARCH settings): text recall ${browser.search.text.recall}, p50 ${browser.search.text.p50} ms; image recall ${browser.search.image.recall}, p50 ${browser.search.image.p50} ms`);
   L.push(`- memory (PSS): renderer ${browser.memoryAfterSearch.rendererMB} MB after the searches, ${browser.memorySettled.rendererMB} MB once the summaries are read; all Chromium processes ${browser.memorySettled.chromiumTotalMB} MB`);
 }

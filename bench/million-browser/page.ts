@@ -5,7 +5,9 @@
 // worker (workers/index.worker.ts) as the app does after a reload, and searches through it.
 import { wrap, type Remote } from 'comlink';
 import { openLibraryDb } from '../../src/lib/db/db';
-import { putIndexSnapshot } from '../../src/lib/db/search-repo';
+import { countEmbeddings, getIndexSnapshot, putIndexSnapshot } from '../../src/lib/db/search-repo';
+import { assetSummaries, frameEmbeddingsForModel } from '../../src/lib/db/repo';
+import { CompactIndex } from '../../src/lib/core/compact-index';
 import type { AssetRecord } from '../../src/lib/db/schema';
 import type { IndexApi, IndexStatus } from '../../workers/index.worker';
 
@@ -68,6 +70,25 @@ const bench = {
       }
     }
     return { ids, ms: times.map((t) => t.sort((a, b) => a - b)[t.length >> 1]!) };
+  },
+
+  /** The steps of the index worker's init, one after the other on this page's thread, ms each. */
+  async profileOpen(modelKey: string): Promise<Record<string, number>> {
+    const ms: Record<string, number> = {};
+    const step = async <T>(name: string, run: () => Promise<T> | T): Promise<T> => {
+      const t = performance.now();
+      const r = await run();
+      ms[name] = Math.round(performance.now() - t);
+      return r;
+    };
+    const db = await step('openDb', () => openLibraryDb());
+    await step('countEmbeddings', () => countEmbeddings(db, modelKey));
+    await step('frameEmbeddings', () => frameEmbeddingsForModel(db, modelKey));
+    const snapshot = await step('readSnapshot', () => getIndexSnapshot(db, 'assets'));
+    await step('restore', () => CompactIndex.restore(snapshot!.bytes));
+    await step('assetSummaries', () => assetSummaries(db));
+    db.close();
+    return ms;
   },
 
   /** Waits until the worker has read the asset summaries too (a date listing needs them). */

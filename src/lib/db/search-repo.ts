@@ -119,6 +119,20 @@ export async function vectorsOfAssets(db: Db, ids: readonly string[], modelKey: 
   return records.map((e) => (e && e.modelId === modelKey ? e.vector : undefined));
 }
 
+/**
+ * Every asset record in key order, `pageSize` per request, each page handed to `visit`: between
+ * pages the thread is free (a million records read at once would hold it for seconds).
+ */
+export async function forEachAssetPage(db: Db, pageSize: number, visit: (page: AssetRecord[]) => void): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.getAll('assets', after === undefined ? undefined : IDBKeyRange.lowerBound(after, true), pageSize);
+    if (page.length > 0) visit(page);
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.id;
+  }
+}
+
 /** Every asset record, in key order. */
 export async function allAssets(db: Db): Promise<AssetRecord[]> {
   return db.getAll('assets');

@@ -104,8 +104,8 @@ export class LibraryIndex {
   #scansStopped = 0;
   #assets = new Map<string, Omit<AssetSummary, 'id'>>();
   /**
-   * Settles when the asset summaries (names, types, dates) are read. Reading a million of them
-   * takes seconds, so init does not wait for it: only the searches that need them (file names,
+   * Settles when the asset summaries (names, types, dates) are read, a page at a time. Reading a
+   * million of them takes seconds, so init does not wait for it: only the searches that need them (file names,
    * filters, date listings) do. Ids removed meanwhile are kept out of what it brings.
    */
   #assetsRead: Promise<void> = Promise.resolve();
@@ -184,10 +184,12 @@ export class LibraryIndex {
   async #readAssets(db: SearchStorage): Promise<void> {
     const removed = (this.#removedWhileReading = new Set());
     try {
-      for (const a of await db.assetSummaries()) {
-        // An asset added meanwhile is already there, from a record at least as new.
-        if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
-      }
+      await db.forEachAssetSummaryPage((page) => {
+        for (const a of page) {
+          // An asset added meanwhile is already there, from a record at least as new.
+          if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
+        }
+      });
     } finally {
       if (this.#removedWhileReading === removed) this.#removedWhileReading = null;
     }

@@ -2,13 +2,14 @@
 // stored vectors of a model, the saved index snapshot, and the records the duplicate report lists.
 // The index worker binds them to IndexedDB; unit tests bind them to fake-indexeddb.
 import type { Db } from '../db/db';
-import { assetSummaries, frameEmbeddingsForModel } from '../db/repo';
+import { frameEmbeddingsForModel } from '../db/repo';
 import {
   allAssets,
   countEmbeddings,
   deleteIndexSnapshot,
   firstEmbedding,
   firstVectors,
+  forEachAssetPage,
   forEachEmbedding,
   getIndexSnapshot,
   type IndexSnapshot,
@@ -23,7 +24,8 @@ import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotN
 export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt' | 'takenAtMs'>;
 
 export interface SearchStorage {
-  assetSummaries(): Promise<AssetSummary[]>;
+  /** Every asset's summary, a page at a time (see db/search-repo.ts forEachAssetPage). */
+  forEachAssetSummaryPage(visit: (page: AssetSummary[]) => void): Promise<void>;
   frameEmbeddingsForModel(modelKey: string): Promise<FrameEmbeddingRecord[]>;
   countEmbeddings(modelKey: string): Promise<number>;
   firstEmbedding(modelKey: string): Promise<EmbeddingRecord | undefined>;
@@ -42,10 +44,14 @@ export interface SearchStorage {
   refusedDuplicateJobs(): Promise<JobRecord[]>;
 }
 
+/** Asset records per read at start: a few tens of ms of the worker's thread each. */
+const ASSET_PAGE_SIZE = 5000;
+
 /** The search repository functions of `db`. */
 export function librarySearchStorage(db: Db): SearchStorage {
   return {
-    assetSummaries: () => assetSummaries(db),
+    forEachAssetSummaryPage: (visit) =>
+      forEachAssetPage(db, ASSET_PAGE_SIZE, (page) => visit(page.map(({ id, name, type, addedAt, takenAtMs }) => ({ id, name, type, addedAt, takenAtMs })))),
     frameEmbeddingsForModel: (modelKey) => frameEmbeddingsForModel(db, modelKey),
     countEmbeddings: (modelKey) => countEmbeddings(db, modelKey),
     firstEmbedding: (modelKey) => firstEmbedding(db, modelKey),

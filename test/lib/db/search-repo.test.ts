@@ -8,6 +8,7 @@ import {
   deleteIndexSnapshot,
   firstEmbedding,
   firstVectors,
+  forEachAssetPage,
   forEachEmbedding,
   getIndexSnapshot,
   putIndexSnapshot,
@@ -119,6 +120,16 @@ describe('search repository', () => {
     await library(db);
     const vectors = await vectorsOfAssets(db, ['c', 'gone', 'd', 'a'], MODEL);
     expect(vectors.map((v) => (v ? [...v] : v))).toEqual([[3, 0], undefined, undefined, [1, 0]]);
+  });
+
+  it('reads every asset a page at a time, in key order', async () => {
+    const db = await dbs.open();
+    await library(db);
+    for (const [size, want] of [[3, [['a', 'b', 'c'], ['d']]], [2, [['a', 'b'], ['c', 'd']]], [10, [['a', 'b', 'c', 'd']]]] as const) {
+      const pages: string[][] = [];
+      await forEachAssetPage(db, size, (page) => pages.push(page.map((a) => a.id)));
+      expect(pages).toEqual(want);
+    }
   });
 
   it('lists the jobs refused as duplicates only', async () => {

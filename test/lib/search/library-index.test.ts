@@ -137,7 +137,7 @@ describe('LibraryIndex: asset summaries read after open', () => {
     const storage = librarySearchStorage(db);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const slow = { ...storage, assetSummaries: async () => (await Promise.all([storage.assetSummaries(), held]))[0] };
+    const slow = { ...storage, forEachAssetSummaryPage: async (visit: Parameters<SearchStorage['forEachAssetSummaryPage']>[0]) => (await held, storage.forEachAssetSummaryPage(visit)) };
     const index = new LibraryIndex(slow);
     expect(await index.init(MODEL)).toMatchObject({ size: 12, origin: 'loaded' });
     expect((await index.search(items[4]!.vector, '', 1))[0]!.id).toBe('a004');
