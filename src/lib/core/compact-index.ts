@@ -288,6 +288,12 @@ export class CompactIndex {
     return this.#rowById.has(id);
   }
 
+  /** The live ids (unpacks a restored index's ids). */
+  ids(): IterableIterator<string> {
+    this.#unpackIds();
+    return this.#rowById.keys();
+  }
+
   /** The id of a live row. */
   #idAt(row: number): string {
     const packed = this.#packedIds;

@@ -7,6 +7,11 @@ export async function countEmbeddings(db: Db, modelKey: string): Promise<number>
   return db.countFromIndex('embeddings', 'byModelId', modelKey);
 }
 
+/** The ids of the assets with a stored vector of the model, in key order. */
+export async function embeddingIdsOfModel(db: Db, modelKey: string): Promise<string[]> {
+  return db.getAllKeysFromIndex('embeddings', 'byModelId', modelKey);
+}
+
 /** Any one vector of the model (the first by asset id), to learn its length; undefined when there is none. */
 export async function firstEmbedding(db: Db, modelKey: string): Promise<EmbeddingRecord | undefined> {
   return db.getFromIndex('embeddings', 'byModelId', modelKey);

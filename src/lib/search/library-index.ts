@@ -149,25 +149,35 @@ export class LibraryIndex {
     // A failed read fails the searches that await it, not init.
     this.#assetsRead.catch(() => undefined);
     this.#addFrames(await db.frameEmbeddingsForModel(modelKey));
-    const stored = await db.countEmbeddings(modelKey);
 
     let reason = 'no saved index';
     const snapshot = await db.getIndexSnapshot(SNAPSHOT);
-    if (snapshot) {
+    if (snapshot?.kind === 'compact' && snapshot.modelKey === modelKey) {
+      // Counting a million stored vectors takes seconds: the compact index answers at once and is
+      // brought in line with the stored vectors in the background (#reconcile).
+      try {
+        const index = CompactVectorIndex.restore(snapshot.bytes, modelKey, this.#vectorStore(modelKey));
+        this.#index = index;
+        this.#reconciled = this.#reconcile(index);
+        this.#reconciled.catch(() => undefined);
+        return { kind: index.kind, size: index.size, origin: 'restored', reason: 'saved index, checked against the library in the background', tookMs: performance.now() - started };
+      } catch (err) {
+        reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
+      }
+    }
+    const stored = await db.countEmbeddings(modelKey);
+    if (snapshot && snapshot.kind !== 'compact') {
       if (snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
       else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
       else {
         try {
-          this.#index =
-            snapshot.kind === 'compact'
-              ? CompactVectorIndex.restore(snapshot.bytes, modelKey, this.#vectorStore(modelKey))
-              : await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+          this.#index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
           return { kind: this.#index.kind, size: this.#index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
         } catch (err) {
           reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
         }
       }
-    }
+    } else if (snapshot && snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
     this.#index = await this.#rebuild(onProgress);
     if (this.#index) await this.#save();
     const index = this.#index;
@@ -179,6 +189,34 @@ export class LibraryIndex {
       reason,
       tookMs: performance.now() - started,
     };
+  }
+
+  /** Settles when a restored compact index matches the stored vectors (see #reconcile). */
+  #reconciled: Promise<void> = Promise.resolve();
+  #removedWhileReconciling: Set<string> | null = null;
+
+  /**
+   * Brings a restored compact index in line with the stored vectors of its model: the ones it
+   * lacks (added after its last save, e.g. a tab closed before the save) are added, the ones it
+   * holds without a stored vector (deleted since) are removed, and the result is saved.
+   */
+  async #reconcile(index: CompactVectorIndex): Promise<void> {
+    const removed = (this.#removedWhileReconciling = new Set());
+    try {
+      const storedIds = await this.#db.embeddingIdsOfModel(index.modelKey);
+      if (this.#index !== index) return;
+      const stored = new Set(storedIds);
+      let changed = 0;
+      for (const id of [...index.compact.ids()]) if (!stored.has(id) && index.remove(id)) changed++;
+      const missing = storedIds.filter((id) => !removed.has(id) && !index.has(id));
+      for (let i = 0; i < missing.length && this.#index === index; i += REBUILD_CHUNK) {
+        await this.#addStoredNow(missing.slice(i, i + REBUILD_CHUNK));
+        changed += Math.min(REBUILD_CHUNK, missing.length - i);
+      }
+      if (changed > 0) this.#scheduleSave();
+    } finally {
+      if (this.#removedWhileReconciling === removed) this.#removedWhileReconciling = null;
+    }
   }
 
   async #readAssets(db: SearchStorage): Promise<void> {
@@ -207,6 +245,7 @@ export class LibraryIndex {
       this.#index?.remove(id);
       this.#assets.delete(id);
       this.#removedWhileReading?.add(id);
+      this.#removedWhileReconciling?.add(id);
       this.#framesByVideo.delete(id);
     }
     this.#scheduleSave();

@@ -7,6 +7,7 @@ import {
   allAssets,
   countEmbeddings,
   deleteIndexSnapshot,
+  embeddingIdsOfModel,
   firstEmbedding,
   firstVectors,
   forEachAssetPage,
@@ -28,6 +29,7 @@ export interface SearchStorage {
   forEachAssetSummaryPage(visit: (page: AssetSummary[]) => void): Promise<void>;
   frameEmbeddingsForModel(modelKey: string): Promise<FrameEmbeddingRecord[]>;
   countEmbeddings(modelKey: string): Promise<number>;
+  embeddingIdsOfModel(modelKey: string): Promise<string[]>;
   firstEmbedding(modelKey: string): Promise<EmbeddingRecord | undefined>;
   /** `visit` runs synchronously inside one cursor (see db/search-repo.ts). */
   forEachEmbedding(modelKey: string, visit: (id: string, vector: Float32Array) => void): Promise<void>;
@@ -54,6 +56,7 @@ export function librarySearchStorage(db: Db): SearchStorage {
       forEachAssetPage(db, ASSET_PAGE_SIZE, (page) => visit(page.map(({ id, name, type, addedAt, takenAtMs }) => ({ id, name, type, addedAt, takenAtMs })))),
     frameEmbeddingsForModel: (modelKey) => frameEmbeddingsForModel(db, modelKey),
     countEmbeddings: (modelKey) => countEmbeddings(db, modelKey),
+    embeddingIdsOfModel: (modelKey) => embeddingIdsOfModel(db, modelKey),
     firstEmbedding: (modelKey) => firstEmbedding(db, modelKey),
     forEachEmbedding: (modelKey, visit) => forEachEmbedding(db, modelKey, visit),
     firstVectors: (modelKey, limit) => firstVectors(db, modelKey, limit),

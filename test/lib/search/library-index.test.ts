@@ -459,7 +459,7 @@ describe('LibraryIndex: compact codes for very large libraries', () => {
     expect((await index.search(added[7]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b007');
   });
 
-  it('a save that stops part way keeps the previous snapshot: the next open restores it while it matches the library, and rebuilds once it does not', async () => {
+  it('a save that stops part way keeps the previous snapshot: the next open restores it and catches up with the stored vectors in the background', async () => {
     const db = await dbs.open();
     const items = randomItems('a', 70);
     await store(db, items);
@@ -477,7 +477,17 @@ describe('LibraryIndex: compact codes for very large libraries', () => {
     expect((await getIndexSnapshot(db, 'assets'))?.savedAt).toBe(saved.savedAt);
 
     expect(await new LibraryIndex(librarySearchStorage(db), compactAlways).init(MODEL)).toMatchObject({ origin: 'restored', size: 70 });
-    await store(db, randomItems('b', 2));
-    expect(await new LibraryIndex(librarySearchStorage(db), compactAlways).init(MODEL)).toMatchObject({ origin: 'rebuilt', size: 72, reason: 'saved index has 70 items, the library 72' });
+
+    // Items stored after the last save (and one deleted) are caught up with in the background, and saved.
+    const later = randomItems('b', 2);
+    await store(db, later);
+    await db.delete('embeddings', 'a005');
+    const third = new LibraryIndex(librarySearchStorage(db), { ...compactAlways, saveDelayMs: 5 });
+    third.setWriter(true);
+    expect(await third.init(MODEL)).toMatchObject({ origin: 'restored', size: 70, reason: 'saved index, checked against the library in the background' });
+    await vi.waitFor(() => expect(third.status().size).toBe(71));
+    expect((await third.search(later[1]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b001');
+    await vi.waitFor(async () => expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(71));
+    expect(await new LibraryIndex(librarySearchStorage(db), compactAlways).init(MODEL)).toMatchObject({ origin: 'restored', size: 71 });
   });
 });
