@@ -7,9 +7,9 @@ const DIM = 32;
 describe('compact vector index', () => {
   it('gives a library about √n lists, at most COMPACT_MAX_LISTS', () => {
     expect(compactListsFor(1)).toBe(1);
-    expect(compactListsFor(40_000)).toBe(200);
-    expect(compactListsFor(200_000)).toBe(COMPACT_MAX_LISTS);
-    expect(compactListsFor(1_000_000)).toBe(COMPACT_MAX_LISTS);
+    expect(compactListsFor(200_000)).toBe(447);
+    expect(compactListsFor(1_000_000)).toBe(1000);
+    expect(compactListsFor(50_000_000)).toBe(COMPACT_MAX_LISTS);
   });
 
   it('learns dim/4-byte residual codes from a sample, and its bytes restore to an index with the same answers read from the same store', async () => {
