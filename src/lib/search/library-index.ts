@@ -129,6 +129,10 @@ export class LibraryIndex {
   init(modelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
     const run = this.#init(modelKey, onProgress);
     this.#ready = run.catch(() => undefined);
+    // After the index: reading the summaries would compete with it for IndexedDB.
+    this.#assetsRead = this.#ready.then(() => (this.#storage ? this.#readAssets(this.#storage) : undefined));
+    // A failed read fails the searches that await it, not init.
+    this.#assetsRead.catch(() => undefined);
     return run;
   }
 
@@ -145,9 +149,6 @@ export class LibraryIndex {
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
-    this.#assetsRead = this.#readAssets(db);
-    // A failed read fails the searches that await it, not init.
-    this.#assetsRead.catch(() => undefined);
     this.#addFrames(await db.frameEmbeddingsForModel(modelKey));
 
     let reason = 'no saved index';
