@@ -35,3 +35,18 @@ test('index worker: searches sent during a long duplicate scan are answered at o
   assert.ok(during.length >= 3, `searches were answered while the scan ran (${during.length} of ${run.searches.length})`);
   assert.ok(worstMs < Math.max(400, run.scanMs / 4), `no search waited for the scan (worst ${worstMs.toFixed(0)} ms of a ${run.scanMs.toFixed(0)} ms scan)`);
 }, { timeoutMs: 120_000 });
+
+test('index worker: a library saved as compact codes opens from them after a reload and ranks by the vectors in IndexedDB', async ({ page }) => {
+  await page.goto(await pageUrl());
+  await page.waitForFunction(() => window.indexWorkerPageReady === true);
+  await page.evaluate(() => window.seedLibrary(1500, 5));
+  assert.equal(await page.evaluate(() => window.saveCompactSnapshot()), 1500);
+
+  await page.reload();
+  await page.waitForFunction(() => window.indexWorkerPageReady === true);
+  const status = await page.evaluate(() => window.openIndex());
+  assert.deepEqual([status.kind, status.size, status.origin], ['compact', 1500, 'restored'], 'the worker restored the saved compact codes');
+  const hits = await page.evaluate(() => window.searchLike('p3', 2));
+  assert.deepEqual(hits.map((h) => h.id), ['p3', 'p3-copy'], 'the photo itself first, then its near copy');
+  assert.ok(Math.abs(hits[0].score - 1) < 1e-6, `exact score from the stored vector (${hits[0].score})`);
+}, { timeoutMs: 120_000 });

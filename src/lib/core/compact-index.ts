@@ -245,6 +245,12 @@ export class CompactIndex {
   #capacity: number;
   #ids: (string | undefined)[] = [];
   #rowById = new Map<string, number>();
+  /**
+   * Ids of a restored index not decoded yet: its ids section and where each row's id starts.
+   * Decoding a million ids and filling the map takes about a second, so a restored index answers
+   * searches first (decoding only the ids it returns) and unpacks on the first change or lookup.
+   */
+  #packedIds: { bytes: Uint8Array; starts: Uint32Array } | null = null;
   #freeRows: number[] = [];
   #listOfRow: Uint32Array;
   #posInList: Uint32Array;
@@ -274,11 +280,43 @@ export class CompactIndex {
 
   /** Live ids. */
   get size(): number {
-    return this.#rowById.size;
+    return this.#packedIds ? this.#packedIds.starts.length : this.#rowById.size;
   }
 
   has(id: string): boolean {
+    this.#unpackIds();
     return this.#rowById.has(id);
+  }
+
+  /** The live ids (unpacks a restored index's ids). */
+  ids(): IterableIterator<string> {
+    this.#unpackIds();
+    return this.#rowById.keys();
+  }
+
+  /** The id of a live row. */
+  #idAt(row: number): string {
+    const packed = this.#packedIds;
+    if (!packed) return this.#ids[row]!;
+    const start = packed.starts[row]!;
+    return utf8Decoder.decode(packed.bytes.subarray(start + 2, start + 2 + (packed.bytes[start]! | (packed.bytes[start + 1]! << 8))));
+  }
+
+  /** Decodes the ids of a restored index into the row map (see #packedIds). @throws RangeError on a duplicate id */
+  #unpackIds(): void {
+    const packed = this.#packedIds;
+    if (!packed) return;
+    const ids: string[] = [];
+    const rowById = new Map<string, number>();
+    for (let row = 0; row < packed.starts.length; row++) {
+      const id = this.#idAt(row);
+      if (rowById.has(id)) throw new RangeError(`CompactIndex: duplicate id ${JSON.stringify(id)} in the restored bytes`);
+      ids.push(id);
+      rowById.set(id, row);
+    }
+    this.#ids = ids;
+    this.#rowById = rowById;
+    this.#packedIds = null;
   }
 
   /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */
@@ -332,6 +370,7 @@ export class CompactIndex {
 
   /** @returns whether the id was present */
   remove(id: string): boolean {
+    this.#unpackIds();
     const row = this.#rowById.get(id);
     if (row === undefined) return false;
     const l = this.#lists[this.#listOfRow[row]!]!;
@@ -374,6 +413,8 @@ export class CompactIndex {
     const prepared = this.codec.prepare(query);
     const heap = new RowHeap(want);
     const filter = opts.filter;
+    // A filter asks for the id of every row that scores well enough: decode them all once.
+    if (filter) this.#unpackIds();
     let scanned = 0;
     let scratch = new Float64Array(256);
     for (const { row: list, score: listScore } of listOrder.sorted()) {
@@ -391,7 +432,7 @@ export class CompactIndex {
       }
     }
     const best = heap.sorted();
-    return { ids: best.map((b) => this.#ids[b.row]!), scores: best.map((b) => b.score), scanned };
+    return { ids: best.map((b) => this.#idAt(b.row)), scores: best.map((b) => b.score), scanned };
   }
 
   /**
@@ -410,6 +451,7 @@ export class CompactIndex {
   serialize(): Uint8Array {
     const { dim, lists, codec } = this;
     const codeBytes = codec.codeBytes;
+    this.#unpackIds();
     const rows: number[] = [];
     for (let row = 0; row < this.#ids.length; row++) if (this.#ids[row] !== undefined) rows.push(row);
     const idBytes = rows.map((row) => utf8Encoder.encode(this.#ids[row]!));
@@ -449,8 +491,10 @@ export class CompactIndex {
 
   /**
    * Rebuilds an index from {@link serialize}d bytes (copied: the bytes can be dropped afterwards).
+   * The ids are decoded later (see #packedIds): a duplicate id, which serialize never writes, is
+   * reported by the first lookup or change instead.
    *
-   * @throws RangeError when the bytes are not a valid index of this format
+   * @throws RangeError when the bytes are not a valid index of this format (header, lengths, lists)
    */
   static restore(bytes: Uint8Array): CompactIndex {
     const fail = (why: string): never => {
@@ -479,21 +523,20 @@ export class CompactIndex {
     const listOf = new Uint32Array(aligned.buffer, p, count);
     const index = new CompactIndex(codec, centroids, Math.max(1, count!), residual === 1);
     index.#codes.set(aligned.subarray(codesStart, codesStart + count! * codeBytes!));
-    const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength);
+    // Ids stay packed until needed (see #packedIds): here only their bounds are checked.
+    const starts = new Uint32Array(count!);
     let q = idsStart;
     for (let row = 0; row < count!; row++) {
       if (q + 2 > aligned.byteLength) fail(`ids end before id ${row}`);
-      const len = view.getUint16(q, true);
+      const len = aligned[q]! | (aligned[q + 1]! << 8);
       if (q + 2 + len > aligned.byteLength) fail(`id ${row} overruns the ids section`);
-      const id = utf8Decoder.decode(aligned.subarray(q + 2, q + 2 + len));
+      starts[row] = q - idsStart;
       q += 2 + len;
       const list = listOf[row]!;
       if (list >= lists!) fail(`item ${row} in list ${list} of ${lists}`);
-      if (index.#rowById.has(id)) fail(`duplicate id ${JSON.stringify(id)}`);
-      index.#ids.push(id);
-      index.#rowById.set(id, row);
       index.#appendToList(row, list);
     }
+    index.#packedIds = { bytes: aligned.slice(idsStart, idsStart + idsLen!), starts };
     return index;
   }
 }

@@ -25,15 +25,26 @@ export interface ThumbnailRecord {
   height: number;
 }
 
-/** A persisted vector index, so a restart does not rebuild it. */
+/** The saved indexes: whole assets or video frames. */
+export type IndexSnapshotName = 'assets' | 'frames';
+
+/**
+ * A persisted vector index, so a restart does not rebuild it. A snapshot larger than one chunk
+ * (db/search-repo.ts) is a head record (`chunkCount` set, `bytes` empty) plus `chunkCount` records
+ * named `<name>#00000`, `<name>#00001`, … holding the bytes in order, all written in one transaction.
+ */
 export interface IndexSnapshotRecord {
-  /** Which index: whole assets or video frames. */
-  name: 'assets' | 'frames';
+  /** Which index: whole assets or video frames; or one chunk of a chunked snapshot. */
+  name: IndexSnapshotName | `${IndexSnapshotName}#${string}`;
   modelKey: string;
-  kind: 'exact' | 'hnsw';
+  kind: 'exact' | 'hnsw' | 'compact';
   count: number;
   bytes: Uint8Array;
   savedAt: number;
+  /** Chunk records holding the bytes (head record of a chunked snapshot only). */
+  chunkCount?: number;
+  /** Total bytes over the chunks (head record of a chunked snapshot only). */
+  byteLength?: number;
 }
 
 /**

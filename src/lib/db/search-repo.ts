@@ -1,10 +1,15 @@
 // What the search index reads and keeps: the stored vectors of a model, the saved index, and the
 // assets and refused jobs the duplicate report lists.
 import type { Db } from './db';
-import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotRecord, JobRecord } from './schema';
+import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotName, IndexSnapshotRecord, JobRecord } from './schema';
 
 export async function countEmbeddings(db: Db, modelKey: string): Promise<number> {
   return db.countFromIndex('embeddings', 'byModelId', modelKey);
+}
+
+/** The ids of the assets with a stored vector of the model, in key order. */
+export async function embeddingIdsOfModel(db: Db, modelKey: string): Promise<string[]> {
+  return db.getAllKeysFromIndex('embeddings', 'byModelId', modelKey);
 }
 
 /** Any one vector of the model (the first by asset id), to learn its length; undefined when there is none. */
@@ -46,16 +51,91 @@ export async function readStoredItems(
   return { rows, frames: frames.flat() };
 }
 
-export async function getIndexSnapshot(db: Db, name: IndexSnapshotRecord['name']): Promise<IndexSnapshotRecord | undefined> {
-  return db.get('indexSnapshots', name);
+/** Snapshots larger than this are stored as chunks of this size (no single huge IndexedDB value). */
+export const SNAPSHOT_CHUNK_BYTES = 8 * 2 ** 20;
+
+type SnapshotName = IndexSnapshotName;
+/** A snapshot's head record (what is read and written as one snapshot). */
+export type IndexSnapshot = IndexSnapshotRecord & { name: IndexSnapshotName };
+const chunkRange = (name: SnapshotName) => IDBKeyRange.bound(`${name}#`, `${name}#\uffff`);
+const chunkName = (name: SnapshotName, i: number) => `${name}#${String(i).padStart(5, '0')}` as const;
+
+/**
+ * The saved snapshot `name` with all its bytes (a chunked one reassembled); a chunked snapshot
+ * whose chunks are missing or short comes back with empty bytes, which no index restores from.
+ */
+export async function getIndexSnapshot(db: Db, name: SnapshotName): Promise<IndexSnapshot | undefined> {
+  const tx = db.transaction('indexSnapshots');
+  const [head, chunks] = (await Promise.all([tx.store.get(name), tx.store.getAll(chunkRange(name))])) as [IndexSnapshot | undefined, IndexSnapshotRecord[]];
+  if (!head?.chunkCount) return head;
+  const total = chunks.reduce((sum, c) => sum + c.bytes.byteLength, 0);
+  if (chunks.length !== head.chunkCount || total !== head.byteLength) return { ...head, bytes: new Uint8Array(0) };
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c.bytes, offset);
+    offset += c.bytes.byteLength;
+  }
+  return { ...head, bytes };
 }
 
-export async function putIndexSnapshot(db: Db, snapshot: IndexSnapshotRecord): Promise<void> {
-  await db.put('indexSnapshots', snapshot);
+/**
+ * Replaces snapshot `name` (its head and any chunks) in one transaction: a tab closed or reloaded
+ * mid-save aborts it, and the previous snapshot stays whole. Bytes beyond `chunkBytes` go into
+ * chunk records (each a copy: a stored view would carry its whole buffer).
+ */
+export async function putIndexSnapshot(db: Db, snapshot: IndexSnapshot, chunkBytes = SNAPSHOT_CHUNK_BYTES): Promise<void> {
+  const tx = db.transaction('indexSnapshots', 'readwrite');
+  const { name, bytes } = snapshot;
+  // A failed request fails the transaction: tx.done reports it, so each request's own promise is silenced.
+  const quiet = (request: Promise<unknown>) => void request.catch(() => undefined);
+  try {
+    quiet(tx.store.delete(chunkRange(name)));
+    if (bytes.byteLength <= chunkBytes) {
+      const { chunkCount: _c, byteLength: _b, ...plain } = snapshot;
+      quiet(tx.store.put(plain));
+    } else {
+      const chunkCount = Math.ceil(bytes.byteLength / chunkBytes);
+      for (let i = 0; i < chunkCount; i++) {
+        quiet(tx.store.put({ ...snapshot, name: chunkName(name, i), bytes: bytes.slice(i * chunkBytes, (i + 1) * chunkBytes) }));
+      }
+      quiet(tx.store.put({ ...snapshot, bytes: new Uint8Array(0), chunkCount, byteLength: bytes.byteLength }));
+    }
+  } catch (err) {
+    // Without the abort the requests already queued (the deletion, the first chunks) would commit.
+    quiet(tx.done);
+    tx.abort();
+    throw err;
+  }
+  await tx.done;
 }
 
-export async function deleteIndexSnapshot(db: Db, name: IndexSnapshotRecord['name']): Promise<void> {
-  await db.delete('indexSnapshots', name);
+export async function deleteIndexSnapshot(db: Db, name: SnapshotName): Promise<void> {
+  const tx = db.transaction('indexSnapshots', 'readwrite');
+  void tx.store.delete(name);
+  void tx.store.delete(chunkRange(name));
+  await tx.done;
+}
+
+/** The stored vectors of `ids` for the model, in order, read in one transaction; undefined where an id has none (or another model's). */
+export async function vectorsOfAssets(db: Db, ids: readonly string[], modelKey: string): Promise<(Float32Array | undefined)[]> {
+  const store = db.transaction('embeddings').store;
+  const records = await Promise.all(ids.map((id) => store.get(id)));
+  return records.map((e) => (e && e.modelId === modelKey ? e.vector : undefined));
+}
+
+/**
+ * Every asset record in key order, `pageSize` per request, each page handed to `visit`: between
+ * pages the thread is free (a million records read at once would hold it for seconds).
+ */
+export async function forEachAssetPage(db: Db, pageSize: number, visit: (page: AssetRecord[]) => void): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.getAll('assets', after === undefined ? undefined : IDBKeyRange.lowerBound(after, true), pageSize);
+    if (page.length > 0) visit(page);
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.id;
+  }
 }
 
 /** Every asset record, in key order. */

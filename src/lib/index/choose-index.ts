@@ -74,10 +74,28 @@ export const SEARCH_EF = Object.freeze({ text: 640, image: 192 });
 export const SEARCH_ENTRY_BEAM = Object.freeze({ text: 64, image: 0 });
 
 /**
+ * Use the compact index (compact-vector-index.ts) from this many live items on. HNSW keeps every
+ * float vector in memory (2 KB per item at 512 dimensions, plus its graph): 200k items hold about
+ * 0.5 GB, a million 2.4 GB, past what a tab can count on. The compact index holds about 150 B per
+ * item and reads full vectors from IndexedDB for each query's candidates, which costs a few
+ * milliseconds more per query than HNSW at the sizes HNSW fits: so libraries up to 200k
+ * (including the 100k of the search bench) stay on HNSW.
+ */
+export const COMPACT_MIN_ITEMS = 200_000;
+
+/** Once compact, stay there until the library shrinks below this (hysteresis). */
+export const HNSW_BELOW_ITEMS = 150_000;
+
+/** What a library index can be: one of the in-memory vector indexes or the compact index. */
+export type LibraryIndexKind = IndexKind | 'compact';
+
+/**
  * @param size    live items in the library
  * @param current the kind in use now, if any (for hysteresis)
  */
-export function chooseIndexKind(size: number, current?: IndexKind): IndexKind {
+export function chooseIndexKind(size: number, current?: LibraryIndexKind): LibraryIndexKind {
+  if (current === 'compact') return size < HNSW_BELOW_ITEMS ? chooseIndexKind(size) : 'compact';
+  if (size >= COMPACT_MIN_ITEMS) return 'compact';
   if (current === 'hnsw') return size < EXACT_BELOW_ITEMS ? 'exact' : 'hnsw';
   return size >= HNSW_MIN_ITEMS ? 'hnsw' : 'exact';
 }

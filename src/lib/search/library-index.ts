@@ -1,6 +1,7 @@
 /**
- * The search index of one tab: the library's vectors of one model in a vector index (exact scan
- * or HNSW, src/lib/index/choose-index.ts), restored from the saved snapshot when it matches the
+ * The search index of one tab: the library's vectors of one model in a vector index (exact scan,
+ * HNSW, or for very large libraries compact codes re-ranked with vectors read from storage;
+ * src/lib/index/choose-index.ts), restored from the saved snapshot when it matches the
  * library and rebuilt from the stored vectors otherwise; kept up to date as items are added,
  * removed and restored; answering searches (file-name matches first, filters, video moments),
  * the sample scores of the relevance cut-off and the duplicate scan. Storage comes in as
@@ -8,8 +9,9 @@
  * unit tests drive it over fake-indexeddb.
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
-import type { IndexKind, VectorIndex } from '../core/vector-index';
-import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM } from '../index/choose-index';
+import type { VectorIndex } from '../core/vector-index';
+import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
+import { COMPACT_TRAIN_SAMPLE, CompactVectorIndex } from '../index/compact-vector-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
 import { SIMILAR_MIN_COSINE, type DuplicateReport } from '../core/duplicates';
@@ -44,8 +46,11 @@ export interface SearchFilter {
   onlyIds?: string[];
 }
 
+/** The index in use: an in-memory vector index or the compact one. */
+type SearchIndex = VectorIndex | CompactVectorIndex;
+
 export interface IndexStatus {
-  kind: IndexKind;
+  kind: LibraryIndexKind;
   size: number;
   /** How the index came to be on this start. */
   origin: 'restored' | 'rebuilt' | 'loaded' | 'empty';
@@ -60,7 +65,7 @@ export interface RebuildProgress {
 
 export interface LibraryIndexOptions {
   /** Which index a library of `size` items uses (default: the measured rule of choose-index.ts). */
-  kindFor?: (size: number, current?: IndexKind) => IndexKind;
+  kindFor?: (size: number, current?: LibraryIndexKind) => LibraryIndexKind;
   /** Bursts of changes are saved once, this long after the last. */
   saveDelayMs?: number;
   /** Length of a duplicate-scan slice, ms. */
@@ -79,7 +84,7 @@ const SAMPLE_SIZE = 256;
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
   #storage: SearchStorage | null = null;
-  #kindFor: (size: number, current?: IndexKind) => IndexKind;
+  #kindFor: (size: number, current?: LibraryIndexKind) => LibraryIndexKind;
   #saveDelayMs: number;
   #scanSliceMs: number;
   #modelKey = '';
@@ -88,7 +93,7 @@ export class LibraryIndex {
    * changes must not overwrite a newer snapshot with its own view.
    */
   #writer = false;
-  #index: VectorIndex | null = null;
+  #index: SearchIndex | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #sample: Float32Array[] = [];
   #sampledAtSize = 0;
@@ -98,6 +103,13 @@ export class LibraryIndex {
   #scansStarted = 0;
   #scansStopped = 0;
   #assets = new Map<string, Omit<AssetSummary, 'id'>>();
+  /**
+   * Settles when the asset summaries (names, types, dates) are read, a page at a time. Reading a
+   * million of them takes seconds, so init does not wait for it: only the searches that need them (file names,
+   * filters, date listings) do. Ids removed meanwhile are kept out of what it brings.
+   */
+  #assetsRead: Promise<void> = Promise.resolve();
+  #removedWhileReading: Set<string> | null = null;
   /** Video id → its kept frames, scanned per video hit to find the moment. */
   #framesByVideo = new Map<string, FrameVector[]>();
 
@@ -117,6 +129,10 @@ export class LibraryIndex {
   init(modelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
     const run = this.#init(modelKey, onProgress);
     this.#ready = run.catch(() => undefined);
+    // After the index: reading the summaries would compete with it for IndexedDB.
+    this.#assetsRead = this.#ready.then(() => (this.#storage ? this.#readAssets(this.#storage) : undefined));
+    // A failed read fails the searches that await it, not init.
+    this.#assetsRead.catch(() => undefined);
     return run;
   }
 
@@ -133,13 +149,25 @@ export class LibraryIndex {
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
-    for (const a of await db.assetSummaries()) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
     this.#addFrames(await db.frameEmbeddingsForModel(modelKey));
-    const stored = await db.countEmbeddings(modelKey);
 
     let reason = 'no saved index';
     const snapshot = await db.getIndexSnapshot(SNAPSHOT);
-    if (snapshot) {
+    if (snapshot?.kind === 'compact' && snapshot.modelKey === modelKey) {
+      // Counting a million stored vectors takes seconds: the compact index answers at once and is
+      // brought in line with the stored vectors in the background (#reconcile).
+      try {
+        const index = CompactVectorIndex.restore(snapshot.bytes, modelKey, this.#vectorStore(modelKey));
+        this.#index = index;
+        this.#reconciled = this.#reconcile(index);
+        this.#reconciled.catch(() => undefined);
+        return { kind: index.kind, size: index.size, origin: 'restored', reason: 'saved index, checked against the library in the background', tookMs: performance.now() - started };
+      } catch (err) {
+        reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
+      }
+    }
+    const stored = await db.countEmbeddings(modelKey);
+    if (snapshot && snapshot.kind !== 'compact') {
       if (snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
       else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
       else {
@@ -150,7 +178,7 @@ export class LibraryIndex {
           reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
         }
       }
-    }
+    } else if (snapshot && snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
     this.#index = await this.#rebuild(onProgress);
     if (this.#index) await this.#save();
     const index = this.#index;
@@ -164,6 +192,48 @@ export class LibraryIndex {
     };
   }
 
+  /** Settles when a restored compact index matches the stored vectors (see #reconcile). */
+  #reconciled: Promise<void> = Promise.resolve();
+  #removedWhileReconciling: Set<string> | null = null;
+
+  /**
+   * Brings a restored compact index in line with the stored vectors of its model: the ones it
+   * lacks (added after its last save, e.g. a tab closed before the save) are added, the ones it
+   * holds without a stored vector (deleted since) are removed, and the result is saved.
+   */
+  async #reconcile(index: CompactVectorIndex): Promise<void> {
+    const removed = (this.#removedWhileReconciling = new Set());
+    try {
+      const storedIds = await this.#db.embeddingIdsOfModel(index.modelKey);
+      if (this.#index !== index) return;
+      const stored = new Set(storedIds);
+      let changed = 0;
+      for (const id of [...index.compact.ids()]) if (!stored.has(id) && index.remove(id)) changed++;
+      const missing = storedIds.filter((id) => !removed.has(id) && !index.has(id));
+      for (let i = 0; i < missing.length && this.#index === index; i += REBUILD_CHUNK) {
+        await this.#addStoredNow(missing.slice(i, i + REBUILD_CHUNK));
+        changed += Math.min(REBUILD_CHUNK, missing.length - i);
+      }
+      if (changed > 0) this.#scheduleSave();
+    } finally {
+      if (this.#removedWhileReconciling === removed) this.#removedWhileReconciling = null;
+    }
+  }
+
+  async #readAssets(db: SearchStorage): Promise<void> {
+    const removed = (this.#removedWhileReading = new Set());
+    try {
+      await db.forEachAssetSummaryPage((page) => {
+        for (const a of page) {
+          // An asset added meanwhile is already there, from a record at least as new.
+          if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
+        }
+      });
+    } finally {
+      if (this.#removedWhileReading === removed) this.#removedWhileReading = null;
+    }
+  }
+
   /** Adds just the assets an import stored, so a large import does not re-read the library per batch. */
   async addStored(ids: string[]): Promise<number> {
     await this.#ready;
@@ -175,6 +245,8 @@ export class LibraryIndex {
     for (const id of ids) {
       this.#index?.remove(id);
       this.#assets.delete(id);
+      this.#removedWhileReading?.add(id);
+      this.#removedWhileReconciling?.add(id);
       this.#framesByVideo.delete(id);
     }
     this.#scheduleSave();
@@ -209,10 +281,13 @@ export class LibraryIndex {
   async search(query: Float32Array | null, text: string, k: number, filter?: SearchFilter, kind: 'text' | 'image' = 'text'): Promise<SearchHit[]> {
     await this.#ready;
     const exclude = new Set(filter?.excludeIds ?? []);
+    const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
+    const byFileName = !!text && looksLikeFileName(text);
+    if (needsFilter || byFileName) await this.#assetsRead;
     const passes = (id: string) => this.#passes(id, filter, exclude);
     const hits: SearchHit[] = [];
     const seen = new Map<string, SearchHit>();
-    if (text && looksLikeFileName(text)) {
+    if (byFileName) {
       const byName = [...this.#assets]
         .filter(([id]) => passes(id))
         .map(([id, a]) => ({ id, s: nameMatchScore(text, a.name) }))
@@ -227,8 +302,11 @@ export class LibraryIndex {
     }
     const index = this.#index;
     if (query && index && index.size > 0) {
-      const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
-      const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...(needsFilter ? { filter: passes } : {}) });
+      const filterOpt = needsFilter ? { filter: passes } : {};
+      const ranked =
+        index.kind === 'compact'
+          ? await index.search(query, { k, kind, ...filterOpt })
+          : index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });
       for (const r of ranked) {
         const named = seen.get(r.id);
         if (named) named.score = r.score;
@@ -248,6 +326,7 @@ export class LibraryIndex {
    */
   async listByTakenAt(k: number, filter?: SearchFilter): Promise<{ hits: SearchHit[]; total: number }> {
     await this.#ready;
+    await this.#assetsRead;
     const exclude = new Set(filter?.excludeIds ?? []);
     const passing: Array<[string, number]> = [];
     for (const [id, a] of this.#assets) if (this.#passes(id, filter, exclude)) passing.push([id, a.takenAtMs]);
@@ -272,7 +351,8 @@ export class LibraryIndex {
     await this.#ready;
     const [assets, refused] = await Promise.all([this.#db.allAssets(), this.#db.refusedDuplicateJobs()]);
     return scanDuplicates({
-      index: this.#index,
+      // The neighbour scan needs every vector in memory: the compact index keeps none, so at its sizes only identical files are grouped.
+      index: this.#index?.kind === 'compact' ? null : this.#index,
       assets,
       refused,
       framesOf: (id) => this.#framesByVideo.get(id)?.map((f) => f.vector),
@@ -299,7 +379,7 @@ export class LibraryIndex {
     if (isWriter) this.#scheduleSave();
   }
 
-  status(): { kind: IndexKind; size: number } {
+  status(): { kind: LibraryIndexKind; size: number } {
     return { kind: this.#index?.kind ?? 'exact', size: this.#index?.size ?? 0 };
   }
 
@@ -332,15 +412,26 @@ export class LibraryIndex {
     return set;
   }
 
+  /** Full vectors of the current model, read from IndexedDB for the compact index's re-rank. */
+  #vectorStore(modelKey: string) {
+    return { getVectors: (ids: readonly string[]) => this.#db.vectorsOfAssets(ids, modelKey) };
+  }
+
   /** Streams the stored vectors of this model into a new index, in chunks, reporting progress. */
-  async #rebuild(onProgress?: (p: RebuildProgress) => void): Promise<VectorIndex | null> {
+  async #rebuild(onProgress?: (p: RebuildProgress) => void): Promise<SearchIndex | null> {
     const db = this.#db;
     const modelKey = this.#modelKey;
     const total = await db.countEmbeddings(modelKey);
     const first = total > 0 ? await db.firstEmbedding(modelKey) : undefined;
     if (!first) return null;
+    const kind = this.#kindFor(total);
+    const dim = first.vector.length;
     // Created before the cursor opens: awaiting anything but IndexedDB inside it would end the transaction.
-    const built = await createIndex(this.#kindFor(total), first.vector.length, modelKey);
+    // Asset ids are random UUIDs, so the first vectors by key are a fair sample to learn the compact codes from.
+    const built =
+      kind === 'compact'
+        ? CompactVectorIndex.train(await db.firstVectors(modelKey, COMPACT_TRAIN_SAMPLE), dim, total, modelKey, this.#vectorStore(modelKey))
+        : await createIndex(kind, dim, modelKey);
     let done = 0;
     let chunk: Array<{ id: string; vector: Float32Array }> = [];
     const flush = () => {

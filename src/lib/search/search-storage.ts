@@ -2,51 +2,66 @@
 // stored vectors of a model, the saved index snapshot, and the records the duplicate report lists.
 // The index worker binds them to IndexedDB; unit tests bind them to fake-indexeddb.
 import type { Db } from '../db/db';
-import { assetSummaries, frameEmbeddingsForModel } from '../db/repo';
+import { frameEmbeddingsForModel } from '../db/repo';
 import {
   allAssets,
   countEmbeddings,
   deleteIndexSnapshot,
+  embeddingIdsOfModel,
   firstEmbedding,
   firstVectors,
+  forEachAssetPage,
   forEachEmbedding,
   getIndexSnapshot,
+  type IndexSnapshot,
   putIndexSnapshot,
   readStoredItems,
   refusedDuplicateJobs,
   vectorOfAsset,
+  vectorsOfAssets,
 } from '../db/search-repo';
-import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotRecord, JobRecord } from '../db/schema';
+import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotName, JobRecord } from '../db/schema';
 
 export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt' | 'takenAtMs'>;
 
 export interface SearchStorage {
-  assetSummaries(): Promise<AssetSummary[]>;
+  /** Every asset's summary, a page at a time (see db/search-repo.ts forEachAssetPage). */
+  forEachAssetSummaryPage(visit: (page: AssetSummary[]) => void): Promise<void>;
   frameEmbeddingsForModel(modelKey: string): Promise<FrameEmbeddingRecord[]>;
   countEmbeddings(modelKey: string): Promise<number>;
+  embeddingIdsOfModel(modelKey: string): Promise<string[]>;
   firstEmbedding(modelKey: string): Promise<EmbeddingRecord | undefined>;
   /** `visit` runs synchronously inside one cursor (see db/search-repo.ts). */
   forEachEmbedding(modelKey: string, visit: (id: string, vector: Float32Array) => void): Promise<void>;
   firstVectors(modelKey: string, limit: number): Promise<Float32Array[]>;
   vectorOfAsset(id: string, modelKey: string): Promise<Float32Array | null>;
+  /** The vectors of many assets for the model in one read, in order (the compact index's exact re-rank). */
+  vectorsOfAssets(ids: readonly string[], modelKey: string): Promise<(Float32Array | undefined)[]>;
   readStoredItems(ids: readonly string[]): ReturnType<typeof readStoredItems>;
-  getIndexSnapshot(name: IndexSnapshotRecord['name']): Promise<IndexSnapshotRecord | undefined>;
-  putIndexSnapshot(snapshot: IndexSnapshotRecord): Promise<void>;
-  deleteIndexSnapshot(name: IndexSnapshotRecord['name']): Promise<void>;
+  getIndexSnapshot(name: IndexSnapshotName): Promise<IndexSnapshot | undefined>;
+  /** Replaces the snapshot in one transaction (chunked when large; see db/search-repo.ts). */
+  putIndexSnapshot(snapshot: IndexSnapshot): Promise<void>;
+  deleteIndexSnapshot(name: IndexSnapshotName): Promise<void>;
   allAssets(): Promise<AssetRecord[]>;
   refusedDuplicateJobs(): Promise<JobRecord[]>;
 }
 
+/** Asset records per read at start: a few tens of ms of the worker's thread each. */
+const ASSET_PAGE_SIZE = 5000;
+
 /** The search repository functions of `db`. */
 export function librarySearchStorage(db: Db): SearchStorage {
   return {
-    assetSummaries: () => assetSummaries(db),
+    forEachAssetSummaryPage: (visit) =>
+      forEachAssetPage(db, ASSET_PAGE_SIZE, (page) => visit(page.map(({ id, name, type, addedAt, takenAtMs }) => ({ id, name, type, addedAt, takenAtMs })))),
     frameEmbeddingsForModel: (modelKey) => frameEmbeddingsForModel(db, modelKey),
     countEmbeddings: (modelKey) => countEmbeddings(db, modelKey),
+    embeddingIdsOfModel: (modelKey) => embeddingIdsOfModel(db, modelKey),
     firstEmbedding: (modelKey) => firstEmbedding(db, modelKey),
     forEachEmbedding: (modelKey, visit) => forEachEmbedding(db, modelKey, visit),
     firstVectors: (modelKey, limit) => firstVectors(db, modelKey, limit),
     vectorOfAsset: (id, modelKey) => vectorOfAsset(db, id, modelKey),
+    vectorsOfAssets: (ids, modelKey) => vectorsOfAssets(db, ids, modelKey),
     readStoredItems: (ids) => readStoredItems(db, ids),
     getIndexSnapshot: (name) => getIndexSnapshot(db, name),
     putIndexSnapshot: (snapshot) => putIndexSnapshot(db, snapshot),

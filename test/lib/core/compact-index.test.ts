@@ -187,6 +187,21 @@ describe('CompactIndex (IVF over compact codes + exact re-rank)', () => {
         expect(await restored.search(q, { k: K, candidates: 50, probes: 8 }, store)).toEqual(await index.search(q, { k: K, candidates: 50, probes: 8 }, store));
       }
       expect(() => CompactIndex.restore(bytes.subarray(0, bytes.length - 4))).toThrow(RangeError);
+
+      // Searched before any lookup (its ids still packed), then changed: same answers, same bytes.
+      const fresh = CompactIndex.restore(bytes);
+      const q = data.queries[3]!;
+      expect(await fresh.search(q, { k: K, candidates: 50, probes: 8 }, store)).toEqual(await index.search(q, { k: K, candidates: 50, probes: 8 }, store));
+      expect(fresh.size).toBe(3999);
+      expect(fresh.remove('p00008')).toBe(true);
+      fresh.add('p00007', data.vectors.get('p00007')!);
+      index.remove('p00008');
+      index.add('p00007', data.vectors.get('p00007')!);
+      expect(fresh.size).toBe(3999);
+      expect(await fresh.search(data.vectors.get('p00007')!, { k: 1, candidates: 50, probes: 8 }, store)).toEqual([{ id: 'p00007', score: expect.closeTo(1, 6) }]);
+      expect(await fresh.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store)).toEqual(
+        await index.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store),
+      );
       const wrongMagic = bytes.slice();
       wrongMagic[0] = 0;
       expect(() => CompactIndex.restore(wrongMagic)).toThrow(/magic/);

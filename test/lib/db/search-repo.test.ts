@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord } from '../../../src/lib/db/schema';
@@ -8,12 +8,14 @@ import {
   deleteIndexSnapshot,
   firstEmbedding,
   firstVectors,
+  forEachAssetPage,
   forEachEmbedding,
   getIndexSnapshot,
   putIndexSnapshot,
   readStoredItems,
   refusedDuplicateJobs,
   vectorOfAsset,
+  vectorsOfAssets,
 } from '../../../src/lib/db/search-repo';
 
 const dbs = libraryDbs('search-repo');
@@ -70,6 +72,64 @@ describe('search repository', () => {
     expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(4);
     await deleteIndexSnapshot(db, 'assets');
     expect(await getIndexSnapshot(db, 'assets')).toBeUndefined();
+  });
+
+  it('stores a snapshot larger than a chunk in chunks, reads it back whole, and a smaller one replaces every chunk', async () => {
+    const db = await dbs.open();
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251);
+    const snapshot = { name: 'assets' as const, modelKey: MODEL, kind: 'compact' as const, count: 9, bytes, savedAt: 5 };
+    await putIndexSnapshot(db, snapshot, 300);
+    const keys = await db.getAllKeys('indexSnapshots');
+    expect(keys).toEqual(['assets', 'assets#00000', 'assets#00001', 'assets#00002', 'assets#00003']);
+    const back = await getIndexSnapshot(db, 'assets');
+    expect(back).toMatchObject({ kind: 'compact', count: 9, chunkCount: 4, byteLength: 1000 });
+    expect([...back!.bytes]).toEqual([...bytes]);
+
+    await putIndexSnapshot(db, { ...snapshot, kind: 'hnsw', bytes: new Uint8Array([1, 2, 3]) }, 300);
+    expect(await db.getAllKeys('indexSnapshots')).toEqual(['assets']);
+    expect([...(await getIndexSnapshot(db, 'assets'))!.bytes]).toEqual([1, 2, 3]);
+    await putIndexSnapshot(db, snapshot, 300);
+    await deleteIndexSnapshot(db, 'assets');
+    expect(await db.getAllKeys('indexSnapshots')).toEqual([]);
+  });
+
+  it('a save that stops part way (a tab closed mid-write) leaves the previous snapshot whole; a lost chunk reads as empty bytes', async () => {
+    const db = await dbs.open();
+    const old = { name: 'assets' as const, modelKey: MODEL, kind: 'compact' as const, count: 2, bytes: Uint8Array.from({ length: 700 }, (_, i) => i % 256), savedAt: 1 };
+    await putIndexSnapshot(db, old, 300);
+    const put = IDBObjectStore.prototype.put;
+    const spy = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if ((value as { name?: string }).name === 'assets#00002') throw new DOMException('The tab went away', 'AbortError');
+      return put.call(this, value, key);
+    });
+    try {
+      await expect(putIndexSnapshot(db, { ...old, count: 3, bytes: new Uint8Array(1000).fill(9), savedAt: 2 }, 300)).rejects.toThrow('The tab went away');
+    } finally {
+      spy.mockRestore();
+    }
+    const back = await getIndexSnapshot(db, 'assets');
+    expect(back).toMatchObject({ count: 2, savedAt: 1, chunkCount: 3 });
+    expect([...back!.bytes]).toEqual([...old.bytes]);
+
+    await db.delete('indexSnapshots', 'assets#00001');
+    expect((await getIndexSnapshot(db, 'assets'))!.bytes.byteLength).toBe(0);
+  });
+
+  it('reads the vectors of many ids in one batch, undefined for a missing id or another model', async () => {
+    const db = await dbs.open();
+    await library(db);
+    const vectors = await vectorsOfAssets(db, ['c', 'gone', 'd', 'a'], MODEL);
+    expect(vectors.map((v) => (v ? [...v] : v))).toEqual([[3, 0], undefined, undefined, [1, 0]]);
+  });
+
+  it('reads every asset a page at a time, in key order', async () => {
+    const db = await dbs.open();
+    await library(db);
+    for (const [size, want] of [[3, [['a', 'b', 'c'], ['d']]], [2, [['a', 'b'], ['c', 'd']]], [10, [['a', 'b', 'c', 'd']]]] as const) {
+      const pages: string[][] = [];
+      await forEachAssetPage(db, size, (page) => pages.push(page.map((a) => a.id)));
+      expect(pages).toEqual(want);
+    }
   });
 
   it('lists the jobs refused as duplicates only', async () => {

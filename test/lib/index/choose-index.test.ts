@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IndexMismatchError, type VectorIndex } from '../../../src/lib/core/vector-index';
-import { chooseIndexKind, createIndex, EXACT_BELOW_ITEMS, HNSW_MIN_ITEMS, restoreAnyIndex } from '../../../src/lib/index/choose-index';
+import { chooseIndexKind, COMPACT_MIN_ITEMS, createIndex, EXACT_BELOW_ITEMS, HNSW_BELOW_ITEMS, HNSW_MIN_ITEMS, restoreAnyIndex } from '../../../src/lib/index/choose-index';
 import { rng, randomUnit } from '../../helpers/random';
 
 const DIM = 24;
@@ -19,6 +19,18 @@ describe('choose-index', () => {
     expect(chooseIndexKind(HNSW_MIN_ITEMS - 1, 'hnsw')).toBe('hnsw');
     expect(chooseIndexKind(EXACT_BELOW_ITEMS, 'hnsw')).toBe('hnsw');
     expect(chooseIndexKind(EXACT_BELOW_ITEMS - 1, 'hnsw')).toBe('exact');
+  });
+
+  it('keeps HNSW up to 100k and beyond, switches to compact codes at COMPACT_MIN_ITEMS and back only below HNSW_BELOW_ITEMS', () => {
+    expect(COMPACT_MIN_ITEMS).toBeGreaterThan(100_000);
+    expect(chooseIndexKind(100_000)).toBe('hnsw');
+    expect(chooseIndexKind(100_000, 'hnsw')).toBe('hnsw');
+    expect(chooseIndexKind(COMPACT_MIN_ITEMS - 1, 'hnsw')).toBe('hnsw');
+    expect(chooseIndexKind(COMPACT_MIN_ITEMS, 'hnsw')).toBe('compact');
+    expect(chooseIndexKind(COMPACT_MIN_ITEMS)).toBe('compact');
+    expect(chooseIndexKind(HNSW_BELOW_ITEMS, 'compact')).toBe('compact');
+    expect(chooseIndexKind(HNSW_BELOW_ITEMS - 1, 'compact')).toBe('hnsw');
+    expect(chooseIndexKind(EXACT_BELOW_ITEMS - 1, 'compact')).toBe('exact');
   });
 
   it('createIndex + restoreAnyIndex round-trip both kinds', async () => {

@@ -129,6 +129,32 @@ describe('LibraryIndex: open', () => {
   });
 });
 
+describe('LibraryIndex: asset summaries read after open', () => {
+  it('answers a vector search before the summaries are read; name queries and date listings wait for them, and an asset removed meanwhile stays out', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 12).map((item, i) => ({ ...item, name: `IMG_${1000 + i}.jpg` }));
+    await store(db, items);
+    const storage = librarySearchStorage(db);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = { ...storage, forEachAssetSummaryPage: async (visit: Parameters<SearchStorage['forEachAssetSummaryPage']>[0]) => (await held, storage.forEachAssetSummaryPage(visit)) };
+    const index = new LibraryIndex(slow);
+    expect(await index.init(MODEL)).toMatchObject({ size: 12, origin: 'loaded' });
+    expect((await index.search(items[4]!.vector, '', 1))[0]!.id).toBe('a004');
+
+    let named = false;
+    const byName = index.search(null, 'IMG_1007', 3).then((hits) => ((named = true), hits));
+    const listing = index.listByTakenAt(20);
+    await index.remove(['a009']);
+    await Promise.resolve();
+    expect(named).toBe(false);
+    release();
+    expect((await byName)[0]).toMatchObject({ id: 'a007', nameMatch: true });
+    expect((await listing).total).toBe(11);
+    expect((await listing).hits.map((h) => h.id)).not.toContain('a009');
+  });
+});
+
 describe('LibraryIndex: saving', () => {
   it('only the writer tab saves the snapshot; a burst of adds is saved once, after the delay', async () => {
     const name = dbs.uniqueName();
@@ -335,5 +361,133 @@ describe('LibraryIndex: duplicate scan', () => {
     expect(slices).toBe(1);
 
     expect(groups(await index.duplicateGroups())).toHaveLength(2);
+  });
+});
+
+describe('LibraryIndex: compact codes for very large libraries', () => {
+  const compactAlways: LibraryIndexOptions = { kindFor: () => 'compact' };
+  /** Repository functions over `db`, recording each batch of vectors read for a re-rank. */
+  function readingStorage(db: Db): SearchStorage & { batches: string[][] } {
+    const storage = librarySearchStorage(db);
+    const reading = {
+      ...storage,
+      batches: [] as string[][],
+      async vectorsOfAssets(ids: readonly string[], modelKey: string) {
+        reading.batches.push([...ids]);
+        return storage.vectorsOfAssets(ids, modelKey);
+      },
+    };
+    return reading;
+  }
+
+  it('rebuilds from the stored vectors, saves the codes as the writer, and the next open restores them with the same answers', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 150);
+    await store(db, items);
+    const writer = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    writer.setWriter(true);
+    expect(await writer.init(MODEL)).toMatchObject({ kind: 'compact', size: 150, origin: 'rebuilt', reason: 'no saved index' });
+    expect(await getIndexSnapshot(db, 'assets')).toMatchObject({ kind: 'compact', count: 150, modelKey: MODEL });
+
+    const reopened = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    expect(await reopened.init(MODEL)).toMatchObject({ kind: 'compact', size: 150, origin: 'restored' });
+    for (const i of [3, 77, 149]) {
+      const query = items[i]!.vector;
+      const hits = await reopened.search(query, '', 5, undefined, 'image');
+      expect(hits).toEqual(await writer.search(query, '', 5, undefined, 'image'));
+      expect(hits[0]).toMatchObject({ id: items[i]!.id, nameMatch: false });
+      expect(hits[0]!.score).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('keeps no float vector: a search reads its candidates from storage in one batch and ranks them by their stored vectors', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 60);
+    await store(db, items);
+    const storage = readingStorage(db);
+    const index = new LibraryIndex(storage, compactAlways);
+    await index.init(MODEL);
+    const query = items[20]!.vector;
+    const before = await index.search(query, '', 3, undefined, 'text');
+    expect(storage.batches).toHaveLength(1);
+    expect(storage.batches[0]).toContain('a020');
+    expect(before[0]!.id).toBe('a020');
+
+    // A vector changed in storage is what the next search scores: the index holds only codes.
+    const far = Float32Array.from(query, (x) => -x);
+    await db.put('embeddings', { id: 'a020', modelId: MODEL, dim: DIM, vector: far });
+    const after = await index.search(query, '', 60, undefined, 'text');
+    expect(storage.batches).toHaveLength(2);
+    const moved = after.find((h) => h.id === 'a020');
+    if (moved) expect(moved.score).toBeCloseTo(-1, 6);
+    expect(after[0]!.id).not.toBe('a020');
+  });
+
+  it('add, remove and restore keep it consistent, and the snapshot saved after them restores to the same library', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 80));
+    const writer = new LibraryIndex(librarySearchStorage(db), { ...compactAlways, saveDelayMs: 5 });
+    writer.setWriter(true);
+    await writer.init(MODEL);
+    const added = randomItems('b', 5);
+    await store(db, added);
+    expect(await writer.addStored(added.map((i) => i.id))).toBe(85);
+    expect((await writer.search(added[2]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b002');
+    expect(await writer.remove(['b002', 'a010'])).toBe(83);
+    expect((await writer.search(added[2]!.vector, '', 83, undefined, 'image')).map((h) => h.id)).not.toContain('b002');
+    expect(await writer.restore(['b002'])).toBe(84);
+    expect((await writer.search(added[2]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b002');
+    await db.delete('embeddings', 'a010');
+    await vi.waitFor(async () => expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(84));
+
+    const reopened = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    expect(await reopened.init(MODEL)).toMatchObject({ kind: 'compact', size: 84, origin: 'restored' });
+    expect((await reopened.search(added[2]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b002');
+    expect((await reopened.search(added[4]!.vector, '', 84, undefined, 'image')).map((h) => h.id)).not.toContain('a010');
+  });
+
+  it('switches from HNSW to compact codes when added items take the library past the rule', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 30));
+    const rule = (size: number) => (size >= 40 ? 'compact' : 'hnsw');
+    const index = new LibraryIndex(librarySearchStorage(db), { kindFor: rule });
+    expect((await index.init(MODEL)).kind).toBe('hnsw');
+    const added = randomItems('b', 12);
+    await store(db, added);
+    expect(await index.addStored(added.map((i) => i.id))).toBe(42);
+    expect(index.status()).toEqual({ kind: 'compact', size: 42 });
+    expect((await index.search(added[7]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b007');
+  });
+
+  it('a save that stops part way keeps the previous snapshot: the next open restores it and catches up with the stored vectors in the background', async () => {
+    const db = await dbs.open();
+    const items = randomItems('a', 70);
+    await store(db, items);
+    const first = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    first.setWriter(true);
+    await first.init(MODEL);
+    const saved = (await getIndexSnapshot(db, 'assets'))!;
+
+    // The tab goes away while the next save writes: its transaction never commits.
+    const failing = { ...librarySearchStorage(db), putIndexSnapshot: () => Promise.reject(new DOMException('The tab went away', 'AbortError')) };
+    const second = new LibraryIndex(failing, compactAlways);
+    second.setWriter(true);
+    await expect(second.init(MODEL)).resolves.toMatchObject({ origin: 'restored' });
+    await expect(second.flush()).rejects.toThrow('The tab went away');
+    expect((await getIndexSnapshot(db, 'assets'))?.savedAt).toBe(saved.savedAt);
+
+    expect(await new LibraryIndex(librarySearchStorage(db), compactAlways).init(MODEL)).toMatchObject({ origin: 'restored', size: 70 });
+
+    // Items stored after the last save (and one deleted) are caught up with in the background, and saved.
+    const later = randomItems('b', 2);
+    await store(db, later);
+    await db.delete('embeddings', 'a005');
+    const third = new LibraryIndex(librarySearchStorage(db), { ...compactAlways, saveDelayMs: 5 });
+    third.setWriter(true);
+    expect(await third.init(MODEL)).toMatchObject({ origin: 'restored', size: 70, reason: 'saved index, checked against the library in the background' });
+    await vi.waitFor(() => expect(third.status().size).toBe(71));
+    expect((await third.search(later[1]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b001');
+    await vi.waitFor(async () => expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(71));
+    expect(await new LibraryIndex(librarySearchStorage(db), compactAlways).init(MODEL)).toMatchObject({ origin: 'restored', size: 71 });
   });
 });

@@ -4,6 +4,8 @@
 // Duplicates and goes back to the search box.
 import { Indexer } from '../../../../src/lib/clients/indexer';
 import { openLibraryDb } from '../../../../src/lib/db/db';
+import { putIndexSnapshot } from '../../../../src/lib/db/search-repo';
+import { CompactVectorIndex } from '../../../../src/lib/index/compact-vector-index';
 import { mulberry32 } from '../../../../src/lib/core/random';
 import type { AssetRecord, EmbeddingRecord } from '../../../../src/lib/db/schema';
 
@@ -47,7 +49,7 @@ async function seedLibrary(n: number, pairs: number): Promise<string[]> {
 
 let indexer: Indexer | null = null;
 
-async function openIndex(): Promise<{ kind: string; size: number }> {
+async function openIndex(): Promise<{ kind: string; size: number; origin: string }> {
   indexer ??= new Indexer();
   return indexer.open(MODEL_KEY, () => undefined);
 }
@@ -77,8 +79,32 @@ async function scanWhileSearching(everyMs: number): Promise<ScanWhileSearching> 
   return { scanMs, similar: report.similar.map((g) => [...g.ids].sort()), searches: await Promise.all(searches) };
 }
 
+/**
+ * Saves the stored vectors as a compact index snapshot, as the index worker of a library past
+ * COMPACT_MIN_ITEMS does (learnt from a sample of them, every vector encoded). Returns its count.
+ */
+async function saveCompactSnapshot(): Promise<number> {
+  const db = await openLibraryDb();
+  const stored = await db.getAll('embeddings');
+  const noStore = { getVectors: () => [] };
+  const index = CompactVectorIndex.train(stored.slice(0, 1000).map((e) => e.vector), DIM, stored.length, MODEL_KEY, noStore);
+  index.addMany(stored.map((e) => ({ id: e.id, vector: e.vector })));
+  await putIndexSnapshot(db, { name: 'assets', modelKey: MODEL_KEY, kind: 'compact', count: stored.length, bytes: index.serialize(), savedAt: Date.now() });
+  db.close();
+  return stored.length;
+}
+
+/** The top `k` ids of an image search for the stored vector of `id`, with their scores. */
+async function searchLike(id: string, k: number): Promise<{ id: string; score: number | null }[]> {
+  const ix = indexer!;
+  const query = (await ix.vectorOf(id))!;
+  return (await ix.search(query, '', k, undefined, 'image')).map((h) => ({ id: h.id, score: h.score }));
+}
+
 declare global {
   interface Window {
+    saveCompactSnapshot: typeof saveCompactSnapshot;
+    searchLike: typeof searchLike;
     seedLibrary: typeof seedLibrary;
     openIndex: typeof openIndex;
     scanWhileSearching: typeof scanWhileSearching;
@@ -87,6 +113,8 @@ declare global {
 }
 
 window.seedLibrary = seedLibrary;
+window.saveCompactSnapshot = saveCompactSnapshot;
+window.searchLike = searchLike;
 window.openIndex = openIndex;
 window.scanWhileSearching = scanWhileSearching;
 window.indexWorkerPageReady = true;

@@ -1,0 +1,134 @@
+/**
+ * The index of a very large library (from COMPACT_MIN_ITEMS in choose-index.ts): compact codes in
+ * memory, full vectors left in storage and read only for each query's candidates
+ * (core/compact-index.ts: IVF + residual product quantisation + exact re-rank). A float vector
+ * per item in memory (exact scan, HNSW) costs 2 KB at 512 dimensions, 2 GB at a million items;
+ * here an item costs its code (dim / 4 bytes: 128 B for CLIP ViT-B/32), list membership and id.
+ *
+ * The partition and the codec are learnt once, from a sample of the library when the index is
+ * built; later additions are encoded with them. Settings come from bench/million.mjs at 1M
+ * synthetic CLIP-like items (bench/results/million.md).
+ */
+
+import { CompactIndex, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../core/compact-index';
+import { ProductQuantizer } from '../core/quantize';
+import type { ScoredId } from '../core/vector';
+
+/**
+ * Largest number of coarse lists; a library gets about √n up to this (1 000 at a million items).
+ * Fewer, longer lists make the build cheaper (assigning an item costs one dot product per list:
+ * at a million items and 1 000 lists 4/5 of the build) but the partition coarser: measured with
+ * 256 lists at 1M (bench/results/million-browser-1m.md), text queries probing 1/16 of the lists
+ * scanned 27 % of the library for recall@10 0.863 (100 candidates) and 1/8 scanned 37 % for 0.95 (200),
+ * against 0.956–0.964 at 1/16 with 500 lists at 250k.
+ */
+export const COMPACT_MAX_LISTS = 1024;
+
+/** Vectors sampled from the library to learn the lists and the codebooks. */
+export const COMPACT_TRAIN_SAMPLE = 20_000;
+
+/** Components per product-quantiser byte: 4, so a 512-d vector takes 128 bytes. */
+const COMPONENTS_PER_BYTE = 4;
+const COARSE_ITERATIONS = 6;
+const PQ_ITERATIONS = 8;
+
+/**
+ * Per query kind: the share of lists scanned and the candidates re-ranked with their full vectors.
+ * Text queries (outside the photo cloud, their top scores bunched close together) need a wider
+ * scan than image queries. Measured at 250k synthetic CLIP-like items (500 lists, 128-byte codes;
+ * bench/results/million-browser-250k.md), recall@10 against the exact scan:
+ * text  1/64: 0.78 · 1/32: 0.87 · 1/16: 0.956 (100 candidates), 0.964 (200), 0.972 (500);
+ * image 1/64: 0.994 (100 candidates), 0.996 (200).
+ * Each candidate costs an IndexedDB read in the app (about 45 µs in Chromium), so few of them.
+ */
+export const COMPACT_SEARCH = Object.freeze({
+  text: { probeShare: 1 / 16, candidates: 200 },
+  image: { probeShare: 1 / 64, candidates: 100 },
+});
+
+/** Coarse lists for a library of `size` items: about √size, at most {@link COMPACT_MAX_LISTS}. */
+export function compactListsFor(size: number): number {
+  return Math.max(1, Math.min(COMPACT_MAX_LISTS, Math.round(Math.sqrt(size))));
+}
+
+/** Product-quantiser bytes per vector: dim / 4, or the largest divisor of dim below that. */
+function subspacesFor(dim: number): number {
+  let m = Math.max(1, Math.floor(dim / COMPONENTS_PER_BYTE));
+  while (dim % m !== 0) m--;
+  return m;
+}
+
+export interface CompactQuery {
+  k: number;
+  kind: 'text' | 'image';
+  filter?: (id: string) => boolean;
+}
+
+/** A {@link CompactIndex} with its model key and the store its re-rank reads full vectors from. */
+export class CompactVectorIndex {
+  readonly kind = 'compact' as const;
+
+  constructor(
+    readonly modelKey: string,
+    readonly compact: CompactIndex,
+    readonly store: FullVectorStore,
+  ) {}
+
+  /**
+   * An empty index whose partition and codec are learnt from `sample` (vectors of the library),
+   * sized for a library of `expectedSize` items.
+   *
+   * @throws RangeError when the sample is empty or its vectors are not `dim` long
+   */
+  static train(sample: readonly Float32Array[], dim: number, expectedSize: number, modelKey: string, store: FullVectorStore): CompactVectorIndex {
+    const lists = Math.min(compactListsFor(expectedSize), sample.length);
+    const centroids = trainCoarseCentroids(sample, dim, { lists, iterations: COARSE_ITERATIONS });
+    const codec = ProductQuantizer.train(residualsOf(sample, centroids, dim), dim, { subspaces: subspacesFor(dim), iterations: PQ_ITERATIONS });
+    return new CompactVectorIndex(modelKey, new CompactIndex(codec, centroids, Math.max(1024, expectedSize), true), store);
+  }
+
+  /**
+   * The index saved by {@link serialize}.
+   *
+   * @throws RangeError when the bytes are not a compact index
+   */
+  static restore(bytes: Uint8Array, modelKey: string, store: FullVectorStore): CompactVectorIndex {
+    return new CompactVectorIndex(modelKey, CompactIndex.restore(bytes), store);
+  }
+
+  get dim(): number {
+    return this.compact.dim;
+  }
+
+  get size(): number {
+    return this.compact.size;
+  }
+
+  has(id: string): boolean {
+    return this.compact.has(id);
+  }
+
+  /** Encodes a unit vector (replacing an existing id's code). */
+  add(id: string, vector: Float32Array): void {
+    this.compact.add(id, vector);
+  }
+
+  addMany(items: Iterable<{ id: string; vector: Float32Array }>): void {
+    for (const { id, vector } of items) this.compact.add(id, vector);
+  }
+
+  remove(id: string): boolean {
+    return this.compact.remove(id);
+  }
+
+  /** Top-k by exact cosine among the candidates of the code scan (score descending, ties by id). */
+  search(query: Float32Array, q: CompactQuery): Promise<ScoredId[]> {
+    const knobs = COMPACT_SEARCH[q.kind];
+    const probes = Math.max(1, Math.ceil(this.compact.lists * knobs.probeShare));
+    return this.compact.search(query, { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), ...(q.filter ? { filter: q.filter } : {}) }, this.store);
+  }
+
+  serialize(): Uint8Array {
+    return this.compact.serialize();
+  }
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { COMPACT_MAX_LISTS, CompactVectorIndex, compactListsFor } from '../../../src/lib/index/compact-vector-index';
+import { rng, randomUnit } from '../../helpers/random';
+
+const DIM = 32;
+
+describe('compact vector index', () => {
+  it('gives a library about √n lists, at most COMPACT_MAX_LISTS', () => {
+    expect(compactListsFor(1)).toBe(1);
+    expect(compactListsFor(200_000)).toBe(447);
+    expect(compactListsFor(1_000_000)).toBe(1000);
+    expect(compactListsFor(50_000_000)).toBe(COMPACT_MAX_LISTS);
+  });
+
+  it('learns dim/4-byte residual codes from a sample, and its bytes restore to an index with the same answers read from the same store', async () => {
+    const r = rng(3);
+    const vectors = new Map<string, Float32Array>(Array.from({ length: 400 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
+    const store = { getVectors: (ids: readonly string[]) => ids.map((id) => vectors.get(id)) };
+    const index = CompactVectorIndex.train([...vectors.values()].slice(0, 300), DIM, 400, 'm', store);
+    expect(index.compact.codec.codeBytes).toBe(DIM / 4);
+    expect(index.compact.residual).toBe(true);
+    expect(index.compact.lists).toBe(20);
+    index.addMany([...vectors].map(([id, vector]) => ({ id, vector })));
+    expect(index.size).toBe(400);
+
+    const back = CompactVectorIndex.restore(index.serialize(), 'm', store);
+    for (const id of ['v0', 'v123', 'v399']) {
+      const query = vectors.get(id)!;
+      const hits = await back.search(query, { k: 5, kind: 'image' });
+      expect(hits).toEqual(await index.search(query, { k: 5, kind: 'image' }));
+      expect(hits[0]).toEqual({ id, score: expect.closeTo(1, 6) });
+    }
+  });
+});
