@@ -8,7 +8,8 @@
  * unit tests drive it over fake-indexeddb.
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
-import type { IndexKind, VectorIndex } from '../core/vector-index';
+import { compareHits, type IndexKind, type VectorIndex } from '../core/vector-index';
+import type { ScoredId } from '../core/vector';
 import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM } from '../index/choose-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
@@ -17,6 +18,7 @@ import { dotAt } from '../core/vector';
 import { meanPool } from '../core/pooling';
 import { inSortedSpans, type TimeSpan } from '../core/time-spans';
 import { scanDuplicates } from './duplicate-scan';
+import { TEXT_KEEP, TEXT_SAMPLE, TextRanker } from './text-ranker';
 import type { AssetSummary, SearchStorage } from './search-storage';
 
 export interface SearchHit {
@@ -75,6 +77,10 @@ const SAVE_DELAY_MS = 3000;
 const SCAN_SLICE_MS = 20;
 const REBUILD_CHUNK = 1000;
 const SAMPLE_SIZE = 256;
+/** Items coded per slice while the text ranker is built (searches run between slices). */
+const RANKER_CHUNK = 4096;
+/** Result counts up to this go through the text ranker; "show more" past it uses the graph. */
+const RANKER_MAX_K = 256;
 
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
@@ -89,6 +95,13 @@ export class LibraryIndex {
    */
   #writer = false;
   #index: VectorIndex | null = null;
+  /**
+   * Ranks text queries without a filter when the index is HNSW (text-ranker.ts): set once its codes
+   * cover the index, null before, for other index kinds, and where WebAssembly SIMD is missing.
+   */
+  #ranker: TextRanker | null = null;
+  /** The ranker being filled; adds and removals reach it while it is filled. */
+  #rankerFilling: TextRanker | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #sample: Float32Array[] = [];
   #sampledAtSize = 0;
@@ -130,6 +143,8 @@ export class LibraryIndex {
     const db = this.#db;
     this.#modelKey = modelKey;
     this.#index = null;
+    this.#ranker = null;
+    this.#rankerFilling = null;
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
@@ -145,6 +160,7 @@ export class LibraryIndex {
       else {
         try {
           this.#index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+          this.#startRanker();
           return { kind: this.#index.kind, size: this.#index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
         } catch (err) {
           reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
@@ -152,6 +168,7 @@ export class LibraryIndex {
       }
     }
     this.#index = await this.#rebuild(onProgress);
+    this.#startRanker();
     if (this.#index) await this.#save();
     const index = this.#index;
     return {
@@ -174,6 +191,7 @@ export class LibraryIndex {
   async remove(ids: string[]): Promise<number> {
     for (const id of ids) {
       this.#index?.remove(id);
+      this.#rankerFilling?.remove(id);
       this.#assets.delete(id);
       this.#framesByVideo.delete(id);
     }
@@ -228,7 +246,11 @@ export class LibraryIndex {
     const index = this.#index;
     if (query && index && index.size > 0) {
       const needsFilter = !!filter && (filter.type || filter.takenFromMs !== undefined || filter.takenToMs !== undefined || filter.takenIn || filter.onlyIds || exclude.size > 0);
-      const ranked = index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...(needsFilter ? { filter: passes } : {}) });
+      const ranker = kind === 'text' && !needsFilter && k <= RANKER_MAX_K ? this.#ranker : null;
+      const ranked: ScoredId[] =
+        ranker && index.scoreIds
+          ? index.scoreIds(query, ranker.candidates(query, k + TEXT_KEEP)).sort(compareHits).slice(0, k)
+          : index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...(needsFilter ? { filter: passes } : {}) });
       for (const r of ranked) {
         const named = seen.get(r.id);
         if (named) named.score = r.score;
@@ -373,9 +395,48 @@ export class LibraryIndex {
     if (items.length === 0) return this.#index?.size ?? 0;
     this.#index ??= await createIndex('exact', items[0]!.vector.length, this.#modelKey);
     this.#index.addMany(items);
-    if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) this.#index = await this.#rebuild();
+    this.#rankerFilling?.addMany(items);
+    if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) {
+      this.#index = await this.#rebuild();
+      this.#startRanker();
+    }
     this.#scheduleSave();
     return this.#index?.size ?? 0;
+  }
+
+  /**
+   * Builds the text ranker of the current index in slices, searches running between them (about
+   * 2 s of CPU at 100k items); text queries use the graph until it is complete.
+   */
+  #startRanker(): void {
+    this.#ranker = null;
+    this.#rankerFilling = null;
+    const index = this.#index;
+    if (!index || index.kind !== 'hnsw' || !index.scoreIds || !index.ids || !index.get) return;
+    const ids = index.ids().slice();
+    if (ids.length < 2) return;
+    const get = index.get.bind(index);
+    const step = Math.max(1, ids.length / TEXT_SAMPLE);
+    const sample: Float32Array[] = [];
+    for (let x = 0; x < ids.length; x += step) sample.push(get(ids[Math.floor(x)]!)!);
+    const ranker = TextRanker.fit(sample);
+    if (!ranker) return;
+    this.#rankerFilling = ranker;
+    void (async () => {
+      for (let start = 0; start < ids.length; start += RANKER_CHUNK) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        // A newer index (or another model) took over: this ranker is dropped.
+        if (this.#rankerFilling !== ranker) return;
+        const chunk: Array<{ id: string; vector: Float32Array }> = [];
+        for (const id of ids.slice(start, start + RANKER_CHUNK)) {
+          // Removed since the list was taken: leave it out (an item added since came through addMany).
+          const vector = get(id);
+          if (vector) chunk.push({ id, vector });
+        }
+        ranker.addMany(chunk);
+      }
+      if (this.#rankerFilling === ranker) this.#ranker = ranker;
+    })();
   }
 
   async #save(): Promise<void> {
