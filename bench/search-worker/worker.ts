@@ -89,7 +89,7 @@ self.onmessage = async (e: MessageEvent<WorkerBenchJob>) => {
       const exactP50Ms = median(exactMs.map(median));
       rows.push({ label: config.label, kind: config.kind, recallAt10: hits / (10 * queries.length), p50Ms, exactP50Ms, ratioOfExactP50: p50Ms / exactP50Ms });
     }
-    postMessage({ ok: true, restoreMs, rankerFitMs, rankerFillMs, rankerMemoryBytes: ranker?.memoryBytes ?? 0, size: hnsw.size, rows });
+    postMessage({ ok: true, restoreMs, rankerFitMs, rankerFillMs, rankerMemoryBytes: ranker?.memoryBytes ?? 0, rankerRan: ranker !== null, size: hnsw.size, rows });
   } catch (err) {
     postMessage({ ok: false, error: String((err as Error)?.stack ?? err) });
   }

@@ -405,38 +405,46 @@ export class LibraryIndex {
   }
 
   /**
-   * Builds the text ranker of the current index in slices, searches running between them (about
-   * 2 s of CPU at 100k items); text queries use the graph until it is complete.
+   * Builds the text ranker of the current index after init has returned: the codes' axes are
+   * fitted in one task (about 1 s at 100k items, from a sample), then the items are coded in
+   * slices with searches running between them (about 2 s of CPU at 100k). Text queries use the
+   * graph until it is complete; adds and removals reach it while it is filled.
    */
   #startRanker(): void {
     this.#ranker = null;
     this.#rankerFilling = null;
     const index = this.#index;
     if (!index || index.kind !== 'hnsw' || !index.scoreIds || !index.ids || !index.get) return;
-    const ids = index.ids().slice();
-    if (ids.length < 2) return;
     const get = index.get.bind(index);
-    const step = Math.max(1, ids.length / TEXT_SAMPLE);
-    const sample: Float32Array[] = [];
-    for (let x = 0; x < ids.length; x += step) sample.push(get(ids[Math.floor(x)]!)!);
-    const ranker = TextRanker.fit(sample);
-    if (!ranker) return;
-    this.#rankerFilling = ranker;
-    void (async () => {
+    const listIds = index.ids.bind(index);
+    const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const run = async (): Promise<void> => {
+      await nextTask();
+      if (this.#index !== index) return;
+      const sampled = listIds();
+      const step = Math.max(1, sampled.length / TEXT_SAMPLE);
+      const sample: Float32Array[] = [];
+      for (let x = 0; x < sampled.length; x += step) sample.push(get(sampled[Math.floor(x)]!)!);
+      const ranker = TextRanker.fit(sample);
+      if (!ranker || this.#index !== index) return;
+      // From here on adds and removals reach the ranker; the items before are in this list.
+      const ids = listIds().slice();
+      this.#rankerFilling = ranker;
       for (let start = 0; start < ids.length; start += RANKER_CHUNK) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await nextTask();
         // A newer index (or another model) took over: this ranker is dropped.
         if (this.#rankerFilling !== ranker) return;
         const chunk: Array<{ id: string; vector: Float32Array }> = [];
         for (const id of ids.slice(start, start + RANKER_CHUNK)) {
-          // Removed since the list was taken: leave it out (an item added since came through addMany).
+          // Removed since the list was taken: left out (an item added since came through addMany).
           const vector = get(id);
           if (vector) chunk.push({ id, vector });
         }
         ranker.addMany(chunk);
       }
       if (this.#rankerFilling === ranker) this.#ranker = ranker;
-    })();
+    };
+    void run();
   }
 
   async #save(): Promise<void> {

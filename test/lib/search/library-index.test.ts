@@ -226,6 +226,24 @@ describe('LibraryIndex: changes', () => {
     ranked.mockRestore();
   });
 
+  it('an item added while the text ranker is still being built is found by text queries', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('u', 200));
+    const index = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    await index.init(MODEL);
+    const query = randomUnit(r, DIM);
+    const early = { id: 'early', vector: near(query, 0.01) };
+    await store(db, [early]);
+    await index.addStored(['early']);
+    const ranked = vi.spyOn(TextRanker.prototype, 'candidates');
+    await vi.waitFor(async () => {
+      await index.search(query, '', 5);
+      expect(ranked).toHaveBeenCalled();
+    });
+    expect((await index.search(query, '', 5))[0]).toMatchObject({ id: 'early' });
+    ranked.mockRestore();
+  });
+
   it('switches the index kind when added items take the library past the rule', async () => {
     const db = await dbs.open();
     await store(db, randomItems('a', 8));
