@@ -81,6 +81,8 @@ const SAMPLE_SIZE = 256;
 const RANKER_CHUNK = 4096;
 /** Result counts up to this go through the text ranker; "show more" past it uses the graph. */
 const RANKER_MAX_K = 256;
+/** Past this many items the ranker's codes (644 bytes per item at 512-d) cost more memory than it is worth: the graph serves. */
+const RANKER_MAX_ITEMS = 200_000;
 
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
@@ -396,6 +398,7 @@ export class LibraryIndex {
     this.#index ??= await createIndex('exact', items[0]!.vector.length, this.#modelKey);
     this.#index.addMany(items);
     this.#rankerFilling?.addMany(items);
+    if (this.#index.size > RANKER_MAX_ITEMS) this.#ranker = this.#rankerFilling = null;
     if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) {
       this.#index = await this.#rebuild();
       this.#startRanker();
@@ -414,7 +417,7 @@ export class LibraryIndex {
     this.#ranker = null;
     this.#rankerFilling = null;
     const index = this.#index;
-    if (!index || index.kind !== 'hnsw' || !index.scoreIds || !index.ids || !index.get) return;
+    if (!index || index.kind !== 'hnsw' || index.size > RANKER_MAX_ITEMS || !index.scoreIds || !index.ids || !index.get) return;
     const get = index.get.bind(index);
     const listIds = index.ids.bind(index);
     const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
