@@ -432,6 +432,7 @@ export class LibraryIndex {
       if (!ranker || this.#index !== index) return;
       // From here on adds and removals reach the ranker; the items before are in this list.
       const ids = listIds().slice();
+      ranker.reserve(ids.length);
       this.#rankerFilling = ranker;
       for (let start = 0; start < ids.length; start += RANKER_CHUNK) {
         await nextTask();

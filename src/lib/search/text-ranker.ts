@@ -118,6 +118,7 @@ export class TextRanker {
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
   }
 
+  /** Room for at least `needed` items: exactly that many when it is more than a 25 % step, else the step. */
   #grow(needed: number): void {
     const capacity = Math.max(needed, Math.ceil(this.#capacity * 1.25), 256);
     const oldPcaAt = this.#pcaAt;
@@ -128,9 +129,15 @@ export class TextRanker {
     new Uint8Array(this.#scan.memory.buffer).copyWithin(this.#pcaAt, oldPcaAt, oldPcaAt + used);
   }
 
+  /** Makes room for `count` items at once (adds grow the memory in 25 % steps otherwise). */
+  reserve(count: number): void {
+    if (count > this.#capacity) this.#grow(count);
+  }
+
   /** Adds or replaces the codes of many items (the short codes projected in blocks by the scan). */
   addMany(items: Iterable<{ id: string; vector: Float32Array }>): void {
     const list = Array.isArray(items) ? (items as Array<{ id: string; vector: Float32Array }>) : [...items];
+    this.reserve(this.#ids.length + list.length);
     for (let start = 0; start < list.length; start += PROJECT_BLOCK) this.#addBlock(list.slice(start, start + PROJECT_BLOCK));
   }
 
