@@ -73,6 +73,8 @@ const vite = await createSsrLoader(ROOT, { 'hnswlib-wasm': join(ROOT, 'node_modu
 const { ExactIndex, restoreIndex, decodeIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 const { Hnsw, DEFAULT_HNSW_PARAMS } = await vite.ssrLoadModule('/src/lib/core/hnsw.ts');
 const { SEARCH_EF, SEARCH_ENTRY_BEAM, HNSW_MIN_ITEMS, EXACT_BELOW_ITEMS } = await vite.ssrLoadModule('/src/lib/index/choose-index.ts');
+const { TextRanker, TEXT_KEEP, TEXT_CANDIDATES, TEXT_AXES, TEXT_SAMPLE } = await vite.ssrLoadModule('/src/lib/search/text-ranker.ts');
+const { compareHits } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 /** hnswlib-wasm, loaded only when some size measures it. */
 let wasm = null;
 async function loadWasm() {
@@ -248,10 +250,20 @@ async function textVsExact(bytes, queries, configs) {
   const hnsw = Hnsw.fromDecoded(decodeIndex(bytes));
   const exact = new ExactIndex(DIM, 'bench', hnsw.size);
   for (const id of hnsw.ids()) exact.add(id, hnsw.get(id));
+  const vectors = hnsw.ids().map((id) => hnsw.get(id));
+  let started = performance.now();
+  const ranker = TextRanker.fit(vectors);
+  const rankerFitMs = performance.now() - started;
+  started = performance.now();
+  ranker.addMany(hnsw.ids().map((id, i) => ({ id, vector: vectors[i] })));
+  const rankerFillMs = performance.now() - started;
+  const rankerNode = { fitMs: round(rankerFitMs, 0), fillMs: round(rankerFillMs, 0), memoryMB: mb(ranker.memoryBytes) };
+  log(`  text ranker: fit ${rankerNode.fitMs} ms, codes of ${hnsw.size} items ${rankerNode.fillMs} ms, ${rankerNode.memoryMB} MB`);
   const node = [];
   for (const c of configs) {
     const qs = queries[c.kind];
-    const [ex, hn] = timeQueriesMany(qs, [(q) => exact.search(q, { k: K }), (q) => hnsw.search(q, c.opts)]);
+    const run = c.ranker ? (q) => hnsw.scoreIds(q, ranker.candidates(q, c.opts.k + TEXT_KEEP)).sort(compareHits).slice(0, c.opts.k) : (q) => hnsw.search(q, c.opts);
+    const [ex, hn] = timeQueriesMany(qs, [(q) => exact.search(q, { k: K }), run]);
     const exactP50 = latencyStats(ex.ms).p50;
     const p50 = latencyStats(hn.ms).p50;
     node.push({ label: c.label, kind: c.kind, recallAt10: round(recallAt(hn.results, ex.results).strict, 3), p50Ms: p50, exactP50Ms: exactP50, ratioOfExactP50: round(p50 / exactP50, 3) });
@@ -261,12 +273,12 @@ async function textVsExact(bytes, queries, configs) {
   try {
     const { searchInWorker } = await import('./lib/search-in-worker.mjs');
     const run = await searchInWorker(bytes, queries.text, queries.image, configs, PASSES);
-    worker = { chromium: run.chromium, restoreMs: round(run.restoreMs, 0), rows: run.rows.map((r) => ({ ...r, recallAt10: round(r.recallAt10, 3), p50Ms: round(r.p50Ms, 3), exactP50Ms: round(r.exactP50Ms, 3), ratioOfExactP50: round(r.ratioOfExactP50, 3) })) };
+    worker = { chromium: run.chromium, restoreMs: round(run.restoreMs, 0), ranker: { ran: run.rankerRan, fitMs: round(run.rankerFitMs, 0), fillMs: round(run.rankerFillMs, 0), memoryMB: mb(run.rankerMemoryBytes) }, rows: run.rows.map((r) => ({ ...r, recallAt10: round(r.recallAt10, 3), p50Ms: round(r.p50Ms, 3), exactP50Ms: round(r.exactP50Ms, 3), ratioOfExactP50: round(r.ratioOfExactP50, 3) })) };
     for (const r of worker.rows) log(`  worker ${r.label}: recall ${r.recallAt10}, p50 ${r.p50Ms} ms = ${round(100 * r.ratioOfExactP50, 1)} % of the exact scan (${r.exactP50Ms} ms)`);
   } catch (e) {
     log(`  worker: not measured (${e.message})`);
   }
-  return { node, worker };
+  return { ranker: rankerNode, node, worker };
 }
 
 const tsImpl = (params) => ({
@@ -401,10 +413,12 @@ for (const n of SIZES) scenarios.push(await scenario('clip-like', library, n, qu
 log(`text queries against the exact scan at ${maxN} (Node, then a Chromium worker)`);
 const appText = { k: K, ef: SEARCH_EF.text, entryBeam: SEARCH_ENTRY_BEAM.text };
 const textConfigs = [
-  { label: `app text (ef ${SEARCH_EF.text}, entry beam ${SEARCH_ENTRY_BEAM.text})`, kind: 'text', opts: appText },
+  { label: `app text (int8 ranker: ${TEXT_AXES}-axis codes → ${TEXT_CANDIDATES} → full codes → ${K} + ${TEXT_KEEP} exact)`, kind: 'text', opts: { k: K }, ranker: true },
+  { label: `text graph (ef ${SEARCH_EF.text}, entry beam ${SEARCH_ENTRY_BEAM.text}; the app before the ranker)`, kind: 'text', opts: appText },
   ...[384, 512, 768].map((ef) => ({ label: `text ef ${ef}, entry beam ${SEARCH_ENTRY_BEAM.text}`, kind: 'text', opts: { ...appText, ef } })),
   ...[640, 768].map((ef) => ({ label: `text ef ${ef}, one entry point`, kind: 'text', opts: { k: K, ef } })),
   { label: `app image (ef ${SEARCH_EF.image})`, kind: 'image', opts: { k: K, ef: SEARCH_EF.image, entryBeam: SEARCH_ENTRY_BEAM.image } },
+  { label: `image through the int8 ranker (not the app's route)`, kind: 'image', opts: { k: K }, ranker: true },
 ];
 const textRoute = { n: maxN, ...(await textVsExact(tsIndexBytes.get(maxN), queriesBySize.get(maxN), textConfigs)) };
 tsIndexBytes.clear();
@@ -547,6 +561,7 @@ for (const s of [...scenarios, ...(stress ? [stress] : [])]) {
 
 L.push('', `## Text queries against the exact scan, n = ${fmtN(textRoute.n)}`, '');
 L.push(`Each configuration timed with the exact scan on the same queries (${N_TEXT_Q} text, ${N_IMAGE_Q} image) and passes; ratio = p50 ÷ the exact scan's p50 in that pairing (goal for text: ≤ 0.05 at recall@10 ≥ ${RECALL_GOAL}). Node: the main thread; worker: ${textRoute.worker ? `Chromium ${textRoute.worker.chromium}, a dedicated worker running the same core modules on the restored bytes (restore ${textRoute.worker.restoreMs} ms)` : 'not measured'}.`, '');
+L.push(`Text ranker (src/lib/search/text-ranker.ts; axes fitted on ${TEXT_SAMPLE} items): Node fit ${textRoute.ranker.fitMs} ms, codes of all items ${textRoute.ranker.fillMs} ms, ${textRoute.ranker.memoryMB} MB of codes and scratch` + (textRoute.worker?.ranker ? `; worker (served with the app's script CSP, 'wasm-unsafe-eval'): ${textRoute.worker.ranker.ran ? `fit ${textRoute.worker.ranker.fitMs} ms, codes ${textRoute.worker.ranker.fillMs} ms` : 'the WebAssembly scan did NOT run (the ranker rows fell back to the graph)'}.` : '.'), '');
 L.push('| configuration | Node recall@10 | Node p50 ms | Node exact p50 ms | Node ratio | worker recall@10 | worker p50 ms | worker exact p50 ms | worker ratio |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of textRoute.node) {
   const w = textRoute.worker?.rows.find((x) => x.label === r.label);

@@ -37,6 +37,11 @@ export async function searchInWorker(indexBytes, textQueries, imageQueries, conf
       {
         name: 'bench-data',
         configureServer(s) {
+          // The app's script policy (vite.config.ts): wasm may compile ('wasm-unsafe-eval'), nothing may eval.
+          s.middlewares.use((req, res, next) => {
+            res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'");
+            next();
+          });
           s.middlewares.use((req, res, next) => {
             const body = files[req.url ?? ''];
             if (!body) return next();

@@ -6,13 +6,16 @@
 // same queries, the two alternating query by query (a burst of other work on a shared machine
 // lands on both), per query the median of `passes` timings.
 import { Hnsw } from '../../src/lib/core/hnsw';
-import { decodeIndex, ExactIndex, type SearchOptions } from '../../src/lib/core/vector-index';
+import { compareHits, decodeIndex, ExactIndex, type SearchOptions } from '../../src/lib/core/vector-index';
 import type { ScoredId } from '../../src/lib/core/vector';
+import { TEXT_KEEP, TextRanker } from '../../src/lib/search/text-ranker';
 
 export interface WorkerBenchConfig {
   label: string;
   kind: 'text' | 'image';
   opts: Omit<SearchOptions, 'filter'>;
+  /** Rank with the app's text ranker (src/lib/search/text-ranker.ts) and the index's exact scores instead of the graph search. */
+  ranker?: boolean;
 }
 
 export interface WorkerBenchJob {
@@ -49,6 +52,13 @@ self.onmessage = async (e: MessageEvent<WorkerBenchJob>) => {
     const restoreMs = performance.now() - started;
     const exact = new ExactIndex(hnsw.dim, hnsw.modelKey, hnsw.size);
     for (const id of hnsw.ids()) exact.add(id, hnsw.get(id)!);
+    const vectors = hnsw.ids().map((id) => hnsw.get(id)!);
+    started = performance.now();
+    const ranker = TextRanker.fit(vectors);
+    const rankerFitMs = performance.now() - started;
+    started = performance.now();
+    ranker?.addMany(hnsw.ids().map((id, i) => ({ id, vector: vectors[i]! })));
+    const rankerFillMs = performance.now() - started;
     const flat = new Float32Array(await fetchBytes('/bench-data/queries.bin'));
     const dim = hnsw.dim;
     const all = Array.from({ length: job.nText + job.nImage }, (_, i) => flat.subarray(i * dim, (i + 1) * dim));
@@ -58,7 +68,8 @@ self.onmessage = async (e: MessageEvent<WorkerBenchJob>) => {
     const rows: WorkerBenchRow[] = [];
     for (const config of job.configs) {
       const queries = byKind[config.kind];
-      const search = (q: Float32Array): ScoredId[] => hnsw.search(q, config.opts);
+      const search = (q: Float32Array): ScoredId[] =>
+        config.ranker && ranker ? hnsw.scoreIds(q, ranker.candidates(q, config.opts.k + TEXT_KEEP)).sort(compareHits).slice(0, config.opts.k) : hnsw.search(q, config.opts);
       for (const q of queries.slice(0, 20)) search(q); // warm-up
       const ms = queries.map((): number[] => []);
       const exactMs = queries.map((): number[] => []);
@@ -78,7 +89,7 @@ self.onmessage = async (e: MessageEvent<WorkerBenchJob>) => {
       const exactP50Ms = median(exactMs.map(median));
       rows.push({ label: config.label, kind: config.kind, recallAt10: hits / (10 * queries.length), p50Ms, exactP50Ms, ratioOfExactP50: p50Ms / exactP50Ms });
     }
-    postMessage({ ok: true, restoreMs, size: hnsw.size, rows });
+    postMessage({ ok: true, restoreMs, rankerFitMs, rankerFillMs, rankerMemoryBytes: ranker?.memoryBytes ?? 0, rankerRan: ranker !== null, size: hnsw.size, rows });
   } catch (err) {
     postMessage({ ok: false, error: String((err as Error)?.stack ?? err) });
   }

@@ -770,6 +770,21 @@ export class Hnsw implements VectorIndex {
         ep = s.seedNodes[0]!;
         epScore = s.seedScores[0]!;
       }
+      const extra = opts.seedIds;
+      if (extra && extra.length > 0) {
+        s.ensureSeeds(seedCount + extra.length);
+        if (seedCount === 1) {
+          s.seedNodes[0] = ep;
+          s.seedScores[0] = epScore;
+        }
+        for (const id of extra) {
+          const node = this.#idToNode.get(id);
+          if (node === undefined) continue;
+          s.seedNodes[seedCount] = node;
+          s.seedScores[seedCount] = dotAt(query, 0, this.#vectors, node * this.dim, this.dim);
+          seedCount++;
+        }
+      }
       this.#searchLayer(query, 0, ep, epScore, 0, ef, filter, true, s, seedCount);
       const res = s.results;
       while (res.size > k) res.pop();
@@ -785,6 +800,20 @@ export class Hnsw implements VectorIndex {
     // nodes (a very selective filter, or nodes cut off by deletions). Scan to be sure.
     if (out.length < k && out.length < this.size) return this.#scan(query, k, filter);
     return out.sort(compareHits);
+  }
+
+  /**
+   * Scores of the given ids with the search's own kernel (the scores search() and the exact scan
+   * give), in their order; ids not in the index are left out.
+   */
+  scoreIds(query: Float32Array, ids: readonly string[]): ScoredId[] {
+    this.#checkDim(query, 'scoreIds');
+    const out: ScoredId[] = [];
+    for (const id of ids) {
+      const node = this.#idToNode.get(id);
+      if (node !== undefined) out.push({ id, score: dotAt(query, 0, this.#vectors, node * this.dim, this.dim) });
+    }
+    return out;
   }
 
   /** Would a beam of ef, with `filter`, visit most of the graph? Estimated from a fixed sample of live nodes. */

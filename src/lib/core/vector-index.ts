@@ -53,6 +53,11 @@ export interface SearchOptions {
   filter?: (id: string) => boolean;
   ef?: number;
   entryBeam?: number;
+  /**
+   * Items the HNSW layer-0 beam starts from as well (e.g. the best candidates of a cheap
+   * pre-score); unknown ids are skipped. The exact index ignores them.
+   */
+  seedIds?: readonly string[];
 }
 
 export type IndexKind = 'exact' | 'hnsw';
@@ -75,6 +80,12 @@ export interface VectorIndex {
   has(id: string): boolean;
   /** Top-k by cosine similarity, score descending (ties by id ascending). @throws RangeError when query.length ≠ dim */
   search(query: Float32Array, opts: SearchOptions): ScoredId[];
+  /** Scores of these ids as search() gives them, in their order; unknown ids are left out (HNSW only). */
+  scoreIds?(query: Float32Array, ids: readonly string[]): ScoredId[];
+  /** Live ids. */
+  ids?(): readonly string[];
+  /** A copy of the stored vector of `id`, or undefined. */
+  get?(id: string): Float32Array | undefined;
   /** Self-describing bytes (format above), to be stored by the caller. */
   serialize(): Promise<Uint8Array> | Uint8Array;
 }

@@ -59,6 +59,9 @@ export const EXACT_BELOW_ITEMS = Math.floor(HNSW_MIN_ITEMS / 2);
  * Text takes 640 (0.985 with the entry beam of {@link SEARCH_ENTRY_BEAM}, 11–14 % of the exact
  * scan's p50 against 17 % at ef 768); no ef gives text recall ≥ 0.98 within 5 % of the scan at
  * 100k (hnswlib-wasm neither). Lower it to trade recall for latency.
+ * Unfiltered text queries on an HNSW library now go through the int8 text ranker
+ * (src/lib/search/text-ranker.ts) once it is built; this beam serves filtered text queries,
+ * "show more" past 256 results, and the seconds after start while the ranker is built.
  */
 export const SEARCH_EF = Object.freeze({ text: 640, image: 192 });
 

@@ -9,7 +9,8 @@
  * unit tests drive it over fake-indexeddb.
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
-import type { VectorIndex } from '../core/vector-index';
+import { compareHits, type VectorIndex } from '../core/vector-index';
+import type { ScoredId } from '../core/vector';
 import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
 import { COMPACT_TRAIN_SAMPLE, CompactVectorIndex } from '../index/compact-vector-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
@@ -19,6 +20,7 @@ import { dotAt } from '../core/vector';
 import { meanPool } from '../core/pooling';
 import { inSortedSpans, type TimeSpan } from '../core/time-spans';
 import { scanDuplicates } from './duplicate-scan';
+import { TEXT_KEEP, TEXT_SAMPLE, TextRanker } from './text-ranker';
 import type { AssetSummary, SearchStorage } from './search-storage';
 
 export interface SearchHit {
@@ -80,6 +82,12 @@ const SAVE_DELAY_MS = 3000;
 const SCAN_SLICE_MS = 20;
 const REBUILD_CHUNK = 1000;
 const SAMPLE_SIZE = 256;
+/** Items coded per slice while the text ranker is built (searches run between slices). */
+const RANKER_CHUNK = 4096;
+/** Result counts up to this go through the text ranker; "show more" past it uses the graph. */
+const RANKER_MAX_K = 256;
+/** Past this many items the ranker's codes (644 bytes per item at 512-d) cost more memory than it is worth: the graph serves. */
+const RANKER_MAX_ITEMS = 200_000;
 
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
@@ -94,6 +102,13 @@ export class LibraryIndex {
    */
   #writer = false;
   #index: SearchIndex | null = null;
+  /**
+   * Ranks text queries without a filter when the index is HNSW (text-ranker.ts): set once its codes
+   * cover the index, null before, for other index kinds, and where WebAssembly SIMD is missing.
+   */
+  #ranker: TextRanker | null = null;
+  /** The ranker being filled; adds and removals reach it while it is filled. */
+  #rankerFilling: TextRanker | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #sample: Float32Array[] = [];
   #sampledAtSize = 0;
@@ -146,6 +161,8 @@ export class LibraryIndex {
     const db = this.#db;
     this.#modelKey = modelKey;
     this.#index = null;
+    this.#ranker = null;
+    this.#rankerFilling = null;
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
@@ -173,6 +190,7 @@ export class LibraryIndex {
       else {
         try {
           this.#index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+          this.#startRanker();
           return { kind: this.#index.kind, size: this.#index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
         } catch (err) {
           reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
@@ -180,6 +198,7 @@ export class LibraryIndex {
       }
     } else if (snapshot && snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
     this.#index = await this.#rebuild(onProgress);
+    this.#startRanker();
     if (this.#index) await this.#save();
     const index = this.#index;
     return {
@@ -244,6 +263,7 @@ export class LibraryIndex {
   async remove(ids: string[]): Promise<number> {
     for (const id of ids) {
       this.#index?.remove(id);
+      this.#rankerFilling?.remove(id);
       this.#assets.delete(id);
       this.#removedWhileReading?.add(id);
       this.#removedWhileReconciling?.add(id);
@@ -303,10 +323,13 @@ export class LibraryIndex {
     const index = this.#index;
     if (query && index && index.size > 0) {
       const filterOpt = needsFilter ? { filter: passes } : {};
-      const ranked =
+      const ranker = kind === 'text' && !needsFilter && k <= RANKER_MAX_K ? this.#ranker : null;
+      const ranked: ScoredId[] =
         index.kind === 'compact'
           ? await index.search(query, { k, kind, ...filterOpt })
-          : index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });
+          : ranker && index.scoreIds
+            ? index.scoreIds(query, ranker.candidates(query, k + TEXT_KEEP)).sort(compareHits).slice(0, k)
+            : index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });
       for (const r of ranked) {
         const named = seen.get(r.id);
         if (named) named.score = r.score;
@@ -464,9 +487,58 @@ export class LibraryIndex {
     if (items.length === 0) return this.#index?.size ?? 0;
     this.#index ??= await createIndex('exact', items[0]!.vector.length, this.#modelKey);
     this.#index.addMany(items);
-    if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) this.#index = await this.#rebuild();
+    this.#rankerFilling?.addMany(items);
+    if (this.#index.size > RANKER_MAX_ITEMS) this.#ranker = this.#rankerFilling = null;
+    if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) {
+      this.#index = await this.#rebuild();
+      this.#startRanker();
+    }
     this.#scheduleSave();
     return this.#index?.size ?? 0;
+  }
+
+  /**
+   * Builds the text ranker of the current index after init has returned: the codes' axes are
+   * fitted in one task (about 1 s at 100k items, from a sample), then the items are coded in
+   * slices with searches running between them (about 2 s of CPU at 100k). Text queries use the
+   * graph until it is complete; adds and removals reach it while it is filled.
+   */
+  #startRanker(): void {
+    this.#ranker = null;
+    this.#rankerFilling = null;
+    const index = this.#index;
+    if (!index || index.kind !== 'hnsw' || index.size > RANKER_MAX_ITEMS || !index.scoreIds || !index.ids || !index.get) return;
+    const get = index.get.bind(index);
+    const listIds = index.ids.bind(index);
+    const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const run = async (): Promise<void> => {
+      await nextTask();
+      if (this.#index !== index) return;
+      const sampled = listIds();
+      const step = Math.max(1, sampled.length / TEXT_SAMPLE);
+      const sample: Float32Array[] = [];
+      for (let x = 0; x < sampled.length; x += step) sample.push(get(sampled[Math.floor(x)]!)!);
+      const ranker = TextRanker.fit(sample);
+      if (!ranker || this.#index !== index) return;
+      // From here on adds and removals reach the ranker; the items before are in this list.
+      const ids = listIds().slice();
+      ranker.reserve(ids.length);
+      this.#rankerFilling = ranker;
+      for (let start = 0; start < ids.length; start += RANKER_CHUNK) {
+        await nextTask();
+        // A newer index (or another model) took over: this ranker is dropped.
+        if (this.#rankerFilling !== ranker) return;
+        const chunk: Array<{ id: string; vector: Float32Array }> = [];
+        for (const id of ids.slice(start, start + RANKER_CHUNK)) {
+          // Removed since the list was taken: left out (an item added since came through addMany).
+          const vector = get(id);
+          if (vector) chunk.push({ id, vector });
+        }
+        ranker.addMany(chunk);
+      }
+      if (this.#rankerFilling === ranker) this.#ranker = ranker;
+    };
+    void run();
   }
 
   async #save(): Promise<void> {

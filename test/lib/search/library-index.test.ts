@@ -8,6 +8,7 @@ import { getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-r
 import { l2Normalize } from '../../../src/lib/core/vector';
 import { StoppedError } from '../../../src/lib/core/slices';
 import { LibraryIndex, type LibraryIndexOptions } from '../../../src/lib/search/library-index';
+import { TextRanker } from '../../../src/lib/search/text-ranker';
 import { librarySearchStorage, type SearchStorage } from '../../../src/lib/search/search-storage';
 
 const DIM = 16;
@@ -207,6 +208,66 @@ describe('LibraryIndex: changes', () => {
     const afterRestore = await index.search(added.vector, 'IMG_2041', 3);
     expect(afterRestore[0]).toMatchObject({ id: 'new', nameMatch: true });
     expect(afterRestore[0]!.score).toBeCloseTo(1, 5);
+  });
+
+  it('ranks text queries on HNSW through the int8 text ranker once it is filled, with exact answers through adds and removals', async () => {
+    const db = await dbs.open();
+    const items = randomItems('t', 300);
+    await store(db, items);
+    const index = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    await index.init(MODEL);
+    const ranked = vi.spyOn(TextRanker.prototype, 'candidates');
+    const live = new Map(items.map((i) => [i.id, i.vector]));
+    const exactTop = (q: Float32Array, k: number) =>
+      [...live]
+        .map(([id, v]) => ({ id, score: v.reduce((s, x, d) => s + x * q[d]!, 0) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k)
+        .map((h) => h.id);
+    const query = randomUnit(r, DIM);
+    // The ranker is filled in slices after init: text queries reach it within a few tasks.
+    await vi.waitFor(async () => {
+      await index.search(query, '', 10);
+      expect(ranked).toHaveBeenCalled();
+    });
+    expect((await index.search(query, '', 10)).map((h) => h.id)).toEqual(exactTop(query, 10));
+
+    const added = { id: 'added', vector: near(query, 0.01) };
+    await store(db, [added]);
+    await index.addStored(['added']);
+    live.set('added', added.vector);
+    const gone = exactTop(query, 3).filter((id) => id !== 'added')[0]!;
+    await index.remove([gone]);
+    live.delete(gone);
+    const calls = ranked.mock.calls.length;
+    const after = await index.search(query, '', 10);
+    expect(ranked.mock.calls.length).toBe(calls + 1);
+    expect(after.map((h) => h.id)).toEqual(exactTop(query, 10));
+    expect(after[0]).toMatchObject({ id: 'added', nameMatch: false });
+
+    // Image queries and filtered text queries keep to the graph.
+    await index.search(query, '', 10, undefined, 'image');
+    await index.search(query, '', 10, { type: 'image' });
+    expect(ranked.mock.calls.length).toBe(calls + 1);
+    ranked.mockRestore();
+  });
+
+  it('an item added while the text ranker is still being built is found by text queries', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('u', 200));
+    const index = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    await index.init(MODEL);
+    const query = randomUnit(r, DIM);
+    const early = { id: 'early', vector: near(query, 0.01) };
+    await store(db, [early]);
+    await index.addStored(['early']);
+    const ranked = vi.spyOn(TextRanker.prototype, 'candidates');
+    await vi.waitFor(async () => {
+      await index.search(query, '', 5);
+      expect(ranked).toHaveBeenCalled();
+    });
+    expect((await index.search(query, '', 5))[0]).toMatchObject({ id: 'early' });
+    ranked.mockRestore();
   });
 
   it('switches the index kind when added items take the library past the rule', async () => {
