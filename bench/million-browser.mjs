@@ -25,9 +25,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
 import { CHROME_ARGS, ROOT, processMemory } from './lib/bench-page.mjs';
+import { serveBenchData } from './lib/data-server.mjs';
 import { createSsrLoader } from './lib/ssr-loader.mjs';
 import { gaussian, mulberry32 } from './lib/vectors.mjs';
 import { generateLibrary, loadPrototypes, makeQueries, makeWorld } from './lib/clip-world.mjs';
@@ -163,42 +163,23 @@ const node = {
 let browser = null;
 if (BROWSER) {
   const files = { '/bench-data/index.bin': Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), '/bench-data/page.html': Buffer.from('<!doctype html><title>million</title><script type="module" src="/bench/million-browser/page.ts"></script>') };
-  const server = await createServer({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'error',
-    appType: 'custom',
-    server: { port: 0, host: '127.0.0.1', hmr: false, ws: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
-    plugins: [
-      {
-        name: 'bench-data',
-        configureServer(s) {
-          s.middlewares.use((req, res, next) => {
-            const url = new URL(req.url ?? '/', 'http://x');
-            if (url.pathname === '/bench-data/batch') {
-              const from = Number(url.searchParams.get('from'));
-              const count = Number(url.searchParams.get('count'));
-              const out = Buffer.alloc(count * 36 + count * DIM * 4);
-              for (let i = 0; i < count; i++) {
-                out.write(ids[from + i], i * 36, 'latin1');
-                const v = library.vectors[from + i];
-                Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(out, count * 36 + i * DIM * 4);
-              }
-              res.setHeader('Content-Type', 'application/octet-stream');
-              return res.end(out);
-            }
-            const body = files[url.pathname];
-            if (!body) return next();
-            res.setHeader('Content-Type', url.pathname.endsWith('.html') ? 'text/html' : 'application/octet-stream');
-            res.end(body);
-          });
-        },
-      },
-    ],
+  const server = await serveBenchData(files, (url, res) => {
+    if (url.pathname === '/bench-data/batch') {
+      const from = Number(url.searchParams.get('from'));
+      const count = Number(url.searchParams.get('count'));
+      const out = Buffer.alloc(count * 36 + count * DIM * 4);
+      for (let i = 0; i < count; i++) {
+        out.write(ids[from + i], i * 36, 'latin1');
+        const v = library.vectors[from + i];
+        Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(out, count * 36 + i * DIM * 4);
+      }
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.end(out);
+      return true;
+    }
+    return false;
   });
-  await server.listen();
-  const url = `http://127.0.0.1:${server.httpServer.address().port}/bench-data/page.html`;
+  const url = `${server.origin}/bench-data/page.html`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'shoebox-million-'));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: [...CHROME_ARGS, '--disable-gpu'] });
   const page = context.pages()[0] ?? (await context.newPage());

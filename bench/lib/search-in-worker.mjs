@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
-import { CHROME_ARGS, ROOT } from './bench-page.mjs';
+import { CHROME_ARGS } from './bench-page.mjs';
+import { serveBenchData } from './data-server.mjs';
 
 /**
  * @param {Uint8Array} indexBytes  a serialised Hnsw (SBVX)
@@ -26,39 +26,12 @@ export async function searchInWorker(indexBytes, textQueries, imageQueries, conf
     '/bench-data/queries.bin': Buffer.from(flat.buffer),
     '/bench-data/blank.html': Buffer.from('<!doctype html><title>search in a worker</title>'),
   };
-  const server = await createServer({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'error',
-    appType: 'custom',
-    server: { port: 0, host: '127.0.0.1', hmr: false, ws: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
-    plugins: [
-      {
-        name: 'bench-data',
-        configureServer(s) {
-          // The app's script policy (vite.config.ts): wasm may compile ('wasm-unsafe-eval'), nothing may eval.
-          s.middlewares.use((req, res, next) => {
-            res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'");
-            next();
-          });
-          s.middlewares.use((req, res, next) => {
-            const body = files[req.url ?? ''];
-            if (!body) return next();
-            res.setHeader('Content-Type', req.url.endsWith('.html') ? 'text/html' : 'application/octet-stream');
-            res.end(body);
-          });
-        },
-      },
-    ],
-  });
-  await server.listen();
-  const { port } = server.httpServer.address();
+  const server = await serveBenchData(files);
   const userDataDir = mkdtempSync(join(os.tmpdir(), 'shoebox-search-worker-'));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: [...CHROME_ARGS, '--disable-gpu'] });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`http://127.0.0.1:${port}/bench-data/blank.html`);
+    await page.goto(`${server.origin}/bench-data/blank.html`);
     const job = { nText: textQueries.length, nImage: imageQueries.length, passes, configs };
     const out = await page.evaluate(
       (j) =>
