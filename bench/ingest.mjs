@@ -240,8 +240,11 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     await page.goto(`${url}?model=${encodeURIComponent(modelId)}`);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const modelStatus = await waitFor('the model to load', deadline, async () => {
-      const t = (await page.getByTestId('model-status').textContent().catch(() => '')) ?? '';
+      const statusBox = page.getByTestId('model-status');
+      const t = (await statusBox.textContent().catch(() => '')) ?? '';
       if (/Ready in/.test(t)) return t.trim();
+      // A first visit loads the model only when asked (Settings → "Download now").
+      if (/Not downloaded yet/.test(t)) await statusBox.getByRole('button', { name: 'Download now' }).click({ timeout: 2000 }).catch(() => {});
       const alert = await page.getByRole('alert').first().textContent({ timeout: 50 }).catch(() => '');
       if (alert) throw new Error(`model failed to load: ${alert}`);
       return null;
