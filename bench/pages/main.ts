@@ -1,5 +1,5 @@
 // Bench-only page (built by bench/lib/bench-page.mjs into .cache/bench-pages, never shipped).
-// Driven through window.bench by bench/naive.mjs, bench/video.mjs, bench/query.mjs, bench/webgpu.mjs and bench/quality.mjs.
+// Driven through window.bench by bench/naive.mjs, bench/video.mjs, bench/query.mjs, bench/webgpu.mjs, bench/quality.mjs and bench/prep.mjs.
 //
 // - naive*: the transformers.js demo way, `pipeline('image-feature-extraction')` on the page's main
 //   thread, one image URL at a time (fetch + decode + processor + model per call).
