@@ -24,7 +24,8 @@
 // .cache/bench-dist built from the commit to compare with), interleaved with this build's runs in
 // the same session, so the per-stage table before and after comes from the same machine and load.
 // --merge-latest: the ViT runs' per-stage ms (ingest_stage_ms_before with --base-dist, and
-// ingest_stage_ms_after) and the ratios to the baselines go into bench/results/latest.json.
+// ingest_stage_ms_after) and the ratios to the baselines go into bench/results/latest.json;
+// --merge-only does that from the last bench/results/<name>.json without measuring.
 // Writes bench/results/ingest.json and bench/results/ingest.md (--name changes the stem).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,7 @@ function parseArgs(argv) {
     else if (a === '--repeat') o.repeat = num(++i);
     else if (a === '--base-dist') o.baseDist = resolve(argv[++i] ?? '');
     else if (a === '--merge-latest') o.mergeLatest = true;
+    else if (a === '--merge-only') o.mergeOnly = true;
     else if (a === '--name') {
       o.name = argv[++i] ?? '';
       if (!/^[\w.-]+$/.test(o.name)) throw new Error('--name needs a file name stem, e.g. ingest-1000');
@@ -684,6 +686,7 @@ async function main() {
     );
     return;
   }
+  if (opts.mergeOnly) return mergeResult(JSON.parse(readFileSync(join(RESULTS_DIR, `${opts.name}.json`), 'utf8')));
   const startedAt = Date.now();
   const releaseLock = await acquireLock(startedAt + (opts.budgetS * 1000) / 2);
   // Time spent waiting for the lock counts against the budget: the whole run stays within --budget-s.
@@ -879,6 +882,7 @@ async function measure(opts, deadline) {
 
   const result = {
     date: new Date().toISOString(),
+    loadAverage: os.loadavg().map((x) => round(x, 1)),
     machine: machine(),
     versions: versions(runs[0]?.env.userAgent),
     build: built.note,
@@ -898,9 +902,13 @@ async function measure(opts, deadline) {
   for (const [id, x] of Object.entries(app)) log(`  ${id}: steady best ${x.best.steadyImagesPerSecond} img/s, median ${x.medianSteady} (${x.reps} runs)`);
   for (const q of result.ratios) log(`  ${q.what}: ${q.value}`);
   if (opts.mergeLatest) {
-    const written = mergeIntoLatest(RESULTS_DIR, ...latestFigures(result, { vit, ortB8, nodeBest, opts }));
-    log(written.length ? `merged into ${written.map((w) => w.split('/').pop()).join(', ')}` : 'no bench/results/latest.json to merge into');
+    mergeResult(result);
   }
+}
+
+function mergeResult(result) {
+  const written = mergeIntoLatest(RESULTS_DIR, ...latestFigures(result));
+  log(written.length ? `merged into ${written.map((w) => w.split('/').pop()).join(', ')}` : 'no bench/results/latest.json to merge into');
 }
 
 /** Per-stage ms per item of each model's best run: { after: {model: {read, decode, …}}, before: … }. */
@@ -914,37 +922,49 @@ function stageMs(run) {
 }
 
 /** The summary keys this bench owns in latest.json, and their Markdown lines. */
-function latestFigures(r, { vit, ortB8, nodeBest, opts }) {
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+function latestFigures(r) {
+  const vit = r.summary.app[BENCH_MODEL_ID]?.best;
+  const ortB8 = r.ortWeb?.runs?.find((x) => x.batch === 8);
+  const nodeBest = r.summary.node?.best;
+  const busy = (cpu) => cpu?.othersCores > CONTENDED_CORES;
+  const cpuOf = (cpu) => `our processes ${cpu?.oursCores ?? '—'} cores, others ${cpu?.othersCores ?? '—'}`;
+  // A ratio of two rates is kept only when other processes left both measurements alone: under
+  // contention each side gets a different share of the cores, and the ratio says nothing.
+  const ratio = (key, num, numCpu, den, denCpu, text) => {
+    const value = round(num / den, 3);
+    if (!busy(numCpu) && !busy(denCpu)) {
+      figures[key] = value;
+      lines[key] = text;
+    } else lines[key] = `not updated: this run's ${value} came from contended measurements (app: ${cpuOf(numCpu)}; baseline: ${cpuOf(denCpu)}) — ${text}`;
+  };
+  const figures = {};
+  const lines = {};
+  const load = (r.loadAverage ?? os.loadavg()).map((x) => x.toFixed(1)).join(' / ');
   const where = `bench/ingest.mjs on ${r.date.slice(0, 16)}Z, ${r.machine.cores} cores shared with other work (load average at the end ${load}); ViT-B/32 random weights q8, ${r.options.vitN} photos`;
   const fmt = (t) => (t ? Object.entries(t).map(([k, v]) => `${k} ${v}`).join(' / ') : '—');
   const before = r.summary.stageMsPerItem.before?.[BENCH_MODEL_ID] ?? null;
   const after = r.summary.stageMsPerItem.after?.[BENCH_MODEL_ID] ?? null;
-  const figures = {};
-  const lines = {};
   if (after) {
     figures.ingest_stage_ms_after = after;
     lines.ingest_stage_ms_after = `per-stage ms per item of this build (${fmt(after)}); ${where}.`;
   }
   if (before) {
     figures.ingest_stage_ms_before = before;
-    lines.ingest_stage_ms_before = `per-stage ms per item of the base build ${opts.baseDist ? `(${opts.baseDist.split('/').pop()}, built from the commit this work started from)` : ''}, run interleaved with the "after" runs in the same session on the same machine (${fmt(before)}).`;
+    lines.ingest_stage_ms_before = `per-stage ms per item of the base build ${r.options.baseDist ? `(${r.options.baseDist.split('/').pop()}, built from the commit this work started from)` : ''}, run interleaved with the "after" runs in the same session on the same machine (${fmt(before)}).`;
   }
   if (vit && ortB8) {
-    figures.ingest_e2e_over_raw = round(vit.steadyImagesPerSecond / ortB8.bestImagesPerSecond, 3);
-    lines.ingest_e2e_over_raw = `app steady ${vit.steadyImagesPerSecond} img/s ÷ raw onnxruntime-web batch 8 ${round(ortB8.bestImagesPerSecond, 2)} img/s, same run (goal ≥ 0.9); ${where}.`;
+    ratio('ingest_e2e_over_raw', vit.steadyImagesPerSecond, vit.cpu, ortB8.bestImagesPerSecond, ortB8.bestCpu, `app steady ${vit.steadyImagesPerSecond} img/s ÷ raw onnxruntime-web batch 8 ${round(ortB8.bestImagesPerSecond, 2)} img/s, same run (goal ≥ 0.9); ${where}.`);
   }
   if (vit && nodeBest) {
-    figures.ingest_e2e_over_native = round(vit.steadyImagesPerSecond / nodeBest.inferImagesPerSecond, 3);
-    lines.ingest_e2e_over_native = `app steady ÷ onnxruntime-node inference only ${round(nodeBest.inferImagesPerSecond, 2)} img/s, same run (goal ≥ 0.3); ${where}.`;
+    ratio('ingest_e2e_over_native', vit.steadyImagesPerSecond, vit.cpu, nodeBest.inferImagesPerSecond, nodeBest.cpu, `app steady ÷ onnxruntime-node inference only ${round(nodeBest.inferImagesPerSecond, 2)} img/s, same run (goal ≥ 0.3); ${where}.`);
   }
   // The naive transformers.js figure comes from bench/naive.mjs; only a run of the last hour counts as this session's.
   const naivePath = join(RESULTS_DIR, 'naive.json');
   const naive = existsSync(naivePath) ? JSON.parse(readFileSync(naivePath, 'utf8')) : null;
   const naiveSame = naive?.variants?.find((v) => v.variant === 'same');
   if (vit && naiveSame?.steady?.imagesPerSecond && Date.now() - Date.parse(naive.date) < 3600_000) {
-    figures.ingest_e2e_over_naive = round(vit.steadyImagesPerSecond / naiveSame.steady.imagesPerSecond, 3);
-    lines.ingest_e2e_over_naive = `app steady ÷ naive transformers.js ${naiveSame.steady.imagesPerSecond} img/s (bench/naive.mjs at ${naive.date.slice(0, 16)}Z, same session; goal ≥ 1.5); ${where}.`;
+    const naiveCpu = { oursCores: naiveSame.cpu?.oursCores, othersCores: naiveSame.contended ? Math.max(naiveSame.cpu?.othersCores ?? 1, CONTENDED_CORES + 0.01) : naiveSame.cpu?.othersCores };
+    ratio('ingest_e2e_over_naive', vit.steadyImagesPerSecond, vit.cpu, naiveSame.steady.imagesPerSecond, naiveCpu, `app steady ÷ naive transformers.js ${naiveSame.steady.imagesPerSecond} img/s (bench/naive.mjs at ${naive.date.slice(0, 16)}Z, same session; goal ≥ 1.5); ${where}.`);
   }
   return [figures, lines];
 }
