@@ -4,6 +4,7 @@
 //   node bench/ingest.mjs [--no-build] [--fixture-n 200] [--vit-n 200] [--warmup 20] [--repeat 2]
 //                         [--skip-fixture] [--skip-vit] [--skip-ort-web] [--skip-node]
 //                         [--budget-s 570] [--quiet-wait-s 30] [--name ingest]
+//                         [--base-dist .cache/bench-dist-base] [--merge-latest]
 //
 // Runs, each in a fresh Chromium profile on disk (IndexedDB/OPFS written like a real user's):
 //  1. app + fixture model (shoebox-fixture-clip, ~free inference) on N shared photos: measures the
@@ -19,6 +20,12 @@
 // best undisturbed run (interference only ever slows a run down) next to the median.
 // After each app run it opens Settings and reads the "Where import time goes" table (per-stage time
 // measured in the ingest worker: read, decode, resize, hash, model, store, other/waiting).
+// --base-dist DIR: every app run is also made on an earlier build kept in DIR (a copy of
+// .cache/bench-dist built from the commit to compare with), interleaved with this build's runs in
+// the same session, so the per-stage table before and after comes from the same machine and load.
+// --merge-latest: the ViT runs' per-stage ms (ingest_stage_ms_before with --base-dist, and
+// ingest_stage_ms_after) and the ratios to the baselines go into bench/results/latest.json;
+// --merge-only does that from the last bench/results/<name>.json without measuring.
 // Writes bench/results/ingest.json and bench/results/ingest.md (--name changes the stem).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +39,7 @@ import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBen
 import { nodeBaseline } from './lib/node-baseline.mjs';
 import { startCpuInterval, startCpuSeries, waitForQuiet } from './lib/cpu-monitor.mjs';
 import { place } from './lib/files.mjs';
+import { mergeIntoLatest } from './lib/merge-latest.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, '.cache', 'bench-dist');
@@ -69,6 +77,9 @@ function parseArgs(argv) {
     else if (a === '--budget-s') o.budgetS = num(++i);
     else if (a === '--quiet-wait-s') o.quietWaitS = num(++i);
     else if (a === '--repeat') o.repeat = num(++i);
+    else if (a === '--base-dist') o.baseDist = resolve(argv[++i] ?? '');
+    else if (a === '--merge-latest') o.mergeLatest = true;
+    else if (a === '--merge-only') o.mergeOnly = true;
     else if (a === '--name') {
       o.name = argv[++i] ?? '';
       if (!/^[\w.-]+$/.test(o.name)) throw new Error('--name needs a file name stem, e.g. ingest-1000');
@@ -240,8 +251,11 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     await page.goto(`${url}?model=${encodeURIComponent(modelId)}`);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const modelStatus = await waitFor('the model to load', deadline, async () => {
-      const t = (await page.getByTestId('model-status').textContent().catch(() => '')) ?? '';
+      const statusBox = page.getByTestId('model-status');
+      const t = (await statusBox.textContent().catch(() => '')) ?? '';
       if (/Ready in/.test(t)) return t.trim();
+      // A first visit loads the model only when asked (Settings → "Download now").
+      if (/Not downloaded yet/.test(t)) await statusBox.getByRole('button', { name: 'Download now' }).click({ timeout: 2000 }).catch(() => {});
       const alert = await page.getByRole('alert').first().textContent({ timeout: 50 }).catch(() => '');
       if (alert) throw new Error(`model failed to load: ${alert}`);
       return null;
@@ -582,6 +596,25 @@ function markdown(r) {
     for (const [id, sum] of staged) lines.push(`- ${id}: ${sum.best.stages.summary}`);
     lines.push('');
   }
+  const { before, after } = r.summary.stageMsPerItem ?? {};
+  if (before && after) {
+    const ids = Object.keys(after).filter((id) => before[id]);
+    lines.push('## Per stage before and after (ms per item, best run of each build)', '');
+    lines.push(
+      `*Before*: the base build in \`${r.options.baseDist}\`, built earlier in this session in the same worktree from the commit this work started from; ` +
+        '*after*: this build. Their runs were interleaved (base first in each pair) on the same machine in the same session.',
+      '',
+    );
+    lines.push(`| Stage | ${ids.map((id) => `${id} before | ${id} after`).join(' | ')} |`);
+    lines.push(`|---|${ids.map(() => '---:|---:').join('|')}|`);
+    for (const key of Object.keys(after[ids[0]] ?? {})) lines.push(`| ${key} | ${ids.map((id) => `${f(before[id][key], 2)} | ${f(after[id][key], 2)}`).join(' | ')} |`);
+    lines.push('');
+    for (const id of ids) {
+      const b = r.summary.appBase[id].best;
+      lines.push(`- ${id}, base build: steady ${f(b.steadyImagesPerSecond, 2)} img/s (CPU ours / others ${cpuCell(b.cpu)}); ${b.stages?.summary ?? ''}`);
+    }
+    lines.push('');
+  }
   lines.push('## Baselines (same run, same model file)', '');
   lines.push('| Baseline | best img/s | median img/s | CPU ours / others |');
   lines.push('|---|---:|---:|---:|');
@@ -622,7 +655,7 @@ function markdown(r) {
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of r.runs) {
     const qw = x.quietWindows?.imagesPerSecond != null ? `${f(x.quietWindows.imagesPerSecond, 2)} (${f(x.quietWindows.seconds, 0)} s)` : '—';
-    lines.push(`| ${x.modelId} | ${x.rep} | ${f(x.wallImagesPerSecond, 2)} | ${f(x.steadyImagesPerSecond, 2)} | ${qw} | ${f(x.secondHalfImagesPerSecond, 2)} | ${f(x.appReportedImagesPerSecond)} | ${cpuCell(x.cpu)} | ${f(x.imagesPerOurCoreSecond, 2)} |`);
+    lines.push(`| ${x.modelId}${x.base ? ' (base build)' : ''} | ${x.rep} | ${f(x.wallImagesPerSecond, 2)} | ${f(x.steadyImagesPerSecond, 2)} | ${qw} | ${f(x.secondHalfImagesPerSecond, 2)} | ${f(x.appReportedImagesPerSecond)} | ${cpuCell(x.cpu)} | ${f(x.imagesPerOurCoreSecond, 2)} |`);
   }
   lines.push('');
   if (r.node?.length) {
@@ -653,6 +686,7 @@ async function main() {
     );
     return;
   }
+  if (opts.mergeOnly) return mergeResult(JSON.parse(readFileSync(join(RESULTS_DIR, `${opts.name}.json`), 'utf8')));
   const startedAt = Date.now();
   const releaseLock = await acquireLock(startedAt + (opts.budgetS * 1000) / 2);
   // Time spent waiting for the lock counts against the budget: the whole run stays within --budget-s.
@@ -697,12 +731,22 @@ async function measure(opts, deadline) {
   // Each repetition runs every configuration once (fixture, ViT, Node baseline), so a burst of load
   // from other processes spoils one repetition rather than every run of one configuration.
   const plan = [];
+  // With --base-dist the earlier build runs first in each pair: a slow start of the day would favour this build.
+  const builds = opts.baseDist ? [true, false] : [false];
   for (let rep = 1; rep <= opts.repeat; rep++) {
-    if (opts.fixture) plan.push({ kind: 'app', label: 'fixture', modelId: FIXTURE_MODEL_ID, files: fixtureFiles, rep, needS: 30 + fixtureFiles.length / 10 });
-    if (opts.vit && haveVit) plan.push({ kind: 'app', label: 'vit-b32-random', modelId: BENCH_MODEL_ID, files: vitFiles, rep, needS: 40 + vitFiles.length / 3 });
+    for (const base of builds) {
+      const tag = base ? ' (base build)' : '';
+      if (opts.fixture) plan.push({ kind: 'app', label: `fixture${tag}`, modelId: FIXTURE_MODEL_ID, files: fixtureFiles, rep, base, needS: 30 + fixtureFiles.length / 10 });
+    }
+    for (const base of builds) {
+      const tag = base ? ' (base build)' : '';
+      if (opts.vit && haveVit) plan.push({ kind: 'app', label: `vit-b32-random${tag}`, modelId: BENCH_MODEL_ID, files: vitFiles, rep, base, needS: 40 + vitFiles.length / 3 });
+    }
     if (opts.node && haveVit) plan.push({ kind: 'node', label: 'onnxruntime-node', rep, needS: 20 + vitFiles.length / 20 });
   }
   const server = await startServer({ outDir: OUT_DIR });
+  const baseServer = opts.baseDist ? await startServer({ outDir: opts.baseDist }) : null;
+  const urlOf = (item) => (item.base ? baseServer.url : server.url);
   const runs = [];
   let ortWeb = null;
   let ortWebFewer = null;
@@ -730,7 +774,7 @@ async function measure(opts, deadline) {
       }
       try {
         if (item.kind === 'node') nodeRuns.push(await runNodeBaseline(item.rep));
-        else runs.push({ rep: item.rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+        else runs.push({ rep: item.rep, base: Boolean(item.base), ...(await runIngest({ url: urlOf(item), ...item, warmup: opts.warmup, deadline })) });
       } catch (err) {
         skip(`${item.label} run ${item.rep} failed: ${err.message.split('\n')[0]}`);
       }
@@ -753,10 +797,10 @@ async function measure(opts, deadline) {
     const leftS = () => (deadline - Date.now()) / 1000;
     for (let pass = 1; pass <= 3; pass++) {
       const todo = [];
-      if (opts.vit && haveVit && !clean(runs.filter((x) => x.modelId === BENCH_MODEL_ID))) todo.push(plan.find((x) => x.modelId === BENCH_MODEL_ID));
+      if (opts.vit && haveVit && !clean(runs.filter((x) => x.modelId === BENCH_MODEL_ID && !x.base))) todo.push(plan.find((x) => x.modelId === BENCH_MODEL_ID && !x.base));
       if (opts.ortWeb && haveVit && !ortClean(ortWeb)) todo.push({ kind: 'ort-web', label: 'onnxruntime-web', needS: 100 });
       if (opts.node && haveVit && !clean(nodeRuns)) todo.push(plan.find((x) => x.kind === 'node'));
-      if (opts.fixture && !clean(runs.filter((x) => x.modelId === FIXTURE_MODEL_ID))) todo.push(plan.find((x) => x.modelId === FIXTURE_MODEL_ID));
+      if (opts.fixture && !clean(runs.filter((x) => x.modelId === FIXTURE_MODEL_ID && !x.base))) todo.push(plan.find((x) => x.modelId === FIXTURE_MODEL_ID && !x.base));
       let ran = false;
       for (const item of todo) {
         if (leftS() < item.needS + 60) continue;
@@ -768,7 +812,7 @@ async function measure(opts, deadline) {
           else if (item.kind === 'ort-web') {
             const again = await tryOrtWeb({});
             if (again && (ortClean(again) || !ortWeb?.ok)) ortWeb = again;
-          } else runs.push({ rep, ...(await runIngest({ url: server.url, ...item, warmup: opts.warmup, deadline })) });
+          } else runs.push({ rep, base: Boolean(item.base), ...(await runIngest({ url: urlOf(item), ...item, warmup: opts.warmup, deadline })) });
         } catch (err) {
           skip(`${item.label} ${rep} failed: ${err.message.split('\n')[0]}`);
         }
@@ -792,13 +836,19 @@ async function measure(opts, deadline) {
     }
   } finally {
     await server.stop();
+    await baseServer?.stop();
   }
 
-  const app = {};
-  for (const id of [...new Set(runs.map((x) => x.modelId))]) {
-    const mine = runs.filter((x) => x.modelId === id);
-    app[id] = { reps: mine.length, best: bestClean(mine, 'steadyImagesPerSecond'), medianSteady: round(median(mine.map((x) => x.steadyImagesPerSecond)), 2) };
-  }
+  const appOf = (list) => {
+    const out = {};
+    for (const id of [...new Set(list.map((x) => x.modelId))]) {
+      const mine = list.filter((x) => x.modelId === id);
+      out[id] = { reps: mine.length, best: bestClean(mine, 'steadyImagesPerSecond'), medianSteady: round(median(mine.map((x) => x.steadyImagesPerSecond)), 2) };
+    }
+    return out;
+  };
+  const app = appOf(runs.filter((x) => !x.base));
+  const appBase = opts.baseDist ? appOf(runs.filter((x) => x.base)) : null;
   const nodeSummary = nodeRuns.length
     ? {
         reps: nodeRuns.length,
@@ -823,14 +873,21 @@ async function measure(opts, deadline) {
   if (ortB8 && fewer8) ratios.push({ what: `raw onnxruntime-web batch 8, ${ortWeb.threads} threads ÷ ${ortWebFewer.threads} thread(s)`, value: ortB8.bestImagesPerSecond / fewer8.bestImagesPerSecond });
   if (ortB8 && nodeBest) ratios.push({ what: 'raw onnxruntime-web ÷ onnxruntime-node, inference only, batch 8 — the WASM penalty', value: ortB8.bestImagesPerSecond / nodeBest.inferImagesPerSecond });
   if (vit && fixture) ratios.push({ what: 'app steady with ViT-B/32 ÷ app steady with the fixture model (pipeline only)', value: vit.steadyImagesPerSecond / fixture.steadyImagesPerSecond });
+  const vitBase = appBase?.[BENCH_MODEL_ID]?.best;
+  const fixtureBase = appBase?.[FIXTURE_MODEL_ID]?.best;
+  if (vitBase && ortB8) ratios.push({ what: 'base build: app steady ÷ raw onnxruntime-web inference, batch 8', value: vitBase.steadyImagesPerSecond / ortB8.bestImagesPerSecond });
+  if (vitBase && nodeBest) ratios.push({ what: 'base build: app steady ÷ onnxruntime-node, inference only', value: vitBase.steadyImagesPerSecond / nodeBest.inferImagesPerSecond });
+  if (vit && vitBase) ratios.push({ what: 'this build ÷ base build, app steady with ViT-B/32', value: vit.steadyImagesPerSecond / vitBase.steadyImagesPerSecond });
+  if (fixture && fixtureBase) ratios.push({ what: 'this build ÷ base build, app steady with the fixture model (pipeline only)', value: fixture.steadyImagesPerSecond / fixtureBase.steadyImagesPerSecond });
 
   const result = {
     date: new Date().toISOString(),
+    loadAverage: os.loadavg().map((x) => round(x, 1)),
     machine: machine(),
     versions: versions(runs[0]?.env.userAgent),
     build: built.note,
-    options: { warmup: opts.warmup, repeat: opts.repeat, fixtureN: fixtureFiles.length, vitN: vitFiles.length, imagesDir: haveShared ? SHARED_IMAGES : FIXTURE_IMAGES_DIR, chromeArgs: CHROME_ARGS },
-    summary: { app, node: nodeSummary },
+    options: { baseDist: opts.baseDist ?? null, warmup: opts.warmup, repeat: opts.repeat, fixtureN: fixtureFiles.length, vitN: vitFiles.length, imagesDir: haveShared ? SHARED_IMAGES : FIXTURE_IMAGES_DIR, chromeArgs: CHROME_ARGS },
+    summary: { app, appBase, node: nodeSummary, stageMsPerItem: stageTables(app, appBase) },
     ratios: ratios.map((q) => ({ ...q, value: round(q.value, 3) })),
     runs,
     ortWeb,
@@ -844,6 +901,72 @@ async function measure(opts, deadline) {
   log(`wrote bench/results/${opts.name}.json and bench/results/${opts.name}.md`);
   for (const [id, x] of Object.entries(app)) log(`  ${id}: steady best ${x.best.steadyImagesPerSecond} img/s, median ${x.medianSteady} (${x.reps} runs)`);
   for (const q of result.ratios) log(`  ${q.what}: ${q.value}`);
+  if (opts.mergeLatest) {
+    mergeResult(result);
+  }
+}
+
+function mergeResult(result) {
+  const written = mergeIntoLatest(RESULTS_DIR, ...latestFigures(result));
+  log(written.length ? `merged into ${written.map((w) => w.split('/').pop()).join(', ')}` : 'no bench/results/latest.json to merge into');
+}
+
+/** Per-stage ms per item of each model's best run: { after: {model: {read, decode, …}}, before: … }. */
+function stageTables(app, appBase) {
+  const table = (a) => (a ? Object.fromEntries(Object.entries(a).filter(([, s]) => s.best?.stages).map(([id, s]) => [id, stageMs(s.best)])) : null);
+  return { after: table(app), before: table(appBase) };
+}
+
+function stageMs(run) {
+  return run?.stages ? Object.fromEntries(run.stages.groups.map((g) => [g.key, g.msPerItem])) : null;
+}
+
+/** The summary keys this bench owns in latest.json, and their Markdown lines. */
+function latestFigures(r) {
+  const vit = r.summary.app[BENCH_MODEL_ID]?.best;
+  const ortB8 = r.ortWeb?.runs?.find((x) => x.batch === 8);
+  const nodeBest = r.summary.node?.best;
+  const busy = (cpu) => cpu?.othersCores > CONTENDED_CORES;
+  const cpuOf = (cpu) => `our processes ${cpu?.oursCores ?? '—'} cores, others ${cpu?.othersCores ?? '—'}`;
+  // A ratio of two rates is kept only when other processes left both measurements alone: under
+  // contention each side gets a different share of the cores, and the ratio says nothing.
+  const ratio = (key, num, numCpu, den, denCpu, text) => {
+    const value = round(num / den, 3);
+    if (!busy(numCpu) && !busy(denCpu)) {
+      figures[key] = value;
+      lines[key] = text;
+    } else lines[key] = `not updated: this run's ${value} came from contended measurements (app: ${cpuOf(numCpu)}; baseline: ${cpuOf(denCpu)}) — ${text}`;
+  };
+  const figures = {};
+  const lines = {};
+  const load = (r.loadAverage ?? os.loadavg()).map((x) => x.toFixed(1)).join(' / ');
+  const where = `bench/ingest.mjs on ${r.date.slice(0, 16)}Z, ${r.machine.cores} cores shared with other work (load average at the end ${load}); ViT-B/32 random weights q8, ${r.options.vitN} photos`;
+  const fmt = (t) => (t ? Object.entries(t).map(([k, v]) => `${k} ${v}`).join(' / ') : '—');
+  const before = r.summary.stageMsPerItem.before?.[BENCH_MODEL_ID] ?? null;
+  const after = r.summary.stageMsPerItem.after?.[BENCH_MODEL_ID] ?? null;
+  if (after) {
+    figures.ingest_stage_ms_after = after;
+    lines.ingest_stage_ms_after = `per-stage ms per item of this build (${fmt(after)}); ${where}.`;
+  }
+  if (before) {
+    figures.ingest_stage_ms_before = before;
+    lines.ingest_stage_ms_before = `per-stage ms per item of the base build ${r.options.baseDist ? `(${r.options.baseDist.split('/').pop()}, built from the commit this work started from)` : ''}, run interleaved with the "after" runs in the same session on the same machine (${fmt(before)}).`;
+  }
+  if (vit && ortB8) {
+    ratio('ingest_e2e_over_raw', vit.steadyImagesPerSecond, vit.cpu, ortB8.bestImagesPerSecond, ortB8.bestCpu, `app steady ${vit.steadyImagesPerSecond} img/s ÷ raw onnxruntime-web batch 8 ${round(ortB8.bestImagesPerSecond, 2)} img/s, same run (goal ≥ 0.9); ${where}.`);
+  }
+  if (vit && nodeBest) {
+    ratio('ingest_e2e_over_native', vit.steadyImagesPerSecond, vit.cpu, nodeBest.inferImagesPerSecond, nodeBest.cpu, `app steady ÷ onnxruntime-node inference only ${round(nodeBest.inferImagesPerSecond, 2)} img/s, same run (goal ≥ 0.3); ${where}.`);
+  }
+  // The naive transformers.js figure comes from bench/naive.mjs; only a run of the last hour counts as this session's.
+  const naivePath = join(RESULTS_DIR, 'naive.json');
+  const naive = existsSync(naivePath) ? JSON.parse(readFileSync(naivePath, 'utf8')) : null;
+  const naiveSame = naive?.variants?.find((v) => v.variant === 'same');
+  if (vit && naiveSame?.steady?.imagesPerSecond && Date.now() - Date.parse(naive.date) < 3600_000) {
+    const naiveCpu = { oursCores: naiveSame.cpu?.oursCores, othersCores: naiveSame.contended ? Math.max(naiveSame.cpu?.othersCores ?? 1, CONTENDED_CORES + 0.01) : naiveSame.cpu?.othersCores };
+    ratio('ingest_e2e_over_naive', vit.steadyImagesPerSecond, vit.cpu, naiveSame.steady.imagesPerSecond, naiveCpu, `app steady ÷ naive transformers.js ${naiveSame.steady.imagesPerSecond} img/s (bench/naive.mjs at ${naive.date.slice(0, 16)}Z, same session; goal ≥ 1.5); ${where}.`);
+  }
+  return [figures, lines];
 }
 
 main().catch((err) => {

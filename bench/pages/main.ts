@@ -1,5 +1,5 @@
 // Bench-only page (built by bench/lib/bench-page.mjs into .cache/bench-pages, never shipped).
-// Driven through window.bench by bench/naive.mjs, bench/video.mjs, bench/query.mjs, bench/webgpu.mjs and bench/quality.mjs.
+// Driven through window.bench by bench/naive.mjs, bench/video.mjs, bench/query.mjs, bench/webgpu.mjs, bench/quality.mjs and bench/prep.mjs.
 //
 // - naive*: the transformers.js demo way, `pipeline('image-feature-extraction')` on the page's main
 //   thread, one image URL at a time (fetch + decode + processor + model per call).
@@ -17,6 +17,7 @@ import { chooseBackend } from '../../src/lib/core/model-source';
 import { probeWebGpu } from '../../workers/lib/webgpu';
 import { DEFAULT_VIDEO_SETTINGS } from '../../src/lib/core/video-settings';
 import { runQualityCheck } from '../../src/lib/quality/quality-check';
+import type { PrepBenchApi } from './prep.worker';
 
 const status = document.getElementById('status')!;
 const say = (t: string) => (status.textContent = t);
@@ -258,11 +259,78 @@ async function qualityCheck(o: { files: Array<{ path: string; url: string }>; mo
   return { outcome, ms: performance.now() - t };
 }
 
+// ---------------------------------------------------------------- preparation steps (bench/prep.mjs)
+
+let prep: Remote<PrepBenchApi> | null = null;
+function prepWorker(): Remote<PrepBenchApi> {
+  prep ??= wrap<PrepBenchApi>(new Worker(new URL('./prep.worker.ts', import.meta.url), { type: 'module', name: 'prep' }));
+  return prep;
+}
+
+const prepLoad = (urls: string[]) => prepWorker().load(urls.map((u) => new URL(u, location.href).href));
+const prepStepCosts = () => prepWorker().stepCosts();
+const prepAppPath = () => prepWorker().appPath();
+
+/** Vectors of the first n loaded photos by two crop paths, through the embed worker (batches of 8); cosine per photo. */
+async function prepCosine(a: 'original' | 'thumbnail' | 'decodeResized' | 'app', b: 'original' | 'thumbnail' | 'decodeResized' | 'app', n: number) {
+  const cos: number[] = [];
+  for (let i = 0; i < n; i += EMBED_BATCH) {
+    const m = Math.min(EMBED_BATCH, n - i);
+    const [ca, cb] = [await prepWorker().crops(a, i, m), await prepWorker().crops(b, i, m)];
+    const va = await embedWorker().embedImages(transfer(ca, ca.map((c) => c.data.buffer)));
+    const vb = await embedWorker().embedImages(transfer(cb, cb.map((c) => c.data.buffer)));
+    for (let j = 0; j < va.length; j++) {
+      let d = 0;
+      for (let k = 0; k < va[j].length; k++) d += va[j][k] * vb[j][k];
+      cos.push(d);
+    }
+  }
+  return cos;
+}
+
+/**
+ * The vision model alone (transformers.js, the app's dtype and threads) timed over `batches` batches
+ * of 8, with the prep worker preparing photos at the same time or not, and ONNX Runtime's intra-op
+ * threads spinning between parallel sections (its default) or not.
+ */
+async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: number; withPrep: boolean; batch?: number }) {
+  const { CLIPVisionModelWithProjection, Tensor, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = MODEL_BASE;
+  env.useBrowserCache = false;
+  env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href, mjs: new URL(ortMjsUrl, location.href).href };
+  env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  const session_options = o.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const model = await CLIPVisionModelWithProjection.from_pretrained(o.modelId, { device: 'wasm', dtype: 'q8', session_options } as never);
+  const b = o.batch ?? EMBED_BATCH;
+  const px = new Float32Array(3 * 224 * 224 * b).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
+  const feed = { pixel_values: new Tensor('float32', px, [b, 3, 224, 224]) };
+  for (let i = 0; i < 4; i++) await model(feed);
+  let prepItems = 0;
+  let stop = false;
+  const prepLoop = (async () => {
+    while (o.withPrep && !stop) prepItems += (await prepWorker().appPath()).n;
+  })();
+  const ms: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < o.batches; i++) {
+    const t = performance.now();
+    await model(feed);
+    ms.push(performance.now() - t);
+  }
+  const wallMs = performance.now() - t0;
+  stop = true;
+  await prepLoop;
+  await model.dispose();
+  return { ms, wallMs, imagesPerSecond: (o.batches * b * 1000) / wallMs, prepItems };
+}
+
 function env() {
   return { crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 }
 
-const api = { env, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
+const api = { env, modelUnderPrep, prepLoad, prepStepCosts, prepAppPath, prepCosine, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
 declare global {
   interface Window {
     bench: typeof api;

@@ -70,6 +70,21 @@ function scaledWithin(bitmap: ImageBitmap, maxEdgePx: number): OffscreenCanvas {
   return ctx.canvas;
 }
 
+/**
+ * Square canvases of the sizes read back for every photo (the model's crop, the pHash input), kept
+ * for the worker's lifetime: making a canvas costs more than drawing into it. Each use clears,
+ * draws and reads back in one synchronous step, so photos prepared side by side never share one.
+ */
+const squareContexts = new Map<number, OffscreenCanvasRenderingContext2D>();
+
+function squareContext(sizePx: number): OffscreenCanvasRenderingContext2D {
+  let ctx = squareContexts.get(sizePx);
+  if (!ctx) squareContexts.set(sizePx, (ctx = context2d(sizePx, sizePx)));
+  // A photo with transparency must not show the previous one through it.
+  else ctx.clearRect(0, 0, sizePx, sizePx);
+  return ctx;
+}
+
 function stillOf(bitmap: ImageBitmap): DecodedStill {
   let thumb: OffscreenCanvas | null = null;
   return {
@@ -80,13 +95,13 @@ function stillOf(bitmap: ImageBitmap): DecodedStill {
       return { blob: await canvas.convertToBlob({ type: 'image/jpeg', quality: THUMBNAIL_JPEG_QUALITY }), width: canvas.width, height: canvas.height };
     },
     thumbnailRgba(sizePx) {
-      const ctx = context2d(sizePx, sizePx);
+      const ctx = squareContext(sizePx);
       ctx.drawImage(thumb ?? bitmap, 0, 0, sizePx, sizePx);
       return ctx.getImageData(0, 0, sizePx, sizePx).data;
     },
     centerCrop(sizePx) {
       const crop = centerSquare(bitmap.width, bitmap.height);
-      const ctx = context2d(sizePx, sizePx);
+      const ctx = squareContext(sizePx);
       ctx.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, sizePx, sizePx);
       return { data: ctx.getImageData(0, 0, sizePx, sizePx).data, width: sizePx, height: sizePx };
     },

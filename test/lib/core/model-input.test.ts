@@ -47,6 +47,15 @@ describe('toModelInput', () => {
     }
   });
 
+  it('maps every byte value of every channel as the processor does', async () => {
+    const processor = new CLIPImageProcessor(CLIP_CONFIG);
+    // Pixel i holds i mod 256 in red, (i + 85) mod 256 in green, (i + 170) mod 256 in blue.
+    const rgba = new Uint8ClampedArray(224 * 224 * 4);
+    for (let i = 0; i < 224 * 224; i++) rgba.set([i % 256, (i + 85) % 256, (i + 170) % 256, 255], i * 4);
+    const { pixel_values } = await processor(new RawImage(rgba, 224, 224, 4));
+    expect(Array.from(toModelInput(rgba, 224, spec))).toEqual(Array.from(pixel_values.data as Float32Array));
+  });
+
   it('known values: white and black pixels, per channel', () => {
     const rgba = new Uint8ClampedArray(2 * 2 * 4);
     rgba.set([255, 255, 255, 0], 0); // alpha is ignored
