@@ -3,6 +3,9 @@
 // it runs the model itself in a worker of its own (embed.worker.ts) that it ends when idle and
 // starts again on the next call (workers/lib/tower-keeper.ts), so their ports stay valid while the
 // model's memory (ONNX Runtime's wasm heap, 300–450 MB for ViT-B/32) is given back between uses.
+// The first load checks both towers and is released at once; afterwards each call loads only the
+// tower it needs, so an import runs with the image tower alone. A search keeps the model longer
+// than an import (MODEL_SEARCH_HOLD_MS): the next search should not wait for the text tower.
 import { expose, proxy, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, LoadProgress, ModelInfo, PixelImage, Tower } from './embed.worker';
 import type { ModelSource } from '../src/lib/core/model-source';
@@ -66,8 +69,9 @@ const vectorsOut = (vectors: Float32Array[]) => transfer(vectors, vectors.map((v
 
 const api = {
   /**
-   * Loads the model (both towers, so a model that cannot run is known at once) and embeds
-   * `keepTexts` while the text tower is there; a failed load is forgotten so the next call retries.
+   * Loads the model (both towers, so a model that cannot run is known at once, and both stored for
+   * offline use), embeds `keepTexts` while the text tower is there, then releases the model unless
+   * a call came meanwhile; a failed load is forgotten so the next call retries.
    */
   async init(from: ModelSource, onProgress?: (p: LoadProgress) => void, keepTexts: readonly string[] = []): Promise<ModelInfo> {
     keeper.end();
@@ -84,6 +88,10 @@ const api = {
         const vectors = await keeper.use(null, (m) => m.embedTexts(batch));
         batch.forEach((text, i) => keptTexts.set(text, vectors[i]!));
       }
+      // The load checked both towers; the renderer would hold ~450 MB for ViT-B/32 until the next
+      // call or MODEL_IDLE_MS. Each tower loads again (from the browser cache) when a call needs
+      // it, so an import started now runs with the image tower alone.
+      keeper.endIfUnused();
     } catch (err) {
       source = null;
       throw err;

@@ -86,6 +86,11 @@ export class TowerKeeper<Api> {
     }
   }
 
+  /** Ends the runtime unless a call runs on it or asked for one of its towers since it started (a load's check is over). */
+  endIfUnused(): void {
+    if (this.#running === 0 && !this.#starting && this.#used.size === 0) this.end();
+  }
+
   /** Ends the runtime (a new source is about to be opened); calls running on it fail. */
   end(): void {
     this.#clearTimer();

@@ -167,4 +167,23 @@ describe('TowerKeeper', () => {
     expect([await running, await batch]).toEqual([1, 1]);
     expect(started).toHaveLength(1);
   });
+
+  it('endIfUnused ends a runtime no call asked a tower of, and keeps one a call is using or used', async () => {
+    const { keeper, started } = keeperWith();
+    await keeper.open(['vision', 'text']);
+    await keeper.use(null, call('prompts'));
+    keeper.endIfUnused();
+    expect(started[0]!.api.ended).toBe(true);
+    expect(keeper.towers).toEqual([]);
+
+    await keeper.open(['vision', 'text']);
+    const batch = keeper.use('vision', call('batch', 1_000));
+    await vi.advanceTimersByTimeAsync(0);
+    keeper.endIfUnused();
+    expect(started[1]!.api.ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await batch;
+    keeper.endIfUnused();
+    expect(started[1]!.api.ended).toBe(false);
+  });
 });
