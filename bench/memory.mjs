@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory during and after a mixed import of photos and videos, `node bench/memory.mjs`:
 //
-//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release]
+//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release]
 //
 // The production build (vite build into .cache/memory-dist/) with the random-weight ViT-B/32 (q8,
 // made by scripts/make-bench-model.mjs) in headless Chromium, a fresh on-disk profile. The model is
@@ -14,7 +14,8 @@
 //   memory_ingest_peak_mb   the renderer's highest PSS from the drop until "Indexed N of N"
 //   memory_settled_mb       the renderer's PSS --settle-s after that (median of the last 3 s), no GC forced
 // Then two searches: the first after settling loads the text tower again where the app released
-// the model while idle (its idle time is 30 s: --settle-s must exceed it), the second is warm.
+// the model while idle (its idle time is 30 s: --settle-s must exceed it), the second is warm; a
+// third --pause-s after the second (the app keeps the model 3 minutes after a search).
 // Then, unless --no-probe, what holds it: the JS heap and ArrayBuffers of each worker (CDP, after a
 // GC), the renderer's mappings by kind, and a probe that terminates the app's workers one at a time
 // (the page's Worker constructor is wrapped to reach them) and reads what each gave back.
@@ -38,6 +39,8 @@ const argv = process.argv.slice(2);
 const PHOTOS = Number(argValue(argv, '--photos', '100'));
 // The app releases a model unused for 30 s (workers/embed-host.worker.ts): settled is read after that.
 const SETTLE_S = Number(argValue(argv, '--settle-s', '45'));
+/** A third search this long after the second: past an import's 30 s release, within a search's 3 min. */
+const PAUSE_S = Number(argValue(argv, '--pause-s', '45'));
 const BASE = argValue(argv, '--base', null);
 const BUILD = !argv.includes('--no-build');
 const PROBE = !argv.includes('--no-probe');
@@ -182,6 +185,12 @@ async function run(build, files) {
       queryMs.push(Date.now() - t0);
     }
     log(`  ${build.label}: first search after settling ${queryMs[0]} ms, the next ${queryMs[1]} ms (until its results show)`);
+    // Someone reading the results and searching again: longer than the 30 s an import's model is kept.
+    await sleep(PAUSE_S * 1000);
+    const t0 = Date.now();
+    await search(page, 'a boat on the water', { timeoutMs: 120_000 });
+    const afterPauseMs = Date.now() - t0;
+    log(`  ${build.label}: a search ${PAUSE_S} s after the last one ${afterPauseMs} ms`);
 
     let breakdown = null;
     if (PROBE) breakdown = await probe(page, cdp, workers);
@@ -199,6 +208,7 @@ async function run(build, files) {
       liveWorkersAtSettle: liveWorkers,
       firstQueryAfterSettleMs: queryMs[0],
       nextQueryMs: queryMs[1],
+      queryAfterPauseMs: afterPauseMs,
       nestedWorkersAtSettle: nestedWorkers,
       cpu: cpuUse,
       breakdown,
@@ -254,9 +264,9 @@ const fmtMappings = (m) => Object.entries(m ?? {}).sort((a, c) => c[1] - a[1]).s
 function markdown(r) {
   const L = [`# Memory during and after a mixed import (${r.date})`, ''];
   L.push(`${r.photos} photos + ${r.videos} videos (${r.ffmpegVideo ? 'one through ffmpeg.wasm' : 'no ffmpeg-only video'}), model ${r.model}${r.model === BENCH_MODEL_ID ? ' (random weights, q8)' : ''}; Chromium ${r.chromium}; load average ${r.loadAverage.join(' / ')}.`, '');
-  L.push('| build | items | import | before drop | **peak** (goal ≤ 700) | **settled** after ' + `${SETTLE_S} s (goal ≤ 400) | all Chromium settled | first search after settling / next | workers still running (nested) |`);
+  L.push('| build | items | import | before drop | **peak** (goal ≤ 700) | **settled** after ' + `${SETTLE_S} s (goal ≤ 400) | all Chromium settled | first search after settling / next / ${PAUSE_S} s later | workers still running (nested) |`);
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const x of r.runs) L.push(`| ${x.label} | ${x.items} | ${x.importS} s | ${x.beforeDropMB} MB | ${x.peakMB} MB | ${x.settledMB} MB | ${x.settledChromiumMB} MB | ${x.firstQueryAfterSettleMs} / ${x.nextQueryMs} ms | ${x.liveWorkersAtSettle.join(', ')} (${x.nestedWorkersAtSettle.join(', ')}) |`);
+  for (const x of r.runs) L.push(`| ${x.label} | ${x.items} | ${x.importS} s | ${x.beforeDropMB} MB | ${x.peakMB} MB | ${x.settledMB} MB | ${x.settledChromiumMB} MB | ${x.firstQueryAfterSettleMs} / ${x.nextQueryMs} / ${x.queryAfterPauseMs} ms | ${x.liveWorkersAtSettle.join(', ')} (${x.nestedWorkersAtSettle.join(', ')}) |`);
   for (const x of r.runs) L.push('', `${x.label}, before the drop (model loaded): ${fmtMappings(x.beforeDropMappingsMB)}.`);
   for (const x of r.runs.filter((y) => y.breakdown)) {
     const b = x.breakdown;
@@ -297,7 +307,7 @@ async function main() {
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     goals: { peakMB: PEAK_GOAL_MB, settledMB: SETTLED_GOAL_MB },
     runs,
-    summary: { memory_ingest_peak_mb: round(now.peakMB, 0), memory_settled_mb: round(now.settledMB, 0), memory_first_search_after_settle_ms: now.firstQueryAfterSettleMs },
+    summary: { memory_ingest_peak_mb: round(now.peakMB, 0), memory_settled_mb: round(now.settledMB, 0), memory_first_search_after_settle_ms: now.firstQueryAfterSettleMs, memory_search_after_pause_ms: now.queryAfterPauseMs },
     elapsedS: round((Date.now() - started) / 1000, 0),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -312,6 +322,7 @@ async function main() {
       memory_ingest_peak_mb: `${result.summary.memory_ingest_peak_mb} MB peak during a mixed import (goal ≤ ${PEAK_GOAL_MB})${against('peakMB')}; ${how}`,
       memory_settled_mb: `${result.summary.memory_settled_mb} MB ${SETTLE_S} s after it ended (goal ≤ ${SETTLED_GOAL_MB})${against('settledMB')}; ${how}`,
       memory_first_search_after_settle_ms: `${result.summary.memory_first_search_after_settle_ms} ms for the first search after settling, until its results show (the text tower loads again where the model was released while idle)${against('firstQueryAfterSettleMs')}; ${how}`,
+      memory_search_after_pause_ms: `${result.summary.memory_search_after_pause_ms} ms for a search ${PAUSE_S} s after the previous one, until its results show (released after an import's 30 s unless a search holds the model)${against('queryAfterPauseMs')}; ${how}`,
     });
     log(`merged into ${written.map((p) => relative(ROOT, p)).join(', ')}`);
   }

@@ -3,6 +3,9 @@
 // it runs the model itself in a worker of its own (embed.worker.ts) that it ends when idle and
 // starts again on the next call (workers/lib/tower-keeper.ts), so their ports stay valid while the
 // model's memory (ONNX Runtime's wasm heap, 300–450 MB for ViT-B/32) is given back between uses.
+// The first load checks both towers and is released at once; afterwards each call loads only the
+// tower it needs, so an import runs with the image tower alone. A search keeps the model longer
+// than an import (MODEL_SEARCH_HOLD_MS): the next search should not wait for the text tower.
 import { expose, proxy, transfer, wrap, type Remote } from 'comlink';
 import type { EmbedApi, LoadProgress, ModelInfo, PixelImage, Tower } from './embed.worker';
 import type { ModelSource } from '../src/lib/core/model-source';
@@ -17,12 +20,28 @@ import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
  */
 export const MODEL_IDLE_MS = 30_000;
 
+/**
+ * After a search the model stays at least this long: someone reading the results and searching
+ * again gets them without waiting for the text tower to load again. An import's memory is
+ * released after MODEL_IDLE_MS still (unless a search came less than this long before).
+ */
+export const MODEL_SEARCH_HOLD_MS = 180_000;
+
 let source: ModelSource | null = null;
 let info: ModelInfo | null = null;
 /** Progress of the load `init` asked for (later restarts read from the browser cache and report none). */
 let progress: ((p: LoadProgress) => void) | null = null;
 let specs = new Map<number, Promise<ModelInputSpec | null>>();
 let onTowers: ((towers: Tower[]) => void) | null = null;
+let searchHoldMs = MODEL_SEARCH_HOLD_MS;
+/** Texts per forward pass at load time: ONNX Runtime's heap grows to the largest batch and stays there. */
+const KEEP_TEXTS_BATCH = 16;
+/**
+ * Text vectors computed during the first load, while its check had the text tower loaded anyway
+ * (the subject prompts that name clusters): asked for later, they cost no tower, so naming the
+ * clusters of an import never loads the text tower next to the image tower.
+ */
+let keptTexts = new Map<string, Float32Array>();
 
 async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
   if (!source) throw new Error('the search model is not loaded; check Settings');
@@ -42,21 +61,37 @@ async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedA
 const keeper = new TowerKeeper<Remote<EmbedApi>>({
   start: startRuntime,
   idleMs: MODEL_IDLE_MS,
+  leanFor: ['vision'],
   onChange: (towers) => onTowers?.(towers),
 });
 
 const vectorsOut = (vectors: Float32Array[]) => transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
 
 const api = {
-  /** Loads the model (both towers, so a model that cannot run is known at once); a failed load is forgotten so the next call retries. */
-  async init(from: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+  /**
+   * Loads the model (both towers, so a model that cannot run is known at once, and both stored for
+   * offline use), embeds `keepTexts` while the text tower is there, then releases the model unless
+   * a call came meanwhile; a failed load is forgotten so the next call retries.
+   */
+  async init(from: ModelSource, onProgress?: (p: LoadProgress) => void, keepTexts: readonly string[] = []): Promise<ModelInfo> {
     keeper.end();
     source = from;
     info = null;
     specs = new Map();
+    keptTexts = new Map();
     progress = onProgress ?? null;
     try {
       await keeper.open(['vision', 'text']);
+      // Tower null: this use at load time leaves the runtime free to be replaced by an image-only one.
+      for (let start = 0; start < keepTexts.length; start += KEEP_TEXTS_BATCH) {
+        const batch = keepTexts.slice(start, start + KEEP_TEXTS_BATCH);
+        const vectors = await keeper.use(null, (m) => m.embedTexts(batch));
+        batch.forEach((text, i) => keptTexts.set(text, vectors[i]!));
+      }
+      // The load checked both towers; the renderer would hold ~450 MB for ViT-B/32 until the next
+      // call or MODEL_IDLE_MS. Each tower loads again (from the browser cache) when a call needs
+      // it, so an import started now runs with the image tower alone.
+      keeper.endIfUnused();
     } catch (err) {
       source = null;
       throw err;
@@ -97,7 +132,15 @@ const api = {
   },
 
   async embedText(query: string): Promise<Float32Array> {
+    const kept = keptTexts.get(query);
+    if (kept) return new Float32Array(kept);
     const v = await keeper.use('text', (m) => m.embedText(query));
+    return transfer(v, [v.buffer as ArrayBuffer]);
+  },
+
+  /** A search's query: the model is then kept for MODEL_SEARCH_HOLD_MS, for the next search. */
+  async embedQuery(query: string): Promise<Float32Array> {
+    const v = await keeper.use('text', (m) => m.embedText(query), searchHoldMs);
     return transfer(v, [v.buffer as ArrayBuffer]);
   },
 
@@ -111,8 +154,9 @@ const api = {
     expose(api, port);
   },
 
-  /** How long an unused model stays loaded, ms (tests and the memory bench shorten it). */
-  releaseAfterIdle(idleMs: number): void {
+  /** How long an unused model stays loaded, after an import and after a search, ms (tests and the memory bench shorten them). */
+  releaseAfterIdle(idleMs: number, afterSearchMs = idleMs): void {
+    searchHoldMs = afterSearchMs;
     keeper.idleMs = idleMs;
   },
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { expectText, fixtureImage, test } from './harness.mjs';
 import { appUrl, closeSettings, expectCount, importFiles, search, ui, waitModelReady } from './app-helpers.mjs';
 
-const RELEASED = /Nothing: it was unused for a while/;
+const RELEASED = /^\s*Nothing now: each part loads when needed/;
 
 async function waitReleased(page) {
   await waitModelReady(page);
@@ -44,4 +44,31 @@ test('model memory: an unused model is released; search and import load it again
   await expectCount(page, 3);
   const green = await search(page, 'green');
   assert.equal(green[0]?.name, 'green-leaf.jpg', `green first: ${green.map((t) => t.name)}`);
+});
+
+test('model memory: photos added right after the first load are indexed and grouped by name with the image part alone', async ({ page, url }) => {
+  await page.goto(appUrl(url));
+  await ui(page).searchbox.waitFor();
+  // A fresh profile: "Download now" loads both parts (to check the model and embed the group names'
+  // prompts), then releases them: the import loads the image part alone.
+  await waitModelReady(page);
+  await expectText(page.getByTestId('model-memory'), RELEASED);
+  await page.evaluate(() => {
+    const el = document.querySelector('[data-testid="model-memory"]');
+    window.__memoryTexts = [];
+    new MutationObserver(() => window.__memoryTexts.push(el.textContent)).observe(el, { subtree: true, childList: true, characterData: true });
+  });
+  await importFiles(page, ['red-ball.jpg', 'red-square.png', 'yellow-banana.png', 'yellow-sun.jpg'].map(fixtureImage), 4);
+
+  // Groups with automatic names, whose prompt vectors came from the load: the text part never came back.
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Clusters' }).click();
+  const names = page.getByRole('list', { name: 'Clusters', exact: true }).locator('.cluster-name');
+  await page.waitForFunction(() => {
+    const shown = [...document.querySelectorAll('[aria-label="Clusters"] .cluster-name')].map((n) => n.textContent?.trim());
+    return shown.length === 2 && shown.every((n) => n && n !== 'Unnamed group');
+  }, null, { timeout: 15_000 });
+  assert.equal(await names.count(), 2);
+  const texts = await page.evaluate(() => window.__memoryTexts.map((t) => t.trim()));
+  assert.ok(texts.some((t) => t.startsWith('The image part')), `the image part alone indexed them: ${JSON.stringify(texts)}`);
+  assert.ok(!texts.some((t) => /text part/.test(t)), `the text part was not loaded again: ${JSON.stringify(texts)}`);
 });

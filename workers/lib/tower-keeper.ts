@@ -4,6 +4,12 @@
 // `idleMs`, and starts it again, with only the tower the next call needs, when that call comes; the
 // other tower loads in the same runtime if a call asks for it (an import needs the image tower, a
 // search the text tower).
+// A call may ask for the runtime to be kept longer after it (`holdMs`): someone reading search
+// results and searching again should not wait for the text tower to load again.
+// A runtime opened with towers no call has used yet (the first load checks both) is replaced once,
+// when an idle moment's call needs a tower of `leanFor`: an import then runs with the image tower
+// alone instead of both (~450 MB for ViT-B/32 q8, of which the text tower ~318 MB). A search keeps
+// the runtime it finds: the text tower is most of it, and reloading would delay the results.
 // Replacing a runtime that holds an unused tower while calls keep coming was measured and dropped:
 // the ended worker's memory is given back seconds after the new one starts loading, so each swap
 // raised the peak it meant to lower (2.1 GB against 1.2 GB), and a load costs 10–35 s on a busy
@@ -22,6 +28,8 @@ export interface TowerKeeperOptions<Api> {
   start(towers: Tower[]): Promise<TowerRuntime<Api>>;
   /** A runtime with no call for this long is ended, ms. */
   idleMs: number;
+  /** A call for one of these towers replaces a runtime holding other towers no call has used yet. */
+  leanFor?: Tower[];
   /** Told the towers loaded whenever they change (none once the runtime was ended). */
   onChange?: (towers: Tower[]) => void;
   now?: () => number;
@@ -33,6 +41,10 @@ export class TowerKeeper<Api> {
   #starting: Promise<TowerRuntime<Api>> | null = null;
   #running = 0;
   #lastCallEndMs = 0;
+  /** Until when a call asked the runtime to be kept (`holdMs`), whatever idleMs says. */
+  #heldUntilMs = 0;
+  /** Towers a call asked for since the runtime started; the others were only loaded by `open`. */
+  #used = new Set<Tower>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   readonly #now: () => number;
 
@@ -57,16 +69,26 @@ export class TowerKeeper<Api> {
     return this.#start(towers);
   }
 
-  /** Runs `call` on the runtime, started with `tower` if there is none; `tower` loads there on its first use (null: no tower needed). */
-  async use<T>(tower: Tower | null, call: (api: Api) => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` on the runtime, started with `tower` if there is none; `tower` loads there on its
+   * first use (null: no tower needed, and none counts as used). `holdMs`: keep the runtime at least
+   * this long after the call, even when idleMs is shorter.
+   */
+  async use<T>(tower: Tower | null, call: (api: Api) => Promise<T>, holdMs = 0): Promise<T> {
     const runtime = await this.#claim(tower);
     try {
       return await call(runtime.api);
     } finally {
       this.#running--;
       this.#lastCallEndMs = this.#now();
+      if (runtime === this.#current) this.#heldUntilMs = Math.max(this.#heldUntilMs, this.#lastCallEndMs + holdMs);
       if (this.#running === 0) this.#armTimer();
     }
+  }
+
+  /** Ends the runtime unless a call runs on it or asked for one of its towers since it started (a load's check is over). */
+  endIfUnused(): void {
+    if (this.#running === 0 && !this.#starting && this.#used.size === 0) this.end();
   }
 
   /** Ends the runtime (a new source is about to be opened); calls running on it fail. */
@@ -86,7 +108,13 @@ export class TowerKeeper<Api> {
     for (;;) {
       while (this.#starting) await this.#starting.catch(() => undefined);
       const current = this.#current;
+      if (current && tower && this.options.leanFor?.includes(tower) && this.#running === 0 && [...current.towers].some((t) => t !== tower && !this.#used.has(t))) {
+        // Only the first load's check used the other tower: start again with the one needed.
+        this.end();
+        continue;
+      }
       if (current) {
+        if (tower) this.#used.add(tower);
         this.#running++;
         this.#clearTimer();
         if (tower && !current.towers.has(tower)) {
@@ -102,6 +130,8 @@ export class TowerKeeper<Api> {
   #start(towers: Tower[]): Promise<TowerRuntime<Api>> {
     const starting = this.options.start(towers).then((runtime) => {
       this.#current = runtime;
+      this.#used = new Set();
+      this.#heldUntilMs = 0;
       this.#lastCallEndMs = this.#now();
       this.#changed();
       this.#armTimer();
@@ -122,13 +152,17 @@ export class TowerKeeper<Api> {
   #armTimer(): void {
     this.#clearTimer();
     if (!this.#current) return;
-    const left = Math.max(0, this.options.idleMs - (this.#now() - this.#lastCallEndMs));
+    const left = Math.max(0, this.#releaseAtMs() - this.#now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
       if (this.#running > 0 || this.#starting) return;
-      if (this.#now() - this.#lastCallEndMs >= this.options.idleMs) this.end();
+      if (this.#now() >= this.#releaseAtMs()) this.end();
       else this.#armTimer();
     }, left);
+  }
+
+  #releaseAtMs(): number {
+    return Math.max(this.#lastCallEndMs + this.options.idleMs, this.#heldUntilMs);
   }
 
   #clearTimer(): void {

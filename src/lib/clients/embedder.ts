@@ -7,11 +7,11 @@ import { handle, portTo, type WorkerHandle } from './worker-handle';
 export type { LoadProgress, ModelInfo, Tower };
 
 /**
- * `?modelIdleMs=` in the address: how long an unused model stays loaded (tests and the memory
- * bench shorten it), or null for the worker's default.
+ * `?modelIdleMs=` / `?modelSearchHoldMs=` in the address: how long an unused model stays loaded,
+ * and at least how long after a search (tests shorten them), or null for the worker's defaults.
  */
-function idleMsFromUrl(): number | null {
-  const ms = Number(new URLSearchParams(location.search).get('modelIdleMs'));
+function msFromUrl(name: string): number | null {
+  const ms = Number(new URLSearchParams(location.search).get(name));
   return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
@@ -24,12 +24,13 @@ export class Embedder {
 
   constructor() {
     this.#w = handle<EmbedHostApi>(new Worker(new URL('../../../workers/embed-host.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
-    const idleMs = idleMsFromUrl();
-    if (idleMs !== null) void this.#w.api.releaseAfterIdle(idleMs);
+    const idleMs = msFromUrl('modelIdleMs');
+    if (idleMs !== null) void this.#w.api.releaseAfterIdle(idleMs, msFromUrl('modelSearchHoldMs') ?? idleMs);
   }
 
-  load(source: ModelSource, onProgress: (p: LoadProgress) => void): Promise<ModelInfo> {
-    return this.#w.api.init(source, proxy(onProgress));
+  /** `keepTexts`: embedded while the load has the text part anyway, and answered later without it. */
+  load(source: ModelSource, onProgress: (p: LoadProgress) => void, keepTexts: string[] = []): Promise<ModelInfo> {
+    return this.#w.api.init(source, proxy(onProgress), keepTexts);
   }
 
   /** Loads a part of the model ahead of its first use, so a released model is back sooner. */
@@ -39,6 +40,11 @@ export class Embedder {
 
   embedText(query: string): Promise<Float32Array> {
     return this.#w.api.embedText(query);
+  }
+
+  /** A search's query: the model then stays loaded longer, so the next search does not wait for it. */
+  embedQuery(query: string): Promise<Float32Array> {
+    return this.#w.api.embedQuery(query);
   }
 
   /** One vector per text, in one forward pass. */

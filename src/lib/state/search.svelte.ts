@@ -137,7 +137,7 @@ export class SearchState {
     try {
       const t0 = performance.now();
       const { positive, negatives } = parseQuery(placed.text);
-      const [pos, ...negs] = await Promise.all([positive || placed.text, ...negatives].map((t) => embedder.embedText(t)));
+      const [pos, ...negs] = await Promise.all([positive || placed.text, ...negatives].map((t) => embedder.embedQuery(t)));
       const vector = combineQuery(pos, negs);
       const t1 = performance.now();
       const [hits, sample] = await Promise.all([indexer.search(vector, positive, limit, this.#searchFilter([], timed.filters, placed.filters)), indexer.sampleScores(vector)]);

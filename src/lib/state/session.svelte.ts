@@ -6,11 +6,13 @@ import { Clusterer } from '../clients/clusterer';
 import { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
 import { addQueryTiming, getMeta, recentQueryTimings, setMeta } from '../db/repo';
+import { readVocabularyCache } from '../db/cluster-repo';
 import type { QueryTimingRecord } from '../db/schema';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
 import { SIMILAR_MIN_COSINE } from '../core/duplicates';
 import { DEFAULT_RELEVANCE_Z } from '../core/query';
+import { SUBJECTS, vocabularyKey } from '../core/zero-shot';
 import type { ClusterState } from './clusters.svelte';
 import type { DuplicatesState } from './duplicates.svelte';
 
@@ -325,7 +327,7 @@ export class Session {
     this.status = 'loading';
     this.error = this.notice = '';
     this.progress = null;
-    const loading = embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p));
+    const loading = this.#namePromptsToEmbed(key).then((prompts) => embedder.load($state.snapshot(this.source) as ModelSource, (p) => (this.progress = p), prompts));
     this.#modelLoad = loading.catch(() => undefined);
     try {
       const info = await loading;
@@ -342,6 +344,16 @@ export class Session {
       if (embedder !== this.#embedder) return;
       this.#modelMissing(modelLoadProblem(err, this.source, navigator.onLine));
     }
+  }
+
+  /**
+   * The subject prompts that name clusters, when this model's vectors of them are not stored yet:
+   * the load embeds them while its text tower is there, so naming the groups of an import needs
+   * the image tower only.
+   */
+  async #namePromptsToEmbed(key: string): Promise<string[]> {
+    const stored = this.#db ? await readVocabularyCache(this.#db, key).catch(() => undefined) : undefined;
+    return stored?.key === vocabularyKey() ? [] : SUBJECTS.map((s) => s.prompt);
   }
 
   /** The one message about a model that cannot be loaded; items are added meanwhile and wait for it. */

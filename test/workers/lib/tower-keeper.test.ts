@@ -9,12 +9,13 @@ interface FakeApi {
   calls: string[];
 }
 
-function keeperWith(options: { idleMs?: number; failStarts?: number } = {}) {
+function keeperWith(options: { idleMs?: number; failStarts?: number; leanFor?: Tower[] } = {}) {
   const started: Array<{ towers: Tower[]; api: FakeApi }> = [];
   const changes: Tower[][] = [];
   let failStarts = options.failStarts ?? 0;
   const keeper = new TowerKeeper<FakeApi>({
     idleMs: options.idleMs ?? 30_000,
+    leanFor: options.leanFor,
     now: () => Date.now(),
     onChange: (towers) => changes.push(towers),
     start: async (towers): Promise<TowerRuntime<FakeApi>> => {
@@ -107,5 +108,82 @@ describe('TowerKeeper', () => {
     keeper.idleMs = 500;
     await vi.advanceTimersByTimeAsync(500);
     expect(started[1]!.api.ended).toBe(true);
+  });
+
+  it('keeps the runtime holdMs after a call that asks for it, and idleMs after the others', async () => {
+    const { keeper, started } = keeperWith({ idleMs: 30_000 });
+    await keeper.use('text', call('query'), 180_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    // A later call without a hold does not shorten the search's.
+    await keeper.use('vision', call('batch'));
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(started[0]!.api.ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(started[0]!.api.ended).toBe(true);
+
+    // Without a hold, idleMs after the last call.
+    await keeper.use('vision', call('batch'));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(started[1]!.api.ended).toBe(true);
+  });
+
+  it('a hold ends with its runtime: the next runtime is released after idleMs', async () => {
+    const { keeper, started } = keeperWith({ idleMs: 1_000 });
+    await keeper.use('text', call('query'), 180_000);
+    keeper.end();
+    await keeper.use('vision', call('batch'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(started[1]!.api.ended).toBe(true);
+  });
+
+  it('an image call replaces a runtime whose text tower only the first load used', async () => {
+    const { keeper, started, changes } = keeperWith({ leanFor: ['vision'] });
+    await keeper.open(['vision', 'text']);
+    // A use that names no tower (the load's own prompts, the input spec) leaves the runtime replaceable.
+    await keeper.use(null, call('prompts'));
+    expect(await keeper.use('vision', call('batch'))).toBe(2);
+    expect(started[0]!.api.ended).toBe(true);
+    expect(started[1]!.towers).toEqual(['vision']);
+    expect(changes).toEqual([['vision', 'text'], [], ['vision']]);
+    // Replaced once: later image calls share the new runtime.
+    expect(await keeper.use('vision', call('batch'))).toBe(2);
+  });
+
+  it('a search keeps the runtime of the first load, and an import after it shares that runtime', async () => {
+    const { keeper, started } = keeperWith({ leanFor: ['vision'] });
+    await keeper.open(['vision', 'text']);
+    expect(await keeper.use('text', call('query'))).toBe(1);
+    expect(await keeper.use('vision', call('batch'))).toBe(1);
+    expect(started).toHaveLength(1);
+    expect(keeper.towers.sort()).toEqual(['text', 'vision']);
+  });
+
+  it('never replaces a runtime while a call runs on it', async () => {
+    const { keeper, started } = keeperWith({ leanFor: ['vision'] });
+    await keeper.open(['vision', 'text']);
+    const running = keeper.use(null, call('prompts', 5_000));
+    const batch = keeper.use('vision', call('batch'));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect([await running, await batch]).toEqual([1, 1]);
+    expect(started).toHaveLength(1);
+  });
+
+  it('endIfUnused ends a runtime no call asked a tower of, and keeps one a call is using or used', async () => {
+    const { keeper, started } = keeperWith();
+    await keeper.open(['vision', 'text']);
+    await keeper.use(null, call('prompts'));
+    keeper.endIfUnused();
+    expect(started[0]!.api.ended).toBe(true);
+    expect(keeper.towers).toEqual([]);
+
+    await keeper.open(['vision', 'text']);
+    const batch = keeper.use('vision', call('batch', 1_000));
+    await vi.advanceTimersByTimeAsync(0);
+    keeper.endIfUnused();
+    expect(started[1]!.api.ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await batch;
+    keeper.endIfUnused();
+    expect(started[1]!.api.ended).toBe(false);
   });
 });
