@@ -5,7 +5,7 @@ import { VideoFrames } from '../clients/video';
 import { Clusterer } from '../clients/clusterer';
 import { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
-import { addQueryTiming, getMeta, recentQueryTimings, setMeta } from '../db/repo';
+import { addQueryTiming, countUnindexed, getMeta, recentQueryTimings, setMeta, unfinishedJobs } from '../db/repo';
 import type { QueryTimingRecord } from '../db/schema';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
 import { DEFAULT_VIDEO_SETTINGS, clampVideoSettings, type VideoSettings } from '../core/video-settings';
@@ -204,8 +204,14 @@ export class Session {
     // A library opened to browse needs no model: it loads (from the browser's cache) on the first
     // search or photos to index, and items left to index from an earlier visit ask for it at once.
     // Not loading it at every start keeps its runtime (300–450 MB for ViT-B/32) out of memory.
-    const browsing = !libraryEmpty && this.#modelLoadedOnce;
+    const browsing = !libraryEmpty && this.#modelLoadedOnce && this.#db !== null && !(await this.#workWaiting(this.#db));
     await this.#loadModel(firstVisit ? 'wait' : browsing ? 'standby' : 'load');
+  }
+
+  /** Items stored without a vector of the model, or an import left unfinished: the model is needed now. */
+  async #workWaiting(db: Db): Promise<boolean> {
+    const [unindexed, unfinished] = await Promise.all([countUnindexed(db, this.modelKey), unfinishedJobs(db)]);
+    return unindexed > 0 || unfinished.length > 0;
   }
 
   /** The search box got the focus: a model released while unused loads its text part while the query is typed. */
