@@ -279,6 +279,8 @@ async function main() {
         grid_100k_dom_nodes: scroll.error ? null : scroll.maxNodes,
         cold_start_100k_ms: round(pct(starts, 50), 0),
         memory_100k_browser_mb: round(pct(memory.map((m) => m.rendererMB), 50), 0),
+        memory_100k_browser_late_mb: startTimeline ? round(startTimeline.samples.at(-1).rendererMB, 0) : null,
+        memory_100k_browser_peak_mb: startTimeline ? round(startTimeline.peakRendererMB, 0) : null,
       },
       goals: { grid_100k_scroll_p95_frame_ms: 16.7, grid_100k_dom_nodes: 1500, cold_start_100k_ms: 1500, memory_100k_browser_mb: 400 },
       wallMs: Date.now() - t0,
