@@ -44,6 +44,8 @@ const SEED_PHOTOS = ['red-ball.jpg', 'blue-sky.jpg'];
 const KEPT_PROFILE = argValue(argv, '--profile', null);
 const STARTS = Number(argValue(argv, '--starts', '3'));
 const MERGE = argv.includes('--merge');
+/** The last start is followed this long (s): each worker's heap at 3 s, 15 s and then. */
+const LATE_S = Number(argValue(argv, '--late-s', '45'));
 
 /** Runs in the page: writes `count` synthetic items into the app's database. */
 async function seedLibrary({ count, modelId, dim }) {
@@ -227,20 +229,33 @@ async function main() {
     // Each start is a browser quit and opened again on the same profile, offline: the service
     // worker serves the app, and no memory of an earlier page is left in the renderer.
     let breakdown = null;
+    let startTimeline = null;
     for (let i = 0; i < STARTS; i++) {
       await context.close();
       context = await launch();
       await context.setOffline(true);
       page = context.pages()[0] ?? (await context.newPage());
+      // The last start is followed to LATE_S with the renderer's peak and each worker's heap.
+      const watch = i === STARTS - 1 ? await watchStart(context, page) : null;
+      const startedAt = Date.now();
       await page.goto(url);
       const paintedMs = await page.evaluate(firstScreenPainted);
       starts.push(paintedMs);
       // Settled: the start's own work (reading the index, the clusters, the duplicate scan) is done.
       await page.waitForTimeout(3000);
       const early = processMemory();
+      await watch?.sample(3);
       await page.waitForTimeout(12_000);
       memory.push({ ...processMemory(), rendererAt3sMB: early.rendererMB });
       log(`start ${i + 1}: first screen painted at ${Math.round(paintedMs)} ms; renderer ${early.rendererMB} MB at 3 s, ${memory.at(-1).rendererMB} MB at 15 s`);
+      if (watch) {
+        await watch.sample(15);
+        await page.waitForTimeout(Math.max(0, startedAt + LATE_S * 1000 - Date.now()));
+        await watch.sample(LATE_S);
+        startTimeline = await watch.stop();
+        for (const s of startTimeline.samples) log(`  at ${s.atS} s: renderer ${s.rendererMB} MB; ${s.workers.map((w) => `${w.name} ${w.usedMB ?? w.error} + ${w.arrayBuffersMB ?? 0} MB`).join(', ')}`);
+        log(`  renderer peak ${startTimeline.peakRendererMB} MB at ${startTimeline.peakAtS} s`);
+      }
     }
     breakdown = await splitRenderer(context, page);
     const scroll = await page.evaluate(fastScroll);
@@ -255,6 +270,7 @@ async function main() {
       indexBuildMs: indexBuildMs ?? seeded.indexBuildMs,
       loadAverage: os.loadavg().map((x) => round(x, 2)),
       breakdown,
+      startTimeline,
       coldStartMs: starts.map((x) => round(x, 0)),
       memory,
       scroll: scroll.error ? scroll : { frames: scroll.frames.length, reachedEnd: scroll.reachedEnd, scrollHeightPx: scroll.scrollHeight, p50FrameMs: round(pct(scroll.frames, 50), 1), p95FrameMs: round(pct(scroll.frames, 95), 1), maxFrameMs: round(Math.max(...scroll.frames), 1), maxDomNodes: scroll.maxNodes },
@@ -263,6 +279,8 @@ async function main() {
         grid_100k_dom_nodes: scroll.error ? null : scroll.maxNodes,
         cold_start_100k_ms: round(pct(starts, 50), 0),
         memory_100k_browser_mb: round(pct(memory.map((m) => m.rendererMB), 50), 0),
+        memory_100k_browser_late_mb: startTimeline ? round(startTimeline.samples.at(-1).rendererMB, 0) : null,
+        memory_100k_browser_peak_mb: startTimeline ? round(startTimeline.peakRendererMB, 0) : null,
       },
       goals: { grid_100k_scroll_p95_frame_ms: 16.7, grid_100k_dom_nodes: 1500, cold_start_100k_ms: 1500, memory_100k_browser_mb: 400 },
       wallMs: Date.now() - t0,
@@ -285,6 +303,36 @@ async function main() {
     await server.stop();
     if (!KEPT_PROFILE) rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * Follows one start: the renderer's PSS every 250 ms (its peak) and, at each `sample(atS)`, the JS
+ * heap and ArrayBuffer memory of every worker (no GC: what they hold then, garbage included).
+ */
+async function watchStart(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const tracker = workerTracker(cdp);
+  await tracker.start();
+  const t0 = Date.now();
+  let peakRendererMB = 0;
+  let peakAtS = 0;
+  const timer = setInterval(() => {
+    const mb = processMemory().rendererMB ?? 0;
+    if (mb > peakRendererMB) [peakRendererMB, peakAtS] = [mb, round((Date.now() - t0) / 1000, 1)];
+  }, 250);
+  const samples = [];
+  return {
+    async sample(atS) {
+      const rendererMB = processMemory().rendererMB;
+      const workers = (await tracker.heaps(false)).map(({ name, usedMB, arrayBuffersMB, error }) => ({ name, usedMB, arrayBuffersMB, ...(error ? { error } : {}) }));
+      samples.push({ atS, rendererMB, workers });
+    },
+    async stop() {
+      clearInterval(timer);
+      await cdp.detach().catch(() => {});
+      return { samples, peakRendererMB, peakAtS };
+    },
+  };
 }
 
 /**

@@ -34,8 +34,9 @@ export async function waitModelReady(page, timeoutMs = 30_000) {
   const { settings } = ui(page);
   if ((await settings.getAttribute('aria-expanded')) !== 'true') await settings.click();
   const statusBox = page.getByTestId('model-status');
-  if (/Not downloaded yet/.test(await expectText(statusBox, /Ready in|Not downloaded yet/, timeoutMs))) {
-    await statusBox.getByRole('button', { name: 'Download now' }).click();
+  // A first visit downloads the model on demand; a library opened again loads its saved model on demand.
+  if (/Not downloaded yet|Saved on this device/.test(await expectText(statusBox, /Ready in|Not downloaded yet|Saved on this device/, timeoutMs))) {
+    await statusBox.getByRole('button', { name: /^(Download|Load) now$/ }).click();
   }
   const status = await expectText(statusBox, /Ready in/, timeoutMs);
   const backend = ((await page.getByTestId('backend').textContent()) ?? '').trim();

@@ -72,3 +72,30 @@ test('model memory: photos added right after the first load are indexed and grou
   assert.ok(texts.some((t) => t.startsWith('The image part')), `the image part alone indexed them: ${JSON.stringify(texts)}`);
   assert.ok(!texts.some((t) => /text part/.test(t)), `the text part was not loaded again: ${JSON.stringify(texts)}`);
 });
+
+test('model memory: a library opened again shows its items and groups without the model; the first search loads it', async ({ page, url }) => {
+  await page.goto(appUrl(url));
+  await ui(page).searchbox.waitFor();
+  await importFiles(page, ['red-ball.jpg', 'blue-sky.jpg', 'red-square.png'].map(fixtureImage), 3);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+
+  const runtime = [];
+  page.context().on('request', (req) => {
+    if (/ort-wasm|\/models\//.test(new URL(req.url()).pathname)) runtime.push(req.url());
+  });
+  await page.reload();
+  await expectCount(page, 3);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Clusters' }).click();
+  await page.getByRole('list', { name: 'Clusters', exact: true }).getByRole('listitem').first().waitFor({ timeout: 20_000 });
+  const settings = ui(page).settings;
+  await settings.click();
+  await expectText(page.getByTestId('model-status'), /^\s*Saved on this device: it loads when you search or add photos/);
+  assert.equal(await page.getByTestId('model-memory').count(), 0, 'nothing of the model is in memory');
+  assert.deepEqual(runtime, [], 'the model runtime is not started to browse');
+  await closeSettings(page);
+
+  const red = await search(page, 'red', { timeoutMs: 30_000 });
+  assert.equal(red[0]?.name.startsWith('red-'), true, `red first: ${red.map((t) => t.name)}`);
+  const { status } = await waitModelReady(page);
+  assert.match(status, /^Ready in/);
+});

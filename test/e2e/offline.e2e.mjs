@@ -60,6 +60,8 @@ test('offline: a model from a folder on this device still loads and searches off
     await settings.click();
     await expectText(page.getByRole('region', { name: 'Model and device' }), `${FIXTURE_MODEL_ID} (a folder on this device)`);
     try {
+      // A library opened again keeps its saved model until it is needed: load it now.
+      await page.getByTestId('model-status').getByRole('button', { name: 'Load now' }).click();
       // stop waiting as soon as the load settles either way
       const settled = await expectText(page.getByTestId('model-status'), /Ready in|Could not|failed|error/i, 20_000);
       if (!/Ready in/.test(settled)) throw new Error('model load failed');

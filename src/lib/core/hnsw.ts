@@ -274,10 +274,10 @@ export class Hnsw implements VectorIndex {
   #nodeCount = 0;
   #vectors: Float32Array = new Float32Array(0);
   #levels = new Uint8Array(0);
-  #links0 = new Int32Array(0);
+  #links0: Int32Array = new Int32Array(0);
   /** Start of each node's upper-layer blocks in #upper, −1 for level-0 nodes. */
   #upperOffset = new Int32Array(0);
-  #upper = new Int32Array(0);
+  #upper: Int32Array = new Int32Array(0);
   #upperLength = 0;
   #deleted = new Uint32Array(0);
   #deletedCount = 0;
@@ -362,6 +362,12 @@ export class Hnsw implements VectorIndex {
   get(id: string): Float32Array | undefined {
     const node = this.#idToNode.get(id);
     return node === undefined ? undefined : this.#vectors.slice(node * this.dim, (node + 1) * this.dim);
+  }
+
+  /** The stored vector of `id` without a copy (see VectorIndex.vectorView), or undefined. */
+  vectorView(id: string): Float32Array | undefined {
+    const node = this.#idToNode.get(id);
+    return node === undefined ? undefined : this.#vectors.subarray(node * this.dim, (node + 1) * this.dim);
   }
 
   /** Live ids in node (insertion) order. */
@@ -915,9 +921,10 @@ export class Hnsw implements VectorIndex {
 
   /**
    * Restorer for core's restoreIndex (`restorers: { hnsw: Hnsw.fromDecoded }`).
-   * The graph, levels and bitsets are copied (they change on insert); the
-   * vectors stay a view into `d.payload` when it is 4-byte aligned (no copy of
-   * the N·dim floats) until the index grows, so do not reuse those bytes.
+   * The vectors and links stay views into `d.payload` when it is 4-byte
+   * aligned (no copy of the N·dim floats nor of the graph: at 100k items the
+   * restore holds the snapshot once) until the index grows; links change in
+   * place on insert, so do not reuse those bytes. Levels and bitsets are copied.
    * Every link is bounds-checked, so even bytes with a valid checksum cannot
    * make search read outside the arrays.
    *
@@ -974,8 +981,8 @@ export class Hnsw implements VectorIndex {
     }
     if (upperUsed !== upperLength) bad(`upper links hold ${upperLength} words, levels need ${upperUsed}`);
     if (n > 0 && levels[entry] !== maxLevel) bad('entry point is not on the top level');
-    const links0 = new Int32Array(buf, at + layout.links0, n * stride0).slice();
-    const upper = new Int32Array(buf, at + layout.upper, upperLength).slice();
+    const links0 = new Int32Array(buf, at + layout.links0, n * stride0);
+    const upper = new Int32Array(buf, at + layout.upper, upperLength);
     const checkBlock = (links: Int32Array, base: number, max: number, level: number, node: number) => {
       const count = links[base]!;
       if (count < 0 || count > max) bad(`node ${node} has ${count} links on level ${level}`);

@@ -86,6 +86,12 @@ export interface VectorIndex {
   ids?(): readonly string[];
   /** A copy of the stored vector of `id`, or undefined. */
   get?(id: string): Float32Array | undefined;
+  /**
+   * The stored vector of `id` itself (no copy), or undefined: read it before the index next
+   * changes (an add may move its storage) and never write to it. Reading every vector of a large
+   * index through {@link get} would allocate a copy of all of them.
+   */
+  vectorView?(id: string): Float32Array | undefined;
   /** Self-describing bytes (format above), to be stored by the caller. */
   serialize(): Promise<Uint8Array> | Uint8Array;
 }

@@ -18,6 +18,10 @@ import type {
 } from './schema';
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
+import { forEachAssetPage } from './search-repo';
+
+/** Asset records read per request where every asset is summarised. */
+const SUMMARY_PAGE_SIZE = 5000;
 
 export type { AssetBundle } from './schema';
 
@@ -294,20 +298,18 @@ export async function embeddingsForModel(db: Db, modelId: string): Promise<Embed
 /**
  * Asset ids and names, for file-name matches and the pHash index; avoids loading whole records
  * twice. `motionSha256`: a Live Photo's motion file, which the import counts as in the library.
+ * Read a page at a time: every whole record of a 100,000-item library at once held ~100 MB.
  */
 export async function assetSummaries(
   db: Db,
 ): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure' | 'type' | 'addedAt' | 'takenAtMs'> & { motionSha256?: string }>> {
-  return (await db.getAll('assets')).map(({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs, motion }) => ({
-    id,
-    name,
-    pHash,
-    pHashStructure,
-    type,
-    addedAt,
-    takenAtMs,
-    ...(motion?.kind === 'live' ? { motionSha256: motion.sha256 } : {}),
-  }));
+  const out: Awaited<ReturnType<typeof assetSummaries>> = [];
+  await forEachAssetPage(db, SUMMARY_PAGE_SIZE, (page) => {
+    for (const { id, name, pHash, pHashStructure, type, addedAt, takenAtMs, motion } of page) {
+      out.push({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs, ...(motion?.kind === 'live' ? { motionSha256: motion.sha256 } : {}) });
+    }
+  });
+  return out;
 }
 
 export async function addQueryTiming(db: Db, t: QueryTimingRecord): Promise<void> {

@@ -509,6 +509,8 @@ export class LibraryIndex {
     const index = this.#index;
     if (!index || index.kind !== 'hnsw' || index.size > RANKER_MAX_ITEMS || !index.scoreIds || !index.ids || !index.get) return;
     const get = index.get.bind(index);
+    // The ranker codes each vector as it is handed over: views spare a copy of every vector.
+    const view = index.vectorView?.bind(index) ?? get;
     const listIds = index.ids.bind(index);
     const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
     const run = async (): Promise<void> => {
@@ -517,7 +519,7 @@ export class LibraryIndex {
       const sampled = listIds();
       const step = Math.max(1, sampled.length / TEXT_SAMPLE);
       const sample: Float32Array[] = [];
-      for (let x = 0; x < sampled.length; x += step) sample.push(get(sampled[Math.floor(x)]!)!);
+      for (let x = 0; x < sampled.length; x += step) sample.push(view(sampled[Math.floor(x)]!)!);
       const ranker = TextRanker.fit(sample);
       if (!ranker || this.#index !== index) return;
       // From here on adds and removals reach the ranker; the items before are in this list.
@@ -531,7 +533,7 @@ export class LibraryIndex {
         const chunk: Array<{ id: string; vector: Float32Array }> = [];
         for (const id of ids.slice(start, start + RANKER_CHUNK)) {
           // Removed since the list was taken: left out (an item added since came through addMany).
-          const vector = get(id);
+          const vector = view(id);
           if (vector) chunk.push({ id, vector });
         }
         ranker.addMany(chunk);

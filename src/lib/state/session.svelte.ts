@@ -5,7 +5,7 @@ import { VideoFrames } from '../clients/video';
 import { Clusterer } from '../clients/clusterer';
 import { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
-import { addQueryTiming, getMeta, recentQueryTimings, setMeta } from '../db/repo';
+import { addQueryTiming, countUnindexed, getMeta, recentQueryTimings, setMeta, unfinishedJobs } from '../db/repo';
 import { readVocabularyCache } from '../db/cluster-repo';
 import type { QueryTimingRecord } from '../db/schema';
 import { DEFAULT_SOURCE, modelKey, type ModelSource } from '../core/model-source';
@@ -19,8 +19,11 @@ import type { DuplicatesState } from './duplicates.svelte';
 /** What the settings and diagnostics panels show of the model and the index. */
 export type { IndexStatus, LoadProgress, ModelInfo, Tower };
 
-/** 'waiting': a first visit with an empty library; the model downloads on the first photos or search. */
-export type ModelStatus = 'idle' | 'waiting' | 'loading' | 'ready' | 'error';
+/**
+ * 'waiting': a first visit with an empty library; the model downloads on the first photos or search.
+ * 'standby': a library opened with its model saved on this device; it loads on the first photos or search.
+ */
+export type ModelStatus = 'idle' | 'waiting' | 'standby' | 'loading' | 'ready' | 'error';
 
 const SETTINGS_KEY = 'settings:modelSource';
 const VIDEO_SETTINGS_KEY = 'settings:video';
@@ -200,17 +203,28 @@ export class Session {
     // 120 MB from the network) wait until there is something to index or search. A folder on
     // this device costs no download, and once a model has loaded here it is cached.
     const firstVisit = libraryEmpty && this.source.kind !== 'folder' && !this.#modelLoadedOnce;
-    await this.#loadModel(firstVisit ? 'wait' : 'load');
+    // A library opened to browse needs no model: it loads (from the browser's cache) on the first
+    // search or photos to index, and items left to index from an earlier visit ask for it at once.
+    // Not loading it at every start keeps its runtime (300–450 MB for ViT-B/32) out of memory.
+    const browsing = !libraryEmpty && this.#modelLoadedOnce && this.#db !== null && !(await this.#workWaiting(this.#db));
+    await this.#loadModel(firstVisit ? 'wait' : browsing ? 'standby' : 'load');
+  }
+
+  /** Items stored without a vector of the model, or an import left unfinished: the model is needed now. */
+  async #workWaiting(db: Db): Promise<boolean> {
+    const [unindexed, unfinished] = await Promise.all([countUnindexed(db, this.modelKey), unfinishedJobs(db)]);
+    return unindexed > 0 || unfinished.length > 0;
   }
 
   /** The search box got the focus: a model released while unused loads its text part while the query is typed. */
   prepareSearch(): void {
-    if (this.status === 'ready') void this.#embedder?.loadTower('text').catch(() => undefined);
+    if (this.status === 'standby') this.wantModel();
+    else if (this.status === 'ready') void this.#embedder?.loadTower('text').catch(() => undefined);
   }
 
   /** Photos were added or a search was asked for: a model waiting for its first use starts loading. */
   wantModel(): void {
-    if (this.status === 'waiting') void this.retryModel();
+    if (this.status === 'waiting' || this.status === 'standby') void this.retryModel();
   }
 
   /** A picked folder keeps its handle across visits, but the browser asks again for read access. */
@@ -235,7 +249,7 @@ export class Session {
    */
   async retryModel(): Promise<void> {
     if (this.status === 'loading' || this.status === 'ready') return;
-    if (this.status === 'waiting' && this.#embedder) {
+    if ((this.status === 'waiting' || this.status === 'standby') && this.#embedder) {
       await this.#loadEmbedder(this.#embedder, this.modelKey);
       return;
     }
@@ -246,6 +260,7 @@ export class Session {
     this.#embedder?.terminate();
     const embedder = this.#newEmbedder();
     await this.#ingester.useModel(embedder.connectPort());
+    this.#clusterer?.connectEmbed(embedder.connectPort());
     await this.#loadEmbedder(embedder, this.modelKey);
   }
 
@@ -279,18 +294,25 @@ export class Session {
   /**
    * Starts the workers and loads the model. Files can be dropped while the model is still loading,
    * or when it cannot be loaded: they are taken into the library at once, and indexed when it is there.
-   * `model`: 'load' now; 'wait' for the first photos or search (wantModel); 'folder-access': the
-   * model's folder must be allowed again first (grantFolderAccess).
+   * `model`: 'load' now; 'wait' (nothing downloaded yet) or 'standby' (saved on this device) for the
+   * first photos or search (wantModel); 'folder-access': the model's folder must be allowed again
+   * first (grantFolderAccess). Groups of similar media start once the search index is open: both
+   * read every vector at first, and together they would hold up the index.
    */
-  async #loadModel(model: 'load' | 'wait' | 'folder-access' = 'load'): Promise<void> {
+  async #loadModel(model: 'load' | 'wait' | 'standby' | 'folder-access' = 'load'): Promise<void> {
     const key = this.modelKey;
-    this.#indexer = new Indexer();
-    if (this.#db) this.#host.duplicates.attach(this.#db, this.#indexer);
+    const indexer = (this.#indexer = new Indexer());
+    if (this.#db) this.#host.duplicates.attach(this.#db, indexer);
     this.indexProgress = null;
-    void this.#indexer.open(key, (p) => (this.indexProgress = p)).then((status) => {
+    const opened = indexer.open(key, (p) => (this.indexProgress = p)).then((status) => {
       this.indexStatus = status;
       this.indexProgress = null;
     });
+    void opened
+      .catch(() => undefined)
+      .then(() => {
+        if (indexer === this.#indexer) this.#startClusters(key);
+      });
     this.#video = new VideoFrames();
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);
@@ -308,7 +330,7 @@ export class Session {
       },
     );
     if (model === 'load') await this.#loadEmbedder(embedder, key);
-    else if (model === 'wait') this.status = 'waiting';
+    else if (model === 'wait' || model === 'standby') this.status = model === 'wait' ? 'waiting' : 'standby';
     else this.#modelMissing({ problem: 'Shoebox needs your permission again to read the model folder on this device.', detail: '' });
     await started;
     void this.refreshTimings();
@@ -339,7 +361,6 @@ export class Session {
         void setMeta(this.#db, MODEL_LOADED_ONCE_KEY, true);
       }
       void this.#ingester?.modelState('ready');
-      this.#startClusters(key);
     } catch (err) {
       if (embedder !== this.#embedder) return;
       this.#modelMissing(modelLoadProblem(err, this.source, navigator.onLine));
@@ -364,9 +385,9 @@ export class Session {
     void this.#ingester?.modelState('unavailable');
   }
 
-  /** Clustering needs the model only for automatic names, but starts with it so they come with the groups. */
+  /** Clustering needs the model only for automatic names (their words' vectors are kept once computed). */
   #startClusters(key: string): void {
-    if (!this.#db || !this.#embedder) return;
+    if (!this.#db || !this.#embedder || this.#clusterer) return;
     this.#clusterer = new Clusterer();
     this.#clusterer.connectEmbed(this.#embedder.connectPort());
     void this.#host.clusters.attach(this.#db, this.#clusterer, () => new Namer(), key);

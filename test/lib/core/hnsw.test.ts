@@ -314,6 +314,20 @@ describe('Hnsw serialisation', () => {
     expect(back.serialize()).toEqual(bytes);
   });
 
+  it('vectorView gives the stored vector without a copy; unknown and removed ids give undefined', () => {
+    const items = clustered(60, DIM, 3, 23);
+    const restored = Hnsw.restore(build(items, DIM).hnsw.serialize());
+    const id = items[7]!.id;
+    const view = restored.vectorView(id)!;
+    expect([...view]).toEqual([...restored.get(id)!]);
+    // A view of the restored bytes themselves: reading every vector allocates nothing per item.
+    expect(view.buffer).toBe(restored.vectorView(items[8]!.id)!.buffer);
+    expect(view.byteLength).toBe(4 * DIM);
+    restored.remove(id);
+    expect(restored.vectorView(id)).toBeUndefined();
+    expect(restored.vectorView('nope')).toBeUndefined();
+  });
+
   it('a restored index keeps building exactly as if it had never been saved (graph and PRNG state)', () => {
     const items = clustered(700, DIM, 10, 21);
     const straight = build(items, DIM).hnsw;

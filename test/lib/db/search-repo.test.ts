@@ -115,6 +115,30 @@ describe('search repository', () => {
     expect((await getIndexSnapshot(db, 'assets'))!.bytes.byteLength).toBe(0);
   });
 
+  it('reads a chunked snapshot one chunk per request into one buffer; chunks of another save read as empty bytes', async () => {
+    const db = await dbs.open();
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) % 251);
+    await putIndexSnapshot(db, { name: 'assets', modelKey: MODEL, kind: 'hnsw', count: 4, bytes, savedAt: 3 }, 300);
+    const getAll = vi.spyOn(IDBObjectStore.prototype, 'getAll');
+    const get = vi.spyOn(IDBObjectStore.prototype, 'get');
+    try {
+      const back = await getIndexSnapshot(db, 'assets');
+      expect([...back!.bytes]).toEqual([...bytes]);
+      // The head, then each of the 4 chunks on its own: never every chunk held at once.
+      expect(get).toHaveBeenCalledTimes(5);
+      expect(getAll).not.toHaveBeenCalled();
+    } finally {
+      getAll.mockRestore();
+      get.mockRestore();
+    }
+    // A chunk longer than the head announces, or one chunk too many, is not this save's.
+    await db.put('indexSnapshots', { name: 'assets#00003', modelKey: MODEL, kind: 'hnsw', count: 4, bytes: new Uint8Array(300), savedAt: 3 });
+    expect((await getIndexSnapshot(db, 'assets'))!.bytes.byteLength).toBe(0);
+    await putIndexSnapshot(db, { name: 'assets', modelKey: MODEL, kind: 'hnsw', count: 4, bytes, savedAt: 3 }, 300);
+    await db.put('indexSnapshots', { name: 'assets#00004', modelKey: MODEL, kind: 'hnsw', count: 4, bytes: new Uint8Array(0), savedAt: 3 });
+    expect((await getIndexSnapshot(db, 'assets'))!.bytes.byteLength).toBe(0);
+  });
+
   it('reads the vectors of many ids in one batch, undefined for a missing id or another model', async () => {
     const db = await dbs.open();
     await library(db);
