@@ -42,6 +42,18 @@ const KEEP_TEXTS_BATCH = 16;
  * clusters of an import never loads the text tower next to the image tower.
  */
 let keptTexts = new Map<string, Float32Array>();
+/**
+ * Settles when the running load has embedded its kept texts: a text asked for meanwhile (the
+ * cluster worker starts with the search index, often before the model is loaded) waits for them
+ * rather than load the text tower again and keep the model from being released.
+ */
+let loading: Promise<void> = Promise.resolve();
+
+/** The vectors of `texts` when the first load kept every one of them, else null. */
+function keptVectors(texts: readonly string[]): Float32Array[] | null {
+  if (!texts.every((t) => keptTexts.has(t))) return null;
+  return texts.map((t) => new Float32Array(keptTexts.get(t)!));
+}
 
 async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
   if (!source) throw new Error('the search model is not loaded; check Settings');
@@ -80,6 +92,8 @@ const api = {
     specs = new Map();
     keptTexts = new Map();
     progress = onProgress ?? null;
+    let loaded!: () => void;
+    loading = new Promise<void>((resolve) => (loaded = resolve));
     try {
       await keeper.open(['vision', 'text']);
       // Tower null: this use at load time leaves the runtime free to be replaced by an image-only one.
@@ -97,6 +111,7 @@ const api = {
       throw err;
     } finally {
       progress = null;
+      loaded();
     }
     return info!;
   },
@@ -132,8 +147,9 @@ const api = {
   },
 
   async embedText(query: string): Promise<Float32Array> {
-    const kept = keptTexts.get(query);
-    if (kept) return new Float32Array(kept);
+    await loading;
+    const kept = keptVectors([query]);
+    if (kept) return kept[0]!;
     const v = await keeper.use('text', (m) => m.embedText(query));
     return transfer(v, [v.buffer as ArrayBuffer]);
   },
@@ -146,6 +162,9 @@ const api = {
 
   async embedTexts(queries: string[]): Promise<Float32Array[]> {
     if (queries.length === 0) return [];
+    await loading;
+    const kept = keptVectors(queries);
+    if (kept) return vectorsOut(kept);
     return vectorsOut(await keeper.use('text', (m) => m.embedTexts(queries)));
   },
 
