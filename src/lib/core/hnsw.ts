@@ -776,21 +776,6 @@ export class Hnsw implements VectorIndex {
         ep = s.seedNodes[0]!;
         epScore = s.seedScores[0]!;
       }
-      const extra = opts.seedIds;
-      if (extra && extra.length > 0) {
-        s.ensureSeeds(seedCount + extra.length);
-        if (seedCount === 1) {
-          s.seedNodes[0] = ep;
-          s.seedScores[0] = epScore;
-        }
-        for (const id of extra) {
-          const node = this.#idToNode.get(id);
-          if (node === undefined) continue;
-          s.seedNodes[seedCount] = node;
-          s.seedScores[seedCount] = dotAt(query, 0, this.#vectors, node * this.dim, this.dim);
-          seedCount++;
-        }
-      }
       this.#searchLayer(query, 0, ep, epScore, 0, ef, filter, true, s, seedCount);
       const res = s.results;
       while (res.size > k) res.pop();

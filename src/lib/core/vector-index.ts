@@ -53,11 +53,6 @@ export interface SearchOptions {
   filter?: (id: string) => boolean;
   ef?: number;
   entryBeam?: number;
-  /**
-   * Items the HNSW layer-0 beam starts from as well (e.g. the best candidates of a cheap
-   * pre-score); unknown ids are skipped. The exact index ignores them.
-   */
-  seedIds?: readonly string[];
 }
 
 export type IndexKind = 'exact' | 'hnsw';
@@ -88,8 +83,8 @@ export interface VectorIndex {
   get?(id: string): Float32Array | undefined;
   /**
    * The stored vector of `id` itself (no copy), or undefined: read it before the index next
-   * changes (an add may move its storage) and never write to it. Reading every vector of a large
-   * index through {@link get} would allocate a copy of all of them.
+   * changes (an add may move its storage) and never write to it (the text ranker codes every
+   * vector of the index; copies of all of them would double its memory for a while).
    */
   vectorView?(id: string): Float32Array | undefined;
   /** Self-describing bytes (format above), to be stored by the caller. */

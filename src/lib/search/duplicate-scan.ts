@@ -38,7 +38,7 @@ export interface DuplicateScanInput {
 
 export async function scanDuplicates(input: DuplicateScanInput): Promise<DuplicateReport> {
   const { assets, similarMinCosine, onProgress } = input;
-  const stored = input.index as (VectorIndex & { get?(id: string): Float32Array | undefined }) | null;
+  const stored = input.index;
   const vectorOf = (id: string) => stored?.get?.(id);
   const bar = Math.min(similarMinCosine, VIDEO_CANDIDATE_MIN_COSINE);
   const live = assets.filter((a) => stored?.has(a.id));

@@ -507,10 +507,9 @@ export class LibraryIndex {
     this.#ranker = null;
     this.#rankerFilling = null;
     const index = this.#index;
-    if (!index || index.kind !== 'hnsw' || index.size > RANKER_MAX_ITEMS || !index.scoreIds || !index.ids || !index.get) return;
-    const get = index.get.bind(index);
+    if (!index || index.kind !== 'hnsw' || index.size > RANKER_MAX_ITEMS || !index.scoreIds || !index.ids || !index.vectorView) return;
     // The ranker codes each vector as it is handed over: views spare a copy of every vector.
-    const view = index.vectorView?.bind(index) ?? get;
+    const view = index.vectorView.bind(index);
     const listIds = index.ids.bind(index);
     const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
     const run = async (): Promise<void> => {
