@@ -289,7 +289,7 @@ export class LibraryIndex {
    * null when none of them has a vector for the current model.
    */
   async meanVectorOf(ids: readonly string[]): Promise<Float32Array | null> {
-    const vectors = (await Promise.all(ids.map((id) => this.#db.vectorOfAsset(id, this.#modelKey)))).filter((v): v is Float32Array => v !== null);
+    const vectors = (await this.#db.vectorsOfAssets(ids, this.#modelKey)).filter((v): v is Float32Array => v !== undefined);
     if (vectors.length === 0) return null;
     return meanPool(vectors, vectors[0]!.length);
   }
