@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { AssetRecord, ClusterRecord, EmbeddingRecord } from './schema';
+import { forEachAssetPageOf } from './search-repo';
 
 /** Threshold in force for a model, fixed by the last full clustering so incremental joins match it. */
 export interface ClusterParams {
@@ -87,14 +88,12 @@ export async function readClusteringOutline(
   // at once grow the worker's heap by ~100 MB that it keeps after they are dropped.
   const assetIds = new Set<string>();
   const videoIds: string[] = [];
-  const assets = tx.objectStore('assets');
-  for (let page = await assets.getAll(null, pageSize); page.length; ) {
+  await forEachAssetPageOf(tx.objectStore('assets'), pageSize, (page) => {
     for (const a of page) {
       assetIds.add(a.id);
       if (a.type === 'video') videoIds.push(a.id);
     }
-    page = page.length < pageSize ? [] : await assets.getAll(IDBKeyRange.lowerBound(page.at(-1)!.id, true), pageSize);
-  }
+  });
   return { embeddedIds: vectorIds.filter((id) => assetIds.has(id)), videoIds, clusters, params };
 }
 

@@ -18,10 +18,7 @@ import type {
 } from './schema';
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
-import { forEachAssetPage } from './search-repo';
-
-/** Asset records read per request where every asset is summarised. */
-const SUMMARY_PAGE_SIZE = 5000;
+import { ASSET_PAGE_SIZE, forEachAssetPage } from './search-repo';
 
 export type { AssetBundle } from './schema';
 
@@ -304,7 +301,7 @@ export async function assetSummaries(
   db: Db,
 ): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'pHash' | 'pHashStructure' | 'type' | 'addedAt' | 'takenAtMs'> & { motionSha256?: string }>> {
   const out: Awaited<ReturnType<typeof assetSummaries>> = [];
-  await forEachAssetPage(db, SUMMARY_PAGE_SIZE, (page) => {
+  await forEachAssetPage(db, ASSET_PAGE_SIZE, (page) => {
     for (const { id, name, pHash, pHashStructure, type, addedAt, takenAtMs, motion } of page) {
       out.push({ id, name, pHash, pHashStructure, type, addedAt, takenAtMs, ...(motion?.kind === 'live' ? { motionSha256: motion.sha256 } : {}) });
     }

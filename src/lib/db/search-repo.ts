@@ -131,18 +131,32 @@ export async function vectorsOfAssets(db: Db, ids: readonly string[], modelKey: 
   return records.map((e) => (e && e.modelId === modelKey ? e.vector : undefined));
 }
 
+/** Asset records read per request where every asset is walked: a few tens of ms of a thread each. */
+export const ASSET_PAGE_SIZE = 5000;
+
+/** Where pages of asset records are read: the database (a transaction per page) or a store of an open transaction. */
+export interface AssetPageSource {
+  getAll(query: IDBKeyRange | null, count: number): Promise<AssetRecord[]>;
+}
+
 /**
- * Every asset record in key order, `pageSize` per request, each page handed to `visit`: between
- * pages the thread is free (a million records read at once would hold it for seconds).
+ * Every asset record of `source` in key order, `pageSize` per request, each page handed to `visit`
+ * (synchronously, so a transaction stays open between pages): a million records read at once
+ * would hold the thread for seconds and the heap for good.
  */
-export async function forEachAssetPage(db: Db, pageSize: number, visit: (page: AssetRecord[]) => void): Promise<void> {
+export async function forEachAssetPageOf(source: AssetPageSource, pageSize: number, visit: (page: AssetRecord[]) => void): Promise<void> {
   let after: string | undefined;
   for (;;) {
-    const page = await db.getAll('assets', after === undefined ? undefined : IDBKeyRange.lowerBound(after, true), pageSize);
+    const page = await source.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), pageSize);
     if (page.length > 0) visit(page);
     if (page.length < pageSize) return;
     after = page[page.length - 1]!.id;
   }
+}
+
+/** Every asset record in key order, a page per transaction: between pages the thread and the store are free. */
+export async function forEachAssetPage(db: Db, pageSize: number, visit: (page: AssetRecord[]) => void): Promise<void> {
+  await forEachAssetPageOf({ getAll: (query, count) => db.getAll('assets', query, count) }, pageSize, visit);
 }
 
 /** Every asset record, in key order. */

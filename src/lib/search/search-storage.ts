@@ -4,6 +4,7 @@
 import type { Db } from '../db/db';
 import { frameEmbeddingsForModel } from '../db/repo';
 import {
+  ASSET_PAGE_SIZE,
   allAssets,
   countEmbeddings,
   deleteIndexSnapshot,
@@ -45,9 +46,6 @@ export interface SearchStorage {
   allAssets(): Promise<AssetRecord[]>;
   refusedDuplicateJobs(): Promise<JobRecord[]>;
 }
-
-/** Asset records per read at start: a few tens of ms of the worker's thread each. */
-const ASSET_PAGE_SIZE = 5000;
 
 /** The search repository functions of `db`. */
 export function librarySearchStorage(db: Db): SearchStorage {
