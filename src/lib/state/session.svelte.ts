@@ -330,7 +330,8 @@ export class Session {
       },
     );
     if (model === 'load') await this.#loadEmbedder(embedder, key);
-    else if (model === 'wait' || model === 'standby') this.status = model === 'wait' ? 'waiting' : 'standby';
+    else if (model === 'wait') this.status = 'waiting';
+    else if (model === 'standby') this.status = 'standby';
     else this.#modelMissing({ problem: 'Shoebox needs your permission again to read the model folder on this device.', detail: '' });
     await started;
     void this.refreshTimings();
