@@ -14,6 +14,12 @@ const manifest = haveVideos ? JSON.parse(readFileSync(join(VIDEOS, 'manifest.jso
 
 /** "0:03" → 3 */
 const seconds = (label) => label.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+/** The viewer's keyframe strip, once it is shown: its frames are read after the dialog opens. */
+async function keyframeLabels(dialog) {
+  const items = dialog.getByRole('list', { name: 'Keyframes' }).getByRole('listitem');
+  await items.first().waitFor();
+  return items.allTextContents();
+}
 
 async function openTileDialog(page, name) {
   await page.getByRole('button', { name: `Open ${name}` }).click();
@@ -50,7 +56,7 @@ if (!haveVideos) {
     await dialog.waitFor();
     await dialog.getByText(`Playing from ${green[0].moments[0]}`).waitFor();
     await page.waitForFunction((min) => (document.querySelector('dialog video')?.currentTime ?? 0) >= min, best, { timeout: 10_000 });
-    const strip = await dialog.getByRole('list', { name: 'Keyframes' }).getByRole('listitem').count();
+    const strip = (await keyframeLabels(dialog)).length;
     assert.ok(strip >= 3, `keyframe strip shows the kept frames (${strip})`);
     await dialog.getByRole('button', { name: 'Info' }).click();
     await dialog.getByText(/decoded with WebCodecs/).waitFor();
@@ -65,7 +71,7 @@ if (!haveVideos) {
     const at = seconds(blue[0].moments[0]);
     assert.ok(at >= segment.fromSec && at < segment.untilSec, `moment ${blue[0].moments[0]} is inside the blue ${segment.fromSec}–${segment.untilSec} s`);
     const dialog = await openTileDialog(page, 'red-blue-red.mp4');
-    const labels = (await dialog.getByRole('list', { name: 'Keyframes' }).getByRole('listitem').allTextContents()).map((l) => seconds(l.trim()));
+    const labels = (await keyframeLabels(dialog)).map((l) => seconds(l.trim()));
     assert.equal(labels.length, 2, `one red and one blue keyframe, the second red dropped as a repeat: ${labels}`);
   }, { timeoutMs: 90_000 });
 
@@ -75,7 +81,7 @@ if (!haveVideos) {
     const yellow = await search(page, 'yellow');
     assert.equal(yellow[0].name, 'black-open.mp4');
     const dialog = await openTileDialog(page, 'black-open.mp4');
-    const labels = await dialog.getByRole('list', { name: 'Keyframes' }).getByRole('listitem').allTextContents();
+    const labels = await keyframeLabels(dialog);
     assert.ok(labels.length >= 1, 'at least one keyframe');
     assert.ok(labels.every((l) => seconds(l.trim()) >= 1), `no keyframe from the black first second: ${labels}`);
   }, { timeoutMs: 90_000 });
