@@ -95,10 +95,10 @@ export class ClusterState {
     await clusterer.watch((list) => {
       if (this.#clusterer === clusterer) void this.#show(list);
     });
-    await this.#run(async () => {
+    await this.#read(async () => {
       await this.#show(await clusterer.init(modelKey));
       await this.#show(await clusterer.nameAutomatically());
-    }, false);
+    });
   }
 
   /**
@@ -111,7 +111,7 @@ export class ClusterState {
       this.#reloadTimer = undefined;
       this.#chain = this.#chain.then(async () => {
         const clusterer = this.#clusterer;
-        if (clusterer) await this.#run(async () => this.#show(await clusterer.init(this.#modelKey)), false);
+        if (clusterer) await this.#read(async () => this.#show(await clusterer.init(this.#modelKey)));
       });
     }, RELOAD_DELAY_MS);
   }
@@ -131,10 +131,10 @@ export class ClusterState {
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (!clusterer) return;
-      await this.#run(async () => this.#show(await clusterer.init(this.#modelKey)), false);
+      await this.#read(async () => this.#show(await clusterer.init(this.#modelKey)));
       const batch = [...this.#pending];
       this.#pending.clear();
-      if (batch.length) await this.#run(async () => this.#show(await clusterer.assign(batch)));
+      if (batch.length) await this.#write(async () => this.#show(await clusterer.assign(batch)));
     });
   }
 
@@ -145,7 +145,7 @@ export class ClusterState {
       if (!this.#pending.size || !this.#clusterer) return;
       const batch = [...this.#pending];
       this.#pending.clear();
-      await this.#run(async () => this.#show(await this.#clusterer!.assign(batch)));
+      await this.#write(async () => this.#show(await this.#clusterer!.assign(batch)));
     });
   }
 
@@ -159,7 +159,7 @@ export class ClusterState {
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (!clusterer) return;
-      await this.#run(async () => {
+      await this.#write(async () => {
         const list = await clusterer.adoptImported(ids);
         if (list) await this.#show(list);
       });
@@ -170,13 +170,13 @@ export class ClusterState {
     for (const id of ids) this.#pending.delete(id);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
-      if (clusterer) await this.#run(async () => this.#show(await clusterer.removeAssets(ids)));
+      if (clusterer) await this.#write(async () => this.#show(await clusterer.removeAssets(ids)));
     });
   }
 
   async recluster(): Promise<void> {
     if (!this.#clusterer) return;
-    await this.#run(async () => {
+    await this.#write(async () => {
       await this.#show(await this.#clusterer!.recluster((p) => (this.progress = p)));
       await this.#show(await this.#clusterer!.nameAutomatically());
     });
@@ -234,20 +234,26 @@ export class ClusterState {
 
   async #edit(fn: () => Promise<ClusterSummary[]>): Promise<void> {
     if (!this.#clusterer) return;
-    await this.#run(async () => this.#show(await fn()));
+    await this.#write(async () => this.#show(await fn()));
   }
 
-  /** `writes`: whether `fn` changes the stored clusters (other tabs are then told to read them again). */
-  async #run(fn: () => Promise<void>, writes = true): Promise<void> {
+  /** Runs `fn`, which changes the stored clusters: other tabs are then told to read them again. */
+  async #write(fn: () => Promise<void>): Promise<void> {
+    if (await this.#read(fn)) this.#host.changed?.();
+  }
+
+  /** Runs `fn` with its status shown; false when it failed (the error is shown instead). */
+  async #read(fn: () => Promise<void>): Promise<boolean> {
     this.status = 'working';
     try {
       await fn();
       this.status = 'ready';
       this.error = '';
-      if (writes) this.#host.changed?.();
+      return true;
     } catch (err) {
       this.status = 'error';
       this.error = `Clustering failed: ${err instanceof Error ? err.message : String(err)}`;
+      return false;
     }
   }
 
