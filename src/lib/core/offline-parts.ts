@@ -29,7 +29,7 @@ const PARTS: { name: string; detail: string; matches: (f: CachedFile) => boolean
   { name: 'Search model', detail: 'downloaded with the first photos or search', matches: (f) => f.cacheName === 'transformers-cache' },
   { name: 'Video decoder', detail: 'for videos this browser cannot play, downloaded with the first such video', matches: (f) => /\/ffmpeg-core[^/]*$/.test(f.path) },
   { name: 'HEIC decoder', detail: 'for iPhone photos, downloaded with the first HEIC photo', matches: (f) => /heif/i.test(f.path) },
-  { name: 'Places table', detail: 'GeoNames places, downloaded with the first photo that has a position', matches: (f) => /place/i.test(f.path) },
+  { name: 'Places table', detail: 'GeoNames places, downloaded with the first photo that has a position', matches: (f) => /\/places\/[^/]*$/.test(f.path) },
   { name: 'Shoebox', detail: 'the app itself', matches: () => true },
 ];
 

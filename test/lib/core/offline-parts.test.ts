@@ -27,8 +27,10 @@ describe('offlineParts', () => {
       file('shoebox-runtime', '/assets/ffmpeg-core-b.js', 111_804),
       file('shoebox-runtime', '/assets/libheif-c.wasm', 1_400_000),
       file('shoebox-runtime', '/places/cities-d.bin', 2_000_000),
+      file('workbox-precache-v2-https://shoebox.example/', '/assets/places.worker-e.js', 20_000),
     ]).map((p) => [p.name, p.files]);
-    expect(names).toEqual([['Video decoder', 2], ['Places table', 1], ['HEIC decoder', 1]]);
+    // The places worker's script is the app's own code, not the table it reads.
+    expect(names).toEqual([['Video decoder', 2], ['Places table', 1], ['HEIC decoder', 1], ['Shoebox', 1]]);
   });
 
   it('is empty when nothing is cached', () => {
