@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory during and after a mixed import of photos and videos, `node bench/memory.mjs`:
 //
-//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release]
+//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release] [--trace-workers]
 //
 // The production build (vite build into .cache/memory-dist/) with the random-weight ViT-B/32 (q8,
 // made by scripts/make-bench-model.mjs) in headless Chromium, a fresh on-disk profile. The model is
@@ -47,6 +47,8 @@ const PROBE = !argv.includes('--no-probe');
 const MERGE = argv.includes('--merge');
 /** --after-release: drop only once the app has released the idle model (not the default: main never releases it). */
 const AFTER_RELEASE = argv.includes('--after-release');
+/** --trace-workers: each worker's JS heap and ArrayBuffers (wasm memories included) every second of the import, no GC forced. */
+const TRACE_WORKERS = argv.includes('--trace-workers');
 /** --fixture: the e2e fixture model (inference almost free), to tell the model's memory from the import's. */
 const MODEL_ID = argv.includes('--fixture') ? FIXTURE_MODEL_ID : BENCH_MODEL_ID;
 const SAMPLE_MS = 250;
@@ -148,6 +150,16 @@ async function run(build, files) {
     const cpu = startCpuInterval();
     sampler.phase = 'import';
     const dropAt = Date.now();
+    const workerTrace = [];
+    let tracing = TRACE_WORKERS;
+    const traceLoop = (async () => {
+      while (tracing) {
+        const tS = (Date.now() - dropAt) / 1000;
+        const heaps = await workers.heaps(false, true).catch(() => []);
+        workerTrace.push({ tS: round(tS, 1), rendererMB: processMemory().rendererMB, workers: heaps.filter((h) => h.usedMB != null).map((h) => [h.name + (h.depth > 1 ? '*' : ''), h.usedMB, h.arrayBuffersMB]) });
+        await sleep(1000);
+      }
+    })();
     await page.getByLabel('Add photos and videos').setInputFiles(files);
     let status = '';
     let lastLog = 0;
@@ -164,6 +176,8 @@ async function run(build, files) {
       await sleep(250);
     }
     const importS = (Date.now() - dropAt) / 1000;
+    tracing = false;
+    await traceLoop;
     const cpuUse = cpu.stop();
     sampler.phase = 'settle';
     const settleStart = sampler.samples.length;
@@ -213,6 +227,7 @@ async function run(build, files) {
       cpu: cpuUse,
       breakdown,
       curve: sampler.samples.filter((_, i) => i % 4 === 0).map((s) => [round(s.tS, 1), s.phase, s.rendererMB]),
+      ...(TRACE_WORKERS ? { workerTrace } : {}),
       pageErrors: errors.slice(0, 10),
     };
   } finally {
