@@ -55,6 +55,21 @@ function keptVectors(texts: readonly string[]): Float32Array[] | null {
   return texts.map((t) => new Float32Array(keptTexts.get(t)!));
 }
 
+/** The worker holding the runtime's compiled wasm between runtimes (runtime-code.worker.ts), while the model may start again. */
+let runtimeCode: Worker | null = null;
+
+function keepRuntimeCode(): void {
+  if (runtimeCode) return;
+  runtimeCode = new Worker(new URL('./runtime-code.worker.ts', import.meta.url), { type: 'module', name: 'runtime-code' });
+  // transformers.js's browser cache (env.cacheKey), where the model loader stored the runtime.
+  runtimeCode.postMessage({ cacheName: 'transformers-cache' });
+}
+
+function releaseRuntimeCode(): void {
+  runtimeCode?.terminate();
+  runtimeCode = null;
+}
+
 async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
   if (!source) throw new Error('the search model is not loaded; check Settings');
   const worker = new Worker(new URL('./embed.worker.ts', import.meta.url), { type: 'module', name: 'embed-model' });
@@ -63,6 +78,7 @@ async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedA
   try {
     const loaded = await api.init(source, report ? proxy((p: LoadProgress) => report(p)) : undefined, towers);
     info ??= loaded;
+    keepRuntimeCode();
   } catch (err) {
     worker.terminate();
     throw err;
@@ -75,6 +91,7 @@ const keeper = new TowerKeeper<Remote<EmbedApi>>({
   idleMs: MODEL_IDLE_MS,
   leanFor: ['vision'],
   onChange: (towers) => onTowers?.(towers),
+  onIdleEnd: releaseRuntimeCode,
 });
 
 const vectorsOut = (vectors: Float32Array[]) => transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
