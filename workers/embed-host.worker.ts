@@ -66,8 +66,20 @@ function keepRuntimeCode(): void {
 }
 
 function releaseRuntimeCode(): void {
+  clearTimeout(codeReleaseTimer);
   runtimeCode?.terminate();
   runtimeCode = null;
+}
+
+let codeReleaseTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * With no runtime running (the first load's check ended it, or no call came since), the compiled
+ * code is kept as long as an unused runtime would be; a runtime started meanwhile keeps it.
+ */
+function releaseCodeWhenIdle(towers: Tower[]): void {
+  clearTimeout(codeReleaseTimer);
+  if (towers.length === 0 && runtimeCode) codeReleaseTimer = setTimeout(releaseRuntimeCode, keeper.options.idleMs);
 }
 
 async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
@@ -90,7 +102,10 @@ const keeper = new TowerKeeper<Remote<EmbedApi>>({
   start: startRuntime,
   idleMs: MODEL_IDLE_MS,
   leanFor: ['vision'],
-  onChange: (towers) => onTowers?.(towers),
+  onChange: (towers) => {
+    releaseCodeWhenIdle(towers);
+    onTowers?.(towers);
+  },
   onIdleEnd: releaseRuntimeCode,
 });
 
