@@ -55,6 +55,33 @@ function keptVectors(texts: readonly string[]): Float32Array[] | null {
   return texts.map((t) => new Float32Array(keptTexts.get(t)!));
 }
 
+/** The worker holding the runtime's compiled wasm between runtimes (runtime-code.worker.ts), while the model may start again. */
+let runtimeCode: Worker | null = null;
+
+function keepRuntimeCode(): void {
+  if (runtimeCode) return;
+  runtimeCode = new Worker(new URL('./runtime-code.worker.ts', import.meta.url), { type: 'module', name: 'runtime-code' });
+  // transformers.js's browser cache (env.cacheKey), where the model loader stored the runtime.
+  runtimeCode.postMessage({ cacheName: 'transformers-cache' });
+}
+
+function releaseRuntimeCode(): void {
+  clearTimeout(codeReleaseTimer);
+  runtimeCode?.terminate();
+  runtimeCode = null;
+}
+
+let codeReleaseTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * With no runtime running (the first load's check ended it, or no call came since), the compiled
+ * code is kept as long as an unused runtime would be; a runtime started meanwhile keeps it.
+ */
+function releaseCodeWhenIdle(towers: Tower[]): void {
+  clearTimeout(codeReleaseTimer);
+  if (towers.length === 0 && runtimeCode) codeReleaseTimer = setTimeout(releaseRuntimeCode, keeper.options.idleMs);
+}
+
 async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
   if (!source) throw new Error('the search model is not loaded; check Settings');
   const worker = new Worker(new URL('./embed.worker.ts', import.meta.url), { type: 'module', name: 'embed-model' });
@@ -63,6 +90,7 @@ async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedA
   try {
     const loaded = await api.init(source, report ? proxy((p: LoadProgress) => report(p)) : undefined, towers);
     info ??= loaded;
+    keepRuntimeCode();
   } catch (err) {
     worker.terminate();
     throw err;
@@ -74,7 +102,11 @@ const keeper = new TowerKeeper<Remote<EmbedApi>>({
   start: startRuntime,
   idleMs: MODEL_IDLE_MS,
   leanFor: ['vision'],
-  onChange: (towers) => onTowers?.(towers),
+  onChange: (towers) => {
+    releaseCodeWhenIdle(towers);
+    onTowers?.(towers);
+  },
+  onIdleEnd: releaseRuntimeCode,
 });
 
 const vectorsOut = (vectors: Float32Array[]) => transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));

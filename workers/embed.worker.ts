@@ -18,6 +18,7 @@ import { chooseBackend, modelKey, type BackendChoice, type ModelSource } from '.
 import { probeWebGpu } from './lib/webgpu';
 import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
+import { graphWithWeightsInPlace } from '../src/lib/core/onnx-weights';
 
 /** Pixels the ingest worker already decoded, oriented and cut to the model's 224×224 input. */
 export interface PixelImage {
@@ -73,18 +74,104 @@ const ORT_FILES = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new
 env.backends.onnx.wasm!.wasmPaths = { ...ORT_FILES };
 env.backends.onnx.wasm!.proxy = false;
 
+/** Whether this worker has chosen where the runtime's files come from (once: the runtime starts once per worker). */
+let runtimeChosen = false;
+
+/**
+ * The runtime's files from the browser cache as blob URLs, once a load has stored them there.
+ * transformers.js would read the wasm into an ArrayBuffer (env.wasm.wasmBinary) that the runtime
+ * compiles and keeps for its whole life; from a URL it is compiled as it streams in and nothing is
+ * kept: a runtime holding the image tower used ~70 MB less (bench/results/memory-findings.md). The
+ * cached files work offline as before; a first load downloads and stores them as before.
+ */
+async function chooseRuntimeFiles(): Promise<void> {
+  if (runtimeChosen) return;
+  runtimeChosen = true;
+  try {
+    const cache = await caches.open(env.cacheKey);
+    const [wasm, mjs] = await Promise.all([cache.match(ORT_FILES.wasm), cache.match(ORT_FILES.mjs)]);
+    if (!wasm || !mjs) return;
+    // Typed again: the streaming compile wants application/wasm, whatever the server said.
+    const [wasmBlob, mjsBlob] = await Promise.all([wasm.blob(), mjs.blob()]);
+    env.backends.onnx.wasm!.wasmPaths = {
+      wasm: URL.createObjectURL(new Blob([wasmBlob], { type: 'application/wasm' })),
+      mjs: URL.createObjectURL(new Blob([mjsBlob], { type: 'text/javascript' })),
+    };
+  } catch {
+    // No cache here (a private window): the runtime is fetched and stored as on a first load.
+  }
+}
+
+/** What transformers.js asks of a cache: the Web Cache API's `match` and `put`. */
+interface ModelFileCache {
+  match(key: string): Promise<Response | undefined>;
+  put(key: string, response: Response): Promise<void>;
+}
+
+/** One ONNX Runtime external data file: a name the model refers to, and its bytes. */
+interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
+/**
+ * Per tower, the external data of the session being created: filled when its model file is read
+ * from the cache, emptied once the session exists (the runtime has copied the weights by then).
+ */
+const weightsOfLoad = new Map<Tower, ExternalData[]>();
+
+/** The tower whose model file `key` names (`…/onnx/vision_model_quantized.onnx`), if any. */
+function towerOfFile(key: string): Tower | null {
+  const m = /\/onnx\/(vision|text)_model[^/]*\.onnx$/.exec(String(key));
+  return m ? (m[1] === 'vision' ? 'vision' : 'text') : null;
+}
+
+/**
+ * A model file read from the cache reaches ONNX Runtime as its graph alone, with each weight
+ * pointing at its place in the file's bytes, which are mounted as external data
+ * (core/onnx-weights.ts): the runtime's wasm heap, which never shrinks, then holds each weight once
+ * instead of about three times (~180 MB less for the ViT-B/32 q8 image tower). A file downloaded
+ * for the first time, or one that cannot be split, loads as it is.
+ */
+function weightsInPlace(inner: ModelFileCache): ModelFileCache {
+  return {
+    async match(key: string): Promise<Response | undefined> {
+      const response = await inner.match(key);
+      const tower = towerOfFile(key);
+      const external = tower ? weightsOfLoad.get(tower) : undefined;
+      if (!response || !external) return response;
+      const model = new Uint8Array(await response.arrayBuffer());
+      let graph: Uint8Array | null = null;
+      try {
+        graph = graphWithWeightsInPlace(model, `${tower}.weights`);
+      } catch {
+        // Not a protobuf we can walk: the runtime reads the file as it is (and says what is wrong).
+      }
+      if (!graph) return new Response(model as Uint8Array<ArrayBuffer>);
+      external.push({ path: `${tower}.weights`, data: model });
+      return new Response(graph as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(graph.length) } });
+    },
+    put: (key: string, response: Response) => inner.put(key, response),
+  };
+}
+
+/** The browser cache transformers.js would use itself (env.cacheKey), opened on each use. */
+const browserModelCache: ModelFileCache = {
+  match: async (key) => (await caches.open(env.cacheKey)).match(key),
+  put: async (key, response) => (await caches.open(env.cacheKey)).put(key, response),
+};
+
 /**
  * Serves model files from a folder the user picked, through transformers.js's cache hook. Other
  * files it caches (the ONNX Runtime wasm) go to the browser cache as with the other sources, so
  * they work offline too.
  */
-function folderCache(dir: FileSystemDirectoryHandle, modelId: string) {
+function folderCache(dir: FileSystemDirectoryHandle, modelId: string): ModelFileCache {
   const modelName = modelId.split('/').pop()!;
   const inFolder = (key: string) => String(key).includes(`${modelName}/`);
-  const browserCache = () => caches.open(env.cacheKey);
   return {
     async match(key: string): Promise<Response | undefined> {
-      if (!inFolder(key)) return (await browserCache()).match(key);
+      if (!inFolder(key)) return browserModelCache.match(key);
       const rel = String(key).split(`${modelName}/`).pop();
       if (!rel) return undefined;
       try {
@@ -98,22 +185,23 @@ function folderCache(dir: FileSystemDirectoryHandle, modelId: string) {
       }
     },
     async put(key: string, response: Response): Promise<void> {
-      if (!inFolder(key)) await (await browserCache()).put(key, response);
+      if (!inFolder(key)) await browserModelCache.put(key, response);
     },
   };
 }
 
 function configureSource(source: ModelSource): void {
-  env.useCustomCache = false;
-  env.customCache = null;
+  env.useCustomCache = true;
   if (source.kind === 'hub') {
     env.allowRemoteModels = true;
     env.allowLocalModels = false;
     env.useBrowserCache = true;
+    env.customCache = weightsInPlace(browserModelCache);
   } else if (source.kind === 'self-hosted') {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.useBrowserCache = true;
+    env.customCache = weightsInPlace(browserModelCache);
     // transformers.js only probes "local" files by path; a full URL is mistaken for a remote one.
     const url = new URL(source.baseUrl ?? '/models/', self.location.href);
     const base = url.origin === self.location.origin ? url.pathname : url.href;
@@ -124,14 +212,29 @@ function configureSource(source: ModelSource): void {
     env.allowLocalModels = true;
     env.useBrowserCache = false;
     env.localModelPath = 'https://model-folder.invalid/';
-    env.useCustomCache = true;
-    env.customCache = folderCache(source.dirHandle, source.modelId);
+    env.customCache = weightsInPlace(folderCache(source.dirHandle, source.modelId));
+  }
+}
+
+/**
+ * Loads one tower with its weights read in place (weightsInPlace); the file's bytes are let go
+ * once the session exists, whether or not it loaded.
+ */
+async function loadTowerModel<T>(tower: Tower, load: (sessionOptions: { externalData: ExternalData[] }) => Promise<T>): Promise<T> {
+  const externalData: ExternalData[] = [];
+  weightsOfLoad.set(tower, externalData);
+  try {
+    return await load({ externalData });
+  } finally {
+    externalData.length = 0;
+    if (weightsOfLoad.get(tower) === externalData) weightsOfLoad.delete(tower);
   }
 }
 
 async function load(source: ModelSource, onProgress: ((p: LoadProgress) => void) | undefined, towers: readonly Tower[]): Promise<Loaded> {
   const started = performance.now();
   configureSource(source);
+  await chooseRuntimeFiles();
   const choice = chooseBackend((await probeWebGpu()).facts, self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
   env.backends.onnx.wasm!.numThreads = choice.threads;
 
@@ -154,8 +257,12 @@ async function load(source: ModelSource, onProgress: ((p: LoadProgress) => void)
   try {
     // A tower loaded later reports no progress: its files are in the browser cache by then.
     const later = { device: choice.backend, dtype: source.dtype } as const;
-    const vision = onFirstUse(() => CLIPVisionModelWithProjection.from_pretrained(source.modelId, towers.includes('vision') ? opts : later));
-    const text = onFirstUse(() => CLIPTextModelWithProjection.from_pretrained(source.modelId, towers.includes('text') ? opts : later));
+    const vision = onFirstUse(() =>
+      loadTowerModel('vision', (session_options) => CLIPVisionModelWithProjection.from_pretrained(source.modelId, { ...(towers.includes('vision') ? opts : later), session_options })),
+    );
+    const text = onFirstUse(() =>
+      loadTowerModel('text', (session_options) => CLIPTextModelWithProjection.from_pretrained(source.modelId, { ...(towers.includes('text') ? opts : later), session_options })),
+    );
     const [processor, tokenizer] = await Promise.all([
       AutoProcessor.from_pretrained(source.modelId, { progress_callback }),
       AutoTokenizer.from_pretrained(source.modelId, { progress_callback }),

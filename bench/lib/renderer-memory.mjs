@@ -85,8 +85,8 @@ export function workerTracker(cdp) {
 
   return {
     start: () => cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false }),
-    /** JS heap of every live worker, after a GC in it when `gc`. */
-    async heaps(gc) {
+    /** JS heap of every live worker, after a GC in it when `gc`; `trace`: a worker that does not answer is asked again next time. */
+    async heaps(gc, trace = false) {
       const out = [];
       await Promise.all(
         [...targets.values()].map(async (t) => {
@@ -101,7 +101,7 @@ export function workerTracker(cdp) {
             out.push({ name, depth: t.chain.length, ...heapUsage(h) });
           } catch (err) {
             // A worker that answered before is busy (a long clustering run), not parked: ask again next time.
-            if (/no answer/.test(err.message) && !t.answered) t.unresponsive = true;
+            if (/no answer/.test(err.message) && !t.answered && !trace) t.unresponsive = true;
             out.push({ name, depth: t.chain.length, error: String(err.message || err).slice(0, 120) });
           }
         }),

@@ -32,6 +32,8 @@ export interface TowerKeeperOptions<Api> {
   leanFor?: Tower[];
   /** Told the towers loaded whenever they change (none once the runtime was ended). */
   onChange?: (towers: Tower[]) => void;
+  /** Told when the runtime was ended because no call came for idleMs (not when replaced or ended by `end`). */
+  onIdleEnd?: () => void;
   now?: () => number;
 }
 
@@ -156,8 +158,9 @@ export class TowerKeeper<Api> {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       if (this.#running > 0 || this.#starting) return;
-      if (this.#now() >= this.#releaseAtMs()) this.end();
-      else this.#armTimer();
+      if (this.#now() < this.#releaseAtMs()) return this.#armTimer();
+      this.end();
+      this.options.onIdleEnd?.();
     }, left);
   }
 

@@ -12,12 +12,14 @@ interface FakeApi {
 function keeperWith(options: { idleMs?: number; failStarts?: number; leanFor?: Tower[] } = {}) {
   const started: Array<{ towers: Tower[]; api: FakeApi }> = [];
   const changes: Tower[][] = [];
+  const idleEnds: number[] = [];
   let failStarts = options.failStarts ?? 0;
   const keeper = new TowerKeeper<FakeApi>({
     idleMs: options.idleMs ?? 30_000,
     leanFor: options.leanFor,
     now: () => Date.now(),
     onChange: (towers) => changes.push(towers),
+    onIdleEnd: () => idleEnds.push(started.length),
     start: async (towers): Promise<TowerRuntime<FakeApi>> => {
       if (failStarts-- > 0) throw new Error('model files missing');
       const api: FakeApi = { id: started.length + 1, ended: false, calls: [] };
@@ -25,7 +27,7 @@ function keeperWith(options: { idleMs?: number; failStarts?: number; leanFor?: T
       return { api, towers: new Set(towers), end: () => (api.ended = true) };
     },
   });
-  return { keeper, started, changes };
+  return { keeper, started, changes, idleEnds };
 }
 
 /** A call on the runtime that takes `ms` of (fake) time. */
@@ -40,6 +42,27 @@ describe('TowerKeeper', () => {
     vi.setSystemTime(0);
   });
   afterEach(() => vi.useRealTimers());
+
+  it('says when it ended the runtime for idleness, and not when the runtime was ended or replaced otherwise', async () => {
+    const { keeper, started, idleEnds } = keeperWith({ idleMs: 5_000, leanFor: ['vision'] });
+    // The first load's check: both towers, ended at once.
+    await keeper.open(['vision', 'text']);
+    keeper.endIfUnused();
+    // An import right after: a new runtime, then idle.
+    await keeper.use('vision', call('batch'));
+    await keeper.open(['vision', 'text']);
+    // Replaced by an image-only runtime for the next import's call.
+    await keeper.use('vision', call('batch'));
+    expect(started.map((s) => s.towers)).toEqual([['vision', 'text'], ['vision'], ['vision', 'text'], ['vision']]);
+    expect(idleEnds).toEqual([]);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(idleEnds).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(started[3]!.api.ended).toBe(true);
+    expect(idleEnds).toEqual([4]);
+    keeper.end();
+    expect(idleEnds).toEqual([4]);
+  });
 
   it('starts a runtime with only the tower the first call needs, and reuses it', async () => {
     const { keeper, started } = keeperWith();
