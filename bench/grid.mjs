@@ -253,7 +253,7 @@ async function main() {
         await page.waitForTimeout(Math.max(0, startedAt + LATE_S * 1000 - Date.now()));
         await watch.sample(LATE_S);
         startTimeline = await watch.stop();
-        for (const s of startTimeline.samples) log(`  at ${s.atS} s: renderer ${s.rendererMB} MB; ${s.workers.map((w) => `${w.name} ${w.usedMB ?? w.error} + ${w.arrayBuffersMB ?? 0} MB`).join(', ')}`);
+        for (const s of startTimeline.samples) log(`  at ${s.atS} s: renderer ${s.rendererMB} MB; page ${s.page.usedMB} + ${s.page.arrayBuffersMB ?? 0} MB, ${s.workers.map((w) => `${w.name} ${w.usedMB ?? w.error} + ${w.arrayBuffersMB ?? 0} MB`).join(', ')}`);
         log(`  renderer peak ${startTimeline.peakRendererMB} MB at ${startTimeline.peakAtS} s`);
       }
     }
@@ -325,7 +325,8 @@ async function watchStart(context, page) {
     async sample(atS) {
       const rendererMB = processMemory().rendererMB;
       const workers = (await tracker.heaps(false)).map(({ name, usedMB, arrayBuffersMB, error }) => ({ name, usedMB, arrayBuffersMB, ...(error ? { error } : {}) }));
-      samples.push({ atS, rendererMB, workers });
+      const { usedMB, arrayBuffersMB } = heapUsage(await cdp.send('Runtime.getHeapUsage').catch(() => ({})));
+      samples.push({ atS, rendererMB, page: { usedMB, arrayBuffersMB }, workers });
     },
     async stop() {
       clearInterval(timer);
@@ -379,8 +380,11 @@ async function splitRenderer(context, page) {
     previous = now;
   }
   await cdp.detach().catch(() => {});
+  // What the page alone holds, by kind: an empty library's page is ~105 MB (64 MB anonymous, 38 MB of code).
+  const pageAloneMappingsMB = rendererMappings();
+  log(`  page alone by kind: ${Object.entries(pageAloneMappingsMB).map(([k, v]) => `${k} ${v} MB`).join(', ')}`);
   log(`  page heap ${pageHeap.usedMB} MB used; worker heaps ${workerHeaps.map((h) => `${h.name} ${h.usedMB ?? h.error} MB (+${h.arrayBuffersMB ?? 0} MB buffers)`).join(', ')}`);
-  return { liveWorkers: live, indexStatus, modelStatus, indexOpenMB, pageHeap, workerHeaps, mappingsMB, ended, pageAloneMB: previous };
+  return { liveWorkers: live, indexStatus, modelStatus, indexOpenMB, pageHeap, workerHeaps, mappingsMB, ended, pageAloneMB: previous, pageAloneMappingsMB };
 }
 
 /** One read of the app's database from the page (`getAll`, `count` or `get` of `key`); undefined when it fails. */
