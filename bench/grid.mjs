@@ -253,7 +253,7 @@ async function main() {
         await page.waitForTimeout(Math.max(0, startedAt + LATE_S * 1000 - Date.now()));
         await watch.sample(LATE_S);
         startTimeline = await watch.stop();
-        for (const s of startTimeline.samples) log(`  at ${s.atS} s: renderer ${s.rendererMB} MB; page ${s.page.usedMB} + ${s.page.arrayBuffersMB ?? 0} MB, ${s.workers.map((w) => `${w.name} ${w.usedMB ?? w.error} + ${w.arrayBuffersMB ?? 0} MB`).join(', ')}`);
+        for (const s of startTimeline.samples) log(`  at ${s.atS} s: renderer ${s.rendererMB} MB (${Object.entries(s.mappingsMB).map(([k, v]) => `${k} ${v}`).join(', ')}); page ${s.page.usedMB} + ${s.page.arrayBuffersMB ?? 0} MB, ${s.workers.map((w) => `${w.name} ${w.usedMB ?? w.error} + ${w.arrayBuffersMB ?? 0} MB`).join(', ')}`);
         log(`  renderer peak ${startTimeline.peakRendererMB} MB at ${startTimeline.peakAtS} s`);
       }
     }
@@ -326,7 +326,7 @@ async function watchStart(context, page) {
       const rendererMB = processMemory().rendererMB;
       const workers = (await tracker.heaps(false)).map(({ name, usedMB, arrayBuffersMB, error }) => ({ name, usedMB, arrayBuffersMB, ...(error ? { error } : {}) }));
       const { usedMB, arrayBuffersMB } = heapUsage(await cdp.send('Runtime.getHeapUsage').catch(() => ({})));
-      samples.push({ atS, rendererMB, page: { usedMB, arrayBuffersMB }, workers });
+      samples.push({ atS, rendererMB, mappingsMB: rendererMappings(), page: { usedMB, arrayBuffersMB }, workers });
     },
     async stop() {
       clearInterval(timer);
