@@ -18,7 +18,8 @@ import type {
 } from './schema';
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
-import { ASSET_PAGE_SIZE, forEachAssetPage } from './search-repo';
+import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-repo';
+import { compareNewestFirst } from '../core/timeline';
 
 export type { AssetBundle } from './schema';
 
@@ -227,9 +228,18 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
   return (await db.getAllFromIndex('assets', 'byAddedAt')).reverse();
 }
 
-/** Every item, newest taken first (ties in index order: the caller breaks them). */
+/**
+ * Every item, newest taken first (ties as the timeline breaks them). Read a page of records per
+ * request inside one transaction: one request for 100,000 records makes the renderer hold all of
+ * them serialized at once, on top of the records themselves.
+ */
 export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
-  return (await db.getAllFromIndex('assets', 'byTakenAt')).reverse();
+  const store = db.transaction('assets').store;
+  const out: AssetRecord[] = [];
+  await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, ASSET_PAGE_SIZE, (page) => {
+    for (const a of page) out.push(a);
+  });
+  return out.sort(compareNewestFirst);
 }
 
 /**

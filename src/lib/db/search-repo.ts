@@ -80,10 +80,21 @@ export async function getIndexSnapshot(db: Db, name: SnapshotName): Promise<Inde
     if (!chunk || offset + chunk.bytes.byteLength > total) return broken;
     bytes.set(chunk.bytes, offset);
     offset += chunk.bytes.byteLength;
+    releaseBuffer(chunk.bytes);
   }
   // A chunk past chunkCount means the head and its chunks come from different saves.
   if (offset !== total || (await tx.store.count(chunkRange(name))) !== head.chunkCount) return broken;
   return { ...head, bytes };
+}
+
+/**
+ * Gives a buffer's memory back at once by detaching it (`ArrayBuffer.prototype.transfer(0)`): a
+ * worker that goes idle after a restore runs no garbage collection for a long time, and each chunk
+ * read would otherwise stay allocated next to the snapshot (about 220 MB more at 100,000 items).
+ */
+function releaseBuffer(view: Uint8Array): void {
+  const buffer = view.buffer;
+  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
 }
 
 /**
@@ -104,7 +115,10 @@ export async function putIndexSnapshot(db: Db, snapshot: IndexSnapshot, chunkByt
     } else {
       const chunkCount = Math.ceil(bytes.byteLength / chunkBytes);
       for (let i = 0; i < chunkCount; i++) {
-        quiet(tx.store.put({ ...snapshot, name: chunkName(name, i), bytes: bytes.slice(i * chunkBytes, (i + 1) * chunkBytes) }));
+        const part = bytes.slice(i * chunkBytes, (i + 1) * chunkBytes);
+        quiet(tx.store.put({ ...snapshot, name: chunkName(name, i), bytes: part }));
+        // put() has cloned the value: the copy is not needed past this line.
+        releaseBuffer(part);
       }
       quiet(tx.store.put({ ...snapshot, bytes: new Uint8Array(0), chunkCount, byteLength: bytes.byteLength }));
     }

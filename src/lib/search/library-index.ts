@@ -110,6 +110,13 @@ export class LibraryIndex {
   /** The ranker being filled; adds and removals reach it while it is filled. */
   #rankerFilling: TextRanker | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The index differs from the saved snapshot (changed since it was restored or last saved). A
+   * scheduled save of an unchanged index is skipped: a tab that becomes the writer on every start
+   * would otherwise write the whole snapshot again (about 220 MB at 100,000 items, held twice
+   * while it is written) right after restoring it.
+   */
+  #unsaved = false;
   #sample: Float32Array[] = [];
   #sampledAtSize = 0;
   /** Settles when init has restored or rebuilt the index; queries wait for it rather than see an empty library. */
@@ -161,6 +168,7 @@ export class LibraryIndex {
     const db = this.#db;
     this.#modelKey = modelKey;
     this.#index = null;
+    this.#unsaved = false;
     this.#ranker = null;
     this.#rankerFilling = null;
     this.#sample = [];
@@ -198,6 +206,7 @@ export class LibraryIndex {
       }
     } else if (snapshot && snapshot.modelKey !== modelKey) reason = `saved index was made for ${snapshot.modelKey}`;
     this.#index = await this.#rebuild(onProgress);
+    this.#unsaved = true;
     this.#startRanker();
     if (this.#index) await this.#save();
     const index = this.#index;
@@ -233,7 +242,7 @@ export class LibraryIndex {
         await this.#addStoredNow(missing.slice(i, i + REBUILD_CHUNK));
         changed += Math.min(REBUILD_CHUNK, missing.length - i);
       }
-      if (changed > 0) this.#scheduleSave();
+      if (changed > 0) this.#changed();
     } finally {
       if (this.#removedWhileReconciling === removed) this.#removedWhileReconciling = null;
     }
@@ -269,7 +278,7 @@ export class LibraryIndex {
       this.#removedWhileReconciling?.add(id);
       this.#framesByVideo.delete(id);
     }
-    this.#scheduleSave();
+    this.#changed();
     return this.#index?.size ?? 0;
   }
 
@@ -493,7 +502,7 @@ export class LibraryIndex {
       this.#index = await this.#rebuild();
       this.#startRanker();
     }
-    this.#scheduleSave();
+    this.#changed();
     return this.#index?.size ?? 0;
   }
 
@@ -547,6 +556,18 @@ export class LibraryIndex {
     // Nothing to save before the first init opened the library.
     if (!this.#writer || !this.#storage) return;
     const index = this.#index;
+    // Changes arriving while this save runs mark the index unsaved again; a failed save leaves it unsaved.
+    const wasUnsaved = this.#unsaved;
+    this.#unsaved = false;
+    try {
+      await this.#write(index);
+    } catch (err) {
+      this.#unsaved ||= wasUnsaved;
+      throw err;
+    }
+  }
+
+  async #write(index: SearchIndex | null): Promise<void> {
     // An exact index is the stored vectors themselves: rebuilding it costs what restoring would.
     if (!index || index.kind === 'exact') {
       await this.#db.deleteIndexSnapshot(SNAPSHOT);
@@ -556,9 +577,15 @@ export class LibraryIndex {
     await this.#db.putIndexSnapshot({ name: SNAPSHOT, modelKey: this.#modelKey, kind: index.kind, count: index.size, bytes, savedAt: Date.now() });
   }
 
+  /** The index changed: it is saved once the burst of changes is over. */
+  #changed(): void {
+    this.#unsaved = true;
+    this.#scheduleSave();
+  }
+
   #scheduleSave(): void {
     clearTimeout(this.#saveTimer);
     // After the index is open: a save in the middle of a rebuild would see no index and drop the snapshot.
-    this.#saveTimer = setTimeout(() => void this.#ready.then(() => this.#save()), this.#saveDelayMs);
+    this.#saveTimer = setTimeout(() => void this.#ready.then(() => (this.#unsaved ? this.#save() : undefined)), this.#saveDelayMs);
   }
 }

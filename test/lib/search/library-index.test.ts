@@ -118,6 +118,27 @@ describe('LibraryIndex: open', () => {
     expect(damaged.size).toBe(21);
   });
 
+  it('a tab that becomes the writer over a restored index does not write the unchanged snapshot again; its next change is saved', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 30));
+    const first = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    first.setWriter(true);
+    await first.init(MODEL);
+    const saved = (await getIndexSnapshot(db, 'assets'))!;
+
+    const storage = countingStorage(db);
+    const second = new LibraryIndex(storage, { ...hnswAlways, saveDelayMs: 5 });
+    expect(await second.init(MODEL)).toMatchObject({ origin: 'restored', size: 30 });
+    second.setWriter(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(storage.snapshotsPut).toBe(0);
+    expect((await getIndexSnapshot(db, 'assets'))?.savedAt).toBe(saved.savedAt);
+
+    await second.remove(['a004']);
+    await vi.waitFor(async () => expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(29));
+    expect(storage.snapshotsPut).toBe(1);
+  });
+
   it('loads a small library into an exact index and keeps no snapshot of it; an empty library opens empty', async () => {
     const db = await dbs.open();
     const empty = new LibraryIndex(librarySearchStorage(db));
