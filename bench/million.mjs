@@ -51,18 +51,24 @@ const stats = (ms) => {
   const s = [...ms].sort((a, b) => a - b);
   return { p50: round(pct(s, 50), 3), p99: round(pct(s, 99), 3) };
 };
+/** Heap + ArrayBuffers once they settle (freed buffers leave the count after the sweeper ran). */
 async function liveBytes() {
-  globalThis.gc?.();
-  await new Promise((r) => setTimeout(r, 100));
-  globalThis.gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  let last = Infinity;
+  for (let i = 0; i < 20; i++) {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+    const m = process.memoryUsage();
+    const now = m.heapUsed + m.arrayBuffers;
+    if (Math.abs(now - last) < 2 ** 20) return now;
+    last = now;
+  }
+  return last;
 }
 
 const vite = await createSsrLoader(ROOT);
 const { ExactIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 const { ScalarQuantizer, ProductQuantizer } = await vite.ssrLoadModule('/src/lib/core/quantize.ts');
-const { CompactIndex, trainCoarseCentroids, residualsOf } = await vite.ssrLoadModule('/src/lib/core/compact-index.ts');
+const { CompactIndex, CentroidShortlist, SHORTLIST_MIN_LISTS, trainCoarseCentroids, residualsOf } = await vite.ssrLoadModule('/src/lib/core/compact-index.ts');
 
 /**
  * Times `fn` over the queries: a warm-up of 10, then `passes` passes; a query's latency is the
@@ -146,6 +152,33 @@ async function measureSize(n) {
   const coarseTrainMs = performance.now() - t;
   log(`  coarse centroids: ${LISTS} lists in ${round(coarseTrainMs / 1000, 1)} s`);
 
+  // Share of items the shortlist puts in their most similar centroid's list (the exact assignment).
+  if (LISTS >= SHORTLIST_MIN_LISTS) {
+    const shortlist = new CentroidShortlist(centroids, DIM);
+    let same = 0;
+    let lost = 0;
+    const checked = Math.min(n, 20_000);
+    for (let i = 0; i < checked; i++) {
+      const v = library.vectors[Math.floor((i * n) / checked)];
+      let best = 0;
+      let bestS = -Infinity;
+      for (let c = 0; c < LISTS; c++) {
+        let s = 0;
+        for (let d = 0; d < DIM; d++) s += centroids[c * DIM + d] * v[d];
+        if (s > bestS) [bestS, best] = [s, c];
+      }
+      const got = shortlist.nearest(v);
+      if (got === best) same++;
+      else {
+        let s = 0;
+        for (let d = 0; d < DIM; d++) s += centroids[got * DIM + d] * v[d];
+        lost += bestS - s;
+      }
+    }
+    res.shortlist = { checked, exactShare: round(same / checked, 4), meanScoreLostWhenMissed: round(lost / Math.max(1, checked - same), 4) };
+    log(`  shortlist: ${res.shortlist.exactShare} of ${checked} items in their exact list (missed: ${res.shortlist.meanScoreLostWhenMissed} lower centroid score)`);
+  }
+
   // Residual codecs are trained on x − its centroid (IVFADC), plain ones on x.
   const residualSample = residualsOf(sample, centroids, DIM);
   const wanted = VARIANTS ?? (n <= INT8_MAX_N ? ['pq64r', 'pq64', 'pq128r', 'int8flat', 'int8'] : ['pq64r']);
@@ -205,12 +238,14 @@ async function measureSize(n) {
           store.fetched = 0;
           const run = await timeQueries(all, (q) => index.search(q, { k: K, candidates, probes }, store), 3);
           const row = { probes, candidates, fetchedPerQuery: round(store.fetched / ((3 + 10 / all.length) * all.length), 0) };
+          const scannedOf = (qs) => round(qs.reduce((sum, q) => sum + index.candidates(q, { probes, candidates }).scanned, 0) / qs.length, 0);
+          row.scannedPerQuery = { text: scannedOf(queries.text), image: scannedOf(queries.image) };
           for (const kind of ['text', 'image', 'all']) {
             const idx = all.map((_, i) => i).filter((i) => kind === 'all' || kindOf(i) === kind);
             row[kind] = { recall: round(recall(idx.map((i) => run.results[i]), idx.map((i) => truth[i])), 3), ...stats(idx.map((i) => run.ms[i])) };
           }
           r.sweep.push(row);
-          log(`    probes ${probes} candidates ${candidates}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms`);
+          log(`    probes ${probes} candidates ${candidates}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms; codes scanned text ${row.scannedPerQuery.text} image ${row.scannedPerQuery.image}`);
         }
       }
       res.codecs[name] = r;

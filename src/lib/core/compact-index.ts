@@ -19,6 +19,11 @@
  * (a few thousandths for int8, a few hundredths for 64-byte PQ) decides how many candidates are
  * needed, the partition decides how many lists must be probed.
  *
+ * Each list keeps its items' codes one after the other (and their row numbers beside them), so a
+ * query reads its lists' codes in memory order; a removal moves the list's last code into the gap.
+ * Assigning an item to its list would cost one dot product per list (a million items × 1 024 lists
+ * × 512 components: most of a build); {@link CentroidShortlist} scores the few lists near it.
+ *
  * Memory per item: codec.codeBytes + 12 bytes (list membership, position in list, list slot) + the
  * id string and its map entry. Storage per item: its full float32 vector (4·dim bytes).
  *
@@ -96,8 +101,9 @@ export function trainCoarseCentroids(sample: readonly Float32Array[], dim: numbe
   for (let it = 0; it < (opts.iterations ?? 10); it++) {
     sums.fill(0);
     counts.fill(0);
+    const nearest = nearestCentroidOf(centroids, lists, dim);
     for (const v of sample) {
-      const c = bestRow(centroids, lists, dim, v);
+      const c = nearest(v);
       counts[c]!++;
       for (let d = 0; d < dim; d++) sums[c * dim + d]! += v[d]!;
     }
@@ -120,16 +126,94 @@ function normalizeRows(rows: Float32Array, dim: number): Float32Array {
   return rows;
 }
 
+/**
+ * How a vector finds its list among `lists` centroids: every centroid scored, or from
+ * {@link SHORTLIST_MIN_LISTS} lists on, the few a {@link CentroidShortlist} picks (the index,
+ * its k-means and its residual sample all assign the same way).
+ */
+function nearestCentroidOf(centroids: Float32Array, lists: number, dim: number): (v: Float32Array) => number {
+  if (lists < SHORTLIST_MIN_LISTS) return (v) => bestRow(centroids, lists, dim, v);
+  const shortlist = new CentroidShortlist(centroids, dim);
+  return (v) => shortlist.nearest(v);
+}
+
 /** x − (its most similar centroid) for each vector: the training sample of a residual codec. */
 export function residualsOf(vectors: readonly Float32Array[], centroids: Float32Array, dim: number): Float32Array[] {
-  const lists = centroids.length / dim;
+  const nearest = nearestCentroidOf(centroids, centroids.length / dim, dim);
   return vectors.map((v) => {
-    const base = bestRow(centroids, lists, dim, v) * dim;
+    const base = nearest(v) * dim;
     const r = new Float32Array(dim);
     for (let d = 0; d < dim; d++) r[d] = v[d]! - centroids[base + d]!;
     return r;
   });
 }
+
+/**
+ * The coarse centroid most similar to a vector without scoring every centroid: the centroids are
+ * grouped (spherical k-means over the centroids themselves, about √lists groups), a vector scores
+ * the group centres, then only the members of its `probeGroups` best groups. At 1 024 lists that is
+ * 32 + about 4 × 32 dot products instead of 1 024. It may miss the most similar centroid when that
+ * one sits in a farther group; the centroid it picks is then a close second (bench/million.mjs
+ * reports the share of items that land in their exact list).
+ */
+export class CentroidShortlist {
+  readonly #centroids: Float32Array;
+  readonly #dim: number;
+  readonly #groupCentres: Float32Array;
+  readonly #groups: number;
+  /** Centroid numbers grouped: group g's members at members[groupStart[g] … groupStart[g + 1]). */
+  readonly #members: Uint32Array;
+  readonly #groupStart: Uint32Array;
+  readonly #probeGroups: number;
+  readonly #best: RowHeap;
+
+  /**
+   * @param centroids   lists × dim unit centroids
+   * @param probeGroups groups whose members are scored, ≥ 1 (default 4)
+   */
+  constructor(centroids: Float32Array, dim: number, probeGroups = 4) {
+    const lists = centroids.length / dim;
+    this.#centroids = centroids;
+    this.#dim = dim;
+    const rows = Array.from({ length: lists }, (_, c) => centroids.subarray(c * dim, (c + 1) * dim));
+    this.#groups = Math.max(1, Math.round(Math.sqrt(lists)));
+    this.#groupCentres = trainCoarseCentroids(rows, dim, { lists: this.#groups, iterations: 8, seed: 7 });
+    const groupOf = rows.map((v) => bestRow(this.#groupCentres, this.#groups, dim, v));
+    this.#groupStart = new Uint32Array(this.#groups + 1);
+    for (const g of groupOf) this.#groupStart[g + 1]!++;
+    for (let g = 0; g < this.#groups; g++) this.#groupStart[g + 1]! += this.#groupStart[g]!;
+    const fill = this.#groupStart.slice(0, this.#groups);
+    this.#members = new Uint32Array(lists);
+    groupOf.forEach((g, c) => (this.#members[fill[g]!++] = c));
+    this.#probeGroups = Math.min(this.#groups, Math.max(1, Math.floor(probeGroups)));
+    this.#best = new RowHeap(this.#probeGroups);
+  }
+
+  /** The centroid of the best-scoring member of the vector's best groups (first on ties). */
+  nearest(v: Float32Array): number {
+    const dim = this.#dim;
+    const best = this.#best;
+    best.size = 0;
+    for (let g = 0, base = 0; g < this.#groups; g++, base += dim) best.offer(dotAt(this.#groupCentres, base, v, 0, dim), g);
+    let found = 0;
+    let foundScore = -Infinity;
+    for (let i = 0; i < best.size; i++) {
+      const g = best.rows[i]!;
+      for (let m = this.#groupStart[g]!; m < this.#groupStart[g + 1]!; m++) {
+        const c = this.#members[m]!;
+        const s = dotAt(this.#centroids, c * dim, v, 0, dim);
+        if (s > foundScore || (s === foundScore && c < found)) {
+          foundScore = s;
+          found = c;
+        }
+      }
+    }
+    return found;
+  }
+}
+
+/** Lists from which an item's list is found through a {@link CentroidShortlist}; fewer are all scored. */
+export const SHORTLIST_MIN_LISTS = 256;
 
 /** Row of `rows` (count × dim) with the largest dot product with v (first on ties). */
 function bestRow(rows: Float32Array, count: number, dim: number, v: Float32Array): number {
@@ -221,9 +305,11 @@ class RowHeap {
   }
 }
 
-/** A growable Uint32Array list of rows. */
+/** A growable list: its items' row numbers and their codes, in the same order. */
 interface RowList {
   rows: Uint32Array;
+  /** rows.length × codeBytes: the code of rows[i] at i·codeBytes. */
+  codes: Uint8Array;
   length: number;
 }
 
@@ -241,7 +327,7 @@ export class CompactIndex {
   readonly residual: boolean;
   readonly #centroids: Float32Array;
   readonly #scratch: Float32Array;
-  #codes: Uint8Array;
+  #nearestCentroid: ((v: Float32Array) => number) | null = null;
   #capacity: number;
   #ids: (string | undefined)[] = [];
   #rowById = new Map<string, number>();
@@ -271,11 +357,11 @@ export class CompactIndex {
     this.residual = residual;
     this.#scratch = new Float32Array(codec.dim);
     this.#capacity = Math.max(1, Math.floor(initialCapacity));
-    this.#codes = new Uint8Array(this.#capacity * codec.codeBytes);
     this.#listOfRow = new Uint32Array(this.#capacity);
     this.#posInList = new Uint32Array(this.#capacity);
+    // Room for a balanced share each; a list that outgrows it doubles (see #appendToList).
     const perList = Math.max(4, Math.ceil(this.#capacity / this.lists));
-    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), length: 0 }));
+    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), codes: new Uint8Array(perList * codec.codeBytes), length: 0 }));
   }
 
   /** Live ids. */
@@ -321,8 +407,8 @@ export class CompactIndex {
 
   /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */
   get memoryBytes(): number {
-    let b = this.#codes.byteLength + this.#listOfRow.byteLength + this.#posInList.byteLength + this.#centroids.byteLength;
-    for (const l of this.#lists) b += l.rows.byteLength;
+    let b = this.#listOfRow.byteLength + this.#posInList.byteLength + this.#centroids.byteLength;
+    for (const l of this.#lists) b += l.rows.byteLength + l.codes.byteLength;
     return b;
   }
 
@@ -344,28 +430,42 @@ export class CompactIndex {
       this.#ids[row] = id;
     }
     this.#rowById.set(id, row);
-    const list = this.lists === 1 ? 0 : bestRow(this.#centroids, this.lists, this.dim, vector);
+    const list = this.#listFor(vector);
+    const { codes, offset } = this.#appendToList(row, list);
     if (this.residual) {
       const r = this.#scratch;
       for (let d = 0, base = list * this.dim; d < this.dim; d++) r[d] = vector[d]! - this.#centroids[base + d]!;
-      this.codec.encode(r, this.#codes, row * this.codec.codeBytes);
+      this.codec.encode(r, codes, offset);
     } else {
-      this.codec.encode(vector, this.#codes, row * this.codec.codeBytes);
+      this.codec.encode(vector, codes, offset);
     }
-    this.#appendToList(row, list);
   }
 
-  /** Puts `row` at the end of list `list` (growing it by doubling). */
-  #appendToList(row: number, list: number): void {
+  /** The list of a vector: its most similar centroid (through the shortlist when there are many). */
+  #listFor(vector: Float32Array): number {
+    if (this.lists === 1) return 0;
+    this.#nearestCentroid ??= nearestCentroidOf(this.#centroids, this.lists, this.dim);
+    return this.#nearestCentroid(vector);
+  }
+
+  /**
+   * Puts `row` at the end of list `list` (growing it by doubling).
+   * @returns where its code goes: `codes[offset … offset + codeBytes)`
+   */
+  #appendToList(row: number, list: number): { codes: Uint8Array; offset: number } {
     const l = this.#lists[list]!;
     if (l.length === l.rows.length) {
       const grown = new Uint32Array(l.rows.length * 2);
       grown.set(l.rows);
       l.rows = grown;
+      const grownCodes = new Uint8Array(grown.length * this.codec.codeBytes);
+      grownCodes.set(l.codes);
+      l.codes = grownCodes;
     }
     this.#listOfRow[row] = list;
     this.#posInList[row] = l.length;
     l.rows[l.length++] = row;
+    return { codes: l.codes, offset: (l.length - 1) * this.codec.codeBytes };
   }
 
   /** @returns whether the id was present */
@@ -377,6 +477,8 @@ export class CompactIndex {
     const pos = this.#posInList[row]!;
     const moved = l.rows[--l.length]!;
     l.rows[pos] = moved;
+    const codeBytes = this.codec.codeBytes;
+    l.codes.copyWithin(pos * codeBytes, l.length * codeBytes, (l.length + 1) * codeBytes);
     this.#posInList[moved] = pos;
     this.#rowById.delete(id);
     this.#ids[row] = undefined;
@@ -386,9 +488,6 @@ export class CompactIndex {
 
   #grow(): void {
     const capacity = this.#capacity * 2;
-    const codes = new Uint8Array(capacity * this.codec.codeBytes);
-    codes.set(this.#codes);
-    this.#codes = codes;
     const listOfRow = new Uint32Array(capacity);
     listOfRow.set(this.#listOfRow);
     this.#listOfRow = listOfRow;
@@ -420,7 +519,7 @@ export class CompactIndex {
     for (const { row: list, score: listScore } of listOrder.sorted()) {
       const l = this.#lists[list]!;
       if (l.length > scratch.length) scratch = new Float64Array(l.length);
-      this.codec.scoreRows(prepared, this.#codes, l.rows, l.length, scratch);
+      this.codec.scoreCodes(prepared, l.codes, l.length, scratch);
       scanned += l.length;
       const offset = this.residual ? listScore : 0;
       for (let i = 0; i < l.length; i++) {
@@ -478,7 +577,10 @@ export class CompactIndex {
     const listOf = new Uint32Array(out.buffer, p, count);
     rows.forEach((row, i) => (listOf[i] = this.#listOfRow[row]!));
     p += count * 4;
-    rows.forEach((row, i) => out.set(this.#codes.subarray(row * codeBytes, (row + 1) * codeBytes), p + i * codeBytes));
+    rows.forEach((row, i) => {
+      const at = this.#posInList[row]! * codeBytes;
+      out.set(this.#lists[this.#listOfRow[row]!]!.codes.subarray(at, at + codeBytes), p + i * codeBytes);
+    });
     p += pad4(count * codeBytes);
     const view = new DataView(out.buffer);
     for (const b of idBytes) {
@@ -521,8 +623,18 @@ export class CompactIndex {
     const codec: VectorCodec = kindCode === 1 ? new ScalarQuantizer(params.slice(0, dim), params.slice(dim)) : new ProductQuantizer(dim!, codeBytes!, params);
     if (codec.codeBytes !== codeBytes) fail(`codec of ${codec.codeBytes} bytes, header says ${codeBytes}`);
     const listOf = new Uint32Array(aligned.buffer, p, count);
-    const index = new CompactIndex(codec, centroids, Math.max(1, count!), residual === 1);
-    index.#codes.set(aligned.subarray(codesStart, codesStart + count! * codeBytes!));
+    // Each list gets exactly its items' room (a list grown by doubling would copy its codes).
+    const index = new CompactIndex(codec, centroids, 1, residual === 1);
+    index.#capacity = Math.max(1, count!);
+    index.#listOfRow = new Uint32Array(index.#capacity);
+    index.#posInList = new Uint32Array(index.#capacity);
+    const listSizes = new Uint32Array(lists!);
+    for (let row = 0; row < count!; row++) if (listOf[row]! < lists!) listSizes[listOf[row]!]!++;
+    index.#lists.forEach((l, list) => {
+      const room = Math.max(4, listSizes[list]!);
+      l.rows = new Uint32Array(room);
+      l.codes = new Uint8Array(room * codeBytes!);
+    });
     // Ids stay packed until needed (see #packedIds): here only their bounds are checked.
     const starts = new Uint32Array(count!);
     let q = idsStart;
@@ -534,7 +646,8 @@ export class CompactIndex {
       q += 2 + len;
       const list = listOf[row]!;
       if (list >= lists!) fail(`item ${row} in list ${list} of ${lists}`);
-      index.#appendToList(row, list);
+      const to = index.#appendToList(row, list);
+      to.codes.set(aligned.subarray(codesStart + row * codeBytes!, codesStart + (row + 1) * codeBytes!), to.offset);
     }
     index.#packedIds = { bytes: aligned.slice(idsStart, idsStart + idsLen!), starts };
     return index;
