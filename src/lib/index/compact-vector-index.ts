@@ -16,8 +16,9 @@ import type { ScoredId } from '../core/vector';
 
 /**
  * Largest number of coarse lists; a library gets about √n up to this (1 000 at a million items).
- * Fewer, longer lists make the build cheaper (assigning an item costs one dot product per list:
- * at a million items and 1 000 lists 4/5 of the build) but the partition coarser: measured with
+ * An item finds its list through a shortlist of the centroids (core CentroidShortlist: about 160
+ * dot products at 1 024 lists instead of 1 024), so more lists cost the build little; fewer, longer
+ * lists make the partition coarser: measured with
  * 256 lists at 1M (bench/results/million-browser-1m.md), text queries probing 1/16 of the lists
  * scanned 27 % of the library for recall@10 0.863 (100 candidates) and 1/8 scanned 37 % for 0.95 (200),
  * against 0.956–0.964 at 1/16 with 500 lists at 250k.
@@ -41,7 +42,7 @@ const PQ_ITERATIONS = 8;
  * image 1/64: 0.994 (100 candidates), 0.996 (200).
  * Each candidate costs an IndexedDB read in the app (about 45 µs in Chromium), so few of them.
  */
-export const COMPACT_SEARCH = Object.freeze({
+export const COMPACT_SEARCH: Readonly<Record<'text' | 'image', { probeShare: number; candidates: number; rerankBatch?: number }>> = Object.freeze({
   text: { probeShare: 1 / 16, candidates: 200 },
   image: { probeShare: 1 / 64, candidates: 100 },
 });
@@ -125,7 +126,8 @@ export class CompactVectorIndex {
   search(query: Float32Array, q: CompactQuery): Promise<ScoredId[]> {
     const knobs = COMPACT_SEARCH[q.kind];
     const probes = Math.max(1, Math.ceil(this.compact.lists * knobs.probeShare));
-    return this.compact.search(query, { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), ...(q.filter ? { filter: q.filter } : {}) }, this.store);
+    const opts = { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), rerankBatch: knobs.rerankBatch };
+    return this.compact.search(query, q.filter ? { ...opts, filter: q.filter } : opts, this.store);
   }
 
   serialize(): Uint8Array {
