@@ -16,7 +16,8 @@
 // Environment: BENCH_SIZES (JSON array, default [100000, 1000000]), BENCH_QUERIES (per kind, default 60),
 // BENCH_LISTS (coarse lists, default 256), BENCH_TRAIN_SAMPLE (default 10000), BENCH_COARSE_ITERATIONS
 // (default 8), BENCH_VARIANTS (JSON array of "pq64r" | "pq128r" | "pq64" | "int8" | "int8flat"; default
-// pq64r at every size and all five up to 100k), BENCH_PROBES, BENCH_CANDIDATES (JSON arrays).
+// pq64r at every size and all five up to 100k), BENCH_PROBES, BENCH_CANDIDATES, BENCH_RERANK_BATCHES (JSON arrays),
+// BENCH_MAX_LIST_RATIO (biggest coarse list × the mean, default 0 = unbalanced).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +36,8 @@ const TRAIN_SAMPLE = process.env.BENCH_TRAIN_SAMPLE ? Number(process.env.BENCH_T
 const LISTS = process.env.BENCH_LISTS ? Number(process.env.BENCH_LISTS) : 256;
 const COARSE_ITERATIONS = process.env.BENCH_COARSE_ITERATIONS ? Number(process.env.BENCH_COARSE_ITERATIONS) : 8;
 const VARIANTS = process.env.BENCH_VARIANTS ? JSON.parse(process.env.BENCH_VARIANTS) : null;
+// Biggest coarse list wanted, × the mean on the training sample (trainCoarseCentroids maxListRatio; 0 = k-means as it comes).
+const MAX_LIST_RATIO = process.env.BENCH_MAX_LIST_RATIO ? Number(process.env.BENCH_MAX_LIST_RATIO) : 0;
 const PQ_SUBSPACES = 64;
 const PROBES = process.env.BENCH_PROBES ? JSON.parse(process.env.BENCH_PROBES) : [8, 16, 32, 64];
 const CANDIDATES = process.env.BENCH_CANDIDATES ? JSON.parse(process.env.BENCH_CANDIDATES) : [100, 200, 400, 800];
@@ -150,7 +153,7 @@ async function measureSize(n) {
   const rand = mulberry32(5);
   const sample = Array.from({ length: Math.min(TRAIN_SAMPLE, n) }, () => library.vectors[Math.floor(rand() * n)]);
   t = performance.now();
-  const centroids = trainCoarseCentroids(sample, DIM, { lists: LISTS, iterations: COARSE_ITERATIONS });
+  const centroids = trainCoarseCentroids(sample, DIM, { lists: LISTS, iterations: COARSE_ITERATIONS, ...(MAX_LIST_RATIO ? { maxListRatio: MAX_LIST_RATIO } : {}) });
   const coarseTrainMs = performance.now() - t;
   log(`  coarse centroids: ${LISTS} lists in ${round(coarseTrainMs / 1000, 1)} s`);
 
@@ -312,6 +315,7 @@ const meta = {
   k: K,
   trainSample: TRAIN_SAMPLE,
   lists: LISTS,
+  maxListRatio: MAX_LIST_RATIO || null,
   pqSubspaces: PQ_SUBSPACES,
   recallGoal: RECALL_GOAL,
   p50GoalMs: P50_GOAL_MS,
