@@ -257,7 +257,8 @@ export class CentroidShortlist {
     this.#dim = dim;
     const rows = Array.from({ length: lists }, (_, c) => centroids.subarray(c * dim, (c + 1) * dim));
     this.#groups = Math.max(1, Math.round(Math.sqrt(lists)));
-    this.#groupCentres = trainCoarseCentroids(rows, dim, { lists: this.#groups, iterations: 8, seed: 7 });
+    // Balanced groups: a dense region's many centroids in one group would make its vectors score them all.
+    this.#groupCentres = trainCoarseCentroids(rows, dim, { lists: this.#groups, iterations: 8, seed: 7, maxListRatio: 2 });
     const groupOf = rows.map((v) => bestRow(this.#groupCentres, this.#groups, dim, v));
     this.#groupStart = new Uint32Array(this.#groups + 1);
     for (const g of groupOf) this.#groupStart[g + 1]!++;
