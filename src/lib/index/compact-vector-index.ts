@@ -39,17 +39,19 @@ const MAX_LIST_RATIO = 2;
 const PQ_ITERATIONS = 8;
 
 /**
- * Per query kind: the share of lists scanned and the candidates re-ranked with their full vectors.
+ * Per query kind: the lists scanned (a share of them, at least `minProbes`), the candidates kept
+ * from the code scan and how many of their full vectors are read at a time (reading stops once
+ * none left can reach the top k: each read is an IndexedDB get, 50–200 µs in Chromium).
  * Text queries (outside the photo cloud, their top scores bunched close together) need a wider
- * scan than image queries. Measured at 250k synthetic CLIP-like items (500 lists, 128-byte codes;
- * bench/results/million-browser-250k.md), recall@10 against the exact scan:
- * text  1/64: 0.78 · 1/32: 0.87 · 1/16: 0.956 (100 candidates), 0.964 (200), 0.972 (500);
- * image 1/64: 0.994 (100 candidates), 0.996 (200).
- * Each candidate costs an IndexedDB read in the app (about 45 µs in Chromium), so few of them.
+ * scan than image queries. Measured on synthetic CLIP-like items with balanced lists
+ * (bench/results/million-notes.md), recall@10 against the exact scan:
+ * 1M, 1 024 lists: image 16 lists 0.985 (56k codes scanned); text 64 lists 0.923 (126k codes, 200
+ * candidates), 128 lists and 400 candidates: see the notes.
+ * 250k, 500 lists: image 8 lists 0.946, 16 lists 0.978, 32 lists 0.998; text 32 lists 0.922 (200 candidates).
  */
-export const COMPACT_SEARCH: Readonly<Record<'text' | 'image', { probeShare: number; candidates: number; rerankBatch?: number }>> = Object.freeze({
-  text: { probeShare: 1 / 16, candidates: 200, rerankBatch: 50 },
-  image: { probeShare: 1 / 64, candidates: 100, rerankBatch: 50 },
+export const COMPACT_SEARCH: Readonly<Record<'text' | 'image', { probeShare: number; minProbes: number; candidates: number; rerankBatch: number }>> = Object.freeze({
+  text: { probeShare: 1 / 8, minProbes: 64, candidates: 400, rerankBatch: 50 },
+  image: { probeShare: 1 / 64, minProbes: 16, candidates: 100, rerankBatch: 50 },
 });
 
 /** Coarse lists for a library of `size` items: about √size, at most {@link COMPACT_MAX_LISTS}. */
@@ -130,7 +132,7 @@ export class CompactVectorIndex {
   /** Top-k by exact cosine among the candidates of the code scan (score descending, ties by id). */
   search(query: Float32Array, q: CompactQuery): Promise<ScoredId[]> {
     const knobs = COMPACT_SEARCH[q.kind];
-    const probes = Math.max(1, Math.ceil(this.compact.lists * knobs.probeShare));
+    const probes = Math.min(this.compact.lists, Math.max(knobs.minProbes, Math.ceil(this.compact.lists * knobs.probeShare)));
     const opts = { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), rerankBatch: knobs.rerankBatch };
     return this.compact.search(query, q.filter ? { ...opts, filter: q.filter } : opts, this.store);
   }
