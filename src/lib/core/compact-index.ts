@@ -19,6 +19,11 @@
  * (a few thousandths for int8, a few hundredths for 64-byte PQ) decides how many candidates are
  * needed, the partition decides how many lists must be probed.
  *
+ * Each list keeps its items' codes one after the other (and their row numbers beside them), so a
+ * query reads its lists' codes in memory order; a removal moves the list's last code into the gap.
+ * Assigning an item to its list would cost one dot product per list (a million items × 1 024 lists
+ * × 512 components: most of a build); {@link CentroidShortlist} scores the few lists near it.
+ *
  * Memory per item: codec.codeBytes + 12 bytes (list membership, position in list, list slot) + the
  * id string and its map entry. Storage per item: its full float32 vector (4·dim bytes).
  *
@@ -51,7 +56,19 @@ export interface CompactSearchOptions {
   probes?: number;
   /** Keeps an id when it returns true (applied before candidates are counted). */
   filter?: (id: string) => boolean;
+  /**
+   * Reads the candidates' full vectors this many at a time, best approximate score first, and stops
+   * once no candidate left can reach the top k (see {@link CompactIndex.search}). Default: all at once.
+   */
+  rerankBatch?: number;
 }
+
+/**
+ * How far beyond the largest underestimate seen (exact − approximate score among the candidates
+ * read) a candidate not read yet is still assumed able to go. The codes' errors are not bounded
+ * (product quantisation), so this is a safety factor over the measured ones.
+ */
+export const RERANK_MARGIN_FACTOR = 1.5;
 
 /** Candidates of the code scan, best approximate score first. */
 export interface Candidates {
@@ -68,6 +85,13 @@ export interface CoarseOptions {
   /** Spherical k-means iterations. Default 10. */
   iterations?: number;
   seed?: number;
+  /**
+   * Largest list wanted, as a multiple of the mean list (on the sample), e.g. 2; default none.
+   * k-means leaves dense regions of a photo library in a few big lists, and a query, which
+   * usually lands in a dense region, then scans several times the mean list per probe
+   * (measured at 1M: 150k–200k codes for 32 of 1 024 lists). See {@link balanceLists}.
+   */
+  maxListRatio?: number;
 }
 
 /**
@@ -96,8 +120,9 @@ export function trainCoarseCentroids(sample: readonly Float32Array[], dim: numbe
   for (let it = 0; it < (opts.iterations ?? 10); it++) {
     sums.fill(0);
     counts.fill(0);
+    const nearest = nearestCentroidOf(centroids, lists, dim);
     for (const v of sample) {
-      const c = bestRow(centroids, lists, dim, v);
+      const c = nearest(v);
       counts[c]!++;
       for (let d = 0; d < dim; d++) sums[c * dim + d]! += v[d]!;
     }
@@ -107,7 +132,68 @@ export function trainCoarseCentroids(sample: readonly Float32Array[], dim: numbe
     }
     normalizeRows(centroids, dim);
   }
+  if (opts.maxListRatio) balanceLists(sample, centroids, dim, opts.maxListRatio, rand);
   return centroids;
+}
+
+/**
+ * Splits the biggest lists of a partition until none holds more than `maxRatio` × the mean
+ * (counted on `sample`): the smallest list is dissolved (its vectors go to their next most similar
+ * centroid) and its centroid takes half of the biggest list, by 2-means (5 iterations) on that
+ * list's vectors. Changes `centroids` in place; at most one split per list.
+ */
+export function balanceLists(sample: readonly Float32Array[], centroids: Float32Array, dim: number, maxRatio: number, rand: () => number): void {
+  const lists = centroids.length / dim;
+  if (lists < 2) return;
+  const nearest = nearestCentroidOf(centroids, lists, dim);
+  const members: number[][] = Array.from({ length: lists }, () => []);
+  sample.forEach((v, i) => members[nearest(v)]!.push(i));
+  const cap = (maxRatio * sample.length) / lists;
+  const row = (c: number) => centroids.subarray(c * dim, (c + 1) * dim);
+  for (let round = 0; round < lists; round++) {
+    let big = 0;
+    let small = 0;
+    for (let c = 1; c < lists; c++) {
+      if (members[c]!.length > members[big]!.length) big = c;
+      if (members[c]!.length < members[small]!.length) small = c;
+    }
+    if (members[big]!.length <= cap || big === small || members[big]!.length < 4) return;
+    // dissolve the smallest list into the centroids most similar to its vectors
+    for (const i of members[small]!) {
+      let best = -1;
+      let bestS = -Infinity;
+      for (let c = 0; c < lists; c++) {
+        if (c === small) continue;
+        const s = dotAt(centroids, c * dim, sample[i]!, 0, dim);
+        if (s > bestS) [bestS, best] = [s, c];
+      }
+      members[best]!.push(i);
+    }
+    // split the biggest by 2-means: seeds a random member and the member least similar to it
+    const points = members[big]!;
+    const a = row(big);
+    const b = row(small);
+    a.set(sample[points[Math.floor(rand() * points.length)]!]!);
+    let far = points[0]!;
+    for (const i of points) if (dotAt(a, 0, sample[i]!, 0, dim) < dotAt(a, 0, sample[far]!, 0, dim)) far = i;
+    b.set(sample[far]!);
+    let inA: number[] = [];
+    let inB: number[] = [];
+    for (let it = 0; it < 5; it++) {
+      inA = [];
+      inB = [];
+      for (const i of points) (dotAt(a, 0, sample[i]!, 0, dim) >= dotAt(b, 0, sample[i]!, 0, dim) ? inA : inB).push(i);
+      if (inA.length === 0 || inB.length === 0) break;
+      for (const [target, group] of [[a, inA], [b, inB]] as const) {
+        target.fill(0);
+        for (const i of group) for (let d = 0; d < dim; d++) target[d]! += sample[i]![d]!;
+        normalizeRows(target, dim);
+      }
+    }
+    if (inA.length === 0 || inB.length === 0) return;
+    members[big] = inA;
+    members[small] = inB;
+  }
 }
 
 function normalizeRows(rows: Float32Array, dim: number): Float32Array {
@@ -120,16 +206,95 @@ function normalizeRows(rows: Float32Array, dim: number): Float32Array {
   return rows;
 }
 
+/**
+ * How a vector finds its list among `lists` centroids: every centroid scored, or from
+ * {@link SHORTLIST_MIN_LISTS} lists on, the few a {@link CentroidShortlist} picks (the index,
+ * its k-means and its residual sample all assign the same way).
+ */
+function nearestCentroidOf(centroids: Float32Array, lists: number, dim: number): (v: Float32Array) => number {
+  if (lists < SHORTLIST_MIN_LISTS) return (v) => bestRow(centroids, lists, dim, v);
+  const shortlist = new CentroidShortlist(centroids, dim);
+  return (v) => shortlist.nearest(v);
+}
+
 /** x − (its most similar centroid) for each vector: the training sample of a residual codec. */
 export function residualsOf(vectors: readonly Float32Array[], centroids: Float32Array, dim: number): Float32Array[] {
-  const lists = centroids.length / dim;
+  const nearest = nearestCentroidOf(centroids, centroids.length / dim, dim);
   return vectors.map((v) => {
-    const base = bestRow(centroids, lists, dim, v) * dim;
+    const base = nearest(v) * dim;
     const r = new Float32Array(dim);
     for (let d = 0; d < dim; d++) r[d] = v[d]! - centroids[base + d]!;
     return r;
   });
 }
+
+/**
+ * The coarse centroid most similar to a vector without scoring every centroid: the centroids are
+ * grouped (spherical k-means over the centroids themselves, about √lists groups), a vector scores
+ * the group centres, then only the members of its `probeGroups` best groups. At 1 024 lists that is
+ * 32 + about 4 × 32 dot products instead of 1 024. It may miss the most similar centroid when that
+ * one sits in a farther group; the centroid it picks is then a close second (bench/million.mjs
+ * reports the share of items that land in their exact list).
+ */
+export class CentroidShortlist {
+  readonly #centroids: Float32Array;
+  readonly #dim: number;
+  readonly #groupCentres: Float32Array;
+  readonly #groups: number;
+  /** Centroid numbers grouped: group g's members at members[groupStart[g] … groupStart[g + 1]). */
+  readonly #members: Uint32Array;
+  readonly #groupStart: Uint32Array;
+  readonly #probeGroups: number;
+  readonly #best: RowHeap;
+
+  /**
+   * @param centroids   lists × dim unit centroids
+   * @param probeGroups groups whose members are scored, ≥ 1 (default 4)
+   */
+  constructor(centroids: Float32Array, dim: number, probeGroups = 4) {
+    const lists = centroids.length / dim;
+    this.#centroids = centroids;
+    this.#dim = dim;
+    const rows = Array.from({ length: lists }, (_, c) => centroids.subarray(c * dim, (c + 1) * dim));
+    this.#groups = Math.max(1, Math.round(Math.sqrt(lists)));
+    // Balanced groups: a dense region's many centroids in one group would make its vectors score them all.
+    this.#groupCentres = trainCoarseCentroids(rows, dim, { lists: this.#groups, iterations: 8, seed: 7, maxListRatio: 2 });
+    const groupOf = rows.map((v) => bestRow(this.#groupCentres, this.#groups, dim, v));
+    this.#groupStart = new Uint32Array(this.#groups + 1);
+    for (const g of groupOf) this.#groupStart[g + 1]!++;
+    for (let g = 0; g < this.#groups; g++) this.#groupStart[g + 1]! += this.#groupStart[g]!;
+    const fill = this.#groupStart.slice(0, this.#groups);
+    this.#members = new Uint32Array(lists);
+    groupOf.forEach((g, c) => (this.#members[fill[g]!++] = c));
+    this.#probeGroups = Math.min(this.#groups, Math.max(1, Math.floor(probeGroups)));
+    this.#best = new RowHeap(this.#probeGroups);
+  }
+
+  /** The centroid of the best-scoring member of the vector's best groups (first on ties). */
+  nearest(v: Float32Array): number {
+    const dim = this.#dim;
+    const best = this.#best;
+    best.size = 0;
+    for (let g = 0, base = 0; g < this.#groups; g++, base += dim) best.offer(dotAt(this.#groupCentres, base, v, 0, dim), g);
+    let found = 0;
+    let foundScore = -Infinity;
+    for (let i = 0; i < best.size; i++) {
+      const g = best.rows[i]!;
+      for (let m = this.#groupStart[g]!; m < this.#groupStart[g + 1]!; m++) {
+        const c = this.#members[m]!;
+        const s = dotAt(this.#centroids, c * dim, v, 0, dim);
+        if (s > foundScore || (s === foundScore && c < found)) {
+          foundScore = s;
+          found = c;
+        }
+      }
+    }
+    return found;
+  }
+}
+
+/** Lists from which an item's list is found through a {@link CentroidShortlist}; fewer are all scored. */
+export const SHORTLIST_MIN_LISTS = 256;
 
 /** Row of `rows` (count × dim) with the largest dot product with v (first on ties). */
 function bestRow(rows: Float32Array, count: number, dim: number, v: Float32Array): number {
@@ -221,9 +386,11 @@ class RowHeap {
   }
 }
 
-/** A growable Uint32Array list of rows. */
+/** A growable list: its items' row numbers and their codes, in the same order. */
 interface RowList {
   rows: Uint32Array;
+  /** rows.length × codeBytes: the code of rows[i] at i·codeBytes. */
+  codes: Uint8Array;
   length: number;
 }
 
@@ -241,7 +408,7 @@ export class CompactIndex {
   readonly residual: boolean;
   readonly #centroids: Float32Array;
   readonly #scratch: Float32Array;
-  #codes: Uint8Array;
+  #nearestCentroid: ((v: Float32Array) => number) | null = null;
   #capacity: number;
   #ids: (string | undefined)[] = [];
   #rowById = new Map<string, number>();
@@ -271,11 +438,11 @@ export class CompactIndex {
     this.residual = residual;
     this.#scratch = new Float32Array(codec.dim);
     this.#capacity = Math.max(1, Math.floor(initialCapacity));
-    this.#codes = new Uint8Array(this.#capacity * codec.codeBytes);
     this.#listOfRow = new Uint32Array(this.#capacity);
     this.#posInList = new Uint32Array(this.#capacity);
+    // Room for a balanced share each; a list that outgrows it doubles (see #appendToList).
     const perList = Math.max(4, Math.ceil(this.#capacity / this.lists));
-    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), length: 0 }));
+    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), codes: new Uint8Array(perList * codec.codeBytes), length: 0 }));
   }
 
   /** Live ids. */
@@ -321,8 +488,8 @@ export class CompactIndex {
 
   /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */
   get memoryBytes(): number {
-    let b = this.#codes.byteLength + this.#listOfRow.byteLength + this.#posInList.byteLength + this.#centroids.byteLength;
-    for (const l of this.#lists) b += l.rows.byteLength;
+    let b = this.#listOfRow.byteLength + this.#posInList.byteLength + this.#centroids.byteLength;
+    for (const l of this.#lists) b += l.rows.byteLength + l.codes.byteLength;
     return b;
   }
 
@@ -344,28 +511,42 @@ export class CompactIndex {
       this.#ids[row] = id;
     }
     this.#rowById.set(id, row);
-    const list = this.lists === 1 ? 0 : bestRow(this.#centroids, this.lists, this.dim, vector);
+    const list = this.#listFor(vector);
+    const { codes, offset } = this.#appendToList(row, list);
     if (this.residual) {
       const r = this.#scratch;
       for (let d = 0, base = list * this.dim; d < this.dim; d++) r[d] = vector[d]! - this.#centroids[base + d]!;
-      this.codec.encode(r, this.#codes, row * this.codec.codeBytes);
+      this.codec.encode(r, codes, offset);
     } else {
-      this.codec.encode(vector, this.#codes, row * this.codec.codeBytes);
+      this.codec.encode(vector, codes, offset);
     }
-    this.#appendToList(row, list);
   }
 
-  /** Puts `row` at the end of list `list` (growing it by doubling). */
-  #appendToList(row: number, list: number): void {
+  /** The list of a vector: its most similar centroid (through the shortlist when there are many). */
+  #listFor(vector: Float32Array): number {
+    if (this.lists === 1) return 0;
+    this.#nearestCentroid ??= nearestCentroidOf(this.#centroids, this.lists, this.dim);
+    return this.#nearestCentroid(vector);
+  }
+
+  /**
+   * Puts `row` at the end of list `list` (growing it by doubling).
+   * @returns where its code goes: `codes[offset … offset + codeBytes)`
+   */
+  #appendToList(row: number, list: number): { codes: Uint8Array; offset: number } {
     const l = this.#lists[list]!;
     if (l.length === l.rows.length) {
       const grown = new Uint32Array(l.rows.length * 2);
       grown.set(l.rows);
       l.rows = grown;
+      const grownCodes = new Uint8Array(grown.length * this.codec.codeBytes);
+      grownCodes.set(l.codes);
+      l.codes = grownCodes;
     }
     this.#listOfRow[row] = list;
     this.#posInList[row] = l.length;
     l.rows[l.length++] = row;
+    return { codes: l.codes, offset: (l.length - 1) * this.codec.codeBytes };
   }
 
   /** @returns whether the id was present */
@@ -377,6 +558,8 @@ export class CompactIndex {
     const pos = this.#posInList[row]!;
     const moved = l.rows[--l.length]!;
     l.rows[pos] = moved;
+    const codeBytes = this.codec.codeBytes;
+    l.codes.copyWithin(pos * codeBytes, l.length * codeBytes, (l.length + 1) * codeBytes);
     this.#posInList[moved] = pos;
     this.#rowById.delete(id);
     this.#ids[row] = undefined;
@@ -386,9 +569,6 @@ export class CompactIndex {
 
   #grow(): void {
     const capacity = this.#capacity * 2;
-    const codes = new Uint8Array(capacity * this.codec.codeBytes);
-    codes.set(this.#codes);
-    this.#codes = codes;
     const listOfRow = new Uint32Array(capacity);
     listOfRow.set(this.#listOfRow);
     this.#listOfRow = listOfRow;
@@ -420,7 +600,7 @@ export class CompactIndex {
     for (const { row: list, score: listScore } of listOrder.sorted()) {
       const l = this.#lists[list]!;
       if (l.length > scratch.length) scratch = new Float64Array(l.length);
-      this.codec.scoreRows(prepared, this.#codes, l.rows, l.length, scratch);
+      this.codec.scoreCodes(prepared, l.codes, l.length, scratch);
       scanned += l.length;
       const offset = this.residual ? listScore : 0;
       for (let i = 0; i < l.length; i++) {
@@ -437,6 +617,10 @@ export class CompactIndex {
 
   /**
    * Top-k by exact cosine among the candidates of the code scan (steps 1–3 of the header).
+   * With `rerankBatch` the candidates are read in batches until none left can reach the top k by
+   * the margin {@link RERANK_MARGIN_FACTOR} × the largest underestimate seen: a candidate whose code
+   * underestimates it by more than that is then missed (measured in bench/million.mjs: recall and
+   * vectors read per query).
    *
    * @returns up to k results, score descending, ties by id ascending
    */
@@ -444,7 +628,31 @@ export class CompactIndex {
     const k = Math.floor(opts.k);
     if (!(k > 0) || this.size === 0) return [];
     const found = this.candidates(query, { ...opts, candidates: Math.max(k, opts.candidates ?? 10 * k) });
-    return rerankExact(query, found.ids, await store.getVectors(found.ids), k);
+    const batch = Math.floor(opts.rerankBatch ?? found.ids.length);
+    if (!(batch >= 1) || batch >= found.ids.length) return rerankExact(query, found.ids, await store.getVectors(found.ids), k);
+    // Reading a full vector costs far more than scoring it (an IndexedDB read in the app), so they
+    // are read a batch at a time: candidates come best approximate score first, and once the next
+    // one's score plus the error margin is below the k-th exact score, none left can enter the top k.
+    const exact: number[] = [];
+    const vectors: (Float32Array | undefined)[] = [];
+    let underestimate = 0;
+    let read = 0;
+    while (read < found.ids.length) {
+      const part = found.ids.slice(read, read + batch);
+      const got = await store.getVectors(part);
+      got.forEach((v, i) => {
+        vectors.push(v);
+        if (!v || v.length !== this.dim) return;
+        const s = dotAt(query, 0, v, 0, this.dim);
+        exact.push(s);
+        underestimate = Math.max(underestimate, s - found.scores[read + i]!);
+      });
+      read += part.length;
+      if (exact.length < k || read >= found.ids.length) continue;
+      const kth = exact.sort((a, b) => b - a)[k - 1]!;
+      if (found.scores[read]! + RERANK_MARGIN_FACTOR * underestimate < kth) break;
+    }
+    return rerankExact(query, found.ids.slice(0, read), vectors, k);
   }
 
   /** Self-describing bytes (format in the file header), to be stored by the caller. */
@@ -478,7 +686,10 @@ export class CompactIndex {
     const listOf = new Uint32Array(out.buffer, p, count);
     rows.forEach((row, i) => (listOf[i] = this.#listOfRow[row]!));
     p += count * 4;
-    rows.forEach((row, i) => out.set(this.#codes.subarray(row * codeBytes, (row + 1) * codeBytes), p + i * codeBytes));
+    rows.forEach((row, i) => {
+      const at = this.#posInList[row]! * codeBytes;
+      out.set(this.#lists[this.#listOfRow[row]!]!.codes.subarray(at, at + codeBytes), p + i * codeBytes);
+    });
     p += pad4(count * codeBytes);
     const view = new DataView(out.buffer);
     for (const b of idBytes) {
@@ -521,8 +732,20 @@ export class CompactIndex {
     const codec: VectorCodec = kindCode === 1 ? new ScalarQuantizer(params.slice(0, dim), params.slice(dim)) : new ProductQuantizer(dim!, codeBytes!, params);
     if (codec.codeBytes !== codeBytes) fail(`codec of ${codec.codeBytes} bytes, header says ${codeBytes}`);
     const listOf = new Uint32Array(aligned.buffer, p, count);
-    const index = new CompactIndex(codec, centroids, Math.max(1, count!), residual === 1);
-    index.#codes.set(aligned.subarray(codesStart, codesStart + count! * codeBytes!));
+    // Each list gets exactly its items' room (a list grown by doubling would copy its codes).
+    const index = new CompactIndex(codec, centroids, 1, residual === 1);
+    index.#capacity = Math.max(1, count!);
+    index.#listOfRow = new Uint32Array(index.#capacity);
+    index.#posInList = new Uint32Array(index.#capacity);
+    const listSizes = new Uint32Array(lists!);
+    for (let row = 0; row < count!; row++) if (listOf[row]! < lists!) listSizes[listOf[row]!]!++;
+    index.#lists.forEach((l, list) => {
+      const room = Math.max(4, listSizes[list]!);
+      l.rows = new Uint32Array(room);
+      l.codes = new Uint8Array(room * codeBytes!);
+    });
+    const words32 = codeBytes! % 4 === 0 ? index.#lists.map((l) => new Uint32Array(l.codes.buffer, l.codes.byteOffset, l.codes.length >> 2)) : null;
+    const codeWords = words32 ? new Uint32Array(aligned.buffer, aligned.byteOffset + codesStart, (count! * codeBytes!) >> 2) : null;
     // Ids stay packed until needed (see #packedIds): here only their bounds are checked.
     const starts = new Uint32Array(count!);
     let q = idsStart;
@@ -534,7 +757,14 @@ export class CompactIndex {
       q += 2 + len;
       const list = listOf[row]!;
       if (list >= lists!) fail(`item ${row} in list ${list} of ${lists}`);
-      index.#appendToList(row, list);
+      const to = index.#appendToList(row, list);
+      // A word at a time when codes are whole words (a subarray per row would cost a million objects).
+      if (words32) {
+        const into = words32[list]!;
+        for (let w = 0, from = (row * codeBytes!) >> 2, at = to.offset >> 2, n = codeBytes! >> 2; w < n; w++) into[at + w] = codeWords![from + w]!;
+      } else {
+        to.codes.set(aligned.subarray(codesStart + row * codeBytes!, codesStart + (row + 1) * codeBytes!), to.offset);
+      }
     }
     index.#packedIds = { bytes: aligned.slice(idsStart, idsStart + idsLen!), starts };
     return index;

@@ -42,13 +42,13 @@ export interface VectorCodec {
   encode(vector: Float32Array, codes: Uint8Array, offset: number): void;
   /** The vector a code stands for. */
   decode(codes: Uint8Array, offset: number): Float32Array;
-  /** Per-query state for {@link scoreRows} (weights or look-up table); compute once per query. */
+  /** Per-query state for {@link scoreCodes} (weights or look-up table); compute once per query. */
   prepare(query: Float32Array): PreparedQuery;
   /**
-   * Approximate dot products of the prepared query with the codes of `rows[0 … count)`
-   * (row r's code at `codes[r·codeBytes …]`), written to `out[0 … count)`.
+   * Approximate dot products of the prepared query with the `count` codes stored one after the
+   * other in `codes` (code i at `codes[i·codeBytes …]`), written to `out[0 … count)`.
    */
-  scoreRows(prepared: PreparedQuery, codes: Uint8Array, rows: Uint32Array, count: number, out: Float64Array): void;
+  scoreCodes(prepared: PreparedQuery, codes: Uint8Array, count: number, out: Float64Array): void;
 }
 
 /** Opaque per-query state of a codec. */
@@ -135,12 +135,11 @@ export class ScalarQuantizer implements VectorCodec {
     return { table, bias };
   }
 
-  scoreRows(prepared: PreparedQuery, codes: Uint8Array, rows: Uint32Array, count: number, out: Float64Array): void {
+  scoreCodes(prepared: PreparedQuery, codes: Uint8Array, count: number, out: Float64Array): void {
     const w = prepared.table;
     const dim = this.dim;
     const dim4 = dim & ~3;
-    for (let i = 0; i < count; i++) {
-      const base = rows[i]! * dim;
+    for (let i = 0, base = 0; i < count; i++, base += dim) {
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;
@@ -294,12 +293,12 @@ export class ProductQuantizer implements VectorCodec {
     return { table, bias: 0 };
   }
 
-  scoreRows(prepared: PreparedQuery, codes: Uint8Array, rows: Uint32Array, count: number, out: Float64Array): void {
+  scoreCodes(prepared: PreparedQuery, codes: Uint8Array, count: number, out: Float64Array): void {
     const t = prepared.table;
     const m = this.codeBytes;
     const m4 = m & ~3;
-    for (let i = 0; i < count; i++) {
-      const base = rows[i]! * m;
+    // Codes one after the other: the scan reads memory in order, which the prefetcher follows.
+    for (let i = 0, base = 0; i < count; i++, base += m) {
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;

@@ -16,8 +16,9 @@ import type { ScoredId } from '../core/vector';
 
 /**
  * Largest number of coarse lists; a library gets about √n up to this (1 000 at a million items).
- * Fewer, longer lists make the build cheaper (assigning an item costs one dot product per list:
- * at a million items and 1 000 lists 4/5 of the build) but the partition coarser: measured with
+ * An item finds its list through a shortlist of the centroids (core CentroidShortlist: about 160
+ * dot products at 1 024 lists instead of 1 024), so more lists cost the build little; fewer, longer
+ * lists make the partition coarser: measured with
  * 256 lists at 1M (bench/results/million-browser-1m.md), text queries probing 1/16 of the lists
  * scanned 27 % of the library for recall@10 0.863 (100 candidates) and 1/8 scanned 37 % for 0.95 (200),
  * against 0.956–0.964 at 1/16 with 500 lists at 250k.
@@ -30,20 +31,27 @@ export const COMPACT_TRAIN_SAMPLE = 20_000;
 /** Components per product-quantiser byte: 4, so a 512-d vector takes 128 bytes. */
 const COMPONENTS_PER_BYTE = 4;
 const COARSE_ITERATIONS = 6;
+/**
+ * Biggest list wanted, × the mean (see trainCoarseCentroids): plain k-means left lists of 1 to
+ * 36 964 items (median 321) at 1M, and a query scanned 150k–250k codes for 32–64 of 1 024 lists.
+ */
+const MAX_LIST_RATIO = 2;
 const PQ_ITERATIONS = 8;
 
 /**
- * Per query kind: the share of lists scanned and the candidates re-ranked with their full vectors.
+ * Per query kind: the lists scanned (a share of them, at least `minProbes`), the candidates kept
+ * from the code scan and how many of their full vectors are read at a time (reading stops once
+ * none left can reach the top k: each read is an IndexedDB get, 50–200 µs in Chromium).
  * Text queries (outside the photo cloud, their top scores bunched close together) need a wider
- * scan than image queries. Measured at 250k synthetic CLIP-like items (500 lists, 128-byte codes;
- * bench/results/million-browser-250k.md), recall@10 against the exact scan:
- * text  1/64: 0.78 · 1/32: 0.87 · 1/16: 0.956 (100 candidates), 0.964 (200), 0.972 (500);
- * image 1/64: 0.994 (100 candidates), 0.996 (200).
- * Each candidate costs an IndexedDB read in the app (about 45 µs in Chromium), so few of them.
+ * scan than image queries. Measured on synthetic CLIP-like items with balanced lists
+ * (bench/results/million-notes.md), recall@10 against the exact scan:
+ * 1M, 1 024 lists: image 16 lists 0.985 (56k codes scanned); text 64 lists 0.923 (126k codes, 200
+ * candidates), 128 lists and 400 candidates: see the notes.
+ * 250k, 500 lists: image 8 lists 0.946, 16 lists 0.978, 32 lists 0.998; text 32 lists 0.922 (200 candidates).
  */
-export const COMPACT_SEARCH = Object.freeze({
-  text: { probeShare: 1 / 16, candidates: 200 },
-  image: { probeShare: 1 / 64, candidates: 100 },
+export const COMPACT_SEARCH: Readonly<Record<'text' | 'image', { probeShare: number; minProbes: number; candidates: number; rerankBatch: number }>> = Object.freeze({
+  text: { probeShare: 1 / 8, minProbes: 64, candidates: 400, rerankBatch: 50 },
+  image: { probeShare: 1 / 64, minProbes: 16, candidates: 100, rerankBatch: 50 },
 });
 
 /** Coarse lists for a library of `size` items: about √size, at most {@link COMPACT_MAX_LISTS}. */
@@ -82,7 +90,7 @@ export class CompactVectorIndex {
    */
   static train(sample: readonly Float32Array[], dim: number, expectedSize: number, modelKey: string, store: FullVectorStore): CompactVectorIndex {
     const lists = Math.min(compactListsFor(expectedSize), sample.length);
-    const centroids = trainCoarseCentroids(sample, dim, { lists, iterations: COARSE_ITERATIONS });
+    const centroids = trainCoarseCentroids(sample, dim, { lists, iterations: COARSE_ITERATIONS, maxListRatio: MAX_LIST_RATIO });
     const codec = ProductQuantizer.train(residualsOf(sample, centroids, dim), dim, { subspaces: subspacesFor(dim), iterations: PQ_ITERATIONS });
     return new CompactVectorIndex(modelKey, new CompactIndex(codec, centroids, Math.max(1024, expectedSize), true), store);
   }
@@ -124,8 +132,9 @@ export class CompactVectorIndex {
   /** Top-k by exact cosine among the candidates of the code scan (score descending, ties by id). */
   search(query: Float32Array, q: CompactQuery): Promise<ScoredId[]> {
     const knobs = COMPACT_SEARCH[q.kind];
-    const probes = Math.max(1, Math.ceil(this.compact.lists * knobs.probeShare));
-    return this.compact.search(query, { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), ...(q.filter ? { filter: q.filter } : {}) }, this.store);
+    const probes = Math.min(this.compact.lists, Math.max(knobs.minProbes, Math.ceil(this.compact.lists * knobs.probeShare)));
+    const opts = { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), rerankBatch: knobs.rerankBatch };
+    return this.compact.search(query, q.filter ? { ...opts, filter: q.filter } : opts, this.store);
   }
 
   serialize(): Uint8Array {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CompactIndex, rerankExact, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../../../src/lib/core/compact-index';
+import { readFileSync } from 'node:fs';
+import { CentroidShortlist, CompactIndex, rerankExact, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../../../src/lib/core/compact-index';
 import { ProductQuantizer, ScalarQuantizer } from '../../../src/lib/core/quantize';
-import { l2Normalize } from '../../../src/lib/core/vector';
+import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import { ExactIndex } from '../../../src/lib/core/vector-index';
 import { randomUnit, rng } from '../../helpers/random';
 
@@ -207,5 +208,113 @@ describe('CompactIndex (IVF over compact codes + exact re-rank)', () => {
       expect(() => CompactIndex.restore(wrongMagic)).toThrow(/magic/);
     }
   });
+
+  it('reads the candidates a batch at a time and stops when none left can reach the top 10, with the same answers', async () => {
+    const index = build(pq, centroids, true);
+    const all = mapStore(data.vectors);
+    const batched = mapStore(data.vectors);
+    const got: { id: string }[][] = [];
+    const want: { id: string }[][] = [];
+    for (const q of data.queries) {
+      want.push(await index.search(q, { k: K, candidates: 200, probes: 8 }, all));
+      got.push(await index.search(q, { k: K, candidates: 200, probes: 8, rerankBatch: 25 }, batched));
+    }
+    expect(all.reads).toBe(200 * data.queries.length);
+    // measured on this set: 0.9975 of the answers kept with a third of the reads (0.33)
+    expect(recallAt10(got, want)).toBeGreaterThanOrEqual(0.99);
+    expect(batched.reads).toBeLessThan(all.reads / 2);
+  });
+
+  it('keeps every remaining item’s code when items leave the middle of their lists', () => {
+    const index = build(pq, centroids, true);
+    const full = build(pq, centroids, true);
+    const q = data.queries[5]!;
+    const gone = new Set([...data.vectors.keys()].filter((_, i) => i % 3 === 1));
+    for (const id of gone) index.remove(id);
+    // every list probed, every item a candidate: the scores of the items left are unchanged
+    const left = index.candidates(q, { candidates: 4000, probes: 32 });
+    const all = full.candidates(q, { candidates: 4000, probes: 32 });
+    const before = new Map(all.ids.map((id, i) => [id, all.scores[i]!]));
+    expect(left.ids).toHaveLength(4000 - gone.size);
+    left.ids.forEach((id, i) => {
+      expect(gone.has(id)).toBe(false);
+      expect(left.scores[i]).toBe(before.get(id));
+    });
+  });
+
+  it('opens the bytes an earlier Shoebox saved (codes kept per item then) and writes them back unchanged', async () => {
+    // test/fixtures/compact-index/*-v1.bin: 300 seeded unit vectors of 16 dimensions (mulberry32(5)),
+    // 6 lists, every 7th id removed; saved by Shoebox before the codes were stored list by list.
+    const r = rng(5);
+    const vectors = Array.from({ length: 300 }, () => randomUnit(r, 16));
+    const store = mapStore(new Map(vectors.map((v, i) => [`a${String(i).padStart(3, '0')}`, v])));
+    for (const file of ['pq-residual-v1.bin', 'int8-v1.bin']) {
+      const bytes = new Uint8Array(readFileSync(new URL(`../../fixtures/compact-index/${file}`, import.meta.url)));
+      const index = CompactIndex.restore(bytes);
+      expect(index.size).toBe(300 - 43);
+      expect(index.serialize()).toEqual(bytes);
+      for (const q of vectors.slice(0, 20)) {
+        const got = await index.search(q, { k: 5, candidates: 300, probes: 6 }, store);
+        // every item is a candidate: the exact top 5 of the items kept
+        const want = vectors
+          .map((v, i) => ({ id: `a${String(i).padStart(3, '0')}`, score: dot(q, v) }))
+          .filter((_, i) => i % 7 !== 0)
+          .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+          .slice(0, 5);
+        expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
+      }
+    }
+  });
 });
 
+describe('trainCoarseCentroids with maxListRatio (big lists split)', () => {
+  it('keeps every list of the sample within the ratio × the mean, and the whole set near it, at the same recall', async () => {
+    const plain = trainCoarseCentroids(sample, DIM, { lists: 64, iterations: 6 });
+    const balanced = trainCoarseCentroids(sample, DIM, { lists: 64, iterations: 6, maxListRatio: 2 });
+    const sizes = (lists: Float32Array) => {
+      const index = new CompactIndex(pq, lists, 16, false);
+      for (const [id, v] of data.vectors) index.add(id, v);
+      return index.listSizes();
+    };
+    const mean = data.vectors.size / 64;
+    const plainMax = Math.max(...sizes(plain));
+    const balancedMax = Math.max(...sizes(balanced));
+    // measured on this set: the biggest list 2.21 × the mean without, 1.89 × with
+    expect(balancedMax).toBeLessThan(plainMax);
+    expect(balancedMax / mean).toBeLessThan(2.5);
+    const codec = ProductQuantizer.train(residualsOf(sample, balanced, DIM), DIM, { subspaces: 16, iterations: 8 });
+    const index = build(codec, balanced, true);
+    const store = mapStore(data.vectors);
+    const got = [];
+    for (const q of data.queries) got.push(await index.search(q, { k: K, candidates: 200, probes: 16 }, store));
+    expect(recallAt10(got, truth)).toBeGreaterThanOrEqual(0.98);
+  });
+});
+
+describe('CentroidShortlist (an item’s list from a few groups of centroids)', () => {
+  it('finds the most similar of 400 centroids for nearly every vector, and a near one otherwise', () => {
+    const many = trainCoarseCentroids(sample, DIM, { lists: 400, iterations: 3 });
+    const shortlist = new CentroidShortlist(many, DIM);
+    let same = 0;
+    let lost = 0;
+    for (const v of data.vectors.values()) {
+      const scores = Array.from({ length: 400 }, (_, c) => dot(many.subarray(c * DIM, (c + 1) * DIM), v));
+      const best = scores.indexOf(Math.max(...scores));
+      const got = shortlist.nearest(v);
+      if (got === best) same++;
+      else lost += scores[best]! - scores[got]!;
+    }
+    // measured on this set: 0.992 of the vectors, a centroid 0.047 less similar on average for the rest
+    expect(same / data.vectors.size).toBeGreaterThan(0.98);
+    expect(lost / (data.vectors.size - same)).toBeLessThan(0.08);
+  });
+
+  it('scores every centroid when all groups are probed', () => {
+    const many = trainCoarseCentroids(sample, DIM, { lists: 300, iterations: 2 });
+    const shortlist = new CentroidShortlist(many, DIM, 1000);
+    for (const v of [...data.vectors.values()].slice(0, 300)) {
+      const scores = Array.from({ length: 300 }, (_, c) => dot(many.subarray(c * DIM, (c + 1) * DIM), v));
+      expect(shortlist.nearest(v)).toBe(scores.indexOf(Math.max(...scores)));
+    }
+  });
+});

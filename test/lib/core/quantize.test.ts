@@ -8,7 +8,7 @@ function tableScore(codec: VectorCodec, query: Float32Array, vector: Float32Arra
   const codes = new Uint8Array(codec.codeBytes);
   codec.encode(vector, codes, 0);
   const out = new Float64Array(1);
-  codec.scoreRows(codec.prepare(query), codes, Uint32Array.of(0), 1, out);
+  codec.scoreCodes(codec.prepare(query), codes, 1, out);
   return out[0]!;
 }
 

@@ -31,4 +31,24 @@ describe('compact vector index', () => {
       expect(hits[0]).toEqual({ id, score: expect.closeTo(1, 6) });
     }
   });
+
+  it('answers a text query as the exact scan on a small index (every list probed: at least 64), reading only the candidates that can reach the top k', async () => {
+    const r = rng(8);
+    const vectors = new Map<string, Float32Array>(Array.from({ length: 400 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
+    let reads = 0;
+    const store = {
+      getVectors: (ids: readonly string[]) => {
+        reads += ids.length;
+        return ids.map((id) => vectors.get(id));
+      },
+    };
+    const index = CompactVectorIndex.train([...vectors.values()], DIM, 400, 'm', store);
+    index.addMany([...vectors].map(([id, vector]) => ({ id, vector })));
+    const query = randomUnit(r, DIM);
+    const exact = [...vectors].map(([id, v]) => ({ id, score: v.reduce((s, x, d) => s + x * query[d]!, 0) })).sort((a, b) => b.score - a.score);
+    const hits = await index.search(query, { k: 5, kind: 'text' });
+    expect(hits.map((h) => h.id)).toEqual(exact.slice(0, 5).map((h) => h.id));
+    // every item is a candidate (400 kept from all 20 lists), but reading stops before the last
+    expect(reads).toBeLessThan(400);
+  });
 });

@@ -7,6 +7,7 @@ import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
 import { getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
 import { l2Normalize } from '../../../src/lib/core/vector';
 import { StoppedError } from '../../../src/lib/core/slices';
+import { COMPACT_SEARCH } from '../../../src/lib/index/compact-vector-index';
 import { LibraryIndex, type LibraryIndexOptions } from '../../../src/lib/search/library-index';
 import { TextRanker } from '../../../src/lib/search/text-ranker';
 import { librarySearchStorage, type SearchStorage } from '../../../src/lib/search/search-storage';
@@ -482,7 +483,7 @@ describe('LibraryIndex: compact codes for very large libraries', () => {
     }
   });
 
-  it('keeps no float vector: a search reads its candidates from storage in one batch and ranks them by their stored vectors', async () => {
+  it('keeps no float vector: a search reads its candidates from storage in batches, best first, and ranks them by their stored vectors', async () => {
     const db = await dbs.open();
     const items = randomItems('a', 60);
     await store(db, items);
@@ -491,15 +492,18 @@ describe('LibraryIndex: compact codes for very large libraries', () => {
     await index.init(MODEL);
     const query = items[20]!.vector;
     const before = await index.search(query, '', 3, undefined, 'text');
-    expect(storage.batches).toHaveLength(1);
+    // the first batch holds the best candidates; the next ones are read only if they could reach the top 3
+    expect(storage.batches[0]).toHaveLength(COMPACT_SEARCH.text.rerankBatch);
     expect(storage.batches[0]).toContain('a020');
     expect(before[0]!.id).toBe('a020');
 
     // A vector changed in storage is what the next search scores: the index holds only codes.
     const far = Float32Array.from(query, (x) => -x);
     await db.put('embeddings', { id: 'a020', modelId: MODEL, dim: DIM, vector: far });
+    const readBefore = storage.batches.length;
     const after = await index.search(query, '', 60, undefined, 'text');
-    expect(storage.batches).toHaveLength(2);
+    // all 60 wanted: every candidate read, 50 then 10
+    expect(storage.batches.slice(readBefore).map((b) => b.length)).toEqual([50, 10]);
     const moved = after.find((h) => h.id === 'a020');
     if (moved) expect(moved.score).toBeCloseTo(-1, 6);
     expect(after[0]!.id).not.toBe('a020');
