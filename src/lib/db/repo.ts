@@ -237,7 +237,9 @@ export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
   const store = db.transaction('assets').store;
   const out: AssetRecord[] = [];
   await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, ASSET_PAGE_SIZE, (page) => {
-    for (const a of page) out.push(a);
+    // A record written without a date taken (by a build before the timeline, or by hand) is dated
+    // when it was added, as the schema's upgrade dates them, instead of breaking the day headers.
+    for (const a of page) out.push(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' });
   });
   return out.sort(compareNewestFirst);
 }

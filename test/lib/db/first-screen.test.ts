@@ -27,6 +27,21 @@ describe('newestTakenAssets', () => {
     expect(await newestTakenAssets(db, 500)).toHaveLength(50);
   });
 
+  it('dates a record stored without a date taken by when it was added, in the whole timeline', async () => {
+    const db = await open();
+    const undated = { ...asset(5, 0), takenAtMs: undefined } as unknown as AssetRecord;
+    const tx = db.transaction('assets', 'readwrite');
+    for (const r of [asset(1, 10), undated, asset(9, 3)]) void tx.store.put(r);
+    await tx.done;
+
+    const all = await listAssetsByTakenAt(db);
+    expect(all.map((a) => [a.takenAtMs, a.takenAtSource])).toEqual([
+      [10, 'file-modified'],
+      [5, 'added'],
+      [3, 'file-modified'],
+    ]);
+  });
+
   it('an empty library has no first screen', async () => {
     expect(await newestTakenAssets(await open(), 300)).toEqual([]);
   });
