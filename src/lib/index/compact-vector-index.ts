@@ -54,6 +54,12 @@ export const COMPACT_SEARCH: Readonly<Record<'text' | 'image', { probeShare: num
   image: { probeShare: 1 / 64, minProbes: 16, candidates: 100, rerankBatch: 50 },
 });
 
+/** Lists a query of `kind` scans in an index of `lists` coarse lists ({@link COMPACT_SEARCH}). */
+export function compactProbesFor(lists: number, kind: 'text' | 'image'): number {
+  const { probeShare, minProbes } = COMPACT_SEARCH[kind];
+  return Math.min(lists, Math.max(minProbes, Math.ceil(lists * probeShare)));
+}
+
 /** Coarse lists for a library of `size` items: about √size, at most {@link COMPACT_MAX_LISTS}. */
 export function compactListsFor(size: number): number {
   return Math.max(1, Math.min(COMPACT_MAX_LISTS, Math.round(Math.sqrt(size))));
@@ -132,8 +138,7 @@ export class CompactVectorIndex {
   /** Top-k by exact cosine among the candidates of the code scan (score descending, ties by id). */
   search(query: Float32Array, q: CompactQuery): Promise<ScoredId[]> {
     const knobs = COMPACT_SEARCH[q.kind];
-    const probes = Math.min(this.compact.lists, Math.max(knobs.minProbes, Math.ceil(this.compact.lists * knobs.probeShare)));
-    const opts = { k: q.k, probes, candidates: Math.max(q.k, knobs.candidates), rerankBatch: knobs.rerankBatch };
+    const opts = { k: q.k, probes: compactProbesFor(this.compact.lists, q.kind), candidates: Math.max(q.k, knobs.candidates), rerankBatch: knobs.rerankBatch };
     return this.compact.search(query, q.filter ? { ...opts, filter: q.filter } : opts, this.store);
   }
 
