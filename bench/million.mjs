@@ -10,11 +10,12 @@
 // and the number of full vectors read per query (the re-rank cost; in the app those are reads from
 // storage, here from memory). The int8 codec is measured only up to 100k (512 bytes per item would
 // put 512 MB in memory at 1M).
-// Runs in Node (main thread, not a browser); writes bench/results/million.{json,md} and merges
-// search_1m_p50_ms, search_1m_recall_at_10, bytes_per_item, memory_1m_mb into latest.json.
+// Runs in Node (main thread, not a browser); writes bench/results/million.{json,md} and merges the 1M
+// figures at the app's own search settings (search_1m_*, bytes_per_item, memory_1m_mb; see
+// bench/lib/million-keys.mjs) into latest.json when the sweep holds them.
 //
 // Environment: BENCH_SIZES (JSON array, default [100000, 1000000]), BENCH_QUERIES (per kind, default 60),
-// BENCH_LISTS (coarse lists, default 256), BENCH_TRAIN_SAMPLE (default 10000), BENCH_COARSE_ITERATIONS
+// BENCH_LISTS (coarse lists, default 256; "app": the app's √n rule, compactListsFor), BENCH_TRAIN_SAMPLE (default 10000), BENCH_COARSE_ITERATIONS
 // (default 8), BENCH_VARIANTS (JSON array of "pq64r" | "pq128r" | "pq64" | "int8" | "int8flat"; default
 // pq64r at every size and all five up to 100k), BENCH_PROBES, BENCH_CANDIDATES, BENCH_RERANK_BATCHES (JSON arrays),
 // BENCH_MAX_LIST_RATIO (biggest coarse list × the mean, default 0 = unbalanced).
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { createSsrLoader } from './lib/ssr-loader.mjs';
 import { gaussian, mulberry32 } from './lib/vectors.mjs';
 import { generateLibrary, loadPrototypes, makeQueries, makeWorld } from './lib/clip-world.mjs';
-import { mergeIntoLatest } from './lib/merge-latest.mjs';
+import { mergeMillionKeys } from './lib/million-keys.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIM = 512;
@@ -33,7 +34,7 @@ const K = 10;
 const SIZES = process.env.BENCH_SIZES ? JSON.parse(process.env.BENCH_SIZES) : [100_000, 1_000_000];
 const N_QUERIES = process.env.BENCH_QUERIES ? Number(process.env.BENCH_QUERIES) : 60;
 const TRAIN_SAMPLE = process.env.BENCH_TRAIN_SAMPLE ? Number(process.env.BENCH_TRAIN_SAMPLE) : 10_000;
-const LISTS = process.env.BENCH_LISTS ? Number(process.env.BENCH_LISTS) : 256;
+const LISTS_SETTING = process.env.BENCH_LISTS ?? '256';
 const COARSE_ITERATIONS = process.env.BENCH_COARSE_ITERATIONS ? Number(process.env.BENCH_COARSE_ITERATIONS) : 8;
 const VARIANTS = process.env.BENCH_VARIANTS ? JSON.parse(process.env.BENCH_VARIANTS) : null;
 // Biggest coarse list wanted, × the mean on the training sample (trainCoarseCentroids maxListRatio; 0 = k-means as it comes).
@@ -44,6 +45,8 @@ const CANDIDATES = process.env.BENCH_CANDIDATES ? JSON.parse(process.env.BENCH_C
 // Candidates' vectors read this many at a time until none left can reach the top 10 (null: all at once).
 const RERANK_BATCHES = process.env.BENCH_RERANK_BATCHES ? JSON.parse(process.env.BENCH_RERANK_BATCHES) : [null];
 const INT8_MAX_N = 100_000;
+// Passes per half of the sweep (see measureSize): a setting's latency is the median of 2 × this many.
+const SWEEP_PASSES = 2;
 const RECALL_GOAL = 0.95;
 const P50_GOAL_MS = 20;
 const t0 = performance.now();
@@ -74,6 +77,9 @@ const vite = await createSsrLoader(ROOT);
 const { ExactIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 const { ScalarQuantizer, ProductQuantizer } = await vite.ssrLoadModule('/src/lib/core/quantize.ts');
 const { CompactIndex, CentroidShortlist, SHORTLIST_MIN_LISTS, trainCoarseCentroids, residualsOf } = await vite.ssrLoadModule('/src/lib/core/compact-index.ts');
+const { COMPACT_SEARCH, compactListsFor, compactProbesFor } = await vite.ssrLoadModule('/src/lib/index/compact-vector-index.ts');
+/** Coarse lists at n items: BENCH_LISTS, or the app's rule when it is "app". */
+const listsFor = (n) => (LISTS_SETTING === 'app' ? compactListsFor(n) : Number(LISTS_SETTING));
 
 /**
  * Times `fn` over the queries: a warm-up of 10, then `passes` passes; a query's latency is the
@@ -92,7 +98,7 @@ async function timeQueries(queries, fn, passes) {
       if (pass === 0) results.push(r);
     }
   }
-  return { ms: timings.map((t) => t.sort((a, b) => a - b)[t.length >> 1]), results };
+  return { ms: timings.map((t) => [...t].sort((a, b) => a - b)[t.length >> 1]), timings, results };
 }
 function recall(results, truth) {
   let hit = 0;
@@ -128,7 +134,8 @@ async function measureSize(n) {
   const queries = makeQueries(world, protos, library, n, 11 + n, { text: N_QUERIES, image: N_QUERIES });
   const all = [...queries.text, ...queries.image];
   const kindOf = (i) => (i < queries.text.length ? 'text' : 'image');
-  const res = { n, queries: { text: queries.text.length, image: queries.image.length } };
+  const LISTS = listsFor(n);
+  const res = { n, lists: LISTS, queries: { text: queries.text.length, image: queries.image.length } };
 
   // exact baseline and ground truth
   let exact = new ExactIndex(DIM, 'bench', n);
@@ -237,24 +244,37 @@ async function measureSize(n) {
         bytes = null;
       }
       log(`  ${name}: build ${round(buildMs / 1000, 1)} s, memory ${r.memoryMB} MB (${r.memoryBytesPerItem} B/item incl. ids)${r.restoreMs !== undefined ? `, ${r.serializedMB} MB serialized, restore ${r.restoreMs} ms` : ''}`);
-      for (const probes of isFlat ? [1] : PROBES) {
-        // a flat scan's time hardly depends on the candidates: one setting is enough
-        for (const [candidates, rerankBatch] of (isFlat ? [CANDIDATES[0]] : CANDIDATES).flatMap((c) => RERANK_BATCHES.map((b) => [c, b]))) {
-          store.fetched = 0;
-          const run = await timeQueries(all, (q) => index.search(q, { k: K, candidates, probes, ...(rerankBatch ? { rerankBatch } : {}) }, store), 3);
-          const row = { probes, candidates, rerankBatch, fetchedPerQuery: round(store.fetched / ((3 + 10 / all.length) * all.length), 0) };
-          const scannedOf = (qs) => round(qs.reduce((sum, q) => sum + index.candidates(q, { probes, candidates }).scanned, 0) / qs.length, 0);
-          row.scannedPerQuery = { text: scannedOf(queries.text), image: scannedOf(queries.image) };
-          for (const kind of ['text', 'image', 'all']) {
-            const idx = all.map((_, i) => i).filter((i) => kind === 'all' || kindOf(i) === kind);
-            row[kind] = { recall: round(recall(idx.map((i) => run.results[i]), idx.map((i) => truth[i])), 3), ...stats(idx.map((i) => run.ms[i])) };
-          }
-          // per-query latencies, for the p50 of per-kind settings (kept out of the JSON)
-          Object.defineProperty(row, 'queryMs', { value: run.ms, enumerable: false });
-          r.sweep.push(row);
-          log(`    probes ${probes} candidates ${candidates}${rerankBatch ? ` read ${rerankBatch} at a time (${row.fetchedPerQuery} per query)` : ''}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms; codes scanned text ${row.scannedPerQuery.text} image ${row.scannedPerQuery.image}`);
-        }
+      // a flat scan's time hardly depends on the candidates: one setting is enough
+      const settings = (isFlat ? [1] : PROBES).flatMap((probes) => (isFlat ? [CANDIDATES[0]] : CANDIDATES).flatMap((candidates) => RERANK_BATCHES.map((rerankBatch) => ({ probes, candidates, rerankBatch }))));
+      const searchWith = ({ probes, candidates, rerankBatch }) => (q) => index.search(q, { k: K, candidates, probes, ...(rerankBatch ? { rerankBatch } : {}) }, store);
+      // Each setting is timed in two halves of SWEEP_PASSES, in sweep order and then in reverse
+      // order: a load that drifts during the sweep (other jobs on the shared cores) weighs on every
+      // setting alike, so their p50s compare within the run.
+      const firstHalf = [];
+      for (const setting of settings) {
+        store.fetched = 0;
+        const run = await timeQueries(all, searchWith(setting), SWEEP_PASSES);
+        firstHalf.push({ run, fetched: store.fetched });
+        log(`    probes ${setting.probes} candidates ${setting.candidates}: first half timed`);
       }
+      const secondHalf = [];
+      for (let si = settings.length - 1; si >= 0; si--) secondHalf[si] = await timeQueries(all, searchWith(settings[si]), SWEEP_PASSES);
+      settings.forEach(({ probes, candidates, rerankBatch }, si) => {
+        const { run, fetched } = firstHalf[si];
+        // a query's latency: the median of its passes in both halves
+        const ms = run.timings.map((t, qi) => [...t, ...secondHalf[si].timings[qi]].sort((a, b) => a - b)[SWEEP_PASSES]);
+        const row = { probes, candidates, rerankBatch, fetchedPerQuery: round(fetched / ((SWEEP_PASSES + 10 / all.length) * all.length), 0) };
+        const scannedOf = (qs) => round(qs.reduce((sum, q) => sum + index.candidates(q, { probes, candidates }).scanned, 0) / qs.length, 0);
+        row.scannedPerQuery = { text: scannedOf(queries.text), image: scannedOf(queries.image) };
+        for (const kind of ['text', 'image', 'all']) {
+          const idx = all.map((_, i) => i).filter((i) => kind === 'all' || kindOf(i) === kind);
+          row[kind] = { recall: round(recall(idx.map((i) => run.results[i]), idx.map((i) => truth[i])), 3), ...stats(idx.map((i) => ms[i])) };
+        }
+        // per-query latencies, for the p50 of per-kind settings (kept out of the JSON)
+        Object.defineProperty(row, 'queryMs', { value: ms, enumerable: false });
+        r.sweep.push(row);
+        log(`    probes ${probes} candidates ${candidates}${rerankBatch ? ` read ${rerankBatch} at a time (${row.fetchedPerQuery} per query)` : ''}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms; codes scanned text ${row.scannedPerQuery.text} image ${row.scannedPerQuery.image}`);
+      });
       res.codecs[name] = r;
     }
   }
@@ -314,7 +334,7 @@ const meta = {
   generateMs: round(generateMs, 0),
   k: K,
   trainSample: TRAIN_SAMPLE,
-  lists: LISTS,
+  lists: LISTS_SETTING === 'app' ? 'app: √n up to 1 024 (compactListsFor)' : Number(LISTS_SETTING),
   maxListRatio: MAX_LIST_RATIO || null,
   pqSubspaces: PQ_SUBSPACES,
   recallGoal: RECALL_GOAL,
@@ -333,7 +353,7 @@ writeFileSync(join(resultsDir, 'million.json'), JSON.stringify(out, null, 2) + '
 const fmtN = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
 const L = ['# A million items: compact codes + exact re-rank (`node --expose-gc bench/million.mjs`)', ''];
 L.push(`${meta.runtime} · ${meta.cpu}, ${meta.cores} cores, a shared VM. Measured: ${out.sizes.map((s) => `${fmtN(s.n)} at ${s.measuredAt} (load average ${s.loadAverage1m.start} → ${s.loadAverage1m.end})`).join('; ')}.`, '');
-L.push(`Data: ${source}; the CLIP-like library of bench/search.mjs (bench/lib/clip-world.mjs). ${N_QUERIES} text + ${N_QUERIES} image queries per size. Recall@10 = |top-10 ∩ exact top-10| / 10 against the exact scan over all float32 vectors (ExactIndex) in this run. Codes trained on ${TRAIN_SAMPLE} sampled items; coarse partition = ${LISTS} lists (spherical k-means); PQ = ${PQ_SUBSPACES} sub-spaces × 256 centroids (${PQ_SUBSPACES} bytes per item); int8 = 512 bytes per item. "Fetched" = full vectors read per query for the exact re-rank (in the app: from storage). Latency per query = median of 3 passes (exact scan at ≥ 200k: 1 pass).`, '');
+L.push(`Data: ${source}; the CLIP-like library of bench/search.mjs (bench/lib/clip-world.mjs). ${N_QUERIES} text + ${N_QUERIES} image queries per size. Recall@10 = |top-10 ∩ exact top-10| / 10 against the exact scan over all float32 vectors (ExactIndex) in this run. Codes trained on ${TRAIN_SAMPLE} sampled items; coarse partition = ${meta.lists} lists (spherical k-means); PQ = ${PQ_SUBSPACES} sub-spaces × 256 centroids (${PQ_SUBSPACES} bytes per item); int8 = 512 bytes per item. "Fetched" = full vectors read per query for the exact re-rank (in the app: from storage). Latency per query = median of 4 passes, 2 with the settings in sweep order and 2 in reverse order (exact scan at ≥ 200k: 1 pass).`, '');
 L.push('| n | index | build s (+ train s) | memory MB (B/item) | bytes MB / restore ms | probes | candidates | fetched/query | text recall | text p50 / p99 ms | image recall | image p50 / p99 ms |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const s of out.sizes) {
   L.push(`| ${fmtN(s.n)} | exact scan | ${round(s.exact.buildMs / 1000, 1)} | ${s.exact.memoryMB} (${DIM * 4}) | – | – | – | – | 1 | ${s.exact.text.p50} / ${s.exact.text.p99} | 1 | ${s.exact.image.p50} / ${s.exact.image.p99} |`);
@@ -355,41 +375,7 @@ for (const s of out.sizes) {
 }
 writeFileSync(join(resultsDir, 'million.md'), L.join('\n') + '\n');
 
-const big = out.sizes.find((s) => s.n === 1_000_000);
-// The variant reported: the fastest that meets the goal at 1M, else the one with the best recall.
-const reportedName = big
-  ? Object.keys(big.codecs).sort((a, b) => {
-      const oa = big.operatingPoints[a];
-      const ob = big.operatingPoints[b];
-      return Number(ob.goalMet) - Number(oa.goalMet) || (oa.goalMet ? oa.all.p50 - ob.all.p50 : ob.all.recall - oa.all.recall);
-    })[0]
-  : undefined;
-const pq = reportedName ? big.codecs[reportedName] : undefined;
-// Each query kind with its own setting, as the app runs them (COMPACT_SEARCH).
-const op = reportedName ? big.codecs[reportedName].perKind : undefined;
-if (pq && op) {
-  const goal = op.goalMet ? 'goal met' : `recall goal ${RECALL_GOAL} NOT met by any measured setting: this is the best recall measured`;
-  const settingOf = (p) => `${p.probes} lists probed, ${p.candidates} candidates${p.rerankBatch ? ` read ${p.rerankBatch} at a time (${p.fetchedPerQuery} read per query)` : ''}`;
-  const scannedPerQuery = round((op.text.scannedPerQuery.text * big.queries.text + op.image.scannedPerQuery.image * big.queries.image) / (big.queries.text + big.queries.image), 0);
-  const bytesPerItem = { memory: round(pq.memoryBytesPerItem, 0), storage: DIM * 4 + pq.codeBytes };
-  const written = mergeIntoLatest(
-    resultsDir,
-    {
-      search_1m_p50_ms: op.all.p50,
-      search_1m_recall_at_10: op.all.recall,
-      search_1m_exact_p50_ms: big.exact.all.p50,
-      search_1m_codes_scanned_per_query: scannedPerQuery,
-      bytes_per_item: bytesPerItem,
-      memory_1m_mb: pq.memoryMB,
-    },
-    {
-      search_1m_p50_ms: `${op.all.p50} ms p50 over ${big.queries.text} text + ${big.queries.image} image queries at 1M synthetic CLIP-like items (text ${op.text.p50}, image ${op.image.p50} ms; p99 ${op.all.p99} ms; ${goal}), ${reportedName} codes; text: ${settingOf(op.text)}; image: ${settingOf(op.image)}; re-ranked exactly with vectors from memory; the exact scan took ${big.exact.all.p50} ms in the same run (Node main thread, measured ${big.measuredAt}, load average ${big.loadAverage1m.start} → ${big.loadAverage1m.end} on 2 cores: timings inflated by other jobs; bench/million.mjs)`,
-      search_1m_recall_at_10: `${op.all.recall} (text ${op.text.recall}, image ${op.image.recall}) against the exact scan at 1M in the same run; ${goal}`,
-      search_1m_codes_scanned_per_query: `${scannedPerQuery} PQ codes scored per query at 1M (text ${op.text.scannedPerQuery.text}, image ${op.image.scannedPerQuery.image}; ${pq.codeBytes} table look-ups each), settings as search_1m_p50_ms`,
-      bytes_per_item: `${bytesPerItem.memory} B in memory per item at 1M (${pq.codeBytes} B of code + list membership + the id string and its map entry), ${bytesPerItem.storage} B in storage (float32 vector + code)`,
-      memory_1m_mb: `${pq.memoryMB} MB: the Node heap + ArrayBuffers the compact index adds at 1M (codes, lists, ids), NOT the browser's renderer + workers; the full vectors stay in storage`,
-    },
-  );
-  log(`merged into ${written.join(', ')}`);
-}
+// The keys at 1M with the app's own settings per query kind (when the sweep holds them).
+const written = mergeMillionKeys(resultsDir, out, { search: COMPACT_SEARCH, probesFor: compactProbesFor });
+log(written.length > 0 ? `merged into ${written.join(', ')}` : "no keys merged: no 1M sweep row at the app's settings (COMPACT_SEARCH)");
 log(`wrote bench/results/million.json and million.md (${meta.elapsedSeconds} s)`);

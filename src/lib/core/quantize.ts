@@ -296,6 +296,10 @@ export class ProductQuantizer implements VectorCodec {
   scoreCodes(prepared: PreparedQuery, codes: Uint8Array, count: number, out: Float64Array): void {
     const t = prepared.table;
     const m = this.codeBytes;
+    if (LITTLE_ENDIAN && m % 4 === 0 && codes.byteOffset % 4 === 0) {
+      scoreCodeWords(t, new Uint32Array(codes.buffer, codes.byteOffset, (count * m) >> 2), m >> 2, count, out);
+      return;
+    }
     const m4 = m & ~3;
     // Codes one after the other: the scan reads memory in order, which the prefetcher follows.
     for (let i = 0, base = 0; i < count; i++, base += m) {
@@ -315,6 +319,33 @@ export class ProductQuantizer implements VectorCodec {
       for (; j < m; j++, t0 += PQ_CENTROIDS) s0 += t[t0 + codes[base + j]!]!;
       out[i] = s0 + s1 + (s2 + s3);
     }
+  }
+}
+
+/** Whether a Uint32Array reads bytes b0 b1 b2 b3 as b0 + b1·2⁸ + b2·2¹⁶ + b3·2²⁴ (every browser and Node on x86 and ARM). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * ProductQuantizer.scoreCodes for codes of a whole number of 32-bit words: one read per four code
+ * bytes instead of four, each byte taken out with a shift and a mask. Adds the same table entries
+ * in the same order as the byte loop (same scores to the last bit); measured in Node at 128-byte
+ * codes: 0.65–0.71 of the byte loop's time.
+ */
+function scoreCodeWords(t: Float32Array, words: Uint32Array, wordsPerCode: number, count: number, out: Float64Array): void {
+  for (let i = 0, base = 0; i < count; i++, base += wordsPerCode) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    // word j holds the codes of sub-spaces 4j … 4j + 3, each with its own 256-entry slice of the table
+    for (let j = 0, t0 = 0; j < wordsPerCode; j++, t0 += 4 * PQ_CENTROIDS) {
+      const w = words[base + j]!;
+      s0 += t[t0 + (w & 255)]!;
+      s1 += t[t0 + PQ_CENTROIDS + ((w >>> 8) & 255)]!;
+      s2 += t[t0 + 2 * PQ_CENTROIDS + ((w >>> 16) & 255)]!;
+      s3 += t[t0 + 3 * PQ_CENTROIDS + (w >>> 24)]!;
+    }
+    out[i] = s0 + s1 + (s2 + s3);
   }
 }
 

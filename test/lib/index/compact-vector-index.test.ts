@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMPACT_MAX_LISTS, CompactVectorIndex, compactListsFor } from '../../../src/lib/index/compact-vector-index';
+import { COMPACT_MAX_LISTS, CompactVectorIndex, compactListsFor, compactProbesFor } from '../../../src/lib/index/compact-vector-index';
 import { rng, randomUnit } from '../../helpers/random';
 
 const DIM = 32;
@@ -10,6 +10,16 @@ describe('compact vector index', () => {
     expect(compactListsFor(200_000)).toBe(447);
     expect(compactListsFor(1_000_000)).toBe(1000);
     expect(compactListsFor(50_000_000)).toBe(COMPACT_MAX_LISTS);
+  });
+
+  it('scans 1/10 of the lists for a text query and 1/64 for an image query, at least 64 and 16, never more than there are', () => {
+    expect(compactProbesFor(1000, 'text')).toBe(100);
+    expect(compactProbesFor(1024, 'text')).toBe(103);
+    expect(compactProbesFor(500, 'text')).toBe(64);
+    expect(compactProbesFor(1000, 'image')).toBe(16);
+    expect(compactProbesFor(2000, 'image')).toBe(32);
+    expect(compactProbesFor(20, 'text')).toBe(20);
+    expect(compactProbesFor(10, 'image')).toBe(10);
   });
 
   it('learns dim/4-byte residual codes from a sample, and its bytes restore to an index with the same answers read from the same store', async () => {
@@ -34,7 +44,7 @@ describe('compact vector index', () => {
 
   it('answers a text query as the exact scan on a small index (every list probed: at least 64), reading only the candidates that can reach the top k', async () => {
     const r = rng(8);
-    const vectors = new Map<string, Float32Array>(Array.from({ length: 400 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
+    const vectors = new Map<string, Float32Array>(Array.from({ length: 300 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
     let reads = 0;
     const store = {
       getVectors: (ids: readonly string[]) => {
@@ -42,13 +52,14 @@ describe('compact vector index', () => {
         return ids.map((id) => vectors.get(id));
       },
     };
-    const index = CompactVectorIndex.train([...vectors.values()], DIM, 400, 'm', store);
+    const index = CompactVectorIndex.train([...vectors.values()], DIM, 300, 'm', store);
     index.addMany([...vectors].map(([id, vector]) => ({ id, vector })));
     const query = randomUnit(r, DIM);
     const exact = [...vectors].map(([id, v]) => ({ id, score: v.reduce((s, x, d) => s + x * query[d]!, 0) })).sort((a, b) => b.score - a.score);
     const hits = await index.search(query, { k: 5, kind: 'text' });
     expect(hits.map((h) => h.id)).toEqual(exact.slice(0, 5).map((h) => h.id));
-    // every item is a candidate (400 kept from all 20 lists), but reading stops before the last
-    expect(reads).toBeLessThan(400);
+    // every item is a candidate (300 kept from all 17 lists), but reading stops before the last
+    expect(index.compact.lists).toBe(17);
+    expect(reads).toBeLessThan(300);
   });
 });
