@@ -63,6 +63,8 @@ const { CompactIndex } = await vite.ssrLoadModule('/src/lib/core/compact-index.t
 const { COMPACT_TRAIN_SAMPLE } = await vite.ssrLoadModule('/src/lib/index/compact-vector-index.ts');
 await vite.close();
 
+const chromiumSession = BROWSER ? await openChromium() : null;
+
 // ---------------------------------------------------------------- Node
 const { protos, source } = loadPrototypes(gaussian(mulberry32(1), { pairs: true }), log);
 const world = makeWorld(protos, 7, true);
@@ -98,15 +100,15 @@ const built = new Promise((resolve, reject) => {
   });
   worker.on('error', reject);
 });
-built.catch(() => undefined);
+built.catch((err) => log(`index build failed: ${err?.stack ?? err}`));
 /** Lets the data server answer Chromium between slices of synchronous work on this thread. */
 const yieldToServer = () => new Promise((r) => setImmediate(r));
 
 // ---------------------------------------------------------------- Chromium: seeding starts at once
 let chromiumRun = null;
-if (BROWSER) {
-  chromiumRun = startChromium();
-  chromiumRun.catch(() => undefined);
+if (chromiumSession) {
+  chromiumRun = startChromium(chromiumSession);
+  chromiumRun.catch((err) => log(`Chromium run failed: ${err?.stack ?? err}`));
 }
 
 let exact = new ExactIndex(DIM, MODEL, N);
@@ -228,14 +230,17 @@ async function waitChromiumQuiet(maxMs) {
   return { waitedMs: round(performance.now() - start, 0), quiet: false };
 }
 
-/** Seeds Chromium (starts at once), then, once the index bytes are there, measures starts, searches and memory. */
-async function startChromium() {
-  let snapshotBytes = null;
+/**
+ * The data server and Chromium with the bench page loaded, started before the library is generated:
+ * launching needs an event loop that answers at once, which this thread's later synchronous work is not.
+ */
+async function openChromium() {
+  const session = { snapshotBytes: null };
   const files = { '/bench-data/page.html': Buffer.from('<!doctype html><title>million</title><script type="module" src="/bench/million-browser/page.ts"></script>') };
   const server = await serveBenchData(files, (url, res) => {
-    if (url.pathname === '/bench-data/index.bin' && snapshotBytes) {
+    if (url.pathname === '/bench-data/index.bin' && session.snapshotBytes) {
       res.setHeader('Content-Type', 'application/octet-stream');
-      res.end(Buffer.from(snapshotBytes.buffer, snapshotBytes.byteOffset, snapshotBytes.byteLength));
+      res.end(Buffer.from(session.snapshotBytes.buffer, session.snapshotBytes.byteOffset, session.snapshotBytes.byteLength));
       return true;
     }
     if (url.pathname === '/bench-data/batch') {
@@ -263,8 +268,19 @@ async function startChromium() {
     await page.goto(url);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 120_000 });
   };
+  await load();
+  const close = async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    await server.close();
+  };
+  return Object.assign(session, { context, page, errors, load, close });
+}
+
+/** Seeds Chromium (starts at once), then, once the index bytes are there, measures starts, searches and memory. */
+async function startChromium(session) {
+  const { context, page, errors, load } = session;
   try {
-    await load();
     let t = performance.now();
     for (let from = 0; from < N; from += WRITE_BATCH) {
       const count = Math.min(WRITE_BATCH, N - from);
@@ -275,7 +291,7 @@ async function startChromium() {
     const writeMs = performance.now() - t;
     log(`wrote ${N} records in ${round(writeMs / 1000, 1)} s (${round(N / (writeMs / 1000), 0)} per s); waiting for the index`);
     const waitForIndexStart = performance.now();
-    snapshotBytes = (await built).bytes;
+    const snapshotBytes = (session.snapshotBytes = (await built).bytes);
     const indexWaitMs = performance.now() - waitForIndexStart;
     t = performance.now();
     await page.evaluate(([m, n]) => window.bench.writeSnapshot(m, n), [MODEL, N]);
@@ -350,9 +366,7 @@ async function startChromium() {
       errors: errors.slice(0, 5),
     };
   } finally {
-    await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
-    await server.close();
+    await session.close();
   }
 }
 
