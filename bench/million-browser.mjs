@@ -26,12 +26,13 @@
 // Environment: BENCH_N (default 250000), BENCH_QUERIES (per kind, default 50), BENCH_BROWSER (0 = Node only),
 // BENCH_COLD_STARTS (default 3), BENCH_WRITE_BATCH (records per transaction, default 10 000), BENCH_QUIET_MAX_MS
 // (longest wait for Chromium to go quiet before a start, default 30 000), BENCH_PROBE_SHARES and BENCH_CANDIDATES (JSON arrays: the Node sweep).
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROME_ARGS, ROOT, processMemory } from './lib/bench-page.mjs';
+import { TICK_HZ, treeTicks } from './lib/cpu-monitor.mjs';
 import { serveBenchData } from './lib/data-server.mjs';
 import { createSsrLoader } from './lib/ssr-loader.mjs';
 import { gaussian, mulberry32 } from './lib/vectors.mjs';
@@ -193,28 +194,11 @@ const node = {
 };
 
 // ---------------------------------------------------------------- Chromium
-/** CPU seconds used so far by the Chromium processes this process started (from /proc). */
+/** CPU seconds used so far by the processes this process started (Chromium, from /proc). */
 function chromiumCpuSeconds() {
-  const ticks = 100;
-  let total = 0;
-  const byParent = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byParent.set(Number(name), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* gone */
-    }
-  }
-  const stack = [process.pid];
-  while (stack.length) {
-    const pid = stack.pop();
-    for (const [child, p] of byParent) if (p.ppid === pid) stack.push(child);
-    if (pid !== process.pid) total += byParent.get(pid)?.cpu ?? 0;
-  }
-  return total / ticks;
+  let ticks = 0;
+  for (const [pid, t] of treeTicks()) if (pid !== process.pid) ticks += t;
+  return ticks / TICK_HZ;
 }
 
 /** Waits (at most `maxMs`) until Chromium uses under a tenth of a core over 2 s: IndexedDB done compacting what was written. */
