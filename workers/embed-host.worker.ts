@@ -11,6 +11,7 @@ import type { EmbedApi, LoadProgress, ModelInfo, PixelImage, Tower } from './emb
 import type { ModelSource } from '../src/lib/core/model-source';
 import type { ModelInputSpec } from '../src/lib/core/model-input';
 import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
+import { MODEL_CACHE } from '../src/lib/core/offline-parts';
 
 /**
  * A model runtime with no call for this long is ended. A search after that waits for the text
@@ -61,8 +62,8 @@ let runtimeCode: Worker | null = null;
 function keepRuntimeCode(): void {
   if (runtimeCode) return;
   runtimeCode = new Worker(new URL('./runtime-code.worker.ts', import.meta.url), { type: 'module', name: 'runtime-code' });
-  // transformers.js's browser cache (env.cacheKey), where the model loader stored the runtime.
-  runtimeCode.postMessage({ cacheName: 'transformers-cache' });
+  // Where the model loader stored the runtime.
+  runtimeCode.postMessage({ cacheName: MODEL_CACHE });
 }
 
 function releaseRuntimeCode(): void {

@@ -18,6 +18,7 @@ import { chooseBackend, modelKey, type BackendChoice, type ModelSource } from '.
 import { probeWebGpu } from './lib/webgpu';
 import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
+import { MODEL_CACHE } from '../src/lib/core/offline-parts';
 import { graphWithWeightsInPlace } from '../src/lib/core/onnx-weights';
 
 /** Pixels the ingest worker already decoded, oriented and cut to the model's 224×224 input. */
@@ -73,6 +74,8 @@ const ORT_FILES = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new
 // service worker leaves these files alone, so they are stored once.
 env.backends.onnx.wasm!.wasmPaths = { ...ORT_FILES };
 env.backends.onnx.wasm!.proxy = false;
+// Its default, named once for Settings' list of what is kept and for the embed host's kept runtime code.
+env.cacheKey = MODEL_CACHE;
 
 /** Whether this worker has chosen where the runtime's files come from (once: the runtime starts once per worker). */
 let runtimeChosen = false;

@@ -6,6 +6,8 @@
 
 /** The cache the service worker keeps built files in that it does not precache (vite.config.ts). */
 export const RUNTIME_CACHE = 'shoebox-runtime';
+/** The cache transformers.js keeps the model's files and ONNX Runtime's wasm in (its `env.cacheKey`). */
+export const MODEL_CACHE = 'transformers-cache';
 /** The cache the service worker keeps libheif's glue and wasm in (vite.config.ts). */
 export const LIBHEIF_CACHE = 'shoebox-libheif';
 
@@ -26,7 +28,7 @@ export interface OfflinePart {
 
 const PARTS: { name: string; detail: string; matches: (f: CachedFile) => boolean }[] = [
   { name: 'Search model runtime', detail: 'ONNX Runtime, downloaded with the model', matches: (f) => /\/ort-wasm[^/]*$/.test(f.path) },
-  { name: 'Search model', detail: 'downloaded with the first photos or search', matches: (f) => f.cacheName === 'transformers-cache' },
+  { name: 'Search model', detail: 'downloaded with the first photos or search', matches: (f) => f.cacheName === MODEL_CACHE },
   { name: 'Video decoder', detail: 'for videos this browser cannot play, downloaded with the first such video', matches: (f) => /\/ffmpeg-core[^/]*$/.test(f.path) },
   { name: 'HEIC decoder', detail: 'for iPhone photos, downloaded with the first HEIC photo', matches: (f) => /heif/i.test(f.path) },
   { name: 'Places table', detail: 'GeoNames places, downloaded with the first photo that has a position', matches: (f) => /\/places\/[^/]*$/.test(f.path) },
