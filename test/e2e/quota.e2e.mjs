@@ -147,6 +147,9 @@ test('quota: a drop larger than the space left: the files that fit are queued, t
     await expectCount(page, photos.length - refused.length, 60_000);
     await ui(page).fileInput.setInputFiles(photos.filter((p) => refused.includes(p.name)));
     await expectCount(page, photos.length, 60_000);
+    // The grid shows an item as soon as it is taken in; its vector comes when it is indexed.
+    await expectText(ui(page).status, /^\s*Indexed (\d+) of \1\b/, 60_000);
+    await expectText(page.getByTestId('not-searchable'), /^\s*$/, 30_000);
     const done = await storeCounts(page);
     assertConsistent(done, 'after dropping the refused files again');
     assert.deepEqual(done.jobs, { stored: photos.length });
