@@ -322,3 +322,14 @@ export async function seriousViolations(page) {
   });
   return violations;
 }
+
+/** The import worker, where dropped files are copied in and taken in (for a test's fault hooks). */
+export async function ingestWorker(page) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const w = page.workers().find((x) => /ingest/.test(x.url()));
+    if (w) return w;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`no ingest worker among ${page.workers().map((w) => w.url())}`);
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { distinctPhotos } from './photos.mjs';
 import { expectText, test } from './harness.mjs';
-import { closeSettings, expectCount, openApp, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
+import { closeSettings, expectCount, ingestWorker, openApp, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
 const FILES = 120;
 
@@ -52,16 +52,6 @@ const FULL_DISK = `(() => {
     };
   }
 })()`;
-
-async function ingestWorker(page) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const w = page.workers().find((x) => /ingest/.test(x.url()));
-    if (w) return w;
-    await page.waitForTimeout(50);
-  }
-  throw new Error(`no ingest worker among ${page.workers().map((w) => w.url())}`);
-}
 
 async function waitIndexedAtLeast(page, min, total) {
   const deadline = Date.now() + 60_000;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { distinctPhotos as makePhotos } from './photos.mjs';
 import { expectText, test } from './harness.mjs';
-import { closeSettings, expectCount, messageTexts, openApp, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
+import { closeSettings, expectCount, ingestWorker, messageTexts, openApp, storeCounts, ui, waitMessage, waitModelReady } from './app-helpers.mjs';
 
 const FILES = 200;
 
@@ -60,6 +60,15 @@ test('import: a large drop is indexed while it is still being taken in, and the 
   // The model first: indexing cannot start before it is loaded, whatever the queue does.
   await waitModelReady(page);
   await closeSettings(page);
+  // Files copied from a slow card: each copy into the library takes at least 40 ms (8 s for the
+  // drop), so taking in and indexing have the time to run alongside however busy the machine is.
+  await (await ingestWorker(page)).evaluate(() => {
+    const close = FileSystemWritableFileStream.prototype.close;
+    FileSystemWritableFileStream.prototype.close = async function () {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      return close.call(this);
+    };
+  });
   await page.evaluate(() => {
     const status = document.querySelector('[role="status"]');
     window.__statusTexts = [];
