@@ -23,10 +23,19 @@
 // (search_1m_p50_ms_browser, search_1m_recall_at_10_browser, cold_start_1m_ms, memory_1m_browser_mb,
 // and the storage part of bytes_per_item at 1M; 1m replaced by the size, e.g. 500k, at other sizes).
 //
+// A kept profile (BENCH_PROFILE=/tmp/<folder>/profile-1m): the first run seeds Chromium there and
+// leaves a mark (shoebox-million-seeded.json: size, model, port); later runs of the same size reuse
+// the seeded records (seeding 1M took ~20 min) and are served on the same port (IndexedDB belongs
+// to the origin). The index bytes made in Node are kept beside it, named by a hash of the index's
+// source files: an unchanged index format is neither built again nor written into the profile
+// again; a changed one is built and replaces the profile's snapshot. BENCH_SEED_ONLY=1 seeds the
+// kept profile and stops (no index, no ground truth).
+//
 // Environment: BENCH_N (default 250000), BENCH_QUERIES (per kind, default 50), BENCH_BROWSER (0 = Node only),
 // BENCH_COLD_STARTS (default 3), BENCH_WRITE_BATCH (records per transaction, default 10 000), BENCH_QUIET_MAX_MS
 // (longest wait for Chromium to go quiet before a start, default 30 000), BENCH_PROBE_SHARES and BENCH_CANDIDATES (JSON arrays: the Node sweep).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +57,12 @@ const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 3);
 const WRITE_BATCH = Number(process.env.BENCH_WRITE_BATCH ?? 10_000);
 const QUIET_MAX_MS = Number(process.env.BENCH_QUIET_MAX_MS ?? 30_000);
 const MODEL = 'bench-synthetic@fp32';
+const KEPT_PROFILE = process.env.BENCH_PROFILE ? process.env.BENCH_PROFILE.replace(/\/+$/, '') : null;
+const SEED_ONLY = process.env.BENCH_SEED_ONLY === '1';
+if (SEED_ONLY && (!KEPT_PROFILE || !BROWSER)) throw new Error('BENCH_SEED_ONLY=1 needs BENCH_PROFILE and the browser');
+const SEEDED_MARK = KEPT_PROFILE ? join(KEPT_PROFILE, 'shoebox-million-seeded.json') : null;
+const keptMark = SEEDED_MARK && existsSync(SEEDED_MARK) ? JSON.parse(readFileSync(SEEDED_MARK, 'utf8')) : null;
+if (keptMark && (keptMark.n !== N || keptMark.model !== MODEL)) throw new Error(`${KEPT_PROFILE} holds ${keptMark.n} items of ${keptMark.model}, not ${N}: use another folder`);
 const PROBE_SHARES = process.env.BENCH_PROBE_SHARES ? JSON.parse(process.env.BENCH_PROBE_SHARES) : [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4];
 const CANDIDATES = process.env.BENCH_CANDIDATES ? JSON.parse(process.env.BENCH_CANDIDATES) : [50, 100, 200, 500, 1000];
 const t0 = performance.now();
@@ -57,6 +72,10 @@ const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 *
 const mb = (b) => round(b / 2 ** 20, 1);
 const median = (v) => [...v].sort((a, b) => a - b)[(v.length - 1) >> 1];
 const label = N >= 1e6 ? `${N / 1e6}m` : `${N / 1000}k`;
+// The index's format and build: a change in any of these files makes new index bytes.
+const INDEX_SOURCES = ['src/lib/core/compact-index.ts', 'src/lib/core/quantize.ts', 'src/lib/index/compact-vector-index.ts', 'bench/million-browser/build-index.mjs'];
+const indexKey = createHash('sha256').update(`${N}\n`).update(INDEX_SOURCES.map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n')).digest('hex').slice(0, 16);
+const cachedIndexPath = KEPT_PROFILE ? `${KEPT_PROFILE}-index-${label}-${indexKey}.bin` : null;
 
 const vite = await createSsrLoader(ROOT);
 const { ExactIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
@@ -89,7 +108,7 @@ for (let i = 0; i < N; i++) {
   library.vectors[i] = view;
 }
 const buildStartedMs = performance.now();
-const built = new Promise((resolve, reject) => {
+const buildIndex = () => new Promise((resolve, reject) => {
   const worker = new Worker(new URL('./million-browser/build-index.mjs', import.meta.url), { workerData: { root: ROOT, shared, n: N, dim: DIM, ids, modelKey: MODEL } });
   worker.on('message', (m) => {
     if (m.progress) log(`  index: ${m.progress}`);
@@ -101,6 +120,20 @@ const built = new Promise((resolve, reject) => {
   });
   worker.on('error', reject);
 });
+/** The index bytes kept beside the profile when its sources are unchanged, else built (and kept). */
+async function indexBytes() {
+  if (cachedIndexPath && existsSync(cachedIndexPath)) {
+    const bytes = new Uint8Array(readFileSync(cachedIndexPath));
+    log(`index bytes of this format read from ${cachedIndexPath}`);
+    const t = performance.now();
+    const restored = CompactIndex.restore(bytes);
+    return { bytes, fromCache: true, restoreMs: performance.now() - t, lists: restored.lists, codeBytes: restored.codec.codeBytes, memoryBytes: restored.memoryBytes, wallMs: 0 };
+  }
+  const made = await buildIndex();
+  if (cachedIndexPath) writeFileSync(cachedIndexPath, made.bytes);
+  return made;
+}
+const built = SEED_ONLY ? new Promise(() => {}) : indexBytes();
 built.catch((err) => log(`index build failed: ${err?.stack ?? err}`));
 /** Lets the data server answer Chromium between slices of synchronous work on this thread. */
 const yieldToServer = () => new Promise((r) => setImmediate(r));
@@ -110,6 +143,12 @@ let chromiumRun = null;
 if (chromiumSession) {
   chromiumRun = startChromium(chromiumSession);
   chromiumRun.catch((err) => log(`Chromium run failed: ${err?.stack ?? err}`));
+}
+
+if (SEED_ONLY) {
+  await chromiumRun;
+  log(`seeded ${KEPT_PROFILE}`);
+  process.exit(0);
 }
 
 let exact = new ExactIndex(DIM, MODEL, N);
@@ -134,7 +173,7 @@ const store = {
 };
 const made = await built;
 const bytes = made.bytes;
-log(`compact index built in a worker thread: ${made.lists} lists, training ${round(made.trainMs / 1000, 1)} s, ${N} items encoded in ${round(made.buildMs / 1000, 1)} s; ${mb(bytes.byteLength)} MB of bytes; restore ${round(made.restoreMs, 0)} ms`);
+log(made.fromCache ? `compact index read: ${made.lists} lists, ${mb(bytes.byteLength)} MB of bytes; restore ${round(made.restoreMs, 0)} ms` : `compact index built in a worker thread: ${made.lists} lists, training ${round(made.trainMs / 1000, 1)} s, ${N} items encoded in ${round(made.buildMs / 1000, 1)} s; ${mb(bytes.byteLength)} MB of bytes; restore ${round(made.restoreMs, 0)} ms`);
 const index = { compact: CompactIndex.restore(bytes) };
 const trainMs = made.trainMs;
 const buildMs = made.buildMs;
@@ -241,45 +280,68 @@ async function openChromium() {
       return true;
     }
     return false;
-  });
+  }, keptMark?.port ?? 0);
+  session.port = Number(new URL(server.origin).port);
   const url = `${server.origin}/bench-data/page.html`;
-  const userDataDir = mkdtempSync(join(tmpdir(), 'shoebox-million-'));
+  const userDataDir = KEPT_PROFILE ?? mkdtempSync(join(tmpdir(), 'shoebox-million-'));
+  if (KEPT_PROFILE) mkdirSync(KEPT_PROFILE, { recursive: true });
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: [...CHROME_ARGS, '--disable-gpu'] });
-  const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e?.message || e)));
+  const watch = (p) => {
+    p.on('pageerror', (e) => errors.push(String(e?.message || e)));
+    return p;
+  };
+  session.page = watch(context.pages()[0] ?? (await context.newPage()));
   const load = async () => {
-    await page.goto(url);
-    await page.waitForFunction(() => window.benchReady === true, null, { timeout: 120_000 });
+    await session.page.goto(url);
+    await session.page.waitForFunction(() => window.benchReady === true, null, { timeout: 120_000 });
+  };
+  /**
+   * A new tab instead of this one: a new renderer process, so that the memory measured after it is
+   * the app's alone (a reload keeps the renderer process and the garbage its last page left).
+   */
+  const freshTab = async () => {
+    const old = session.page;
+    session.page = watch(await context.newPage());
+    await old.close();
+    await load();
   };
   await load();
   const close = async () => {
     await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    if (!KEPT_PROFILE) rmSync(userDataDir, { recursive: true, force: true });
     await server.close();
   };
-  return Object.assign(session, { context, page, errors, load, close });
+  return Object.assign(session, { context, errors, load, freshTab, close });
 }
 
 /** Seeds Chromium (starts at once), then, once the index bytes are there, measures starts, searches and memory. */
 async function startChromium(session) {
-  const { context, page, errors, load } = session;
+  const { context, errors, load, freshTab } = session;
+  const page = { evaluate: (...a) => session.page.evaluate(...a) };
   try {
     let t = performance.now();
-    for (let from = 0; from < N; from += WRITE_BATCH) {
+    for (let from = 0; from < (keptMark ? 0 : N); from += WRITE_BATCH) {
       const count = Math.min(WRITE_BATCH, N - from);
       const next = Math.min(WRITE_BATCH, Math.max(0, N - from - count));
       await page.evaluate(([f, c, d, m, x]) => window.bench.write(f, c, d, m, x), [from, count, DIM, MODEL, next]);
       if ((from / WRITE_BATCH) % 10 === 0) log(`  written ${from + count} of ${N} records in ${round((performance.now() - t) / 1000, 0)} s`);
     }
-    const writeMs = performance.now() - t;
-    log(`wrote ${N} records in ${round(writeMs / 1000, 1)} s (${round(N / (writeMs / 1000), 0)} per s); waiting for the index`);
+    const writeMs = keptMark ? keptMark.writeMs : performance.now() - t;
+    if (keptMark) log(`reusing the ${N} records seeded in ${KEPT_PROFILE} on ${keptMark.seededAt} (${round(writeMs / 1000, 0)} s then)`);
+    else log(`wrote ${N} records in ${round(writeMs / 1000, 1)} s (${round(N / (writeMs / 1000), 0)} per s); waiting for the index`);
+    const mark = keptMark ?? { n: N, model: MODEL, port: session.port, seededAt: new Date().toISOString(), writeMs: round(writeMs, 0), snapshotKey: null };
+    if (SEEDED_MARK) writeFileSync(SEEDED_MARK, JSON.stringify(mark, null, 2) + '\n');
+    if (SEED_ONLY) return null;
     const waitForIndexStart = performance.now();
     const snapshotBytes = (session.snapshotBytes = (await built).bytes);
     const indexWaitMs = performance.now() - waitForIndexStart;
     t = performance.now();
-    await page.evaluate(([m, n]) => window.bench.writeSnapshot(m, n), [MODEL, N]);
-    const snapshotWriteMs = performance.now() - t;
+    // A kept profile already holding this index's bytes keeps them.
+    const snapshotKept = mark.snapshotKey === indexKey;
+    if (!snapshotKept) await page.evaluate(([m, n]) => window.bench.writeSnapshot(m, n), [MODEL, N]);
+    const snapshotWriteMs = snapshotKept ? mark.snapshotWriteMs : performance.now() - t;
+    if (SEEDED_MARK && !snapshotKept) writeFileSync(SEEDED_MARK, JSON.stringify({ ...mark, snapshotKey: indexKey, snapshotWriteMs: round(snapshotWriteMs, 0) }, null, 2) + '\n');
     const usageBytes = await page.evaluate(() => window.bench.storageUsageBytes());
     log(`index bytes (${mb(snapshotBytes.byteLength)} MB) written in ${round(snapshotWriteMs / 1000, 1)} s after waiting ${round(indexWaitMs / 1000, 0)} s for them; storage ${mb(usageBytes)} MB`);
 
@@ -302,7 +364,7 @@ async function startChromium(session) {
       status = r.status;
       log(`  cold start ${i + 1}: search ready ${round(r.readyMs, 0)} ms after navigation (${r.status.origin}, ${r.status.kind}, ${r.status.size} items): page ${phases.at(-1).pageMs}, worker loaded ${phases.at(-1).workerLoadMs}, init ${phases.at(-1).initMs} ms`);
     }
-    await load();
+    await freshTab();
     const memoryBeforeStart = processMemory();
     // Sampled twice a second from this start to the last search: the most the renderer held.
     let rendererSampledPeakMB = 0;
@@ -331,6 +393,7 @@ async function startChromium(session) {
     return {
       run,
       chromium: context.browser()?.version() ?? 'unknown',
+      keptProfile: keptMark ? { seededAt: keptMark.seededAt, snapshotKept } : null,
       writeMs: round(writeMs, 0),
       indexWaitMs: round(indexWaitMs, 0),
       snapshotWriteMs: round(snapshotWriteMs, 0),

@@ -10,7 +10,7 @@
  * synthetic CLIP-like items (bench/results/million.md).
  */
 
-import { CompactIndex, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../core/compact-index';
+import { CompactIndex, refinementResidualsOf, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../core/compact-index';
 import { ProductQuantizer } from '../core/quantize';
 import type { ScoredId } from '../core/vector';
 
@@ -37,6 +37,14 @@ const COARSE_ITERATIONS = 6;
  */
 const MAX_LIST_RATIO = 2;
 const PQ_ITERATIONS = 8;
+/**
+ * Components per byte of the refiner, the second product quantiser that codes what the first code
+ * leaves (core/compact-index.ts, "Refinement"): 4, another dim / 4 bytes per item (128 MB at a
+ * million 512-d items). It orders a query's candidates nearly as their exact scores do, so the
+ * re-rank reads a few dozen full vectors from IndexedDB instead of a few hundred
+ * (bench/results/million-notes.md, 7 Dec 2026 04:00).
+ */
+const REFINE_COMPONENTS_PER_BYTE = 4;
 
 /**
  * Per query kind: the lists scanned (a share of them, at least `minProbes`), the candidates kept
@@ -70,8 +78,8 @@ export function compactListsFor(size: number): number {
 }
 
 /** Product-quantiser bytes per vector: dim / 4, or the largest divisor of dim below that. */
-function subspacesFor(dim: number): number {
-  let m = Math.max(1, Math.floor(dim / COMPONENTS_PER_BYTE));
+function subspacesFor(dim: number, componentsPerByte = COMPONENTS_PER_BYTE): number {
+  let m = Math.max(1, Math.floor(dim / componentsPerByte));
   while (dim % m !== 0) m--;
   return m;
 }
@@ -101,8 +109,10 @@ export class CompactVectorIndex {
   static train(sample: readonly Float32Array[], dim: number, expectedSize: number, modelKey: string, store: FullVectorStore): CompactVectorIndex {
     const lists = Math.min(compactListsFor(expectedSize), sample.length);
     const centroids = trainCoarseCentroids(sample, dim, { lists, iterations: COARSE_ITERATIONS, maxListRatio: MAX_LIST_RATIO });
-    const codec = ProductQuantizer.train(residualsOf(sample, centroids, dim), dim, { subspaces: subspacesFor(dim), iterations: PQ_ITERATIONS });
-    return new CompactVectorIndex(modelKey, new CompactIndex(codec, centroids, Math.max(1024, expectedSize), true), store);
+    const residuals = residualsOf(sample, centroids, dim);
+    const codec = ProductQuantizer.train(residuals, dim, { subspaces: subspacesFor(dim), iterations: PQ_ITERATIONS });
+    const refiner = ProductQuantizer.train(refinementResidualsOf(residuals, codec), dim, { subspaces: subspacesFor(dim, REFINE_COMPONENTS_PER_BYTE), iterations: PQ_ITERATIONS });
+    return new CompactVectorIndex(modelKey, new CompactIndex(codec, centroids, Math.max(1024, expectedSize), true, refiner), store);
   }
 
   /**
