@@ -29,11 +29,14 @@
 // to the origin). The index bytes made in Node are kept beside it, named by a hash of the index's
 // source files: an unchanged index format is neither built again nor written into the profile
 // again; a changed one is built and replaces the profile's snapshot. BENCH_SEED_ONLY=1 seeds the
-// kept profile and stops (no index, no ground truth).
+// kept profile and stops (no index, no ground truth); BENCH_BUILD_ONLY=1 BENCH_BROWSER=0 builds the
+// index bytes beside it and stops, so that both can run at once; BENCH_WAIT_FOR_INDEX=1 waits for those
+// bytes (instead of building them) while it generates the library and computes the ground truth.
 //
 // Environment: BENCH_N (default 250000), BENCH_QUERIES (per kind, default 50), BENCH_BROWSER (0 = Node only),
 // BENCH_COLD_STARTS (default 3), BENCH_WRITE_BATCH (records per transaction, default 10 000), BENCH_QUIET_MAX_MS
 // (longest wait for Chromium to go quiet before a start, default 30 000), BENCH_PROBE_SHARES and BENCH_CANDIDATES (JSON arrays: the Node sweep).
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -59,6 +62,9 @@ const QUIET_MAX_MS = Number(process.env.BENCH_QUIET_MAX_MS ?? 30_000);
 const MODEL = 'bench-synthetic@fp32';
 const KEPT_PROFILE = process.env.BENCH_PROFILE ? process.env.BENCH_PROFILE.replace(/\/+$/, '') : null;
 const SEED_ONLY = process.env.BENCH_SEED_ONLY === '1';
+const BUILD_ONLY = process.env.BENCH_BUILD_ONLY === '1';
+const WAIT_FOR_INDEX = process.env.BENCH_WAIT_FOR_INDEX === '1';
+if (BUILD_ONLY && (!KEPT_PROFILE || BROWSER)) throw new Error('BENCH_BUILD_ONLY=1 needs BENCH_PROFILE and BENCH_BROWSER=0');
 if (SEED_ONLY && (!KEPT_PROFILE || !BROWSER)) throw new Error('BENCH_SEED_ONLY=1 needs BENCH_PROFILE and the browser');
 const SEEDED_MARK = KEPT_PROFILE ? join(KEPT_PROFILE, 'shoebox-million-seeded.json') : null;
 const keptMark = SEEDED_MARK && existsSync(SEEDED_MARK) ? JSON.parse(readFileSync(SEEDED_MARK, 'utf8')) : null;
@@ -72,15 +78,17 @@ const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 *
 const mb = (b) => round(b / 2 ** 20, 1);
 const median = (v) => [...v].sort((a, b) => a - b)[(v.length - 1) >> 1];
 const label = N >= 1e6 ? `${N / 1e6}m` : `${N / 1000}k`;
-// The index's format and build: a change in any of these files makes new index bytes.
+// The index's format and build: a change in any of these files makes new index bytes, except in
+// the search settings (COMPACT_SEARCH and its comment), which a search reads and a build does not.
 const INDEX_SOURCES = ['src/lib/core/compact-index.ts', 'src/lib/core/quantize.ts', 'src/lib/index/compact-vector-index.ts', 'bench/million-browser/build-index.mjs'];
-const indexKey = createHash('sha256').update(`${N}\n`).update(INDEX_SOURCES.map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n')).digest('hex').slice(0, 16);
+const withoutSearchSettings = (text) => text.replace(/\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*export const COMPACT_SEARCH[\s\S]*?\n\}\);\n/, '');
+const indexKey = createHash('sha256').update(`${N}\n`).update(INDEX_SOURCES.map((f) => withoutSearchSettings(readFileSync(join(ROOT, f), 'utf8'))).join('\n')).digest('hex').slice(0, 16);
 const cachedIndexPath = KEPT_PROFILE ? `${KEPT_PROFILE}-index-${label}-${indexKey}.bin` : null;
 
 const vite = await createSsrLoader(ROOT);
 const { ExactIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 const { CompactIndex } = await vite.ssrLoadModule('/src/lib/core/compact-index.ts');
-const { COMPACT_TRAIN_SAMPLE } = await vite.ssrLoadModule('/src/lib/index/compact-vector-index.ts');
+const { COMPACT_TRAIN_SAMPLE, COMPACT_SEARCH, compactProbesFor } = await vite.ssrLoadModule('/src/lib/index/compact-vector-index.ts');
 await vite.close();
 
 const chromiumSession = BROWSER ? await openChromium() : null;
@@ -122,15 +130,33 @@ const buildIndex = () => new Promise((resolve, reject) => {
 });
 /** The index bytes kept beside the profile when its sources are unchanged, else built (and kept). */
 async function indexBytes() {
+  // BENCH_WAIT_FOR_INDEX=1: a BENCH_BUILD_ONLY run is still making them; its file is whole once it restores.
+  for (let waited = 0; WAIT_FOR_INDEX && cachedIndexPath; waited++) {
+    try {
+      if (existsSync(cachedIndexPath)) {
+        CompactIndex.restore(new Uint8Array(readFileSync(cachedIndexPath)));
+        break;
+      }
+    } catch {
+      /* still being written */
+    }
+    if (waited % 30 === 0) log(`waiting for ${cachedIndexPath}`);
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
   if (cachedIndexPath && existsSync(cachedIndexPath)) {
     const bytes = new Uint8Array(readFileSync(cachedIndexPath));
     log(`index bytes of this format read from ${cachedIndexPath}`);
     const t = performance.now();
     const restored = CompactIndex.restore(bytes);
-    return { bytes, fromCache: true, restoreMs: performance.now() - t, lists: restored.lists, codeBytes: restored.codec.codeBytes, memoryBytes: restored.memoryBytes, wallMs: 0 };
+    // the build's own times, when the run that built them kept them
+    const times = existsSync(`${cachedIndexPath}.json`) ? JSON.parse(readFileSync(`${cachedIndexPath}.json`, 'utf8')) : {};
+    return { ...times, bytes, fromCache: true, restoreMs: performance.now() - t, lists: restored.lists, codeBytes: restored.codec.codeBytes, memoryBytes: restored.memoryBytes, wallMs: 0 };
   }
   const made = await buildIndex();
-  if (cachedIndexPath) writeFileSync(cachedIndexPath, made.bytes);
+  if (cachedIndexPath) {
+    writeFileSync(cachedIndexPath, made.bytes);
+    writeFileSync(`${cachedIndexPath}.json`, JSON.stringify({ trainMs: made.trainMs, buildMs: made.buildMs, serializeMs: made.serializeMs }) + '\n');
+  }
   return made;
 }
 const built = SEED_ONLY ? new Promise(() => {}) : indexBytes();
@@ -148,6 +174,11 @@ if (chromiumSession) {
 if (SEED_ONLY) {
   await chromiumRun;
   log(`seeded ${KEPT_PROFILE}`);
+  process.exit(0);
+}
+if (BUILD_ONLY) {
+  const made = await built;
+  log(`index bytes (${mb(made.bytes.byteLength)} MB) kept in ${cachedIndexPath}: training ${round(made.trainMs / 1000, 1)} s, encoding ${round(made.buildMs / 1000, 1)} s`);
   process.exit(0);
 }
 
@@ -218,10 +249,36 @@ for (const probeShare of PROBE_SHARES) {
   }
 }
 
+// The app's own settings (COMPACT_SEARCH) per query kind in Node, with the same index: the work of
+// a search, which the load does not change: codes scanned, full vectors read (in Chromium each is
+// an IndexedDB get), and recall; p50 with the vectors in memory.
+const appSettings = {};
+for (const kind of ['text', 'image']) {
+  const knobs = COMPACT_SEARCH[kind];
+  const opts = { k: K, probes: compactProbesFor(index.compact.lists, kind), candidates: knobs.candidates, rerankBatch: knobs.rerankBatch };
+  const idx = idxOf(kind);
+  const results = [];
+  const ms = [];
+  let scanned = 0;
+  store.fetched = 0;
+  for (const i of idx) {
+    const s = performance.now();
+    const r = await index.compact.search(all[i], opts, store);
+    ms.push(performance.now() - s);
+    results[i] = r.map((h) => h.id);
+    scanned += index.compact.candidates(all[i], opts).scanned;
+    await yieldToServer();
+  }
+  appSettings[kind] = { ...opts, recall: recallOf(results, idx), p50: round(median(ms), 2), codesScannedPerQuery: Math.round(scanned / idx.length), vectorsReadPerQuery: round(store.fetched / idx.length, 1) };
+  log(`  app settings, ${kind}: ${appSettings[kind].codesScannedPerQuery} codes scanned and ${appSettings[kind].vectorsReadPerQuery} vectors read per query, recall ${appSettings[kind].recall}, p50 ${appSettings[kind].p50} ms in Node`);
+}
+
 const node = {
+  appSettings,
   exactP50Ms: round(median(exactMs)),
   lists: index.compact.lists,
   codeBytes: index.compact.codec.codeBytes,
+  refineBytes: index.compact.refiner?.codeBytes ?? 0,
   trainMs: round(trainMs, 0),
   buildMs: round(buildMs, 0),
   indexMB: mb(bytes.byteLength),
@@ -342,7 +399,9 @@ async function startChromium(session) {
     if (!snapshotKept) await page.evaluate(([m, n]) => window.bench.writeSnapshot(m, n), [MODEL, N]);
     const snapshotWriteMs = snapshotKept ? mark.snapshotWriteMs : performance.now() - t;
     if (SEEDED_MARK && !snapshotKept) writeFileSync(SEEDED_MARK, JSON.stringify({ ...mark, snapshotKey: indexKey, snapshotWriteMs: round(snapshotWriteMs, 0) }, null, 2) + '\n');
-    const usageBytes = await page.evaluate(() => window.bench.storageUsageBytes());
+    // A profile opened again reports no usage until Chromium has counted it: then its IndexedDB files on disk are counted.
+    const estimatedBytes = await page.evaluate(() => window.bench.storageUsageBytes());
+    const usageBytes = estimatedBytes > 0 || !KEPT_PROFILE ? estimatedBytes : Number(execFileSync('du', ['-sb', join(KEPT_PROFILE, 'Default', 'IndexedDB')], { encoding: 'utf8' }).split('\t')[0]);
     log(`index bytes (${mb(snapshotBytes.byteLength)} MB) written in ${round(snapshotWriteMs / 1000, 1)} s after waiting ${round(indexWaitMs / 1000, 0)} s for them; storage ${mb(usageBytes)} MB`);
 
     // The first start comes right after the bulk write (IndexedDB may still be compacting it), the
@@ -435,13 +494,15 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, `million-browser-${label}.json`), JSON.stringify(out, null, 2) + '\n');
 const L = [`# Compact index at ${label} items, Node and Chromium (\`BENCH_N=${N} node --expose-gc bench/million-browser.mjs\`)`, ''];
 L.push(`${meta.date} · ${meta.cpu}, ${meta.cores} cores shared with other jobs: load average ${meta.loadAverage1m.start} → ${meta.loadAverage1m.end} (timings inflated accordingly). ${meta.queries.text} text + ${meta.queries.image} image queries; recall@10 against the exact scan (p50 ${node.exactP50Ms} ms in Node in this run).`, '');
-L.push(`Index: ${node.lists} lists, residual PQ ${node.codeBytes} B per item; trained on ${COMPACT_TRAIN_SAMPLE} items in ${round(node.trainMs / 1000, 1)} s, ${N} items encoded in ${round(node.buildMs / 1000, 1)} s; ${node.indexMB} MB of bytes, restore ${node.restoreMs} ms in Node.`, '');
+L.push(`Index: ${node.lists} lists, residual PQ ${node.codeBytes} B per item${node.refineBytes ? ` + a refiner of ${node.refineBytes} B` : ''}; trained on ${COMPACT_TRAIN_SAMPLE} items in ${round(node.trainMs / 1000, 1)} s, ${N} items encoded in ${round(node.buildMs / 1000, 1)} s; ${node.indexMB} MB of bytes, restore ${node.restoreMs} ms in Node.`, '');
+L.push(`At the app's settings (COMPACT_SEARCH) in Node, same index: ${['text', 'image'].map((kind) => `${kind} ${node.appSettings[kind].probes} lists + ${node.appSettings[kind].candidates} candidates read ${node.appSettings[kind].rerankBatch} at a time: ${node.appSettings[kind].codesScannedPerQuery} codes scanned, ${node.appSettings[kind].vectorsReadPerQuery} vectors read per query, recall ${node.appSettings[kind].recall}, p50 ${node.appSettings[kind].p50} ms`).join('; ')}.`, '');
 L.push('## Node sweep (full vectors from memory)', '', '| probe share | probes | candidates | codes scanned per query | text recall | text p50 ms | image recall | image p50 ms |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of sweep) L.push(`| ${r.probeShare} | ${r.probes} | ${r.candidates} | ${r.scannedPerQuery} | ${r.text.recall} | ${r.text.p50} | ${r.image.recall} | ${r.image.p50} |`);
 if (browser) {
   const memoryMB = (m) => m?.rendererMB;
   L.push('', '## Chromium (the app\'s index worker over IndexedDB)', '');
   L.push(`- ${browser.chromium}; ${N} records written in ${round(browser.writeMs / 1000, 1)} s (${round(N / (browser.writeMs / 1000), 0)} per s, ${WRITE_BATCH} per transaction, durability 'relaxed') while a worker thread built the index (${round(node.buildWallMs / 1000, 0)} s wall); waited ${round(browser.indexWaitMs / 1000, 0)} s more for the index; index bytes written in ${round(browser.snapshotWriteMs / 1000, 1)} s`);
+  if (browser.keptProfile) L.push(`- the records were seeded into a kept profile on ${browser.keptProfile.seededAt} (the time above is that seeding's); this run ${browser.keptProfile.snapshotKept ? 'found this index format\'s bytes in it' : 'wrote this index format\'s bytes into it'}`);
   L.push(`- storage ${browser.storageMB} MB = ${browser.storageBytesPerItem} B per item (asset record + embedding record + index bytes, IndexedDB's own overhead included)`);
   L.push(`- cold start (navigation → index worker search-ready): ${browser.coldStartMs.join(', ')} ms (the first right after the bulk write; before the next ones Chromium was left to go quiet: ${browser.quietBeforeStarts.map((q) => `${round(q.waitedMs / 1000, 0)} s${q.quiet ? '' : ' (still busy)'}`).join(', ') || '–'}); p50 ${browser.coldStartP50Ms} ms; asset summaries read ${browser.summariesAfterReadyMs} ms after search-ready`);
   L.push(`- each start's phases, ms (page loaded → worker created; worker's modules loaded and its message answered; init, i.e. IndexedDB opened, snapshot read, index restored): ${browser.coldStartPhasesMs.map((p) => `${p.pageMs} + ${p.workerLoadMs} + ${p.initMs}`).join('; ')}`);
@@ -463,12 +524,18 @@ if (browser && N >= 100_000) {
   const figures = {
     [key('search_1m_p50_ms_browser')]: browser.search.all.p50,
     [key('search_1m_recall_at_10_browser')]: browser.search.all.recall,
+    [key('search_1m_text_p50_ms_browser')]: browser.search.text.p50,
+    [key('search_1m_image_p50_ms_browser')]: browser.search.image.p50,
+    [key('search_1m_vectors_read_per_query')]: { text: node.appSettings.text.vectorsReadPerQuery, image: node.appSettings.image.vectorsReadPerQuery },
     [key('cold_start_1m_ms')]: browser.coldStartP50Ms,
     [key('memory_1m_browser_mb')]: rendererPeakMB,
     [bytesKey]: { ...(typeof previousBytes === 'object' ? previousBytes : {}), storage: browser.storageBytesPerItem },
   };
   const lines = {
     [key('search_1m_p50_ms_browser')]: `${browser.search.all.p50} ms p50 at ${label} synthetic CLIP-like items through the app's index worker in Chromium (text ${browser.search.text.p50}, image ${browser.search.image.p50} ms; compact index, exact re-rank with vectors read from IndexedDB; exact scan in Node ${node.exactP50Ms} ms in the same run; ${loadNote}; bench/million-browser.mjs)`,
+    [key('search_1m_text_p50_ms_browser')]: `${browser.search.text.p50} ms p50 of ${queries.text.length} text queries through the app's index worker in Chromium at ${label} (recall ${browser.search.text.recall}; ${node.appSettings.text.codesScannedPerQuery} codes scanned and ${node.appSettings.text.vectorsReadPerQuery} vectors read from IndexedDB per query; ${loadNote})`,
+    [key('search_1m_image_p50_ms_browser')]: `${browser.search.image.p50} ms p50 of ${queries.image.length} image queries through the app's index worker in Chromium at ${label} (recall ${browser.search.image.recall}; ${node.appSettings.image.codesScannedPerQuery} codes scanned and ${node.appSettings.image.vectorsReadPerQuery} vectors read from IndexedDB per query; ${loadNote})`,
+    [key('search_1m_vectors_read_per_query')]: `full vectors read from storage per query at ${label} with the app's settings (counted in Node on the index the Chromium run used): text ${node.appSettings.text.vectorsReadPerQuery}, image ${node.appSettings.image.vectorsReadPerQuery}${node.refineBytes ? ` (candidates ordered by a ${node.refineBytes}-byte refiner)` : ''}`,
     [key('search_1m_recall_at_10_browser')]: `${browser.search.all.recall} (text ${browser.search.text.recall}, image ${browser.search.image.recall}) against the exact scan, ${label} items, Chromium`,
     [key('cold_start_1m_ms')]: `${browser.coldStartP50Ms} ms p50 of ${COLD_STARTS} (${browser.coldStartMs.join(', ')}): page loaded again → the app's index worker search-ready (compact index of ${node.indexMB} MB read from IndexedDB chunks and restored), ${label} items; the first start right after the bulk write; ${loadNote}`,
     [key('memory_1m_browser_mb')]: `${rendererPeakMB} MB PSS of the renderer (bench page + index worker), the most sampled twice a second from a start to the last search (search-ready ${browser.memoryAfterStart.rendererMB}, asset summaries read ${browser.memorySettled.rendererMB}, after ${all.length * 3} searches ${browser.memoryAfterSearch.rendererMB} MB) at ${label} items; all Chromium ${browser.memoryAfterSearch.chromiumTotalMB} MB (no app UI, no model loaded)`,
