@@ -495,6 +495,18 @@ export class CompactIndex {
     return this.#rowById.keys();
   }
 
+  /**
+   * The live ids in code-unit order (IndexedDB's order of string keys), without unpacking a
+   * restored index's ids into its map: a library compared with its saved index at start does not
+   * keep a million id strings and their map entries for it.
+   */
+  sortedIds(): string[] {
+    const out: string[] = [];
+    if (this.#packedIds) for (let row = 0; row < this.#packedIds.starts.length; row++) out.push(this.#idAt(row));
+    else for (const id of this.#ids) if (id !== undefined) out.push(id);
+    return out.sort();
+  }
+
   /** The id of a live row. */
   #idAt(row: number): string {
     const packed = this.#packedIds;

@@ -203,6 +203,10 @@ describe('CompactIndex (IVF over compact codes + exact re-rank)', () => {
       expect(await fresh.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store)).toEqual(
         await index.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store),
       );
+      // the live ids in code-unit order, the same before and after the ids are unpacked
+      const live = [...data.vectors.keys()].filter((id) => id !== 'p00008').sort();
+      expect(CompactIndex.restore(bytes).sortedIds()).toEqual([...data.vectors.keys()].filter((id) => id !== 'p00007').sort());
+      expect(fresh.sortedIds()).toEqual(live);
       const wrongMagic = bytes.slice();
       wrongMagic[0] = 0;
       expect(() => CompactIndex.restore(wrongMagic)).toThrow(/magic/);
