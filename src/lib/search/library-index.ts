@@ -171,12 +171,8 @@ export class LibraryIndex {
   init(modelKey: string, onProgress?: (p: RebuildProgress) => void): Promise<IndexStatus> {
     const run = this.#init(modelKey, onProgress);
     this.#ready = run.catch(() => undefined);
-    // After the index, and after a restored compact index is checked against the stored vectors:
-    // each reads a million records' worth at 1M items, and one after the other the worker's heap
-    // holds one's transient strings at a time (measured at 1M in Chromium, bench/results/million-notes.md).
-    // Removals from here on are kept out of what the read brings.
-    const removed = (this.#removedWhileReading = new Set());
-    this.#assetsRead = this.#ready.then(() => this.#reconciled.catch(() => undefined)).then(() => (this.#storage ? this.#readAssets(this.#storage, removed) : undefined));
+    // After the index: reading the summaries would compete with it for IndexedDB.
+    this.#assetsRead = this.#ready.then(() => (this.#storage ? this.#readAssets(this.#storage) : undefined));
     // A failed read fails the searches that await it, not init.
     this.#assetsRead.catch(() => undefined);
     return run;
@@ -277,7 +273,8 @@ export class LibraryIndex {
     }
   }
 
-  async #readAssets(db: SearchStorage, removed: Set<string>): Promise<void> {
+  async #readAssets(db: SearchStorage): Promise<void> {
+    const removed = (this.#removedWhileReading = new Set());
     try {
       await db.forEachAssetSummaryPage((page) => {
         for (const a of page) {
