@@ -76,7 +76,7 @@ async function liveBytes() {
 const vite = await createSsrLoader(ROOT);
 const { ExactIndex } = await vite.ssrLoadModule('/src/lib/core/vector-index.ts');
 const { ScalarQuantizer, ProductQuantizer } = await vite.ssrLoadModule('/src/lib/core/quantize.ts');
-const { CompactIndex, CentroidShortlist, SHORTLIST_MIN_LISTS, trainCoarseCentroids, residualsOf } = await vite.ssrLoadModule('/src/lib/core/compact-index.ts');
+const { CompactIndex, CentroidShortlist, SHORTLIST_MIN_LISTS, trainCoarseCentroids, residualsOf, refinementResidualsOf } = await vite.ssrLoadModule('/src/lib/core/compact-index.ts');
 const { COMPACT_SEARCH, compactListsFor, compactProbesFor } = await vite.ssrLoadModule('/src/lib/index/compact-vector-index.ts');
 /** Coarse lists at n items: BENCH_LISTS, or the app's rule when it is "app". */
 const listsFor = (n) => (LISTS_SETTING === 'app' ? compactListsFor(n) : Number(LISTS_SETTING));
@@ -194,15 +194,24 @@ async function measureSize(n) {
   // Residual codecs are trained on x − its centroid (IVFADC), plain ones on x.
   const residualSample = residualsOf(sample, centroids, DIM);
   const wanted = VARIANTS ?? (n <= INT8_MAX_N ? ['pq64r', 'pq64', 'pq128r', 'int8flat', 'int8'] : ['pq64r']);
-  const variants = []; // [name, codec, residual, flat, trainMs]
+  const variants = []; // [name, codec, residual, flat, trainMs, refiner]
   let int8 = null;
+  let pq128r = null;
   for (const v of wanted) {
     t = performance.now();
-    if (v === 'pq64r' || v === 'pq128r' || v === 'pq64') {
+    const refined = /^pq128r\+r(\d+)$/.exec(v);
+    if (refined) {
+      // pq128r whose candidates are scored again with a second PQ of what the first left (refiner of N bytes)
+      const codec = pq128r ?? ProductQuantizer.train(residualSample, DIM, { subspaces: 2 * PQ_SUBSPACES, iterations: 10 });
+      pq128r = codec;
+      const refiner = ProductQuantizer.train(refinementResidualsOf(residualSample, codec), DIM, { subspaces: Number(refined[1]), iterations: 8 });
+      variants.push([`pq128-ivf${LISTS}-residual-refine${refined[1]}`, codec, true, false, performance.now() - t, refiner]);
+    } else if (v === 'pq64r' || v === 'pq128r' || v === 'pq64') {
       // twice the bytes (pq128r), half the components per byte: the smaller error text queries need
       const subspaces = v === 'pq128r' ? 2 * PQ_SUBSPACES : PQ_SUBSPACES;
       const residual = v !== 'pq64';
       const codec = ProductQuantizer.train(residual ? residualSample : sample, DIM, { subspaces, iterations: 10 });
+      if (v === 'pq128r') pq128r = codec;
       variants.push([`pq${subspaces}-ivf${LISTS}${residual ? '-residual' : ''}`, codec, residual, false, performance.now() - t]);
     } else if (v === 'int8' || v === 'int8flat') {
       int8 ??= ScalarQuantizer.train(sample, DIM);
@@ -212,11 +221,11 @@ async function measureSize(n) {
   }
 
   res.codecs = {};
-  for (const [name, codec, residual, isFlat, codecTrainMs] of variants) {
+  for (const [name, codec, residual, isFlat, codecTrainMs, refiner] of variants) {
     {
       const before = await liveBytes();
       t = performance.now();
-      const index = new CompactIndex(codec, isFlat ? new Float32Array(centroids.subarray(0, DIM)) : centroids, n, residual);
+      const index = new CompactIndex(codec, isFlat ? new Float32Array(centroids.subarray(0, DIM)) : centroids, n, residual, refiner ?? null);
       for (let i = 0; i < n; i++) index.add(`img${i}`, library.vectors[i]);
       const buildMs = performance.now() - t;
       const memoryBytes = (await liveBytes()) - before;
@@ -225,6 +234,7 @@ async function measureSize(n) {
         buildMs: round(buildMs, 0),
         trainMs: round(coarseTrainMs + codecTrainMs, 0),
         codeBytes: codec.codeBytes,
+        refineBytes: refiner?.codeBytes ?? 0,
         typedArrayBytesPerItem: round(index.memoryBytes / n, 1),
         memoryMB: mb(memoryBytes),
         memoryBytesPerItem: round(memoryBytes / n, 1),
@@ -259,13 +269,27 @@ async function measureSize(n) {
       }
       const secondHalf = [];
       for (let si = settings.length - 1; si >= 0; si--) secondHalf[si] = await timeQueries(all, searchWith(settings[si]), SWEEP_PASSES);
-      settings.forEach(({ probes, candidates, rerankBatch }, si) => {
+      for (const [si, { probes, candidates, rerankBatch }] of settings.entries()) {
         const { run, fetched } = firstHalf[si];
         // a query's latency: the median of its passes in both halves
         const ms = run.timings.map((t, qi) => [...t, ...secondHalf[si].timings[qi]].sort((a, b) => a - b)[SWEEP_PASSES]);
         const row = { probes, candidates, rerankBatch, fetchedPerQuery: round(fetched / ((SWEEP_PASSES + 10 / all.length) * all.length), 0) };
         const scannedOf = (qs) => round(qs.reduce((sum, q) => sum + index.candidates(q, { probes, candidates }).scanned, 0) / qs.length, 0);
         row.scannedPerQuery = { text: scannedOf(queries.text), image: scannedOf(queries.image) };
+        // Full vectors read per query of each kind (the re-rank's storage reads in the app), one more pass.
+        row.readPerQuery = {};
+        for (const [kind, qs] of [['text', queries.text], ['image', queries.image]]) {
+          store.fetched = 0;
+          for (const q of qs) await searchWith({ probes, candidates, rerankBatch })(q);
+          row.readPerQuery[kind] = round(store.fetched / qs.length, 1);
+        }
+        // Recall of the candidates' own order (refined scores where there is a refiner), no vector read.
+        const codeTop = all.map((q) => index.candidates(q, { probes, candidates }).ids.slice(0, K).map((id) => ({ id })));
+        row.codeOrderRecall = {};
+        for (const kind of ['text', 'image']) {
+          const idx = all.map((_, i) => i).filter((i) => kindOf(i) === kind);
+          row.codeOrderRecall[kind] = round(recall(idx.map((i) => codeTop[i]), idx.map((i) => truth[i])), 3);
+        }
         for (const kind of ['text', 'image', 'all']) {
           const idx = all.map((_, i) => i).filter((i) => kind === 'all' || kindOf(i) === kind);
           row[kind] = { recall: round(recall(idx.map((i) => run.results[i]), idx.map((i) => truth[i])), 3), ...stats(idx.map((i) => ms[i])) };
@@ -273,8 +297,8 @@ async function measureSize(n) {
         // per-query latencies, for the p50 of per-kind settings (kept out of the JSON)
         Object.defineProperty(row, 'queryMs', { value: ms, enumerable: false });
         r.sweep.push(row);
-        log(`    probes ${probes} candidates ${candidates}${rerankBatch ? ` read ${rerankBatch} at a time (${row.fetchedPerQuery} per query)` : ''}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms; codes scanned text ${row.scannedPerQuery.text} image ${row.scannedPerQuery.image}`);
-      });
+        log(`    probes ${probes} candidates ${candidates}${rerankBatch ? ` read ${rerankBatch} at a time (${row.fetchedPerQuery} per query)` : ''}: recall text ${row.text.recall} image ${row.image.recall}; p50 text ${row.text.p50} image ${row.image.p50} ms; codes scanned text ${row.scannedPerQuery.text} image ${row.scannedPerQuery.image}; top 10 by codes alone: recall text ${row.codeOrderRecall.text} image ${row.codeOrderRecall.image}; read per query text ${row.readPerQuery.text} image ${row.readPerQuery.image}`);
+      }
       res.codecs[name] = r;
     }
   }

@@ -8,15 +8,16 @@ import { ROOT } from './bench-page.mjs';
 /**
  * @param {Record<string, Buffer>} files
  * @param {(url: URL, res: import('node:http').ServerResponse) => boolean} [handle]
+ * @param {number} [port]
  * @returns {Promise<{ origin: string, close: () => Promise<void> }>}
  */
-export async function serveBenchData(files, handle = () => false) {
+export async function serveBenchData(files, handle = () => false, port = 0) {
   const server = await createServer({
     configFile: false,
     root: ROOT,
     logLevel: 'error',
     appType: 'custom',
-    server: { port: 0, host: '127.0.0.1', hmr: false, ws: false },
+    server: { port, strictPort: port !== 0, host: '127.0.0.1', hmr: false, ws: false },
     optimizeDeps: { noDiscovery: true, include: [] },
     plugins: [
       {

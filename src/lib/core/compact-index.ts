@@ -19,19 +19,30 @@
  * (a few thousandths for int8, a few hundredths for 64-byte PQ) decides how many candidates are
  * needed, the partition decides how many lists must be probed.
  *
+ * Refinement (optional, "IVFADC+R" of H. Jégou, R. Tavenard, M. Douze, L. Amsaleg, "Searching in one
+ * billion vectors: re-rank with source coding", ICASSP 2011): a second product quantiser codes what
+ * the first one left, e = r − r̂ ({@link refinementResidualsOf}), so q·x ≈ q·c + q·r̂ + q·ê. The scan
+ * still reads the first codes only; the candidates it keeps are then scored again with their
+ * refinement codes (a few hundred table sums per query) and read from the store in that order.
+ * Their order is then close to the exact one, so reading stops after a few dozen full vectors
+ * instead of a few hundred (each a storage read in the app).
+ *
  * Each list keeps its items' codes one after the other (and their row numbers beside them), so a
  * query reads its lists' codes in memory order; a removal moves the list's last code into the gap.
  * Assigning an item to its list would cost one dot product per list (a million items × 1 024 lists
  * × 512 components: most of a build); {@link CentroidShortlist} scores the few lists near it.
  *
- * Memory per item: codec.codeBytes + 12 bytes (list membership, position in list, list slot) + the
- * id string and its map entry. Storage per item: its full float32 vector (4·dim bytes).
+ * Memory per item: codec.codeBytes (+ refiner.codeBytes) + 12 bytes (list membership, position in
+ * list, list slot) + the id string and its map entry. Storage per item: its full float32 vector (4·dim bytes).
  *
  * Bytes ({@link CompactIndex.serialize}), format "SBCX" version 1, little-endian, every section on a
  * 4-byte boundary: 9 u32 words (magic `SBCX`, version, codec kind 1 = int8 / 2 = pq, dim, codeBytes,
  * lists, count, residual 0/1, ids section length), then the centroids (lists × dim f32), the codec
  * (int8: lo and step, 2 × dim f32; pq: the codebooks, 256 × dim f32), each item's list (count u32),
  * the codes (count × codeBytes u8) and the ids (u16 length + UTF-8 each). Live rows only, in row order.
+ * Version 2 (an index with a refiner; one without is still written as version 1): a 10th header word,
+ * the refiner's code bytes, its codebooks (256 × dim f32) after the codec's, and its codes
+ * (count × refineBytes u8, padded to 4) after the codes.
  *
  * Pure: no DOM, idb, wasm or worker globals; the vector store is injected.
  */
@@ -64,13 +75,28 @@ export interface CompactSearchOptions {
 }
 
 /**
+ * e = r − r̂ for each vector r of `vectors`, r̂ the vector its `codec` code stands for: the training
+ * sample of a refiner (see the file header), made from the sample the codec was trained on.
+ */
+export function refinementResidualsOf(vectors: readonly Float32Array[], codec: VectorCodec): Float32Array[] {
+  const code = new Uint8Array(codec.codeBytes);
+  return vectors.map((r) => {
+    codec.encode(r, code, 0);
+    const decoded = codec.decode(code, 0);
+    const e = new Float32Array(r.length);
+    for (let d = 0; d < r.length; d++) e[d] = r[d]! - decoded[d]!;
+    return e;
+  });
+}
+
+/**
  * How far beyond the largest underestimate seen (exact − approximate score among the candidates
  * read) a candidate not read yet is still assumed able to go. The codes' errors are not bounded
  * (product quantisation), so this is a safety factor over the measured ones.
  */
 export const RERANK_MARGIN_FACTOR = 1.5;
 
-/** Candidates of the code scan, best approximate score first. */
+/** Candidates of the code scan, best approximate score first (refined scores when the index has a refiner). */
 export interface Candidates {
   ids: string[];
   scores: number[];
@@ -391,6 +417,8 @@ interface RowList {
   rows: Uint32Array;
   /** rows.length × codeBytes: the code of rows[i] at i·codeBytes. */
   codes: Uint8Array;
+  /** rows.length × refiner's codeBytes (empty without a refiner): the refinement code of rows[i]. */
+  refine: Uint8Array;
   length: number;
 }
 
@@ -406,6 +434,8 @@ export class CompactIndex {
   readonly lists: number;
   /** Whether codes hold x − centroid (see the file header). */
   readonly residual: boolean;
+  /** Codes what the codec leaves (see the file header), or null. */
+  readonly refiner: ProductQuantizer | null;
   readonly #centroids: Float32Array;
   readonly #scratch: Float32Array;
   #nearestCentroid: ((v: Float32Array) => number) | null = null;
@@ -428,21 +458,25 @@ export class CompactIndex {
    * @param centroids       lists × dim unit centroids ({@link trainCoarseCentroids}); one list = flat scan
    * @param initialCapacity rows to preallocate (grows by doubling)
    * @param residual        encode x − centroid (the codec must have been trained on residuals)
+   * @param refiner         codes what the codec leaves (trained on {@link refinementResidualsOf}), or null
    */
-  constructor(codec: VectorCodec, centroids: Float32Array, initialCapacity = 1024, residual = false) {
+  constructor(codec: VectorCodec, centroids: Float32Array, initialCapacity = 1024, residual = false, refiner: ProductQuantizer | null = null) {
+    if (refiner && refiner.dim !== codec.dim) throw new RangeError('CompactIndex: the refiner must have the codec\'s dim');
     if (centroids.length === 0 || centroids.length % codec.dim !== 0) throw new RangeError('CompactIndex: centroids must be lists × dim');
     this.dim = codec.dim;
     this.codec = codec;
     this.lists = centroids.length / codec.dim;
     this.#centroids = centroids;
     this.residual = residual;
+    this.refiner = refiner;
     this.#scratch = new Float32Array(codec.dim);
     this.#capacity = Math.max(1, Math.floor(initialCapacity));
     this.#listOfRow = new Uint32Array(this.#capacity);
     this.#posInList = new Uint32Array(this.#capacity);
     // Room for a balanced share each; a list that outgrows it doubles (see #appendToList).
     const perList = Math.max(4, Math.ceil(this.#capacity / this.lists));
-    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), codes: new Uint8Array(perList * codec.codeBytes), length: 0 }));
+    const refineBytes = refiner?.codeBytes ?? 0;
+    this.#lists = Array.from({ length: this.lists }, () => ({ rows: new Uint32Array(perList), codes: new Uint8Array(perList * codec.codeBytes), refine: new Uint8Array(perList * refineBytes), length: 0 }));
   }
 
   /** Live ids. */
@@ -459,6 +493,18 @@ export class CompactIndex {
   ids(): IterableIterator<string> {
     this.#unpackIds();
     return this.#rowById.keys();
+  }
+
+  /**
+   * The live ids in code-unit order (IndexedDB's order of string keys), without unpacking a
+   * restored index's ids into its map: a library compared with its saved index at start does not
+   * keep a million id strings and their map entries for it.
+   */
+  sortedIds(): string[] {
+    const out: string[] = [];
+    if (this.#packedIds) for (let row = 0; row < this.#packedIds.starts.length; row++) out.push(this.#idAt(row));
+    else for (const id of this.#ids) if (id !== undefined) out.push(id);
+    return out.sort();
   }
 
   /** The id of a live row. */
@@ -489,7 +535,7 @@ export class CompactIndex {
   /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */
   get memoryBytes(): number {
     let b = this.#listOfRow.byteLength + this.#posInList.byteLength + this.#centroids.byteLength;
-    for (const l of this.#lists) b += l.rows.byteLength + l.codes.byteLength;
+    for (const l of this.#lists) b += l.rows.byteLength + l.codes.byteLength + l.refine.byteLength;
     return b;
   }
 
@@ -513,12 +559,17 @@ export class CompactIndex {
     this.#rowById.set(id, row);
     const list = this.#listFor(vector);
     const { codes, offset } = this.#appendToList(row, list);
+    let r = vector;
     if (this.residual) {
-      const r = this.#scratch;
+      r = this.#scratch;
       for (let d = 0, base = list * this.dim; d < this.dim; d++) r[d] = vector[d]! - this.#centroids[base + d]!;
-      this.codec.encode(r, codes, offset);
-    } else {
-      this.codec.encode(vector, codes, offset);
+    }
+    this.codec.encode(r, codes, offset);
+    if (this.refiner) {
+      const decoded = this.codec.decode(codes, offset);
+      for (let d = 0; d < this.dim; d++) decoded[d] = r[d]! - decoded[d]!;
+      const l = this.#lists[list]!;
+      this.refiner.encode(decoded, l.refine, (l.length - 1) * this.refiner.codeBytes);
     }
   }
 
@@ -542,6 +593,9 @@ export class CompactIndex {
       const grownCodes = new Uint8Array(grown.length * this.codec.codeBytes);
       grownCodes.set(l.codes);
       l.codes = grownCodes;
+      const grownRefine = new Uint8Array(grown.length * (this.refiner?.codeBytes ?? 0));
+      grownRefine.set(l.refine);
+      l.refine = grownRefine;
     }
     this.#listOfRow[row] = list;
     this.#posInList[row] = l.length;
@@ -560,6 +614,8 @@ export class CompactIndex {
     l.rows[pos] = moved;
     const codeBytes = this.codec.codeBytes;
     l.codes.copyWithin(pos * codeBytes, l.length * codeBytes, (l.length + 1) * codeBytes);
+    const refineBytes = this.refiner?.codeBytes ?? 0;
+    l.refine.copyWithin(pos * refineBytes, l.length * refineBytes, (l.length + 1) * refineBytes);
     this.#posInList[moved] = pos;
     this.#rowById.delete(id);
     this.#ids[row] = undefined;
@@ -612,7 +668,23 @@ export class CompactIndex {
       }
     }
     const best = heap.sorted();
+    if (this.refiner) this.#refine(query, best);
     return { ids: best.map((b) => this.#idAt(b.row)), scores: best.map((b) => b.score), scanned };
+  }
+
+  /** Adds each candidate's refinement score (q·ê) to its score and sorts them again, best first. */
+  #refine(query: Float32Array, best: { row: number; score: number }[]): void {
+    const refiner = this.refiner!;
+    const prepared = refiner.prepare(query);
+    const bytes = refiner.codeBytes;
+    const out = new Float64Array(1);
+    for (const b of best) {
+      const l = this.#lists[this.#listOfRow[b.row]!]!;
+      const at = this.#posInList[b.row]! * bytes;
+      refiner.scoreCodes(prepared, l.refine.subarray(at, at + bytes), 1, out);
+      b.score += out[0]!;
+    }
+    best.sort((a, b) => b.score - a.score || a.row - b.row);
   }
 
   /**
@@ -666,11 +738,17 @@ export class CompactIndex {
     const idsLen = pad4(idBytes.reduce((sum, b) => sum + 2 + b.length, 0));
     const codecFloats = codec instanceof ScalarQuantizer ? 2 * dim : dim * PQ_CENTROIDS;
     const count = rows.length;
-    const total = HEADER_WORDS * 4 + lists * dim * 4 + codecFloats * 4 + count * 4 + pad4(count * codeBytes) + idsLen;
+    // Without a refiner the bytes stay those of version 1 (what Shoebox wrote before refiners).
+    const refiner = this.refiner;
+    const refineBytes = refiner?.codeBytes ?? 0;
+    const headerWords = refiner ? HEADER_WORDS_V2 : HEADER_WORDS;
+    const refinerFloats = refiner ? dim * PQ_CENTROIDS : 0;
+    const total = headerWords * 4 + lists * dim * 4 + (codecFloats + refinerFloats) * 4 + count * 4 + pad4(count * codeBytes) + pad4(count * refineBytes) + idsLen;
     const out = new Uint8Array(total);
-    const words = new Uint32Array(out.buffer, 0, HEADER_WORDS);
-    words.set([FORMAT_MAGIC, FORMAT_VERSION, codec.kind === 'int8' ? 1 : 2, dim, codeBytes, lists, count, this.residual ? 1 : 0, idsLen]);
-    let p = HEADER_WORDS * 4;
+    const words = new Uint32Array(out.buffer, 0, headerWords);
+    words.set([FORMAT_MAGIC, refiner ? FORMAT_VERSION_REFINED : FORMAT_VERSION, codec.kind === 'int8' ? 1 : 2, dim, codeBytes, lists, count, this.residual ? 1 : 0, idsLen]);
+    if (refiner) words[HEADER_WORDS] = refineBytes;
+    let p = headerWords * 4;
     new Float32Array(out.buffer, p, lists * dim).set(this.#centroids);
     p += lists * dim * 4;
     const params = new Float32Array(out.buffer, p, codecFloats);
@@ -683,6 +761,10 @@ export class CompactIndex {
       throw new Error('CompactIndex.serialize: unknown codec');
     }
     p += codecFloats * 4;
+    if (refiner) {
+      new Float32Array(out.buffer, p, refinerFloats).set(refiner.codebooks);
+      p += refinerFloats * 4;
+    }
     const listOf = new Uint32Array(out.buffer, p, count);
     rows.forEach((row, i) => (listOf[i] = this.#listOfRow[row]!));
     p += count * 4;
@@ -691,6 +773,13 @@ export class CompactIndex {
       out.set(this.#lists[this.#listOfRow[row]!]!.codes.subarray(at, at + codeBytes), p + i * codeBytes);
     });
     p += pad4(count * codeBytes);
+    if (refiner) {
+      rows.forEach((row, i) => {
+        const at = this.#posInList[row]! * refineBytes;
+        out.set(this.#lists[this.#listOfRow[row]!]!.refine.subarray(at, at + refineBytes), p + i * refineBytes);
+      });
+      p += pad4(count * refineBytes);
+    }
     const view = new DataView(out.buffer);
     for (const b of idBytes) {
       view.setUint16(p, b.length, true);
@@ -716,24 +805,32 @@ export class CompactIndex {
     const words = new Uint32Array(aligned.buffer, aligned.byteOffset, HEADER_WORDS);
     const [magic, version, kindCode, dim, codeBytes, lists, count, residual, idsLen] = Array.from(words) as number[];
     if (magic !== FORMAT_MAGIC) fail('bad magic');
-    if (version !== FORMAT_VERSION) fail(`unsupported version ${version}`);
+    if (version !== FORMAT_VERSION && version !== FORMAT_VERSION_REFINED) fail(`unsupported version ${version}`);
+    const headerWords = version === FORMAT_VERSION_REFINED ? HEADER_WORDS_V2 : HEADER_WORDS;
+    if (aligned.byteLength < headerWords * 4) fail('shorter than the header');
+    const refineBytes = version === FORMAT_VERSION_REFINED ? new Uint32Array(aligned.buffer, aligned.byteOffset, headerWords)[HEADER_WORDS]! : 0;
     if (kindCode !== 1 && kindCode !== 2) fail(`unknown codec kind ${kindCode}`);
     if (!(dim! >= 1 && dim! <= 65_536 && lists! >= 1 && codeBytes! >= 1)) fail('bad dimensions');
+    if (version === FORMAT_VERSION_REFINED && !(refineBytes >= 1 && dim! % refineBytes === 0)) fail(`bad refiner of ${refineBytes} bytes`);
     const codecFloats = kindCode === 1 ? 2 * dim! : dim! * PQ_CENTROIDS;
-    const codesStart = HEADER_WORDS * 4 + (lists! * dim! + codecFloats + count!) * 4;
-    const idsStart = codesStart + pad4(count! * codeBytes!);
+    const refinerFloats = refineBytes > 0 ? dim! * PQ_CENTROIDS : 0;
+    const codesStart = headerWords * 4 + (lists! * dim! + codecFloats + refinerFloats + count!) * 4;
+    const refineStart = codesStart + pad4(count! * codeBytes!);
+    const idsStart = refineStart + pad4(count! * refineBytes);
     if (aligned.byteLength !== idsStart + idsLen!) fail(`${aligned.byteLength} bytes, expected ${idsStart + idsLen!}`);
     const base = aligned.byteOffset;
-    let p = base + HEADER_WORDS * 4;
+    let p = base + headerWords * 4;
     const centroids = new Float32Array(aligned.buffer.slice(p, p + lists! * dim! * 4));
     p += lists! * dim! * 4;
     const params = new Float32Array(aligned.buffer.slice(p, p + codecFloats * 4));
     p += codecFloats * 4;
     const codec: VectorCodec = kindCode === 1 ? new ScalarQuantizer(params.slice(0, dim), params.slice(dim)) : new ProductQuantizer(dim!, codeBytes!, params);
     if (codec.codeBytes !== codeBytes) fail(`codec of ${codec.codeBytes} bytes, header says ${codeBytes}`);
+    const refiner = refineBytes > 0 ? new ProductQuantizer(dim!, refineBytes, new Float32Array(aligned.buffer.slice(p, p + refinerFloats * 4))) : null;
+    p += refinerFloats * 4;
     const listOf = new Uint32Array(aligned.buffer, p, count);
     // Each list gets exactly its items' room (a list grown by doubling would copy its codes).
-    const index = new CompactIndex(codec, centroids, 1, residual === 1);
+    const index = new CompactIndex(codec, centroids, 1, residual === 1, refiner);
     index.#capacity = Math.max(1, count!);
     index.#listOfRow = new Uint32Array(index.#capacity);
     index.#posInList = new Uint32Array(index.#capacity);
@@ -743,9 +840,12 @@ export class CompactIndex {
       const room = Math.max(4, listSizes[list]!);
       l.rows = new Uint32Array(room);
       l.codes = new Uint8Array(room * codeBytes!);
+      l.refine = new Uint8Array(room * refineBytes);
     });
     const words32 = codeBytes! % 4 === 0 ? index.#lists.map((l) => new Uint32Array(l.codes.buffer, l.codes.byteOffset, l.codes.length >> 2)) : null;
     const codeWords = words32 ? new Uint32Array(aligned.buffer, aligned.byteOffset + codesStart, (count! * codeBytes!) >> 2) : null;
+    const refineWords32 = refineBytes % 4 === 0 ? index.#lists.map((l) => new Uint32Array(l.refine.buffer, l.refine.byteOffset, l.refine.length >> 2)) : null;
+    const refineWords = new Uint32Array(aligned.buffer, aligned.byteOffset + refineStart, refineWords32 ? (count! * refineBytes) >> 2 : 0);
     // Ids stay packed until needed (see #packedIds): here only their bounds are checked.
     const starts = new Uint32Array(count!);
     let q = idsStart;
@@ -765,6 +865,14 @@ export class CompactIndex {
       } else {
         to.codes.set(aligned.subarray(codesStart + row * codeBytes!, codesStart + (row + 1) * codeBytes!), to.offset);
       }
+      if (refineBytes === 0) continue;
+      const at = index.#posInList[row]! * refineBytes;
+      if (refineWords32) {
+        const into = refineWords32[list]!;
+        for (let w = 0, from = (row * refineBytes) >> 2, to4 = at >> 2, n = refineBytes >> 2; w < n; w++) into[to4 + w] = refineWords[from + w]!;
+      } else {
+        index.#lists[list]!.refine.set(aligned.subarray(refineStart + row * refineBytes, refineStart + (row + 1) * refineBytes), at);
+      }
     }
     index.#packedIds = { bytes: aligned.slice(idsStart, idsStart + idsLen!), starts };
     return index;
@@ -773,7 +881,10 @@ export class CompactIndex {
 
 const FORMAT_MAGIC = 0x58434253; // 'SBCX' read as a little-endian u32
 const FORMAT_VERSION = 1;
+/** Version 2: version 1 with a refiner (see the file header). */
+const FORMAT_VERSION_REFINED = 2;
 const HEADER_WORDS = 9;
+const HEADER_WORDS_V2 = 10;
 const pad4 = (n: number): number => (n + 3) & ~3;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });

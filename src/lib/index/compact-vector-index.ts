@@ -10,7 +10,7 @@
  * synthetic CLIP-like items (bench/results/million.md).
  */
 
-import { CompactIndex, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../core/compact-index';
+import { CompactIndex, refinementResidualsOf, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../core/compact-index';
 import { ProductQuantizer } from '../core/quantize';
 import type { ScoredId } from '../core/vector';
 
@@ -37,6 +37,14 @@ const COARSE_ITERATIONS = 6;
  */
 const MAX_LIST_RATIO = 2;
 const PQ_ITERATIONS = 8;
+/**
+ * Components per byte of the refiner, the second product quantiser that codes what the first code
+ * leaves (core/compact-index.ts, "Refinement"): 4, another dim / 4 bytes per item (128 MB at a
+ * million 512-d items). It orders a query's candidates nearly as their exact scores do, so the
+ * re-rank reads a few dozen full vectors from IndexedDB instead of a few hundred
+ * (bench/results/million-notes.md, 7 Dec 2026 04:00).
+ */
+const REFINE_COMPONENTS_PER_BYTE = 4;
 
 /**
  * Per query kind: the lists scanned (a share of them, at least `minProbes`), the candidates kept
@@ -52,10 +60,14 @@ const PQ_ITERATIONS = 8;
  * lists and 300 candidates: recall stays above 0.96 for 0.83 of the codes and reads of 1/8 with 400.
  * 250k, 500 lists: image 8 lists 0.946, 16 lists 0.978, 32 lists 0.998; text 64 lists (the minimum)
  * 0.962–0.964 with 200–400 candidates.
+ * With the refiner (candidates read in refined order), 250k, 500 lists, 10k training sample: text 64
+ * lists + 300 candidates read 10 / 20 / 50 at a time: 39 / 46 / 67 vectors read per query (202
+ * without the refiner), recall 0.945 / 0.947 / 0.95; image 16 lists + 100: 24 / 27 / 50 read, recall
+ * 0.965 for all three. So 20 at a time: a fifth of the reads, two or three IndexedDB transactions.
  */
 export const COMPACT_SEARCH: Readonly<Record<'text' | 'image', { probeShare: number; minProbes: number; candidates: number; rerankBatch: number }>> = Object.freeze({
-  text: { probeShare: 1 / 10, minProbes: 64, candidates: 300, rerankBatch: 50 },
-  image: { probeShare: 1 / 64, minProbes: 16, candidates: 100, rerankBatch: 50 },
+  text: { probeShare: 1 / 10, minProbes: 64, candidates: 300, rerankBatch: 20 },
+  image: { probeShare: 1 / 64, minProbes: 16, candidates: 100, rerankBatch: 20 },
 });
 
 /** Lists a query of `kind` scans in an index of `lists` coarse lists ({@link COMPACT_SEARCH}). */
@@ -70,8 +82,8 @@ export function compactListsFor(size: number): number {
 }
 
 /** Product-quantiser bytes per vector: dim / 4, or the largest divisor of dim below that. */
-function subspacesFor(dim: number): number {
-  let m = Math.max(1, Math.floor(dim / COMPONENTS_PER_BYTE));
+function subspacesFor(dim: number, componentsPerByte = COMPONENTS_PER_BYTE): number {
+  let m = Math.max(1, Math.floor(dim / componentsPerByte));
   while (dim % m !== 0) m--;
   return m;
 }
@@ -101,8 +113,10 @@ export class CompactVectorIndex {
   static train(sample: readonly Float32Array[], dim: number, expectedSize: number, modelKey: string, store: FullVectorStore): CompactVectorIndex {
     const lists = Math.min(compactListsFor(expectedSize), sample.length);
     const centroids = trainCoarseCentroids(sample, dim, { lists, iterations: COARSE_ITERATIONS, maxListRatio: MAX_LIST_RATIO });
-    const codec = ProductQuantizer.train(residualsOf(sample, centroids, dim), dim, { subspaces: subspacesFor(dim), iterations: PQ_ITERATIONS });
-    return new CompactVectorIndex(modelKey, new CompactIndex(codec, centroids, Math.max(1024, expectedSize), true), store);
+    const residuals = residualsOf(sample, centroids, dim);
+    const codec = ProductQuantizer.train(residuals, dim, { subspaces: subspacesFor(dim), iterations: PQ_ITERATIONS });
+    const refiner = ProductQuantizer.train(refinementResidualsOf(residuals, codec), dim, { subspaces: subspacesFor(dim, REFINE_COMPONENTS_PER_BYTE), iterations: PQ_ITERATIONS });
+    return new CompactVectorIndex(modelKey, new CompactIndex(codec, centroids, Math.max(1024, expectedSize), true, refiner), store);
   }
 
   /**

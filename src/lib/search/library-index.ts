@@ -9,6 +9,7 @@
  * unit tests drive it over fake-indexeddb.
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
+import { releaseBuffer } from '../db/search-repo';
 import { compareHits, type VectorIndex } from '../core/vector-index';
 import type { ScoredId } from '../core/vector';
 import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
@@ -88,6 +89,25 @@ const RANKER_CHUNK = 4096;
 const RANKER_MAX_K = 256;
 /** Past this many items the ranker's codes (644 bytes per item at 512-d) cost more memory than it is worth: the graph serves. */
 const RANKER_MAX_ITEMS = 200_000;
+
+/** The ids only in `first` and only in `second`, both sorted in code-unit order (a merge). */
+function sortedDifference(first: readonly string[], second: readonly string[]): { onlyInFirst: string[]; onlyInSecond: string[] } {
+  const onlyInFirst: string[] = [];
+  const onlyInSecond: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < second.length) {
+    if (first[i]! < second[j]!) onlyInFirst.push(first[i++]!);
+    else if (second[j]! < first[i]!) onlyInSecond.push(second[j++]!);
+    else {
+      i++;
+      j++;
+    }
+  }
+  for (; i < first.length; i++) onlyInFirst.push(first[i]!);
+  for (; j < second.length; j++) onlyInSecond.push(second[j]!);
+  return { onlyInFirst, onlyInSecond };
+}
 
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
@@ -183,6 +203,9 @@ export class LibraryIndex {
       // brought in line with the stored vectors in the background (#reconcile).
       try {
         const index = CompactVectorIndex.restore(snapshot.bytes, modelKey, this.#vectorStore(modelKey));
+        // The index copied what it keeps: the snapshot's bytes (~300 MB at a million items) go at
+        // once instead of whenever this worker next collects garbage.
+        releaseBuffer(snapshot.bytes);
         this.#index = index;
         this.#reconciled = this.#reconcile(index);
         this.#reconciled.catch(() => undefined);
@@ -234,10 +257,12 @@ export class LibraryIndex {
     try {
       const storedIds = await this.#db.embeddingIdsOfModel(index.modelKey);
       if (this.#index !== index) return;
-      const stored = new Set(storedIds);
+      // Both lists in code-unit order, compared by one merge: no set of a million ids, and the
+      // index keeps its ids packed (sorting the stored ids, already in key order, is one pass).
+      const { onlyInFirst: lacking, onlyInSecond: extra } = sortedDifference(storedIds.sort(), index.compact.sortedIds());
       let changed = 0;
-      for (const id of [...index.compact.ids()]) if (!stored.has(id) && index.remove(id)) changed++;
-      const missing = storedIds.filter((id) => !removed.has(id) && !index.has(id));
+      for (const id of extra) if (index.remove(id)) changed++;
+      const missing = lacking.filter((id) => !removed.has(id));
       for (let i = 0; i < missing.length && this.#index === index; i += REBUILD_CHUNK) {
         await this.#addStoredNow(missing.slice(i, i + REBUILD_CHUNK));
         changed += Math.min(REBUILD_CHUNK, missing.length - i);

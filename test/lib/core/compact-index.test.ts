@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { CentroidShortlist, CompactIndex, rerankExact, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../../../src/lib/core/compact-index';
+import { CentroidShortlist, CompactIndex, refinementResidualsOf, rerankExact, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../../../src/lib/core/compact-index';
 import { ProductQuantizer, ScalarQuantizer } from '../../../src/lib/core/quantize';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import { ExactIndex } from '../../../src/lib/core/vector-index';
@@ -203,6 +203,10 @@ describe('CompactIndex (IVF over compact codes + exact re-rank)', () => {
       expect(await fresh.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store)).toEqual(
         await index.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store),
       );
+      // the live ids in code-unit order, the same before and after the ids are unpacked
+      const live = [...data.vectors.keys()].filter((id) => id !== 'p00008').sort();
+      expect(CompactIndex.restore(bytes).sortedIds()).toEqual([...data.vectors.keys()].filter((id) => id !== 'p00007').sort());
+      expect(fresh.sortedIds()).toEqual(live);
       const wrongMagic = bytes.slice();
       wrongMagic[0] = 0;
       expect(() => CompactIndex.restore(wrongMagic)).toThrow(/magic/);
@@ -264,6 +268,93 @@ describe('CompactIndex (IVF over compact codes + exact re-rank)', () => {
         expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
       }
     }
+  });
+});
+
+describe('CompactIndex with a refiner (a second PQ of what the first codes leave)', () => {
+  const residualSample = residualsOf(sample, centroids, DIM);
+  const refiner = ProductQuantizer.train(refinementResidualsOf(residualSample, pq), DIM, { subspaces: 16, iterations: 8 });
+  const buildRefined = () => {
+    const index = new CompactIndex(pq, centroids, 16, true, refiner);
+    for (const [id, v] of data.vectors) index.add(id, v);
+    return index;
+  };
+  const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
+
+  it('scores each candidate within ‖q‖·‖e − ê‖ of its exact score (e: what the first code leaves), closer than the first code alone', () => {
+    const refined = buildRefined();
+    const plain = build(pq, centroids, true);
+    // ‖x − c − r̂ − ê‖ of every 7th item: what is left after both codes (its list: the most similar of the 32 centroids)
+    const leftNorm = new Map<string, number>();
+    [...data.vectors].forEach(([id, x], i) => {
+      if (i % 7 !== 0) return;
+      const scores = Array.from({ length: 32 }, (_, c) => dot(centroids.subarray(c * DIM, (c + 1) * DIM), x));
+      const list = scores.indexOf(Math.max(...scores));
+      const r = x.map((v, d) => v - centroids[list * DIM + d]!);
+      const [e] = refinementResidualsOf([r], pq);
+      const [left] = refinementResidualsOf([e!], refiner);
+      leftNorm.set(id, norm(left!));
+    });
+    let refinedError = 0;
+    let plainError = 0;
+    for (const [qi, q] of data.queries.entries()) {
+      const got = refined.candidates(q, { candidates: 4000, probes: 32 });
+      const before = plain.candidates(q, { candidates: 4000, probes: 32 });
+      const plainScore = new Map(before.ids.map((id, i) => [id, before.scores[i]!]));
+      got.ids.forEach((id, i) => {
+        const left = leftNorm.get(id);
+        if (left === undefined) return;
+        const exactScore = exactScores[qi]!.get(id)!;
+        expect(Math.abs(got.scores[i]! - exactScore)).toBeLessThanOrEqual(norm(q) * left + 1e-5);
+        refinedError += Math.abs(got.scores[i]! - exactScore);
+        plainError += Math.abs(plainScore.get(id)! - exactScore);
+      });
+    }
+    // measured on this set: the refined scores' mean error is 0.32 of the first code's
+    expect(refinedError).toBeLessThan(0.5 * plainError);
+  });
+
+  it('reaches the recall of the unrefined index against the exact scan while reading fewer full vectors', async () => {
+    const refined = buildRefined();
+    const plain = build(pq, centroids, true);
+    const refinedStore = mapStore(data.vectors);
+    const plainStore = mapStore(data.vectors);
+    const got: { id: string }[][] = [];
+    const before: { id: string }[][] = [];
+    for (const q of data.queries) {
+      got.push(await refined.search(q, { k: K, candidates: 200, probes: 8, rerankBatch: 5 }, refinedStore));
+      before.push(await plain.search(q, { k: K, candidates: 200, probes: 8, rerankBatch: 5 }, plainStore));
+    }
+    // measured on this set: recall 0.9925 refined, 0.985 without; 21 against 50 vectors read per query
+    expect(recallAt10(got, truth)).toBeGreaterThanOrEqual(0.98);
+    expect(recallAt10(got, truth)).toBeGreaterThanOrEqual(recallAt10(before, truth) - 0.005);
+    expect(refinedStore.reads).toBeLessThan(0.6 * plainStore.reads);
+  });
+
+  it('saves as version 2 and restores to an index with the same answers, and keeps them through removals and adds', async () => {
+    const index = buildRefined();
+    index.remove('p00011');
+    const bytes = index.serialize();
+    expect(new Uint32Array(bytes.buffer, 0, 2)[1]).toBe(2);
+    const restored = CompactIndex.restore(bytes);
+    expect(restored.refiner?.codeBytes).toBe(16);
+    expect(restored.size).toBe(3999);
+    const store = mapStore(data.vectors);
+    for (const q of data.queries.slice(0, 20)) {
+      expect(restored.candidates(q, { candidates: 50, probes: 8 })).toEqual(index.candidates(q, { candidates: 50, probes: 8 }));
+      expect(await restored.search(q, { k: K, candidates: 50, probes: 8, rerankBatch: 5 }, store)).toEqual(await index.search(q, { k: K, candidates: 50, probes: 8, rerankBatch: 5 }, store));
+    }
+    expect(restored.serialize()).toEqual(bytes);
+    // items moved inside their lists by a removal keep their refinement codes
+    for (const id of [...data.vectors.keys()].filter((_, i) => i % 5 === 2)) {
+      restored.remove(id);
+      index.remove(id);
+    }
+    restored.add('p00011', data.vectors.get('p00011')!);
+    index.add('p00011', data.vectors.get('p00011')!);
+    const q = data.queries[7]!;
+    expect(restored.candidates(q, { candidates: 3000, probes: 32 })).toEqual(index.candidates(q, { candidates: 3000, probes: 32 }));
+    expect(() => CompactIndex.restore(bytes.subarray(0, bytes.length - 4))).toThrow(RangeError);
   });
 });
 

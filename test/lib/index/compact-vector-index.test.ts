@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMPACT_MAX_LISTS, CompactVectorIndex, compactListsFor, compactProbesFor } from '../../../src/lib/index/compact-vector-index';
+import { CompactIndex, residualsOf, trainCoarseCentroids } from '../../../src/lib/core/compact-index';
+import { ProductQuantizer } from '../../../src/lib/core/quantize';
 import { rng, randomUnit } from '../../helpers/random';
 
 const DIM = 32;
@@ -22,13 +24,14 @@ describe('compact vector index', () => {
     expect(compactProbesFor(10, 'image')).toBe(10);
   });
 
-  it('learns dim/4-byte residual codes from a sample, and its bytes restore to an index with the same answers read from the same store', async () => {
+  it('learns dim/4-byte residual codes and a dim/4-byte refiner from a sample, and its bytes restore to an index with the same answers read from the same store', async () => {
     const r = rng(3);
     const vectors = new Map<string, Float32Array>(Array.from({ length: 400 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
     const store = { getVectors: (ids: readonly string[]) => ids.map((id) => vectors.get(id)) };
     const index = CompactVectorIndex.train([...vectors.values()].slice(0, 300), DIM, 400, 'm', store);
     expect(index.compact.codec.codeBytes).toBe(DIM / 4);
     expect(index.compact.residual).toBe(true);
+    expect(index.compact.refiner?.codeBytes).toBe(DIM / 4);
     expect(index.compact.lists).toBe(20);
     index.addMany([...vectors].map(([id, vector]) => ({ id, vector })));
     expect(index.size).toBe(400);
@@ -61,5 +64,22 @@ describe('compact vector index', () => {
     // every item is a candidate (300 kept from all 17 lists), but reading stops before the last
     expect(index.compact.lists).toBe(17);
     expect(reads).toBeLessThan(300);
+  });
+
+  it('opens an index saved before refiners (format version 1) and answers from it', async () => {
+    const r = rng(4);
+    const vectors = new Map<string, Float32Array>(Array.from({ length: 300 }, (_, i) => [`v${i}`, randomUnit(r, DIM)]));
+    const store = { getVectors: (ids: readonly string[]) => ids.map((id) => vectors.get(id)) };
+    // residual codes without a refiner: the bytes Shoebox wrote before
+    const centroids = trainCoarseCentroids([...vectors.values()], DIM, { lists: 17 });
+    const codec = ProductQuantizer.train(residualsOf([...vectors.values()], centroids, DIM), DIM, { subspaces: DIM / 4 });
+    const older = new CompactIndex(codec, centroids, 300, true);
+    for (const [id, v] of vectors) older.add(id, v);
+    const bytes = older.serialize();
+    expect(new Uint32Array(bytes.buffer, 0, 2)[1]).toBe(1);
+    const opened = CompactVectorIndex.restore(bytes, 'm', store);
+    expect(opened.compact.refiner).toBeNull();
+    expect(opened.size).toBe(300);
+    for (const id of ['v0', 'v150', 'v299']) expect((await opened.search(vectors.get(id)!, { k: 3, kind: 'image' }))[0]).toEqual({ id, score: expect.closeTo(1, 6) });
   });
 });
