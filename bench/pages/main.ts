@@ -326,11 +326,62 @@ async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: 
   return { ms, wallMs, imagesPerSecond: (o.batches * b * 1000) / wallMs, prepItems };
 }
 
+/**
+ * Vision sessions with different ONNX Runtime session options side by side in one page (one
+ * runtime, so one thread pool), timed in segments interleaved by bench/ort-options.mjs, each alone
+ * or with the prep worker preparing `EMBED_BATCH` photos (the app's path) during every batch, as the
+ * ingest worker does for the next batch while the model runs.
+ */
+const optionSessions = new Map<string, (feed: Record<string, unknown>) => Promise<unknown>>();
+let optionFeed: Record<string, unknown> | null = null;
+
+async function ortOptionsLoad(o: { modelId: string; name: string; sessionOptions: Record<string, unknown> }) {
+  const { CLIPVisionModelWithProjection, Tensor, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = MODEL_BASE;
+  env.useBrowserCache = false;
+  env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href, mjs: new URL(ortMjsUrl, location.href).href };
+  env.backends.onnx.wasm!.numThreads = chooseBackend({ hasGpuApi: false } as never, self.crossOriginIsolated, navigator.hardwareConcurrency || 1).threads;
+  const t0 = performance.now();
+  const model = await CLIPVisionModelWithProjection.from_pretrained(o.modelId, { device: 'wasm', dtype: 'q8', session_options: o.sessionOptions } as never);
+  const loadMs = performance.now() - t0;
+  if (!optionFeed) {
+    const px = new Float32Array(3 * 224 * 224 * EMBED_BATCH).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
+    optionFeed = { pixel_values: new Tensor('float32', px, [EMBED_BATCH, 3, 224, 224]) };
+  }
+  const run = (feed: Record<string, unknown>) => (model as unknown as (f: Record<string, unknown>) => Promise<unknown>)(feed);
+  for (let i = 0; i < 3; i++) await run(optionFeed);
+  optionSessions.set(o.name, run);
+  return { name: o.name, loadMs, threads: env.backends.onnx.wasm!.numThreads };
+}
+
+async function ortOptionsSegment(o: { name: string; batches: number; prep: 'none' | 'paced' }) {
+  const run = optionSessions.get(o.name)!;
+  const ms: number[] = [];
+  let prepMs = 0;
+  let prepFrom = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < o.batches; i++) {
+    const t = performance.now();
+    const prepping = o.prep === 'paced' ? prepWorker().appPath(prepFrom, EMBED_BATCH) : null;
+    prepFrom += EMBED_BATCH;
+    await run(optionFeed!);
+    ms.push(performance.now() - t);
+    if (prepping) {
+      await prepping;
+      prepMs += performance.now() - t;
+    }
+  }
+  const wallMs = performance.now() - t0;
+  return { name: o.name, prep: o.prep, msPerBatch: ms, wallMs, imagesPerSecond: (o.batches * EMBED_BATCH * 1000) / wallMs };
+}
+
 function env() {
   return { crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 }
 
-const api = { env, modelUnderPrep, prepLoad, prepStepCosts, prepAppPath, prepCosine, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
+const api = { env, modelUnderPrep, ortOptionsLoad, ortOptionsSegment, prepLoad, prepStepCosts, prepAppPath, prepCosine, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
 declare global {
   interface Window {
     bench: typeof api;
