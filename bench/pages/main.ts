@@ -293,16 +293,21 @@ async function prepCosine(a: 'original' | 'thumbnail' | 'decodeResized' | 'app',
  * of 8, with the prep worker preparing photos at the same time or not, and ONNX Runtime's intra-op
  * threads spinning between parallel sections (its default) or not.
  */
-async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: number; withPrep: boolean; batch?: number }) {
+/** The vision tower from the served model folder, with the app's dtype and threads and the given session options. */
+async function localVisionModel(modelId: string, sessionOptions: Record<string, unknown>) {
   const { CLIPVisionModelWithProjection, Tensor, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = MODEL_BASE;
   env.useBrowserCache = false;
   env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href, mjs: new URL(ortMjsUrl, location.href).href };
-  env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
-  const session_options = o.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const model = await CLIPVisionModelWithProjection.from_pretrained(o.modelId, { device: 'wasm', dtype: 'q8', session_options } as never);
+  env.backends.onnx.wasm!.numThreads = chooseBackend({ hasGpuApi: false } as never, self.crossOriginIsolated, navigator.hardwareConcurrency || 1).threads;
+  const model = await CLIPVisionModelWithProjection.from_pretrained(modelId, { device: 'wasm', dtype: 'q8', session_options: sessionOptions } as never);
+  return { model, Tensor, threads: env.backends.onnx.wasm!.numThreads };
+}
+
+async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: number; withPrep: boolean; batch?: number }) {
+  const { model, Tensor } = await localVisionModel(o.modelId, o.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } });
   const b = o.batch ?? EMBED_BATCH;
   const px = new Float32Array(3 * 224 * 224 * b).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
   const feed = { pixel_values: new Tensor('float32', px, [b, 3, 224, 224]) };
@@ -336,15 +341,8 @@ const optionSessions = new Map<string, (feed: Record<string, unknown>) => Promis
 let optionFeed: Record<string, unknown> | null = null;
 
 async function ortOptionsLoad(o: { modelId: string; name: string; sessionOptions: Record<string, unknown> }) {
-  const { CLIPVisionModelWithProjection, Tensor, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = MODEL_BASE;
-  env.useBrowserCache = false;
-  env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href, mjs: new URL(ortMjsUrl, location.href).href };
-  env.backends.onnx.wasm!.numThreads = chooseBackend({ hasGpuApi: false } as never, self.crossOriginIsolated, navigator.hardwareConcurrency || 1).threads;
   const t0 = performance.now();
-  const model = await CLIPVisionModelWithProjection.from_pretrained(o.modelId, { device: 'wasm', dtype: 'q8', session_options: o.sessionOptions } as never);
+  const { model, Tensor, threads } = await localVisionModel(o.modelId, o.sessionOptions);
   const loadMs = performance.now() - t0;
   if (!optionFeed) {
     const px = new Float32Array(3 * 224 * 224 * EMBED_BATCH).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
@@ -353,7 +351,7 @@ async function ortOptionsLoad(o: { modelId: string; name: string; sessionOptions
   const run = (feed: Record<string, unknown>) => (model as unknown as (f: Record<string, unknown>) => Promise<unknown>)(feed);
   for (let i = 0; i < 3; i++) await run(optionFeed);
   optionSessions.set(o.name, run);
-  return { name: o.name, loadMs, threads: env.backends.onnx.wasm!.numThreads };
+  return { name: o.name, loadMs, threads };
 }
 
 async function ortOptionsSegment(o: { name: string; batches: number; prep: 'none' | 'paced' }) {
