@@ -38,6 +38,7 @@ import { generateFixtureModel } from '../scripts/make-fixture-model.mjs';
 import { BENCH_MODEL_ID, DEFAULT_OUT as BENCH_MODEL_DIR, JSON_FILES, generateBenchModel } from '../scripts/make-bench-model.mjs';
 import { nodeBaseline } from './lib/node-baseline.mjs';
 import { startCpuInterval, startCpuSeries, waitForQuiet } from './lib/cpu-monitor.mjs';
+import { startThreadCpu } from './lib/thread-cpu.mjs';
 import { place } from './lib/files.mjs';
 import { mergeIntoLatest } from './lib/merge-latest.mjs';
 
@@ -121,14 +122,15 @@ function buildOrReuse(wanted) {
   }
 }
 
-function installBenchFiles(haveVit) {
+/** The bench model and the raw onnxruntime-web page, into a build folder (this build's, or the --base-dist one). */
+function installBenchFiles(haveVit, outDir = OUT_DIR) {
   if (haveVit) {
     for (const f of [...JSON_FILES, 'onnx/vision_model_quantized.onnx', 'onnx/text_model_quantized.onnx']) {
-      place(join(BENCH_MODEL_DIR, f), join(OUT_DIR, 'models', BENCH_MODEL_ID, f));
+      place(join(BENCH_MODEL_DIR, f), join(outDir, 'models', BENCH_MODEL_ID, f));
     }
   }
   const ortDist = join(pkgDir('onnxruntime-web'), 'dist');
-  const dest = join(OUT_DIR, '__bench');
+  const dest = join(outDir, '__bench');
   const ortFiles = ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
   ortFiles.push('ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'); // 'plain' variant
   for (const f of ortFiles) place(join(ortDist, f), join(dest, f));
@@ -286,6 +288,7 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     const gate = await quietGate(deadline);
     const cpu = startCpuInterval();
     const cpuSeries = startCpuSeries(2000);
+    const threadCpu = startThreadCpu();
     const wall0 = Date.now();
     await page.getByLabel('Add photos and videos').setInputFiles(files);
     const doneRe = new RegExp(`Indexed ${n} of ${n}(?!\\d)`);
@@ -309,6 +312,7 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     const wallNodeS = (Date.now() - wall0) / 1000;
     const cpuUse = { ...cpu.stop(), ...gate };
     const series = cpuSeries.stop();
+    const threads = threadCpu.stop();
     const { entries, start } = await page.evaluate(() => window.__bench);
     // Let the final 'idle' refresh land, then read what the page shows.
     await sleep(1000);
@@ -385,11 +389,16 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
       pageErrors: errors.slice(0, 10),
       timeline: timeline.map((p) => ({ tS: round(p.tS, 3), done: p.done, rate: p.rate })),
       cpuSeries: series.map((w) => ({ tS: w.tS, oursCores: w.oursCores, othersCores: w.othersCores })),
+      // CPU ms per photo by process kind and thread name, drop to "N of N" (warm-up included).
+      threadCpuMsPerItem: threads ? threads.groups.filter((g) => g.cpuS > 0).map((g) => ({ group: g.group, threads: g.threads, ms: round((g.cpuS * 1000) / n, 2) })) : null,
+      busiestThreadsMsPerItem: threads ? threads.busiest.map((t) => ({ thread: t.thread, ms: round((t.cpuS * 1000) / n, 2) })) : null,
     };
     log(
       `  done: ${n} in ${result.wallS} s (${result.wallImagesPerSecond} img/s wall; staging ${result.stagingS} s; ` +
         `steady ${result.steadyImagesPerSecond} img/s; app says ${result.appReportedImagesPerSecond} img/s; CPU ours ${cpuUse.oursCores}, others ${cpuUse.othersCores} cores)`,
     );
+    if (result.threadCpuMsPerItem) log(`  CPU ms per photo by thread: ${result.threadCpuMsPerItem.slice(0, 12).map((g) => `${g.group} ×${g.threads} ${g.ms}`).join('; ')}`);
+    if (result.busiestThreadsMsPerItem) log(`  busiest threads, CPU ms per photo: ${result.busiestThreadsMsPerItem.map((t) => `${t.thread} ${t.ms}`).join('; ')}`);
     if (stages) log(`  stages, ms per item: ${stages.groups.map((g) => `${g.key} ${g.msPerItem}`).join(', ')}; bottleneck: ${stages.bottleneck}`);
     return result;
   } finally {
@@ -723,6 +732,8 @@ async function measure(opts, deadline) {
   }
   const built = buildOrReuse(opts.build);
   installBenchFiles(haveVit);
+  // An earlier build has no bench model of its own: without it its ViT runs could not load the model.
+  if (opts.baseDist) installBenchFiles(haveVit, opts.baseDist);
 
   const fixtureFiles = haveShared ? listImages(SHARED_IMAGES, opts.fixtureN) : (ensureFixtureImages(), listImages(FIXTURE_IMAGES_DIR, opts.fixtureN));
   if (!haveShared) skipped.push(`the fixture run used the ${fixtureFiles.length} generated fixture images instead of shared photos`);

@@ -293,16 +293,21 @@ async function prepCosine(a: 'original' | 'thumbnail' | 'decodeResized' | 'app',
  * of 8, with the prep worker preparing photos at the same time or not, and ONNX Runtime's intra-op
  * threads spinning between parallel sections (its default) or not.
  */
-async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: number; withPrep: boolean; batch?: number }) {
+/** The vision tower from the served model folder, with the app's dtype and threads and the given session options. */
+async function localVisionModel(modelId: string, sessionOptions: Record<string, unknown>) {
   const { CLIPVisionModelWithProjection, Tensor, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = MODEL_BASE;
   env.useBrowserCache = false;
   env.backends.onnx.wasm!.wasmPaths = { wasm: new URL(ortWasmUrl, location.href).href, mjs: new URL(ortMjsUrl, location.href).href };
-  env.backends.onnx.wasm!.numThreads = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
-  const session_options = o.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
-  const model = await CLIPVisionModelWithProjection.from_pretrained(o.modelId, { device: 'wasm', dtype: 'q8', session_options } as never);
+  env.backends.onnx.wasm!.numThreads = chooseBackend({ hasGpuApi: false } as never, self.crossOriginIsolated, navigator.hardwareConcurrency || 1).threads;
+  const model = await CLIPVisionModelWithProjection.from_pretrained(modelId, { device: 'wasm', dtype: 'q8', session_options: sessionOptions } as never);
+  return { model, Tensor, threads: env.backends.onnx.wasm!.numThreads };
+}
+
+async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: number; withPrep: boolean; batch?: number }) {
+  const { model, Tensor } = await localVisionModel(o.modelId, o.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } });
   const b = o.batch ?? EMBED_BATCH;
   const px = new Float32Array(3 * 224 * 224 * b).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
   const feed = { pixel_values: new Tensor('float32', px, [b, 3, 224, 224]) };
@@ -326,11 +331,55 @@ async function modelUnderPrep(o: { modelId: string; spinning: boolean; batches: 
   return { ms, wallMs, imagesPerSecond: (o.batches * b * 1000) / wallMs, prepItems };
 }
 
+/**
+ * Vision sessions with different ONNX Runtime session options side by side in one page (one
+ * runtime, so one thread pool), timed in segments interleaved by bench/ort-options.mjs, each alone
+ * or with the prep worker preparing `EMBED_BATCH` photos (the app's path) during every batch, as the
+ * ingest worker does for the next batch while the model runs.
+ */
+const optionSessions = new Map<string, (feed: Record<string, unknown>) => Promise<unknown>>();
+let optionFeed: Record<string, unknown> | null = null;
+
+async function ortOptionsLoad(o: { modelId: string; name: string; sessionOptions: Record<string, unknown> }) {
+  const t0 = performance.now();
+  const { model, Tensor, threads } = await localVisionModel(o.modelId, o.sessionOptions);
+  const loadMs = performance.now() - t0;
+  if (!optionFeed) {
+    const px = new Float32Array(3 * 224 * 224 * EMBED_BATCH).map((_, i) => ((i * 2654435761) % 1000) / 250 - 2);
+    optionFeed = { pixel_values: new Tensor('float32', px, [EMBED_BATCH, 3, 224, 224]) };
+  }
+  const run = (feed: Record<string, unknown>) => (model as unknown as (f: Record<string, unknown>) => Promise<unknown>)(feed);
+  for (let i = 0; i < 3; i++) await run(optionFeed);
+  optionSessions.set(o.name, run);
+  return { name: o.name, loadMs, threads };
+}
+
+async function ortOptionsSegment(o: { name: string; batches: number; prep: 'none' | 'paced' }) {
+  const run = optionSessions.get(o.name)!;
+  const ms: number[] = [];
+  let prepMs = 0;
+  let prepFrom = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < o.batches; i++) {
+    const t = performance.now();
+    const prepping = o.prep === 'paced' ? prepWorker().appPath(prepFrom, EMBED_BATCH) : null;
+    prepFrom += EMBED_BATCH;
+    await run(optionFeed!);
+    ms.push(performance.now() - t);
+    if (prepping) {
+      await prepping;
+      prepMs += performance.now() - t;
+    }
+  }
+  const wallMs = performance.now() - t0;
+  return { name: o.name, prep: o.prep, msPerBatch: ms, wallMs, imagesPerSecond: (o.batches * EMBED_BATCH * 1000) / wallMs };
+}
+
 function env() {
   return { crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 }
 
-const api = { env, modelUnderPrep, prepLoad, prepStepCosts, prepAppPath, prepCosine, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
+const api = { env, modelUnderPrep, ortOptionsLoad, ortOptionsSegment, prepLoad, prepStepCosts, prepAppPath, prepCosine, appVideoOptions, naiveLoad, naiveRun, embedLoad, embedWarmup, embedTexts, videoExtract, embedKept, webgpuProbe, webgpuRun, measureMemory, qualityCheck };
 declare global {
   interface Window {
     bench: typeof api;

@@ -91,12 +91,19 @@ async function stepCosts(): Promise<Timings & { n: number }> {
   return { ...t, n: blobs.length };
 }
 
-/** The app's own canvasStills path (decode, thumbnail, pHash input, crop), per blob, as prepare-item calls it. */
-async function appPath(): Promise<Timings & { n: number }> {
+/**
+ * The app's own canvasStills path (decode, thumbnail, pHash input, crop), per blob, as prepare-item
+ * calls it, with the read and SHA-256 before it; every blob, or `n` of them from `from` (wrapping).
+ */
+async function appPath(from = 0, n = blobs.length): Promise<Timings & { n: number }> {
   const t: Timings = {};
   const add = (k: string, ms: number) => (t[k] = (t[k] ?? 0) + ms);
-  for (const blob of blobs) {
+  for (let i = 0; i < n; i++) {
+    const blob = blobs[(from + i) % blobs.length];
     let s = now();
+    await sha256Hex(await blob.arrayBuffer());
+    add('readHash', now() - s);
+    s = now();
     const still = await canvasStills.decodeImage(blob);
     add('decode', now() - s);
     s = now();
@@ -113,7 +120,7 @@ async function appPath(): Promise<Timings & { n: number }> {
     add('modelInput', now() - s);
     still.close();
   }
-  return { ...t, n: blobs.length };
+  return { ...t, n };
 }
 
 /** Model crops of the first n blobs by one path: 'original' (today: crop the decoded original), 'thumbnail' (crop the 320-px thumbnail), 'decodeResized' (decode straight to thumbnail size, crop that). */

@@ -66,8 +66,11 @@ export class IndexStage {
   readonly #skipped = new Set<string>();
   #running: Promise<void> | null = null;
   #roomWaiters: (() => void)[] = [];
+  #handOverWaiters: (() => void)[] = [];
   /** The model's input recipe, asked once per model: pixels become model input here rather than in the model worker. */
   #inputSpec: Promise<ModelInputSpec | null> | null = null;
+  /** When the model last returned vectors (the timer's clock): a batch queued behind it starts there. */
+  #modelFreeAtMs = -Infinity;
   #paused = '';
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
   #reportedAtMs = -Infinity;
@@ -101,6 +104,7 @@ export class IndexStage {
     }
     if (state === 'ready') this.#paused = '';
     this.#wakeRoom();
+    this.#wakeHandOver();
     this.kick();
     this.reportWaiting();
   }
@@ -113,6 +117,17 @@ export class IndexStage {
     while (this.#state === 'ready' && !this.#paused && this.#o.isWriter() && this.#buffer.length >= BATCH_SIZE) {
       await new Promise<void>((wake) => this.#roomWaiters.push(wake));
     }
+  }
+
+  /** Settles at the next hand-over (or change of state), for a run waiting to send its next batch. */
+  #handedOver(): Promise<void> {
+    return new Promise<void>((wake) => this.#handOverWaiters.push(wake));
+  }
+
+  #wakeHandOver(): void {
+    const waiters = this.#handOverWaiters;
+    this.#handOverWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   #wakeRoom(): void {
@@ -139,6 +154,7 @@ export class IndexStage {
       if (keep && this.#o.isWriter()) this.#buffer.push(w);
       else this.#held.delete(w.id);
     }
+    this.#wakeHandOver();
     this.kick();
   }
 
@@ -208,28 +224,58 @@ export class IndexStage {
   async #run(): Promise<void> {
     const model = this.#model!;
     let queue: string[] = [];
-    for (;;) {
-      if (this.#state !== 'ready' || this.#paused || !this.#o.isWriter()) return;
-      let batch: IndexWork[];
-      if (this.#buffer.length) {
-        batch = this.#buffer.splice(0, BATCH_SIZE);
-        this.#wakeRoom();
-      } else {
-        if (!queue.length) queue = await unindexedAssetIds(this.#o.storage.db, model.modelKey, this.#held, this.#skipped, DERIVE_CHUNK);
-        if (!queue.length) return;
-        const ids = queue.splice(0, BATCH_SIZE).filter((id) => !this.#held.has(id));
-        this.reserve(ids);
-        batch = await this.#readAgain(ids, model).catch((err: unknown) => {
-          this.release(ids);
+    // The batch sent before this one, in the model or being stored. The next batch is sent while
+    // it runs, so the model worker starts it the moment the previous forward pass ends instead of
+    // idling through a commit and two worker hops; at most two batches are in flight.
+    let previous: Promise<void> | null = null;
+    const run = { failed: false };
+    try {
+      for (;;) {
+        if (this.#state !== 'ready' || this.#paused || !this.#o.isWriter()) return;
+        if (previous && !this.#buffer.length) {
+          // The take-in stage is preparing the next batch: it is sent as soon as it is handed
+          // over, while this one is still in the model; the queue in storage is read only once
+          // the batch in flight is done.
+          const inFlightDone = await Promise.race([previous.then(() => true, () => true), this.#handedOver().then(() => false)]);
+          if (inFlightDone) {
+            await previous;
+            previous = null;
+          }
+          continue;
+        }
+        let batch: IndexWork[];
+        if (this.#buffer.length) {
+          batch = this.#buffer.splice(0, BATCH_SIZE);
+          this.#wakeRoom();
+        } else {
+          if (!queue.length) {
+            // Items of the batch in flight are held: the queue read from storage leaves them out.
+            queue = await unindexedAssetIds(this.#o.storage.db, model.modelKey, this.#held, this.#skipped, DERIVE_CHUNK);
+          }
+          if (!queue.length) return;
+          const ids = queue.splice(0, BATCH_SIZE).filter((id) => !this.#held.has(id));
+          this.reserve(ids);
+          batch = await this.#readAgain(ids, model).catch((err: unknown) => {
+            this.release(ids);
+            throw err;
+          });
+          if (batch.length === 0) continue;
+        }
+        const ids = batch.map((w) => w.id);
+        const indexing = this.#index(batch, model, run).finally(() => this.release(ids));
+        // Awaited below, once the batch before it is done; a failure meanwhile is not unhandled.
+        indexing.catch(() => undefined);
+        try {
+          await previous;
+        } catch (err) {
+          // The run stops: the batch just sent is let finish (or fail) before the items are let go.
+          await indexing.catch(() => undefined);
           throw err;
-        });
-        if (batch.length === 0) continue;
+        }
+        previous = indexing;
       }
-      try {
-        await this.#index(batch, model);
-      } finally {
-        this.release(batch.map((w) => w.id));
-      }
+    } finally {
+      await previous;
     }
   }
 
@@ -311,25 +357,37 @@ export class IndexStage {
     const vectors: Float32Array[] = [];
     for (let i = 0; i < images.length; i += BATCH_SIZE) {
       const chunk = images.slice(i, i + BATCH_SIZE);
-      if (spec) {
-        // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
-        const inputs = await timer.timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0);
-        // The embed worker round trip, transfer and queueing included: what the pipeline waits for.
-        vectors.push(...(await timer.timed('model', () => embedder.embedModelInputs(inputs, MODEL_INPUT_PX), chunk.length)));
-      } else {
-        vectors.push(...(await timer.timed('model', () => embedder.embedImages(chunk), chunk.length)));
-      }
+      // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
+      const inputs = spec ? await timer.timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0) : null;
+      const sentMs = timer.nowMs();
+      vectors.push(...(await (inputs ? embedder.embedModelInputs(inputs, MODEL_INPUT_PX) : embedder.embedImages(chunk))));
+      // The embed worker round trip, transfer included: what the pipeline waits for. A batch sent
+      // while the one before was still in the model counts from that one's return, so no time is
+      // booked twice.
+      timer.add('model', Math.max(sentMs, this.#modelFreeAtMs), chunk.length);
+      this.#modelFreeAtMs = timer.nowMs();
     }
     return vectors;
   }
 
-  /** Embeds a batch and stores its vectors; items deleted meanwhile get none. */
-  async #index(batch: readonly IndexWork[], model: QueueModel): Promise<void> {
+  /**
+   * Embeds a batch and stores its vectors; items deleted meanwhile get none. A batch sent while an
+   * earlier one of the run failed stores nothing: the run stops, and its items wait like the rest.
+   */
+  async #index(batch: readonly IndexWork[], model: QueueModel, run: { failed: boolean }): Promise<void> {
     const { modelKey, videoSettings } = model;
-    const vectors = vectorsByItem(batch, await this.#embed(batch, model), videoSettings);
-    const addedAtMs = this.#o.clock.nowMs();
-    const records = batch.map((w, i) => vectorRecords(w, vectors[i], { addedAtMs, modelKey, videoSettings }));
-    const ids = await this.#o.timer.timed('store', () => commitVectors(this.#o.storage.db, records), 0);
+    let ids: string[];
+    try {
+      const embedded = await this.#embed(batch, model);
+      if (run.failed) return;
+      const vectors = vectorsByItem(batch, embedded, videoSettings);
+      const addedAtMs = this.#o.clock.nowMs();
+      const records = batch.map((w, i) => vectorRecords(w, vectors[i], { addedAtMs, modelKey, videoSettings }));
+      ids = await this.#o.timer.timed('store', () => commitVectors(this.#o.storage.db, records), 0);
+    } catch (err) {
+      run.failed = true;
+      throw err;
+    }
     if (ids.length) this.#o.emit({ type: 'indexed', ids });
     this.#o.finished(batch.map((w) => w.id));
     this.reportWaiting();

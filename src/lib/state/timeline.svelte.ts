@@ -1,12 +1,13 @@
 import { compareNewestFirst, mergeNewestFirst, type TimelineKey } from '../core/timeline';
 
 /**
- * Above this many items, additions are gathered for up to ADD_GATHER_MS before the timeline
- * changes: each change re-lays out every row (~40 ms at 100,000 items), and an import stores a
- * batch every few hundred milliseconds. Smaller libraries change at once.
+ * While an import stores batch after batch (one every few hundred milliseconds), the timeline
+ * changes at most this often: each change lays out every row again (~40 ms at 100,000 items) and
+ * paints a first screen of new thumbnails, ~35 ms of CPU even in a small library, which the model
+ * would otherwise get (bench/results/ingest-prep-notes.md). The first addition after a quiet spell
+ * shows at once.
  */
-const GATHER_ABOVE = 5000;
-const ADD_GATHER_MS = 500;
+const ADD_EVERY_MS = 1000;
 
 /**
  * Every item in timeline order (newest taken first), kept in step with adds, deletes, undo and
@@ -21,6 +22,8 @@ export class Timeline {
   #keys: TimelineKey[] = [];
   #pending: TimelineKey[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timeline last changed (performance.now()). */
+  #changedAtMs = -Infinity;
 
   /** The whole library again; `items` may come in any order (nearly ordered sorts fastest). */
   reset(items: readonly TimelineKey[]): void {
@@ -32,8 +35,10 @@ export class Timeline {
   added(items: readonly TimelineKey[]): void {
     if (!items.length) return;
     this.#pending.push(...items);
-    if (this.#keys.length <= GATHER_ABOVE) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), ADD_GATHER_MS);
+    if (this.#timer !== undefined) return;
+    const waitMs = this.#changedAtMs + ADD_EVERY_MS - performance.now();
+    if (waitMs <= 0) this.flush();
+    else this.#timer = setTimeout(() => this.flush(), waitMs);
   }
 
   /** Shows gathered additions now (an import settled). */
@@ -57,6 +62,7 @@ export class Timeline {
   }
 
   #publish(keys: TimelineKey[]): void {
+    this.#changedAtMs = performance.now();
     this.#keys = keys;
     this.ids = keys.map((k) => k.id);
     this.takenAtMs = Float64Array.from(keys, (k) => k.takenAtMs);

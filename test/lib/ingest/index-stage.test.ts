@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
-import { FakeBroadcast, FakeLocks, openTab, pngFile, statusCounts } from '../../helpers/ingest-fakes';
+import { FakeBroadcast, FakeEmbedder, FakeLocks, openTab, pngFile, statusCounts } from '../../helpers/ingest-fakes';
 import { countUnindexed, deleteAssetRecords } from '../../../src/lib/db/repo';
 import type { ExtractOptions, ExtractedVideo, VideoDecoder } from '../../../src/lib/ingest/ports';
 
@@ -42,6 +42,34 @@ describe('two stages: taken in, then indexed', () => {
     const last = tab.page.ofType('progress').at(-1)!;
     expect([last.done, last.total, last.modelMissing]).toEqual([20, 20, undefined]);
     await vi.waitFor(() => expect(tab.page.ofType('waiting').at(-1)).toEqual({ type: 'waiting', count: 0, state: 'indexing' }));
+  });
+
+  it('the next batch reaches the model while the one before it is still there: two in flight at most, every vector stored', async () => {
+    const db = await dbs.open();
+    const embedder = new FakeEmbedder();
+    let inModel = 0;
+    let mostInModel = 0;
+    const held: Array<() => void> = [];
+    let holding = true;
+    embedder.gate = async () => {
+      inModel++;
+      mostInModel = Math.max(mostInModel, inModel);
+      if (holding) await new Promise<void>((release) => held.push(release));
+      else await Promise.resolve();
+      inModel--;
+    };
+    const tab = await openTab(db, shared(), { embedder });
+    await tab.importer.enqueue(photos(40).map((file) => ({ file })));
+    // The first forward pass is held: the second batch is sent meanwhile, not stored before it returns.
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    expect(await db.count('embeddings')).toBe(0);
+    holding = false;
+    for (const release of held) release();
+    await tab.importer.whenIdle();
+    expect(mostInModel).toBe(2);
+    expect(embedder.images).toBe(40);
+    expect(await countUnindexed(db, 'fake-model')).toBe(0);
+    expect(new Set(tab.page.ofType('indexed').flatMap((e) => e.ids)).size).toBe(40);
   });
 
   it('when the model cannot be loaded, photos are added without vectors and nothing fails; once it loads they are indexed by themselves', async () => {
