@@ -94,6 +94,22 @@ export class AssetSummaries {
     }
   }
 
+  /**
+   * The ids `keep` accepts, newest taken first (the same date: by id), the first `k` of them, and
+   * how many it accepted. Rows are sorted, not [id, date] pairs: a million of those would be a
+   * million short-lived arrays and boxed dates.
+   */
+  newestTaken(k: number, keep: (id: string, row: number) => boolean): { ids: string[]; total: number } {
+    const kept: number[] = [];
+    this.forEach((id, row) => {
+      if (keep(id, row)) kept.push(row);
+    });
+    const takenAtMs = this.#takenAtMs;
+    const ids = this.#ids;
+    kept.sort((a, b) => takenAtMs[b]! - takenAtMs[a]! || (ids[a]! < ids[b]! ? -1 : 1));
+    return { ids: kept.slice(0, k).map((row) => ids[row]!), total: kept.length };
+  }
+
   #grow(rows: number): void {
     // By half again, not double: at a million rows the spare capacity is a few MB, not eight.
     const capacity = Math.max(rows, Math.ceil(this.#types.length * 1.5));

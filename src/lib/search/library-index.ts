@@ -386,12 +386,8 @@ export class LibraryIndex {
     await this.#ready;
     await this.#assetsRead;
     const exclude = new Set(filter?.excludeIds ?? []);
-    const passing: Array<[string, number]> = [];
-    this.#assets.forEach((id, row) => {
-      if (this.#passes(id, filter, exclude)) passing.push([id, this.#assets.takenAtMs(row)]);
-    });
-    passing.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    return { hits: passing.slice(0, k).map(([id]) => ({ id, score: null, nameMatch: false })), total: passing.length };
+    const { ids, total } = this.#assets.newestTaken(k, (id) => this.#passes(id, filter, exclude));
+    return { hits: ids.map((id) => ({ id, score: null, nameMatch: false })), total };
   }
 
   /** Scores of a random sample of the library against the query, for the relevance cut-off. */

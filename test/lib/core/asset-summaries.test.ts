@@ -59,3 +59,15 @@ describe('AssetSummaries', () => {
     expect(contents(s)).toEqual(new Map([['x', ['x.jpg', 'image', 5]]]));
   });
 });
+
+describe('AssetSummaries.newestTaken', () => {
+  it('lists the kept ids newest taken first, ties by id, the first k, and counts them all', () => {
+    const s = new AssetSummaries();
+    const taken: Array<[string, number]> = [['b', 20], ['a', 20], ['c', 30], ['d', 10], ['e', 40]];
+    for (const [id, takenAtMs] of taken) s.set(id, { name: `${id}.jpg`, type: id === 'e' ? 'video' : 'image', takenAtMs });
+    expect(s.newestTaken(10, () => true)).toEqual({ ids: ['e', 'c', 'a', 'b', 'd'], total: 5 });
+    expect(s.newestTaken(2, (_, row) => s.type(row) === 'image')).toEqual({ ids: ['c', 'a'], total: 4 });
+    expect(s.newestTaken(3, (id) => id !== 'c')).toEqual({ ids: ['e', 'a', 'b'], total: 4 });
+    expect(s.newestTaken(3, () => false)).toEqual({ ids: [], total: 0 });
+  });
+});
