@@ -22,7 +22,8 @@ import { meanPool } from '../core/pooling';
 import { inSortedSpans, type TimeSpan } from '../core/time-spans';
 import { scanDuplicates } from './duplicate-scan';
 import { TEXT_KEEP, TEXT_SAMPLE, TextRanker } from './text-ranker';
-import type { AssetSummary, SearchStorage } from './search-storage';
+import type { SearchStorage } from './search-storage';
+import { AssetSummaries } from '../core/asset-summaries';
 
 export interface SearchHit {
   id: string;
@@ -144,7 +145,7 @@ export class LibraryIndex {
   /** Duplicate scans started, and the last one cancelScan() stopped. */
   #scansStarted = 0;
   #scansStopped = 0;
-  #assets = new Map<string, Omit<AssetSummary, 'id'>>();
+  #assets = new AssetSummaries();
   /**
    * Settles when the asset summaries (names, types, dates) are read, a page at a time. Reading a
    * million of them takes seconds, so init does not wait for it: only the searches that need them (file names,
@@ -279,7 +280,7 @@ export class LibraryIndex {
       await db.forEachAssetSummaryPage((page) => {
         for (const a of page) {
           // An asset added meanwhile is already there, from a record at least as new.
-          if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, { name: a.name, type: a.type, addedAt: a.addedAt, takenAtMs: a.takenAtMs });
+          if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, a);
         }
       });
     } finally {
@@ -342,12 +343,12 @@ export class LibraryIndex {
     const hits: SearchHit[] = [];
     const seen = new Map<string, SearchHit>();
     if (byFileName) {
-      const byName = [...this.#assets]
-        .filter(([id]) => passes(id))
-        .map(([id, a]) => ({ id, s: nameMatchScore(text, a.name) }))
-        .filter((m) => m.s > 0)
-        .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id))
-        .slice(0, k);
+      const matches: Array<{ id: string; s: number }> = [];
+      this.#assets.forEach((id, row) => {
+        const s = nameMatchScore(text, this.#assets.name(row));
+        if (s > 0 && passes(id)) matches.push({ id, s });
+      });
+      const byName = matches.sort((a, b) => b.s - a.s || a.id.localeCompare(b.id)).slice(0, k);
       for (const m of byName) {
         const hit: SearchHit = { id: m.id, score: null, nameMatch: true };
         seen.set(m.id, hit);
@@ -385,10 +386,8 @@ export class LibraryIndex {
     await this.#ready;
     await this.#assetsRead;
     const exclude = new Set(filter?.excludeIds ?? []);
-    const passing: Array<[string, number]> = [];
-    for (const [id, a] of this.#assets) if (this.#passes(id, filter, exclude)) passing.push([id, a.takenAtMs]);
-    passing.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    return { hits: passing.slice(0, k).map(([id]) => ({ id, score: null, nameMatch: false })), total: passing.length };
+    const { ids, total } = this.#assets.newestTaken(k, (id) => this.#passes(id, filter, exclude));
+    return { hits: ids.map((id) => ({ id, score: null, nameMatch: false })), total };
   }
 
   /** Scores of a random sample of the library against the query, for the relevance cut-off. */
@@ -451,12 +450,13 @@ export class LibraryIndex {
   #passes(id: string, f: SearchFilter | undefined, exclude: Set<string>): boolean {
     if (exclude.has(id)) return false;
     if (!f) return true;
-    const a = this.#assets.get(id);
-    if (!a) return false;
-    if (f.type && a.type !== f.type) return false;
-    if (f.takenFromMs !== undefined && a.takenAtMs < f.takenFromMs) return false;
-    if (f.takenToMs !== undefined && a.takenAtMs > f.takenToMs) return false;
-    if (f.takenIn && !inSortedSpans(f.takenIn, a.takenAtMs)) return false;
+    const row = this.#assets.rowOf(id);
+    if (row < 0) return false;
+    if (f.type && this.#assets.type(row) !== f.type) return false;
+    const takenAtMs = this.#assets.takenAtMs(row);
+    if (f.takenFromMs !== undefined && takenAtMs < f.takenFromMs) return false;
+    if (f.takenToMs !== undefined && takenAtMs > f.takenToMs) return false;
+    if (f.takenIn && !inSortedSpans(f.takenIn, takenAtMs)) return false;
     if (f.onlyIds && !this.#setOf(f.onlyIds).has(id)) return false;
     return true;
   }
@@ -511,7 +511,7 @@ export class LibraryIndex {
     for (const [asset, embedding] of rows) {
       if (!asset) continue;
       // Every item is found by its name and listed by date already; its vector joins when it is stored.
-      this.#assets.set(asset.id, { name: asset.name, type: asset.type, addedAt: asset.addedAt, takenAtMs: asset.takenAtMs });
+      this.#assets.set(asset.id, asset);
       if (!embedding || embedding.modelId !== this.#modelKey || this.#index?.has(asset.id)) continue;
       items.push({ id: asset.id, vector: embedding.vector });
     }

@@ -4,7 +4,6 @@
 import type { Db } from '../db/db';
 import { frameEmbeddingsForModel } from '../db/repo';
 import {
-  ASSET_PAGE_SIZE,
   allAssets,
   countEmbeddings,
   deleteIndexSnapshot,
@@ -23,10 +22,17 @@ import {
 } from '../db/search-repo';
 import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotName, JobRecord } from '../db/schema';
 
-export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'addedAt' | 'takenAtMs'>;
+export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'takenAtMs'>;
+
+/**
+ * Asset records per page when the index reads the summaries. Smaller than the library's pages: each
+ * page's records (all their fields) are garbage once their summaries are taken, and a small page
+ * lets them die in the worker's young generation instead of piling up in its old one.
+ */
+export const SUMMARY_PAGE_SIZE = 1000;
 
 export interface SearchStorage {
-  /** Every asset's summary, a page at a time (see db/search-repo.ts forEachAssetPage). */
+  /** Every asset's summary, a page at a time (see db/search-repo.ts forEachAssetPage); `visit` keeps none of the page. */
   forEachAssetSummaryPage(visit: (page: AssetSummary[]) => void): Promise<void>;
   frameEmbeddingsForModel(modelKey: string): Promise<FrameEmbeddingRecord[]>;
   countEmbeddings(modelKey: string): Promise<number>;
@@ -50,8 +56,8 @@ export interface SearchStorage {
 /** The search repository functions of `db`. */
 export function librarySearchStorage(db: Db): SearchStorage {
   return {
-    forEachAssetSummaryPage: (visit) =>
-      forEachAssetPage(db, ASSET_PAGE_SIZE, (page) => visit(page.map(({ id, name, type, addedAt, takenAtMs }) => ({ id, name, type, addedAt, takenAtMs })))),
+    // The records themselves: a copy of each as a summary would be a million more objects to collect.
+    forEachAssetSummaryPage: (visit) => forEachAssetPage(db, SUMMARY_PAGE_SIZE, visit),
     frameEmbeddingsForModel: (modelKey) => frameEmbeddingsForModel(db, modelKey),
     countEmbeddings: (modelKey) => countEmbeddings(db, modelKey),
     embeddingIdsOfModel: (modelKey) => embeddingIdsOfModel(db, modelKey),

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { AssetSummaries } from '../../../src/lib/core/asset-summaries';
+import type { AssetType } from '../../../src/lib/core/records';
+
+/** Every summary as id → [name, type, takenAtMs], read back through the rows. */
+function contents(s: AssetSummaries): Map<string, [string, AssetType, number]> {
+  const out = new Map<string, [string, AssetType, number]>();
+  s.forEach((id, row) => out.set(id, [s.name(row), s.type(row), s.takenAtMs(row)]));
+  return out;
+}
+
+describe('AssetSummaries', () => {
+  it('reads back what was set, by id and by row', () => {
+    const s = new AssetSummaries();
+    s.set('a', { name: 'IMG_1.jpg', type: 'image', takenAtMs: 1_700_000_000_123 });
+    s.set('b', { name: 'clip.mp4', type: 'video', takenAtMs: -86_400_000 });
+    expect(s.size).toBe(2);
+    expect(s.has('a')).toBe(true);
+    expect(s.rowOf('missing')).toBe(-1);
+    const b = s.rowOf('b');
+    expect([s.name(b), s.type(b), s.takenAtMs(b)]).toEqual(['clip.mp4', 'video', -86_400_000]);
+    expect(contents(s)).toEqual(new Map([['a', ['IMG_1.jpg', 'image', 1_700_000_000_123]], ['b', ['clip.mp4', 'video', -86_400_000]]]));
+  });
+
+  it('replaces a summary set again without a second row', () => {
+    const s = new AssetSummaries();
+    s.set('a', { name: 'old.jpg', type: 'image', takenAtMs: 1 });
+    s.set('a', { name: 'new.mp4', type: 'video', takenAtMs: 2 });
+    expect(s.size).toBe(1);
+    expect(contents(s)).toEqual(new Map([['a', ['new.mp4', 'video', 2]]]));
+  });
+
+  it('forgets deleted ids and reuses their rows for new ones', () => {
+    const s = new AssetSummaries();
+    for (const id of ['a', 'b', 'c']) s.set(id, { name: `${id}.jpg`, type: 'image', takenAtMs: id.charCodeAt(0) });
+    const rowOfB = s.rowOf('b');
+    expect(s.delete('b')).toBe(true);
+    expect(s.delete('b')).toBe(false);
+    expect(s.has('b')).toBe(false);
+    expect([...contents(s).keys()].sort()).toEqual(['a', 'c']);
+    s.set('d', { name: 'd.mp4', type: 'video', takenAtMs: 4 });
+    expect(s.rowOf('d')).toBe(rowOfB);
+    expect(contents(s)).toEqual(new Map([['a', ['a.jpg', 'image', 97]], ['c', ['c.jpg', 'image', 99]], ['d', ['d.mp4', 'video', 4]]]));
+  });
+
+  it('keeps every summary as the columns grow past their first capacity, and clear empties them', () => {
+    const s = new AssetSummaries();
+    const n = 5000;
+    for (let i = 0; i < n; i++) s.set(`id-${i}`, { name: `IMG_${i}.jpg`, type: i % 7 === 0 ? 'video' : 'image', takenAtMs: 1_600_000_000_000 + i * 1000 });
+    for (let i = 0; i < n; i += 2) s.delete(`id-${i}`);
+    expect(s.size).toBe(n / 2);
+    const read = contents(s);
+    expect(read.size).toBe(n / 2);
+    for (let i = 1; i < n; i += 2) expect(read.get(`id-${i}`)).toEqual([`IMG_${i}.jpg`, i % 7 === 0 ? 'video' : 'image', 1_600_000_000_000 + i * 1000]);
+    s.clear();
+    expect(s.size).toBe(0);
+    expect(contents(s).size).toBe(0);
+    s.set('x', { name: 'x.jpg', type: 'image', takenAtMs: 5 });
+    expect(contents(s)).toEqual(new Map([['x', ['x.jpg', 'image', 5]]]));
+  });
+});
+
+describe('AssetSummaries.newestTaken', () => {
+  it('lists the kept ids newest taken first, ties by id, the first k, and counts them all', () => {
+    const s = new AssetSummaries();
+    const taken: Array<[string, number]> = [['b', 20], ['a', 20], ['c', 30], ['d', 10], ['e', 40]];
+    for (const [id, takenAtMs] of taken) s.set(id, { name: `${id}.jpg`, type: id === 'e' ? 'video' : 'image', takenAtMs });
+    expect(s.newestTaken(10, () => true)).toEqual({ ids: ['e', 'c', 'a', 'b', 'd'], total: 5 });
+    expect(s.newestTaken(2, (_, row) => s.type(row) === 'image')).toEqual({ ids: ['c', 'a'], total: 4 });
+    expect(s.newestTaken(3, (id) => id !== 'c')).toEqual({ ids: ['e', 'a', 'b'], total: 4 });
+    expect(s.newestTaken(3, () => false)).toEqual({ ids: [], total: 0 });
+  });
+});
