@@ -40,7 +40,7 @@
  * Pure: no DOM, idb, wasm or worker globals (the HNSW restorer is injected).
  */
 
-import { VectorMatrix, type ScoredId } from './vector';
+import { dotAt, VectorMatrix, type ScoredId } from './vector';
 
 /**
  * Search knobs. `k` ≥ 0 results wanted; `filter` keeps an id when it returns true; `ef` is the
@@ -330,6 +330,20 @@ export async function restoreIndex(bytes: Uint8Array, opts: RestoreOptions = {})
   const restorer = header.kind === 'exact' ? ExactIndex.fromDecoded : opts.restorers?.[header.kind];
   if (!restorer) throw new Error(`vector index: no restorer registered for kind '${header.kind}'`);
   return restorer(decoded);
+}
+
+/**
+ * The best `k` of `ids` scored again against `query` with their float vectors (in the same order as
+ * the ids; an id without one is left out), with the exact scan's kernel: what an index of int8 codes
+ * (core/hnsw.ts) returns once its best hits' stored vectors are read.
+ */
+export function rescoreHits(query: Float32Array, ids: readonly string[], vectors: ReadonlyArray<Float32Array | undefined>, k: number): ScoredId[] {
+  const out: ScoredId[] = [];
+  ids.forEach((id, i) => {
+    const v = vectors[i];
+    if (v && v.length === query.length) out.push({ id, score: dotAt(query, 0, v, 0, v.length) });
+  });
+  return out.sort(compareHits).slice(0, Math.max(0, k));
 }
 
 /** Orders results score descending, ties by id ascending (the order VectorMatrix.topK uses). */
