@@ -391,6 +391,11 @@ export class Hnsw implements VectorIndex {
     this.#insertWeights = new Float32Array(this.dim);
   }
 
+  /** Where the codes are kept (int8 mode), else null. */
+  get codeStore(): CodeStore | null {
+    return this.#store;
+  }
+
   /** The component coder when the index keeps int8 codes instead of vectors, else null. */
   get coder(): ScalarCoder | null {
     return this.#coder;
@@ -480,7 +485,7 @@ export class Hnsw implements VectorIndex {
    * spread over the index unless one is given; the graph stays as it is. The links are copied out
    * of restored bytes, so nothing of those bytes stays referenced. No-op in int8 mode.
    */
-  encodeVectors(coder?: ScalarCoder, store: CodeStore = new ArrayCodeStore()): void {
+  encodeVectors(coder?: ScalarCoder, storeFor: (coder: ScalarCoder) => CodeStore = () => new ArrayCodeStore()): void {
     if (this.#coder) return;
     const n = this.#nodeCount;
     const dim = this.dim;
@@ -493,6 +498,7 @@ export class Hnsw implements VectorIndex {
       coder = sample.length >= 2 ? fitScalarCoder(sample) : scalarCoderOf(new Float64Array(dim), new Float64Array(dim).fill(127 * Math.sqrt(dim) / 4));
     }
     if (coder.dim !== dim) throw new RangeError(`Hnsw.encodeVectors: a coder of ${coder.dim} dimensions for vectors of ${dim}`);
+    const store = storeFor(coder);
     this.#useCoder(coder, store);
     const codes = store.resize(this.#capacity, coder.rowBytes, 0);
     for (let node = 0; node < n; node++) encodeScalarRow(coder, vectors.subarray(node * dim, (node + 1) * dim), codes, node * coder.rowBytes);
@@ -1094,12 +1100,12 @@ export class Hnsw implements VectorIndex {
   }
 
   /**
-   * {@link fromDecoded}; an int8 payload's codes are copied into `store` when one is given (else
-   * they stay a view of the payload, as the float vectors do).
+   * {@link fromDecoded}; an int8 payload's codes are copied into the store `storeFor` gives for its
+   * coder when it is passed (else they stay a view of the payload, as the float vectors do).
    *
    * @throws IndexFormatError
    */
-  static fromDecodedInto(this: void, d: DecodedIndex, store?: CodeStore): Hnsw {
+  static fromDecodedInto(this: void, d: DecodedIndex, storeFor?: (coder: ScalarCoder) => CodeStore): Hnsw {
     if (d.kind !== 'hnsw') throw new IndexFormatError('kind', `expected an hnsw index, got '${d.kind}'`);
     const bad = (why: string): never => {
       throw new IndexFormatError('payload', `hnsw payload: ${why}`);
@@ -1185,6 +1191,7 @@ export class Hnsw implements VectorIndex {
       const numbers = new Float64Array(payload.slice(layout.coder, layout.coder + 16 * dim).buffer);
       const coder = scalarCoderOf(numbers.slice(0, dim), numbers.slice(dim));
       const codes = new Int8Array(buf, at + layout.vectors, n * coder.rowBytes);
+      const store = storeFor?.(coder);
       if (store) store.resize(n, coder.rowBytes, 0).set(codes);
       index.#useCoder(coder, store ?? new ArrayCodeStore(codes));
       index.#vectors = new Float32Array(0);

@@ -449,7 +449,7 @@ describe('Hnsw over int8 codes', () => {
     expect(back.coder?.mean).toEqual(coder.mean);
     expect(back.coder?.scales).toEqual(coder.scales);
     const store = new ArrayCodeStore();
-    const copied = Hnsw.fromDecodedInto(decodeIndex(bytes), store);
+    const copied = Hnsw.fromDecodedInto(decodeIndex(bytes), () => store);
     expect(store.view().byteLength).toBe(ITEMS.length * coder.rowBytes);
     for (const q of QUERIES.slice(0, 20)) {
       expect(back.search(q, { k: 10, ef: 64 })).toEqual(coded.search(q, { k: 10, ef: 64 }));

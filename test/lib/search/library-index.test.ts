@@ -5,7 +5,9 @@ import { randomUnit, rng } from '../../helpers/random';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
 import { getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
-import { l2Normalize } from '../../../src/lib/core/vector';
+import { dot, l2Normalize } from '../../../src/lib/core/vector';
+import { Hnsw } from '../../../src/lib/core/hnsw';
+import { decodeIndex } from '../../../src/lib/core/vector-index';
 import { StoppedError } from '../../../src/lib/core/slices';
 import { COMPACT_SEARCH } from '../../../src/lib/index/compact-vector-index';
 import { LibraryIndex, type LibraryIndexOptions } from '../../../src/lib/search/library-index';
@@ -94,6 +96,28 @@ describe('LibraryIndex: open', () => {
     const query = items[13]!.vector;
     expect(await reopened.search(query, '', 5)).toEqual(await writer.search(query, '', 5));
     expect((await reopened.search(query, '', 5))[0]!.id).toBe('a013');
+  });
+
+  it('opens a snapshot saved with float vectors, keeps codes instead, and the writer saves the codes in its place', async () => {
+    const db = await dbs.open();
+    const items = randomItems('f', 50);
+    await store(db, items);
+    const floats = new Hnsw(DIM, MODEL);
+    floats.addMany(items);
+    await putIndexSnapshot(db, { name: 'assets', modelKey: MODEL, kind: 'hnsw', count: 50, bytes: floats.serialize(), savedAt: 1 });
+    const payloadVersion = async () => new Uint32Array(decodeIndex((await getIndexSnapshot(db, 'assets'))!.bytes).payload.slice(0, 8).buffer)[1];
+    expect(await payloadVersion()).toBe(1);
+
+    const index = new LibraryIndex(librarySearchStorage(db), { ...hnswAlways, saveDelayMs: 5 });
+    index.setWriter(true);
+    expect(await index.init(MODEL)).toMatchObject({ kind: 'hnsw', size: 50, origin: 'restored' });
+    const query = items[21]!.vector;
+    const hits = await index.search(query, '', 5, undefined, 'image');
+    expect(hits[0]).toMatchObject({ id: 'f021', score: dot(query, query) });
+    await vi.waitFor(async () => expect(await payloadVersion()).toBe(2));
+    const reopened = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    expect(await reopened.init(MODEL)).toMatchObject({ origin: 'restored', reason: 'saved index matches the library' });
+    expect(await reopened.search(query, '', 5, undefined, 'image')).toEqual(hits);
   });
 
   it('rebuilds when the snapshot counts other items than the library, was made for another model, or is unreadable', async () => {
@@ -266,6 +290,8 @@ describe('LibraryIndex: changes', () => {
     expect(ranked.mock.calls.length).toBe(calls + 1);
     expect(after.map((h) => h.id)).toEqual(exactTop(query, 10));
     expect(after[0]).toMatchObject({ id: 'added', nameMatch: false });
+    // The index keeps codes: the scores shown are the stored vectors' own, read back for the best hits.
+    for (const h of after) expect(h.score).toBe(dot(query, live.get(h.id)!));
 
     // Image queries and filtered text queries keep to the graph.
     await index.search(query, '', 10, undefined, 'image');
@@ -427,6 +453,26 @@ describe('LibraryIndex: duplicate scan', () => {
     const report = await index.duplicateGroups(undefined, (p) => progress.push(p.done));
     expect(groups(report)).toEqual([['a005', 'copy-a005'], ['a040', 'copy-a040']]);
     expect(progress.at(-1)).toBe(62);
+  });
+
+  it('on an HNSW of codes, a pair is grouped by the cosine of its stored vectors: just above the bar in, just below out', async () => {
+    const db = await dbs.open();
+    /** A unit vector at exactly `cosine` to v (in float64, then stored as float32). */
+    const atCosine = (v: Float32Array, cosine: number) => {
+      const u = randomUnit(r, DIM);
+      const along = dot(u, v);
+      const ortho = l2Normalize(u.map((x, d) => x - along * v[d]!));
+      return Float32Array.from(v, (x, d) => cosine * x + Math.sqrt(1 - cosine * cosine) * ortho[d]!);
+    };
+    const items = randomItems('d', 60);
+    const above = { id: 'above', vector: atCosine(items[3]!.vector, 0.9004) };
+    const below = { id: 'below', vector: atCosine(items[30]!.vector, 0.8996) };
+    await store(db, [...items, above, below]);
+    expect(dot(above.vector, items[3]!.vector)).toBeGreaterThan(0.9);
+    expect(dot(below.vector, items[30]!.vector)).toBeLessThan(0.9);
+    const index = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    await index.init(MODEL);
+    expect(groups(await index.duplicateGroups(0.9))).toEqual([['above', 'd003']]);
   });
 
   it('stops when cancelled, before it starts or at its next slice, and the next scan runs to the end', async () => {
