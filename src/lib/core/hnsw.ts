@@ -1101,7 +1101,8 @@ export class Hnsw implements VectorIndex {
 
   /**
    * {@link fromDecoded}; an int8 payload's codes are copied into the store `storeFor` gives for its
-   * coder when it is passed (else they stay a view of the payload, as the float vectors do).
+   * coder when it is passed (else they stay a view of the payload, as the float vectors do), and
+   * then so are the links: the index keeps no view of `d`'s bytes, which the caller may free.
    *
    * @throws IndexFormatError
    */
@@ -1196,12 +1197,14 @@ export class Hnsw implements VectorIndex {
       index.#useCoder(coder, store ?? new ArrayCodeStore(codes));
       index.#vectors = new Float32Array(0);
     } else index.#vectors = new Float32Array(buf, at + layout.vectors, n * dim);
+    // Codes copied out: the links too, so that nothing refers to the restored bytes any more.
+    const copied = coded && storeFor !== undefined;
     index.#capacity = n;
     index.#nodeCount = n;
     index.#levels = levels;
-    index.#links0 = links0;
+    index.#links0 = copied ? links0.slice() : links0;
     index.#upperOffset = upperOffset;
-    index.#upper = upper;
+    index.#upper = copied ? upper.slice() : upper;
     index.#upperLength = upperLength;
     index.#nodeToId = nodeToId;
     index.#idToNode = idToNode;

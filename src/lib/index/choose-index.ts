@@ -77,6 +77,14 @@ export const SEARCH_EF = Object.freeze({ text: 640, image: 192 });
 export const SEARCH_ENTRY_BEAM = Object.freeze({ text: 64, image: 0 });
 
 /**
+ * The HNSW of a library keeps int8 codes, not vectors (core/hnsw.ts, scores within ~1e-3): the
+ * best k + this many of its hits are scored again with their stored float vectors, read in one
+ * IndexedDB transaction, so results and scores are the exact scan's for those items. Measured at
+ * 100k by bench/search-codes.mjs (bench/results/memory-findings.md, 7 Dec, fourth round).
+ */
+export const RESCORE_EXTRA = 16;
+
+/**
  * Use the compact index (compact-vector-index.ts) from this many live items on. HNSW keeps every
  * float vector in memory (2 KB per item at 512 dimensions, plus its graph): 200k items hold about
  * 0.5 GB, a million 2.4 GB, past what a tab can count on. The compact index holds about 150 B per

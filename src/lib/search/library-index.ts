@@ -9,11 +9,12 @@
  * unit tests drive it over fake-indexeddb.
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
+import { releaseBuffer } from '../db/search-repo';
 import { rescoreHits, restoreIndex, type VectorIndex } from '../core/vector-index';
 import type { ScoredId } from '../core/vector';
 import { ArrayCodeStore, CODER_SAMPLE, Hnsw, type CodeStore } from '../core/hnsw';
 import { fitScalarCoder, type ScalarCoder } from '../core/int8-codes';
-import { chooseIndexKind, createIndex, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
+import { chooseIndexKind, createIndex, RESCORE_EXTRA, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
 import { COMPACT_TRAIN_SAMPLE, CompactVectorIndex } from '../index/compact-vector-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
@@ -90,12 +91,6 @@ const RANKER_CHUNK = 4096;
 const RANKER_MAX_K = 256;
 /** Past this many items the ranker's codes (644 bytes per item at 512-d) cost more memory than it is worth: the graph serves. */
 const RANKER_MAX_ITEMS = 200_000;
-/**
- * The HNSW keeps int8 codes, not vectors (core/hnsw.ts): its best k + this many hits are scored
- * again with their stored float vectors, read in one transaction, so the results and their scores
- * are the exact scan's. Measured at 100k (bench/results/search.md): see RESCORE notes there.
- */
-export const RESCORE_EXTRA = 16;
 
 /** Where an HNSW keeps its codes: the text ranker's WebAssembly memory (one copy serves both), or plain memory without SIMD. */
 const codeStoreFor = (coder: ScalarCoder): CodeStore => TextRanker.create(coder) ?? new ArrayCodeStore();
@@ -213,6 +208,8 @@ export class LibraryIndex {
           // An index saved with float vectors: its codes are made once, and saved in their place.
           const encoded = index instanceof Hnsw && !index.coder;
           if (encoded) index.encodeVectors(undefined, codeStoreFor);
+          // Everything is copied out of the snapshot (codes, links): its memory is given back now rather than at a GC an idle worker may not run for long.
+          if (index instanceof Hnsw) releaseBuffer(snapshot.bytes);
           this.#index = index;
           if (encoded) this.#changed();
           this.#startRanker();
