@@ -79,12 +79,15 @@ export interface VectorIndex {
   scoreIds?(query: Float32Array, ids: readonly string[]): ScoredId[];
   /** Live ids. */
   ids?(): readonly string[];
-  /** A copy of the stored vector of `id`, or undefined. */
+  /**
+   * A copy of the stored vector of `id`, or undefined; for an HNSW of int8 codes (core/hnsw.ts), the
+   * vector its code stands for (within ~1e-3 in cosine): read the stored vector where exact floats matter.
+   */
   get?(id: string): Float32Array | undefined;
   /**
-   * The stored vector of `id` itself (no copy), or undefined: read it before the index next
-   * changes (an add may move its storage) and never write to it (the text ranker codes every
-   * vector of the index; copies of all of them would double its memory for a while).
+   * The stored vector of `id` itself (no copy), or undefined (also for an index that keeps codes
+   * instead of vectors): read it before the index next changes (an add may move its storage) and
+   * never write to it.
    */
   vectorView?(id: string): Float32Array | undefined;
   /** Self-describing bytes (format above), to be stored by the caller. */
