@@ -73,7 +73,8 @@ async function vectorStore(ids: readonly string[], vectors: readonly Float32Arra
   const db = await request(open);
   for (let start = 0; start < ids.length; start += 5000) {
     const tx = db.transaction('vectors', 'readwrite');
-    for (let i = start; i < Math.min(ids.length, start + 5000); i++) tx.objectStore('vectors').put(vectors[i], ids[i]);
+    // A copy each: cloning a view clones its whole buffer (all the vectors, when they came as one file).
+    for (let i = start; i < Math.min(ids.length, start + 5000); i++) tx.objectStore('vectors').put(vectors[i]!.slice(), ids[i]);
     await new Promise((resolve, reject) => {
       tx.oncomplete = resolve;
       tx.onerror = () => reject(tx.error);
