@@ -32,7 +32,9 @@
  *   instead, rowBytes per node (a quarter of the memory; 51 MB instead of 205 MB at 100k × 512).
  *   Such an index scores a query as q·μ + Σ (q_d / s_d)·c_d and two nodes as the dot product of
  *   their decoded codes: its scores are approximate (error ~1e-3 in cosine, bounded by
- *   Σ |q_d|·0.5/s_d), so its caller re-scores the best hits with the stored float vectors.
+ *   Σ |q_d|·0.5/s_d), so its caller re-scores the best hits with {@link Hnsw.refine}: each node
+ *   also keeps a 4-bit code of its code's rounding residual (rowBytes / 2 more bytes, 256 at 512-d),
+ *   which brings the error to Σ |q_d|/(32·s_d) (~1e-4) without reading the float vectors.
  * - layer-0 links: Int32Array, 1 + 2M slots per node: [count, ids…]
  * - upper links: one Int32Array of blocks, 1 + M slots per layer 1..level of
  *   each node with level ≥ 1, allocated in node order (so the offsets are a
@@ -48,13 +50,15 @@
  * | words / bytes              | content                                              |
  * |----------------------------|------------------------------------------------------|
  * | 12 u32                     | magic 'SBHN', payload version (1: float vectors, 2:  |
- * |                            | int8 codes), M, efConstruction, efSearch, seed, PRNG |
+ * |                            | int8 codes, 3: int8 codes and their residual codes), |
+ * |                            | M, efConstruction, efSearch, seed, PRNG              |
  * |                            | state, N, entry point (i32, −1 when empty), max      |
  * |                            | level (i32), upper-links length in i32 words,        |
  * |                            | deleted count                                        |
  * | N·dim f32 (version 1)      | vectors                                              |
- * | 2·dim f64 (version 2)      | the coder's mean, then its scales                    |
- * | N·rowBytes i8 (version 2)  | codes (rowBytes = dim rounded up to 16)              |
+ * | 2·dim f64 (version 2+)     | the coder's mean, then its scales                    |
+ * | N·rowBytes i8 (version 2+) | codes (rowBytes = dim rounded up to 16)              |
+ * | N·rowBytes/2 u8 (version 3)| 4-bit residual codes, two components per byte        |
  * | N·(1 + 2M) i32             | layer-0 links                                        |
  * | upper-links length i32     | upper links                                          |
  * | ⌈N/32⌉ u32                 | deleted bitset                                       |
@@ -81,9 +85,12 @@ import {
   codePairDotAt,
   codeQueryWeights,
   decodeScalarRow,
+  encodeResidualRow,
   encodeScalarRow,
   fitScalarCoder,
   inverseScales,
+  refinedDotAt,
+  residualRowBytes,
   scalarCoderOf,
   type ScalarCoder,
 } from './int8-codes';
@@ -117,9 +124,10 @@ export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
 });
 
 const PAYLOAD_MAGIC = 0x4e484253; // 'SBHN' read as a little-endian u32
-/** Payload versions: float vectors, int8 codes. */
+/** Payload versions: float vectors, int8 codes, int8 codes with their 4-bit residuals. */
 const PAYLOAD_FLOAT = 1;
 const PAYLOAD_CODES = 2;
+const PAYLOAD_RESIDUALS = 3;
 /**
  * Vectors the coder of {@link Hnsw.encodeVectors} is fitted on, evenly spread over the nodes
  * (the text ranker's sample size: per-component means and spreads settle well before).
@@ -339,6 +347,13 @@ export class Hnsw implements VectorIndex {
   #inverse: Float64Array = new Float64Array(0);
   #store: CodeStore | null = null;
   #rowBytes = 0;
+  /**
+   * Int8 mode: each node's 4-bit residual code (core/int8-codes.ts encodeResidualRow), residualBytes
+   * per node, which {@link refine} scores with; null in float mode and for an index restored from
+   * codes saved without them (payload version 2) until {@link addResiduals}.
+   */
+  #residuals: Uint8Array | null = null;
+  #residualBytes = 0;
   /** Query weights of the node being inserted (int8 mode). */
   #insertWeights = new Float32Array(0);
   #levels = new Uint8Array(0);
@@ -379,7 +394,10 @@ export class Hnsw implements VectorIndex {
     this.#levelMult = 1 / Math.log(p.m);
     this.#rngState = p.seed >>> 0;
     this.#scratch = new Scratch(this.#m0);
-    if (codes) this.#useCoder(codes.coder, codes.store ?? new ArrayCodeStore());
+    if (codes) {
+      this.#useCoder(codes.coder, codes.store ?? new ArrayCodeStore());
+      this.#residuals = new Uint8Array(0);
+    }
     this.#grow(Math.max(1, Math.floor(p.initialCapacity) || 1));
   }
 
@@ -388,6 +406,7 @@ export class Hnsw implements VectorIndex {
     this.#inverse = inverseScales(coder);
     this.#store = store;
     this.#rowBytes = coder.rowBytes;
+    this.#residualBytes = residualRowBytes(coder);
     this.#insertWeights = new Float32Array(this.dim);
   }
 
@@ -399,6 +418,11 @@ export class Hnsw implements VectorIndex {
   /** The component coder when the index keeps int8 codes instead of vectors, else null. */
   get coder(): ScalarCoder | null {
     return this.#coder;
+  }
+
+  /** Whether {@link refine} can score with residual codes (int8 mode, unless restored from codes saved without them). */
+  get hasResiduals(): boolean {
+    return this.#residuals !== null;
   }
 
   /** The codes' current view (int8 mode; empty in float mode): node n at [n·rowBytes, (n+1)·rowBytes). */
@@ -447,6 +471,7 @@ export class Hnsw implements VectorIndex {
     return (
       this.#vectors.byteLength +
       (this.#store ? this.#capacity * this.#rowBytes : 0) +
+      (this.#residuals?.byteLength ?? 0) +
       this.#levels.byteLength +
       this.#links0.byteLength +
       this.#upperOffset.byteLength +
@@ -501,10 +526,37 @@ export class Hnsw implements VectorIndex {
     const store = storeFor(coder);
     this.#useCoder(coder, store);
     const codes = store.resize(this.#capacity, coder.rowBytes, 0);
-    for (let node = 0; node < n; node++) encodeScalarRow(coder, vectors.subarray(node * dim, (node + 1) * dim), codes, node * coder.rowBytes);
+    const residuals = (this.#residuals = new Uint8Array(this.#capacity * this.#residualBytes));
+    for (let node = 0; node < n; node++) {
+      const v = vectors.subarray(node * dim, (node + 1) * dim);
+      encodeScalarRow(coder, v, codes, node * coder.rowBytes);
+      encodeResidualRow(coder, v, codes, node * coder.rowBytes, residuals, node * this.#residualBytes);
+    }
     this.#vectors = new Float32Array(0);
     this.#links0 = this.#links0.slice();
     this.#upper = this.#upper.slice();
+  }
+
+  /**
+   * Gives an index restored from codes saved without residuals (payload version 2) the residual
+   * codes of its live nodes, from their float vectors (`vectorOf`, e.g. the stored ones); deleted
+   * nodes, never returned, get none. No-op when it has them; in float mode too.
+   *
+   * @throws RangeError when a live id has no vector of the index's length
+   */
+  addResiduals(vectorOf: (id: string) => Float32Array | undefined): void {
+    const coder = this.#coder;
+    if (!coder || this.#residuals) return;
+    const residuals = new Uint8Array(this.#capacity * this.#residualBytes);
+    const codes = this.#codes;
+    for (let node = 0; node < this.#nodeCount; node++) {
+      const id = this.#nodeToId[node];
+      if (id === undefined) continue;
+      const v = vectorOf(id);
+      if (!v || v.length !== this.dim) throw new RangeError(`Hnsw.addResiduals: no vector of length ${this.dim} for ${id}`);
+      encodeResidualRow(coder, v, codes, node * this.#rowBytes, residuals, node * this.#residualBytes);
+    }
+    this.#residuals = residuals;
   }
 
   /** Live ids in node (insertion) order. */
@@ -527,7 +579,8 @@ export class Hnsw implements VectorIndex {
     };
     const n = this.#nodeCount;
     if (this.#store) this.#store.resize(capacity, this.#rowBytes, n);
-    else this.#vectors = copy(this.#vectors.subarray(0, n * this.dim), (s) => new Float32Array(s), capacity * this.dim);
+    if (this.#residuals) this.#residuals = copy(this.#residuals.subarray(0, n * this.#residualBytes), (s) => new Uint8Array(s), capacity * this.#residualBytes);
+    if (!this.#store) this.#vectors = copy(this.#vectors.subarray(0, n * this.dim), (s) => new Float32Array(s), capacity * this.dim);
     this.#levels = copy(this.#levels.subarray(0, n), (s) => new Uint8Array(s), capacity);
     this.#links0 = copy(this.#links0.subarray(0, n * this.#stride0), (s) => new Int32Array(s), capacity * this.#stride0);
     this.#upperOffset = copy(this.#upperOffset.subarray(0, n), (s) => new Int32Array(s), capacity);
@@ -613,6 +666,7 @@ export class Hnsw implements VectorIndex {
       const finite = vector.every((x) => Number.isFinite(x));
       const v = finite ? vector : new Float32Array(dim);
       encodeScalarRow(coder, v, this.#codes, node * this.#rowBytes);
+      if (this.#residuals) encodeResidualRow(coder, v, this.#codes, node * this.#rowBytes, this.#residuals, node * this.#residualBytes);
       q = this.#insertWeights;
       bias = codeQueryWeights(coder, v, q);
     } else {
@@ -982,6 +1036,31 @@ export class Hnsw implements VectorIndex {
     return out;
   }
 
+  /**
+   * The best `k` of `ids` scored with their codes and residual codes (int8 mode with residuals,
+   * {@link hasResiduals}): q·x within Σ_d |q_d| / (32·s_d), ~16× closer than search()'s scores,
+   * without reading the float vectors. Score descending, ties by id; ids not in the index are
+   * left out. In float mode the stored vectors' exact scores.
+   *
+   * @throws RangeError when query.length ≠ dim, or in int8 mode without residuals
+   */
+  refine(query: Float32Array, ids: readonly string[], k: number): ScoredId[] {
+    this.#checkDim(query, 'refine');
+    const coder = this.#coder;
+    const residuals = this.#residuals;
+    if (coder && !residuals) throw new RangeError('Hnsw.refine: this index has no residual codes (saved without them); see addResiduals');
+    const { q, bias } = this.#prepare(query);
+    const codes = this.#codes;
+    const out: ScoredId[] = [];
+    for (const id of ids) {
+      const node = this.#idToNode.get(id);
+      if (node === undefined) continue;
+      const score = residuals ? bias + refinedDotAt(q, codes, node * this.#rowBytes, residuals, node * this.#residualBytes, this.dim) : this.#score(q, 0, bias, node);
+      out.push({ id, score });
+    }
+    return out.sort(compareHits).slice(0, Math.max(0, Math.floor(k)));
+  }
+
   /** Would a beam of ef, with `filter`, visit most of the graph? Estimated from a fixed sample of live nodes. */
   #tooSelective(filter: (id: string) => boolean, ef: number): boolean {
     const n = this.#nodeCount;
@@ -1037,14 +1116,16 @@ export class Hnsw implements VectorIndex {
       }
     }
     const coder = this.#coder;
-    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length, coder !== null);
+    const residuals = this.#residuals;
+    const version = !coder ? PAYLOAD_FLOAT : residuals ? PAYLOAD_RESIDUALS : PAYLOAD_CODES;
+    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length, version);
     const p = this.params;
     return encodeIndex({ kind: 'hnsw', dim, modelKey: this.modelKey, ids }, layout.total, (out) => {
       const buf = out.buffer;
       const at = out.byteOffset;
       new Uint32Array(buf, at, PAYLOAD_HEADER_WORDS).set([
         PAYLOAD_MAGIC,
-        coder ? PAYLOAD_CODES : PAYLOAD_FLOAT,
+        version,
         p.m,
         p.efConstruction,
         p.efSearch,
@@ -1061,6 +1142,7 @@ export class Hnsw implements VectorIndex {
         out.set(new Uint8Array(Float64Array.from(coder.mean).buffer), layout.coder);
         out.set(new Uint8Array(Float64Array.from(coder.scales).buffer), layout.coder + 8 * dim);
         new Int8Array(buf, at + layout.vectors, n * this.#rowBytes).set(this.#codes.subarray(0, n * this.#rowBytes));
+        if (residuals) out.set(residuals.subarray(0, n * this.#residualBytes), layout.residuals);
       } else new Float32Array(buf, at + layout.vectors, n * dim).set(this.#vectors.subarray(0, n * dim));
       new Int32Array(buf, at + layout.links0, n * this.#stride0).set(this.#links0.subarray(0, n * this.#stride0));
       new Int32Array(buf, at + layout.upper, this.#upperLength).set(this.#upper.subarray(0, this.#upperLength));
@@ -1117,8 +1199,9 @@ export class Hnsw implements VectorIndex {
     const at = payload.byteOffset;
     const head = new Uint32Array(buf, at, PAYLOAD_HEADER_WORDS);
     if (head[0] !== PAYLOAD_MAGIC) bad('not written by core/hnsw.ts (an hnswlib-wasm index?); rebuild it');
-    if (head[1] !== PAYLOAD_FLOAT && head[1] !== PAYLOAD_CODES) bad(`unsupported payload version ${head[1]}`);
-    const coded = head[1] === PAYLOAD_CODES;
+    const version = head[1]!;
+    if (version !== PAYLOAD_FLOAT && version !== PAYLOAD_CODES && version !== PAYLOAD_RESIDUALS) bad(`unsupported payload version ${version}`);
+    const coded = version !== PAYLOAD_FLOAT;
     const [m, efConstruction, efSearch, seed, rngState, n, entryU, maxLevelU, upperLength, deletedCount] = Array.from(head.subarray(2)) as [
       number, number, number, number, number, number, number, number, number, number,
     ];
@@ -1136,7 +1219,7 @@ export class Hnsw implements VectorIndex {
     const strideUp = 1 + m;
     if (n < d.count || n - d.count !== deletedCount) bad(`${n} nodes, ${d.count} ids and ${deletedCount} deleted do not add up`);
     if (n > 0x7fffffff / Math.max(dim, stride0)) bad(`absurd node count ${n}`);
-    const layout = payloadLayout(n, dim, stride0, upperLength, d.count, coded);
+    const layout = payloadLayout(n, dim, stride0, upperLength, d.count, version);
     if (layout.total !== payload.byteLength) bad(`${payload.byteLength} bytes, expected ${layout.total}`);
     if (n === 0 ? entry !== -1 || maxLevel !== -1 : entry < 0 || entry >= n || maxLevel < 0 || maxLevel > MAX_LEVEL) {
       bad(`bad entry point ${entry} / max level ${maxLevel} for ${n} nodes`);
@@ -1196,6 +1279,8 @@ export class Hnsw implements VectorIndex {
       if (store) store.resize(n, coder.rowBytes, 0).set(codes);
       index.#useCoder(coder, store ?? new ArrayCodeStore(codes));
       index.#vectors = new Float32Array(0);
+      // Residuals are always copied: inserts write into them, and they are a third of the codes' size.
+      index.#residuals = version === PAYLOAD_RESIDUALS ? new Uint8Array(buf, at + layout.residuals, n * index.#residualBytes).slice() : null;
     } else index.#vectors = new Float32Array(buf, at + layout.vectors, n * dim);
     // Codes copied out: the links too, so that nothing refers to the restored bytes any more.
     const copied = coded && storeFor !== undefined;
@@ -1213,13 +1298,15 @@ export class Hnsw implements VectorIndex {
 }
 
 /** Byte offsets of the payload sections (see the table at the top); `vectors` holds the codes of an int8 payload. */
-function payloadLayout(n: number, dim: number, stride0: number, upperLength: number, idCount: number, coded: boolean) {
+function payloadLayout(n: number, dim: number, stride0: number, upperLength: number, idCount: number, version: number) {
+  const coded = version !== PAYLOAD_FLOAT;
   const coder = 4 * PAYLOAD_HEADER_WORDS;
   const vectors = coded ? coder + 16 * dim : coder;
-  const links0 = vectors + (coded ? n * roundUp16(dim) : 4 * n * dim);
+  const residuals = vectors + (coded ? n * roundUp16(dim) : 4 * n * dim);
+  const links0 = residuals + (version === PAYLOAD_RESIDUALS ? n * (roundUp16(dim) >> 1) : 0);
   const upper = links0 + 4 * n * stride0;
   const deleted = upper + 4 * upperLength;
   const nodeOfId = deleted + 4 * ((n + 31) >>> 5);
   const levels = nodeOfId + 4 * idCount;
-  return { coder, vectors, links0, upper, deleted, nodeOfId, levels, total: levels + pad4(n) };
+  return { coder, vectors, residuals, links0, upper, deleted, nodeOfId, levels, total: levels + pad4(n) };
 }

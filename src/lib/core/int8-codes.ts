@@ -346,3 +346,43 @@ export function scalarCoderOf(mean: Float64Array, scales: Float64Array): ScalarC
   if (mean.length !== scales.length || mean.length < 1) throw new RangeError(`scalarCoderOf: ${mean.length} means and ${scales.length} scales`);
   return { dim: mean.length, rowBytes: roundUp16(mean.length), mean, scales };
 }
+
+/**
+ * Residual codes: what a component code leaves, r_d = (x_d − μ_d)·s_d − c_d in code units (within
+ * ±0.5 where the code did not clip), quantised to 4 bits in steps of 1/16 centred on zero:
+ * n_d = clamp(round(16·r_d + 7.5), 0, 15) stands for (n_d − 7.5) / 16, so x is decoded as
+ * μ + (c + (n − 7.5)/16) / s with an error of at most 1/(32·s_d) per component: 16× tighter than
+ * the code alone (0.5/s_d). Two components per byte, the even one in the low nibble: rowBytes / 2
+ * bytes per row (256 at 512-d). A component the code clipped (beyond ±4σ, rare) keeps most of the
+ * clip's error: the residual reaches only 0.47/s_d past it.
+ */
+export const residualRowBytes = (coder: ScalarCoder): number => coder.rowBytes >> 1;
+
+/** Writes the residual code of `v`, whose component code is codes[codeOffset…], into out[offset … offset + rowBytes/2). */
+export function encodeResidualRow(coder: ScalarCoder, v: Float32Array, codes: Int8Array, codeOffset: number, out: Uint8Array, offset: number): void {
+  const { dim, mean, scales } = coder;
+  out.fill(0, offset, offset + residualRowBytes(coder));
+  for (let d = 0; d < dim; d++) {
+    const r = (v[d]! - mean[d]!) * scales[d]! - codes[codeOffset + d]!;
+    const nibble = Math.max(0, Math.min(15, Math.round(16 * r + 7.5)));
+    out[offset + (d >> 1)]! |= (d & 1) === 0 ? nibble : nibble << 4;
+  }
+}
+
+/**
+ * Σ_d w_d · (c_d + (n_d − 7.5)/16): with the weights and bias of {@link codeQueryWeights}, bias
+ * plus this is q·x within Σ_d |q_d| / (32·s_d) for components the code did not clip.
+ */
+export function refinedDotAt(w: Float32Array, codes: Int8Array, o: number, residuals: Uint8Array, ro: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  const dim2 = dim & ~1;
+  let d = 0;
+  for (; d < dim2; d += 2) {
+    const b = residuals[ro + (d >> 1)]!;
+    s0 += w[d]! * (codes[o + d]! + ((b & 15) - 7.5) * 0.0625);
+    s1 += w[d + 1]! * (codes[o + d + 1]! + ((b >> 4) - 7.5) * 0.0625);
+  }
+  if (d < dim) s0 += w[d]! * (codes[o + d]! + ((residuals[ro + (d >> 1)]! & 15) - 7.5) * 0.0625);
+  return s0 + s1;
+}

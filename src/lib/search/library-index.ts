@@ -346,7 +346,7 @@ export class LibraryIndex {
     if (query && index && index.size > 0) {
       const filterOpt = needsFilter ? { filter: passes } : {};
       const ranker = kind === 'text' && !needsFilter && k <= RANKER_MAX_K && index instanceof Hnsw ? this.#ranker : null;
-      // An index of codes scores approximately: its best k + a few are scored again with their stored vectors.
+      // An index of codes scores approximately: its best k + a few are scored again with their residual codes (or their stored vectors).
       const coded = index instanceof Hnsw && index.coder !== null;
       const wanted = coded ? k + RESCORE_EXTRA : k;
       let ranked: ScoredId[];
@@ -383,8 +383,14 @@ export class LibraryIndex {
     return { hits: passing.slice(0, k).map(([id]) => ({ id, score: null, nameMatch: false })), total: passing.length };
   }
 
-  /** The best k of `ids` by their stored vectors' exact scores (ids whose vector is gone are left out). */
+  /**
+   * The best k of `ids` scored again: with the index's residual codes, in memory (within ~1e-4 of
+   * their vectors' scores); for an index restored from codes saved without residuals, with their
+   * stored vectors read from IndexedDB (exact; ids whose vector is gone are left out).
+   */
   async #rescore(query: Float32Array, ids: string[], k: number): Promise<ScoredId[]> {
+    const index = this.#index;
+    if (index instanceof Hnsw && index.hasResiduals) return index.refine(query, ids, k);
     return rescoreHits(query, ids, await this.#db.vectorsOfAssets(ids, this.#modelKey), k);
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { l2Normalize } from '../../../src/lib/core/vector';
+import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import {
+  compareHits,
   decodeIndex,
   encodeIndex,
   ExactIndex,
@@ -15,7 +16,7 @@ import { ArrayCodeStore, DEFAULT_HNSW_PARAMS, Hnsw } from '../../../src/lib/core
 import { fitScalarCoder } from '../../../src/lib/core/int8-codes';
 import { createIndex, restoreAnyIndex } from '../../../src/lib/index/choose-index';
 import { rng, randomUnit } from '../../helpers/random';
-import { formatErrorCode } from '../../helpers/index-format';
+import { formatErrorCode, hnswCodesWithoutResiduals } from '../../helpers/index-format';
 
 
 
@@ -415,9 +416,10 @@ describe('Hnsw over int8 codes', () => {
     return rescoreHits(q, ids, ids.map((id) => floats.get(id)), k);
   };
 
-  it('keeps a quarter of the vectors memory, and its approximate scores stay within 0.02 of the exact ones', () => {
+  it('keeps three eighths of the vectors memory (codes and residuals), and its approximate scores stay within 0.02 of the exact ones', () => {
     expect(coded.coder).toBe(coder);
-    expect(coded.memoryBytes).toBeLessThan(BIG.memoryBytes - 0.7 * ITEMS.length * DIM * 4);
+    expect(coded.hasResiduals).toBe(true);
+    expect(coded.memoryBytes).toBeLessThan(BIG.memoryBytes - 0.6 * ITEMS.length * DIM * 4);
     expect(coded.vectorView('p1')).toBeUndefined();
     const exactOf = new Map(ITEMS.map((x) => [x.id, x.vector]));
     for (const q of QUERIES.slice(0, 20)) {
@@ -442,9 +444,34 @@ describe('Hnsw over int8 codes', () => {
     expect(hit / (10 * QUERIES.length)).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('serialises as payload version 2 (codes, not vectors) and restores to the same answers, also into a given store', async () => {
+  it('recall@10 ≥ 0.98 against the exact scan once the best 10 + 10 are refined with their residual codes, no float vector read', () => {
+    let hit = 0;
+    let worst = 0;
+    for (const q of QUERIES) {
+      const want = BIG_EXACT.search(q, { k: 10 });
+      const got = coded.refine(q, coded.search(q, { k: 20, ef: 200 }).map((h) => h.id), 10);
+      expect(got.length).toBe(10);
+      const wanted = new Set(ids(want));
+      hit += got.filter((h) => wanted.has(h.id)).length;
+      let bound = 0;
+      for (let d = 0; d < DIM; d++) bound += Math.abs(q[d]!) / (32 * coder.scales[d]!);
+      for (const h of got) {
+        const err = Math.abs(h.score - dot(q, floats.get(h.id)!));
+        expect(err).toBeLessThanOrEqual(bound + 1e-6);
+        worst = Math.max(worst, err);
+      }
+    }
+    expect(hit / (10 * QUERIES.length)).toBeGreaterThanOrEqual(0.98);
+    expect(worst).toBeLessThan(1e-3);
+    // Ids not in the index are left out; a float index refines with its exact scores.
+    expect(coded.refine(QUERIES[0]!, ['nope', 'p1'], 5).map((h) => h.id)).toEqual(['p1']);
+    expect(BIG.refine(QUERIES[0]!, ['p1', 'p2'], 2)).toEqual(BIG.scoreIds(QUERIES[0]!, ['p1', 'p2']).sort(compareHits));
+  });
+
+  it('serialises as payload version 3 (codes and residuals, not vectors) and restores to the same answers, also into a given store', async () => {
     const bytes = coded.serialize();
-    expect(bytes.byteLength).toBeLessThan(BIG.serialize().byteLength - 0.7 * ITEMS.length * DIM * 4);
+    expect(new Uint32Array(decodeIndex(bytes).payload.slice(0, 8).buffer)[1]).toBe(3);
+    expect(bytes.byteLength).toBeLessThan(BIG.serialize().byteLength - 0.6 * ITEMS.length * DIM * 4);
     const back = (await restoreAnyIndex(bytes)) as Hnsw;
     expect(back.coder?.mean).toEqual(coder.mean);
     expect(back.coder?.scales).toEqual(coder.scales);
@@ -457,6 +484,8 @@ describe('Hnsw over int8 codes', () => {
     for (const q of QUERIES.slice(0, 20)) {
       expect(back.search(q, { k: 10, ef: 64 })).toEqual(coded.search(q, { k: 10, ef: 64 }));
       expect(copied.search(q, { k: 10, ef: 64 })).toEqual(coded.search(q, { k: 10, ef: 64 }));
+      const found = coded.search(q, { k: 20, ef: 64 }).map((h) => h.id);
+      expect(copied.refine(q, found, 10)).toEqual(coded.refine(q, found, 10));
     }
     expect(back.serialize()).toEqual(bytes);
     // Keeps building as if it had never been saved.
@@ -484,12 +513,29 @@ describe('Hnsw over int8 codes', () => {
     }
     expect(hit / (10 * QUERIES.length)).toBeGreaterThanOrEqual(0.98);
     const saved = opened.serialize();
-    expect(new Uint32Array(decodeIndex(saved).payload.slice(0, 8).buffer)[1]).toBe(2);
+    expect(new Uint32Array(decodeIndex(saved).payload.slice(0, 8).buffer)[1]).toBe(3);
+    expect(opened.hasResiduals).toBe(true);
     const again = (await restoreAnyIndex(saved)) as Hnsw;
     expect(again.search(QUERIES[1]!, { k: 10, ef: 64 })).toEqual(opened.search(QUERIES[1]!, { k: 10, ef: 64 }));
     // Adding after the conversion works on the codes.
     opened.add('late', ITEMS[3]!.vector);
     expect(opened.search(ITEMS[3]!.vector, { k: 2, ef: 64 }).map((h) => h.id).sort()).toEqual(['late', 'p3']);
+  });
+
+  it('codes saved without residuals (payload version 2) open and search; refine needs addResiduals, which gives what a fresh index holds', async () => {
+    const old = hnswCodesWithoutResiduals(coded.serialize());
+    const opened = (await restoreAnyIndex(old)) as Hnsw;
+    expect(opened.hasResiduals).toBe(false);
+    expect(opened.search(QUERIES[0]!, { k: 10, ef: 64 })).toEqual(coded.search(QUERIES[0]!, { k: 10, ef: 64 }));
+    expect(() => opened.refine(QUERIES[0]!, ['p1'], 1)).toThrow(RangeError);
+    expect(opened.serialize()).toEqual(old);
+    expect(() => opened.addResiduals(() => undefined)).toThrow(RangeError);
+    expect(opened.hasResiduals).toBe(false);
+    opened.addResiduals((id) => floats.get(id));
+    expect(opened.hasResiduals).toBe(true);
+    expect(opened.serialize()).toEqual(coded.serialize());
+    const found = coded.search(QUERIES[2]!, { k: 20, ef: 64 }).map((h) => h.id);
+    expect(opened.refine(QUERIES[2]!, found, 10)).toEqual(coded.refine(QUERIES[2]!, found, 10));
   });
 
   it('removed ids are never returned and a non-finite vector is stored as zero', () => {

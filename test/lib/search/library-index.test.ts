@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
+import { hnswCodesWithoutResiduals } from '../../helpers/index-format';
 import { randomUnit, rng } from '../../helpers/random';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
@@ -113,11 +114,53 @@ describe('LibraryIndex: open', () => {
     expect(await index.init(MODEL)).toMatchObject({ kind: 'hnsw', size: 50, origin: 'restored' });
     const query = items[21]!.vector;
     const hits = await index.search(query, '', 5, undefined, 'image');
-    expect(hits[0]).toMatchObject({ id: 'f021', score: dot(query, query) });
-    await vi.waitFor(async () => expect(await payloadVersion()).toBe(2));
+    expect(hits[0]!.id).toBe('f021');
+    // Scored with the codes and residuals made from the snapshot's floats: within 1e-3 here (16-d unit vectors).
+    expect(Math.abs(hits[0]!.score! - dot(query, query))).toBeLessThan(1e-3);
+    await vi.waitFor(async () => expect(await payloadVersion()).toBe(3));
     const reopened = new LibraryIndex(librarySearchStorage(db), hnswAlways);
     expect(await reopened.init(MODEL)).toMatchObject({ origin: 'restored', reason: 'saved index matches the library' });
     expect(await reopened.search(query, '', 5, undefined, 'image')).toEqual(hits);
+  });
+
+  it('answers from the residual codes without reading a stored vector; a snapshot of codes saved without them reads the best hits\' stored vectors', async () => {
+    const db = await dbs.open();
+    const items = randomItems('g', 300);
+    await store(db, items);
+    const byId = new Map(items.map((i) => [i.id, i.vector]));
+    const exactTop = (q: Float32Array) => items.map((i) => ({ id: i.id, score: dot(q, i.vector) })).sort((a, b) => b.score - a.score).slice(0, 10);
+    const readingStorage = () => {
+      const storage = librarySearchStorage(db);
+      const counted = { ...storage, vectorsRead: 0 };
+      counted.vectorsOfAssets = async (ids, modelKey) => {
+        counted.vectorsRead += ids.length;
+        return storage.vectorsOfAssets(ids, modelKey);
+      };
+      return counted;
+    };
+    const storage = readingStorage();
+    const writer = new LibraryIndex(storage, hnswAlways);
+    writer.setWriter(true);
+    expect(await writer.init(MODEL)).toMatchObject({ kind: 'hnsw', origin: 'rebuilt' });
+    const queries = Array.from({ length: 10 }, () => randomUnit(r, DIM));
+    for (const q of queries) {
+      for (const kind of ['image', 'text'] as const) {
+        const hits = await writer.search(q, '', 10, undefined, kind);
+        expect(hits.map((h) => h.id)).toEqual(exactTop(q).map((h) => h.id));
+        for (const h of hits) expect(Math.abs(h.score! - dot(q, byId.get(h.id)!))).toBeLessThan(1e-3);
+      }
+    }
+    expect(storage.vectorsRead).toBe(0);
+
+    const snapshot = (await getIndexSnapshot(db, 'assets'))!;
+    await putIndexSnapshot(db, { ...snapshot, bytes: hnswCodesWithoutResiduals(snapshot.bytes) });
+    const olderStorage = readingStorage();
+    const older = new LibraryIndex(olderStorage, hnswAlways);
+    expect(await older.init(MODEL)).toMatchObject({ kind: 'hnsw', origin: 'restored', reason: 'saved index matches the library' });
+    const hits = await older.search(queries[0]!, '', 10, undefined, 'image');
+    expect(hits.map((h) => h.id)).toEqual(exactTop(queries[0]!).map((h) => h.id));
+    for (const h of hits) expect(h.score).toBe(dot(queries[0]!, byId.get(h.id)!));
+    expect(olderStorage.vectorsRead).toBeGreaterThanOrEqual(10);
   });
 
   it('rebuilds when the snapshot counts other items than the library, was made for another model, or is unreadable', async () => {
@@ -290,8 +333,8 @@ describe('LibraryIndex: changes', () => {
     expect(ranked.mock.calls.length).toBe(calls + 1);
     expect(after.map((h) => h.id)).toEqual(exactTop(query, 10));
     expect(after[0]).toMatchObject({ id: 'added', nameMatch: false });
-    // The index keeps codes: the scores shown are the stored vectors' own, read back for the best hits.
-    for (const h of after) expect(h.score).toBe(dot(query, live.get(h.id)!));
+    // The index keeps codes and their residuals: the scores shown are within 1e-3 of the stored vectors' own (16-d unit vectors).
+    for (const h of after) expect(Math.abs(h.score! - dot(query, live.get(h.id)!))).toBeLessThan(1e-3);
 
     // Image queries and filtered text queries keep to the graph.
     await index.search(query, '', 10, undefined, 'image');
