@@ -5,8 +5,9 @@
 // codes copied into the text ranker's memory, or, for bytes saved with float vectors, encoded
 // there once; the ranker's axes fitted on a sample of the codes and every row projected. The float
 // vectors (sent along, or read from float bytes before encoding) fill an exact index and an
-// IndexedDB store, from which each answer's best k + RESCORE_EXTRA are scored again in one
-// transaction, as the app does: that read is inside each timed query. Each configuration is timed
+// IndexedDB store. Each answer's best k + RESCORE_EXTRA are scored again as the app does: with
+// the index's residual codes in memory (Hnsw.refine), or, for a configuration with `readBack`, with
+// their stored vectors read in one IndexedDB transaction inside the timed query. Each configuration is timed
 // against the exact scan on the same queries, the two alternating query by query (a burst of other
 // work on a shared machine lands on both), per query the median of `passes` timings.
 import { ArrayCodeStore, Hnsw } from '../../src/lib/core/hnsw';
@@ -22,8 +23,10 @@ export interface WorkerBenchConfig {
   opts: Omit<SearchOptions, 'filter'>;
   /** Rank with the app's text ranker (src/lib/search/text-ranker.ts) instead of the graph search. */
   ranker?: boolean;
-  /** Hits scored again with their stored vectors beyond k (default: the job's). */
+  /** Hits scored again beyond k (default: the job's). */
   rescoreExtra?: number;
+  /** Score them with their stored vectors read from IndexedDB instead of the residual codes. */
+  readBack?: boolean;
 }
 
 export interface WorkerBenchJob {
@@ -133,6 +136,7 @@ self.onmessage = async (e: MessageEvent<WorkerBenchJob>) => {
         config.ranker && ranker ? ranker.candidates(q, wanted, (row) => hnsw.idOfNode(row)) : hnsw.search(q, { ...config.opts, k: wanted, ef: Math.max(wanted, config.opts.ef ?? 0) }).map((h) => h.id);
       const search = async (q: Float32Array): Promise<ScoredId[]> => {
         const ids = candidates(q);
+        if (!config.readBack && hnsw.hasResiduals) return hnsw.refine(q, ids, k);
         return rescoreHits(q, ids, await readVectors(db, ids), k);
       };
       for (const q of queries.slice(0, 20)) await search(q); // warm-up
