@@ -11,13 +11,15 @@ import { CHROME_ARGS } from './bench-page.mjs';
 import { serveBenchData } from './data-server.mjs';
 
 /**
- * @param {Uint8Array} indexBytes  a serialised Hnsw (SBVX)
+ * @param {Uint8Array} indexBytes  a serialised Hnsw (SBVX), with float vectors or int8 codes
  * @param {Float32Array[]} textQueries
  * @param {Float32Array[]} imageQueries
  * @param {Array<{label: string, kind: 'text'|'image', opts: object}>} configs
+ * @param {{ vectors?: Float32Array, rescoreExtra?: number }} [more] the float vectors in the
+ *   order of the index's ids() (needed with codes), and the hits scored again beyond k
  * @returns {Promise<{restoreMs: number, size: number, rows: object[], chromium: string}>}
  */
-export async function searchInWorker(indexBytes, textQueries, imageQueries, configs, passes = 3) {
+export async function searchInWorker(indexBytes, textQueries, imageQueries, configs, passes = 3, more = {}) {
   const queries = [...textQueries, ...imageQueries];
   const flat = new Float32Array(queries.length * queries[0].length);
   queries.forEach((q, i) => flat.set(q, i * q.length));
@@ -25,6 +27,7 @@ export async function searchInWorker(indexBytes, textQueries, imageQueries, conf
     '/bench-data/index.bin': Buffer.from(indexBytes.buffer, indexBytes.byteOffset, indexBytes.byteLength),
     '/bench-data/queries.bin': Buffer.from(flat.buffer),
     '/bench-data/blank.html': Buffer.from('<!doctype html><title>search in a worker</title>'),
+    ...(more.vectors ? { '/bench-data/vectors.bin': Buffer.from(more.vectors.buffer, more.vectors.byteOffset, more.vectors.byteLength) } : {}),
   };
   const server = await serveBenchData(files);
   const userDataDir = mkdtempSync(join(os.tmpdir(), 'shoebox-search-worker-'));
@@ -32,7 +35,7 @@ export async function searchInWorker(indexBytes, textQueries, imageQueries, conf
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${server.origin}/bench-data/blank.html`);
-    const job = { nText: textQueries.length, nImage: imageQueries.length, passes, configs };
+    const job = { nText: textQueries.length, nImage: imageQueries.length, passes, configs, vectorsGiven: !!more.vectors, ...(more.rescoreExtra !== undefined ? { rescoreExtra: more.rescoreExtra } : {}) };
     const out = await page.evaluate(
       (j) =>
         new Promise((resolve) => {

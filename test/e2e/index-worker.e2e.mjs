@@ -50,3 +50,30 @@ test('index worker: a library saved as compact codes opens from them after a rel
   assert.deepEqual(hits.map((h) => h.id), ['p3', 'p3-copy'], 'the photo itself first, then its near copy');
   assert.ok(Math.abs(hits[0].score - 1) < 1e-6, `exact score from the stored vector (${hits[0].score})`);
 }, { timeoutMs: 120_000 });
+
+test('index worker: an HNSW saved with float vectors opens as int8 codes after a reload, answers within 1e-3 of the stored vectors\' scores, and is saved as codes with their residuals', async ({ page }) => {
+  await page.goto(await pageUrl());
+  await page.waitForFunction(() => window.indexWorkerPageReady === true);
+  await page.evaluate(() => window.seedLibrary(800, 5));
+  assert.equal(await page.evaluate(() => window.saveFloatHnswSnapshot()), 800);
+  assert.equal(await page.evaluate(() => window.snapshotPayloadVersion()), 1);
+
+  await page.reload();
+  await page.waitForFunction(() => window.indexWorkerPageReady === true);
+  const status = await page.evaluate(() => window.openIndex());
+  assert.deepEqual([status.kind, status.size, status.origin], ['hnsw', 800, 'restored'], 'the worker restored the saved graph');
+  const image = await page.evaluate(() => window.searchLike('p3', 2));
+  assert.deepEqual(image.map((h) => h.id), ['p3', 'p3-copy'], 'the photo itself first, then its near copy');
+  // Codes plus residual codes, made from the snapshot's floats: within 1e-3 of the stored vector's score, no IndexedDB read.
+  assert.ok(Math.abs(image[0].score - 1) < 1e-3, `score from the codes and residuals (${image[0].score})`);
+  const text = await page.evaluate(() => window.searchTextLike('p4', 2));
+  assert.deepEqual(text.map((h) => h.id), ['p4', 'p4-copy'], 'a text query finds the same best items');
+  assert.ok(Math.abs(text[0].score - 1) < 1e-3, `score from the codes and residuals (${text[0].score})`);
+
+  await page.evaluate(() => window.saveIndexNow());
+  assert.equal(await page.evaluate(() => window.snapshotPayloadVersion()), 3, 'saved again as codes with their residuals');
+  await page.reload();
+  await page.waitForFunction(() => window.indexWorkerPageReady === true);
+  assert.deepEqual(await page.evaluate(() => window.openIndex().then((s) => [s.kind, s.size, s.origin])), ['hnsw', 800, 'restored']);
+  assert.deepEqual(await page.evaluate(() => window.searchLike('p3', 2)), image, 'the same answers from the saved codes');
+}, { timeoutMs: 120_000 });

@@ -27,7 +27,14 @@
  * score equals the exact index's score for the same vector, bit for bit.
  *
  * Storage, per node (a node is one inserted vector; ids map to live nodes):
- * - vectors: Float32Array, node n at [n·dim, (n+1)·dim)
+ * - vectors: Float32Array, node n at [n·dim, (n+1)·dim); or, for an index made with a
+ *   component coder (core/int8-codes.ts ScalarCoder, {@link HnswCodes}), the vector's int8 code
+ *   instead, rowBytes per node (a quarter of the memory; 51 MB instead of 205 MB at 100k × 512).
+ *   Such an index scores a query as q·μ + Σ (q_d / s_d)·c_d and two nodes as the dot product of
+ *   their decoded codes: its scores are approximate (error ~1e-3 in cosine, bounded by
+ *   Σ |q_d|·0.5/s_d), so its caller re-scores the best hits with {@link Hnsw.refine}: each node
+ *   also keeps a 4-bit code of its code's rounding residual (rowBytes / 2 more bytes, 256 at 512-d),
+ *   which brings the error to Σ |q_d|/(32·s_d) (~1e-4) without reading the float vectors.
  * - layer-0 links: Int32Array, 1 + 2M slots per node: [count, ids…]
  * - upper links: one Int32Array of blocks, 1 + M slots per layer 1..level of
  *   each node with level ≥ 1, allocated in node order (so the offsets are a
@@ -42,11 +49,16 @@
  *
  * | words / bytes              | content                                              |
  * |----------------------------|------------------------------------------------------|
- * | 12 u32                     | magic 'SBHN', payload version 1, M, efConstruction,  |
- * |                            | efSearch, seed, PRNG state, N, entry point (i32, −1  |
- * |                            | when empty), max level (i32), upper-links length in  |
- * |                            | i32 words, deleted count                             |
- * | N·dim f32                  | vectors                                              |
+ * | 12 u32                     | magic 'SBHN', payload version (1: float vectors, 2:  |
+ * |                            | int8 codes, 3: int8 codes and their residual codes), |
+ * |                            | M, efConstruction, efSearch, seed, PRNG              |
+ * |                            | state, N, entry point (i32, −1 when empty), max      |
+ * |                            | level (i32), upper-links length in i32 words,        |
+ * |                            | deleted count                                        |
+ * | N·dim f32 (version 1)      | vectors                                              |
+ * | 2·dim f64 (version 2+)     | the coder's mean, then its scales                    |
+ * | N·rowBytes i8 (version 2+) | codes (rowBytes = dim rounded up to 16)              |
+ * | N·rowBytes/2 u8 (version 3)| 4-bit residual codes, two components per byte        |
  * | N·(1 + 2M) i32             | layer-0 links                                        |
  * | upper-links length i32     | upper links                                          |
  * | ⌈N/32⌉ u32                 | deleted bitset                                       |
@@ -68,6 +80,20 @@ import {
   type VectorIndex,
 } from './vector-index';
 import { dotAt as kernelDotAt, type ScoredId } from './vector';
+import {
+  codeDotAt,
+  codePairDotAt,
+  codeQueryWeights,
+  decodeScalarRow,
+  encodeResidualRow,
+  encodeScalarRow,
+  fitScalarCoder,
+  inverseScales,
+  refinedDotAt,
+  residualRowBytes,
+  scalarCoderOf,
+  type ScalarCoder,
+} from './int8-codes';
 
 /** HNSW build/search parameters. */
 export interface HnswParams {
@@ -98,7 +124,15 @@ export const DEFAULT_HNSW_PARAMS: Readonly<HnswParams> = Object.freeze({
 });
 
 const PAYLOAD_MAGIC = 0x4e484253; // 'SBHN' read as a little-endian u32
-const PAYLOAD_VERSION = 1;
+/** Payload versions: float vectors, int8 codes, int8 codes with their 4-bit residuals. */
+const PAYLOAD_FLOAT = 1;
+const PAYLOAD_CODES = 2;
+const PAYLOAD_RESIDUALS = 3;
+/**
+ * Vectors the coder of {@link Hnsw.encodeVectors} is fitted on, evenly spread over the nodes
+ * (the text ranker's sample size: per-component means and spreads settle well before).
+ */
+export const CODER_SAMPLE = 8000;
 const PAYLOAD_HEADER_WORDS = 12;
 /** Level cap (u8 storage; with M ≥ 2 reaching even 20 has probability ≈ 2⁻²⁰ per node). */
 const MAX_LEVEL = 31;
@@ -115,6 +149,41 @@ const VISITS_PER_EF = 12;
 const DOUBLING_LIMIT = 65_536;
 
 const pad4 = (n: number): number => (n + 3) & ~3;
+const roundUp16 = (n: number): number => (n + 15) & ~15;
+
+/**
+ * Where an index of int8 codes keeps them: plain memory by default; a caller can hand in memory it
+ * shares with another reader of the same codes (the text ranker's WebAssembly scan).
+ */
+export interface CodeStore {
+  /** Room for `rows` rows of `rowBytes`, the first `keep` rows kept; the view of all rows. */
+  resize(rows: number, rowBytes: number, keep: number): Int8Array;
+  /** The current view of the rows (the memory under it may have been replaced since resize). */
+  view(): Int8Array;
+}
+
+/** Codes in an ArrayBuffer of their own (or a view of restored bytes until the first resize). */
+export class ArrayCodeStore implements CodeStore {
+  #codes: Int8Array;
+  constructor(codes: Int8Array = new Int8Array(0)) {
+    this.#codes = codes;
+  }
+  resize(rows: number, rowBytes: number, keep: number): Int8Array {
+    const next = new Int8Array(rows * rowBytes);
+    next.set(this.#codes.subarray(0, Math.min(keep, rows) * rowBytes));
+    return (this.#codes = next);
+  }
+  view(): Int8Array {
+    return this.#codes;
+  }
+}
+
+/** Makes an {@link Hnsw} keep int8 codes of its vectors instead of the vectors. */
+export interface HnswCodes {
+  coder: ScalarCoder;
+  /** Default: an {@link ArrayCodeStore}. */
+  store?: CodeStore;
+}
 
 /**
  * The vector kernel, bound once. Bundled, this is a plain call; Vite's SSR loader (the search
@@ -273,6 +342,20 @@ export class Hnsw implements VectorIndex {
   #capacity = 0;
   #nodeCount = 0;
   #vectors: Float32Array = new Float32Array(0);
+  /** Int8 mode (see the top): the coder, 1 / its scales, the codes' store and row length; null coder in float mode. */
+  #coder: ScalarCoder | null = null;
+  #inverse: Float64Array = new Float64Array(0);
+  #store: CodeStore | null = null;
+  #rowBytes = 0;
+  /**
+   * Int8 mode: each node's 4-bit residual code (core/int8-codes.ts encodeResidualRow), residualBytes
+   * per node, which {@link refine} scores with; null in float mode and for an index restored from
+   * codes saved without them (payload version 2) until {@link addResiduals}.
+   */
+  #residuals: Uint8Array | null = null;
+  #residualBytes = 0;
+  /** Query weights of the node being inserted (int8 mode). */
+  #insertWeights = new Float32Array(0);
   #levels = new Uint8Array(0);
   #links0: Int32Array = new Int32Array(0);
   /** Start of each node's upper-layer blocks in #upper, −1 for level-0 nodes. */
@@ -296,8 +379,9 @@ export class Hnsw implements VectorIndex {
    * @param modelKey embedding model identifier, stored in the serialised header
    * @throws RangeError on a bad dim or parameter
    */
-  constructor(dim: number, modelKey: string, params: Partial<HnswParams> = {}) {
+  constructor(dim: number, modelKey: string, params: Partial<HnswParams> = {}, codes?: HnswCodes) {
     if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`Hnsw: bad dim ${dim}`);
+    if (codes && codes.coder.dim !== dim) throw new RangeError(`Hnsw: a coder of ${codes.coder.dim} dimensions for vectors of ${dim}`);
     const p: HnswParams = { ...DEFAULT_HNSW_PARAMS, ...params };
     checkParams(p);
     this.dim = dim;
@@ -310,7 +394,50 @@ export class Hnsw implements VectorIndex {
     this.#levelMult = 1 / Math.log(p.m);
     this.#rngState = p.seed >>> 0;
     this.#scratch = new Scratch(this.#m0);
+    if (codes) {
+      this.#useCoder(codes.coder, codes.store ?? new ArrayCodeStore());
+      this.#residuals = new Uint8Array(0);
+    }
     this.#grow(Math.max(1, Math.floor(p.initialCapacity) || 1));
+  }
+
+  #useCoder(coder: ScalarCoder, store: CodeStore): void {
+    this.#coder = coder;
+    this.#inverse = inverseScales(coder);
+    this.#store = store;
+    this.#rowBytes = coder.rowBytes;
+    this.#residualBytes = residualRowBytes(coder);
+    this.#insertWeights = new Float32Array(this.dim);
+  }
+
+  /** Where the codes are kept (int8 mode), else null. */
+  get codeStore(): CodeStore | null {
+    return this.#store;
+  }
+
+  /** The component coder when the index keeps int8 codes instead of vectors, else null. */
+  get coder(): ScalarCoder | null {
+    return this.#coder;
+  }
+
+  /** Whether {@link refine} can score with residual codes (int8 mode, unless restored from codes saved without them). */
+  get hasResiduals(): boolean {
+    return this.#residuals !== null;
+  }
+
+  /** The codes' current view (int8 mode; empty in float mode): node n at [n·rowBytes, (n+1)·rowBytes). */
+  get #codes(): Int8Array {
+    return this.#store ? this.#store.view() : new Int8Array(0);
+  }
+
+  /** The node of a live id, or undefined (what a store sharing the codes reads them by). */
+  nodeOf(id: string): number | undefined {
+    return this.#idToNode.get(id);
+  }
+
+  /** The id of a live node, or undefined for a deleted or unknown node. */
+  idOfNode(node: number): string | undefined {
+    return this.#nodeToId[node];
   }
 
   /** Number of live (searchable) ids. */
@@ -343,6 +470,8 @@ export class Hnsw implements VectorIndex {
     const s = this.#scratch;
     return (
       this.#vectors.byteLength +
+      (this.#store ? this.#capacity * this.#rowBytes : 0) +
+      (this.#residuals?.byteLength ?? 0) +
       this.#levels.byteLength +
       this.#links0.byteLength +
       this.#upperOffset.byteLength +
@@ -358,16 +487,76 @@ export class Hnsw implements VectorIndex {
     return this.#idToNode.has(id);
   }
 
-  /** @returns a copy of the stored vector of `id`, or undefined */
+  /** @returns a copy of the stored vector of `id` (in int8 mode, its decoded code: approximate), or undefined */
   get(id: string): Float32Array | undefined {
     const node = this.#idToNode.get(id);
-    return node === undefined ? undefined : this.#vectors.slice(node * this.dim, (node + 1) * this.dim);
+    if (node === undefined) return undefined;
+    if (this.#coder) return decodeScalarRow(this.#coder, this.#codes, node * this.#rowBytes, new Float32Array(this.dim));
+    return this.#vectors.slice(node * this.dim, (node + 1) * this.dim);
   }
 
-  /** The stored vector of `id` without a copy (see VectorIndex.vectorView), or undefined. */
+  /**
+   * The stored vector of `id` without a copy (see VectorIndex.vectorView), or undefined; always
+   * undefined in int8 mode, which keeps no vector (use {@link get}).
+   */
   vectorView(id: string): Float32Array | undefined {
     const node = this.#idToNode.get(id);
-    return node === undefined ? undefined : this.#vectors.subarray(node * this.dim, (node + 1) * this.dim);
+    return node === undefined || this.#coder ? undefined : this.#vectors.subarray(node * this.dim, (node + 1) * this.dim);
+  }
+
+  /**
+   * Keeps int8 codes of the vectors instead of the vectors from now on (see the top): a quarter of
+   * the memory, approximate scores. The coder is fitted on up to {@link CODER_SAMPLE} nodes evenly
+   * spread over the index unless one is given; the graph stays as it is. The links are copied out
+   * of restored bytes, so nothing of those bytes stays referenced. No-op in int8 mode.
+   */
+  encodeVectors(coder?: ScalarCoder, storeFor: (coder: ScalarCoder) => CodeStore = () => new ArrayCodeStore()): void {
+    if (this.#coder) return;
+    const n = this.#nodeCount;
+    const dim = this.dim;
+    const vectors = this.#vectors;
+    if (!coder) {
+      const step = Math.max(1, n / CODER_SAMPLE);
+      const sample: Float32Array[] = [];
+      for (let x = 0; x < n; x += step) sample.push(vectors.subarray(Math.floor(x) * dim, (Math.floor(x) + 1) * dim));
+      // Fewer than two vectors tell no spread: a coder of unit vectors centred on zero.
+      coder = sample.length >= 2 ? fitScalarCoder(sample) : scalarCoderOf(new Float64Array(dim), new Float64Array(dim).fill(127 * Math.sqrt(dim) / 4));
+    }
+    if (coder.dim !== dim) throw new RangeError(`Hnsw.encodeVectors: a coder of ${coder.dim} dimensions for vectors of ${dim}`);
+    const store = storeFor(coder);
+    this.#useCoder(coder, store);
+    const codes = store.resize(this.#capacity, coder.rowBytes, 0);
+    const residuals = (this.#residuals = new Uint8Array(this.#capacity * this.#residualBytes));
+    for (let node = 0; node < n; node++) {
+      const v = vectors.subarray(node * dim, (node + 1) * dim);
+      encodeScalarRow(coder, v, codes, node * coder.rowBytes);
+      encodeResidualRow(coder, v, codes, node * coder.rowBytes, residuals, node * this.#residualBytes);
+    }
+    this.#vectors = new Float32Array(0);
+    this.#links0 = this.#links0.slice();
+    this.#upper = this.#upper.slice();
+  }
+
+  /**
+   * Gives an index restored from codes saved without residuals (payload version 2) the residual
+   * codes of its live nodes, from their float vectors (`vectorOf`, e.g. the stored ones); deleted
+   * nodes, never returned, get none. No-op when it has them; in float mode too.
+   *
+   * @throws RangeError when a live id has no vector of the index's length
+   */
+  addResiduals(vectorOf: (id: string) => Float32Array | undefined): void {
+    const coder = this.#coder;
+    if (!coder || this.#residuals) return;
+    const residuals = new Uint8Array(this.#capacity * this.#residualBytes);
+    const codes = this.#codes;
+    for (let node = 0; node < this.#nodeCount; node++) {
+      const id = this.#nodeToId[node];
+      if (id === undefined) continue;
+      const v = vectorOf(id);
+      if (!v || v.length !== this.dim) throw new RangeError(`Hnsw.addResiduals: no vector of length ${this.dim} for ${id}`);
+      encodeResidualRow(coder, v, codes, node * this.#rowBytes, residuals, node * this.#residualBytes);
+    }
+    this.#residuals = residuals;
   }
 
   /** Live ids in node (insertion) order. */
@@ -389,7 +578,9 @@ export class Hnsw implements VectorIndex {
       return next;
     };
     const n = this.#nodeCount;
-    this.#vectors = copy(this.#vectors.subarray(0, n * this.dim), (s) => new Float32Array(s), capacity * this.dim);
+    if (this.#store) this.#store.resize(capacity, this.#rowBytes, n);
+    if (this.#residuals) this.#residuals = copy(this.#residuals.subarray(0, n * this.#residualBytes), (s) => new Uint8Array(s), capacity * this.#residualBytes);
+    if (!this.#store) this.#vectors = copy(this.#vectors.subarray(0, n * this.dim), (s) => new Float32Array(s), capacity * this.dim);
     this.#levels = copy(this.#levels.subarray(0, n), (s) => new Uint8Array(s), capacity);
     this.#links0 = copy(this.#links0.subarray(0, n * this.#stride0), (s) => new Int32Array(s), capacity * this.#stride0);
     this.#upperOffset = copy(this.#upperOffset.subarray(0, n), (s) => new Int32Array(s), capacity);
@@ -466,13 +657,27 @@ export class Hnsw implements VectorIndex {
   #insert(id: string, vector: Float32Array): void {
     const dim = this.dim;
     const node = this.#nodeCount++;
-    const vo = node * dim;
-    const vectors = this.#vectors;
-    vectors.set(vector, vo);
-    for (let j = 0; j < dim; j++) {
-      if (!Number.isFinite(vectors[vo + j]!)) {
-        vectors.fill(0, vo, vo + dim);
-        break;
+    // The query of this insert: the stored vector itself, or in int8 mode the weights of the vector given.
+    let q: Float32Array;
+    let qo = 0;
+    let bias = 0;
+    const coder = this.#coder;
+    if (coder) {
+      const finite = vector.every((x) => Number.isFinite(x));
+      const v = finite ? vector : new Float32Array(dim);
+      encodeScalarRow(coder, v, this.#codes, node * this.#rowBytes);
+      if (this.#residuals) encodeResidualRow(coder, v, this.#codes, node * this.#rowBytes, this.#residuals, node * this.#residualBytes);
+      q = this.#insertWeights;
+      bias = codeQueryWeights(coder, v, q);
+    } else {
+      qo = node * dim;
+      q = this.#vectors;
+      q.set(vector, qo);
+      for (let j = 0; j < dim; j++) {
+        if (!Number.isFinite(q[qo + j]!)) {
+          q.fill(0, qo, qo + dim);
+          break;
+        }
       }
     }
     this.#nodeToId[node] = id;
@@ -502,14 +707,14 @@ export class Hnsw implements VectorIndex {
     }
 
     let ep = this.#entry;
-    let epScore = dotAt(vectors, vo, vectors, ep * dim, dim);
+    let epScore = this.#score(q, qo, bias, ep);
     for (let l = this.#maxLevel; l > level; l--) {
-      ep = this.#greedy(vectors, vo, ep, epScore, l);
+      ep = this.#greedy(q, qo, bias, ep, epScore, l);
       epScore = this.#greedyScore;
     }
     const s = this.#scratch;
     for (let l = Math.min(level, this.#maxLevel); l >= 0; l--) {
-      this.#searchLayer(vectors, vo, ep, epScore, l, this.params.efConstruction, null, false, s);
+      this.#searchLayer(q, qo, bias, ep, epScore, l, this.params.efConstruction, null, false, s);
       // Results → list sorted by score descending.
       const res = s.results;
       const n = res.size;
@@ -560,16 +765,13 @@ export class Hnsw implements VectorIndex {
       for (let i = 0; i < n; i++) out[i] = nodes[i]!;
       return n;
     }
-    const vectors = this.#vectors;
-    const dim = this.dim;
     let kept = 0;
     for (let i = 0; i < n && kept < m; i++) {
       const e = nodes[i]!;
-      const eo = e * dim;
       const toBase = scores[i]!;
       let good = true;
       for (let j = 0; j < kept; j++) {
-        if (dotAt(vectors, eo, vectors, out[j]! * dim, dim) > toBase) {
+        if (this.#pairScore(e, out[j]!) > toBase) {
           good = false;
           break;
         }
@@ -593,13 +795,10 @@ export class Hnsw implements VectorIndex {
     const s = this.#scratch;
     const nodes = s.shrinkNodes;
     const scores = s.shrinkScores;
-    const vectors = this.#vectors;
-    const dim = this.dim;
-    const fo = from * dim;
     // Insertion sort by score descending: at most 2M + 1 entries.
     for (let i = 0; i <= count; i++) {
       const node = i < count ? links[base + 1 + i]! : to;
-      const sc = i < count ? dotAt(vectors, fo, vectors, node * dim, dim) : score;
+      const sc = i < count ? this.#pairScore(from, node) : score;
       let j = i;
       while (j > 0 && scores[j - 1]! < sc) {
         scores[j] = scores[j - 1]!;
@@ -615,13 +814,38 @@ export class Hnsw implements VectorIndex {
     for (let i = 0; i < kept; i++) links[base + 1 + i] = s.shrinkOut[i]!;
   }
 
+  /**
+   * A query's score of one node. The query is (vector, offset) in float mode and, in int8 mode,
+   * its weights (offset 0) with the bias q·μ (core/int8-codes.ts codeQueryWeights).
+   */
+  #score(q: Float32Array, qo: number, bias: number, node: number): number {
+    return this.#coder ? bias + codeDotAt(q, this.#codes, node * this.#rowBytes, this.dim) : dotAt(q, qo, this.#vectors, node * this.dim, this.dim);
+  }
+
+  /** The inner product of two nodes (of their decoded codes in int8 mode). */
+  #pairScore(a: number, b: number): number {
+    const dim = this.dim;
+    if (!this.#coder) return dotAt(this.#vectors, a * dim, this.#vectors, b * dim, dim);
+    const rb = this.#rowBytes;
+    return codePairDotAt(this.#coder.mean, this.#inverse, this.#codes, a * rb, b * rb, dim);
+  }
+
+  /** The query of a search: the vector itself, or its code weights and bias in int8 mode. */
+  #prepare(query: Float32Array): { q: Float32Array; bias: number } {
+    if (!this.#coder) return { q: query, bias: 0 };
+    const q = new Float32Array(this.dim);
+    return { q, bias: codeQueryWeights(this.#coder, query, q) };
+  }
+
   /** Score of the node #greedy returned (kept in a field to avoid a tuple allocation). */
   #greedyScore = 0;
 
   /** Greedy walk on one upper layer (ef = 1): moves to a better neighbour until none is. */
-  #greedy(q: Float32Array, qo: number, ep: number, epScore: number, level: number): number {
+  #greedy(q: Float32Array, qo: number, bias: number, ep: number, epScore: number, level: number): number {
     const vectors = this.#vectors;
     const dim = this.dim;
+    const codes = this.#coder ? this.#codes : null;
+    const rowBytes = this.#rowBytes;
     const upper = this.#upper;
     const upperOffset = this.#upperOffset;
     const strideOff = (level - 1) * this.#strideUp;
@@ -634,7 +858,7 @@ export class Hnsw implements VectorIndex {
       const count = upper[base]!;
       for (let i = 1; i <= count; i++) {
         const n = upper[base + i]!;
-        const d = dotAt(q, qo, vectors, n * dim, dim);
+        const d = codes ? bias + codeDotAt(q, codes, n * rowBytes, dim) : dotAt(q, qo, vectors, n * dim, dim);
         if (d > curScore) {
           curScore = d;
           cur = n;
@@ -657,6 +881,7 @@ export class Hnsw implements VectorIndex {
   #searchLayer(
     q: Float32Array,
     qo: number,
+    bias: number,
     ep0: number,
     ep0Score: number,
     level: number,
@@ -674,6 +899,8 @@ export class Hnsw implements VectorIndex {
     results.size = 0;
     const vectors = this.#vectors;
     const dim = this.dim;
+    const codes = this.#coder ? this.#codes : null;
+    const rowBytes = this.#rowBytes;
     const links = level === 0 ? this.#links0 : this.#upper;
     const stride0 = this.#stride0;
     const upperOffset = this.#upperOffset;
@@ -709,7 +936,7 @@ export class Hnsw implements VectorIndex {
         const n = links[base + i]!;
         if (visited[n] === gen) continue;
         visited[n] = gen;
-        const d = dotAt(q, qo, vectors, n * dim, dim);
+        const d = codes ? bias + codeDotAt(q, codes, n * rowBytes, dim) : dotAt(q, qo, vectors, n * dim, dim);
         if (results.size < ef || d > lower) {
           candidates.push(-d, n);
           if (!checking || (((deleted[n >>> 5]! >>> (n & 31)) & 1) === 0 && (filter === null || filter(nodeToId[n]!)))) {
@@ -754,17 +981,18 @@ export class Hnsw implements VectorIndex {
     this.#searching = true;
     let out: ScoredId[];
     try {
+      const { q, bias } = this.#prepare(query);
       let ep = this.#entry;
-      let epScore = dotAt(query, 0, this.#vectors, ep * this.dim, this.dim);
+      let epScore = this.#score(q, 0, bias, ep);
       const wide = Math.max(0, Math.floor(opts.entryBeam ?? 0) || 0);
       const last = wide > 0 ? 1 : 0;
       for (let l = this.#maxLevel; l > last; l--) {
-        ep = this.#greedy(query, 0, ep, epScore, l);
+        ep = this.#greedy(q, 0, bias, ep, epScore, l);
         epScore = this.#greedyScore;
       }
       let seedCount = 1;
       if (wide > 0 && this.#maxLevel >= 1) {
-        this.#searchLayer(query, 0, ep, epScore, 1, wide, null, false, s);
+        this.#searchLayer(q, 0, bias, ep, epScore, 1, wide, null, false, s);
         const res = s.results;
         seedCount = res.size;
         s.ensureSeeds(seedCount);
@@ -776,7 +1004,7 @@ export class Hnsw implements VectorIndex {
         ep = s.seedNodes[0]!;
         epScore = s.seedScores[0]!;
       }
-      this.#searchLayer(query, 0, ep, epScore, 0, ef, filter, true, s, seedCount);
+      this.#searchLayer(q, 0, bias, ep, epScore, 0, ef, filter, true, s, seedCount);
       const res = s.results;
       while (res.size > k) res.pop();
       out = new Array<ScoredId>(res.size);
@@ -795,16 +1023,42 @@ export class Hnsw implements VectorIndex {
 
   /**
    * Scores of the given ids with the search's own kernel (the scores search() and the exact scan
-   * give), in their order; ids not in the index are left out.
+   * give; approximate in int8 mode), in their order; ids not in the index are left out.
    */
   scoreIds(query: Float32Array, ids: readonly string[]): ScoredId[] {
     this.#checkDim(query, 'scoreIds');
+    const { q, bias } = this.#prepare(query);
     const out: ScoredId[] = [];
     for (const id of ids) {
       const node = this.#idToNode.get(id);
-      if (node !== undefined) out.push({ id, score: dotAt(query, 0, this.#vectors, node * this.dim, this.dim) });
+      if (node !== undefined) out.push({ id, score: this.#score(q, 0, bias, node) });
     }
     return out;
+  }
+
+  /**
+   * The best `k` of `ids` scored with their codes and residual codes (int8 mode with residuals,
+   * {@link hasResiduals}): q·x within Σ_d |q_d| / (32·s_d), ~16× closer than search()'s scores,
+   * without reading the float vectors. Score descending, ties by id; ids not in the index are
+   * left out. In float mode the stored vectors' exact scores.
+   *
+   * @throws RangeError when query.length ≠ dim, or in int8 mode without residuals
+   */
+  refine(query: Float32Array, ids: readonly string[], k: number): ScoredId[] {
+    this.#checkDim(query, 'refine');
+    const coder = this.#coder;
+    const residuals = this.#residuals;
+    if (coder && !residuals) throw new RangeError('Hnsw.refine: this index has no residual codes (saved without them); see addResiduals');
+    const { q, bias } = this.#prepare(query);
+    const codes = this.#codes;
+    const out: ScoredId[] = [];
+    for (const id of ids) {
+      const node = this.#idToNode.get(id);
+      if (node === undefined) continue;
+      const score = residuals ? bias + refinedDotAt(q, codes, node * this.#rowBytes, residuals, node * this.#residualBytes, this.dim) : this.#score(q, 0, bias, node);
+      out.push({ id, score });
+    }
+    return out.sort(compareHits).slice(0, Math.max(0, Math.floor(k)));
   }
 
   /** Would a beam of ef, with `filter`, visit most of the graph? Estimated from a fixed sample of live nodes. */
@@ -828,13 +1082,12 @@ export class Hnsw implements VectorIndex {
   /** Exact top-k over live (and accepted) nodes. */
   #scan(query: Float32Array, k: number, filter: ((id: string) => boolean) | null): ScoredId[] {
     const heap = new MinHeap(k + 1);
-    const vectors = this.#vectors;
-    const dim = this.dim;
+    const { q, bias } = this.#prepare(query);
     const nodeToId = this.#nodeToId;
     for (let node = 0; node < this.#nodeCount; node++) {
       const id = nodeToId[node];
       if (id === undefined || (filter !== null && !filter(id))) continue;
-      const d = dotAt(query, 0, vectors, node * dim, dim);
+      const d = this.#score(q, 0, bias, node);
       if (heap.size < k) heap.push(d, node);
       else if (d > heap.keys[0]!) {
         heap.pop();
@@ -862,14 +1115,17 @@ export class Hnsw implements VectorIndex {
         ids.push(id);
       }
     }
-    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length);
+    const coder = this.#coder;
+    const residuals = this.#residuals;
+    const version = !coder ? PAYLOAD_FLOAT : residuals ? PAYLOAD_RESIDUALS : PAYLOAD_CODES;
+    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length, version);
     const p = this.params;
     return encodeIndex({ kind: 'hnsw', dim, modelKey: this.modelKey, ids }, layout.total, (out) => {
       const buf = out.buffer;
       const at = out.byteOffset;
       new Uint32Array(buf, at, PAYLOAD_HEADER_WORDS).set([
         PAYLOAD_MAGIC,
-        PAYLOAD_VERSION,
+        version,
         p.m,
         p.efConstruction,
         p.efSearch,
@@ -881,7 +1137,13 @@ export class Hnsw implements VectorIndex {
         this.#upperLength,
         this.#deletedCount,
       ]);
-      new Float32Array(buf, at + layout.vectors, n * dim).set(this.#vectors.subarray(0, n * dim));
+      if (coder) {
+        // Float64 views need 8-byte alignment, which the payload does not promise: copied as bytes.
+        out.set(new Uint8Array(Float64Array.from(coder.mean).buffer), layout.coder);
+        out.set(new Uint8Array(Float64Array.from(coder.scales).buffer), layout.coder + 8 * dim);
+        new Int8Array(buf, at + layout.vectors, n * this.#rowBytes).set(this.#codes.subarray(0, n * this.#rowBytes));
+        if (residuals) out.set(residuals.subarray(0, n * this.#residualBytes), layout.residuals);
+      } else new Float32Array(buf, at + layout.vectors, n * dim).set(this.#vectors.subarray(0, n * dim));
       new Int32Array(buf, at + layout.links0, n * this.#stride0).set(this.#links0.subarray(0, n * this.#stride0));
       new Int32Array(buf, at + layout.upper, this.#upperLength).set(this.#upper.subarray(0, this.#upperLength));
       new Uint32Array(buf, at + layout.deleted, (n + 31) >>> 5).set(this.#deleted.subarray(0, (n + 31) >>> 5));
@@ -891,7 +1153,7 @@ export class Hnsw implements VectorIndex {
   }
 
   /**
-   * Restores serialised bytes of kind 'hnsw' (this implementation's payload).
+   * Restores serialised bytes of kind 'hnsw' (this implementation's payload, float or int8).
    *
    * @throws IndexFormatError (corrupt / truncated / wrong kind / hnswlib-wasm payload), IndexMismatchError (expectedModelKey)
    */
@@ -916,6 +1178,17 @@ export class Hnsw implements VectorIndex {
    * @throws IndexFormatError
    */
   static fromDecoded(this: void, d: DecodedIndex): Hnsw {
+    return Hnsw.fromDecodedInto(d);
+  }
+
+  /**
+   * {@link fromDecoded}; an int8 payload's codes are copied into the store `storeFor` gives for its
+   * coder when it is passed (else they stay a view of the payload, as the float vectors do), and
+   * then so are the links: the index keeps no view of `d`'s bytes, which the caller may free.
+   *
+   * @throws IndexFormatError
+   */
+  static fromDecodedInto(this: void, d: DecodedIndex, storeFor?: (coder: ScalarCoder) => CodeStore): Hnsw {
     if (d.kind !== 'hnsw') throw new IndexFormatError('kind', `expected an hnsw index, got '${d.kind}'`);
     const bad = (why: string): never => {
       throw new IndexFormatError('payload', `hnsw payload: ${why}`);
@@ -926,7 +1199,9 @@ export class Hnsw implements VectorIndex {
     const at = payload.byteOffset;
     const head = new Uint32Array(buf, at, PAYLOAD_HEADER_WORDS);
     if (head[0] !== PAYLOAD_MAGIC) bad('not written by core/hnsw.ts (an hnswlib-wasm index?); rebuild it');
-    if (head[1] !== PAYLOAD_VERSION) bad(`unsupported payload version ${head[1]}`);
+    const version = head[1]!;
+    if (version !== PAYLOAD_FLOAT && version !== PAYLOAD_CODES && version !== PAYLOAD_RESIDUALS) bad(`unsupported payload version ${version}`);
+    const coded = version !== PAYLOAD_FLOAT;
     const [m, efConstruction, efSearch, seed, rngState, n, entryU, maxLevelU, upperLength, deletedCount] = Array.from(head.subarray(2)) as [
       number, number, number, number, number, number, number, number, number, number,
     ];
@@ -944,7 +1219,7 @@ export class Hnsw implements VectorIndex {
     const strideUp = 1 + m;
     if (n < d.count || n - d.count !== deletedCount) bad(`${n} nodes, ${d.count} ids and ${deletedCount} deleted do not add up`);
     if (n > 0x7fffffff / Math.max(dim, stride0)) bad(`absurd node count ${n}`);
-    const layout = payloadLayout(n, dim, stride0, upperLength, d.count);
+    const layout = payloadLayout(n, dim, stride0, upperLength, d.count, version);
     if (layout.total !== payload.byteLength) bad(`${payload.byteLength} bytes, expected ${layout.total}`);
     if (n === 0 ? entry !== -1 || maxLevel !== -1 : entry < 0 || entry >= n || maxLevel < 0 || maxLevel > MAX_LEVEL) {
       bad(`bad entry point ${entry} / max level ${maxLevel} for ${n} nodes`);
@@ -996,13 +1271,25 @@ export class Hnsw implements VectorIndex {
       idToNode.set(d.ids[i]!, node);
     }
 
+    if (coded) {
+      const numbers = new Float64Array(payload.slice(layout.coder, layout.coder + 16 * dim).buffer);
+      const coder = scalarCoderOf(numbers.slice(0, dim), numbers.slice(dim));
+      const codes = new Int8Array(buf, at + layout.vectors, n * coder.rowBytes);
+      const store = storeFor?.(coder);
+      if (store) store.resize(n, coder.rowBytes, 0).set(codes);
+      index.#useCoder(coder, store ?? new ArrayCodeStore(codes));
+      index.#vectors = new Float32Array(0);
+      // Residuals are always copied: inserts write into them, and they are a third of the codes' size.
+      index.#residuals = version === PAYLOAD_RESIDUALS ? new Uint8Array(buf, at + layout.residuals, n * index.#residualBytes).slice() : null;
+    } else index.#vectors = new Float32Array(buf, at + layout.vectors, n * dim);
+    // Codes copied out: the links too, so that nothing refers to the restored bytes any more.
+    const copied = coded && storeFor !== undefined;
     index.#capacity = n;
     index.#nodeCount = n;
-    index.#vectors = new Float32Array(buf, at + layout.vectors, n * dim);
     index.#levels = levels;
-    index.#links0 = links0;
+    index.#links0 = copied ? links0.slice() : links0;
     index.#upperOffset = upperOffset;
-    index.#upper = upper;
+    index.#upper = copied ? upper.slice() : upper;
     index.#upperLength = upperLength;
     index.#nodeToId = nodeToId;
     index.#idToNode = idToNode;
@@ -1010,13 +1297,16 @@ export class Hnsw implements VectorIndex {
   }
 }
 
-/** Byte offsets of the payload sections (see the table at the top). */
-function payloadLayout(n: number, dim: number, stride0: number, upperLength: number, idCount: number) {
-  const vectors = 4 * PAYLOAD_HEADER_WORDS;
-  const links0 = vectors + 4 * n * dim;
+/** Byte offsets of the payload sections (see the table at the top); `vectors` holds the codes of an int8 payload. */
+function payloadLayout(n: number, dim: number, stride0: number, upperLength: number, idCount: number, version: number) {
+  const coded = version !== PAYLOAD_FLOAT;
+  const coder = 4 * PAYLOAD_HEADER_WORDS;
+  const vectors = coded ? coder + 16 * dim : coder;
+  const residuals = vectors + (coded ? n * roundUp16(dim) : 4 * n * dim);
+  const links0 = residuals + (version === PAYLOAD_RESIDUALS ? n * (roundUp16(dim) >> 1) : 0);
   const upper = links0 + 4 * n * stride0;
   const deleted = upper + 4 * upperLength;
   const nodeOfId = deleted + 4 * ((n + 31) >>> 5);
   const levels = nodeOfId + 4 * idCount;
-  return { vectors, links0, upper, deleted, nodeOfId, levels, total: levels + pad4(n) };
+  return { coder, vectors, residuals, links0, upper, deleted, nodeOfId, levels, total: levels + pad4(n) };
 }

@@ -279,3 +279,110 @@ export function topRows(scores: Int32Array, count: number, r: number): Int32Arra
   }
   return out;
 }
+
+/**
+ * The weights that score a query against component codes in floating point (the HNSW graph
+ * search over codes, core/hnsw.ts): w_d = q_d / s_d (0 where s_d = 0) written into `out` (length
+ * ≥ dim), and the returned bias q·μ, so that q·x ≈ bias + Σ_d w_d · c_d with x decoded as μ + c / s.
+ * The error is at most Σ_d |q_d| · 0.5 / s_d for components within the code's ±4σ range.
+ */
+export function codeQueryWeights(coder: ScalarCoder, q: Float32Array, out: Float32Array): number {
+  const { dim, mean, scales } = coder;
+  let bias = 0;
+  for (let d = 0; d < dim; d++) {
+    const s = scales[d]!;
+    out[d] = s > 0 ? q[d]! / s : 0;
+    bias += q[d]! * mean[d]!;
+  }
+  return bias;
+}
+
+/** Σ_d w[d] · codes[o + d] for d < dim, in float64 with four accumulators (see {@link codeQueryWeights}). */
+export function codeDotAt(w: Float32Array, codes: Int8Array, o: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const dim4 = dim & ~3;
+  let d = 0;
+  for (; d < dim4; d += 4) {
+    s0 += w[d]! * codes[o + d]!;
+    s1 += w[d + 1]! * codes[o + d + 1]!;
+    s2 += w[d + 2]! * codes[o + d + 2]!;
+    s3 += w[d + 3]! * codes[o + d + 3]!;
+  }
+  for (; d < dim; d++) s0 += w[d]! * codes[o + d]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Per component 1 / s_d (0 where s_d = 0): what {@link codePairDotAt} decodes with. */
+export function inverseScales(coder: ScalarCoder): Float64Array {
+  return coder.scales.map((s) => (s > 0 ? 1 / s : 0));
+}
+
+/** The inner product of two coded rows (at byte offsets a and b of `codes`), each decoded as μ + c / s. */
+export function codePairDotAt(mean: Float64Array, inverse: Float64Array, codes: Int8Array, a: number, b: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  const dim2 = dim & ~1;
+  let d = 0;
+  for (; d < dim2; d += 2) {
+    s0 += (mean[d]! + codes[a + d]! * inverse[d]!) * (mean[d]! + codes[b + d]! * inverse[d]!);
+    s1 += (mean[d + 1]! + codes[a + d + 1]! * inverse[d + 1]!) * (mean[d + 1]! + codes[b + d + 1]! * inverse[d + 1]!);
+  }
+  if (d < dim) s0 += (mean[d]! + codes[a + d]! * inverse[d]!) * (mean[d]! + codes[b + d]! * inverse[d]!);
+  return s0 + s1;
+}
+
+/** The vector a row of component codes stands for (μ + c / s), written into `out` (length ≥ dim). */
+export function decodeScalarRow(coder: ScalarCoder, codes: Int8Array, offset: number, out: Float32Array): Float32Array {
+  const { dim, mean, scales } = coder;
+  for (let d = 0; d < dim; d++) out[d] = scales[d]! > 0 ? mean[d]! + codes[offset + d]! / scales[d]! : mean[d]!;
+  return out;
+}
+
+/** Rebuilds a coder from its stored mean and scales (what an index snapshot keeps). @throws RangeError on lengths that differ */
+export function scalarCoderOf(mean: Float64Array, scales: Float64Array): ScalarCoder {
+  if (mean.length !== scales.length || mean.length < 1) throw new RangeError(`scalarCoderOf: ${mean.length} means and ${scales.length} scales`);
+  return { dim: mean.length, rowBytes: roundUp16(mean.length), mean, scales };
+}
+
+/**
+ * Residual codes: what a component code leaves, r_d = (x_d − μ_d)·s_d − c_d in code units (within
+ * ±0.5 where the code did not clip), quantised to 4 bits in steps of 1/16 centred on zero:
+ * n_d = clamp(round(16·r_d + 7.5), 0, 15) stands for (n_d − 7.5) / 16, so x is decoded as
+ * μ + (c + (n − 7.5)/16) / s with an error of at most 1/(32·s_d) per component: 16× tighter than
+ * the code alone (0.5/s_d). Two components per byte, the even one in the low nibble: rowBytes / 2
+ * bytes per row (256 at 512-d). A component the code clipped (beyond ±4σ, rare) keeps most of the
+ * clip's error: the residual reaches only 0.47/s_d past it.
+ */
+export const residualRowBytes = (coder: ScalarCoder): number => coder.rowBytes >> 1;
+
+/** Writes the residual code of `v`, whose component code is codes[codeOffset…], into out[offset … offset + rowBytes/2). */
+export function encodeResidualRow(coder: ScalarCoder, v: Float32Array, codes: Int8Array, codeOffset: number, out: Uint8Array, offset: number): void {
+  const { dim, mean, scales } = coder;
+  out.fill(0, offset, offset + residualRowBytes(coder));
+  for (let d = 0; d < dim; d++) {
+    const r = (v[d]! - mean[d]!) * scales[d]! - codes[codeOffset + d]!;
+    const nibble = Math.max(0, Math.min(15, Math.round(16 * r + 7.5)));
+    out[offset + (d >> 1)]! |= (d & 1) === 0 ? nibble : nibble << 4;
+  }
+}
+
+/**
+ * Σ_d w_d · (c_d + (n_d − 7.5)/16): with the weights and bias of {@link codeQueryWeights}, bias
+ * plus this is q·x within Σ_d |q_d| / (32·s_d) for components the code did not clip.
+ */
+export function refinedDotAt(w: Float32Array, codes: Int8Array, o: number, residuals: Uint8Array, ro: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  const dim2 = dim & ~1;
+  let d = 0;
+  for (; d < dim2; d += 2) {
+    const b = residuals[ro + (d >> 1)]!;
+    s0 += w[d]! * (codes[o + d]! + ((b & 15) - 7.5) * 0.0625);
+    s1 += w[d + 1]! * (codes[o + d + 1]! + ((b >> 4) - 7.5) * 0.0625);
+  }
+  if (d < dim) s0 += w[d]! * (codes[o + d]! + ((residuals[ro + (d >> 1)]! & 15) - 7.5) * 0.0625);
+  return s0 + s1;
+}

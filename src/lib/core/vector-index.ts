@@ -40,7 +40,7 @@
  * Pure: no DOM, idb, wasm or worker globals (the HNSW restorer is injected).
  */
 
-import { VectorMatrix, type ScoredId } from './vector';
+import { dotAt, VectorMatrix, type ScoredId } from './vector';
 
 /**
  * Search knobs. `k` ≥ 0 results wanted; `filter` keeps an id when it returns true; `ef` is the
@@ -79,12 +79,15 @@ export interface VectorIndex {
   scoreIds?(query: Float32Array, ids: readonly string[]): ScoredId[];
   /** Live ids. */
   ids?(): readonly string[];
-  /** A copy of the stored vector of `id`, or undefined. */
+  /**
+   * A copy of the stored vector of `id`, or undefined; for an HNSW of int8 codes (core/hnsw.ts), the
+   * vector its code stands for (within ~1e-3 in cosine): read the stored vector where exact floats matter.
+   */
   get?(id: string): Float32Array | undefined;
   /**
-   * The stored vector of `id` itself (no copy), or undefined: read it before the index next
-   * changes (an add may move its storage) and never write to it (the text ranker codes every
-   * vector of the index; copies of all of them would double its memory for a while).
+   * The stored vector of `id` itself (no copy), or undefined (also for an index that keeps codes
+   * instead of vectors): read it before the index next changes (an add may move its storage) and
+   * never write to it.
    */
   vectorView?(id: string): Float32Array | undefined;
   /** Self-describing bytes (format above), to be stored by the caller. */
@@ -330,6 +333,20 @@ export async function restoreIndex(bytes: Uint8Array, opts: RestoreOptions = {})
   const restorer = header.kind === 'exact' ? ExactIndex.fromDecoded : opts.restorers?.[header.kind];
   if (!restorer) throw new Error(`vector index: no restorer registered for kind '${header.kind}'`);
   return restorer(decoded);
+}
+
+/**
+ * The best `k` of `ids` scored again against `query` with their float vectors (in the same order as
+ * the ids; an id without one is left out), with the exact scan's kernel: what an index of int8 codes
+ * (core/hnsw.ts) returns once its best hits' stored vectors are read.
+ */
+export function rescoreHits(query: Float32Array, ids: readonly string[], vectors: ReadonlyArray<Float32Array | undefined>, k: number): ScoredId[] {
+  const out: ScoredId[] = [];
+  ids.forEach((id, i) => {
+    const v = vectors[i];
+    if (v && v.length === query.length) out.push({ id, score: dotAt(query, 0, v, 0, v.length) });
+  });
+  return out.sort(compareHits).slice(0, Math.max(0, k));
 }
 
 /** Orders results score descending, ties by id ascending (the order VectorMatrix.topK uses). */

@@ -14,6 +14,7 @@ import {
   type ScoredPair,
 } from '../core/duplicates';
 import { runInSlices } from '../core/slices';
+import { dot } from '../core/vector';
 
 /**
  * HNSW beam of the duplicate scan. The pairs it looks for (cosine ≥ 0.8) are each item's very
@@ -21,6 +22,14 @@ import { runInSlices } from '../core/slices';
  * search for the 10th-best match (SEARCH_EF.image): 4 × k.
  */
 const DUPLICATE_SCAN_EF = 4 * SIMILAR_NEIGHBOURS;
+
+/**
+ * Below the bar, how far an index of int8 codes (core/hnsw.ts: scores within ~0.01 of the cosine)
+ * still collects pairs; their stored vectors then decide.
+ */
+const APPROXIMATE_MARGIN = 0.02;
+/** Stored vectors read per transaction when pairs are scored again. */
+const RESCORE_BATCH = 500;
 
 export interface DuplicateScanInput {
   index: VectorIndex | null;
@@ -34,6 +43,11 @@ export interface DuplicateScanInput {
   onProgress?: (p: ScanProgress) => void;
   /** Asked between slices: true ends the scan with a StoppedError. */
   stopped(): boolean;
+  /**
+   * The stored float vectors of ids, in order, when the index scores approximately (it keeps
+   * codes): the pairs it finds are then scored again with them.
+   */
+  storedVectors?(ids: readonly string[]): Promise<ReadonlyArray<Float32Array | undefined>>;
 }
 
 export async function scanDuplicates(input: DuplicateScanInput): Promise<DuplicateReport> {
@@ -52,7 +66,9 @@ export async function scanDuplicates(input: DuplicateScanInput): Promise<Duplica
     });
     pairs = await sliced(allPairSteps(items, bar));
   } else if (stored) {
-    pairs = await sliced(neighbourPairSteps(live, vectorOf, (v, k, filter) => stored.search(v, { k, ef: DUPLICATE_SCAN_EF, filter }), bar, SIMILAR_NEIGHBOURS));
+    const margin = input.storedVectors ? APPROXIMATE_MARGIN : 0;
+    pairs = await sliced(neighbourPairSteps(live, vectorOf, (v, k, filter) => stored.search(v, { k, ef: DUPLICATE_SCAN_EF, filter }), bar - margin, SIMILAR_NEIGHBOURS));
+    if (input.storedVectors) pairs = await exactPairs(pairs, input.storedVectors, bar);
   }
   onProgress?.({ done: live.length, total: live.length });
   return buildDuplicateReport({
@@ -63,4 +79,23 @@ export async function scanDuplicates(input: DuplicateScanInput): Promise<Duplica
     vectorOf,
     similarMinCosine,
   });
+}
+
+/** The pairs scored with their stored vectors, those at or above `bar` kept (a pair missing a vector is dropped). */
+async function exactPairs(pairs: ScoredPair[], read: (ids: readonly string[]) => Promise<ReadonlyArray<Float32Array | undefined>>, bar: number): Promise<ScoredPair[]> {
+  const ids = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+  const vectors = new Map<string, Float32Array>();
+  for (let i = 0; i < ids.length; i += RESCORE_BATCH) {
+    const batch = ids.slice(i, i + RESCORE_BATCH);
+    (await read(batch)).forEach((v, j) => v && vectors.set(batch[j]!, v));
+  }
+  const out: ScoredPair[] = [];
+  for (const p of pairs) {
+    const a = vectors.get(p.a);
+    const b = vectors.get(p.b);
+    if (!a || !b) continue;
+    const score = dot(a, b);
+    if (score >= bar) out.push({ ...p, score });
+  }
+  return out;
 }

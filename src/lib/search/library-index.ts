@@ -10,9 +10,11 @@
  */
 import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
 import { releaseBuffer } from '../db/search-repo';
-import { compareHits, type VectorIndex } from '../core/vector-index';
+import { rescoreHits, restoreIndex, type VectorIndex } from '../core/vector-index';
 import type { ScoredId } from '../core/vector';
-import { chooseIndexKind, createIndex, restoreAnyIndex, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
+import { ArrayCodeStore, CODER_SAMPLE, Hnsw, type CodeStore } from '../core/hnsw';
+import { fitScalarCoder, type ScalarCoder } from '../core/int8-codes';
+import { chooseIndexKind, createIndex, RESCORE_EXTRA, SEARCH_EF, SEARCH_ENTRY_BEAM, type LibraryIndexKind } from '../index/choose-index';
 import { COMPACT_TRAIN_SAMPLE, CompactVectorIndex } from '../index/compact-vector-index';
 import { looksLikeFileName, nameMatchScore } from '../core/name-match';
 import { bestMoments, type FrameVector, type Moment } from '../core/moments';
@@ -21,7 +23,7 @@ import { dotAt } from '../core/vector';
 import { meanPool } from '../core/pooling';
 import { inSortedSpans, type TimeSpan } from '../core/time-spans';
 import { scanDuplicates } from './duplicate-scan';
-import { TEXT_KEEP, TEXT_SAMPLE, TextRanker } from './text-ranker';
+import { TEXT_SAMPLE, TextRanker } from './text-ranker';
 import type { SearchStorage } from './search-storage';
 import { AssetSummaries } from '../core/asset-summaries';
 
@@ -110,6 +112,12 @@ function sortedDifference(first: readonly string[], second: readonly string[]): 
   return { onlyInFirst, onlyInSecond };
 }
 
+/** Where an HNSW keeps its codes: the text ranker's WebAssembly memory (one copy serves both), or plain memory without SIMD. */
+const codeStoreFor = (coder: ScalarCoder): CodeStore => TextRanker.create(coder) ?? new ArrayCodeStore();
+
+/** The text ranker holding an index's codes, if it has one. */
+const rankerOf = (index: SearchIndex | null): TextRanker | null => (index instanceof Hnsw && index.codeStore instanceof TextRanker ? index.codeStore : null);
+
 export class LibraryIndex {
   #open: () => Promise<SearchStorage>;
   #storage: SearchStorage | null = null;
@@ -124,12 +132,11 @@ export class LibraryIndex {
   #writer = false;
   #index: SearchIndex | null = null;
   /**
-   * Ranks text queries without a filter when the index is HNSW (text-ranker.ts): set once its codes
-   * cover the index, null before, for other index kinds, and where WebAssembly SIMD is missing.
+   * Ranks text queries without a filter when the index is HNSW (text-ranker.ts, which holds the
+   * index's codes): set once its axes are fitted and every row projected, null before, for other
+   * index kinds, and where WebAssembly SIMD is missing.
    */
   #ranker: TextRanker | null = null;
-  /** The ranker being filled; adds and removals reach it while it is filled. */
-  #rankerFilling: TextRanker | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   /**
    * The index differs from the saved snapshot (changed since it was restored or last saved). A
@@ -191,7 +198,6 @@ export class LibraryIndex {
     this.#index = null;
     this.#unsaved = false;
     this.#ranker = null;
-    this.#rankerFilling = null;
     this.#sample = [];
     this.#assets.clear();
     this.#framesByVideo.clear();
@@ -221,9 +227,16 @@ export class LibraryIndex {
       else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
       else {
         try {
-          this.#index = await restoreAnyIndex(snapshot.bytes, { expectedModelKey: modelKey });
+          const index = await restoreIndex(snapshot.bytes, { expectedModelKey: modelKey, restorers: { hnsw: (d) => Hnsw.fromDecodedInto(d, codeStoreFor) } });
+          // An index saved with float vectors: its codes are made once, and saved in their place.
+          const encoded = index instanceof Hnsw && !index.coder;
+          if (encoded) index.encodeVectors(undefined, codeStoreFor);
+          // Everything is copied out of the snapshot (codes, links): its memory is given back now rather than at a GC an idle worker may not run for long.
+          if (index instanceof Hnsw) releaseBuffer(snapshot.bytes);
+          this.#index = index;
+          if (encoded) this.#changed();
           this.#startRanker();
-          return { kind: this.#index.kind, size: this.#index.size, origin: 'restored', reason: 'saved index matches the library', tookMs: performance.now() - started };
+          return { kind: index.kind, size: index.size, origin: 'restored', reason: encoded ? 'saved index matches the library; its vectors are kept as codes from now on' : 'saved index matches the library', tookMs: performance.now() - started };
         } catch (err) {
           reason = `saved index unreadable (${err instanceof Error ? err.message : String(err)})`;
         }
@@ -298,7 +311,6 @@ export class LibraryIndex {
   async remove(ids: string[]): Promise<number> {
     for (const id of ids) {
       this.#index?.remove(id);
-      this.#rankerFilling?.remove(id);
       this.#assets.delete(id);
       this.#removedWhileReading?.add(id);
       this.#removedWhileReconciling?.add(id);
@@ -358,13 +370,17 @@ export class LibraryIndex {
     const index = this.#index;
     if (query && index && index.size > 0) {
       const filterOpt = needsFilter ? { filter: passes } : {};
-      const ranker = kind === 'text' && !needsFilter && k <= RANKER_MAX_K ? this.#ranker : null;
-      const ranked: ScoredId[] =
-        index.kind === 'compact'
-          ? await index.search(query, { k, kind, ...filterOpt })
-          : ranker && index.scoreIds
-            ? index.scoreIds(query, ranker.candidates(query, k + TEXT_KEEP)).sort(compareHits).slice(0, k)
-            : index.search(query, { k, ef: Math.max(k, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });
+      const ranker = kind === 'text' && !needsFilter && k <= RANKER_MAX_K && index instanceof Hnsw ? this.#ranker : null;
+      // An index of codes scores approximately: its best k + a few are scored again with their residual codes (or their stored vectors).
+      const coded = index instanceof Hnsw && index.coder !== null;
+      const wanted = coded ? k + RESCORE_EXTRA : k;
+      let ranked: ScoredId[];
+      if (index.kind === 'compact') ranked = await index.search(query, { k, kind, ...filterOpt });
+      else if (ranker && index instanceof Hnsw) ranked = await this.#rescore(query, ranker.candidates(query, wanted, (row) => index.idOfNode(row)), k);
+      else {
+        ranked = index.search(query, { k: wanted, ef: Math.max(wanted, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });
+        if (coded) ranked = await this.#rescore(query, ranked.map((h) => h.id), k);
+      }
       for (const r of ranked) {
         const named = seen.get(r.id);
         if (named) named.score = r.score;
@@ -388,6 +404,17 @@ export class LibraryIndex {
     const exclude = new Set(filter?.excludeIds ?? []);
     const { ids, total } = this.#assets.newestTaken(k, (id) => this.#passes(id, filter, exclude));
     return { hits: ids.map((id) => ({ id, score: null, nameMatch: false })), total };
+  }
+
+  /**
+   * The best k of `ids` scored again: with the index's residual codes, in memory (within ~1e-4 of
+   * their vectors' scores); for an index restored from codes saved without residuals, with their
+   * stored vectors read from IndexedDB (exact; ids whose vector is gone are left out).
+   */
+  async #rescore(query: Float32Array, ids: string[], k: number): Promise<ScoredId[]> {
+    const index = this.#index;
+    if (index instanceof Hnsw && index.hasResiduals) return index.refine(query, ids, k);
+    return rescoreHits(query, ids, await this.#db.vectorsOfAssets(ids, this.#modelKey), k);
   }
 
   /** Scores of a random sample of the library against the query, for the relevance cut-off. */
@@ -416,6 +443,7 @@ export class LibraryIndex {
       sliceMs: this.#scanSliceMs,
       onProgress,
       stopped: () => this.#scansStopped >= scan,
+      ...(this.#index instanceof Hnsw && this.#index.coder ? { storedVectors: (ids: readonly string[]) => this.#db.vectorsOfAssets(ids, this.#modelKey) } : {}),
     });
   }
 
@@ -488,7 +516,9 @@ export class LibraryIndex {
     const built =
       kind === 'compact'
         ? CompactVectorIndex.train(await db.firstVectors(modelKey, COMPACT_TRAIN_SAMPLE), dim, total, modelKey, this.#vectorStore(modelKey))
-        : await createIndex(kind, dim, modelKey);
+        : kind === 'hnsw'
+          ? await this.#newHnsw(dim)
+          : await createIndex(kind, dim, modelKey);
     let done = 0;
     let chunk: Array<{ id: string; vector: Float32Array }> = [];
     const flush = () => {
@@ -503,6 +533,17 @@ export class LibraryIndex {
     });
     if (chunk.length) flush();
     return built;
+  }
+
+  /**
+   * An empty HNSW keeping int8 codes, their coder fitted on the first stored vectors by key (asset
+   * ids are random UUIDs: a fair sample); float vectors when fewer than two are stored.
+   */
+  async #newHnsw(dim: number): Promise<Hnsw> {
+    const sample = await this.#db.firstVectors(this.#modelKey, CODER_SAMPLE);
+    if (sample.length < 2) return new Hnsw(dim, this.#modelKey);
+    const coder = fitScalarCoder(sample);
+    return new Hnsw(dim, this.#modelKey, {}, { coder, store: codeStoreFor(coder) });
   }
 
   async #addStoredNow(ids: string[]): Promise<number> {
@@ -521,8 +562,8 @@ export class LibraryIndex {
     if (items.length === 0) return this.#index?.size ?? 0;
     this.#index ??= await createIndex('exact', items[0]!.vector.length, this.#modelKey);
     this.#index.addMany(items);
-    this.#rankerFilling?.addMany(items);
-    if (this.#index.size > RANKER_MAX_ITEMS) this.#ranker = this.#rankerFilling = null;
+    if (this.#index instanceof Hnsw) this.#ranker?.projectUpTo(this.#index.nodeCount);
+    if (this.#index.size > RANKER_MAX_ITEMS) this.#ranker = null;
     if (this.#kindFor(this.#index.size, this.#index.kind) !== this.#index.kind) {
       this.#index = await this.#rebuild();
       this.#startRanker();
@@ -532,46 +573,32 @@ export class LibraryIndex {
   }
 
   /**
-   * Builds the text ranker of the current index after init has returned: the codes' axes are
-   * fitted in one task (about 1 s at 100k items, from a sample), then the items are coded in
-   * slices with searches running between them (about 2 s of CPU at 100k). Text queries use the
-   * graph until it is complete; adds and removals reach it while it is filled.
+   * Makes the text ranker of the current index usable after init has returned: its axes are
+   * fitted on a sample of the index's codes in one task (about 1 s at 100k items), then every row
+   * is projected onto them in slices with searches running between them. Text queries use the
+   * graph until it is complete; rows added meanwhile are projected by the last slices.
    */
   #startRanker(): void {
     this.#ranker = null;
-    this.#rankerFilling = null;
     const index = this.#index;
-    if (!index || index.kind !== 'hnsw' || index.size > RANKER_MAX_ITEMS || !index.scoreIds || !index.ids || !index.vectorView) return;
-    // The ranker codes each vector as it is handed over: views spare a copy of every vector.
-    const view = index.vectorView.bind(index);
-    const listIds = index.ids.bind(index);
+    const ranker = rankerOf(index);
+    if (!(index instanceof Hnsw) || !ranker || index.size > RANKER_MAX_ITEMS || index.size < 2) return;
     const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
     const run = async (): Promise<void> => {
       await nextTask();
       if (this.#index !== index) return;
-      const sampled = listIds();
-      const step = Math.max(1, sampled.length / TEXT_SAMPLE);
+      const ids = index.ids();
+      const step = Math.max(1, ids.length / TEXT_SAMPLE);
       const sample: Float32Array[] = [];
-      for (let x = 0; x < sampled.length; x += step) sample.push(view(sampled[Math.floor(x)]!)!);
-      const ranker = TextRanker.fit(sample);
-      if (!ranker || this.#index !== index) return;
-      // From here on adds and removals reach the ranker; the items before are in this list.
-      const ids = listIds().slice();
-      ranker.reserve(ids.length);
-      this.#rankerFilling = ranker;
-      for (let start = 0; start < ids.length; start += RANKER_CHUNK) {
+      for (let x = 0; x < ids.length; x += step) sample.push(index.get(ids[Math.floor(x)]!)!);
+      ranker.fitAxes(sample);
+      while (ranker.projectedRows < index.nodeCount) {
         await nextTask();
         // A newer index (or another model) took over: this ranker is dropped.
-        if (this.#rankerFilling !== ranker) return;
-        const chunk: Array<{ id: string; vector: Float32Array }> = [];
-        for (const id of ids.slice(start, start + RANKER_CHUNK)) {
-          // Removed since the list was taken: left out (an item added since came through addMany).
-          const vector = view(id);
-          if (vector) chunk.push({ id, vector });
-        }
-        ranker.addMany(chunk);
+        if (this.#index !== index) return;
+        ranker.projectUpTo(ranker.projectedRows + RANKER_CHUNK);
       }
-      if (this.#rankerFilling === ranker) this.#ranker = ranker;
+      this.#ranker = ranker;
     };
     void run();
   }

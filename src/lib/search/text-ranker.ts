@@ -5,18 +5,21 @@
  * gap), and its best photos are spread over many scenes that are not each other's graph
  * neighbours, so the graph search needs a very wide beam (ef 640: ~19 % of the exact scan's time
  * at 100k) to find them; starting it from better entry points did not help (bench/search.md).
- * Here every item has two int8 codes (core/int8-codes.ts): 128 bytes along the library's
- * principal axes and one byte per component. A query scores every short code in one WebAssembly
- * SIMD pass (int8-scan.ts), keeps the few thousand best rows, re-scores those with their full
- * codes (error ~0.0005 in cosine) and hands the best {@link TEXT_KEEP} ids to the index, which
- * scores them with their float vectors: results and scores are the index's own.
+ * Here every item has two int8 codes (core/int8-codes.ts): one byte per component (the HNSW's own
+ * codes: this class is the {@link CodeStore} the index keeps them in, core/hnsw.ts) and 128 bytes
+ * along the library's principal axes. A query scores every short code in one WebAssembly SIMD pass
+ * (int8-scan.ts), keeps the few thousand best rows, re-scores those with their full codes (error
+ * ~0.0005 in cosine) and hands the best ids to the caller, which scores them exactly with their
+ * stored float vectors.
  *
- * Codes live in the scan's memory: the query's weights, the candidate rows and their scores, the
- * axis weights used to project new rows, then `capacity` full codes, `capacity` short codes and
- * `capacity` i32 scores. Removing an item moves the last row into its place. Memory per item:
- * dim + 128 + 4 bytes (644 at 512-d, 64 MB at 100k).
+ * Rows are the index's nodes (a removed item's node stays, and is skipped: the caller names the
+ * live id of a row). Memory, one WebAssembly memory: the query's weights, the candidate rows and
+ * their scores, the axis weights used to project rows, then `capacity` short codes, `capacity`
+ * i32 scores and `capacity` full codes. Per item: 128 + 4 + dim bytes (644 at 512-d, 64 MB at
+ * 100k), and no other copy of the codes exists.
  */
-import { fitPcaCoder, fitScalarCoder, encodeScalarRow, queryWeights, scalarQueryWeights, topRows, type PcaCoder, type ScalarCoder } from '../core/int8-codes';
+import type { CodeStore } from '../core/hnsw';
+import { fitPcaCoder, queryWeights, scalarQueryWeights, topRows, encodeScalarRow, type PcaCoder, type ScalarCoder } from '../core/int8-codes';
 import { createInt8Scan, type Int8Scan } from './int8-scan';
 
 /** Principal axes in the short code (bytes per short code). */
@@ -40,10 +43,12 @@ const CUT_BUCKETS = 2048;
 
 const align16 = (n: number): number => (n + 15) & ~15;
 
-export class TextRanker {
+export class TextRanker implements CodeStore {
   readonly full: ScalarCoder;
-  readonly pca: PcaCoder;
+  #pca: PcaCoder | null = null;
   readonly #scan: Int8Scan;
+  /** Bytes per short code: the axes rounded up to 16. */
+  readonly #pcaBytes: number;
   /** Fixed areas (byte offsets): query weights, candidate rows, their scores, axis weights. */
   readonly #weightsAt = 0;
   readonly #rowsAt: number;
@@ -51,47 +56,41 @@ export class TextRanker {
   readonly #axisWeightsAt: number;
   readonly #fixedBytes: number;
   /** Per axis: Σ axisWeights·fullCode ≈ factor · axis·(x − μ). */
-  readonly #axisFactors: Float64Array;
+  #axisFactors = new Float64Array(0);
   #capacity = 0;
-  #ids: string[] = [];
-  #rowOf = new Map<string, number>();
+  /** Rows [0, projected) have their short codes. */
+  #projected = 0;
+  #view: Int8Array = new Int8Array(0);
 
-  private constructor(full: ScalarCoder, pca: PcaCoder, scan: Int8Scan) {
+  private constructor(full: ScalarCoder, scan: Int8Scan, axes: number) {
     this.full = full;
-    this.pca = pca;
     this.#scan = scan;
-    this.#rowsAt = align16(2 * Math.max(full.rowBytes, pca.rowBytes));
+    this.#pcaBytes = align16(axes);
+    this.#rowsAt = align16(2 * Math.max(full.rowBytes, this.#pcaBytes));
     this.#rowScoresAt = this.#rowsAt + 4 * (TEXT_CANDIDATES + CUT_BUCKETS);
     this.#axisWeightsAt = this.#rowScoresAt + 4 * (TEXT_CANDIDATES + CUT_BUCKETS);
-    this.#fixedBytes = this.#axisWeightsAt + 2 * pca.codeDim * full.rowBytes;
+    this.#fixedBytes = this.#axisWeightsAt + 2 * this.#pcaBytes * full.rowBytes;
     this.#ensureMemory(this.#fixedBytes);
-    this.#axisFactors = new Float64Array(pca.codeDim);
-    const axis = new Float32Array(full.dim);
-    for (let j = 0; j < pca.codeDim; j++) {
-      axis.set(pca.axes.subarray(j * full.dim, (j + 1) * full.dim));
-      const out = new Int16Array(scan.memory.buffer, this.#axisWeightsAt + 2 * j * full.rowBytes, full.rowBytes);
-      this.#axisFactors[j] = scalarQueryWeights(full, axis, out);
-    }
   }
 
   /**
-   * Fits both codes on up to {@link TEXT_SAMPLE} of `vectors` (evenly spread; ≥ 2 needed).
-   * Null where WebAssembly SIMD is missing (then the index's own search serves text queries).
+   * An empty store of component codes made with `full` (the index's coder), whose axes are fitted
+   * later ({@link fitAxes}); null where WebAssembly SIMD is missing (then the index keeps its codes
+   * in plain memory and its graph serves text queries).
    */
-  static fit(vectors: readonly Float32Array[], { sampleSize = TEXT_SAMPLE, axes = TEXT_AXES, iterations = TEXT_ITERATIONS } = {}): TextRanker | null {
+  static create(full: ScalarCoder, axes = TEXT_AXES): TextRanker | null {
     const scan = createInt8Scan();
-    if (!scan || vectors.length < 2) return null;
-    const step = Math.max(1, vectors.length / sampleSize);
-    const sample: Float32Array[] = [];
-    for (let x = 0; x < vectors.length; x += step) sample.push(vectors[Math.floor(x)]!);
-    const dim = sample[0]!.length;
-    const full = fitScalarCoder(sample);
-    const cov = codedCovariance(sample, full);
-    return new TextRanker(full, fitPcaCoder(sample, Math.min(axes, dim), iterations, 1, cov ?? undefined), scan);
+    return scan ? new TextRanker(full, scan, Math.min(axes, full.dim)) : null;
   }
 
-  get size(): number {
-    return this.#ids.length;
+  /** The principal-axis coder once {@link fitAxes} ran, else null. */
+  get pca(): PcaCoder | null {
+    return this.#pca;
+  }
+
+  /** Rows with short codes: the ones {@link candidates} ranks. */
+  get projectedRows(): number {
+    return this.#projected;
   }
 
   /** Bytes of codes and scratch held (the scan's memory). */
@@ -99,18 +98,14 @@ export class TextRanker {
     return this.#scan.memory.buffer.byteLength;
   }
 
-  has(id: string): boolean {
-    return this.#rowOf.has(id);
-  }
-
-  get #fullAt(): number {
+  get #pcaAt(): number {
     return this.#fixedBytes;
   }
-  get #pcaAt(): number {
-    return this.#fixedBytes + this.#capacity * this.full.rowBytes;
-  }
   get #scoresAt(): number {
-    return this.#pcaAt + this.#capacity * this.pca.rowBytes;
+    return this.#pcaAt + this.#capacity * this.#pcaBytes;
+  }
+  get #fullAt(): number {
+    return this.#scoresAt + 4 * this.#capacity;
   }
 
   #ensureMemory(bytes: number): void {
@@ -118,103 +113,99 @@ export class TextRanker {
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
   }
 
-  /** Room for at least `needed` items: exactly that many when it is more than a 25 % step, else the step. */
-  #grow(needed: number): void {
-    const capacity = Math.max(needed, Math.ceil(this.#capacity * 1.25), 256);
-    const oldPcaAt = this.#pcaAt;
-    const used = this.#ids.length * this.pca.rowBytes;
-    this.#ensureMemory(this.#fixedBytes + capacity * (this.full.rowBytes + this.pca.rowBytes + 4));
-    this.#capacity = capacity;
-    // Full codes stay in place; the short codes move up behind the larger full-code area.
-    new Uint8Array(this.#scan.memory.buffer).copyWithin(this.#pcaAt, oldPcaAt, oldPcaAt + used);
+  /** CodeStore: room for `rows` rows; the full codes move up behind the larger short-code and score areas. */
+  resize(rows: number, rowBytes: number, keep: number): Int8Array {
+    if (rowBytes !== this.full.rowBytes) throw new RangeError(`TextRanker: rows of ${rowBytes} bytes, its coder makes ${this.full.rowBytes}`);
+    const oldFullAt = this.#fullAt;
+    const kept = Math.min(keep, rows, this.#capacity);
+    this.#ensureMemory(this.#fixedBytes + rows * (this.#pcaBytes + 4 + rowBytes));
+    this.#capacity = rows;
+    this.#projected = Math.min(this.#projected, kept);
+    new Uint8Array(this.#scan.memory.buffer).copyWithin(this.#fullAt, oldFullAt, oldFullAt + kept * rowBytes);
+    this.#view = new Int8Array(0);
+    return this.view();
   }
 
-  /** Makes room for `count` items at once (adds grow the memory in 25 % steps otherwise). */
-  reserve(count: number): void {
-    if (count > this.#capacity) this.#grow(count);
-  }
-
-  /** Adds or replaces the codes of many items (the short codes projected in blocks by the scan). */
-  addMany(items: Iterable<{ id: string; vector: Float32Array }>): void {
-    const list = Array.isArray(items) ? (items as Array<{ id: string; vector: Float32Array }>) : [...items];
-    this.reserve(this.#ids.length + list.length);
-    for (let start = 0; start < list.length; start += PROJECT_BLOCK) this.#addBlock(list.slice(start, start + PROJECT_BLOCK));
-  }
-
-  add(id: string, vector: Float32Array): void {
-    this.#addBlock([{ id, vector }]);
-  }
-
-  #addBlock(block: Array<{ id: string; vector: Float32Array }>): void {
-    const rows = new Int32Array(block.length);
-    block.forEach(({ id }, i) => {
-      let row = this.#rowOf.get(id);
-      if (row === undefined) {
-        row = this.#ids.length;
-        this.#ids.push(id);
-        this.#rowOf.set(id, row);
-      }
-      rows[i] = row;
-    });
-    if (this.#ids.length > this.#capacity) this.#grow(this.#ids.length);
-    const buffer = this.#scan.memory.buffer;
-    const F = this.full.rowBytes;
-    const P = this.pca.rowBytes;
-    const fullCodes = new Int8Array(buffer, this.#fullAt, this.#capacity * F);
-    block.forEach(({ vector }, i) => encodeScalarRow(this.full, vector, fullCodes, rows[i]! * F));
-    // Project: the block's full codes against each axis's weights, one scan per axis.
-    const scores = new Int32Array(buffer, this.#scoresAt, this.#capacity);
-    const pcaCodes = new Int8Array(buffer, this.#pcaAt, this.#capacity * P);
-    const rowList = new Int32Array(buffer, this.#rowsAt, Math.min(block.length, TEXT_CANDIDATES));
-    for (let start = 0; start < block.length; start += rowList.length) {
-      const n = Math.min(rowList.length, block.length - start);
-      rowList.set(rows.subarray(start, start + n));
-      for (let j = 0; j < this.pca.codeDim; j++) {
-        this.#scan.scoreRowsI8(this.#fullAt, this.#rowsAt, n, F, this.#axisWeightsAt + 2 * j * F, this.#scoresAt);
-        const f = this.pca.scales[j]! / this.#axisFactors[j]!;
-        for (let i = 0; i < n; i++) pcaCodes[rows[start + i]! * P + j] = Math.max(-127, Math.min(127, Math.round(scores[i]! * f)));
-      }
-      for (let i = 0; i < n; i++) pcaCodes.fill(0, rows[start + i]! * P + this.pca.codeDim, (rows[start + i]! + 1) * P);
-    }
-  }
-
-  remove(id: string): boolean {
-    const row = this.#rowOf.get(id);
-    if (row === undefined) return false;
-    const last = this.#ids.length - 1;
-    if (row !== last) {
-      const bytes = new Uint8Array(this.#scan.memory.buffer);
-      const F = this.full.rowBytes;
-      const P = this.pca.rowBytes;
-      bytes.copyWithin(this.#fullAt + row * F, this.#fullAt + last * F, this.#fullAt + (last + 1) * F);
-      bytes.copyWithin(this.#pcaAt + row * P, this.#pcaAt + last * P, this.#pcaAt + (last + 1) * P);
-      const moved = this.#ids[last]!;
-      this.#ids[row] = moved;
-      this.#rowOf.set(moved, row);
-    }
-    this.#ids.pop();
-    this.#rowOf.delete(id);
-    return true;
+  /** CodeStore: the full codes (a new view when the memory grew). */
+  view(): Int8Array {
+    if (this.#view.byteLength === 0 && this.#capacity > 0) this.#view = new Int8Array(this.#scan.memory.buffer, this.#fullAt, this.#capacity * this.full.rowBytes);
+    return this.#view;
   }
 
   /**
-   * The ids of the best `keep` items for `query` (a unit vector of the codes' dim) by full-code
-   * score among the best ≥ `candidates` by short-code score, best first.
+   * Fits the principal axes on `sample` (vectors of the library, evenly spread; ≥ 2), from their
+   * component codes (see {@link codedCovariance}); every row must then be projected again.
    */
-  candidates(query: Float32Array, keep = TEXT_KEEP, candidates = TEXT_CANDIDATES): string[] {
-    const count = this.#ids.length;
-    if (count === 0 || keep <= 0) return [];
+  fitAxes(sample: readonly Float32Array[], iterations = TEXT_ITERATIONS): void {
+    const full = this.full;
+    const cov = codedCovariance(sample, full);
+    const pca = fitPcaCoder(sample, Math.min(this.#pcaBytes, full.dim, TEXT_AXES), iterations, 1, cov ?? undefined);
+    this.#pca = pca;
+    this.#projected = 0;
+    this.#axisFactors = new Float64Array(pca.codeDim);
+    const axis = new Float32Array(full.dim);
+    for (let j = 0; j < pca.codeDim; j++) {
+      axis.set(pca.axes.subarray(j * full.dim, (j + 1) * full.dim));
+      const out = new Int16Array(this.#scan.memory.buffer, this.#axisWeightsAt + 2 * j * full.rowBytes, full.rowBytes);
+      this.#axisFactors[j] = scalarQueryWeights(full, axis, out);
+    }
+  }
+
+  /**
+   * Computes the short codes of rows [projectedRows, end) from their full codes, one scan per axis
+   * for each block of rows. @returns the rows projected now
+   */
+  projectUpTo(end: number): number {
+    const pca = this.#pca;
+    const start = this.#projected;
+    const stop = Math.min(end, this.#capacity);
+    if (!pca || stop <= start) return 0;
     const buffer = this.#scan.memory.buffer;
-    const P = this.pca.rowBytes;
     const F = this.full.rowBytes;
-    queryWeights(this.pca, query, new Int16Array(buffer, this.#weightsAt, P));
+    const P = this.#pcaBytes;
+    const scores = new Int32Array(buffer, this.#scoresAt, this.#capacity);
+    const pcaCodes = new Int8Array(buffer, this.#pcaAt, this.#capacity * P);
+    const block = Math.min(PROJECT_BLOCK, TEXT_CANDIDATES);
+    const rowList = new Int32Array(buffer, this.#rowsAt, block);
+    for (let first = start; first < stop; first += block) {
+      const n = Math.min(block, stop - first);
+      for (let i = 0; i < n; i++) rowList[i] = first + i;
+      for (let j = 0; j < pca.codeDim; j++) {
+        this.#scan.scoreRowsI8(this.#fullAt, this.#rowsAt, n, F, this.#axisWeightsAt + 2 * j * F, this.#scoresAt);
+        const f = pca.scales[j]! / this.#axisFactors[j]!;
+        for (let i = 0; i < n; i++) pcaCodes[(first + i) * P + j] = Math.max(-127, Math.min(127, Math.round(scores[i]! * f)));
+      }
+      for (let i = 0; i < n; i++) pcaCodes.fill(0, (first + i) * P + pca.codeDim, (first + i + 1) * P);
+    }
+    this.#projected = stop;
+    return stop - start;
+  }
+
+  /**
+   * The ids of the best `keep` live rows for `query` (a unit vector of the codes' dim) by full-code
+   * score among the best ≥ `candidates` rows by short-code score, best first. `idOf` names a row's
+   * live id (undefined for a removed item's row, which is skipped).
+   */
+  candidates(query: Float32Array, keep: number, idOf: (row: number) => string | undefined, candidates = TEXT_CANDIDATES): string[] {
+    const count = this.#projected;
+    const pca = this.#pca;
+    if (count === 0 || keep <= 0 || !pca) return [];
+    const buffer = this.#scan.memory.buffer;
+    const P = this.#pcaBytes;
+    const F = this.full.rowBytes;
+    queryWeights(pca, query, new Int16Array(buffer, this.#weightsAt, P));
     this.#scan.scoreI8(this.#pcaAt, count, P, this.#weightsAt, this.#scoresAt);
     const rows = rowsAtTop(new Int32Array(buffer, this.#scoresAt, count), Math.min(candidates, TEXT_CANDIDATES), new Int32Array(buffer, this.#rowsAt, TEXT_CANDIDATES + CUT_BUCKETS));
     scalarQueryWeights(this.full, query, new Int16Array(buffer, this.#weightsAt, F));
     this.#scan.scoreRowsI8(this.#fullAt, this.#rowsAt, rows, F, this.#weightsAt, this.#rowScoresAt);
     const rowList = new Int32Array(buffer, this.#rowsAt, rows);
-    const best = topRows(new Int32Array(buffer, this.#rowScoresAt, rows), rows, keep);
-    return Array.from(best, (i) => this.#ids[rowList[i]!]!);
+    const out: string[] = [];
+    // A few more than kept, for the removed rows among them.
+    for (const i of topRows(new Int32Array(buffer, this.#rowScoresAt, rows), rows, keep + 16)) {
+      const id = idOf(rowList[i]!);
+      if (id !== undefined && out.push(id) === keep) break;
+    }
+    return out;
   }
 }
 

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { l2Normalize } from '../../../src/lib/core/vector';
+import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import {
+  compareHits,
   decodeIndex,
   encodeIndex,
   ExactIndex,
   IndexFormatError,
   IndexMismatchError,
   readIndexHeader,
+  rescoreHits,
   restoreIndex,
   type VectorIndex,
 } from '../../../src/lib/core/vector-index';
-import { DEFAULT_HNSW_PARAMS, Hnsw } from '../../../src/lib/core/hnsw';
+import { ArrayCodeStore, DEFAULT_HNSW_PARAMS, Hnsw } from '../../../src/lib/core/hnsw';
+import { fitScalarCoder } from '../../../src/lib/core/int8-codes';
 import { createIndex, restoreAnyIndex } from '../../../src/lib/index/choose-index';
 import { rng, randomUnit } from '../../helpers/random';
-import { formatErrorCode } from '../../helpers/index-format';
+import { formatErrorCode, hnswCodesWithoutResiduals } from '../../helpers/index-format';
 
 
 
@@ -399,5 +402,149 @@ describe('choose-index uses this HNSW', () => {
     const back = await restoreAnyIndex(await index.serialize(), { expectedModelKey: 'clip-vit-b32', expectedDim: DIM });
     expect(back).toBeInstanceOf(Hnsw);
     expect(back.search(QUERIES[0]!, { k: 10, ef: 64 })).toEqual(index.search(QUERIES[0]!, { k: 10, ef: 64 }));
+  });
+});
+
+describe('Hnsw over int8 codes', () => {
+  const coder = fitScalarCoder(ITEMS.map((x) => x.vector));
+  const coded = new Hnsw(DIM, 'clip-vit-b32', { m: 12, efConstruction: 80 }, { coder });
+  coded.addMany(ITEMS);
+  const floats = new Map(ITEMS.map((x) => [x.id, x.vector]));
+  /** What the library does: the best k + extra by code score, scored again with their stored float vectors. */
+  const rescored = (index: Hnsw, q: Float32Array, k: number, extra: number, ef: number) => {
+    const ids = index.search(q, { k: k + extra, ef }).map((h) => h.id);
+    return rescoreHits(q, ids, ids.map((id) => floats.get(id)), k);
+  };
+
+  it('keeps three eighths of the vectors memory (codes and residuals), and its approximate scores stay within 0.02 of the exact ones', () => {
+    expect(coded.coder).toBe(coder);
+    expect(coded.hasResiduals).toBe(true);
+    expect(coded.memoryBytes).toBeLessThan(BIG.memoryBytes - 0.6 * ITEMS.length * DIM * 4);
+    expect(coded.vectorView('p1')).toBeUndefined();
+    const exactOf = new Map(ITEMS.map((x) => [x.id, x.vector]));
+    for (const q of QUERIES.slice(0, 20)) {
+      for (const h of coded.search(q, { k: 10, ef: 100 })) expect(Math.abs(h.score - BIG_EXACT.search(q, { k: 2000 }).find((e) => e.id === h.id)!.score)).toBeLessThan(0.02);
+      const decoded = coded.get('p5')!;
+      expect(Math.abs(decoded.reduce((s, x, j) => s + x * exactOf.get('p5')![j]!, 0) - 1)).toBeLessThan(0.01);
+    }
+  });
+
+  it('recall@10 ≥ 0.98 against the exact scan once the best 10 + 10 are scored with their float vectors, with exact scores', () => {
+    let hit = 0;
+    for (const q of QUERIES) {
+      const want = BIG_EXACT.search(q, { k: 10 });
+      const got = rescored(coded, q, 10, 10, 200);
+      const wanted = new Set(ids(want));
+      hit += got.filter((h) => wanted.has(h.id)).length;
+      for (const h of got) {
+        const exact = want.find((w) => w.id === h.id);
+        if (exact) expect(h.score).toBe(exact.score);
+      }
+    }
+    expect(hit / (10 * QUERIES.length)).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('recall@10 ≥ 0.98 against the exact scan once the best 10 + 10 are refined with their residual codes, no float vector read', () => {
+    let hit = 0;
+    let worst = 0;
+    for (const q of QUERIES) {
+      const want = BIG_EXACT.search(q, { k: 10 });
+      const got = coded.refine(q, coded.search(q, { k: 20, ef: 200 }).map((h) => h.id), 10);
+      expect(got.length).toBe(10);
+      const wanted = new Set(ids(want));
+      hit += got.filter((h) => wanted.has(h.id)).length;
+      let bound = 0;
+      for (let d = 0; d < DIM; d++) bound += Math.abs(q[d]!) / (32 * coder.scales[d]!);
+      for (const h of got) {
+        const err = Math.abs(h.score - dot(q, floats.get(h.id)!));
+        expect(err).toBeLessThanOrEqual(bound + 1e-6);
+        worst = Math.max(worst, err);
+      }
+    }
+    expect(hit / (10 * QUERIES.length)).toBeGreaterThanOrEqual(0.98);
+    expect(worst).toBeLessThan(1e-3);
+    // Ids not in the index are left out; a float index refines with its exact scores.
+    expect(coded.refine(QUERIES[0]!, ['nope', 'p1'], 5).map((h) => h.id)).toEqual(['p1']);
+    expect(BIG.refine(QUERIES[0]!, ['p1', 'p2'], 2)).toEqual(BIG.scoreIds(QUERIES[0]!, ['p1', 'p2']).sort(compareHits));
+  });
+
+  it('serialises as payload version 3 (codes and residuals, not vectors) and restores to the same answers, also into a given store', async () => {
+    const bytes = coded.serialize();
+    expect(new Uint32Array(decodeIndex(bytes).payload.slice(0, 8).buffer)[1]).toBe(3);
+    expect(bytes.byteLength).toBeLessThan(BIG.serialize().byteLength - 0.6 * ITEMS.length * DIM * 4);
+    const back = (await restoreAnyIndex(bytes)) as Hnsw;
+    expect(back.coder?.mean).toEqual(coder.mean);
+    expect(back.coder?.scales).toEqual(coder.scales);
+    const store = new ArrayCodeStore();
+    const spare = bytes.slice();
+    const copied = Hnsw.fromDecodedInto(decodeIndex(spare), () => store);
+    expect(store.view().byteLength).toBe(ITEMS.length * coder.rowBytes);
+    // Given a store, the index keeps nothing of the bytes (their memory can be given back at once).
+    spare.fill(0);
+    for (const q of QUERIES.slice(0, 20)) {
+      expect(back.search(q, { k: 10, ef: 64 })).toEqual(coded.search(q, { k: 10, ef: 64 }));
+      expect(copied.search(q, { k: 10, ef: 64 })).toEqual(coded.search(q, { k: 10, ef: 64 }));
+      const found = coded.search(q, { k: 20, ef: 64 }).map((h) => h.id);
+      expect(copied.refine(q, found, 10)).toEqual(coded.refine(q, found, 10));
+    }
+    expect(back.serialize()).toEqual(bytes);
+    // Keeps building as if it had never been saved.
+    const more = clustered(100, DIM, 40, 77).map((x) => ({ id: `n${x.id}`, vector: x.vector }));
+    const straight = new Hnsw(DIM, 'clip-vit-b32', { m: 12, efConstruction: 80 }, { coder });
+    straight.addMany(ITEMS);
+    straight.addMany(more);
+    back.addMany(more);
+    expect(back.serialize()).toEqual(straight.serialize());
+  });
+
+  it('an index saved with float vectors (payload version 1) opens, and encodeVectors turns it into codes with the same graph', async () => {
+    const old = BIG.serialize();
+    expect(new Uint32Array(decodeIndex(old).payload.slice(0, 8).buffer)[1]).toBe(1);
+    const opened = (await restoreAnyIndex(old)) as Hnsw;
+    expect(opened.coder).toBeNull();
+    expect(opened.search(QUERIES[0]!, { k: 10, ef: 64 })).toEqual(BIG.search(QUERIES[0]!, { k: 10, ef: 64 }));
+    opened.encodeVectors();
+    expect(opened.coder).not.toBeNull();
+    expect(opened.size).toBe(BIG.size);
+    let hit = 0;
+    for (const q of QUERIES) {
+      const wanted = new Set(ids(BIG_EXACT.search(q, { k: 10 })));
+      hit += rescored(opened, q, 10, 10, 200).filter((h) => wanted.has(h.id)).length;
+    }
+    expect(hit / (10 * QUERIES.length)).toBeGreaterThanOrEqual(0.98);
+    const saved = opened.serialize();
+    expect(new Uint32Array(decodeIndex(saved).payload.slice(0, 8).buffer)[1]).toBe(3);
+    expect(opened.hasResiduals).toBe(true);
+    const again = (await restoreAnyIndex(saved)) as Hnsw;
+    expect(again.search(QUERIES[1]!, { k: 10, ef: 64 })).toEqual(opened.search(QUERIES[1]!, { k: 10, ef: 64 }));
+    // Adding after the conversion works on the codes.
+    opened.add('late', ITEMS[3]!.vector);
+    expect(opened.search(ITEMS[3]!.vector, { k: 2, ef: 64 }).map((h) => h.id).sort()).toEqual(['late', 'p3']);
+  });
+
+  it('codes saved without residuals (payload version 2) open and search; refine needs addResiduals, which gives what a fresh index holds', async () => {
+    const old = hnswCodesWithoutResiduals(coded.serialize());
+    const opened = (await restoreAnyIndex(old)) as Hnsw;
+    expect(opened.hasResiduals).toBe(false);
+    expect(opened.search(QUERIES[0]!, { k: 10, ef: 64 })).toEqual(coded.search(QUERIES[0]!, { k: 10, ef: 64 }));
+    expect(() => opened.refine(QUERIES[0]!, ['p1'], 1)).toThrow(RangeError);
+    expect(opened.serialize()).toEqual(old);
+    expect(() => opened.addResiduals(() => undefined)).toThrow(RangeError);
+    expect(opened.hasResiduals).toBe(false);
+    opened.addResiduals((id) => floats.get(id));
+    expect(opened.hasResiduals).toBe(true);
+    expect(opened.serialize()).toEqual(coded.serialize());
+    const found = coded.search(QUERIES[2]!, { k: 20, ef: 64 }).map((h) => h.id);
+    expect(opened.refine(QUERIES[2]!, found, 10)).toEqual(coded.refine(QUERIES[2]!, found, 10));
+  });
+
+  it('removed ids are never returned and a non-finite vector is stored as zero', () => {
+    const small = new Hnsw(DIM, 'clip-vit-b32', { m: 8 }, { coder });
+    small.addMany(ITEMS.slice(0, 300));
+    small.remove('p4');
+    small.add('bad', new Float32Array(DIM).fill(Number.NaN));
+    for (const q of QUERIES.slice(0, 10)) expect(ids(small.search(q, { k: 300, ef: 300 }))).not.toContain('p4');
+    expect(Math.abs(small.scoreIds(QUERIES[0]!, ['bad'])[0]!.score)).toBeLessThan(0.02);
+    expect(() => new Hnsw(DIM + 1, 'clip-vit-b32', {}, { coder })).toThrow(RangeError);
   });
 });

@@ -1,6 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { covariance, encodeRow, encodeScalarRow, fitPcaCoder, fitScalarCoder, maxWeight, queryWeights, scalarQueryWeights, scoreCodes, topRows } from '../../../src/lib/core/int8-codes';
-import { rng } from '../../helpers/random';
+import {
+  codeDotAt,
+  codePairDotAt,
+  codeQueryWeights,
+  covariance,
+  decodeScalarRow,
+  encodeResidualRow,
+  encodeRow,
+  encodeScalarRow,
+  fitPcaCoder,
+  fitScalarCoder,
+  inverseScales,
+  maxWeight,
+  queryWeights,
+  refinedDotAt,
+  residualRowBytes,
+  scalarQueryWeights,
+  scoreCodes,
+  topRows,
+} from '../../../src/lib/core/int8-codes';
+import { dot, l2Normalize } from '../../../src/lib/core/vector';
+import { randomUnit, rng } from '../../helpers/random';
 
 /** n vectors of `dim` whose spread along axis d is spreads[d] (0 beyond the list), plus a constant offset. */
 function spreadAlongAxes(n: number, dim: number, spreads: number[], seed: number): Float32Array[] {
@@ -115,5 +135,96 @@ describe('component codes', () => {
     expect(c[0]).toBeCloseTo(variance0, 10);
     expect(c[1]).toBe(c[6]);
     expect(c[2 * 6 + 2]).toBeCloseTo(0, 12);
+  });
+});
+
+describe('float scores of component codes (the HNSW over codes)', () => {
+  // CLIP-like unit vectors: a shared offset (every photo shares a direction) plus a spread per cluster.
+  const dim = 64;
+  const r = rng(40);
+  const offset = randomUnit(r, dim);
+  const centres = Array.from({ length: 8 }, () => randomUnit(r, dim));
+  const data = Array.from({ length: 500 }, (_, i) => l2Normalize(offset.map((o, d) => 2 * o + centres[i % 8]![d]! + 0.6 * (r() * 2 - 1))));
+  const coder = fitScalarCoder(data.slice(0, 300));
+  const codes = new Int8Array(data.length * coder.rowBytes);
+  data.forEach((v, i) => encodeScalarRow(coder, v, codes, i * coder.rowBytes));
+  const queries = Array.from({ length: 20 }, (_, i) => (i % 2 ? randomUnit(rng(100 + i), dim) : data[i * 7]!));
+
+  it('a query against codes scores within Σ|q_d|·0.5/s_d of the float cosine, and within 0.01 on every pair', () => {
+    const weights = new Float32Array(dim);
+    let worst = 0;
+    for (const q of queries) {
+      const bias = codeQueryWeights(coder, q, weights);
+      let bound = 0;
+      for (let d = 0; d < dim; d++) bound += (Math.abs(q[d]!) * 0.5) / coder.scales[d]!;
+      data.forEach((v, i) => {
+        const err = Math.abs(bias + codeDotAt(weights, codes, i * coder.rowBytes, dim) - dot(q, v));
+        // Clipped components (beyond 4σ of the sample) may exceed the rounding bound: rare, and small.
+        expect(err).toBeLessThanOrEqual(bound + 1e-3);
+        worst = Math.max(worst, err);
+      });
+    }
+    expect(worst).toBeLessThan(0.01);
+    expect(worst).toBeGreaterThan(0);
+  });
+
+  it('two coded rows score as their decoded vectors do, close to the float cosine', () => {
+    const inverse = inverseScales(coder);
+    const a = new Float32Array(dim);
+    const b = new Float32Array(dim);
+    let sumErr = 0;
+    for (let i = 0; i < 100; i++) {
+      const j = (i * 37 + 11) % data.length;
+      const pair = codePairDotAt(coder.mean, inverse, codes, i * coder.rowBytes, j * coder.rowBytes, dim);
+      decodeScalarRow(coder, codes, i * coder.rowBytes, a);
+      decodeScalarRow(coder, codes, j * coder.rowBytes, b);
+      expect(pair).toBeCloseTo(dot(a, b), 5);
+      const err = Math.abs(pair - dot(data[i]!, data[j]!));
+      expect(err).toBeLessThan(0.01);
+      sumErr += err;
+    }
+    expect(sumErr / 100).toBeLessThan(0.003);
+  });
+
+  it('with its residual code a row scores within Σ|q_d|/(32·s_d) of the float cosine: 16× the code alone', () => {
+    const rb = residualRowBytes(coder);
+    expect(rb).toBe(coder.rowBytes / 2);
+    const residuals = new Uint8Array(data.length * rb);
+    data.forEach((v, i) => encodeResidualRow(coder, v, codes, i * coder.rowBytes, residuals, i * rb));
+    const weights = new Float32Array(dim);
+    let codeErr = 0;
+    let refinedErr = 0;
+    let checked = 0;
+    for (const q of queries) {
+      const bias = codeQueryWeights(coder, q, weights);
+      let bound = 0;
+      for (let d = 0; d < dim; d++) bound += Math.abs(q[d]!) / (32 * coder.scales[d]!);
+      data.forEach((v, i) => {
+        const exact = dot(q, v);
+        const refined = bias + refinedDotAt(weights, codes, i * coder.rowBytes, residuals, i * rb, dim);
+        const row = codes.subarray(i * coder.rowBytes, i * coder.rowBytes + dim);
+        // A clipped component keeps most of the clip's error (stated in int8-codes.ts): only unclipped rows have the bound.
+        if (row.every((c) => Math.abs(c) < 127)) {
+          expect(Math.abs(refined - exact)).toBeLessThanOrEqual(bound + 1e-6);
+          checked++;
+        }
+        refinedErr += Math.abs(refined - exact);
+        codeErr += Math.abs(bias + codeDotAt(weights, codes, i * coder.rowBytes, dim) - exact);
+      });
+    }
+    expect(checked).toBeGreaterThan(0.9 * queries.length * data.length);
+    // 4 bits more per component: the mean error shrinks about as the step does (1/16).
+    expect(refinedErr / codeErr).toBeLessThan(1 / 10);
+    expect(refinedErr).toBeGreaterThan(0);
+  });
+
+  it('decoding then encoding a row gives the same code back', () => {
+    const v = new Float32Array(dim);
+    const again = new Int8Array(coder.rowBytes);
+    for (let i = 0; i < 50; i++) {
+      decodeScalarRow(coder, codes, i * coder.rowBytes, v);
+      encodeScalarRow(coder, v, again, 0);
+      expect([...again]).toEqual([...codes.subarray(i * coder.rowBytes, (i + 1) * coder.rowBytes)]);
+    }
   });
 });

@@ -1,11 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
+import { hnswCodesWithoutResiduals } from '../../helpers/index-format';
 import { randomUnit, rng } from '../../helpers/random';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
 import { getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
-import { l2Normalize } from '../../../src/lib/core/vector';
+import { dot, l2Normalize } from '../../../src/lib/core/vector';
+import { Hnsw } from '../../../src/lib/core/hnsw';
+import { decodeIndex } from '../../../src/lib/core/vector-index';
 import { StoppedError } from '../../../src/lib/core/slices';
 import { COMPACT_SEARCH } from '../../../src/lib/index/compact-vector-index';
 import { LibraryIndex, type LibraryIndexOptions } from '../../../src/lib/search/library-index';
@@ -94,6 +97,70 @@ describe('LibraryIndex: open', () => {
     const query = items[13]!.vector;
     expect(await reopened.search(query, '', 5)).toEqual(await writer.search(query, '', 5));
     expect((await reopened.search(query, '', 5))[0]!.id).toBe('a013');
+  });
+
+  it('opens a snapshot saved with float vectors, keeps codes instead, and the writer saves the codes in its place', async () => {
+    const db = await dbs.open();
+    const items = randomItems('f', 50);
+    await store(db, items);
+    const floats = new Hnsw(DIM, MODEL);
+    floats.addMany(items);
+    await putIndexSnapshot(db, { name: 'assets', modelKey: MODEL, kind: 'hnsw', count: 50, bytes: floats.serialize(), savedAt: 1 });
+    const payloadVersion = async () => new Uint32Array(decodeIndex((await getIndexSnapshot(db, 'assets'))!.bytes).payload.slice(0, 8).buffer)[1];
+    expect(await payloadVersion()).toBe(1);
+
+    const index = new LibraryIndex(librarySearchStorage(db), { ...hnswAlways, saveDelayMs: 5 });
+    index.setWriter(true);
+    expect(await index.init(MODEL)).toMatchObject({ kind: 'hnsw', size: 50, origin: 'restored' });
+    const query = items[21]!.vector;
+    const hits = await index.search(query, '', 5, undefined, 'image');
+    expect(hits[0]!.id).toBe('f021');
+    // Scored with the codes and residuals made from the snapshot's floats: within 1e-3 here (16-d unit vectors).
+    expect(Math.abs(hits[0]!.score! - dot(query, query))).toBeLessThan(1e-3);
+    await vi.waitFor(async () => expect(await payloadVersion()).toBe(3));
+    const reopened = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    expect(await reopened.init(MODEL)).toMatchObject({ origin: 'restored', reason: 'saved index matches the library' });
+    expect(await reopened.search(query, '', 5, undefined, 'image')).toEqual(hits);
+  });
+
+  it('answers from the residual codes without reading a stored vector; a snapshot of codes saved without them reads the best hits\' stored vectors', async () => {
+    const db = await dbs.open();
+    const items = randomItems('g', 300);
+    await store(db, items);
+    const byId = new Map(items.map((i) => [i.id, i.vector]));
+    const exactTop = (q: Float32Array) => items.map((i) => ({ id: i.id, score: dot(q, i.vector) })).sort((a, b) => b.score - a.score).slice(0, 10);
+    const readingStorage = () => {
+      const storage = librarySearchStorage(db);
+      const counted = { ...storage, vectorsRead: 0 };
+      counted.vectorsOfAssets = async (ids, modelKey) => {
+        counted.vectorsRead += ids.length;
+        return storage.vectorsOfAssets(ids, modelKey);
+      };
+      return counted;
+    };
+    const storage = readingStorage();
+    const writer = new LibraryIndex(storage, hnswAlways);
+    writer.setWriter(true);
+    expect(await writer.init(MODEL)).toMatchObject({ kind: 'hnsw', origin: 'rebuilt' });
+    const queries = Array.from({ length: 10 }, () => randomUnit(r, DIM));
+    for (const q of queries) {
+      for (const kind of ['image', 'text'] as const) {
+        const hits = await writer.search(q, '', 10, undefined, kind);
+        expect(hits.map((h) => h.id)).toEqual(exactTop(q).map((h) => h.id));
+        for (const h of hits) expect(Math.abs(h.score! - dot(q, byId.get(h.id)!))).toBeLessThan(1e-3);
+      }
+    }
+    expect(storage.vectorsRead).toBe(0);
+
+    const snapshot = (await getIndexSnapshot(db, 'assets'))!;
+    await putIndexSnapshot(db, { ...snapshot, bytes: hnswCodesWithoutResiduals(snapshot.bytes) });
+    const olderStorage = readingStorage();
+    const older = new LibraryIndex(olderStorage, hnswAlways);
+    expect(await older.init(MODEL)).toMatchObject({ kind: 'hnsw', origin: 'restored', reason: 'saved index matches the library' });
+    const hits = await older.search(queries[0]!, '', 10, undefined, 'image');
+    expect(hits.map((h) => h.id)).toEqual(exactTop(queries[0]!).map((h) => h.id));
+    for (const h of hits) expect(h.score).toBe(dot(queries[0]!, byId.get(h.id)!));
+    expect(olderStorage.vectorsRead).toBeGreaterThanOrEqual(10);
   });
 
   it('rebuilds when the snapshot counts other items than the library, was made for another model, or is unreadable', async () => {
@@ -266,6 +333,8 @@ describe('LibraryIndex: changes', () => {
     expect(ranked.mock.calls.length).toBe(calls + 1);
     expect(after.map((h) => h.id)).toEqual(exactTop(query, 10));
     expect(after[0]).toMatchObject({ id: 'added', nameMatch: false });
+    // The index keeps codes and their residuals: the scores shown are within 1e-3 of the stored vectors' own (16-d unit vectors).
+    for (const h of after) expect(Math.abs(h.score! - dot(query, live.get(h.id)!))).toBeLessThan(1e-3);
 
     // Image queries and filtered text queries keep to the graph.
     await index.search(query, '', 10, undefined, 'image');
@@ -427,6 +496,26 @@ describe('LibraryIndex: duplicate scan', () => {
     const report = await index.duplicateGroups(undefined, (p) => progress.push(p.done));
     expect(groups(report)).toEqual([['a005', 'copy-a005'], ['a040', 'copy-a040']]);
     expect(progress.at(-1)).toBe(62);
+  });
+
+  it('on an HNSW of codes, a pair is grouped by the cosine of its stored vectors: just above the bar in, just below out', async () => {
+    const db = await dbs.open();
+    /** A unit vector at exactly `cosine` to v (in float64, then stored as float32). */
+    const atCosine = (v: Float32Array, cosine: number) => {
+      const u = randomUnit(r, DIM);
+      const along = dot(u, v);
+      const ortho = l2Normalize(u.map((x, d) => x - along * v[d]!));
+      return Float32Array.from(v, (x, d) => cosine * x + Math.sqrt(1 - cosine * cosine) * ortho[d]!);
+    };
+    const items = randomItems('d', 60);
+    const above = { id: 'above', vector: atCosine(items[3]!.vector, 0.9004) };
+    const below = { id: 'below', vector: atCosine(items[30]!.vector, 0.8996) };
+    await store(db, [...items, above, below]);
+    expect(dot(above.vector, items[3]!.vector)).toBeGreaterThan(0.9);
+    expect(dot(below.vector, items[30]!.vector)).toBeLessThan(0.9);
+    const index = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    await index.init(MODEL);
+    expect(groups(await index.duplicateGroups(0.9))).toEqual([['above', 'd003']]);
   });
 
   it('stops when cancelled, before it starts or at its next slice, and the next scan runs to the end', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { covariance, fitScalarCoder, maxWeight, scoreCodes } from '../../../src/lib/core/int8-codes';
 import { createInt8Scan } from '../../../src/lib/search/int8-scan';
-import { codedCovariance, rowsAtTop, TEXT_KEEP, TextRanker } from '../../../src/lib/search/text-ranker';
+import { codedCovariance, rowsAtTop, TextRanker } from '../../../src/lib/search/text-ranker';
 import { Hnsw } from '../../../src/lib/core/hnsw';
-import { compareHits, ExactIndex } from '../../../src/lib/core/vector-index';
+import { ExactIndex, rescoreHits } from '../../../src/lib/core/vector-index';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import { rng, randomUnit } from '../../helpers/random';
 
@@ -89,53 +89,63 @@ describe('TextRanker', () => {
   const dim = 192;
   const { items, queries } = textLikeWorld(5000, dim, 60, 3);
   const vectors = items.map((i) => i.vector);
+  const byId = new Map(items.map((i) => [i.id, i.vector]));
+  const coder = fitScalarCoder(vectors);
 
-  it('finds the exact top 10 of text-like queries, with the index scoring them', () => {
-    const hnsw = new Hnsw(dim, 'test', { seed: 3 });
-    const exact = new ExactIndex(dim, 'test');
+  /** An HNSW keeping its codes in a ranker, the ranker's axes fitted and every row projected. */
+  function codedIndex(initialCapacity = 1024): { hnsw: Hnsw; ranker: TextRanker } {
+    const ranker = TextRanker.create(coder)!;
+    const hnsw = new Hnsw(dim, 'test', { seed: 3, initialCapacity }, { coder, store: ranker });
     hnsw.addMany(items);
+    ranker.fitAxes(vectors);
+    ranker.projectUpTo(hnsw.nodeCount);
+    return { hnsw, ranker };
+  }
+  const { hnsw, ranker } = codedIndex();
+  const idOf = (row: number) => hnsw.idOfNode(row);
+
+  it('holds the index codes itself (one copy) and finds the exact top 10 of text-like queries once the best are scored with their vectors', () => {
+    expect(ranker.projectedRows).toBe(items.length);
+    // The index reads its codes from the ranker's memory: its own arrays hold no vectors.
+    expect(ranker.memoryBytes).toBeGreaterThanOrEqual(items.length * (coder.rowBytes + 128 + 4));
+    expect(hnsw.get('p9')!.every((x, d) => Math.abs(x - byId.get('p9')![d]!) < 0.05)).toBe(true);
+    const exact = new ExactIndex(dim, 'test');
     exact.addMany(items);
-    const ranker = TextRanker.fit(vectors)!;
-    ranker.addMany(items);
-    expect(ranker.size).toBe(items.length);
-    const byId = new Map(items.map((i) => [i.id, i.vector]));
     let hits = 0;
     for (const q of queries) {
-      const truth = exact.search(q, { k: 10 });
-      const got = hnsw.scoreIds(q, ranker.candidates(q, TEXT_KEEP, 1024)).sort(compareHits).slice(0, 10);
-      const want = new Set(truth.map((h) => h.id));
+      const want = new Set(exact.search(q, { k: 10 }).map((h) => h.id));
+      const ids = ranker.candidates(q, 10 + 16, idOf, 1024);
+      const got = rescoreHits(q, ids, ids.map((id) => byId.get(id)), 10);
       hits += got.filter((h) => want.has(h.id)).length;
-      // Scores are the index's own, bit for bit (the kernel every index scores with).
       for (const h of got) expect(h.score).toBe(dot(q, byId.get(h.id)!));
     }
     expect(hits / (10 * queries.length)).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('forgets removed items and ranks the rest as a ranker filled without them', () => {
-    const ranker = TextRanker.fit(vectors)!;
-    ranker.addMany(items);
+  it('skips the rows of removed items, and ranks the rest as an index built without them', () => {
+    const { hnsw: shrunk, ranker: shrunkRanker } = codedIndex();
     const removed = new Set(items.filter((_, i) => i % 3 === 0).map((i) => i.id));
-    for (const id of removed) expect(ranker.remove(id)).toBe(true);
-    expect(ranker.remove('p0')).toBe(false);
-    const fresh = TextRanker.fit(vectors)!;
-    fresh.addMany(items.filter((i) => !removed.has(i.id)));
-    expect(ranker.size).toBe(fresh.size);
+    for (const id of removed) shrunk.remove(id);
     for (const q of queries.slice(0, 8)) {
-      const got = ranker.candidates(q, 20, 512);
+      const got = shrunkRanker.candidates(q, 20, (row) => shrunk.idOfNode(row), 512);
+      expect(got).toHaveLength(20);
       expect(got.some((id) => removed.has(id))).toBe(false);
-      // Same codes, other row order: the same best ids.
-      expect(new Set(got)).toEqual(new Set(fresh.candidates(q, 20, 512)));
+      const all = ranker.candidates(q, 60, idOf, 512).filter((id) => !removed.has(id));
+      expect(got).toEqual(all.slice(0, 20));
     }
   });
 
-  it('replaces the codes of an id added again and grows past its first capacity', () => {
-    const ranker = TextRanker.fit(vectors)!;
-    ranker.addMany(items.slice(0, 100));
-    for (const item of items.slice(100)) ranker.add(item.id, item.vector);
-    ranker.add('p5', items[7]!.vector);
-    expect(ranker.size).toBe(items.length);
-    const q = items[7]!.vector;
-    expect(ranker.candidates(q, 2, 64).sort()).toEqual(['p5', 'p7']);
+  it('keeps the codes right as the index grows past its first capacity, and finds an id added again', () => {
+    const { hnsw: grown, ranker: grownRanker } = codedIndex(16);
+    expect(grown.capacity).toBeGreaterThanOrEqual(items.length);
+    for (const q of queries.slice(0, 8)) expect(grownRanker.candidates(q, 20, (row) => grown.idOfNode(row), 512)).toEqual(ranker.candidates(q, 20, idOf, 512));
+    grown.add('p5', items[7]!.vector);
+    expect(grownRanker.projectUpTo(grown.nodeCount)).toBe(1);
+    expect(grownRanker.candidates(items[7]!.vector, 2, (row) => grown.idOfNode(row), 64).sort()).toEqual(['p5', 'p7']);
+  });
+
+  it('refuses rows of another length', () => {
+    expect(() => TextRanker.create(coder)!.resize(10, coder.rowBytes + 16, 0)).toThrow(RangeError);
   });
 });
 

@@ -4,7 +4,9 @@
 // Duplicates and goes back to the search box.
 import { Indexer } from '../../../../src/lib/clients/indexer';
 import { openLibraryDb } from '../../../../src/lib/db/db';
-import { putIndexSnapshot } from '../../../../src/lib/db/search-repo';
+import { getIndexSnapshot, putIndexSnapshot } from '../../../../src/lib/db/search-repo';
+import { Hnsw } from '../../../../src/lib/core/hnsw';
+import { decodeIndex } from '../../../../src/lib/core/vector-index';
 import { CompactVectorIndex } from '../../../../src/lib/index/compact-vector-index';
 import { mulberry32 } from '../../../../src/lib/core/random';
 import type { AssetRecord, EmbeddingRecord } from '../../../../src/lib/db/schema';
@@ -94,6 +96,41 @@ async function saveCompactSnapshot(): Promise<number> {
   return stored.length;
 }
 
+/**
+ * Saves the stored vectors as an HNSW snapshot with float vectors, as a library indexed before the
+ * HNSW kept codes has it. Returns its count.
+ */
+async function saveFloatHnswSnapshot(): Promise<number> {
+  const db = await openLibraryDb();
+  const stored = await db.getAll('embeddings');
+  const index = new Hnsw(DIM, MODEL_KEY, { efConstruction: 40 });
+  index.addMany(stored.map((e) => ({ id: e.id, vector: e.vector })));
+  await putIndexSnapshot(db, { name: 'assets', modelKey: MODEL_KEY, kind: 'hnsw', count: stored.length, bytes: index.serialize(), savedAt: Date.now() });
+  db.close();
+  return stored.length;
+}
+
+/** The payload version of the saved HNSW snapshot (1: float vectors, 2: int8 codes), or 0 without one. */
+async function snapshotPayloadVersion(): Promise<number> {
+  const db = await openLibraryDb();
+  const snapshot = await getIndexSnapshot(db, 'assets');
+  db.close();
+  return snapshot ? new Uint32Array(decodeIndex(snapshot.bytes).payload.slice(0, 8).buffer)[1]! : 0;
+}
+
+/** Makes this tab the writer (it saves the index) and saves it now. */
+async function saveIndexNow(): Promise<void> {
+  await indexer!.setWriter(true);
+  await indexer!.flush();
+}
+
+/** The top `k` of a text search (no filter: the text ranker's route) for the stored vector of `id`, with their scores. */
+async function searchTextLike(id: string, k: number): Promise<{ id: string; score: number | null }[]> {
+  const ix = indexer!;
+  const query = (await ix.vectorOf(id))!;
+  return (await ix.search(query, '', k, undefined, 'text')).map((h) => ({ id: h.id, score: h.score }));
+}
+
 /** The top `k` ids of an image search for the stored vector of `id`, with their scores. */
 async function searchLike(id: string, k: number): Promise<{ id: string; score: number | null }[]> {
   const ix = indexer!;
@@ -104,6 +141,10 @@ async function searchLike(id: string, k: number): Promise<{ id: string; score: n
 declare global {
   interface Window {
     saveCompactSnapshot: typeof saveCompactSnapshot;
+    saveFloatHnswSnapshot: typeof saveFloatHnswSnapshot;
+    snapshotPayloadVersion: typeof snapshotPayloadVersion;
+    saveIndexNow: typeof saveIndexNow;
+    searchTextLike: typeof searchTextLike;
     searchLike: typeof searchLike;
     seedLibrary: typeof seedLibrary;
     openIndex: typeof openIndex;
@@ -114,6 +155,10 @@ declare global {
 
 window.seedLibrary = seedLibrary;
 window.saveCompactSnapshot = saveCompactSnapshot;
+window.saveFloatHnswSnapshot = saveFloatHnswSnapshot;
+window.snapshotPayloadVersion = snapshotPayloadVersion;
+window.saveIndexNow = saveIndexNow;
+window.searchTextLike = searchTextLike;
 window.searchLike = searchLike;
 window.openIndex = openIndex;
 window.scanWhileSearching = scanWhileSearching;
