@@ -91,6 +91,7 @@ import {
   inverseScales,
   refinedDotAt,
   residualRowBytes,
+  roundUp16,
   scalarCoderOf,
   type ScalarCoder,
 } from './int8-codes';
@@ -149,7 +150,6 @@ const VISITS_PER_EF = 12;
 const DOUBLING_LIMIT = 65_536;
 
 const pad4 = (n: number): number => (n + 3) & ~3;
-const roundUp16 = (n: number): number => (n + 15) & ~15;
 
 /**
  * Where an index of int8 codes keeps them: plain memory by default; a caller can hand in memory it

@@ -46,7 +46,8 @@ export interface PcaCoder {
 }
 
 const CODE_MAX = 127;
-const roundUp16 = (n: number): number => (n + 15) & ~15;
+/** A row of n code bytes padded to the WebAssembly scan's 16-byte lanes. */
+export const roundUp16 = (n: number): number => (n + 15) & ~15;
 /** Largest |weight| so that rowBytes products of 127 · weight sum below 2^31. */
 export const maxWeight = (rowBytes: number): number => Math.min(32767, Math.floor(0x7fffffff / (CODE_MAX * rowBytes)));
 const scaleFor = (sigma: number): number => (sigma > 0 ? CODE_MAX / (4 * sigma) : 0);

@@ -26,8 +26,6 @@ import { createInt8Scan, type Int8Scan } from './int8-scan';
 export const TEXT_AXES = 128;
 /** Rows the short codes pass on to the full codes (at least; ties at the cut-off come too). */
 export const TEXT_CANDIDATES = 4096;
-/** Ids handed to the index for exact scores. */
-export const TEXT_KEEP = 64;
 /**
  * Vectors the codes are fitted on (an evenly spread sample of the library). Measured at 100k
  * (bench/search.md): 2000 give axes that keep 0.960 of the exact top 10 among the candidates,
