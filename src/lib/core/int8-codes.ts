@@ -198,10 +198,23 @@ export function encodeRow(coder: PcaCoder, v: Float32Array, out: Int8Array, offs
 export function queryWeights(coder: PcaCoder, q: Float32Array, out: Int16Array = new Int16Array(coder.rowBytes)): Int16Array {
   const { dim, codeDim, axes, scales } = coder;
   const w = new Float64Array(codeDim);
+  const dim4 = dim & ~3;
   for (let j = 0; j < codeDim; j++) {
-    let p = 0;
+    // Four sums: one would wait on each addition's latency (128 axes × 512 components per query).
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let p3 = 0;
     const o = j * dim;
-    for (let d = 0; d < dim; d++) p += axes[o + d]! * q[d]!;
+    let d = 0;
+    for (; d < dim4; d += 4) {
+      p0 += axes[o + d]! * q[d]!;
+      p1 += axes[o + d + 1]! * q[d + 1]!;
+      p2 += axes[o + d + 2]! * q[d + 2]!;
+      p3 += axes[o + d + 3]! * q[d + 3]!;
+    }
+    for (; d < dim; d++) p0 += axes[o + d]! * q[d]!;
+    const p = p0 + p1 + (p2 + p3);
     w[j] = scales[j]! > 0 ? p / scales[j]! : 0;
   }
   toWeights(w, codeDim, coder.rowBytes, out);

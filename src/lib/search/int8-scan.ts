@@ -14,6 +14,11 @@ export interface Int8Scan {
   scoreI8(codes: number, count: number, rowBytes: number, query: number, out: number): void;
   /** The same for the `count` rows whose numbers are the i32 at byte `rows` (row r at base + r · rowBytes). */
   scoreRowsI8(base: number, rows: number, count: number, rowBytes: number, query: number, out: number): void;
+  /**
+   * Writes the numbers i of the i32 scores at byte `scores` (i < count) with scores[i] ≥ cut, in
+   * order, as i32 at byte `out`, at most `max` of them. @returns how many pass (more than max when some were not written)
+   */
+  rowsAtLeast(scores: number, count: number, cut: number, out: number, max: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -30,5 +35,5 @@ export function createInt8Scan(): Int8Scan | null {
   }
   if (!compiled) return null;
   const exports = new WebAssembly.Instance(compiled).exports as unknown as Int8Scan;
-  return { memory: exports.memory, scoreI8: exports.scoreI8, scoreRowsI8: exports.scoreRowsI8 };
+  return { memory: exports.memory, scoreI8: exports.scoreI8, scoreRowsI8: exports.scoreRowsI8, rowsAtLeast: exports.rowsAtLeast };
 }

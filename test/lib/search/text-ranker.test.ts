@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { covariance, fitScalarCoder, maxWeight, scoreCodes } from '../../../src/lib/core/int8-codes';
+import { covariance, encodeScalarRow, fitScalarCoder, maxWeight, scoreCodes } from '../../../src/lib/core/int8-codes';
 import { createInt8Scan } from '../../../src/lib/search/int8-scan';
-import { codedCovariance, rowsAtTop, TextRanker } from '../../../src/lib/search/text-ranker';
+import { codedCovariance, kthLargest, rowsAtTop, sampledCut, TextRanker } from '../../../src/lib/search/text-ranker';
 import { Hnsw } from '../../../src/lib/core/hnsw';
 import { ExactIndex, rescoreHits } from '../../../src/lib/core/vector-index';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
@@ -49,6 +49,62 @@ describe('the int8 scan in WebAssembly', () => {
   });
 });
 
+describe('rowsAtLeast in WebAssembly', () => {
+  it('lists in order the rows whose score reaches the cut, stops writing at max and still counts past it', () => {
+    const scan = createInt8Scan()!;
+    const r = rng(4);
+    for (const count of [0, 1, 3, 4, 7, 1001]) {
+      const scoresAt = 1024;
+      const outAt = scoresAt + 4 * count + 64;
+      const need = outAt + 4 * count + 64;
+      if (need > scan.memory.buffer.byteLength) scan.memory.grow(Math.ceil((need - scan.memory.buffer.byteLength) / 65536));
+      const scores = new Int32Array(scan.memory.buffer, scoresAt, count);
+      for (let i = 0; i < count; i++) scores[i] = Math.floor(r() * 2001) - 1000;
+      for (const cut of [-1001, -3, 0, 999, 1001]) {
+        const want = [...scores.keys()].filter((i) => scores[i]! >= cut);
+        const out = new Int32Array(scan.memory.buffer, outAt, count + 16).fill(-7);
+        expect(scan.rowsAtLeast(scoresAt, count, cut, outAt, count + 16)).toBe(want.length);
+        expect([...out.subarray(0, want.length)]).toEqual(want);
+        expect(out[want.length]).toBe(-7);
+        const max = want.length >> 1;
+        out.fill(-7);
+        expect(scan.rowsAtLeast(scoresAt, count, cut, outAt, max)).toBe(want.length);
+        expect([...out.subarray(0, max)]).toEqual(want.slice(0, max));
+        expect(out[max]).toBe(-7);
+      }
+    }
+  });
+});
+
+describe('kthLargest and sampledCut', () => {
+  it('kthLargest gives the k-th largest value, ties and sorted runs included', () => {
+    const r = rng(5);
+    for (const n of [1, 2, 3, 10, 257, 5000]) {
+      const values = Int32Array.from({ length: n }, () => Math.floor(r() * (n < 100 ? 5 : 1e6)));
+      const sorted = [...values].sort((a, b) => b - a);
+      for (const k of [1, 2, Math.ceil(n / 3), n].filter((x) => x <= n)) {
+        expect(kthLargest(values.slice(), k)).toBe(sorted[k - 1]);
+        expect(kthLargest(Int32Array.from(sorted), k)).toBe(sorted[k - 1]);
+        expect(kthLargest(Int32Array.from(sorted).reverse(), k)).toBe(sorted[k - 1]);
+      }
+    }
+  });
+
+  it('places the cut so that about r rows pass in a large set of scores, exactly r when every score is sampled', () => {
+    const r = rng(6);
+    const scores = Int32Array.from({ length: 100_000 }, () => Math.floor((r() + r() + r()) * 1e6));
+    const passing = (cut: number, of = scores) => of.reduce((n, s) => n + (s >= cut ? 1 : 0), 0);
+    const n = passing(sampledCut(scores, 4096, 8192));
+    // The sample's quantile error: ~220 rows (one standard deviation) at this size.
+    expect(n).toBeGreaterThan(4096 - 700);
+    expect(n).toBeLessThan(4096 + 700);
+    const few = scores.subarray(0, 5000);
+    const cut300 = [...few].sort((a, b) => b - a)[299]!;
+    expect(sampledCut(few, 300, 8192)).toBe(cut300);
+    expect(passing(cut300, few)).toBeGreaterThanOrEqual(300);
+  });
+});
+
 describe('rowsAtTop', () => {
   it('returns every row of the true top r, and not many more', () => {
     const r = rng(2);
@@ -67,7 +123,7 @@ describe('rowsAtTop', () => {
  * A small text-like world: photos in scenes around class directions, all shifted along one shared
  * "photo" direction; a text query is a class direction itself (outside the photo cloud).
  */
-function textLikeWorld(n: number, dim: number, classes: number, seed: number) {
+function textLikeWorld(n: number, dim: number, classes: number, seed: number, noiseWeight = 0.3) {
   const r = rng(seed);
   const photoDir = randomUnit(r, dim);
   const classDirs = Array.from({ length: classes }, () => randomUnit(r, dim));
@@ -79,7 +135,7 @@ function textLikeWorld(n: number, dim: number, classes: number, seed: number) {
     const size = 1 + Math.floor(r() * 8);
     for (let i = 0; i < size && items.length < n; i++) {
       const noise = randomUnit(r, dim);
-      items.push({ id: `p${items.length}`, vector: l2Normalize(c.map((x, d) => (0.3 + 0.2 * typical) * x + 0.6 * photoDir[d]! + 0.5 * scene[d]! + 0.3 * noise[d]!)) });
+      items.push({ id: `p${items.length}`, vector: l2Normalize(c.map((x, d) => (0.3 + 0.2 * typical) * x + 0.6 * photoDir[d]! + 0.5 * scene[d]! + noiseWeight * noise[d]!)) });
     }
   }
   return { items, queries: classDirs.slice(0, 40) };
@@ -146,6 +202,39 @@ describe('TextRanker', () => {
 
   it('refuses rows of another length', () => {
     expect(() => TextRanker.create(coder)!.resize(10, coder.rowBytes + 16, 0)).toThrow(RangeError);
+  });
+});
+
+describe('TextRanker over a large library (candidates past a sampled cut-off)', () => {
+  it('finds the exact top 10 of text-like queries among 40,000 rows, the best scored with their vectors', () => {
+    // 40,000 rows: past the size where the candidates' cut-off is placed from a sample of the scores.
+    const dim = 256;
+    // Photos with more noise of their own than the small world's: a flatter spectrum, where the short codes alone miss part of the top 10.
+    const { items, queries: classDirs } = textLikeWorld(40_000, dim, 80, 8, 0.8);
+    // Queries partly off the photos' principal axes (as CLIP's text vectors are), so that scores differ in directions the short codes drop.
+    const r = rng(9);
+    const queries = classDirs.map((c) => {
+      const off = randomUnit(r, dim);
+      return l2Normalize(c.map((x, d) => x + 2 * off[d]!));
+    });
+    const vectors = items.map((i) => i.vector);
+    const coder = fitScalarCoder(vectors.filter((_, i) => i % 5 === 0));
+    const ranker = TextRanker.create(coder)!;
+    const codes = ranker.resize(items.length, coder.rowBytes, 0);
+    vectors.forEach((v, row) => encodeScalarRow(coder, v, codes, row * coder.rowBytes));
+    ranker.fitAxes(vectors.filter((_, i) => i % 5 === 0));
+    expect(ranker.projectUpTo(items.length)).toBe(items.length);
+    const exact = new ExactIndex(dim, 'test');
+    exact.addMany(items);
+    let hits = 0;
+    for (const q of queries) {
+      const want = new Set(exact.search(q, { k: 10 }).map((h) => h.id));
+      const ids = ranker.candidates(q, 10 + 16, (row) => `p${row}`, 1024);
+      expect(ids).toHaveLength(26);
+      const got = rescoreHits(q, ids, ids.map((id) => vectors[Number(id.slice(1))]), 10);
+      hits += got.filter((h) => want.has(h.id)).length;
+    }
+    expect(hits / (10 * queries.length)).toBeGreaterThanOrEqual(0.98);
   });
 });
 
