@@ -52,6 +52,8 @@ export class TextRanker implements CodeStore {
   readonly full: ScalarCoder;
   #pca: PcaCoder | null = null;
   readonly #scan: Int8Scan;
+  /** Principal axes in a short code. */
+  readonly #axes: number;
   /** Bytes per short code: the axes rounded up to 16. */
   readonly #pcaBytes: number;
   /** Fixed areas (byte offsets): query weights, candidate rows, their scores, axis weights. */
@@ -70,6 +72,7 @@ export class TextRanker implements CodeStore {
   private constructor(full: ScalarCoder, scan: Int8Scan, axes: number) {
     this.full = full;
     this.#scan = scan;
+    this.#axes = axes;
     this.#pcaBytes = align16(axes);
     this.#rowsAt = align16(2 * Math.max(full.rowBytes, this.#pcaBytes));
     this.#rowScoresAt = this.#rowsAt + 4 * (TEXT_CANDIDATES + CUT_BUCKETS);
@@ -144,7 +147,7 @@ export class TextRanker implements CodeStore {
   fitAxes(sample: readonly Float32Array[], iterations = TEXT_ITERATIONS): void {
     const full = this.full;
     const cov = codedCovariance(sample, full);
-    const pca = fitPcaCoder(sample, Math.min(this.#pcaBytes, full.dim, TEXT_AXES), iterations, 1, cov ?? undefined);
+    const pca = fitPcaCoder(sample, this.#axes, iterations, 1, cov ?? undefined);
     this.#pca = pca;
     this.#projected = 0;
     this.#axisFactors = new Float64Array(pca.codeDim);
@@ -233,52 +236,44 @@ export class TextRanker implements CodeStore {
 
 /**
  * The score of about the `r`-th best row of `scores`, judged from `sample` of them evenly spread:
- * the ⌈r · sample / count⌉-th best sampled score. Rows at or above it number r on average.
+ * the cut-off of the best ⌈r · sample / count⌉ sampled scores ({@link topCut}). Rows at or above
+ * it number r on average (a little more: the cut-off's bucket comes whole).
  */
 export function sampledCut(scores: Int32Array, r: number, sample: number): number {
   const count = scores.length;
   const m = Math.min(sample, count);
   const sampled = new Int32Array(m);
   for (let i = 0; i < m; i++) sampled[i] = scores[Math.floor((i * count) / m)]!;
-  return kthLargest(sampled, Math.min(m, Math.max(1, Math.ceil((r * m) / count))));
+  return topCut(sampled, Math.ceil((r * m) / count));
 }
 
 /**
- * The k-th largest of `a` (1 ≤ k ≤ a.length), reordering `a`: Hoare's selection (C. A. R. Hoare,
- * "Algorithm 65: Find", CACM 4(7), 1961) with a median-of-three pivot, O(n) expected.
+ * A cut-off that at least the best `r` of `scores` reach, and not many more: the lower edge of the
+ * bucket holding the r-th best score, in a histogram of {@link CUT_BUCKETS} buckets between the
+ * smallest and the largest score (two passes, no sort; the smallest score when r ≥ the count).
  */
-export function kthLargest(a: Int32Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  const want = k - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const x = a[lo]!;
-    const y = a[mid]!;
-    const z = a[hi]!;
-    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! > pivot) i++;
-      while (a[j]! < pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i++] = a[j]!;
-        a[j--] = t;
-      }
-    }
-    if (want <= j) hi = j;
-    else if (want >= i) lo = i;
-    else return a[want]!;
+export function topCut(scores: Int32Array, r: number): number {
+  const count = scores.length;
+  let min = scores[0] ?? 0;
+  let max = min;
+  for (let i = 1; i < count; i++) {
+    const s = scores[i]!;
+    if (s < min) min = s;
+    else if (s > max) max = s;
   }
-  return a[want]!;
+  if (count <= r) return min;
+  const width = (max - min + 1) / CUT_BUCKETS;
+  const hist = new Int32Array(CUT_BUCKETS);
+  for (let i = 0; i < count; i++) hist[Math.floor((scores[i]! - min) / width)]!++;
+  let bucket = CUT_BUCKETS - 1;
+  let taken = hist[bucket]!;
+  while (bucket > 0 && taken < r) taken += hist[--bucket]!;
+  return min + bucket * width;
 }
 
 /**
- * Writes into `out` the rows whose score is at or above the cut-off of the best `r` (a histogram of
- * the scores in {@link CUT_BUCKETS} buckets: all rows of the cut-off bucket come, so a few more
- * than r may; never more than out.length). Two passes over the scores, no sort.
+ * Writes into `out` the rows whose score is at or above the cut-off of the best `r` ({@link topCut}:
+ * all rows of the cut-off bucket come, so a few more than r may; never more than out.length).
  * @returns how many rows were written
  */
 export function rowsAtTop(scores: Int32Array, r: number, out: Int32Array): number {
@@ -287,20 +282,7 @@ export function rowsAtTop(scores: Int32Array, r: number, out: Int32Array): numbe
     for (let i = 0; i < count; i++) out[i] = i;
     return count;
   }
-  let min = scores[0]!;
-  let max = min;
-  for (let i = 1; i < count; i++) {
-    const s = scores[i]!;
-    if (s < min) min = s;
-    else if (s > max) max = s;
-  }
-  const width = (max - min + 1) / CUT_BUCKETS;
-  const hist = new Int32Array(CUT_BUCKETS);
-  for (let i = 0; i < count; i++) hist[Math.floor((scores[i]! - min) / width)]!++;
-  let bucket = CUT_BUCKETS - 1;
-  let taken = hist[bucket]!;
-  while (bucket > 0 && taken < r) taken += hist[--bucket]!;
-  const cut = min + bucket * width;
+  const cut = topCut(scores, r);
   let n = 0;
   for (let i = 0; i < count && n < out.length; i++) if (scores[i]! >= cut) out[n++] = i;
   return n;

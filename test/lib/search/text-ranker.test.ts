@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { covariance, encodeScalarRow, fitScalarCoder, maxWeight, scoreCodes } from '../../../src/lib/core/int8-codes';
 import { createInt8Scan } from '../../../src/lib/search/int8-scan';
-import { codedCovariance, kthLargest, rowsAtTop, sampledCut, TextRanker } from '../../../src/lib/search/text-ranker';
+import { codedCovariance, rowsAtTop, sampledCut, TextRanker, topCut } from '../../../src/lib/search/text-ranker';
 import { Hnsw } from '../../../src/lib/core/hnsw';
 import { ExactIndex, rescoreHits } from '../../../src/lib/core/vector-index';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
@@ -76,32 +76,30 @@ describe('rowsAtLeast in WebAssembly', () => {
   });
 });
 
-describe('kthLargest and sampledCut', () => {
-  it('kthLargest gives the k-th largest value, ties and sorted runs included', () => {
-    const r = rng(5);
+describe('topCut and sampledCut', () => {
+  const r = rng(5);
+  const passing = (cut: number, of: Int32Array) => of.reduce((n, s) => n + (s >= cut ? 1 : 0), 0);
+
+  it('topCut lets at least the best r through and few more, ties and tiny sets included', () => {
     for (const n of [1, 2, 3, 10, 257, 5000]) {
-      const values = Int32Array.from({ length: n }, () => Math.floor(r() * (n < 100 ? 5 : 1e6)));
-      const sorted = [...values].sort((a, b) => b - a);
-      for (const k of [1, 2, Math.ceil(n / 3), n].filter((x) => x <= n)) {
-        expect(kthLargest(values.slice(), k)).toBe(sorted[k - 1]);
-        expect(kthLargest(Int32Array.from(sorted), k)).toBe(sorted[k - 1]);
-        expect(kthLargest(Int32Array.from(sorted).reverse(), k)).toBe(sorted[k - 1]);
+      const scores = Int32Array.from({ length: n }, () => Math.floor((r() + r() + r()) * (n < 100 ? 3 : 1e6)));
+      for (const k of [1, 2, Math.ceil(n / 3), n, n + 5]) {
+        const through = passing(topCut(scores, k), scores);
+        expect(through).toBeGreaterThanOrEqual(Math.min(k, n));
+        if (n >= 257) expect(through).toBeLessThanOrEqual(k + Math.ceil(n / 100));
       }
     }
+    expect(topCut(new Int32Array(50).fill(-4), 3)).toBe(-4);
   });
 
-  it('places the cut so that about r rows pass in a large set of scores, exactly r when every score is sampled', () => {
-    const r = rng(6);
+  it('sampledCut lets about r rows through in a large set of scores, the exact cut when every score is sampled', () => {
     const scores = Int32Array.from({ length: 100_000 }, () => Math.floor((r() + r() + r()) * 1e6));
-    const passing = (cut: number, of = scores) => of.reduce((n, s) => n + (s >= cut ? 1 : 0), 0);
-    const n = passing(sampledCut(scores, 4096, 8192));
+    const n = passing(sampledCut(scores, 4096, 8192), scores);
     // The sample's quantile error: ~220 rows (one standard deviation) at this size.
     expect(n).toBeGreaterThan(4096 - 700);
     expect(n).toBeLessThan(4096 + 700);
     const few = scores.subarray(0, 5000);
-    const cut300 = [...few].sort((a, b) => b - a)[299]!;
-    expect(sampledCut(few, 300, 8192)).toBe(cut300);
-    expect(passing(cut300, few)).toBeGreaterThanOrEqual(300);
+    expect(sampledCut(few, 300, 8192)).toBe(topCut(few, 300));
   });
 });
 
