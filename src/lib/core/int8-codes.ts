@@ -196,8 +196,8 @@ export function encodeRow(coder: PcaCoder, v: Float32Array, out: Int8Array, offs
 
 /** The query's int16 weights for principal-axis codes (rowBytes of them, padding zero; all zero for a query with no part along the axes). */
 export function queryWeights(coder: PcaCoder, q: Float32Array, out: Int16Array = new Int16Array(coder.rowBytes)): Int16Array {
-  const { dim, codeDim, axes, scales } = coder;
-  const w = new Float64Array(codeDim);
+  const { dim, codeDim, axes } = coder;
+  const projections = new Float64Array(codeDim);
   const dim4 = dim & ~3;
   for (let j = 0; j < codeDim; j++) {
     // Four sums: one would wait on each addition's latency (128 axes × 512 components per query).
@@ -214,9 +214,19 @@ export function queryWeights(coder: PcaCoder, q: Float32Array, out: Int16Array =
       p3 += axes[o + d + 3]! * q[d + 3]!;
     }
     for (; d < dim; d++) p0 += axes[o + d]! * q[d]!;
-    const p = p0 + p1 + (p2 + p3);
-    w[j] = scales[j]! > 0 ? p / scales[j]! : 0;
+    projections[j] = p0 + p1 + (p2 + p3);
   }
+  return projectionWeights(coder, projections, out);
+}
+
+/**
+ * The int16 weights for principal-axis codes of a query whose projections on the coder's axes
+ * (a_j · q, codeDim of them) are given: what {@link queryWeights} returns for that query.
+ */
+export function projectionWeights(coder: PcaCoder, projections: ArrayLike<number>, out: Int16Array = new Int16Array(coder.rowBytes)): Int16Array {
+  const { codeDim, scales } = coder;
+  const w = new Float64Array(codeDim);
+  for (let j = 0; j < codeDim; j++) w[j] = scales[j]! > 0 ? projections[j]! / scales[j]! : 0;
   toWeights(w, codeDim, coder.rowBytes, out);
   return out;
 }

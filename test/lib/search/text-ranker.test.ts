@@ -49,6 +49,34 @@ describe('the int8 scan in WebAssembly', () => {
   });
 });
 
+describe('scoreF32 in WebAssembly', () => {
+  it('gives the float products of rows and a query, within f32 rounding', () => {
+    const scan = createInt8Scan()!;
+    const r = rng(7);
+    for (const [floats, count] of [
+      [4, 1],
+      [132, 3],
+      [512, 130],
+    ] as const) {
+      const rowsAt = 1024;
+      const queryAt = rowsAt + 4 * floats * count;
+      const outAt = queryAt + 4 * floats;
+      const need = outAt + 4 * count;
+      if (need > scan.memory.buffer.byteLength) scan.memory.grow(Math.ceil((need - scan.memory.buffer.byteLength) / 65536));
+      const rows = new Float32Array(scan.memory.buffer, rowsAt, floats * count);
+      const query = new Float32Array(scan.memory.buffer, queryAt, floats);
+      for (const a of [rows, query]) for (let i = 0; i < a.length; i++) a[i] = r() * 2 - 1;
+      scan.scoreF32(rowsAt, count, 4 * floats, queryAt, outAt);
+      const out = new Float32Array(scan.memory.buffer, outAt, count);
+      for (let i = 0; i < count; i++) {
+        let want = 0;
+        for (let j = 0; j < floats; j++) want += rows[i * floats + j]! * query[j]!;
+        expect(Math.abs(out[i]! - want)).toBeLessThan(1e-5 * floats);
+      }
+    }
+  });
+});
+
 describe('rowsAtLeast in WebAssembly', () => {
   it('lists in order the rows whose score reaches the cut, stops writing at max and still counts past it', () => {
     const scan = createInt8Scan()!;
