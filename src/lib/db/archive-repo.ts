@@ -282,6 +282,8 @@ export async function importClusters(
     // The members the name was given for are history, not membership: mapped, never filtered.
     if (c.namedMemberIds) record.namedMemberIds = map(c.namedMemberIds);
     if (c.pinnedIds) record.pinnedIds = map(c.pinnedIds).filter((m) => members.has(m));
+    // Which members are videos is this library's to say: its clustering writes it again.
+    delete record.videoIds;
     await tx.store.add(record);
     result.added++;
   }
