@@ -30,10 +30,20 @@ export async function clustersForModel(db: Db, modelKey: string): Promise<Cluste
   return db.getAllFromIndex('clusters', 'byModelKey', modelKey);
 }
 
-/** Each clustered item's cluster id, for one model's clusters. */
-export async function clusterIdsByMember(db: Db, modelKey: string): Promise<Map<string, string>> {
-  const byMember = new Map<string, string>();
-  for (const c of await clustersForModel(db, modelKey)) for (const id of c.memberIds) byMember.set(id, c.id);
+/** A cluster as the viewer's info panel names it. */
+export interface MemberCluster {
+  id: string;
+  name: string;
+  count: number;
+}
+
+/** Each clustered item's cluster, for one model's clusters. */
+export async function clustersByMember(db: Db, modelKey: string): Promise<Map<string, MemberCluster>> {
+  const byMember = new Map<string, MemberCluster>();
+  for (const c of await clustersForModel(db, modelKey)) {
+    const cluster = { id: c.id, name: c.name, count: c.memberIds.length };
+    for (const id of c.memberIds) byMember.set(id, cluster);
+  }
   return byMember;
 }
 
