@@ -77,6 +77,8 @@ export class ClusterState {
    */
   #start: (() => void) | null = null;
   #wanted = false;
+  /** Set from asking for the worker until it is attached: changes queued meanwhile wait for the clusters to be open. */
+  #opening: PromiseWithResolvers<void> | null = null;
 
   constructor(host: ClusterHost) {
     this.#host = host;
@@ -105,13 +107,21 @@ export class ClusterState {
     this.#clusterByMember = null;
     this.#start = start;
     void this.naming.open(db);
-    if (this.#wanted) start();
+    if (this.#wanted && !this.#clusterer) this.#startWorker(start);
   }
 
   /** The clusters are needed (shown, or the library changed): the worker starts unless it runs. */
   want(): void {
     this.#wanted = true;
-    if (!this.#clusterer) this.#start?.();
+    if (!this.#clusterer && this.#start) this.#startWorker(this.#start);
+  }
+
+  #startWorker(start: () => void): void {
+    if (!this.#opening) {
+      const opening = (this.#opening = Promise.withResolvers<void>());
+      this.#chain = this.#chain.then(() => opening.promise);
+    }
+    start();
   }
 
   async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer, modelKey: string): Promise<void> {
@@ -119,8 +129,7 @@ export class ClusterState {
     this.#modelKey = modelKey;
     this.#db = db;
     this.#clusterByMember = null;
-    // First in the queue: a change that started the worker (an import, a delete) is applied once the clusters are open.
-    const opened = this.#chain.then(async () => {
+    const open = async () => {
       await this.naming.attach(db, clusterer, makeNamer);
       // Automatic names computed in the background (after new photos arrive) reach the view this way.
       await clusterer.watch((list) => {
@@ -130,8 +139,13 @@ export class ClusterState {
         await this.#show(await clusterer.init(modelKey));
         await this.#show(await clusterer.nameAutomatically());
       });
-    });
-    this.#chain = opened.catch(() => undefined);
+    };
+    // A change that started the worker (an import, a delete) waits in the queue until the clusters are open.
+    const opening = this.#opening;
+    this.#opening = null;
+    const opened = opening ? open() : this.#chain.then(open);
+    if (opening) void opened.catch(() => undefined).finally(() => opening.resolve());
+    else this.#chain = opened.catch(() => undefined);
     await opened;
   }
 
