@@ -2,15 +2,41 @@
 // The search index worker: wiring only. The index itself (restore or rebuild, adds and removals,
 // the writer's snapshot, search, the duplicate scan) lives in src/lib/search/ and runs without a
 // browser in unit tests; this file plugs in the library's IndexedDB.
-import { expose } from 'comlink';
+import { expose, wrap } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import type { DuplicateReport } from '../src/lib/core/duplicates';
 import { LibraryIndex, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../src/lib/search/library-index';
-import { librarySearchStorage } from '../src/lib/search/search-storage';
+import { librarySearchStorage, SUMMARY_PAGE_SIZE, type AssetSummary, type SearchStorage } from '../src/lib/search/search-storage';
+import type { SummariesApi } from './summaries.worker';
 
 export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, SearchHit };
 
-const library = new LibraryIndex(async () => librarySearchStorage(await openLibraryDb()));
+/**
+ * The asset summaries read by a worker of its own that ends with the read (summaries.worker.ts):
+ * what reading every record leaves behind goes with it rather than staying in this worker.
+ */
+async function forEachSummaryPageInWorker(visit: (page: AssetSummary[]) => void): Promise<void> {
+  const worker = new Worker(new URL('./summaries.worker.ts', import.meta.url), { type: 'module', name: 'summaries' });
+  try {
+    const reader = wrap<SummariesApi>(worker);
+    for (let after: string | null = null; ; ) {
+      const page: AssetSummary[] = await reader.page(after, SUMMARY_PAGE_SIZE);
+      if (page.length > 0) visit(page);
+      if (page.length < SUMMARY_PAGE_SIZE) return;
+      after = page[page.length - 1]!.id;
+    }
+  } finally {
+    worker.terminate();
+  }
+}
+
+async function storage(): Promise<SearchStorage> {
+  const db = librarySearchStorage(await openLibraryDb());
+  // A browser without workers started from workers reads them here.
+  return typeof Worker === 'undefined' ? db : { ...db, forEachAssetSummaryPage: forEachSummaryPageInWorker };
+}
+
+const library = new LibraryIndex(storage);
 
 const api = {
   /** Opens the index for a model; queries and adds wait until it is there. */

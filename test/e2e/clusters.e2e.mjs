@@ -86,6 +86,26 @@ test('clusters: the fixture photos group by colour, each group with an automatic
   }
 });
 
+test("clusters: after a reload the viewer's info panel names an item's group before the Clusters view is opened; the view then shows the groups", async ({ page, url }) => {
+  await openApp(page, url);
+  const files = [...PAIRS.red, ...PAIRS.blue];
+  await importFiles(page, files.map(fixtureImage), files.length);
+  await showClusters(page);
+  await waitClusterCount(page, 2);
+  const red = nameOfGroup(await clusterMap(page), 'red-ball.jpg');
+  assert.ok(red);
+
+  await page.reload();
+  await ui(page).searchbox.waitFor();
+  await ui(page).library.getByRole('button', { name: 'Open red-ball.jpg' }).click();
+  await page.keyboard.press('i');
+  const info = page.getByRole('dialog', { name: 'red-ball.jpg' }).getByRole('complementary', { name: 'Info' });
+  await expectText(info.locator('dt:text-is("Group") + dd'), new RegExp(`^${red}$`));
+  await page.keyboard.press('Escape');
+  await showClusters(page);
+  assert.ok((await waitClusterCount(page, 2)).some((c) => c.name === red), 'the group shown in the info panel is a card of the view');
+});
+
 test('clusters: rename, merge, move and hide are kept after a reload; a new photo joins its renamed cluster', async ({ page, url }) => {
   await openApp(page, url);
   const files = [...PAIRS.red, ...PAIRS.yellow, ...PAIRS.blue, ...PAIRS.green];

@@ -175,7 +175,7 @@ export class ClusterService {
    */
   async #openUnchanged(): Promise<boolean> {
     this.#clear();
-    const { embeddedIds, videoIds, clusters, params } = await readClusteringOutline(this.#database, this.#modelKey);
+    const { embeddedIds, videoIds, videosFromRecords, clusters, params } = await readClusteringOutline(this.#database, this.#modelKey);
     if (!params || params.count < SETTLED_LIBRARY_ITEMS || !clusters.length) return false;
     if (clusters.some((c) => c.modelKey !== this.#modelKey || membershipHash(c.memberIds) !== c.membershipHash)) return false;
     const embedded = new Set(embeddedIds);
@@ -193,6 +193,11 @@ export class ClusterService {
     // #list counts videos by type; images need no entry until the vectors are read.
     for (const id of videoIds) this.#types.set(id, 'video');
     this.#vectorsUnread = true;
+    if (videosFromRecords) {
+      // Said once by the clusters themselves, the next open reads no record.
+      for (const c of clusters) c.videoIds = this.#videoMembers(c);
+      await writeClusters(this.#database, clusters);
+    }
     return true;
   }
 
@@ -647,6 +652,7 @@ export class ClusterService {
       c.representativeIds = pickRepresentatives(c.memberIds.map((m) => ({ id: m, vector: this.#vectors.get(m)! })));
       if (hash !== c.membershipHash) c.updatedAt = now;
       c.membershipHash = hash;
+      c.videoIds = this.#videoMembers(c);
       put.push(c);
     }
     let remove = [...removed];
@@ -655,6 +661,11 @@ export class ClusterService {
       remove = [...new Set([...remove, ...stored.filter((k) => !this.#clusters.has(k))])];
     }
     await writeClusters(this.#database, put, remove, this.#params ? { modelKey: this.#modelKey, params: this.#params } : undefined);
+  }
+
+  /** The members of `c` that are videos (every member's type is known whenever a cluster is written). */
+  #videoMembers(c: ClusterRecord): string[] {
+    return c.memberIds.filter((id) => this.#types.get(id) === 'video');
   }
 
   /** Names inline when the prompt vectors are at hand; otherwise computes them in the background. */

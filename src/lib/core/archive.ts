@@ -51,8 +51,9 @@ export const VECTOR_FIELD: Partial<Record<RecordStore, 'vector' | 'centroid'>> =
  * choice and the leftover sweep's bookkeeping (ids of this device's stored files) are the device's own.
  */
 export function isExportableMetaKey(key: string): boolean {
-  // takeout: Takeout sidecars waiting for their photo, this device's import state.
-  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && !key.startsWith('takeout:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
+  // takeout: Takeout sidecars waiting for their photo, this device's import state; metadata-pass:
+  // how far this device's records have had their metadata read.
+  return !key.startsWith('vlm:') && !key.startsWith('migration:') && !key.startsWith('sweep:') && !key.startsWith('takeout:') && !key.startsWith('metadata-pass:') && key !== 'schemaVersion' && key !== 'settings:modelSource';
 }
 
 export interface ManifestEntry {

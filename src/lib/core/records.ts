@@ -170,6 +170,12 @@ export interface ClusterRecord {
   namedMemberIds?: string[];
   /** Items the user moved here by hand: a re-cluster keeps them here. */
   pinnedIds?: string[];
+  /**
+   * The members that are videos, as this device's clustering last wrote them, so stored clusters
+   * open without reading the library's records (db/cluster-repo.ts readClusteringOutline). Absent
+   * in clusters from an archive or from before it was kept.
+   */
+  videoIds?: string[];
   hidden: boolean;
   createdAt: number;
   updatedAt: number;

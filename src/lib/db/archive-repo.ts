@@ -3,6 +3,7 @@ import { deleteOriginal, getOriginal, putOriginal } from './blob-store';
 import type { AlbumItemRecord, AlbumRecord, AssetRecord, ClusterRecord, EmbeddingRecord, FrameEmbeddingRecord, LineageRecord, ShoeboxDB, ThumbnailRecord } from './schema';
 import type { StoreNames } from 'idb';
 import { SECRET_META_KEYS } from './naming-settings';
+import { noteArrivingAssets } from './repo';
 import { albumItemId } from '../core/albums';
 import { motionOriginalId } from '../core/live-photos';
 import { RECORDS_PER_CHUNK, chunkName, encodeRecords, encodeVectors, isExportableMetaKey, type RecordStore, type SourceEntry, type ThumbnailMeta } from '../core/archive';
@@ -194,9 +195,11 @@ export async function importAsset(db: Db, b: ImportBundle): Promise<ImportOutcom
     if (b.motionOriginal) asset.motion = { ...asset.motion, blobLocation: await putOriginal(db, motionOriginalId(asset.id), b.motionOriginal) };
     else delete asset.motion;
   }
-  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage'], 'readwrite');
+  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'frameEmbeddings', 'lineage', 'meta'], 'readwrite');
   try {
     await tx.objectStore('assets').add(asset);
+    // The item keeps its date added, before the metadata pass's mark: an unread one must still be read.
+    await noteArrivingAssets(tx.objectStore('meta'), [asset]);
     for (const t of b.thumbnails) await tx.objectStore('thumbnails').add(t);
     if (b.embedding) await tx.objectStore('embeddings').add(b.embedding);
     for (const f of b.frames) await tx.objectStore('frameEmbeddings').add(f);
@@ -279,6 +282,8 @@ export async function importClusters(
     // The members the name was given for are history, not membership: mapped, never filtered.
     if (c.namedMemberIds) record.namedMemberIds = map(c.namedMemberIds);
     if (c.pinnedIds) record.pinnedIds = map(c.pinnedIds).filter((m) => members.has(m));
+    // Which members are videos is this library's to say: its clustering writes it again.
+    delete record.videoIds;
     await tx.store.add(record);
     result.added++;
   }

@@ -30,10 +30,20 @@ export async function clustersForModel(db: Db, modelKey: string): Promise<Cluste
   return db.getAllFromIndex('clusters', 'byModelKey', modelKey);
 }
 
-/** Each clustered item's cluster id, for one model's clusters. */
-export async function clusterIdsByMember(db: Db, modelKey: string): Promise<Map<string, string>> {
-  const byMember = new Map<string, string>();
-  for (const c of await clustersForModel(db, modelKey)) for (const id of c.memberIds) byMember.set(id, c.id);
+/** A cluster as the viewer's info panel names it. */
+export interface MemberCluster {
+  id: string;
+  name: string;
+  count: number;
+}
+
+/** Each clustered item's cluster, for one model's clusters. */
+export async function clustersByMember(db: Db, modelKey: string): Promise<Map<string, MemberCluster>> {
+  const byMember = new Map<string, MemberCluster>();
+  for (const c of await clustersForModel(db, modelKey)) {
+    const cluster = { id: c.id, name: c.name, count: c.memberIds.length };
+    for (const id of c.memberIds) byMember.set(id, cluster);
+  }
   return byMember;
 }
 
@@ -71,30 +81,51 @@ const OUTLINE_PAGE = 2000;
 /**
  * What opening stored clusters without their vectors needs, in one transaction: which assets have
  * a vector for the model, which assets are videos, all clusters and the params. Keys only from
- * the vectors: reading 100,000 of them costs about 200 MB.
+ * the vectors (reading 100,000 of them costs about 200 MB) and from the assets; which are videos
+ * comes from the clusters themselves when they keep it (`videosFromRecords` false), or else from
+ * the asset records.
  */
 export async function readClusteringOutline(
   db: Db,
   modelKey: string,
   pageSize = OUTLINE_PAGE,
-): Promise<{ embeddedIds: string[]; videoIds: string[]; clusters: ClusterRecord[]; params: ClusterParams | undefined }> {
+): Promise<{ embeddedIds: string[]; videoIds: string[]; videosFromRecords: boolean; clusters: ClusterRecord[]; params: ClusterParams | undefined }> {
   const tx = db.transaction(['assets', 'embeddings', 'clusters', 'meta']);
-  const [vectorIds, clusters, params] = await Promise.all([
+  const [vectorIds, clusters, params, assetKeys] = await Promise.all([
     tx.objectStore('embeddings').index('byModelId').getAllKeys(modelKey),
     tx.objectStore('clusters').getAll(),
     tx.objectStore('meta').get(paramsKey(modelKey)) as Promise<ClusterParams | undefined>,
+    tx.objectStore('assets').getAllKeys(),
   ]);
-  // The records are read a page at a time and only their ids and types kept: 100,000 records read
-  // at once grow the worker's heap by ~100 MB that it keeps after they are dropped.
-  const assetIds = new Set<string>();
+  const assetIds = new Set<string>(assetKeys);
+  const embeddedIds = vectorIds.filter((id) => assetIds.has(id));
+  const kept = keptVideoIds(clusters, modelKey);
+  if (kept) return { embeddedIds, videoIds: kept, videosFromRecords: false, clusters, params };
+  // Clusters that do not say which members are videos: the records are read a page at a time and
+  // only the videos' ids kept (100,000 records read at once grow the worker's heap by ~100 MB that
+  // it keeps after they are dropped).
   const videoIds: string[] = [];
   await forEachAssetPageOf(tx.objectStore('assets'), pageSize, (page) => {
-    for (const a of page) {
-      assetIds.add(a.id);
-      if (a.type === 'video') videoIds.push(a.id);
-    }
+    for (const a of page) if (a.type === 'video') videoIds.push(a.id);
   });
-  return { embeddedIds: vectorIds.filter((id) => assetIds.has(id)), videoIds, clusters, params };
+  return { embeddedIds, videoIds, videosFromRecords: true, clusters, params };
+}
+
+/**
+ * The video members of a model's clusters when each of them keeps its own list (members only),
+ * null when one does not or there are none: the records must say then.
+ */
+function keptVideoIds(clusters: readonly ClusterRecord[], modelKey: string): string[] | null {
+  const mine = clusters.filter((c) => c.modelKey === modelKey);
+  if (mine.length === 0) return null;
+  const out: string[] = [];
+  for (const c of mine) {
+    if (!Array.isArray(c.videoIds)) return null;
+    const members = new Set(c.memberIds);
+    if (!c.videoIds.every((id) => members.has(id))) return null;
+    out.push(...c.videoIds);
+  }
+  return out;
 }
 
 /** Everything clustering starts from, read in one transaction: asset types, the model's vectors, all clusters and the params. */

@@ -20,6 +20,8 @@ import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
 import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-repo';
 import { compareNewestFirst } from '../core/timeline';
+import { markAfterArrival, markAfterPass, metadataWalkAfter, type MetadataReadMark } from '../core/metadata-mark';
+import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
 
 export type { AssetBundle } from './schema';
 
@@ -124,7 +126,7 @@ export async function commitAsset(db: Db, jobId: string, stored: StoredAsset | T
  * and its job marked stored. The requests are issued together and awaited once.
  */
 export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string; record: StoredAsset | TakenInAsset }>): Promise<void> {
-  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs', 'frameEmbeddings'], 'readwrite');
+  const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs', 'frameEmbeddings', 'meta'], 'readwrite');
   try {
     const jobs = tx.objectStore('jobs');
     const found = await Promise.all(items.map((i) => jobs.get(i.jobId)));
@@ -145,6 +147,8 @@ export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string;
       const job = found[k];
       if (job) write(jobs.put({ ...job, status: 'stored', assetId: record.asset.id, updatedAt: Date.now() }));
     });
+    // Items whose metadata could not be read while taken in wait for the next metadata pass.
+    write(noteArrivingAssets(tx.objectStore('meta'), items.map((i) => i.record.asset)));
     await Promise.all([...writes, tx.done]);
   } catch (err) {
     // Errors thrown outside a request (e.g. DataCloneError) do not abort by themselves;
@@ -513,7 +517,7 @@ export interface RestoreOutcome {
  * come back into the albums that still exist (an album deleted meanwhile stays deleted).
  */
 export async function restoreAssetRecords(db: Db, ids: readonly string[], clock: () => number = Date.now): Promise<RestoreOutcome> {
-  const tx = db.transaction([...ASSET_STORES, 'tombstones', 'albums'], 'readwrite');
+  const tx = db.transaction([...ASSET_STORES, 'tombstones', 'albums', 'meta'], 'readwrite');
   const outcome: RestoreOutcome = { restored: [], alreadyBack: [], final: [] };
   const tombstones = await readTombstones(tx.objectStore('tombstones'), ids);
   const present = await Promise.all(ids.map((id, i) => (tombstones[i] ? undefined : tx.objectStore('assets').getKey(id))));
@@ -541,6 +545,8 @@ export async function restoreAssetRecords(db: Db, ids: readonly string[], clock:
     writes.push(tx.objectStore('tombstones').delete(id));
     outcome.restored.push(b);
   });
+  // An item deleted before the metadata pass reached it comes back unread, added before the pass's mark.
+  writes.push(noteArrivingAssets(tx.objectStore('meta'), outcome.restored.map((b) => b.asset)));
   await Promise.all([...writes, tx.done]);
   return outcome;
 }
@@ -624,15 +630,59 @@ export async function deleteFolder(db: Db, id: string): Promise<void> {
   await db.delete('folders', id);
 }
 
-/** Photos and videos whose own metadata was never read at `version` (taken in before it was), oldest first. */
-export async function photosWithoutMetadata(db: Db, version: number): Promise<Array<Pick<AssetRecord, 'id' | 'blobLocation' | 'type'>>> {
-  const ids: Array<Pick<AssetRecord, 'id' | 'blobLocation' | 'type'>> = [];
-  let cursor = await db.transaction('assets').store.index('byAddedAt').openCursor();
+/** The meta key of how far this device's records have had their metadata read (core/metadata-mark.ts). */
+export const METADATA_MARK_KEY = 'metadata-pass:readThrough';
+
+/** What a metadata pass walked: the records to read, and what `finishMetadataPass` needs to move the mark on. */
+export interface MetadataWalk {
+  /** Photos and videos whose metadata was never read at the version, oldest added first. */
+  todo: Array<Pick<AssetRecord, 'id' | 'blobLocation' | 'type'>>;
+  /** The mark as it was read with the walk. */
+  mark: MetadataReadMark | undefined;
+  /** The latest `addedAt` the walk met; null when it met no record. */
+  lastAddedAtMs: number | null;
+}
+
+/**
+ * Photos and videos whose own metadata was never read at `version` (taken in before it was).
+ * Only the records added after the mark are walked, in the same transaction as the mark is read:
+ * a start of a library whose every record is read walks none.
+ */
+export async function photosWithoutMetadata(db: Db, version: number): Promise<MetadataWalk> {
+  const todo: MetadataWalk['todo'] = [];
+  const tx = db.transaction(['assets', 'meta']);
+  const mark = (await tx.objectStore('meta').get(METADATA_MARK_KEY)) as MetadataReadMark | undefined;
+  const after = metadataWalkAfter(mark, version);
+  let lastAddedAtMs: number | null = null;
+  let cursor = await tx.objectStore('assets').index('byAddedAt').openCursor(after === null ? null : IDBKeyRange.lowerBound(after, true));
   for (; cursor; cursor = await cursor.continue()) {
     const a = cursor.value;
-    if (a.metadataVersion !== version) ids.push({ id: a.id, blobLocation: a.blobLocation, type: a.type });
+    lastAddedAtMs = a.addedAt;
+    if (a.metadataVersion !== version) todo.push({ id: a.id, blobLocation: a.blobLocation, type: a.type });
   }
-  return ids;
+  return { todo, mark, lastAddedAtMs };
+}
+
+/**
+ * After a pass read every record of `walk`: the mark moves past them, unless records still to be
+ * read arrived meanwhile (then the next pass walks from the old mark again).
+ */
+export async function finishMetadataPass(db: Db, walk: MetadataWalk, version: number): Promise<void> {
+  const tx = db.transaction('meta', 'readwrite');
+  const next = markAfterPass(walk.mark, (await tx.store.get(METADATA_MARK_KEY)) as MetadataReadMark | undefined, walk.lastAddedAtMs, version);
+  if (next) await tx.store.put(next, METADATA_MARK_KEY);
+  await tx.done;
+}
+
+/**
+ * Called in the transaction that writes `assets` from outside the import's own order (an archive
+ * merged in, an undone delete, ...): those whose metadata was not read at this version are walked
+ * by the next metadata pass, even when they were added before its mark.
+ */
+export async function noteArrivingAssets(meta: IDBPObjectStore<ShoeboxDB, Array<StoreName>, 'meta', 'readwrite'>, assets: readonly AssetRecord[]): Promise<void> {
+  if (assets.every((a) => a.metadataVersion === PHOTO_METADATA_VERSION)) return;
+  const next = markAfterArrival((await meta.get(METADATA_MARK_KEY)) as MetadataReadMark | undefined, assets, PHOTO_METADATA_VERSION);
+  if (next) await meta.put(next, METADATA_MARK_KEY);
 }
 
 /**

@@ -173,6 +173,12 @@ export async function forEachAssetPage(db: Db, pageSize: number, visit: (page: A
   await forEachAssetPageOf({ getAll: (query, count) => db.getAll('assets', query, count) }, pageSize, visit);
 }
 
+/** Id, name, type and date taken of up to `size` assets after `afterId` (from the first when null), in key order. */
+export async function assetSummaryPage(db: Db, afterId: string | null, size: number): Promise<Array<Pick<AssetRecord, 'id' | 'name' | 'type' | 'takenAtMs'>>> {
+  const page = await db.getAll('assets', afterId === null ? null : IDBKeyRange.lowerBound(afterId, true), size);
+  return page.map(({ id, name, type, takenAtMs }) => ({ id, name, type, takenAtMs }));
+}
+
 /** Every asset record, in key order. */
 export async function allAssets(db: Db): Promise<AssetRecord[]> {
   return db.getAll('assets');

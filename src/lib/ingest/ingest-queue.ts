@@ -84,6 +84,13 @@ export class IngestQueue {
   #idleCheck: ReturnType<typeof setTimeout> | undefined;
   /** Items already in the library that a duplicate's Takeout sidecar dated, told once per batch. */
   #takeoutUpdated: string[] = [];
+  /**
+   * The library's photos read into the near-duplicate checks, once per turn as the writer and only
+   * when files are taken in: a start with nothing to take in reads no record for them.
+   */
+  #duplicatesRead: Promise<void> | null = null;
+  /** Items deleted while that read runs: it may have met them still there. */
+  #forgetAfterRead: string[] | null = null;
 
   constructor(options: IngestQueueOptions) {
     this.#o = options;
@@ -229,6 +236,7 @@ export class IngestQueue {
       jobs.push(...(await claimQueuedJobs(this.#db, BATCH_SIZE - jobs.length, new Set([...this.#inFlight, ...jobs.map((j) => j.id)]), ownerId)));
     }
     if (jobs.length === 0) return null;
+    await this.#readDuplicates();
     const ctx = this.#prepareContext();
     const prepared: Prepared[] = [];
     for (const job of jobs) {
@@ -408,9 +416,27 @@ export class IngestQueue {
     this.#o.emit({ type: 'idle' });
   }
 
+  /** Reads the library's photos into the near-duplicate checks, unless read since this tab became the writer. */
+  #readDuplicates(): Promise<void> {
+    this.#duplicatesRead ??= (async () => {
+      const deleted: string[] = (this.#forgetAfterRead = []);
+      try {
+        this.duplicates.load(await assetSummaries(this.#db));
+        this.duplicates.forget(deleted);
+      } finally {
+        this.#forgetAfterRead = null;
+      }
+    })().catch((err: unknown) => {
+      this.#duplicatesRead = null;
+      throw err;
+    });
+    return this.#duplicatesRead;
+  }
+
   /** This tab now runs the queue: what a previous writer left in flight runs here. */
   async takeOver(): Promise<void> {
-    this.duplicates.load(await assetSummaries(this.#db));
+    // Another writer may have taken files in meanwhile: the checks read the library again before the next file.
+    this.#duplicatesRead = null;
     await this.#requeueQuietly();
     const pending = await unfinishedJobs(this.#db);
     this.#counters.total += pending.length;
@@ -439,6 +465,7 @@ export class IngestQueue {
 
   /** Deleted items will never be indexed: those of this import count as done. */
   forgotten(ids: readonly string[]): void {
+    this.#forgetAfterRead?.push(...ids);
     this.index.forget(ids);
     this.#indexed(ids);
     this.settle();

@@ -2,8 +2,10 @@
  * Reads the metadata of photos and videos taken in before Shoebox read it, from their stored originals, in
  * the background: each item gets its date taken (when its metadata outranks the date it has),
  * camera and position, and a marker, so a pass cut off by a reload goes on where it stopped.
+ * A pass that read everything it walked moves the library's mark past it (core/metadata-mark.ts):
+ * the next start walks only the records added since.
  */
-import { photosWithoutMetadata, updateAsset } from '../db/repo';
+import { finishMetadataPass, photosWithoutMetadata, updateAsset } from '../db/repo';
 import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
 import { withPhotoMetadata } from './asset-records';
 import type { IngestStorage } from './ports';
@@ -20,10 +22,12 @@ export interface MetadataPassOptions {
 
 /** Reads every photo not yet read; returns the ids whose records changed beyond the marker. */
 export async function readMissingMetadata(storage: IngestStorage, { nowMs, onProgress, stopped = () => false }: MetadataPassOptions): Promise<string[]> {
-  const todo = await photosWithoutMetadata(storage.db, PHOTO_METADATA_VERSION);
+  const walk = await photosWithoutMetadata(storage.db, PHOTO_METADATA_VERSION);
+  const { todo } = walk;
   const changed: string[] = [];
   if (todo.length) onProgress(0, todo.length);
-  for (let i = 0; i < todo.length && !stopped(); i++) {
+  let i = 0;
+  for (; i < todo.length && !stopped(); i++) {
     const { id, blobLocation, type } = todo[i]!;
     // No original here (an archive imported without originals): nothing to read, marked all the same.
     const blob = await storage.originals.get(id, blobLocation).catch(() => undefined);
@@ -39,5 +43,6 @@ export async function readMissingMetadata(storage: IngestStorage, { nowMs, onPro
     if (shows) changed.push(id);
     onProgress(i + 1, todo.length);
   }
+  if (i === todo.length) await finishMetadataPass(storage.db, walk, PHOTO_METADATA_VERSION);
   return changed;
 }

@@ -1,7 +1,7 @@
 import type { Clusterer, ClusterSummary } from '../clients/clusterer';
 import type { Namer } from '../clients/namer';
 import type { Db } from '../db/db';
-import { clusterIdsByMember } from '../db/cluster-repo';
+import { clustersByMember, type MemberCluster } from '../db/cluster-repo';
 import type { ClusterNameSource } from '../db/schema';
 import { nameInText } from '../core/display-name';
 import { NamingState } from './naming.svelte';
@@ -39,6 +39,9 @@ export interface ClusterHost {
 /** Another tab's cluster changes are read at most this often. */
 const RELOAD_DELAY_MS = 1500;
 
+/** What a group without a name is called. */
+const UNNAMED = 'Unnamed group';
+
 /** The smallest group the Clusters view shows: a lone photo is not a group. */
 export const MIN_SHOWN_CLUSTER_SIZE = 2;
 
@@ -65,8 +68,17 @@ export class ClusterState {
   #modelKey = '';
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
   #db: Db | null = null;
-  /** Each item's cluster id, read when first asked and again after the clusters changed. */
-  #clusterIdByMember: Promise<Map<string, string>> | null = null;
+  /** Each item's cluster, read when first asked and again after the clusters changed. */
+  #clusterByMember: Promise<Map<string, MemberCluster>> | null = null;
+  /**
+   * Starts the clustering worker (once the search index is open). Opening the stored clusters reads
+   * them all and the keys of every item: done on the first need (the Clusters view, a change to
+   * the library), not on every start.
+   */
+  #start: (() => void) | null = null;
+  #wanted = false;
+  /** Set from asking for the worker until it is attached: changes queued meanwhile wait for the clusters to be open. */
+  #opening: PromiseWithResolvers<void> | null = null;
 
   constructor(host: ClusterHost) {
     this.#host = host;
@@ -85,20 +97,56 @@ export class ClusterState {
     return this.cards.find((c) => c.id === this.openId);
   }
 
+  /**
+   * The library and model are known and `start` starts the clustering worker: now when something
+   * already asked for the clusters, otherwise on the first `want`.
+   */
+  ready(db: Db, modelKey: string, start: () => void): void {
+    this.#db = db;
+    this.#modelKey = modelKey;
+    this.#clusterByMember = null;
+    this.#start = start;
+    void this.naming.open(db);
+    if (this.#wanted && !this.#clusterer) this.#startWorker(start);
+  }
+
+  /** The clusters are needed (shown, or the library changed): the worker starts unless it runs. */
+  want(): void {
+    this.#wanted = true;
+    if (!this.#clusterer && this.#start) this.#startWorker(this.#start);
+  }
+
+  #startWorker(start: () => void): void {
+    if (!this.#opening) {
+      const opening = (this.#opening = Promise.withResolvers<void>());
+      this.#chain = this.#chain.then(() => opening.promise);
+    }
+    start();
+  }
+
   async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer, modelKey: string): Promise<void> {
     this.#clusterer = clusterer;
     this.#modelKey = modelKey;
     this.#db = db;
-    this.#clusterIdByMember = null;
-    await this.naming.attach(db, clusterer, makeNamer);
-    // Automatic names computed in the background (after new photos arrive) reach the view this way.
-    await clusterer.watch((list) => {
-      if (this.#clusterer === clusterer) void this.#show(list);
-    });
-    await this.#read(async () => {
-      await this.#show(await clusterer.init(modelKey));
-      await this.#show(await clusterer.nameAutomatically());
-    });
+    this.#clusterByMember = null;
+    const open = async () => {
+      await this.naming.attach(db, clusterer, makeNamer);
+      // Automatic names computed in the background (after new photos arrive) reach the view this way.
+      await clusterer.watch((list) => {
+        if (this.#clusterer === clusterer) void this.#show(list);
+      });
+      await this.#read(async () => {
+        await this.#show(await clusterer.init(modelKey));
+        await this.#show(await clusterer.nameAutomatically());
+      });
+    };
+    // A change that started the worker (an import, a delete) waits in the queue until the clusters are open.
+    const opening = this.#opening;
+    this.#opening = null;
+    const opened = opening ? open() : this.#chain.then(open);
+    if (opening) void opened.catch(() => undefined).finally(() => opening.resolve());
+    else this.#chain = opened.catch(() => undefined);
+    await opened;
   }
 
   /**
@@ -106,6 +154,7 @@ export class ClusterState {
    * every vector, and a tab importing changes them after each batch: at most once per RELOAD_DELAY_MS.
    */
   reload(): void {
+    this.#clusterByMember = null;
     if (this.#reloadTimer) return;
     this.#reloadTimer = setTimeout(() => {
       this.#reloadTimer = undefined;
@@ -127,6 +176,7 @@ export class ClusterState {
    * items it stored but this tab never heard of.
    */
   caughtUp(ids: string[]): void {
+    this.want();
     for (const id of ids) this.#pending.add(id);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
@@ -140,6 +190,7 @@ export class ClusterState {
 
   /** New photos and videos join clusters (or open new ones); existing names and ids stay. */
   added(ids: string[]): void {
+    this.want();
     for (const id of ids) this.#pending.add(id);
     this.#chain = this.#chain.then(async () => {
       if (!this.#pending.size || !this.#clusterer) return;
@@ -155,6 +206,7 @@ export class ClusterState {
    * re-cluster the whole library.
    */
   imported(ids: string[]): void {
+    this.want();
     for (const id of ids) this.#pending.delete(id);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
@@ -167,6 +219,7 @@ export class ClusterState {
   }
 
   removed(ids: string[]): void {
+    this.want();
     for (const id of ids) this.#pending.delete(id);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
@@ -184,17 +237,19 @@ export class ClusterState {
     this.#host.announce(`Regrouped into ${this.visible.length} clusters`);
   }
 
-  /** The shown group an item belongs to (for the viewer's info panel), or null when it is in none of two or more. */
-  async clusterOf(assetId: string): Promise<ClusterCard | null> {
+  /**
+   * The group an item belongs to (for the viewer's info panel), or null when it is in none of two
+   * or more; read from the stored clusters, so the clustering worker need not run for it.
+   */
+  async clusterOf(assetId: string): Promise<{ id: string; name: string } | null> {
     if (!this.#db) return null;
     const db = this.#db;
-    this.#clusterIdByMember ??= clusterIdsByMember(db, this.#modelKey).catch((err: unknown) => {
-      this.#clusterIdByMember = null;
+    this.#clusterByMember ??= clustersByMember(db, this.#modelKey).catch((err: unknown) => {
+      this.#clusterByMember = null;
       throw err;
     });
-    const clusterId = (await this.#clusterIdByMember).get(assetId);
-    const card = this.cards.find((c) => c.id === clusterId);
-    return card && card.count >= MIN_SHOWN_CLUSTER_SIZE ? card : null;
+    const cluster = (await this.#clusterByMember).get(assetId);
+    return cluster && cluster.count >= MIN_SHOWN_CLUSTER_SIZE ? { id: cluster.id, name: cluster.name || UNNAMED } : null;
   }
 
   async openCluster(id: string | null): Promise<void> {
@@ -263,7 +318,7 @@ export class ClusterState {
     const cards = await Promise.all(
       summaries.map(async (s) => ({
         id: s.id,
-        name: s.name || 'Unnamed group',
+        name: s.name || UNNAMED,
         nameSource: s.nameSource,
         description: s.description,
         count: s.count,
@@ -276,7 +331,7 @@ export class ClusterState {
     );
     if (seq !== this.#showSeq) return;
     this.cards = cards;
-    this.#clusterIdByMember = null;
+    this.#clusterByMember = null;
   }
 
   async #member(id: string): Promise<MemberItem | null> {

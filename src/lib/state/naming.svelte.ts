@@ -47,11 +47,16 @@ export class NamingState {
     this.#host = host;
   }
 
-  async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer): Promise<void> {
+  /** Reads the stored settings, for the Settings panel; naming itself waits for `attach`. */
+  async open(db: Db): Promise<void> {
     this.#db = db;
+    this.#showSettings(await loadNamingSettings(db));
+  }
+
+  async attach(db: Db, clusterer: Clusterer, makeNamer: () => Namer): Promise<void> {
     this.#clusterer = clusterer;
     this.#makeNamer = makeNamer;
-    this.#showSettings(await loadNamingSettings(db));
+    await this.open(db);
   }
 
   detach(): void {

@@ -296,8 +296,9 @@ export class Session {
    * or when it cannot be loaded: they are taken into the library at once, and indexed when it is there.
    * `model`: 'load' now; 'wait' (nothing downloaded yet) or 'standby' (saved on this device) for the
    * first photos or search (wantModel); 'folder-access': the model's folder must be allowed again
-   * first (grantFolderAccess). Groups of similar media start once the search index is open: both
-   * read every vector at first, and together they would hold up the index.
+   * first (grantFolderAccess). Groups of similar media can start once the search index is open (both
+   * read every vector at first, and together they would hold up the index), and do on their first
+   * need (ClusterState.want).
    */
   async #loadModel(model: 'load' | 'wait' | 'standby' | 'folder-access' = 'load'): Promise<void> {
     const key = this.modelKey;
@@ -308,11 +309,14 @@ export class Session {
       this.indexStatus = status;
       this.indexProgress = null;
     });
-    void opened
-      .catch(() => undefined)
-      .then(() => {
-        if (indexer === this.#indexer) this.#startClusters(key);
+    const indexOpen = opened.catch(() => undefined);
+    if (this.#db) {
+      this.#host.clusters.ready(this.#db, key, () => {
+        void indexOpen.then(() => {
+          if (indexer === this.#indexer) this.#startClusters(key);
+        });
       });
+    }
     this.#video = new VideoFrames();
     this.#ingester = new Ingester();
     this.#ingesterReady.resolve(this.#ingester);

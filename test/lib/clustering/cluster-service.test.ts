@@ -315,6 +315,50 @@ describe('ClusterService on a settled library', () => {
     expect(outline.videoIds.sort()).toEqual(['sun000', 'sun001', 'sun002', 'sun003', 'sun004']);
   });
 
+  it('clusters say which of their members are videos, so opening them again reads no asset record', async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    const list = await new ClusterService(db).init(MODEL);
+    const outline = await readClusteringOutline(db, MODEL);
+    expect(outline.videosFromRecords).toBe(false);
+    expect(outline.videoIds.sort()).toEqual(['sun000', 'sun001', 'sun002', 'sun003', 'sun004']);
+    expect(outline.embeddedIds).toHaveLength(240);
+    expect(await new ClusterService(db).init(MODEL)).toEqual(list);
+    expect(list[0]).toMatchObject({ count: 130, imageCount: 125, videoCount: 5 });
+  });
+
+  it('clusters stored before they kept their videos are opened from the records once, and keep them from then on', async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    const list = await new ClusterService(db).init(MODEL);
+    for (const c of await clustersForModel(db, MODEL)) {
+      delete c.videoIds;
+      await db.put('clusters', c);
+    }
+    expect((await readClusteringOutline(db, MODEL)).videosFromRecords).toBe(true);
+    const reopened = new ClusterService(db);
+    expect(await reopened.init(MODEL)).toEqual(list);
+    expect(reopened.heldVectors).toBe(0);
+    const outline = await readClusteringOutline(db, MODEL);
+    expect(outline.videosFromRecords).toBe(false);
+    expect(outline.videoIds.sort()).toEqual(['sun000', 'sun001', 'sun002', 'sun003', 'sun004']);
+  });
+
+  it("an archive's clusters bring no list of videos: this library's records say which members are", async () => {
+    const { db } = await freshDb();
+    await settled(db);
+    const source = await new ClusterService(db).init(MODEL);
+    const stored = await clustersForModel(db, MODEL);
+    const { db: other } = await freshDb();
+    await settled(other);
+    // The archive claims an image is a video.
+    const claimed = stored.map((c) => ({ ...c, videoIds: c.memberIds.slice(0, 7) }));
+    expect((await importClusters(other, claimed, new Map(), MODEL)).added).toBe(2);
+    expect((await clustersForModel(other, MODEL)).every((c) => c.videoIds === undefined)).toBe(true);
+    expect((await readClusteringOutline(other, MODEL)).videosFromRecords).toBe(true);
+    expect((await new ClusterService(other).init(MODEL)).map((c) => c.videoCount)).toEqual(source.map((c) => c.videoCount));
+  });
+
   it('a change made while it was closed is repaired on open, as before', async () => {
     const { db } = await freshDb();
     await settled(db);

@@ -4,6 +4,7 @@ import { libraryDbs } from '../../helpers/library-db';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord } from '../../../src/lib/db/schema';
 import {
+  assetSummaryPage,
   countEmbeddings,
   deleteIndexSnapshot,
   firstEmbedding,
@@ -154,6 +155,17 @@ describe('search repository', () => {
       await forEachAssetPage(db, size, (page) => pages.push(page.map((a) => a.id)));
       expect(pages).toEqual(want);
     }
+  });
+
+  it('reads the summaries of the assets after an id, a page at a time: id, name, type and date taken only', async () => {
+    const db = await dbs.open();
+    await library(db);
+    expect(await assetSummaryPage(db, null, 2)).toEqual([
+      { id: 'a', name: 'a.jpg', type: 'image', takenAtMs: 1 },
+      { id: 'b', name: 'b.jpg', type: 'image', takenAtMs: 2 },
+    ]);
+    expect((await assetSummaryPage(db, 'b', 2)).map((a) => a.id)).toEqual(['c', 'd']);
+    expect(await assetSummaryPage(db, 'd', 2)).toEqual([]);
   });
 
   it('lists the jobs refused as duplicates only', async () => {

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { FakeBroadcast, FakeLocks, jobStatuses, openTab, pngFile } from '../../helpers/ingest-fakes';
 import { listAssets } from '../../../src/lib/db/repo';
@@ -84,6 +84,31 @@ describe('importer: Live Photos', () => {
 
     tab.importer.forget([still.id]);
     expect(tab.importer.queue.duplicates.motionOwner(await sha256Hex(shortMovie))).toBeUndefined();
+  });
+
+  it('a start reads no asset record for these checks; the first file taken in after it is still checked against the library', async () => {
+    const db = await dbs.open();
+    const first = await openTab(db, shared());
+    await first.importer.enqueue([pngFile('IMG_0101.JPG'), movie('IMG_0101.MOV')].map((file) => ({ file })));
+    await first.importer.whenIdle();
+    const [still] = await listAssets(db);
+
+    // The browser opened again on the library: a new writer.
+    const assetsRead = vi.spyOn(IDBObjectStore.prototype, 'getAll');
+    const reads = () => assetsRead.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'assets').length;
+    try {
+      const tab = await openTab(db, shared());
+      await tab.importer.whenIdle();
+      expect(reads()).toBe(0);
+      expect(tab.importer.queue.duplicates.motionOwner(await sha256Hex(shortMovie))).toBeUndefined();
+      await tab.importer.enqueue([{ file: movie('IMG_0101 copy.MOV') }]);
+      await tab.importer.whenIdle();
+      expect(reads()).toBeGreaterThan(0);
+    } finally {
+      assetsRead.mockRestore();
+    }
+    const again = ((await db.getAll('jobs')) as JobRecord[]).find((j) => j.name === 'IMG_0101 copy.MOV')!;
+    expect(again).toMatchObject({ status: 'duplicate', assetId: still.id });
   });
 
   it('a still that cannot be decoded fails with its motion file named, and Dismiss removes both', async () => {
