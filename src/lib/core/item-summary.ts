@@ -1,11 +1,11 @@
 // What the page keeps of every item: the fields the grid, its tiles, selection, favourites,
 // albums, search results, clusters, duplicates and places read to draw and decide without waiting.
-// The full record (hashes, mime, size, camera, position, lineage's ids, a video's keyframe times,
-// where the original lives) stays in IndexedDB and is read when something really needs it (the
-// viewer's original and info panel, duplicates' sizes, export). At 100,000 items the full records
-// held ~45 MB of the page's heap; a summary of a fixed shape holds its id and name strings, one
-// object and three boxed dates, and shares its place with every item of the same place
-// (test/lib/core/item-summary.test.ts measures both).
+// The full record (hashes, mime, size in bytes, camera, position, a video's keyframe times, where
+// the original lives) stays in IndexedDB and is read when something really needs it (the viewer's
+// original and info panel, duplicates' sizes, export). At 100,000 items the full records held
+// 55–85 MB of the page's heap; summaries of one fixed shape hold ~31 MB: the id and name strings,
+// one object and two boxed dates each, and one place object per distinct place
+// (bench/item-summary-heap.mjs measures both).
 import type { AssetRecord, AssetType, ItemMotion, ItemPlace } from './records';
 
 export interface ItemSummary {
