@@ -19,7 +19,7 @@ import type {
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
 import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-repo';
-import { compareNewestFirst } from '../core/timeline';
+import { compareNewestFirst, type TimelineKey } from '../core/timeline';
 import { markAfterArrival, markAfterPass, metadataWalkAfter, type MetadataReadMark } from '../core/metadata-mark';
 import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
 
@@ -237,13 +237,16 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
  * request inside one transaction: one request for 100,000 records makes the renderer hold all of
  * them serialized at once, on top of the records themselves.
  */
-export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
+export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]>;
+/** Each record as `convert` makes it, a page at a time: a page's records are garbage once converted. */
+export async function listAssetsByTakenAt<T extends TimelineKey>(db: Db, convert: (a: AssetRecord) => T): Promise<T[]>;
+export async function listAssetsByTakenAt(db: Db, convert: (a: AssetRecord) => TimelineKey = (a) => a): Promise<TimelineKey[]> {
   const store = db.transaction('assets').store;
-  const out: AssetRecord[] = [];
+  const out: TimelineKey[] = [];
   await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, ASSET_PAGE_SIZE, (page) => {
     // A record written without a date taken (by a build before the timeline, or by hand) is dated
     // when it was added, as the schema's upgrade dates them, instead of breaking the day headers.
-    for (const a of page) out.push(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' });
+    for (const a of page) out.push(convert(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' }));
   });
   return out.sort(compareNewestFirst);
 }
@@ -265,6 +268,12 @@ export async function newestTakenAssets(db: Db, limit: number): Promise<AssetRec
 /** Thumbnails of several items in one transaction, in the order asked (undefined where missing). */
 export async function getThumbnails(db: Db, ids: readonly string[]): Promise<Array<ThumbnailRecord | undefined>> {
   const tx = db.transaction('thumbnails');
+  return Promise.all(ids.map((id) => tx.store.get(id)));
+}
+
+/** Records of several items in one transaction, in the order asked (undefined where missing). */
+export async function getAssets(db: Db, ids: readonly string[]): Promise<Array<AssetRecord | undefined>> {
+  const tx = db.transaction('assets');
   return Promise.all(ids.map((id) => tx.store.get(id)));
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from '../db/db';
-import type { AlbumRecord, AssetRecord } from '../db/schema';
+import type { AlbumRecord } from '../db/schema';
+import type { ItemSummary } from '../core/item-summary';
 import { addToAlbum, albumItemIds, AlbumNameError, createAlbum, deleteAlbum, getAlbum, listAlbums, removeFromAlbum, renameAlbum, type AlbumSummary } from '../db/album-repo';
 import { nameInText } from '../core/display-name';
 import { plural } from '../core/plural';
@@ -13,8 +14,8 @@ export interface AlbumCard extends AlbumSummary {
 
 /** What albums need from the rest of the library. */
 export interface AlbumsHost {
-  /** An item's record; the grid reads its thumbnail when it comes on screen. */
-  item(id: string): AssetRecord | undefined;
+  /** An item's summary; the grid reads its thumbnail when it comes on screen. */
+  item(id: string): ItemSummary | undefined;
   /** An album card's cover. */
   thumbUrl(id: string): Promise<string>;
   /** Favourite items, newest first. */
@@ -35,8 +36,8 @@ export class AlbumsState {
   cards = $state.raw<AlbumCard[]>([]);
   /** The album open in the Albums view, and its items. */
   open = $state.raw<AlbumRecord | null>(null);
-  items = $state.raw<AssetRecord[]>([]);
-  favourites = $state.raw<AssetRecord[]>([]);
+  items = $state.raw<ItemSummary[]>([]);
+  favourites = $state.raw<ItemSummary[]>([]);
   error = $state('');
 
   #db: Db | null = null;
@@ -142,8 +143,8 @@ export class AlbumsState {
   }
 
   /** The records of those items still in the library. */
-  #items(ids: readonly string[]): AssetRecord[] {
-    return ids.map((id) => this.#host.item(id)).filter((a): a is AssetRecord => a !== undefined);
+  #items(ids: readonly string[]): ItemSummary[] {
+    return ids.map((id) => this.#host.item(id)).filter((a): a is ItemSummary => a !== undefined);
   }
 
   async #named<T>(run: () => Promise<T>): Promise<T | null> {

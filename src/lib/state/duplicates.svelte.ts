@@ -42,7 +42,8 @@ export interface ExactGroupView {
 /** What the Duplicates view needs from the rest of the library. */
 export interface DuplicatesHost {
   thumbUrl(id: string): Promise<string>;
-  asset(id: string): AssetRecord | undefined;
+  /** Full records (pixels and file size) of the items still in the library, in one read. */
+  assets(ids: readonly string[]): Promise<AssetRecord[]>;
   /** The library's delete, with its undo. */
   deleteAssets(ids: string[]): Promise<void>;
   announce(text: string): void;
@@ -175,17 +176,20 @@ export class DuplicatesState {
   }
 
   async #show(report: DuplicateReport): Promise<void> {
+    const ids = [...report.exact.map((g) => g.assetId), ...[...report.visual, ...report.similar].flatMap((g) => g.ids)];
+    const records = new Map((await this.#host.assets([...new Set(ids)])).map((a) => [a.id, a]));
+    const item = (id: string, best: boolean) => this.#item(records.get(id), best);
     const groups = (list: DuplicateReport['visual']) =>
       Promise.all(
         list.map(async (g) => {
-          const items = (await Promise.all(g.ids.map((id, i) => this.#item(id, i === 0)))).filter((x): x is DuplicateItem => !!x);
+          const items = (await Promise.all(g.ids.map((id, i) => item(id, i === 0)))).filter((x): x is DuplicateItem => !!x);
           return { key: g.ids[0]!, items };
         }),
       ).then((all) => all.filter((g) => g.items.length > 1 && g.items[0]!.best));
     const [exact, visual, similar] = await Promise.all([
       Promise.all(
         report.exact.map(async (g) => {
-          const original = await this.#item(g.assetId, true);
+          const original = await item(g.assetId, true);
           return original ? { key: g.assetId, original, copies: g.copies.map(({ jobId, name, sizeBytes, refusedAt }) => ({ jobId, name, sizeBytes, refusedAt })) } : null;
         }),
       ).then((all) => all.filter((g): g is ExactGroupView => !!g)),
@@ -197,9 +201,9 @@ export class DuplicatesState {
     this.similar = similar;
   }
 
-  async #item(id: string, best: boolean): Promise<DuplicateItem | null> {
-    const a = this.#host.asset(id);
+  async #item(a: AssetRecord | undefined, best: boolean): Promise<DuplicateItem | null> {
     if (!a) return null;
+    const id = a.id;
     return { id, name: a.name, type: a.type, width: a.width, height: a.height, sizeBytes: a.sizeBytes, thumbUrl: await this.#host.thumbUrl(id), best };
   }
 }

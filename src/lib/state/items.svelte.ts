@@ -1,7 +1,8 @@
 import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
-import { countAssets, lineageOf, listAssetsByTakenAt, newestTakenAssets, setFavourite } from '../db/repo';
+import { countAssets, getAssets, lineageOf, listAssetsByTakenAt, newestTakenAssets, setFavourite } from '../db/repo';
 import type { AssetRecord, AssetType, LineageRecord } from '../db/schema';
+import { itemSummaryOf, type ItemSummary, type SharedPlaces } from '../core/item-summary';
 import type { Moment } from '../core/moments';
 import { newestAdded } from '../core/timeline';
 import { motionOriginalId } from '../core/live-photos';
@@ -20,9 +21,9 @@ export interface ResultItem {
   /** When it was taken (ms since the epoch): results sorted by date order and group by it. */
   takenAtMs: number;
   addedAt: number;
-  nearDuplicateOf?: AssetRecord['nearDuplicateOf'];
+  nearDuplicateOf?: ItemSummary['nearDuplicateOf'];
   durationSec?: number;
-  motion?: AssetRecord['motion'];
+  motion?: ItemSummary['motion'];
   /** Videos: the best-matching moments for the current query, best first. */
   moments?: Moment[];
 }
@@ -43,7 +44,10 @@ const FIRST_SCREEN_ITEMS = 300;
 /** The rest of the library is read once the first screen's thumbnails are in, or after this long (a hidden tab paints nothing). */
 const FIRST_SCREEN_WAIT_MS = 1000;
 
-/** The library's items as the page knows them: the count, "Recently added", and tiles for any item. */
+/**
+ * The library's items as the page knows them: the count, "Recently added", and tiles for any item.
+ * The page keeps a summary of each item (core/item-summary.ts); `record` reads the full record.
+ */
 export class LibraryItems {
   count = $state(0);
   recent = $state.raw<ResultItem[]>([]);
@@ -56,7 +60,9 @@ export class LibraryItems {
 
   #db: Db | null = null;
   #thumbnails: Thumbnails;
-  #assets = new Map<string, AssetRecord>();
+  #assets = new Map<string, ItemSummary>();
+  /** Places of the summaries, each once. */
+  #places: SharedPlaces = new Map();
   #recentPending: string[] = [];
   #recentShownAt = -Infinity;
   #recentTimer: ReturnType<typeof setTimeout> | undefined;
@@ -69,8 +75,25 @@ export class LibraryItems {
     this.#db = db;
   }
 
-  get(id: string): AssetRecord | undefined {
+  get(id: string): ItemSummary | undefined {
     return this.#assets.get(id);
+  }
+
+  /** The item's full record, read from storage (undefined when it is not in the library). */
+  async record(id: string): Promise<AssetRecord | undefined> {
+    if (!this.#db || !this.#assets.has(id)) return undefined;
+    return (await getAssets(this.#db, [id]))[0];
+  }
+
+  /** Full records of the items of `ids` still in the library, in one transaction, in the order asked. */
+  async records(ids: readonly string[]): Promise<AssetRecord[]> {
+    if (!this.#db) return [];
+    const known = ids.filter((id) => this.#assets.has(id));
+    return (await getAssets(this.#db, known)).filter((a): a is AssetRecord => !!a);
+  }
+
+  #summary(a: AssetRecord): ItemSummary {
+    return itemSummaryOf(a, this.#places);
   }
 
   has(id: string): boolean {
@@ -86,7 +109,8 @@ export class LibraryItems {
   async reload(): Promise<void> {
     if (!this.#db) return;
     if (!this.loaded) await this.#showFirstScreen(this.#db);
-    const assets = await listAssetsByTakenAt(this.#db);
+    this.#places = new Map();
+    const assets = await listAssetsByTakenAt(this.#db, (a) => this.#summary(a));
     this.#assets = new Map(assets.map((a) => [a.id, a]));
     this.timeline.reset(assets);
     this.count = await countAssets(this.#db);
@@ -98,7 +122,7 @@ export class LibraryItems {
   async #showFirstScreen(db: Db): Promise<void> {
     const count = await countAssets(db);
     if (count <= FIRST_SCREEN_ITEMS) return;
-    const newest = await newestTakenAssets(db, FIRST_SCREEN_ITEMS);
+    const newest = (await newestTakenAssets(db, FIRST_SCREEN_ITEMS)).map((a) => this.#summary(a));
     this.#assets = new Map(newest.map((a) => [a.id, a]));
     this.timeline.reset(newest);
     this.count = count;
@@ -116,7 +140,7 @@ export class LibraryItems {
   async added(ids: string[]): Promise<void> {
     if (!this.#db) return;
     const tx = this.#db.transaction('assets');
-    const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a);
+    const added = (await Promise.all(ids.map((id) => tx.store.get(id)))).filter((a): a is AssetRecord => !!a).map((a) => this.#summary(a));
     for (const a of added) this.#assets.set(a.id, a);
     this.count = this.#assets.size;
     this.timeline.added(added);
@@ -133,7 +157,7 @@ export class LibraryItems {
   async reread(ids: readonly string[]): Promise<void> {
     if (!this.#db || !ids.length) return;
     const tx = this.#db.transaction('assets');
-    for (const a of await Promise.all(ids.map((id) => tx.store.get(id)))) if (a && this.#assets.has(a.id)) this.#assets.set(a.id, a);
+    for (const a of await Promise.all(ids.map((id) => tx.store.get(id)))) if (a && this.#assets.has(a.id)) this.#assets.set(a.id, this.#summary(a));
   }
 
   /** Once an import settles, the timeline and "Recently added" show its last items without waiting for a timer. */
@@ -186,7 +210,7 @@ export class LibraryItems {
   /** Marks or unmarks items as favourites; the stored records and this page change together. */
   async setFavourite(ids: readonly string[], favourite: boolean): Promise<void> {
     if (!this.#db) return;
-    for (const a of await setFavourite(this.#db, ids, favourite)) this.#assets.set(a.id, a);
+    for (const a of await setFavourite(this.#db, ids, favourite)) this.#assets.set(a.id, this.#summary(a));
     this.favouritesChanged++;
   }
 
@@ -197,7 +221,7 @@ export class LibraryItems {
 
   /** The original file's bytes, null when they are not on this device. */
   async original(id: string): Promise<Blob | null> {
-    const a = this.#assets.get(id);
+    const a = await this.record(id);
     if (!a || !this.#db) return null;
     return (await getOriginal(this.#db, id, a.blobLocation)) ?? null;
   }
@@ -208,7 +232,8 @@ export class LibraryItems {
    * QuickTime MOV as the ISO-BMFF file it is, while "video/quicktime" may be refused outright.
    */
   async motionUrl(id: string): Promise<string | null> {
-    const a = this.#assets.get(id);
+    if (!this.#assets.get(id)?.motion) return null;
+    const a = await this.record(id);
     const m = a?.motion;
     if (!a || !m || !this.#db) return null;
     const blob =
@@ -225,7 +250,8 @@ export class LibraryItems {
 
   /** The kept keyframes of a video, for the strip under the player. */
   async frameStrip(id: string): Promise<StripFrame[]> {
-    const a = this.#assets.get(id);
+    if (this.#assets.get(id)?.type !== 'video') return [];
+    const a = await this.record(id);
     if (!a?.frameTimestampsSec) return [];
     return Promise.all(a.frameTimestampsSec.map(async (timestampSec, i) => ({ timestampSec, url: await this.#thumbnails.url(`${id}#${i}`) })));
   }

@@ -43,7 +43,7 @@ export class Library {
   /** Duplicate groups in three tiers; deletes go through `deletes`, so undo works. */
   readonly duplicates: DuplicatesState = new DuplicatesState({
     thumbUrl: (id) => this.#thumbnails.url(id),
-    asset: (id) => this.items.get(id),
+    assets: (ids) => this.items.records(ids),
     deleteAssets: (ids) => this.deletes.deleteAssets(ids),
     announce: (text) => this.notices.announce(text),
     similarMinCosine: () => this.session.similarMinCosine,

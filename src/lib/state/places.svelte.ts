@@ -1,6 +1,6 @@
 import { placeItemsInWorker } from '../clients/places';
 import { countryAliases, groupPlaces, inPlaces, PLACE_VERSION, placeKeysOf, type CountryGroup, type PlaceKey } from '../core/places';
-import type { AssetRecord } from '../core/records';
+import type { ItemSummary } from '../core/item-summary';
 import type { LibraryItems } from './items.svelte';
 
 /** The place a Places view shows the items of: a city (or region) card, or a whole country. */
@@ -32,10 +32,10 @@ export class PlacesState {
   readonly anyPosition: boolean = $derived.by(() => {
     void this.version;
     void this.#items.count;
-    return this.#records().some((a) => !!a.gps);
+    return this.#records().some((a) => a.hasPosition);
   });
   /** Items of the open place, in no particular order (the grid orders them). */
-  readonly openItems: AssetRecord[] = $derived.by(() => {
+  readonly openItems: ItemSummary[] = $derived.by(() => {
     void this.version;
     void this.#items.count;
     const key = this.open?.key;
@@ -53,7 +53,7 @@ export class PlacesState {
     this.#items = items;
   }
 
-  #records(): AssetRecord[] {
+  #records(): ItemSummary[] {
     return this.#items.ids().map((id) => this.#items.get(id)!);
   }
 
@@ -67,7 +67,7 @@ export class PlacesState {
       do {
         this.#again = false;
         const todo = this.#records()
-          .filter((a) => a.gps && a.placeVersion !== PLACE_VERSION)
+          .filter((a) => a.hasPosition && a.placeVersion !== PLACE_VERSION)
           .map((a) => a.id);
         if (!todo.length) break;
         this.lookingUp = todo.length;

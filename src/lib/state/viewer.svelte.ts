@@ -1,4 +1,5 @@
 import type { AssetRecord } from '../db/schema';
+import type { ItemSummary } from '../core/item-summary';
 import type { Moment } from '../core/moments';
 import { afterRemoval, lineageLines, stepFrom, type LineageLine } from '../core/item-info';
 import { itemHash, itemIdFromHash } from '../core/item-address';
@@ -33,9 +34,10 @@ async function isHeic(blob: Blob): Promise<boolean> {
   return kind.kind === 'image' && kind.format === 'heic';
 }
 
-/** The info panel's facts that are read from storage rather than from the item's record. */
+/** The info panel's facts, read from storage when it opens: the page keeps only the item's summary. */
 export interface ItemDetails {
   id: string;
+  record: AssetRecord;
   clusterName: string | null;
   lineage: LineageLine[];
 }
@@ -95,8 +97,8 @@ export class Viewer {
     this.#host = host;
   }
 
-  get asset(): AssetRecord | undefined {
-    // Favourite marks change records in place, and deletes (here or in another tab) change the
+  get asset(): ItemSummary | undefined {
+    // Favourite marks replace summaries in place, and deletes (here or in another tab) change the
     // count: these reads make the getter follow both.
     void this.#host.items.favouritesChanged;
     void this.#host.items.count;
@@ -386,8 +388,12 @@ export class Viewer {
 
   async #loadDetails(id: string): Promise<void> {
     if (this.details?.id === id) return;
-    const [records, cluster] = await Promise.all([this.#host.items.lineage(id), this.#host.clusters.clusterOf(id).catch(() => null)]);
-    if (this.openId === id) this.details = { id, clusterName: cluster?.name ?? null, lineage: lineageLines(records) };
+    const [record, records, cluster] = await Promise.all([
+      this.#host.items.record(id),
+      this.#host.items.lineage(id),
+      this.#host.clusters.clusterOf(id).catch(() => null),
+    ]);
+    if (this.openId === id && record) this.details = { id, record, clusterName: cluster?.name ?? null, lineage: lineageLines(records) };
   }
 
   #shut(): void {

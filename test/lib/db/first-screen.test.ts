@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { listAssetsByTakenAt, newestTakenAssets } from '../../../src/lib/db/repo';
 import type { AssetRecord } from '../../../src/lib/db/schema';
+import { itemSummaryOf } from '../../../src/lib/core/item-summary';
 
 const { open } = libraryDbs('first-screen');
 
@@ -40,6 +41,22 @@ describe('newestTakenAssets', () => {
       [5, 'added'],
       [3, 'file-modified'],
     ]);
+  });
+
+  it('reads the whole timeline as summaries, in the records\' order, the undated dated too', async () => {
+    const db = await open();
+    const records = Array.from({ length: 40 }, (_, i) => asset(i, 1_000_000 + ((i * 37) % 40) * 60_000));
+    const undated = { ...asset(40, 0), takenAtMs: undefined } as unknown as AssetRecord;
+    const tx = db.transaction('assets', 'readwrite');
+    for (const r of [...records, undated]) void tx.store.put(r);
+    await tx.done;
+
+    const summaries = await listAssetsByTakenAt(db, (a) => itemSummaryOf(a, new Map()));
+    const full = await listAssetsByTakenAt(db);
+    expect(summaries.map((s) => s.id)).toEqual(full.map((a) => a.id));
+    expect(summaries.map((s) => s.takenAtMs)).toEqual(full.map((a) => a.takenAtMs));
+    expect(summaries.find((s) => s.id === undated.id)?.takenAtMs).toBe(40);
+    expect(summaries[0]).not.toHaveProperty('sha256');
   });
 
   it('an empty library has no first screen', async () => {

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { itemSummaryOf, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import type { AssetRecord } from '../../../src/lib/core/records';
+
+const photo: AssetRecord = {
+  id: 'a1',
+  name: 'IMG_0001.HEIC',
+  type: 'image',
+  mime: 'image/heic',
+  sizeBytes: 2_345_678,
+  sha256: 'ab'.repeat(32),
+  pHash: '0123456789abcdef',
+  width: 4032,
+  height: 3024,
+  addedAt: 1_700_000_000_000,
+  takenAtMs: 1_600_000_000_000,
+  takenAtSource: 'exif',
+  takenAtOffsetMin: 120,
+  camera: { make: 'Apple', model: 'iPhone 12', lens: 'back camera' },
+  gps: { lat: 48.85, lon: 2.35 },
+  place: { city: 'Paris', region: 'Île-de-France', country: 'France', countryCode: 'FR' },
+  placeVersion: 3,
+  metadataVersion: 2,
+  favourite: true,
+  status: 'ready',
+  blobLocation: 'opfs',
+  nearDuplicateOf: { id: 'a0', name: 'IMG_0000.HEIC', distance: 4 },
+  motion: { kind: 'live', name: 'IMG_0001.MOV', mime: 'video/quicktime', sizeBytes: 3_000_000, sha256: 'cd'.repeat(32), durationSec: 2.5, blobLocation: 'opfs' },
+};
+
+const video: AssetRecord = {
+  id: 'v1',
+  name: 'clip.mp4',
+  type: 'video',
+  mime: 'video/mp4',
+  sizeBytes: 9_000_000,
+  sha256: 'ef'.repeat(32),
+  pHash: 'fedcba9876543210',
+  width: 1920,
+  height: 1080,
+  addedAt: 1_700_000_100_000,
+  takenAtMs: 1_650_000_000_000,
+  takenAtSource: 'video-metadata',
+  status: 'ready',
+  blobLocation: 'idb',
+  durationSec: 12.4,
+  decoder: 'webcodecs',
+  frameTimestampsSec: [0, 4, 8, 12],
+};
+
+describe('itemSummaryOf', () => {
+  it('keeps what the grid, favourites, places and the viewer stage read, and nothing of the file', () => {
+    const s = itemSummaryOf(photo, new Map());
+    expect(s).toEqual({
+      id: 'a1',
+      name: 'IMG_0001.HEIC',
+      type: 'image',
+      takenAtMs: 1_600_000_000_000,
+      addedAt: 1_700_000_000_000,
+      width: 4032,
+      height: 3024,
+      favourite: true,
+      durationSec: undefined,
+      motion: { kind: 'live' },
+      nearDuplicateOf: { name: 'IMG_0000.HEIC' },
+      place: { city: 'Paris', region: 'Île-de-France', country: 'France', countryCode: 'FR' },
+      hasPosition: true,
+      placeVersion: 3,
+    });
+    expect(itemSummaryOf(video, new Map())).toMatchObject({ type: 'video', durationSec: 12.4, favourite: false, motion: undefined, place: undefined, hasPosition: false, placeVersion: undefined });
+  });
+
+  it('holds no object of the record, so a page of records read at start can be collected', () => {
+    const s = itemSummaryOf(photo, new Map());
+    const values = Object.values(s).filter((v) => typeof v === 'object' && v !== null);
+    for (const kept of [photo.place, photo.motion, photo.nearDuplicateOf, photo.camera, photo.gps]) expect(values).not.toContain(kept);
+  });
+
+  it('gives every summary the same properties in the same order (one object shape)', () => {
+    const places: SharedPlaces = new Map();
+    const keys = [photo, video, { ...video, id: 'v2', favourite: false }].map((r) => Object.keys(itemSummaryOf(r, places)).join());
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('shares one place object among items of the same place', () => {
+    const places: SharedPlaces = new Map();
+    const a = itemSummaryOf(photo, places);
+    const b = itemSummaryOf({ ...photo, id: 'a2', place: { ...photo.place! } }, places);
+    const c = itemSummaryOf({ ...photo, id: 'a3', place: { region: 'Île-de-France', country: 'France', countryCode: 'FR' } }, places);
+    expect(b.place).toBe(a.place);
+    expect(c.place).not.toBe(a.place);
+    expect(c.place).toEqual({ region: 'Île-de-France', country: 'France', countryCode: 'FR' });
+    expect(places.size).toBe(2);
+  });
+});
