@@ -427,10 +427,19 @@ async function startChromium(session) {
     const memoryBeforeStart = processMemory();
     // Sampled twice a second from this start to the last search: the most the renderer held.
     let rendererSampledPeakMB = 0;
+    let rendererAnonPeakMB = 0;
+    // 's since the start: renderer PSS/anonymous MB': when the peak comes and what follows it.
+    const samples = [];
+    const sampledFrom = performance.now();
+    const marks = {};
     const sampler = setInterval(() => {
-      rendererSampledPeakMB = Math.max(rendererSampledPeakMB, processMemory().rendererMB ?? 0);
+      const m = processMemory();
+      rendererSampledPeakMB = Math.max(rendererSampledPeakMB, m.rendererMB ?? 0);
+      rendererAnonPeakMB = Math.max(rendererAnonPeakMB, m.rendererAnonMB ?? 0);
+      samples.push(`${round((performance.now() - sampledFrom) / 1000, 1)}: ${m.rendererMB}/${m.rendererAnonMB}`);
     }, 500);
     await page.evaluate((m) => window.bench.open(m), MODEL);
+    marks.searchReadyS = round((performance.now() - sampledFrom) / 1000, 1);
     const memoryAfterStart = processMemory();
     log(`  renderer ${memoryBeforeStart.rendererMB} MB before the start, ${memoryAfterStart.rendererMB} MB when search-ready`);
     // The summaries (and the reconcile) are read in the background after search-ready: searches are
@@ -438,13 +447,20 @@ async function startChromium(session) {
     t = performance.now();
     const total = await page.evaluate(() => window.bench.settle());
     const summariesMs = performance.now() - t;
+    marks.summariesReadS = round((performance.now() - sampledFrom) / 1000, 1);
     const memorySettled = processMemory();
     log(`  renderer ${memorySettled.rendererMB} MB once the ${total} asset summaries are read (${round(summariesMs, 0)} ms after search-ready)`);
     const flat = all.flatMap((q) => Array.from(q));
     const run = await page.evaluate(([f, d, nt, k]) => window.bench.search(f, d, nt, k, 3), [flat, DIM, queries.text.length, K]);
     const memoryAfterSearch = processMemory();
+    marks.searchesDoneS = round((performance.now() - sampledFrom) / 1000, 1);
     clearInterval(sampler);
     log(`  renderer ${memoryAfterSearch.rendererMB} MB after ${all.length * 3} searches; all Chromium ${memoryAfterSearch.chromiumTotalMB} MB`);
+    log(`  renderer sampled (s: PSS/anonymous MB; search-ready at ${marks.searchReadyS} s, summaries read at ${marks.summariesReadS} s, searches done at ${marks.searchesDoneS} s): ${samples.filter((_, i) => i % 4 === 0).join(', ')}; most ${rendererSampledPeakMB}/${rendererAnonPeakMB}`);
+    // Left alone for a while: what the worker's garbage collector gives back on its own.
+    await new Promise((r) => setTimeout(r, 20_000));
+    const memoryIdle = processMemory();
+    log(`  renderer ${memoryIdle.rendererMB} MB (anonymous ${memoryIdle.rendererAnonMB}) 20 s after the searches`);
     // Last: the profile reads every asset summary on the page's thread, garbage the renderer process keeps after a reload.
     await load();
     const profile = await page.evaluate((m) => window.bench.profileOpen(m), MODEL);
@@ -469,6 +485,9 @@ async function startChromium(session) {
       memoryAfterSearch,
       memorySettled,
       rendererSampledPeakMB,
+      rendererAnonPeakMB,
+      memoryIdle,
+      memorySamples: { marks, samples },
       summariesAfterReadyMs: round(summariesMs, 0),
       errors: errors.slice(0, 5),
     };
