@@ -339,9 +339,11 @@ export class LibraryIndex {
     const seen = new Map<string, SearchHit>();
     if (byFileName) {
       const matches: Array<{ id: string; s: number }> = [];
-      this.#assets.forEach((id, row) => {
+      this.#assets.forEachRow((row) => {
         const s = nameMatchScore(text, this.#assets.name(row));
-        if (s > 0 && passes(id)) matches.push({ id, s });
+        if (s <= 0) return;
+        const id = this.#assets.idAt(row);
+        if (passes(id)) matches.push({ id, s });
       });
       const byName = matches.sort((a, b) => b.s - a.s || a.id.localeCompare(b.id)).slice(0, k);
       for (const m of byName) {
@@ -385,7 +387,9 @@ export class LibraryIndex {
     await this.#ready;
     await this.#assetsRead;
     const exclude = new Set(filter?.excludeIds ?? []);
-    const { ids, total } = this.#assets.newestTaken(k, (id) => this.#passes(id, filter, exclude));
+    // The ids are decoded only where a filter names ids.
+    const byId = exclude.size > 0 || !!filter?.onlyIds;
+    const { ids, total } = this.#assets.newestTaken(k, (row) => (!filter || this.#rowPasses(row, filter)) && (!byId || this.#passes(this.#assets.idAt(row), filter, exclude)));
     return { hits: ids.map((id) => ({ id, score: null, nameMatch: false })), total };
   }
 
@@ -462,13 +466,18 @@ export class LibraryIndex {
     if (exclude.has(id)) return false;
     if (!f) return true;
     const row = this.#assets.rowOf(id);
-    if (row < 0) return false;
+    if (row < 0 || !this.#rowPasses(row, f)) return false;
+    if (f.onlyIds && !this.#setOf(f.onlyIds).has(id)) return false;
+    return true;
+  }
+
+  /** Whether the summary at `row` has the filter's type and a date taken within its ranges. */
+  #rowPasses(row: number, f: SearchFilter): boolean {
     if (f.type && this.#assets.type(row) !== f.type) return false;
     const takenAtMs = this.#assets.takenAtMs(row);
     if (f.takenFromMs !== undefined && takenAtMs < f.takenFromMs) return false;
     if (f.takenToMs !== undefined && takenAtMs > f.takenToMs) return false;
     if (f.takenIn && !inSortedSpans(f.takenIn, takenAtMs)) return false;
-    if (f.onlyIds && !this.#setOf(f.onlyIds).has(id)) return false;
     return true;
   }
 
