@@ -27,6 +27,15 @@ const DELETED = -2;
 /** A text's byte length is stored in two bytes: a longer name is cut (file names are at most a few hundred bytes). */
 const MAX_TEXT_BYTES = 0xffff;
 
+/**
+ * Gives a replaced buffer's memory back now rather than at the worker's next garbage collection
+ * (ArrayBuffer.prototype.transfer, where there is one; nothing else may hold it).
+ */
+function freeNow(view: ArrayBufferView): void {
+  const buffer = view.buffer;
+  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
+}
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
@@ -129,6 +138,30 @@ export class AssetSummaries {
     this.#freeRows = [];
     this.#slots = new Int32Array(2 * INITIAL_ROWS).fill(EMPTY);
     this.#slotsTaken = 0;
+  }
+
+  /** Bytes of the buffers held (texts, columns, hash table), spare room included. */
+  get heldBytes(): number {
+    return this.#text.byteLength + this.#idAt.byteLength + this.#nameAt.byteLength + this.#types.byteLength + this.#takenAtMs.byteLength + this.#slots.byteLength;
+  }
+
+  /**
+   * Gives back the spare room of the buffers, which grow by half again (up to a third of them is
+   * room: tens of MB at a million rows), once a library's summaries are read; later sets grow them again.
+   */
+  trim(): void {
+    this.#compact(this.#textUsed - this.#textGarbage);
+    const rows = this.#rows;
+    const fit = <T extends Uint32Array | Uint8Array | Float64Array>(column: T, make: (n: number) => T): T => {
+      const out = make(rows);
+      out.set(column.subarray(0, rows));
+      freeNow(column);
+      return out;
+    };
+    this.#idAt = fit(this.#idAt, (n) => new Uint32Array(n));
+    this.#nameAt = fit(this.#nameAt, (n) => new Uint32Array(n));
+    this.#types = fit(this.#types, (n) => new Uint8Array(n));
+    this.#takenAtMs = fit(this.#takenAtMs, (n) => new Float64Array(n));
   }
 
   /** Calls `visit` with every asset's row, in no particular order (ids are decoded only when asked for: {@link idAt}). */
@@ -248,9 +281,13 @@ export class AssetSummaries {
   /** Copies the live texts into a new buffer once garbage is most of it (and more than the first buffer). */
   #compactIfMostlyGarbage(): void {
     if (2 * this.#textGarbage <= this.#textUsed || this.#textGarbage < INITIAL_TEXT_BYTES) return;
+    this.#compact(Math.max(INITIAL_TEXT_BYTES, Math.ceil((this.#textUsed - this.#textGarbage) * 1.5)));
+  }
+
+  /** Copies the live texts into a new buffer of `capacity` bytes (at least their length). */
+  #compact(capacity: number): void {
     const old = this.#text;
-    const live = this.#textUsed - this.#textGarbage;
-    this.#text = new Uint8Array(Math.max(INITIAL_TEXT_BYTES, Math.ceil(live * 1.5)));
+    this.#text = new Uint8Array(capacity);
     this.#textUsed = 0;
     this.#textGarbage = 0;
     const move = (offset: number) => this.#append(old.subarray(offset + 2), old[offset]! | (old[offset + 1]! << 8));
@@ -258,6 +295,7 @@ export class AssetSummaries {
       this.#idAt[row] = move(this.#idAt[row]!);
       this.#nameAt[row] = move(this.#nameAt[row]!);
     });
+    freeNow(old);
   }
 
   #grow(rows: number): void {

@@ -279,6 +279,7 @@ export class LibraryIndex {
           if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, a);
         }
       });
+      this.#assets.trim();
     } finally {
       if (this.#removedWhileReading === removed) this.#removedWhileReading = null;
     }

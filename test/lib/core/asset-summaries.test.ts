@@ -77,6 +77,22 @@ describe('AssetSummaries: ids and names as bytes', () => {
     expect(s.name(s.rowOf('long'))).toBe('é'.repeat(32_767));
   });
 
+  it('gives back its spare room once read, and grows again after', () => {
+    const s = new AssetSummaries();
+    for (let i = 0; i < 3000; i++) s.set(`id-${String(i).padStart(4, '0')}`, { name: `IMG_${String(i).padStart(4, '0')}.jpg`, type: 'image', takenAtMs: i });
+    s.delete('id-0000');
+    const before = contents(s);
+    s.trim();
+    // texts: 2 999 live ids of 7 bytes and names of 12, each after 2 length bytes; 3 000 rows (one free) × 17 bytes of columns; 8 192 slots × 4
+    expect(s.heldBytes).toBe(2999 * (2 + 7 + 2 + 12) + 3000 * 17 + 8192 * 4);
+    expect(contents(s)).toEqual(before);
+    s.set('id-0000', { name: 'back.jpg', type: 'video', takenAtMs: -1 });
+    s.set('new', { name: 'new.jpg', type: 'image', takenAtMs: 7 });
+    expect(s.size).toBe(3001);
+    expect(contents(s).get('new')).toEqual(['new.jpg', 'image', 7]);
+    expect(contents(s).get('id-0000')).toEqual(['back.jpg', 'video', -1]);
+  });
+
   it('stays the same as a map through 20 000 sets, renames and deletes (its table rebuilt and its bytes compacted along the way)', () => {
     const s = new AssetSummaries();
     const model = new Map<string, [string, AssetType, number]>();
