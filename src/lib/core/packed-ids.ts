@@ -138,20 +138,3 @@ export class RowTally {
     return out;
   }
 }
-
-/** Packs ids as {@link PackedIdTable} reads them: the bytes and each row's start. */
-export function packIds(ids: readonly string[]): { bytes: Uint8Array; starts: Uint32Array } {
-  const encoded = ids.map((id) => utf8Encoder.encode(id));
-  const bytes = new Uint8Array(encoded.reduce((sum, b) => sum + 2 + b.length, 0));
-  const starts = new Uint32Array(ids.length);
-  let at = 0;
-  encoded.forEach((b, row) => {
-    if (b.length > 0xffff) throw new RangeError(`packIds: id ${row} is ${b.length} bytes, more than a u16 length holds`);
-    starts[row] = at;
-    bytes[at] = b.length & 0xff;
-    bytes[at + 1] = b.length >> 8;
-    bytes.set(b, at + 2);
-    at += 2 + b.length;
-  });
-  return { bytes, starts };
-}

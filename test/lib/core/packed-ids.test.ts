@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../helpers/random';
-import { fnv1a, PackedIdTable, packIds, RowTally, slotsFor } from '../../../src/lib/core/packed-ids';
+import { fnv1a, PackedIdTable, RowTally, slotsFor } from '../../../src/lib/core/packed-ids';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** Packs ids as {@link PackedIdTable} reads them: the bytes and each row's start. */
+function packIds(ids: readonly string[]): { bytes: Uint8Array; starts: Uint32Array } {
+  const encoded = ids.map((id) => new TextEncoder().encode(id));
+  const bytes = new Uint8Array(encoded.reduce((sum, b) => sum + 2 + b.length, 0));
+  const starts = new Uint32Array(ids.length);
+  let at = 0;
+  encoded.forEach((b, row) => {
+    if (b.length > 0xffff) throw new RangeError(`packIds: id ${row} is ${b.length} bytes, more than a u16 length holds`);
+    starts[row] = at;
+    bytes[at] = b.length & 0xff;
+    bytes[at + 1] = b.length >> 8;
+    bytes.set(b, at + 2);
+    at += 2 + b.length;
+  });
+  return { bytes, starts };
+}
 
 describe('fnv1a', () => {
   it('gives the published 32-bit FNV-1a values', () => {

@@ -444,6 +444,7 @@ describe('LibraryIndex: search', () => {
     expect([firstTwo.hits.map((h) => h.id), firstTwo.total]).toEqual([['b', 'other-model'], 4]);
     // A query that is only a place: its items, newest taken first.
     expect(await index.listByTakenAt(10, { onlyIds: ['a', 'too-late'] })).toEqual({ hits: ['too-late', 'a'].map((id) => ({ id, score: null, nameMatch: false })), total: 2 });
+    expect(await index.listByTakenAt(10, { ...period, excludeIds: ['b', 'a'] })).toEqual({ hits: ['other-model', 'c'].map((id) => ({ id, score: null, nameMatch: false })), total: 2 });
   });
 
   it('scores the query against a sample of the library for the relevance cut-off', async () => {
