@@ -297,6 +297,42 @@ function chromiumCpuSeconds() {
   return ticks / TICK_HZ;
 }
 
+/**
+ * The heaps of the last worker `page` starts, from DevTools (Runtime.getHeapUsage through a
+ * session attached to the worker): V8's heap used and committed, Blink's C++ heap (objects such as
+ * IndexedDB requests and their values) and ArrayBuffers' bytes, MB; null before a worker runs or
+ * when it does not answer within 2 s.
+ */
+async function workerHeapProbe(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const workers = [];
+  const pending = new Map();
+  let nextId = 1;
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker') workers.push(e.sessionId);
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const reply = JSON.parse(e.message);
+    pending.get(reply.id)?.(reply.result ?? null);
+    pending.delete(reply.id);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  return async () => {
+    const sessionId = workers.at(-1);
+    if (!sessionId) return null;
+    const id = nextId++;
+    const usage = await Promise.race([
+      new Promise((resolve) => {
+        pending.set(id, resolve);
+        cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => resolve(null));
+      }),
+      new Promise((resolve) => setTimeout(() => resolve(null), 2000)),
+    ]);
+    pending.delete(id);
+    return usage && { usedMB: mb(usage.usedSize), totalMB: mb(usage.totalSize), blinkMB: mb(usage.embedderHeapUsedSize ?? 0), arrayBuffersMB: mb(usage.backingStorageSize ?? 0) };
+  };
+}
+
 /** Waits (at most `maxMs`) until Chromium uses under a tenth of a core over 2 s: IndexedDB done compacting what was written. */
 async function waitChromiumQuiet(maxMs) {
   const start = performance.now();
@@ -424,27 +460,49 @@ async function startChromium(session) {
       log(`  cold start ${i + 1}: search ready ${round(r.readyMs, 0)} ms after navigation (${r.status.origin}, ${r.status.kind}, ${r.status.size} items): page ${phases.at(-1).pageMs}, worker loaded ${phases.at(-1).workerLoadMs}, init ${phases.at(-1).initMs} ms`);
     }
     await freshTab();
+    const workerHeap = await workerHeapProbe(session.page);
     const memoryBeforeStart = processMemory();
     // Sampled twice a second from this start to the last search: the most the renderer held.
     let rendererSampledPeakMB = 0;
+    let rendererAnonPeakMB = 0;
+    // 's since the start: renderer PSS/anonymous MB': when the peak comes and what follows it.
+    const samples = [];
+    const sampledFrom = performance.now();
+    const marks = {};
     const sampler = setInterval(() => {
-      rendererSampledPeakMB = Math.max(rendererSampledPeakMB, processMemory().rendererMB ?? 0);
+      const m = processMemory();
+      rendererSampledPeakMB = Math.max(rendererSampledPeakMB, m.rendererMB ?? 0);
+      rendererAnonPeakMB = Math.max(rendererAnonPeakMB, m.rendererAnonMB ?? 0);
+      const at = round((performance.now() - sampledFrom) / 1000, 1);
+      samples.push(`${at}: ${m.rendererMB}/${m.rendererAnonMB}`);
+      if (samples.length % 4 === 1) void workerHeap().then((h) => h && heapSamples.push(`${at}: ${h.usedMB}/${h.totalMB}/${h.blinkMB}/${h.arrayBuffersMB}`));
     }, 500);
+    // 's: V8 heap used/committed, Blink's heap, ArrayBuffers MB' of the index worker, every 2 s.
+    const heapSamples = [];
     await page.evaluate((m) => window.bench.open(m), MODEL);
-    const memoryAfterStart = processMemory();
-    log(`  renderer ${memoryBeforeStart.rendererMB} MB before the start, ${memoryAfterStart.rendererMB} MB when search-ready`);
+    marks.searchReadyS = round((performance.now() - sampledFrom) / 1000, 1);
+    const memoryAfterStart = { ...processMemory(), indexWorker: await workerHeap() };
+    log(`  renderer ${memoryBeforeStart.rendererMB} MB before the start, ${memoryAfterStart.rendererMB} MB when search-ready; index worker ${JSON.stringify(memoryAfterStart.indexWorker)}`);
     // The summaries (and the reconcile) are read in the background after search-ready: searches are
     // timed once they are done, so that p50 is the steady state's.
     t = performance.now();
     const total = await page.evaluate(() => window.bench.settle());
     const summariesMs = performance.now() - t;
-    const memorySettled = processMemory();
-    log(`  renderer ${memorySettled.rendererMB} MB once the ${total} asset summaries are read (${round(summariesMs, 0)} ms after search-ready)`);
+    marks.summariesReadS = round((performance.now() - sampledFrom) / 1000, 1);
+    const memorySettled = { ...processMemory(), indexWorker: await workerHeap() };
+    log(`  renderer ${memorySettled.rendererMB} MB once the ${total} asset summaries are read (${round(summariesMs, 0)} ms after search-ready); index worker ${JSON.stringify(memorySettled.indexWorker)}`);
     const flat = all.flatMap((q) => Array.from(q));
     const run = await page.evaluate(([f, d, nt, k]) => window.bench.search(f, d, nt, k, 3), [flat, DIM, queries.text.length, K]);
     const memoryAfterSearch = processMemory();
+    marks.searchesDoneS = round((performance.now() - sampledFrom) / 1000, 1);
     clearInterval(sampler);
     log(`  renderer ${memoryAfterSearch.rendererMB} MB after ${all.length * 3} searches; all Chromium ${memoryAfterSearch.chromiumTotalMB} MB`);
+    log(`  renderer sampled (s: PSS/anonymous MB; search-ready at ${marks.searchReadyS} s, summaries read at ${marks.summariesReadS} s, searches done at ${marks.searchesDoneS} s): ${samples.filter((_, i) => i % 4 === 0).join(', ')}; most ${rendererSampledPeakMB}/${rendererAnonPeakMB}`);
+    // Left alone for a while: what the worker's garbage collector gives back on its own.
+    await new Promise((r) => setTimeout(r, 20_000));
+    const memoryIdle = { ...processMemory(), indexWorker: await workerHeap() };
+    log(`  index worker sampled (${heapSamples.length > 0 ? 's: V8 heap used/committed, Blink heap, ArrayBuffers MB' : 'no DevTools session'}): ${heapSamples.join(', ')}`);
+    log(`  renderer ${memoryIdle.rendererMB} MB (anonymous ${memoryIdle.rendererAnonMB}) 20 s after the searches; index worker ${JSON.stringify(memoryIdle.indexWorker)}`);
     // Last: the profile reads every asset summary on the page's thread, garbage the renderer process keeps after a reload.
     await load();
     const profile = await page.evaluate((m) => window.bench.profileOpen(m), MODEL);
@@ -469,6 +527,9 @@ async function startChromium(session) {
       memoryAfterSearch,
       memorySettled,
       rendererSampledPeakMB,
+      rendererAnonPeakMB,
+      memoryIdle,
+      memorySamples: { marks, samples, indexWorkerHeap: heapSamples },
       summariesAfterReadyMs: round(summariesMs, 0),
       errors: errors.slice(0, 5),
     };

@@ -191,6 +191,7 @@ export function processMemory(root = process.pid) {
     const kids = new Map();
     for (const [pid, ppid] of table) (kids.get(ppid) ?? kids.set(ppid, []).get(ppid)).push(pid);
     const byType = {};
+    const anonByType = {};
     const stack = [root];
     while (stack.length) {
       const pid = stack.pop();
@@ -206,7 +207,11 @@ export function processMemory(root = process.pid) {
       const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
       let kb = null;
       try {
-        kb = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]);
+        const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+        kb = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1]);
+        // Anonymous pages (heaps, allocators' arenas): unlike PSS, not lowered by other Chromium processes sharing code pages.
+        const anonKb = Number(/^Anonymous:\s+(\d+)/m.exec(rollup)?.[1]);
+        if (Number.isFinite(anonKb)) anonByType[type] = (anonByType[type] ?? 0) + anonKb / 1024;
       } catch {
         /* fall back to RSS */
       }
@@ -220,7 +225,7 @@ export function processMemory(root = process.pid) {
       byType[type] = (byType[type] ?? 0) + kb / 1024;
     }
     const total = Object.values(byType).reduce((a, b) => a + b, 0);
-    return { rendererMB: round(byType.renderer ?? null, 1), chromiumTotalMB: round(total, 1), byTypeMB: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, round(v, 1)])) };
+    return { rendererMB: round(byType.renderer ?? null, 1), rendererAnonMB: round(anonByType.renderer ?? null, 1), chromiumTotalMB: round(total, 1), byTypeMB: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, round(v, 1)])) };
   } catch (err) {
     return { error: String(err?.message || err) };
   }

@@ -50,6 +50,7 @@
 import { mulberry32 } from './random';
 import { ProductQuantizer, ScalarQuantizer, PQ_CENTROIDS, type VectorCodec } from './quantize';
 import { dotAt, rankByCosine, type ScoredId } from './vector';
+import { PackedIdTable, RowTally } from './packed-ids';
 
 /** Where the full vectors live (IndexedDB or OPFS chunks in the app, a Map in tests). */
 export interface FullVectorStore {
@@ -448,6 +449,8 @@ export class CompactIndex {
    * searches first (decoding only the ids it returns) and unpacks on the first change or lookup.
    */
   #packedIds: { bytes: Uint8Array; starts: Uint32Array } | null = null;
+  /** Rows of the packed ids by id (8 MB at a million ids), made by the first lookup while they are packed. */
+  #packedTable: PackedIdTable | null = null;
   #freeRows: number[] = [];
   #listOfRow: Uint32Array;
   #posInList: Uint32Array;
@@ -485,8 +488,9 @@ export class CompactIndex {
   }
 
   has(id: string): boolean {
-    this.#unpackIds();
-    return this.#rowById.has(id);
+    // A restored index answers from its packed ids: an import's check of each new item does not decode them all.
+    const table = this.#idTable();
+    return table ? table.rowOf(id) >= 0 : this.#rowById.has(id);
   }
 
   /** The live ids (unpacks a restored index's ids). */
@@ -496,15 +500,34 @@ export class CompactIndex {
   }
 
   /**
-   * The live ids in code-unit order (IndexedDB's order of string keys), without unpacking a
-   * restored index's ids into its map: a library compared with its saved index at start does not
-   * keep a million id strings and their map entries for it.
+   * A tally of the ids held now against ids named a page at a time (a library's stored vectors,
+   * when its restored index is checked against them): `mark(id)` tells whether the index holds
+   * `id`, `unmarked()` lists the ids held when the tally began that were never marked. A restored
+   * index's ids stay packed for it (a byte per row, no string per id: see {@link PackedIdTable}).
+   * Ids added after the tally began count as held and are never unmarked; ids removed since may
+   * still count as held.
    */
-  sortedIds(): string[] {
-    const out: string[] = [];
-    if (this.#packedIds) for (let row = 0; row < this.#packedIds.starts.length; row++) out.push(this.#idAt(row));
-    else for (const id of this.#ids) if (id !== undefined) out.push(id);
-    return out.sort();
+  tallyIds(): { mark(id: string): boolean; unmarked(): string[] } {
+    const table = this.#idTable();
+    if (table) {
+      const tally = new RowTally(table.size, (id) => table.rowOf(id));
+      return { mark: (id) => tally.mark(id), unmarked: () => tally.unmarkedRows().map((row) => table.idAt(row)) };
+    }
+    const ids = this.#ids.slice();
+    const rowById = this.#rowById;
+    // An id at a row that held another id when the tally began was added since: held, not tallied.
+    const tally = new RowTally(ids.length, (id) => {
+      const row = rowById.get(id);
+      return row === undefined ? -1 : ids[row] === id ? row : ids.length;
+    });
+    return { mark: (id) => tally.mark(id), unmarked: () => tally.unmarkedRows().flatMap((row) => (ids[row] === undefined ? [] : [ids[row]!])) };
+  }
+
+  /** The lookup of a restored index's packed ids (built on first use), or null once they are unpacked. */
+  #idTable(): PackedIdTable | null {
+    const packed = this.#packedIds;
+    if (!packed) return null;
+    return (this.#packedTable ??= new PackedIdTable(packed.bytes, packed.starts));
   }
 
   /** The id of a live row. */
@@ -530,6 +553,7 @@ export class CompactIndex {
     this.#ids = ids;
     this.#rowById = rowById;
     this.#packedIds = null;
+    this.#packedTable = null;
   }
 
   /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */

@@ -7,9 +7,25 @@ export async function countEmbeddings(db: Db, modelKey: string): Promise<number>
   return db.countFromIndex('embeddings', 'byModelId', modelKey);
 }
 
-/** The ids of the assets with a stored vector of the model, in key order. */
-export async function embeddingIdsOfModel(db: Db, modelKey: string): Promise<string[]> {
-  return db.getAllKeysFromIndex('embeddings', 'byModelId', modelKey);
+/**
+ * The ids of the assets with a stored vector of the model, in key order, `pageSize` per read
+ * transaction; the next page is read once `visit` has settled. A million ids read at once are a
+ * million strings in the reading thread and as many keys on their way to it (hundreds of MB until
+ * collected). Pages are taken from the store's keys, the ids of other models' vectors (found
+ * through the model index on either side of this model: none in a library of one model) left out.
+ */
+export async function forEachEmbeddingIdPage(db: Db, modelKey: string, pageSize: number, visit: (ids: string[]) => void | Promise<void>): Promise<void> {
+  const byModel = db.transaction('embeddings').store.index('byModelId');
+  const [below, above] = await Promise.all([byModel.getAllKeys(IDBKeyRange.upperBound(modelKey, true)), byModel.getAllKeys(IDBKeyRange.lowerBound(modelKey, true))]);
+  const otherModels = new Set([...below, ...above]);
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.getAllKeys('embeddings', after === undefined ? null : IDBKeyRange.lowerBound(after, true), pageSize);
+    const ids = otherModels.size > 0 ? page.filter((id) => !otherModels.has(id)) : page;
+    if (ids.length > 0) await visit(ids);
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!;
+  }
 }
 
 /** Any one vector of the model (the first by asset id), to learn its length; undefined when there is none. */

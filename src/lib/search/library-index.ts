@@ -93,25 +93,6 @@ const RANKER_MAX_K = 256;
 /** Past this many items the ranker's codes (644 bytes per item at 512-d) cost more memory than it is worth: the graph serves. */
 const RANKER_MAX_ITEMS = 200_000;
 
-/** The ids only in `first` and only in `second`, both sorted in code-unit order (a merge). */
-function sortedDifference(first: readonly string[], second: readonly string[]): { onlyInFirst: string[]; onlyInSecond: string[] } {
-  const onlyInFirst: string[] = [];
-  const onlyInSecond: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < first.length && j < second.length) {
-    if (first[i]! < second[j]!) onlyInFirst.push(first[i++]!);
-    else if (second[j]! < first[i]!) onlyInSecond.push(second[j++]!);
-    else {
-      i++;
-      j++;
-    }
-  }
-  for (; i < first.length; i++) onlyInFirst.push(first[i]!);
-  for (; j < second.length; j++) onlyInSecond.push(second[j]!);
-  return { onlyInFirst, onlyInSecond };
-}
-
 /** Where an HNSW keeps its codes: the text ranker's WebAssembly memory (one copy serves both), or plain memory without SIMD. */
 const codeStoreFor = (coder: ScalarCoder): CodeStore => TextRanker.create(coder) ?? new ArrayCodeStore();
 
@@ -269,18 +250,20 @@ export class LibraryIndex {
   async #reconcile(index: CompactVectorIndex): Promise<void> {
     const removed = (this.#removedWhileReconciling = new Set());
     try {
-      const storedIds = await this.#db.embeddingIdsOfModel(index.modelKey);
-      if (this.#index !== index) return;
-      // Both lists in code-unit order, compared by one merge: no set of a million ids, and the
-      // index keeps its ids packed (sorting the stored ids, already in key order, is one pass).
-      const { onlyInFirst: lacking, onlyInSecond: extra } = sortedDifference(storedIds.sort(), index.compact.sortedIds());
+      // The stored ids a page at a time against the index's ids, which a restored index keeps
+      // packed: no list of a million stored ids, none of the index's decoded (a byte per row).
+      const tally = index.compact.tallyIds();
       let changed = 0;
-      for (const id of extra) if (index.remove(id)) changed++;
-      const missing = lacking.filter((id) => !removed.has(id));
-      for (let i = 0; i < missing.length && this.#index === index; i += REBUILD_CHUNK) {
-        await this.#addStoredNow(missing.slice(i, i + REBUILD_CHUNK));
-        changed += Math.min(REBUILD_CHUNK, missing.length - i);
-      }
+      await this.#db.forEachEmbeddingIdPage(index.modelKey, async (ids) => {
+        if (this.#index !== index) return;
+        const missing = ids.filter((id) => !tally.mark(id) && !removed.has(id));
+        for (let i = 0; i < missing.length && this.#index === index; i += REBUILD_CHUNK) {
+          await this.#addStoredNow(missing.slice(i, i + REBUILD_CHUNK));
+          changed += Math.min(REBUILD_CHUNK, missing.length - i);
+        }
+      });
+      if (this.#index !== index) return;
+      for (const id of tally.unmarked()) if (index.remove(id)) changed++;
       if (changed > 0) this.#changed();
     } finally {
       if (this.#removedWhileReconciling === removed) this.#removedWhileReconciling = null;
@@ -296,6 +279,7 @@ export class LibraryIndex {
           if (!removed.has(a.id) && !this.#assets.has(a.id)) this.#assets.set(a.id, a);
         }
       });
+      this.#assets.trim();
     } finally {
       if (this.#removedWhileReading === removed) this.#removedWhileReading = null;
     }
@@ -356,9 +340,11 @@ export class LibraryIndex {
     const seen = new Map<string, SearchHit>();
     if (byFileName) {
       const matches: Array<{ id: string; s: number }> = [];
-      this.#assets.forEach((id, row) => {
+      this.#assets.forEachRow((row) => {
         const s = nameMatchScore(text, this.#assets.name(row));
-        if (s > 0 && passes(id)) matches.push({ id, s });
+        if (s <= 0) return;
+        const id = this.#assets.idAt(row);
+        if (passes(id)) matches.push({ id, s });
       });
       const byName = matches.sort((a, b) => b.s - a.s || a.id.localeCompare(b.id)).slice(0, k);
       for (const m of byName) {
@@ -402,7 +388,9 @@ export class LibraryIndex {
     await this.#ready;
     await this.#assetsRead;
     const exclude = new Set(filter?.excludeIds ?? []);
-    const { ids, total } = this.#assets.newestTaken(k, (id) => this.#passes(id, filter, exclude));
+    // The ids are decoded only where a filter names ids.
+    const byId = exclude.size > 0 || !!filter?.onlyIds;
+    const { ids, total } = this.#assets.newestTaken(k, (row) => (!filter || this.#rowPasses(row, filter)) && (!byId || this.#passes(this.#assets.idAt(row), filter, exclude)));
     return { hits: ids.map((id) => ({ id, score: null, nameMatch: false })), total };
   }
 
@@ -479,13 +467,18 @@ export class LibraryIndex {
     if (exclude.has(id)) return false;
     if (!f) return true;
     const row = this.#assets.rowOf(id);
-    if (row < 0) return false;
+    if (row < 0 || !this.#rowPasses(row, f)) return false;
+    if (f.onlyIds && !this.#setOf(f.onlyIds).has(id)) return false;
+    return true;
+  }
+
+  /** Whether the summary at `row` has the filter's type and a date taken within its ranges. */
+  #rowPasses(row: number, f: SearchFilter): boolean {
     if (f.type && this.#assets.type(row) !== f.type) return false;
     const takenAtMs = this.#assets.takenAtMs(row);
     if (f.takenFromMs !== undefined && takenAtMs < f.takenFromMs) return false;
     if (f.takenToMs !== undefined && takenAtMs > f.takenToMs) return false;
     if (f.takenIn && !inSortedSpans(f.takenIn, takenAtMs)) return false;
-    if (f.onlyIds && !this.#setOf(f.onlyIds).has(id)) return false;
     return true;
   }
 

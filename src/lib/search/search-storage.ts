@@ -7,10 +7,10 @@ import {
   allAssets,
   countEmbeddings,
   deleteIndexSnapshot,
-  embeddingIdsOfModel,
   firstEmbedding,
   firstVectors,
   forEachAssetPage,
+  forEachEmbeddingIdPage,
   forEachEmbedding,
   getIndexSnapshot,
   type IndexSnapshot,
@@ -31,12 +31,16 @@ export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'takenAtMs
  */
 export const SUMMARY_PAGE_SIZE = 1000;
 
+/** Ids per page when a restored index is checked against the stored vectors (see db/search-repo.ts forEachEmbeddingIdPage). */
+export const EMBEDDING_ID_PAGE_SIZE = 10_000;
+
 export interface SearchStorage {
   /** Every asset's summary, a page at a time (see db/search-repo.ts forEachAssetPage); `visit` keeps none of the page. */
   forEachAssetSummaryPage(visit: (page: AssetSummary[]) => void): Promise<void>;
   frameEmbeddingsForModel(modelKey: string): Promise<FrameEmbeddingRecord[]>;
   countEmbeddings(modelKey: string): Promise<number>;
-  embeddingIdsOfModel(modelKey: string): Promise<string[]>;
+  /** The ids with a stored vector of the model, in key order, a page at a time; the next page is read once `visit` settles. */
+  forEachEmbeddingIdPage(modelKey: string, visit: (ids: string[]) => void | Promise<void>): Promise<void>;
   firstEmbedding(modelKey: string): Promise<EmbeddingRecord | undefined>;
   /** `visit` runs synchronously inside one cursor (see db/search-repo.ts). */
   forEachEmbedding(modelKey: string, visit: (id: string, vector: Float32Array) => void): Promise<void>;
@@ -60,7 +64,7 @@ export function librarySearchStorage(db: Db): SearchStorage {
     forEachAssetSummaryPage: (visit) => forEachAssetPage(db, SUMMARY_PAGE_SIZE, visit),
     frameEmbeddingsForModel: (modelKey) => frameEmbeddingsForModel(db, modelKey),
     countEmbeddings: (modelKey) => countEmbeddings(db, modelKey),
-    embeddingIdsOfModel: (modelKey) => embeddingIdsOfModel(db, modelKey),
+    forEachEmbeddingIdPage: (modelKey, visit) => forEachEmbeddingIdPage(db, modelKey, EMBEDDING_ID_PAGE_SIZE, visit),
     firstEmbedding: (modelKey) => firstEmbedding(db, modelKey),
     forEachEmbedding: (modelKey, visit) => forEachEmbedding(db, modelKey, visit),
     firstVectors: (modelKey, limit) => firstVectors(db, modelKey, limit),

@@ -5,7 +5,7 @@ import type { AssetType } from '../../../src/lib/core/records';
 /** Every summary as id → [name, type, takenAtMs], read back through the rows. */
 function contents(s: AssetSummaries): Map<string, [string, AssetType, number]> {
   const out = new Map<string, [string, AssetType, number]>();
-  s.forEach((id, row) => out.set(id, [s.name(row), s.type(row), s.takenAtMs(row)]));
+  s.forEachRow((row) => out.set(s.idAt(row), [s.name(row), s.type(row), s.takenAtMs(row)]));
   return out;
 }
 
@@ -60,14 +60,69 @@ describe('AssetSummaries', () => {
   });
 });
 
+describe('AssetSummaries: ids and names as bytes', () => {
+  it('keeps ids and names of any script, and tells apart ids that share their bytes up to a point', () => {
+    const s = new AssetSummaries();
+    const ids = ['café', 'cafe\u0301', '日本語', '🙂', 'a', 'ab', ''];
+    ids.forEach((id, i) => s.set(id, { name: `${id} № ${i}.jpg`, type: 'image', takenAtMs: i }));
+    expect(s.size).toBe(7);
+    for (const [i, id] of ids.entries()) expect([s.idAt(s.rowOf(id)), s.name(s.rowOf(id)), s.takenAtMs(s.rowOf(id))]).toEqual([id, `${id} № ${i}.jpg`, i]);
+    for (const missing of ['caf', 'cafés', '日本', 'abc']) expect(s.rowOf(missing)).toBe(-1);
+  });
+
+  it('cuts a name longer than 65 535 bytes at the last whole character before it', () => {
+    const s = new AssetSummaries();
+    // 'é' is 2 bytes: 32 768 of them are 65 536 bytes, one byte too many, so the last one goes
+    s.set('long', { name: 'é'.repeat(32_768), type: 'image', takenAtMs: 0 });
+    expect(s.name(s.rowOf('long'))).toBe('é'.repeat(32_767));
+  });
+
+  it('gives back its spare room once read, and grows again after', () => {
+    const s = new AssetSummaries();
+    for (let i = 0; i < 3000; i++) s.set(`id-${String(i).padStart(4, '0')}`, { name: `IMG_${String(i).padStart(4, '0')}.jpg`, type: 'image', takenAtMs: i });
+    s.delete('id-0000');
+    const before = contents(s);
+    s.trim();
+    // texts: 2 999 live ids of 7 bytes and names of 12, each after 2 length bytes; 3 000 rows (one free) × 17 bytes of columns; 8 192 slots × 4
+    expect(s.heldBytes).toBe(2999 * (2 + 7 + 2 + 12) + 3000 * 17 + 8192 * 4);
+    expect(contents(s)).toEqual(before);
+    s.set('id-0000', { name: 'back.jpg', type: 'video', takenAtMs: -1 });
+    s.set('new', { name: 'new.jpg', type: 'image', takenAtMs: 7 });
+    expect(s.size).toBe(3001);
+    expect(contents(s).get('new')).toEqual(['new.jpg', 'image', 7]);
+    expect(contents(s).get('id-0000')).toEqual(['back.jpg', 'video', -1]);
+  });
+
+  it('stays the same as a map through 20 000 sets, renames and deletes (its table rebuilt and its bytes compacted along the way)', () => {
+    const s = new AssetSummaries();
+    const model = new Map<string, [string, AssetType, number]>();
+    let seed = 11;
+    const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    for (let step = 0; step < 20_000; step++) {
+      const id = `id-${Math.floor(next() * 3000)}`;
+      const roll = next();
+      if (roll < 0.3) {
+        expect(s.delete(id)).toBe(model.delete(id));
+      } else {
+        const fields: [string, AssetType, number] = [`IMG_${step}${'x'.repeat(step % 40)}.jpg`, roll < 0.4 ? 'video' : 'image', step];
+        s.set(id, { name: fields[0], type: fields[1], takenAtMs: fields[2] });
+        model.set(id, fields);
+      }
+    }
+    expect(s.size).toBe(model.size);
+    expect(contents(s)).toEqual(model);
+    for (let i = 0; i < 3000; i++) expect(s.has(`id-${i}`)).toBe(model.has(`id-${i}`));
+  });
+});
+
 describe('AssetSummaries.newestTaken', () => {
   it('lists the kept ids newest taken first, ties by id, the first k, and counts them all', () => {
     const s = new AssetSummaries();
     const taken: Array<[string, number]> = [['b', 20], ['a', 20], ['c', 30], ['d', 10], ['e', 40]];
     for (const [id, takenAtMs] of taken) s.set(id, { name: `${id}.jpg`, type: id === 'e' ? 'video' : 'image', takenAtMs });
     expect(s.newestTaken(10, () => true)).toEqual({ ids: ['e', 'c', 'a', 'b', 'd'], total: 5 });
-    expect(s.newestTaken(2, (_, row) => s.type(row) === 'image')).toEqual({ ids: ['c', 'a'], total: 4 });
-    expect(s.newestTaken(3, (id) => id !== 'c')).toEqual({ ids: ['e', 'a', 'b'], total: 4 });
+    expect(s.newestTaken(2, (row) => s.type(row) === 'image')).toEqual({ ids: ['c', 'a'], total: 4 });
+    expect(s.newestTaken(3, (row) => s.idAt(row) !== 'c')).toEqual({ ids: ['e', 'a', 'b'], total: 4 });
     expect(s.newestTaken(3, () => false)).toEqual({ ids: [], total: 0 });
   });
 });

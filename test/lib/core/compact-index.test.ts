@@ -203,10 +203,18 @@ describe('CompactIndex (IVF over compact codes + exact re-rank)', () => {
       expect(await fresh.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store)).toEqual(
         await index.search(q, { k: K, candidates: 50, probes: 8, filter: (id) => id !== 'p00001' }, store),
       );
-      // the live ids in code-unit order, the same before and after the ids are unpacked
-      const live = [...data.vectors.keys()].filter((id) => id !== 'p00008').sort();
-      expect(CompactIndex.restore(bytes).sortedIds()).toEqual([...data.vectors.keys()].filter((id) => id !== 'p00007').sort());
-      expect(fresh.sortedIds()).toEqual(live);
+      // Tallied against ids named a page at a time, packed or unpacked: which are held, and the held ones never named.
+      const named = [...data.vectors.keys()].filter((id) => !['p00001', 'p00002', 'p00500'].includes(id));
+      const packedTally = CompactIndex.restore(bytes).tallyIds();
+      expect(named.filter((id) => !packedTally.mark(id))).toEqual(['p00007']);
+      expect(packedTally.mark('no such id')).toBe(false);
+      expect(packedTally.unmarked().sort()).toEqual(['p00001', 'p00002', 'p00500']);
+      const unpackedTally = fresh.tallyIds();
+      fresh.add('p09999', data.vectors.get('p00001')!);
+      expect(named.filter((id) => !unpackedTally.mark(id))).toEqual(['p00008']);
+      // added after the tally began: held, never listed as unmarked
+      expect(unpackedTally.mark('p09999')).toBe(true);
+      expect(unpackedTally.unmarked().sort()).toEqual(['p00001', 'p00002', 'p00500']);
       const wrongMagic = bytes.slice();
       wrongMagic[0] = 0;
       expect(() => CompactIndex.restore(wrongMagic)).toThrow(/magic/);

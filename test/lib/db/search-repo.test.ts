@@ -11,6 +11,7 @@ import {
   firstVectors,
   forEachAssetPage,
   forEachEmbedding,
+  forEachEmbeddingIdPage,
   getIndexSnapshot,
   putIndexSnapshot,
   readStoredItems,
@@ -54,6 +55,27 @@ describe('search repository', () => {
     expect([...((await vectorOfAsset(db, 'b', MODEL)) ?? [])]).toEqual([2, 0]);
     expect(await vectorOfAsset(db, 'd', MODEL)).toBeNull();
     expect(await vectorOfAsset(db, 'gone', MODEL)).toBeNull();
+  });
+
+  it('lists the ids with a vector of the model a page at a time, in key order, the next page read once the last is handled', async () => {
+    const db = await dbs.open();
+    await library(db);
+    const extra = ['e', 'f', 'g'].map((id) => ({ id, modelId: MODEL, dim: 2, vector: new Float32Array([1, 1]) }));
+    for (const e of extra) await db.put('embeddings', e);
+    const pages = async (modelKey: string, pageSize: number) => {
+      const seen: string[][] = [];
+      await forEachEmbeddingIdPage(db, modelKey, pageSize, async (ids) => {
+        seen.push(ids);
+        // an embedding stored while a page is handled is in a later page when its key comes after
+        if (ids.includes('f')) await db.put('embeddings', { id: 'h', modelId: MODEL, dim: 2, vector: new Float32Array([1, 0]) });
+      });
+      return seen;
+    };
+    // store keys a b | c d | e f | g h: d is another model's, left out of its page
+    expect(await pages(MODEL, 2)).toEqual([['a', 'b'], ['c'], ['e', 'f'], ['g', 'h']]);
+    expect(await pages(MODEL, 100)).toEqual([['a', 'b', 'c', 'e', 'f', 'g', 'h']]);
+    expect(await pages('other@fp32', 3)).toEqual([['d']]);
+    expect(await pages('none', 3)).toEqual([]);
   });
 
   it('reads assets, vectors and frames of given ids in order; missing ids give undefined', async () => {

@@ -5,7 +5,7 @@ import { hnswCodesWithoutResiduals } from '../../helpers/index-format';
 import { randomUnit, rng } from '../../helpers/random';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
-import { getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
+import { forEachEmbeddingIdPage, getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import { Hnsw } from '../../../src/lib/core/hnsw';
 import { decodeIndex } from '../../../src/lib/core/vector-index';
@@ -444,6 +444,7 @@ describe('LibraryIndex: search', () => {
     expect([firstTwo.hits.map((h) => h.id), firstTwo.total]).toEqual([['b', 'other-model'], 4]);
     // A query that is only a place: its items, newest taken first.
     expect(await index.listByTakenAt(10, { onlyIds: ['a', 'too-late'] })).toEqual({ hits: ['too-late', 'a'].map((id) => ({ id, score: null, nameMatch: false })), total: 2 });
+    expect(await index.listByTakenAt(10, { ...period, excludeIds: ['b', 'a'] })).toEqual({ hits: ['other-model', 'c'].map((id) => ({ id, score: null, nameMatch: false })), total: 2 });
   });
 
   it('scores the query against a sample of the library for the relevance cut-off', async () => {
@@ -633,6 +634,43 @@ describe('LibraryIndex: compact codes for very large libraries', () => {
     expect(await index.addStored(added.map((i) => i.id))).toBe(42);
     expect(index.status()).toEqual({ kind: 'compact', size: 42 });
     expect((await index.search(added[7]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b007');
+  });
+
+  it('checks a restored index against the stored vectors a page of ids at a time: adds the ones stored since, drops the deleted and those now of another model', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 40));
+    const first = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    first.setWriter(true);
+    await first.init(MODEL);
+    expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(40);
+
+    // After the save: 12 stored (their keys spread over the pages), one deleted, one re-embedded by another model.
+    const later = randomItems('b', 12);
+    await store(db, later);
+    await db.delete('embeddings', 'a005');
+    await db.put('embeddings', { id: 'a031', modelId: OTHER_MODEL, dim: DIM, vector: randomUnit(r, DIM) });
+    const pages: string[][] = [];
+    const paged: SearchStorage = {
+      ...librarySearchStorage(db),
+      forEachEmbeddingIdPage: (modelKey, visit) =>
+        forEachEmbeddingIdPage(db, modelKey, 7, (ids) => {
+          pages.push(ids);
+          return visit(ids);
+        }),
+    };
+    const reopened = new LibraryIndex(paged, { ...compactAlways, saveDelayMs: 5 });
+    reopened.setWriter(true);
+    expect(await reopened.init(MODEL)).toMatchObject({ origin: 'restored', size: 40 });
+    await vi.waitFor(() => expect(reopened.status().size).toBe(50));
+    // 50 stored ids of the model (51 keys, a031 left out) in pages of at most 7
+    expect(pages.flat()).toHaveLength(50);
+    expect(Math.max(...pages.map((p) => p.length))).toBe(7);
+    expect((await reopened.search(later[9]!.vector, '', 1, undefined, 'image'))[0]!.id).toBe('b009');
+    const all = (await reopened.search(later[0]!.vector, '', 50, undefined, 'image')).map((h) => h.id);
+    expect(all).toHaveLength(50);
+    expect(all).not.toContain('a005');
+    expect(all).not.toContain('a031');
+    await vi.waitFor(async () => expect((await getIndexSnapshot(db, 'assets'))?.count).toBe(50));
   });
 
   it('a save that stops part way keeps the previous snapshot: the next open restores it and catches up with the stored vectors in the background', async () => {
