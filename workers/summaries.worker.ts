@@ -1,11 +1,14 @@
 /// <reference lib="webworker" />
-// Reads the library's asset records for the index worker, a page at a time, and hands over only
-// their summaries. It ends with the read: IndexedDB's copies of 100,000 records, and the records
-// themselves, go with it at once instead of waiting in the long-lived index worker for a
-// collection that an idle worker does not run (~90 MB at 100k, for half a minute after a start).
+// Reads the library's asset records for the index worker (a page at a time) and for the page (all
+// at once, in timeline order), and hands over only their summaries. It ends with the read:
+// IndexedDB's copies of 100,000 records, and the records themselves, go with it at once instead
+// of waiting in the long-lived index worker or the page for a collection that an idle isolate
+// does not run (~90 MB at 100k, for half a minute after a start).
 import { expose } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import { assetSummaryPage } from '../src/lib/db/search-repo';
+import { listAssetsByTakenAt } from '../src/lib/db/repo';
+import { itemSummaryOf, type ItemSummary, type SharedPlaces } from '../src/lib/core/item-summary';
 
 const db = openLibraryDb();
 
@@ -13,6 +16,11 @@ const api = {
   /** The summaries (id, name, type, date taken) of up to `size` assets after `afterId`, in key order. */
   async page(afterId: string | null, size: number) {
     return assetSummaryPage(await db, afterId, size);
+  },
+  /** Every item's summary, newest taken first, read in one transaction (the page's timeline). */
+  async items(): Promise<ItemSummary[]> {
+    const places: SharedPlaces = new Map();
+    return listAssetsByTakenAt(await db, (a) => itemSummaryOf(a, places));
   },
 };
 

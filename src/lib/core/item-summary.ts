@@ -59,6 +59,14 @@ function sharedPlace(place: ItemPlace, shared: SharedPlaces): ItemPlace {
 }
 
 /**
+ * Summaries that came from another worker share their places within each message only: this makes
+ * them share one object per place with every summary made here from then on.
+ */
+export function sharePlaces(summaries: ItemSummary[], places: SharedPlaces): void {
+  for (const s of summaries) if (s.place) s.place = sharedPlace(s.place, places);
+}
+
+/**
  * The summary of a record. Every property is set, in one order, so all summaries share one hidden
  * class in V8 (an object with a property missing is of another shape, and a mix of shapes costs
  * more memory and slower reads). Nothing of `record` is kept but its strings, so a page of records

@@ -1,8 +1,9 @@
 import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
-import { countAssets, getAssets, lineageOf, listAssetsByTakenAt, newestTakenAssets, setFavourite } from '../db/repo';
+import { countAssets, getAssets, lineageOf, newestTakenAssets, setFavourite } from '../db/repo';
 import type { AssetRecord, AssetType, LineageRecord } from '../db/schema';
-import { itemSummaryOf, type ItemSummary, type SharedPlaces } from '../core/item-summary';
+import { itemSummaryOf, sharePlaces, type ItemSummary, type SharedPlaces } from '../core/item-summary';
+import { itemSummariesInWorker } from '../clients/summaries';
 import type { Moment } from '../core/moments';
 import { newestAdded } from '../core/timeline';
 import { motionOriginalId } from '../core/live-photos';
@@ -110,7 +111,8 @@ export class LibraryItems {
     if (!this.#db) return;
     if (!this.loaded) await this.#showFirstScreen(this.#db);
     this.#places = new Map();
-    const assets = await listAssetsByTakenAt(this.#db, (a) => this.#summary(a));
+    const assets = await itemSummariesInWorker();
+    sharePlaces(assets, this.#places);
     this.#assets = new Map(assets.map((a) => [a.id, a]));
     this.timeline.reset(assets);
     this.count = await countAssets(this.#db);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemSummaryOf, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import { itemSummaryOf, sharePlaces, type SharedPlaces } from '../../../src/lib/core/item-summary';
 import type { AssetRecord } from '../../../src/lib/core/records';
 
 const photo: AssetRecord = {
@@ -91,5 +91,18 @@ describe('itemSummaryOf', () => {
     expect(c.place).not.toBe(a.place);
     expect(c.place).toEqual({ region: 'Île-de-France', country: 'France', countryCode: 'FR' });
     expect(places.size).toBe(2);
+  });
+
+  it('makes summaries that came from another worker share their places with the ones made here', () => {
+    const there: SharedPlaces = new Map();
+    // A structured clone keeps one object per place within its message, but not with this side's map.
+    const arrived = structuredClone([itemSummaryOf(photo, there), itemSummaryOf({ ...photo, id: 'a2' }, there), itemSummaryOf({ ...photo, id: 'a3', place: undefined }, there)]);
+    const places: SharedPlaces = new Map();
+    const made = itemSummaryOf({ ...photo, id: 'a4', place: { ...photo.place! } }, places);
+    sharePlaces(arrived, places);
+    expect(arrived[0]!.place).toBe(made.place);
+    expect(arrived[1]!.place).toBe(made.place);
+    expect(arrived[2]!.place).toBeUndefined();
+    expect(places.size).toBe(1);
   });
 });
