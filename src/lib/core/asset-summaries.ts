@@ -36,6 +36,14 @@ function freeNow(view: ArrayBufferView): void {
   if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
 }
 
+/** A new column of `length` rows holding `column`'s first rows (as many as fit); the rest are `fill`. */
+function resized<T extends Uint32Array | Uint8Array | Float64Array>(column: T, length: number, fill = 0): T {
+  const out = new (column.constructor as new (length: number) => T)(length);
+  if (fill !== 0) out.fill(fill);
+  out.set(column.subarray(0, Math.min(length, column.length)));
+  return out;
+}
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
@@ -152,16 +160,15 @@ export class AssetSummaries {
   trim(): void {
     this.#compact(this.#textUsed - this.#textGarbage);
     const rows = this.#rows;
-    const fit = <T extends Uint32Array | Uint8Array | Float64Array>(column: T, make: (n: number) => T): T => {
-      const out = make(rows);
-      out.set(column.subarray(0, rows));
+    const fit = <T extends Uint32Array | Uint8Array | Float64Array>(column: T): T => {
+      const out = resized(column, rows);
       freeNow(column);
       return out;
     };
-    this.#idAt = fit(this.#idAt, (n) => new Uint32Array(n));
-    this.#nameAt = fit(this.#nameAt, (n) => new Uint32Array(n));
-    this.#types = fit(this.#types, (n) => new Uint8Array(n));
-    this.#takenAtMs = fit(this.#takenAtMs, (n) => new Float64Array(n));
+    this.#idAt = fit(this.#idAt);
+    this.#nameAt = fit(this.#nameAt);
+    this.#types = fit(this.#types);
+    this.#takenAtMs = fit(this.#takenAtMs);
   }
 
   /** Calls `visit` with every asset's row, in no particular order (ids are decoded only when asked for: {@link idAt}). */
@@ -237,9 +244,7 @@ export class AssetSummaries {
   #append(bytes: Uint8Array, length: number): number {
     if (this.#textUsed + 2 + length > this.#text.length) {
       // By half again, not double: at a million rows the spare room is a few MB, not tens.
-      const grown = new Uint8Array(Math.max(this.#textUsed + 2 + length, Math.ceil(this.#text.length * 1.5)));
-      grown.set(this.#text.subarray(0, this.#textUsed));
-      this.#text = grown;
+      this.#text = resized(this.#text.subarray(0, this.#textUsed), Math.max(this.#textUsed + 2 + length, Math.ceil(this.#text.length * 1.5)));
     }
     const offset = this.#textUsed;
     this.#text[offset] = length & 0xff;
@@ -301,17 +306,9 @@ export class AssetSummaries {
   #grow(rows: number): void {
     // By half again, not double: at a million rows the spare capacity is a few MB, not eight.
     const capacity = Math.max(rows, Math.ceil(this.#types.length * 1.5));
-    const idAt = new Uint32Array(capacity).fill(FREE);
-    idAt.set(this.#idAt);
-    this.#idAt = idAt;
-    const nameAt = new Uint32Array(capacity);
-    nameAt.set(this.#nameAt);
-    this.#nameAt = nameAt;
-    const types = new Uint8Array(capacity);
-    types.set(this.#types);
-    this.#types = types;
-    const takenAtMs = new Float64Array(capacity);
-    takenAtMs.set(this.#takenAtMs);
-    this.#takenAtMs = takenAtMs;
+    this.#idAt = resized(this.#idAt, capacity, FREE);
+    this.#nameAt = resized(this.#nameAt, capacity);
+    this.#types = resized(this.#types, capacity);
+    this.#takenAtMs = resized(this.#takenAtMs, capacity);
   }
 }

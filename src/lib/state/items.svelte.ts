@@ -82,8 +82,7 @@ export class LibraryItems {
 
   /** The item's full record, read from storage (undefined when it is not in the library). */
   async record(id: string): Promise<AssetRecord | undefined> {
-    if (!this.#db || !this.#assets.has(id)) return undefined;
-    return (await getAssets(this.#db, [id]))[0];
+    return (await this.records([id]))[0];
   }
 
   /** Full records of the items of `ids` still in the library, in one transaction, in the order asked. */
