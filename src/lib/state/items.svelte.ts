@@ -220,11 +220,10 @@ export class LibraryItems {
     return this.#thumbnails.url(id);
   }
 
-  /** The original file's bytes, null when they are not on this device. */
-  async original(id: string): Promise<Blob | null> {
-    const a = await this.record(id);
-    if (!a || !this.#db) return null;
-    return (await getOriginal(this.#db, id, a.blobLocation)) ?? null;
+  /** The original file's bytes, null when they are not on this device (`a`: the item's record, read by the caller). */
+  async original(a: AssetRecord): Promise<Blob | null> {
+    if (!this.#db) return null;
+    return (await getOriginal(this.#db, a.id, a.blobLocation)) ?? null;
   }
 
   /**
@@ -232,11 +231,9 @@ export class LibraryItems {
    * Motion Photo); the caller revokes it. Typed video/mp4 either way: Chromium's demuxer reads a
    * QuickTime MOV as the ISO-BMFF file it is, while "video/quicktime" may be refused outright.
    */
-  async motionUrl(id: string): Promise<string | null> {
-    if (!this.#assets.get(id)?.motion) return null;
-    const a = await this.record(id);
-    const m = a?.motion;
-    if (!a || !m || !this.#db) return null;
+  async motionUrl(a: AssetRecord): Promise<string | null> {
+    const { id, motion: m } = a;
+    if (!m || !this.#db) return null;
     const blob =
       m.kind === 'live'
         ? await getOriginal(this.#db, motionOriginalId(id), m.blobLocation)
@@ -249,11 +246,9 @@ export class LibraryItems {
     return this.#db ? lineageOf(this.#db, id) : [];
   }
 
-  /** The kept keyframes of a video, for the strip under the player. */
-  async frameStrip(id: string): Promise<StripFrame[]> {
-    if (this.#assets.get(id)?.type !== 'video') return [];
-    const a = await this.record(id);
-    if (!a?.frameTimestampsSec) return [];
-    return Promise.all(a.frameTimestampsSec.map(async (timestampSec, i) => ({ timestampSec, url: await this.#thumbnails.url(`${id}#${i}`) })));
+  /** The kept keyframes of a video (`a`: its record), for the strip under the player. */
+  async frameStrip(a: AssetRecord): Promise<StripFrame[]> {
+    if (a.type !== 'video' || !a.frameTimestampsSec) return [];
+    return Promise.all(a.frameTimestampsSec.map(async (timestampSec, i) => ({ timestampSec, url: await this.#thumbnails.url(`${a.id}#${i}`) })));
   }
 }

@@ -285,27 +285,35 @@ export class Viewer {
     this.strip = [];
     this.#dropMotion();
     if (this.#pushed || itemIdFromHash(location.hash)) history.replaceState(history.state, '', itemHash(id));
-    const urlPromise = this.#original(id);
+    // One read of the item's record serves the original, the motion, the keyframe strip and an
+    // open info panel, and it is made only when one of them needs it (a preloaded photo needs none).
+    let recordRead: Promise<AssetRecord | undefined> | undefined;
+    const record = () => (recordRead ??= this.#host.items.record(id));
+    const urlPromise = this.#original(id, record);
     // Each part shows as soon as it is read: the thumbnail first, the original when its URL is ready.
     void this.#host.items.thumbUrl(id).then((thumbUrl) => {
       if (seq === this.#seq) this.thumbUrl = thumbUrl;
     });
     if (this.#host.items.get(id)?.motion) {
-      void this.#host.items.motionUrl(id).then((url) => {
-        if (seq === this.#seq) this.motionUrl = url;
-        else if (url) URL.revokeObjectURL(url);
-      });
+      void record()
+        .then((a) => (a ? this.#host.items.motionUrl(a) : null))
+        .then((url) => {
+          if (seq === this.#seq) this.motionUrl = url;
+          else if (url) URL.revokeObjectURL(url);
+        });
     }
     if (this.#host.items.get(id)?.type === 'video') {
-      void this.#host.items.frameStrip(id).then((strip) => {
-        if (seq === this.#seq) this.strip = strip;
-      });
+      void record()
+        .then((a) => (a ? this.#host.items.frameStrip(a) : []))
+        .then((strip) => {
+          if (seq === this.#seq) this.strip = strip;
+        });
     }
     const url = await urlPromise;
     if (seq !== this.#seq) return;
     performance.mark('shoebox:viewer-original-url', { detail: { id } });
     this.originalUrl = url;
-    if (this.infoOpen) void this.#loadDetails(id);
+    if (this.infoOpen) void this.#loadDetails(id, record);
     // Neighbours are read and decoded once this one is on screen: on a phone's few cores a
     // neighbour decoding at the same time would slow the picture the user is waiting for.
     this.#release((other) => !this.#neighbourhood(id).has(other));
@@ -313,21 +321,23 @@ export class Viewer {
   }
 
   /** The original's object URL, read once and kept while the item is open or next to it. */
-  #original(id: string): Promise<string | null> {
+  #original(id: string, record = () => this.#host.items.record(id)): Promise<string | null> {
     let url = this.#urls.get(id);
     if (!url) {
-      url = this.#displayableUrl(id).catch(() => null);
+      url = record()
+        .then((a) => (a ? this.#displayableUrl(a) : null))
+        .catch(() => null);
       this.#urls.set(id, url);
     }
     return url;
   }
 
   /** The original's URL, or for a HEIC (which the page cannot decode) a screen copy's. */
-  async #displayableUrl(id: string): Promise<string | null> {
-    const blob = await this.#host.items.original(id);
+  async #displayableUrl(a: AssetRecord): Promise<string | null> {
+    const blob = await this.#host.items.original(a);
     if (!blob) return null;
-    if (this.#host.items.get(id)?.type === 'image' && (await isHeic(blob))) {
-      const copy = await this.#screenCopy(id, blob);
+    if (a.type === 'image' && (await isHeic(blob))) {
+      const copy = await this.#screenCopy(a.id, blob);
       if (copy) return URL.createObjectURL(copy);
     }
     return URL.createObjectURL(blob);
@@ -386,14 +396,15 @@ export class Viewer {
     this.motionUrl = null;
   }
 
-  async #loadDetails(id: string): Promise<void> {
+  /** `record` reads the item's record (the read showing the item made, when it made one). */
+  async #loadDetails(id: string, record = () => this.#host.items.record(id)): Promise<void> {
     if (this.details?.id === id) return;
-    const [record, records, cluster] = await Promise.all([
-      this.#host.items.record(id),
+    const [asset, records, cluster] = await Promise.all([
+      record(),
       this.#host.items.lineage(id),
       this.#host.clusters.clusterOf(id).catch(() => null),
     ]);
-    if (this.openId === id && record) this.details = { id, record, clusterName: cluster?.name ?? null, lineage: lineageLines(records) };
+    if (this.openId === id && asset) this.details = { id, record: asset, clusterName: cluster?.name ?? null, lineage: lineageLines(records) };
   }
 
   #shut(): void {
