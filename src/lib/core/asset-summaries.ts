@@ -8,6 +8,7 @@
 // of asset records read at start leaves some); in bytes they cost about 60 MB outside that heap.
 import type { AssetType } from './records';
 import { fnv1a } from './packed-ids';
+import { resizedColumn } from './typed-columns';
 
 /** The fields of an asset record a summary keeps. */
 export interface AssetSummaryFields {
@@ -34,14 +35,6 @@ const MAX_TEXT_BYTES = 0xffff;
 function freeNow(view: ArrayBufferView): void {
   const buffer = view.buffer;
   if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
-}
-
-/** A new column of `length` rows holding `column`'s first rows (as many as fit); the rest are `fill`. */
-function resized<T extends Uint32Array | Uint8Array | Float64Array>(column: T, length: number, fill = 0): T {
-  const out = new (column.constructor as new (length: number) => T)(length);
-  if (fill !== 0) out.fill(fill);
-  out.set(column.subarray(0, Math.min(length, column.length)));
-  return out;
 }
 
 const utf8Encoder = new TextEncoder();
@@ -161,7 +154,7 @@ export class AssetSummaries {
     this.#compact(this.#textUsed - this.#textGarbage);
     const rows = this.#rows;
     const fit = <T extends Uint32Array | Uint8Array | Float64Array>(column: T): T => {
-      const out = resized(column, rows);
+      const out = resizedColumn(column, rows);
       freeNow(column);
       return out;
     };
@@ -244,7 +237,7 @@ export class AssetSummaries {
   #append(bytes: Uint8Array, length: number): number {
     if (this.#textUsed + 2 + length > this.#text.length) {
       // By half again, not double: at a million rows the spare room is a few MB, not tens.
-      this.#text = resized(this.#text.subarray(0, this.#textUsed), Math.max(this.#textUsed + 2 + length, Math.ceil(this.#text.length * 1.5)));
+      this.#text = resizedColumn(this.#text.subarray(0, this.#textUsed), Math.max(this.#textUsed + 2 + length, Math.ceil(this.#text.length * 1.5)));
     }
     const offset = this.#textUsed;
     this.#text[offset] = length & 0xff;
@@ -306,9 +299,9 @@ export class AssetSummaries {
   #grow(rows: number): void {
     // By half again, not double: at a million rows the spare capacity is a few MB, not eight.
     const capacity = Math.max(rows, Math.ceil(this.#types.length * 1.5));
-    this.#idAt = resized(this.#idAt, capacity, FREE);
-    this.#nameAt = resized(this.#nameAt, capacity);
-    this.#types = resized(this.#types, capacity);
-    this.#takenAtMs = resized(this.#takenAtMs, capacity);
+    this.#idAt = resizedColumn(this.#idAt, capacity, FREE);
+    this.#nameAt = resizedColumn(this.#nameAt, capacity);
+    this.#types = resizedColumn(this.#types, capacity);
+    this.#takenAtMs = resizedColumn(this.#takenAtMs, capacity);
   }
 }

@@ -51,6 +51,7 @@ import { mulberry32 } from './random';
 import { ProductQuantizer, ScalarQuantizer, PQ_CENTROIDS, type VectorCodec } from './quantize';
 import { dotAt, rankByCosine, type ScoredId } from './vector';
 import { PackedIdTable, RowTally } from './packed-ids';
+import { resizedColumn } from './typed-columns';
 
 /** Where the full vectors live (IndexedDB or OPFS chunks in the app, a Map in tests). */
 export interface FullVectorStore {
@@ -611,15 +612,10 @@ export class CompactIndex {
   #appendToList(row: number, list: number): { codes: Uint8Array; offset: number } {
     const l = this.#lists[list]!;
     if (l.length === l.rows.length) {
-      const grown = new Uint32Array(l.rows.length * 2);
-      grown.set(l.rows);
-      l.rows = grown;
-      const grownCodes = new Uint8Array(grown.length * this.codec.codeBytes);
-      grownCodes.set(l.codes);
-      l.codes = grownCodes;
-      const grownRefine = new Uint8Array(grown.length * (this.refiner?.codeBytes ?? 0));
-      grownRefine.set(l.refine);
-      l.refine = grownRefine;
+      const rows = l.rows.length * 2;
+      l.rows = resizedColumn(l.rows, rows);
+      l.codes = resizedColumn(l.codes, rows * this.codec.codeBytes);
+      l.refine = resizedColumn(l.refine, rows * (this.refiner?.codeBytes ?? 0));
     }
     this.#listOfRow[row] = list;
     this.#posInList[row] = l.length;
@@ -649,12 +645,8 @@ export class CompactIndex {
 
   #grow(): void {
     const capacity = this.#capacity * 2;
-    const listOfRow = new Uint32Array(capacity);
-    listOfRow.set(this.#listOfRow);
-    this.#listOfRow = listOfRow;
-    const posInList = new Uint32Array(capacity);
-    posInList.set(this.#posInList);
-    this.#posInList = posInList;
+    this.#listOfRow = resizedColumn(this.#listOfRow, capacity);
+    this.#posInList = resizedColumn(this.#posInList, capacity);
     this.#capacity = capacity;
   }
 

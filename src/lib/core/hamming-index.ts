@@ -18,6 +18,7 @@
  */
 
 import { popcount32 } from './phash';
+import { resizedColumn } from './typed-columns';
 
 const BANDS = 4;
 const BAND_BITS = 16;
@@ -185,15 +186,9 @@ export class HammingIndex<Id = string> {
 
   private grow(): void {
     const capacity = this.hi.length * 2;
-    const hi = new Uint32Array(capacity);
-    const lo = new Uint32Array(capacity);
-    const seen = new Uint32Array(capacity);
-    hi.set(this.hi);
-    lo.set(this.lo);
-    seen.set(this.seenStamp);
-    this.hi = hi;
-    this.lo = lo;
-    this.seenStamp = seen;
+    this.hi = resizedColumn(this.hi, capacity);
+    this.lo = resizedColumn(this.lo, capacity);
+    this.seenStamp = resizedColumn(this.seenStamp, capacity);
   }
 
   private linkSlot(slot: number): void {

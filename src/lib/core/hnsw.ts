@@ -80,6 +80,7 @@ import {
   type VectorIndex,
 } from './vector-index';
 import { dotAt as kernelDotAt, type ScoredId } from './vector';
+import { resizedColumn } from './typed-columns';
 import {
   codeDotAt,
   codePairDotAt,
@@ -169,9 +170,7 @@ export class ArrayCodeStore implements CodeStore {
     this.#codes = codes;
   }
   resize(rows: number, rowBytes: number, keep: number): Int8Array {
-    const next = new Int8Array(rows * rowBytes);
-    next.set(this.#codes.subarray(0, Math.min(keep, rows) * rowBytes));
-    return (this.#codes = next);
+    return (this.#codes = resizedColumn(this.#codes.subarray(0, Math.min(keep, rows) * rowBytes), rows * rowBytes));
   }
   view(): Int8Array {
     return this.#codes;
@@ -205,12 +204,8 @@ class MinHeap {
 
   push(key: number, val: number): void {
     if (this.size === this.keys.length) {
-      const keys = new Float64Array(this.size * 2);
-      const vals = new Int32Array(this.size * 2);
-      keys.set(this.keys);
-      vals.set(this.vals);
-      this.keys = keys;
-      this.vals = vals;
+      this.keys = resizedColumn(this.keys, this.size * 2);
+      this.vals = resizedColumn(this.vals, this.size * 2);
     }
     const keys = this.keys;
     const vals = this.vals;
@@ -277,9 +272,7 @@ class Scratch {
   /** A fresh visit stamp, with the visited array covering `capacity` nodes. */
   next(capacity: number): number {
     if (this.visited.length < capacity) {
-      const grown = new Uint32Array(capacity);
-      grown.set(this.visited);
-      this.visited = grown;
+      this.visited = resizedColumn(this.visited, capacity);
     }
     this.gen = (this.gen + 1) >>> 0;
     if (this.gen === 0) {
@@ -689,9 +682,7 @@ export class Hnsw implements VectorIndex {
     if (level > 0) {
       const words = level * this.#strideUp;
       if (this.#upperLength + words > this.#upper.length) {
-        const grown = new Int32Array(Math.max(this.#upperLength + words, this.#upper.length * 2, 1024));
-        grown.set(this.#upper.subarray(0, this.#upperLength));
-        this.#upper = grown;
+        this.#upper = resizedColumn(this.#upper.subarray(0, this.#upperLength), Math.max(this.#upperLength + words, this.#upper.length * 2, 1024));
       }
       this.#upperOffset[node] = this.#upperLength;
       for (let l = 0; l < level; l++) this.#upper[this.#upperLength + l * this.#strideUp] = 0;

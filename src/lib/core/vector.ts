@@ -10,6 +10,8 @@
  * Pure and synchronous: safe in workers and in Node.
  */
 
+import { resizedColumn } from './typed-columns';
+
 /** One ranked result; `score` is a cosine similarity in [−1, 1] for unit vectors. */
 export interface ScoredId {
   id: string;
@@ -273,9 +275,7 @@ export class VectorMatrix {
     if (row === undefined) {
       row = this.ids.length;
       if ((row + 1) * this.dim > this.data.length) {
-        const grown = new Float32Array(this.data.length * 2);
-        grown.set(this.data);
-        this.data = grown;
+        this.data = resizedColumn(this.data, this.data.length * 2);
       }
       this.ids.push(id);
       this.rowById.set(id, row);
