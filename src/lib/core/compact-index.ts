@@ -67,8 +67,17 @@ export interface CompactSearchOptions {
   candidates?: number;
   /** Lists scanned, 1…lists. Default all lists (a flat scan). */
   probes?: number;
-  /** Keeps an id when it returns true (applied before candidates are counted). */
+  /**
+   * Keeps an id when it returns true (applied before candidates are counted). Asked only about the
+   * rows that score well enough, each id decoded when asked: a restored index's ids are never all decoded.
+   */
   filter?: (id: string) => boolean;
+  /**
+   * Keeps only these ids (the items of the places a query names): each is looked up once, instead
+   * of `filter` being asked about every row of the lists scanned while fewer than `candidates` pass.
+   * `filter` still applies to them.
+   */
+  onlyIds?: readonly string[];
   /**
    * Reads the candidates' full vectors this many at a time, best approximate score first, and stops
    * once no candidate left can reach the top k (see {@link CompactIndex.search}). Default: all at once.
@@ -442,16 +451,23 @@ export class CompactIndex {
   readonly #scratch: Float32Array;
   #nearestCentroid: ((v: Float32Array) => number) | null = null;
   #capacity: number;
-  #ids: (string | undefined)[] = [];
-  #rowById = new Map<string, number>();
   /**
-   * Ids of a restored index not decoded yet: its ids section and where each row's id starts.
-   * Decoding a million ids and filling the map takes about a second, so a restored index answers
-   * searches first (decoding only the ids it returns) and unpacks on the first change or lookup.
+   * A restored index's ids as saved: its ids section and where each row's id starts (rows 0 …
+   * starts.length − 1). Decoding a million ids into strings and a map costs about 100 MB and a
+   * second, so they are never all decoded: searches decode the ids they return or ask a filter
+   * about, lookups go through #packedTable, and changes are kept beside them (rows added after
+   * them in #ids, removed ones marked in #packedRemoved).
    */
   #packedIds: { bytes: Uint8Array; starts: Uint32Array } | null = null;
-  /** Rows of the packed ids by id (8 MB at a million ids), made by the first lookup while they are packed. */
+  /** Rows of the packed ids by id (8 MB at a million ids), made by the first lookup. */
   #packedTable: PackedIdTable | null = null;
+  /** A byte per packed row, 1 once its id is removed (made by the first removal); such rows are not reused. */
+  #packedRemoved: Uint8Array | null = null;
+  #packedRemovedCount = 0;
+  /** Ids of the rows after the packed ones (every row of an index built here), at row − packed rows; undefined once removed. */
+  #ids: (string | undefined)[] = [];
+  /** Rows of the ids in #ids. */
+  #rowById = new Map<string, number>();
   #freeRows: number[] = [];
   #listOfRow: Uint32Array;
   #posInList: Uint32Array;
@@ -485,19 +501,30 @@ export class CompactIndex {
 
   /** Live ids. */
   get size(): number {
-    return this.#packedIds ? this.#packedIds.starts.length : this.#rowById.size;
+    return this.#packedRows - this.#packedRemovedCount + this.#rowById.size;
   }
 
   has(id: string): boolean {
-    // A restored index answers from its packed ids: an import's check of each new item does not decode them all.
-    const table = this.#idTable();
-    return table ? table.rowOf(id) >= 0 : this.#rowById.has(id);
+    return this.#rowOf(id) >= 0;
   }
 
-  /** The live ids (unpacks a restored index's ids). */
-  ids(): IterableIterator<string> {
-    this.#unpackIds();
-    return this.#rowById.keys();
+  /** The live ids, decoded one at a time. */
+  *ids(): IterableIterator<string> {
+    for (let row = 0; row < this.#packedRows; row++) if (this.#packedRemoved?.[row] !== 1) yield this.#idAt(row);
+    yield* [...this.#rowById.keys()];
+  }
+
+  /** Rows held packed (0 once the index was built here rather than restored). */
+  get #packedRows(): number {
+    return this.#packedIds?.starts.length ?? 0;
+  }
+
+  /** The live row of `id`, or -1. A restored index looks in its packed ids without decoding them. */
+  #rowOf(id: string): number {
+    const row = this.#rowById.get(id);
+    if (row !== undefined) return row;
+    const packed = this.#idTable()?.rowOf(id) ?? -1;
+    return packed >= 0 && this.#packedRemoved?.[packed] !== 1 ? packed : -1;
   }
 
   /**
@@ -510,18 +537,21 @@ export class CompactIndex {
    */
   tallyIds(): { mark(id: string): boolean; unmarked(): string[] } {
     const table = this.#idTable();
-    if (table) {
-      const tally = new RowTally(table.size, (id) => table.rowOf(id));
-      return { mark: (id) => tally.mark(id), unmarked: () => tally.unmarkedRows().map((row) => table.idAt(row)) };
-    }
+    const packedRows = this.#packedRows;
+    const removed = this.#packedRemoved?.slice() ?? null;
     const ids = this.#ids.slice();
+    const rows = packedRows + ids.length;
     const rowById = this.#rowById;
-    // An id at a row that held another id when the tally began was added since: held, not tallied.
-    const tally = new RowTally(ids.length, (id) => {
+    const tally = new RowTally(rows, (id) => {
       const row = rowById.get(id);
-      return row === undefined ? -1 : ids[row] === id ? row : ids.length;
+      // An id at a row that held another id when the tally began was added since: held, not tallied.
+      if (row !== undefined) return ids[row - packedRows] === id ? row : rows;
+      const packed = table ? table.rowOf(id) : -1;
+      return packed >= 0 && removed?.[packed] !== 1 ? packed : -1;
     });
-    return { mark: (id) => tally.mark(id), unmarked: () => tally.unmarkedRows().flatMap((row) => (ids[row] === undefined ? [] : [ids[row]!])) };
+    const heldAtStart = (row: number) => (row < packedRows ? removed?.[row] !== 1 : ids[row - packedRows] !== undefined);
+    const idAt = (row: number) => (row < packedRows ? table!.idAt(row) : ids[row - packedRows]!);
+    return { mark: (id) => tally.mark(id), unmarked: () => tally.unmarkedRows().filter(heldAtStart).map(idAt) };
   }
 
   /** The lookup of a restored index's packed ids (built on first use), or null once they are unpacked. */
@@ -534,27 +564,19 @@ export class CompactIndex {
   /** The id of a live row. */
   #idAt(row: number): string {
     const packed = this.#packedIds;
-    if (!packed) return this.#ids[row]!;
+    if (!packed || row >= packed.starts.length) return this.#ids[row - this.#packedRows]!;
     const start = packed.starts[row]!;
     return utf8Decoder.decode(packed.bytes.subarray(start + 2, start + 2 + (packed.bytes[start]! | (packed.bytes[start + 1]! << 8))));
   }
 
-  /** Decodes the ids of a restored index into the row map (see #packedIds). @throws RangeError on a duplicate id */
-  #unpackIds(): void {
-    const packed = this.#packedIds;
-    if (!packed) return;
-    const ids: string[] = [];
-    const rowById = new Map<string, number>();
-    for (let row = 0; row < packed.starts.length; row++) {
-      const id = this.#idAt(row);
-      if (rowById.has(id)) throw new RangeError(`CompactIndex: duplicate id ${JSON.stringify(id)} in the restored bytes`);
-      ids.push(id);
-      rowById.set(id, row);
+  /** A byte per row, 1 at the live rows of `ids` (ids not held are passed over). */
+  #rowMaskOf(ids: readonly string[]): Uint8Array {
+    const mask = new Uint8Array(this.#packedRows + this.#ids.length);
+    for (const id of ids) {
+      const row = this.#rowOf(id);
+      if (row >= 0) mask[row] = 1;
     }
-    this.#ids = ids;
-    this.#rowById = rowById;
-    this.#packedIds = null;
-    this.#packedTable = null;
+    return mask;
   }
 
   /** Bytes of the typed arrays held (codes, list membership); the id strings and their map come on top. */
@@ -573,13 +595,14 @@ export class CompactIndex {
   add(id: string, vector: Float32Array): void {
     if (vector.length !== this.dim) throw new RangeError(`CompactIndex.add: expected length ${this.dim}, got ${vector.length}`);
     this.remove(id);
+    const packedRows = this.#packedRows;
     let row = this.#freeRows.pop();
     if (row === undefined) {
-      row = this.#ids.length;
+      row = packedRows + this.#ids.length;
       if (row >= this.#capacity) this.#grow();
       this.#ids.push(id);
     } else {
-      this.#ids[row] = id;
+      this.#ids[row - packedRows] = id;
     }
     this.#rowById.set(id, row);
     const list = this.#listFor(vector);
@@ -625,9 +648,8 @@ export class CompactIndex {
 
   /** @returns whether the id was present */
   remove(id: string): boolean {
-    this.#unpackIds();
-    const row = this.#rowById.get(id);
-    if (row === undefined) return false;
+    const row = this.#rowOf(id);
+    if (row < 0) return false;
     const l = this.#lists[this.#listOfRow[row]!]!;
     const pos = this.#posInList[row]!;
     const moved = l.rows[--l.length]!;
@@ -637,9 +659,15 @@ export class CompactIndex {
     const refineBytes = this.refiner?.codeBytes ?? 0;
     l.refine.copyWithin(pos * refineBytes, l.length * refineBytes, (l.length + 1) * refineBytes);
     this.#posInList[moved] = pos;
-    this.#rowById.delete(id);
-    this.#ids[row] = undefined;
-    this.#freeRows.push(row);
+    const packedRows = this.#packedRows;
+    if (row < packedRows) {
+      (this.#packedRemoved ??= new Uint8Array(packedRows))[row] = 1;
+      this.#packedRemovedCount++;
+    } else {
+      this.#rowById.delete(id);
+      this.#ids[row - packedRows] = undefined;
+      this.#freeRows.push(row);
+    }
     return true;
   }
 
@@ -665,8 +693,7 @@ export class CompactIndex {
     const prepared = this.codec.prepare(query);
     const heap = new RowHeap(want);
     const filter = opts.filter;
-    // A filter asks for the id of every row that scores well enough: decode them all once.
-    if (filter) this.#unpackIds();
+    const only = opts.onlyIds ? this.#rowMaskOf(opts.onlyIds) : null;
     let scanned = 0;
     let scratch = new Float64Array(256);
     for (const { row: list, score: listScore } of listOrder.sorted()) {
@@ -679,7 +706,8 @@ export class CompactIndex {
         const s = scratch[i]! + offset;
         if (s < heap.threshold) continue;
         const row = l.rows[i]!;
-        if (filter && !filter(this.#ids[row]!)) continue;
+        if (only && only[row] !== 1) continue;
+        if (filter && !filter(this.#idAt(row))) continue;
         heap.offer(s, row);
       }
     }
@@ -747,10 +775,19 @@ export class CompactIndex {
   serialize(): Uint8Array {
     const { dim, lists, codec } = this;
     const codeBytes = codec.codeBytes;
-    this.#unpackIds();
+    // A restored index's ids are copied as they lie packed (no string per id); its table, built
+    // here if no lookup did, reports a duplicate id, which serialize never writes.
+    const packed = this.#packedIds;
+    if (packed) this.#idTable();
+    const packedRows = this.#packedRows;
     const rows: number[] = [];
-    for (let row = 0; row < this.#ids.length; row++) if (this.#ids[row] !== undefined) rows.push(row);
-    const idBytes = rows.map((row) => utf8Encoder.encode(this.#ids[row]!));
+    for (let row = 0; row < packedRows; row++) if (this.#packedRemoved?.[row] !== 1) rows.push(row);
+    for (let row = packedRows; row < packedRows + this.#ids.length; row++) if (this.#ids[row - packedRows] !== undefined) rows.push(row);
+    const idBytes = rows.map((row) => {
+      if (row >= packedRows) return utf8Encoder.encode(this.#ids[row - packedRows]!);
+      const start = packed!.starts[row]! + 2;
+      return packed!.bytes.subarray(start, start + (packed!.bytes[start - 2]! | (packed!.bytes[start - 1]! << 8)));
+    });
     const idsLen = pad4(idBytes.reduce((sum, b) => sum + 2 + b.length, 0));
     const codecFloats = codec instanceof ScalarQuantizer ? 2 * dim : dim * PQ_CENTROIDS;
     const count = rows.length;

@@ -92,6 +92,8 @@ export interface CompactQuery {
   k: number;
   kind: 'text' | 'image';
   filter?: (id: string) => boolean;
+  /** Only these ids, each looked up once in the index (the items of the places a query names). */
+  onlyIds?: readonly string[];
 }
 
 /** A {@link CompactIndex} with its model key and the store its re-rank reads full vectors from. */
@@ -157,7 +159,7 @@ export class CompactVectorIndex {
   search(query: Float32Array, q: CompactQuery): Promise<ScoredId[]> {
     const knobs = COMPACT_SEARCH[q.kind];
     const opts = { k: q.k, probes: compactProbesFor(this.compact.lists, q.kind), candidates: Math.max(q.k, knobs.candidates), rerankBatch: knobs.rerankBatch };
-    return this.compact.search(query, q.filter ? { ...opts, filter: q.filter } : opts, this.store);
+    return this.compact.search(query, { ...opts, filter: q.filter, onlyIds: q.onlyIds }, this.store);
   }
 
   serialize(): Uint8Array {

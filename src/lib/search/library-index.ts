@@ -361,7 +361,8 @@ export class LibraryIndex {
       const coded = index instanceof Hnsw && index.coder !== null;
       const wanted = coded ? k + RESCORE_EXTRA : k;
       let ranked: ScoredId[];
-      if (index.kind === 'compact') ranked = await index.search(query, { k, kind, ...filterOpt });
+      // The compact index finds the rows of a filter's ids in its packed ids, not by decoding every id.
+      if (index.kind === 'compact') ranked = await index.search(query, { k, kind, ...filterOpt, onlyIds: needsFilter ? filter?.onlyIds : undefined });
       else if (ranker && index instanceof Hnsw) ranked = await this.#rescore(query, ranker.candidates(query, wanted, (row) => index.idOfNode(row)), k);
       else {
         ranked = index.search(query, { k: wanted, ef: Math.max(wanted, SEARCH_EF[kind]), entryBeam: SEARCH_ENTRY_BEAM[kind], ...filterOpt });

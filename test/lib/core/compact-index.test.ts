@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { CentroidShortlist, CompactIndex, refinementResidualsOf, rerankExact, residualsOf, trainCoarseCentroids, type FullVectorStore } from '../../../src/lib/core/compact-index';
 import { ProductQuantizer, ScalarQuantizer } from '../../../src/lib/core/quantize';
@@ -415,5 +415,102 @@ describe('CentroidShortlist (an item’s list from a few groups of centroids)', 
       const scores = Array.from({ length: 300 }, (_, c) => dot(many.subarray(c * DIM, (c + 1) * DIM), v));
       expect(shortlist.nearest(v)).toBe(scores.indexOf(Math.max(...scores)));
     }
+  });
+});
+
+describe('CompactIndex restored: filters and changes without decoding every id', () => {
+  afterEach(() => vi.restoreAllMocks());
+  /** Counts the ids decoded from here on (the index and its packed id table decode with TextDecoder). */
+  const countDecodes = () => vi.spyOn(TextDecoder.prototype, 'decode');
+  const ids = [...data.vectors.keys()];
+  // A seeded spread of 42 ids across the lists (the items of a place, say), and one the index does not hold.
+  const allowed = ids.filter((_, i) => i % 97 === 3);
+  const onlyIds = [...allowed, 'not-held'];
+  /** The exact top k among `among` (score descending, ties by id): what a filtered search must return. */
+  const exactTopAmong = (qi: number, among: readonly string[], k = K) =>
+    among
+      .map((id) => ({ id, score: exactScores[qi]!.get(id)! }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .slice(0, k);
+  // Every list probed and room for every allowed id among the candidates: the answer is exact.
+  const everywhere = { k: K, candidates: 100, probes: 32 };
+
+  it('a filter of ids returns exactly the best matches among them, as the id test did, restored or built', async () => {
+    const built = build(pq, centroids, true);
+    const bytes = built.serialize();
+    const store = mapStore(data.vectors);
+    const even = (id: string) => Number(id.slice(1)) % 2 === 0;
+    for (const qi of [0, 5, 41, 63]) {
+      const q = data.queries[qi]!;
+      const want = exactTopAmong(qi, allowed);
+      const decodes = countDecodes();
+      const restored = CompactIndex.restore(bytes);
+      expect(await restored.search(q, { ...everywhere, onlyIds }, store)).toEqual(want);
+      // Only the candidates' ids were decoded (at most the 42 allowed), not the 4000 held.
+      expect(decodes.mock.calls.length).toBeLessThanOrEqual(allowed.length);
+      decodes.mockRestore();
+      expect(await built.search(q, { ...everywhere, onlyIds }, store)).toEqual(want);
+      // The same answer as asking about each id, which is how the ids were filtered before.
+      const allowedSet = new Set(allowed);
+      expect(await CompactIndex.restore(bytes).search(q, { ...everywhere, filter: (id) => allowedSet.has(id) }, store)).toEqual(want);
+      // With a test on top of the ids: only the ids that pass both.
+      expect(await restored.search(q, { ...everywhere, onlyIds, filter: even }, store)).toEqual(exactTopAmong(qi, allowed.filter(even)));
+    }
+    expect(await CompactIndex.restore(bytes).search(data.queries[0]!, { ...everywhere, onlyIds: ['not-held'] }, store)).toEqual([]);
+  });
+
+  it('a filter that tests ids decodes only the ids it is asked about', async () => {
+    const bytes = build(pq, centroids, true).serialize();
+    const store = mapStore(data.vectors);
+    const restored = CompactIndex.restore(bytes);
+    const decodes = countDecodes();
+    const asked: string[] = [];
+    const got = await restored.search(data.queries[2]!, { k: K, candidates: 50, probes: 8, filter: (id) => (asked.push(id), id !== truth[2]![0]!.id) }, store);
+    expect(got.map((h) => h.id)).not.toContain(truth[2]![0]!.id);
+    expect(got).toHaveLength(K);
+    // One decode per id asked about and per candidate returned; 4000 ids held.
+    expect(decodes.mock.calls.length).toBe(asked.length + 50);
+    expect(asked.length).toBeLessThan(ids.length / 2);
+  });
+
+  it('removals and adds keep the ids packed: same size, lookups, answers, tally and saved ids as the index saved, changed alike', async () => {
+    const built = build(pq, centroids, true);
+    const restored = CompactIndex.restore(built.serialize());
+    const decodes = countDecodes();
+    const changes = (index: CompactIndex) => {
+      expect(index.remove('p00010')).toBe(true);
+      expect(index.remove('p00010')).toBe(false);
+      index.remove('p00020');
+      index.add('new-1', data.vectors.get('p00010')!);
+      index.add('p00030', data.vectors.get('p00040')!); // replaces p00030's code
+      index.add('p00020', data.vectors.get('p00020')!); // back again
+      index.add('new-2', data.vectors.get('p00050')!);
+      expect(index.remove('new-2')).toBe(true);
+    };
+    changes(restored);
+    expect(decodes.mock.calls.length).toBe(0);
+    decodes.mockRestore();
+    changes(built);
+    expect(restored.size).toBe(4000);
+    expect(restored.size).toBe(built.size);
+    for (const id of ['p00010', 'new-1', 'new-2', 'p00020', 'p00030', 'p03999']) expect(restored.has(id)).toBe(built.has(id));
+    expect([...restored.ids()].sort()).toEqual([...built.ids()].sort());
+    const store = mapStore(new Map([...data.vectors, ['new-1', data.vectors.get('p00010')!]]));
+    for (const q of data.queries.slice(0, 10)) {
+      const a = await restored.search(q, { k: K, candidates: 50, probes: 8 }, store);
+      expect(a).toEqual(await built.search(q, { k: K, candidates: 50, probes: 8 }, store));
+    }
+    expect((await restored.search(data.vectors.get('p00040')!, { ...everywhere, onlyIds: ['p00030', 'p00040', 'new-2', 'p00010'] }, store)).map((h) => h.id)).toEqual(['p00040', 'p00030']);
+    // Saved and opened again: the same ids, answers and changes.
+    const again = CompactIndex.restore(restored.serialize());
+    expect([...again.ids()].sort()).toEqual([...built.ids()].sort());
+    expect(again.candidates(data.queries[4]!, { candidates: 4000, probes: 32 })).toEqual(restored.candidates(data.queries[4]!, { candidates: 4000, probes: 32 }));
+    // Tallied after the changes: the held ids never named, none of those removed.
+    const tally = restored.tallyIds();
+    const named = [...built.ids()].filter((id) => !['p00001', 'new-1', 'p00030'].includes(id));
+    expect(named.filter((id) => !tally.mark(id))).toEqual([]);
+    expect(tally.mark('p00010')).toBe(false);
+    expect(tally.mark('new-2')).toBe(false);
+    expect(tally.unmarked().sort()).toEqual(['new-1', 'p00001', 'p00030']);
   });
 });

@@ -11,7 +11,7 @@ import { Hnsw } from '../../../src/lib/core/hnsw';
 import { decodeIndex } from '../../../src/lib/core/vector-index';
 import { StoppedError } from '../../../src/lib/core/slices';
 import { COMPACT_SEARCH } from '../../../src/lib/index/compact-vector-index';
-import { LibraryIndex, type LibraryIndexOptions } from '../../../src/lib/search/library-index';
+import { LibraryIndex, type LibraryIndexOptions, type SearchFilter } from '../../../src/lib/search/library-index';
 import { TextRanker } from '../../../src/lib/search/text-ranker';
 import { librarySearchStorage, type SearchStorage } from '../../../src/lib/search/search-storage';
 
@@ -570,6 +570,42 @@ describe('LibraryIndex: compact codes for very large libraries', () => {
       expect(hits).toEqual(await writer.search(query, '', 5, undefined, 'image'));
       expect(hits[0]).toMatchObject({ id: items[i]!.id, nameMatch: false });
       expect(hits[0]!.score).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('a restored index answers a filtered search with the best matches among the items that pass, as the exact scan does', async () => {
+    const db = await dbs.open();
+    // Every third item a video; one taken each day.
+    const items = randomItems('f', 200).map((item, i) => ({ ...item, type: (i % 3 === 0 ? 'video' : 'image') as AssetType, takenAtMs: 1000 + i * 86_400_000 }));
+    await store(db, items);
+    const writer = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    writer.setWriter(true);
+    await writer.init(MODEL);
+    await writer.flush();
+    const restored = new LibraryIndex(librarySearchStorage(db), compactAlways);
+    expect(await restored.init(MODEL)).toMatchObject({ kind: 'compact', size: 200, origin: 'restored' });
+    // The same items in a library without a saved index, scanned exactly.
+    const exactDb = await dbs.open();
+    await store(exactDb, items);
+    const exact = new LibraryIndex(librarySearchStorage(exactDb), { kindFor: () => 'exact' });
+    expect(await exact.init(MODEL)).toMatchObject({ kind: 'exact', size: 200 });
+    // The items of a place (every 7th), with and without the other filters; a period of videos.
+    const onlyIds = items.filter((_, i) => i % 7 === 2).map((item) => item.id);
+    const filters: SearchFilter[] = [
+      { onlyIds },
+      { onlyIds, type: 'image' },
+      { onlyIds, excludeIds: [onlyIds[0]!], takenFromMs: items[30]!.takenAtMs },
+      { type: 'video', takenFromMs: items[40]!.takenAtMs, takenToMs: items[120]!.takenAtMs },
+    ];
+    for (const filter of filters) {
+      for (const i of [9, 100, 163]) {
+        const query = near(items[i]!.vector, 0.6);
+        const want = await exact.search(query, '', 10, filter, 'image');
+        expect(want.length).toBeGreaterThan(0);
+        const got = await restored.search(query, '', 10, filter, 'image');
+        expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
+        got.forEach((h, k) => expect(h.score).toBeCloseTo(want[k]!.score!, 5));
+      }
     }
   });
 
