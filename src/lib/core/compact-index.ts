@@ -554,7 +554,7 @@ export class CompactIndex {
     return { mark: (id) => tally.mark(id), unmarked: () => tally.unmarkedRows().filter(heldAtStart).map(idAt) };
   }
 
-  /** The lookup of a restored index's packed ids (built on first use), or null once they are unpacked. */
+  /** The lookup of a restored index's packed ids (built on first use), or null when none were restored. */
   #idTable(): PackedIdTable | null {
     const packed = this.#packedIds;
     if (!packed) return null;
@@ -780,15 +780,30 @@ export class CompactIndex {
     const packed = this.#packedIds;
     if (packed) this.#idTable();
     const packedRows = this.#packedRows;
+    const removed = this.#packedRemoved;
     const rows: number[] = [];
-    for (let row = 0; row < packedRows; row++) if (this.#packedRemoved?.[row] !== 1) rows.push(row);
-    for (let row = packedRows; row < packedRows + this.#ids.length; row++) if (this.#ids[row - packedRows] !== undefined) rows.push(row);
-    const idBytes = rows.map((row) => {
-      if (row >= packedRows) return utf8Encoder.encode(this.#ids[row - packedRows]!);
-      const start = packed!.starts[row]! + 2;
-      return packed!.bytes.subarray(start, start + (packed!.bytes[start - 2]! | (packed!.bytes[start - 1]! << 8)));
-    });
-    const idsLen = pad4(idBytes.reduce((sum, b) => sum + 2 + b.length, 0));
+    /** Where the packed ids of runs of live packed rows lie: [from, to) pairs in the packed bytes. */
+    const packedRuns: number[] = [];
+    let idsBytes = 0;
+    for (let row = 0; row < packedRows; row++) {
+      if (removed?.[row] === 1) continue;
+      const from = packed!.starts[row]!;
+      const to = from + 2 + (packed!.bytes[from]! | (packed!.bytes[from + 1]! << 8));
+      if (packedRuns.length && packedRuns[packedRuns.length - 1] === from) packedRuns[packedRuns.length - 1] = to;
+      else packedRuns.push(from, to);
+      idsBytes += to - from;
+      rows.push(row);
+    }
+    const addedIds: Uint8Array[] = [];
+    for (let row = packedRows; row < packedRows + this.#ids.length; row++) {
+      const id = this.#ids[row - packedRows];
+      if (id === undefined) continue;
+      const bytes = utf8Encoder.encode(id);
+      addedIds.push(bytes);
+      idsBytes += 2 + bytes.length;
+      rows.push(row);
+    }
+    const idsLen = pad4(idsBytes);
     const codecFloats = codec instanceof ScalarQuantizer ? 2 * dim : dim * PQ_CENTROIDS;
     const count = rows.length;
     // Without a refiner the bytes stay those of version 1 (what Shoebox wrote before refiners).
@@ -833,8 +848,12 @@ export class CompactIndex {
       });
       p += pad4(count * refineBytes);
     }
+    for (let r = 0; r < packedRuns.length; r += 2) {
+      out.set(packed!.bytes.subarray(packedRuns[r]!, packedRuns[r + 1]!), p);
+      p += packedRuns[r + 1]! - packedRuns[r]!;
+    }
     const view = new DataView(out.buffer);
-    for (const b of idBytes) {
+    for (const b of addedIds) {
       view.setUint16(p, b.length, true);
       out.set(b, p + 2);
       p += 2 + b.length;
@@ -844,8 +863,8 @@ export class CompactIndex {
 
   /**
    * Rebuilds an index from {@link serialize}d bytes (copied: the bytes can be dropped afterwards).
-   * The ids are decoded later (see #packedIds): a duplicate id, which serialize never writes, is
-   * reported by the first lookup or change instead.
+   * The ids stay packed (see #packedIds): a duplicate id, which serialize never writes, is reported
+   * by the first lookup, change or save instead (when their table is built).
    *
    * @throws RangeError when the bytes are not a valid index of this format (header, lengths, lists)
    */
