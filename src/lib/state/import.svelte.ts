@@ -2,6 +2,7 @@ import type { AddedToDrop, Ingester, IngestEvent, InterruptedDrop } from '../cli
 import type { Db } from '../db/db';
 import { deleteFolder, failedJobs, listFolders } from '../db/repo';
 import type { StageTimings } from '../core/stage-timings';
+import type { NewVectors } from '../core/records';
 import { nameInText } from '../core/display-name';
 import type { Notices } from './notices.svelte';
 import type { Session } from './session.svelte';
@@ -28,7 +29,7 @@ export interface ImportHost {
   /** Just-taken-in items join the page (browsable, found by name). */
   stored(ids: string[]): Promise<void>;
   /** Just-indexed items join search and clusters (`byWriter`: this tab groups them). */
-  indexed(ids: string[], byWriter: boolean): Promise<void>;
+  indexed(ids: string[], byWriter: boolean, vectors?: NewVectors[]): Promise<void>;
   /** The import settled: views refresh once rather than after every batch. */
   settled(): Promise<void>;
   /** This tab took over from a writer tab that closed: catch up with what it stored unannounced. */
@@ -241,8 +242,8 @@ export class ImportState {
         break;
       }
       case 'indexed': {
-        const ids = e.ids;
-        this.#storedChain = this.#storedChain.then(() => this.#host.indexed(ids, this.isWriter)).catch(() => undefined);
+        const { ids, vectors } = e;
+        this.#storedChain = this.#storedChain.then(() => this.#host.indexed(ids, this.isWriter, vectors)).catch(() => undefined);
         break;
       }
       case 'waiting':

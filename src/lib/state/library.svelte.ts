@@ -1,5 +1,6 @@
 import { openLibraryDb } from '../db/db';
 import { compareNewestFirst } from '../core/timeline';
+import type { NewVectors } from '../core/records';
 import { AlbumsState } from './albums.svelte';
 import { ClusterState } from './clusters.svelte';
 import { Deletes } from './deletes.svelte';
@@ -70,7 +71,7 @@ export class Library {
     notices: this.notices,
     storage: this.storage,
     stored: (ids) => this.#stored(ids),
-    indexed: (ids, byWriter) => this.#indexed(ids, byWriter),
+    indexed: (ids, byWriter, vectors) => this.#indexed(ids, byWriter, vectors),
     settled: async () => {
       await this.items.showPending();
       void this.places.update();
@@ -156,8 +157,9 @@ export class Library {
   }
 
   /** Items now have their vectors: they join search and clusters. */
-  async #indexed(ids: string[], byWriter: boolean): Promise<void> {
-    await this.session.indexer?.addStored(ids);
+  async #indexed(ids: string[], byWriter: boolean, vectors?: NewVectors[]): Promise<void> {
+    // The writer's import hands its vectors over: the index need not read them back.
+    await (vectors ? this.session.indexer?.addIndexed(vectors) : this.session.indexer?.addStored(ids));
     // The writer tab groups new items; the others read its clusters when it says they changed.
     if (byWriter) this.clusters.added(ids);
   }

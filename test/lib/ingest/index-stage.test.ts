@@ -4,6 +4,7 @@ import { libraryDbs } from '../../helpers/library-db';
 import { FakeBroadcast, FakeEmbedder, FakeLocks, openTab, pngFile, statusCounts } from '../../helpers/ingest-fakes';
 import { countUnindexed, deleteAssetRecords } from '../../../src/lib/db/repo';
 import type { ExtractOptions, ExtractedVideo, VideoDecoder } from '../../../src/lib/ingest/ports';
+import type { EmbeddingRecord } from '../../../src/lib/db/schema';
 
 /** An MP4 by its header (the fake decoder does not read the rest). */
 const mp4File = (name: string) => new File([new Uint8Array([0, 0, 0, 16]), new TextEncoder().encode(`ftypisom${name}`)], name, { type: 'video/mp4' });
@@ -70,6 +71,30 @@ describe('two stages: taken in, then indexed', () => {
     expect(embedder.images).toBe(40);
     expect(await countUnindexed(db, 'fake-model')).toBe(0);
     expect(new Set(tab.page.ofType('indexed').flatMap((e) => e.ids)).size).toBe(40);
+  });
+
+  it('the writer’s page gets each batch’s stored vectors with the news that it is indexed; other tabs get the ids and read them', async () => {
+    const name = dbs.uniqueName();
+    const tabs = shared();
+    const writer = await openTab(await dbs.open(name), tabs, { tabId: 'writer-tab' });
+    const follower = await openTab(await dbs.open(name), tabs, { tabId: 'follower-tab' });
+    await writer.importer.enqueue(photos(12).map((file) => ({ file })));
+    await writer.importer.whenIdle();
+    const db = await dbs.open(name);
+    const stored = new Map(((await db.getAll('embeddings')) as EmbeddingRecord[]).map((e) => [e.id, e]));
+    expect(stored.size).toBe(12);
+
+    const news = writer.page.ofType('indexed');
+    expect(news.flatMap((e) => e.ids).sort()).toEqual([...stored.keys()].sort());
+    for (const e of news) {
+      expect(e.vectors?.map((v) => v.embedding.id)).toEqual(e.ids);
+      for (const v of e.vectors ?? []) {
+        expect(v.embedding).toEqual(stored.get(v.embedding.id));
+        expect(v.frames).toEqual([]);
+      }
+    }
+    await vi.waitFor(() => expect(follower.page.ofType('indexed').flatMap((e) => e.ids)).toHaveLength(12));
+    expect(follower.page.ofType('indexed').every((e) => e.vectors === undefined)).toBe(true);
   });
 
   it('when the model cannot be loaded, photos are added without vectors and nothing fails; once it loads they are indexed by themselves', async () => {

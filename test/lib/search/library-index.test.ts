@@ -361,6 +361,55 @@ describe('LibraryIndex: changes', () => {
     ranked.mockRestore();
   });
 
+  it('vectors handed over with the news of an import join search without reading the items back', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 10));
+    const storage = librarySearchStorage(db);
+    const index = new LibraryIndex(storage);
+    await index.init(MODEL);
+    // Taken in (listed by name, no vector for this model yet), then indexed.
+    const video: Item = { id: 'clip', vector: randomUnit(r, DIM), type: 'video', model: OTHER_MODEL };
+    await store(db, [video]);
+    await index.addStored(['clip']);
+    const frame = near(video.vector, 0.01);
+    const reads = vi.spyOn(storage, 'readStoredItems');
+
+    const size = await index.addIndexed([
+      {
+        embedding: { id: 'clip', modelId: MODEL, dim: DIM, vector: video.vector },
+        frames: [{ id: 'clip#0', assetId: 'clip', frameIndex: 0, timestampSec: 2.5, modelId: MODEL, dim: DIM, vector: frame }],
+      },
+    ]);
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(size).toBe(11);
+    expect((await index.search(frame, '', 1))[0]).toMatchObject({ id: 'clip', moments: [{ timestampSec: 2.5 }] });
+  });
+
+  it('handed-over vectors of items the index does not list are read back, and those deleted meanwhile stay out', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 10));
+    const storage = librarySearchStorage(db);
+    const index = new LibraryIndex(storage);
+    await index.init(MODEL);
+    // The summaries read after init are in: items stored from here on are listed only when announced.
+    await index.listByTakenAt(1);
+    const unannounced = { id: 'unannounced', vector: randomUnit(r, DIM) };
+    const deleted = { id: 'deleted', vector: randomUnit(r, DIM), model: OTHER_MODEL };
+    await store(db, [unannounced, deleted]);
+    await index.addStored(['deleted']);
+    await index.remove(['deleted']);
+    await db.delete('assets', 'deleted');
+    const reads = vi.spyOn(storage, 'readStoredItems');
+
+    const news = [unannounced, deleted].map(({ id, vector }) => ({ embedding: { id, modelId: MODEL, dim: DIM, vector }, frames: [] }));
+    expect(await index.addIndexed(news)).toBe(11);
+
+    expect(reads.mock.calls.map(([ids]) => ids)).toEqual([['unannounced', 'deleted']]);
+    expect((await index.search(unannounced.vector, '', 1))[0]!.id).toBe('unannounced');
+    expect((await index.search(deleted.vector, '', 11)).map((h) => h.id)).not.toContain('deleted');
+  });
+
   it('switches the index kind when added items take the library past the rule', async () => {
     const db = await dbs.open();
     await store(db, randomItems('a', 8));
