@@ -4,7 +4,7 @@
  * BroadcastChannel), unit tests plug in fakes. Nothing here touches a browser global.
  */
 import type { Db } from '../db/db';
-import type { BlobLocation, DropEntry, JobRecord } from '../db/schema';
+import type { AssetRecord, BlobLocation, DropEntry, JobRecord } from '../db/schema';
 import type { ModelInputSpec } from '../core/model-input';
 import type { NewVectors } from '../core/records';
 import type { StageTimings } from '../core/stage-timings';
@@ -31,8 +31,11 @@ export type IngestEvent =
       modelMissing?: boolean;
     }
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
-  /** Items taken in: in the library and browsable, searchable once indexed. */
-  | { type: 'stored'; ids: string[] }
+  /**
+   * Items taken in: in the library and browsable, searchable once indexed. The writer's own page
+   * gets their records with the news, so it need not read them back.
+   */
+  | { type: 'stored'; ids: string[]; assets?: AssetRecord[] }
   /**
    * Items whose vectors for the current model are stored: they join search and clusters. The
    * writer's own page gets the vectors with the news, so its search index need not read them back.

@@ -65,8 +65,8 @@ export class TabRoles {
   emit(e: IngestEvent): void {
     this.#o.toPage(e);
     if (!this.#writer) return;
-    // The vectors of new items are for this tab's own index; other tabs read them from storage.
-    this.post({ kind: 'event', from: this.tabId, event: e.type === 'indexed' ? { type: 'indexed', ids: e.ids } : e });
+    // New items' records and vectors are for this tab's own page and index; other tabs read them from storage.
+    this.post({ kind: 'event', from: this.tabId, event: e.type === 'indexed' || e.type === 'stored' ? { type: e.type, ids: e.ids } : e });
   }
 
   post(m: TabMessage): void {

@@ -8,7 +8,7 @@
  * repository functions (search-storage.ts). The index worker is a thin shell over this class;
  * unit tests drive it over fake-indexeddb.
  */
-import type { AssetType, EmbeddingRecord, FrameEmbeddingRecord } from '../db/schema';
+import type { AssetRecord, AssetType, EmbeddingRecord, FrameEmbeddingRecord } from '../db/schema';
 import type { NewVectors } from '../core/records';
 import { releaseBuffer } from '../db/search-repo';
 import { rescoreHits, restoreIndex, type VectorIndex } from '../core/vector-index';
@@ -538,6 +538,16 @@ export class LibraryIndex {
     if (sample.length < 2) return new Hnsw(dim, this.#modelKey);
     const coder = fitScalarCoder(sample);
     return new Hnsw(dim, this.#modelKey, {}, { coder, store: codeStoreFor(coder) });
+  }
+
+  /**
+   * Lists the items the import just took in (no vector yet) from their records, handed over with
+   * its news, without reading them back: found by name and listed by date at once.
+   */
+  async addTaken(assets: readonly AssetRecord[]): Promise<number> {
+    await this.#ready;
+    for (const asset of assets) this.#assets.set(asset.id, asset);
+    return this.#index?.size ?? 0;
   }
 
   /**

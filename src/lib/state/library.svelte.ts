@@ -1,6 +1,6 @@
 import { openLibraryDb } from '../db/db';
 import { compareNewestFirst } from '../core/timeline';
-import type { NewVectors } from '../core/records';
+import type { AssetRecord, NewVectors } from '../core/records';
 import { AlbumsState } from './albums.svelte';
 import { ClusterState } from './clusters.svelte';
 import { Deletes } from './deletes.svelte';
@@ -70,7 +70,7 @@ export class Library {
     session: this.session,
     notices: this.notices,
     storage: this.storage,
-    stored: (ids) => this.#stored(ids),
+    stored: (ids, assets) => this.#stored(ids, assets),
     indexed: (ids, byWriter, vectors) => this.#indexed(ids, byWriter, vectors),
     settled: async () => {
       await this.items.showPending();
@@ -151,9 +151,10 @@ export class Library {
   }
 
   /** Adds just-taken-in items to the page (and their names to search) without re-reading the whole library. */
-  async #stored(ids: string[]): Promise<void> {
-    await this.session.indexer?.addStored(ids);
-    await this.items.added(ids);
+  async #stored(ids: string[], assets?: AssetRecord[]): Promise<void> {
+    // The writer's import hands the records over: neither the index nor the page reads them back.
+    await (assets ? this.session.indexer?.addTaken(assets) : this.session.indexer?.addStored(ids));
+    await this.items.added(ids, assets);
   }
 
   /** Items now have their vectors: they join search and clusters. */

@@ -386,6 +386,25 @@ describe('LibraryIndex: changes', () => {
     expect((await index.search(frame, '', 1))[0]).toMatchObject({ id: 'clip', moments: [{ timestampSec: 2.5 }] });
   });
 
+  it('items taken in are listed from the records handed over with the news, without reading them back, and their vectors join later', async () => {
+    const db = await dbs.open();
+    await store(db, randomItems('a', 10));
+    const storage = librarySearchStorage(db);
+    const index = new LibraryIndex(storage);
+    await index.init(MODEL);
+    await index.listByTakenAt(1);
+    const taken = { id: 'taken', vector: randomUnit(r, DIM), name: 'IMG_7001.jpg', model: OTHER_MODEL };
+    await store(db, [taken]);
+    const asset = await db.get('assets', 'taken');
+    const reads = vi.spyOn(storage, 'readStoredItems');
+
+    expect(await index.addTaken([asset!])).toBe(10);
+    expect((await index.search(null, 'IMG_7001', 3))[0]).toMatchObject({ id: 'taken', nameMatch: true });
+    expect(await index.addIndexed([{ embedding: { id: 'taken', modelId: MODEL, dim: DIM, vector: taken.vector }, frames: [] }])).toBe(11);
+    expect((await index.search(taken.vector, '', 1))[0]!.id).toBe('taken');
+    expect(reads).not.toHaveBeenCalled();
+  });
+
   it('handed-over vectors of items the index does not list are read back, and those deleted meanwhile stay out', async () => {
     const db = await dbs.open();
     await store(db, randomItems('a', 10));
