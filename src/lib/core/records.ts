@@ -122,6 +122,8 @@ export interface FrameEmbeddingRecord {
 
 /** An item's vectors for one model as the import stored them: handed to the search index with the news, so it need not read them back. */
 export interface NewVectors {
+  /** The item's kind, which clusters keep beside its vector. */
+  type: AssetType;
   embedding: EmbeddingRecord;
   /** Videos: one vector per kept keyframe; empty for a photo. */
   frames: FrameEmbeddingRecord[];

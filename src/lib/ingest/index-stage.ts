@@ -391,7 +391,7 @@ export class IndexStage {
     }
     if (ids.length) {
       const written = new Set(ids);
-      const news = records.filter((r) => written.has(r.embedding.id)).map(({ embedding, frames }) => ({ embedding, frames }));
+      const news = records.flatMap(({ embedding, frames }, i) => (written.has(embedding.id) ? [{ type: batch[i].kind, embedding, frames }] : []));
       this.#o.emit({ type: 'indexed', ids, vectors: news });
     }
     this.#o.finished(batch.map((w) => w.id));

@@ -162,7 +162,8 @@ export class Library {
     // The writer's import hands its vectors over: the index need not read them back.
     await (vectors ? this.session.indexer?.addIndexed(vectors) : this.session.indexer?.addStored(ids));
     // The writer tab groups new items; the others read its clusters when it says they changed.
-    if (byWriter) this.clusters.added(ids);
+    // Items deleted since they were indexed are gone from the page: their vectors are not handed on.
+    if (byWriter) this.clusters.added(ids, vectors?.filter((v) => this.items.has(v.embedding.id)));
   }
 
   /**

@@ -376,6 +376,7 @@ describe('LibraryIndex: changes', () => {
 
     const size = await index.addIndexed([
       {
+        type: 'video',
         embedding: { id: 'clip', modelId: MODEL, dim: DIM, vector: video.vector },
         frames: [{ id: 'clip#0', assetId: 'clip', frameIndex: 0, timestampSec: 2.5, modelId: MODEL, dim: DIM, vector: frame }],
       },
@@ -400,7 +401,7 @@ describe('LibraryIndex: changes', () => {
 
     expect(await index.addTaken([asset!])).toBe(10);
     expect((await index.search(null, 'IMG_7001', 3))[0]).toMatchObject({ id: 'taken', nameMatch: true });
-    expect(await index.addIndexed([{ embedding: { id: 'taken', modelId: MODEL, dim: DIM, vector: taken.vector }, frames: [] }])).toBe(11);
+    expect(await index.addIndexed([{ type: 'image', embedding: { id: 'taken', modelId: MODEL, dim: DIM, vector: taken.vector }, frames: [] }])).toBe(11);
     expect((await index.search(taken.vector, '', 1))[0]!.id).toBe('taken');
     expect(reads).not.toHaveBeenCalled();
   });
@@ -421,7 +422,7 @@ describe('LibraryIndex: changes', () => {
     await db.delete('assets', 'deleted');
     const reads = vi.spyOn(storage, 'readStoredItems');
 
-    const news = [unannounced, deleted].map(({ id, vector }) => ({ embedding: { id, modelId: MODEL, dim: DIM, vector }, frames: [] }));
+    const news = [unannounced, deleted].map(({ id, vector }) => ({ type: 'image' as const, embedding: { id, modelId: MODEL, dim: DIM, vector }, frames: [] }));
     expect(await index.addIndexed(news)).toBe(11);
 
     expect(reads.mock.calls.map(([ids]) => ids)).toEqual([['unannounced', 'deleted']]);
