@@ -5,6 +5,7 @@ import { hnswCodesWithoutResiduals } from '../../helpers/index-format';
 import { randomUnit, rng } from '../../helpers/random';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
+import type { NewVectors } from '../../../src/lib/core/records';
 import { forEachEmbeddingIdPage, getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import { Hnsw } from '../../../src/lib/core/hnsw';
@@ -74,6 +75,23 @@ function countingStorage(db: Db): SearchStorage & { snapshotsPut: number } {
   };
   return counted;
 }
+
+/**
+ * An index over ten stored items whose summaries are read: items stored from here on are listed
+ * only when announced. `storage` is the one it reads through (spy on it to count reads).
+ */
+async function indexOfTen(): Promise<{ db: Db; storage: SearchStorage; index: LibraryIndex }> {
+  const db = await dbs.open();
+  await store(db, randomItems('a', 10));
+  const storage = librarySearchStorage(db);
+  const index = new LibraryIndex(storage);
+  await index.init(MODEL);
+  await index.listByTakenAt(1);
+  return { db, storage, index };
+}
+
+/** A photo's vector for MODEL as the import hands it over. */
+const newsOf = ({ id, vector }: Item): NewVectors => ({ type: 'image', embedding: { id, modelId: MODEL, dim: DIM, vector }, frames: [] });
 
 /** HNSW from the first item on, so small libraries save snapshots as large ones do. */
 const hnswAlways: LibraryIndexOptions = { kindFor: () => 'hnsw' };
@@ -362,11 +380,7 @@ describe('LibraryIndex: changes', () => {
   });
 
   it('vectors handed over with the news of an import join search without reading the items back', async () => {
-    const db = await dbs.open();
-    await store(db, randomItems('a', 10));
-    const storage = librarySearchStorage(db);
-    const index = new LibraryIndex(storage);
-    await index.init(MODEL);
+    const { db, storage, index } = await indexOfTen();
     // Taken in (listed by name, no vector for this model yet), then indexed.
     const video: Item = { id: 'clip', vector: randomUnit(r, DIM), type: 'video', model: OTHER_MODEL };
     await store(db, [video]);
@@ -388,12 +402,7 @@ describe('LibraryIndex: changes', () => {
   });
 
   it('items taken in are listed from the records handed over with the news, without reading them back, and their vectors join later', async () => {
-    const db = await dbs.open();
-    await store(db, randomItems('a', 10));
-    const storage = librarySearchStorage(db);
-    const index = new LibraryIndex(storage);
-    await index.init(MODEL);
-    await index.listByTakenAt(1);
+    const { db, storage, index } = await indexOfTen();
     const taken = { id: 'taken', vector: randomUnit(r, DIM), name: 'IMG_7001.jpg', model: OTHER_MODEL };
     await store(db, [taken]);
     const asset = await db.get('assets', 'taken');
@@ -401,19 +410,13 @@ describe('LibraryIndex: changes', () => {
 
     expect(await index.addTaken([asset!])).toBe(10);
     expect((await index.search(null, 'IMG_7001', 3))[0]).toMatchObject({ id: 'taken', nameMatch: true });
-    expect(await index.addIndexed([{ type: 'image', embedding: { id: 'taken', modelId: MODEL, dim: DIM, vector: taken.vector }, frames: [] }])).toBe(11);
+    expect(await index.addIndexed([newsOf(taken)])).toBe(11);
     expect((await index.search(taken.vector, '', 1))[0]!.id).toBe('taken');
     expect(reads).not.toHaveBeenCalled();
   });
 
   it('handed-over vectors of items the index does not list are read back, and those deleted meanwhile stay out', async () => {
-    const db = await dbs.open();
-    await store(db, randomItems('a', 10));
-    const storage = librarySearchStorage(db);
-    const index = new LibraryIndex(storage);
-    await index.init(MODEL);
-    // The summaries read after init are in: items stored from here on are listed only when announced.
-    await index.listByTakenAt(1);
+    const { db, storage, index } = await indexOfTen();
     const unannounced = { id: 'unannounced', vector: randomUnit(r, DIM) };
     const deleted = { id: 'deleted', vector: randomUnit(r, DIM), model: OTHER_MODEL };
     await store(db, [unannounced, deleted]);
@@ -422,8 +425,7 @@ describe('LibraryIndex: changes', () => {
     await db.delete('assets', 'deleted');
     const reads = vi.spyOn(storage, 'readStoredItems');
 
-    const news = [unannounced, deleted].map(({ id, vector }) => ({ type: 'image' as const, embedding: { id, modelId: MODEL, dim: DIM, vector }, frames: [] }));
-    expect(await index.addIndexed(news)).toBe(11);
+    expect(await index.addIndexed([unannounced, deleted].map(newsOf))).toBe(11);
 
     expect(reads.mock.calls.map(([ids]) => ids)).toEqual([['unannounced', 'deleted']]);
     expect((await index.search(unannounced.vector, '', 1))[0]!.id).toBe('unannounced');
