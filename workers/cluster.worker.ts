@@ -3,6 +3,7 @@ import { expose, wrap, type Remote } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import { ClusterService, type ClusterProgress, type ClusterSummary, type NameResult, type NamingRequest } from '../src/lib/clustering/cluster-service';
 import type { EmbedApi } from './embed.worker';
+import type { NewVectors } from '../src/lib/core/records';
 
 export type { ClusterProgress, ClusterSummary, NameResult, NamingRequest };
 
@@ -26,8 +27,9 @@ const api = {
     service.onChange(listener);
   },
 
-  assign(ids: string[]): Promise<ClusterSummary[]> {
-    return service.assign(ids);
+  /** `given`: vectors the import handed over for some of `ids`, not read back. */
+  assign(ids: string[], given?: NewVectors[]): Promise<ClusterSummary[]> {
+    return service.assign(ids, given);
   },
 
   /** After an archive import: its stored clusters as they are, its other items by the incremental rule. */

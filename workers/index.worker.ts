@@ -5,6 +5,7 @@
 import { expose, wrap } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import type { DuplicateReport } from '../src/lib/core/duplicates';
+import type { AssetRecord, NewVectors } from '../src/lib/core/records';
 import { LibraryIndex, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../src/lib/search/library-index';
 import { librarySearchStorage, SUMMARY_PAGE_SIZE, type AssetSummary, type SearchStorage } from '../src/lib/search/search-storage';
 import type { SummariesApi } from './summaries.worker';
@@ -46,6 +47,16 @@ const api = {
 
   addStored(ids: string[]): Promise<number> {
     return library.addStored(ids);
+  },
+
+  /** Items the import just took in, with their records: listed by name and date without a read back. */
+  addTaken(assets: AssetRecord[]): Promise<number> {
+    return library.addTaken(assets);
+  },
+
+  /** Items the import just indexed, with their vectors: those already listed join without a read back. */
+  addIndexed(news: NewVectors[]): Promise<number> {
+    return library.addIndexed(news);
   },
 
   /** Takes assets out of search at once (their records are deleted by the caller). */

@@ -183,8 +183,9 @@ test('library: plain-colour pictures are not near-duplicates of each other', asy
 
 test('library: EXIF orientation 6 is applied (portrait 160 × 320)', async ({ page, url }) => {
   await openApp(page, url);
-  await importFiles(page, [fixtureImage('rotated/tall-red-exif6.jpg')], 1);
-  await expectCount(page, 1);
+  // A landscape photo first: the portrait one's thumbnail is drawn on the canvas the landscape one used.
+  await importFiles(page, [fixtureImage('blue-sky.jpg'), fixtureImage('rotated/tall-red-exif6.jpg')], 2);
+  await expectCount(page, 2);
   await page.getByRole('button', { name: 'Open tall-red-exif6.jpg' }).click();
   const dialog = page.getByRole('dialog', { name: 'tall-red-exif6.jpg' });
   await dialog.waitFor();
@@ -198,16 +199,19 @@ test('library: EXIF orientation 6 is applied (portrait 160 × 320)', async ({ pa
   });
   assert.deepEqual(shown, { w: 160, h: 320, portrait: true });
 
-  // the thumbnail is portrait as well
-  const thumb = await ui(page)
-    .library.getByRole('listitem')
-    .filter({ hasText: 'tall-red-exif6.jpg' })
-    .locator('img')
-    .evaluate(async (img) => {
-      if (!img.complete) await new Promise((r) => img.addEventListener('load', r, { once: true }));
-      return { w: img.naturalWidth, h: img.naturalHeight };
-    });
+  // the thumbnail is portrait as well, and the landscape photo's stays landscape
+  const thumbOf = (name) =>
+    ui(page)
+      .library.getByRole('listitem')
+      .filter({ hasText: name })
+      .locator('img')
+      .evaluate(async (img) => {
+        if (!img.complete) await new Promise((r) => img.addEventListener('load', r, { once: true }));
+        return { w: img.naturalWidth, h: img.naturalHeight };
+      });
+  const thumb = await thumbOf('tall-red-exif6.jpg');
   assert.ok(thumb.h > thumb.w, `thumbnail should be portrait, got ${thumb.w}×${thumb.h}`);
+  assert.deepEqual(await thumbOf('blue-sky.jpg'), { w: 320, h: 240 });
 }, { timeoutMs: 60_000 });
 
 test('library: WASM fallback is used and explained; query timings are recorded', async ({ page, url }) => {

@@ -9,7 +9,7 @@ import type { JobRecord, JobStatus } from '../../src/lib/db/schema';
 import { Importer } from '../../src/lib/ingest/importer';
 import type { ModelState } from '../../src/lib/ingest/index-stage';
 import { libraryStorage } from '../../src/lib/ingest/library-storage';
-import type { DecodedStill, ImageEmbedder, IngestEvent, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from '../../src/lib/ingest/ports';
+import type { DecodedStill, ImageEmbedder, IngestEvent, IngestStorage, LockManagerPort, StillDecoder, TabChannel, VideoDecoder } from '../../src/lib/ingest/ports';
 import { DEFAULT_VIDEO_SETTINGS } from '../../src/lib/core/video-settings';
 import { deferred } from '../../src/lib/core/concurrency';
 import type { TabMessage } from '../../src/lib/ingest/tab-roles';
@@ -171,12 +171,18 @@ export interface FakeTab {
 export async function openTab(
   db: Db,
   shared: { locks: FakeLocks; broadcast: FakeBroadcast },
-  { tabId, embedder = new FakeEmbedder(), modelState = 'ready', video = noVideo }: { tabId?: string; embedder?: FakeEmbedder; modelState?: ModelState; video?: VideoDecoder } = {},
+  {
+    tabId,
+    embedder = new FakeEmbedder(),
+    modelState = 'ready',
+    video = noVideo,
+    storage = libraryStorage(db),
+  }: { tabId?: string; embedder?: FakeEmbedder; modelState?: ModelState; video?: VideoDecoder; storage?: IngestStorage } = {},
 ): Promise<FakeTab> {
   const stills = new FakeStills();
   const page = new PageEvents();
   const importer = new Importer({
-    storage: libraryStorage(db),
+    storage,
     stills,
     locks: shared.locks,
     channel: shared.broadcast.channel(),

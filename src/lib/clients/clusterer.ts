@@ -1,6 +1,7 @@
 import { proxy, transfer } from 'comlink';
 import type { ClusterApi, ClusterProgress, ClusterSummary, NameResult, NamingRequest } from '../../../workers/cluster.worker';
 import { handle, type WorkerHandle } from './worker-handle';
+import type { NewVectors } from '../core/records';
 
 export type { ClusterProgress, ClusterSummary, NameResult, NamingRequest };
 
@@ -26,8 +27,9 @@ export class Clusterer {
     return this.#w.api.watch(proxy(listener));
   }
 
-  assign(ids: string[]): Promise<ClusterSummary[]> {
-    return this.#w.api.assign(ids);
+  /** `given`: vectors the import handed over for some of `ids`, not read back. */
+  assign(ids: string[], given?: NewVectors[]): Promise<ClusterSummary[]> {
+    return this.#w.api.assign(ids, given);
   }
 
   /** Null when the clusters are not open yet (init then reads what the import stored). */

@@ -1,6 +1,7 @@
 import { proxy } from 'comlink';
 import type { DuplicateReport, IndexApi, IndexStatus, RebuildProgress, SearchFilter, SearchHit } from '../../../workers/index.worker';
 import { handle, type WorkerHandle } from './worker-handle';
+import type { AssetRecord, NewVectors } from '../core/records';
 
 export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, SearchHit };
 
@@ -18,6 +19,16 @@ export class Indexer {
 
   addStored(ids: string[]): Promise<number> {
     return this.#w.api.addStored(ids);
+  }
+
+  /** Items the import just took in, with their records (see LibraryIndex.addTaken). */
+  addTaken(assets: AssetRecord[]): Promise<number> {
+    return this.#w.api.addTaken(assets);
+  }
+
+  /** Items the import just indexed, with their vectors (see LibraryIndex.addIndexed). */
+  addIndexed(news: NewVectors[]): Promise<number> {
+    return this.#w.api.addIndexed(news);
   }
 
   remove(ids: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/db';
-import type { AssetType, ClusterRecord } from '../db/schema';
+import type { AssetRecord, AssetType, ClusterRecord, EmbeddingRecord } from '../db/schema';
+import type { NewVectors } from '../core/records';
 import {
   clusterIdsForModel,
   readAssetsWithEmbeddings,
@@ -231,10 +232,18 @@ export class ClusterService {
     return this.#list();
   }
 
-  /** Adds stored assets (after an import or an undone delete) to the nearest cluster, or a new one. */
-  assign(ids: string[]): Promise<ClusterSummary[]> {
+  /**
+   * Adds stored assets (after an import or an undone delete) to the nearest cluster, or a new one.
+   * `given`: vectors of some of them handed over by the import, which are not read back.
+   */
+  assign(ids: string[], given: readonly NewVectors[] = []): Promise<ClusterSummary[]> {
     return this.#run(async () => {
-      const rows = await readAssetsWithEmbeddings(this.#database, ids);
+      const givenIds = new Set(given.map((n) => n.embedding.id));
+      const toRead = ids.filter((id) => !givenIds.has(id));
+      const rows: Array<readonly [Pick<AssetRecord, 'id' | 'type'> | undefined, EmbeddingRecord | undefined]> = [
+        ...given.map((n) => [{ id: n.embedding.id, type: n.type }, n.embedding] as const),
+        ...(toRead.length ? await readAssetsWithEmbeddings(this.#database, toRead) : []),
+      ];
       const fresh: string[] = [];
       for (const [asset, embedding] of rows) {
         if (!asset || !embedding || embedding.modelId !== this.#modelKey) continue;

@@ -120,6 +120,15 @@ export interface FrameEmbeddingRecord {
   vector: Float32Array;
 }
 
+/** An item's vectors for one model as the import stored them: handed to the search index with the news, so it need not read them back. */
+export interface NewVectors {
+  /** The item's kind, which clusters keep beside its vector. */
+  type: AssetType;
+  embedding: EmbeddingRecord;
+  /** Videos: one vector per kept keyframe; empty for a photo. */
+  frames: FrameEmbeddingRecord[];
+}
+
 export interface LineageRecord {
   /** `${store}:${recordId}` */
   id: string;

@@ -8,7 +8,7 @@
  * memory, and waits while a batch is already waiting, so a photo is decoded once and pixels are
  * held for at most two batches. Items that waited are read again from their stored originals.
  */
-import { assetForIndexing, commitVectors, countUnindexed, unindexedAssetIds } from '../db/repo';
+import { assetForIndexing, commitVectors, countUnindexed, unindexedAssetIds, type StoredVectors } from '../db/repo';
 import { toModelInput, type ModelInputSpec } from '../core/model-input';
 import type { AssetRecord, ThumbnailRecord } from '../db/schema';
 import type { VideoSettings } from '../core/video-settings';
@@ -377,18 +377,23 @@ export class IndexStage {
   async #index(batch: readonly IndexWork[], model: QueueModel, run: { failed: boolean }): Promise<void> {
     const { modelKey, videoSettings } = model;
     let ids: string[];
+    let records: StoredVectors[];
     try {
       const embedded = await this.#embed(batch, model);
       if (run.failed) return;
       const vectors = vectorsByItem(batch, embedded, videoSettings);
       const addedAtMs = this.#o.clock.nowMs();
-      const records = batch.map((w, i) => vectorRecords(w, vectors[i], { addedAtMs, modelKey, videoSettings }));
+      records = batch.map((w, i) => vectorRecords(w, vectors[i], { addedAtMs, modelKey, videoSettings }));
       ids = await this.#o.timer.timed('store', () => commitVectors(this.#o.storage.db, records), 0);
     } catch (err) {
       run.failed = true;
       throw err;
     }
-    if (ids.length) this.#o.emit({ type: 'indexed', ids });
+    if (ids.length) {
+      const written = new Set(ids);
+      const news = records.flatMap(({ embedding, frames }, i) => (written.has(embedding.id) ? [{ type: batch[i].kind, embedding, frames }] : []));
+      this.#o.emit({ type: 'indexed', ids, vectors: news });
+    }
     this.#o.finished(batch.map((w) => w.id));
     this.reportWaiting();
   }

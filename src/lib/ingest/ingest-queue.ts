@@ -332,7 +332,7 @@ export class IngestQueue {
       this.index.release(batch.filter((p) => !storedIds.has(p.job.id)).map((p) => p.job.id));
       // Items of the batch stored before a failure (a full disk) are in the library: the page must know.
       if (stored.length) {
-        this.#o.emit({ type: 'stored', ids: [...storedIds] });
+        this.#o.emit({ type: 'stored', ids: [...storedIds], assets: batch.flatMap((p, i) => (storedIds.has(p.job.id) ? [records[i].asset] : [])) });
         this.index.handOff(stored.map(indexWorkOf));
       }
     }

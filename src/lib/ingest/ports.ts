@@ -4,8 +4,9 @@
  * BroadcastChannel), unit tests plug in fakes. Nothing here touches a browser global.
  */
 import type { Db } from '../db/db';
-import type { BlobLocation, DropEntry, JobRecord } from '../db/schema';
+import type { AssetRecord, BlobLocation, DropEntry, JobRecord } from '../db/schema';
 import type { ModelInputSpec } from '../core/model-input';
+import type { NewVectors } from '../core/records';
 import type { StageTimings } from '../core/stage-timings';
 import type { IndexingState } from '../core/index-queue';
 import type { PixelImage } from '../../../workers/embed.worker';
@@ -30,10 +31,16 @@ export type IngestEvent =
       modelMissing?: boolean;
     }
   | { type: 'job'; id: string; name: string; status: JobRecord['status']; message: string }
-  /** Items taken in: in the library and browsable, searchable once indexed. */
-  | { type: 'stored'; ids: string[] }
-  /** Items whose vectors for the current model are stored: they join search and clusters. */
-  | { type: 'indexed'; ids: string[] }
+  /**
+   * Items taken in: in the library and browsable, searchable once indexed. The writer's own page
+   * gets their records with the news, so it need not read them back.
+   */
+  | { type: 'stored'; ids: string[]; assets?: AssetRecord[] }
+  /**
+   * Items whose vectors for the current model are stored: they join search and clusters. The
+   * writer's own page gets the vectors with the news, so its search index need not read them back.
+   */
+  | { type: 'indexed'; ids: string[]; vectors?: NewVectors[] }
   /** How many items have no vector for the current model yet, and whether they are being indexed. */
   | { type: 'waiting'; count: number; state: IndexingState }
   | { type: 'paused'; reason: string; notImported: number }

@@ -6,7 +6,7 @@ import { assetBySha256 } from '../db/repo';
 import type { JobRecord } from '../db/schema';
 import { nameInText } from '../core/display-name';
 import { SNIFF_BYTES, pixelLimitReason, rejectionReason, sniffFileKind } from '../core/file-kind';
-import { scanImageDimensions } from '../core/image-dimensions';
+import { scanImageDimensions, type ByteReader } from '../core/image-dimensions';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashStructureFromGray32 } from '../core/phash';
 import type { PhotoMetadata } from '../core/photo-metadata';
 import { sha256Hex } from '../core/sha256';
@@ -21,6 +21,12 @@ import { motionOfStill } from './item-motion';
 import type { DecodedStill, ExtractedVideo, IngestStorage, StillDecoder, VideoDecoder } from './ports';
 
 export const BYTES_GONE = "the file's data is no longer stored here; drop the file again";
+/**
+ * Files up to this size are read into memory whole before they are checked (see prepareItem); a
+ * larger one, which may be refused for its size, is read whole only once it passed. 64 MiB is
+ * above any phone's photo and well below what a tab can hold for one item.
+ */
+const READ_WHOLE_MAX_BYTES = 64 * 2 ** 20;
 const UNDECODABLE = 'could not be decoded: the image is damaged or in a format this browser cannot read';
 
 /** Per-stage elapsed time of a run, for Diagnostics and the ingest benchmark. */
@@ -63,16 +69,21 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     await ctx.finish(job, 'failed', BYTES_GONE);
     return null;
   }
-  const fileKind = sniffFileKind(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
-  const readBytes = async (offsetBytes: number, lengthBytes: number) => new Uint8Array(await blob.slice(offsetBytes, offsetBytes + lengthBytes).arrayBuffer());
+  // A file of a photo's size is read whole, once: the sniff, the header scan, the digest and the
+  // metadata all use those bytes, where each asking the browser for a part of the file again cost
+  // a request to its storage. Only a larger file is checked from its parts before it is read.
+  let whole: Uint8Array | null = blob.size <= READ_WHOLE_MAX_BYTES ? new Uint8Array(await blob.arrayBuffer()) : null;
+  const readBytes: ByteReader = async (offsetBytes, lengthBytes) =>
+    whole ? whole.subarray(offsetBytes, offsetBytes + lengthBytes) : new Uint8Array(await blob.slice(offsetBytes, offsetBytes + lengthBytes).arrayBuffer());
+  const fileKind = sniffFileKind(await readBytes(0, SNIFF_BYTES));
   const reason = rejectionReason(fileKind, blob.size, await scanImageDimensions(readBytes, blob.size, fileKind));
   timer.add('read', readStartMs);
   if (reason) {
     await ctx.finish(job, 'failed', reason);
     return null;
   }
-  // One read of the whole file serves the digest and, for a photo, its metadata.
-  let bytes: ArrayBuffer | null = await timer.timed('sha256', () => blob.arrayBuffer(), 0);
+  // The whole file serves the digest and, for a photo, its metadata (read here when it was too large to read before the checks).
+  let bytes: ArrayBuffer | null = whole ? (whole.buffer as ArrayBuffer) : await timer.timed('sha256', () => blob.arrayBuffer(), 0);
   const sha256 = await timer.timed('sha256', () => sha256Hex(bytes!));
   const existing = await assetBySha256(storage.db, sha256);
   if (existing) {
@@ -93,7 +104,8 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     // Booked to "read" with no count of its own: the item was counted when its bytes came back.
     const metadata = await timer.timed('read', () => (fileKind.kind === 'image' ? readPhotoMetadata(bytes!, Date.now()) : readVideoMetadata(readBytes, blob.size, Date.now())), 0);
     const motion = await timer.timed('read', () => motionOfStill(storage, job, fileKind.kind === 'video', fileKind.kind === 'image' && fileKind.format === 'jpeg' ? new Uint8Array(bytes!) : null), 0);
-    bytes = null;
+    // The bytes go before the decode: a video's frames and a photo's pixels need the memory more.
+    bytes = whole = null;
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256, metadata) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;
     if (motion) prepared.motion = motion;

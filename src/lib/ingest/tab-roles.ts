@@ -64,7 +64,9 @@ export class TabRoles {
   /** What the writer says goes to every tab, so all of them show the same counts and messages. */
   emit(e: IngestEvent): void {
     this.#o.toPage(e);
-    if (this.#writer) this.post({ kind: 'event', from: this.tabId, event: e });
+    if (!this.#writer) return;
+    // New items' records and vectors are for this tab's own page and index; other tabs read them from storage.
+    this.post({ kind: 'event', from: this.tabId, event: e.type === 'indexed' || e.type === 'stored' ? { type: e.type, ids: e.ids } : e });
   }
 
   post(m: TabMessage): void {

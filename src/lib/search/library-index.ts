@@ -8,7 +8,8 @@
  * repository functions (search-storage.ts). The index worker is a thin shell over this class;
  * unit tests drive it over fake-indexeddb.
  */
-import type { AssetType, FrameEmbeddingRecord } from '../db/schema';
+import type { AssetRecord, AssetType, EmbeddingRecord, FrameEmbeddingRecord } from '../db/schema';
+import type { NewVectors } from '../core/records';
 import { releaseBuffer } from '../db/search-repo';
 import { rescoreHits, restoreIndex, type VectorIndex } from '../core/vector-index';
 import type { ScoredId } from '../core/vector';
@@ -540,15 +541,50 @@ export class LibraryIndex {
     return new Hnsw(dim, this.#modelKey, {}, { coder, store: codeStoreFor(coder) });
   }
 
+  /**
+   * Lists the items the import just took in (no vector yet) from their records, handed over with
+   * its news, without reading them back: found by name and listed by date at once.
+   */
+  async addTaken(assets: readonly AssetRecord[]): Promise<number> {
+    await this.#ready;
+    for (const asset of assets) this.#assets.set(asset.id, asset);
+    return this.#index?.size ?? 0;
+  }
+
+  /**
+   * Adds the vectors the import just stored, handed over with its news: items this index already
+   * lists (announced when they were taken in) join without reading their records and vectors back;
+   * any other (not listed yet, or deleted meanwhile) is read from storage as addStored does.
+   */
+  async addIndexed(news: readonly NewVectors[]): Promise<number> {
+    await this.#ready;
+    const listed = news.filter((n) => this.#assets.has(n.embedding.id));
+    const unlisted = news.filter((n) => !this.#assets.has(n.embedding.id)).map((n) => n.embedding.id);
+    const added = await this.#addVectors(
+      listed.map((n) => n.embedding),
+      listed.flatMap((n) => n.frames),
+    );
+    return unlisted.length ? this.#addStoredNow(unlisted) : added;
+  }
+
   async #addStoredNow(ids: string[]): Promise<number> {
     const { rows, frames } = await this.#db.readStoredItems(ids);
-    const items: Array<{ id: string; vector: Float32Array }> = [];
+    const embeddings: EmbeddingRecord[] = [];
     for (const [asset, embedding] of rows) {
       if (!asset) continue;
       // Every item is found by its name and listed by date already; its vector joins when it is stored.
       this.#assets.set(asset.id, asset);
-      if (!embedding || embedding.modelId !== this.#modelKey || this.#index?.has(asset.id)) continue;
-      items.push({ id: asset.id, vector: embedding.vector });
+      if (embedding) embeddings.push(embedding);
+    }
+    return this.#addVectors(embeddings, frames);
+  }
+
+  /** Vectors of listed items that the index does not hold yet, with their videos' frames. */
+  async #addVectors(embeddings: readonly EmbeddingRecord[], frames: readonly FrameEmbeddingRecord[]): Promise<number> {
+    const items: Array<{ id: string; vector: Float32Array }> = [];
+    for (const embedding of embeddings) {
+      if (embedding.modelId !== this.#modelKey || this.#index?.has(embedding.id)) continue;
+      items.push({ id: embedding.id, vector: embedding.vector });
     }
     // Frames come with their video's vector, once: a video announced twice keeps one set of moments.
     const adding = new Set(items.map((i) => i.id));

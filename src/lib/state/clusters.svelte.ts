@@ -4,6 +4,7 @@ import type { Db } from '../db/db';
 import { clustersByMember, type MemberCluster } from '../db/cluster-repo';
 import type { ClusterNameSource } from '../db/schema';
 import { nameInText } from '../core/display-name';
+import type { NewVectors } from '../core/records';
 import { NamingState } from './naming.svelte';
 
 export interface ClusterCard {
@@ -64,6 +65,8 @@ export class ClusterState {
   #showSeq = 0;
   /** Ids stored while clustering was busy: assigned together when it is free, not one batch at a time. */
   #pending = new Set<string>();
+  /** Vectors handed over for pending ids (see added). */
+  readonly #given = new Map<string, NewVectors>();
   #chain: Promise<unknown> = Promise.resolve();
   #modelKey = '';
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -169,6 +172,7 @@ export class ClusterState {
     this.naming.detach();
     this.#clusterer = null;
     this.#pending.clear();
+    this.#given.clear();
   }
 
   /**
@@ -184,19 +188,26 @@ export class ClusterState {
       await this.#read(async () => this.#show(await clusterer.init(this.#modelKey)));
       const batch = [...this.#pending];
       this.#pending.clear();
+      this.#given.clear();
       if (batch.length) await this.#write(async () => this.#show(await clusterer.assign(batch)));
     });
   }
 
-  /** New photos and videos join clusters (or open new ones); existing names and ids stay. */
-  added(ids: string[]): void {
+  /**
+   * New photos and videos join clusters (or open new ones); existing names and ids stay. `vectors`:
+   * theirs, handed over by the import, so the cluster worker need not read them back.
+   */
+  added(ids: string[], vectors: readonly NewVectors[] = []): void {
     this.want();
     for (const id of ids) this.#pending.add(id);
+    for (const v of vectors) this.#given.set(v.embedding.id, v);
     this.#chain = this.#chain.then(async () => {
       if (!this.#pending.size || !this.#clusterer) return;
       const batch = [...this.#pending];
+      const given = batch.flatMap((id) => this.#given.get(id) ?? []);
       this.#pending.clear();
-      await this.#write(async () => this.#show(await this.#clusterer!.assign(batch)));
+      this.#given.clear();
+      await this.#write(async () => this.#show(await this.#clusterer!.assign(batch, given)));
     });
   }
 
@@ -207,7 +218,10 @@ export class ClusterState {
    */
   imported(ids: string[]): void {
     this.want();
-    for (const id of ids) this.#pending.delete(id);
+    for (const id of ids) {
+      this.#pending.delete(id);
+      this.#given.delete(id);
+    }
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (!clusterer) return;
@@ -220,7 +234,10 @@ export class ClusterState {
 
   removed(ids: string[]): void {
     this.want();
-    for (const id of ids) this.#pending.delete(id);
+    for (const id of ids) {
+      this.#pending.delete(id);
+      this.#given.delete(id);
+    }
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (clusterer) await this.#write(async () => this.#show(await clusterer.removeAssets(ids)));

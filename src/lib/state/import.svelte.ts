@@ -2,6 +2,7 @@ import type { AddedToDrop, Ingester, IngestEvent, InterruptedDrop } from '../cli
 import type { Db } from '../db/db';
 import { deleteFolder, failedJobs, listFolders } from '../db/repo';
 import type { StageTimings } from '../core/stage-timings';
+import type { AssetRecord, NewVectors } from '../core/records';
 import { nameInText } from '../core/display-name';
 import type { Notices } from './notices.svelte';
 import type { Session } from './session.svelte';
@@ -26,9 +27,9 @@ export interface ImportHost {
   notices: Notices;
   storage: DeviceStorage;
   /** Just-taken-in items join the page (browsable, found by name). */
-  stored(ids: string[]): Promise<void>;
+  stored(ids: string[], assets?: AssetRecord[]): Promise<void>;
   /** Just-indexed items join search and clusters (`byWriter`: this tab groups them). */
-  indexed(ids: string[], byWriter: boolean): Promise<void>;
+  indexed(ids: string[], byWriter: boolean, vectors?: NewVectors[]): Promise<void>;
   /** The import settled: views refresh once rather than after every batch. */
   settled(): Promise<void>;
   /** This tab took over from a writer tab that closed: catch up with what it stored unannounced. */
@@ -236,13 +237,13 @@ export class ImportState {
         else notices.add(e.name, e.status === 'stored' ? 'stored' : 'duplicate', e.message);
         break;
       case 'stored': {
-        const ids = e.ids;
-        this.#storedChain = this.#storedChain.then(() => this.#host.stored(ids)).catch(() => undefined);
+        const { ids, assets } = e;
+        this.#storedChain = this.#storedChain.then(() => this.#host.stored(ids, assets)).catch(() => undefined);
         break;
       }
       case 'indexed': {
-        const ids = e.ids;
-        this.#storedChain = this.#storedChain.then(() => this.#host.indexed(ids, this.isWriter)).catch(() => undefined);
+        const { ids, vectors } = e;
+        this.#storedChain = this.#storedChain.then(() => this.#host.indexed(ids, this.isWriter, vectors)).catch(() => undefined);
         break;
       }
       case 'waiting':

@@ -1,5 +1,6 @@
 import { openLibraryDb } from '../db/db';
 import { compareNewestFirst } from '../core/timeline';
+import type { AssetRecord, NewVectors } from '../core/records';
 import { AlbumsState } from './albums.svelte';
 import { ClusterState } from './clusters.svelte';
 import { Deletes } from './deletes.svelte';
@@ -69,8 +70,8 @@ export class Library {
     session: this.session,
     notices: this.notices,
     storage: this.storage,
-    stored: (ids) => this.#stored(ids),
-    indexed: (ids, byWriter) => this.#indexed(ids, byWriter),
+    stored: (ids, assets) => this.#stored(ids, assets),
+    indexed: (ids, byWriter, vectors) => this.#indexed(ids, byWriter, vectors),
     settled: async () => {
       await this.items.showPending();
       void this.places.update();
@@ -150,16 +151,19 @@ export class Library {
   }
 
   /** Adds just-taken-in items to the page (and their names to search) without re-reading the whole library. */
-  async #stored(ids: string[]): Promise<void> {
-    await this.session.indexer?.addStored(ids);
-    await this.items.added(ids);
+  async #stored(ids: string[], assets?: AssetRecord[]): Promise<void> {
+    // The writer's import hands the records over: neither the index nor the page reads them back.
+    await (assets ? this.session.indexer?.addTaken(assets) : this.session.indexer?.addStored(ids));
+    await this.items.added(ids, assets);
   }
 
   /** Items now have their vectors: they join search and clusters. */
-  async #indexed(ids: string[], byWriter: boolean): Promise<void> {
-    await this.session.indexer?.addStored(ids);
+  async #indexed(ids: string[], byWriter: boolean, vectors?: NewVectors[]): Promise<void> {
+    // The writer's import hands its vectors over: the index need not read them back.
+    await (vectors ? this.session.indexer?.addIndexed(vectors) : this.session.indexer?.addStored(ids));
     // The writer tab groups new items; the others read its clusters when it says they changed.
-    if (byWriter) this.clusters.added(ids);
+    // Items deleted since they were indexed are gone from the page: their vectors are not handed on.
+    if (byWriter) this.clusters.added(ids, vectors?.filter((v) => this.items.has(v.embedding.id)));
   }
 
   /**

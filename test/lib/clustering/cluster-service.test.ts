@@ -97,6 +97,19 @@ describe('ClusterService', () => {
     expect((await store.members(only!.id))[0]).toBe('c');
   });
 
+  it('new items whose vectors the import handed over are grouped by those vectors, the others by what is stored', async () => {
+    const { db } = await freshDb();
+    await library(db);
+    const store = new ClusterService(db);
+    const before = await store.init(MODEL);
+    // Stored with another model's vector only: read back, it would not be grouped at all.
+    const handed = near(sunsetDir);
+    await addAssets(db, [{ id: 'sun-new', vector: near(otherDir), type: 'video', model: 'other@fp32' }, { id: 'sea-new', vector: near(oceanDir) }]);
+    const after = await store.assign(['sun-new', 'sea-new'], [{ type: 'video', embedding: { id: 'sun-new', modelId: MODEL, dim: DIM, vector: handed }, frames: [] }]);
+    expect(after.map((c) => [c.id, c.count])).toEqual([[before[0]!.id, 13], [before[1]!.id, 9]]);
+    expect(await store.members(before[0]!.id)).toContain('sun-new');
+  });
+
   it('adds new photos to the nearest cluster without changing ids or names, and opens a new one for a new subject', async () => {
     const { db } = await freshDb();
     await library(db);

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
 import { claimQueuedJobs, deleteDrop, getDrop, jobsOfDrop, listDrops, putDrop, putJobs, requeueInterrupted } from '../../../src/lib/db/repo';
 import type { JobRecord, JobStatus } from '../../../src/lib/db/schema';
@@ -28,6 +28,38 @@ describe('repo: claiming queued jobs (one writer, no job taken twice)', () => {
       ['b', 'processing', 'tab-1'],
     ]);
     expect((await claimQueuedJobs(db, 10, new Set(), 'tab-1')).map((j) => j.id)).toEqual(['c']);
+  });
+
+  it('a batch of claims is one read of the queue and one write per job, whatever the batch size', async () => {
+    const db = await fresh();
+    await putJobs(db, Array.from({ length: 20 }, (_, i) => job(`j${String(i).padStart(2, '0')}`, i)));
+    // Every answer the claim waits for from the jobs store is a round trip to the browser's storage:
+    // reads are counted by their answers (a cursor answers once per step), writes by their calls.
+    let answers = 0;
+    const counted = <T extends IDBRequest>(request: T): T => {
+      request.addEventListener('success', () => answers++);
+      return request;
+    };
+    const openCursor = IDBIndex.prototype.openCursor;
+    const getAll = IDBIndex.prototype.getAll;
+    const spies = [
+      vi.spyOn(IDBIndex.prototype, 'openCursor').mockImplementation(function (this: IDBIndex, ...args) {
+        return counted(openCursor.apply(this, args));
+      }),
+      vi.spyOn(IDBIndex.prototype, 'getAll').mockImplementation(function (this: IDBIndex, ...args) {
+        return counted(getAll.apply(this, args));
+      }),
+      vi.spyOn(IDBObjectStore.prototype, 'put'),
+      vi.spyOn(IDBCursor.prototype, 'update'),
+    ];
+    try {
+      const got = await claimQueuedJobs(db, 8, new Set(['j00', 'j02']), 'tab-1');
+      expect(got.map((j) => j.id)).toEqual(['j01', 'j03', 'j04', 'j05', 'j06', 'j07', 'j08', 'j09']);
+      expect(answers + spies.slice(2).reduce((n, s) => n + s.mock.calls.length, 0)).toBe(1 + 8);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    expect((await jobsOfDrop(db, 'drop-1')).filter((j) => j.status === 'processing').map((j) => j.id)).toEqual(['j01', 'j03', 'j04', 'j05', 'j06', 'j07', 'j08', 'j09']);
   });
 
   it('two claims at the same moment never get the same job', async () => {

@@ -4,6 +4,8 @@ import { libraryDbs } from '../../helpers/library-db';
 import { FakeBroadcast, FakeEmbedder, FakeLocks, openTab, pngFile, statusCounts } from '../../helpers/ingest-fakes';
 import { countUnindexed, deleteAssetRecords } from '../../../src/lib/db/repo';
 import type { ExtractOptions, ExtractedVideo, VideoDecoder } from '../../../src/lib/ingest/ports';
+import type { AssetRecord, EmbeddingRecord } from '../../../src/lib/db/schema';
+import { libraryStorage } from '../../../src/lib/ingest/library-storage';
 
 /** An MP4 by its header (the fake decoder does not read the rest). */
 const mp4File = (name: string) => new File([new Uint8Array([0, 0, 0, 16]), new TextEncoder().encode(`ftypisom${name}`)], name, { type: 'video/mp4' });
@@ -44,6 +46,32 @@ describe('two stages: taken in, then indexed', () => {
     await vi.waitFor(() => expect(tab.page.ofType('waiting').at(-1)).toEqual({ type: 'waiting', count: 0, state: 'indexing' }));
   });
 
+  it('a photo’s stored file is read once for its checks, digest and metadata, and once more only by the decoder', async () => {
+    const db = await dbs.open();
+    const storage = libraryStorage(db);
+    const get = storage.originals.get;
+    // Every request for the bytes of a stored original (or of a part of it) goes to the browser's storage.
+    let reads = 0;
+    const counted = (blob: Blob): Blob => {
+      const arrayBuffer = blob.arrayBuffer.bind(blob);
+      const slice = blob.slice.bind(blob);
+      blob.arrayBuffer = () => (reads++, arrayBuffer());
+      blob.slice = (...args) => counted(slice(...args));
+      return blob;
+    };
+    storage.originals.get = async (id, location) => {
+      const blob = await get(id, location);
+      return blob && counted(blob);
+    };
+    const tab = await openTab(db, shared(), { storage });
+    await tab.importer.enqueue(photos(10).map((file) => ({ file })));
+    await tab.importer.whenIdle();
+    expect(tab.stills.decoded).toBe(10);
+    expect(await countUnindexed(db, 'fake-model')).toBe(0);
+    // Once for its checks, digest and metadata, once by the decoder.
+    expect(reads).toBe(20);
+  });
+
   it('the next batch reaches the model while the one before it is still there: two in flight at most, every vector stored', async () => {
     const db = await dbs.open();
     const embedder = new FakeEmbedder();
@@ -70,6 +98,37 @@ describe('two stages: taken in, then indexed', () => {
     expect(embedder.images).toBe(40);
     expect(await countUnindexed(db, 'fake-model')).toBe(0);
     expect(new Set(tab.page.ofType('indexed').flatMap((e) => e.ids)).size).toBe(40);
+  });
+
+  it('the writer’s page gets each batch’s records with the news that it is taken in, and its vectors with the news that it is indexed; other tabs get the ids and read them', async () => {
+    const name = dbs.uniqueName();
+    const tabs = shared();
+    const writer = await openTab(await dbs.open(name), tabs, { tabId: 'writer-tab' });
+    const follower = await openTab(await dbs.open(name), tabs, { tabId: 'follower-tab' });
+    await writer.importer.enqueue(photos(12).map((file) => ({ file })));
+    await writer.importer.whenIdle();
+    const db = await dbs.open(name);
+    const stored = new Map(((await db.getAll('embeddings')) as EmbeddingRecord[]).map((e) => [e.id, e]));
+    expect(stored.size).toBe(12);
+
+    const news = writer.page.ofType('indexed');
+    expect(news.flatMap((e) => e.ids).sort()).toEqual([...stored.keys()].sort());
+    for (const e of news) {
+      expect(e.vectors?.map((v) => v.embedding.id)).toEqual(e.ids);
+      for (const v of e.vectors ?? []) {
+        expect(v.embedding).toEqual(stored.get(v.embedding.id));
+        expect(v.frames).toEqual([]);
+      }
+    }
+    const assets = new Map(((await db.getAll('assets')) as AssetRecord[]).map((a) => [a.id, a]));
+    const taken = writer.page.ofType('stored');
+    expect(taken.flatMap((e) => e.ids).sort()).toEqual([...assets.keys()].sort());
+    for (const e of taken) expect(e.assets).toEqual(e.ids.map((id) => assets.get(id)));
+
+    await vi.waitFor(() => expect(follower.page.ofType('indexed').flatMap((e) => e.ids)).toHaveLength(12));
+    expect(follower.page.ofType('indexed').every((e) => e.vectors === undefined)).toBe(true);
+    expect(follower.page.ofType('stored').flatMap((e) => e.ids)).toHaveLength(12);
+    expect(follower.page.ofType('stored').every((e) => e.assets === undefined)).toBe(true);
   });
 
   it('when the model cannot be loaded, photos are added without vectors and nothing fails; once it loads they are indexed by themselves', async () => {

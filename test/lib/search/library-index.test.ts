@@ -5,6 +5,7 @@ import { hnswCodesWithoutResiduals } from '../../helpers/index-format';
 import { randomUnit, rng } from '../../helpers/random';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord, AssetType } from '../../../src/lib/db/schema';
+import type { NewVectors } from '../../../src/lib/core/records';
 import { forEachEmbeddingIdPage, getIndexSnapshot, putIndexSnapshot } from '../../../src/lib/db/search-repo';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import { Hnsw } from '../../../src/lib/core/hnsw';
@@ -74,6 +75,23 @@ function countingStorage(db: Db): SearchStorage & { snapshotsPut: number } {
   };
   return counted;
 }
+
+/**
+ * An index over ten stored items whose summaries are read: items stored from here on are listed
+ * only when announced. `storage` is the one it reads through (spy on it to count reads).
+ */
+async function indexOfTen(): Promise<{ db: Db; storage: SearchStorage; index: LibraryIndex }> {
+  const db = await dbs.open();
+  await store(db, randomItems('a', 10));
+  const storage = librarySearchStorage(db);
+  const index = new LibraryIndex(storage);
+  await index.init(MODEL);
+  await index.listByTakenAt(1);
+  return { db, storage, index };
+}
+
+/** A photo's vector for MODEL as the import hands it over. */
+const newsOf = ({ id, vector }: Item): NewVectors => ({ type: 'image', embedding: { id, modelId: MODEL, dim: DIM, vector }, frames: [] });
 
 /** HNSW from the first item on, so small libraries save snapshots as large ones do. */
 const hnswAlways: LibraryIndexOptions = { kindFor: () => 'hnsw' };
@@ -359,6 +377,59 @@ describe('LibraryIndex: changes', () => {
     });
     expect((await index.search(query, '', 5))[0]).toMatchObject({ id: 'early' });
     ranked.mockRestore();
+  });
+
+  it('vectors handed over with the news of an import join search without reading the items back', async () => {
+    const { db, storage, index } = await indexOfTen();
+    // Taken in (listed by name, no vector for this model yet), then indexed.
+    const video: Item = { id: 'clip', vector: randomUnit(r, DIM), type: 'video', model: OTHER_MODEL };
+    await store(db, [video]);
+    await index.addStored(['clip']);
+    const frame = near(video.vector, 0.01);
+    const reads = vi.spyOn(storage, 'readStoredItems');
+
+    const size = await index.addIndexed([
+      {
+        type: 'video',
+        embedding: { id: 'clip', modelId: MODEL, dim: DIM, vector: video.vector },
+        frames: [{ id: 'clip#0', assetId: 'clip', frameIndex: 0, timestampSec: 2.5, modelId: MODEL, dim: DIM, vector: frame }],
+      },
+    ]);
+
+    expect(reads).not.toHaveBeenCalled();
+    expect(size).toBe(11);
+    expect((await index.search(frame, '', 1))[0]).toMatchObject({ id: 'clip', moments: [{ timestampSec: 2.5 }] });
+  });
+
+  it('items taken in are listed from the records handed over with the news, without reading them back, and their vectors join later', async () => {
+    const { db, storage, index } = await indexOfTen();
+    const taken = { id: 'taken', vector: randomUnit(r, DIM), name: 'IMG_7001.jpg', model: OTHER_MODEL };
+    await store(db, [taken]);
+    const asset = await db.get('assets', 'taken');
+    const reads = vi.spyOn(storage, 'readStoredItems');
+
+    expect(await index.addTaken([asset!])).toBe(10);
+    expect((await index.search(null, 'IMG_7001', 3))[0]).toMatchObject({ id: 'taken', nameMatch: true });
+    expect(await index.addIndexed([newsOf(taken)])).toBe(11);
+    expect((await index.search(taken.vector, '', 1))[0]!.id).toBe('taken');
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('handed-over vectors of items the index does not list are read back, and those deleted meanwhile stay out', async () => {
+    const { db, storage, index } = await indexOfTen();
+    const unannounced = { id: 'unannounced', vector: randomUnit(r, DIM) };
+    const deleted = { id: 'deleted', vector: randomUnit(r, DIM), model: OTHER_MODEL };
+    await store(db, [unannounced, deleted]);
+    await index.addStored(['deleted']);
+    await index.remove(['deleted']);
+    await db.delete('assets', 'deleted');
+    const reads = vi.spyOn(storage, 'readStoredItems');
+
+    expect(await index.addIndexed([unannounced, deleted].map(newsOf))).toBe(11);
+
+    expect(reads.mock.calls.map(([ids]) => ids)).toEqual([['unannounced', 'deleted']]);
+    expect((await index.search(unannounced.vector, '', 1))[0]!.id).toBe('unannounced');
+    expect((await index.search(deleted.vector, '', 11)).map((h) => h.id)).not.toContain('deleted');
   });
 
   it('switches the index kind when added items take the library past the rule', async () => {
