@@ -4,11 +4,11 @@
 // IndexedDB's copies of 100,000 records, and the records themselves, go with it at once instead
 // of waiting in the long-lived index worker or the page for a collection that an idle isolate
 // does not run (~90 MB at 100k, for half a minute after a start).
-import { expose } from 'comlink';
+import { expose, transfer } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import { assetSummaryPage } from '../src/lib/db/search-repo';
 import { listAssetsByTakenAt } from '../src/lib/db/repo';
-import { itemSummaryOf, type ItemSummary, type SharedPlaces } from '../src/lib/core/item-summary';
+import { columnBuffers, itemSummaryColumns, itemSummaryOf, type ItemSummaryColumns, type SharedPlaces } from '../src/lib/core/item-summary';
 
 const db = openLibraryDb();
 
@@ -17,10 +17,11 @@ const api = {
   async page(afterId: string | null, size: number) {
     return assetSummaryPage(await db, afterId, size);
   },
-  /** Every item's summary, newest taken first, read in one transaction (the page's timeline). */
-  async items(): Promise<ItemSummary[]> {
+  /** Every item's summary, newest taken first, read in one transaction (the page's timeline), as columns handed over by transfer. */
+  async items(): Promise<ItemSummaryColumns> {
     const places: SharedPlaces = new Map();
-    return listAssetsByTakenAt(await db, (a) => itemSummaryOf(a, places));
+    const columns = itemSummaryColumns(await listAssetsByTakenAt(await db, (a) => itemSummaryOf(a, places)));
+    return transfer(columns, columnBuffers(columns));
   },
 };
 

@@ -480,12 +480,18 @@ export class Hnsw implements VectorIndex {
     return this.#idToNode.has(id);
   }
 
-  /** @returns a copy of the stored vector of `id` (in int8 mode, its decoded code: approximate), or undefined */
-  get(id: string): Float32Array | undefined {
+  /**
+   * @param out where the copy goes (length dim), else a new array
+   * @returns a copy of the stored vector of `id` (in int8 mode, its decoded code: approximate), or undefined
+   */
+  get(id: string, out?: Float32Array): Float32Array | undefined {
     const node = this.#idToNode.get(id);
     if (node === undefined) return undefined;
-    if (this.#coder) return decodeScalarRow(this.#coder, this.#codes, node * this.#rowBytes, new Float32Array(this.dim));
-    return this.#vectors.slice(node * this.dim, (node + 1) * this.dim);
+    if (this.#coder) return decodeScalarRow(this.#coder, this.#codes, node * this.#rowBytes, out ?? new Float32Array(this.dim));
+    const row = this.#vectors.subarray(node * this.dim, (node + 1) * this.dim);
+    if (!out) return row.slice();
+    out.set(row);
+    return out;
   }
 
   /**

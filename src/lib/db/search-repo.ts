@@ -108,7 +108,7 @@ export async function getIndexSnapshot(db: Db, name: SnapshotName): Promise<Inde
  * worker that goes idle after a restore runs no garbage collection for a long time, and each chunk
  * read would otherwise stay allocated next to the snapshot (about 220 MB more at 100,000 items).
  */
-export function releaseBuffer(view: Uint8Array): void {
+export function releaseBuffer(view: ArrayBufferView): void {
   const buffer = view.buffer;
   if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
 }

@@ -619,9 +619,15 @@ export class LibraryIndex {
       if (this.#index !== index) return;
       const ids = index.ids();
       const step = Math.max(1, ids.length / TEXT_SAMPLE);
+      // The sample's rows share one buffer, given back as soon as the axes are fitted: thousands of
+      // small buffers (16 MB at 100k items) would stay allocated until this worker's next collection.
+      let rowCount = 0;
+      for (let x = 0; x < ids.length; x += step) rowCount++;
+      const rows = new Float32Array(rowCount * index.dim);
       const sample: Float32Array[] = [];
-      for (let x = 0; x < ids.length; x += step) sample.push(index.get(ids[Math.floor(x)]!)!);
+      for (let x = 0; x < ids.length; x += step) sample.push(index.get(ids[Math.floor(x)]!, rows.subarray(sample.length * index.dim, (sample.length + 1) * index.dim))!);
       ranker.fitAxes(sample);
+      releaseBuffer(rows);
       while (ranker.projectedRows < index.nodeCount) {
         await nextTask();
         // A newer index (or another model) took over: this ranker is dropped.

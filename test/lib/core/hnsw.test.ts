@@ -429,6 +429,18 @@ describe('Hnsw over int8 codes', () => {
     }
   });
 
+  it('get(id, out) writes the decoded row into a view of a shared buffer, the same numbers a new array gets, and leaves the rest alone', () => {
+    const rows = new Float32Array(3 * DIM).fill(7);
+    const middle = rows.subarray(DIM, 2 * DIM);
+    expect(coded.get('p5', middle)).toBe(middle);
+    expect([...middle]).toEqual([...coded.get('p5')!]);
+    expect(rows.subarray(0, DIM).every((x) => x === 7) && rows.subarray(2 * DIM).every((x) => x === 7)).toBe(true);
+    const plain = new Float32Array(DIM);
+    expect(BIG.get('p5', plain)).toBe(plain);
+    expect([...plain]).toEqual([...BIG.get('p5')!]);
+    expect(coded.get('no such id', middle)).toBeUndefined();
+  });
+
   it('recall@10 ≥ 0.98 against the exact scan once the best 10 + 10 are scored with their float vectors, with exact scores', () => {
     let hit = 0;
     for (const q of QUERIES) {

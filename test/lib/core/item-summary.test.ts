@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemSummaryOf, sharePlaces, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import { columnBuffers, itemSummariesFromColumns, itemSummaryColumns, itemSummaryOf, sharePlaces, type SharedPlaces } from '../../../src/lib/core/item-summary';
 import type { AssetRecord } from '../../../src/lib/core/records';
 
 const photo: AssetRecord = {
@@ -104,5 +104,47 @@ describe('itemSummaryOf', () => {
     expect(arrived[1]!.place).toBe(made.place);
     expect(arrived[2]!.place).toBeUndefined();
     expect(places.size).toBe(1);
+  });
+});
+
+describe('item summaries as columns (how they cross from the reading worker to the page)', () => {
+  const places: SharedPlaces = new Map();
+  const summaries = [
+    itemSummaryOf(photo, places),
+    itemSummaryOf(video, places),
+    itemSummaryOf({ ...photo, id: 'a2', name: 'IMG_0002.JPG', favourite: false, motion: { kind: 'motion-photo', offsetBytes: 10, sizeBytes: 20 }, nearDuplicateOf: undefined, gps: undefined, placeVersion: undefined }, places),
+    itemSummaryOf({ ...photo, id: 'a3', place: { country: 'Japan', countryCode: 'JP' }, nearDuplicateOf: { id: 'a1', name: 'IMG_0001.HEIC', distance: 2 }, width: 0, height: 0 }, places),
+    itemSummaryOf({ ...video, id: 'v2', durationSec: 0, takenAtMs: -86_400_000 }, places),
+  ];
+
+  it('come back equal, field for field and in the same property order, through a structured clone with their buffers transferred', () => {
+    const columns = itemSummaryColumns(summaries);
+    const arrived = structuredClone(columns, { transfer: columnBuffers(columns) });
+    expect(columns.numbers.byteLength).toBe(0);
+    const back = itemSummariesFromColumns(arrived, new Map());
+    expect(back).toEqual(summaries);
+    for (let i = 0; i < back.length; i++) expect(Object.keys(back[i]!)).toEqual(Object.keys(summaries[i]!));
+    expect(back[1]!.durationSec).toBe(12.4);
+    expect(back[4]!.durationSec).toBe(0);
+    expect(back[2]!.placeVersion).toBeUndefined();
+    expect(back[0]!.durationSec).toBeUndefined();
+  });
+
+  it('send each place once, and the summaries of one place share one object of the receiving side', () => {
+    const columns = itemSummaryColumns(summaries);
+    expect(columns.places).toHaveLength(2);
+    const here: SharedPlaces = new Map();
+    const made = itemSummaryOf({ ...photo, id: 'a9', place: { ...photo.place! } }, here);
+    const back = itemSummariesFromColumns(structuredClone(columns), here);
+    expect(back[0]!.place).toBe(made.place);
+    expect(back[2]!.place).toBe(made.place);
+    expect(back[3]!.place).toEqual({ country: 'Japan', countryCode: 'JP' });
+    expect(back[1]!.place).toBeUndefined();
+    expect(here.size).toBe(2);
+  });
+
+  it('an empty library is empty columns', () => {
+    const columns = itemSummaryColumns([]);
+    expect(itemSummariesFromColumns(structuredClone(columns), new Map())).toEqual([]);
   });
 });
