@@ -13,6 +13,19 @@ const distinctPhotos = (n) => makePhotos(n, { seed: 12345, prefix: 'photo' });
 test('resume: a reload in the middle of a 200-file import carries on by itself; 200 stored, no duplicates, every one with a vector', async ({ page, url, log }) => {
   const photos = await distinctPhotos(FILES);
   await openApp(page, url);
+  // The model first: while it loads, taking files in runs on alone and may take in all 200 before
+  // the first is indexed, and a reload would then leave items to index but no file to resume.
+  await waitModelReady(page);
+  await closeSettings(page);
+  // And taking a file in takes at least 30 ms (its thumbnail's encode), so indexing keeps up with it
+  // however busy the machine is: at the reload most files are still queued.
+  await (await ingestWorker(page)).evaluate(() => {
+    const encode = OffscreenCanvas.prototype.convertToBlob;
+    OffscreenCanvas.prototype.convertToBlob = async function (...args) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return encode.apply(this, args);
+    };
+  });
   await ui(page).fileInput.setInputFiles(photos);
 
   // Reload as soon as some, not all, are indexed, once every file is taken in (until then the
