@@ -1,4 +1,5 @@
 import { itemSummariesFromColumns, type ItemSummary, type ItemSummaryColumns } from '../core/item-summary';
+import { releaseBuffer } from '../core/typed-columns';
 import type { SummariesApi } from '../../../workers/summaries.worker';
 import { handle } from './worker-handle';
 
@@ -17,9 +18,6 @@ export async function itemSummariesInWorker(): Promise<ItemSummary[]> {
   }
   const summaries = itemSummariesFromColumns(columns, new Map());
   // The columns are garbage now: their buffers (~5 MB at 100,000 items) go at once, not at the page's next full collection.
-  for (const column of [columns.numbers, columns.flags, columns.placeOf]) {
-    const buffer = column.buffer;
-    if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
-  }
+  for (const column of [columns.numbers, columns.flags, columns.placeOf]) releaseBuffer(column);
   return summaries;
 }

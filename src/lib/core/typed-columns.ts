@@ -16,3 +16,14 @@ export function resizedColumn<T extends NumberColumn>(column: T, length: number,
   out.set(column.subarray(0, Math.min(length, column.length)));
   return out;
 }
+
+/**
+ * Gives a buffer's memory back at once by detaching it (`ArrayBuffer.prototype.transfer(0)`): an
+ * idle worker or page runs no garbage collection for a long time, and a large buffer dropped
+ * there would otherwise stay allocated until it does (after an index snapshot's restore, about
+ * 220 MB more at 100,000 items). Every view of the buffer is empty afterwards.
+ */
+export function releaseBuffer(view: ArrayBufferView): void {
+  const buffer = view.buffer;
+  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
+}

@@ -2,6 +2,7 @@
 // assets and refused jobs the duplicate report lists.
 import type { Db } from './db';
 import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotName, IndexSnapshotRecord, JobRecord } from './schema';
+import { releaseBuffer } from '../core/typed-columns';
 
 export async function countEmbeddings(db: Db, modelKey: string): Promise<number> {
   return db.countFromIndex('embeddings', 'byModelId', modelKey);
@@ -101,16 +102,6 @@ export async function getIndexSnapshot(db: Db, name: SnapshotName): Promise<Inde
   // A chunk past chunkCount means the head and its chunks come from different saves.
   if (offset !== total || (await tx.store.count(chunkRange(name))) !== head.chunkCount) return broken;
   return { ...head, bytes };
-}
-
-/**
- * Gives a buffer's memory back at once by detaching it (`ArrayBuffer.prototype.transfer(0)`): a
- * worker that goes idle after a restore runs no garbage collection for a long time, and each chunk
- * read would otherwise stay allocated next to the snapshot (about 220 MB more at 100,000 items).
- */
-export function releaseBuffer(view: ArrayBufferView): void {
-  const buffer = view.buffer;
-  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { AssetRecord, AssetType, EmbeddingRecord, FrameEmbeddingRecord } from '../db/schema';
 import type { NewVectors } from '../core/records';
-import { releaseBuffer } from '../db/search-repo';
+import { releaseBuffer } from '../core/typed-columns';
 import { rescoreHits, restoreIndex, type VectorIndex } from '../core/vector-index';
 import type { ScoredId } from '../core/vector';
 import { ArrayCodeStore, CODER_SAMPLE, Hnsw, type CodeStore } from '../core/hnsw';

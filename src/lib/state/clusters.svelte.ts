@@ -63,10 +63,11 @@ export class ClusterState {
   #host: ClusterHost;
   #seq = 0;
   #showSeq = 0;
-  /** Ids stored while clustering was busy: assigned together when it is free, not one batch at a time. */
-  #pending = new Set<string>();
-  /** Vectors handed over for pending ids (see added). */
-  readonly #given = new Map<string, NewVectors>();
+  /**
+   * Ids stored while clustering was busy, assigned together when it is free rather than one batch at
+   * a time, each with the vectors the import handed over for it when it did (see added).
+   */
+  readonly #pending = new Map<string, NewVectors | undefined>();
   #chain: Promise<unknown> = Promise.resolve();
   #modelKey = '';
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -172,7 +173,12 @@ export class ClusterState {
     this.naming.detach();
     this.#clusterer = null;
     this.#pending.clear();
-    this.#given.clear();
+  }
+
+  /** Ids wait in #pending; vectors handed over for them wait with them. */
+  #wait(ids: readonly string[], vectors: readonly NewVectors[] = []): void {
+    for (const id of ids) if (!this.#pending.has(id)) this.#pending.set(id, undefined);
+    for (const v of vectors) this.#pending.set(v.embedding.id, v);
   }
 
   /**
@@ -181,14 +187,13 @@ export class ClusterState {
    */
   caughtUp(ids: string[]): void {
     this.want();
-    for (const id of ids) this.#pending.add(id);
+    this.#wait(ids);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (!clusterer) return;
       await this.#read(async () => this.#show(await clusterer.init(this.#modelKey)));
-      const batch = [...this.#pending];
+      const batch = [...this.#pending.keys()];
       this.#pending.clear();
-      this.#given.clear();
       if (batch.length) await this.#write(async () => this.#show(await clusterer.assign(batch)));
     });
   }
@@ -199,14 +204,12 @@ export class ClusterState {
    */
   added(ids: string[], vectors: readonly NewVectors[] = []): void {
     this.want();
-    for (const id of ids) this.#pending.add(id);
-    for (const v of vectors) this.#given.set(v.embedding.id, v);
+    this.#wait(ids, vectors);
     this.#chain = this.#chain.then(async () => {
       if (!this.#pending.size || !this.#clusterer) return;
-      const batch = [...this.#pending];
-      const given = batch.flatMap((id) => this.#given.get(id) ?? []);
+      const batch = [...this.#pending.keys()];
+      const given = [...this.#pending.values()].filter((v): v is NewVectors => v !== undefined);
       this.#pending.clear();
-      this.#given.clear();
       await this.#write(async () => this.#show(await this.#clusterer!.assign(batch, given)));
     });
   }
@@ -218,10 +221,7 @@ export class ClusterState {
    */
   imported(ids: string[]): void {
     this.want();
-    for (const id of ids) {
-      this.#pending.delete(id);
-      this.#given.delete(id);
-    }
+    for (const id of ids) this.#pending.delete(id);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (!clusterer) return;
@@ -234,10 +234,7 @@ export class ClusterState {
 
   removed(ids: string[]): void {
     this.want();
-    for (const id of ids) {
-      this.#pending.delete(id);
-      this.#given.delete(id);
-    }
+    for (const id of ids) this.#pending.delete(id);
     this.#chain = this.#chain.then(async () => {
       const clusterer = this.#clusterer;
       if (clusterer) await this.#write(async () => this.#show(await clusterer.removeAssets(ids)));

@@ -140,8 +140,7 @@ export class LibraryItems {
   /** Adds just-stored items without re-reading the whole library. */
   async added(ids: string[], records?: readonly AssetRecord[]): Promise<void> {
     if (!this.#db) return;
-    const tx = records ? null : this.#db.transaction('assets');
-    const added = (records ?? (await Promise.all(ids.map((id) => tx!.store.get(id))))).filter((a): a is AssetRecord => !!a).map((a) => this.#summary(a));
+    const added = (records ?? (await getAssets(this.#db, ids))).filter((a): a is AssetRecord => !!a).map((a) => this.#summary(a));
     for (const a of added) this.#assets.set(a.id, a);
     this.count = this.#assets.size;
     this.timeline.added(added);
