@@ -178,3 +178,21 @@ test('duplicates: Cancel stops a long scan, the page says the list may be incomp
   console.log(`  ${PHOTOS} photos: "${before}"; stopped ${stoppedMs} ms after Cancel; a full scan took ${fullScanMs} ms`);
   assert.ok(stoppedMs < fullScanMs, `Cancel stopped the scan (${stoppedMs} ms) sooner than a full scan takes (${fullScanMs} ms)`);
 }, { timeoutMs: 120_000 });
+
+test('duplicates: with the view open, the model chosen again starts its workers and the scan waits for the new search index', async ({ page, url }) => {
+  await openApp(page, url);
+  await importFiles(page, GOOD.slice(0, 3).map(fixtureImage));
+  await openDuplicates(page);
+  const view = page.locator('section.duplicates-view');
+  await view.getByText('No bursts or similar shots found.').waitFor();
+
+  // Every worker starts again; the open view scans again against the index the new one opens.
+  const settings = page.getByRole('button', { name: 'Settings', exact: true });
+  await settings.click();
+  await page.getByRole('button', { name: 'Use this model' }).click();
+  await expectText(page.getByTestId('model-status'), /Ready in|Saved on this device|Not downloaded yet/, 20_000);
+  await settings.click();
+  await page.waitForFunction(() => document.querySelector('section.duplicates-view')?.getAttribute('aria-busy') === 'false');
+  assert.equal(await view.getByText(/Looking for duplicates failed/).count(), 0, 'the scan did not run before the index was open');
+  await view.getByText('No bursts or similar shots found.').waitFor();
+});

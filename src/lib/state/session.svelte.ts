@@ -303,12 +303,14 @@ export class Session {
   async #loadModel(model: 'load' | 'wait' | 'standby' | 'folder-access' = 'load'): Promise<void> {
     const key = this.modelKey;
     const indexer = (this.#indexer = new Indexer());
-    if (this.#db) this.#host.duplicates.attach(this.#db, indexer);
     this.indexProgress = null;
     const opened = indexer.open(key, (p) => (this.indexProgress = p)).then((status) => {
       this.indexStatus = status;
       this.indexProgress = null;
     });
+    // Attached after the index was asked to open: a scan the open Duplicates view asks for at once
+    // reaches the worker after that and waits for the index, instead of finding none open.
+    if (this.#db) this.#host.duplicates.attach(this.#db, indexer);
     const indexOpen = opened.catch(() => undefined);
     if (this.#db) {
       this.#host.clusters.ready(this.#db, key, () => {
