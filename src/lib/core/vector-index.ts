@@ -41,6 +41,7 @@
  */
 
 import { dotAt, VectorMatrix, type ScoredId } from './vector';
+import { isWellFormedUtf8, type PackedIds } from './packed-ids';
 
 /**
  * Search knobs. `k` ≥ 0 results wanted; `filter` keeps an id when it returns true; `ef` is the
@@ -143,10 +144,19 @@ export interface IndexHeader {
   byteLength: number;
 }
 
-/** A fully validated serialised index. `payload` is a view into the input bytes. */
-export interface DecodedIndex extends IndexHeader {
-  ids: string[];
+/**
+ * A serialised index validated but for its ids' uniqueness, its ids left as they lie (no string
+ * per id: at 100,000 ids the strings and a set of them are ~10 MB of small objects that outlive the
+ * restore). `packedIds.bytes` (the ids section) and `payload` are views into the input bytes.
+ */
+export interface PackedDecodedIndex extends IndexHeader {
+  packedIds: PackedIds;
   payload: Uint8Array;
+}
+
+/** A fully validated serialised index: {@link PackedDecodedIndex} with its ids decoded, each once. */
+export interface DecodedIndex extends PackedDecodedIndex {
+  ids: string[];
 }
 
 const pad4 = (n: number): number => (n + 3) & ~3;
@@ -266,11 +276,12 @@ export function readIndexHeader(bytes: Uint8Array): IndexHeader {
 }
 
 /**
- * Fully validates serialised bytes: header, checksum, ids (valid UTF-8, unique).
+ * Validates serialised bytes (header, checksum, ids' bounds and UTF-8) without decoding the ids:
+ * whoever restores from them must reject a duplicate id (core/packed-ids.ts PackedIdTable does).
  *
  * @throws IndexFormatError
  */
-export function decodeIndex(bytes: Uint8Array): DecodedIndex {
+export function decodePackedIndex(bytes: Uint8Array): PackedDecodedIndex {
   const header = readIndexHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stored = view.getUint32(28, true);
@@ -280,30 +291,45 @@ export function decodeIndex(bytes: Uint8Array): DecodedIndex {
   const payloadLen = view.getUint32(24, true);
   const idsStart = INDEX_HEADER_BYTES + pad4(keyLen);
   const idsEnd = idsStart + idsLen;
-  const ids = new Array<string>(header.count);
-  const seen = new Set<string>();
+  const starts = new Uint32Array(header.count);
   let p = idsStart;
   for (let i = 0; i < header.count; i++) {
     if (p + 2 > idsEnd) throw new IndexFormatError('field', `ids section ends before id ${i}`);
-    const len = view.getUint16(p, true);
+    const len = bytes[p]! | (bytes[p + 1]! << 8);
     if (p + 2 + len > idsEnd) throw new IndexFormatError('field', `id ${i} overruns the ids section`);
-    let id: string;
-    try {
-      id = utf8Decoder.decode(bytes.subarray(p + 2, p + 2 + len));
-    } catch {
-      throw new IndexFormatError('field', `id ${i} is not valid UTF-8`);
-    }
-    if (seen.has(id)) throw new IndexFormatError('field', `duplicate id ${JSON.stringify(id)}`);
-    seen.add(id);
-    ids[i] = id;
+    if (!isWellFormedUtf8(bytes, p + 2, p + 2 + len)) throw new IndexFormatError('field', `id ${i} is not valid UTF-8`);
+    starts[i] = p - idsStart;
     p += 2 + len;
   }
   const payload = bytes.subarray(idsEnd, idsEnd + payloadLen);
-  return { ...header, ids, payload };
+  return { ...header, packedIds: { bytes: bytes.subarray(idsStart, idsEnd), starts }, payload };
+}
+
+/**
+ * Fully validates serialised bytes: header, checksum, ids (valid UTF-8, unique).
+ *
+ * @throws IndexFormatError
+ */
+export function decodeIndex(bytes: Uint8Array): DecodedIndex {
+  const packed = decodePackedIndex(bytes);
+  const { bytes: idBytes, starts } = packed.packedIds;
+  const ids = new Array<string>(packed.count);
+  const seen = new Set<string>();
+  for (let i = 0; i < packed.count; i++) {
+    const from = starts[i]! + 2;
+    const id = utf8Decoder.decode(idBytes.subarray(from, from + (idBytes[from - 2]! | (idBytes[from - 1]! << 8))));
+    if (seen.has(id)) throw new IndexFormatError('field', `duplicate id ${JSON.stringify(id)}`);
+    seen.add(id);
+    ids[i] = id;
+  }
+  return { ...packed, ids };
 }
 
 /** Rebuilds an index of one kind from validated bytes. */
 export type IndexRestorer = (decoded: DecodedIndex) => VectorIndex | Promise<VectorIndex>;
+
+/** Rebuilds an index of one kind from bytes whose ids are left packed (it must reject a duplicate id). */
+export type PackedIndexRestorer = (decoded: PackedDecodedIndex) => VectorIndex | Promise<VectorIndex>;
 
 export interface RestoreOptions {
   /** Reject (IndexMismatchError) bytes made for another model. */
@@ -312,6 +338,8 @@ export interface RestoreOptions {
   expectedDim?: number;
   /** Restorers for kinds that need more than core (e.g. `{ hnsw: Hnsw.fromDecoded }`); exact is built in. */
   restorers?: Partial<Record<IndexKind, IndexRestorer>>;
+  /** Restorers that keep the ids packed (e.g. `{ hnsw: Hnsw.fromDecoded }`): the ids are not decoded for them; they come before `restorers`. */
+  packedRestorers?: Partial<Record<IndexKind, PackedIndexRestorer>>;
 }
 
 /**
@@ -329,10 +357,11 @@ export async function restoreIndex(bytes: Uint8Array, opts: RestoreOptions = {})
   if (opts.expectedDim !== undefined && header.dim !== opts.expectedDim) {
     throw new IndexMismatchError('dim', opts.expectedDim, header.dim);
   }
-  const decoded = decodeIndex(bytes);
+  const packedRestorer = opts.packedRestorers?.[header.kind];
+  if (packedRestorer) return packedRestorer(decodePackedIndex(bytes));
   const restorer = header.kind === 'exact' ? ExactIndex.fromDecoded : opts.restorers?.[header.kind];
   if (!restorer) throw new Error(`vector index: no restorer registered for kind '${header.kind}'`);
-  return restorer(decoded);
+  return restorer(decodeIndex(bytes));
 }
 
 /**
