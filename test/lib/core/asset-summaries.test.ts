@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssetSummaries } from '../../../src/lib/core/asset-summaries';
+import { AssetSummaries, packSummaryPage, unpackSummaryPage, type AssetSummaryRow } from '../../../src/lib/core/asset-summaries';
 import type { AssetType } from '../../../src/lib/core/records';
 
 /** Every summary as id → [name, type, takenAtMs], read back through the rows. */
@@ -124,5 +124,32 @@ describe('AssetSummaries.newestTaken', () => {
     expect(s.newestTaken(2, (row) => s.type(row) === 'image')).toEqual({ ids: ['c', 'a'], total: 4 });
     expect(s.newestTaken(3, (row) => s.idAt(row) !== 'c')).toEqual({ ids: ['e', 'a', 'b'], total: 4 });
     expect(s.newestTaken(3, () => false)).toEqual({ ids: [], total: 0 });
+  });
+});
+
+describe('a page of summaries as columns', () => {
+  it('gives back the rows it was made of, in order, of any script, and an empty page', () => {
+    const rows: AssetSummaryRow[] = [
+      { id: 'seed-000001-0000-4000-8000-000000000000', name: 'IMG_000001.jpg', type: 'image', takenAtMs: 1_700_000_000_123 },
+      { id: 'é', name: '', type: 'video', takenAtMs: -86_400_000 },
+      { id: '日本語', name: 'фото 🙂.heic', type: 'image', takenAtMs: 0.5 },
+    ];
+    const page = packSummaryPage(rows);
+    expect(page.types).toHaveLength(3);
+    expect(page.takenAtMs).toHaveLength(3);
+    // Every byte is an id's or a name's: no room left over.
+    expect(page.text.byteLength).toBe(rows.reduce((sum, r) => sum + 4 + new TextEncoder().encode(r.id + r.name).byteLength, 0));
+    expect(unpackSummaryPage(page)).toEqual(rows);
+    expect(unpackSummaryPage(packSummaryPage([]))).toEqual([]);
+  });
+
+  it('cuts a name longer than 65 535 bytes as AssetSummaries does, and refuses an unknown type', () => {
+    const name = 'é'.repeat(40_000);
+    const [row] = unpackSummaryPage(packSummaryPage([{ id: 'a', name, type: 'image', takenAtMs: 1 }]));
+    const held = new AssetSummaries();
+    held.set('a', { name, type: 'image', takenAtMs: 1 });
+    expect(row!.name).toBe(held.name(held.rowOf('a')));
+    expect(row!.name).toBe('é'.repeat(32_767));
+    expect(() => packSummaryPage([{ id: 'a', name: 'x', type: 'sound' as AssetType, takenAtMs: 1 }])).toThrow(/Unknown asset type/);
   });
 });
