@@ -75,13 +75,14 @@ import {
   IndexFormatError,
   IndexMismatchError,
   readIndexHeader,
+  type EncodedIds,
   type PackedDecodedIndex,
   type SearchOptions,
   type VectorIndex,
 } from './vector-index';
 import { dotAt as kernelDotAt, type ScoredId } from './vector';
 import { resizedColumn } from './typed-columns';
-import { PackedIdTable } from './packed-ids';
+import { PackedIdTable, type PackedIds } from './packed-ids';
 import {
   codeDotAt,
   codePairDotAt,
@@ -97,6 +98,8 @@ import {
   scalarCoderOf,
   type ScalarCoder,
 } from './int8-codes';
+
+const utf8Encoder = new TextEncoder();
 
 /** HNSW build/search parameters. */
 export interface HnswParams {
@@ -365,7 +368,7 @@ export class Hnsw implements VectorIndex {
    * (a search returns tens). A packed id is live while its node is not deleted. Null for an index
    * built here.
    */
-  #packed: { table: PackedIdTable; nodeOfRow: Uint32Array; rowOfNode: Int32Array; live: number } | null = null;
+  #packed: { ids: PackedIds; table: PackedIdTable; nodeOfRow: Uint32Array; rowOfNode: Int32Array; live: number } | null = null;
   /** Nodes below this are the restored ones of #packed; the ids of the others are in #nodeToId and #idToNode. */
   #firstOwnNode = 0;
   /** Ids of nodes #firstOwnNode… at node − #firstOwnNode; undefined once deleted. */
@@ -1144,18 +1147,14 @@ export class Hnsw implements VectorIndex {
   serialize(): Uint8Array {
     const n = this.#nodeCount;
     const dim = this.dim;
-    const ids: string[] = [];
     const nodeOfId = new Uint32Array(this.size);
-    for (let node = 0; node < n; node++) {
-      if (!this.#isDeleted(node)) {
-        nodeOfId[ids.length] = node;
-        ids.push(this.#liveId(node));
-      }
-    }
+    let count = 0;
+    for (let node = 0; node < n; node++) if (!this.#isDeleted(node)) nodeOfId[count++] = node;
+    const ids = this.#packed ? this.#encodedIds(nodeOfId) : Array.from(nodeOfId, (node) => this.#liveId(node));
     const coder = this.#coder;
     const residuals = this.#residuals;
     const version = !coder ? PAYLOAD_FLOAT : residuals ? PAYLOAD_RESIDUALS : PAYLOAD_CODES;
-    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length, version);
+    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, count, version);
     const p = this.params;
     return encodeIndex({ kind: 'hnsw', dim, modelKey: this.modelKey, ids }, layout.total, (out) => {
       const buf = out.buffer;
@@ -1184,9 +1183,67 @@ export class Hnsw implements VectorIndex {
       new Int32Array(buf, at + layout.links0, n * this.#stride0).set(this.#links0.subarray(0, n * this.#stride0));
       new Int32Array(buf, at + layout.upper, this.#upperLength).set(this.#upper.subarray(0, this.#upperLength));
       new Uint32Array(buf, at + layout.deleted, (n + 31) >>> 5).set(this.#deleted.subarray(0, (n + 31) >>> 5));
-      new Uint32Array(buf, at + layout.nodeOfId, ids.length).set(nodeOfId);
+      new Uint32Array(buf, at + layout.nodeOfId, count).set(nodeOfId);
       new Uint8Array(buf, at + layout.levels, n).set(this.#levels.subarray(0, n));
     });
+  }
+
+  /**
+   * The ids of `nodes` (live, ascending) as the ids section holds them: a restored index's packed
+   * ids copied as they lie, a run of consecutive ones at a time, and only the ids added since
+   * encoded (no string per restored id).
+   */
+  #encodedIds(nodes: Uint32Array): EncodedIds {
+    const { ids: packed, rowOfNode } = this.#packed!;
+    const first = this.#firstOwnNode;
+    const spanOf = (node: number): number => {
+      const at = packed.starts[rowOfNode[node]!]!;
+      return 2 + (packed.bytes[at]! | (packed.bytes[at + 1]! << 8));
+    };
+    const own: Uint8Array[] = [];
+    let byteLength = 0;
+    for (const node of nodes) {
+      if (node < first) byteLength += spanOf(node);
+      else {
+        const bytes = utf8Encoder.encode(this.#nodeToId[node - first]!);
+        if (bytes.length > 0xffff) throw new RangeError('Hnsw.serialize: id longer than 65535 bytes');
+        own.push(bytes);
+        byteLength += 2 + bytes.length;
+      }
+    }
+    return {
+      count: nodes.length,
+      byteLength,
+      writeTo: (out) => {
+        let p = 0;
+        let runFrom = 0;
+        let runTo = 0;
+        const flush = () => {
+          out.set(packed.bytes.subarray(runFrom, runTo), p);
+          p += runTo - runFrom;
+          runFrom = runTo = 0;
+        };
+        let o = 0;
+        for (const node of nodes) {
+          if (node < first) {
+            const at = packed.starts[rowOfNode[node]!]!;
+            if (at !== runTo || runTo === 0) {
+              if (runTo > runFrom) flush();
+              runFrom = at;
+            }
+            runTo = at + spanOf(node);
+            continue;
+          }
+          if (runTo > runFrom) flush();
+          const bytes = own[o++]!;
+          out[p] = bytes.length & 0xff;
+          out[p + 1] = bytes.length >> 8;
+          out.set(bytes, p + 2);
+          p += 2 + bytes.length;
+        }
+        if (runTo > runFrom) flush();
+      },
+    };
   }
 
   /**
@@ -1306,10 +1363,11 @@ export class Hnsw implements VectorIndex {
       if (node >= n || rowOfNode[node] !== -1 || ((deleted[node >>> 5]! >>> (node & 31)) & 1) === 1) bad(`id ${row} maps to bad node ${node}`);
       rowOfNode[node] = row;
     }
+    // A copy: the caller may free the snapshot's bytes once restored.
+    const ids: PackedIds = { bytes: d.packedIds.bytes.slice(), starts: d.packedIds.starts };
     let table: PackedIdTable;
     try {
-      // A copy: the caller may free the snapshot's bytes once restored.
-      table = new PackedIdTable(d.packedIds.bytes.slice(), d.packedIds.starts);
+      table = new PackedIdTable(ids.bytes, ids.starts);
     } catch (e) {
       throw new IndexFormatError('field', (e as Error).message);
     }
@@ -1334,7 +1392,7 @@ export class Hnsw implements VectorIndex {
     index.#upperOffset = upperOffset;
     index.#upper = copied ? upper.slice() : upper;
     index.#upperLength = upperLength;
-    index.#packed = { table, nodeOfRow, rowOfNode, live: d.count };
+    index.#packed = { ids, table, nodeOfRow, rowOfNode, live: d.count };
     index.#firstOwnNode = n;
     return index;
   }

@@ -181,12 +181,47 @@ function wordsOf(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.slice().buffer, 0, bytes.byteLength >>> 2);
 }
 
+/**
+ * Ids already in the ids section's form, written by whoever holds them so (a restored index
+ * writes its packed ids as they lie, without a string per id).
+ */
+export interface EncodedIds {
+  count: number;
+  /** Bytes they take: per id 2 + its UTF-8 byte length (at most 65,535). */
+  byteLength: number;
+  /** Writes them from out[0]: per id a little-endian u16 byte length, then its UTF-8 bytes. */
+  writeTo(out: Uint8Array): void;
+}
+
 /** What {@link encodeIndex} needs besides the payload. */
 export interface IndexMeta {
   kind: IndexKind;
   dim: number;
   modelKey: string;
-  ids: readonly string[];
+  ids: readonly string[] | EncodedIds;
+}
+
+/** Strings as {@link EncodedIds}. */
+function encodedIdsOf(ids: readonly string[]): EncodedIds {
+  const idBytes = ids.map((id) => utf8Encoder.encode(id));
+  let byteLength = 0;
+  for (const b of idBytes) {
+    if (b.length > MAX_ID_BYTES) throw new RangeError(`encodeIndex: id longer than ${MAX_ID_BYTES} bytes`);
+    byteLength += 2 + b.length;
+  }
+  return {
+    count: ids.length,
+    byteLength,
+    writeTo(out) {
+      let p = 0;
+      for (const b of idBytes) {
+        out[p] = b.length & 0xff;
+        out[p + 1] = b.length >> 8;
+        out.set(b, p + 2);
+        p += 2 + b.length;
+      }
+    },
+  };
 }
 
 /**
@@ -196,17 +231,12 @@ export interface IndexMeta {
  * @param writePayload      fills `out` (length payloadByteLength, 4-byte aligned in its buffer)
  */
 export function encodeIndex(meta: IndexMeta, payloadByteLength: number, writePayload: (out: Uint8Array) => void): Uint8Array {
-  const { kind, dim, modelKey, ids } = meta;
+  const { kind, dim, modelKey } = meta;
   if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw new RangeError(`encodeIndex: bad dim ${dim}`);
   const keyBytes = utf8Encoder.encode(modelKey);
   if (keyBytes.length > MAX_MODEL_KEY_BYTES) throw new RangeError('encodeIndex: modelKey too long');
-  const idBytes = ids.map((id) => utf8Encoder.encode(id));
-  let idsLen = 0;
-  for (const b of idBytes) {
-    if (b.length > MAX_ID_BYTES) throw new RangeError(`encodeIndex: id longer than ${MAX_ID_BYTES} bytes`);
-    idsLen += 2 + b.length;
-  }
-  idsLen = pad4(idsLen);
+  const ids = Array.isArray(meta.ids) ? encodedIdsOf(meta.ids as readonly string[]) : (meta.ids as EncodedIds);
+  const idsLen = pad4(ids.byteLength);
   const keyStart = INDEX_HEADER_BYTES;
   const idsStart = keyStart + pad4(keyBytes.length);
   const payloadStart = idsStart + idsLen;
@@ -217,17 +247,12 @@ export function encodeIndex(meta: IndexMeta, payloadByteLength: number, writePay
   view.setUint16(4, INDEX_FORMAT_VERSION, true);
   view.setUint8(6, KIND_CODES[kind]);
   view.setUint32(8, dim, true);
-  view.setUint32(12, ids.length, true);
+  view.setUint32(12, ids.count, true);
   view.setUint32(16, keyBytes.length, true);
   view.setUint32(20, idsLen, true);
   view.setUint32(24, payloadByteLength, true);
   out.set(keyBytes, keyStart);
-  let p = idsStart;
-  for (const b of idBytes) {
-    view.setUint16(p, b.length, true);
-    out.set(b, p + 2);
-    p += 2 + b.length;
-  }
+  ids.writeTo(out.subarray(idsStart, idsStart + ids.byteLength));
   writePayload(out.subarray(payloadStart, payloadStart + payloadByteLength));
   view.setUint32(28, checksumWords(wordsOf(out), 7), true);
   return out;

@@ -586,7 +586,7 @@ describe('Hnsw restored with its ids packed', () => {
   };
   const names = ['p0', 'p1', 'фото/IMG_0003.jpg', 'p10', 'p11', 'p20', 'p400', 'p499', 'q1', 'q2', 'nope', ''];
 
-  it('decodes no id to restore, and only the ids a search returns; results, scores, filters and lookups are the original\'s', () => {
+  it('decodes no id to restore or save, and only the ids a search returns; results, scores, filters and lookups are the original\'s', () => {
     const { original } = saved();
     const bytes = original.serialize();
     const decode = vi.spyOn(TextDecoder.prototype, 'decode');
@@ -603,6 +603,8 @@ describe('Hnsw restored with its ids packed', () => {
       decode.mockClear();
       expect(restored.has('p499')).toBe(true);
       expect(restored.nodeOf('p10')).toBeUndefined();
+      // Saved again: the packed ids are copied as they lie.
+      expect(restored.serialize()).toEqual(bytes);
       expect(decodedIds()).toEqual([]);
       decode.mockRestore();
       for (const q of QUERIES.slice(0, 30)) {
