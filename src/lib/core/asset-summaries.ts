@@ -235,8 +235,8 @@ export class AssetSummaries {
 
   /** Calls `visit` with every asset's row, in no particular order (ids are decoded only when asked for: {@link idAt}). */
   forEachRow(visit: (row: number) => void): void {
-    const idAt = this.#idAt;
-    for (let row = 0; row < this.#rows; row++) if (idAt[row] !== FREE) visit(row);
+    // The column is read again each time: a row set by `visit` may have grown it (and given the old one back).
+    for (let row = 0; row < this.#rows; row++) if (this.#idAt[row] !== FREE) visit(row);
   }
 
   /**
@@ -304,7 +304,9 @@ export class AssetSummaries {
 
   /** Appends bytes[0 … length) as a text entry; its offset. */
   #append(bytes: Uint8Array, length: number): number {
+    let outgrown: Uint8Array | null = null;
     if (this.#textUsed + 2 + length > this.#text.length) {
+      outgrown = this.#text;
       // By half again, not double: at a million rows the spare room is a few MB, not tens.
       this.#text = resizedColumn(this.#text.subarray(0, this.#textUsed), Math.max(this.#textUsed + 2 + length, Math.ceil(this.#text.length * 1.5)));
     }
@@ -313,6 +315,9 @@ export class AssetSummaries {
     this.#text[offset + 1] = length >> 8;
     this.#text.set(bytes.subarray(0, length), offset + 2);
     this.#textUsed += 2 + length;
+    // The outgrown buffer goes now (the buffers it grows through as a library is read add up to
+    // twice the last), unless the bytes being appended are read from it.
+    if (outgrown && outgrown.buffer !== bytes.buffer) freeNow(outgrown);
     return offset;
   }
 
@@ -333,6 +338,7 @@ export class AssetSummaries {
 
   /** A table of `slots` slots holding the live rows only (deleted marks dropped). */
   #rehash(slots: number): void {
+    freeNow(this.#slots);
     this.#slots = new Int32Array(slots).fill(EMPTY);
     this.#slotsTaken = 0;
     const mask = slots - 1;
@@ -368,9 +374,14 @@ export class AssetSummaries {
   #grow(rows: number): void {
     // By half again, not double: at a million rows the spare capacity is a few MB, not eight.
     const capacity = Math.max(rows, Math.ceil(this.#types.length * 1.5));
-    this.#idAt = resizedColumn(this.#idAt, capacity, FREE);
-    this.#nameAt = resizedColumn(this.#nameAt, capacity);
-    this.#types = resizedColumn(this.#types, capacity);
-    this.#takenAtMs = resizedColumn(this.#takenAtMs, capacity);
+    const grown = <T extends Uint32Array | Uint8Array | Float64Array>(column: T, fill = 0): T => {
+      const out = resizedColumn(column, capacity, fill);
+      freeNow(column);
+      return out;
+    };
+    this.#idAt = grown(this.#idAt, FREE);
+    this.#nameAt = grown(this.#nameAt);
+    this.#types = grown(this.#types);
+    this.#takenAtMs = grown(this.#takenAtMs);
   }
 }
