@@ -9,13 +9,15 @@ import { openLibraryDb } from '../src/lib/db/db';
 import { assetSummaryPage } from '../src/lib/db/search-repo';
 import { listAssetsByTakenAt } from '../src/lib/db/repo';
 import { columnBuffers, itemSummaryColumns, itemSummaryOf, type ItemSummaryColumns, type SharedPlaces } from '../src/lib/core/item-summary';
+import { packSummaryPage, type AssetSummaryPage } from '../src/lib/core/asset-summaries';
 
 const db = openLibraryDb();
 
 const api = {
-  /** The summaries (id, name, type, date taken) of up to `size` assets after `afterId`, in key order. */
-  async page(afterId: string | null, size: number) {
-    return assetSummaryPage(await db, afterId, size);
+  /** The summaries (id, name, type, date taken) of up to `size` assets after `afterId`, in key order, as columns handed over by transfer. */
+  async page(afterId: string | null, size: number): Promise<AssetSummaryPage> {
+    const page = packSummaryPage(await assetSummaryPage(await db, afterId, size));
+    return transfer(page, [page.text.buffer, page.types.buffer, page.takenAtMs.buffer]);
   },
   /** Every item's summary, newest taken first, read in one transaction (the page's timeline), as columns handed over by transfer. */
   async items(): Promise<ItemSummaryColumns> {

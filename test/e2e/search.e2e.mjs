@@ -64,6 +64,24 @@ test('search: delete removes at once and stays deleted after reload; undo puts i
   await expectText(page.getByTestId('index-status'), /exact scan, 2 items,\s+read from the stored vectors/);
 });
 
+test('search: after a reload a file name still finds its photo first and the type filter still knows photos from videos', async ({ page, url }) => {
+  await openApp(page, url);
+  await importFiles(page, ['yellow-sun.jpg', 'yellow-banana.png', 'blue-sky.jpg'].map(fixtureImage), 3);
+  // After the reload the search index knows names and types only from what it read back at its start.
+  await page.reload();
+  await expectCount(page, 3);
+  // Both yellow photos match the words; the name picks one, marked as a name match.
+  for (const name of ['yellow-banana.png', 'yellow-sun.jpg']) {
+    const byName = await search(page, name);
+    assert.equal(byName[0].name, name, `the named photo first: ${names(byName)}`);
+    await ui(page).results.getByRole('listitem').first().locator('.badge', { hasText: 'name' }).waitFor();
+  }
+  await page.getByLabel('Show').selectOption('video');
+  await page.getByText(/Nothing in your library matches yet/).waitFor();
+  await page.getByLabel('Show').selectOption('image');
+  assert.equal((await search(page, 'blue'))[0].name, 'blue-sky.jpg');
+});
+
 test('search: a minus term pushes results away; the type filter keeps photos or videos', async ({ page, url }) => {
   await openApp(page, url);
   await importFiles(page, ['orange-sunset.png', 'red-ball.jpg', 'yellow-sun.jpg', 'blue-sky.jpg'].map(fixtureImage), 4);

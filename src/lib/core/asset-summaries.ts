@@ -40,6 +40,75 @@ function freeNow(view: ArrayBufferView): void {
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
+/** An asset's summary with its id, as a page of them is read. */
+export interface AssetSummaryRow extends AssetSummaryFields {
+  id: string;
+}
+
+/**
+ * A page of summaries as columns, handed from the thread that reads them to the index worker by
+ * transfer: a structured clone of a thousand objects is a serialized message of ~100 KB that the
+ * receiving worker keeps with its message event until its next full collection (~10 MB at
+ * 100,000 assets, half a minute after a start), where transferred buffers can be given back as
+ * soon as they are read.
+ */
+export interface AssetSummaryPage {
+  /** Per row its id then its name, each a little-endian u16 byte length then its UTF-8 bytes (cut as {@link AssetSummaries} cuts it). */
+  text: Uint8Array;
+  /** Row codes of the types (a byte each). */
+  types: Uint8Array;
+  takenAtMs: Float64Array;
+}
+
+/** Writes `text`'s UTF-8, cut at a character boundary past {@link MAX_TEXT_BYTES}, with its length before it, at `at`; where the next goes. */
+function putText(out: Uint8Array, at: number, text: string): number {
+  let length = utf8Encoder.encodeInto(text, out.subarray(at + 2)).written;
+  if (length > MAX_TEXT_BYTES) {
+    length = MAX_TEXT_BYTES;
+    while ((out[at + 2 + length]! & 0xc0) === 0x80) length--;
+  }
+  out[at] = length & 0xff;
+  out[at + 1] = length >> 8;
+  return at + 2 + length;
+}
+
+/** Columns of a page of summaries ({@link AssetSummaryPage}). */
+export function packSummaryPage(rows: readonly AssetSummaryRow[]): AssetSummaryPage {
+  let room = 0;
+  // An id or name takes at most 3 bytes of UTF-8 per UTF-16 code unit.
+  for (const row of rows) room += 4 + 3 * (row.id.length + row.name.length);
+  const text = new Uint8Array(room);
+  const types = new Uint8Array(rows.length);
+  const takenAtMs = new Float64Array(rows.length);
+  let at = 0;
+  rows.forEach((row, i) => {
+    const typeCode = TYPES.indexOf(row.type);
+    if (typeCode < 0) throw new Error(`Unknown asset type ${row.type}`);
+    at = putText(text, at, row.id);
+    at = putText(text, at, row.name);
+    types[i] = typeCode;
+    takenAtMs[i] = row.takenAtMs;
+  });
+  return { text: text.slice(0, at), types, takenAtMs };
+}
+
+/** The rows of a page of summaries handed over as columns. */
+export function unpackSummaryPage(page: AssetSummaryPage): AssetSummaryRow[] {
+  const { text, types, takenAtMs } = page;
+  const rows = new Array<AssetSummaryRow>(types.length);
+  let at = 0;
+  const next = (): string => {
+    const from = at + 2;
+    at = from + (text[at]! | (text[at + 1]! << 8));
+    return utf8Decoder.decode(text.subarray(from, at));
+  };
+  for (let i = 0; i < types.length; i++) {
+    const id = next();
+    rows[i] = { id, name: next(), type: TYPES[types[i]!]!, takenAtMs: takenAtMs[i]! };
+  }
+  return rows;
+}
+
 export class AssetSummaries {
   /** Ids and names: each a little-endian u16 byte length, then its UTF-8 bytes. */
   #text = new Uint8Array(INITIAL_TEXT_BYTES);
@@ -166,8 +235,8 @@ export class AssetSummaries {
 
   /** Calls `visit` with every asset's row, in no particular order (ids are decoded only when asked for: {@link idAt}). */
   forEachRow(visit: (row: number) => void): void {
-    const idAt = this.#idAt;
-    for (let row = 0; row < this.#rows; row++) if (idAt[row] !== FREE) visit(row);
+    // The column is read again each time: a row set by `visit` may have grown it (and given the old one back).
+    for (let row = 0; row < this.#rows; row++) if (this.#idAt[row] !== FREE) visit(row);
   }
 
   /**
@@ -235,7 +304,9 @@ export class AssetSummaries {
 
   /** Appends bytes[0 … length) as a text entry; its offset. */
   #append(bytes: Uint8Array, length: number): number {
+    let outgrown: Uint8Array | null = null;
     if (this.#textUsed + 2 + length > this.#text.length) {
+      outgrown = this.#text;
       // By half again, not double: at a million rows the spare room is a few MB, not tens.
       this.#text = resizedColumn(this.#text.subarray(0, this.#textUsed), Math.max(this.#textUsed + 2 + length, Math.ceil(this.#text.length * 1.5)));
     }
@@ -244,6 +315,9 @@ export class AssetSummaries {
     this.#text[offset + 1] = length >> 8;
     this.#text.set(bytes.subarray(0, length), offset + 2);
     this.#textUsed += 2 + length;
+    // The outgrown buffer goes now (the buffers it grows through as a library is read add up to
+    // twice the last), unless the bytes being appended are read from it.
+    if (outgrown && outgrown.buffer !== bytes.buffer) freeNow(outgrown);
     return offset;
   }
 
@@ -264,6 +338,7 @@ export class AssetSummaries {
 
   /** A table of `slots` slots holding the live rows only (deleted marks dropped). */
   #rehash(slots: number): void {
+    freeNow(this.#slots);
     this.#slots = new Int32Array(slots).fill(EMPTY);
     this.#slotsTaken = 0;
     const mask = slots - 1;
@@ -299,9 +374,14 @@ export class AssetSummaries {
   #grow(rows: number): void {
     // By half again, not double: at a million rows the spare capacity is a few MB, not eight.
     const capacity = Math.max(rows, Math.ceil(this.#types.length * 1.5));
-    this.#idAt = resizedColumn(this.#idAt, capacity, FREE);
-    this.#nameAt = resizedColumn(this.#nameAt, capacity);
-    this.#types = resizedColumn(this.#types, capacity);
-    this.#takenAtMs = resizedColumn(this.#takenAtMs, capacity);
+    const grown = <T extends Uint32Array | Uint8Array | Float64Array>(column: T, fill = 0): T => {
+      const out = resizedColumn(column, capacity, fill);
+      freeNow(column);
+      return out;
+    };
+    this.#idAt = grown(this.#idAt, FREE);
+    this.#nameAt = grown(this.#nameAt);
+    this.#types = grown(this.#types);
+    this.#takenAtMs = grown(this.#takenAtMs);
   }
 }

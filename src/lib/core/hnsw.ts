@@ -70,17 +70,19 @@
 
 import {
   compareHits,
-  decodeIndex,
+  decodePackedIndex,
   encodeIndex,
   IndexFormatError,
   IndexMismatchError,
   readIndexHeader,
-  type DecodedIndex,
+  type EncodedIds,
+  type PackedDecodedIndex,
   type SearchOptions,
   type VectorIndex,
 } from './vector-index';
 import { dotAt as kernelDotAt, type ScoredId } from './vector';
 import { resizedColumn } from './typed-columns';
+import { PackedIdTable, type PackedIds } from './packed-ids';
 import {
   codeDotAt,
   codePairDotAt,
@@ -96,6 +98,8 @@ import {
   scalarCoderOf,
   type ScalarCoder,
 } from './int8-codes';
+
+const utf8Encoder = new TextEncoder();
 
 /** HNSW build/search parameters. */
 export interface HnswParams {
@@ -357,7 +361,19 @@ export class Hnsw implements VectorIndex {
   #upperLength = 0;
   #deleted = new Uint32Array(0);
   #deletedCount = 0;
+  /**
+   * A restored index's ids as saved, never all decoded (100,000 id strings, a map and an array of
+   * them are ~10 MB of small objects a worker's young generation grows for and keeps until its
+   * first full collection): found through a hash table over their bytes, decoded one at a time
+   * (a search returns tens). A packed id is live while its node is not deleted. Null for an index
+   * built here.
+   */
+  #packed: { ids: PackedIds; table: PackedIdTable; nodeOfRow: Uint32Array; rowOfNode: Int32Array; live: number } | null = null;
+  /** Nodes below this are the restored ones of #packed; the ids of the others are in #nodeToId and #idToNode. */
+  #firstOwnNode = 0;
+  /** Ids of nodes #firstOwnNode… at node − #firstOwnNode; undefined once deleted. */
   #nodeToId: Array<string | undefined> = [];
+  /** Nodes of the live ids of #nodeToId. */
   #idToNode = new Map<string, number>();
   #entry = -1;
   #maxLevel = -1;
@@ -425,17 +441,29 @@ export class Hnsw implements VectorIndex {
 
   /** The node of a live id, or undefined (what a store sharing the codes reads them by). */
   nodeOf(id: string): number | undefined {
-    return this.#idToNode.get(id);
+    const node = this.#idToNode.get(id);
+    if (node !== undefined || !this.#packed) return node;
+    const row = this.#packed.table.rowOf(id);
+    if (row < 0) return undefined;
+    const packedNode = this.#packed.nodeOfRow[row]!;
+    return this.#isDeleted(packedNode) ? undefined : packedNode;
   }
 
   /** The id of a live node, or undefined for a deleted or unknown node. */
   idOfNode(node: number): string | undefined {
-    return this.#nodeToId[node];
+    if (node >= this.#firstOwnNode) return this.#nodeToId[node - this.#firstOwnNode];
+    return node >= 0 && !this.#isDeleted(node) ? this.#liveId(node) : undefined;
+  }
+
+  /** The id of a node known to be live. */
+  #liveId(node: number): string {
+    const first = this.#firstOwnNode;
+    return node >= first ? this.#nodeToId[node - first]! : this.#packed!.table.idAt(this.#packed!.rowOfNode[node]!);
   }
 
   /** Number of live (searchable) ids. */
   get size(): number {
-    return this.#idToNode.size;
+    return (this.#packed?.live ?? 0) + this.#idToNode.size;
   }
 
   /** Allocated nodes (live + deleted + free). */
@@ -455,9 +483,9 @@ export class Hnsw implements VectorIndex {
 
   /**
    * Bytes of the typed arrays the index holds (vectors and links at the current
-   * capacity, levels, bitsets, search scratch); the id strings and their map
-   * come on top. For a restored index the vectors are a view of the restored
-   * bytes, which stay alive as a whole.
+   * capacity, levels, bitsets, search scratch, a restored index's packed ids and
+   * their table); the id strings and their map come on top. For a restored index
+   * the vectors are a view of the restored bytes, which stay alive as a whole.
    */
   get memoryBytes(): number {
     const s = this.#scratch;
@@ -472,12 +500,13 @@ export class Hnsw implements VectorIndex {
       this.#deleted.byteLength +
       s.visited.byteLength +
       s.candidates.keys.byteLength * 1.5 +
-      s.results.keys.byteLength * 1.5
+      s.results.keys.byteLength * 1.5 +
+      (this.#packed ? this.#packed.table.tableBytes + this.#packed.table.packedBytes + this.#packed.nodeOfRow.byteLength + this.#packed.rowOfNode.byteLength : 0)
     );
   }
 
   has(id: string): boolean {
-    return this.#idToNode.has(id);
+    return this.nodeOf(id) !== undefined;
   }
 
   /**
@@ -485,8 +514,16 @@ export class Hnsw implements VectorIndex {
    * @returns a copy of the stored vector of `id` (in int8 mode, its decoded code: approximate), or undefined
    */
   get(id: string, out?: Float32Array): Float32Array | undefined {
-    const node = this.#idToNode.get(id);
-    if (node === undefined) return undefined;
+    const node = this.nodeOf(id);
+    return node === undefined ? undefined : this.vectorOfNode(node, out);
+  }
+
+  /**
+   * {@link get} by node (see {@link liveNodes}).
+   *
+   * @param node a live node
+   */
+  vectorOfNode(node: number, out?: Float32Array): Float32Array {
     if (this.#coder) return decodeScalarRow(this.#coder, this.#codes, node * this.#rowBytes, out ?? new Float32Array(this.dim));
     const row = this.#vectors.subarray(node * this.dim, (node + 1) * this.dim);
     if (!out) return row.slice();
@@ -499,7 +536,7 @@ export class Hnsw implements VectorIndex {
    * undefined in int8 mode, which keeps no vector (use {@link get}).
    */
   vectorView(id: string): Float32Array | undefined {
-    const node = this.#idToNode.get(id);
+    const node = this.nodeOf(id);
     return node === undefined || this.#coder ? undefined : this.#vectors.subarray(node * this.dim, (node + 1) * this.dim);
   }
 
@@ -549,8 +586,8 @@ export class Hnsw implements VectorIndex {
     const residuals = new Uint8Array(this.#capacity * this.#residualBytes);
     const codes = this.#codes;
     for (let node = 0; node < this.#nodeCount; node++) {
-      const id = this.#nodeToId[node];
-      if (id === undefined) continue;
+      if (this.#isDeleted(node)) continue;
+      const id = this.#liveId(node);
       const v = vectorOf(id);
       if (!v || v.length !== this.dim) throw new RangeError(`Hnsw.addResiduals: no vector of length ${this.dim} for ${id}`);
       encodeResidualRow(coder, v, codes, node * this.#rowBytes, residuals, node * this.#residualBytes);
@@ -561,7 +598,15 @@ export class Hnsw implements VectorIndex {
   /** Live ids in node (insertion) order. */
   ids(): string[] {
     const out: string[] = [];
-    for (const id of this.#nodeToId) if (id !== undefined) out.push(id);
+    for (let node = 0; node < this.#nodeCount; node++) if (!this.#isDeleted(node)) out.push(this.#liveId(node));
+    return out;
+  }
+
+  /** Live nodes in order (the order of {@link ids}), without decoding an id. */
+  liveNodes(): Uint32Array {
+    const out = new Uint32Array(this.size);
+    let i = 0;
+    for (let node = 0; node < this.#nodeCount; node++) if (!this.#isDeleted(node)) out[i++] = node;
     return out;
   }
 
@@ -600,12 +645,15 @@ export class Hnsw implements VectorIndex {
 
   /** Marks the node of `id` (if any) deleted. */
   #retire(id: string): void {
-    const node = this.#idToNode.get(id);
+    const node = this.nodeOf(id);
     if (node === undefined) return;
     this.#deleted[node >>> 5]! |= 1 << (node & 31);
     this.#deletedCount++;
-    this.#nodeToId[node] = undefined;
-    this.#idToNode.delete(id);
+    if (node < this.#firstOwnNode) this.#packed!.live--;
+    else {
+      this.#nodeToId[node - this.#firstOwnNode] = undefined;
+      this.#idToNode.delete(id);
+    }
   }
 
   #randomLevel(): number {
@@ -647,7 +695,7 @@ export class Hnsw implements VectorIndex {
   }
 
   remove(id: string): boolean {
-    if (!this.#idToNode.has(id)) return false;
+    if (!this.has(id)) return false;
     this.#retire(id);
     return true;
   }
@@ -679,7 +727,7 @@ export class Hnsw implements VectorIndex {
         }
       }
     }
-    this.#nodeToId[node] = id;
+    this.#nodeToId[node - this.#firstOwnNode] = id;
     this.#idToNode.set(id, node);
 
     const level = this.#randomLevel();
@@ -903,7 +951,6 @@ export class Hnsw implements VectorIndex {
     const upperOffset = this.#upperOffset;
     const strideOff = (level - 1) * this.#strideUp;
     const deleted = this.#deleted;
-    const nodeToId = this.#nodeToId;
     const checking = exclude && (filter !== null || this.#deletedCount > 0);
 
     let lower = -Infinity;
@@ -913,7 +960,7 @@ export class Hnsw implements VectorIndex {
       if (visited[ep] === gen) continue;
       visited[ep] = gen;
       candidates.push(-epScore, ep);
-      if (!checking || (((deleted[ep >>> 5]! >>> (ep & 31)) & 1) === 0 && (filter === null || filter(nodeToId[ep]!)))) {
+      if (!checking || (((deleted[ep >>> 5]! >>> (ep & 31)) & 1) === 0 && (filter === null || filter(this.#liveId(ep))))) {
         results.push(epScore, ep);
         if (results.size > ef) results.pop();
         lower = results.keys[0]!;
@@ -936,7 +983,7 @@ export class Hnsw implements VectorIndex {
         const d = codes ? bias + codeDotAt(q, codes, n * rowBytes, dim) : dotAt(q, qo, vectors, n * dim, dim);
         if (results.size < ef || d > lower) {
           candidates.push(-d, n);
-          if (!checking || (((deleted[n >>> 5]! >>> (n & 31)) & 1) === 0 && (filter === null || filter(nodeToId[n]!)))) {
+          if (!checking || (((deleted[n >>> 5]! >>> (n & 31)) & 1) === 0 && (filter === null || filter(this.#liveId(n))))) {
             results.push(d, n);
             if (results.size > ef) results.pop();
             lower = results.keys[0]!;
@@ -1006,7 +1053,7 @@ export class Hnsw implements VectorIndex {
       while (res.size > k) res.pop();
       out = new Array<ScoredId>(res.size);
       for (let i = res.size - 1; i >= 0; i--) {
-        out[i] = { id: this.#nodeToId[res.vals[0]!]!, score: res.keys[0]! };
+        out[i] = { id: this.#liveId(res.vals[0]!), score: res.keys[0]! };
         res.pop();
       }
     } finally {
@@ -1027,7 +1074,7 @@ export class Hnsw implements VectorIndex {
     const { q, bias } = this.#prepare(query);
     const out: ScoredId[] = [];
     for (const id of ids) {
-      const node = this.#idToNode.get(id);
+      const node = this.nodeOf(id);
       if (node !== undefined) out.push({ id, score: this.#score(q, 0, bias, node) });
     }
     return out;
@@ -1050,7 +1097,7 @@ export class Hnsw implements VectorIndex {
     const codes = this.#codes;
     const out: ScoredId[] = [];
     for (const id of ids) {
-      const node = this.#idToNode.get(id);
+      const node = this.nodeOf(id);
       if (node === undefined) continue;
       const score = residuals ? bias + refinedDotAt(q, codes, node * this.#rowBytes, residuals, node * this.#residualBytes, this.dim) : this.#score(q, 0, bias, node);
       out.push({ id, score });
@@ -1066,10 +1113,9 @@ export class Hnsw implements VectorIndex {
     let passed = 0;
     for (let x = step / 2; x < n; x += step) {
       const node = Math.floor(x);
-      const id = this.#nodeToId[node];
-      if (id === undefined) continue;
+      if (this.#isDeleted(node)) continue;
       seen++;
-      if (filter(id)) passed++;
+      if (filter(this.#liveId(node))) passed++;
     }
     if (seen === 0) return true;
     // A beam of ef accepted results expands ≈ VISITS_PER_EF·ef / passRate nodes.
@@ -1080,10 +1126,8 @@ export class Hnsw implements VectorIndex {
   #scan(query: Float32Array, k: number, filter: ((id: string) => boolean) | null): ScoredId[] {
     const heap = new MinHeap(k + 1);
     const { q, bias } = this.#prepare(query);
-    const nodeToId = this.#nodeToId;
     for (let node = 0; node < this.#nodeCount; node++) {
-      const id = nodeToId[node];
-      if (id === undefined || (filter !== null && !filter(id))) continue;
+      if (this.#isDeleted(node) || (filter !== null && !filter(this.#liveId(node)))) continue;
       const d = this.#score(q, 0, bias, node);
       if (heap.size < k) heap.push(d, node);
       else if (d > heap.keys[0]!) {
@@ -1092,7 +1136,7 @@ export class Hnsw implements VectorIndex {
       }
     }
     const out: ScoredId[] = [];
-    for (let i = 0; i < heap.size; i++) out.push({ id: nodeToId[heap.vals[i]!]!, score: heap.keys[i]! });
+    for (let i = 0; i < heap.size; i++) out.push({ id: this.#liveId(heap.vals[i]!), score: heap.keys[i]! });
     return out.sort(compareHits);
   }
 
@@ -1103,19 +1147,14 @@ export class Hnsw implements VectorIndex {
   serialize(): Uint8Array {
     const n = this.#nodeCount;
     const dim = this.dim;
-    const ids: string[] = [];
     const nodeOfId = new Uint32Array(this.size);
-    for (let node = 0; node < n; node++) {
-      const id = this.#nodeToId[node];
-      if (id !== undefined) {
-        nodeOfId[ids.length] = node;
-        ids.push(id);
-      }
-    }
+    let count = 0;
+    for (let node = 0; node < n; node++) if (!this.#isDeleted(node)) nodeOfId[count++] = node;
+    const ids = this.#packed ? this.#encodedIds(nodeOfId) : Array.from(nodeOfId, (node) => this.#liveId(node));
     const coder = this.#coder;
     const residuals = this.#residuals;
     const version = !coder ? PAYLOAD_FLOAT : residuals ? PAYLOAD_RESIDUALS : PAYLOAD_CODES;
-    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, ids.length, version);
+    const layout = payloadLayout(n, dim, this.#stride0, this.#upperLength, count, version);
     const p = this.params;
     return encodeIndex({ kind: 'hnsw', dim, modelKey: this.modelKey, ids }, layout.total, (out) => {
       const buf = out.buffer;
@@ -1144,9 +1183,67 @@ export class Hnsw implements VectorIndex {
       new Int32Array(buf, at + layout.links0, n * this.#stride0).set(this.#links0.subarray(0, n * this.#stride0));
       new Int32Array(buf, at + layout.upper, this.#upperLength).set(this.#upper.subarray(0, this.#upperLength));
       new Uint32Array(buf, at + layout.deleted, (n + 31) >>> 5).set(this.#deleted.subarray(0, (n + 31) >>> 5));
-      new Uint32Array(buf, at + layout.nodeOfId, ids.length).set(nodeOfId);
+      new Uint32Array(buf, at + layout.nodeOfId, count).set(nodeOfId);
       new Uint8Array(buf, at + layout.levels, n).set(this.#levels.subarray(0, n));
     });
+  }
+
+  /**
+   * The ids of `nodes` (live, ascending) as the ids section holds them: a restored index's packed
+   * ids copied as they lie, a run of consecutive ones at a time, and only the ids added since
+   * encoded (no string per restored id).
+   */
+  #encodedIds(nodes: Uint32Array): EncodedIds {
+    const { ids: packed, rowOfNode } = this.#packed!;
+    const first = this.#firstOwnNode;
+    const spanOf = (node: number): number => {
+      const at = packed.starts[rowOfNode[node]!]!;
+      return 2 + (packed.bytes[at]! | (packed.bytes[at + 1]! << 8));
+    };
+    const own: Uint8Array[] = [];
+    let byteLength = 0;
+    for (const node of nodes) {
+      if (node < first) byteLength += spanOf(node);
+      else {
+        const bytes = utf8Encoder.encode(this.#nodeToId[node - first]!);
+        if (bytes.length > 0xffff) throw new RangeError('Hnsw.serialize: id longer than 65535 bytes');
+        own.push(bytes);
+        byteLength += 2 + bytes.length;
+      }
+    }
+    return {
+      count: nodes.length,
+      byteLength,
+      writeTo: (out) => {
+        let p = 0;
+        let runFrom = 0;
+        let runTo = 0;
+        const flush = () => {
+          out.set(packed.bytes.subarray(runFrom, runTo), p);
+          p += runTo - runFrom;
+          runFrom = runTo = 0;
+        };
+        let o = 0;
+        for (const node of nodes) {
+          if (node < first) {
+            const at = packed.starts[rowOfNode[node]!]!;
+            if (at !== runTo || runTo === 0) {
+              if (runTo > runFrom) flush();
+              runFrom = at;
+            }
+            runTo = at + spanOf(node);
+            continue;
+          }
+          if (runTo > runFrom) flush();
+          const bytes = own[o++]!;
+          out[p] = bytes.length & 0xff;
+          out[p + 1] = bytes.length >> 8;
+          out.set(bytes, p + 2);
+          p += 2 + bytes.length;
+        }
+        if (runTo > runFrom) flush();
+      },
+    };
   }
 
   /**
@@ -1160,21 +1257,22 @@ export class Hnsw implements VectorIndex {
     if (expectedModelKey !== undefined && header.modelKey !== expectedModelKey) {
       throw new IndexMismatchError('modelKey', expectedModelKey, header.modelKey);
     }
-    return Hnsw.fromDecoded(decodeIndex(bytes));
+    return Hnsw.fromDecoded(decodePackedIndex(bytes));
   }
 
   /**
-   * Restorer for core's restoreIndex (`restorers: { hnsw: Hnsw.fromDecoded }`).
+   * Restorer for core's restoreIndex (`packedRestorers: { hnsw: Hnsw.fromDecoded }`, or `restorers`).
    * The vectors and links stay views into `d.payload` when it is 4-byte
    * aligned (no copy of the N·dim floats nor of the graph: at 100k items the
    * restore holds the snapshot once) until the index grows; links change in
    * place on insert, so do not reuse those bytes. Levels and bitsets are copied.
    * Every link is bounds-checked, so even bytes with a valid checksum cannot
-   * make search read outside the arrays.
+   * make search read outside the arrays. The ids are copied as they lie packed (see #packed),
+   * even when `d` holds them decoded.
    *
    * @throws IndexFormatError
    */
-  static fromDecoded(this: void, d: DecodedIndex): Hnsw {
+  static fromDecoded(this: void, d: PackedDecodedIndex): Hnsw {
     return Hnsw.fromDecodedInto(d);
   }
 
@@ -1185,7 +1283,7 @@ export class Hnsw implements VectorIndex {
    *
    * @throws IndexFormatError
    */
-  static fromDecodedInto(this: void, d: DecodedIndex, storeFor?: (coder: ScalarCoder) => CodeStore): Hnsw {
+  static fromDecodedInto(this: void, d: PackedDecodedIndex, storeFor?: (coder: ScalarCoder) => CodeStore): Hnsw {
     if (d.kind !== 'hnsw') throw new IndexFormatError('kind', `expected an hnsw index, got '${d.kind}'`);
     const bad = (why: string): never => {
       throw new IndexFormatError('payload', `hnsw payload: ${why}`);
@@ -1258,14 +1356,20 @@ export class Hnsw implements VectorIndex {
     if (marked !== deletedCount) bad(`deleted bitset marks ${marked} nodes, header says ${deletedCount}`);
     index.#deleted = deleted;
     index.#deletedCount = deletedCount;
-    const nodeOfId = new Uint32Array(buf, at + layout.nodeOfId, d.count);
-    const nodeToId = new Array<string | undefined>(n).fill(undefined);
-    const idToNode = new Map<string, number>();
-    for (let i = 0; i < d.count; i++) {
-      const node = nodeOfId[i]!;
-      if (node >= n || nodeToId[node] !== undefined || ((deleted[node >>> 5]! >>> (node & 31)) & 1) === 1) bad(`id ${i} maps to bad node ${node}`);
-      nodeToId[node] = d.ids[i];
-      idToNode.set(d.ids[i]!, node);
+    const nodeOfRow = new Uint32Array(buf, at + layout.nodeOfId, d.count).slice();
+    const rowOfNode = new Int32Array(n).fill(-1);
+    for (let row = 0; row < d.count; row++) {
+      const node = nodeOfRow[row]!;
+      if (node >= n || rowOfNode[node] !== -1 || ((deleted[node >>> 5]! >>> (node & 31)) & 1) === 1) bad(`id ${row} maps to bad node ${node}`);
+      rowOfNode[node] = row;
+    }
+    // A copy: the caller may free the snapshot's bytes once restored.
+    const ids: PackedIds = { bytes: d.packedIds.bytes.slice(), starts: d.packedIds.starts };
+    let table: PackedIdTable;
+    try {
+      table = new PackedIdTable(ids.bytes, ids.starts);
+    } catch (e) {
+      throw new IndexFormatError('field', (e as Error).message);
     }
 
     if (coded) {
@@ -1288,8 +1392,8 @@ export class Hnsw implements VectorIndex {
     index.#upperOffset = upperOffset;
     index.#upper = copied ? upper.slice() : upper;
     index.#upperLength = upperLength;
-    index.#nodeToId = nodeToId;
-    index.#idToNode = idToNode;
+    index.#packed = { ids, table, nodeOfRow, rowOfNode, live: d.count };
+    index.#firstOwnNode = n;
     return index;
   }
 }

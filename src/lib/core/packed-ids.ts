@@ -12,6 +12,47 @@ const FNV_PRIME = 0x01000193;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Ids as a snapshot saves them: per id a u16 little-endian byte length, then its UTF-8 bytes; `starts[row]` is where row's length lies in `bytes`. */
+export interface PackedIds {
+  bytes: Uint8Array;
+  starts: Uint32Array;
+}
+
+/**
+ * Whether `bytes[from … to)` is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates,
+ * nothing past U+10FFFF), what a fatal TextDecoder accepts, told without making a string.
+ */
+export function isWellFormedUtf8(bytes: Uint8Array, from = 0, to = bytes.length): boolean {
+  let i = from;
+  while (i < to) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // The second byte's range depends on the first (RFC 3629's table); later ones are 80–BF.
+    let more: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return false;
+    if (i + more >= to) return false;
+    const second = bytes[i + 1]!;
+    if (second < lo || second > hi) return false;
+    for (let k = 2; k <= more; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return false;
+    i += more + 1;
+  }
+  return true;
+}
+
 /** 32-bit FNV-1a of `bytes[from … to)`. */
 export function fnv1a(bytes: Uint8Array, from = 0, to = bytes.length): number {
   let h = FNV_OFFSET;
@@ -69,6 +110,11 @@ export class PackedIdTable {
   /** Bytes of the table itself (the packed ids it reads are the caller's). */
   get tableBytes(): number {
     return this.#slots.byteLength;
+  }
+
+  /** Bytes of the packed ids it reads (their bytes and starts). */
+  get packedBytes(): number {
+    return this.#bytes.byteLength + this.#starts.byteLength;
   }
 
   /** The row of `id`, or -1 when it is not among the packed ids. */

@@ -41,6 +41,7 @@
  */
 
 import { dotAt, VectorMatrix, type ScoredId } from './vector';
+import { isWellFormedUtf8, type PackedIds } from './packed-ids';
 
 /**
  * Search knobs. `k` ≥ 0 results wanted; `filter` keeps an id when it returns true; `ef` is the
@@ -143,10 +144,19 @@ export interface IndexHeader {
   byteLength: number;
 }
 
-/** A fully validated serialised index. `payload` is a view into the input bytes. */
-export interface DecodedIndex extends IndexHeader {
-  ids: string[];
+/**
+ * A serialised index validated but for its ids' uniqueness, its ids left as they lie (no string
+ * per id: at 100,000 ids the strings and a set of them are ~10 MB of small objects that outlive the
+ * restore). `packedIds.bytes` (the ids section) and `payload` are views into the input bytes.
+ */
+export interface PackedDecodedIndex extends IndexHeader {
+  packedIds: PackedIds;
   payload: Uint8Array;
+}
+
+/** A fully validated serialised index: {@link PackedDecodedIndex} with its ids decoded, each once. */
+export interface DecodedIndex extends PackedDecodedIndex {
+  ids: string[];
 }
 
 const pad4 = (n: number): number => (n + 3) & ~3;
@@ -171,12 +181,47 @@ function wordsOf(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.slice().buffer, 0, bytes.byteLength >>> 2);
 }
 
+/**
+ * Ids already in the ids section's form, written by whoever holds them so (a restored index
+ * writes its packed ids as they lie, without a string per id).
+ */
+export interface EncodedIds {
+  count: number;
+  /** Bytes they take: per id 2 + its UTF-8 byte length (at most 65,535). */
+  byteLength: number;
+  /** Writes them from out[0]: per id a little-endian u16 byte length, then its UTF-8 bytes. */
+  writeTo(out: Uint8Array): void;
+}
+
 /** What {@link encodeIndex} needs besides the payload. */
 export interface IndexMeta {
   kind: IndexKind;
   dim: number;
   modelKey: string;
-  ids: readonly string[];
+  ids: readonly string[] | EncodedIds;
+}
+
+/** Strings as {@link EncodedIds}. */
+function encodedIdsOf(ids: readonly string[]): EncodedIds {
+  const idBytes = ids.map((id) => utf8Encoder.encode(id));
+  let byteLength = 0;
+  for (const b of idBytes) {
+    if (b.length > MAX_ID_BYTES) throw new RangeError(`encodeIndex: id longer than ${MAX_ID_BYTES} bytes`);
+    byteLength += 2 + b.length;
+  }
+  return {
+    count: ids.length,
+    byteLength,
+    writeTo(out) {
+      let p = 0;
+      for (const b of idBytes) {
+        out[p] = b.length & 0xff;
+        out[p + 1] = b.length >> 8;
+        out.set(b, p + 2);
+        p += 2 + b.length;
+      }
+    },
+  };
 }
 
 /**
@@ -186,17 +231,12 @@ export interface IndexMeta {
  * @param writePayload      fills `out` (length payloadByteLength, 4-byte aligned in its buffer)
  */
 export function encodeIndex(meta: IndexMeta, payloadByteLength: number, writePayload: (out: Uint8Array) => void): Uint8Array {
-  const { kind, dim, modelKey, ids } = meta;
+  const { kind, dim, modelKey } = meta;
   if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw new RangeError(`encodeIndex: bad dim ${dim}`);
   const keyBytes = utf8Encoder.encode(modelKey);
   if (keyBytes.length > MAX_MODEL_KEY_BYTES) throw new RangeError('encodeIndex: modelKey too long');
-  const idBytes = ids.map((id) => utf8Encoder.encode(id));
-  let idsLen = 0;
-  for (const b of idBytes) {
-    if (b.length > MAX_ID_BYTES) throw new RangeError(`encodeIndex: id longer than ${MAX_ID_BYTES} bytes`);
-    idsLen += 2 + b.length;
-  }
-  idsLen = pad4(idsLen);
+  const ids = Array.isArray(meta.ids) ? encodedIdsOf(meta.ids as readonly string[]) : (meta.ids as EncodedIds);
+  const idsLen = pad4(ids.byteLength);
   const keyStart = INDEX_HEADER_BYTES;
   const idsStart = keyStart + pad4(keyBytes.length);
   const payloadStart = idsStart + idsLen;
@@ -207,17 +247,12 @@ export function encodeIndex(meta: IndexMeta, payloadByteLength: number, writePay
   view.setUint16(4, INDEX_FORMAT_VERSION, true);
   view.setUint8(6, KIND_CODES[kind]);
   view.setUint32(8, dim, true);
-  view.setUint32(12, ids.length, true);
+  view.setUint32(12, ids.count, true);
   view.setUint32(16, keyBytes.length, true);
   view.setUint32(20, idsLen, true);
   view.setUint32(24, payloadByteLength, true);
   out.set(keyBytes, keyStart);
-  let p = idsStart;
-  for (const b of idBytes) {
-    view.setUint16(p, b.length, true);
-    out.set(b, p + 2);
-    p += 2 + b.length;
-  }
+  ids.writeTo(out.subarray(idsStart, idsStart + ids.byteLength));
   writePayload(out.subarray(payloadStart, payloadStart + payloadByteLength));
   view.setUint32(28, checksumWords(wordsOf(out), 7), true);
   return out;
@@ -266,11 +301,12 @@ export function readIndexHeader(bytes: Uint8Array): IndexHeader {
 }
 
 /**
- * Fully validates serialised bytes: header, checksum, ids (valid UTF-8, unique).
+ * Validates serialised bytes (header, checksum, ids' bounds and UTF-8) without decoding the ids:
+ * whoever restores from them must reject a duplicate id (core/packed-ids.ts PackedIdTable does).
  *
  * @throws IndexFormatError
  */
-export function decodeIndex(bytes: Uint8Array): DecodedIndex {
+export function decodePackedIndex(bytes: Uint8Array): PackedDecodedIndex {
   const header = readIndexHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stored = view.getUint32(28, true);
@@ -280,30 +316,45 @@ export function decodeIndex(bytes: Uint8Array): DecodedIndex {
   const payloadLen = view.getUint32(24, true);
   const idsStart = INDEX_HEADER_BYTES + pad4(keyLen);
   const idsEnd = idsStart + idsLen;
-  const ids = new Array<string>(header.count);
-  const seen = new Set<string>();
+  const starts = new Uint32Array(header.count);
   let p = idsStart;
   for (let i = 0; i < header.count; i++) {
     if (p + 2 > idsEnd) throw new IndexFormatError('field', `ids section ends before id ${i}`);
-    const len = view.getUint16(p, true);
+    const len = bytes[p]! | (bytes[p + 1]! << 8);
     if (p + 2 + len > idsEnd) throw new IndexFormatError('field', `id ${i} overruns the ids section`);
-    let id: string;
-    try {
-      id = utf8Decoder.decode(bytes.subarray(p + 2, p + 2 + len));
-    } catch {
-      throw new IndexFormatError('field', `id ${i} is not valid UTF-8`);
-    }
-    if (seen.has(id)) throw new IndexFormatError('field', `duplicate id ${JSON.stringify(id)}`);
-    seen.add(id);
-    ids[i] = id;
+    if (!isWellFormedUtf8(bytes, p + 2, p + 2 + len)) throw new IndexFormatError('field', `id ${i} is not valid UTF-8`);
+    starts[i] = p - idsStart;
     p += 2 + len;
   }
   const payload = bytes.subarray(idsEnd, idsEnd + payloadLen);
-  return { ...header, ids, payload };
+  return { ...header, packedIds: { bytes: bytes.subarray(idsStart, idsEnd), starts }, payload };
+}
+
+/**
+ * Fully validates serialised bytes: header, checksum, ids (valid UTF-8, unique).
+ *
+ * @throws IndexFormatError
+ */
+export function decodeIndex(bytes: Uint8Array): DecodedIndex {
+  const packed = decodePackedIndex(bytes);
+  const { bytes: idBytes, starts } = packed.packedIds;
+  const ids = new Array<string>(packed.count);
+  const seen = new Set<string>();
+  for (let i = 0; i < packed.count; i++) {
+    const from = starts[i]! + 2;
+    const id = utf8Decoder.decode(idBytes.subarray(from, from + (idBytes[from - 2]! | (idBytes[from - 1]! << 8))));
+    if (seen.has(id)) throw new IndexFormatError('field', `duplicate id ${JSON.stringify(id)}`);
+    seen.add(id);
+    ids[i] = id;
+  }
+  return { ...packed, ids };
 }
 
 /** Rebuilds an index of one kind from validated bytes. */
 export type IndexRestorer = (decoded: DecodedIndex) => VectorIndex | Promise<VectorIndex>;
+
+/** Rebuilds an index of one kind from bytes whose ids are left packed (it must reject a duplicate id). */
+export type PackedIndexRestorer = (decoded: PackedDecodedIndex) => VectorIndex | Promise<VectorIndex>;
 
 export interface RestoreOptions {
   /** Reject (IndexMismatchError) bytes made for another model. */
@@ -312,6 +363,8 @@ export interface RestoreOptions {
   expectedDim?: number;
   /** Restorers for kinds that need more than core (e.g. `{ hnsw: Hnsw.fromDecoded }`); exact is built in. */
   restorers?: Partial<Record<IndexKind, IndexRestorer>>;
+  /** Restorers that keep the ids packed (e.g. `{ hnsw: Hnsw.fromDecoded }`): the ids are not decoded for them; they come before `restorers`. */
+  packedRestorers?: Partial<Record<IndexKind, PackedIndexRestorer>>;
 }
 
 /**
@@ -329,10 +382,11 @@ export async function restoreIndex(bytes: Uint8Array, opts: RestoreOptions = {})
   if (opts.expectedDim !== undefined && header.dim !== opts.expectedDim) {
     throw new IndexMismatchError('dim', opts.expectedDim, header.dim);
   }
-  const decoded = decodeIndex(bytes);
+  const packedRestorer = opts.packedRestorers?.[header.kind];
+  if (packedRestorer) return packedRestorer(decodePackedIndex(bytes));
   const restorer = header.kind === 'exact' ? ExactIndex.fromDecoded : opts.restorers?.[header.kind];
   if (!restorer) throw new Error(`vector index: no restorer registered for kind '${header.kind}'`);
-  return restorer(decoded);
+  return restorer(decodeIndex(bytes));
 }
 
 /**

@@ -123,6 +123,6 @@ export async function createIndex(kind: IndexKind, dim: number, modelKey: string
  *
  * @throws IndexFormatError (corrupt / truncated) or IndexMismatchError (pass expectedModelKey; then rebuild from stored embeddings)
  */
-export function restoreAnyIndex(bytes: Uint8Array, opts: Omit<RestoreOptions, 'restorers'> = {}): Promise<VectorIndex> {
-  return restoreIndex(bytes, { ...opts, restorers: { hnsw: Hnsw.fromDecoded } });
+export function restoreAnyIndex(bytes: Uint8Array, opts: Omit<RestoreOptions, 'restorers' | 'packedRestorers'> = {}): Promise<VectorIndex> {
+  return restoreIndex(bytes, { ...opts, packedRestorers: { hnsw: Hnsw.fromDecoded } });
 }

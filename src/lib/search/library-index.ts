@@ -209,7 +209,7 @@ export class LibraryIndex {
       else if (snapshot.count !== stored) reason = `saved index has ${snapshot.count} items, the library ${stored}`;
       else {
         try {
-          const index = await restoreIndex(snapshot.bytes, { expectedModelKey: modelKey, restorers: { hnsw: (d) => Hnsw.fromDecodedInto(d, codeStoreFor) } });
+          const index = await restoreIndex(snapshot.bytes, { expectedModelKey: modelKey, packedRestorers: { hnsw: (d) => Hnsw.fromDecodedInto(d, codeStoreFor) } });
           // An index saved with float vectors: its codes are made once, and saved in their place.
           const encoded = index instanceof Hnsw && !index.coder;
           if (encoded) index.encodeVectors(undefined, codeStoreFor);
@@ -617,15 +617,18 @@ export class LibraryIndex {
     const run = async (): Promise<void> => {
       await nextTask();
       if (this.#index !== index) return;
-      const ids = index.ids();
-      const step = Math.max(1, ids.length / TEXT_SAMPLE);
+      // By node, not by id: a restored index keeps its ids packed, and 100,000 of them decoded
+      // would be held through the whole projection below.
+      const nodes = index.liveNodes();
+      const step = Math.max(1, nodes.length / TEXT_SAMPLE);
       // The sample's rows share one buffer, given back as soon as the axes are fitted: thousands of
       // small buffers (16 MB at 100k items) would stay allocated until this worker's next collection.
       let rowCount = 0;
-      for (let x = 0; x < ids.length; x += step) rowCount++;
+      for (let x = 0; x < nodes.length; x += step) rowCount++;
       const rows = new Float32Array(rowCount * index.dim);
       const sample: Float32Array[] = [];
-      for (let x = 0; x < ids.length; x += step) sample.push(index.get(ids[Math.floor(x)]!, rows.subarray(sample.length * index.dim, (sample.length + 1) * index.dim))!);
+      for (let x = 0; x < nodes.length; x += step) sample.push(index.vectorOfNode(nodes[Math.floor(x)]!, rows.subarray(sample.length * index.dim, (sample.length + 1) * index.dim)));
+      releaseBuffer(nodes);
       ranker.fitAxes(sample);
       releaseBuffer(rows);
       while (ranker.projectedRows < index.nodeCount) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssetSummaries } from '../../../src/lib/core/asset-summaries';
+import { AssetSummaries, packSummaryPage, unpackSummaryPage, type AssetSummaryRow } from '../../../src/lib/core/asset-summaries';
 import type { AssetType } from '../../../src/lib/core/records';
 
 /** Every summary as id → [name, type, takenAtMs], read back through the rows. */
@@ -93,8 +93,8 @@ describe('AssetSummaries: ids and names as bytes', () => {
     expect(contents(s).get('id-0000')).toEqual(['back.jpg', 'video', -1]);
   });
 
-  it('stays the same as a map through 20 000 sets, renames and deletes (its table rebuilt and its bytes compacted along the way)', () => {
-    const s = new AssetSummaries();
+  /** 20 000 random sets, renames and deletes of 3000 ids, on `s` and on a map; checks they agree. */
+  function randomSteps(s: AssetSummaries): void {
     const model = new Map<string, [string, AssetType, number]>();
     let seed = 11;
     const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
@@ -112,6 +112,31 @@ describe('AssetSummaries: ids and names as bytes', () => {
     expect(s.size).toBe(model.size);
     expect(contents(s)).toEqual(model);
     for (let i = 0; i < 3000; i++) expect(s.has(`id-${i}`)).toBe(model.has(`id-${i}`));
+  }
+
+  it('stays the same as a map through 20 000 sets, renames and deletes (its table rebuilt and its bytes compacted along the way)', () => {
+    randomSteps(new AssetSummaries());
+  });
+
+  it('gives back each buffer it outgrows at once, and reads nothing from one given back', () => {
+    // ArrayBuffer.prototype.transfer as browsers have it (Node 20 lacks it): the buffer is detached, its views empty.
+    const given: number[] = [];
+    const had = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'transfer');
+    Object.defineProperty(ArrayBuffer.prototype, 'transfer', {
+      configurable: true,
+      value(this: ArrayBuffer) {
+        given.push(this.byteLength);
+        return structuredClone(this, { transfer: [this] });
+      },
+    });
+    try {
+      randomSteps(new AssetSummaries());
+      // The text buffer, the four columns and the hash table each outgrown more than once.
+      expect(given.length).toBeGreaterThanOrEqual(12);
+    } finally {
+      if (had) Object.defineProperty(ArrayBuffer.prototype, 'transfer', had);
+      else delete (ArrayBuffer.prototype as { transfer?: unknown }).transfer;
+    }
   });
 });
 
@@ -124,5 +149,32 @@ describe('AssetSummaries.newestTaken', () => {
     expect(s.newestTaken(2, (row) => s.type(row) === 'image')).toEqual({ ids: ['c', 'a'], total: 4 });
     expect(s.newestTaken(3, (row) => s.idAt(row) !== 'c')).toEqual({ ids: ['e', 'a', 'b'], total: 4 });
     expect(s.newestTaken(3, () => false)).toEqual({ ids: [], total: 0 });
+  });
+});
+
+describe('a page of summaries as columns', () => {
+  it('gives back the rows it was made of, in order, of any script, and an empty page', () => {
+    const rows: AssetSummaryRow[] = [
+      { id: 'seed-000001-0000-4000-8000-000000000000', name: 'IMG_000001.jpg', type: 'image', takenAtMs: 1_700_000_000_123 },
+      { id: 'é', name: '', type: 'video', takenAtMs: -86_400_000 },
+      { id: '日本語', name: 'фото 🙂.heic', type: 'image', takenAtMs: 0.5 },
+    ];
+    const page = packSummaryPage(rows);
+    expect(page.types).toHaveLength(3);
+    expect(page.takenAtMs).toHaveLength(3);
+    // Every byte is an id's or a name's: no room left over.
+    expect(page.text.byteLength).toBe(rows.reduce((sum, r) => sum + 4 + new TextEncoder().encode(r.id + r.name).byteLength, 0));
+    expect(unpackSummaryPage(page)).toEqual(rows);
+    expect(unpackSummaryPage(packSummaryPage([]))).toEqual([]);
+  });
+
+  it('cuts a name longer than 65 535 bytes as AssetSummaries does, and refuses an unknown type', () => {
+    const name = 'é'.repeat(40_000);
+    const [row] = unpackSummaryPage(packSummaryPage([{ id: 'a', name, type: 'image', takenAtMs: 1 }]));
+    const held = new AssetSummaries();
+    held.set('a', { name, type: 'image', takenAtMs: 1 });
+    expect(row!.name).toBe(held.name(held.rowOf('a')));
+    expect(row!.name).toBe('é'.repeat(32_767));
+    expect(() => packSummaryPage([{ id: 'a', name: 'x', type: 'sound' as AssetType, takenAtMs: 1 }])).toThrow(/Unknown asset type/);
   });
 });

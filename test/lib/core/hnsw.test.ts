@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dot, l2Normalize } from '../../../src/lib/core/vector';
 import {
   compareHits,
   decodeIndex,
+  decodePackedIndex,
   encodeIndex,
   ExactIndex,
   IndexFormatError,
@@ -558,5 +559,147 @@ describe('Hnsw over int8 codes', () => {
     for (const q of QUERIES.slice(0, 10)) expect(ids(small.search(q, { k: 300, ef: 300 }))).not.toContain('p4');
     expect(Math.abs(small.scoreIds(QUERIES[0]!, ['bad'])[0]!.score)).toBeLessThan(0.02);
     expect(() => new Hnsw(DIM + 1, 'clip-vit-b32', {}, { coder })).toThrow(RangeError);
+  });
+});
+
+describe('Hnsw restored with its ids packed', () => {
+  /** Everything a caller can ask of an index about its ids, to compare two indexes. */
+  const idView = (index: Hnsw, names: readonly string[]) => ({
+    size: index.size,
+    nodeCount: index.nodeCount,
+    deletedCount: index.deletedCount,
+    ids: index.ids(),
+    liveNodes: [...index.liveNodes()],
+    has: names.map((id) => index.has(id)),
+    nodeOf: names.map((id) => index.nodeOf(id)),
+    idOfNode: Array.from({ length: index.nodeCount + 2 }, (_, node) => index.idOfNode(node)),
+  });
+
+  /** 500 items (one with a non-ASCII id), some removed and one replaced before the save. */
+  const saved = () => {
+    const items = clustered(500, DIM, 8, 41);
+    items[3] = { id: 'фото/IMG_0003.jpg', vector: items[3]!.vector };
+    const { hnsw } = build(items, DIM, { m: 8, efConstruction: 50 });
+    for (const id of ['p10', 'p11', 'p400']) hnsw.remove(id);
+    hnsw.add('p20', randomUnit(rng(41), DIM));
+    return { items, original: hnsw };
+  };
+  const names = ['p0', 'p1', 'фото/IMG_0003.jpg', 'p10', 'p11', 'p20', 'p400', 'p499', 'q1', 'q2', 'nope', ''];
+
+  it('decodes no id to restore or save, and only the ids a search returns; results, scores, filters and lookups are the original\'s', () => {
+    const { original } = saved();
+    const bytes = original.serialize();
+    const decode = vi.spyOn(TextDecoder.prototype, 'decode');
+    // The strings decoded, but for the header's model key.
+    const decodedIds = () => decode.mock.results.map((r) => r.value as string).filter((s) => s !== 'clip-vit-b32');
+    try {
+      const restored = Hnsw.restore(bytes);
+      expect(decodedIds()).toEqual([]);
+      const q = QUERIES[1]!;
+      const hits = original.search(q, { k: 10, ef: 64 });
+      decode.mockClear();
+      expect(restored.search(q, { k: 10, ef: 64 })).toEqual(hits);
+      expect(decodedIds().sort()).toEqual(ids(hits).sort());
+      decode.mockClear();
+      expect(restored.has('p499')).toBe(true);
+      expect(restored.nodeOf('p10')).toBeUndefined();
+      // Saved again: the packed ids are copied as they lie.
+      expect(restored.serialize()).toEqual(bytes);
+      expect(decodedIds()).toEqual([]);
+      decode.mockRestore();
+      for (const q of QUERIES.slice(0, 30)) {
+        for (const ef of [10, 64, 300]) expect(restored.search(q, { k: 10, ef })).toEqual(original.search(q, { k: 10, ef }));
+        expect(restored.search(q, { k: 5, entryBeam: 8 })).toEqual(original.search(q, { k: 5, entryBeam: 8 }));
+        const keep = (id: string) => id.endsWith('3');
+        expect(restored.search(q, { k: 5, filter: keep })).toEqual(original.search(q, { k: 5, filter: keep }));
+        // A filter passing one id in fifty is answered by the exact scan.
+        const rare = (id: string) => id.endsWith('49') || id.endsWith('99');
+        expect(restored.search(q, { k: 5, filter: rare })).toEqual(original.search(q, { k: 5, filter: rare }));
+        expect(restored.scoreIds(q, names)).toEqual(original.scoreIds(q, names));
+        expect(restored.refine(q, names, 4)).toEqual(original.refine(q, names, 4));
+      }
+      expect(idView(restored, names)).toEqual(idView(original, names));
+      expect(restored.get('фото/IMG_0003.jpg')).toEqual(original.get('фото/IMG_0003.jpg'));
+      expect(restored.serialize()).toEqual(bytes);
+    } finally {
+      decode.mockRestore();
+    }
+  });
+
+  it('inserts, removals, re-inserts and replacements after a restore behave as on the original, and serialise to the same bytes', () => {
+    const { original } = saved();
+    const restored = Hnsw.restore(original.serialize());
+    const steps: Array<(index: Hnsw) => unknown> = [
+      (x) => x.remove('p0'), // a restored id
+      (x) => x.remove('p0'), // again: gone
+      (x) => x.remove('p10'), // removed before the save
+      (x) => x.remove('nope'),
+      (x) => x.add('q1', randomUnit(rng(51), DIM)), // a new id
+      (x) => x.add('p0', randomUnit(rng(52), DIM)), // a restored id removed, then inserted again
+      (x) => x.add('p1', randomUnit(rng(53), DIM)), // a restored id replaced
+      (x) => x.add('p10', randomUnit(rng(54), DIM)), // an id removed before the save, inserted again
+      (x) => x.remove('q1'), // a new id removed …
+      (x) => x.add('q1', randomUnit(rng(55), DIM)), // … and inserted again
+      (x) => x.remove('p0'), // a re-inserted restored id removed again
+      (x) => x.addMany([{ id: 'q2', vector: randomUnit(rng(56), DIM) }, { id: 'p2', vector: randomUnit(rng(57), DIM) }, { id: 'q2', vector: randomUnit(rng(58), DIM) }]),
+    ];
+    for (const step of steps) {
+      expect(step(restored)).toEqual(step(original));
+      expect(idView(restored, names)).toEqual(idView(original, names));
+    }
+    for (const q of QUERIES.slice(0, 20)) expect(restored.search(q, { k: 10, ef: 64 })).toEqual(original.search(q, { k: 10, ef: 64 }));
+    expect(restored.has('p0')).toBe(false);
+    expect(restored.has('p10')).toBe(true);
+    expect(restored.get('p1')).toEqual(original.get('p1'));
+    const bytes = restored.serialize();
+    expect(bytes).toEqual(original.serialize());
+    // Restored again, with the ids added since among the packed ones.
+    const again = Hnsw.restore(bytes);
+    expect(idView(again, names)).toEqual(idView(original, names));
+    expect(again.serialize()).toEqual(bytes);
+  });
+
+  it('a restore of 0 items (nothing saved, or every item removed) is empty and takes new items', () => {
+    const none = Hnsw.restore(new Hnsw(DIM, 'm').serialize());
+    const emptied = build(clustered(40, DIM, 2, 61), DIM).hnsw;
+    for (let i = 0; i < 40; i++) emptied.remove(`p${i}`);
+    const allRemoved = Hnsw.restore(emptied.serialize());
+    expect(allRemoved.nodeCount).toBe(40);
+    for (const index of [none, allRemoved]) {
+      expect(index.size).toBe(0);
+      expect(index.ids()).toEqual([]);
+      expect(index.liveNodes()).toHaveLength(0);
+      expect(index.has('p0')).toBe(false);
+      expect(index.idOfNode(0)).toBeUndefined();
+      expect(index.remove('p0')).toBe(false);
+      expect(index.search(QUERIES[0]!, { k: 3 })).toEqual([]);
+      index.add('p0', QUERIES[0]!);
+      expect(index.size).toBe(1);
+      expect(index.search(QUERIES[0]!, { k: 3 })).toEqual([{ id: 'p0', score: expect.closeTo(1, 6) as number }]);
+      expect(Hnsw.restore(index.serialize()).ids()).toEqual(['p0']);
+    }
+  });
+
+  it('rejects a saved index whose ids repeat one, even with a valid checksum', () => {
+    const bytes = build(clustered(30, DIM, 2, 62), DIM).hnsw.serialize();
+    const d = decodeIndex(bytes);
+    const twice = encodeIndex({ kind: 'hnsw', dim: d.dim, modelKey: d.modelKey, ids: d.ids.map((id) => (id === 'p7' ? 'p3' : id)) }, d.payload.byteLength, (out) => out.set(d.payload));
+    expect(formatErrorCode(() => Hnsw.restore(twice))).toBe('field');
+  });
+
+  it('keeps an int8 index\'s ids packed too, restored into a given store from bytes then given back', () => {
+    const coder = fitScalarCoder(ITEMS.slice(0, 400).map((x) => x.vector));
+    const coded = new Hnsw(DIM, 'clip-vit-b32', { m: 8, efConstruction: 50 }, { coder });
+    coded.addMany(ITEMS.slice(0, 400));
+    coded.remove('p5');
+    const spare = coded.serialize();
+    const restored = Hnsw.fromDecodedInto(decodePackedIndex(spare), () => new ArrayCodeStore());
+    spare.fill(0); // nothing of the bytes is kept, the ids neither
+    expect(idView(restored, ['p0', 'p5', 'p399', 'p400'])).toEqual(idView(coded, ['p0', 'p5', 'p399', 'p400']));
+    for (const q of QUERIES.slice(0, 10)) {
+      expect(restored.search(q, { k: 10, ef: 64 })).toEqual(coded.search(q, { k: 10, ef: 64 }));
+      const found = coded.search(q, { k: 20, ef: 64 }).map((h) => h.id);
+      expect(restored.refine(q, found, 10)).toEqual(coded.refine(q, found, 10));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../helpers/random';
-import { fnv1a, PackedIdTable, RowTally, slotsFor } from '../../../src/lib/core/packed-ids';
+import { fnv1a, isWellFormedUtf8, PackedIdTable, RowTally, slotsFor } from '../../../src/lib/core/packed-ids';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -29,6 +29,53 @@ describe('fnv1a', () => {
     expect(fnv1a(utf8('foobar'))).toBe(0xbf9cf968);
     // a slice hashes as its own bytes
     expect(fnv1a(utf8('xxfoobarxx'), 2, 8)).toBe(0xbf9cf968);
+  });
+});
+
+describe('isWellFormedUtf8', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  const decodes = (bytes: Uint8Array) => {
+    try {
+      fatal.decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    { name: 'empty', bytes: [], want: true },
+    { name: 'ASCII', bytes: [0x61, 0x00, 0x7f], want: true },
+    { name: 'two, three and four bytes', bytes: [...utf8('é日🙂')], want: true },
+    { name: 'the last code point', bytes: [0xf4, 0x8f, 0xbf, 0xbf], want: true },
+    { name: 'a lone continuation byte', bytes: [0x80], want: false },
+    { name: 'overlong two bytes', bytes: [0xc0, 0xaf], want: false },
+    { name: 'overlong three bytes', bytes: [0xe0, 0x80, 0xaf], want: false },
+    { name: 'overlong four bytes', bytes: [0xf0, 0x80, 0x80, 0xaf], want: false },
+    { name: 'a surrogate', bytes: [0xed, 0xa0, 0x80], want: false },
+    { name: 'past U+10FFFF', bytes: [0xf4, 0x90, 0x80, 0x80], want: false },
+    { name: 'cut short', bytes: [0xe6, 0x97], want: false },
+    { name: 'a bad third byte', bytes: [0xe6, 0x97, 0x41], want: false },
+    { name: '0xff', bytes: [0x61, 0xff], want: false },
+  ])('$name: $want, as a fatal TextDecoder says', ({ bytes, want }) => {
+    expect(isWellFormedUtf8(Uint8Array.from(bytes))).toBe(want);
+    expect(decodes(Uint8Array.from(bytes))).toBe(want);
+  });
+
+  it('agrees with a fatal TextDecoder on 20,000 random byte strings, and looks only at [from, to)', () => {
+    const r = rng(7);
+    // Bytes where the rules are: ASCII, continuation bytes, and every lead byte's edge values.
+    const alphabet = [0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+    let valid = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const bytes = Uint8Array.from({ length: 1 + Math.floor(r() * 6) }, () => alphabet[Math.floor(r() * alphabet.length)]!);
+      const want = decodes(bytes);
+      valid += want ? 1 : 0;
+      expect(isWellFormedUtf8(bytes)).toBe(want);
+      const framed = Uint8Array.from([0xff, ...bytes, 0xe0]);
+      expect(isWellFormedUtf8(framed, 1, framed.length - 1)).toBe(want);
+    }
+    expect(valid).toBeGreaterThan(500);
   });
 });
 

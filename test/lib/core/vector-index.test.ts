@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { l2Normalize, VectorMatrix } from '../../../src/lib/core/vector';
 import {
   decodeIndex,
+  decodePackedIndex,
   encodeIndex,
   ExactIndex,
   IndexFormatError,
@@ -10,6 +11,7 @@ import {
   restoreIndex,
   INDEX_HEADER_BYTES,
   type DecodedIndex,
+  type PackedDecodedIndex,
   type VectorIndex,
 } from '../../../src/lib/core/vector-index';
 import { rng, randomUnit } from '../../helpers/random';
@@ -175,6 +177,36 @@ describe('serialisation', () => {
     expect(got).toBe(fake);
     expect(seen?.ids).toEqual(['a', 'b']);
     expect([...seen!.payload]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('gives packed restorers the ids as they lie (bounds and UTF-8 checked, none decoded), before the others', async () => {
+    const bytes = encodeIndex({ kind: 'hnsw', dim: 3, modelKey: 'm', ids: ['a', 'é', ''] }, 4, (out) => out.set([1, 2, 3, 4]));
+    let seen: PackedDecodedIndex | undefined;
+    const fake = {} as VectorIndex;
+    const got = await restoreIndex(bytes, {
+      packedRestorers: {
+        hnsw: (d) => {
+          seen = d;
+          return fake;
+        },
+      },
+      restorers: { hnsw: () => ({}) as VectorIndex },
+    });
+    expect(got).toBe(fake);
+    expect(seen).not.toHaveProperty('ids');
+    const { bytes: idBytes, starts } = seen!.packedIds;
+    expect([...starts]).toEqual([0, 3, 7]);
+    expect([...idBytes.subarray(0, 9)]).toEqual([1, 0, 0x61, 2, 0, 0xc3, 0xa9, 0, 0]);
+    expect([...seen!.payload]).toEqual([1, 2, 3, 4]);
+    expect(decodeIndex(bytes).ids).toEqual(['a', 'é', '']);
+  });
+
+  it('rejects an id that is not UTF-8 even with a valid checksum, packed or decoded', () => {
+    // Written before the checksum is: the second id's first byte (after the header, the model key padded to 4, the first id) made 0xff.
+    const bytes = encodeIndex({ kind: 'exact', dim: 1, modelKey: 'm', ids: ['a', 'b'] }, 8, (out) => (new Uint8Array(out.buffer)[INDEX_HEADER_BYTES + 4 + 3 + 2] = 0xff));
+    expect(code(() => decodeIndex(bytes))).toBe('field');
+    expect(code(() => decodePackedIndex(bytes))).toBe('field');
+    expect(() => decodePackedIndex(bytes)).toThrow(/id 1 is not valid UTF-8/);
   });
 
   it('rejects duplicate ids even with a valid checksum', () => {

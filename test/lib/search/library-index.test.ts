@@ -361,6 +361,62 @@ describe('LibraryIndex: changes', () => {
     ranked.mockRestore();
   });
 
+  it('a restored HNSW ranks as the one it was saved from, and removing, putting back and adding items keep text, image and filtered answers exact', async () => {
+    const db = await dbs.open();
+    const items = randomItems('s', 300);
+    await store(db, items);
+    const writer = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    writer.setWriter(true);
+    await writer.init(MODEL);
+    const ranked = vi.spyOn(TextRanker.prototype, 'candidates');
+    const query = randomUnit(r, DIM);
+    const rankerReady = async (index: LibraryIndex) => {
+      ranked.mockClear();
+      await vi.waitFor(async () => {
+        await index.search(query, '', 10);
+        expect(ranked).toHaveBeenCalled();
+      });
+    };
+    await rankerReady(writer);
+    const restored = new LibraryIndex(librarySearchStorage(db), hnswAlways);
+    expect(await restored.init(MODEL)).toMatchObject({ kind: 'hnsw', size: 300, origin: 'restored' });
+    await rankerReady(restored);
+    // The ranker's axes come from the same sample of the same rows: the same answers, scores included.
+    for (const q of [query, randomUnit(r, DIM), items[5]!.vector]) {
+      expect(await restored.search(q, '', 10)).toEqual(await writer.search(q, '', 10));
+      expect(await restored.search(q, '', 10, undefined, 'image')).toEqual(await writer.search(q, '', 10, undefined, 'image'));
+    }
+
+    const live = new Map(items.map((i) => [i.id, i.vector]));
+    const exactTop = (q: Float32Array, k: number, keep: (id: string) => boolean = () => true) =>
+      [...live]
+        .filter(([id]) => keep(id))
+        .map(([id, v]) => ({ id, score: dot(q, v) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k)
+        .map((h) => h.id);
+    const ids = (hits: Array<{ id: string }>) => hits.map((h) => h.id);
+    const [first, second] = exactTop(query, 2);
+    await restored.remove([first!, second!]);
+    live.delete(first!);
+    live.delete(second!);
+    expect(restored.status().size).toBe(298);
+    expect(ids(await restored.search(query, '', 10))).toEqual(exactTop(query, 10));
+    // A deleted item put back (undo), and a new one near the query.
+    await restored.restore([first!]);
+    live.set(first!, items.find((i) => i.id === first)!.vector);
+    const added = { id: 'added', vector: near(query, 0.01) };
+    await store(db, [added]);
+    await restored.addStored(['added']);
+    live.set('added', added.vector);
+    expect(restored.status().size).toBe(300);
+    expect(ids(await restored.search(query, '', 10))).toEqual(exactTop(query, 10));
+    expect(ids(await restored.search(query, '', 10, undefined, 'image'))).toEqual(exactTop(query, 10));
+    const excluded = { excludeIds: ['added', first!] };
+    expect(ids(await restored.search(query, '', 10, excluded))).toEqual(exactTop(query, 10, (id) => !excluded.excludeIds.includes(id)));
+    ranked.mockRestore();
+  });
+
   it('an item added while the text ranker is still being built is found by text queries', async () => {
     const db = await dbs.open();
     await store(db, randomItems('u', 200));
