@@ -59,14 +59,6 @@ function sharedPlace(place: ItemPlace, shared: SharedPlaces): ItemPlace {
 }
 
 /**
- * Summaries that came from another worker share their places within each message only: this makes
- * them share one object per place with every summary made here from then on.
- */
-export function sharePlaces(summaries: ItemSummary[], places: SharedPlaces): void {
-  for (const s of summaries) if (s.place) s.place = sharedPlace(s.place, places);
-}
-
-/**
  * The summary of a record. Every property is set, in one order, so all summaries share one hidden
  * class in V8 (an object with a property missing is of another shape, and a mix of shapes costs
  * more memory and slower reads). Nothing of `record` is kept but its strings, so a page of records
@@ -195,35 +187,58 @@ export function columnBuffers(cols: ItemSummaryColumns): ArrayBuffer[] {
   return [cols.numbers.buffer as ArrayBuffer, cols.flags.buffer as ArrayBuffer, cols.placeOf.buffer as ArrayBuffer];
 }
 
-/** The summaries of `cols`, in row order; summaries of one place share one object of `places`. */
-export function itemSummariesFromColumns(cols: ItemSummaryColumns, places: SharedPlaces): ItemSummary[] {
-  const n = cols.ids.length;
-  const shared = cols.places.map((p) => sharedPlace(p, places));
+/** What summaries made from one set of columns share: its places (as `places` keeps them) and near-duplicate names by row. */
+export interface ColumnsShared {
+  places: ItemPlace[];
+  nearDuplicateOf: Map<number, { readonly name: string }>;
+}
+
+/** Decodes once what every summary of `cols` shares; summaries of one place share one object of `places`. */
+export function columnsShared(cols: ItemSummaryColumns, places: SharedPlaces): ColumnsShared {
   const nearDuplicateOf = new Map<number, { readonly name: string }>();
   cols.nearDuplicateRows.forEach((row, k) => nearDuplicateOf.set(row, { name: cols.nearDuplicateNames[k]! }));
-  const out = new Array<ItemSummary>(n);
+  return { places: cols.places.map((p) => sharedPlace(p, places)), nearDuplicateOf };
+}
+
+/** When row `row` of `cols` was taken (ms since the epoch). */
+export function takenAtMsAt(cols: ItemSummaryColumns, row: number): number {
+  return cols.numbers[row * NUMBERS_PER_ROW]!;
+}
+
+/** When row `row` of `cols` joined the library (ms since the epoch). */
+export function addedAtAt(cols: ItemSummaryColumns, row: number): number {
+  return cols.numbers[row * NUMBERS_PER_ROW + 1]!;
+}
+
+/** The summary of row `row` of `cols` (`shared`: {@link columnsShared} of the same columns). */
+export function summaryAtRow(cols: ItemSummaryColumns, shared: ColumnsShared, row: number): ItemSummary {
   const { numbers, flags, placeOf } = cols;
-  for (let i = 0; i < n; i++) {
-    const at = i * NUMBERS_PER_ROW;
-    const f = flags[i]!;
-    const motion = (f >> MOTION_SHIFT) & 3;
-    const place = placeOf[i]!;
-    out[i] = summary(
-      cols.ids[i]!,
-      cols.names[i]!,
-      f & VIDEO ? 'video' : 'image',
-      numbers[at]!,
-      numbers[at + 1]!,
-      numbers[at + 2]!,
-      numbers[at + 3]!,
-      (f & FAVOURITE) !== 0,
-      orUndefined(numbers[at + 4]!),
-      motion > 0 ? MOTION_KINDS[MOTION_CODES[motion - 1]!] : undefined,
-      nearDuplicateOf.get(i),
-      place >= 0 ? shared[place] : undefined,
-      (f & HAS_POSITION) !== 0,
-      orUndefined(numbers[at + 5]!),
-    );
-  }
+  const at = row * NUMBERS_PER_ROW;
+  const f = flags[row]!;
+  const motion = (f >> MOTION_SHIFT) & 3;
+  const place = placeOf[row]!;
+  return summary(
+    cols.ids[row]!,
+    cols.names[row]!,
+    f & VIDEO ? 'video' : 'image',
+    numbers[at]!,
+    numbers[at + 1]!,
+    numbers[at + 2]!,
+    numbers[at + 3]!,
+    (f & FAVOURITE) !== 0,
+    orUndefined(numbers[at + 4]!),
+    motion > 0 ? MOTION_KINDS[MOTION_CODES[motion - 1]!] : undefined,
+    shared.nearDuplicateOf.get(row),
+    place >= 0 ? shared.places[place] : undefined,
+    (f & HAS_POSITION) !== 0,
+    orUndefined(numbers[at + 5]!),
+  );
+}
+
+/** The summaries of `cols`, in row order; summaries of one place share one object of `places`. */
+export function itemSummariesFromColumns(cols: ItemSummaryColumns, places: SharedPlaces): ItemSummary[] {
+  const shared = columnsShared(cols, places);
+  const out = new Array<ItemSummary>(cols.ids.length);
+  for (let i = 0; i < out.length; i++) out[i] = summaryAtRow(cols, shared, i);
   return out;
 }
