@@ -3,8 +3,8 @@
 // as one summary object each (with two boxed dates) leaves ~10 MB of small objects alive after a
 // start: V8 copies them through the page's young generation, which grows to its maximum (~48 MB
 // committed) and gives the memory back only at the page's first full collection, half a minute
-// later. As columns the same library is a few typed arrays and the two string lists the message
-// brought; summaries are made for what asks (the tiles on screen, the viewer, an open album).
+// later. As columns the same library is a few typed arrays and the ids the message brought;
+// summaries are made for what asks (the tiles on screen, the viewer, an open album).
 import { LruCache } from './lru';
 import { addedAtAt, columnsShared, summaryAtRow, takenAtMsAt, type ColumnsShared, type ItemSummary, type ItemSummaryColumns, type SharedPlaces } from './item-summary';
 import { orderNewestFirst, type TimelineColumns } from './timeline';
@@ -17,7 +17,8 @@ const MADE_KEPT = 2000;
 
 const NO_COLUMNS: ItemSummaryColumns = {
   ids: [],
-  names: [],
+  nameBytes: new Uint8Array(0),
+  nameEnds: new Uint32Array(0),
   numbers: new Float64Array(0),
   flags: new Uint8Array(0),
   placeOf: new Int32Array(0),

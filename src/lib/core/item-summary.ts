@@ -108,15 +108,20 @@ function summary(
 }
 
 /**
- * Many summaries as columns, the form they cross from one thread to another in: numbers and flags in
- * typed arrays (handed over by transfer), the strings in two lists, each distinct place once. A
+ * Many summaries as columns, the form they cross from one thread to another in: numbers, flags and
+ * names in typed arrays (handed over by transfer), the ids in a list, each distinct place once. A
  * structured clone of 100,000 summary objects writes every property's name with every object (about
  * 25 MB at 100k), which the receiving page keeps until its next full collection, half a minute
- * after a start; as columns the message is a few MB and the typed arrays are not copied.
+ * after a start; as columns the message is a few MB and the typed arrays are not copied. The names
+ * stay UTF-8 bytes until a summary is made: 100,000 name strings are ~3 MB of small objects that
+ * would grow the page's young generation (a string made from a message is made young and survives).
  */
 export interface ItemSummaryColumns {
   ids: string[];
-  names: string[];
+  /** Every row's name as UTF-8, one after the other. */
+  nameBytes: Uint8Array;
+  /** Where row i's name ends in `nameBytes` (it starts where row i − 1's ends, or at 0). */
+  nameEnds: Uint32Array;
   /** Per row, NUMBERS_PER_ROW of them: takenAtMs, addedAt, width, height, durationSec, placeVersion (NaN: none). */
   numbers: Float64Array;
   /** Per row: bit 0 a video, bit 1 favourite, bit 2 has a position, bits 3–4 the motion kind (MOTION_CODES). */
@@ -138,6 +143,8 @@ const MOTION_SHIFT = 3;
 const MOTION_CODES: ReadonlyArray<ItemMotion['kind']> = ['live', 'motion-photo'];
 
 const orNaN = (x: number | undefined): number => (x === undefined ? Number.NaN : x);
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
 
 /** `summaries` as columns; the typed arrays' buffers are the transfer list ({@link columnBuffers}). */
@@ -145,7 +152,8 @@ export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSumma
   const n = summaries.length;
   const cols: ItemSummaryColumns = {
     ids: new Array<string>(n),
-    names: new Array<string>(n),
+    nameBytes: new Uint8Array(0),
+    nameEnds: new Uint32Array(n),
     numbers: new Float64Array(n * NUMBERS_PER_ROW),
     flags: new Uint8Array(n),
     placeOf: new Int32Array(n),
@@ -154,10 +162,14 @@ export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSumma
     nearDuplicateNames: [],
   };
   const placeIndex = new Map<ItemPlace, number>();
+  // A UTF-16 code unit is at most 3 UTF-8 bytes.
+  const nameBytes = new Uint8Array(3 * summaries.reduce((sum, s) => sum + s.name.length, 0));
+  let nameEnd = 0;
   for (let i = 0; i < n; i++) {
     const s = summaries[i]!;
     cols.ids[i] = s.id;
-    cols.names[i] = s.name;
+    nameEnd += utf8Encoder.encodeInto(s.name, nameBytes.subarray(nameEnd)).written;
+    cols.nameEnds[i] = nameEnd;
     const at = i * NUMBERS_PER_ROW;
     cols.numbers[at] = s.takenAtMs;
     cols.numbers[at + 1] = s.addedAt;
@@ -179,12 +191,13 @@ export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSumma
       cols.nearDuplicateNames.push(s.nearDuplicateOf.name);
     }
   }
+  cols.nameBytes = nameBytes.slice(0, nameEnd);
   return cols;
 }
 
 /** The buffers of the columns' typed arrays: hand them over by transfer. */
 export function columnBuffers(cols: ItemSummaryColumns): ArrayBuffer[] {
-  return [cols.numbers.buffer as ArrayBuffer, cols.flags.buffer as ArrayBuffer, cols.placeOf.buffer as ArrayBuffer];
+  return [cols.numbers, cols.flags, cols.placeOf, cols.nameBytes, cols.nameEnds].map((column) => column.buffer as ArrayBuffer);
 }
 
 /** What summaries made from one set of columns share: its places (as `places` keeps them) and near-duplicate names by row. */
@@ -219,7 +232,7 @@ export function summaryAtRow(cols: ItemSummaryColumns, shared: ColumnsShared, ro
   const place = placeOf[row]!;
   return summary(
     cols.ids[row]!,
-    cols.names[row]!,
+    utf8Decoder.decode(cols.nameBytes.subarray(row ? cols.nameEnds[row - 1]! : 0, cols.nameEnds[row]!)),
     f & VIDEO ? 'video' : 'image',
     numbers[at]!,
     numbers[at + 1]!,

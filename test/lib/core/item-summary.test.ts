@@ -103,6 +103,9 @@ describe('item summaries as columns (how they cross from the reading worker to t
     itemSummaryOf({ ...photo, id: 'a2', name: 'IMG_0002.JPG', favourite: false, motion: { kind: 'motion-photo', offsetBytes: 10, sizeBytes: 20 }, nearDuplicateOf: undefined, gps: undefined, placeVersion: undefined }, places),
     itemSummaryOf({ ...photo, id: 'a3', place: { country: 'Japan', countryCode: 'JP' }, nearDuplicateOf: { id: 'a1', name: 'IMG_0001.HEIC', distance: 2 }, width: 0, height: 0 }, places),
     itemSummaryOf({ ...video, id: 'v2', durationSec: 0, takenAtMs: -86_400_000 }, places),
+    // Names travel as UTF-8 bytes: accents, a character outside the BMP, an empty name.
+    itemSummaryOf({ ...photo, id: 'a4', name: 'Été à Zürich 📷.jpg' }, places),
+    itemSummaryOf({ ...photo, id: 'a5', name: '' }, places),
   ];
 
   it('come back equal, field for field and in the same property order, through a structured clone with their buffers transferred', () => {
@@ -116,6 +119,9 @@ describe('item summaries as columns (how they cross from the reading worker to t
     expect(back[4]!.durationSec).toBe(0);
     expect(back[2]!.placeVersion).toBeUndefined();
     expect(back[0]!.durationSec).toBeUndefined();
+    expect(back.map((s) => s.name)).toEqual(['IMG_0001.HEIC', 'clip.mp4', 'IMG_0002.JPG', 'IMG_0001.HEIC', 'clip.mp4', 'Été à Zürich 📷.jpg', '']);
+    // "Été à Zürich 📷.jpg": 13 one-byte characters, four of two bytes, one of four.
+    expect([...arrived.nameEnds]).toEqual([13, 21, 33, 46, 54, 79, 79]);
   });
 
   it('send each place once, and the summaries of one place share one object of the receiving side', () => {
