@@ -3,10 +3,23 @@
 // as one summary object each (with two boxed dates) leaves ~10 MB of small objects alive after a
 // start: V8 copies them through the page's young generation, which grows to its maximum (~48 MB
 // committed) and gives the memory back only at the page's first full collection, half a minute
-// later. As columns the same library is a few typed arrays and the ids the message brought;
-// summaries are made for what asks (the tiles on screen, the viewer, an open album).
+// later. As columns the same library is a few typed arrays and the ids the message brought (as one
+// object's keys: see `ItemSummaryColumns`); summaries are made for what asks (the tiles on screen,
+// the viewer, an open album).
 import { LruCache } from './lru';
-import { addedAtAt, columnsShared, summaryAtRow, takenAtMsAt, type ColumnsShared, type ItemSummary, type ItemSummaryColumns, type SharedPlaces } from './item-summary';
+import {
+  addedAtAt,
+  columnsShared,
+  idsByRow,
+  rowCount,
+  rowOfId,
+  summaryAtRow,
+  takenAtMsAt,
+  type ColumnsShared,
+  type ItemSummary,
+  type ItemSummaryColumns,
+  type SharedPlaces,
+} from './item-summary';
 import { orderNewestFirst, type TimelineColumns } from './timeline';
 
 /**
@@ -16,7 +29,7 @@ import { orderNewestFirst, type TimelineColumns } from './timeline';
 const MADE_KEPT = 2000;
 
 const NO_COLUMNS: ItemSummaryColumns = {
-  ids: [],
+  rowOf: {},
   nameBytes: new Uint8Array(0),
   nameEnds: new Uint32Array(0),
   numbers: new Float64Array(0),
@@ -30,8 +43,12 @@ const NO_COLUMNS: ItemSummaryColumns = {
 export class ItemSummaryTable {
   readonly #columns: ItemSummaryColumns;
   readonly #shared: ColumnsShared;
-  /** The rows of items still as the columns say (not deleted, not changed since). */
-  readonly #rowOf: Map<string, number>;
+  /** Each row's id (the strings the columns' keys are). */
+  readonly #idAt: string[];
+  /** 1 for a row whose item was deleted or changed since the columns were read. */
+  readonly #rowGone: Uint8Array;
+  /** Rows not gone. */
+  #rowsLive: number;
   /** Summaries of items added or changed after the columns were read. */
   readonly #changed = new Map<string, ItemSummary>();
   readonly #made = new LruCache<string, ItemSummary>(MADE_KEPT);
@@ -40,44 +57,45 @@ export class ItemSummaryTable {
   constructor(columns: ItemSummaryColumns = NO_COLUMNS, places: SharedPlaces = new Map()) {
     this.#columns = columns;
     this.#shared = columnsShared(columns, places);
-    this.#rowOf = new Map();
-    columns.ids.forEach((id, row) => this.#rowOf.set(id, row));
+    this.#idAt = idsByRow(columns);
+    this.#rowsLive = rowCount(columns);
+    this.#rowGone = new Uint8Array(this.#rowsLive);
   }
 
   get size(): number {
-    return this.#rowOf.size + this.#changed.size;
+    return this.#rowsLive + this.#changed.size;
   }
 
   has(id: string): boolean {
-    return this.#changed.has(id) || this.#rowOf.has(id);
+    return this.#changed.has(id) || this.#liveRow(id) >= 0;
   }
 
   get(id: string): ItemSummary | undefined {
     const changed = this.#changed.get(id);
     if (changed) return changed;
-    const row = this.#rowOf.get(id);
-    if (row === undefined) return undefined;
+    const row = this.#liveRow(id);
+    if (row < 0) return undefined;
     let made = this.#made.get(id);
-    if (!made) this.#made.set(id, (made = summaryAtRow(this.#columns, this.#shared, row)));
+    if (!made) this.#made.set(id, (made = summaryAtRow(this.#columns, this.#shared, row, id)));
     return made;
   }
 
   /** Adds an item, or replaces what is known of it. */
   set(summary: ItemSummary): void {
-    this.#rowOf.delete(summary.id);
-    this.#made.delete(summary.id);
+    this.#leaveRow(summary.id);
     this.#changed.set(summary.id, summary);
   }
 
   delete(id: string): void {
-    this.#rowOf.delete(id);
-    this.#made.delete(id);
+    this.#leaveRow(id);
     this.#changed.delete(id);
   }
 
   /** Every item's id, in no particular order. */
   ids(): string[] {
-    return [...this.#rowOf.keys(), ...this.#changed.keys()];
+    const ids = this.#idAt.filter((_, row) => !this.#rowGone[row]);
+    for (const id of this.#changed.keys()) ids.push(id);
+    return ids;
   }
 
   /**
@@ -85,7 +103,11 @@ export class ItemSummaryTable {
    * the caller moves on, unless it keeps it: filter while iterating rather than gathering them all.
    */
   *summaries(): Generator<ItemSummary, void, undefined> {
-    for (const [id, row] of this.#rowOf) yield this.#made.get(id) ?? summaryAtRow(this.#columns, this.#shared, row);
+    for (let row = 0; row < this.#idAt.length; row++) {
+      if (this.#rowGone[row]) continue;
+      const id = this.#idAt[row]!;
+      yield this.#made.get(id) ?? summaryAtRow(this.#columns, this.#shared, row, id);
+    }
     yield* this.#changed.values();
   }
 
@@ -96,8 +118,9 @@ export class ItemSummaryTable {
     const takenAtMs = new Float64Array(n);
     const addedAt = new Float64Array(n);
     let k = 0;
-    for (const [id, row] of this.#rowOf) {
-      ids[k] = id;
+    for (let row = 0; row < this.#idAt.length; row++) {
+      if (this.#rowGone[row]) continue;
+      ids[k] = this.#idAt[row]!;
       takenAtMs[k] = takenAtMsAt(this.#columns, row);
       addedAt[k++] = addedAtAt(this.#columns, row);
     }
@@ -107,5 +130,19 @@ export class ItemSummaryTable {
       addedAt[k++] = s.addedAt;
     }
     return orderNewestFirst(ids, takenAtMs, addedAt);
+  }
+
+  /** The row of `id` while the columns still say what it is, else -1. */
+  #liveRow(id: string): number {
+    const row = rowOfId(this.#columns, id);
+    return row === undefined || this.#rowGone[row] ? -1 : row;
+  }
+
+  #leaveRow(id: string): void {
+    const row = this.#liveRow(id);
+    if (row < 0) return;
+    this.#rowGone[row] = 1;
+    this.#rowsLive--;
+    this.#made.delete(id);
   }
 }

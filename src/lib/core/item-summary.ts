@@ -109,15 +109,20 @@ function summary(
 
 /**
  * Many summaries as columns, the form they cross from one thread to another in: numbers, flags and
- * names in typed arrays (handed over by transfer), the ids in a list, each distinct place once. A
+ * names in typed arrays (handed over by transfer), the ids as keys of one object, each distinct
+ * place once. A
  * structured clone of 100,000 summary objects writes every property's name with every object (about
  * 25 MB at 100k), which the receiving page keeps until its next full collection, half a minute
  * after a start; as columns the message is a few MB and the typed arrays are not copied. The names
  * stay UTF-8 bytes until a summary is made: 100,000 name strings are ~3 MB of small objects that
  * would grow the page's young generation (a string made from a message is made young and survives).
+ * The ids cannot wait (the timeline lists them all), but a message's property keys are made where
+ * V8 keeps its property names, in the old generation, while strings in a list are made young and
+ * copied twice before they are promoted: ~5 MB of ids that would grow the young generation too.
  */
 export interface ItemSummaryColumns {
-  ids: string[];
+  /** Each row's id → that row (null prototype where it is made; the receiver reads own keys only). */
+  rowOf: Record<string, number>;
   /** Every row's name as UTF-8, one after the other. */
   nameBytes: Uint8Array;
   /** Where row i's name ends in `nameBytes` (it starts where row i − 1's ends, or at 0). */
@@ -151,7 +156,7 @@ const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefi
 export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSummaryColumns {
   const n = summaries.length;
   const cols: ItemSummaryColumns = {
-    ids: new Array<string>(n),
+    rowOf: Object.create(null) as Record<string, number>,
     nameBytes: new Uint8Array(0),
     nameEnds: new Uint32Array(n),
     numbers: new Float64Array(n * NUMBERS_PER_ROW),
@@ -167,7 +172,7 @@ export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSumma
   let nameEnd = 0;
   for (let i = 0; i < n; i++) {
     const s = summaries[i]!;
-    cols.ids[i] = s.id;
+    cols.rowOf[s.id] = i;
     nameEnd += utf8Encoder.encodeInto(s.name, nameBytes.subarray(nameEnd)).written;
     cols.nameEnds[i] = nameEnd;
     const at = i * NUMBERS_PER_ROW;
@@ -223,15 +228,32 @@ export function addedAtAt(cols: ItemSummaryColumns, row: number): number {
   return cols.numbers[row * NUMBERS_PER_ROW + 1]!;
 }
 
-/** The summary of row `row` of `cols` (`shared`: {@link columnsShared} of the same columns). */
-export function summaryAtRow(cols: ItemSummaryColumns, shared: ColumnsShared, row: number): ItemSummary {
+/** How many rows `cols` has. */
+export function rowCount(cols: ItemSummaryColumns): number {
+  return cols.flags.length;
+}
+
+/** Each row's id, by row. */
+export function idsByRow(cols: ItemSummaryColumns): string[] {
+  const ids = new Array<string>(rowCount(cols));
+  for (const id of Object.keys(cols.rowOf)) ids[cols.rowOf[id]!] = id;
+  return ids;
+}
+
+/** The row of `id` in `cols`, or undefined (own keys only: an id such as "constructor" is no row unless it is one). */
+export function rowOfId(cols: ItemSummaryColumns, id: string): number | undefined {
+  return Object.hasOwn(cols.rowOf, id) ? cols.rowOf[id] : undefined;
+}
+
+/** The summary of row `row` of `cols`, whose id is `id` (`shared`: {@link columnsShared} of the same columns). */
+export function summaryAtRow(cols: ItemSummaryColumns, shared: ColumnsShared, row: number, id: string): ItemSummary {
   const { numbers, flags, placeOf } = cols;
   const at = row * NUMBERS_PER_ROW;
   const f = flags[row]!;
   const motion = (f >> MOTION_SHIFT) & 3;
   const place = placeOf[row]!;
   return summary(
-    cols.ids[row]!,
+    id,
     utf8Decoder.decode(cols.nameBytes.subarray(row ? cols.nameEnds[row - 1]! : 0, cols.nameEnds[row]!)),
     f & VIDEO ? 'video' : 'image',
     numbers[at]!,
@@ -251,7 +273,5 @@ export function summaryAtRow(cols: ItemSummaryColumns, shared: ColumnsShared, ro
 /** The summaries of `cols`, in row order; summaries of one place share one object of `places`. */
 export function itemSummariesFromColumns(cols: ItemSummaryColumns, places: SharedPlaces): ItemSummary[] {
   const shared = columnsShared(cols, places);
-  const out = new Array<ItemSummary>(cols.ids.length);
-  for (let i = 0; i < out.length; i++) out[i] = summaryAtRow(cols, shared, i);
-  return out;
+  return idsByRow(cols).map((id, row) => summaryAtRow(cols, shared, row, id));
 }

@@ -201,6 +201,20 @@ describe('the page\'s item summary table (columns read a row at a time, changes 
     expect([...timeline.addedAt]).toEqual([a3.addedAt, 1_700_000_200_000, 1_700_000_100_000, 1_700_000_000_000]);
   });
 
+  it('finds ids that are also names of object properties or numbers, and no inherited property', () => {
+    const odd = ['__proto__', 'constructor', '42'].map((id, k) => ({ ...a2, id, takenAtMs: 1_000 + k }));
+    const t = tableOf([...odd, a1]);
+    expect(t.size).toBe(4);
+    for (const s of odd) expect(t.get(s.id)).toEqual(s);
+    expect(t.get('toString')).toBeUndefined();
+    expect(t.has('hasOwnProperty')).toBe(false);
+    expect(t.ids().sort()).toEqual(['42', '__proto__', 'a1', 'constructor']);
+    expect(t.timeline().ids).toEqual(['a1', '42', 'constructor', '__proto__']);
+    t.delete('__proto__');
+    expect(t.has('__proto__')).toBe(false);
+    expect(t.size).toBe(3);
+  });
+
   it('an empty table is empty', () => {
     const t = new ItemSummaryTable();
     expect(t.size).toBe(0);
