@@ -12,6 +12,7 @@ import {
   columnsShared,
   idsByRow,
   rowCount,
+  rowIs,
   rowOfId,
   summaryAtRow,
   takenAtMsAt,
@@ -99,16 +100,18 @@ export class ItemSummaryTable {
   }
 
   /**
-   * Every item's summary, in no particular order. Each is made as it is reached and is garbage once
-   * the caller moves on, unless it keeps it: filter while iterating rather than gathering them all.
+   * Every item's summary (`only`: the favourites, or those with a GPS position), in no particular
+   * order. Each is made as it is reached and is garbage once the caller moves on, unless it keeps
+   * it: filter while iterating rather than gathering them all. `only` is read from the columns, so
+   * the items it leaves out cost no summary.
    */
-  *summaries(): Generator<ItemSummary, void, undefined> {
+  *summaries(only?: 'favourite' | 'hasPosition'): Generator<ItemSummary, void, undefined> {
     for (let row = 0; row < this.#idAt.length; row++) {
-      if (this.#rowGone[row]) continue;
+      if (this.#rowGone[row] || (only && !rowIs(this.#columns, row, only))) continue;
       const id = this.#idAt[row]!;
       yield this.#made.get(id) ?? summaryAtRow(this.#columns, this.#shared, row, id);
     }
-    yield* this.#changed.values();
+    for (const s of this.#changed.values()) if (!only || s[only]) yield s;
   }
 
   /** Every item in timeline order, read from the columns without a summary each. */

@@ -228,6 +228,11 @@ export function addedAtAt(cols: ItemSummaryColumns, row: number): number {
   return cols.numbers[row * NUMBERS_PER_ROW + 1]!;
 }
 
+/** Whether row `row` of `cols` is a favourite, or has a GPS position: read without making its summary. */
+export function rowIs(cols: ItemSummaryColumns, row: number, what: 'favourite' | 'hasPosition'): boolean {
+  return (cols.flags[row]! & (what === 'favourite' ? FAVOURITE : HAS_POSITION)) !== 0;
+}
+
 /** How many rows `cols` has. */
 export function rowCount(cols: ItemSummaryColumns): number {
   return cols.flags.length;

@@ -49,6 +49,11 @@ export function orderNewestFirst(ids: readonly string[], takenAtMs: ArrayLike<nu
   return out;
 }
 
+/** The entries of ordered columns as keys, one at a time. */
+export function* timelineKeys(ordered: TimelineColumns): Generator<TimelineKey, void, undefined> {
+  for (let i = 0; i < ordered.ids.length; i++) yield { id: ordered.ids[i]!, takenAtMs: ordered.takenAtMs[i]!, addedAt: ordered.addedAt[i]! };
+}
+
 /** `keys` in any order as ordered columns. */
 export function timelineColumnsOf(keys: readonly TimelineKey[]): TimelineColumns {
   return orderNewestFirst(

@@ -6,7 +6,7 @@ import { itemSummaryOf, type ItemSummary, type SharedPlaces } from '../core/item
 import { ItemSummaryTable } from '../core/item-summary-table';
 import { itemSummaryColumnsInWorker } from '../clients/summaries';
 import type { Moment } from '../core/moments';
-import { newestAdded, timelineColumnsOf } from '../core/timeline';
+import { newestAdded, timelineColumnsOf, timelineKeys } from '../core/timeline';
 import { motionOriginalId } from '../core/live-photos';
 import type { Thumbnails } from './thumbnails';
 import { Timeline } from './timeline.svelte';
@@ -108,11 +108,12 @@ export class LibraryItems {
   }
 
   /**
-   * Every item's summary, in no particular order, made one at a time: keep only those needed (a
-   * summary kept for every item is what the page's columns avoid).
+   * Every item's summary (`only`: the favourites, or those with a GPS position), in no particular
+   * order, made one at a time: keep only those needed (a summary kept for every item is what the
+   * page's columns avoid).
    */
-  summaries(): Iterable<ItemSummary> {
-    return this.#assets.summaries();
+  summaries(only?: 'favourite' | 'hasPosition'): Iterable<ItemSummary> {
+    return this.#assets.summaries(only);
   }
 
   /** Reads every item again (start, undo, another tab's restore, a merged archive). */
@@ -121,9 +122,10 @@ export class LibraryItems {
     if (!this.loaded) await this.#showFirstScreen(this.#db);
     this.#places = new Map();
     this.#assets = new ItemSummaryTable(await itemSummaryColumnsInWorker(), this.#places);
-    this.timeline.reset(this.#assets.timeline());
+    const ordered = this.#assets.timeline();
+    this.timeline.reset(ordered);
     this.count = await countAssets(this.#db);
-    this.recent = await Promise.all(newestAdded(this.#assets.summaries(), ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
+    this.recent = await Promise.all(newestAdded(timelineKeys(ordered), ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
     this.loaded = true;
   }
 

@@ -98,7 +98,7 @@ export class Library {
     thumbUrl: (id) => this.#thumbnails.url(id),
     favouriteIds: () => {
       const favourites: ItemSummary[] = [];
-      for (const a of this.items.summaries()) if (a.favourite) favourites.push(a);
+      for (const a of this.items.summaries('favourite')) favourites.push(a);
       return favourites.sort(compareNewestFirst).map((a) => a.id);
     },
     isFavourite: (id) => this.items.get(id)?.favourite === true,

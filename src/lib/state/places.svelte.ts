@@ -32,7 +32,7 @@ export class PlacesState {
   readonly anyPosition: boolean = $derived.by(() => {
     void this.version;
     void this.#items.count;
-    for (const a of this.#items.summaries()) if (a.hasPosition) return true;
+    for (const _ of this.#items.summaries('hasPosition')) return true;
     return false;
   });
   /** Items of the open place, in no particular order (the grid orders them). */
@@ -54,10 +54,13 @@ export class PlacesState {
     this.#items = items;
   }
 
-  /** The summaries `keep` accepts: each item's summary is made as it is reached, and kept only when accepted. */
-  #where(keep: (a: ItemSummary) => boolean): ItemSummary[] {
+  /**
+   * The summaries `keep` accepts (of those with a GPS position only, with `only`): each item's
+   * summary is made as it is reached, and kept only when accepted.
+   */
+  #where(keep: (a: ItemSummary) => boolean, only?: 'hasPosition'): ItemSummary[] {
     const kept: ItemSummary[] = [];
-    for (const a of this.#items.summaries()) if (keep(a)) kept.push(a);
+    for (const a of this.#items.summaries(only)) if (keep(a)) kept.push(a);
     return kept;
   }
 
@@ -70,7 +73,7 @@ export class PlacesState {
     this.#running = (async () => {
       do {
         this.#again = false;
-        const todo = this.#where((a) => a.hasPosition && a.placeVersion !== PLACE_VERSION).map((a) => a.id);
+        const todo = this.#where((a) => a.placeVersion !== PLACE_VERSION, 'hasPosition').map((a) => a.id);
         if (!todo.length) break;
         this.lookingUp = todo.length;
         try {

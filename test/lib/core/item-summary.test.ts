@@ -201,6 +201,18 @@ describe('the page\'s item summary table (columns read a row at a time, changes 
     expect([...timeline.addedAt]).toEqual([a3.addedAt, 1_700_000_200_000, 1_700_000_100_000, 1_700_000_000_000]);
   });
 
+  it('gives only the favourites, or only those with a position, from rows and changes alike', () => {
+    // a1 and a3 are favourites with a position; a2 is neither a favourite nor (once changed) placed.
+    const t = tableOf([a1, v1, a2, a3]);
+    t.set({ ...a2, hasPosition: false });
+    const unplaced = { ...v1, id: 'v9', favourite: true };
+    t.set(unplaced);
+    const ids = (only: 'favourite' | 'hasPosition') => [...t.summaries(only)].map((s) => s.id).sort();
+    expect(ids('favourite')).toEqual(['a1', 'a3', 'v9']);
+    expect(ids('hasPosition')).toEqual(['a1', 'a3']);
+    expect(t.get('v9')).toBe(unplaced);
+  });
+
   it('finds ids that are also names of object properties or numbers, and no inherited property', () => {
     const odd = ['__proto__', 'constructor', '42'].map((id, k) => ({ ...a2, id, takenAtMs: 1_000 + k }));
     const t = tableOf([...odd, a1]);

@@ -10,6 +10,7 @@ import {
   mergeTimeline,
   orderNewestFirst,
   timelineColumnsOf,
+  timelineKeys,
   neighbourIndex,
   newestAdded,
   monthAtRow,
@@ -78,6 +79,12 @@ describe('newestAdded', () => {
     const items = [5, 1, 9, 3, 7, 9, 2].map((addedAt, i) => ({ id: `i${i}`, takenAtMs: 0, addedAt }));
     expect(newestAdded(items, 3).map((i) => i.id)).toEqual(['i2', 'i5', 'i4']);
     expect(newestAdded(items.slice(0, 2), 3).map((i) => i.id)).toEqual(['i0', 'i1']);
+    const ordered = orderNewestFirst(items.map((i) => i.id), items.map((i) => i.takenAtMs), items.map((i) => i.addedAt));
+    expect(newestAdded(timelineKeys(ordered), 3)).toEqual([
+      { id: 'i2', takenAtMs: 0, addedAt: 9 },
+      { id: 'i5', takenAtMs: 0, addedAt: 9 },
+      { id: 'i4', takenAtMs: 0, addedAt: 7 },
+    ]);
   });
 });
 
