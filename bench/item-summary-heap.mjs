@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// What the page's item map costs per item in V8's heap: full records (what the page kept before)
-// against the summaries it keeps now (src/lib/core/item-summary.ts), in Node (V8, as Chromium's).
+// What the page's item map costs per item in V8's heap: full records (what the page kept before),
+// one summary object each (src/lib/core/item-summary.ts, what it kept next) and the columns it
+// keeps now (src/lib/core/item-summary-table.ts), in Node (V8, as Chromium's).
 //
 //   node --expose-gc bench/item-summary-heap.mjs [--count 100000] [--out item-summary-heap]
 //
@@ -10,7 +11,9 @@
 // 2 % Live Photos, 1 % near-duplicates). Each record goes through structuredClone, as IndexedDB
 // gives the page a fresh copy of every string. For each, the heap after a full GC is read
 // before and while the page's Map (id → item) plus the timeline's list of the same objects is
-// held; the records are let go page by page (5,000) as the page reads them.
+// held; the records are let go page by page (5,000) as the page reads them. The columns arrive as
+// the summaries worker sends them (one structured clone, typed arrays transferred) and are held with
+// the timeline's columns; their typed arrays are outside V8's heap (counted as `arrayBuffers`).
 import { argValue, ROOT, writeResult, log, round } from './lib/bench-page.mjs';
 import { createSsrLoader } from './lib/ssr-loader.mjs';
 
@@ -21,7 +24,8 @@ const OUT = argValue(argv, '--out', 'item-summary-heap');
 const PAGE = 5000;
 
 const server = await createSsrLoader(ROOT);
-const { itemSummaryOf } = await server.ssrLoadModule('/src/lib/core/item-summary.ts');
+const { itemSummaryOf, itemSummaryColumns, columnBuffers } = await server.ssrLoadModule('/src/lib/core/item-summary.ts');
+const { ItemSummaryTable } = await server.ssrLoadModule('/src/lib/core/item-summary-table.ts');
 await server.close();
 
 const hex = (k, n) => k.toString(16).padStart(n, '0');
@@ -51,6 +55,23 @@ function heapUsed() {
   return process.memoryUsage().heapUsed;
 }
 
+/** Heap bytes per item (and typed arrays' bytes per item) while the page's table of `COUNT` items and its timeline are held. */
+function measureColumns(makeRecord) {
+  const places = new Map();
+  const summaries = [];
+  for (let k = 0; k < COUNT; k++) summaries.push(itemSummaryOf(structuredClone(makeRecord(k)), places));
+  const buffersBefore = process.memoryUsage().arrayBuffers;
+  const sent = itemSummaryColumns(summaries);
+  summaries.length = 0;
+  const before = heapUsed();
+  const table = new ItemSummaryTable(structuredClone(sent, { transfer: columnBuffers(sent) }), new Map());
+  const timeline = table.timeline();
+  const held = heapUsed() - before;
+  const buffers = process.memoryUsage().arrayBuffers - buffersBefore;
+  if (table.size !== COUNT || timeline.ids.length !== COUNT) throw new Error('lost items');
+  return { heap: held / COUNT, buffers: buffers / COUNT };
+}
+
 /** Heap bytes per item while `count` items, made by `convert` from records read a page at a time, are held. */
 function measure(makeRecord, convert) {
   const before = heapUsed();
@@ -75,7 +96,21 @@ for (const [name, makeRecord] of [['seeded (bench/grid.mjs)', seededRecord], ['c
   const records = measure(makeRecord, (a) => a);
   const places = new Map();
   const summaries = measure(makeRecord, (a) => itemSummaryOf(a, places));
-  result.libraries[name] = { recordBytesPerItem: round(records, 1), summaryBytesPerItem: round(summaries, 1), recordMb: round((records * COUNT) / 2 ** 20, 1), summaryMb: round((summaries * COUNT) / 2 ** 20, 1) };
-  log(`${name}: full records ${round(records, 1)} B/item (${round((records * COUNT) / 2 ** 20, 1)} MB), summaries ${round(summaries, 1)} B/item (${round((summaries * COUNT) / 2 ** 20, 1)} MB)`);
+  const columns = measureColumns(makeRecord);
+  const mb = (perItem) => round((perItem * COUNT) / 2 ** 20, 1);
+  result.libraries[name] = {
+    recordBytesPerItem: round(records, 1),
+    summaryBytesPerItem: round(summaries, 1),
+    columnsHeapBytesPerItem: round(columns.heap, 1),
+    columnsBufferBytesPerItem: round(columns.buffers, 1),
+    recordMb: mb(records),
+    summaryMb: mb(summaries),
+    columnsHeapMb: mb(columns.heap),
+    columnsBufferMb: mb(columns.buffers),
+  };
+  log(
+    `${name}: full records ${round(records, 1)} B/item (${mb(records)} MB), summaries ${round(summaries, 1)} B/item (${mb(summaries)} MB), ` +
+      `columns ${round(columns.heap, 1)} B/item in the heap (${mb(columns.heap)} MB) + ${round(columns.buffers, 1)} B/item of typed arrays (${mb(columns.buffers)} MB)`,
+  );
 }
 writeResult(OUT, result);

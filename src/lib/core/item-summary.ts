@@ -59,14 +59,6 @@ function sharedPlace(place: ItemPlace, shared: SharedPlaces): ItemPlace {
 }
 
 /**
- * Summaries that came from another worker share their places within each message only: this makes
- * them share one object per place with every summary made here from then on.
- */
-export function sharePlaces(summaries: ItemSummary[], places: SharedPlaces): void {
-  for (const s of summaries) if (s.place) s.place = sharedPlace(s.place, places);
-}
-
-/**
  * The summary of a record. Every property is set, in one order, so all summaries share one hidden
  * class in V8 (an object with a property missing is of another shape, and a mix of shapes costs
  * more memory and slower reads). Nothing of `record` is kept but its strings, so a page of records
@@ -116,15 +108,25 @@ function summary(
 }
 
 /**
- * Many summaries as columns, the form they cross from one thread to another in: numbers and flags in
- * typed arrays (handed over by transfer), the strings in two lists, each distinct place once. A
+ * Many summaries as columns, the form they cross from one thread to another in: numbers, flags and
+ * names in typed arrays (handed over by transfer), the ids as keys of one object, each distinct
+ * place once. A
  * structured clone of 100,000 summary objects writes every property's name with every object (about
  * 25 MB at 100k), which the receiving page keeps until its next full collection, half a minute
- * after a start; as columns the message is a few MB and the typed arrays are not copied.
+ * after a start; as columns the message is a few MB and the typed arrays are not copied. The names
+ * stay UTF-8 bytes until a summary is made: 100,000 name strings are ~3 MB of small objects that
+ * would grow the page's young generation (a string made from a message is made young and survives).
+ * The ids cannot wait (the timeline lists them all), but a message's property keys are made where
+ * V8 keeps its property names, in the old generation, while strings in a list are made young and
+ * copied twice before they are promoted: ~5 MB of ids that would grow the young generation too.
  */
 export interface ItemSummaryColumns {
-  ids: string[];
-  names: string[];
+  /** Each row's id → that row (null prototype where it is made; the receiver reads own keys only). */
+  rowOf: Record<string, number>;
+  /** Every row's name as UTF-8, one after the other. */
+  nameBytes: Uint8Array;
+  /** Where row i's name ends in `nameBytes` (it starts where row i − 1's ends, or at 0). */
+  nameEnds: Uint32Array;
   /** Per row, NUMBERS_PER_ROW of them: takenAtMs, addedAt, width, height, durationSec, placeVersion (NaN: none). */
   numbers: Float64Array;
   /** Per row: bit 0 a video, bit 1 favourite, bit 2 has a position, bits 3–4 the motion kind (MOTION_CODES). */
@@ -146,14 +148,17 @@ const MOTION_SHIFT = 3;
 const MOTION_CODES: ReadonlyArray<ItemMotion['kind']> = ['live', 'motion-photo'];
 
 const orNaN = (x: number | undefined): number => (x === undefined ? Number.NaN : x);
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
 
 /** `summaries` as columns; the typed arrays' buffers are the transfer list ({@link columnBuffers}). */
 export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSummaryColumns {
   const n = summaries.length;
   const cols: ItemSummaryColumns = {
-    ids: new Array<string>(n),
-    names: new Array<string>(n),
+    rowOf: Object.create(null) as Record<string, number>,
+    nameBytes: new Uint8Array(0),
+    nameEnds: new Uint32Array(n),
     numbers: new Float64Array(n * NUMBERS_PER_ROW),
     flags: new Uint8Array(n),
     placeOf: new Int32Array(n),
@@ -162,10 +167,14 @@ export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSumma
     nearDuplicateNames: [],
   };
   const placeIndex = new Map<ItemPlace, number>();
+  // A UTF-16 code unit is at most 3 UTF-8 bytes.
+  const nameBytes = new Uint8Array(3 * summaries.reduce((sum, s) => sum + s.name.length, 0));
+  let nameEnd = 0;
   for (let i = 0; i < n; i++) {
     const s = summaries[i]!;
-    cols.ids[i] = s.id;
-    cols.names[i] = s.name;
+    cols.rowOf[s.id] = i;
+    nameEnd += utf8Encoder.encodeInto(s.name, nameBytes.subarray(nameEnd)).written;
+    cols.nameEnds[i] = nameEnd;
     const at = i * NUMBERS_PER_ROW;
     cols.numbers[at] = s.takenAtMs;
     cols.numbers[at + 1] = s.addedAt;
@@ -187,43 +196,87 @@ export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSumma
       cols.nearDuplicateNames.push(s.nearDuplicateOf.name);
     }
   }
+  cols.nameBytes = nameBytes.slice(0, nameEnd);
   return cols;
 }
 
 /** The buffers of the columns' typed arrays: hand them over by transfer. */
 export function columnBuffers(cols: ItemSummaryColumns): ArrayBuffer[] {
-  return [cols.numbers.buffer as ArrayBuffer, cols.flags.buffer as ArrayBuffer, cols.placeOf.buffer as ArrayBuffer];
+  return [cols.numbers, cols.flags, cols.placeOf, cols.nameBytes, cols.nameEnds].map((column) => column.buffer as ArrayBuffer);
+}
+
+/** What summaries made from one set of columns share: its places (as `places` keeps them) and near-duplicate names by row. */
+export interface ColumnsShared {
+  places: ItemPlace[];
+  nearDuplicateOf: Map<number, { readonly name: string }>;
+}
+
+/** Decodes once what every summary of `cols` shares; summaries of one place share one object of `places`. */
+export function columnsShared(cols: ItemSummaryColumns, places: SharedPlaces): ColumnsShared {
+  const nearDuplicateOf = new Map<number, { readonly name: string }>();
+  cols.nearDuplicateRows.forEach((row, k) => nearDuplicateOf.set(row, { name: cols.nearDuplicateNames[k]! }));
+  return { places: cols.places.map((p) => sharedPlace(p, places)), nearDuplicateOf };
+}
+
+/** When row `row` of `cols` was taken (ms since the epoch). */
+export function takenAtMsAt(cols: ItemSummaryColumns, row: number): number {
+  return cols.numbers[row * NUMBERS_PER_ROW]!;
+}
+
+/** When row `row` of `cols` joined the library (ms since the epoch). */
+export function addedAtAt(cols: ItemSummaryColumns, row: number): number {
+  return cols.numbers[row * NUMBERS_PER_ROW + 1]!;
+}
+
+/** Whether row `row` of `cols` is a favourite, or has a GPS position: read without making its summary. */
+export function rowIs(cols: ItemSummaryColumns, row: number, what: 'favourite' | 'hasPosition'): boolean {
+  return (cols.flags[row]! & (what === 'favourite' ? FAVOURITE : HAS_POSITION)) !== 0;
+}
+
+/** How many rows `cols` has. */
+export function rowCount(cols: ItemSummaryColumns): number {
+  return cols.flags.length;
+}
+
+/** Each row's id, by row. */
+export function idsByRow(cols: ItemSummaryColumns): string[] {
+  const ids = new Array<string>(rowCount(cols));
+  for (const id of Object.keys(cols.rowOf)) ids[cols.rowOf[id]!] = id;
+  return ids;
+}
+
+/** The row of `id` in `cols`, or undefined (own keys only: an id such as "constructor" is no row unless it is one). */
+export function rowOfId(cols: ItemSummaryColumns, id: string): number | undefined {
+  return Object.hasOwn(cols.rowOf, id) ? cols.rowOf[id] : undefined;
+}
+
+/** The summary of row `row` of `cols`, whose id is `id` (`shared`: {@link columnsShared} of the same columns). */
+export function summaryAtRow(cols: ItemSummaryColumns, shared: ColumnsShared, row: number, id: string): ItemSummary {
+  const { numbers, flags, placeOf } = cols;
+  const at = row * NUMBERS_PER_ROW;
+  const f = flags[row]!;
+  const motion = (f >> MOTION_SHIFT) & 3;
+  const place = placeOf[row]!;
+  return summary(
+    id,
+    utf8Decoder.decode(cols.nameBytes.subarray(row ? cols.nameEnds[row - 1]! : 0, cols.nameEnds[row]!)),
+    f & VIDEO ? 'video' : 'image',
+    numbers[at]!,
+    numbers[at + 1]!,
+    numbers[at + 2]!,
+    numbers[at + 3]!,
+    (f & FAVOURITE) !== 0,
+    orUndefined(numbers[at + 4]!),
+    motion > 0 ? MOTION_KINDS[MOTION_CODES[motion - 1]!] : undefined,
+    shared.nearDuplicateOf.get(row),
+    place >= 0 ? shared.places[place] : undefined,
+    (f & HAS_POSITION) !== 0,
+    orUndefined(numbers[at + 5]!),
+  );
 }
 
 /** The summaries of `cols`, in row order; summaries of one place share one object of `places`. */
 export function itemSummariesFromColumns(cols: ItemSummaryColumns, places: SharedPlaces): ItemSummary[] {
-  const n = cols.ids.length;
-  const shared = cols.places.map((p) => sharedPlace(p, places));
-  const nearDuplicateOf = new Map<number, { readonly name: string }>();
-  cols.nearDuplicateRows.forEach((row, k) => nearDuplicateOf.set(row, { name: cols.nearDuplicateNames[k]! }));
-  const out = new Array<ItemSummary>(n);
-  const { numbers, flags, placeOf } = cols;
-  for (let i = 0; i < n; i++) {
-    const at = i * NUMBERS_PER_ROW;
-    const f = flags[i]!;
-    const motion = (f >> MOTION_SHIFT) & 3;
-    const place = placeOf[i]!;
-    out[i] = summary(
-      cols.ids[i]!,
-      cols.names[i]!,
-      f & VIDEO ? 'video' : 'image',
-      numbers[at]!,
-      numbers[at + 1]!,
-      numbers[at + 2]!,
-      numbers[at + 3]!,
-      (f & FAVOURITE) !== 0,
-      orUndefined(numbers[at + 4]!),
-      motion > 0 ? MOTION_KINDS[MOTION_CODES[motion - 1]!] : undefined,
-      nearDuplicateOf.get(i),
-      place >= 0 ? shared[place] : undefined,
-      (f & HAS_POSITION) !== 0,
-      orUndefined(numbers[at + 5]!),
-    );
-  }
-  return out;
+  const shared = columnsShared(cols, places);
+  return idsByRow(cols).map((id, row) => summaryAtRow(cols, shared, row, id));
 }

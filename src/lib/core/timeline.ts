@@ -16,25 +16,94 @@ export interface TimelineKey {
 
 /** Newest first by date taken; ties by date added (newest first), then by id so the order is total. */
 export function compareNewestFirst(a: TimelineKey, b: TimelineKey): number {
-  return b.takenAtMs - a.takenAtMs || b.addedAt - a.addedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return compareKeys(a.takenAtMs, a.addedAt, a.id, b.takenAtMs, b.addedAt, b.id);
+}
+
+function compareKeys(aTakenAtMs: number, aAddedAt: number, aId: string, bTakenAtMs: number, bAddedAt: number, bId: string): number {
+  return bTakenAtMs - aTakenAtMs || bAddedAt - aAddedAt || (aId < bId ? -1 : aId > bId ? 1 : 0);
 }
 
 /**
- * Merges `added` into an already ordered list, returning a new list in the same order. Entries of
- * `added` whose id is already present replace the old entry. O(n + k log k), so an import batch does
- * not re-sort 100,000 items.
+ * A timeline as columns: `ids[i]` was taken at `takenAtMs[i]` and added at `addedAt[i]`, in
+ * {@link compareNewestFirst} order. A 100,000-item library kept as one key object per item leaves
+ * 100,000 small objects alive after a start, which grow the page's young generation to its maximum
+ * until its first full collection; as columns it is three arrays.
  */
-export function mergeNewestFirst<T extends TimelineKey>(ordered: readonly T[], added: readonly T[]): T[] {
+export interface TimelineColumns {
+  ids: readonly string[];
+  takenAtMs: Float64Array;
+  addedAt: Float64Array;
+}
+
+/** `ids[i]`'s keys at index i of the other two, in any order, as ordered columns. */
+export function orderNewestFirst(ids: readonly string[], takenAtMs: ArrayLike<number>, addedAt: ArrayLike<number>): TimelineColumns {
+  const n = ids.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => compareKeys(takenAtMs[a]!, addedAt[a]!, ids[a]!, takenAtMs[b]!, addedAt[b]!, ids[b]!));
+  const out: TimelineColumns = { ids: Array.from(order, (i) => ids[i]!), takenAtMs: new Float64Array(n), addedAt: new Float64Array(n) };
+  for (let k = 0; k < n; k++) {
+    out.takenAtMs[k] = takenAtMs[order[k]!]!;
+    out.addedAt[k] = addedAt[order[k]!]!;
+  }
+  return out;
+}
+
+/** The entries of ordered columns as keys, one at a time. */
+export function* timelineKeys(ordered: TimelineColumns): Generator<TimelineKey, void, undefined> {
+  for (let i = 0; i < ordered.ids.length; i++) yield { id: ordered.ids[i]!, takenAtMs: ordered.takenAtMs[i]!, addedAt: ordered.addedAt[i]! };
+}
+
+/** `keys` in any order as ordered columns. */
+export function timelineColumnsOf(keys: readonly TimelineKey[]): TimelineColumns {
+  return orderNewestFirst(
+    keys.map((k) => k.id),
+    keys.map((k) => k.takenAtMs),
+    keys.map((k) => k.addedAt),
+  );
+}
+
+/** The entries of `ordered` whose id `keep` accepts, in the same order. */
+export function filterTimeline(ordered: TimelineColumns, keep: (id: string) => boolean): TimelineColumns {
+  const rows: number[] = [];
+  ordered.ids.forEach((id, i) => {
+    if (keep(id)) rows.push(i);
+  });
+  return {
+    ids: rows.map((i) => ordered.ids[i]!),
+    takenAtMs: Float64Array.from(rows, (i) => ordered.takenAtMs[i]!),
+    addedAt: Float64Array.from(rows, (i) => ordered.addedAt[i]!),
+  };
+}
+
+/**
+ * Merges `added` into ordered columns, returning new columns in the same order; entries of `added`
+ * whose id is already present replace the old entry. O(n + k log k), so an import batch does not
+ * re-sort 100,000 items.
+ */
+export function mergeTimeline(ordered: TimelineColumns, added: readonly TimelineKey[]): TimelineColumns {
   const addedIds = new Set(added.map((a) => a.id));
-  const kept = addedIds.size ? ordered.filter((o) => !addedIds.has(o.id)) : ordered;
+  const kept = addedIds.size ? filterTimeline(ordered, (id) => !addedIds.has(id)) : ordered;
   const fresh = [...added].sort(compareNewestFirst);
-  const out: T[] = new Array(kept.length + fresh.length);
+  const n = kept.ids.length + fresh.length;
+  const out = { ids: new Array<string>(n), takenAtMs: new Float64Array(n), addedAt: new Float64Array(n) };
+  const put = (k: number, id: string, takenAtMs: number, addedAt: number) => {
+    out.ids[k] = id;
+    out.takenAtMs[k] = takenAtMs;
+    out.addedAt[k] = addedAt;
+  };
   let i = 0;
   let j = 0;
-  let k = 0;
-  while (i < kept.length && j < fresh.length) out[k++] = compareNewestFirst(kept[i], fresh[j]) <= 0 ? kept[i++] : fresh[j++];
-  while (i < kept.length) out[k++] = kept[i++];
-  while (j < fresh.length) out[k++] = fresh[j++];
+  for (let k = 0; k < n; k++) {
+    const f = fresh[j];
+    if (i < kept.ids.length && (!f || compareKeys(kept.takenAtMs[i]!, kept.addedAt[i]!, kept.ids[i]!, f.takenAtMs, f.addedAt, f.id) <= 0)) {
+      put(k, kept.ids[i]!, kept.takenAtMs[i]!, kept.addedAt[i]!);
+      i++;
+    } else {
+      put(k, f!.id, f!.takenAtMs, f!.addedAt);
+      j++;
+    }
+  }
   return out;
 }
 
@@ -276,7 +345,7 @@ export function dayKeyDate(dayKey: number): Date {
 }
 
 /** The `n` items added last, newest first, in one pass (no sort of the whole library). */
-export function newestAdded<T extends TimelineKey>(items: readonly T[], n: number): T[] {
+export function newestAdded<T extends TimelineKey>(items: Iterable<T>, n: number): T[] {
   const top: T[] = [];
   const newer = (a: T, b: T) => b.addedAt - a.addedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   for (const item of items) {

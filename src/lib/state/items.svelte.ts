@@ -2,10 +2,11 @@ import type { Db } from '../db/db';
 import { getOriginal } from '../db/blob-store';
 import { countAssets, getAssets, lineageOf, newestTakenAssets, setFavourite } from '../db/repo';
 import type { AssetRecord, AssetType, LineageRecord } from '../db/schema';
-import { itemSummaryOf, sharePlaces, type ItemSummary, type SharedPlaces } from '../core/item-summary';
-import { itemSummariesInWorker } from '../clients/summaries';
+import { itemSummaryOf, type ItemSummary, type SharedPlaces } from '../core/item-summary';
+import { ItemSummaryTable } from '../core/item-summary-table';
+import { itemSummaryColumnsInWorker } from '../clients/summaries';
 import type { Moment } from '../core/moments';
-import { newestAdded } from '../core/timeline';
+import { newestAdded, timelineColumnsOf, timelineKeys } from '../core/timeline';
 import { motionOriginalId } from '../core/live-photos';
 import type { Thumbnails } from './thumbnails';
 import { Timeline } from './timeline.svelte';
@@ -47,7 +48,8 @@ const FIRST_SCREEN_WAIT_MS = 1000;
 
 /**
  * The library's items as the page knows them: the count, "Recently added", and tiles for any item.
- * The page keeps a summary of each item (core/item-summary.ts); `record` reads the full record.
+ * The page keeps a summary of each item (core/item-summary.ts), as the columns they arrived in
+ * (core/item-summary-table.ts); `record` reads the full record.
  */
 export class LibraryItems {
   count = $state(0);
@@ -61,7 +63,7 @@ export class LibraryItems {
 
   #db: Db | null = null;
   #thumbnails: Thumbnails;
-  #assets = new Map<string, ItemSummary>();
+  #assets = new ItemSummaryTable();
   /** Places of the summaries, each once. */
   #places: SharedPlaces = new Map();
   #recentPending: string[] = [];
@@ -102,7 +104,16 @@ export class LibraryItems {
 
   /** Every item's id, in no particular order. */
   ids(): string[] {
-    return [...this.#assets.keys()];
+    return this.#assets.ids();
+  }
+
+  /**
+   * Every item's summary (`only`: the favourites, or those with a GPS position), in no particular
+   * order, made one at a time: keep only those needed (a summary kept for every item is what the
+   * page's columns avoid).
+   */
+  summaries(only?: 'favourite' | 'hasPosition'): Iterable<ItemSummary> {
+    return this.#assets.summaries(only);
   }
 
   /** Reads every item again (start, undo, another tab's restore, a merged archive). */
@@ -110,12 +121,11 @@ export class LibraryItems {
     if (!this.#db) return;
     if (!this.loaded) await this.#showFirstScreen(this.#db);
     this.#places = new Map();
-    const assets = await itemSummariesInWorker();
-    sharePlaces(assets, this.#places);
-    this.#assets = new Map(assets.map((a) => [a.id, a]));
-    this.timeline.reset(assets);
+    this.#assets = new ItemSummaryTable(await itemSummaryColumnsInWorker(), this.#places);
+    const ordered = this.#assets.timeline();
+    this.timeline.reset(ordered);
     this.count = await countAssets(this.#db);
-    this.recent = await Promise.all(newestAdded(assets, ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
+    this.recent = await Promise.all(newestAdded(timelineKeys(ordered), ITEMS_PER_PAGE).map((a) => this.tile(a.id, null, false)));
     this.loaded = true;
   }
 
@@ -124,8 +134,9 @@ export class LibraryItems {
     const count = await countAssets(db);
     if (count <= FIRST_SCREEN_ITEMS) return;
     const newest = (await newestTakenAssets(db, FIRST_SCREEN_ITEMS)).map((a) => this.#summary(a));
-    this.#assets = new Map(newest.map((a) => [a.id, a]));
-    this.timeline.reset(newest);
+    this.#assets = new ItemSummaryTable();
+    for (const a of newest) this.#assets.set(a);
+    this.timeline.reset(timelineColumnsOf(newest));
     this.count = count;
     const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
     const painted = async () => {
@@ -141,7 +152,7 @@ export class LibraryItems {
   async added(ids: string[], records?: readonly AssetRecord[]): Promise<void> {
     if (!this.#db) return;
     const added = (records ?? (await getAssets(this.#db, ids))).filter((a): a is AssetRecord => !!a).map((a) => this.#summary(a));
-    for (const a of added) this.#assets.set(a.id, a);
+    for (const a of added) this.#assets.set(a);
     this.count = this.#assets.size;
     this.timeline.added(added);
     this.#recentPending.push(...added.map((a) => a.id));
@@ -157,7 +168,7 @@ export class LibraryItems {
   async reread(ids: readonly string[]): Promise<void> {
     if (!this.#db || !ids.length) return;
     const tx = this.#db.transaction('assets');
-    for (const a of await Promise.all(ids.map((id) => tx.store.get(id)))) if (a && this.#assets.has(a.id)) this.#assets.set(a.id, this.#summary(a));
+    for (const a of await Promise.all(ids.map((id) => tx.store.get(id)))) if (a && this.#assets.has(a.id)) this.#assets.set(this.#summary(a));
   }
 
   /** Once an import settles, the timeline and "Recently added" show its last items without waiting for a timer. */
@@ -210,7 +221,7 @@ export class LibraryItems {
   /** Marks or unmarks items as favourites; the stored records and this page change together. */
   async setFavourite(ids: readonly string[], favourite: boolean): Promise<void> {
     if (!this.#db) return;
-    for (const a of await setFavourite(this.#db, ids, favourite)) this.#assets.set(a.id, this.#summary(a));
+    for (const a of await setFavourite(this.#db, ids, favourite)) this.#assets.set(this.#summary(a));
     this.favouritesChanged++;
   }
 

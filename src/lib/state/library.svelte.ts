@@ -1,6 +1,7 @@
 import { openLibraryDb } from '../db/db';
 import { compareNewestFirst } from '../core/timeline';
 import type { AssetRecord, NewVectors } from '../core/records';
+import type { ItemSummary } from '../core/item-summary';
 import { AlbumsState } from './albums.svelte';
 import { ClusterState } from './clusters.svelte';
 import { Deletes } from './deletes.svelte';
@@ -95,13 +96,11 @@ export class Library {
   readonly albums: AlbumsState = new AlbumsState({
     item: (id) => this.items.get(id),
     thumbUrl: (id) => this.#thumbnails.url(id),
-    favouriteIds: () =>
-      this.items
-        .ids()
-        .map((id) => this.items.get(id)!)
-        .filter((a) => a.favourite)
-        .sort(compareNewestFirst)
-        .map((a) => a.id),
+    favouriteIds: () => {
+      const favourites: ItemSummary[] = [];
+      for (const a of this.items.summaries('favourite')) favourites.push(a);
+      return favourites.sort(compareNewestFirst).map((a) => a.id);
+    },
     isFavourite: (id) => this.items.get(id)?.favourite === true,
     setFavourite: async (ids, on) => {
       await this.items.setFavourite(ids, on);

@@ -26,13 +26,14 @@ export class PlacesState {
   readonly groups: CountryGroup[] = $derived.by(() => {
     void this.version;
     void this.#items.count;
-    return groupPlaces(this.#records());
+    return groupPlaces(this.#items.summaries());
   });
   /** Whether any item has a GPS position (the empty view says where places come from). */
   readonly anyPosition: boolean = $derived.by(() => {
     void this.version;
     void this.#items.count;
-    return this.#records().some((a) => a.hasPosition);
+    for (const _ of this.#items.summaries('hasPosition')) return true;
+    return false;
   });
   /** Items of the open place, in no particular order (the grid orders them). */
   readonly openItems: ItemSummary[] = $derived.by(() => {
@@ -41,7 +42,7 @@ export class PlacesState {
     const key = this.open?.key;
     if (!key) return [];
     const keys = new Set([key]);
-    return this.#records().filter((a) => inPlaces(a.place, keys));
+    return this.#where((a) => inPlaces(a.place, keys));
   });
 
   #items: LibraryItems;
@@ -53,8 +54,14 @@ export class PlacesState {
     this.#items = items;
   }
 
-  #records(): ItemSummary[] {
-    return this.#items.ids().map((id) => this.#items.get(id)!);
+  /**
+   * The summaries `keep` accepts (of those with a GPS position only, with `only`): each item's
+   * summary is made as it is reached, and kept only when accepted.
+   */
+  #where(keep: (a: ItemSummary) => boolean, only?: 'hasPosition'): ItemSummary[] {
+    const kept: ItemSummary[] = [];
+    for (const a of this.#items.summaries(only)) if (keep(a)) kept.push(a);
+    return kept;
   }
 
   /** Looks up the places of items with a position and no place of this lookup; one pass at a time. */
@@ -66,9 +73,7 @@ export class PlacesState {
     this.#running = (async () => {
       do {
         this.#again = false;
-        const todo = this.#records()
-          .filter((a) => a.hasPosition && a.placeVersion !== PLACE_VERSION)
-          .map((a) => a.id);
+        const todo = this.#where((a) => a.placeVersion !== PLACE_VERSION, 'hasPosition').map((a) => a.id);
         if (!todo.length) break;
         this.lookingUp = todo.length;
         try {
@@ -94,7 +99,7 @@ export class PlacesState {
     const at = `${this.version}:${this.#items.count}`;
     if (this.#keys?.at === at) return this.#keys.keys;
     const byKey = new Map<string, PlaceKey>();
-    for (const a of this.#records()) if (a.place) for (const k of placeKeysOf(a.place)) byKey.set(k.key, k);
+    for (const a of this.#items.summaries()) if (a.place) for (const k of placeKeysOf(a.place)) byKey.set(k.key, k);
     const keys = [...byKey.values()];
     // Countries are stored in English; "Spanien" typed in German finds Spain too.
     this.#keys = { at, keys: [...keys, ...countryAliases(keys, typeof navigator === 'undefined' ? [] : navigator.languages)] };
@@ -104,8 +109,6 @@ export class PlacesState {
   /** Ids of the items in any of the places `keys` names. */
   idsIn(keys: readonly string[]): string[] {
     const set = new Set(keys);
-    return this.#records()
-      .filter((a) => inPlaces(a.place, set))
-      .map((a) => a.id);
+    return this.#where((a) => inPlaces(a.place, set)).map((a) => a.id);
   }
 }

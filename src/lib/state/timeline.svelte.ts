@@ -1,4 +1,4 @@
-import { compareNewestFirst, mergeNewestFirst, type TimelineKey } from '../core/timeline';
+import { filterTimeline, mergeTimeline, type TimelineColumns, type TimelineKey } from '../core/timeline';
 
 /**
  * While an import stores batch after batch (one every few hundred milliseconds), the timeline
@@ -11,7 +11,8 @@ const ADD_EVERY_MS = 1000;
 
 /**
  * Every item in timeline order (newest taken first), kept in step with adds, deletes, undo and
- * other tabs. It holds ids and dates only: tiles are made by the grid for the rows on screen.
+ * other tabs. It holds ids and dates only, as columns (no object per item): tiles are made by the
+ * grid for the rows on screen.
  */
 export class Timeline {
   /** Every item's id, newest taken first. */
@@ -19,16 +20,16 @@ export class Timeline {
   /** `takenAtMs[i]` is the date taken of `ids[i]`. */
   takenAtMs = $state.raw<Float64Array>(new Float64Array(0));
 
-  #keys: TimelineKey[] = [];
+  #columns: TimelineColumns = { ids: [], takenAtMs: new Float64Array(0), addedAt: new Float64Array(0) };
   #pending: TimelineKey[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the timeline last changed (performance.now()). */
   #changedAtMs = -Infinity;
 
-  /** The whole library again; `items` may come in any order (nearly ordered sorts fastest). */
-  reset(items: readonly TimelineKey[]): void {
+  /** The whole library again, already in timeline order (core/timeline.ts `orderNewestFirst`). */
+  reset(ordered: TimelineColumns): void {
     this.#cancelPending();
-    this.#publish([...items].sort(compareNewestFirst));
+    this.#publish(ordered);
   }
 
   /** Items just stored (or stored again) take their place by date. */
@@ -45,14 +46,14 @@ export class Timeline {
   flush(): void {
     const pending = this.#pending;
     this.#cancelPending();
-    if (pending.length) this.#publish(mergeNewestFirst(this.#keys, pending));
+    if (pending.length) this.#publish(mergeTimeline(this.#columns, pending));
   }
 
   /** Items gone from the library leave at once. */
   dropped(gone: ReadonlySet<string>): void {
     this.flush();
-    const kept = this.#keys.filter((k) => !gone.has(k.id));
-    if (kept.length !== this.#keys.length) this.#publish(kept);
+    const kept = filterTimeline(this.#columns, (id) => !gone.has(id));
+    if (kept.ids.length !== this.#columns.ids.length) this.#publish(kept);
   }
 
   #cancelPending(): void {
@@ -61,10 +62,10 @@ export class Timeline {
     this.#pending = [];
   }
 
-  #publish(keys: TimelineKey[]): void {
+  #publish(columns: TimelineColumns): void {
     this.#changedAtMs = performance.now();
-    this.#keys = keys;
-    this.ids = keys.map((k) => k.id);
-    this.takenAtMs = Float64Array.from(keys, (k) => k.takenAtMs);
+    this.#columns = columns;
+    this.ids = columns.ids;
+    this.takenAtMs = columns.takenAtMs;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { columnBuffers, itemSummariesFromColumns, itemSummaryColumns, itemSummaryOf, sharePlaces, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import { columnBuffers, itemSummariesFromColumns, itemSummaryColumns, itemSummaryOf, type ItemSummary, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import { ItemSummaryTable } from '../../../src/lib/core/item-summary-table';
 import type { AssetRecord } from '../../../src/lib/core/records';
 
 const photo: AssetRecord = {
@@ -92,19 +93,6 @@ describe('itemSummaryOf', () => {
     expect(c.place).toEqual({ region: 'Île-de-France', country: 'France', countryCode: 'FR' });
     expect(places.size).toBe(2);
   });
-
-  it('makes summaries that came from another worker share their places with the ones made here', () => {
-    const there: SharedPlaces = new Map();
-    // A structured clone keeps one object per place within its message, but not with this side's map.
-    const arrived = structuredClone([itemSummaryOf(photo, there), itemSummaryOf({ ...photo, id: 'a2' }, there), itemSummaryOf({ ...photo, id: 'a3', place: undefined }, there)]);
-    const places: SharedPlaces = new Map();
-    const made = itemSummaryOf({ ...photo, id: 'a4', place: { ...photo.place! } }, places);
-    sharePlaces(arrived, places);
-    expect(arrived[0]!.place).toBe(made.place);
-    expect(arrived[1]!.place).toBe(made.place);
-    expect(arrived[2]!.place).toBeUndefined();
-    expect(places.size).toBe(1);
-  });
 });
 
 describe('item summaries as columns (how they cross from the reading worker to the page)', () => {
@@ -115,6 +103,9 @@ describe('item summaries as columns (how they cross from the reading worker to t
     itemSummaryOf({ ...photo, id: 'a2', name: 'IMG_0002.JPG', favourite: false, motion: { kind: 'motion-photo', offsetBytes: 10, sizeBytes: 20 }, nearDuplicateOf: undefined, gps: undefined, placeVersion: undefined }, places),
     itemSummaryOf({ ...photo, id: 'a3', place: { country: 'Japan', countryCode: 'JP' }, nearDuplicateOf: { id: 'a1', name: 'IMG_0001.HEIC', distance: 2 }, width: 0, height: 0 }, places),
     itemSummaryOf({ ...video, id: 'v2', durationSec: 0, takenAtMs: -86_400_000 }, places),
+    // Names travel as UTF-8 bytes: accents, a character outside the BMP, an empty name.
+    itemSummaryOf({ ...photo, id: 'a4', name: 'Été à Zürich 📷.jpg' }, places),
+    itemSummaryOf({ ...photo, id: 'a5', name: '' }, places),
   ];
 
   it('come back equal, field for field and in the same property order, through a structured clone with their buffers transferred', () => {
@@ -128,6 +119,9 @@ describe('item summaries as columns (how they cross from the reading worker to t
     expect(back[4]!.durationSec).toBe(0);
     expect(back[2]!.placeVersion).toBeUndefined();
     expect(back[0]!.durationSec).toBeUndefined();
+    expect(back.map((s) => s.name)).toEqual(['IMG_0001.HEIC', 'clip.mp4', 'IMG_0002.JPG', 'IMG_0001.HEIC', 'clip.mp4', 'Été à Zürich 📷.jpg', '']);
+    // "Été à Zürich 📷.jpg": 13 one-byte characters, four of two bytes, one of four.
+    expect([...arrived.nameEnds]).toEqual([13, 21, 33, 46, 54, 79, 79]);
   });
 
   it('send each place once, and the summaries of one place share one object of the receiving side', () => {
@@ -146,5 +140,97 @@ describe('item summaries as columns (how they cross from the reading worker to t
   it('an empty library is empty columns', () => {
     const columns = itemSummaryColumns([]);
     expect(itemSummariesFromColumns(structuredClone(columns), new Map())).toEqual([]);
+  });
+});
+
+describe('the page\'s item summary table (columns read a row at a time, changes on top)', () => {
+  const places: SharedPlaces = new Map();
+  const a1 = itemSummaryOf(photo, places);
+  const v1 = itemSummaryOf(video, places);
+  const a2 = itemSummaryOf({ ...photo, id: 'a2', name: 'IMG_0002.JPG', favourite: false, takenAtMs: 1_650_000_000_000, addedAt: 1_700_000_200_000 }, places);
+  const a3 = itemSummaryOf({ ...photo, id: 'a3', takenAtMs: 1_500_000_000_000, place: { country: 'Japan', countryCode: 'JP' } }, places);
+  const tableOf = (summaries: ItemSummary[], here: SharedPlaces = new Map()) => new ItemSummaryTable(structuredClone(itemSummaryColumns(summaries)), here);
+  const all = (t: ItemSummaryTable) => [...t.summaries()].sort((x, y) => (x.id < y.id ? -1 : 1));
+
+  it('gives every row\'s summary as it was, the same object on each read, and nothing for an unknown id', () => {
+    const t = tableOf([a1, v1, a2, a3]);
+    expect(t.size).toBe(4);
+    expect(t.get('v1')).toEqual(v1);
+    expect(t.get('a1')).toEqual(a1);
+    expect(t.get('a1')).toBe(t.get('a1'));
+    expect(t.has('a3')).toBe(true);
+    expect(t.get('zz')).toBeUndefined();
+    expect(t.has('zz')).toBe(false);
+    expect(t.ids().sort()).toEqual(['a1', 'a2', 'a3', 'v1']);
+    expect(all(t)).toEqual([a1, a2, a3, v1]);
+  });
+
+  it('shares one place object per place with the summaries made on this side', () => {
+    const here: SharedPlaces = new Map();
+    const made = itemSummaryOf({ ...photo, id: 'a9', place: { ...photo.place! } }, here);
+    const t = tableOf([a1, a2, a3], here);
+    expect(t.get('a1')!.place).toBe(made.place);
+    expect(t.get('a2')!.place).toBe(made.place);
+    expect(here.size).toBe(2);
+  });
+
+  it('replaces, adds and deletes items on top of the columns', () => {
+    const t = tableOf([a1, v1, a2]);
+    const unfavourite = { ...a1, favourite: false };
+    t.set(unfavourite);
+    t.set(a3);
+    t.delete('v1');
+    expect(t.size).toBe(3);
+    expect(t.get('a1')).toBe(unfavourite);
+    expect(t.get('a3')).toBe(a3);
+    expect(t.get('v1')).toBeUndefined();
+    expect(t.has('v1')).toBe(false);
+    expect(t.ids().sort()).toEqual(['a1', 'a2', 'a3']);
+    expect(all(t)).toEqual([unfavourite, a2, a3]);
+  });
+
+  it('gives the timeline newest taken first from rows and changes alike', () => {
+    const t = tableOf([a3, a1, v1]);
+    t.set(a2);
+    t.delete('a3');
+    t.set({ ...a3, takenAtMs: 1_700_000_000_000 });
+    const timeline = t.timeline();
+    // v1 and a2 share a date taken: the one added later comes first.
+    expect(timeline.ids).toEqual(['a3', 'a2', 'v1', 'a1']);
+    expect([...timeline.takenAtMs]).toEqual([1_700_000_000_000, 1_650_000_000_000, 1_650_000_000_000, 1_600_000_000_000]);
+    expect([...timeline.addedAt]).toEqual([a3.addedAt, 1_700_000_200_000, 1_700_000_100_000, 1_700_000_000_000]);
+  });
+
+  it('gives only the favourites, or only those with a position, from rows and changes alike', () => {
+    // a1 and a3 are favourites with a position; a2 is neither a favourite nor (once changed) placed.
+    const t = tableOf([a1, v1, a2, a3]);
+    t.set({ ...a2, hasPosition: false });
+    const unplaced = { ...v1, id: 'v9', favourite: true };
+    t.set(unplaced);
+    const ids = (only: 'favourite' | 'hasPosition') => [...t.summaries(only)].map((s) => s.id).sort();
+    expect(ids('favourite')).toEqual(['a1', 'a3', 'v9']);
+    expect(ids('hasPosition')).toEqual(['a1', 'a3']);
+    expect(t.get('v9')).toBe(unplaced);
+  });
+
+  it('finds ids that are also names of object properties or numbers, and no inherited property', () => {
+    const odd = ['__proto__', 'constructor', '42'].map((id, k) => ({ ...a2, id, takenAtMs: 1_000 + k }));
+    const t = tableOf([...odd, a1]);
+    expect(t.size).toBe(4);
+    for (const s of odd) expect(t.get(s.id)).toEqual(s);
+    expect(t.get('toString')).toBeUndefined();
+    expect(t.has('hasOwnProperty')).toBe(false);
+    expect(t.ids().sort()).toEqual(['42', '__proto__', 'a1', 'constructor']);
+    expect(t.timeline().ids).toEqual(['a1', '42', 'constructor', '__proto__']);
+    t.delete('__proto__');
+    expect(t.has('__proto__')).toBe(false);
+    expect(t.size).toBe(3);
+  });
+
+  it('an empty table is empty', () => {
+    const t = new ItemSummaryTable();
+    expect(t.size).toBe(0);
+    expect(t.ids()).toEqual([]);
+    expect(t.timeline().ids).toEqual([]);
   });
 });

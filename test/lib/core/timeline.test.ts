@@ -6,7 +6,11 @@ import {
   keepInPlace,
   layoutRows,
   localDayKey,
-  mergeNewestFirst,
+  filterTimeline,
+  mergeTimeline,
+  orderNewestFirst,
+  timelineColumnsOf,
+  timelineKeys,
   neighbourIndex,
   newestAdded,
   monthAtRow,
@@ -36,18 +40,37 @@ describe('compareNewestFirst', () => {
     expect(items.sort(compareNewestFirst).map((i) => i.id)).toEqual(['c', 'd', 'a', 'b']);
   });
 
-  it('merges new items into an ordered list, replacing ones with the same id', () => {
-    const ordered = [
+  it('orders columns by date taken, then date added, then id, with their dates', () => {
+    const ordered = orderNewestFirst(['b', 'a', 'c', 'd'], [10, 10, 30, 10], [5, 5, 1, 9]);
+    expect(ordered.ids).toEqual(['c', 'd', 'a', 'b']);
+    expect([...ordered.takenAtMs]).toEqual([30, 10, 10, 10]);
+    expect([...ordered.addedAt]).toEqual([1, 9, 5, 5]);
+  });
+
+  it('merges new items into ordered columns, replacing ones with the same id', () => {
+    const ordered = timelineColumnsOf([
+      { id: 'z', takenAtMs: 10, addedAt: 0 },
       { id: 'x', takenAtMs: 50, addedAt: 0 },
       { id: 'y', takenAtMs: 30, addedAt: 0 },
-      { id: 'z', takenAtMs: 10, addedAt: 0 },
-    ];
-    const merged = mergeNewestFirst(ordered, [
+    ]);
+    expect(ordered.ids).toEqual(['x', 'y', 'z']);
+    const merged = mergeTimeline(ordered, [
       { id: 'n1', takenAtMs: 5, addedAt: 0 },
       { id: 'n2', takenAtMs: 40, addedAt: 0 },
-      { id: 'y', takenAtMs: 60, addedAt: 0 },
+      { id: 'y', takenAtMs: 60, addedAt: 7 },
     ]);
-    expect(merged.map((i) => i.id)).toEqual(['y', 'x', 'n2', 'z', 'n1']);
+    expect(merged.ids).toEqual(['y', 'x', 'n2', 'z', 'n1']);
+    expect([...merged.takenAtMs]).toEqual([60, 50, 40, 10, 5]);
+    expect([...merged.addedAt]).toEqual([7, 0, 0, 0, 0]);
+    expect(ordered.ids).toEqual(['x', 'y', 'z']);
+  });
+
+  it('drops entries from ordered columns, keeping the order and the dates', () => {
+    const ordered = orderNewestFirst(['a', 'b', 'c'], [3, 2, 1], [0, 0, 9]);
+    const kept = filterTimeline(ordered, (id) => id !== 'b');
+    expect(kept.ids).toEqual(['a', 'c']);
+    expect([...kept.takenAtMs]).toEqual([3, 1]);
+    expect([...kept.addedAt]).toEqual([0, 9]);
   });
 });
 
@@ -56,6 +79,12 @@ describe('newestAdded', () => {
     const items = [5, 1, 9, 3, 7, 9, 2].map((addedAt, i) => ({ id: `i${i}`, takenAtMs: 0, addedAt }));
     expect(newestAdded(items, 3).map((i) => i.id)).toEqual(['i2', 'i5', 'i4']);
     expect(newestAdded(items.slice(0, 2), 3).map((i) => i.id)).toEqual(['i0', 'i1']);
+    const ordered = orderNewestFirst(items.map((i) => i.id), items.map((i) => i.takenAtMs), items.map((i) => i.addedAt));
+    expect(newestAdded(timelineKeys(ordered), 3)).toEqual([
+      { id: 'i2', takenAtMs: 0, addedAt: 9 },
+      { id: 'i5', takenAtMs: 0, addedAt: 9 },
+      { id: 'i4', takenAtMs: 0, addedAt: 7 },
+    ]);
   });
 });
 
