@@ -342,13 +342,15 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     const done = first((p) => p.done === n);
     const rate = (a, b) => (a && b && b.tS > a.tS ? (b.done - a.done) / (b.tS - a.tS) : null);
     // Steady rate over only the 2-s windows in which other processes stayed quiet (a shared machine).
+    // Items done at time t, interpolated between the statuses around it: statuses come once per
+    // batch, and a step function would put up to a batch of error at each end of the quiet span.
     const doneAt = (t) => {
-      let d = 0;
+      let prev = { tS: 0, done: 0 };
       for (const p of timeline) {
-        if (p.tS > t) break;
-        d = p.done;
+        if (p.tS >= t) return p.tS > prev.tS ? prev.done + ((p.done - prev.done) * (t - prev.tS)) / (p.tS - prev.tS) : p.done;
+        prev = p;
       }
-      return d;
+      return prev.done;
     };
     let quietImages = 0;
     let quietSeconds = 0;
@@ -579,7 +581,7 @@ function markdown(r) {
   lines.push('');
   lines.push(
     '*Model ready*: page load to Settings reading "Ready" (downloads from localhost, session creation, one text embedding). *Staging*: files copied into the library (OPFS/IndexedDB) and queued. ' +
-      `*Warm-up img/s*: end of staging to the first status ≥ ${r.options.warmup} indexed (statuses come per batch of 8, so the boundary is the next multiple of 8). ` +
+      `*Warm-up img/s*: end of staging to the first status ≥ ${r.options.warmup} indexed (statuses come once per batch, so the boundary is the end of the batch that passes it). ` +
       '*Steady*: from that status to "N of N". *App shows*: the rate in the final status text (stored ÷ time since processing started, warm-up included).',
   );
   lines.push('');
