@@ -16,8 +16,13 @@ import { MODEL_INPUT_PX, modelImagesOf, videoExtractOptions, vectorRecords, vect
 import type { StageTimer } from './prepare-item';
 import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, PixelImage, StillDecoder, VideoDecoder } from './ports';
 
-/** Images per forward pass: large enough to amortise per-call overhead, small enough to keep progress lively. */
-export const BATCH_SIZE = 8;
+/**
+ * Items per batch (claimed, taken in, stored together) and images per forward pass. ONNX Runtime's
+ * WASM kernels run ViT-B/32 q8 4–7 % faster per image at 16 than at 8 (bench/results/
+ * ingest-prep-notes.md), and a batch of 16 is still under a second of the model's time, so progress
+ * stays lively.
+ */
+export const BATCH_SIZE = 16;
 /** Items read back from storage per look at the queue (each look reads every item's key once). */
 const DERIVE_CHUNK = BATCH_SIZE * 16;
 /** While the model loads, this many model images (224² RGBA each) stay in memory; later items are read again. */

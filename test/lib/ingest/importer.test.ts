@@ -8,6 +8,7 @@ import type { JobRecord, JobStatus } from '../../../src/lib/db/schema';
 import { libraryStorage } from '../../../src/lib/ingest/library-storage';
 import { dropLock } from '../../../src/lib/ingest/drop-staging';
 import { deferred } from '../../../src/lib/core/concurrency';
+import { BATCH_SIZE } from '../../../src/lib/ingest/index-stage';
 
 const dbs = libraryDbs('ingest');
 const disk = failingWrites();
@@ -152,8 +153,9 @@ describe('importer: a duplicate inside one batch', () => {
 describe('importer: a full disk', () => {
   it('the disk fills up while the next batch is prepared: the run stops with the count, nothing stays in flight or is marked failed, resume finishes every file', async () => {
     const db = await dbs.open();
+    const b = BATCH_SIZE;
     // Batch 2 holds a file that fails: writing its failure is the write the full disk refuses.
-    await leftInQueue(db, [...photos(9), textFile('notes.jpg'), ...photos(2, 'late')]);
+    await leftInQueue(db, [...photos(b + 1), textFile('notes.jpg'), ...photos(2, 'late')]);
     const embedder = new FakeEmbedder();
     embedder.gate = async () => {
       embedder.gate = null;
@@ -169,14 +171,14 @@ describe('importer: a full disk', () => {
     const { reason, notImported } = paused[0];
     expect(reason).toMatch(/^Storage is full — free up space or export your library, then resume\. 4 files not imported yet;/);
     expect(notImported).toBe(4);
-    expect(await statusCounts(db)).toEqual({ stored: 8, queued: 4 });
-    await expectWholeLibrary(db, 8);
+    expect(await statusCounts(db)).toEqual({ stored: b, queued: 4 });
+    await expectWholeLibrary(db, b);
 
     await tab.importer.resume();
     await tab.importer.whenIdle();
-    expect(await statusCounts(db)).toEqual({ stored: 11, failed: 1 });
+    expect(await statusCounts(db)).toEqual({ stored: b + 3, failed: 1 });
     expect(((await db.getAll('jobs')) as JobRecord[]).find((j) => j.name === 'notes.jpg')?.message).toMatch(/./);
-    await expectWholeLibrary(db, 11);
+    await expectWholeLibrary(db, b + 3);
   });
 });
 
@@ -207,25 +209,26 @@ describe('importer: several tabs', () => {
     const writer = await openTab(db, tabs, { tabId: 'writer-tab' });
     const follower = await openTab(await dbs.open(name), tabs, { tabId: 'follower-tab' });
     // The writer stops in its first forward pass and closes: what it took in has no vectors yet.
-    // Take-in runs one batch ahead of indexing, so all 9 (a batch of 8, then 1) are taken in before
+    const n = BATCH_SIZE + 1;
+    // Take-in runs one batch ahead of indexing, so all of a batch and one more are taken in before
     // the tab closes: a closed tab writes nothing more, and its lock is free only once it is gone.
     const closing = deferred();
     writer.embedder.gate = async () => {
-      await vi.waitFor(async () => expect(await db.count('assets')).toBe(9), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await db.count('assets')).toBe(n), { timeout: 5_000 });
       closing.resolve();
       return new Promise(() => undefined);
     };
     const tookOver = follower.page.next('role');
-    await writer.importer.enqueue(photos(9).map((file) => ({ file })));
+    await writer.importer.enqueue(photos(n).map((file) => ({ file })));
     await closing.promise;
     writer.importer.tabs.close();
     // It waited for the lock: the page is told to catch up with what the closed writer stored.
     expect(await tookOver).toEqual({ type: 'role', writer: true, tookOver: true });
-    await vi.waitFor(async () => expect(await db.count('embeddings')).toBe(9), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await db.count('embeddings')).toBe(n), { timeout: 10_000 });
     await follower.importer.whenIdle();
-    expect(await statusCounts(db)).toEqual({ stored: 9 });
+    expect(await statusCounts(db)).toEqual({ stored: n });
     expect(writer.embedder.images).toBe(0);
-    await expectWholeLibrary(db, 9);
+    await expectWholeLibrary(db, n);
   });
 });
 
