@@ -18,11 +18,11 @@ import type { Clock, ImageEmbedder, IngestEvent, IngestStorage, PixelImage, Stil
 
 /**
  * Items per batch (claimed, taken in, stored together) and images per forward pass. ONNX Runtime's
- * WASM kernels run ViT-B/32 q8 4–7 % faster per image at 16 than at 8 (bench/results/
- * ingest-prep-notes.md), and a batch of 16 is still under a second of the model's time, so progress
- * stays lively.
+ * WASM kernels run ViT-B/32 q8 4–14 % faster per image at 16, and an import was 7–14 % faster, but
+ * a mixed import of photos and videos then peaked 100 MB higher (844 against 741 MB, bench/results/
+ * ingest-prep-notes.md): at 8 the peak stays lower, and progress moves twice as often.
  */
-export const BATCH_SIZE = 16;
+export const BATCH_SIZE = 8;
 /** Items read back from storage per look at the queue (each look reads every item's key once). */
 const DERIVE_CHUNK = BATCH_SIZE * 16;
 /** While the model loads, this many model images (224² RGBA each) stay in memory; later items are read again. */
