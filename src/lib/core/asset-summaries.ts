@@ -8,7 +8,7 @@
 // of asset records read at start leaves some); in bytes they cost about 60 MB outside that heap.
 import type { AssetType } from './records';
 import { fnv1a } from './packed-ids';
-import { resizedColumn } from './typed-columns';
+import { releaseBuffer, resizedColumn } from './typed-columns';
 
 /** The fields of an asset record a summary keeps. */
 export interface AssetSummaryFields {
@@ -29,12 +29,13 @@ const DELETED = -2;
 const MAX_TEXT_BYTES = 0xffff;
 
 /**
- * Gives a replaced buffer's memory back now rather than at the worker's next garbage collection
- * (ArrayBuffer.prototype.transfer, where there is one; nothing else may hold it).
+ * `column` copied into a new one of `length` rows ({@link resizedColumn}), its own buffer given
+ * back now rather than at the worker's next garbage collection: nothing else holds it.
  */
-function freeNow(view: ArrayBufferView): void {
-  const buffer = view.buffer;
-  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && !buffer.detached) buffer.transfer(0);
+function replacedColumn<T extends Uint32Array | Uint8Array | Float64Array>(column: T, length: number, fill = 0): T {
+  const out = resizedColumn(column, length, fill);
+  releaseBuffer(column);
+  return out;
 }
 
 const utf8Encoder = new TextEncoder();
@@ -222,15 +223,10 @@ export class AssetSummaries {
   trim(): void {
     this.#compact(this.#textUsed - this.#textGarbage);
     const rows = this.#rows;
-    const fit = <T extends Uint32Array | Uint8Array | Float64Array>(column: T): T => {
-      const out = resizedColumn(column, rows);
-      freeNow(column);
-      return out;
-    };
-    this.#idAt = fit(this.#idAt);
-    this.#nameAt = fit(this.#nameAt);
-    this.#types = fit(this.#types);
-    this.#takenAtMs = fit(this.#takenAtMs);
+    this.#idAt = replacedColumn(this.#idAt, rows);
+    this.#nameAt = replacedColumn(this.#nameAt, rows);
+    this.#types = replacedColumn(this.#types, rows);
+    this.#takenAtMs = replacedColumn(this.#takenAtMs, rows);
   }
 
   /** Calls `visit` with every asset's row, in no particular order (ids are decoded only when asked for: {@link idAt}). */
@@ -317,7 +313,7 @@ export class AssetSummaries {
     this.#textUsed += 2 + length;
     // The outgrown buffer goes now (the buffers it grows through as a library is read add up to
     // twice the last), unless the bytes being appended are read from it.
-    if (outgrown && outgrown.buffer !== bytes.buffer) freeNow(outgrown);
+    if (outgrown && outgrown.buffer !== bytes.buffer) releaseBuffer(outgrown);
     return offset;
   }
 
@@ -338,7 +334,7 @@ export class AssetSummaries {
 
   /** A table of `slots` slots holding the live rows only (deleted marks dropped). */
   #rehash(slots: number): void {
-    freeNow(this.#slots);
+    releaseBuffer(this.#slots);
     this.#slots = new Int32Array(slots).fill(EMPTY);
     this.#slotsTaken = 0;
     const mask = slots - 1;
@@ -368,20 +364,15 @@ export class AssetSummaries {
       this.#idAt[row] = move(this.#idAt[row]!);
       this.#nameAt[row] = move(this.#nameAt[row]!);
     });
-    freeNow(old);
+    releaseBuffer(old);
   }
 
   #grow(rows: number): void {
     // By half again, not double: at a million rows the spare capacity is a few MB, not eight.
     const capacity = Math.max(rows, Math.ceil(this.#types.length * 1.5));
-    const grown = <T extends Uint32Array | Uint8Array | Float64Array>(column: T, fill = 0): T => {
-      const out = resizedColumn(column, capacity, fill);
-      freeNow(column);
-      return out;
-    };
-    this.#idAt = grown(this.#idAt, FREE);
-    this.#nameAt = grown(this.#nameAt);
-    this.#types = grown(this.#types);
-    this.#takenAtMs = grown(this.#takenAtMs);
+    this.#idAt = replacedColumn(this.#idAt, capacity, FREE);
+    this.#nameAt = replacedColumn(this.#nameAt, capacity);
+    this.#types = replacedColumn(this.#types, capacity);
+    this.#takenAtMs = replacedColumn(this.#takenAtMs, capacity);
   }
 }

@@ -72,6 +72,7 @@ import {
   compareHits,
   decodePackedIndex,
   encodeIndex,
+  encodedIdsOf,
   IndexFormatError,
   IndexMismatchError,
   readIndexHeader,
@@ -98,8 +99,6 @@ import {
   scalarCoderOf,
   type ScalarCoder,
 } from './int8-codes';
-
-const utf8Encoder = new TextEncoder();
 
 /** HNSW build/search parameters. */
 export interface HnswParams {
@@ -1196,52 +1195,30 @@ export class Hnsw implements VectorIndex {
   #encodedIds(nodes: Uint32Array): EncodedIds {
     const { ids: packed, rowOfNode } = this.#packed!;
     const first = this.#firstOwnNode;
+    // Nodes ascend, so the restored ones (below #firstOwnNode) come first, then those added since.
+    let restored = 0;
+    while (restored < nodes.length && nodes[restored]! < first) restored++;
+    const startOf = (node: number): number => packed.starts[rowOfNode[node]!]!;
     const spanOf = (node: number): number => {
-      const at = packed.starts[rowOfNode[node]!]!;
+      const at = startOf(node);
       return 2 + (packed.bytes[at]! | (packed.bytes[at + 1]! << 8));
     };
-    const own: Uint8Array[] = [];
-    let byteLength = 0;
-    for (const node of nodes) {
-      if (node < first) byteLength += spanOf(node);
-      else {
-        const bytes = utf8Encoder.encode(this.#nodeToId[node - first]!);
-        if (bytes.length > 0xffff) throw new RangeError('Hnsw.serialize: id longer than 65535 bytes');
-        own.push(bytes);
-        byteLength += 2 + bytes.length;
-      }
-    }
+    let restoredBytes = 0;
+    for (let i = 0; i < restored; i++) restoredBytes += spanOf(nodes[i]!);
+    const added = encodedIdsOf(Array.from(nodes.subarray(restored), (node) => this.#nodeToId[node - first]!));
     return {
       count: nodes.length,
-      byteLength,
+      byteLength: restoredBytes + added.byteLength,
       writeTo: (out) => {
         let p = 0;
-        let runFrom = 0;
-        let runTo = 0;
-        const flush = () => {
-          out.set(packed.bytes.subarray(runFrom, runTo), p);
-          p += runTo - runFrom;
-          runFrom = runTo = 0;
-        };
-        let o = 0;
-        for (const node of nodes) {
-          if (node < first) {
-            const at = packed.starts[rowOfNode[node]!]!;
-            if (at !== runTo || runTo === 0) {
-              if (runTo > runFrom) flush();
-              runFrom = at;
-            }
-            runTo = at + spanOf(node);
-            continue;
-          }
-          if (runTo > runFrom) flush();
-          const bytes = own[o++]!;
-          out[p] = bytes.length & 0xff;
-          out[p + 1] = bytes.length >> 8;
-          out.set(bytes, p + 2);
-          p += 2 + bytes.length;
+        for (let i = 0; i < restored; ) {
+          const from = startOf(nodes[i]!);
+          let to = from;
+          while (i < restored && startOf(nodes[i]!) === to) to += spanOf(nodes[i++]!);
+          out.set(packed.bytes.subarray(from, to), p);
+          p += to - from;
         }
-        if (runTo > runFrom) flush();
+        added.writeTo(out.subarray(p));
       },
     };
   }

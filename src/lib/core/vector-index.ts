@@ -202,7 +202,7 @@ export interface IndexMeta {
 }
 
 /** Strings as {@link EncodedIds}. */
-function encodedIdsOf(ids: readonly string[]): EncodedIds {
+export function encodedIdsOf(ids: readonly string[]): EncodedIds {
   const idBytes = ids.map((id) => utf8Encoder.encode(id));
   let byteLength = 0;
   for (const b of idBytes) {
