@@ -464,12 +464,12 @@ async function runOne(t, { browser, url }) {
  * on two cores keep the suite inside its time budget as it grows: most of a test is waiting.
  * If url/browser are not given, starts the server and/or launches the browser itself (`browser`
  * is used by the first lane).
- * @param {{url?: string, browser?: import('playwright-core').Browser, filter?: string, lanes?: number}} [o]
+ * `summary` is filled as tests end, so a caller that gives up on the run still has what finished.
+ * @param {{url?: string, browser?: import('playwright-core').Browser, filter?: string, lanes?: number, summary?: object}} [o]
  * @returns {Promise<{passed: number, failed: number, skipped: number, results: object[]}>}
  */
-export async function run({ url, browser, filter = '', lanes = Number(process.env.E2E_LANES || 2) } = {}) {
+export async function run({ url, browser, filter = '', lanes = Number(process.env.E2E_LANES || 2), summary = { passed: 0, failed: 0, skipped: 0, results: [] } } = {}) {
   const tests = registry.filter((t) => !filter || t.name.toLowerCase().includes(filter.toLowerCase()));
-  const summary = { passed: 0, failed: 0, skipped: 0, results: [] };
   let server = null;
   const ownBrowsers = [];
   try {
@@ -477,9 +477,21 @@ export async function run({ url, browser, filter = '', lanes = Number(process.en
       server = await startServer();
       url = server.url;
     }
-    // A free lane takes the first waiting test whose file has no test running in another lane.
+    // A free lane takes the next test of the file with the most tests still waiting, among files
+    // with no test running in another lane: a file's tests run one after another, so a long file
+    // left for the end would keep one lane busy while the other has nothing to take.
     const waiting = [...tests];
     const busyFiles = new Set();
+    const nextIndex = () => {
+      const left = new Map();
+      for (const t of waiting) left.set(t.file, (left.get(t.file) ?? 0) + 1);
+      let best = -1;
+      for (let i = 0; i < waiting.length; i++) {
+        const { file } = waiting[i];
+        if (!busyFiles.has(file) && (best < 0 || left.get(file) > left.get(waiting[best].file))) best = i;
+      }
+      return best;
+    };
     /** Resolves when a lane finishes a test (Node 20 has no Promise.withResolvers). */
     const deferred = () => {
       let resolve;
@@ -489,7 +501,7 @@ export async function run({ url, browser, filter = '', lanes = Number(process.en
     let freed = deferred();
     const take = async () => {
       for (;;) {
-        const i = waiting.findIndex((t) => !busyFiles.has(t.file));
+        const i = nextIndex();
         if (i >= 0) {
           // Marked here, in the same turn it is picked, so the other lane cannot pick its file meanwhile.
           busyFiles.add(waiting[i].file);

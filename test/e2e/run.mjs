@@ -14,12 +14,16 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] || '';
 const GLOBAL_TIMEOUT_MS = Number(process.env.E2E_GLOBAL_TIMEOUT_MS || 8 * 60_000);
 
-async function writeResults(summary) {
+async function writeResults(result) {
   const file = process.env.E2E_RESULTS_FILE;
   if (!file) return;
   await mkdir(dirname(resolve(file)), { recursive: true });
-  await writeFile(resolve(file), JSON.stringify(summary, null, 2) + '\n');
+  await writeFile(resolve(file), JSON.stringify(result, null, 2) + '\n');
 }
+
+/** Filled as tests end: on the global timeout, what finished is still reported. */
+const summary = { passed: 0, failed: 0, skipped: 0, results: [] };
+let selectedCount = 0;
 
 async function main() {
   const files = readdirSync(HERE).filter((f) => f.endsWith('.e2e.mjs')).sort();
@@ -28,17 +32,17 @@ async function main() {
     await import(pathToFileURL(join(HERE, f)).href);
   }
   const selected = registeredTests().filter((t) => !filter || t.name.toLowerCase().includes(filter.toLowerCase()));
+  selectedCount = selected.length;
   console.log(`e2e: ${files.length} file(s), ${selected.length} test(s)${filter ? ` matching "${filter}"` : ''}`);
 
   let server;
   let browser;
-  let summary;
   try {
     server = await startServer();
     console.log(`e2e: serving ${server.outDir} at ${server.url}`);
     browser = await launchBrowser();
     console.log(`e2e: browser ${browser.version()} (${process.env.CHROME_PATH || '/usr/bin/chromium'})`);
-    summary = await run({ url: server.url, browser, filter });
+    await run({ url: server.url, browser, filter, summary });
   } finally {
     if (browser) await browser.close().catch(() => {});
     if (server) await server.stop();
@@ -47,8 +51,12 @@ async function main() {
 }
 
 const watchdog = setTimeout(async () => {
-  console.log(`e2e: global timeout after ${GLOBAL_TIMEOUT_MS} ms`);
-  await writeResults({ passed: 0, failed: 1, skipped: 0, results: [], error: 'global timeout' }).catch(() => {});
+  // Every test that did not end in time counts as failed; those that did keep their result.
+  const unfinished = Math.max(1, selectedCount - summary.results.length);
+  const s = { ...summary, failed: summary.failed + unfinished, error: `global timeout: ${unfinished} test(s) did not finish` };
+  console.log(`e2e: global timeout after ${GLOBAL_TIMEOUT_MS} ms with ${unfinished} test(s) unfinished`);
+  console.log(`e2e: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
+  await writeResults(s).catch(() => {});
   process.exit(1); // process 'exit' hook in harness kills the preview server
 }, GLOBAL_TIMEOUT_MS);
 watchdog.unref();
