@@ -152,16 +152,19 @@ async function run(build, files) {
     const dropAt = Date.now();
     const workerTrace = [];
     let tracing = TRACE_WORKERS;
+    let status = '';
     const traceLoop = (async () => {
       while (tracing) {
         const tS = (Date.now() - dropAt) / 1000;
         const heaps = await workers.heaps(false, true).catch(() => []);
-        workerTrace.push({ tS: round(tS, 1), rendererMB: processMemory().rendererMB, workers: heaps.filter((h) => h.usedMB != null).map((h) => [h.name + (h.depth > 1 ? '*' : ''), h.usedMB, h.arrayBuffersMB]) });
+        const pageHeap = heapUsage(await cdp.send('Runtime.getHeapUsage').catch(() => ({})));
+        heaps.unshift({ name: 'page', depth: 0, ...pageHeap });
+        // The renderer's mappings by kind too: memory outside every isolate (decoders, canvases, ImageBitmaps) shows as [anon] beyond the isolates' sum.
+        workerTrace.push({ tS: round(tS, 1), rendererMB: processMemory().rendererMB, status: status.match(STATUS_RE)?.[0] ?? '', mappings: rendererMappings(), workers: heaps.filter((h) => h.usedMB != null).map((h) => [h.name + (h.depth > 1 ? '*' : ''), h.usedMB, h.arrayBuffersMB]) });
         await sleep(1000);
       }
     })();
     await page.getByLabel('Add photos and videos').setInputFiles(files);
-    let status = '';
     let lastLog = 0;
     for (;;) {
       status = await page.evaluate(() => [...document.querySelectorAll('[role="status"]')].map((el) => el.textContent ?? '').join(' | '));

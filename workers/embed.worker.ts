@@ -20,6 +20,7 @@ import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
 import { MODEL_CACHE } from '../src/lib/core/offline-parts';
 import { graphWithWeightsInPlace } from '../src/lib/core/onnx-weights';
+import { releaseBuffer } from '../src/lib/core/typed-columns';
 
 /** Pixels the ingest worker already decoded, oriented and cut to the model's 224×224 input. */
 export interface PixelImage {
@@ -229,6 +230,9 @@ async function loadTowerModel<T>(tower: Tower, load: (sessionOptions: { external
   try {
     return await load({ externalData });
   } finally {
+    // Detached rather than dropped: this worker collects garbage rarely (its JS heap stays small),
+    // and the image tower's file (~88 MB) stayed allocated for the first 10–20 s of an import.
+    for (const { data } of externalData) releaseBuffer(data);
     externalData.length = 0;
     if (weightsOfLoad.get(tower) === externalData) weightsOfLoad.delete(tower);
   }
@@ -332,8 +336,13 @@ const api = {
     const m = await model();
     if (images.length === 0) return [];
     const raws = images.map((img) => new RawImage(img.data, img.width, img.height, 4).rgb());
+    for (const img of images) releaseBuffer(img.data);
     const { pixel_values } = await m.processor(raws);
-    return embedPixelValues(m, pixel_values as Tensor, images.length);
+    try {
+      return await embedPixelValues(m, pixel_values as Tensor, images.length);
+    } finally {
+      releaseBuffer((pixel_values as Tensor).data as Float32Array);
+    }
   },
 
   /**
@@ -352,8 +361,18 @@ const api = {
     if (inputs.length === 0) return [];
     const plane = 3 * size * size;
     const batch = new Float32Array(plane * inputs.length);
-    inputs.forEach((x, i) => batch.set(x, i * plane));
-    return embedPixelValues(m, new Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
+    inputs.forEach((x, i) => {
+      batch.set(x, i * plane);
+      releaseBuffer(x);
+    });
+    // The runtime copies its input into its own memory: the batch (4.8 MB at 8 images) can go at
+    // once too. Left to the garbage collector, a batch's buffers piled up here by ~10 MB a batch
+    // until V8's external-memory limit (~64 MB) forced a collection, during every import.
+    try {
+      return await embedPixelValues(m, new Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
+    } finally {
+      releaseBuffer(batch);
+    }
   },
 
   /** Loads a tower ahead of its first use (the search box got the focus). */

@@ -10,6 +10,7 @@
  */
 import { assetForIndexing, commitVectors, countUnindexed, unindexedAssetIds, type StoredVectors } from '../db/repo';
 import { toModelInput, type ModelInputSpec } from '../core/model-input';
+import { releaseBuffer } from '../core/typed-columns';
 import type { AssetRecord, ThumbnailRecord } from '../db/schema';
 import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, modelImagesOf, videoExtractOptions, vectorRecords, vectorsByItem, type IndexWork } from './asset-records';
@@ -364,6 +365,10 @@ export class IndexStage {
       const chunk = images.slice(i, i + BATCH_SIZE);
       // Rescale/normalize/CHW here (counted as "resize"), so the model worker only runs the model.
       const inputs = spec ? await timer.timed('resize', () => chunk.map((c) => toModelInput(c.data, MODEL_INPUT_PX, spec)), 0) : null;
+      // The pixels are not needed once they are model input (an item that fails is read again
+      // from its original): given back now, since this worker collects garbage rarely (a batch of
+      // videos brings up to 8 × 24 frames).
+      if (inputs) for (const c of chunk) releaseBuffer(c.data);
       const sentMs = timer.nowMs();
       vectors.push(...(await (inputs ? embedder.embedModelInputs(inputs, MODEL_INPUT_PX) : embedder.embedImages(chunk))));
       // The embed worker round trip, transfer included: what the pipeline waits for. A batch sent

@@ -10,6 +10,7 @@ import { scanImageDimensions, type ByteReader } from '../core/image-dimensions';
 import { PHASH_SIZE, grayscaleFromRgba, phashFromGray32, phashStructureFromGray32 } from '../core/phash';
 import type { PhotoMetadata } from '../core/photo-metadata';
 import { sha256Hex } from '../core/sha256';
+import { releaseBuffer } from '../core/typed-columns';
 import { StageClock, type Stage } from '../core/stage-timings';
 import type { VideoSettings } from '../core/video-settings';
 import { MODEL_INPUT_PX, THUMBNAIL_MAX_EDGE_PX, videoExtractOptions, type Prepared, type PreparedImage, type PreparedVideo } from './asset-records';
@@ -105,6 +106,9 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     const metadata = await timer.timed('read', () => (fileKind.kind === 'image' ? readPhotoMetadata(bytes!, Date.now()) : readVideoMetadata(readBytes, blob.size, Date.now())), 0);
     const motion = await timer.timed('read', () => motionOfStill(storage, job, fileKind.kind === 'video', fileKind.kind === 'image' && fileKind.format === 'jpeg' ? new Uint8Array(bytes!) : null), 0);
     // The bytes go before the decode: a video's frames and a photo's pixels need the memory more.
+    // Given back rather than dropped: this worker collects garbage rarely, and a batch of phone
+    // photos (3–12 MB each) stayed allocated until it did.
+    releaseBuffer(whole ?? new Uint8Array(bytes!));
     bytes = whole = null;
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256, metadata) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;

@@ -1,6 +1,7 @@
 // Decoding with ffmpeg.wasm (self-hosted core), for containers or codecs WebCodecs cannot take
 // (AVI, MPEG-4 Part 2, HEVC without a decoder). Short videos are decoded front to back in one run;
 // long ones are sampled by keyframe seeks.
+import { releaseBuffer } from '../core/typed-columns';
 import { MESSAGES, VideoError, type FallbackReason } from './errors';
 import { damagedOrUnsupported, ffmpegReason, probeOf, showinfoTimes, type Probe, type ProbeJson } from './ffmpeg-log';
 import { FFMPEG_INPUT, type FfmpegJob, type FfmpegRunner } from './ffmpeg-runner';
@@ -87,6 +88,8 @@ async function sequential(job: FfmpegJob, p: Probe, size: Size, sink: FrameSink)
     lastIndex = k;
     sink.add(times[k]!, { rgba: new Uint8ClampedArray(data.buffer as ArrayBuffer, data.byteOffset + i * frameBytes, frameBytes) });
   }
+  // Every candidate was painted onto the collector's surface: the frames' bytes (one buffer) can go.
+  releaseBuffer(data);
   const readableSec = Math.min(p.durationSec, (pts[count - 1] ?? p.startSec + times[lastIndex]!) - p.startSec + p.frameSec);
   return code !== 0 || isTruncated(p.durationSec, readableSec) ? readableSec : undefined;
 }

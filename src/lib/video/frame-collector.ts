@@ -6,6 +6,7 @@
 import { fitWithin, shrinkNoSmallerThan } from '../core/geometry';
 import { hsvHistogramFromRgba } from '../core/hsv-histogram';
 import { candidateTimestamps, frameLumaStats, isNearBlank, selectDiverseFrames, type FrameCandidate } from '../core/frame-select';
+import { releaseBuffer } from '../core/typed-columns';
 import { MESSAGES, VideoError } from './errors';
 import type { DecodedVideo, FrameSink, FrameSource } from './frame-decoder';
 import type { ExtractOptions, ExtractedFrame, ExtractedVideo } from './types';
@@ -106,6 +107,8 @@ export class FrameCollector<Frame extends HeldFrame> implements FrameSink {
     // Every pixel of the small copy: a lit window in a night scene is a few pixels there, and a
     // stride could step over the only thing that tells the scene from a black leader.
     const blank = isNearBlank(frameLumaStats(data, width, height, 1));
+    // Read once: given back now rather than at a collection (up to 72 copies a video).
+    releaseBuffer(data);
     this.#candidates.push({ timestampSec, histogram, blank, frame: surface.take() });
     this.filterMs += this.now() - started;
   }
