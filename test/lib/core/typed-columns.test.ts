@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resizedColumn } from '../../../src/lib/core/typed-columns';
+import { releaseBuffer, resizedColumn } from '../../../src/lib/core/typed-columns';
 
 describe('resizedColumn', () => {
   it.each([
@@ -34,5 +34,23 @@ describe('resizedColumn', () => {
     expect([...out]).toEqual([2, 3, 0, 0]);
     expect(out.byteOffset).toBe(0);
     expect(out.buffer.byteLength).toBe(16);
+  });
+});
+
+describe('releaseBuffer', () => {
+  it('gives a buffer back: every view of it is empty afterwards, and giving it back again does nothing', () => {
+    const whole = new Float32Array(1024).fill(1);
+    const view = whole.subarray(10, 20);
+    releaseBuffer(view);
+    expect(whole.length).toBe(0);
+    expect(view.length).toBe(0);
+    expect(whole.buffer.byteLength).toBe(0);
+    expect(() => releaseBuffer(whole)).not.toThrow();
+  });
+
+  it('leaves a view on memory that cannot be handed over as it is', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(16)).fill(7);
+    releaseBuffer(shared);
+    expect([...shared]).toEqual(Array(16).fill(7));
   });
 });
