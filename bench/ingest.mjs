@@ -290,7 +290,7 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     const gate = await quietGate(deadline);
     const cpu = startCpuInterval();
     const cpuSeries = startCpuSeries(2000);
-    const threadCpu = startThreadCpu();
+    const threadCpu = startThreadCpu({ everyMs: 500 });
     const wall0 = Date.now();
     await page.getByLabel('Add photos and videos').setInputFiles(files);
     const doneRe = new RegExp(`Indexed ${n} of ${n}(?!\\d)`);
@@ -315,7 +315,7 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
     const cpuUse = { ...cpu.stop(), ...gate };
     const series = cpuSeries.stop();
     const threads = threadCpu.stop();
-    const { entries, start } = await page.evaluate(() => window.__bench);
+    const { entries, start, timeOrigin } = await page.evaluate(() => ({ ...window.__bench, timeOrigin: performance.timeOrigin }));
     // Let the final 'idle' refresh land, then read what the page shows.
     await sleep(1000);
     const countText = ((await page.locator('p.count').textContent().catch(() => '')) ?? '').trim();
@@ -362,6 +362,17 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
       quietImages += doneAt(w.tS) - doneAt(from);
       quietSeconds += w.seconds;
     }
+    // CPU by thread over the steady part only (warm-up status to "N of N"), per photo indexed between
+    // the two /proc samples nearest to those statuses.
+    const steadyThreads = threads && warm ? threadCpu.between(timeOrigin + start + warm.tS * 1000, timeOrigin + start + done.tS * 1000) : null;
+    const steadyCpu = steadyThreads
+      ? (() => {
+          const fromS = (steadyThreads.fromMs - timeOrigin - start) / 1000;
+          const toS = (steadyThreads.toMs - timeOrigin - start) / 1000;
+          const images = doneAt(toS) - doneAt(fromS);
+          return { fromS: round(fromS, 2), toS: round(toS, 2), images: round(images, 1), msPerItem: perItemGroups(steadyThreads.groups, images) };
+        })()
+      : null;
     const result = {
       label,
       modelId,
@@ -396,18 +407,26 @@ async function runIngest({ url, label, modelId, files, warmup, deadline }) {
       // CPU ms per photo by process kind and thread name, drop to "N of N" (warm-up included).
       threadCpuMsPerItem: threads ? threads.groups.filter((g) => g.cpuS > 0).map((g) => ({ group: g.group, threads: g.threads, ms: round((g.cpuS * 1000) / n, 2) })) : null,
       busiestThreadsMsPerItem: threads ? threads.busiest.map((t) => ({ thread: t.thread, ms: round((t.cpuS * 1000) / n, 2) })) : null,
+      // The same over the steady part only: { fromS, toS, images, msPerItem: [{ group, threads, ms }] }.
+      steadyThreadCpu: steadyCpu,
     };
     log(
       `  done: ${n} in ${result.wallS} s (${result.wallImagesPerSecond} img/s wall; staging ${result.stagingS} s; ` +
         `steady ${result.steadyImagesPerSecond} img/s; app says ${result.appReportedImagesPerSecond} img/s; CPU ours ${cpuUse.oursCores}, others ${cpuUse.othersCores} cores)`,
     );
     if (result.threadCpuMsPerItem) log(`  CPU ms per photo by thread: ${result.threadCpuMsPerItem.slice(0, 12).map((g) => `${g.group} ×${g.threads} ${g.ms}`).join('; ')}`);
+    if (steadyCpu) log(`  steady part (${steadyCpu.fromS}–${steadyCpu.toS} s, ${steadyCpu.images} photos), CPU ms per photo: ${steadyCpu.msPerItem.slice(0, 14).map((g) => `${g.group} ${g.ms}`).join('; ')}`);
     if (result.busiestThreadsMsPerItem) log(`  busiest threads, CPU ms per photo: ${result.busiestThreadsMsPerItem.map((t) => `${t.thread} ${t.ms}`).join('; ')}`);
     if (stages) log(`  stages, ms per item: ${stages.groups.map((g) => `${g.key} ${g.msPerItem}`).join(', ')}; bottleneck: ${stages.bottleneck}`);
     return result;
   } finally {
     await close();
   }
+}
+
+/** [{ group, cpuS, threads }] → [{ group, threads, ms per item }] without the groups that used nothing. */
+function perItemGroups(groups, items) {
+  return groups.filter((g) => g.cpuS > 0).map((g) => ({ group: g.group, threads: g.threads, ms: round((g.cpuS * 1000) / items, 2) }));
 }
 
 /** The app's Diagnostics table, grouped as bench stages, with ms per stored image. */
@@ -456,6 +475,23 @@ function bestClean(list, key, cpuOf = (x) => x.cpu) {
   return best(clean.length ? clean : list, key);
 }
 
+/** CPU ms per image by thread over raw onnxruntime-web segments (their CPU and images summed). */
+function segmentsThreadCpu(segments) {
+  const withThreads = segments.filter((x) => x.threadCpu);
+  if (!withThreads.length) return null;
+  const cpuS = new Map();
+  const threads = new Map();
+  for (const x of withThreads) {
+    for (const g of x.threadCpu.groups) {
+      cpuS.set(g.group, (cpuS.get(g.group) ?? 0) + g.cpuS);
+      threads.set(g.group, Math.max(threads.get(g.group) ?? 0, g.threads));
+    }
+  }
+  const images = withThreads.reduce((a, x) => a + x.threadCpu.images, 0);
+  const groups = [...cpuS].map(([group, s]) => ({ group, cpuS: s, threads: threads.get(group) })).sort((a, b) => b.cpuS - a.cpuS);
+  return perItemGroups(groups, images);
+}
+
 async function runOrtWeb({ url, modelPath, deadline, rounds = 3, seconds = 4, batches = [...new Set([1, 8, APP_BATCH])], threads }) {
   log(`raw onnxruntime-web inference in Chromium (no app), batches ${batches.join(' and ')}, ${threads ?? "the app's number of"} threads`);
   const { context, close } = await launch();
@@ -478,14 +514,17 @@ async function runOrtWeb({ url, modelPath, deadline, rounds = 3, seconds = 4, ba
         if (r > 1 && Date.now() + 20_000 > deadline) break;
         const gate = await quietGate(deadline, 10);
         const cpu = startCpuInterval();
+        const threadCpu = startThreadCpu({ everyMs: 500 });
         const seg = await page.evaluate(([b, sec]) => window.__ortBench.segment(b, sec), [batch, seconds]);
-        segments.push({ round: r, ...seg, cpu: { ...cpu.stop(), ...gate } });
+        const threads = threadCpu.stop();
+        // The segment's untimed first run (a new batch size's buffers) is inside the thread interval: its images count.
+        segments.push({ round: r, ...seg, cpu: { ...cpu.stop(), ...gate }, threadCpu: threads && { groups: threads.groups, images: (seg.runs + 1) * batch } });
       }
     }
     const runs = batches.map((batch) => {
       const mine = segments.filter((x) => x.batch === batch);
       const b = bestClean(mine, 'imagesPerSecond');
-      return { batch, bestImagesPerSecond: b.imagesPerSecond, bestCpu: b.cpu, imagesPerSecond: median(mine.map((x) => x.imagesPerSecond)), segments: mine };
+      return { batch, bestImagesPerSecond: b.imagesPerSecond, bestCpu: b.cpu, imagesPerSecond: median(mine.map((x) => x.imagesPerSecond)), threadCpuMsPerItem: segmentsThreadCpu(mine), segments: mine };
     });
     for (const x of runs) {
       log(`  batch ${x.batch}: best ${x.bestImagesPerSecond.toFixed(2)} img/s (CPU others ${x.bestCpu.othersCores}), median ${x.imagesPerSecond.toFixed(2)} over ${x.segments.length} segments`);
@@ -543,6 +582,38 @@ const median = (xs) => {
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
 const best = (list, key) => list.reduce((a, b) => ((b?.[key] ?? -1) > (a?.[key] ?? -1) ? b : a), null);
+
+/** Short column name of an app run. */
+const runName = (x) => `${x.modelId === BENCH_MODEL_ID ? 'ViT-B/32' : x.modelId === FIXTURE_MODEL_ID ? 'fixture' : x.modelId}${x.base ? ' base' : ''} ${x.rep}`;
+
+/** Markdown: CPU ms per photo by process and thread in the steady part of every app run, and raw onnxruntime-web's per image. */
+function threadTable(r) {
+  const cols = r.runs.filter((x) => x.steadyThreadCpu).map((x) => ({ name: runName(x), groups: x.steadyThreadCpu.msPerItem, cpu: x.cpu }));
+  for (const x of r.ortWeb?.ok ? r.ortWeb.runs : []) {
+    if (x.threadCpuMsPerItem) cols.push({ name: `raw ORT-web b${x.batch}`, groups: x.threadCpuMsPerItem, cpu: x.bestCpu });
+  }
+  if (!cols.length) return [];
+  const at = (col, group) => col.groups.find((g) => g.group === group)?.ms ?? 0;
+  const rows = [...new Set(cols.flatMap((c) => c.groups.map((g) => g.group)))]
+    .map((group) => ({ group, ms: cols.map((c) => at(c, group)) }))
+    .filter((row) => Math.max(...row.ms) >= 0.1)
+    .sort((a, b) => Math.max(...b.ms) - Math.max(...a.ms));
+  const sum = (c, keep) => c.groups.filter((g) => keep(g.group)).reduce((a, g) => a + g.ms, 0);
+  const lines = ['## CPU per photo by process and thread, steady part (core-ms per photo)', ''];
+  lines.push(
+    'Every thread of the browser\'s processes sampled from /proc every 0.5 s; app runs: from the warm-up status to "N of N" (the samples nearest to those statuses, ' +
+      'per photo indexed between them); raw onnxruntime-web: its segments (the untimed first run of each included), per image. Worker threads are numbered in the order their process started them ' +
+      '("DedicatedWorker #3" is the third). *ours*: the bench\'s Node and the preview server.',
+    '',
+  );
+  lines.push(`| process: thread | ${cols.map((c) => c.name).join(' | ')} |`);
+  lines.push(`|---|${cols.map(() => '---:').join('|')}|`);
+  for (const row of rows) lines.push(`| ${row.group} | ${row.ms.map((v) => f(v, 1)).join(' | ')} |`);
+  lines.push(`| **all but ours** | ${cols.map((c) => `**${f(sum(c, (g) => !g.startsWith('ours:')), 1)}**`).join(' | ')} |`);
+  lines.push(`| CPU ours / others (cores) | ${cols.map((c) => cpuCell(c.cpu)).join(' | ')} |`);
+  lines.push('');
+  return lines;
+}
 
 function markdown(r) {
   const lines = [];
@@ -628,6 +699,7 @@ function markdown(r) {
     }
     lines.push('');
   }
+  lines.push(...threadTable(r));
   lines.push('## Baselines (same run, same model file)', '');
   lines.push('| Baseline | best img/s | median img/s | CPU ours / others |');
   lines.push('|---|---:|---:|---:|');
