@@ -230,7 +230,7 @@ async function loadTowerModel<T>(tower: Tower, load: (sessionOptions: { external
   try {
     return await load({ externalData });
   } finally {
-    // Detached rather than dropped: this worker collects garbage rarely (its JS heap stays small),
+    // Given back rather than dropped: this worker collects garbage rarely (its JS heap stays small),
     // and the image tower's file (~88 MB) stayed allocated for the first 10–20 s of an import.
     for (const { data } of externalData) releaseBuffer(data);
     externalData.length = 0;

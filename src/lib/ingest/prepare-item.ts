@@ -108,7 +108,7 @@ export async function prepareItem(ctx: PrepareContext, job: JobRecord): Promise<
     // The bytes go before the decode: a video's frames and a photo's pixels need the memory more.
     // Given back rather than dropped: this worker collects garbage rarely, and a batch of phone
     // photos (3–12 MB each) stayed allocated until it did.
-    releaseBuffer(whole ?? new Uint8Array(bytes!));
+    releaseBuffer(bytes);
     bytes = whole = null;
     const prepared = fileKind.kind === 'video' ? await prepareVideo(ctx, job, blob, sha256, metadata) : await prepareImage(ctx, job, blob, sha256, metadata);
     if (!prepared) return null;

@@ -48,6 +48,14 @@ describe('releaseBuffer', () => {
     expect(() => releaseBuffer(whole)).not.toThrow();
   });
 
+  it('gives back a buffer given as itself, with every view of it', () => {
+    const buffer = new ArrayBuffer(64);
+    const view = new Uint8Array(buffer, 8, 8);
+    releaseBuffer(buffer);
+    expect(buffer.byteLength).toBe(0);
+    expect(view.length).toBe(0);
+  });
+
   it('leaves a view on memory that cannot be handed over as it is', () => {
     const shared = new Uint8Array(new SharedArrayBuffer(16)).fill(7);
     releaseBuffer(shared);
