@@ -3,12 +3,14 @@
 # read) -> unit tests (vitest) -> type check -> layering rules -> vite build -> e2e.
 # Always ends with ONE line "N passed, N failed, N skipped" (unit + e2e; a stage
 # that breaks before reporting counts as 1 failed). Exits non-zero if anything
-# failed or if no test ran. Whole run is kept under TEST_BUDGET_SECS (default 660: 7–8 minutes on the CI host, room for a slower one).
+# failed or if no test ran. TEST_BUDGET_SECS (default 1500) only stops a run that hangs: the whole run takes 8–10
+# minutes on a 2-core host, and hosts differ by half that again, so a tighter limit failed whole runs that
+# were only slow (the e2e suite alone took 465 s on one host and ran out of a 525 s limit on another).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 RESULTS_DIR=test-results
-BUDGET=${TEST_BUDGET_SECS:-660}
+BUDGET=${TEST_BUDGET_SECS:-1500}
 START=$SECONDS
 
 UNIT_P=0 UNIT_F=0 UNIT_S=0
@@ -168,8 +170,8 @@ if ((have_browser && build_ok)); then
   log "e2e"
   E2E_JSON="$RESULTS_DIR/e2e.json"
   rm -f "$E2E_JSON"
-  # The e2e suite varies most between hosts (a 2-lane browser run): it gets what is left, up to 540 s.
-  e2e_secs=$(time_left 540)
+  # The e2e suite varies most between hosts (a 2-lane browser run): it gets what is left, up to 1200 s.
+  e2e_secs=$(time_left 1200)
   e2e_rc=0
   run_limited "$e2e_secs" env E2E_RESULTS_FILE="$E2E_JSON" \
     E2E_GLOBAL_TIMEOUT_MS=$(((e2e_secs > 20 ? e2e_secs - 15 : e2e_secs) * 1000)) \
