@@ -22,6 +22,7 @@ import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-
 import { compareNewestFirst, type TimelineKey } from '../core/timeline';
 import { markAfterArrival, markAfterPass, metadataWalkAfter, type MetadataReadMark } from '../core/metadata-mark';
 import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
+import { writeWhole } from './whole-transaction';
 
 export type { AssetBundle } from './schema';
 
@@ -125,16 +126,9 @@ export async function commitAsset(db: Db, jobId: string, stored: StoredAsset | T
  */
 export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string; record: StoredAsset | TakenInAsset }>): Promise<void> {
   const tx = db.transaction(['assets', 'thumbnails', 'embeddings', 'lineage', 'jobs', 'frameEmbeddings', 'meta'], 'readwrite');
-  try {
+  await writeWhole(tx, async (write) => {
     const jobs = tx.objectStore('jobs');
     const found = await Promise.all(items.map((i) => jobs.get(i.jobId)));
-    const writes: Promise<unknown>[] = [];
-    // Every request fails with AbortError once one fails; each is awaited below, or, if a record
-    // cannot even be queued (DataCloneError), never: so none may be left without a handler.
-    const write = (request: Promise<unknown>) => {
-      request.catch(() => undefined);
-      writes.push(request);
-    };
     items.forEach(({ record }, k) => {
       write(tx.objectStore('assets').add(record.asset));
       write(tx.objectStore('thumbnails').put(record.thumbnail));
@@ -147,18 +141,7 @@ export async function commitAssets(db: Db, items: ReadonlyArray<{ jobId: string;
     });
     // Items whose metadata could not be read while taken in wait for the next metadata pass.
     write(noteArrivingAssets(tx.objectStore('meta'), items.map((i) => i.record.asset)));
-    await Promise.all([...writes, tx.done]);
-  } catch (err) {
-    // Errors thrown outside a request (e.g. DataCloneError) do not abort by themselves;
-    // abort explicitly so nothing of these assets is committed, and settle `done` quietly.
-    try {
-      tx.abort();
-    } catch {
-      /* already aborted by the failed request */
-    }
-    await tx.done.catch(() => undefined);
-    throw err;
-  }
+  });
 }
 
 /** An item's vectors for one model, as the indexing stage stores them. */
@@ -175,17 +158,18 @@ export interface StoredVectors {
  */
 export async function commitVectors(db: Db, items: readonly StoredVectors[]): Promise<string[]> {
   const tx = db.transaction(['assets', 'embeddings', 'frameEmbeddings', 'lineage'], 'readwrite');
-  const present = await Promise.all(items.map((i) => tx.objectStore('assets').getKey(i.embedding.id)));
   const written: string[] = [];
-  const writes: Promise<unknown>[] = [];
-  items.forEach((item, k) => {
-    if (present[k] === undefined) return;
-    written.push(item.embedding.id);
-    writes.push(tx.objectStore('embeddings').put(item.embedding));
-    for (const f of item.frames) writes.push(tx.objectStore('frameEmbeddings').put(f));
-    for (const l of item.lineage) writes.push(tx.objectStore('lineage').put(l));
+  // Whole or not at all: a batch counted as failed must have stored nothing, since it is indexed again.
+  await writeWhole(tx, async (write) => {
+    const present = await Promise.all(items.map((i) => tx.objectStore('assets').getKey(i.embedding.id)));
+    items.forEach((item, k) => {
+      if (present[k] === undefined) return;
+      written.push(item.embedding.id);
+      write(tx.objectStore('embeddings').put(item.embedding));
+      for (const f of item.frames) write(tx.objectStore('frameEmbeddings').put(f));
+      for (const l of item.lineage) write(tx.objectStore('lineage').put(l));
+    });
   });
-  await Promise.all([...writes, tx.done]);
   return written;
 }
 
@@ -447,25 +431,27 @@ async function readBundles(tx: DeleteTx, ids: readonly string[]): Promise<{ bund
 export async function deleteAssetRecords(db: Db, ids: readonly string[], nowMs: number, undoWindowMs: number): Promise<TombstoneRecord[]> {
   const tx = db.transaction([...ASSET_STORES, 'tombstones'], 'readwrite');
   const store = <S extends (typeof ASSET_STORES)[number] | 'tombstones'>(name: S) => tx.objectStore(name);
-  const { bundles: found, whole } = await readBundles(tx, ids);
   const tombstones: TombstoneRecord[] = [];
-  const writes: Promise<unknown>[] = [];
-  // A run holding only assets being deleted loses its records, vectors and thumbnails in one
-  // request per store instead of one per record (what is left in it belonged to no asset).
-  if (whole) writes.push(store('assets').delete(whole.range), store('embeddings').delete(whole.range), store('thumbnails').delete(whole.thumbRange));
-  for (const bundle of found) {
-    const { asset } = bundle;
-    const id = asset.id;
-    if (!whole) writes.push(store('assets').delete(id), store('embeddings').delete(id));
-    if (!whole) for (const t of bundle.thumbnails) writes.push(store('thumbnails').delete(t.id));
-    for (const fr of bundle.frames) writes.push(store('frameEmbeddings').delete(fr.id));
-    for (const l of bundle.lineage) writes.push(store('lineage').delete(l.id));
-    for (const m of bundle.albumItems ?? []) writes.push(store('albumItems').delete(m.id));
-    const tombstone: TombstoneRecord = { id, name: asset.name, blobLocation: asset.blobLocation, deletedAtMs: nowMs, expiresAtMs: nowMs + undoWindowMs, bundle };
-    writes.push(store('tombstones').put(tombstone));
-    tombstones.push(tombstone);
-  }
-  await Promise.all([...writes, tx.done]);
+  // Whole: records deleted without their tombstone would lose the item and, later, its original.
+  await writeWhole(tx, async (write) => {
+    const { bundles: found, whole } = await readBundles(tx, ids);
+    // A run holding only assets being deleted loses its records, vectors and thumbnails in one
+    // request per store instead of one per record (what is left in it belonged to no asset).
+    if (whole) for (const request of [store('assets').delete(whole.range), store('embeddings').delete(whole.range), store('thumbnails').delete(whole.thumbRange)]) write(request);
+    for (const bundle of found) {
+      const { asset } = bundle;
+      const id = asset.id;
+      if (!whole) write(store('assets').delete(id));
+      if (!whole) write(store('embeddings').delete(id));
+      if (!whole) for (const t of bundle.thumbnails) write(store('thumbnails').delete(t.id));
+      for (const fr of bundle.frames) write(store('frameEmbeddings').delete(fr.id));
+      for (const l of bundle.lineage) write(store('lineage').delete(l.id));
+      for (const m of bundle.albumItems ?? []) write(store('albumItems').delete(m.id));
+      const tombstone: TombstoneRecord = { id, name: asset.name, blobLocation: asset.blobLocation, deletedAtMs: nowMs, expiresAtMs: nowMs + undoWindowMs, bundle };
+      write(store('tombstones').put(tombstone));
+      tombstones.push(tombstone);
+    }
+  });
   return tombstones;
 }
 
@@ -526,35 +512,35 @@ export interface RestoreOutcome {
 export async function restoreAssetRecords(db: Db, ids: readonly string[], clock: () => number = Date.now): Promise<RestoreOutcome> {
   const tx = db.transaction([...ASSET_STORES, 'tombstones', 'albums', 'meta'], 'readwrite');
   const outcome: RestoreOutcome = { restored: [], alreadyBack: [], final: [] };
-  const tombstones = await readTombstones(tx.objectStore('tombstones'), ids);
-  const present = await Promise.all(ids.map((id, i) => (tombstones[i] ? undefined : tx.objectStore('assets').getKey(id))));
-  const albumIds = [...new Set(tombstones.flatMap((t) => t?.bundle.albumItems?.map((m) => m.albumId) ?? []))];
-  const albumsLeft = new Set((await Promise.all(albumIds.map((a) => tx.objectStore('albums').getKey(a)))).filter((k): k is string => k !== undefined));
-  const nowMs = clock();
-  const writes: Promise<unknown>[] = [];
-  ids.forEach((id, i) => {
-    const tombstone = tombstones[i];
-    if (!tombstone && present[i] !== undefined) {
-      outcome.alreadyBack.push(id);
-      return;
-    }
-    if (!tombstone || !undoAllowed(tombstone, nowMs)) {
-      outcome.final.push(id);
-      return;
-    }
-    const b = tombstone.bundle;
-    writes.push(tx.objectStore('assets').put(b.asset));
-    for (const t of b.thumbnails) writes.push(tx.objectStore('thumbnails').put(t));
-    if (b.embedding) writes.push(tx.objectStore('embeddings').put(b.embedding));
-    for (const f of b.frames) writes.push(tx.objectStore('frameEmbeddings').put(f));
-    for (const l of b.lineage) writes.push(tx.objectStore('lineage').put(l));
-    for (const m of b.albumItems ?? []) if (albumsLeft.has(m.albumId)) writes.push(tx.objectStore('albumItems').put(m));
-    writes.push(tx.objectStore('tombstones').delete(id));
-    outcome.restored.push(b);
+  await writeWhole(tx, async (write) => {
+    const tombstones = await readTombstones(tx.objectStore('tombstones'), ids);
+    const present = await Promise.all(ids.map((id, i) => (tombstones[i] ? undefined : tx.objectStore('assets').getKey(id))));
+    const albumIds = [...new Set(tombstones.flatMap((t) => t?.bundle.albumItems?.map((m) => m.albumId) ?? []))];
+    const albumsLeft = new Set((await Promise.all(albumIds.map((a) => tx.objectStore('albums').getKey(a)))).filter((k): k is string => k !== undefined));
+    const nowMs = clock();
+    ids.forEach((id, i) => {
+      const tombstone = tombstones[i];
+      if (!tombstone && present[i] !== undefined) {
+        outcome.alreadyBack.push(id);
+        return;
+      }
+      if (!tombstone || !undoAllowed(tombstone, nowMs)) {
+        outcome.final.push(id);
+        return;
+      }
+      const b = tombstone.bundle;
+      write(tx.objectStore('assets').put(b.asset));
+      for (const t of b.thumbnails) write(tx.objectStore('thumbnails').put(t));
+      if (b.embedding) write(tx.objectStore('embeddings').put(b.embedding));
+      for (const f of b.frames) write(tx.objectStore('frameEmbeddings').put(f));
+      for (const l of b.lineage) write(tx.objectStore('lineage').put(l));
+      for (const m of b.albumItems ?? []) if (albumsLeft.has(m.albumId)) write(tx.objectStore('albumItems').put(m));
+      write(tx.objectStore('tombstones').delete(id));
+      outcome.restored.push(b);
+    });
+    // An item deleted before the metadata pass reached it comes back unread, added before the pass's mark.
+    write(noteArrivingAssets(tx.objectStore('meta'), outcome.restored.map((b) => b.asset)));
   });
-  // An item deleted before the metadata pass reached it comes back unread, added before the pass's mark.
-  writes.push(noteArrivingAssets(tx.objectStore('meta'), outcome.restored.map((b) => b.asset)));
-  await Promise.all([...writes, tx.done]);
   return outcome;
 }
 

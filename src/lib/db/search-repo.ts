@@ -3,6 +3,7 @@
 import type { Db } from './db';
 import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotName, IndexSnapshotRecord, JobRecord } from './schema';
 import { releaseBuffer } from '../core/typed-columns';
+import { writeWhole } from './whole-transaction';
 
 export async function countEmbeddings(db: Db, modelKey: string): Promise<number> {
   return db.countFromIndex('embeddings', 'byModelId', modelKey);
@@ -112,30 +113,23 @@ export async function getIndexSnapshot(db: Db, name: SnapshotName): Promise<Inde
 export async function putIndexSnapshot(db: Db, snapshot: IndexSnapshot, chunkBytes = SNAPSHOT_CHUNK_BYTES): Promise<void> {
   const tx = db.transaction('indexSnapshots', 'readwrite');
   const { name, bytes } = snapshot;
-  // A failed request fails the transaction: tx.done reports it, so each request's own promise is silenced.
-  const quiet = (request: Promise<unknown>) => void request.catch(() => undefined);
-  try {
-    quiet(tx.store.delete(chunkRange(name)));
+  // Whole: without it the requests queued before a failing one (the deletion, the first chunks) would commit.
+  await writeWhole(tx, (write) => {
+    write(tx.store.delete(chunkRange(name)));
     if (bytes.byteLength <= chunkBytes) {
       const { chunkCount: _c, byteLength: _b, ...plain } = snapshot;
-      quiet(tx.store.put(plain));
-    } else {
-      const chunkCount = Math.ceil(bytes.byteLength / chunkBytes);
-      for (let i = 0; i < chunkCount; i++) {
-        const part = bytes.slice(i * chunkBytes, (i + 1) * chunkBytes);
-        quiet(tx.store.put({ ...snapshot, name: chunkName(name, i), bytes: part }));
-        // put() has cloned the value: the copy is not needed past this line.
-        releaseBuffer(part);
-      }
-      quiet(tx.store.put({ ...snapshot, bytes: new Uint8Array(0), chunkCount, byteLength: bytes.byteLength }));
+      write(tx.store.put(plain));
+      return;
     }
-  } catch (err) {
-    // Without the abort the requests already queued (the deletion, the first chunks) would commit.
-    quiet(tx.done);
-    tx.abort();
-    throw err;
-  }
-  await tx.done;
+    const chunkCount = Math.ceil(bytes.byteLength / chunkBytes);
+    for (let i = 0; i < chunkCount; i++) {
+      const part = bytes.slice(i * chunkBytes, (i + 1) * chunkBytes);
+      write(tx.store.put({ ...snapshot, name: chunkName(name, i), bytes: part }));
+      // put() has cloned the value: the copy is not needed past this line.
+      releaseBuffer(part);
+    }
+    write(tx.store.put({ ...snapshot, bytes: new Uint8Array(0), chunkCount, byteLength: bytes.byteLength }));
+  });
 }
 
 export async function deleteIndexSnapshot(db: Db, name: SnapshotName): Promise<void> {

@@ -8,6 +8,7 @@ import {
   claimQueuedJobs,
   commitAsset,
   commitAssets,
+  commitVectors,
   embeddingsForModel,
   getMeta,
   listAssets,
@@ -467,9 +468,9 @@ describe('repo: commitAsset', () => {
     expect((await db.get('embeddings', 'a1'))?.modelId).toBe('m@q8');
   });
 
-  // Known bug, pinned so the fix is noticed: a *synchronous* throw inside the transaction (here
-  // DataCloneError from a lineage param that cannot be cloned) does not abort it, so the writes
-  // already queued commit and the library keeps a half-stored asset. Flip to `it` once fixed.
+  // A *synchronous* throw inside the transaction (here DataCloneError from a lineage param that
+  // cannot be cloned) does not abort it by itself: the writes already queued would commit and the
+  // library would keep a half-stored asset, so the commit aborts it.
   it('a non-request error mid-commit leaves nothing behind', async () => {
     const db = await open(uniqueName('commit-clone'));
     await putJobs(db, [job('j1', 1, 'processing')]);
@@ -527,6 +528,35 @@ describe('repo: commitAssets (a batch in one transaction)', () => {
     const db = await open(uniqueName('commit-batch-empty'));
     await commitAssets(db, []);
     expect(await db.count('assets')).toBe(0);
+  });
+});
+
+describe('repo: commitVectors (a batch of vectors in one transaction)', () => {
+  const vectorsOf = (id: string) => {
+    const { embedding, lineage } = stored(id, `sha-${id}`);
+    return { embedding: { ...embedding, modelId: 'n@q8' }, frames: [], lineage: [{ ...lineage[1], id: `embeddings-n:${id}`, modelId: 'n@q8' }] };
+  };
+
+  it('stores the vectors of the items still in the library and names them', async () => {
+    const db = await open(uniqueName('vectors'));
+    await commitAssets(db, [{ jobId: 'j1', record: { ...stored('a1', 'sha-1'), embedding: undefined, frames: undefined } }]);
+    expect(await commitVectors(db, [vectorsOf('a1'), vectorsOf('gone')])).toEqual(['a1']);
+    expect(await db.get('embeddings', 'a1')).toMatchObject({ modelId: 'n@q8' });
+    expect(await db.get('embeddings', 'gone')).toBeUndefined();
+  });
+
+  // A batch whose commit throws is indexed again from storage and counted then: had part of it
+  // been stored, the import would wait for items that already have their vectors.
+  it('a write that throws as it is issued stores nothing of the batch', async () => {
+    const db = await open(uniqueName('vectors-clone'));
+    for (const id of ['a1', 'a2']) await commitAsset(db, 'none', { ...stored(id, `sha-${id}`), embedding: undefined, frames: undefined });
+    const bad = vectorsOf('a2');
+    bad.lineage[0].params = { notCloneable: (() => 1) as unknown as string };
+    const watched = observingDone(db);
+    await expect(commitVectors(watched.db, [vectorsOf('a1'), bad])).rejects.toMatchObject({ name: 'DataCloneError' });
+    await expect(watched.done[0]).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await db.count('embeddings')).toBe(0);
+    expect(await db.get('lineage', 'embeddings-n:a1')).toBeUndefined();
   });
 });
 
@@ -609,6 +639,49 @@ describe('repo: delete and undo', () => {
     expect(await counts()).toEqual([2, 4, 2, 2, 4]);
     expect(await db.count('tombstones')).toBe(0);
     expect(await db.get('frameEmbeddings', 'v1#1')).toMatchObject({ timestampSec: 2.5 });
+  });
+});
+
+describe('repo: a delete is whole', () => {
+  // The records go and the tombstone comes in one transaction: records deleted without their
+  // tombstone would lose the item, and later its original file, with no Undo.
+  it('a tombstone that cannot be written leaves every record of the item in place', async () => {
+    const db = await open(uniqueName('delete-whole'));
+    await commitAsset(db, 'none', stored('a1', 'sha-a1'));
+    const refusing = new Proxy(db, {
+      get(target, prop) {
+        if (prop !== 'transaction') return Reflect.get(target, prop);
+        return (...args: unknown[]) => {
+          const tx = (target.transaction as (...a: unknown[]) => ReturnType<Db['transaction']>)(...args);
+          return new Proxy(tx, {
+            get(t, p) {
+              if (p !== 'objectStore') {
+                const v: unknown = Reflect.get(t, p);
+                return typeof v === 'function' ? v.bind(t) : v;
+              }
+              return (name: string) => {
+                const store = t.objectStore(name as 'tombstones');
+                if (name !== 'tombstones') return store;
+                return new Proxy(store, {
+                  get(st, q) {
+                    if (q === 'put') return () => { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+                    const v: unknown = Reflect.get(st, q);
+                    return typeof v === 'function' ? v.bind(st) : v;
+                  },
+                });
+              };
+            },
+          });
+        };
+      },
+    }) as Db;
+    await expect(deleteAssetRecords(refusing, ['a1'], 5_000, 8_000)).rejects.toMatchObject({ name: 'QuotaExceededError' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await listAssets(db)).map((a) => a.id)).toEqual(['a1']);
+    expect(await db.count('embeddings')).toBe(1);
+    expect(await db.count('thumbnails')).toBe(1);
+    expect(await db.count('lineage')).toBe(2);
+    expect(await db.count('tombstones')).toBe(0);
   });
 });
 
