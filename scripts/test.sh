@@ -19,7 +19,7 @@ STAGE_F=0
 PROBLEMS=()
 SUMMARY_DONE=0
 
-log() { printf '\n==> %s\n' "$*"; }
+log() { printf '\n==> %s (at %ss)\n' "$*" "$((SECONDS - START))"; }
 problem() { PROBLEMS+=("$1"); STAGE_F=$((STAGE_F + 1)); }
 
 # Seconds left for a stage: min(cap, budget left - 5).
