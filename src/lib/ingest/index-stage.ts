@@ -78,6 +78,8 @@ export class IndexStage {
   /** When the model last returned vectors (the timer's clock): a batch queued behind it starts there. */
   #modelFreeAtMs = -Infinity;
   #paused = '';
+  /** How often indexing was resumed: a run that fails after a resume it began before tries again (see kick). */
+  #resumes = 0;
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
   #reportedAtMs = -Infinity;
   #reportAgain = false;
@@ -167,8 +169,16 @@ export class IndexStage {
   /** Starts indexing when the model is loaded, this tab writes, and anything waits. */
   kick(): void {
     if (this.#running || this.#state !== 'ready' || this.#paused || !this.#o.isWriter() || !this.#model) return;
+    const resumes = this.#resumes;
+    let again = false;
     this.#running = this.#run()
       .catch(async (err: unknown) => {
+        // Resumed while this run still waited for a batch in the model (space freed meanwhile): its
+        // failure may be from before the resume, so a new run tries again, and stops only if it fails too.
+        if (this.#resumes !== resumes) {
+          again = true;
+          return;
+        }
         // The take-in stage must not wait for room meanwhile: it is told to stop too when the disk is full.
         this.#paused = 'stopping';
         this.#wakeRoom();
@@ -177,7 +187,7 @@ export class IndexStage {
       .finally(() => {
         this.#running = null;
         // Items handed over while the run was deciding it had nothing left: they would wait for a kick that never comes.
-        if (this.#buffer.length) this.kick();
+        if (this.#buffer.length || again) this.kick();
         this.#wakeRoom();
         this.reportWaiting();
         this.#o.settled();
@@ -191,6 +201,7 @@ export class IndexStage {
 
   /** Space was freed or the user asked to go on. */
   resume(): void {
+    this.#resumes++;
     this.#paused = '';
     this.kick();
   }

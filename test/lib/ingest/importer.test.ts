@@ -182,6 +182,45 @@ describe('importer: a full disk', () => {
   });
 });
 
+describe('importer: resumed while a batch is still in the model', () => {
+  it('a failure of the batch before it, from while the disk was full, does not stop indexing again: every item gets its vector', async () => {
+    const db = await dbs.open();
+    const b = BATCH_SIZE;
+    await leftInQueue(db, photos(3 * b));
+    const inModel = [deferred(), deferred()];
+    const released = [deferred(), deferred()];
+    let calls = 0;
+    const embedder = new FakeEmbedder();
+    embedder.gate = async () => {
+      const k = calls++;
+      if (k > 1) return;
+      inModel[k].resolve();
+      await released[k].promise;
+    };
+    const vectorRefused = deferred();
+    const tab = await openTab(db, shared(), { embedder });
+    // Batches 1 and 2 are in the model; the disk fills: batch 3 cannot be taken in, and the import stops.
+    await inModel[1].promise;
+    disk.failing = (store) => {
+      if (store === 'embeddings') vectorRefused.resolve();
+      return store === 'assets' || store === 'embeddings';
+    };
+    const paused = await tab.page.next('paused');
+    expect(paused.notImported).toBe(b);
+    // Batch 1 comes out of the model and its vectors are refused; the run waits for batch 2.
+    released[0].resolve();
+    await vectorRefused.promise;
+    // Space is freed and the user resumes before batch 2 is out of the model.
+    disk.failing = null;
+    await tab.importer.resume();
+    released[1].resolve();
+    await tab.importer.whenIdle();
+    expect(tab.page.ofType('paused')).toHaveLength(1);
+    expect(await statusCounts(db)).toEqual({ stored: 3 * b });
+    await expectWholeLibrary(db, 3 * b);
+  });
+});
+
 describe('importer: several tabs', () => {
   it('a follower copies its files in and hands them to the writer, which stores them; the follower shows the writer’s events', async () => {
     const name = dbs.uniqueName();
