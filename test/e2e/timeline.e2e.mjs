@@ -197,13 +197,14 @@ test('timeline: a library larger than its first screen opens on its newest items
   // Scrolled to the end again before each try: a line appearing above the grid meanwhile (such as
   // the count of items not yet searchable, late on a busy machine) moves the end of the grid down.
   const oldest = library.getByRole('button', { name: 'Open big-419.jpg' });
-  const deadline = Date.now() + 15_000;
+  // Each try waits up to 3 s for the tile to be drawn and still (a loaded 2-core host can take over a second).
+  const deadline = Date.now() + 30_000;
   for (;;) {
     await page.evaluate(async () => {
       window.scrollTo(0, document.documentElement.scrollHeight);
       await new Promise((r) => requestAnimationFrame(r));
     });
-    const clicked = await oldest.click({ timeout: 1_000 }).then(() => true, (err) => (Date.now() > deadline ? Promise.reject(err) : false));
+    const clicked = await oldest.click({ timeout: 3_000 }).then(() => true, (err) => (Date.now() > deadline ? Promise.reject(err) : false));
     if (clicked) break;
   }
   assert.equal(await page.getByRole('dialog', { name: /big-419\.jpg/ }).count(), 1, 'the oldest item opens in the viewer');
