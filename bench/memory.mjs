@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory during and after a mixed import of photos and videos, `node bench/memory.mjs`:
 //
-//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit>] [--no-build] [--no-probe] [--merge] [--after-release] [--trace-workers]
+//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit> [--base-last]] [--no-build] [--no-probe] [--merge] [--after-release] [--trace-workers]
 //
 // The production build (vite build into .cache/memory-dist/) with the random-weight ViT-B/32 (q8,
 // made by scripts/make-bench-model.mjs) in headless Chromium, a fresh on-disk profile. The model is
@@ -20,7 +20,8 @@
 // GC), the renderer's mappings by kind, and a probe that terminates the app's workers one at a time
 // (the page's Worker constructor is wrapped to reach them) and reads what each gave back.
 // --base <commit> first runs the same import on that commit's build (git archive into .cache/), so
-// the figures before and after come from one run on one machine.
+// the figures before and after come from one run on one machine; --base-last runs it after this
+// tree's build instead (the second of a pair ran faster or slower at times: alternate to tell).
 // Writes bench/results/memory.json and memory.md; --merge adds the two keys to latest.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,7 @@ const SETTLE_S = Number(argValue(argv, '--settle-s', '45'));
 /** A third search this long after the second: past an import's 30 s release, within a search's 3 min. */
 const PAUSE_S = Number(argValue(argv, '--pause-s', '45'));
 const BASE = argValue(argv, '--base', null);
+const BASE_LAST = argv.includes('--base-last');
 const BUILD = !argv.includes('--no-build');
 const PROBE = !argv.includes('--no-probe');
 const MERGE = argv.includes('--merge');
@@ -311,9 +313,10 @@ async function main() {
   const files = [...photos, ...videos, ...(avi ? [avi] : [])];
   log(`${photos.length} photos + ${videos.length + (avi ? 1 : 0)} videos${avi ? ' (one AVI for ffmpeg.wasm)' : ''}`);
   const builds = [...(BASE ? [buildApp(BASE)] : []), buildApp(null)];
+  if (BASE_LAST) builds.reverse();
   const runs = [];
   for (const b of builds) runs.push(await run(b, files));
-  const now = runs.at(-1);
+  const now = runs.find((x) => x.label === 'worktree');
   const result = {
     date: new Date().toISOString(),
     model: MODEL_ID,
@@ -333,7 +336,7 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, 'memory.md'), markdown(result));
   log(`wrote bench/results/memory.json and memory.md in ${result.elapsedS} s`);
   if (MERGE && MODEL_ID === BENCH_MODEL_ID) {
-    const base = runs.length > 1 ? runs[0] : null;
+    const base = runs.find((x) => x !== now) ?? null;
     const how = `${photos.length} photos + ${result.videos} videos, ${BENCH_MODEL_ID}; renderer PSS (page + workers) every ${SAMPLE_MS} ms (bench/memory.mjs); load average ${result.loadAverage.join(' / ')}`;
     const against = (key) => (base ? `; ${base.label} in the same run: ${round(base[key], 0)}` : '');
     const written = mergeIntoLatest(RESULTS_DIR, result.summary, {
