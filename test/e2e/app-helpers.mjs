@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectText, FIXTURE_MODEL_ID, ROOT } from './harness.mjs';
+import { expectText, FIXTURE_MODEL_ID, POLL_MS, ROOT } from './harness.mjs';
 
 export const appUrl = (url) => `${url}?model=${FIXTURE_MODEL_ID}`;
 
@@ -71,7 +71,7 @@ export async function waitMessage(page, re, timeoutMs = 15_000) {
   while (Date.now() < deadline) {
     last = await messageTexts(page).catch(() => []);
     if (last.some((t) => re.test(t))) return last;
-    await page.waitForTimeout(100);
+    await page.waitForTimeout(POLL_MS);
   }
   throw new Error(`no import message matching ${re}; messages: ${JSON.stringify(last)}`);
 }
@@ -262,7 +262,7 @@ export async function waitUntil(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
   throw new Error(`timed out waiting until ${what}`);
 }

@@ -3,7 +3,7 @@
 // so the true groups are the colour pairs of the fixture photos.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { expectText, fixtureImage, fixtureManifest, ROOT, startServer, test } from './harness.mjs';
+import { expectText, fixtureImage, fixtureManifest, POLL_MS, ROOT, startServer, test } from './harness.mjs';
 import { importFiles, openApp, ui } from './app-helpers.mjs';
 import { startGeminiStub } from './gemini-stub.mjs';
 
@@ -39,7 +39,7 @@ async function waitClusterCount(page, n, timeoutMs = 30_000) {
     last = await readClusters(clusterList(page)).catch(() => []);
     // "Unnamed group" is the placeholder shown until the automatic name arrives.
     if (last.length === n && last.every((c) => c.name && c.name !== 'Unnamed group')) return last;
-    await page.waitForTimeout(100);
+    await page.waitForTimeout(POLL_MS);
   }
   throw new Error(`expected ${n} clusters, saw ${JSON.stringify(last)}`);
 }
@@ -316,16 +316,25 @@ test('clusters: two open tabs show the same clusters; a rename in one reaches th
   const files = [...PAIRS.red, ...PAIRS.blue];
   // Added in the second tab: the first one, which runs the import, groups them.
   await importFiles(other, files.map(fixtureImage), files.length);
-  for (const p of [page, other]) await showClusters(p);
+  // A tab behind gets no animation frames, so a click there waits seconds for the element to be
+  // stable: the tab clicked next is brought to the front, as a user would switch to it.
+  for (const p of [page, other]) {
+    await p.bringToFront();
+    await showClusters(p);
+  }
   await waitClusterCount(page, 2);
   await waitClusterCount(other, 2);
+  await page.bringToFront();
   const map = await clusterMap(page);
+  await other.bringToFront();
   assert.deepEqual(await clusterMap(other), map, 'both tabs show the same groups with the same names');
 
   const red = nameOfGroup(map, 'red-ball.jpg');
   await membersOf(other, red);
   await other.getByLabel('Cluster name').fill('Red Things');
   await other.getByRole('button', { name: 'Rename' }).click();
+  // The rename reaches the tab behind; it is brought to the front to be looked at.
   await clusterList(page).getByRole('button', { name: 'Open cluster Red Things', exact: true }).waitFor({ timeout: 15_000 });
+  await page.bringToFront();
   assert.deepEqual((await clusterMap(page))['Red Things'], map[red]);
 });

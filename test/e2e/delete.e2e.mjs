@@ -162,7 +162,9 @@ test('delete: a second tab opened inside the undo window keeps the file, offers 
   await expectCount(second, 2);
   const counts = await storeCounts(second);
   assert.deepEqual([counts.assets, counts.withoutOriginal, counts.withoutThumbnail, counts.withoutVector], [2, [], [], []]);
-  // The first tab's Undo finds the item already back and shows it again.
+  // The first tab's Undo finds the item already back and shows it again. (Brought to the front
+  // first: a tab behind gets no animation frames, and a click there waits seconds for them.)
+  await page.bringToFront();
   await toast(page).getByRole('button', { name: 'Undo' }).click();
   await expectCount(page, 2);
   assert.deepEqual(await tombstones(page), {});

@@ -33,6 +33,8 @@ const FIXTURE_MODEL_SRC = join(ROOT, 'test/fixtures/models', FIXTURE_MODEL_ID);
 const DEFAULT_TEST_TIMEOUT_MS = 60_000;
 const DEFAULT_ACTION_TIMEOUT_MS = 15_000;
 const DEFAULT_NAVIGATION_TIMEOUT_MS = 30_000;
+/** How often the wait helpers look again: a wait ends on average half of this after its condition holds. */
+export const POLL_MS = 50;
 
 // ---------------------------------------------------------------- registry
 
@@ -320,14 +322,16 @@ function describeCsp(v) {
  * @property {(...a: any[]) => void} log  appended to the failure log
  */
 
-async function runOne(t, { browser, url }) {
-  const opts = t.opts;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+/**
+ * A fresh context and page with the watchers every test gets (CSP, console, page errors). A lane
+ * opens the next test's context while the current test runs: starting a page's renderer takes
+ * ~0.5–1.5 s, which would otherwise sit between every two tests.
+ */
+async function openContext(browser) {
   const consoleLines = [];
   const consoleErrors = [];
   const pageErrors = [];
   const csp = [];
-  const logLines = [];
   const addCsp = (v) => {
     const key = typeof v === 'string' ? v : JSON.stringify(v);
     if (!csp.some((x) => (typeof x === 'string' ? x : JSON.stringify(x)) === key)) csp.push(v);
@@ -370,6 +374,14 @@ async function runOne(t, { browser, url }) {
   });
 
   const page = await context.newPage();
+  return { context, page, consoleLines, consoleErrors, pageErrors, csp, addCsp };
+}
+
+async function runOne(t, { browser, url, opened }) {
+  const opts = t.opts;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const logLines = [];
+  const { context, page, consoleLines, consoleErrors, pageErrors, csp, addCsp } = await opened;
   page.setDefaultTimeout(Math.min(DEFAULT_ACTION_TIMEOUT_MS, timeoutMs));
   page.setDefaultNavigationTimeout(Math.min(DEFAULT_NAVIGATION_TIMEOUT_MS, timeoutMs));
 
@@ -453,8 +465,9 @@ async function runOne(t, { browser, url }) {
       /* best effort */
     }
   }
-  await context.close().catch(() => {});
-  return { error, ms, consoleErrors };
+  // Closed while the lane starts its next test: the lane waits for it only at its end.
+  const closed = context.close().catch(() => {});
+  return { error, ms, consoleErrors, closed };
 }
 
 /**
@@ -512,17 +525,32 @@ export async function run({ url, browser, filter = '', lanes = Number(process.en
       }
     };
     const lane = async (laneBrowser) => {
-      for (let t = await take(); t; t = await take()) {
-        try {
-          await runTest(t, laneBrowser);
-        } finally {
-          busyFiles.delete(t.file);
-          freed.resolve();
-          freed = deferred();
+      /** The next test's context, opened while the current test runs (see openContext). */
+      let spare = null;
+      /** Contexts of ended tests, still closing. */
+      const closing = [];
+      const nextContext = () => {
+        const opened = spare ?? openContext(laneBrowser);
+        spare = openContext(laneBrowser);
+        spare.catch(() => {}); // a failure shows when a test takes it
+        return opened;
+      };
+      try {
+        for (let t = await take(); t; t = await take()) {
+          try {
+            await runTest(t, laneBrowser, nextContext, closing);
+          } finally {
+            busyFiles.delete(t.file);
+            freed.resolve();
+            freed = deferred();
+          }
         }
+      } finally {
+        if (spare) closing.push(spare.then((o) => o.context.close()).catch(() => {}));
+        await Promise.all(closing);
       }
     };
-    const runTest = async (t, laneBrowser) => {
+    const runTest = async (t, laneBrowser, nextContext, closing) => {
       if (t.skipReason) {
         summary.skipped++;
         summary.results.push({ name: t.name, status: 'skipped', reason: t.skipReason });
@@ -531,7 +559,8 @@ export async function run({ url, browser, filter = '', lanes = Number(process.en
       }
       let r;
       try {
-        r = await runOne(t, { browser: laneBrowser, url });
+        r = await runOne(t, { browser: laneBrowser, url, opened: nextContext() });
+        closing.push(r.closed);
       } catch (err) {
         r = { error: err, ms: 0, consoleErrors: [] };
       }
@@ -582,7 +611,7 @@ export async function expectText(locator, textOrRegex, timeoutMs = DEFAULT_ACTIO
     } catch {
       /* not attached yet */
     }
-    await sleep(100);
+    await sleep(POLL_MS);
   }
   throw new Error(`expected text ${textOrRegex} in ${locator}, last seen: ${JSON.stringify(last.slice(0, 200))}`);
 }

@@ -115,11 +115,14 @@ test('interrupted drop: a folder chosen with the folder picker continues after a
   const putInFolder = (files) =>
     page.evaluate(async (list) => {
       const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('Holiday 2024', { create: true });
-      for (const f of list) {
-        const w = await (await dir.getFileHandle(f.name, { create: true })).createWritable();
-        await w.write(new Uint8Array(f.bytes));
-        await w.close();
-      }
+      // All at once: one after another, 300 small writes took seconds.
+      await Promise.all(
+        list.map(async (f) => {
+          const w = await (await dir.getFileHandle(f.name, { create: true })).createWritable();
+          await w.write(new Uint8Array(f.bytes));
+          await w.close();
+        }),
+      );
     }, files.map((p) => ({ name: p.name, bytes: [...p.buffer] })));
   await putInFolder(photos);
   await page.getByRole('heading', { name: 'Shoebox' }).click();

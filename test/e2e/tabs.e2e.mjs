@@ -13,6 +13,8 @@ test('tabs: two tabs importing different folders at the same moment keep every o
   await openApp(page, url);
   await openApp(other, url);
   for (const p of [page, other]) {
+    // A tab behind gets no animation frames: a click there waits seconds for the element to be stable.
+    await p.bringToFront();
     await waitModelReady(p);
     await closeSettings(p);
   }
@@ -49,6 +51,8 @@ test('tabs: when the tab running the import closes, the other one takes over and
   const other = await context.newPage();
   await openApp(page, url);
   await openApp(other, url);
+  // A tab behind gets no animation frames: a click there waits seconds for the element to be stable.
+  await page.bringToFront();
   await waitModelReady(page);
   await closeSettings(page);
   // The first tab opened holds the queue: it takes the files, then closes once some are indexed.
