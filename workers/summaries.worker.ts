@@ -7,8 +7,8 @@
 import { expose, transfer } from 'comlink';
 import { openLibraryDb } from '../src/lib/db/db';
 import { assetSummaryPage } from '../src/lib/db/search-repo';
-import { listAssetsByTakenAt } from '../src/lib/db/repo';
-import { columnBuffers, itemSummaryColumns, itemSummaryOf, type ItemSummaryColumns, type SharedPlaces } from '../src/lib/core/item-summary';
+import { itemSummaryColumnsByTakenAt } from '../src/lib/db/repo';
+import { columnBuffers, type ItemSummaryColumns } from '../src/lib/core/item-summary';
 import { packSummaryPage, type AssetSummaryPage } from '../src/lib/core/asset-summaries';
 
 const db = openLibraryDb();
@@ -21,8 +21,7 @@ const api = {
   },
   /** Every item's summary, newest taken first, read in one transaction (the page's timeline), as columns handed over by transfer. */
   async items(): Promise<ItemSummaryColumns> {
-    const places: SharedPlaces = new Map();
-    const columns = itemSummaryColumns(await listAssetsByTakenAt(await db, (a) => itemSummaryOf(a, places)));
+    const columns = await itemSummaryColumnsByTakenAt(await db);
     return transfer(columns, columnBuffers(columns));
   },
 };

@@ -8,7 +8,7 @@
 // of asset records read at start leaves some); in bytes they cost about 60 MB outside that heap.
 import type { AssetType } from './records';
 import { fnv1a } from './packed-ids';
-import { releaseBuffer, resizedColumn } from './typed-columns';
+import { releaseBuffer, replacedColumn, resizedColumn } from './typed-columns';
 
 /** The fields of an asset record a summary keeps. */
 export interface AssetSummaryFields {
@@ -27,16 +27,6 @@ const EMPTY = -1;
 const DELETED = -2;
 /** A text's byte length is stored in two bytes: a longer name is cut (file names are at most a few hundred bytes). */
 const MAX_TEXT_BYTES = 0xffff;
-
-/**
- * `column` copied into a new one of `length` rows ({@link resizedColumn}), its own buffer given
- * back now rather than at the worker's next garbage collection: nothing else holds it.
- */
-function replacedColumn<T extends Uint32Array | Uint8Array | Float64Array>(column: T, length: number, fill = 0): T {
-  const out = resizedColumn(column, length, fill);
-  releaseBuffer(column);
-  return out;
-}
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();

@@ -7,6 +7,8 @@
 // one object and two boxed dates each, and one place object per distinct place
 // (bench/item-summary-heap.mjs measures both).
 import type { AssetRecord, AssetType, ItemMotion, ItemPlace } from './records';
+import { newestFirstOrder } from './timeline';
+import { releaseBuffer, replacedColumn } from './typed-columns';
 
 export interface ItemSummary {
   id: string;
@@ -152,52 +154,161 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
 
-/** `summaries` as columns; the typed arrays' buffers are the transfer list ({@link columnBuffers}). */
+/** `summaries` as columns, in their order; the typed arrays' buffers are the transfer list ({@link columnBuffers}). */
 export function itemSummaryColumns(summaries: readonly ItemSummary[]): ItemSummaryColumns {
-  const n = summaries.length;
-  const cols: ItemSummaryColumns = {
-    rowOf: Object.create(null) as Record<string, number>,
-    nameBytes: new Uint8Array(0),
-    nameEnds: new Uint32Array(n),
-    numbers: new Float64Array(n * NUMBERS_PER_ROW),
-    flags: new Uint8Array(n),
-    placeOf: new Int32Array(n),
-    places: [],
-    nearDuplicateRows: [],
-    nearDuplicateNames: [],
-  };
-  const placeIndex = new Map<ItemPlace, number>();
-  // A UTF-16 code unit is at most 3 UTF-8 bytes.
-  const nameBytes = new Uint8Array(3 * summaries.reduce((sum, s) => sum + s.name.length, 0));
-  let nameEnd = 0;
-  for (let i = 0; i < n; i++) {
-    const s = summaries[i]!;
-    cols.rowOf[s.id] = i;
-    nameEnd += utf8Encoder.encodeInto(s.name, nameBytes.subarray(nameEnd)).written;
-    cols.nameEnds[i] = nameEnd;
-    const at = i * NUMBERS_PER_ROW;
-    cols.numbers[at] = s.takenAtMs;
-    cols.numbers[at + 1] = s.addedAt;
-    cols.numbers[at + 2] = s.width;
-    cols.numbers[at + 3] = s.height;
-    cols.numbers[at + 4] = orNaN(s.durationSec);
-    cols.numbers[at + 5] = orNaN(s.placeVersion);
+  const rows = new ItemSummaryRows(summaries.length);
+  for (const s of summaries) rows.add(s);
+  return rows.columns('as added');
+}
+
+/**
+ * Item summaries gathered as columns one at a time, in any order, then handed out as
+ * {@link ItemSummaryColumns} in the timeline's order or as added. Reading a library's records a
+ * page at a time into these keeps no object per item: at 100,000 items, summary objects
+ * sorted before their columns were made held ~30 MB of a worker's heap at once, and an ended
+ * worker's heap pages stay with the renderer for half a minute after a start. What stays per item
+ * on the heap is its id (the timeline's last tie-break and the columns' `rowOf` keys).
+ */
+export class ItemSummaryRows {
+  #ids: string[] = [];
+  #numbers: Float64Array;
+  #flags: Uint8Array;
+  /** Per row: its place in #places, or -1. */
+  #placeOf: Int32Array;
+  #places: ItemPlace[] = [];
+  #placeIndex = new Map<ItemPlace, number>();
+  #nameBytes: Uint8Array;
+  #nameEnds: Uint32Array;
+  #nameEnd = 0;
+  /** Row → the name of the item it nearly duplicates. */
+  #nearDuplicateNames = new Map<number, string>();
+
+  /** `expectedRows`: room made at first (more rows grow the columns). */
+  constructor(expectedRows = 1024) {
+    const rows = Math.max(1, expectedRows);
+    this.#numbers = new Float64Array(rows * NUMBERS_PER_ROW);
+    this.#flags = new Uint8Array(rows);
+    this.#placeOf = new Int32Array(rows);
+    this.#nameEnds = new Uint32Array(rows);
+    this.#nameBytes = new Uint8Array(rows * 16);
+  }
+
+  get size(): number {
+    return this.#ids.length;
+  }
+
+  /**
+   * A summary, its place kept as it is (summaries of one place share one object where they were
+   * made). Nothing else of `s` is kept but its id: a summary made from a record just read is
+   * garbage once added.
+   */
+  add(s: ItemSummary): void {
+    const row = this.#ids.length;
+    if (row === this.#flags.length) this.#growRows(Math.ceil(row * 1.5) + 1);
+    // A UTF-16 code unit is at most 3 UTF-8 bytes.
+    if (this.#nameEnd + 3 * s.name.length > this.#nameBytes.length) this.#nameBytes = replacedColumn(this.#nameBytes, Math.max(this.#nameEnd + 3 * s.name.length, Math.ceil(this.#nameBytes.length * 1.5)));
+    this.#ids.push(s.id);
+    this.#nameEnd += utf8Encoder.encodeInto(s.name, this.#nameBytes.subarray(this.#nameEnd)).written;
+    this.#nameEnds[row] = this.#nameEnd;
+    const at = row * NUMBERS_PER_ROW;
+    this.#numbers[at] = s.takenAtMs;
+    this.#numbers[at + 1] = s.addedAt;
+    this.#numbers[at + 2] = s.width;
+    this.#numbers[at + 3] = s.height;
+    this.#numbers[at + 4] = orNaN(s.durationSec);
+    this.#numbers[at + 5] = orNaN(s.placeVersion);
     const motion = s.motion ? MOTION_CODES.indexOf(s.motion.kind) + 1 : 0;
-    cols.flags[i] = (s.type === 'video' ? VIDEO : 0) | (s.favourite ? FAVOURITE : 0) | (s.hasPosition ? HAS_POSITION : 0) | (motion << MOTION_SHIFT);
+    this.#flags[row] = (s.type === 'video' ? VIDEO : 0) | (s.favourite ? FAVOURITE : 0) | (s.hasPosition ? HAS_POSITION : 0) | (motion << MOTION_SHIFT);
     let place = -1;
     if (s.place) {
       // Summaries of one place share one object where they were made, so this finds it by identity.
-      place = placeIndex.get(s.place) ?? -1;
-      if (place < 0) placeIndex.set(s.place, (place = cols.places.push(s.place) - 1));
+      place = this.#placeIndex.get(s.place) ?? -1;
+      if (place < 0) this.#placeIndex.set(s.place, (place = this.#places.push(s.place) - 1));
     }
-    cols.placeOf[i] = place;
-    if (s.nearDuplicateOf) {
-      cols.nearDuplicateRows.push(i);
-      cols.nearDuplicateNames.push(s.nearDuplicateOf.name);
-    }
+    this.#placeOf[row] = place;
+    if (s.nearDuplicateOf) this.#nearDuplicateNames.set(row, s.nearDuplicateOf.name);
   }
-  cols.nameBytes = nameBytes.slice(0, nameEnd);
-  return cols;
+
+  /**
+   * The rows as columns, newest taken first ({@link newestFirstOrder}: date taken, then date added,
+   * then id) or in the order they were added. The gathered columns are given back.
+   */
+  columns(order: 'newest taken first' | 'as added'): ItemSummaryColumns {
+    const ids = this.#ids;
+    const n = ids.length;
+    const numbers = this.#numbers;
+    let rowOrder: Uint32Array;
+    if (order === 'as added') {
+      rowOrder = new Uint32Array(n);
+      for (let i = 0; i < n; i++) rowOrder[i] = i;
+    } else {
+      const takenAtMs = new Float64Array(n);
+      const addedAt = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        takenAtMs[i] = numbers[i * NUMBERS_PER_ROW]!;
+        addedAt[i] = numbers[i * NUMBERS_PER_ROW + 1]!;
+      }
+      rowOrder = newestFirstOrder(ids, takenAtMs, addedAt);
+      releaseBuffer(takenAtMs);
+      releaseBuffer(addedAt);
+    }
+    const cols: ItemSummaryColumns = {
+      rowOf: Object.create(null) as Record<string, number>,
+      nameBytes: new Uint8Array(this.#nameEnd),
+      nameEnds: new Uint32Array(n),
+      numbers: new Float64Array(n * NUMBERS_PER_ROW),
+      flags: new Uint8Array(n),
+      placeOf: new Int32Array(n),
+      places: [],
+      nearDuplicateRows: [],
+      nearDuplicateNames: [],
+    };
+    // Places are numbered as they first appear in the columns' order.
+    const placeNumber = new Int32Array(this.#places.length).fill(-1);
+    const nameBytes = this.#nameBytes;
+    let nameEnd = 0;
+    for (let row = 0; row < n; row++) {
+      const from = rowOrder[row]!;
+      cols.rowOf[ids[from]!] = row;
+      for (let at = from ? this.#nameEnds[from - 1]! : 0, end = this.#nameEnds[from]!; at < end; at++) cols.nameBytes[nameEnd++] = nameBytes[at]!;
+      cols.nameEnds[row] = nameEnd;
+      for (let k = 0; k < NUMBERS_PER_ROW; k++) cols.numbers[row * NUMBERS_PER_ROW + k] = numbers[from * NUMBERS_PER_ROW + k]!;
+      cols.flags[row] = this.#flags[from]!;
+      const place = this.#placeOf[from]!;
+      if (place >= 0 && placeNumber[place]! < 0) placeNumber[place] = cols.places.push(this.#places[place]!) - 1;
+      cols.placeOf[row] = place < 0 ? -1 : placeNumber[place]!;
+      const nearDuplicateName = this.#nearDuplicateNames.get(from);
+      if (nearDuplicateName !== undefined) {
+        cols.nearDuplicateRows.push(row);
+        cols.nearDuplicateNames.push(nearDuplicateName);
+      }
+    }
+    releaseBuffer(rowOrder);
+    this.#clear();
+    return cols;
+  }
+
+  #growRows(rows: number): void {
+    this.#numbers = replacedColumn(this.#numbers, rows * NUMBERS_PER_ROW);
+    this.#flags = replacedColumn(this.#flags, rows);
+    this.#placeOf = replacedColumn(this.#placeOf, rows);
+    this.#nameEnds = replacedColumn(this.#nameEnds, rows);
+  }
+
+  /** Empties the rows, their buffers given back now rather than at the thread's next collection. */
+  #clear(): void {
+    for (const column of [this.#numbers, this.#flags, this.#placeOf, this.#nameEnds, this.#nameBytes]) releaseBuffer(column);
+    this.#ids = [];
+    this.#numbers = new Float64Array(0);
+    this.#flags = new Uint8Array(0);
+    this.#placeOf = new Int32Array(0);
+    this.#nameEnds = new Uint32Array(0);
+    this.#nameBytes = new Uint8Array(0);
+    this.#nameEnd = 0;
+    this.#places = [];
+    this.#placeIndex.clear();
+    this.#nearDuplicateNames.clear();
+  }
 }
 
 /** The buffers of the columns' typed arrays: hand them over by transfer. */

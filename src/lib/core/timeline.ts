@@ -35,12 +35,20 @@ export interface TimelineColumns {
   addedAt: Float64Array;
 }
 
+/**
+ * The indexes of `ids` in {@link compareNewestFirst} order, where index i's keys are `ids[i]`,
+ * `takenAtMs[i]` and `addedAt[i]`: a permutation sorted instead of one key object per item.
+ */
+export function newestFirstOrder(ids: readonly string[], takenAtMs: ArrayLike<number>, addedAt: ArrayLike<number>): Uint32Array {
+  const order = new Uint32Array(ids.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => compareKeys(takenAtMs[a]!, addedAt[a]!, ids[a]!, takenAtMs[b]!, addedAt[b]!, ids[b]!));
+}
+
 /** `ids[i]`'s keys at index i of the other two, in any order, as ordered columns. */
 export function orderNewestFirst(ids: readonly string[], takenAtMs: ArrayLike<number>, addedAt: ArrayLike<number>): TimelineColumns {
   const n = ids.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => compareKeys(takenAtMs[a]!, addedAt[a]!, ids[a]!, takenAtMs[b]!, addedAt[b]!, ids[b]!));
+  const order = newestFirstOrder(ids, takenAtMs, addedAt);
   const out: TimelineColumns = { ids: Array.from(order, (i) => ids[i]!), takenAtMs: new Float64Array(n), addedAt: new Float64Array(n) };
   for (let k = 0; k < n; k++) {
     out.takenAtMs[k] = takenAtMs[order[k]!]!;

@@ -18,6 +18,16 @@ export function resizedColumn<T extends NumberColumn>(column: T, length: number,
 }
 
 /**
+ * `column` copied into a new one of `length` rows ({@link resizedColumn}), its own buffer given
+ * back now rather than at the thread's next garbage collection: nothing else may hold it.
+ */
+export function replacedColumn<T extends NumberColumn>(column: T, length: number, fill = 0): T {
+  const out = resizedColumn(column, length, fill);
+  releaseBuffer(column);
+  return out;
+}
+
+/**
  * Gives a buffer's memory back at once: an idle worker or page runs no garbage collection for a
  * long time, and a large buffer dropped there would otherwise stay allocated until it does (after
  * an index snapshot's restore, about 220 MB more at 100,000 items; during an import, a model

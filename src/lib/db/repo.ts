@@ -19,7 +19,8 @@ import type {
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
 import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-repo';
-import { compareNewestFirst, type TimelineKey } from '../core/timeline';
+import { compareNewestFirst } from '../core/timeline';
+import { itemSummaryOf, ItemSummaryRows, type ItemSummaryColumns, type SharedPlaces } from '../core/item-summary';
 import { markAfterArrival, markAfterPass, metadataWalkAfter, type MetadataReadMark } from '../core/metadata-mark';
 import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
 import { writeWhole } from './whole-transaction';
@@ -215,22 +216,35 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
 }
 
 /**
- * Every item, newest taken first (ties as the timeline breaks them). Read a page of records per
- * request inside one transaction: one request for 100,000 records makes the renderer hold all of
- * them serialized at once, on top of the records themselves.
+ * Every record of one transaction's asset store, a page per request (one request for 100,000
+ * records makes the renderer hold all of them serialized at once, on top of the records
+ * themselves). A record written without a date taken (by a build before the timeline, or by hand)
+ * is dated when it was added, as the schema's upgrade dates them, instead of breaking the day headers.
  */
-export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]>;
-/** Each record as `convert` makes it, a page at a time: a page's records are garbage once converted. */
-export async function listAssetsByTakenAt<T extends TimelineKey>(db: Db, convert: (a: AssetRecord) => T): Promise<T[]>;
-export async function listAssetsByTakenAt(db: Db, convert: (a: AssetRecord) => TimelineKey = (a) => a): Promise<TimelineKey[]> {
-  const store = db.transaction('assets').store;
-  const out: TimelineKey[] = [];
+async function forEachDatedAsset(store: IDBPObjectStore<ShoeboxDB, ['assets'], 'assets'>, visit: (asset: AssetRecord) => void): Promise<void> {
   await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, ASSET_PAGE_SIZE, (page) => {
-    // A record written without a date taken (by a build before the timeline, or by hand) is dated
-    // when it was added, as the schema's upgrade dates them, instead of breaking the day headers.
-    for (const a of page) out.push(convert(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' }));
+    for (const a of page) visit(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' });
   });
+}
+
+/** Every item, newest taken first (ties as the timeline breaks them), read in one transaction. */
+export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
+  const out: AssetRecord[] = [];
+  await forEachDatedAsset(db.transaction('assets').store, (a) => out.push(a));
   return out.sort(compareNewestFirst);
+}
+
+/**
+ * Every item's summary as columns, in {@link listAssetsByTakenAt}'s order, read in one
+ * transaction: each page of records, and each record's summary, is garbage once its row is written
+ * into the columns, and no object per item is kept (core/item-summary.ts, ItemSummaryRows).
+ */
+export async function itemSummaryColumnsByTakenAt(db: Db): Promise<ItemSummaryColumns> {
+  const store = db.transaction('assets').store;
+  const rows = new ItemSummaryRows(await store.count());
+  const places: SharedPlaces = new Map();
+  await forEachDatedAsset(store, (a) => rows.add(itemSummaryOf(a, places)));
+  return rows.columns('newest taken first');
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { columnBuffers, itemSummariesFromColumns, itemSummaryColumns, itemSummaryOf, type ItemSummary, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import { columnBuffers, idsByRow, itemSummariesFromColumns, itemSummaryColumns, itemSummaryOf, ItemSummaryRows, type ItemSummary, type SharedPlaces } from '../../../src/lib/core/item-summary';
+import { compareNewestFirst } from '../../../src/lib/core/timeline';
+import { rng } from '../../helpers/random';
 import { ItemSummaryTable } from '../../../src/lib/core/item-summary-table';
 import type { AssetRecord } from '../../../src/lib/core/records';
 
@@ -140,6 +142,66 @@ describe('item summaries as columns (how they cross from the reading worker to t
   it('an empty library is empty columns', () => {
     const columns = itemSummaryColumns([]);
     expect(itemSummariesFromColumns(structuredClone(columns), new Map())).toEqual([]);
+  });
+});
+
+/** `count` records in key order with few distinct dates, so dates taken and added tie often; a mix of every summarised field. */
+function seededRecords(count: number, seed: number): AssetRecord[] {
+  const random = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const placesOf = [undefined, photo.place, { country: 'Japan', countryCode: 'JP' }, { ...photo.place!, city: 'Lyon' }];
+  return Array.from({ length: count }, (_, i) => {
+    const base = random() < 0.2 ? video : photo;
+    const record: AssetRecord = {
+      ...base,
+      id: `id-${Math.floor(random() * 1e9).toString(36)}-${i}`,
+      name: pick(['IMG_1.JPG', 'Été 📷.jpg', '', 'clip.mp4', `n${i}.heic`]),
+      takenAtMs: 1_600_000_000_000 + Math.floor(random() * 40) * 86_400_000,
+      addedAt: 1_700_000_000_000 + Math.floor(random() * 3) * 1000,
+      width: Math.floor(random() * 5000),
+      favourite: random() < 0.3,
+      place: pick(placesOf),
+      placeVersion: random() < 0.5 ? 3 : undefined,
+      gps: random() < 0.5 ? { lat: 1, lon: 2 } : undefined,
+      nearDuplicateOf: random() < 0.1 ? { id: 'x', name: `near ${i}`, distance: 3 } : undefined,
+      motion: base === photo ? pick([undefined, photo.motion, { kind: 'motion-photo' as const, offsetBytes: 1, sizeBytes: 2 }]) : undefined,
+    };
+    return record;
+  });
+}
+
+describe('item summary rows gathered a record at a time', () => {
+  it('hand out the columns of the summaries sorted newest taken first, whatever order the records came in', () => {
+    const records = seededRecords(3000, 7);
+    const rows = new ItemSummaryRows(1);
+    const shared: SharedPlaces = new Map();
+    for (const r of records) rows.add(itemSummaryOf(r, shared));
+    expect(rows.size).toBe(3000);
+    const places: SharedPlaces = new Map();
+    const today = itemSummaryColumns([...records].sort(compareNewestFirst).map((r) => itemSummaryOf(r, places)));
+    expect(rows.columns('newest taken first')).toEqual(today);
+  });
+
+  it('order by date taken, then by date added (later first), then by id', () => {
+    const at = (id: string, takenAtMs: number, addedAt: number): AssetRecord => ({ ...photo, id, takenAtMs, addedAt });
+    const rows = new ItemSummaryRows();
+    for (const r of [at('b', 10, 1), at('c', 20, 1), at('a', 10, 1), at('d', 10, 2), at('e', -5, 9)]) rows.add(itemSummaryOf(r, new Map()));
+    const columns = rows.columns('newest taken first');
+    expect(idsByRow(columns)).toEqual(['c', 'd', 'a', 'b', 'e']);
+    expect(itemSummariesFromColumns(columns, new Map()).map((s) => [s.takenAtMs, s.addedAt])).toEqual([[20, 1], [10, 2], [10, 1], [10, 1], [-5, 9]]);
+  });
+
+  it('keep the order they were added in when asked, as summaries made into columns do', () => {
+    const places: SharedPlaces = new Map();
+    const summaries = seededRecords(50, 3).map((r) => itemSummaryOf(r, places));
+    const rows = new ItemSummaryRows();
+    for (const s of summaries) rows.add(s);
+    const back = itemSummariesFromColumns(rows.columns('as added'), new Map());
+    expect(back).toEqual(summaries);
+  });
+
+  it('no rows are empty columns', () => {
+    expect(itemSummariesFromColumns(new ItemSummaryRows(0).columns('newest taken first'), new Map())).toEqual([]);
   });
 });
 
