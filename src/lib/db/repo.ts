@@ -216,13 +216,22 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
 }
 
 /**
+ * Records read per request for the timeline: a page is alive while it is summarised, and a young
+ * generation scavenged in the middle of a page moves what it holds into the old one, where it
+ * stays as garbage until a full collection. Pages of 5,000 records grew a 100k read's heap to
+ * 60–85 MB, pages of 1,000 to 22–47 (Node, bench notes of the start at 100k); an ended reading
+ * worker's heap stays with the renderer for half a minute.
+ */
+const TIMELINE_PAGE_SIZE = 1000;
+
+/**
  * Every record of one transaction's asset store, a page per request (one request for 100,000
  * records makes the renderer hold all of them serialized at once, on top of the records
  * themselves). A record written without a date taken (by a build before the timeline, or by hand)
  * is dated when it was added, as the schema's upgrade dates them, instead of breaking the day headers.
  */
 async function forEachDatedAsset(store: IDBPObjectStore<ShoeboxDB, ['assets'], 'assets'>, visit: (asset: AssetRecord) => void): Promise<void> {
-  await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, ASSET_PAGE_SIZE, (page) => {
+  await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, TIMELINE_PAGE_SIZE, (page) => {
     for (const a of page) visit(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' });
   });
 }
