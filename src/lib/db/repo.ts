@@ -19,7 +19,6 @@ import type {
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
 import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-repo';
-import { compareNewestFirst } from '../core/timeline';
 import { itemSummaryOf, ItemSummaryRows, type ItemSummaryColumns, type SharedPlaces } from '../core/item-summary';
 import { markAfterArrival, markAfterPass, metadataWalkAfter, type MetadataReadMark } from '../core/metadata-mark';
 import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
@@ -236,16 +235,9 @@ async function forEachDatedAsset(store: IDBPObjectStore<ShoeboxDB, ['assets'], '
   });
 }
 
-/** Every item, newest taken first (ties as the timeline breaks them), read in one transaction. */
-export async function listAssetsByTakenAt(db: Db): Promise<AssetRecord[]> {
-  const out: AssetRecord[] = [];
-  await forEachDatedAsset(db.transaction('assets').store, (a) => out.push(a));
-  return out.sort(compareNewestFirst);
-}
-
 /**
- * Every item's summary as columns, in {@link listAssetsByTakenAt}'s order, read in one
- * transaction: each page of records, and each record's summary, is garbage once its row is written
+ * Every item's summary as columns, newest taken first (ties as the timeline breaks them: date
+ * added, then id), read in one transaction: each page of records, and each record's summary, is garbage once its row is written
  * into the columns, and no object per item is kept (core/item-summary.ts, ItemSummaryRows).
  */
 export async function itemSummaryColumnsByTakenAt(db: Db): Promise<ItemSummaryColumns> {
