@@ -9,7 +9,7 @@ import type { AssetRecord, NewVectors } from '../src/lib/core/records';
 import { LibraryIndex, type IndexStatus, type RebuildProgress, type SearchFilter, type SearchHit } from '../src/lib/search/library-index';
 import { librarySearchStorage, SUMMARY_PAGE_SIZE, type AssetSummary, type SearchStorage } from '../src/lib/search/search-storage';
 import type { SummariesApi } from './summaries.worker';
-import { unpackSummaryPage } from '../src/lib/core/asset-summaries';
+import { forEachSummaryRows, type AssetSummaryPage } from '../src/lib/core/asset-summaries';
 import { releaseBuffer } from '../src/lib/core/typed-columns';
 
 export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, SearchHit };
@@ -20,20 +20,15 @@ export type { DuplicateReport, IndexStatus, RebuildProgress, SearchFilter, Searc
  */
 async function forEachSummaryPageInWorker(visit: (page: AssetSummary[]) => void): Promise<void> {
   const worker = new Worker(new URL('./summaries.worker.ts', import.meta.url), { type: 'module', name: 'summaries' });
+  let summaries: AssetSummaryPage;
   try {
-    const reader = wrap<SummariesApi>(worker);
-    for (let after: string | null = null; ; ) {
-      const columns = await reader.page(after, SUMMARY_PAGE_SIZE);
-      const page: AssetSummary[] = unpackSummaryPage(columns);
-      // Read: the handed-over buffers go now, not at this worker's next collection.
-      for (const column of [columns.text, columns.types, columns.takenAtMs]) releaseBuffer(column);
-      if (page.length > 0) visit(page);
-      if (page.length < SUMMARY_PAGE_SIZE) return;
-      after = page[page.length - 1]!.id;
-    }
+    summaries = await wrap<SummariesApi>(worker).assetSummaries();
   } finally {
     worker.terminate();
   }
+  forEachSummaryRows(summaries, SUMMARY_PAGE_SIZE, visit);
+  // Read: the handed-over buffers go now, not at this worker's next collection.
+  for (const column of [summaries.text, summaries.types, summaries.takenAtMs]) releaseBuffer(column);
 }
 
 async function storage(): Promise<SearchStorage> {

@@ -85,19 +85,50 @@ export function packSummaryPage(rows: readonly AssetSummaryRow[]): AssetSummaryP
 
 /** The rows of a page of summaries handed over as columns. */
 export function unpackSummaryPage(page: AssetSummaryPage): AssetSummaryRow[] {
+  const rows: AssetSummaryRow[] = [];
+  forEachSummaryRows(page, Math.max(1, page.types.length), (some) => rows.push(...some));
+  return rows;
+}
+
+/**
+ * The rows of `page` in order, `size` at a time: a page of a whole library is unpacked in steps,
+ * so the row objects and strings of one step are garbage before the next is made.
+ */
+export function forEachSummaryRows(page: AssetSummaryPage, size: number, visit: (rows: AssetSummaryRow[]) => void): void {
   const { text, types, takenAtMs } = page;
-  const rows = new Array<AssetSummaryRow>(types.length);
   let at = 0;
   const next = (): string => {
     const from = at + 2;
     at = from + (text[at]! | (text[at + 1]! << 8));
     return utf8Decoder.decode(text.subarray(from, at));
   };
-  for (let i = 0; i < types.length; i++) {
-    const id = next();
-    rows[i] = { id, name: next(), type: TYPES[types[i]!]!, takenAtMs: takenAtMs[i]! };
+  for (let start = 0; start < types.length; start += size) {
+    const end = Math.min(types.length, start + size);
+    const rows = new Array<AssetSummaryRow>(end - start);
+    for (let i = start; i < end; i++) {
+      const id = next();
+      rows[i - start] = { id, name: next(), type: TYPES[types[i]!]!, takenAtMs: takenAtMs[i]! };
+    }
+    visit(rows);
   }
-  return rows;
+}
+
+/** One page of the rows of `pages`, in their order (a read packs a thousand rows at a time, then joins them). */
+export function joinSummaryPages(pages: readonly AssetSummaryPage[]): AssetSummaryPage {
+  const sum = (of: (p: AssetSummaryPage) => number) => pages.reduce((total, p) => total + of(p), 0);
+  const text = new Uint8Array(sum((p) => p.text.length));
+  const types = new Uint8Array(sum((p) => p.types.length));
+  const takenAtMs = new Float64Array(types.length);
+  let textAt = 0;
+  let rowAt = 0;
+  for (const p of pages) {
+    text.set(p.text, textAt);
+    types.set(p.types, rowAt);
+    takenAtMs.set(p.takenAtMs, rowAt);
+    textAt += p.text.length;
+    rowAt += p.types.length;
+  }
+  return { text, types, takenAtMs };
 }
 
 export class AssetSummaries {

@@ -1,4 +1,4 @@
-import type { IDBPObjectStore, IDBPTransaction } from 'idb';
+import { unwrap, type IDBPObjectStore, type IDBPTransaction } from 'idb';
 import type { Db } from './db';
 import type {
   AssetRecord,
@@ -18,7 +18,7 @@ import type {
 } from './schema';
 import { undoAllowed } from '../core/tombstones';
 import { waitingCount, waitingIds } from '../core/index-queue';
-import { ASSET_PAGE_SIZE, forEachAssetPage, forEachAssetPageOf } from './search-repo';
+import { ASSET_PAGE_SIZE, forEachAssetOf, forEachAssetPage } from './search-repo';
 import { itemSummaryOf, ItemSummaryRows, type ItemSummaryColumns, type SharedPlaces } from '../core/item-summary';
 import { markAfterArrival, markAfterPass, metadataWalkAfter, type MetadataReadMark } from '../core/metadata-mark';
 import { PHOTO_METADATA_VERSION } from '../core/photo-metadata';
@@ -221,18 +221,13 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
  * 60–85 MB, pages of 1,000 to 22–47 (Node, bench notes of the start at 100k); an ended reading
  * worker's heap stays with the renderer for half a minute.
  */
-const TIMELINE_PAGE_SIZE = 1000;
-
 /**
- * Every record of one transaction's asset store, a page per request (one request for 100,000
- * records makes the renderer hold all of them serialized at once, on top of the records
- * themselves). A record written without a date taken (by a build before the timeline, or by hand)
- * is dated when it was added, as the schema's upgrade dates them, instead of breaking the day headers.
+ * Every record of one transaction's asset store, a cursor step each (forEachAssetOf says why). A
+ * record written without a date taken (by a build before the timeline, or by hand) is dated when
+ * it was added, as the schema's upgrade dates them, instead of breaking the day headers.
  */
 async function forEachDatedAsset(store: IDBPObjectStore<ShoeboxDB, ['assets'], 'assets'>, visit: (asset: AssetRecord) => void): Promise<void> {
-  await forEachAssetPageOf({ getAll: (query, count) => store.getAll(query, count) }, TIMELINE_PAGE_SIZE, (page) => {
-    for (const a of page) visit(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' });
-  });
+  await forEachAssetOf(unwrap(store), null, Infinity, (a) => visit(Number.isFinite(a.takenAtMs) ? a : { ...a, takenAtMs: a.addedAt, takenAtSource: 'added' }));
 }
 
 /**

@@ -25,9 +25,10 @@ import type { AssetRecord, EmbeddingRecord, FrameEmbeddingRecord, IndexSnapshotN
 export type AssetSummary = Pick<AssetRecord, 'id' | 'name' | 'type' | 'takenAtMs'>;
 
 /**
- * Asset records per page when the index reads the summaries. Smaller than the library's pages: each
- * page's records (all their fields) are garbage once their summaries are taken, and a small page
- * lets them die in the worker's young generation instead of piling up in its old one.
+ * Summaries per page handed to the index as it reads them: the rows unpacked at a time from the
+ * summaries worker's columns, or, where a worker cannot start a worker, asset records per request.
+ * Small, so each page's objects die in the worker's young generation instead of piling up in its
+ * old one.
  */
 export const SUMMARY_PAGE_SIZE = 1000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AssetSummaries, packSummaryPage, unpackSummaryPage, type AssetSummaryRow } from '../../../src/lib/core/asset-summaries';
+import { AssetSummaries, forEachSummaryRows, joinSummaryPages, packSummaryPage, unpackSummaryPage, type AssetSummaryRow } from '../../../src/lib/core/asset-summaries';
 import type { AssetType } from '../../../src/lib/core/records';
 
 /** Every summary as id → [name, type, takenAtMs], read back through the rows. */
@@ -150,6 +150,19 @@ describe('AssetSummaries.newestTaken', () => {
 });
 
 describe('a page of summaries as columns', () => {
+  it('joins pages into one with every row in order, and unpacks it in steps of any size', () => {
+    const rows: AssetSummaryRow[] = Array.from({ length: 7 }, (_, i) => ({ id: `id-${i}`, name: i % 2 ? `фото ${i}.jpg` : '', type: i % 3 ? 'image' : 'video', takenAtMs: i * 1000 - 3 }));
+    const joined = joinSummaryPages([packSummaryPage(rows.slice(0, 3)), packSummaryPage([]), packSummaryPage(rows.slice(3))]);
+    expect(unpackSummaryPage(joined)).toEqual(rows);
+    for (const size of [1, 2, 3, 7, 50]) {
+      const steps: AssetSummaryRow[][] = [];
+      forEachSummaryRows(joined, size, (some) => steps.push(some));
+      expect(steps.map((s) => s.length)).toEqual(Array.from({ length: Math.ceil(7 / size) }, (_, i) => Math.min(size, 7 - i * size)));
+      expect(steps.flat()).toEqual(rows);
+    }
+    expect(unpackSummaryPage(joinSummaryPages([]))).toEqual([]);
+  });
+
   it('gives back the rows it was made of, in order, of any script, and an empty page', () => {
     const rows: AssetSummaryRow[] = [
       { id: 'seed-000001-0000-4000-8000-000000000000', name: 'IMG_000001.jpg', type: 'image', takenAtMs: 1_700_000_000_123 },

@@ -1,14 +1,17 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { libraryDbs } from '../../helpers/library-db';
+import { unwrap } from 'idb';
+import { forEachSummaryRows, unpackSummaryPage } from '../../../src/lib/core/asset-summaries';
 import type { Db } from '../../../src/lib/db/db';
 import type { AssetRecord } from '../../../src/lib/db/schema';
 import {
-  assetSummaryPage,
+  allAssetSummaries,
   countEmbeddings,
   deleteIndexSnapshot,
   firstEmbedding,
   firstVectors,
+  forEachAssetOf,
   forEachAssetPage,
   forEachEmbedding,
   forEachEmbeddingIdPage,
@@ -179,15 +182,56 @@ describe('search repository', () => {
     }
   });
 
-  it('reads the summaries of the assets after an id, a page at a time: id, name, type and date taken only', async () => {
+  it('visits the assets one by one in key order, after an id and up to a limit, and stops with a visit that throws', async () => {
     const db = await dbs.open();
     await library(db);
-    expect(await assetSummaryPage(db, null, 2)).toEqual([
+    const visited = async (after: string | null, limit: number) => {
+      const ids: string[] = [];
+      const count = await forEachAssetOf(unwrap(db.transaction('assets').store), after, limit, (a) => ids.push(a.id));
+      return { ids, count };
+    };
+    expect(await visited(null, Infinity)).toEqual({ ids: ['a', 'b', 'c', 'd'], count: 4 });
+    expect(await visited('a', 2)).toEqual({ ids: ['b', 'c'], count: 2 });
+    expect(await visited('c', 5)).toEqual({ ids: ['d'], count: 1 });
+    expect(await visited('d', 5)).toEqual({ ids: [], count: 0 });
+    const seen: string[] = [];
+    const failing = forEachAssetOf(unwrap(db.transaction('assets').store), null, Infinity, (a) => {
+      seen.push(a.id);
+      if (a.id === 'b') throw new Error('bad record');
+    });
+    await expect(failing).rejects.toThrow('bad record');
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('reads every asset summary in key order as columns: id, name, type and date taken only, in rows of a page or in steps', async () => {
+    const db = await dbs.open();
+    expect(unpackSummaryPage(await allAssetSummaries(db))).toEqual([]);
+    await library(db);
+    const all = await allAssetSummaries(db);
+    expect(unpackSummaryPage(all)).toEqual([
       { id: 'a', name: 'a.jpg', type: 'image', takenAtMs: 1 },
       { id: 'b', name: 'b.jpg', type: 'image', takenAtMs: 2 },
+      { id: 'c', name: 'c.jpg', type: 'image', takenAtMs: 3 },
+      { id: 'd', name: 'd.jpg', type: 'image', takenAtMs: 4 },
     ]);
-    expect((await assetSummaryPage(db, 'b', 2)).map((a) => a.id)).toEqual(['c', 'd']);
-    expect(await assetSummaryPage(db, 'd', 2)).toEqual([]);
+    const steps: string[][] = [];
+    forEachSummaryRows(all, 3, (rows) => steps.push(rows.map((r) => r.id)));
+    expect(steps).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  it('packs a library larger than a packing step into one page, every row in key order', async () => {
+    const db = await dbs.open();
+    const tx = db.transaction('assets', 'readwrite');
+    const ids = Array.from({ length: 2500 }, (_, i) => `id-${String(i).padStart(5, '0')}`);
+    for (const [i, id] of ids.entries()) {
+      const asset: AssetRecord = { id, name: `${i} été.jpg`, type: i % 7 === 0 ? 'video' : 'image', mime: 'image/jpeg', sizeBytes: 1, sha256: id, pHash: '0000000000000000', width: 1, height: 1, addedAt: i, takenAtMs: 1e12 + i, takenAtSource: 'added', status: 'ready', blobLocation: 'idb' };
+      void tx.store.put(asset);
+    }
+    await tx.done;
+    const rows = unpackSummaryPage(await allAssetSummaries(db));
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    expect(rows[2499]).toEqual({ id: 'id-02499', name: '2499 été.jpg', type: 'video', takenAtMs: 1e12 + 2499 });
+    expect(rows.filter((r) => r.type === 'video').length).toBe(Math.ceil(2500 / 7));
   });
 
   it('lists the jobs refused as duplicates only', async () => {
