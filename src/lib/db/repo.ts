@@ -215,13 +215,6 @@ export async function listAssets(db: Db): Promise<AssetRecord[]> {
 }
 
 /**
- * Records read per request for the timeline: a page is alive while it is summarised, and a young
- * generation scavenged in the middle of a page moves what it holds into the old one, where it
- * stays as garbage until a full collection. Pages of 5,000 records grew a 100k read's heap to
- * 60–85 MB, pages of 1,000 to 22–47 (Node, bench notes of the start at 100k); an ended reading
- * worker's heap stays with the renderer for half a minute.
- */
-/**
  * Every record of one transaction's asset store, a cursor step each (forEachAssetOf says why). A
  * record written without a date taken (by a build before the timeline, or by hand) is dated when
  * it was added, as the schema's upgrade dates them, instead of breaking the day headers.
