@@ -169,6 +169,22 @@ async function markMetadataRead() {
 }
 
 /** Runs in the page: resolves once the thumbnails on the first screen are decoded and painted. */
+/**
+ * `fn` evaluated in the page on the online visit. The new build's service worker may take the page
+ * over at any moment of that visit, and the app then reloads itself once (autoUpdate): what was
+ * asked of the page before that is asked again of the reloaded page.
+ */
+async function evaluateOnline(page, fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.evaluate(fn);
+    } catch (err) {
+      if (attempt === 4 || !/Execution context was destroyed/.test(String(err))) throw err;
+      await page.waitForLoadState('load');
+    }
+  }
+}
+
 async function firstScreenPainted() {
   const visible = () =>
     [...document.querySelectorAll('main img')].filter((img) => {
@@ -239,18 +255,18 @@ async function main() {
       log(`measuring on the library seeded before in ${profile}`);
       // This build's service worker installs on an online visit first, as after an update.
       await page.goto(url);
-      await page.evaluate(firstScreenPainted);
+      await evaluateOnline(page, firstScreenPainted);
       await page.waitForFunction(async () => {
         const reg = await navigator.serviceWorker.getRegistration();
         return !!reg?.active && !reg.installing && !reg.waiting;
       }, null, { timeout: 120_000, polling: 500 });
       await page.reload();
-      await page.evaluate(firstScreenPainted);
-      const marked = await page.evaluate(markMetadataRead);
+      await evaluateOnline(page, firstScreenPainted);
+      const marked = await evaluateOnline(page, markMetadataRead);
       if (marked) {
         log(`${marked} records marked as having their metadata read (as an import leaves them)`);
         await page.reload();
-        await page.evaluate(firstScreenPainted);
+        await evaluateOnline(page, firstScreenPainted);
       }
     } else {
       await page.goto(url);
