@@ -219,7 +219,7 @@ describe('search repository', () => {
     expect(steps).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
-  it('packs a library larger than a packing step into one page, every row in key order', async () => {
+  it('packs a library larger than a packing step and a transaction into one page, every row in key order', async () => {
     const db = await dbs.open();
     const tx = db.transaction('assets', 'readwrite');
     const ids = Array.from({ length: 2500 }, (_, i) => `id-${String(i).padStart(5, '0')}`);
@@ -230,6 +230,8 @@ describe('search repository', () => {
     await tx.done;
     const rows = unpackSummaryPage(await allAssetSummaries(db));
     expect(rows.map((r) => r.id)).toEqual(ids);
+    // A transaction per 1,000 or per 500 records (the last read ends exactly at the end), the same rows.
+    for (const readRows of [1000, 500]) expect(unpackSummaryPage(await allAssetSummaries(db, readRows))).toEqual(rows);
     expect(rows[2499]).toEqual({ id: 'id-02499', name: '2499 été.jpg', type: 'video', takenAtMs: 1e12 + 2499 });
     expect(rows.filter((r) => r.type === 'video').length).toBe(Math.ceil(2500 / 7));
   });
