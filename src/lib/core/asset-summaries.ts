@@ -85,8 +85,8 @@ export function packSummaryPage(rows: readonly AssetSummaryRow[]): AssetSummaryP
 
 /** The rows of a page of summaries handed over as columns. */
 export function unpackSummaryPage(page: AssetSummaryPage): AssetSummaryRow[] {
-  const rows: AssetSummaryRow[] = [];
-  forEachSummaryRows(page, Math.max(1, page.types.length), (some) => rows.push(...some));
+  let rows: AssetSummaryRow[] = [];
+  forEachSummaryRows(page, Math.max(1, page.types.length), (all) => (rows = all));
   return rows;
 }
 

@@ -180,7 +180,7 @@ export async function forEachAssetPage(db: Db, pageSize: number, visit: (page: A
  * Up to `limit` asset records of `store` in key order (from the first after `afterId`, or the
  * first of all when null), a cursor step each, handed to `visit` as they come; resolves with how
  * many were visited. A start's whole-library reads use this, not pages of getAll: reading 100,000
- * records in a worker, its heap peaked at 22–25 MB with a cursor against 36–49 MB with pages of 50
+ * records in a worker, its heap peaked at 22–25 MB with a cursor against 35–45 MB with pages of 50
  * to 1,000 records (Chromium 156), and a worker's heap pages stay in V8's page pool for up to 30 s
  * after the worker ends, counted in the tab's memory.
  */

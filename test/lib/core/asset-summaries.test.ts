@@ -163,6 +163,13 @@ describe('a page of summaries as columns', () => {
     expect(unpackSummaryPage(joinSummaryPages([]))).toEqual([]);
   });
 
+  it('unpacks a page of a whole large library (more rows than a call takes arguments)', () => {
+    const rows: AssetSummaryRow[] = Array.from({ length: 200_000 }, (_, i) => ({ id: `id-${i}`, name: `${i}.jpg`, type: 'image', takenAtMs: i }));
+    const back = unpackSummaryPage(packSummaryPage(rows));
+    expect(back).toHaveLength(200_000);
+    expect(back[199_999]).toEqual(rows[199_999]);
+  });
+
   it('gives back the rows it was made of, in order, of any script, and an empty page', () => {
     const rows: AssetSummaryRow[] = [
       { id: 'seed-000001-0000-4000-8000-000000000000', name: 'IMG_000001.jpg', type: 'image', takenAtMs: 1_700_000_000_123 },
