@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // Reads the library's asset records for the index worker (in key order) and for the page (in
-// timeline order), each in one read, and hands over only their summaries. It ends with the read:
+// timeline order), each in one call, and hands over only their summaries. It ends with the read:
 // IndexedDB's copies of 100,000 records, and the records themselves, go with it at once instead
 // of waiting in the long-lived index worker or the page for a collection that an idle isolate
 // does not run (~90 MB at 100k, for half a minute after a start).

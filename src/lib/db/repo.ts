@@ -225,8 +225,8 @@ async function forEachDatedAsset(store: IDBPObjectStore<ShoeboxDB, ['assets'], '
 
 /**
  * Every item's summary as columns, newest taken first (ties as the timeline breaks them: date
- * added, then id), read in one transaction: each page of records, and each record's summary, is garbage once its row is written
- * into the columns, and no object per item is kept (core/item-summary.ts, ItemSummaryRows).
+ * added, then id), read in one transaction: each record, and its summary, is garbage once its row
+ * is written into the columns, and no object per item is kept (core/item-summary.ts, ItemSummaryRows).
  */
 export async function itemSummaryColumnsByTakenAt(db: Db): Promise<ItemSummaryColumns> {
   const store = db.transaction('assets').store;
