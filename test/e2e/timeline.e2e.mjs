@@ -51,6 +51,35 @@ const DAYS = [
   [2019, 7, 2, 2],
 ];
 
+/**
+ * Writes `n` asset records straight into the database, one an hour, newest first: big-000 the newest,
+ * big-(n-1) the oldest; no originals or thumbnails, the grid never needs them. The page shows them once reloaded.
+ */
+async function seedRecords(page, n) {
+  await page.evaluate(async (n) => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('shoebox');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const tx = db.transaction('assets', 'readwrite');
+    const newestMs = Date.UTC(2024, 5, 30, 20);
+    for (let k = 0; k < n; k++) {
+      const id = `big-${String(k).padStart(3, '0')}-0000-4000-8000-000000000000`;
+      tx.objectStore('assets').put({
+        id, name: `big-${String(k).padStart(3, '0')}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1000 + k, sha256: k.toString(16).padStart(64, '0'),
+        pHash: '0000000000000000', width: 64, height: 48, addedAt: 1_700_000_000_000 + k, takenAtMs: newestMs - k * 3_600_000, takenAtSource: 'file-modified',
+        metadataVersion: 1, status: 'ready', blobLocation: 'opfs',
+      });
+    }
+    await new Promise((res, rej) => {
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+    });
+    db.close();
+  }, n);
+}
+
 test('timeline: photos show under day headers newest first with counts, in date order; the rail jumps to a year and month', async ({ page, url }) => {
   // Tall enough for the whole grid at first; short later, so the rail has somewhere to jump to.
   await page.setViewportSize({ width: 1280, height: 2400 });
@@ -162,31 +191,9 @@ test('timeline: on a 390 px screen the grid has ≥ 3 columns, draws only the ro
 
 test('timeline: a library larger than its first screen opens on its newest items, then holds every item', async ({ page, url }) => {
   await openApp(page, url);
-  // 420 records written straight into the database (a first screen is 300): one an hour, newest
-  // first, big-000 the newest and big-419 the oldest; no originals, the grid never reads them.
+  // 420 records (a first screen is 300): big-000 the newest and big-419 the oldest.
   const N = 420;
-  await page.evaluate(async (n) => {
-    const db = await new Promise((res, rej) => {
-      const r = indexedDB.open('shoebox');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const tx = db.transaction('assets', 'readwrite');
-    const newestMs = Date.UTC(2024, 5, 30, 20);
-    for (let k = 0; k < n; k++) {
-      const id = `big-${String(k).padStart(3, '0')}-0000-4000-8000-000000000000`;
-      tx.objectStore('assets').put({
-        id, name: `big-${String(k).padStart(3, '0')}.jpg`, type: 'image', mime: 'image/jpeg', sizeBytes: 1000 + k, sha256: k.toString(16).padStart(64, '0'),
-        pHash: '0000000000000000', width: 64, height: 48, addedAt: 1_700_000_000_000 + k, takenAtMs: newestMs - k * 3_600_000, takenAtSource: 'file-modified',
-        metadataVersion: 1, status: 'ready', blobLocation: 'opfs',
-      });
-    }
-    await new Promise((res, rej) => {
-      tx.oncomplete = res;
-      tx.onerror = () => rej(tx.error);
-    });
-    db.close();
-  }, N);
+  await seedRecords(page, N);
   await page.reload();
   await expectCount(page, N);
   const library = ui(page).library;
@@ -208,6 +215,34 @@ test('timeline: a library larger than its first screen opens on its newest items
     if (clicked) break;
   }
   assert.equal(await page.getByRole('dialog', { name: /big-419\.jpg/ }).count(), 1, 'the oldest item opens in the viewer');
+});
+
+test('timeline: a far jump draws the rows on screen first; once still, the rows below follow and every tile on screen keeps its item', async ({ page, url }) => {
+  await openApp(page, url);
+  await seedRecords(page, 420);
+  await page.reload();
+  await expectCount(page, 420);
+  const library = ui(page).library;
+  await library.getByRole('button', { name: 'Open big-000.jpg' }).waitFor();
+
+  // In the frame of the jump: only rows that reach the screen are drawn (the margin would be past
+  // by the next frame of a fling).
+  const jump = await page.evaluateHandle(async () => {
+    window.scrollTo(0, document.documentElement.scrollHeight / 2);
+    await new Promise((r) => requestAnimationFrame(r));
+    const lis = [...document.querySelectorAll('ul[aria-label="Library"] > li[data-type]')];
+    const onScreen = lis.filter((li) => li.getBoundingClientRect().bottom > 0 && li.getBoundingClientRect().top < innerHeight);
+    return { drawn: lis.length, onScreen, names: onScreen.map((li) => li.querySelector('.name')?.textContent ?? '') };
+  });
+  const jumped = await jump.evaluate(({ drawn, onScreen, names }) => ({ drawn, onScreen: onScreen.length, names }));
+  assert.ok(jumped.onScreen > 0, 'tiles are drawn where the jump landed');
+  assert.equal(jumped.drawn, jumped.onScreen, 'in the jump only the rows on screen are drawn');
+
+  // Still: the rows below the screen are drawn again (their thumbnails load before they scroll in),
+  // and each tile on screen is the same element showing the same item (a click lands on it).
+  await page.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Library"] > li[data-type]')].some((li) => li.getBoundingClientRect().top >= innerHeight), null, { timeout: 5000 });
+  const now = await jump.evaluate(({ onScreen }) => onScreen.map((li) => li.querySelector('.name')?.textContent ?? ''));
+  assert.deepEqual(now, jumped.names, 'the tiles on screen still show the items they showed');
 });
 
 test('timeline: search results sort by relevance (ranks) or by date (day headers, newest first)', async ({ page, url }) => {
