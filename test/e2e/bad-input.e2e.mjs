@@ -178,6 +178,9 @@ if (!haveMetadataCorpus) {
     log(`notes:\n  ${msgs.join('\n  ')}`);
     // Markup from the file is shown as text and ran nothing, in the notes and in the info panel.
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was created from metadata');
+    // Opened once the import is over, as a user would: until then its progress lines come and go
+    // above the grid and move the tiles down and up between finding one and clicking it.
+    await expectText(ui(page).status, new RegExp(`^\\s*Indexed ${cases.length + 1} of ${cases.length + 1}\\b`), 60_000);
     await ui(page).library.getByRole('button', { name: 'Open exif-markup.jpg' }).click();
     const viewer = page.getByRole('dialog', { name: 'exif-markup.jpg' });
     await viewer.waitFor();

@@ -217,7 +217,7 @@ test('timeline: a library larger than its first screen opens on its newest items
   assert.equal(await page.getByRole('dialog', { name: /big-419\.jpg/ }).count(), 1, 'the oldest item opens in the viewer');
 });
 
-test('timeline: a far jump draws the rows on screen first; once still, the rows below follow and every tile on screen keeps its item', async ({ page, url }) => {
+test('timeline: a far jump draws the rows on screen first; once still, the rows above and below follow and every tile on screen keeps its item', async ({ page, url }) => {
   await openApp(page, url);
   await seedRecords(page, 420);
   await page.reload();
@@ -238,9 +238,12 @@ test('timeline: a far jump draws the rows on screen first; once still, the rows 
   assert.ok(jumped.onScreen > 0, 'tiles are drawn where the jump landed');
   assert.equal(jumped.drawn, jumped.onScreen, 'in the jump only the rows on screen are drawn');
 
-  // Still: the rows below the screen are drawn again (their thumbnails load before they scroll in),
-  // and each tile on screen is the same element showing the same item (a click lands on it).
-  await page.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Library"] > li[data-type]')].some((li) => li.getBoundingClientRect().top >= innerHeight), null, { timeout: 5000 });
+  // Still: the rows above and below the screen are drawn again (their thumbnails load before they
+  // scroll in), and each tile on screen is the same element showing the same item (a click lands on it).
+  await page.waitForFunction(() => {
+    const tops = [...document.querySelectorAll('ul[aria-label="Library"] > li[data-type]')].map((li) => li.getBoundingClientRect());
+    return tops.some((r) => r.top >= innerHeight) && tops.some((r) => r.bottom <= 0);
+  }, null, { timeout: 5000 });
   const now = await jump.evaluate(({ onScreen }) => onScreen.map((li) => li.querySelector('.name')?.textContent ?? ''));
   assert.deepEqual(now, jumped.names, 'the tiles on screen still show the items they showed');
 });
