@@ -168,7 +168,6 @@ async function markMetadataRead() {
   return marked;
 }
 
-/** Runs in the page: resolves once the thumbnails on the first screen are decoded and painted. */
 /**
  * `fn` evaluated in the page on the online visit. The new build's service worker may take the page
  * over at any moment of that visit, and the app then reloads itself once (autoUpdate): what was
@@ -185,6 +184,7 @@ async function evaluateOnline(page, fn) {
   }
 }
 
+/** Runs in the page: resolves once the thumbnails on the first screen are decoded and painted. */
 async function firstScreenPainted() {
   const visible = () =>
     [...document.querySelectorAll('main img')].filter((img) => {
