@@ -83,15 +83,34 @@ function releaseCodeWhenIdle(towers: Tower[]): void {
   if (towers.length === 0 && runtimeCode) codeReleaseTimer = setTimeout(releaseRuntimeCode, keeper.options.idleMs);
 }
 
+/** The running runtime started while the code was kept (an import or a search after the first load). */
+let startedFromKeptCode = false;
+
+/**
+ * A call that needs `tower`. After the first one in a runtime started from the kept code, that
+ * runtime holds the compiled code itself (its tower ran), and the kept copy goes: ending it while
+ * an import's runtime ran gave back 50–120 MB in the import bench's traces (bench/results/memory-peak.md).
+ */
+async function onTower<T>(tower: Tower, call: (m: Remote<EmbedApi>) => Promise<T>, holdMs?: number): Promise<T> {
+  const out = await keeper.use(tower, call, holdMs);
+  if (startedFromKeptCode && keeper.towers.length > 0) {
+    startedFromKeptCode = false;
+    releaseRuntimeCode();
+  }
+  return out;
+}
+
 async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedApi>>> {
   if (!source) throw new Error('the search model is not loaded; check Settings');
   const worker = new Worker(new URL('./embed.worker.ts', import.meta.url), { type: 'module', name: 'embed-model' });
   const api = wrap<EmbedApi>(worker);
   const report = progress;
+  const fromKeptCode = runtimeCode !== null;
   try {
     const loaded = await api.init(source, report ? proxy((p: LoadProgress) => report(p)) : undefined, towers);
     info ??= loaded;
-    keepRuntimeCode();
+    startedFromKeptCode = fromKeptCode;
+    if (!fromKeptCode) keepRuntimeCode();
   } catch (err) {
     worker.terminate();
     throw err;
@@ -155,7 +174,7 @@ const api = {
 
   async embedImages(images: PixelImage[]): Promise<Float32Array[]> {
     if (images.length === 0) return [];
-    return vectorsOut(await keeper.use('vision', (m) => m.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)))));
+    return vectorsOut(await onTower('vision', (m) => m.embedImages(transfer(images, images.map((i) => i.data.buffer as ArrayBuffer)))));
   },
 
   /** Read once per size from the model's processor, and kept across restarts. */
@@ -171,25 +190,25 @@ const api = {
 
   async embedModelInputs(inputs: Float32Array[], size: number): Promise<Float32Array[]> {
     if (inputs.length === 0) return [];
-    return vectorsOut(await keeper.use('vision', (m) => m.embedModelInputs(transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer)), size)));
+    return vectorsOut(await onTower('vision', (m) => m.embedModelInputs(transfer(inputs, inputs.map((x) => x.buffer as ArrayBuffer)), size)));
   },
 
   /** Starts the runtime with `tower`, or loads it there, ahead of its first call. */
   async loadTower(tower: Tower): Promise<void> {
-    await keeper.use(tower, (m) => m.loadTower(tower));
+    await onTower(tower, (m) => m.loadTower(tower));
   },
 
   async embedText(query: string): Promise<Float32Array> {
     await loading;
     const kept = keptVectors([query]);
     if (kept) return kept[0]!;
-    const v = await keeper.use('text', (m) => m.embedText(query));
+    const v = await onTower('text', (m) => m.embedText(query));
     return transfer(v, [v.buffer as ArrayBuffer]);
   },
 
   /** A search's query: the model is then kept for MODEL_SEARCH_HOLD_MS, for the next search. */
   async embedQuery(query: string): Promise<Float32Array> {
-    const v = await keeper.use('text', (m) => m.embedText(query), searchHoldMs);
+    const v = await onTower('text', (m) => m.embedText(query), searchHoldMs);
     return transfer(v, [v.buffer as ArrayBuffer]);
   },
 
@@ -198,7 +217,7 @@ const api = {
     await loading;
     const kept = keptVectors(queries);
     if (kept) return vectorsOut(kept);
-    return vectorsOut(await keeper.use('text', (m) => m.embedTexts(queries)));
+    return vectorsOut(await onTower('text', (m) => m.embedTexts(queries)));
   },
 
   /** Lets another worker (ingest, cluster) call this API directly, without a hop through the page. */

@@ -4,7 +4,8 @@
 // meanwhile (the import right after the first load, a search after an import) instantiates the
 // machine code already there instead of compiling 27 MB of wasm again, which on a two-core machine
 // took seconds and ~150 MB more at the moment the image tower loads (bench/results/memory-findings.md).
-// The embed host ends this worker when it releases the idle model, and the code's memory with it.
+// The embed host ends this worker when it releases the idle model, and the code's memory with it,
+// or once a runtime started from this code has run its tower (that runtime holds the code then).
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 
 /** Kept only so the compiled code stays alive; never instantiated here. */
