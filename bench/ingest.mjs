@@ -134,7 +134,7 @@ function installBenchFiles(haveVit, outDir = OUT_DIR) {
   const ortDist = join(pkgDir('onnxruntime-web'), 'dist');
   const dest = join(outDir, '__bench');
   const ortFiles = ['ort.webgpu.bundle.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
-  ortFiles.push('ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'); // 'plain' variant
+  ortFiles.push('ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'); // 'plain', the app's build on the CPU
   for (const f of ortFiles) place(join(ortDist, f), join(dest, f));
   for (const f of ['ort-bench.html', 'ort-bench.mjs']) place(join(ROOT, 'bench', 'web', f), join(dest, f));
 }

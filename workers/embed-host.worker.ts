@@ -12,6 +12,8 @@ import type { ModelSource } from '../src/lib/core/model-source';
 import type { ModelInputSpec } from '../src/lib/core/model-input';
 import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
 import { MODEL_CACHE } from '../src/lib/core/offline-parts';
+import type { RuntimeBuild } from './lib/runtime-build';
+import type { KeepRequest } from './runtime-code.worker';
 
 /**
  * A model runtime with no call for this long is ended. A search after that waits for the text
@@ -59,11 +61,11 @@ function keptVectors(texts: readonly string[]): Float32Array[] | null {
 /** The worker holding the runtime's compiled wasm between runtimes (runtime-code.worker.ts), while the model may start again. */
 let runtimeCode: Worker | null = null;
 
-function keepRuntimeCode(): void {
+function keepRuntimeCode(build: RuntimeBuild): void {
   if (runtimeCode) return;
   runtimeCode = new Worker(new URL('./runtime-code.worker.ts', import.meta.url), { type: 'module', name: 'runtime-code' });
-  // Where the model loader stored the runtime.
-  runtimeCode.postMessage({ cacheName: MODEL_CACHE });
+  // Where the model loader stored the runtime, and which of its builds runs.
+  runtimeCode.postMessage({ cacheName: MODEL_CACHE, build } satisfies KeepRequest);
 }
 
 function releaseRuntimeCode(): void {
@@ -110,7 +112,7 @@ async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedA
     const loaded = await api.init(source, report ? proxy((p: LoadProgress) => report(p)) : undefined, towers);
     info ??= loaded;
     startedFromKeptCode = fromKeptCode;
-    if (!fromKeptCode) keepRuntimeCode();
+    if (!fromKeptCode) keepRuntimeCode(loaded.runtimeBuild);
   } catch (err) {
     worker.terminate();
     throw err;

@@ -1,26 +1,18 @@
 /// <reference lib="webworker" />
 import { expose, transfer } from 'comlink';
-import {
-  AutoProcessor,
-  AutoTokenizer,
-  CLIPTextModelWithProjection,
-  CLIPVisionModelWithProjection,
-  RawImage,
-  Tensor,
-  env,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-  type Processor,
-} from '@huggingface/transformers';
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import { chooseBackend, modelKey, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
+import type { PreTrainedModel, PreTrainedTokenizer, Processor, Tensor } from '@huggingface/transformers';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import ortWebGpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortWebGpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { chooseBackend, modelKey, type Backend, type BackendChoice, type ModelSource } from '../src/lib/core/model-source';
 import { probeWebGpu } from './lib/webgpu';
 import { l2Normalize } from '../src/lib/core/vector';
 import { modelInputSpec, type ModelInputSpec } from '../src/lib/core/model-input';
 import { MODEL_CACHE } from '../src/lib/core/offline-parts';
 import { graphWithWeightsInPlace } from '../src/lib/core/onnx-weights';
 import { releaseBuffer } from '../src/lib/core/typed-columns';
+import { chooseRuntimeBuild, type RuntimeBuild, type RuntimeFiles } from './lib/runtime-build';
 
 /** Pixels the ingest worker already decoded, oriented and cut to the model's 224×224 input. */
 export interface PixelImage {
@@ -39,6 +31,8 @@ export interface LoadProgress {
 export type Tower = 'vision' | 'text';
 
 export interface ModelInfo extends BackendChoice {
+  /** The ONNX Runtime build running the model (the embed host keeps that build's compiled code). */
+  runtimeBuild: RuntimeBuild;
   modelKey: string;
   dim: number;
   loadMs: number;
@@ -46,6 +40,8 @@ export interface ModelInfo extends BackendChoice {
 
 interface Loaded {
   info: ModelInfo;
+  /** transformers.js with the runtime it loaded the model in. */
+  lib: Transformers;
   processor: Processor;
   tokenizer: PreTrainedTokenizer;
   /** The towers init asked for are loaded; the other one loads on its first use. */
@@ -69,17 +65,39 @@ function onFirstUse<T>(start: () => Promise<T>): () => Promise<T> {
 
 let loading: Promise<Loaded> | null = null;
 
-// Self-hosted runtime: without this, onnxruntime-web fetches its wasm from a CDN.
-const ORT_FILES = { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href };
-// transformers.js keeps the runtime in its browser cache (env.useWasmCache) for offline use; the
-// service worker leaves these files alone, so they are stored once.
-env.backends.onnx.wasm!.wasmPaths = { ...ORT_FILES };
-env.backends.onnx.wasm!.proxy = false;
-// Its default, named once for Settings' list of what is kept and for the embed host's kept runtime code.
-env.cacheKey = MODEL_CACHE;
+type Transformers = typeof import('@huggingface/transformers');
 
-/** Whether this worker has chosen where the runtime's files come from (once: the runtime starts once per worker). */
-let runtimeChosen = false;
+/** Self-hosted runtime files of each build: without them, onnxruntime-web fetches its wasm from a CDN. */
+const RUNTIME_FILES: Record<RuntimeBuild, RuntimeFiles> = {
+  'wasm-only': { wasm: new URL(ortWasmUrl, self.location.href).href, mjs: new URL(ortMjsUrl, self.location.href).href },
+  webgpu: { wasm: new URL(ortWebGpuWasmUrl, self.location.href).href, mjs: new URL(ortWebGpuMjsUrl, self.location.href).href },
+};
+
+/** transformers.js with the runtime build chosen for this worker's backend (runtimeFor). */
+let hf: Transformers | null = null;
+let runtimeBuild: RuntimeBuild = 'webgpu';
+
+/**
+ * transformers.js, imported once the runtime build is chosen: it takes its ONNX Runtime when it is
+ * first evaluated, its own (the WebGPU build) unless one is offered under Symbol.for('onnxruntime').
+ */
+async function runtimeFor(backend: Backend): Promise<Transformers> {
+  if (hf) return hf;
+  const cache = await caches.open(MODEL_CACHE).catch(() => null);
+  runtimeBuild = await chooseRuntimeBuild(backend, RUNTIME_FILES, cache);
+  if (runtimeBuild === 'wasm-only') (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = await import('onnxruntime-web/wasm');
+  const lib = await import('@huggingface/transformers');
+  const { env } = lib;
+  // transformers.js keeps the runtime in its browser cache (env.useWasmCache) for offline use; the
+  // service worker leaves these files alone, so they are stored once.
+  env.backends.onnx.wasm!.wasmPaths = { ...RUNTIME_FILES[runtimeBuild] };
+  env.backends.onnx.wasm!.proxy = false;
+  // Its default, named once for Settings' list of what is kept and for the embed host's kept runtime code.
+  env.cacheKey = MODEL_CACHE;
+  await chooseRuntimeFiles(lib, cache);
+  hf = lib;
+  return lib;
+}
 
 /**
  * The runtime's files from the browser cache as blob URLs, once a load has stored them there.
@@ -88,12 +106,11 @@ let runtimeChosen = false;
  * kept: a runtime holding the image tower used ~70 MB less (bench/results/memory-findings.md). The
  * cached files work offline as before; a first load downloads and stores them as before.
  */
-async function chooseRuntimeFiles(): Promise<void> {
-  if (runtimeChosen) return;
-  runtimeChosen = true;
+async function chooseRuntimeFiles({ env }: Transformers, cache: Cache | null): Promise<void> {
+  if (!cache) return; // No cache here (a private window): the runtime is fetched and stored as on a first load.
+  const files = RUNTIME_FILES[runtimeBuild];
   try {
-    const cache = await caches.open(env.cacheKey);
-    const [wasm, mjs] = await Promise.all([cache.match(ORT_FILES.wasm), cache.match(ORT_FILES.mjs)]);
+    const [wasm, mjs] = await Promise.all([cache.match(files.wasm), cache.match(files.mjs)]);
     if (!wasm || !mjs) return;
     // Typed again: the streaming compile wants application/wasm, whatever the server said.
     const [wasmBlob, mjsBlob] = await Promise.all([wasm.blob(), mjs.blob()]);
@@ -102,7 +119,7 @@ async function chooseRuntimeFiles(): Promise<void> {
       mjs: URL.createObjectURL(new Blob([mjsBlob], { type: 'text/javascript' })),
     };
   } catch {
-    // No cache here (a private window): the runtime is fetched and stored as on a first load.
+    // A cache that cannot be read: the runtime is fetched (and stored) as on a first load.
   }
 }
 
@@ -159,10 +176,10 @@ function weightsInPlace(inner: ModelFileCache): ModelFileCache {
   };
 }
 
-/** The browser cache transformers.js would use itself (env.cacheKey), opened on each use. */
+/** The browser cache transformers.js would use itself (MODEL_CACHE, its env.cacheKey), opened on each use. */
 const browserModelCache: ModelFileCache = {
-  match: async (key) => (await caches.open(env.cacheKey)).match(key),
-  put: async (key, response) => (await caches.open(env.cacheKey)).put(key, response),
+  match: async (key) => (await caches.open(MODEL_CACHE)).match(key),
+  put: async (key, response) => (await caches.open(MODEL_CACHE)).put(key, response),
 };
 
 /**
@@ -194,7 +211,7 @@ function folderCache(dir: FileSystemDirectoryHandle, modelId: string): ModelFile
   };
 }
 
-function configureSource(source: ModelSource): void {
+function configureSource({ env }: Transformers, source: ModelSource): void {
   env.useCustomCache = true;
   if (source.kind === 'hub') {
     env.allowRemoteModels = true;
@@ -240,10 +257,11 @@ async function loadTowerModel<T>(tower: Tower, load: (sessionOptions: { external
 
 async function load(source: ModelSource, onProgress: ((p: LoadProgress) => void) | undefined, towers: readonly Tower[]): Promise<Loaded> {
   const started = performance.now();
-  configureSource(source);
-  await chooseRuntimeFiles();
   const choice = chooseBackend((await probeWebGpu()).facts, self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
-  env.backends.onnx.wasm!.numThreads = choice.threads;
+  const lib = await runtimeFor(choice.backend);
+  const { AutoProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection } = lib;
+  configureSource(lib, source);
+  lib.env.backends.onnx.wasm!.numThreads = choice.threads;
 
   const files = new Map<string, { loaded: number; total: number }>();
   let currentFile = 'config.json';
@@ -260,23 +278,28 @@ async function load(source: ModelSource, onProgress: ((p: LoadProgress) => void)
       onProgress?.({ file: e.file, loadedBytes, totalBytes });
     }
   };
-  const opts = { device: choice.backend, dtype: source.dtype, progress_callback } as const;
+  // transformers.js knows only its own runtime's device names: with the wasm-only build it is told
+  // 'auto' (no name checked), and the session the one execution provider that build has.
+  const wasmOnly = runtimeBuild === 'wasm-only';
+  const device = wasmOnly ? 'auto' : choice.backend;
+  const sessionOptions = (s: { externalData: ExternalData[] }) => (wasmOnly ? { ...s, executionProviders: ['wasm'] } : s);
+  const opts = { device, dtype: source.dtype, progress_callback } as const;
   try {
     // A tower loaded later reports no progress: its files are in the browser cache by then.
-    const later = { device: choice.backend, dtype: source.dtype } as const;
+    const later = { device, dtype: source.dtype } as const;
     const vision = onFirstUse(() =>
-      loadTowerModel('vision', (session_options) => CLIPVisionModelWithProjection.from_pretrained(source.modelId, { ...(towers.includes('vision') ? opts : later), session_options })),
+      loadTowerModel('vision', (s) => CLIPVisionModelWithProjection.from_pretrained(source.modelId, { ...(towers.includes('vision') ? opts : later), session_options: sessionOptions(s) })),
     );
     const text = onFirstUse(() =>
-      loadTowerModel('text', (session_options) => CLIPTextModelWithProjection.from_pretrained(source.modelId, { ...(towers.includes('text') ? opts : later), session_options })),
+      loadTowerModel('text', (s) => CLIPTextModelWithProjection.from_pretrained(source.modelId, { ...(towers.includes('text') ? opts : later), session_options: sessionOptions(s) })),
     );
     const [processor, tokenizer] = await Promise.all([
       AutoProcessor.from_pretrained(source.modelId, { progress_callback }),
       AutoTokenizer.from_pretrained(source.modelId, { progress_callback }),
       ...towers.map((t) => (t === 'vision' ? vision() : text())),
     ]);
-    const info: ModelInfo = { ...choice, modelKey: modelKey(source), dim: 0, loadMs: 0 };
-    const loaded = { info, processor, tokenizer, vision, text };
+    const info: ModelInfo = { ...choice, runtimeBuild, modelKey: modelKey(source), dim: 0, loadMs: 0 };
+    const loaded = { info, lib, processor, tokenizer, vision, text };
     if (towers.includes('text')) info.dim = (await embedTextWith(loaded, 'a photo')).length;
     else if (towers.includes('vision')) info.dim = projectionDim(await vision());
     info.loadMs = performance.now() - started;
@@ -335,7 +358,7 @@ const api = {
   async embedImages(images: PixelImage[]): Promise<Float32Array[]> {
     const m = await model();
     if (images.length === 0) return [];
-    const raws = images.map((img) => new RawImage(img.data, img.width, img.height, 4).rgb());
+    const raws = images.map((img) => new m.lib.RawImage(img.data, img.width, img.height, 4).rgb());
     for (const img of images) releaseBuffer(img.data);
     const { pixel_values } = await m.processor(raws);
     try {
@@ -369,7 +392,7 @@ const api = {
     // once too. Left to the garbage collector, a batch's buffers piled up here by ~10 MB a batch
     // until V8's external-memory limit (~64 MB) forced a collection, during every import.
     try {
-      return await embedPixelValues(m, new Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
+      return await embedPixelValues(m, new m.lib.Tensor('float32', batch, [inputs.length, 3, size, size]), inputs.length);
     } finally {
       releaseBuffer(batch);
     }

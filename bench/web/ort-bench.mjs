@@ -1,12 +1,12 @@
 // Raw onnxruntime-web inference in the page, without the app: the ceiling the app's ingest can reach
-// in this browser with this model. Same ORT build and wasm variant as the app (webgpu bundle +
-// ort-wasm-simd-threaded.asyncify), same thread rule (min(4, cores) when cross-origin isolated).
+// in this browser with this model. Same ORT build and wasm variant as the app on the CPU (the wasm-only
+// bundle + ort-wasm-simd-threaded), same thread rule (min(4, cores) when cross-origin isolated).
 //
 // Driven by bench/ingest.mjs through window.__ortBench (so it can account CPU per segment):
 //   await __ortBench.load(modelUrl, threads?, variant?) -> { variant, threads, crossOriginIsolated, hardwareConcurrency, loadMs }
 //     threads defaults to the app's rule and can only be set once per page (ORT starts its pthreads once);
-//     variant 'asyncify' (default) is the app's build, 'plain' the wasm-only bundle with
-//     ort-wasm-simd-threaded.{mjs,wasm}, to see what the WebGPU-capable build costs on the CPU.
+//     variant 'plain' (default) is the app's build on the CPU, the wasm-only bundle with
+//     ort-wasm-simd-threaded.{mjs,wasm}; 'asyncify' the WebGPU-capable build the app runs WebGPU with.
 //   await __ortBench.warmup(batch, maxS)     -> [{ atS, ms }] runs until the last 3 agree within 10 %
 //   await __ortBench.segment(batch, seconds) -> { batch, runs, msPerBatch, imagesPerSecond }
 let ort = null;
@@ -30,7 +30,7 @@ function feed(batch) {
 }
 
 window.__ortBench = {
-  async load(modelUrl, threadsWanted, variant = 'asyncify') {
+  async load(modelUrl, threadsWanted, variant = 'plain') {
     const plain = variant === 'plain';
     ort = await import(plain ? './ort.wasm.bundle.min.mjs' : './ort.webgpu.bundle.min.mjs');
     const appRule = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
