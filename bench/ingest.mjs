@@ -1019,11 +1019,16 @@ function latestFigures(r) {
   const cpuOf = (cpu) => `our processes ${cpu?.oursCores ?? '—'} cores, others ${cpu?.othersCores ?? '—'}`;
   // A ratio of two rates is kept only when other processes left both measurements alone: under
   // contention each side gets a different share of the cores, and the ratio says nothing.
-  const ratio = (key, num, numCpu, den, denCpu, text) => {
+  // `rateKeys` name the two rates behind a kept ratio: they are kept with it, so the summary's rates and ratios agree.
+  const ratio = (key, num, numCpu, den, denCpu, text, rateKeys = []) => {
     const value = round(num / den, 3);
     if (!busy(numCpu) && !busy(denCpu)) {
       figures[key] = value;
       lines[key] = text;
+      rateKeys.forEach((rateKey, i) => {
+        figures[rateKey] = round(i === 0 ? num : den, 2);
+        lines[rateKey] = `img/s behind \`${key}\` (${where}).`;
+      });
     } else lines[key] = `not updated: this run's ${value} came from contended measurements (app: ${cpuOf(numCpu)}; baseline: ${cpuOf(denCpu)}) — ${text}`;
   };
   const figures = {};
@@ -1042,10 +1047,14 @@ function latestFigures(r) {
     lines.ingest_stage_ms_before = `per-stage ms per item of the base build ${r.options.baseDist ? `(${r.options.baseDist.split('/').pop()}, built from the commit this work started from)` : ''}, run interleaved with the "after" runs in the same session on the same machine (${fmt(before)}).`;
   }
   if (vit && ortB8) {
-    ratio('ingest_e2e_over_raw', vit.steadyImagesPerSecond, vit.cpu, ortB8.bestImagesPerSecond, ortB8.bestCpu, `app steady ${vit.steadyImagesPerSecond} img/s ÷ raw onnxruntime-web batch 8 ${round(ortB8.bestImagesPerSecond, 2)} img/s, same run (goal ≥ 0.9); ${where}.`);
+    ratio('ingest_e2e_over_raw', vit.steadyImagesPerSecond, vit.cpu, ortB8.bestImagesPerSecond, ortB8.bestCpu, `app steady ${vit.steadyImagesPerSecond} img/s ÷ raw onnxruntime-web batch 8 ${round(ortB8.bestImagesPerSecond, 2)} img/s, same run (goal ≥ 0.9); ${where}.`, ['ingest_e2e_img_per_s', 'ingest_raw_img_per_s']);
   }
   if (vit && nodeBest) {
-    ratio('ingest_e2e_over_native', vit.steadyImagesPerSecond, vit.cpu, nodeBest.inferImagesPerSecond, nodeBest.cpu, `app steady ÷ onnxruntime-node inference only ${round(nodeBest.inferImagesPerSecond, 2)} img/s, same run (goal ≥ 0.3); ${where}.`);
+    ratio('ingest_e2e_over_native', vit.steadyImagesPerSecond, vit.cpu, nodeBest.inferImagesPerSecond, nodeBest.cpu, `app steady ÷ onnxruntime-node inference only ${round(nodeBest.inferImagesPerSecond, 2)} img/s, same run (goal ≥ 0.3); ${where}.`, ['ingest_e2e_img_per_s', 'ingest_native_img_per_s']);
+  }
+  const vitBase = r.summary.appBase?.[BENCH_MODEL_ID]?.best;
+  if (vit && vitBase) {
+    ratio('ingest_vit_after_over_before', vit.steadyImagesPerSecond, vit.cpu, vitBase.steadyImagesPerSecond, vitBase.cpu, `app steady, this build ÷ the base build run interleaved with it (${round(vit.steadyImagesPerSecond, 2)} ÷ ${round(vitBase.steadyImagesPerSecond, 2)} img/s); ${where}.`);
   }
   // The naive transformers.js figure comes from bench/naive.mjs; only a run of the last hour counts as this session's.
   const naivePath = join(RESULTS_DIR, 'naive.json');
@@ -1053,7 +1062,7 @@ function latestFigures(r) {
   const naiveSame = naive?.variants?.find((v) => v.variant === 'same');
   if (vit && naiveSame?.steady?.imagesPerSecond && Date.now() - Date.parse(naive.date) < 3600_000) {
     const naiveCpu = { oursCores: naiveSame.cpu?.oursCores, othersCores: naiveSame.contended ? Math.max(naiveSame.cpu?.othersCores ?? 1, CONTENDED_CORES + 0.01) : naiveSame.cpu?.othersCores };
-    ratio('ingest_e2e_over_naive', vit.steadyImagesPerSecond, vit.cpu, naiveSame.steady.imagesPerSecond, naiveCpu, `app steady ÷ naive transformers.js ${naiveSame.steady.imagesPerSecond} img/s (bench/naive.mjs at ${naive.date.slice(0, 16)}Z, same session; goal ≥ 1.5); ${where}.`);
+    ratio('ingest_e2e_over_naive', vit.steadyImagesPerSecond, vit.cpu, naiveSame.steady.imagesPerSecond, naiveCpu, `app steady ÷ naive transformers.js ${naiveSame.steady.imagesPerSecond} img/s (bench/naive.mjs at ${naive.date.slice(0, 16)}Z, same session; goal ≥ 1.5); ${where}.`, ['ingest_e2e_img_per_s', 'ingest_naive_img_per_s']);
   }
   return [figures, lines];
 }
