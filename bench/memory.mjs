@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory during and after a mixed import of photos and videos, `node bench/memory.mjs`:
 //
-//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit> [--base-last]] [--no-build] [--no-probe] [--merge] [--after-release] [--trace-workers]
+//   node bench/memory.mjs [--photos 100] [--settle-s 45] [--pause-s 45] [--base <commit> [--base-last]] [--no-build] [--no-probe] [--merge] [--after-release] [--drop-first] [--trace-workers]
 //
 // The production build (vite build into .cache/memory-dist/) with the random-weight ViT-B/32 (q8,
 // made by scripts/make-bench-model.mjs) in headless Chromium, a fresh on-disk profile. The model is
@@ -49,6 +49,8 @@ const PROBE = !argv.includes('--no-probe');
 const MERGE = argv.includes('--merge');
 /** --after-release: drop only once the app has released the idle model (not the default: main never releases it). */
 const AFTER_RELEASE = argv.includes('--after-release');
+/** --drop-first: a first visit's drop, before the model was ever loaded (the drop starts its download and load). */
+const DROP_FIRST = argv.includes('--drop-first');
 /** --trace-workers: each worker's JS heap and ArrayBuffers (wasm memories included) every second of the import, no GC forced. */
 const TRACE_WORKERS = argv.includes('--trace-workers');
 /** --fixture: the e2e fixture model (inference almost free), to tell the model's memory from the import's. */
@@ -138,7 +140,7 @@ async function run(build, files) {
     await workers.start();
     await page.goto(`${server.url}?model=${MODEL_ID}`);
     sampler.phase = 'model';
-    const model = await waitModelReady(page, 180_000);
+    const model = DROP_FIRST ? { status: 'not loaded: the drop loads it' } : await waitModelReady(page, 180_000);
     if (AFTER_RELEASE) {
       // The drop of someone who opened the app a while ago: the model was released meanwhile (the row reads "Nothing").
       await page.getByTestId('model-memory').getByText(/^\s*Nothing/).waitFor({ timeout: 120_000 });
