@@ -12,7 +12,6 @@ import type { ModelSource } from '../src/lib/core/model-source';
 import type { ModelInputSpec } from '../src/lib/core/model-input';
 import { TowerKeeper, type TowerRuntime } from './lib/tower-keeper';
 import { MODEL_CACHE } from '../src/lib/core/offline-parts';
-import type { RuntimeBuild } from './lib/runtime-build';
 import type { KeepRequest } from './runtime-code.worker';
 
 /**
@@ -61,11 +60,11 @@ function keptVectors(texts: readonly string[]): Float32Array[] | null {
 /** The worker holding the runtime's compiled wasm between runtimes (runtime-code.worker.ts), while the model may start again. */
 let runtimeCode: Worker | null = null;
 
-function keepRuntimeCode(build: RuntimeBuild): void {
+function keepRuntimeCode(wasmUrl: string): void {
   if (runtimeCode) return;
   runtimeCode = new Worker(new URL('./runtime-code.worker.ts', import.meta.url), { type: 'module', name: 'runtime-code' });
-  // Where the model loader stored the runtime, and which of its builds runs.
-  runtimeCode.postMessage({ cacheName: MODEL_CACHE, build } satisfies KeepRequest);
+  // Where the model loader stored the running build's wasm.
+  runtimeCode.postMessage({ cacheName: MODEL_CACHE, wasmUrl } satisfies KeepRequest);
 }
 
 function releaseRuntimeCode(): void {
@@ -112,7 +111,7 @@ async function startRuntime(towers: Tower[]): Promise<TowerRuntime<Remote<EmbedA
     const loaded = await api.init(source, report ? proxy((p: LoadProgress) => report(p)) : undefined, towers);
     info ??= loaded;
     startedFromKeptCode = fromKeptCode;
-    if (!fromKeptCode) keepRuntimeCode(loaded.runtimeBuild);
+    if (!fromKeptCode) keepRuntimeCode(loaded.runtimeWasmUrl);
   } catch (err) {
     worker.terminate();
     throw err;

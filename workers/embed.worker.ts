@@ -31,8 +31,8 @@ export interface LoadProgress {
 export type Tower = 'vision' | 'text';
 
 export interface ModelInfo extends BackendChoice {
-  /** The ONNX Runtime build running the model (the embed host keeps that build's compiled code). */
-  runtimeBuild: RuntimeBuild;
+  /** Where the running ONNX Runtime build's wasm is kept in the model cache (the embed host keeps its compiled code). */
+  runtimeWasmUrl: string;
   modelKey: string;
   dim: number;
   loadMs: number;
@@ -298,7 +298,7 @@ async function load(source: ModelSource, onProgress: ((p: LoadProgress) => void)
       AutoTokenizer.from_pretrained(source.modelId, { progress_callback }),
       ...towers.map((t) => (t === 'vision' ? vision() : text())),
     ]);
-    const info: ModelInfo = { ...choice, runtimeBuild, modelKey: modelKey(source), dim: 0, loadMs: 0 };
+    const info: ModelInfo = { ...choice, runtimeWasmUrl: RUNTIME_FILES[runtimeBuild].wasm, modelKey: modelKey(source), dim: 0, loadMs: 0 };
     const loaded = { info, lib, processor, tokenizer, vision, text };
     if (towers.includes('text')) info.dim = (await embedTextWith(loaded, 'a photo')).length;
     else if (towers.includes('vision')) info.dim = projectionDim(await vision());

@@ -6,23 +6,19 @@
 // took seconds and ~150 MB more at the moment the image tower loads (bench/results/memory-findings.md).
 // The embed host ends this worker when it releases the idle model, and the code's memory with it,
 // or once a runtime started from this code has run its tower (that runtime holds the code then).
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import ortWebGpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import type { RuntimeBuild } from './lib/runtime-build';
 
-/** What the embed host asks to keep: the build its runtime runs, from the model loader's cache. */
+/** What the embed host asks to keep: the running build's wasm, by its key in the model loader's cache. */
 export interface KeepRequest {
   cacheName: string;
-  build: RuntimeBuild;
+  wasmUrl: string;
 }
 
 /** Kept only so the compiled code stays alive; never instantiated here. */
 let compiled: WebAssembly.Module | null = null;
 
 /** Compiles the runtime's wasm from the model loader's browser cache (the running runtime's code, so found at once). */
-async function keep({ cacheName, build }: KeepRequest): Promise<void> {
-  const url = new URL(build === 'wasm-only' ? ortWasmUrl : ortWebGpuWasmUrl, self.location.href).href;
-  const cached = await (await caches.open(cacheName)).match(url);
+async function keep({ cacheName, wasmUrl }: KeepRequest): Promise<void> {
+  const cached = await (await caches.open(cacheName)).match(wasmUrl);
   if (!cached) return;
   const bytes = new Response(await cached.blob(), { headers: { 'content-type': 'application/wasm' } });
   compiled = await WebAssembly.compileStreaming(bytes);
